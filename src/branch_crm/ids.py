@@ -1,0 +1,42 @@
+"""Client-generated UUIDv7 identifiers (RFC 9562): time-ordered, unique across branches."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+
+_lock = threading.Lock()
+_last_ms = 0
+_last_rand = 0
+
+
+def uuid7() -> uuid.UUID:
+    """Return a UUIDv7; monotonic within this process even within one millisecond."""
+    global _last_ms, _last_rand
+    with _lock:
+        ms = time.time_ns() // 1_000_000
+        if ms <= _last_ms:
+            ms = _last_ms
+            rand = (_last_rand + 1) & ((1 << 74) - 1)
+            if rand == 0:  # counter overflow within one ms: move to the next ms
+                ms += 1
+                rand = int.from_bytes(os.urandom(10), "big") >> 6
+        else:
+            rand = int.from_bytes(os.urandom(10), "big") >> 6  # 74 random bits
+        _last_ms, _last_rand = ms, rand
+    rand_a = rand >> 62  # 12 bits
+    rand_b = rand & ((1 << 62) - 1)
+    value = (ms & ((1 << 48) - 1)) << 80 | 0x7 << 76 | rand_a << 64 | 0b10 << 62 | rand_b
+    return uuid.UUID(int=value)
+
+
+def new_id() -> str:
+    """A new primary key as the canonical 36-character string."""
+    return str(uuid7())
+
+
+def uuid7_time_ms(value: str) -> int:
+    """The Unix time in milliseconds embedded in a UUIDv7 string."""
+    return uuid.UUID(value).int >> 80

@@ -1,0 +1,32 @@
+"""Local search index for the counter lookup; derived from customers, never synced."""
+
+from __future__ import annotations
+
+from sqlalchemy import Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from branch_crm.models.base import Base
+
+
+class SearchTerm(Base):
+    """One searchable term of a customer (a name n-gram, a company bigram, ...).
+
+    The key order (term, kind, rank, local_no) lets "best match first" be an index walk:
+    equal terms come out highest rank first without sorting.
+    """
+
+    __tablename__ = "search_term"
+    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012 - SQLAlchemy convention
+
+    term: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rank: Mapped[int] = mapped_column(Integer, primary_key=True)
+    local_no: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class SearchDirty(Base):
+    """Customers whose search terms must be rebuilt (filled by triggers on any write path)."""
+
+    __tablename__ = "search_dirty"
+
+    customer_id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -1,0 +1,36 @@
+"""Who is acting: passed to every service call so rights and attribution are explicit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from branch_crm.db import Database
+from branch_crm.models import Role
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The signed-in staff member (or the system, for demo data and sync)."""
+
+    staff_id: str | None
+    username: str
+    display_name: str
+    role: Role
+    branch_id: str
+
+
+def system_actor(branch_id: str) -> Actor:
+    """The actor of work nobody signed in for (demo data, migrations, scheduled sync)."""
+    return Actor(None, "system", "system", Role.ADMIN, branch_id)
+
+
+@contextmanager
+def unit_of_work(db: Database, actor: Actor, *, audit: bool = True) -> Iterator[Session]:
+    """A session that attributes every change to ``actor``; commits on success."""
+    with db.session(actor_id=actor.staff_id, branch_id=actor.branch_id, audit=audit) as session:
+        session.info["actor"] = actor
+        yield session
