@@ -62,3 +62,12 @@ def test_backup_is_taken_before_a_pending_migration(db_path: Path) -> None:
     check = sqlite3.connect(backups[0])
     assert check.execute("SELECT name FROM sqlite_master WHERE name='marker'").fetchone()
     check.close()
+
+
+def test_migrations_have_a_single_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    from branch_crm.db import alembic_config
+
+    heads = ScriptDirectory.from_config(alembic_config()).get_heads()
+    assert len(heads) == 1, f"several Alembic heads: {heads}; chain the newest migration"
