@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import urllib.parse
 import urllib.request
 import venv
 from pathlib import Path
@@ -54,10 +55,11 @@ def _get_pip_without_ensurepip() -> None:
     say("this Python has no ensurepip; fetching pip from PyPI")
     with urllib.request.urlopen("https://pypi.org/pypi/pip/json", timeout=60) as response:
         info = json.load(response)
+        base = response.geturl()
     wheel = next(u for u in info["urls"] if u["filename"].endswith(".whl"))
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / wheel["filename"]
-        urllib.request.urlretrieve(wheel["url"], target)
+        urllib.request.urlretrieve(urllib.parse.urljoin(base, wheel["url"]), target)
         subprocess.check_call([str(venv_python()), f"{target}/pip", "install", str(target)])
 
 
