@@ -1,0 +1,109 @@
+"""Counter desk actions reachable from several places: open a customer, new customer,
+pickup sheet. One profile window per customer (opening it again raises it)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QWidget
+
+from branch_crm.db import default_data_dir
+from branch_crm.i18n import _
+from branch_crm.models import Role
+from branch_crm.ui import messages
+
+if TYPE_CHECKING:
+    from branch_crm.ui.counter.profile import CustomerProfileDialog
+
+log = logging.getLogger(__name__)
+
+_open: dict[str, CustomerProfileDialog] = {}
+"""Profile windows now open, by customer id (keeps them alive and avoids duplicates)."""
+
+
+def _parent(ctx, parent: QWidget | None) -> QWidget | None:  # type: ignore[no-untyped-def]
+    return parent if parent is not None else getattr(ctx, "main_window", None)
+
+
+def open_customer(ctx, customer_id: str, parent: QWidget | None = None) -> CustomerProfileDialog:  # type: ignore[no-untyped-def]
+    """Show the profile of ``customer_id`` (raising it when already open)."""
+    from branch_crm.ui.counter.profile import CustomerProfileDialog
+
+    dialog = _open.get(customer_id)
+    if dialog is not None:
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        return dialog
+    dialog = CustomerProfileDialog(ctx, customer_id=customer_id, parent=_parent(ctx, parent))
+    _track(dialog)
+    dialog.show()
+    return dialog
+
+
+def new_customer(  # type: ignore[no-untyped-def]
+    ctx, *, name: str = "", phone: str = "", parent: QWidget | None = None
+) -> CustomerProfileDialog:
+    """An empty profile for a new customer, prefilled with what the counter typed."""
+    from branch_crm.ui.counter.profile import CustomerProfileDialog
+
+    dialog = CustomerProfileDialog(
+        ctx, prefill_name=name, prefill_phone=phone, parent=_parent(ctx, parent)
+    )
+    dialog.sig_created.connect(lambda _id, d=dialog: _track(d))
+    dialog.show()
+    return dialog
+
+
+def _track(dialog: CustomerProfileDialog) -> None:
+    if dialog.customer_id is None:
+        return
+    _open[dialog.customer_id] = dialog
+    dialog.finished.connect(lambda _r, cid=dialog.customer_id: _open.pop(cid, None))
+
+
+def open_profiles() -> list[CustomerProfileDialog]:
+    """Profile windows open now (tests and the main window's close look at them)."""
+    return list(_open.values())
+
+
+def sheet_path(now: datetime | None = None) -> Path:
+    """Where a freshly built pickup sheet goes before the user saves it elsewhere."""
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    folder = default_data_dir() / "pickup-sheets"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"pickup-sheet-{stamp}.pdf"
+
+
+def pickup_sheet(ctx, customer_ids: list[str], parent: QWidget | None = None) -> None:  # type: ignore[no-untyped-def]
+    """Build the courier pickup sheet of ``customer_ids`` off the GUI thread, then offer it."""
+    if not customer_ids:
+        messages.info(parent, _("Select one or more customers first."))
+        return
+    try:
+        from branch_crm.services.pickup_sheet import build_pickup_sheet
+    except ImportError:
+        messages.show_error(parent, _("Pickup sheets are not available in this version."))
+        return
+    courier = ctx.actor.display_name if ctx.actor.role == Role.COURIER else None
+
+    def on_result(path: Path) -> None:
+        from branch_crm.ui.counter.pickup_sheet import PickupSheetReady
+
+        dialog = PickupSheetReady(Path(path), len(customer_ids), parent=parent)
+        dialog.open()
+
+    ctx.submit(
+        build_pickup_sheet,
+        kwargs={
+            "customer_ids": list(customer_ids),
+            "output": sheet_path(),
+            "courier_name": courier,
+        },
+        on_result=on_result,
+        on_error=lambda exc: messages.show_error(parent, exc),
+        title=_("Building the pickup sheet…"),
+    )

@@ -1,0 +1,323 @@
+"""The customer profile window: details form, pickup preferences, classification, timeline
+and the actions other features register (e.g. "New complaint")."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+)
+
+from branch_crm.errors import CrmError, DuplicatePhoneError, ValidationError
+from branch_crm.i18n import _
+from branch_crm.services.customers import (
+    CustomerInput,
+    CustomerView,
+    TimelineEntry,
+    create_customer,
+    customer_timeline,
+    get_customer,
+    list_account_managers,
+    update_customer,
+    validate_customer,
+)
+from branch_crm.services.permissions import Permission, allowed
+from branch_crm.services.preferences import preference_history
+from branch_crm.ui import messages
+from branch_crm.ui.counter import actions, hooks
+from branch_crm.ui.counter.preferences_editor import PreferencesEditor
+from branch_crm.ui.counter.profile_form import CustomerForm
+from branch_crm.ui.counter.profile_panels import ProfileSide
+from branch_crm.ui.counter.widgets import error_palette
+
+log = logging.getLogger(__name__)
+
+
+def merge_timeline(entries: list[TimelineEntry]) -> list[TimelineEntry]:
+    """Newest first, without the same event listed twice (providers may overlap)."""
+    seen: set[tuple[object, ...]] = set()
+    unique = []
+    for entry in entries:
+        key = (entry.at, entry.kind, entry.title, entry.detail)
+        if key not in seen:
+            seen.add(key)
+            unique.append(entry)
+    return sorted(unique, key=lambda e: e.at, reverse=True)
+
+
+class CustomerProfileDialog(QDialog):
+    """Create or edit one customer. A refused save writes nothing and keeps what was typed."""
+
+    sig_created = Signal(str)
+    sig_saved = Signal(object)
+    """The stored CustomerView after each successful save."""
+
+    def __init__(  # type: ignore[no-untyped-def]
+        self,
+        ctx,
+        *,
+        customer_id: str | None = None,
+        prefill_name: str = "",
+        prefill_phone: str = "",
+        parent=None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("customerProfile")
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.ctx = ctx
+        self.customer_id = customer_id
+        self.view: CustomerView | None = None
+        self._initial: CustomerInput | None = None
+        self._close_confirmed = False
+        self.can_edit = allowed(ctx.actor, Permission.CUSTOMER_EDIT)
+        self._action_buttons: list[tuple[QPushButton, object]] = []
+        self._build()
+        self._connect()
+        self.resize(1180, 720)
+        if customer_id is not None:
+            self.reload()
+        else:
+            self.form.set_prefill(name=prefill_name, phone=prefill_phone)
+            self._initial = CustomerInput(name="", phones=[])
+        self._update_state()
+        self.retranslate_ui()
+        self.form.name.setFocus()
+
+    # -- construction ---------------------------------------------------------------------
+    def _build(self) -> None:
+        try:
+            managers = self.ctx.call(list_account_managers)
+        except CrmError:
+            log.exception("account managers could not be listed")
+            managers = []
+        self.message = QLabel(self)
+        self.message.setObjectName("profileMessage")
+        self.message.setWordWrap(True)
+        self.form = CustomerForm(self.ctx, managers=managers, parent=self)
+        self.form.set_read_only(not self.can_edit)
+        scroll = QScrollArea(self)
+        scroll.setWidget(self.form)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        # the timeline beside the form already lists preference changes
+        self.preferences = PreferencesEditor(self.ctx, show_history=False, parent=self)
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("profileTabs")
+        self.tabs.addTab(scroll, "")
+        self.tabs.addTab(self.preferences, "")
+        self.side = ProfileSide(hooks.timeline_icon, self)
+        splitter = QSplitter(self)
+        splitter.addWidget(self.tabs)
+        splitter.addWidget(self.side)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        self.actions_row = QHBoxLayout()
+        self.save_button = QPushButton(self)
+        self.save_button.setObjectName("profileSave")
+        self.save_button.setAutoDefault(False)
+        self.close_button = QPushButton(self)
+        self.close_button.setObjectName("profileClose")
+        self.close_button.setAutoDefault(False)
+        self.actions_row.addStretch(1)
+        self.actions_row.addWidget(self.save_button)
+        self.actions_row.addWidget(self.close_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.message)
+        layout.addWidget(splitter, 1)
+        layout.addLayout(self.actions_row)
+        self._add_registered_actions()
+
+    def _add_registered_actions(self) -> None:
+        for spec in hooks.customer_actions():
+            button = QPushButton(self)
+            button.setObjectName(f"customerAction_{spec.icon}")
+            button.setIcon(hooks.icon(spec.icon))
+            button.setAutoDefault(False)
+            button.clicked.connect(lambda _c=False, s=spec: self._run_action(s))
+            self.actions_row.insertWidget(len(self._action_buttons), button)
+            self._action_buttons.append((button, spec))
+
+    def _connect(self) -> None:
+        self.save_button.clicked.connect(self.save)
+        self.close_button.clicked.connect(self.reject)
+        self.form.sig_open_customer.connect(self._on_form_open_customer)
+        self.form.sig_changed.connect(self._update_state)
+        self.preferences.form.sig_saved.connect(self._on_preferences_saved)
+        shortcut = QShortcut(QKeySequence("Ctrl+S"), self)
+        shortcut.activated.connect(self.save)
+        self.ctx.bus.sig_data_changed.connect(self._on_bus_data_changed)
+
+    def retranslate_ui(self) -> None:
+        """Re-apply every translated text."""
+        self.form.retranslate_ui()
+        self.preferences.retranslate_ui()
+        self.side.retranslate_ui()
+        self.tabs.setTabText(0, _("&Details"))
+        self.tabs.setTabText(1, _("Pickup &preferences"))
+        self.save_button.setText(_("Save"))
+        self.save_button.setToolTip(_("Save (Ctrl+S)"))
+        self.save_button.setAccessibleName(_("Save customer"))
+        self.close_button.setText(_("Close"))
+        self.close_button.setToolTip(_("Close (Esc)"))
+        self.close_button.setAccessibleName(_("Close"))
+        for button, spec in self._action_buttons:
+            button.setText(_(spec.label))
+            button.setAccessibleName(_(spec.label))
+        self._update_title()
+
+    def _update_title(self) -> None:
+        if self.view is None:
+            self.setWindowTitle(_("New customer"))
+        else:
+            self.setWindowTitle(_("Customer: {name}").format(name=self.view.name))
+        self.setAccessibleName(self.windowTitle())
+
+    # -- state ----------------------------------------------------------------------------
+    def reload(self) -> None:
+        """Read the customer, its classification and timeline again."""
+        assert self.customer_id is not None
+        try:
+            view = self.ctx.call(get_customer, customer_id=self.customer_id)
+        except CrmError as exc:
+            self._show_message(exc.message, error=True)
+            return
+        self._show_view(view)
+        self.preferences.load(self.customer_id)
+
+    def _show_view(self, view: CustomerView) -> None:
+        self.view = view
+        self.customer_id = view.id
+        self.form.set_customer(view)
+        self._initial = self.form.value()
+        self.side.derived.set_value(view.classification)
+        self._reload_timeline()
+        self._update_title()
+        self._update_state()
+
+    def _reload_timeline(self) -> None:
+        if self.customer_id is None:
+            return
+        try:
+            entries = self.ctx.call(customer_timeline, customer_id=self.customer_id)
+            entries += self.ctx.call(preference_history, customer_id=self.customer_id)
+        except CrmError:
+            log.exception("timeline of %s failed", self.customer_id)
+            entries = []
+        self.side.timeline.set_entries(merge_timeline(entries))
+
+    def _update_state(self) -> None:
+        saved = self.customer_id is not None
+        self.tabs.setTabEnabled(1, saved)
+        self.save_button.setEnabled(self.can_edit or self.tabs.currentIndex() == 1)
+        for button, _spec in self._action_buttons:
+            button.setEnabled(saved)
+
+    def is_dirty(self) -> bool:
+        """True when either tab holds unsaved changes."""
+        return self.form.value() != self._initial or self.preferences.form.is_dirty()
+
+    def _show_message(self, text: str, *, error: bool = False) -> None:
+        self.message.setText(text)
+        if error:
+            error_palette(self.message)
+        else:
+            self.message.setPalette(self.palette())
+
+    # -- saving ---------------------------------------------------------------------------
+    def save(self) -> bool:
+        """Save the tab in front (details or pickup preferences)."""
+        if self.tabs.currentIndex() == 1:
+            return self.preferences.form.save() is not None
+        return self.save_customer()
+
+    def save_customer(self) -> bool:
+        """Validate and store the details; on refusal show each message beside its field."""
+        if not self.can_edit:
+            return False
+        data = self.form.value()
+        problems = validate_customer(data)
+        if problems:
+            self._refused(ValidationError(problems))
+            return False
+        try:
+            if self.customer_id is None:
+                view = self.ctx.call(create_customer, data=data)
+            else:
+                view = self.ctx.call(update_customer, customer_id=self.customer_id, data=data)
+        except DuplicatePhoneError as exc:
+            self._refused(exc)
+            field = next(iter(exc.fields), "phones.0")
+            self.form.show_duplicate(field, exc.customer_id, exc.customer_name)
+            return False
+        except ValidationError as exc:
+            self._refused(exc)
+            return False
+        except CrmError as exc:
+            self._show_message(exc.message, error=True)
+            return False
+        created = self.customer_id is None
+        self._show_view(view)
+        self.preferences.load(view.id)
+        self._show_message(_("Saved."))
+        self.ctx.bus.changed("customer")
+        if created:
+            self.sig_created.emit(view.id)
+        self.sig_saved.emit(view)
+        return True
+
+    def _refused(self, exc: ValidationError) -> None:
+        loose = self.form.show_errors(exc.fields)
+        self._show_message(" ".join([exc.message, *loose]), error=True)
+        self.tabs.setCurrentIndex(0)
+
+    # -- other ---------------------------------------------------------------------------
+    def _on_form_open_customer(self, customer_id: str) -> None:
+        actions.open_customer(self.ctx, customer_id, parent=self.parentWidget())
+
+    def _on_preferences_saved(self, _view: object) -> None:
+        self._show_message(_("Pickup preferences saved."))
+        self._reload_timeline()
+
+    def _on_bus_data_changed(self, what: frozenset[str]) -> None:
+        if self.customer_id is None or self.is_dirty():
+            return
+        if what & {"complaint", "survey", "visit", "care", "training"}:
+            self._reload_timeline()
+
+    def _run_action(self, spec) -> None:  # type: ignore[no-untyped-def]
+        if self.customer_id is None:
+            return
+        try:
+            spec.handler(self.ctx, self.customer_id, self)
+        except CrmError as exc:
+            messages.show_error(self, exc)
+
+    def _may_close(self) -> bool:
+        """True when nothing unsaved would be lost or the user agrees to lose it."""
+        if self._close_confirmed or not self.is_dirty():
+            return True
+        if messages.confirm(self, _("Discard the changes you have not saved?")):
+            self._close_confirmed = True
+            return True
+        return False
+
+    def reject(self) -> None:
+        """Esc / Close: ask before throwing away unsaved changes."""
+        if self._may_close():
+            super().reject()
+
+    def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        if not self._may_close():
+            event.ignore()
+            return
+        super().closeEvent(event)

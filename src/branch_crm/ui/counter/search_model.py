@@ -1,0 +1,99 @@
+"""Table model of the lookup results (a short list of SearchHit, best match first)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+from branch_crm.i18n import N_, _
+from branch_crm.services.classification import tier_label
+from branch_crm.services.search import SearchHit, format_phone
+from branch_crm.ui.counter.labels import MATCH_KINDS, label
+from branch_crm.ui.counter.widgets import TIER_ROLE
+
+COLUMNS = (
+    ("name", N_("Name")),
+    ("phone", N_("Phone")),
+    ("company", N_("Company")),
+    ("tier", N_("Tier")),
+    ("match", N_("Matched by")),
+)
+TIER_COLUMN = 3
+ID_ROLE = Qt.ItemDataRole.UserRole + 2
+"""Role returning the customer id of a row."""
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class SearchResultsModel(QAbstractTableModel):
+    """Holds the hits of the last search; replaced as a whole on every new search."""
+
+    def __init__(self, parent=None) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(parent)
+        self._hits: list[SearchHit] = []
+
+    def set_hits(self, hits: list[SearchHit]) -> None:
+        """Replace the rows (one model reset: views repaint once)."""
+        self.beginResetModel()
+        self._hits = list(hits)
+        self.endResetModel()
+
+    def hits(self) -> list[SearchHit]:
+        """The rows shown, best match first."""
+        return list(self._hits)
+
+    def hit(self, row: int) -> SearchHit:
+        """The hit shown in ``row``."""
+        return self._hits[row]
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._hits)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._hits):
+            return None
+        hit = self._hits[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(hit, COLUMNS[index.column()][0])
+        if role == TIER_ROLE and index.column() == TIER_COLUMN:
+            return hit.tier
+        if role == ID_ROLE:
+            return hit.customer_id
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 0:
+            return hit.name
+        return None
+
+    @staticmethod
+    def _display(hit: SearchHit, column: str) -> str:
+        if column == "name":
+            return hit.name
+        if column == "phone":
+            return format_phone(hit.phone) if hit.phone else ""
+        if column == "company":
+            return hit.company or ""
+        if column == "tier":
+            return tier_label(hit.tier)
+        return label(MATCH_KINDS, hit.match)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
+            return _(COLUMNS[section][1])
+        if orientation == Qt.Orientation.Vertical:
+            return section + 1
+        return None
+
+    def retranslate(self) -> None:
+        """Headers and labels change with the language."""
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
+        if self._hits:
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(len(self._hits) - 1, len(COLUMNS) - 1)
+            )
