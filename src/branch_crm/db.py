@@ -339,6 +339,8 @@ def _backup_before_migration(path: Path, revision: str | None) -> Path | None:
 def open_database(path: Path | str | None = None, *, migrate: bool = True) -> Database:
     """Open (creating if needed) and migrate the branch database, or raise a DatabaseError."""
     db_path = Path(path) if path is not None else default_db_path()
+    import branch_crm.sync.capture  # noqa: F401 - installs the sync transaction-id commit hook
+
     _precheck_file(db_path)
     engine = make_engine(db_path)
     try:

@@ -46,10 +46,12 @@ def test_every_synced_table_is_sync_ready(db_path: Path) -> None:
 
 
 def test_backup_is_taken_before_a_pending_migration(db_path: Path) -> None:
-    database = open_database(db_path)
-    database.dispose()
+    from branch_crm.db import make_engine, run_migrations
+
+    engine = make_engine(db_path)
+    run_migrations(engine, "0001")  # a real database one revision behind
+    engine.dispose()
     conn = sqlite3.connect(db_path)
-    conn.execute("UPDATE alembic_version SET version_num = '0001'")
     conn.execute("CREATE TABLE marker (x)")
     conn.commit()
     conn.close()

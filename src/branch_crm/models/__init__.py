@@ -31,6 +31,14 @@ from branch_crm.models.reference import (
 from branch_crm.models.search import SearchDirty, SearchTerm
 from branch_crm.models.staff import Role, Staff
 from branch_crm.models.survey import SurveyForm, SurveyResponse, SurveyTemplate
+from branch_crm.models.sync import (
+    SyncClock,
+    SyncConflict,
+    SyncOutbox,
+    SyncParked,
+    SyncRejectedChange,
+    SyncState,
+)
 from branch_crm.models.training import TrainingAttendee, TrainingSession
 
 __all__ = [
@@ -65,6 +73,12 @@ __all__ = [
     "SurveyForm",
     "SurveyResponse",
     "SurveyTemplate",
+    "SyncClock",
+    "SyncConflict",
+    "SyncOutbox",
+    "SyncParked",
+    "SyncRejectedChange",
+    "SyncState",
     "SyncedMixin",
     "TrainingAttendee",
     "TrainingSession",

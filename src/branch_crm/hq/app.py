@@ -1,0 +1,217 @@
+"""Head office's HTTP service (FastAPI): thin routes over hq.auth, hq.push and hq.pull."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+from branch_crm import __version__
+from branch_crm.hq import auth as hq_auth
+from branch_crm.hq.db import WRITE_OPTION, make_engine
+from branch_crm.hq.errors import HqError, IncompatibleSchema
+from branch_crm.hq.pull import pull_page
+from branch_crm.hq.push import apply_push
+from branch_crm.hq.settings import HqSettings
+from branch_crm.sync.hlc import HybridClock
+from branch_crm.sync.protocol import (
+    PROTOCOL_VERSION,
+    ErrorBody,
+    PullResponse,
+    PushAck,
+    PushRequest,
+    RegisterRequest,
+    RegisterResponse,
+)
+
+log = logging.getLogger("branch_crm.hq")
+RETRIES = 6
+MIN_BRANCH_SCHEMA = "0003"
+
+
+def _known_branch_schemas() -> list[str]:
+    from alembic.script import ScriptDirectory
+
+    from branch_crm.db import alembic_config
+
+    revisions = ScriptDirectory.from_config(alembic_config()).walk_revisions()
+    return sorted(rev.revision for rev in revisions)
+
+
+def check_schema(version: str | None, protocol: str | None, known: list[str]) -> None:
+    """409 with a clear message unless this branch version can sync with head office."""
+    if protocol is not None and protocol != str(PROTOCOL_VERSION):
+        raise IncompatibleSchema(
+            f"This branch speaks sync protocol {protocol}; head office speaks "
+            f"{PROTOCOL_VERSION}. Install the matching version; queued changes are kept."
+        )
+    if not version:
+        raise IncompatibleSchema("The request does not say its schema version.")
+    if version not in known:
+        raise IncompatibleSchema(
+            f"This branch runs a newer database schema ({version}) than head office knows "
+            f"(up to {known[-1]}). Upgrade head office; queued changes are kept."
+        )
+    if version < MIN_BRANCH_SCHEMA:
+        raise IncompatibleSchema(
+            f"This branch's database schema ({version}) is too old to sync; "
+            "update the branch app. Queued changes are kept."
+        )
+
+
+def connection(request: Request) -> Iterator[Connection]:
+    """Session dependency: one connection and transaction per request (reads)."""
+    with request.app.state.engine.connect() as conn, conn.begin():
+        yield conn
+
+
+def write_connection(request: Request) -> Iterator[Connection]:
+    """A connection whose transactions are write transactions (BEGIN IMMEDIATE on SQLite)."""
+    with request.app.state.engine.connect().execution_options(**{WRITE_OPTION: True}) as conn:
+        yield conn
+
+
+def schema(
+    request: Request,
+    x_sync_schema: Annotated[str | None, Header()] = None,
+    x_sync_protocol: Annotated[str | None, Header()] = None,
+) -> str:
+    """The branch's schema version, checked against what head office can sync with."""
+    check_schema(x_sync_schema, x_sync_protocol, request.app.state.known_schemas)
+    return x_sync_schema or ""
+
+
+Conn = Annotated[Connection, Depends(connection)]
+WriteConn = Annotated[Connection, Depends(write_connection)]
+Schema = Annotated[str, Depends(schema)]
+Authorization = Annotated[str | None, Header()]
+
+
+def create_app(settings: HqSettings | None = None) -> FastAPI:
+    """The head-office application; its engine and clock live on ``app.state``."""
+    settings = settings or HqSettings()
+    engine = make_engine(settings.resolved_url())
+    clock = HybridClock("hq", max_ahead_ms=settings.clock_skew_limit_ms)
+    known = _known_branch_schemas()
+    app = FastAPI(
+        title="Branch CRM head office",
+        version=__version__,
+        responses={code: {"model": ErrorBody} for code in (401, 403, 409, 413, 422)},
+    )
+    app.state.engine, app.state.clock, app.state.settings = engine, clock, settings
+    app.state.known_schemas = known
+
+    @app.exception_handler(HqError)
+    async def _hq_error(_request: Request, exc: HqError) -> JSONResponse:
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        detail = f"Malformed request at {where}: {first.get('msg', 'invalid')}"
+        return JSONResponse({"detail": detail}, status_code=422)
+
+    @app.middleware("http")
+    async def _limit_and_log(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        start = time.perf_counter()
+        length = request.headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > settings.max_request_bytes:
+            response: Response = JSONResponse(
+                {"detail": f"Request too large (limit {settings.max_request_bytes} bytes)."},
+                status_code=413,
+            )
+        else:
+            response = await call_next(request)
+        log.info(
+            "%s %s %s",
+            request.method,
+            request.url.path,
+            response.status_code,
+            extra={
+                "method": request.method,
+                "path": request.url.path,
+                "status": response.status_code,
+                "ms": round((time.perf_counter() - start) * 1000, 1),
+                "bytes": int(length) if length and length.isdigit() else None,
+            },
+        )
+        return response
+
+    @app.get("/healthz")
+    def healthz(conn: Conn) -> dict[str, Any]:
+        conn.execute(text("SELECT 1"))
+        return {"status": "ok", "version": __version__, "database": engine.dialect.name}
+
+    @app.post("/api/v1/register", response_model=RegisterResponse)
+    def register(body: RegisterRequest, conn: WriteConn) -> RegisterResponse:
+        with conn.begin():
+            token, name = hq_auth.register(
+                conn, code=body.code, branch=body.branch, node_id=body.node
+            )
+        log.info("node registered for branch %s", body.branch, extra={"branch": body.branch})
+        return RegisterResponse(token=token, branch=body.branch, branch_name=name)
+
+    @app.post("/api/v1/sync/push", response_model=PushAck)
+    def push(
+        body: PushRequest,
+        conn: WriteConn,
+        _schema: Schema,
+        authorization: Authorization = None,
+    ) -> PushAck:
+        return _push_with_retry(conn, body, authorization, clock)
+
+    @app.get("/api/v1/sync/pull", response_model=PullResponse)
+    def pull(
+        conn: Conn,
+        _schema: Schema,
+        after: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1)] = 1000,
+        authorization: Authorization = None,
+    ) -> PullResponse:
+        node = hq_auth.authenticate(conn, authorization)
+        page = pull_page(conn, node, clock, after=after, limit=min(limit, settings.pull_page_limit))
+        log.debug("pull", extra={"branch": node.branch, "changes": len(page.changes)})
+        return page
+
+    return app
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    if isinstance(exc, IntegrityError):
+        return True  # a concurrent batch inserted a clashing key first: re-check and park
+    return code in {"40P01", "40001"} or (
+        isinstance(exc, OperationalError) and "locked" in str(exc).lower()
+    )
+
+
+def _push_with_retry(
+    conn: Connection, body: PushRequest, authorization: str | None, clock: HybridClock
+) -> PushAck:
+    for attempt in range(RETRIES):
+        try:
+            with conn.begin():
+                node = hq_auth.authenticate(conn, authorization)
+                ack = apply_push(conn, body, node, clock)
+            log.info(
+                "batch %s applied",
+                body.batch_id,
+                extra={"branch": node.branch, "changes": len(body.changes)},
+            )
+            return ack
+        except DBAPIError as exc:
+            if attempt == RETRIES - 1 or not _retryable(exc):
+                raise
+            log.warning("push of %s retried after %s", body.batch_id, type(exc.orig).__name__)
+    raise AssertionError("unreachable")

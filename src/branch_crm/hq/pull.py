@@ -1,0 +1,67 @@
+"""Serving pulls: a branch's partition plus head-office reference data, in log order."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
+
+from branch_crm.hq import tables as t
+from branch_crm.hq.auth import NodeAuth
+from branch_crm.models.base import HQ_BRANCH
+from branch_crm.sync.hlc import HybridClock, wall_ms
+from branch_crm.sync.protocol import PullResponse, ServerChange
+from branch_crm.timeutil import utcnow
+
+
+def pull_page(
+    conn: Connection, auth: NodeAuth, clock: HybridClock, *, after: int, limit: int
+) -> PullResponse:
+    """Changes after ``after`` for the caller's branch; at most ``limit`` (plus has_more).
+
+    Rows appear in the log only once their transaction committed, in commit order (see
+    hq.push), so handing out everything visible never skips a change a later pull would need.
+    """
+    log = t.change_log
+    rows = []
+    for partition in (auth.branch, HQ_BRANCH):
+        query = (
+            select(
+                log.c.seq, log.c.tx_id, log.c.table_name, log.c.pk, log.c.op, log.c.data, log.c.hlc
+            )
+            .where(log.c.partition == partition, log.c.seq > after)
+            .order_by(log.c.seq)
+            .limit(limit + 1)
+        )
+        rows.extend(conn.execute(query).all())
+    rows.sort(key=lambda r: r.seq)
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    changes = [
+        ServerChange(
+            seq=r.seq,
+            table=r.table_name,
+            pk=r.pk,
+            op=r.op,
+            data=json.loads(r.data),
+            hlc=r.hlc,
+            tx=r.tx_id,
+        )
+        for r in rows
+    ]
+    next_cursor = changes[-1].seq if changes else after
+    now = utcnow()
+    conn.execute(
+        update(t.node)
+        .where(t.node.c.token_id == auth.token_id)
+        .values(cursor=next_cursor, last_seen_at=now)
+    )
+    conn.execute(update(t.branch).where(t.branch.c.code == auth.branch).values(last_pull_at=now))
+    return PullResponse(
+        changes=changes,
+        next_cursor=next_cursor,
+        has_more=has_more,
+        server_hlc=str(clock.now()),
+        server_time_ms=wall_ms(),
+    )

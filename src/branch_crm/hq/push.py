@@ -1,0 +1,630 @@
+"""Applying a pushed batch at head office: checks, merge rules, change log, acknowledgement.
+
+One database transaction records the batch id, applies every change and appends the change
+log, so a batch is applied exactly once; a repeated batch id gets the stored acknowledgement.
+
+Merge rules (DESIGN.md section 3):
+
+* ``lww`` tables: last writer wins per column by HLC (``hq_row_clock`` keeps each column's
+  stamp); columns that lose are re-broadcast with the winning value so the sender converges.
+* ``insert_only`` tables: inserted once by id; duplicates and updates are ignored.
+* a tombstone beats any update, older or newer; the losing update is logged in
+  ``sync_rejected_change`` (owned by the sender's branch, so its supervisors see it).
+* a unique clash (one phone on two customers) parks the incoming row and records a
+  ``sync_conflict`` for the sender's supervisors; nothing is overwritten.
+* ``reference`` tables belong to head office: a branch writing one is refused (403).
+
+Gap-free pull: on PostgreSQL the change-log rows are inserted under a transaction-scoped
+advisory lock held until commit, so sequence numbers become visible in commit order; on
+SQLite the single writer gives the same guarantee.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, insert, select, text, update
+from sqlalchemy.engine import Connection
+
+from branch_crm.hq import tables as t
+from branch_crm.hq.auth import NodeAuth
+from branch_crm.hq.errors import BadPayload, Forbidden
+from branch_crm.ids import new_id
+from branch_crm.models.base import HQ_BRANCH
+from branch_crm.sync import codec
+from branch_crm.sync.hlc import HybridClock
+from branch_crm.sync.protocol import Change, ConflictInfo, PushAck, PushRequest, Rejected
+from branch_crm.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+CHUNK = 500
+LOG_LOCK_KEY = 7_310_001
+HQ_NODE = "hq"
+BOOKKEEPING = {"updated_at", "updated_by"}
+
+
+@dataclass
+class RowState:
+    """What head office holds for one row while a batch is applied."""
+
+    table: str
+    pk: str
+    values: dict[str, Any] | None = None
+    clocks: dict[str, str] = field(default_factory=dict)
+    in_db: bool = False
+    clock_in_db: bool = False
+    dirty: bool = False
+    clock_dirty: bool = False
+    parked_branch: str | None = None
+    parked_conflict: str | None = None
+    parked_in_db: bool = False
+    unpark: bool = False
+
+    @property
+    def live(self) -> bool:
+        return self.values is not None and self.values.get("deleted_at") is None
+
+
+@dataclass
+class Batch:
+    """Everything one push produces before it is written."""
+
+    conn: Connection
+    auth: NodeAuth
+    clock: HybridClock
+    tx_id: str
+    now: datetime
+    states: dict[tuple[str, str], RowState] = field(default_factory=dict)
+    log: list[dict[str, Any]] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    conflicts: list[ConflictInfo] = field(default_factory=list)
+    rewrites: dict[str, str] = field(default_factory=dict)
+    accepted: int = 0
+    resolutions: list[str] = field(default_factory=list)
+    # unique-key index over rows known in this batch: (table, key, value) -> pks
+    key_index: dict[tuple[str, tuple[str, ...], tuple[Any, ...]], set[str]] = field(
+        default_factory=lambda: defaultdict(set)
+    )
+
+
+def entity(table: str) -> tuple[Table, str, list[tuple[str, ...]], dict[tuple[str, ...], bool]]:
+    """The head-office table of a synced table name (BadPayload if unknown)."""
+    try:
+        return t.ENTITIES[table]
+    except KeyError:
+        raise BadPayload(f"unknown table {table!r}") from None
+
+
+def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+# --- loading ---------------------------------------------------------------------------
+
+
+def load_states(b: Batch, wanted: dict[str, set[str]]) -> None:
+    """Read (and on PostgreSQL lock) the rows, clocks and parked copies a batch touches."""
+    pg = b.conn.dialect.name == "postgresql"
+    for table_name in sorted(wanted):
+        pks = sorted(wanted[table_name] - {pk for (tn, pk) in b.states if tn == table_name})
+        if not pks:
+            continue
+        table = entity(table_name)[0]
+        for pk in pks:
+            b.states[(table_name, pk)] = RowState(table_name, pk)
+        for part in _chunks(pks):
+            clock_q = select(t.row_clock.c.pk, t.row_clock.c.clocks).where(
+                t.row_clock.c.table_name == table_name, t.row_clock.c.pk.in_(part)
+            )
+            if pg:
+                clock_q = clock_q.order_by(t.row_clock.c.pk).with_for_update()
+            for pk, clocks in b.conn.execute(clock_q):
+                state = b.states[(table_name, pk)]
+                state.clocks, state.clock_in_db = json.loads(clocks), True
+            for row in b.conn.execute(select(table).where(table.c.id.in_(part))):
+                state = b.states[(table_name, row.id)]
+                state.values, state.in_db = dict(row._mapping), True
+            parked_q = select(t.parked).where(
+                t.parked.c.table_name == table_name, t.parked.c.pk.in_(part)
+            )
+            for row in b.conn.execute(parked_q):
+                state = b.states[(table_name, row.pk)]
+                state.values = _from_wire(table, json.loads(row.data))
+                state.clocks = json.loads(row.clocks)
+                state.parked_branch, state.parked_conflict = row.branch_code, row.conflict_id
+                state.parked_in_db = True
+
+
+def _from_wire(table: Table, data: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, value in data.items():
+        column = table.c.get(name)
+        if column is None:
+            log.warning("ignored column %s.%s unknown to head office", table.name, name)
+            continue
+        try:
+            values[name] = codec.to_python(column.type, value)
+        except (TypeError, ValueError) as exc:
+            raise BadPayload(f"{table.name}.{name}: {value!r} is not valid ({exc})") from None
+    return values
+
+
+def _to_wire(table: Table, values: dict[str, Any]) -> dict[str, Any]:
+    return {name: codec.to_wire(table.c[name].type, value) for name, value in values.items()}
+
+
+# --- security --------------------------------------------------------------------------
+
+
+def check_ownership(b: Batch, changes: list[Change]) -> None:
+    """403 unless every change writes a row of the token's branch in a table branches own."""
+    branch = b.auth.branch
+    for change in changes:
+        kind = entity(change.table)[1]
+        if kind == "reference":
+            raise Forbidden(
+                f"{change.table} is head-office reference data; branch {branch} cannot change it."
+            )
+        new_owner = change.data.get("branch_id")
+        if "branch_id" in change.data and new_owner != branch:
+            raise Forbidden(
+                f"Row {change.table}/{change.pk} belongs to branch {new_owner}, "
+                f"not to {branch}; it was not accepted."
+            )
+        state = b.states.get((change.table, change.pk))
+        owner = None
+        if state is not None and state.values is not None:
+            owner = state.parked_branch or state.values.get("branch_id")
+        if owner is not None and owner != branch:
+            raise Forbidden(
+                f"Row {change.table}/{change.pk} belongs to branch {owner}, "
+                f"not to {branch}; it was not accepted."
+            )
+
+
+# --- unique keys -----------------------------------------------------------------------
+
+
+def _key_value(values: dict[str, Any], table: str, key: tuple[str, ...]) -> tuple[Any, ...] | None:
+    if any(values.get(c) is None for c in key):
+        return None
+    scope = () if (table, key) in t.GLOBAL_UNIQUE else (values.get("branch_id"),)
+    return (*scope, *(values[c] for c in key))
+
+
+def prefetch_unique(b: Batch, changes: list[Change]) -> None:
+    """Load every live row that could clash with a unique key value in the batch."""
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for change in changes:
+        table, _kind, keys, _partial = entity(change.table)
+        for key in keys:
+            value = change.data.get(key[0])
+            if value is not None:
+                column = table.c[key[0]]
+                wanted[change.table].add(codec.to_python(column.type, value))
+    for table_name, values in wanted.items():
+        table, _kind, keys, _partial = entity(table_name)
+        first_columns = {key[0] for key in keys}
+        ids: set[str] = set()
+        for column_name in first_columns:
+            ordered = sorted(values, key=str)
+            for start in range(0, len(ordered), CHUNK):
+                part = ordered[start : start + CHUNK]
+                query = select(table.c.id).where(table.c[column_name].in_(part))
+                ids.update(b.conn.scalars(query))
+        load_states(b, {table_name: ids})
+    for state in b.states.values():
+        index_state(b, state)
+
+
+def index_state(b: Batch, state: RowState) -> None:
+    """Record a row's unique-key values in the batch's index."""
+    if state.values is None or state.parked_branch is not None:
+        return
+    _table, _kind, keys, _partial = entity(state.table)
+    for key in keys:
+        value = _key_value(state.values, state.table, key)
+        if value is not None:
+            b.key_index[(state.table, key, value)].add(state.pk)
+
+
+def find_clash(b: Batch, state: RowState) -> tuple[tuple[str, ...], RowState] | None:
+    """Another row holding one of this row's unique values, if any."""
+    if state.values is None:
+        return None
+    _table, _kind, keys, partial = entity(state.table)
+    for key in keys:
+        if partial[key] and not state.live:
+            continue
+        value = _key_value(state.values, state.table, key)
+        if value is None:
+            continue
+        for pk in list(b.key_index.get((state.table, key, value), ())):
+            other = b.states[(state.table, pk)]
+            if pk == state.pk or other.values is None or other.parked_branch is not None:
+                continue
+            if partial[key] and not other.live:
+                continue
+            if _key_value(other.values, state.table, key) == value:
+                return key, other
+    return None
+
+
+# --- writing through the batch ---------------------------------------------------------
+
+
+def emit(b: Batch, state: RowState, op: str, columns: Iterable[str], hlc: str) -> None:
+    """Append a change-log entry carrying ``columns`` of the row as head office has it."""
+    assert state.values is not None
+    table = entity(state.table)[0]
+    data = {c: codec.to_wire(table.c[c].type, state.values.get(c)) for c in columns}
+    partition = state.values.get("branch_id") or HQ_BRANCH
+    b.log.append(
+        {
+            "tx_id": b.tx_id,
+            "partition": partition,
+            "table_name": state.table,
+            "pk": state.pk,
+            "op": op,
+            "data": json.dumps(data, ensure_ascii=False),
+            "hlc": hlc,
+            "origin": b.auth.node_id or b.auth.branch,
+            "at": b.now.replace(tzinfo=None),
+        }
+    )
+
+
+def hq_write(b: Batch, table_name: str, pk: str, values: dict[str, Any]) -> RowState:
+    """Write columns as head office itself (conflict records, resolutions, reference data)."""
+    state = b.states.get((table_name, pk))
+    if state is None:
+        load_states(b, {table_name: {pk}})
+        state = b.states[(table_name, pk)]
+    hlc = str(b.clock.now())
+    is_new = state.values is None
+    table = entity(table_name)[0]
+    if is_new:
+        base = {c.name: c.default.arg for c in table.columns if c.default is not None}
+        state.values = {**base, "id": pk, "created_at": b.now, "deleted_at": None}
+    assert state.values is not None
+    values = {**values, "updated_at": b.now}
+    state.values.update(values)
+    columns = list(state.values) if is_new else list(values)
+    for column in columns:
+        state.clocks[column] = hlc
+    state.dirty = state.clock_dirty = True
+    op = "insert" if is_new else ("delete" if values.get("deleted_at") else "update")
+    emit(b, state, op, columns, hlc)
+    index_state(b, state)
+    return state
+
+
+def log_rejection(b: Batch, change: Change, reason: str, columns: list[str]) -> None:
+    """Record a losing change where the sender's supervisors can see it."""
+    b.rejected.append(Rejected(table=change.table, pk=change.pk, reason=reason, columns=columns))
+    data = {c: change.data[c] for c in columns if c in change.data}
+    hq_write(
+        b,
+        "sync_rejected_change",
+        new_id(),
+        {
+            "branch_id": b.auth.branch,
+            "table_name": change.table,
+            "row_id": change.pk,
+            "reason": reason,
+            "data": data,
+            "hlc": change.hlc,
+            "node_id": b.auth.node_id,
+        },
+    )
+
+
+def park(b: Batch, state: RowState, key: tuple[str, ...], other: RowState) -> None:
+    """Keep a clashing row aside and record a conflict for the sender's supervisors."""
+    assert state.values is not None and other.values is not None
+    conflict_id = new_id()
+    state.parked_branch, state.parked_conflict = b.auth.branch, conflict_id
+    state.dirty = state.clock_dirty = True
+    other_customer = other.values.get("customer_id")
+    name = None
+    if other_customer is not None:
+        name = b.conn.scalar(
+            select(t.ENTITIES["customer"][0].c.name).where(
+                t.ENTITIES["customer"][0].c.id == other_customer
+            )
+        )
+    kind = "unique_phone" if state.table == "customer_phone" else "unique"
+    hq_write(
+        b,
+        "sync_conflict",
+        conflict_id,
+        {
+            "branch_id": b.auth.branch,
+            "kind": kind,
+            "table_name": state.table,
+            "row_id": state.pk,
+            "other_row_id": other.pk,
+            "other_branch_id": other.values.get("branch_id") or "",
+            "columns": ",".join(key),
+            "value": ",".join(str(state.values.get(c)) for c in key)[:200],
+            "customer_id": state.values.get("customer_id"),
+            "other_customer_id": other_customer,
+            "other_customer_name": name,
+            "status": "open",
+        },
+    )
+    b.conflicts.append(ConflictInfo(id=conflict_id, table=state.table, pk=state.pk, kind=kind))
+    log.info("unique clash on %s %s parked as conflict %s", state.table, key, conflict_id)
+
+
+def settle(b: Batch, state: RowState, op: str, columns: list[str], hlc: str) -> None:
+    """After a row changed: park it on a clash, or write it (un-parking it if it was)."""
+    clash = find_clash(b, state)
+    if state.parked_branch is not None:
+        if clash is None:
+            state.parked_branch = None
+            state.unpark = state.dirty = state.clock_dirty = True
+            assert state.values is not None
+            emit(b, state, "insert", list(state.values), hlc)
+            index_state(b, state)
+        else:
+            state.dirty = True  # keep the parked copy up to date
+        return
+    if clash is not None:
+        park(b, state, clash[0], clash[1])
+        return
+    state.dirty = state.clock_dirty = True
+    emit(b, state, op, columns, hlc)
+    index_state(b, state)
+
+
+# --- the merge rules -------------------------------------------------------------------
+
+
+def apply_change(b: Batch, change: Change) -> None:
+    """Merge one incoming change into head office's state."""
+    table, kind, _keys, _partial = entity(change.table)
+    state = b.states[(change.table, change.pk)]
+    hlc = b.clock.admit(change.hlc, source=f"branch {b.auth.branch}")
+    if hlc != change.hlc:
+        b.rewrites[change.hlc] = hlc
+    values = _from_wire(table, change.data)
+    if kind == "insert_only":
+        if change.op != "insert" or state.values is not None:
+            return  # a duplicate (by id) or an update of an event: ignored
+        state.values = {**values, "id": change.pk}
+        state.clocks = dict.fromkeys(state.values, hlc)
+        b.accepted += 1
+        settle(b, state, "insert", list(state.values), hlc)
+        return
+    if state.values is None:
+        if change.op != "insert":
+            log_rejection(b, change, "unknown_row", sorted(change.data))
+            return
+        state.values = {**values, "id": change.pk}
+        state.clocks = dict.fromkeys(state.values, hlc)
+        b.accepted += 1
+        settle(b, state, "insert", list(state.values), hlc)
+        return
+    _merge_existing(b, state, change, values, hlc)
+
+
+def _merge_existing(
+    b: Batch, state: RowState, change: Change, values: dict[str, Any], hlc: str
+) -> None:
+    assert state.values is not None
+    tombstoned = state.values.get("deleted_at") is not None
+    deleting = values.get("deleted_at") is not None
+    if tombstoned and not deleting:
+        meaningful = sorted(set(values) - BOOKKEEPING)
+        if meaningful:
+            log_rejection(b, change, "deleted", meaningful)
+        return
+    won: list[str] = []
+    lost: list[str] = []
+    for column, value in values.items():
+        if (deleting and column == "deleted_at" and not tombstoned) or hlc > state.clocks.get(
+            column, ""
+        ):
+            state.values[column] = value
+            state.clocks[column] = hlc
+            won.append(column)
+        else:
+            lost.append(column)
+    b.accepted += 1
+    if lost:
+        b.rejected.append(Rejected(table=change.table, pk=change.pk, reason="older", columns=lost))
+        _rebroadcast(b, state, lost)
+    if won:
+        op = "delete" if deleting and "deleted_at" in won else "update"
+        settle(b, state, op, won, hlc)
+    if change.table == "sync_conflict" and "resolution" in won:
+        b.resolutions.append(change.pk)
+
+
+def _rebroadcast(b: Batch, state: RowState, columns: list[str]) -> None:
+    """Send the winning values of columns a change lost, grouped by their stamps."""
+    if state.parked_branch is not None:
+        return
+    by_stamp: dict[str, list[str]] = defaultdict(list)
+    for column in columns:
+        by_stamp[state.clocks.get(column, "")].append(column)
+    for stamp, group in sorted(by_stamp.items()):
+        emit(b, state, "update", group, stamp)
+
+
+# --- writing ---------------------------------------------------------------------------
+
+
+def _db_values(table: Table, values: dict[str, Any]) -> dict[str, Any]:
+    return {c.name: values.get(c.name) for c in table.columns}
+
+
+def write_states(b: Batch) -> None:
+    """Write every changed row, clock and parked copy."""
+    by_table: dict[str, list[RowState]] = defaultdict(list)
+    for state in b.states.values():
+        if state.dirty or state.clock_dirty:
+            by_table[state.table].append(state)
+    for table_name, states in by_table.items():
+        table = entity(table_name)[0]
+        inserts, updates = [], []
+        for state in states:
+            if state.values is None or not state.dirty:
+                continue
+            if state.parked_branch is not None:
+                continue
+            row = _db_values(table, state.values)
+            (updates if state.in_db else inserts).append(row)
+        if inserts:
+            b.conn.execute(insert(table), inserts)
+        if updates:
+            params = [{**row, "_pk": row["id"]} for row in updates]
+            stmt = (
+                update(table)
+                .where(table.c.id == text(":_pk"))
+                .values({c.name: text(f":{c.name}") for c in table.columns})
+            )
+            b.conn.execute(stmt, params)
+        _write_clocks(b, table_name, states)
+        _write_parked(b, table, states)
+
+
+def _write_clocks(b: Batch, table_name: str, states: list[RowState]) -> None:
+    new = [
+        {"table_name": table_name, "pk": s.pk, "clocks": json.dumps(s.clocks)}
+        for s in states
+        if s.clock_dirty and not s.clock_in_db and s.parked_branch is None
+    ]
+    old = [
+        {"_t": table_name, "_pk": s.pk, "clocks": json.dumps(s.clocks)}
+        for s in states
+        if s.clock_dirty and s.clock_in_db and s.parked_branch is None
+    ]
+    if new:
+        b.conn.execute(insert(t.row_clock), new)
+    if old:
+        stmt = (
+            update(t.row_clock)
+            .where(t.row_clock.c.table_name == text(":_t"), t.row_clock.c.pk == text(":_pk"))
+            .values(clocks=text(":clocks"))
+        )
+        b.conn.execute(stmt, old)
+
+
+def _write_parked(b: Batch, table: Table, states: list[RowState]) -> None:
+    for state in states:
+        if state.parked_branch is not None and state.values is not None:
+            row = {
+                "data": json.dumps(_to_wire(table, state.values), ensure_ascii=False),
+                "clocks": json.dumps(state.clocks),
+                "branch_code": state.parked_branch,
+                "conflict_id": state.parked_conflict,
+            }
+            where = (t.parked.c.table_name == state.table) & (t.parked.c.pk == state.pk)
+            if state.parked_in_db:
+                b.conn.execute(update(t.parked).where(where).values(**row))
+            else:
+                b.conn.execute(insert(t.parked).values(table_name=state.table, pk=state.pk, **row))
+        elif state.unpark and state.parked_in_db:
+            b.conn.execute(
+                t.parked.delete().where(
+                    (t.parked.c.table_name == state.table) & (t.parked.c.pk == state.pk)
+                )
+            )
+
+
+def write_log(b: Batch) -> None:
+    """Append the change log; on PostgreSQL under the commit-order lock (see module doc)."""
+    if not b.log:
+        return
+    if b.conn.dialect.name == "postgresql":
+        b.conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOG_LOCK_KEY})
+    b.conn.execute(insert(t.change_log), b.log)
+
+
+# --- the whole push --------------------------------------------------------------------
+
+
+def stored_ack(conn: Connection, batch_id: str, branch: str) -> PushAck | None:
+    """The acknowledgement of a batch already applied (None if new)."""
+    row = conn.execute(select(t.batch).where(t.batch.c.batch_id == batch_id)).first()
+    if row is None:
+        return None
+    if row.branch_code != branch:
+        raise Forbidden("This batch id was used by another branch.")
+    ack = PushAck.model_validate(row.ack)
+    return ack.model_copy(update={"duplicate": True})
+
+
+def apply_push(
+    conn: Connection, request: PushRequest, auth: NodeAuth, clock: HybridClock
+) -> PushAck:
+    """Apply one batch inside the caller's transaction and return its acknowledgement."""
+    if request.branch != auth.branch:
+        raise Forbidden(
+            f"This token belongs to branch {auth.branch}; it cannot push for {request.branch}."
+        )
+    previous = stored_ack(conn, request.batch_id, auth.branch)
+    if previous is not None:
+        return previous
+    now = utcnow()
+    conn.execute(
+        insert(t.batch).values(
+            batch_id=request.batch_id,
+            branch_code=auth.branch,
+            node_id=auth.node_id,
+            received_at=now,
+            changes=len(request.changes),
+        )
+    )
+    b = Batch(conn=conn, auth=auth, clock=clock, tx_id=request.batch_id, now=now)
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for change in request.changes:
+        entity(change.table)
+        wanted[change.table].add(change.pk)
+    load_states(b, wanted)
+    check_ownership(b, request.changes)
+    prefetch_unique(b, request.changes)
+    for change in request.changes:
+        apply_change(b, change)
+    for conflict_id in b.resolutions:
+        from branch_crm.hq.resolve import apply_resolution
+
+        apply_resolution(b, conflict_id)
+    write_states(b)
+    write_log(b)
+    ack = PushAck(
+        batch_id=request.batch_id,
+        accepted=b.accepted,
+        rejected=b.rejected,
+        conflicts=b.conflicts,
+        server_hlc=str(clock.now()),
+        hlc_rewrites=b.rewrites,
+    )
+    conn.execute(
+        update(t.batch)
+        .where(t.batch.c.batch_id == request.batch_id)
+        .values(ack=ack.model_dump(mode="json"))
+    )
+    conn.execute(update(t.branch).where(t.branch.c.code == auth.branch).values(last_push_at=now))
+    conn.execute(
+        update(t.node)
+        .where(t.node.c.token_id == auth.token_id)
+        .values(last_seen_at=now, schema_version=request.schema_version)
+    )
+    return ack
+
+
+def new_tx_id() -> str:
+    """A transaction id for head office's own writes."""
+    return str(uuid.uuid4())

@@ -1,0 +1,184 @@
+"""Head office's tables: the branch entity tables (copied from the branch models) plus sync
+bookkeeping (branches, node tokens, registration codes, batches, change log, clocks).
+
+Entity tables are copies of :func:`branch_crm.models.synced_tables` without foreign keys (head
+office stores rows as they arrive, a child may come before a parked parent) and without
+local-only columns. Unique keys are scoped to the owning branch, except a phone number, which
+is unique company-wide (a clash between branches becomes a conflict record).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from branch_crm.models.base import NAMING_CONVENTION, UtcDateTime
+
+hq_metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+GLOBAL_UNIQUE = {("customer_phone", ("phone",))}
+"""Unique keys that hold across branches; all others hold within one branch."""
+
+SeqType = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def _scalar_default(column: Column[Any]) -> Any:
+    default = column.default
+    if default is not None and getattr(default, "is_scalar", False):
+        return getattr(default, "arg", None)
+    return None
+
+
+def _copy_entity(source: Table) -> tuple[Table, list[tuple[str, ...]], dict[tuple[str, ...], bool]]:
+    columns = [
+        Column(
+            c.name,
+            c.type,
+            primary_key=c.primary_key,
+            nullable=c.nullable,
+            default=_scalar_default(c),
+        )
+        for c in source.columns
+        if c.info.get("sync", True)
+    ]
+    table = Table(source.name, hq_metadata, *columns)
+    keys: list[tuple[str, ...]] = []
+    partial: dict[tuple[str, ...], bool] = {}
+    names = {c.name for c in columns}
+    for index in source.indexes:
+        cols = tuple(c.name for c in index.columns)
+        if not cols or any(c not in names for c in cols):
+            continue  # expression index or local-only column
+        where = index.dialect_options["sqlite"].get("where")
+        if index.unique:
+            scoped = cols if (source.name, cols) in GLOBAL_UNIQUE else ("branch_id", *cols)
+            keys.append(cols)
+            partial[cols] = where is not None
+            Index(
+                index.name,
+                *[table.c[c] for c in scoped],
+                unique=True,
+                sqlite_where=where,
+                postgresql_where=where,
+            )
+        else:
+            Index(index.name, *[table.c[c] for c in cols])
+    for column in source.columns:
+        if column.unique and column.name in names:
+            cols = (column.name,)
+            keys.append(cols)
+            partial[cols] = False
+            UniqueConstraint(table.c.branch_id, table.c[column.name])
+    return table, keys, partial
+
+
+def _build_entities() -> dict[
+    str, tuple[Table, str, list[tuple[str, ...]], dict[tuple[str, ...], bool]]
+]:
+    from branch_crm.models import synced_tables
+
+    result = {}
+    for cls in synced_tables():
+        source: Table = cls.__table__  # type: ignore[attr-defined]
+        table, keys, partial = _copy_entity(source)
+        result[source.name] = (table, cls.__sync_kind__, keys, partial)
+    return result
+
+
+ENTITIES = _build_entities()
+"""table name -> (table, sync kind, unique keys, key is among live rows only)."""
+
+branch = Table(
+    "hq_branch",
+    hq_metadata,
+    Column("code", String(16), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("last_push_at", UtcDateTime()),
+    Column("last_pull_at", UtcDateTime()),
+)
+
+node = Table(
+    "hq_node",
+    hq_metadata,
+    Column("token_id", String(32), primary_key=True),
+    Column("branch_code", String(16), nullable=False, index=True),
+    Column("node_id", String(32)),
+    Column("token_hash", String(64), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("revoked_at", UtcDateTime()),
+    Column("last_seen_at", UtcDateTime()),
+    Column("app_version", String(32)),
+    Column("schema_version", String(32)),
+    Column("cursor", BigInteger(), nullable=False, default=0),
+)
+
+registration = Table(
+    "hq_registration",
+    hq_metadata,
+    Column("code_hash", String(64), primary_key=True),
+    Column("branch_code", String(16), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("used_at", UtcDateTime()),
+)
+
+batch = Table(
+    "hq_batch",
+    hq_metadata,
+    Column("batch_id", String(36), primary_key=True),
+    Column("branch_code", String(16), nullable=False),
+    Column("node_id", String(32)),
+    Column("received_at", UtcDateTime(), nullable=False),
+    Column("changes", Integer(), nullable=False, default=0),
+    Column("ack", JSON()),
+)
+
+change_log = Table(
+    "hq_change_log",
+    hq_metadata,
+    Column("seq", SeqType, primary_key=True, autoincrement=True),
+    Column("tx_id", String(36), nullable=False),
+    Column("partition", String(16), nullable=False),
+    Column("table_name", String(40), nullable=False),
+    Column("pk", String(36), nullable=False),
+    Column("op", String(8), nullable=False),
+    Column("data", Text(), nullable=False),
+    Column("hlc", String(64), nullable=False),
+    Column("origin", String(32)),
+    Column("at", DateTime(), nullable=False),
+    Index("ix_hq_change_log_partition_seq", "partition", "seq"),
+    sqlite_autoincrement=True,
+)
+
+row_clock = Table(
+    "hq_row_clock",
+    hq_metadata,
+    Column("table_name", String(40), primary_key=True),
+    Column("pk", String(36), primary_key=True),
+    Column("clocks", Text(), nullable=False),
+)
+
+parked = Table(
+    "hq_parked",
+    hq_metadata,
+    Column("table_name", String(40), primary_key=True),
+    Column("pk", String(36), primary_key=True),
+    Column("branch_code", String(16), nullable=False),
+    Column("data", Text(), nullable=False),
+    Column("clocks", Text(), nullable=False),
+    Column("conflict_id", String(36), nullable=False),
+)

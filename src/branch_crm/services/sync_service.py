@@ -1,0 +1,146 @@
+"""Sync use cases for the UI and the CLI: register with head office, status, one round.
+
+Services never open dialogs: failures raise :class:`SyncError` (a CrmError) with a
+translated message, or come back in :class:`~branch_crm.sync.client.SyncResult`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from branch_crm.db import Database
+from branch_crm.errors import CrmError
+from branch_crm.i18n import _
+from branch_crm.models import SyncOutbox, SyncState
+from branch_crm.services import settings as app_settings
+from branch_crm.sync import tokens
+from branch_crm.sync.client import SyncClient, SyncResult
+from branch_crm.sync.protocol import RegisterRequest, RegisterResponse
+from branch_crm.timeutil import utcnow
+
+__all__ = [
+    "Registration",
+    "SyncError",
+    "SyncResult",
+    "SyncStatus",
+    "register_branch",
+    "run_sync",
+    "stored_token",
+    "sync_status",
+]
+
+
+class SyncError(CrmError):
+    """Registration or sync set-up failed; the message says why in words."""
+
+
+@dataclass(frozen=True)
+class Registration:
+    """The outcome of a registration (the token itself stays in the credential store)."""
+
+    branch: str
+    branch_name: str
+    hq_url: str
+    token_stored_in: str
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """What the status bar and ``branch-crm sync status`` show."""
+
+    registered: bool
+    hq_url: str | None
+    branch: str | None
+    pending_changes: int
+    last_success_at: datetime | None
+    last_error: str | None
+    last_attempt_at: datetime | None
+    open_conflicts: int = 0
+
+
+def _state(session: Session) -> SyncState:
+    state = session.get(SyncState, 1)
+    if state is None:
+        raise SyncError(_("This database has no sync tables; open it with Branch CRM first."))
+    return state
+
+
+def register_branch(
+    *, session: Session, url: str, code: str, transport: httpx.BaseTransport | None = None
+) -> Registration:
+    """Exchange a one-time code for this PC's token; store the token and the URL."""
+    url = url.strip().rstrip("/")
+    if not url.startswith(("http://", "https://")):
+        raise SyncError(_("The head-office URL must start with http:// or https://."))
+    branch = str(app_settings.get(session, "branch.code"))
+    state = _state(session)
+    body = RegisterRequest(code=code.strip(), branch=branch, node=state.node_id)
+    try:
+        with httpx.Client(transport=transport, timeout=30) as http:
+            response = http.post(
+                f"{url}/api/v1/register",
+                content=body.model_dump_json(),
+                headers={"Content-Type": "application/json"},
+            )
+    except httpx.HTTPError as exc:
+        raise SyncError(
+            _("Cannot reach head office at {url} ({reason}).").format(
+                url=url, reason=type(exc).__name__
+            )
+        ) from exc
+    if response.status_code != 200:
+        try:
+            detail = str(response.json().get("detail", ""))
+        except ValueError:
+            detail = response.text[:200]
+        raise SyncError(_("Head office refused the registration: {detail}").format(detail=detail))
+    answer = RegisterResponse.model_validate(response.json())
+    where = tokens.save_token(state.node_id, answer.token)
+    state.hq_url, state.branch_code, state.registered_at = url, branch, utcnow()
+    state.last_error = None
+    app_settings.put(session, None, "hq.url", url)
+    return Registration(answer.branch, answer.branch_name, url, where)
+
+
+def stored_token(db: Database) -> str | None:
+    """This PC's head-office token, if registered."""
+    with db.session() as session:
+        state = session.get(SyncState, 1)
+        return tokens.load_token(state.node_id) if state is not None else None
+
+
+def sync_status(*, session: Session) -> SyncStatus:
+    """Pending changes, last success and last error in words."""
+    from branch_crm.models import SyncConflict
+
+    state = _state(session)
+    pending = session.scalar(select(SyncOutbox.seq).order_by(SyncOutbox.seq.desc()).limit(1))
+    count = session.query(SyncOutbox).count() if pending is not None else 0
+    conflicts = session.query(SyncConflict).filter(SyncConflict.status == "open").count()
+    return SyncStatus(
+        registered=state.registered_at is not None,
+        hq_url=state.hq_url,
+        branch=state.branch_code,
+        pending_changes=count,
+        last_success_at=state.last_success_at,
+        last_error=state.last_error,
+        last_attempt_at=state.last_attempt_at,
+        open_conflicts=conflicts,
+    )
+
+
+def run_sync(db: Database, *, transport: httpx.BaseTransport | None = None) -> SyncResult:
+    """One round with the stored URL and token (an error result if not registered)."""
+    with db.session() as session:
+        state = _state(session)
+        url, node_id = state.hq_url, state.node_id
+    token = tokens.load_token(node_id) if url else None
+    if not url or not token:
+        message = _("This branch is not registered with head office yet.")
+        return SyncResult(0, 0, 0, message)
+    return SyncClient(db, base_url=url, token=token, transport=transport).run_once()

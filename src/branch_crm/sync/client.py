@@ -1,0 +1,279 @@
+"""The branch's sync client: one round = push every queued batch, then pull every page.
+
+``SyncClient.run_once`` never raises for network or server trouble: it records the error in
+words (``sync_state.last_error``) and returns it in :class:`SyncResult`; a change leaves the
+outbox only after head office acknowledged it, so nothing is lost whatever fails.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from sqlalchemy.engine import Connection
+
+from branch_crm import __version__
+from branch_crm.db import Database, head_revision
+from branch_crm.i18n import _
+from branch_crm.sync.applier import PageApplier
+from branch_crm.sync.capture import capture_suspended
+from branch_crm.sync.hlc import parse
+from branch_crm.sync.outbox import OutgoingBatch, next_batch, settle_ack
+from branch_crm.sync.protocol import (
+    MAX_BATCH_CHANGES,
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+    SCHEMA_HEADER,
+    PullResponse,
+    PushAck,
+    PushRequest,
+)
+from branch_crm.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+CLOCK_CORRECTION_MS = 60_000
+"""A PC clock further off head office's than this is corrected for future stamps."""
+PULL_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """What one round did; ``error`` is a translated sentence, None on success."""
+
+    pushed: int
+    pulled: int
+    conflicts: int
+    error: str | None = None
+
+
+class SyncFailed(Exception):
+    """A round stopped; the message is translated and shown to people."""
+
+
+def backoff_seconds(failures: int, *, base: float = 30, cap: float = 1800) -> float:
+    """Delay before the next automatic attempt after ``failures`` failures in a row.
+
+    Exponential (30 s, 60 s, 120 s, ... up to 30 min) with +-20 % jitter so branches that
+    lost the line together do not all come back in the same second.
+    """
+    if failures <= 0:
+        return 0.0
+    delay = min(cap, base * 2 ** (failures - 1))
+    return float(delay * random.uniform(0.8, 1.2))
+
+
+class SyncClient:
+    """Talks to head office for one branch database."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        base_url: str,
+        token: str,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 30,
+        batch_size: int = MAX_BATCH_CHANGES,
+    ) -> None:
+        self.db = db
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.transport = transport
+        self.timeout = timeout
+        self.batch_size = batch_size
+        self.schema = head_revision()
+        with db.engine.connect() as conn:
+            row = conn.exec_driver_sql(
+                "SELECT node_id, branch_code FROM sync_state WHERE id = 1"
+            ).one()
+        self.node_id, self.branch = str(row[0]), str(row[1] or "")
+
+    # --- HTTP ------------------------------------------------------------------------
+
+    def _http(self) -> httpx.Client:
+        return httpx.Client(
+            base_url=self.base_url,
+            transport=self.transport,
+            timeout=self.timeout,
+            headers={
+                "Authorization": f"Bearer {self.token}",
+                SCHEMA_HEADER: self.schema,
+                PROTOCOL_HEADER: str(PROTOCOL_VERSION),
+                "User-Agent": f"branch-crm/{__version__}",
+            },
+        )
+
+    def _check(self, response: httpx.Response) -> Any:
+        if response.status_code == 200:
+            return response.json()
+        try:
+            detail = str(response.json().get("detail", ""))
+        except ValueError:
+            detail = response.text[:200]
+        code = response.status_code
+        if code == 401:
+            message = _("Head office did not accept this branch's token ({detail}).")
+        elif code == 403:
+            message = _("Head office refused the data ({detail}).")
+        elif code == 409:
+            message = _("This version cannot sync with head office: {detail}")
+        elif code == 413:
+            message = _("A batch was too large for head office ({detail}).")
+        elif code == 422:
+            message = _("Head office could not read the data sent ({detail}).")
+        else:
+            message = _("Head office answered with an error (HTTP {code}).")
+        raise SyncFailed(message.format(detail=detail, code=code))
+
+    # --- one round -------------------------------------------------------------------
+
+    def run_once(self) -> SyncResult:
+        """Push everything queued, then pull everything new; never raises for sync trouble."""
+        self._record_attempt()
+        pushed = pulled = conflicts = 0
+        try:
+            with self._http() as http:
+                pushed, conflicts = self._push_all(http)
+                pulled = self._pull_all(http)
+        except SyncFailed as exc:
+            return self._record_failure(str(exc), pushed, pulled, conflicts)
+        except httpx.TimeoutException:
+            message = _("Head office at {url} did not answer in time.").format(url=self.base_url)
+            return self._record_failure(message, pushed, pulled, conflicts)
+        except httpx.HTTPError as exc:
+            message = _("Cannot reach head office at {url} ({reason}).").format(
+                url=self.base_url, reason=type(exc).__name__
+            )
+            return self._record_failure(message, pushed, pulled, conflicts)
+        except ValueError as exc:
+            message = _("Head office sent an answer this version cannot read ({reason}).").format(
+                reason=str(exc)[:200]
+            )
+            return self._record_failure(message, pushed, pulled, conflicts)
+        self._record_success()
+        return SyncResult(pushed, pulled, conflicts, None)
+
+    def _push_all(self, http: httpx.Client) -> tuple[int, int]:
+        pushed = conflicts = 0
+        while True:
+            batch = next_batch(self.db.engine, self.batch_size)
+            if batch is None:
+                return pushed, conflicts
+            ack = self.push_batch(http, batch)
+            pushed += len(batch.changes)
+            conflicts += len(ack.conflicts)
+
+    def push_batch(self, http: httpx.Client, batch: OutgoingBatch) -> PushAck:
+        """Send one batch and settle its acknowledgement."""
+        request = PushRequest(
+            branch=self.branch,
+            node=self.node_id,
+            batch_id=batch.batch_id,
+            schema_version=self.schema,
+            changes=batch.changes,
+        )
+        response = http.post(
+            "/api/v1/sync/push",
+            content=request.model_dump_json(),
+            headers={"Content-Type": "application/json"},
+        )
+        ack = PushAck.model_validate(self._check(response))
+        if ack.batch_id != batch.batch_id:
+            raise SyncFailed(_("Head office acknowledged a different batch."))
+        settle_ack(self.db.engine, batch, ack)
+        self._receive_clock(ack.server_hlc, None)
+        return ack
+
+    def _pull_all(self, http: httpx.Client) -> int:
+        pulled = 0
+        while True:
+            with self.db.engine.connect() as conn:
+                cursor = int(
+                    conn.exec_driver_sql("SELECT cursor FROM sync_state WHERE id = 1").scalar_one()
+                )
+            response = http.get("/api/v1/sync/pull", params={"after": cursor, "limit": PULL_LIMIT})
+            page = PullResponse.model_validate(self._check(response))
+            apply_page(self.db, page, expected_cursor=cursor)
+            pulled += len(page.changes)
+            self._receive_clock(page.server_hlc, page.server_time_ms)
+            if not page.has_more:
+                return pulled
+
+    # --- clock and status ------------------------------------------------------------
+
+    def _receive_clock(self, server_hlc: str, server_time_ms: int | None) -> None:
+        stamp = parse(server_hlc)
+        with self.db.engine.begin() as conn:
+            conn.exec_driver_sql(
+                "UPDATE sync_state SET hlc_counter = CASE WHEN ? > hlc_ms THEN ? "
+                "WHEN ? = hlc_ms THEN max(hlc_counter, ?) ELSE hlc_counter END, "
+                "hlc_ms = max(hlc_ms, ?) WHERE id = 1",
+                (stamp.ms, stamp.counter, stamp.ms, stamp.counter, stamp.ms),
+            )
+            if server_time_ms is not None:
+                correct_clock(conn, server_time_ms)
+
+    def _record_attempt(self) -> None:
+        with self.db.engine.begin() as conn:
+            conn.exec_driver_sql(
+                "UPDATE sync_state SET last_attempt_at = ? WHERE id = 1", (_stamp(),)
+            )
+
+    def _record_success(self) -> None:
+        with self.db.engine.begin() as conn:
+            conn.exec_driver_sql(
+                "UPDATE sync_state SET last_success_at = ?, last_error = NULL, failures = 0 "
+                "WHERE id = 1",
+                (_stamp(),),
+            )
+
+    def _record_failure(self, message: str, pushed: int, pulled: int, conflicts: int) -> SyncResult:
+        log.warning("sync with %s failed: %s", self.base_url, message)
+        with self.db.engine.begin() as conn:
+            conn.exec_driver_sql(
+                "UPDATE sync_state SET last_error = ?, failures = failures + 1 WHERE id = 1",
+                (message,),
+            )
+        return SyncResult(pushed, pulled, conflicts, message)
+
+
+def _stamp() -> str:
+    return utcnow().replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def trigger_clock_ms(conn: Connection) -> int:
+    """The time the capture triggers stamp with now (PC clock + correction)."""
+    value = conn.exec_driver_sql(
+        "SELECT CAST(ROUND((julianday('now') - 2440587.5) * 86400000.0) AS INTEGER) "
+        "+ clock_offset_ms FROM sync_state WHERE id = 1"
+    ).scalar_one()
+    return int(value)
+
+
+def correct_clock(conn: Connection, server_time_ms: int) -> None:
+    """Shift future stamps by the PC clock's error when it exceeds CLOCK_CORRECTION_MS."""
+    skew = server_time_ms - trigger_clock_ms(conn)
+    if abs(skew) > CLOCK_CORRECTION_MS:
+        conn.exec_driver_sql(
+            "UPDATE sync_state SET clock_offset_ms = clock_offset_ms + ? WHERE id = 1", (skew,)
+        )
+        log.warning("PC clock is %d ms off head office's; stamps corrected", -skew)
+
+
+def apply_page(db: Database, page: PullResponse, *, expected_cursor: int) -> int:
+    """Apply a pulled page and move the cursor, in one transaction, without re-capturing."""
+    with db.engine.begin() as conn:
+        cursor = conn.exec_driver_sql("SELECT cursor FROM sync_state WHERE id = 1").scalar_one()
+        if int(cursor) != expected_cursor:
+            return 0  # another round applied this page meanwhile
+        conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+        with capture_suspended(conn):
+            applied = PageApplier(conn).apply(page.changes)
+            conn.exec_driver_sql(
+                "UPDATE sync_state SET cursor = ? WHERE id = 1", (page.next_cursor,)
+            )
+        return applied

@@ -1,0 +1,126 @@
+"""Wire schemas of the sync protocol (DESIGN.md section 3), shared by branch and head office.
+
+Every request carries the branch's schema version (``X-Sync-Schema`` header, and
+``schema_version`` in a push body) and the protocol version (``X-Sync-Protocol``).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from branch_crm.sync.codec import WireValue
+
+PROTOCOL_VERSION = 1
+MAX_BATCH_CHANGES = 1000
+MAX_CHANGES_PER_REQUEST = 20_000
+"""Hard limit: a batch holds at most 1000 changes unless one transaction alone is larger."""
+SCHEMA_HEADER = "X-Sync-Schema"
+PROTOCOL_HEADER = "X-Sync-Protocol"
+CLIENT_TIME_HEADER = "X-Sync-Client-Time"
+
+Op = Literal["insert", "update", "delete"]
+
+
+class Change(BaseModel):
+    """One captured change of one row, as the branch pushes it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    table: str = Field(max_length=40)
+    pk: str = Field(min_length=1, max_length=36)
+    op: Op
+    data: dict[str, WireValue]
+    hlc: str = Field(max_length=64)
+    tx: int
+    schema_version: str = Field(max_length=32)
+
+
+class PushRequest(BaseModel):
+    """A batch of whole local transactions."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    branch: str = Field(max_length=16)
+    node: str = Field(max_length=32)
+    batch_id: str = Field(min_length=8, max_length=36)
+    schema_version: str = Field(max_length=32)
+    changes: list[Change] = Field(max_length=MAX_CHANGES_PER_REQUEST)
+
+
+class Rejected(BaseModel):
+    """A change (or some of its columns) head office did not apply, and why."""
+
+    table: str
+    pk: str
+    reason: str
+    columns: list[str] = []
+
+
+class ConflictInfo(BaseModel):
+    """A unique clash recorded for a supervisor."""
+
+    id: str
+    table: str
+    pk: str
+    kind: str
+
+
+class PushAck(BaseModel):
+    """Head office's acknowledgement; a repeated batch_id gets the stored one again."""
+
+    batch_id: str
+    accepted: int
+    rejected: list[Rejected] = []
+    conflicts: list[ConflictInfo] = []
+    server_hlc: str
+    hlc_rewrites: dict[str, str] = {}
+    """Stamps head office clamped (clock far in the future): sent -> stored."""
+    duplicate: bool = False
+
+
+class ServerChange(BaseModel):
+    """One entry of head office's change log, as a branch pulls it."""
+
+    seq: int
+    table: str
+    pk: str
+    op: Op
+    data: dict[str, WireValue]
+    hlc: str
+    tx: str
+
+
+class PullResponse(BaseModel):
+    """One page of changes after the cursor, never past an uncommitted transaction."""
+
+    changes: list[ServerChange]
+    next_cursor: int
+    has_more: bool
+    server_hlc: str
+    server_time_ms: int
+
+
+class RegisterRequest(BaseModel):
+    """Exchange a one-time registration code for a node token."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=4, max_length=64)
+    branch: str = Field(min_length=1, max_length=16)
+    node: str | None = Field(default=None, max_length=32)
+
+
+class RegisterResponse(BaseModel):
+    """The token of this installation (shown once; head office keeps only its hash)."""
+
+    token: str
+    branch: str
+    branch_name: str
+
+
+class ErrorBody(BaseModel):
+    """Every error response: a sentence a person can act on."""
+
+    detail: str
