@@ -173,14 +173,16 @@ def create_app(settings: HqSettings | None = None) -> FastAPI:
 
     @app.get("/api/v1/sync/pull", response_model=PullResponse)
     def pull(
-        conn: Conn,
+        conn: WriteConn,
         _schema: Schema,
         after: Annotated[int, Query(ge=0)] = 0,
         limit: Annotated[int, Query(ge=1)] = 1000,
         authorization: Authorization = None,
     ) -> PullResponse:
-        node = hq_auth.authenticate(conn, authorization)
-        page = pull_page(conn, node, clock, after=after, limit=min(limit, settings.pull_page_limit))
+        with conn.begin():  # records the cursor too (a write transaction on SQLite)
+            node = hq_auth.authenticate(conn, authorization)
+            limit = min(limit, settings.pull_page_limit)
+            page = pull_page(conn, node, clock, after=after, limit=limit)
         log.debug("pull", extra={"branch": node.branch, "changes": len(page.changes)})
         return page
 

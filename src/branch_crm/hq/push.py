@@ -310,7 +310,10 @@ def hq_write(b: Batch, table_name: str, pk: str, values: dict[str, Any]) -> RowS
 
 def log_rejection(b: Batch, change: Change, reason: str, columns: list[str]) -> None:
     """Record a losing change where the sender's supervisors can see it."""
-    b.rejected.append(Rejected(table=change.table, pk=change.pk, reason=reason, columns=columns))
+    if reason != "deleted":
+        b.rejected.append(
+            Rejected(table=change.table, pk=change.pk, reason=reason, columns=columns)
+        )
     data = {c: change.data[c] for c in columns if c in change.data}
     hq_write(
         b,
@@ -428,10 +431,16 @@ def _merge_existing(
         meaningful = sorted(set(values) - BOOKKEEPING)
         if meaningful:
             log_rejection(b, change, "deleted", meaningful)
+        b.rejected.append(
+            Rejected(table=change.table, pk=change.pk, reason="deleted", columns=sorted(values))
+        )
+        _rebroadcast(b, state, sorted(values))
         return
     won: list[str] = []
     lost: list[str] = []
     for column, value in values.items():
+        if hlc == state.clocks.get(column):
+            continue  # the same change again (a replay): nothing to do
         if (deleting and column == "deleted_at" and not tombstoned) or hlc > state.clocks.get(
             column, ""
         ):
@@ -485,8 +494,6 @@ def write_states(b: Batch) -> None:
                 continue
             row = _db_values(table, state.values)
             (updates if state.in_db else inserts).append(row)
-        if inserts:
-            b.conn.execute(insert(table), inserts)
         if updates:
             params = [{**row, "_pk": row["id"]} for row in updates]
             stmt = (
@@ -495,6 +502,8 @@ def write_states(b: Batch) -> None:
                 .values({c.name: text(f":{c.name}") for c in table.columns})
             )
             b.conn.execute(stmt, params)
+        if inserts:  # after updates: a tombstone written here may free a unique value
+            b.conn.execute(insert(table), inserts)
         _write_clocks(b, table_name, states)
         _write_parked(b, table, states)
 

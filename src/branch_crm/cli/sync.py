@@ -1,0 +1,96 @@
+"""``branch-crm sync``: one sync round (exit 1 on failure), ``register URL CODE``, ``status``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from branch_crm.i18n import _
+
+
+def _db(args: argparse.Namespace) -> Any:
+    from branch_crm.db import open_database
+
+    return open_database(args.db)
+
+
+def cmd_round(args: argparse.Namespace) -> int:
+    """Run one round; print what moved; non-zero exit when it failed."""
+    from branch_crm.services.sync_service import run_sync
+
+    db = _db(args)
+    try:
+        result = run_sync(db)
+    finally:
+        db.dispose()
+    if result.error:
+        sys.stderr.write(_("sync failed: {error}").format(error=result.error) + "\n")
+        return 1
+    sys.stdout.write(
+        _("sync done: {pushed} sent, {pulled} received, {conflicts} new conflicts").format(
+            pushed=result.pushed, pulled=result.pulled, conflicts=result.conflicts
+        )
+        + "\n"
+    )
+    return 0
+
+
+def cmd_register(args: argparse.Namespace) -> int:
+    """Exchange a registration code for this PC's token."""
+    from branch_crm.services.sync_service import register_branch
+
+    db = _db(args)
+    try:
+        with db.session() as session:
+            done = register_branch(session=session, url=args.url, code=args.code)
+    finally:
+        db.dispose()
+    sys.stdout.write(
+        _("registered as branch {branch} ({name}) with {url}").format(
+            branch=done.branch, name=done.branch_name, url=done.hq_url
+        )
+        + "\n"
+    )
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Print pending changes, last success and last error."""
+    from branch_crm.services.sync_service import sync_status
+
+    db = _db(args)
+    try:
+        with db.session() as session:
+            status = sync_status(session=session)
+    finally:
+        db.dispose()
+    if args.json:
+        sys.stdout.write(json.dumps(status.__dict__, default=str, ensure_ascii=False) + "\n")
+        return 0
+    never = _("never")
+    lines = [
+        _("registered: {value}").format(value=_("yes") if status.registered else _("no")),
+        _("head office: {value}").format(value=status.hq_url or "-"),
+        _("waiting to send: {n}").format(n=status.pending_changes),
+        _("last success: {value}").format(value=status.last_success_at or never),
+        _("last error: {value}").format(value=status.last_error or "-"),
+        _("open conflicts: {n}").format(n=status.open_conflicts),
+    ]
+    sys.stdout.write("\n".join(lines) + "\n")
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    """Add ``sync`` and its sub-commands."""
+    parser = subparsers.add_parser("sync", help=_("sync with head office (one round)"))
+    parser.set_defaults(handler=cmd_round)
+    sub = parser.add_subparsers(title=_("sync commands"), metavar="SUBCOMMAND")
+    reg = sub.add_parser("register", help=_("register this PC with head office"))
+    reg.add_argument("url", help=_("head-office address, e.g. https://hq.example.com"))
+    reg.add_argument("code", help=_("one-time registration code from head office"))
+    reg.set_defaults(handler=cmd_register)
+    status = sub.add_parser("status", help=_("pending changes, last success and last error"))
+    status.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    status.set_defaults(handler=cmd_status)

@@ -1,0 +1,40 @@
+"""Small writers used by the sync tests (ORM sessions, like the services use)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from branch_crm.db import Database
+from branch_crm.models import Customer, CustomerPhone
+from branch_crm.timeutil import utcnow
+
+
+def add_customer(db: Database, branch: str, name: str, phone: str | None = None) -> str:
+    """Create a customer (with a phone) at a branch; returns its id."""
+    with db.session(actor_id="tester", branch_id=branch) as session:
+        customer = Customer(name=name)
+        session.add(customer)
+        session.flush()
+        if phone:
+            session.add(CustomerPhone(customer_id=customer.id, phone=phone))
+        return customer.id
+
+
+def edit_customer(db: Database, branch: str, customer_id: str, **values: Any) -> None:
+    """Change columns of a customer."""
+    with db.session(actor_id="tester", branch_id=branch) as session:
+        customer = session.get(Customer, customer_id)
+        assert customer is not None
+        for key, value in values.items():
+            setattr(customer, key, value)
+
+
+def delete_customer(db: Database, branch: str, customer_id: str) -> None:
+    """Tombstone a customer."""
+    edit_customer(db, branch, customer_id, deleted_at=utcnow())
+
+
+def column(db: Database, table: str, pk: str, name: str) -> Any:
+    """One stored value, read with raw SQL (tombstones included)."""
+    with db.engine.connect() as conn:
+        return conn.exec_driver_sql(f'SELECT "{name}" FROM "{table}" WHERE id = ?', (pk,)).scalar()
