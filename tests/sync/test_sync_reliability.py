@@ -273,7 +273,7 @@ def test_changes_queued_under_the_previous_schema_reach_hq_after_upgrade(
 
 def test_a_token_cannot_write_or_read_another_branchs_rows(hq: Any, make_branch: Any) -> None:
     db1, c1 = make_branch("BR1")
-    db2, c2 = make_branch("BR2")
+    _db2, c2 = make_branch("BR2")
     theirs = add_customer(db1, "BR1", "一号店客户", "13811112222")
     _sync_all(c1, c2)
     hlc = "1900000000000.0000000000.x"
@@ -376,7 +376,8 @@ def test_phone_clash_between_branches_is_a_conflict_and_keep_mine_syncs(
     with sqlite3.connect(db1.path) as raw:
         assert (
             raw.execute(
-                "SELECT COUNT(*) FROM customer_phone WHERE phone = '13855556666' AND deleted_at IS NULL"
+                "SELECT COUNT(*) FROM customer_phone "
+                "WHERE phone = '13855556666' AND deleted_at IS NULL"
             ).fetchone()[0]
             == 0
         )
@@ -414,7 +415,7 @@ def test_pull_never_skips_a_change_while_writers_commit_concurrently(
     hq: Any, make_branch: Any
 ) -> None:
     writers = [make_branch("BR1", name=f"w{i}") for i in range(3)]
-    reader_db, reader = make_branch("BR1", name="reader")
+    _reader_db, reader = make_branch("BR1", name="reader")
     for i, (db, _client) in enumerate(writers):
         for j in range(40):
             add_customer(db, "BR1", f"w{i}-{j}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
@@ -24,7 +25,7 @@ def pull_page(
     hq.push), so handing out everything visible never skips a change a later pull would need.
     """
     log = t.change_log
-    rows = []
+    rows: list[Any] = []
     for partition in (auth.branch, HQ_BRANCH):
         query = (
             select(

@@ -293,7 +293,9 @@ def hq_write(b: Batch, table_name: str, pk: str, values: dict[str, Any]) -> RowS
     is_new = state.values is None
     table = entity(table_name)[0]
     if is_new:
-        base = {c.name: c.default.arg for c in table.columns if c.default is not None}
+        base = {
+            c.name: getattr(c.default, "arg", None) for c in table.columns if c.default is not None
+        }
         state.values = {**base, "id": pk, "created_at": b.now, "deleted_at": None}
     assert state.values is not None
     values = {**values, "updated_at": b.now}
@@ -486,7 +488,8 @@ def write_states(b: Batch) -> None:
             by_table[state.table].append(state)
     for table_name, states in by_table.items():
         table = entity(table_name)[0]
-        inserts, updates = [], []
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
         for state in states:
             if state.values is None or not state.dirty:
                 continue

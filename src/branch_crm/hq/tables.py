@@ -90,7 +90,7 @@ def _build_entities() -> dict[
 ]:
     from branch_crm.models import synced_tables
 
-    result = {}
+    result: dict[str, tuple[Table, str, list[tuple[str, ...]], dict[tuple[str, ...], bool]]] = {}
     for cls in synced_tables():
         source: Table = cls.__table__  # type: ignore[attr-defined]
         table, keys, partial = _copy_entity(source)

@@ -161,6 +161,7 @@ def registered_branch(
         app_settings.put(session, None, "branch.code", branch)
         register_branch(session=session, url=base_url, code=code, transport=transport)
     token = stored_token(db)
+    assert token is not None
     client = SyncClient(
         db, base_url=base_url, token=token, transport=transport, batch_size=batch_size
     )

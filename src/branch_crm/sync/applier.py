@@ -207,6 +207,7 @@ class PageApplier:
             "SELECT data, clocks FROM sync_parked WHERE table_name = ? AND pk = ?",
             (change.table, change.pk),
         ).fetchone()
+        assert row is not None
         data, clocks = json.loads(row[0]), json.loads(row[1])
         for column, value in change.data.items():
             if change.hlc >= clocks.get(column, ""):

@@ -60,13 +60,13 @@ def to_wire(type_: TypeEngine[Any], value: Any) -> WireValue:  # noqa: PLR0911
     if isinstance(base, DateTime) and isinstance(value, datetime):
         if value.tzinfo is not None:
             value = value.astimezone(UTC).replace(tzinfo=None)
-        return value.strftime(WIRE_DATETIME)
+        return str(value.strftime(WIRE_DATETIME))
     if isinstance(base, Date) and isinstance(value, date):
-        return value.isoformat()
+        return str(value.isoformat())
     if isinstance(base, Boolean):
         return 1 if value else 0
     if isinstance(base, JSON):
-        return json.dumps(value)
+        return str(json.dumps(value))
     if isinstance(value, bool | int | float | str):
         return value
     return str(value)
