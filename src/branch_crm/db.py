@@ -41,6 +41,7 @@ from branch_crm.errors import (
     DatabaseTooNew,
 )
 from branch_crm.i18n import _
+from branch_crm.ids import new_id
 from branch_crm.models import AuditEntry, Base, SyncedMixin
 from branch_crm.timeutil import utcnow
 
@@ -136,6 +137,7 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     for obj in list(session.new):
         if not isinstance(obj, SyncedMixin) or isinstance(obj, AuditEntry):
             continue
+        _apply_scalar_defaults(obj)
         if obj.branch_id is None:
             if branch_id is None:
                 raise RuntimeError("session has no branch_id for a new synced row")
@@ -159,6 +161,16 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
         entry.branch_id = entry.branch_id or branch_id or "?"
         entry.created_by = entry.updated_by = actor_id
         session.add(entry)
+
+
+def _apply_scalar_defaults(obj: SyncedMixin) -> None:
+    """Give a new row its id and plain column defaults now, so its audit entry is complete."""
+    if obj.id is None:
+        obj.id = new_id()
+    for attr in class_mapper(type(obj)).column_attrs:
+        default = attr.columns[0].default
+        if default is not None and default.is_scalar and getattr(obj, attr.key) is None:
+            setattr(obj, attr.key, default.arg)
 
 
 def _audit_entry(
