@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from branch_crm.models.base import Base, SyncedMixin, SyncKind
+from branch_crm.models.base import Base, SyncedMixin, SyncKind, local_only
 
 
 class ComplaintStatus(enum.StrEnum):
@@ -35,7 +35,11 @@ class Complaint(SyncedMixin, Base):
     """A customer complaint; its state is the fold of its events."""
 
     __tablename__ = "complaint"
-    __table_args__ = (Index("ix_complaint_open_due", "status", "resolution_due_at"),)
+    __table_args__ = (
+        Index("ix_complaint_open_due", "status", "resolution_due_at"),
+        Index("ix_complaint_received_at", "received_at"),
+        Index("ix_complaint_sla_check_at", "sla_check_at"),
+    )
 
     number: Mapped[str] = mapped_column(String(40), unique=True)
     customer_id: Mapped[str] = mapped_column(ForeignKey("customer.id"), index=True)
@@ -66,6 +70,13 @@ class Complaint(SyncedMixin, Base):
     """0 assignee, 1 supervisor, 2 head office."""
     sla_policy_id: Mapped[str | None] = mapped_column(String(36))
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Derived SLA instants kept on this PC only (recomputed from the synced facts above by
+    # services.sla; ``sla_basis`` fingerprints the facts they were computed from).
+    response_warn_at: Mapped[datetime | None] = mapped_column(default=None, **local_only())
+    resolution_warn_at: Mapped[datetime | None] = mapped_column(default=None, **local_only())
+    sla_check_at: Mapped[datetime | None] = mapped_column(default=None, **local_only())
+    """Next instant at which the sweep has something to record (breach, escalation)."""
+    sla_basis: Mapped[str | None] = mapped_column(String(300), default=None, **local_only())
 
     events: Mapped[list[ComplaintEvent]] = relationship(
         back_populates="complaint", order_by="ComplaintEvent.at"
