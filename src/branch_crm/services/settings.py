@@ -92,6 +92,33 @@ SETTINGS: dict[str, Setting] = {
             N_("Compensation a branch may grant without a supervisor (cents)"),
             0,
         ),
+        # complaints (issue 3): grade rules and the repeat-complainer flag
+        Setting(
+            "complaint.high_value_cents",
+            100000,
+            int,
+            "policy",
+            N_("Damage claims from this amount are high-value (cents)"),
+            0,
+        ),
+        Setting(
+            "complaint.repeat_days",
+            30,
+            int,
+            "policy",
+            N_("A complaint within this many days of another is a repeat complaint"),
+            1,
+            365,
+        ),
+        Setting(
+            "complaint.repeat_flag_days",
+            90,
+            int,
+            "policy",
+            N_("Flag customers with two or more complaints within (days)"),
+            1,
+            3650,
+        ),
     ]
 }
 
