@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+MAX_SHEET_CUSTOMERS = 300
+"""A courier's round fits on a sheet; more is almost certainly a select-all by mistake."""
+
 _open: dict[str, CustomerProfileDialog] = {}
 """Profile windows now open, by customer id (keeps them alive and avoids duplicates)."""
 

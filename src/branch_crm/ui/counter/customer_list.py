@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from branch_crm.i18n import _, ngettext
 from branch_crm.services.classification import LIFECYCLES, TIERS, lifecycle_label, tier_label
 from branch_crm.services.customer_list import ListFilter
+from branch_crm.ui import messages
 from branch_crm.ui.counter import actions
 from branch_crm.ui.counter.labels import NEED_TAGS, VISIT_CLASSES, label
 from branch_crm.ui.counter.list_model import TIER_COLUMN, CustomerListModel
@@ -266,6 +267,11 @@ class CustomerListPage(QWidget):
         )
 
     # -- actions -------------------------------------------------------------------------
+    def selected_count(self) -> int:
+        """How many rows are selected (cheap even when a million are)."""
+        ranges = self.table.selectionModel().selection()
+        return sum(r.bottom() - r.top() + 1 for r in ranges if r.left() == 0)
+
     def selected_ids(self) -> list[str]:
         """Customer ids of the selected rows (the current row when none is selected)."""
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
@@ -286,5 +292,13 @@ class CustomerListPage(QWidget):
             actions.open_customer(self.ctx, customer_id, parent=self)
 
     def pickup_sheet(self) -> None:
-        """Build the pickup sheet of the selected customers."""
+        """Build the pickup sheet of the selected customers (a courier's round, not all)."""
+        if self.selected_count() > actions.MAX_SHEET_CUSTOMERS:
+            messages.info(
+                self,
+                _("A pickup sheet holds at most {n} customers; select fewer.").format(
+                    n=actions.MAX_SHEET_CUSTOMERS
+                ),
+            )
+            return
         actions.pickup_sheet(self.ctx, self.selected_ids(), parent=self)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import logging
 import re
+import unicodedata
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
@@ -73,7 +74,8 @@ PACKAGING_MAX, OTHER_MAX, NOTES_MAX, CUSTOM_MAX = 100, 100, 1000, 60
 def parse_windows(text: str) -> list[tuple[str, str]]:
     """Parse "07:30-08:30, 21:00-22:00" into windows; raises ValueError with a message."""
     windows: list[tuple[str, str]] = []
-    for part in re.split(r"[,，;；\s]+(?=\d)", text.strip()):
+    text = unicodedata.normalize("NFKC", text)  # full-width digits, colons and tildes from IMEs
+    for part in re.split(r"[,;、\s]+(?=\d)", text.strip()):
         if not part.strip():
             continue
         match = _WINDOW_TEXT.match(part)
