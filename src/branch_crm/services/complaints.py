@@ -36,7 +36,7 @@ from branch_crm.models import (
 )
 from branch_crm.services import settings, sla
 from branch_crm.services.context import Actor
-from branch_crm.services.permissions import Permission, allowed, require
+from branch_crm.services.permissions import Permission, allowed, require, role_label
 from branch_crm.timeutil import to_local, utcnow
 
 log = logging.getLogger(__name__)
@@ -621,7 +621,9 @@ def refusal(actor: Actor, step_name: str, status: str) -> str | None:
     if not allowed(actor, step.permission):
         if step.permission == Permission.COMPLAINT_SUPERVISE:
             return _("Only a supervisor may {action}.").format(action=_(step.label))
-        return _("Your role may not {action}.").format(action=_(step.label))
+        return _("{role} may not {action}.").format(
+            role=role_label(actor.role), action=_(step.label)
+        )
     return None
 
 

@@ -7,17 +7,9 @@ import inspect
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def local(text: str, tz: ZoneInfo = SHANGHAI) -> datetime:
-    """'2026-09-30 16:00' as an aware datetime in ``tz``."""
-    return datetime.fromisoformat(text).replace(tzinfo=tz)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import SHANGHAI, local
+from complaint_helpers import SHANGHAI, local
 
 from branch_crm.models import ComplaintEvent, Holiday, SlaPolicy
 from branch_crm.services import complaints as cs
@@ -83,9 +83,12 @@ def test_spring_forward_in_a_zone_with_clock_changes() -> None:
     assert cal.minutes_between(local("2026-03-27 16:00", berlin), due) == 240
     # the night of the change is one hour short: a whole-day calendar has 23 hours that Sunday
     all_day = sla.BusinessCalendar(berlin, {d: ((0, 1440),) for d in sla.WEEKDAYS})
-    assert all_day.minutes_between(
-        local("2026-03-29 00:00", berlin), local("2026-03-30 00:00", berlin)
-    ) == 23 * 60
+    assert (
+        all_day.minutes_between(
+            local("2026-03-29 00:00", berlin), local("2026-03-30 00:00", berlin)
+        )
+        == 23 * 60
+    )
     # 24x7 counts real minutes across the jump: 01:30 CET + 60 min = 03:30 CEST
     assert sla.BusinessCalendar(berlin).add_minutes(local("2026-03-29 01:30", berlin), 60) == (
         local("2026-03-29 03:30", berlin)
@@ -95,9 +98,12 @@ def test_spring_forward_in_a_zone_with_clock_changes() -> None:
 def test_fall_back_day_has_25_hours() -> None:
     new_york = ZoneInfo("America/New_York")
     all_day = sla.BusinessCalendar(new_york, {d: ((0, 1440),) for d in sla.WEEKDAYS})
-    assert all_day.minutes_between(
-        local("2026-11-01 00:00", new_york), local("2026-11-02 00:00", new_york)
-    ) == 25 * 60
+    assert (
+        all_day.minutes_between(
+            local("2026-11-01 00:00", new_york), local("2026-11-02 00:00", new_york)
+        )
+        == 25 * 60
+    )
     # 24x7 from 01:30 EDT (05:30 UTC) + 60 min = 06:30 UTC, which reads 01:30 EST
     due = sla.BusinessCalendar(new_york).add_minutes(datetime(2026, 11, 1, 5, 30, tzinfo=UTC), 60)
     assert due == datetime(2026, 11, 1, 6, 30, tzinfo=UTC)
@@ -346,7 +352,7 @@ def test_sweep_repairs_instants_changed_elsewhere(db, counter, make_customer, cl
 
 
 def test_regrade_recomputes_due_times_but_keeps_breaches(
-    db, counter, supervisor, make_customer, clock, call
+    db, counter, supervisor, *, make_customer, clock, call
 ) -> None:
     customer = make_customer()
     clock(local("2026-11-23 09:00"))

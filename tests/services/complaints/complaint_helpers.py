@@ -1,0 +1,13 @@
+"""Time helpers of the complaint tests (a module with a unique name, importable by tests)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def local(text: str, tz: ZoneInfo = SHANGHAI) -> datetime:
+    """'2026-09-30 16:00' as an aware datetime in ``tz``."""
+    return datetime.fromisoformat(text).replace(tzinfo=tz)
