@@ -33,8 +33,8 @@ _EPOCH_JD = 2440587.5
 
 
 def _epoch(column: Any) -> ColumnElement[float]:
-    """SQLite computes the epoch seconds of a stored UTC datetime (NULL stays NULL)."""
-    return ((func.julianday(column) - _EPOCH_JD) * 86400.0).cast(Float)
+    """SQLite computes the epoch seconds (to the ms) of a stored UTC datetime; NULL stays NULL."""
+    return func.round((func.julianday(column) - _EPOCH_JD) * 86400.0, 3).cast(Float)
 
 
 @dataclass(frozen=True, slots=True)
