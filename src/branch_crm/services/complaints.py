@@ -219,6 +219,7 @@ def suggest_grade(
     category: str,
     compensation_requested_cents: int = 0,
     exclude_complaint_id: str | None = None,
+    now: datetime | None = None,
 ) -> GradeSuggestion:
     """Grade 1-3 by the head-office rules; the most urgent rule decides (DOMAIN.md)."""
     rules: list[GradeRule] = []
@@ -236,19 +237,23 @@ def suggest_grade(
     if category == "wrong_delivery":
         rules.append(GradeRule(2, "wrong_delivery", _("Wrong delivery")))
     if customer_id:
-        rules += _customer_rules(session, customer_id, exclude_complaint_id)
+        rules += _customer_rules(session, customer_id, exclude_complaint_id, now or utcnow())
     if not rules:
         rules.append(GradeRule(3, "standard", _("Standard complaint")))
     rules.sort(key=lambda r: r.grade)
     return GradeSuggestion(rules[0].grade, tuple(rules))
 
 
-def _customer_rules(session: Session, customer_id: str, exclude: str | None) -> list[GradeRule]:
+def _customer_rules(
+    session: Session, customer_id: str, exclude: str | None, now: datetime
+) -> list[GradeRule]:
     rules = []
     days = int(settings.get(session, "complaint.repeat_days"))
-    since = utcnow() - timedelta(days=days)
+    since = now - timedelta(days=days)
     query = select(func.count(Complaint.id)).where(
-        Complaint.customer_id == customer_id, Complaint.received_at >= since
+        Complaint.customer_id == customer_id,
+        Complaint.received_at >= since,
+        Complaint.received_at <= now,
     )
     if exclude:
         query = query.where(Complaint.id != exclude)
@@ -302,8 +307,13 @@ def validate_complaint(session: Session, data: ComplaintInput) -> dict[str, str]
     return errors
 
 
-def take_complaint(*, session: Session, actor: Actor, data: ComplaintInput) -> ComplaintView:
-    """Record a new complaint (state received) with its SLA due times; returns its view."""
+def take_complaint(
+    *, session: Session, actor: Actor, data: ComplaintInput, now: datetime | None = None
+) -> ComplaintView:
+    """Record a new complaint (state received) with its SLA due times; returns its view.
+
+    ``now`` (every step takes it) replays a step at a past instant: demo data and imports.
+    """
     require(actor, Permission.COMPLAINT_CREATE)
     sla.ensure_reference_data(session)
     errors = validate_complaint(session, data)
@@ -314,9 +324,10 @@ def take_complaint(*, session: Session, actor: Actor, data: ComplaintInput) -> C
         customer_id=data.customer_id,
         category=data.category,
         compensation_requested_cents=data.compensation_requested_cents,
+        now=now,
     )
     grade, reason = _chosen_grade(actor, data, suggestion)
-    now = utcnow()
+    now = now or utcnow()
     policy = sla.active_policy(session)
     complaint = Complaint(
         number=next_number(session, actor.branch_id, now),
@@ -645,7 +656,9 @@ class _Ctx:
     events: list[ComplaintEvent] = field(default_factory=list)
 
 
-def _begin(session: Session, actor: Actor, complaint_id: str, step_name: str) -> _Ctx:
+def _begin(
+    session: Session, actor: Actor, complaint_id: str, step_name: str, now: datetime | None
+) -> _Ctx:
     complaint = _get(session, complaint_id)
     reason = refusal(actor, step_name, complaint.status)
     if reason is not None:
@@ -653,7 +666,7 @@ def _begin(session: Session, actor: Actor, complaint_id: str, step_name: str) ->
         if complaint.status not in step.sources:
             raise InvalidTransition(reason)
         raise PermissionDenied(reason)
-    now = utcnow()
+    now = now or utcnow()
     policy = sla.policy_for(session, complaint.sla_policy_id)
     cal = sla.calendar_for(policy, sla.holidays(session))
     sla.refresh(session, complaint, now, policy=policy, cal=cal)  # record what already happened
@@ -719,10 +732,15 @@ def _optional(value: str | None) -> str | None:
 
 
 def accept_complaint(
-    *, session: Session, actor: Actor, complaint_id: str, note: str | None = None
+    *,
+    session: Session,
+    actor: Actor,
+    complaint_id: str,
+    note: str | None = None,
+    now: datetime | None = None,
 ) -> ComplaintView:
     """Received -> in progress: the response clock stops; the actor becomes the assignee."""
-    ctx = _begin(session, actor, complaint_id, "accept")
+    ctx = _begin(session, actor, complaint_id, "accept", now)
     c = ctx.complaint
     old = c.status
     c.status = S.IN_PROGRESS
@@ -740,10 +758,15 @@ def accept_complaint(
 
 
 def wait_for_customer(
-    *, session: Session, actor: Actor, complaint_id: str, note: str | None = None
+    *,
+    session: Session,
+    actor: Actor,
+    complaint_id: str,
+    note: str | None = None,
+    now: datetime | None = None,
 ) -> ComplaintView:
     """In progress -> waiting for customer: the resolution clock pauses."""
-    ctx = _begin(session, actor, complaint_id, "wait")
+    ctx = _begin(session, actor, complaint_id, "wait", now)
     old = ctx.complaint.status
     ctx.complaint.status = S.WAITING_CUSTOMER
     _pause(ctx)
@@ -751,19 +774,31 @@ def wait_for_customer(
 
 
 def resume_complaint(
-    *, session: Session, actor: Actor, complaint_id: str, note: str | None = None
+    *,
+    session: Session,
+    actor: Actor,
+    complaint_id: str,
+    note: str | None = None,
+    now: datetime | None = None,
 ) -> ComplaintView:
     """Waiting for customer -> in progress: the pause is added to the resolution target."""
-    ctx = _begin(session, actor, complaint_id, "resume")
+    ctx = _begin(session, actor, complaint_id, "resume", now)
     old = ctx.complaint.status
     ctx.complaint.status = S.IN_PROGRESS
     _unpause(ctx)
     return _finish(ctx, "resumed", note=_optional(note), from_status=old)
 
 
-def give_feedback(*, session: Session, actor: Actor, complaint_id: str, note: str) -> ComplaintView:
+def give_feedback(
+    *,
+    session: Session,
+    actor: Actor,
+    complaint_id: str,
+    note: str,
+    now: datetime | None = None,
+) -> ComplaintView:
     """In progress -> feedback given: the resolution clock stops while the customer decides."""
-    ctx = _begin(session, actor, complaint_id, "feedback")
+    ctx = _begin(session, actor, complaint_id, "feedback", now)
     text = _text(note, "note", _("Say what the customer was told."))
     c = ctx.complaint
     old = c.status
@@ -782,6 +817,7 @@ def close_complaint(
     corrective_action: str,
     customer_confirmed: bool = True,
     note: str | None = None,
+    now: datetime | None = None,
 ) -> ComplaintView:
     """Close with root cause and corrective action (改进).
 
@@ -789,7 +825,7 @@ def close_complaint(
     duplicate) from any open state, supervisors only.
     """
     step = "close" if customer_confirmed else "force_close"
-    ctx = _begin(session, actor, complaint_id, step)
+    ctx = _begin(session, actor, complaint_id, step, now)
     errors = {}
     causes = {c.code for c in sla.reference_codes(session, ReferenceKind.ROOT_CAUSE)}
     if root_cause not in causes:
@@ -825,10 +861,10 @@ def close_complaint(
 
 
 def reopen_complaint(
-    *, session: Session, actor: Actor, complaint_id: str, note: str
+    *, session: Session, actor: Actor, complaint_id: str, note: str, now: datetime | None = None
 ) -> ComplaintView:
     """Feedback given/closed -> in progress: the customer is not satisfied; the clock resumes."""
-    ctx = _begin(session, actor, complaint_id, "reopen")
+    ctx = _begin(session, actor, complaint_id, "reopen", now)
     text = _text(note, "note", _("Say why the customer is not satisfied."))
     c = ctx.complaint
     old = c.status
@@ -841,10 +877,16 @@ def reopen_complaint(
 
 
 def regrade_complaint(
-    *, session: Session, actor: Actor, complaint_id: str, grade: int, reason: str
+    *,
+    session: Session,
+    actor: Actor,
+    complaint_id: str,
+    grade: int,
+    reason: str,
+    now: datetime | None = None,
 ) -> ComplaintView:
     """Change the grade (supervisors); due times are recomputed, recorded breaches stay."""
-    ctx = _begin(session, actor, complaint_id, "regrade")
+    ctx = _begin(session, actor, complaint_id, "regrade", now)
     if grade not in GRADES:
         raise ValidationError({"grade": _("The grade is 1, 2 or 3.")})
     text = _text(reason, "reason", _("Say why the grade changes."))
@@ -858,10 +900,16 @@ def regrade_complaint(
 
 
 def grant_compensation(
-    *, session: Session, actor: Actor, complaint_id: str, amount_cents: int, note: str
+    *,
+    session: Session,
+    actor: Actor,
+    complaint_id: str,
+    amount_cents: int,
+    note: str,
+    now: datetime | None = None,
 ) -> ComplaintView:
     """Set the compensation granted; above the branch limit only a supervisor may."""
-    ctx = _begin(session, actor, complaint_id, "compensation")
+    ctx = _begin(session, actor, complaint_id, "compensation", now)
     text = _text(note, "note", _("Say what the compensation is for."))
     if not 0 <= amount_cents <= MAX_COMPENSATION_CENTS:
         raise ValidationError(
@@ -884,9 +932,15 @@ def grant_compensation(
     )
 
 
-def assign_to_me(*, session: Session, actor: Actor, complaint_id: str) -> ComplaintView:
+def assign_to_me(
+    *,
+    session: Session,
+    actor: Actor,
+    complaint_id: str,
+    now: datetime | None = None,
+) -> ComplaintView:
     """Make the acting staff member the assignee (taking over from a colleague)."""
-    ctx = _begin(session, actor, complaint_id, "assign_me")
+    ctx = _begin(session, actor, complaint_id, "assign_me", now)
     c = ctx.complaint
     if c.assignee_id == actor.staff_id:
         return _view(session, c)
@@ -897,9 +951,16 @@ def assign_to_me(*, session: Session, actor: Actor, complaint_id: str) -> Compla
     )
 
 
-def add_note(*, session: Session, actor: Actor, complaint_id: str, note: str) -> ComplaintView:
+def add_note(
+    *,
+    session: Session,
+    actor: Actor,
+    complaint_id: str,
+    note: str,
+    now: datetime | None = None,
+) -> ComplaintView:
     """A note on the timeline (any state, also after closing)."""
-    ctx = _begin(session, actor, complaint_id, "note")
+    ctx = _begin(session, actor, complaint_id, "note", now)
     text = _text(note, "note", _("Write the note."))
     return _finish(ctx, "note", note=text)
 
