@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, and_, case, func, select
+from sqlalchemy import ColumnElement, Float, and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from branch_crm.i18n import N_, _
@@ -242,7 +242,7 @@ def queue_counts(
             count(and_(~breached, running, warn <= now_ts)),
             count(breached),
             count(waiting),
-            count(Complaint.assignee_id == staff_id) if staff_id else func.count(None),
+            count(Complaint.assignee_id == staff_id) if staff_id else literal(0),
         ).where(Complaint.status.in_(OPEN_STATUSES), Complaint.deleted_at.is_(None))
     ).one()
     return QueueCounts(*(int(v or 0) for v in row))

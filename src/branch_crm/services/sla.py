@@ -338,6 +338,7 @@ def ensure_reference_data(session: Session) -> int:
             added += 1
     if added:
         session.flush()
+        session.info.pop("code_labels", None)
         log.info("seeded %d SLA reference rows", added)
     return added
 
@@ -369,8 +370,17 @@ def reference_codes(session: Session, kind: str, *, include_inactive: bool = Fal
 
 
 def code_labels(session: Session, kind: str) -> dict[str, str]:
-    """code -> label (inactive codes included, so old complaints still read well)."""
-    return {c.code: c.label for c in reference_codes(session, kind, include_inactive=True)}
+    """code -> label (inactive codes included, so old complaints still read well).
+
+    Cached for the session's lifetime (one unit of work), per list and language.
+    """
+    cache: dict[tuple[str, str], dict[str, str]] = session.info.setdefault("code_labels", {})
+    key = (kind, current_language())
+    if key not in cache:
+        cache[key] = {
+            c.code: c.label for c in reference_codes(session, kind, include_inactive=True)
+        }
+    return cache[key]
 
 
 # --- business calendar -----------------------------------------------------------------------
