@@ -133,9 +133,9 @@ class QueueFilter:
         return not (self.breached and row_state(row, now_ts) != BREACHED)
 
 
-def _query() -> Any:
+def _query(*, open_only: bool = True) -> Any:
     responded = Complaint.responded_at.is_not(None)
-    return (
+    query = (
         select(
             Complaint.id,
             Complaint.number,
@@ -161,8 +161,24 @@ def _query() -> Any:
             responded,
         )
         .join(Customer, Customer.id == Complaint.customer_id)
-        .where(Complaint.status.in_(OPEN_STATUSES), Complaint.deleted_at.is_(None))
+        .where(Complaint.deleted_at.is_(None))
     )
+    return query.where(Complaint.status.in_(OPEN_STATUSES)) if open_only else query
+
+
+def _row(r: Any) -> QueueRow:
+    return QueueRow(
+        r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11],
+        bool(r[12]), bool(r[13]), r[14] or 0, bool(r[15]),
+    )  # fmt: skip
+
+
+def list_complaints(*, session: Session, limit: int | None = None) -> list[QueueRow]:
+    """Every complaint, open or closed, newest first (``limit`` rows at most)."""
+    query = _query(open_only=False).order_by(Complaint.received_at.desc())
+    if limit:
+        query = query.limit(limit)
+    return [_row(r) for r in session.execute(query).tuples()]
 
 
 def load_queue(*, session: Session, flt: QueueFilter | None = None) -> list[QueueRow]:
@@ -175,14 +191,7 @@ def load_queue(*, session: Session, flt: QueueFilter | None = None) -> list[Queu
             query = query.where(Complaint.category == flt.category)
         if flt.waiting:
             query = query.where(Complaint.status.in_(PAUSED_STATUSES))
-    rows = session.execute(query).tuples()
-    return [
-        QueueRow(
-            r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11],
-            bool(r[12]), bool(r[13]), r[14] or 0, bool(r[15]),
-        )
-        for r in rows
-    ]  # fmt: skip
+    return [_row(r) for r in session.execute(query).tuples()]
 
 
 def list_queue(

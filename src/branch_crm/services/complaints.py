@@ -86,6 +86,20 @@ def format_money(cents: int) -> str:
     return f"{sign}¥{abs(cents) // 100:,}.{abs(cents) % 100:02d}"
 
 
+def format_minutes(minutes: float) -> str:
+    """A duration for people: '45 min', '3 h 05 min', '2 d 4 h' (translated units)."""
+    total = round(abs(minutes))
+    days, rest = divmod(total, 1440)
+    hours, mins = divmod(rest, 60)
+    if days:
+        text = _("{d} d {h} h").format(d=days, h=hours)
+    elif hours:
+        text = _("{h} h {m:02d} min").format(h=hours, m=mins)
+    else:
+        text = _("{m} min").format(m=mins)
+    return f"-{text}" if minutes < 0 and total else text
+
+
 def normalize_waybill(raw: str | None) -> str | None:
     """Upper-case without spaces/dashes, or None when blank; ValueError with a message if odd."""
     if raw is None or not raw.strip():

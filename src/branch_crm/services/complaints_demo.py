@@ -113,7 +113,7 @@ def _customers(session: Session, rng: random.Random, wanted: int) -> list[str]:
     ids = list(session.scalars(select(Customer.id).limit(max(wanted * 3, 50))))
     if ids:
         return ids
-    for i in range(min(wanted, 20)):
+    for i in range(max(wanted * 2, 10)):
         customer = Customer(
             name=rng.choice("张王李赵刘陈杨黄周吴") + rng.choice("伟芳娜敏静磊强军")
         )
@@ -223,11 +223,19 @@ def _finish(
     t += timedelta(hours=rng.uniform(1, 20))
     if t >= now:
         return
-    if rng.random() < 0.08:
+    if rng.random() < 0.08:  # not satisfied: reopened, answered again a day later
         cs.reopen_complaint(
             session=session, actor=clerk, complaint_id=complaint_id, now=t, note="客户对结果不满意"
         )
-        return
+        t += timedelta(hours=rng.uniform(2, 30))
+        if t >= now:
+            return
+        cs.give_feedback(
+            session=session, actor=clerk, complaint_id=complaint_id, now=t, note="已重新处理并赔付"
+        )
+        t += timedelta(hours=rng.uniform(1, 10))
+        if t >= now:
+            return
     cause = rng.choice(ROOT_CAUSES[category])
     closer, confirmed = (clerk, True) if rng.random() < 0.9 else (cast.supervisor, False)
     cs.close_complaint(
