@@ -1,0 +1,91 @@
+"""``branch-crm complaints sweep|list|stats`` and the demo generator, on a real database file."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from complaint_helpers import local
+
+from branch_crm.cli import main
+from branch_crm.services import complaints as cs
+from branch_crm.services.complaints_demo import add_demo_complaints
+from branch_crm.services.context import system_actor, unit_of_work
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_sweep_list_and_stats(db, db_path, counter, *, make_customer, clock, call, capsys) -> None:
+    clock(local("2026-11-23 09:00"))
+    data = cs.ComplaintInput(make_customer("张三"), "counter", "loss", "parcel lost")
+    lost = call(counter, cs.take_complaint, data=data)
+    data = cs.ComplaintInput(make_customer("李四"), "phone", "delay", "late")
+    late = call(counter, cs.take_complaint, data=data)
+    call(counter, cs.accept_complaint, complaint_id=late.id)
+    db.dispose()
+    clock(local("2026-11-23 10:30"))
+    code, out, _err = _run(capsys, "--db", str(db_path), "complaints", "sweep", "--json")
+    assert code == 0
+    assert json.loads(out) == {"checked": 1, "breaches": 1, "escalations": 2, "recomputed": 0}
+    code, out, _err = _run(capsys, "--db", str(db_path), "complaints", "sweep")
+    assert (code, out.strip()) == (0, "0 complaints checked: 0 breaches, 0 escalations recorded")
+
+    code, out, _err = _run(capsys, "--db", str(db_path), "complaints", "list", "--open", "--json")
+    rows = json.loads(out)
+    assert [(r["number"], r["state"], r["customer"]) for r in rows] == [
+        (lost.number, "breached", "张三"),
+        (late.number, "ok", "李四"),
+    ]
+    assert rows[0]["seconds_left"] == -30 * 60 and rows[0]["escalation_level"] == 2
+    code, out, _err = _run(capsys, "--db", str(db_path), "complaints", "list")
+    assert code == 0 and lost.number in out and "2 complaints" in out
+
+    argv = ["--db", str(db_path), "complaints", "stats", "--from", "2026-11-01"]
+    code, out, _err = _run(capsys, *argv, "--to", "2026-11-30", "--json")
+    stats = json.loads(out)
+    assert (stats["received"], stats["response"]["measured"], stats["response"]["rate"]) == (
+        2,
+        2,
+        0.5,
+    )
+    code, out, _err = _run(capsys, "--lang", "en", *argv, "--to", "2026-11-30")
+    assert "response target met: 1 of 2 (50.0%)" in out
+
+
+def test_bad_dates_get_a_clear_message(db_path, capsys) -> None:
+    argv = ["--db", str(db_path), "complaints", "stats", "--from", "2026-11-01"]
+    code, _out, err = _run(capsys, *argv, "--to", "2026-10-01")
+    assert code == 2 and "before the start date" in err and "Traceback" not in err
+    with pytest.raises(SystemExit) as caught:
+        main([*argv, "--to", "30.11.2026"])
+    assert caught.value.code == 2
+    assert "write it as YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_demo_complaints_are_consistent(db) -> None:
+    from sqlalchemy import select
+
+    from branch_crm.models import Complaint, ComplaintEvent
+
+    now = local("2026-11-23 12:00")
+    actor = system_actor("BR001")
+    with unit_of_work(db, actor) as session:
+        assert add_demo_complaints(session, 60, now=now) == 60
+    with unit_of_work(db, actor) as session:
+        rows: list[Any] = list(session.scalars(select(Complaint)))
+        statuses = {c.status for c in rows}
+        assert {"received", "in_progress", "closed"} <= statuses
+        for c in rows:
+            events = session.scalars(
+                select(ComplaintEvent).where(ComplaintEvent.complaint_id == c.id)
+            ).all()
+            assert events[0].kind == "received" and c.received_at <= now
+            assert all(e.at <= now for e in events)
+            if c.status == "closed":
+                assert c.root_cause and c.corrective_action and c.closed_at <= now
+            assert c.response_due_at is not None and c.sla_basis is not None
