@@ -175,8 +175,9 @@ def complaint_stats(
     resolution_times = [m for c in received if (m := clocks.resolution_minutes(c)) is not None]
     categories = sla.code_labels(session, ReferenceKind.COMPLAINT_CATEGORY)
     causes = sla.code_labels(session, ReferenceKind.ROOT_CAUSE)
-    closed_causes = Counter(
-        session.scalars(
+    closed_causes: Counter[str] = Counter(
+        str(cause)
+        for cause in session.scalars(
             select(Complaint.root_cause).where(
                 Complaint.closed_at >= lo,
                 Complaint.closed_at < hi,
