@@ -255,3 +255,26 @@ def queue_counts(
         ).where(Complaint.status.in_(OPEN_STATUSES), Complaint.deleted_at.is_(None))
     ).one()
     return QueueCounts(*(int(v or 0) for v in row))
+
+
+@dataclass(frozen=True)
+class QueueSnapshot:
+    """Everything the queue screen shows, loaded in one go: rows and the names they need."""
+
+    rows: list[QueueRow]
+    categories: dict[str, str]
+    staff: dict[str, str]
+
+
+def queue_snapshot(*, session: Session) -> QueueSnapshot:
+    """All open complaints (unsorted) with category labels and assignee names."""
+    from branch_crm.models import ReferenceKind
+    from branch_crm.services.complaints import staff_names
+    from branch_crm.services.sla import code_labels
+
+    rows = load_queue(session=session)
+    return QueueSnapshot(
+        rows=rows,
+        categories=code_labels(session, ReferenceKind.COMPLAINT_CATEGORY),
+        staff=staff_names(session, {r.assignee_id for r in rows}),
+    )

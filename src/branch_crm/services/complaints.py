@@ -1002,3 +1002,69 @@ def customer_complaints(*, session: Session, customer_id: str) -> list[Complaint
         .order_by(Complaint.received_at.desc())
     ).all()
     return [_view(session, c) for c in rows]
+
+
+# --- customer timeline ------------------------------------------------------------------------
+
+TIMELINE_KINDS = {
+    "received": "complaint",
+    "closed": "complaint_closed",
+    "reopened": "complaint_reopened",
+}
+TIMELINE_ICONS = {
+    "complaint": "complaints",
+    "complaint_closed": "complaint_closed",
+    "complaint_reopened": "complaint_reopened",
+}
+_registered: set[str] = set()
+
+
+def complaint_timeline(session: Session, customer_id: str) -> list[Any]:
+    """The customer's complaints on their timeline: received, closed, reopened (newest first)."""
+    from branch_crm.services.customers import TimelineEntry
+
+    rows = session.execute(
+        select(ComplaintEvent, Complaint.number, Complaint.category, Complaint.grade)
+        .join(Complaint, Complaint.id == ComplaintEvent.complaint_id)
+        .where(
+            Complaint.customer_id == customer_id,
+            ComplaintEvent.kind.in_(tuple(TIMELINE_KINDS)),
+        )
+        .order_by(ComplaintEvent.at.desc())
+    ).all()
+    categories = sla.code_labels(session, ReferenceKind.COMPLAINT_CATEGORY)
+    causes = sla.code_labels(session, ReferenceKind.ROOT_CAUSE)
+    names = staff_names(session, (event.actor_id for event, *_rest in rows))
+    entries = []
+    for event, number, category, grade in rows:
+        data = event.data or {}
+        entries.append(
+            TimelineEntry(
+                at=event.at,
+                kind=TIMELINE_KINDS[event.kind],
+                title=_("Complaint {number}: {category}").format(
+                    number=number, category=categories.get(category, category)
+                ),
+                detail=" · ".join(
+                    part
+                    for part in (
+                        grade_label(grade),
+                        event_title(event.kind, data, causes),
+                        event.note,
+                    )
+                    if part
+                ),
+                actor_name=names.get(event.actor_id or "") or data.get("actor_name"),
+            )
+        )
+    return entries
+
+
+def register_customer_timeline() -> None:
+    """Put complaints on the customer timeline (services.customers); safe to call twice."""
+    if "timeline" in _registered:
+        return
+    from branch_crm.services.customers import register_timeline_provider
+
+    register_timeline_provider(complaint_timeline)
+    _registered.add("timeline")

@@ -1,0 +1,1 @@
+"""Complaint screens: the queue, taking a complaint, the detail with its actions."""

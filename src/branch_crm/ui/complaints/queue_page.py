@@ -1,0 +1,321 @@
+"""The complaint queue page: open complaints by time left, filters, self-refreshing.
+
+Every ``refresh_ms`` (30 s) the page re-evaluates states and time left in place (no query)
+and runs the SLA sweep on the database worker; a sweep that recorded something, or any
+"complaint"/"sync" change on the data bus, reloads the rows.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from branch_crm.i18n import _
+from branch_crm.services import complaint_queue as cq
+from branch_crm.services import sla
+from branch_crm.services.complaints import grade_label
+from branch_crm.services.permissions import Permission, allowed
+from branch_crm.timeutil import utcnow
+from branch_crm.ui.complaints.queue_model import ID_ROLE, ComplaintQueueModel
+
+log = logging.getLogger(__name__)
+
+REFRESH_MS = 30_000
+RELOAD_ON = frozenset({"complaint", "customer", "sync", "reference"})
+
+
+class ComplaintQueuePage(QWidget):
+    """Open complaints, least time left first; Enter opens one, Ctrl+N takes a new one."""
+
+    sig_loaded = Signal(int)
+    """Emitted after the rows were (re)loaded, with the number of open complaints."""
+    sig_ticked = Signal()
+    """Emitted after a time-passing refresh."""
+
+    def __init__(self, ctx: Any, parent: QWidget | None = None, *, refresh_ms: int = REFRESH_MS):
+        super().__init__(parent)
+        self.setObjectName("complaintQueuePage")
+        self.ctx = ctx
+        self.model = ComplaintQueueModel(self)
+        self._loading = False
+        self._reload_pending = False
+        self._build()
+        self.timer = QTimer(self)
+        self.timer.setInterval(refresh_ms)
+        self.timer.timeout.connect(self._on_timer_timeout)
+        self.timer.start()
+        ctx.bus.sig_data_changed.connect(self._on_bus_data_changed)
+        self.retranslate_ui()
+        self.reload()
+
+    # -- construction -----------------------------------------------------------------
+    def _build(self) -> None:
+        self.title = QLabel(self)
+        font = self.title.font()
+        font.setPointSize(font.pointSize() + 4)
+        self.title.setFont(font)
+        self.counts = QLabel(self)
+        self.counts.setObjectName("complaintQueueCounts")
+        self.mine = QCheckBox(self)
+        self.mine.setObjectName("complaintFilterMine")
+        self.grade = QComboBox(self)
+        self.grade.setObjectName("complaintFilterGrade")
+        self.category = QComboBox(self)
+        self.category.setObjectName("complaintFilterCategory")
+        self.breached = QCheckBox(self)
+        self.breached.setObjectName("complaintFilterBreached")
+        self.waiting = QCheckBox(self)
+        self.waiting.setObjectName("complaintFilterWaiting")
+        self.new_button = QPushButton(self)
+        self.new_button.setObjectName("complaintNew")
+        self.open_button = QPushButton(self)
+        self.open_button.setObjectName("complaintOpen")
+        self.table = QTableView(self)
+        self.table.setObjectName("complaintQueue")
+        self.table.setModel(self.model)
+        self.empty = QLabel(self)
+        self.empty.setObjectName("complaintQueueEmpty")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._setup_table()
+        self._layout()
+        self._connect()
+
+    def _setup_table(self) -> None:
+        view = self.table
+        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        view.verticalHeader().setVisible(False)
+        view.verticalHeader().setDefaultSectionSize(28)
+        view.setWordWrap(False)
+        view.setTabKeyNavigation(False)
+        header = view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for column, width in enumerate((110, 130, 170, 110, 140, 55, 130, 90, 100)):
+            header.resizeSection(column, width)
+
+    def _layout(self) -> None:
+        top = QHBoxLayout()
+        top.addWidget(self.title)
+        top.addStretch(1)
+        top.addWidget(self.counts)
+        filters = QHBoxLayout()
+        for widget in (self.mine, self.grade, self.category, self.breached, self.waiting):
+            filters.addWidget(widget)
+        filters.addStretch(1)
+        filters.addWidget(self.new_button)
+        filters.addWidget(self.open_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(filters)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.empty)
+        self.setFocusProxy(self.table)
+
+    def _connect(self) -> None:
+        for box in (self.mine, self.breached, self.waiting):
+            box.toggled.connect(self._on_filter_changed)
+        for combo in (self.grade, self.category):
+            combo.currentIndexChanged.connect(self._on_filter_changed)
+        self.table.activated.connect(self._on_table_activated)
+        self.new_button.clicked.connect(self.new_complaint)
+        self.open_button.clicked.connect(self.open_current)
+        for sequence, slot in (("Ctrl+N", self.new_complaint), ("Ctrl+R", self.reload)):
+            shortcut = QShortcut(QKeySequence(sequence), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(slot)
+
+    def retranslate_ui(self) -> None:
+        """Re-apply every translated text."""
+        self.title.setText(_("Complaint queue"))
+        self.mine.setText(_("&Mine"))
+        self.mine.setToolTip(_("Only complaints assigned to me (Alt+M)"))
+        self.breached.setText(_("&Breached"))
+        self.breached.setToolTip(_("Only complaints past a target (Alt+B)"))
+        self.waiting.setText(_("&Waiting for customer"))
+        self.waiting.setToolTip(_("Only complaints whose clock is paused for the customer (Alt+W)"))
+        self._fill_combos()
+        self.new_button.setText(_("New complaint"))
+        self.new_button.setToolTip(_("Take a new complaint (Ctrl+N)"))
+        self.open_button.setText(_("Open"))
+        self.open_button.setToolTip(_("Open the selected complaint (Enter)"))
+        self.table.setAccessibleName(_("Complaint queue"))
+        self.grade.setAccessibleName(_("Grade filter"))
+        self.category.setAccessibleName(_("Category filter"))
+        for widget in (self.mine, self.breached, self.waiting, self.new_button, self.open_button):
+            widget.setAccessibleName(widget.text().replace("&", ""))
+        self.model.retranslate()
+        self._show_counts()
+
+    def _fill_combos(self, categories: dict[str, str] | None = None) -> None:
+        grade, category = self.grade.currentData(), self.category.currentData()
+        for combo in (self.grade, self.category):
+            combo.blockSignals(True)
+            combo.clear()
+        self.grade.addItem(_("All grades"), None)
+        for g in (1, 2, 3):
+            self.grade.addItem(grade_label(g), g)
+        self.category.addItem(_("All categories"), None)
+        labels = categories if categories is not None else self._categories()
+        for code, label in labels.items():
+            self.category.addItem(label, code)
+        for combo, value in ((self.grade, grade), (self.category, category)):
+            combo.setCurrentIndex(max(0, combo.findData(value)))
+            combo.blockSignals(False)
+
+    def _categories(self) -> dict[str, str]:
+        try:
+            codes = self.ctx.call(sla.reference_codes, kind="complaint_category")
+        except Exception:
+            log.exception("categories could not be read")
+            return {}
+        return {c.code: c.label for c in codes}
+
+    # -- data -----------------------------------------------------------------------
+    def current_filter(self) -> cq.QueueFilter:
+        """The filter the controls describe."""
+        return cq.QueueFilter(
+            mine=self.mine.isChecked(),
+            grade=self.grade.currentData(),
+            category=self.category.currentData(),
+            breached=self.breached.isChecked(),
+            waiting=self.waiting.isChecked(),
+        )
+
+    def reload(self) -> None:
+        """Query the open complaints again (on the database worker)."""
+        if self._loading:
+            self._reload_pending = True
+            return
+        self._loading = True
+        self.ctx.submit(
+            cq.queue_snapshot, on_result=self._on_snapshot, on_error=self._on_load_error
+        )
+
+    def _on_snapshot(self, snapshot: cq.QueueSnapshot) -> None:
+        self._loading = False
+        selected = self.current_id()
+        self.model.set_filter(self.current_filter(), self.ctx.actor.staff_id)
+        self.model.set_snapshot(snapshot, utcnow().timestamp())
+        self._select(selected)
+        self._show_counts()
+        self.sig_loaded.emit(self.model.total())
+        if self._reload_pending:
+            self._reload_pending = False
+            self.reload()
+
+    def _on_load_error(self, exc: BaseException) -> None:
+        self._loading = False
+        log.error("complaint queue could not be loaded: %s", exc)
+        self.empty.setText(_("The complaints could not be loaded: {error}").format(error=exc))
+        self.empty.setVisible(True)
+
+    def tick(self) -> None:
+        """Time passed: states and time left move on, order follows (no query)."""
+        self.model.tick(utcnow().timestamp())
+        self._show_counts()
+        self.sig_ticked.emit()
+
+    def _on_timer_timeout(self) -> None:
+        self.tick()
+        self.ctx.submit(sla.sweep, on_result=self._on_sweep_result, on_error=self._on_sweep_error)
+
+    def _on_sweep_result(self, result: sla.SweepResult) -> None:
+        if result.breaches or result.escalations or result.recomputed:
+            self.ctx.bus.changed("complaint")
+
+    def _on_sweep_error(self, exc: BaseException) -> None:
+        log.warning("SLA sweep failed: %s", exc)
+
+    def _on_bus_data_changed(self, what: frozenset[str]) -> None:
+        if what & RELOAD_ON:
+            if "reference" in what:
+                self._fill_combos()
+            self.reload()
+
+    def _on_filter_changed(self, *_args: object) -> None:
+        selected = self.current_id()
+        self.model.set_filter(self.current_filter(), self.ctx.actor.staff_id)
+        self._select(selected)
+        self._show_counts()
+
+    def _show_counts(self) -> None:
+        model = self.model
+        states = [model.state_at(i) for i in range(model.rowCount())]
+        shown, total = len(states), model.total()
+        text = _("{shown} of {total} open · {warned} due soon · {breached} breached").format(
+            shown=shown,
+            total=total,
+            warned=states.count(cq.WARNED),
+            breached=states.count(cq.BREACHED),
+        )
+        self.counts.setText(text)
+        self.counts.setAccessibleName(text)
+        if total and not shown:
+            self.empty.setText(_("No open complaint matches the filters."))
+        elif not total:
+            self.empty.setText(_("No open complaints. Well done!"))
+        self.empty.setVisible(not shown)
+
+    # -- selection and actions ------------------------------------------------------
+    def current_id(self) -> str | None:
+        """The complaint selected in the table."""
+        index = self.table.currentIndex()
+        return index.data(ID_ROLE) if index.isValid() else None
+
+    def _select(self, complaint_id: str | None) -> None:
+        row = self.model.row_of(complaint_id) if complaint_id else -1
+        if row < 0 and self.model.rowCount():
+            row = 0
+        if row >= 0:
+            self.table.selectionModel().setCurrentIndex(
+                self.model.index(row, 0),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows,
+            )
+
+    def _on_table_activated(self, index: QModelIndex) -> None:
+        complaint_id = index.data(ID_ROLE)
+        if complaint_id:
+            self.open_complaint(complaint_id)
+
+    def open_current(self) -> None:
+        """Open the selected complaint."""
+        complaint_id = self.current_id()
+        if complaint_id:
+            self.open_complaint(complaint_id)
+
+    def open_complaint(self, complaint_id: str) -> Any:
+        """Show the detail window of a complaint."""
+        from branch_crm.ui.complaints.detail import open_complaint
+
+        return open_complaint(self.ctx, complaint_id, parent=self)
+
+    def new_complaint(self) -> Any:
+        """Open the take-a-complaint dialog."""
+        from branch_crm.ui.complaints.take_dialog import take_complaint
+
+        if not allowed(self.ctx.actor, Permission.COMPLAINT_CREATE):
+            return None
+        return take_complaint(self.ctx, parent=self)
+
+    def on_shown(self) -> None:
+        """The page appeared: refresh the clock view and focus the table."""
+        self.tick()
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)

@@ -1,0 +1,135 @@
+"""Small forms for one workflow step (note, feedback, close, regrade, compensation).
+
+The dialog runs the service call itself when OK is pressed, so a validation problem keeps
+the form open with the message beside the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from branch_crm.errors import CrmError, ValidationError
+from branch_crm.i18n import _
+from branch_crm.services import complaints as cs
+from branch_crm.ui import messages
+from branch_crm.ui.complaints.field_errors import InlineErrors
+
+
+class StepDialog(QDialog):
+    """A form of named fields; OK calls ``action(**values)`` and closes on success."""
+
+    def __init__(
+        self,
+        title: str,
+        fields: list[tuple[str, str, QWidget]],
+        action: Callable[..., Any],
+        *,
+        intro: str = "",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("complaintStepDialog")
+        self.setWindowTitle(title)
+        self.action = action
+        self.result_value: Any = None
+        self.widgets = {name: widget for name, _label, widget in fields}
+        form = QFormLayout()
+        if intro:
+            note = QLabel(intro, self)
+            note.setWordWrap(True)
+            form.addRow(note)
+        for name, label, widget in fields:
+            widget.setParent(self)
+            widget.setObjectName(f"step_{name}")
+            widget.setAccessibleName(label.replace("&", ""))
+            caption = QLabel(label, self)
+            caption.setBuddy(widget)
+            form.addRow(caption, widget)
+        self.errors = InlineErrors(form, self.widgets)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setObjectName("complaintStepOk")
+        self.ok_button.setText(_("Save"))
+        self.ok_button.setAccessibleName(title)
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.buttons)
+        self.resize(480, 200 + 60 * len(fields))
+
+    def values(self) -> dict[str, Any]:
+        """Field name -> value as the service wants it."""
+        result: dict[str, Any] = {}
+        for name, widget in self.widgets.items():
+            if isinstance(widget, QPlainTextEdit):
+                result[name] = widget.toPlainText()
+            elif isinstance(widget, QComboBox):
+                result[name] = widget.currentData()
+            elif isinstance(widget, QCheckBox):
+                result[name] = widget.isChecked()
+            elif isinstance(widget, QDoubleSpinBox):
+                result[name] = round(widget.value() * 100)
+        return result
+
+    def submit(self) -> None:
+        """Run the step; keep the form open with the messages if it is refused."""
+        self.errors.clear()
+        try:
+            self.result_value = self.action(**self.values())
+        except ValidationError as exc:
+            unknown = self.errors.show(exc.fields)
+            if unknown or not exc.fields:
+                messages.show_error(self, exc)
+            return
+        except CrmError as exc:
+            messages.show_error(self, exc)
+            return
+        self.accept()
+
+
+def text_field(placeholder: str = "") -> QPlainTextEdit:
+    """A short multi-line text box where Tab moves on."""
+    box = QPlainTextEdit()
+    box.setTabChangesFocus(True)
+    box.setPlaceholderText(placeholder)
+    box.setMinimumHeight(60)
+    return box
+
+
+def combo(items: list[tuple[str, Any]], current: Any = None) -> QComboBox:
+    """A combo box of (label, value) pairs."""
+    box = QComboBox()
+    for label, value in items:
+        box.addItem(label, value)
+    box.setCurrentIndex(max(0, box.findData(current)))
+    return box
+
+
+def money_field(cents: int = 0) -> QDoubleSpinBox:
+    """Yuan with two decimals (the value is handed on in cents)."""
+    box = QDoubleSpinBox()
+    box.setRange(0, cs.MAX_COMPENSATION_CENTS / 100)
+    box.setDecimals(2)
+    box.setPrefix("¥ ")
+    box.setGroupSeparatorShown(True)
+    box.setValue(cents / 100)
+    box.setAlignment(Qt.AlignmentFlag.AlignRight)
+    return box

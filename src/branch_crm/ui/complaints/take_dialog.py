@@ -1,0 +1,438 @@
+"""Take a complaint at the counter in under a minute.
+
+Customer (look up, or create with name and phone on the spot), waybill, channel, category,
+description, compensation requested; the suggested grade is shown with the rule that fired
+and may be overridden with a reason. Ctrl+Enter records it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from branch_crm.errors import CrmError, DuplicatePhoneError, ValidationError
+from branch_crm.i18n import _
+from branch_crm.models import Channel
+from branch_crm.services import complaints as cs
+from branch_crm.services import sla
+from branch_crm.timeutil import to_local
+from branch_crm.ui import messages
+from branch_crm.ui.complaints.field_errors import InlineErrors
+
+log = logging.getLogger(__name__)
+
+CHANNELS = (Channel.COUNTER, Channel.PHONE, Channel.ONLINE, Channel.COURIER)
+
+
+class CustomerPicker(QWidget):
+    """Find the customer, or create one with name and phone; shows who was chosen."""
+
+    sig_chosen = Signal(str)
+
+    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        from branch_crm.ui.counter.lookup import LookupWidget
+
+        self.ctx = ctx
+        self.customer_id: str | None = None
+        self.chosen = QLabel(self)
+        self.chosen.setObjectName("complaintCustomer")
+        self.chosen.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.change_button = QPushButton(self)
+        self.change_button.setObjectName("complaintCustomerChange")
+        self.lookup = LookupWidget(ctx, multi_select=False, parent=self)
+        self.lookup.results.setMinimumHeight(110)
+        self.lookup.results.setMaximumHeight(150)
+        self.new_button = QPushButton(self)
+        self.new_button.setObjectName("complaintCustomerNew")
+        self.new_name = QLineEdit(self)
+        self.new_name.setObjectName("complaintNewCustomerName")
+        self.new_phone = QLineEdit(self)
+        self.new_phone.setObjectName("complaintNewCustomerPhone")
+        self.create_button = QPushButton(self)
+        self.create_button.setObjectName("complaintNewCustomerCreate")
+        self.message = QLabel(self)
+        self.message.setObjectName("complaintCustomerMessage")
+        self.message.setWordWrap(True)
+        self._layout()
+        self.lookup.sig_customer_activated.connect(self.choose)
+        self.change_button.clicked.connect(self.change)
+        self.new_button.clicked.connect(self._on_new_button_clicked)
+        self.create_button.clicked.connect(self.create_customer)
+        self.new_phone.returnPressed.connect(self.create_customer)
+        self.setFocusProxy(self.lookup)
+        self._show_new_form(False)
+        self.change()
+
+    def _layout(self) -> None:
+        chosen = QHBoxLayout()
+        chosen.addWidget(self.chosen, 1)
+        chosen.addWidget(self.change_button)
+        create = QHBoxLayout()
+        create.addWidget(self.new_button)
+        create.addWidget(self.new_name, 2)
+        create.addWidget(self.new_phone, 2)
+        create.addWidget(self.create_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(chosen)
+        layout.addWidget(self.lookup)
+        layout.addLayout(create)
+        layout.addWidget(self.message)
+
+    def retranslate_ui(self) -> None:
+        """Re-apply every translated text."""
+        self.lookup.retranslate_ui()
+        self.change_button.setText(_("Change"))
+        self.change_button.setToolTip(_("Choose another customer"))
+        self.new_button.setText(_("New customer…"))
+        self.new_button.setToolTip(_("Record a new customer with name and phone"))
+        self.new_name.setPlaceholderText(_("Name"))
+        self.new_name.setAccessibleName(_("New customer name"))
+        self.new_phone.setPlaceholderText(_("Mobile or landline"))
+        self.new_phone.setAccessibleName(_("New customer phone"))
+        self.create_button.setText(_("Create"))
+        for button in (self.change_button, self.new_button, self.create_button):
+            button.setAccessibleName(button.text())
+
+    def _on_new_button_clicked(self) -> None:
+        from branch_crm.ui.counter.lookup import split_prefill
+
+        name, phone = split_prefill(self.lookup.search_box.text())
+        self.new_name.setText(name)
+        self.new_phone.setText(phone)
+        self._show_new_form(True)
+        (self.new_phone if name else self.new_name).setFocus()
+
+    def _show_new_form(self, visible: bool) -> None:
+        for widget in (self.new_name, self.new_phone, self.create_button):
+            widget.setVisible(visible)
+
+    def create_customer(self) -> None:
+        """Create the customer from name and phone (an existing phone picks its owner)."""
+        from branch_crm.services.customers import CustomerInput, create_customer
+
+        data = CustomerInput(name=self.new_name.text().strip(), phones=[self.new_phone.text()])
+        try:
+            view = self.ctx.call(create_customer, data=data)
+        except DuplicatePhoneError as exc:
+            self.choose(exc.customer_id)
+            self.message.setText(
+                _("This phone belongs to {name}, who is now chosen.").format(name=exc.customer_name)
+            )
+            return
+        except ValidationError as exc:
+            self.message.setText(" ".join(exc.fields.values()) or exc.message)
+            return
+        except CrmError as exc:
+            messages.show_error(self, exc)
+            return
+        self.ctx.bus.changed("customer")
+        self.choose(view.id)
+
+    def choose(self, customer_id: str) -> None:
+        """Take ``customer_id`` as the complaining customer."""
+        from branch_crm.services.customers import get_customer
+        from branch_crm.services.search import format_phone
+
+        try:
+            view = self.ctx.call(get_customer, customer_id=customer_id)
+        except CrmError as exc:
+            messages.show_error(self, exc)
+            return
+        phone = format_phone(view.phones[0].phone) if view.phones else ""
+        text = f"<b>{view.name}</b>  {phone}"
+        if view.repeat_complainer:
+            text += "  ⚠ " + _("repeat complainer")
+        self.chosen.setText(text)
+        self.chosen.setAccessibleName(f"{view.name} {phone}")
+        self.customer_id = customer_id
+        self.message.clear()
+        for widget in (self.lookup, self.new_button):
+            widget.setVisible(False)
+        self._show_new_form(False)
+        self.chosen.setVisible(True)
+        self.change_button.setVisible(True)
+        self.sig_chosen.emit(customer_id)
+
+    def change(self) -> None:
+        """Show the lookup again."""
+        self.customer_id = None
+        self.chosen.setVisible(False)
+        self.change_button.setVisible(False)
+        self.lookup.setVisible(True)
+        self.new_button.setVisible(True)
+        self.lookup.focus_search()
+        self.sig_chosen.emit("")
+
+
+class TakeComplaintDialog(QDialog):
+    """The counter's complaint form; ``sig_taken`` carries the new complaint's id."""
+
+    sig_taken = Signal(str)
+
+    def __init__(
+        self, ctx: Any, *, customer_id: str | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("takeComplaintDialog")
+        self.ctx = ctx
+        self.suggestion: cs.GradeSuggestion | None = None
+        self.result_view: cs.ComplaintView | None = None
+        self._build()
+        self.retranslate_ui()
+        self._on_inputs_changed()
+        if customer_id:
+            self.customer.choose(customer_id)
+            self.category.setFocus()
+
+    def _build(self) -> None:
+        self.customer = CustomerPicker(self.ctx, self)
+        self.waybill = QLineEdit(self)
+        self.waybill.setObjectName("complaintWaybill")
+        self.waybill.setMaxLength(30)
+        self.channel = QComboBox(self)
+        self.channel.setObjectName("complaintChannel")
+        self.category = QComboBox(self)
+        self.category.setObjectName("complaintCategory")
+        self.description = QPlainTextEdit(self)
+        self.description.setObjectName("complaintDescription")
+        self.description.setTabChangesFocus(True)
+        self.description.setMinimumHeight(70)
+        self.compensation = QDoubleSpinBox(self)
+        self.compensation.setObjectName("complaintCompensation")
+        self.compensation.setRange(0, cs.MAX_COMPENSATION_CENTS / 100)
+        self.compensation.setDecimals(2)
+        self.compensation.setPrefix("¥ ")
+        self.compensation.setGroupSeparatorShown(True)
+        self.suggested = QLabel(self)
+        self.suggested.setObjectName("complaintSuggestedGrade")
+        self.suggested.setWordWrap(True)
+        self.grade = QComboBox(self)
+        self.grade.setObjectName("complaintGrade")
+        self.reason = QLineEdit(self)
+        self.reason.setObjectName("complaintGradeReason")
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setObjectName("complaintTakeOk")
+        self.form = QFormLayout()
+        self.labels: dict[str, QLabel] = {}
+        self.fields: dict[str, QWidget] = {}
+        for key, widget in (
+            ("customer", self.customer),
+            ("waybill", self.waybill),
+            ("channel", self.channel),
+            ("category", self.category),
+            ("description", self.description),
+            ("compensation", self.compensation),
+            ("suggested", self.suggested),
+            ("grade", self.grade),
+            ("reason", self.reason),
+        ):
+            self.labels[key] = QLabel(self)
+            self.fields[key] = widget
+            self.form.addRow(self.labels[key], widget)
+        layout = QVBoxLayout(self)
+        layout.addLayout(self.form)
+        layout.addWidget(self.buttons)
+        self.errors = InlineErrors(
+            self.form,
+            {
+                "customer_id": self.customer,
+                "waybill_no": self.waybill,
+                "channel": self.channel,
+                "category": self.category,
+                "description": self.description,
+                "compensation_requested_cents": self.compensation,
+                "grade": self.grade,
+                "grade_reason": self.reason,
+            },
+        )
+        self._connect()
+        self.resize(680, 640)
+
+    def _connect(self) -> None:
+        self.customer.sig_chosen.connect(self._on_inputs_changed)
+        self.category.currentIndexChanged.connect(self._on_inputs_changed)
+        self.compensation.valueChanged.connect(self._on_inputs_changed)
+        self.grade.currentIndexChanged.connect(self._on_grade_changed)
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+        for sequence in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(sequence), self).activated.connect(self.submit)
+
+    def retranslate_ui(self) -> None:
+        """Re-apply every translated text."""
+        self.setWindowTitle(_("Take a complaint"))
+        texts = {
+            "customer": _("Customer"),
+            "waybill": _("&Waybill number"),
+            "channel": _("C&hannel"),
+            "category": _("C&ategory"),
+            "description": _("&What happened"),
+            "compensation": _("Compensation &requested"),
+            "suggested": _("Suggested grade"),
+            "grade": _("&Grade"),
+            "reason": _("Reason for another grade"),
+        }
+        for key, text in texts.items():
+            self.labels[key].setText(text)
+            self.labels[key].setBuddy(self.fields[key])
+        self.customer.retranslate_ui()
+        self.waybill.setPlaceholderText(_("optional, e.g. SF1234567890123"))
+        self.description.setPlaceholderText(_("In the customer's words"))
+        self.reason.setPlaceholderText(_("required when the grade differs from the suggestion"))
+        for widget, key in (
+            (self.waybill, "waybill"),
+            (self.channel, "channel"),
+            (self.category, "category"),
+            (self.description, "description"),
+            (self.compensation, "compensation"),
+            (self.grade, "grade"),
+            (self.reason, "reason"),
+        ):
+            widget.setAccessibleName(texts[key].replace("&", ""))
+        self._fill_combos()
+        self.ok_button.setText(_("Take complaint"))
+        self.ok_button.setToolTip(_("Record the complaint (Ctrl+Enter)"))
+        self.ok_button.setAccessibleName(_("Take complaint"))
+        self._show_suggestion()
+
+    def _fill_combos(self) -> None:
+        channel, category = self.channel.currentData(), self.category.currentData()
+        grade = self.grade.currentData()
+        for combo in (self.channel, self.category, self.grade):
+            combo.blockSignals(True)
+            combo.clear()
+        for value in CHANNELS:
+            self.channel.addItem(cs.channel_label(value), value.value)
+        codes = self.ctx.call(_categories)
+        self.category.addItem(_("— choose —"), None)
+        for code in codes:
+            self.category.addItem(code.label, code.code)
+        self.grade.addItem(_("As suggested"), None)
+        for g in cs.GRADES:
+            self.grade.addItem(cs.grade_label(g), g)
+        for combo, value in (
+            (self.channel, channel),
+            (self.category, category),
+            (self.grade, grade),
+        ):
+            combo.setCurrentIndex(max(0, combo.findData(value)))
+            combo.blockSignals(False)
+
+    # -- suggestion -----------------------------------------------------------------
+    def _on_inputs_changed(self, *_args: object) -> None:
+        category = self.category.currentData()
+        if not category:
+            self.suggestion = None
+        else:
+            try:
+                self.suggestion = self.ctx.call(
+                    cs.suggest_grade,
+                    customer_id=self.customer.customer_id,
+                    category=category,
+                    compensation_requested_cents=self._cents(),
+                )
+            except CrmError as exc:
+                log.warning("grade suggestion failed: %s", exc)
+                self.suggestion = None
+        self._show_suggestion()
+
+    def _show_suggestion(self) -> None:
+        s = self.suggestion
+        if s is None:
+            self.suggested.setText(_("Choose the category (and customer) to see the grade."))
+        else:
+            text = _("{grade} — {rule}").format(grade=cs.grade_label(s.grade), rule=s.reason)
+            others = [r.text for r in s.rules[1:]]
+            if others:
+                text += "; " + _("also: {rules}").format(rules=", ".join(others))
+            self.suggested.setText(text)
+        self.suggested.setAccessibleName(self.suggested.text())
+        self._on_grade_changed()
+
+    def _on_grade_changed(self, *_args: object) -> None:
+        chosen = self.grade.currentData()
+        differs = chosen is not None and (
+            self.suggestion is None or chosen != self.suggestion.grade
+        )
+        self.reason.setEnabled(differs)
+        self.labels["reason"].setEnabled(differs)
+
+    def _cents(self) -> int:
+        return round(self.compensation.value() * 100)
+
+    # -- submit ---------------------------------------------------------------------
+    def collect(self) -> cs.ComplaintInput:
+        """The form as service input."""
+        grade = self.grade.currentData()
+        return cs.ComplaintInput(
+            customer_id=self.customer.customer_id or "",
+            channel=self.channel.currentData() or "",
+            category=self.category.currentData() or "",
+            description=self.description.toPlainText(),
+            waybill_no=self.waybill.text() or None,
+            compensation_requested_cents=self._cents(),
+            grade=grade,
+            grade_reason=self.reason.text() if self.reason.isEnabled() else None,
+        )
+
+    def submit(self) -> None:
+        """Record the complaint; field problems appear beside their fields."""
+        self.errors.clear()
+        try:
+            view = self.ctx.call(cs.take_complaint, data=self.collect())
+        except ValidationError as exc:
+            self.errors.show(exc.fields)
+            return
+        except CrmError as exc:
+            messages.show_error(self, exc)
+            return
+        self.result_view = view
+        self.ctx.bus.changed("complaint")
+        self.sig_taken.emit(view.id)
+        due = to_local(view.response_due_at) if view.response_due_at else None
+        messages.info(
+            self,
+            _("Complaint {number} recorded ({grade}). We answer by {due}.").format(
+                number=view.number,
+                grade=cs.grade_label(view.grade),
+                due=f"{due:%m-%d %H:%M}" if due else "-",
+            ),
+        )
+        self.accept()
+
+
+def _categories(*, session: Any) -> list[sla.Code]:
+    sla.ensure_reference_data(session)
+    return sla.reference_codes(session, "complaint_category")
+
+
+def take_complaint(
+    ctx: Any, *, customer_id: str | None = None, parent: QWidget | None = None
+) -> TakeComplaintDialog:
+    """Open the take-a-complaint dialog (non-blocking)."""
+    dialog = TakeComplaintDialog(ctx, customer_id=customer_id, parent=parent)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.show()
+    return dialog

@@ -1,0 +1,26 @@
+"""Complaints page: the queue of open complaints by time left."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from branch_crm.i18n import N_
+from branch_crm.services.permissions import Permission
+from branch_crm.ui.pages import PageSpec
+
+
+def _factory(ctx: Any) -> Any:
+    from branch_crm.ui.complaints.queue_page import ComplaintQueuePage
+
+    return ComplaintQueuePage(ctx)
+
+
+PAGE = PageSpec(
+    key="complaints",
+    title=N_("Complaints"),
+    icon="complaints",
+    factory=_factory,
+    order=30,
+    permission=Permission.COMPLAINT_WORK,
+    shortcut="Ctrl+3",
+)
