@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from branch_crm.models.base import Base, SyncedMixin, SyncKind, local_only
@@ -31,6 +31,33 @@ class Channel(enum.StrEnum):
     COURIER = "courier"
 
 
+OPEN_QUEUE_COLUMNS = (
+    "status",
+    "received_at",
+    "id",
+    "number",
+    "customer_id",
+    "category",
+    "grade",
+    "assignee_id",
+    "responded_at",
+    "resolved_at",
+    "response_due_at",
+    "resolution_due_at",
+    "response_warn_at",
+    "resolution_warn_at",
+    "paused_since",
+    "paused_seconds",
+    "response_breached",
+    "resolution_breached",
+    "escalation_level",
+    "sla_policy_id",
+    "sla_check_at",
+    "sla_basis",
+    "deleted_at",
+)
+
+
 class Complaint(SyncedMixin, Base):
     """A customer complaint; its state is the fold of its events."""
 
@@ -39,6 +66,14 @@ class Complaint(SyncedMixin, Base):
         Index("ix_complaint_open_due", "status", "resolution_due_at"),
         Index("ix_complaint_received_at", "received_at"),
         Index("ix_complaint_sla_check_at", "sla_check_at"),
+        # Covering index of the open complaints only: the queue, its counts and the SLA sweep
+        # read these columns of the (few) open rows without touching the table.
+        Index(
+            "ix_complaint_open_queue",
+            *OPEN_QUEUE_COLUMNS,
+            sqlite_where=text("status != 'closed' AND deleted_at IS NULL"),
+            postgresql_where=text("status != 'closed' AND deleted_at IS NULL"),
+        ),
     )
 
     number: Mapped[str] = mapped_column(String(40), unique=True)

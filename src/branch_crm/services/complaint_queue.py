@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Float, and_, case, func, literal, select
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 from branch_crm.i18n import N_, _
 from branch_crm.models import Complaint, Customer
 from branch_crm.services.context import Actor
-from branch_crm.services.sla import OPEN_STATUSES, PAUSED_STATUSES
+from branch_crm.services.sla import PAUSED_STATUSES, open_clause
 from branch_crm.timeutil import utcnow
 
 OK, WARNED, BREACHED, PAUSED = "ok", "warned", "breached", "paused"
@@ -135,35 +136,31 @@ class QueueFilter:
 
 def _query(*, open_only: bool = True) -> Any:
     responded = Complaint.responded_at.is_not(None)
-    query = (
-        select(
-            Complaint.id,
-            Complaint.number,
-            Complaint.customer_id,
-            Customer.name,
-            Complaint.category,
-            Complaint.grade,
-            Complaint.status,
-            Complaint.assignee_id,
-            _epoch(Complaint.received_at),
-            case(
-                (responded, _epoch(Complaint.resolution_due_at)),
-                else_=_epoch(Complaint.response_due_at),
-            ),
-            case(
-                (responded, _epoch(Complaint.resolution_warn_at)),
-                else_=_epoch(Complaint.response_warn_at),
-            ),
-            _epoch(Complaint.paused_since),
-            Complaint.response_breached,
-            Complaint.resolution_breached,
-            Complaint.escalation_level,
-            responded,
-        )
-        .join(Customer, Customer.id == Complaint.customer_id)
-        .where(Complaint.deleted_at.is_(None))
-    )
-    return query.where(Complaint.status.in_(OPEN_STATUSES)) if open_only else query
+    query = select(
+        Complaint.id,
+        Complaint.number,
+        Complaint.customer_id,
+        Customer.name,
+        Complaint.category,
+        Complaint.grade,
+        Complaint.status,
+        Complaint.assignee_id,
+        _epoch(Complaint.received_at),
+        case(
+            (responded, _epoch(Complaint.resolution_due_at)),
+            else_=_epoch(Complaint.response_due_at),
+        ),
+        case(
+            (responded, _epoch(Complaint.resolution_warn_at)),
+            else_=_epoch(Complaint.response_warn_at),
+        ),
+        _epoch(Complaint.paused_since),
+        Complaint.response_breached,
+        Complaint.resolution_breached,
+        Complaint.escalation_level,
+        responded,
+    ).join(Customer, Customer.id == Complaint.customer_id)
+    return query.where(open_clause()) if open_only else query.where(Complaint.deleted_at.is_(None))
 
 
 def _row(r: Any) -> QueueRow:
@@ -181,16 +178,30 @@ def list_complaints(*, session: Session, limit: int | None = None) -> list[Queue
     return [_row(r) for r in session.execute(query).tuples()]
 
 
+@cache
+def _open_sql() -> str:
+    from sqlalchemy.dialects import sqlite
+
+    compiled = _query().compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True})
+    return str(compiled)
+
+
 def load_queue(*, session: Session, flt: QueueFilter | None = None) -> list[QueueRow]:
-    """Every open complaint (SQL-side filters for grade/category/waiting), unsorted."""
+    """Every open complaint (SQL-side filters for grade/category/waiting), unsorted.
+
+    Without filters the pre-compiled statement runs on the DBAPI cursor (no per-value type
+    processing): this is the path of the 10,000-row queue refresh.
+    """
+    if flt is None or (flt.grade is None and flt.category is None and not flt.waiting):
+        cursor = session.connection().exec_driver_sql(_open_sql())
+        return [_row(r) for r in cursor]
     query = _query()
-    if flt is not None:
-        if flt.grade is not None:
-            query = query.where(Complaint.grade == flt.grade)
-        if flt.category is not None:
-            query = query.where(Complaint.category == flt.category)
-        if flt.waiting:
-            query = query.where(Complaint.status.in_(PAUSED_STATUSES))
+    if flt.grade is not None:
+        query = query.where(Complaint.grade == flt.grade)
+    if flt.category is not None:
+        query = query.where(Complaint.category == flt.category)
+    if flt.waiting:
+        query = query.where(Complaint.status.in_(PAUSED_STATUSES))
     return [_row(r) for r in session.execute(query).tuples()]
 
 
@@ -252,7 +263,7 @@ def queue_counts(
             count(breached),
             count(waiting),
             count(Complaint.assignee_id == staff_id) if staff_id else literal(0),
-        ).where(Complaint.status.in_(OPEN_STATUSES), Complaint.deleted_at.is_(None))
+        ).where(open_clause())
     ).one()
     return QueueCounts(*(int(v or 0) for v in row))
 

@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import or_, select
+from sqlalchemy import literal_column, or_, select, text
 from sqlalchemy.orm import Session
 
 from branch_crm.i18n import N_, _, current_language
@@ -54,6 +54,16 @@ OPEN_STATUSES = (
     ComplaintStatus.FEEDBACK_GIVEN,
 )
 PAUSED_STATUSES = (ComplaintStatus.WAITING_CUSTOMER, ComplaintStatus.FEEDBACK_GIVEN)
+OPEN_SQL = "complaint.status != 'closed' AND complaint.deleted_at IS NULL"
+"""Open complaints, written exactly as the partial index ix_complaint_open_queue says, so
+SQLite reads them from that covering index."""
+
+
+def open_clause() -> Any:
+    """WHERE clause of the open complaints (uses the covering partial index)."""
+    return text(OPEN_SQL)
+
+
 ESCALATION_LABELS = (N_("Assignee"), N_("Supervisor"), N_("Head office"))
 SYSTEM_NAME = N_("SLA monitor")
 
@@ -618,9 +628,26 @@ def clocks_of(complaint: Complaint) -> Clocks:
     )
 
 
+def _basis_part(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime(STORED_DATETIME)
+    return str(value)
+
+
+STORED_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
+"""How SQLite stores a datetime (SQLAlchemy's format, also the sync wire format)."""
+
+
 def basis(values: Iterable[Any]) -> str:
-    """Fingerprint of the synced facts the local SLA instants were computed from."""
-    return "|".join(v.isoformat() if isinstance(v, datetime) else str(v) for v in values)
+    """Fingerprint of the synced facts the local SLA instants were computed from.
+
+    Written like the stored values, so SQLite can compare it with :data:`BASIS_SQL`.
+    """
+    return "|".join(_basis_part(v) for v in values)
 
 
 BASIS_COLUMNS = (
@@ -637,6 +664,10 @@ BASIS_COLUMNS = (
     "response_breached",
     "resolution_breached",
 )
+BASIS_SQL = " || '|' || ".join(
+    f"coalesce(CAST(complaint.{name} AS TEXT), '')" for name in BASIS_COLUMNS
+)
+"""The same fingerprint computed by SQLite from the stored row."""
 
 
 def basis_of(complaint: Complaint) -> str:
@@ -779,7 +810,7 @@ def sweep(*, session: Session, now: datetime | None = None) -> SweepResult:
     due_ids = set(
         session.scalars(
             select(Complaint.id).where(
-                Complaint.status.in_(OPEN_STATUSES),
+                open_clause(),
                 or_(Complaint.sla_check_at <= now, Complaint.sla_basis.is_(None)),
             )
         )
@@ -805,13 +836,15 @@ def sweep(*, session: Session, now: datetime | None = None) -> SweepResult:
 
 
 def _stale_ids(session: Session) -> set[str]:
-    columns = [getattr(Complaint, name) for name in BASIS_COLUMNS]
+    """Open complaints whose synced facts changed since their instants were computed here."""
     rows = session.execute(
-        select(Complaint.id, Complaint.sla_basis, *columns).where(
-            Complaint.status.in_(OPEN_STATUSES), Complaint.sla_basis.is_not(None)
+        select(Complaint.id).where(
+            open_clause(),
+            Complaint.sla_basis.is_not(None),
+            Complaint.sla_basis != literal_column(f"({BASIS_SQL})"),
         )
-    ).all()
-    return {row[0] for row in rows if row[1] != basis(row[2:])}
+    )
+    return set(rows.scalars())
 
 
 def _load(session: Session, ids: set[str]) -> list[Complaint]:
