@@ -1,0 +1,156 @@
+"""The complaint queue page: order by time left, states with icon and words, filters, refresh
+as a frozen clock moves on, the sweep behind the timer; home card and status widget counts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from complaint_ui_helpers import local_time
+from PySide6.QtCore import Qt
+
+from branch_crm.services import complaint_queue as cq
+from branch_crm.services import complaints as cs
+from branch_crm.ui.complaints.queue_model import (
+    ID_ROLE,
+    LEFT,
+    NUMBER,
+    STATE,
+    ComplaintQueueModel,
+)
+from branch_crm.ui.complaints.queue_page import ComplaintQueuePage
+from branch_crm.ui.complaints.widgets import ComplaintHomeCard, ComplaintStatusWidget
+
+
+@pytest.fixture
+def three(ctx, add_customer, take, clock) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """At 09:00: a loss (grade 1, 1 h), a delay (grade 3, 4 h) and a damage (grade 2, 2 h)."""
+    clock(local_time("2026-11-23 09:00"))
+    made = {
+        "loss": take(add_customer("张三", "13812345678"), "loss"),
+        "delay": take(add_customer("李四", "13712340000"), "delay"),
+        "damage": take(add_customer("王五", "13900001111"), "damage"),
+    }
+    return made
+
+
+def _numbers(page: ComplaintQueuePage) -> list[str]:
+    model = page.model
+    return [model.index(r, NUMBER).data() for r in range(model.rowCount())]
+
+
+def _page(qtbot, ctx) -> ComplaintQueuePage:  # type: ignore[no-untyped-def]
+    page = ComplaintQueuePage(ctx)
+    qtbot.addWidget(page)
+    page.resize(1200, 600)
+    page.show()
+    return page
+
+
+def test_model_passes_the_model_tester(qtmodeltester, ctx, three) -> None:  # type: ignore[no-untyped-def]
+    model = ComplaintQueueModel()
+    snapshot = ctx.call(cq.queue_snapshot)
+    model.set_snapshot(snapshot, local_time("2026-11-23 09:30").timestamp())
+    qtmodeltester.check(model)
+    assert model.rowCount() == 3
+
+
+def test_sorted_by_time_left_with_states_that_move_with_the_clock(qtbot, ctx, three, clock) -> None:  # type: ignore[no-untyped-def]
+    page = _page(qtbot, ctx)
+    assert page.table.objectName() == "complaintQueue"
+    assert _numbers(page) == [three[k].number for k in ("loss", "damage", "delay")]
+    first = page.model.index(0, STATE)
+    assert first.data() == "On time"
+    assert page.model.index(0, LEFT).data() == "1 h 00 min"
+    page.table.selectRow(1)  # the damage complaint stays selected through refreshes
+    clock(local_time("2026-11-23 09:46"))  # loss at 46/60 min: warned
+    page.tick()
+    assert page.model.index(0, STATE).data() == "Due soon"
+    assert not page.model.index(0, STATE).data(Qt.ItemDataRole.DecorationRole).isNull()
+    assert page.model.index(0, STATE).data(Qt.ItemDataRole.BackgroundRole) is not None
+    clock(local_time("2026-11-23 10:05"))
+    page.tick()
+    assert page.model.index(0, STATE).data() == "Breached"
+    assert page.model.index(0, LEFT).data() == "overdue 5 min"
+    assert page.current_id() == three["damage"].id
+    assert "1 due soon · 1 breached" in page.counts.text()  # damage at 65/120 min: on time
+
+
+def test_order_changes_as_clocks_pause(qtbot, ctx, three, clock) -> None:  # type: ignore[no-untyped-def]
+    clock(local_time("2026-11-23 09:10"))
+    ctx.call(cs.accept_complaint, complaint_id=three["loss"].id)  # now 24 h resolution
+    ctx.call(cs.accept_complaint, complaint_id=three["delay"].id)
+    ctx.call(cs.wait_for_customer, complaint_id=three["delay"].id)
+    page = _page(qtbot, ctx)
+    # damage response due 11:00; loss resolution due tomorrow 09:00; the paused one last
+    assert _numbers(page) == [three[k].number for k in ("damage", "loss", "delay")]
+    assert page.model.index(2, STATE).data() == "Paused"
+    assert page.model.index(2, LEFT).data().endswith("(paused)")
+
+
+def test_filters(qtbot, ctx, sup_ctx, three, clock) -> None:  # type: ignore[no-untyped-def]
+    sup_ctx.call(cs.accept_complaint, complaint_id=three["damage"].id)
+    ctx.call(cs.accept_complaint, complaint_id=three["delay"].id)
+    ctx.call(cs.wait_for_customer, complaint_id=three["delay"].id)
+    clock(local_time("2026-11-23 10:30"))  # loss response missed
+    page = _page(qtbot, ctx)
+    page.mine.setChecked(True)  # the counter accepted only the delay
+    assert _numbers(page) == [three["delay"].number]
+    page.mine.setChecked(False)
+    page.grade.setCurrentIndex(page.grade.findData(2))
+    assert _numbers(page) == [three["damage"].number]
+    page.grade.setCurrentIndex(0)
+    page.category.setCurrentIndex(page.category.findData("loss"))
+    assert _numbers(page) == [three["loss"].number]
+    page.category.setCurrentIndex(0)
+    page.breached.setChecked(True)
+    assert _numbers(page) == [three["loss"].number]
+    page.breached.setChecked(False)
+    page.waiting.setChecked(True)
+    assert _numbers(page) == [three["delay"].number]
+    page.waiting.setChecked(False)
+    assert len(_numbers(page)) == 3
+    page.category.setCurrentIndex(page.category.findData("billing"))
+    assert page.empty.isVisible() and "filters" in page.empty.text()
+
+
+def test_timer_sweeps_and_data_changes_reload(
+    qtbot, ctx, three, *, clock, add_customer, take
+) -> None:  # type: ignore[no-untyped-def]
+    page = _page(qtbot, ctx)
+    clock(local_time("2026-11-23 10:00"))
+    with qtbot.waitSignal(page.sig_loaded, timeout=2000):
+        page.timer.timeout.emit()  # tick + sweep; the sweep's breach reloads the rows
+    events = ctx.call(cs.complaint_events, complaint_id=three["loss"].id)
+    assert [e.kind for e in events] == ["received", "sla_breached", "escalated"]
+    with qtbot.waitSignal(page.sig_loaded, timeout=2000):
+        take(add_customer("赵六", "15866665678"), "billing")
+        ctx.bus.changed("complaint")
+    assert page.model.total() == 4
+
+
+def test_enter_opens_the_detail(qtbot, ctx, three) -> None:  # type: ignore[no-untyped-def]
+    from branch_crm.ui.complaints import detail
+
+    page = _page(qtbot, ctx)
+    page.table.setFocus()
+    page.table.selectRow(0)
+    qtbot.keyClick(page.table, Qt.Key.Key_Return)
+    opened = detail.open_details()
+    assert [d.complaint_id for d in opened] == [page.model.index(0, 0).data(ID_ROLE)]
+
+
+def test_home_card_and_status_widget(qtbot, ctx, three, clock) -> None:  # type: ignore[no-untyped-def]
+    clock(local_time("2026-11-23 10:05"))
+    status = ComplaintStatusWidget(ctx)
+    qtbot.addWidget(status)
+    assert status.objectName() == "complaintStatus"
+    assert status.text() == "Complaints 3 · 1 breached"
+    assert "3 open · 1 due soon · 1 breached · 0 waiting" in status.toolTip()  # damage 65 min
+    card = ComplaintHomeCard(ctx)
+    qtbot.addWidget(card)
+    assert card.summary.text() == "3 open · 0 due soon · 1 breached · 0 waiting" or (
+        "3 open" in card.summary.text()
+    )
+    assert card.top.count() == 3
+    assert card.top.item(0).text().startswith(three["loss"].number)

@@ -1,0 +1,128 @@
+"""Taking a complaint at the counter: find or create the customer, fill the form by keyboard,
+see the suggested grade and the rule, override with a reason, messages beside the fields."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from branch_crm.services import complaint_queue as cq
+from branch_crm.services import complaints as cs
+from branch_crm.ui.complaints.take_dialog import TakeComplaintDialog
+
+
+@pytest.fixture
+def dialog(qtbot, ctx):  # type: ignore[no-untyped-def]
+    dialog = TakeComplaintDialog(ctx)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    return dialog
+
+
+def _choose_category(dialog: TakeComplaintDialog, code: str) -> None:
+    dialog.category.setCurrentIndex(dialog.category.findData(code))
+
+
+def test_find_customer_fill_and_take(qtbot, ctx, boxes, add_customer, dialog) -> None:  # type: ignore[no-untyped-def]
+    customer = add_customer("张三", "13812345678")
+    picker = dialog.customer
+    picker.lookup.set_debounce(0)
+    qtbot.keyClicks(picker.lookup.search_box, "5678")
+    picker.lookup.run_search_now()
+    qtbot.keyClick(picker.lookup.search_box, Qt.Key.Key_Return)
+    assert picker.customer_id == customer
+    assert "张三" in picker.chosen.text() and "138 1234 5678" in picker.chosen.text()
+    qtbot.keyClicks(dialog.waybill, "sf 1234 5678 90123")
+    dialog.channel.setCurrentIndex(dialog.channel.findData("phone"))
+    _choose_category(dialog, "loss")
+    assert dialog.suggested.text() == "Grade 1 — Loss of a shipment"
+    qtbot.keyClicks(dialog.description, "Parcel never arrived")
+    dialog.compensation.setValue(350.5)
+    qtbot.keyClick(dialog.description, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert dialog.result_view is not None, dialog.errors.labels
+    view = dialog.result_view
+    assert (view.customer_id, view.channel, view.category, view.grade) == (
+        customer,
+        "phone",
+        "loss",
+        1,
+    )
+    assert (view.waybill_no, view.compensation_requested_cents) == ("SF1234567890123", 35050)
+    assert boxes.infos and view.number in boxes.infos[0]
+    assert not dialog.isVisible()
+
+
+def test_messages_beside_fields_and_nothing_written(qtbot, ctx, boxes, dialog) -> None:  # type: ignore[no-untyped-def]
+    dialog.waybill.setText("12-34")
+    dialog.ok_button.click()
+    assert dialog.isVisible() and dialog.result_view is None
+    assert "Choose the customer" in dialog.errors.labels["customer_id"].text()
+    assert "waybill" in dialog.errors.labels["waybill_no"].text().lower()
+    assert dialog.errors.labels["category"].text() == "Choose a category from the list."
+    assert dialog.errors.labels["description"].text() == "Describe what went wrong."
+    qtbot.keyClicks(dialog.waybill, "5")  # editing clears that field's message
+    assert dialog.errors.labels["waybill_no"].text() == ""
+    assert ctx.call(cq.queue_counts).open == 0
+
+
+def test_grade_override_needs_a_reason(qtbot, ctx, boxes, add_customer, dialog) -> None:  # type: ignore[no-untyped-def]
+    dialog.customer.choose(add_customer("李四", "13712340000"))
+    _choose_category(dialog, "delay")
+    assert dialog.suggested.text() == "Grade 3 — Standard complaint"
+    assert not dialog.reason.isEnabled()
+    dialog.description.setPlainText("late")
+    dialog.grade.setCurrentIndex(dialog.grade.findData(2))
+    assert dialog.reason.isEnabled()
+    dialog.ok_button.click()
+    assert "Say why" in dialog.errors.labels["grade_reason"].text()
+    qtbot.keyClicks(dialog.reason, "medicine inside")
+    dialog.ok_button.click()
+    assert dialog.result_view is not None
+    assert (dialog.result_view.grade, dialog.result_view.grade_reason) == (2, "medicine inside")
+
+
+def test_lowering_the_grade_is_refused_for_counter_staff(
+    qtbot, ctx, boxes, add_customer, dialog
+) -> None:  # type: ignore[no-untyped-def]
+    dialog.customer.choose(add_customer("王五", "13900001111"))
+    _choose_category(dialog, "loss")
+    dialog.description.setPlainText("lost")
+    dialog.grade.setCurrentIndex(dialog.grade.findData(3))
+    dialog.reason.setText("found already")
+    dialog.ok_button.click()
+    assert dialog.result_view is None
+    assert "Only a supervisor" in boxes.errors[0].message
+
+
+def test_create_customer_on_the_spot(qtbot, ctx, boxes, add_customer, dialog) -> None:  # type: ignore[no-untyped-def]
+    picker = dialog.customer
+    qtbot.keyClicks(picker.lookup.search_box, "周敏")
+    picker.new_button.click()
+    assert picker.new_name.text() == "周敏" and picker.new_phone.hasFocus()
+    qtbot.keyClicks(picker.new_phone, "139 0000 2222")
+    qtbot.keyClick(picker.new_phone, Qt.Key.Key_Return)
+    assert picker.customer_id is not None
+    from branch_crm.services.customers import get_customer
+
+    assert ctx.call(get_customer, customer_id=picker.customer_id).name == "周敏"
+    # a phone that already belongs to someone picks that customer
+    existing = add_customer("赵六", "15866665678")
+    picker.change()
+    picker.new_button.click()
+    picker.new_name.setText("Somebody")
+    picker.new_phone.setText("15866665678")
+    picker.create_button.click()
+    assert picker.customer_id == existing
+    assert "赵六" in picker.message.text()
+
+
+def test_repeat_complaint_raises_the_suggestion(qtbot, ctx, boxes, add_customer, take) -> None:  # type: ignore[no-untyped-def]
+    customer = add_customer("钱七", "13611112222")
+    take(customer, "billing")
+    dialog = TakeComplaintDialog(ctx, customer_id=customer)
+    qtbot.addWidget(dialog)
+    assert "repeat complainer" not in dialog.customer.chosen.text()  # one complaint only
+    _choose_category(dialog, "billing")
+    assert dialog.suggested.text().startswith("Grade 1 — Repeat complaint: 1 earlier")
+    assert cs.grade_label(1) in dialog.suggested.text()
