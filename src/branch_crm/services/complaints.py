@@ -519,11 +519,10 @@ def _view(session: Session, c: Complaint) -> ComplaintView:
 def complaint_events(*, session: Session, complaint_id: str) -> list[EventView]:
     """The timeline of a complaint, oldest first."""
     _get(session, complaint_id)
-    events = session.scalars(
-        select(ComplaintEvent)
-        .where(ComplaintEvent.complaint_id == complaint_id)
-        .order_by(ComplaintEvent.at, ComplaintEvent.id)
-    ).all()
+    events = sorted(
+        session.scalars(select(ComplaintEvent).where(ComplaintEvent.complaint_id == complaint_id)),
+        key=_event_order,
+    )
     names = staff_names(session, (e.actor_id for e in events))
     causes = sla.code_labels(session, ReferenceKind.ROOT_CAUSE)
     return [
@@ -542,6 +541,15 @@ def complaint_events(*, session: Session, complaint_id: str) -> list[EventView]:
         )
         for e in events
     ]
+
+
+_SAME_INSTANT_RANK = {"received": 0, "sla_breached": 1, "escalated": 2}
+
+
+def _event_order(event: ComplaintEvent) -> tuple[datetime, int, int, str]:
+    """Time order; at one instant: receipt, then what the clock recorded, then the step."""
+    level = int((event.data or {}).get("level", 0))
+    return (event.at, _SAME_INSTANT_RANK.get(event.kind, 3), level, event.id)
 
 
 EVENT_TITLES: dict[str, str] = {
