@@ -69,7 +69,11 @@ def counts_text(counts: cq.QueueCounts) -> str:
 
 
 class ComplaintStatusWidget(QToolButton, _CountsMixin):
-    """Status bar: icon + open/breached counts; a click shows the queue."""
+    """Status bar: icon + open/breached counts; a click shows the queue.
+
+    Always present, so its timer also runs the SLA sweep: breaches and escalations are
+    recorded while the app is open even when nobody looks at the queue.
+    """
 
     sig_counted = Signal(object)
 
@@ -81,8 +85,22 @@ class ComplaintStatusWidget(QToolButton, _CountsMixin):
         self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.clicked.connect(self._on_clicked)
         self._start_counting(self, refresh_ms)
+        self._timer.timeout.disconnect(self.refresh)
+        self._timer.timeout.connect(self.sweep)
         self.retranslate_ui()
-        self.refresh()
+        self.sweep()
+
+    def sweep(self) -> None:
+        """Record what became due, then count (a recorded breach announces a change)."""
+        from branch_crm.services.sla import sweep
+
+        self.ctx.submit(sweep, on_result=self._on_swept, on_error=self._on_failed)
+
+    def _on_swept(self, result: Any) -> None:
+        if result.breaches or result.escalations or result.recomputed:
+            self.ctx.bus.changed("complaint")  # every view refreshes, this one too
+        else:
+            self.refresh()
 
     def retranslate_ui(self) -> None:
         """Re-apply every translated text."""
