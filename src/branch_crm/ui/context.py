@@ -1,0 +1,126 @@
+"""The object every page and dialog receives: database, signed-in actor, tasks, data bus."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Signal
+
+from branch_crm.db import Database
+from branch_crm.services.context import Actor, unit_of_work
+from branch_crm.ui.tasks import Job, JobControl, TaskRunner
+
+if TYPE_CHECKING:
+    from branch_crm.ui.main_window import MainWindow
+
+__all__ = ["AppContext", "DataBus", "Job", "JobControl", "TaskRunner", "accepts"]
+
+
+@cache
+def _parameters(fn: Callable[..., Any]) -> frozenset[str]:
+    try:
+        return frozenset(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):  # builtins without a signature
+        return frozenset()
+
+
+def accepts(fn: Callable[..., Any], name: str) -> bool:
+    """True when ``fn`` has a parameter called ``name``."""
+    try:
+        return name in _parameters(fn)
+    except TypeError:  # unhashable callable
+        return name in inspect.signature(fn).parameters
+
+
+class DataBus(QObject):
+    """One app-wide "data changed" signal carrying what changed; views decide to refresh."""
+
+    sig_data_changed = Signal(object)  # frozenset[str], e.g. {"customer", "complaint"}
+
+    def changed(self, *what: str) -> None:
+        """Announce that data of the named kinds changed."""
+        self.sig_data_changed.emit(frozenset(what))
+
+
+class AppContext(QObject):
+    """What the UI knows about the running app. Widgets never open sessions themselves."""
+
+    def __init__(
+        self,
+        db: Database,
+        actor: Actor,
+        *,
+        tasks: TaskRunner | None = None,
+        bus: DataBus | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.actor = actor
+        self.tasks = tasks if tasks is not None else TaskRunner()
+        self.bus = bus if bus is not None else DataBus(self)
+        self.main_window: MainWindow | None = None
+
+    @classmethod
+    def for_tests(
+        cls, db: Database, actor: Actor, *, tasks: TaskRunner | None = None
+    ) -> AppContext:
+        """A context for tests and benchmarks: real threads unless ``tasks`` is given
+        (``TaskRunner(synchronous=True)`` runs jobs inline, deterministically)."""
+        return cls(db, actor, tasks=tasks)
+
+    def _invoke(
+        self, fn: Callable[..., Any], kwargs: dict[str, Any], control: JobControl | None
+    ) -> Any:
+        args = dict(kwargs)
+        if accepts(fn, "actor") and "actor" not in args:
+            args["actor"] = self.actor
+        if control is not None and accepts(fn, "control"):
+            args["control"] = control
+        if accepts(fn, "session") and "session" not in args:
+            with unit_of_work(self.db, self.actor) as session:
+                return fn(session=session, **args)
+        if accepts(fn, "db") and "db" not in args:
+            args["db"] = self.db
+        return fn(**args)
+
+    def call(self, fn: Callable[..., Any], /, **kwargs: Any) -> Any:
+        """Run a service function now in a unit of work (commits); CrmError propagates."""
+        return self._invoke(fn, kwargs, None)
+
+    def submit(
+        self,
+        fn: Callable[..., Any],
+        /,
+        *,
+        kwargs: dict[str, Any] | None = None,
+        on_result: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        title: str | None = None,
+        cancellable: bool = False,
+        kind: str = "db",
+    ) -> Job:
+        """Run a service function off the GUI thread; callbacks run on the GUI thread.
+
+        ``kind``: "db" (one ordered thread), "net" (network pool) or "cpu". With ``title`` a
+        progress dialog shows for long jobs (with Cancel when ``cancellable``); an error
+        without ``on_error`` is shown with ui.messages.
+        """
+        arguments = dict(kwargs or {})
+        if self.tasks.dialog_parent is None and self.main_window is not None:
+            self.tasks.dialog_parent = self.main_window
+
+        def work(control: JobControl) -> Any:
+            return self._invoke(fn, arguments, control)
+
+        return self.tasks.submit(
+            work,
+            kind=kind,
+            on_result=on_result,
+            on_error=on_error,
+            title=title,
+            cancellable=cancellable,
+        )

@@ -1,0 +1,67 @@
+"""One place naming every icon of the app (qtawesome font icons, no image files).
+
+Features append their names at the END of ``ICONS``; widgets call ``icon("name")``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtGui import QIcon
+
+log = logging.getLogger(__name__)
+
+ICONS: dict[str, str] = {
+    # shell: navigation and menus
+    "home": "fa5s.home",
+    "lookup": "fa5s.search",
+    "customers": "fa5s.address-book",
+    "courier": "fa5s.motorcycle",
+    "complaints": "fa5s.exclamation-circle",
+    "surveys": "fa5s.clipboard-list",
+    "training": "fa5s.chalkboard-teacher",
+    "reports": "fa5s.chart-bar",
+    "sync": "fa5s.sync-alt",
+    "conflicts": "fa5s.code-branch",
+    "admin": "fa5s.tools",
+    "staff": "fa5s.users-cog",
+    "audit": "fa5s.history",
+    "settings": "fa5s.cog",
+    "sign_out": "fa5s.sign-out-alt",
+    "sign_in": "fa5s.sign-in-alt",
+    "quit": "fa5s.power-off",
+    "about": "fa5s.info-circle",
+    "user": "fa5s.user",
+    "branch": "fa5s.store",
+    "staff_add": "fa5s.user-plus",
+    "staff_edit": "fa5s.user-edit",
+    "staff_disable": "fa5s.user-slash",
+    "staff_enable": "fa5s.user-check",
+    "password": "fa5s.key",
+    "unlock": "fa5s.unlock",
+    "filter": "fa5s.filter",
+    "refresh": "fa5s.redo",
+    "warning": "fa5s.exclamation-triangle",
+    "error": "fa5s.times-circle",
+    "ok": "fa5s.check-circle",
+    "database": "fa5s.database",
+    "backup": "fa5s.save",
+}
+
+_cache: dict[str, QIcon] = {}
+
+
+def icon(name: str) -> QIcon:
+    """The named icon; an empty icon (and a logged warning) for an unknown name."""
+    cached = _cache.get(name)
+    if cached is not None:
+        return cached
+    spec = ICONS.get(name)
+    if spec is None:
+        log.warning("unknown icon name %r", name)
+        return QIcon()
+    import qtawesome as qta
+
+    result = qta.icon(spec)
+    _cache[name] = result
+    return result

@@ -1,0 +1,377 @@
+"""The main window: navigation of the discovered pages, home, status bar, menus."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMenu,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from branch_crm.i18n import _
+from branch_crm.services.permissions import allowed, role_label
+from branch_crm.ui import registry
+from branch_crm.ui.context import AppContext
+from branch_crm.ui.icons import icon
+from branch_crm.ui.pages import PageSpec, discover_pages
+from branch_crm.ui.shell.language import notifier
+
+log = logging.getLogger(__name__)
+
+KEY_ROLE = Qt.ItemDataRole.UserRole
+NAV_WIDTH = 200
+
+
+def _call_optional(widget: Any, method: str) -> None:
+    """Call ``widget.method()`` if it exists; log (never raise) a failure."""
+    fn = getattr(widget, method, None)
+    if callable(fn):
+        try:
+            fn()
+        except Exception:
+            log.exception("%s.%s failed", type(widget).__name__, method)
+
+
+class PageError(QWidget):
+    """Shown in place of a page whose widget could not be built."""
+
+    def __init__(self, error: BaseException, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        from branch_crm.ui.messages import error_text
+
+        self._error = error
+        layout = QVBoxLayout(self)
+        self.label = QLabel(self)
+        self.label.setObjectName("page_error")
+        self.label.setWordWrap(True)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.label)
+        self._error_text = error_text
+        self.retranslate_ui()
+
+    def retranslate_ui(self) -> None:
+        """Re-apply the translated text."""
+        self.label.setText(
+            _("This page could not be opened: {error}").format(error=self._error_text(self._error))
+        )
+
+
+class MainWindow(QMainWindow):
+    """Navigation on the left (Ctrl+digit shortcuts), the current page on the right."""
+
+    sig_sign_out_requested = Signal()
+    sig_page_changed = Signal(str)
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        *,
+        pages: list[PageSpec] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        ctx.main_window = self
+        ctx.tasks.dialog_parent = self
+        self.setObjectName("main_window")
+        self._quitting = False
+        registry.load_features()
+        specs = pages if pages is not None else discover_pages()
+        self.specs: list[PageSpec] = [s for s in specs if self._may_see(s)]
+        self.shortcuts = self._assign_shortcuts(self.specs)
+        self.page_widgets: dict[str, QWidget] = {}
+        self._current_key: str | None = None
+
+        central = QWidget(self)
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.nav = QListWidget(central)
+        self.nav.setObjectName("nav")
+        self.nav.setIconSize(QSize(20, 20))
+        self.nav.setFixedWidth(NAV_WIDTH)
+        self.nav.setSpacing(2)
+        self.nav.setUniformItemSizes(True)
+        self.stack = QStackedWidget(central)
+        self.stack.setObjectName("pages")
+        layout.addWidget(self.nav)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        for spec in self.specs:
+            item = QListWidgetItem(icon(spec.icon), "")
+            item.setData(KEY_ROLE, spec.key)
+            self.nav.addItem(item)
+        self.nav.currentRowChanged.connect(self._on_nav_row_changed)
+
+        self._build_menus()
+        self._build_status_bar()
+        self.resize(1280, 760)
+        notifier().sig_language_changed.connect(self._on_language_changed)
+        self.retranslate_ui()
+        if self.specs:
+            self.show_page(self.specs[0].key)
+
+    # --- pages -----------------------------------------------------------------------------
+
+    def _may_see(self, spec: PageSpec) -> bool:
+        return spec.permission is None or allowed(self.ctx.actor, spec.permission)
+
+    @staticmethod
+    def _assign_shortcuts(specs: list[PageSpec]) -> dict[str, str]:
+        """Each page's shortcut: its own, else the first free Ctrl+1..9 in navigation order."""
+        taken: set[str] = set()
+        result: dict[str, str] = {}
+        for spec in specs:
+            if spec.shortcut:
+                sequence = QKeySequence(spec.shortcut).toString()
+                if sequence in taken:
+                    log.warning("shortcut %s of page %s is taken", spec.shortcut, spec.key)
+                    continue
+                taken.add(sequence)
+                result[spec.key] = sequence
+        for spec in specs:
+            if spec.key in result:
+                continue
+            for digit in range(1, 10):
+                sequence = QKeySequence(f"Ctrl+{digit}").toString()
+                if sequence not in taken:
+                    taken.add(sequence)
+                    result[spec.key] = sequence
+                    break
+        return result
+
+    def page_keys(self) -> list[str]:
+        """Keys of the pages this user sees, in navigation order."""
+        return [spec.key for spec in self.specs]
+
+    def current_page_key(self) -> str | None:
+        """Key of the page shown now."""
+        return self._current_key
+
+    def page(self, key: str) -> QWidget | None:
+        """The page widget if it was built already."""
+        return self.page_widgets.get(key)
+
+    def show_page(self, key: str) -> QWidget | None:
+        """Switch to a page (building it on first use); None if this user has no such page."""
+        row = next((i for i, spec in enumerate(self.specs) if spec.key == key), None)
+        if row is None:
+            log.info("no page %r for %s", key, self.ctx.actor.username)
+            return None
+        if self.nav.currentRow() != row:
+            self.nav.setCurrentRow(row)  # -> _on_nav_row_changed
+        else:
+            self._activate(key)
+        return self.page_widgets.get(key)
+
+    def _on_nav_row_changed(self, row: int) -> None:
+        if 0 <= row < len(self.specs):
+            self._activate(self.specs[row].key)
+
+    def _build_page(self, spec: PageSpec) -> QWidget:
+        try:
+            widget = spec.factory(self.ctx)
+        except Exception as exc:
+            log.exception("page %s could not be built", spec.key)
+            widget = PageError(exc)
+        if not widget.objectName():
+            widget.setObjectName(f"page_{spec.key}")
+        return widget
+
+    def _activate(self, key: str) -> None:
+        spec = next(s for s in self.specs if s.key == key)
+        widget = self.page_widgets.get(key)
+        if widget is None:
+            widget = self._build_page(spec)
+            self.page_widgets[key] = widget
+            self.stack.addWidget(widget)
+        self.stack.setCurrentWidget(widget)
+        self._current_key = key
+        self._update_title()
+        _call_optional(widget, "on_shown")
+        self.sig_page_changed.emit(key)
+
+    def open_customer(self, customer_id: str) -> None:
+        """Open a customer's profile through the counter desk's opener."""
+        if not registry.open_customer(self.ctx, customer_id):
+            from branch_crm.ui import messages
+
+            messages.info(self, _("Customer profiles are not available in this version."))
+
+    # --- menus and status bar --------------------------------------------------------------
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        self.file_menu = QMenu(bar)
+        self.file_menu.setObjectName("menu_file")
+        self.go_menu = QMenu(bar)
+        self.go_menu.setObjectName("menu_go")
+        self.help_menu = QMenu(bar)
+        self.help_menu.setObjectName("menu_help")
+        for menu in (self.file_menu, self.go_menu, self.help_menu):
+            bar.addMenu(menu)
+
+        self.action_settings = QAction(icon("settings"), "", self)
+        self.action_settings.setObjectName("action_settings")
+        self.action_settings.setShortcut(QKeySequence("Ctrl+,"))
+        self.action_settings.triggered.connect(self.open_settings)
+        self.action_sign_out = QAction(icon("sign_out"), "", self)
+        self.action_sign_out.setObjectName("action_sign_out")
+        self.action_sign_out.setShortcut(QKeySequence("Ctrl+Shift+L"))
+        self.action_sign_out.triggered.connect(self.sign_out)
+        self.action_quit = QAction(icon("quit"), "", self)
+        self.action_quit.setObjectName("action_quit")
+        self.action_quit.setShortcut(QKeySequence("Ctrl+Q"))
+        self.action_quit.setMenuRole(QAction.MenuRole.QuitRole)
+        self.action_quit.triggered.connect(self.quit)
+        self.file_menu.addAction(self.action_settings)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(self.action_sign_out)
+        self.file_menu.addAction(self.action_quit)
+
+        self.page_actions: dict[str, QAction] = {}
+        for spec in self.specs:
+            action = QAction(icon(spec.icon), "", self)
+            action.setObjectName(f"action_page_{spec.key}")
+            shortcut = self.shortcuts.get(spec.key)
+            if shortcut:
+                action.setShortcut(QKeySequence(shortcut))
+                action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+            action.triggered.connect(lambda _checked=False, k=spec.key: self.show_page(k))
+            self.go_menu.addAction(action)
+            self.addAction(action)  # shortcuts work even with the menu bar hidden
+            self.page_actions[spec.key] = action
+
+        self.action_about = QAction(icon("about"), "", self)
+        self.action_about.setObjectName("action_about")
+        self.action_about.setMenuRole(QAction.MenuRole.AboutRole)
+        self.action_about.triggered.connect(self.show_about)
+        self.help_menu.addAction(self.action_about)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        bar.setObjectName("status_bar")
+        self.status_widgets: list[QWidget] = []
+        for factory in registry.status_widgets():
+            try:
+                widget = factory(self.ctx)
+            except Exception:
+                log.exception("status widget %r failed", factory)
+                continue
+            bar.addPermanentWidget(widget)
+            self.status_widgets.append(widget)
+        self.user_label = QLabel(bar)
+        self.user_label.setObjectName("status_user")
+        self.branch_label = QLabel(bar)
+        self.branch_label.setObjectName("status_branch")
+        bar.addPermanentWidget(self.user_label)
+        bar.addPermanentWidget(self.branch_label)
+
+    def set_branch_name(self, name: str) -> None:
+        """Show the branch's name next to its code in the status bar."""
+        self._branch_name = name
+        self._update_status_labels()
+
+    def _update_status_labels(self) -> None:
+        actor = self.ctx.actor
+        self.user_label.setText(
+            _("Signed in: {name} ({role})").format(
+                name=actor.display_name, role=role_label(actor.role)
+            )
+        )
+        self.user_label.setAccessibleName(self.user_label.text())
+        name = getattr(self, "_branch_name", "")
+        branch = f"{actor.branch_id} · {name}" if name else actor.branch_id
+        self.branch_label.setText(_("Branch: {branch}").format(branch=branch))
+        self.branch_label.setAccessibleName(self.branch_label.text())
+
+    def _update_title(self) -> None:
+        spec = next((s for s in self.specs if s.key == self._current_key), None)
+        title = _("Branch CRM")
+        self.setWindowTitle(f"{_(spec.title)} — {title}" if spec else title)
+
+    # --- language --------------------------------------------------------------------------
+
+    def _on_language_changed(self, _language: str) -> None:
+        self.retranslate_ui()
+
+    def retranslate_ui(self) -> None:
+        """Re-apply every translated text, and ask pages, cards and widgets to do the same."""
+        self.file_menu.setTitle(_("&File"))
+        self.go_menu.setTitle(_("&Go"))
+        self.help_menu.setTitle(_("&Help"))
+        self.action_settings.setText(_("&Settings…"))
+        self.action_sign_out.setText(_("Sign &out"))
+        self.action_quit.setText(_("&Quit"))
+        self.action_about.setText(_("&About Branch CRM"))
+        for row, spec in enumerate(self.specs):
+            title = _(spec.title)
+            shortcut = self.shortcuts.get(spec.key)
+            native = (
+                QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)
+                if shortcut
+                else ""
+            )
+            item = self.nav.item(row)
+            item.setText(title)
+            item.setToolTip(f"{title} ({native})" if native else title)
+            action = self.page_actions[spec.key]
+            action.setText(title)
+            action.setToolTip(item.toolTip())
+        self.nav.setAccessibleName(_("Navigation"))
+        self.stack.setAccessibleName(_("Page"))
+        self._update_status_labels()
+        self._update_title()
+        for widget in [*self.page_widgets.values(), *self.status_widgets]:
+            _call_optional(widget, "retranslate_ui")
+
+    # --- actions ---------------------------------------------------------------------------
+
+    def open_settings(self) -> None:
+        """Open the settings dialog."""
+        from branch_crm.ui.shell.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.ctx, self)
+        dialog.exec()
+
+    def show_about(self) -> None:
+        """Version and what this program is."""
+        from branch_crm import __version__
+        from branch_crm.ui import messages
+
+        messages.info(
+            self,
+            _("Branch CRM {version}\nCustomer desk for express-delivery branch offices.").format(
+                version=__version__
+            ),
+            _("About Branch CRM"),
+        )
+
+    def sign_out(self) -> None:
+        """Ask the launcher to close this window and show the sign-in dialog again."""
+        self.sig_sign_out_requested.emit()
+
+    def quit(self) -> None:
+        """Close the window (the application ends when no window is left)."""
+        self._quitting = True
+        self.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Pages may veto closing (unsaved edits) with ``may_close() -> bool``."""
+        for widget in self.page_widgets.values():
+            may_close = getattr(widget, "may_close", None)
+            if callable(may_close) and not may_close():
+                event.ignore()
+                return
+        event.accept()

@@ -1,0 +1,241 @@
+"""Message boxes and per-field error labels: the one way the UI tells a user something.
+
+Tests patch ``show_error``, ``confirm`` and ``info`` so nothing modal blocks.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QFormLayout,
+    QGridLayout,
+    QLabel,
+    QMessageBox,
+    QWidget,
+)
+
+from branch_crm.errors import CrmError, ValidationError
+from branch_crm.i18n import _
+
+log = logging.getLogger(__name__)
+
+ERROR_COLOUR = "#C42B1C"
+ERROR_LABEL_STYLE = f"color: {ERROR_COLOUR};"
+INVALID_PROPERTY = "invalid"
+CHANGE_SIGNALS = (
+    "textChanged",
+    "currentIndexChanged",
+    "valueChanged",
+    "dateChanged",
+    "timeChanged",
+    "toggled",
+    "itemChanged",
+    "sig_changed",
+    "sig_chosen",
+)
+
+
+def error_text(exc_or_text: BaseException | str) -> str:
+    """What a user reads for an error: a CrmError's translated message, never a traceback."""
+    if isinstance(exc_or_text, str):
+        return exc_or_text
+    if isinstance(exc_or_text, ValidationError):
+        lines = [exc_or_text.message]
+        lines += [f"• {message}" for message in exc_or_text.fields.values()]
+        return "\n".join(dict.fromkeys(lines))
+    if isinstance(exc_or_text, CrmError):
+        return exc_or_text.message
+    if isinstance(exc_or_text, OSError):
+        detail = exc_or_text.strerror or str(exc_or_text)
+        where = f" ({exc_or_text.filename})" if exc_or_text.filename else ""
+        return _("The file system refused: {detail}{where}").format(detail=detail, where=where)
+    log.error("unexpected error shown to the user", exc_info=exc_or_text)
+    return _(
+        "Something went wrong: {error}. The details are in the log file; please tell IT."
+    ).format(error=type(exc_or_text).__name__)
+
+
+def _box(
+    parent: QWidget | None, icon: QMessageBox.Icon, title: str, text: str, name: str
+) -> QMessageBox:
+    box = QMessageBox(parent)
+    box.setIcon(icon)
+    box.setWindowTitle(title)
+    box.setText(text)
+    box.setObjectName(name)
+    box.setAccessibleName(title)
+    return box
+
+
+def show_error(
+    parent: QWidget | None, exc_or_text: BaseException | str, title: str | None = None
+) -> None:
+    """Show an error (CrmError message, or a generic message for unexpected exceptions)."""
+    box = _box(
+        parent, QMessageBox.Icon.Warning, title or _("Branch CRM"), error_text(exc_or_text),
+        "error_box",
+    )  # fmt: skip
+    box.exec()
+
+
+def info(parent: QWidget | None, text: str, title: str | None = None) -> None:
+    """Show an information message."""
+    box = _box(parent, QMessageBox.Icon.Information, title or _("Branch CRM"), text, "info_box")
+    box.exec()
+
+
+def confirm(parent: QWidget | None, text: str, title: str | None = None) -> bool:
+    """Ask a yes/no question; True when the user confirms (No is the default button)."""
+    box = _box(parent, QMessageBox.Icon.Question, title or _("Please confirm"), text, "confirm_box")
+    yes = box.addButton(_("Yes"), QMessageBox.ButtonRole.YesRole)
+    no = box.addButton(_("No"), QMessageBox.ButtonRole.NoRole)
+    box.setDefaultButton(no)
+    box.setEscapeButton(no)
+    box.exec()
+    return box.clickedButton() is yes
+
+
+def _insert_below(widget: QWidget, label: QLabel) -> bool:
+    """Put ``label`` right under ``widget`` in its parent's layout; False if not possible."""
+    parent = widget.parentWidget()
+    layout = parent.layout() if parent is not None else None
+    if layout is None:
+        return False
+    # the widget may sit in a nested layout: search every layout of the parent
+    stack = [layout]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, QFormLayout):
+            row, _role = current.getWidgetPosition(widget)
+            if row >= 0:
+                current.insertRow(row + 1, "", label)
+                return True
+        elif isinstance(current, QBoxLayout):
+            index = current.indexOf(widget)
+            if index >= 0:
+                current.insertWidget(index + 1, label)
+                return True
+        elif isinstance(current, QGridLayout):
+            index = current.indexOf(widget)
+            if index >= 0:
+                row, column, _rs, col_span = current.getItemPosition(index)
+                current.addWidget(label, row + 1, column, 1, col_span or 1)  # type: ignore[arg-type]
+                return True
+        for i in range(current.count()):
+            child = current.itemAt(i).layout()
+            if child is not None:
+                stack.append(child)
+    return False
+
+
+class FieldErrors(QObject):
+    """Red messages under form fields by service field name; cleared when the field is edited.
+
+    ``errors.add("name", name_edit)`` creates a hidden label under the widget (in a form,
+    box or grid layout; otherwise place ``errors.label("name")`` yourself).
+    ``errors.show(exc)`` shows a ValidationError's fields; names like "phones.0" fall back to
+    "phones" when only that is registered. Returns the messages that had no field here.
+    """
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.widgets: dict[str, QWidget] = {}
+        self.labels: dict[str, QLabel] = {}
+
+    def add(self, name: str, widget: QWidget, label: QLabel | None = None) -> QLabel:
+        """Register a field; returns its (hidden) error label."""
+        if label is None:
+            label = QLabel(widget.parentWidget())
+            label.setWordWrap(True)
+            if not _insert_below(widget, label):
+                log.debug("error label of %s needs placing by the caller", name)
+        label.setObjectName(f"error_{name.replace('.', '_')}")
+        label.setAccessibleName(f"error_{name}")
+        label.setStyleSheet(ERROR_LABEL_STYLE)
+        label.setVisible(False)
+        self.widgets[name] = widget
+        self.labels[name] = label
+        for signal_name in CHANGE_SIGNALS:
+            signal = getattr(widget, signal_name, None)
+            if signal is not None and hasattr(signal, "connect"):
+                signal.connect(lambda *_args, n=name: self.clear(n))
+                break
+        return label
+
+    def label(self, name: str) -> QLabel:
+        """The error label of a field."""
+        return self.labels[name]
+
+    def _resolve(self, name: str) -> str | None:
+        while name:
+            if name in self.labels:
+                return name
+            if "." not in name:
+                return None
+            name = name.rsplit(".", 1)[0]
+        return None
+
+    def show(self, errors: ValidationError | Mapping[str, str]) -> dict[str, str]:
+        """Show each message under its field and focus the first; returns the unplaced ones."""
+        fields = errors.fields if isinstance(errors, ValidationError) else dict(errors)
+        self.clear()
+        unplaced: dict[str, str] = {}
+        placed: dict[str, list[str]] = {}
+        for name, message in fields.items():
+            key = self._resolve(name)
+            if key is None:
+                unplaced[name] = message
+            else:
+                placed.setdefault(key, []).append(message)
+        first: QWidget | None = None
+        for key, texts in placed.items():
+            label = self.labels[key]
+            label.setText("\n".join(dict.fromkeys(texts)))
+            label.setVisible(True)
+            label.setProperty("shown", True)
+            widget = self.widgets[key]
+            widget.setProperty(INVALID_PROPERTY, True)
+            widget.setAccessibleDescription(label.text())
+            _repolish(widget)
+            first = first or widget
+        if first is not None:
+            first.setFocus()
+        return unplaced
+
+    def clear(self, name: str | None = None) -> None:
+        """Hide one field's message, or all."""
+        for key, label in self.labels.items():
+            if name is not None and key != name:
+                continue
+            label.clear()
+            label.setVisible(False)
+            label.setProperty("shown", False)
+            widget = self.widgets[key]
+            if widget.property(INVALID_PROPERTY):
+                widget.setProperty(INVALID_PROPERTY, False)
+                widget.setAccessibleDescription("")
+                _repolish(widget)
+
+    def message(self, name: str) -> str:
+        """The message shown under a field now ('' if none)."""
+        label = self.labels[name]
+        return label.text() if label.property("shown") else ""
+
+    def messages(self) -> dict[str, str]:
+        """Every message shown now, by field name."""
+        return {name: self.message(name) for name in self.labels if self.message(name)}
+
+
+def _repolish(widget: QWidget) -> None:
+    style = widget.style()
+    style.unpolish(widget)
+    style.polish(widget)
+
+
+def invalid_style_sheet() -> str:
+    """Application style sheet fragment: a red border on fields marked invalid."""
+    return f'*[invalid="true"] {{ border: 1px solid {ERROR_COLOUR}; }}'

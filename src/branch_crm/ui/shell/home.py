@@ -1,0 +1,85 @@
+"""The home page: registered cards of today's work in a responsive grid."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+
+from branch_crm.i18n import _
+from branch_crm.ui import registry
+from branch_crm.ui.context import AppContext
+
+log = logging.getLogger(__name__)
+
+COLUMNS = 2
+
+
+class HomePage(QWidget):
+    """Greeting, then every registered home card (or a note that none is installed)."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setObjectName("home_page")
+        outer = QVBoxLayout(self)
+        self.greeting = QLabel(self)
+        self.greeting.setObjectName("home_greeting")
+        font = self.greeting.font()
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        font.setBold(True)
+        self.greeting.setFont(font)
+        outer.addWidget(self.greeting)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        body = QWidget(scroll)
+        self.grid = QGridLayout(body)
+        self.grid.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.grid.setSpacing(12)
+        scroll.setWidget(body)
+        outer.addWidget(scroll, 1)
+        self.cards: list[QWidget] = []
+        for factory in registry.home_cards():
+            try:
+                card = factory(ctx)
+            except Exception:
+                log.exception("home card %r failed", factory)
+                continue
+            if card is None:
+                continue
+            index = len(self.cards)
+            self.grid.addWidget(card, index // COLUMNS, index % COLUMNS)
+            self.cards.append(card)
+        self.empty = QLabel(body)
+        self.empty.setObjectName("home_empty")
+        self.empty.setWordWrap(True)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setVisible(not self.cards)
+        if not self.cards:
+            self.grid.addWidget(self.empty, 0, 0, 1, COLUMNS)
+        self.retranslate_ui()
+
+    def retranslate_ui(self) -> None:
+        """Re-apply translated texts here and on every card."""
+        today = date.today()
+        self.greeting.setText(
+            _("Hello, {name}. Today is {date}.").format(
+                name=self.ctx.actor.display_name, date=today.isoformat()
+            )
+        )
+        self.empty.setText(_("Nothing to show here yet: no feature has added work for today."))
+        for card in self.cards:
+            fn: Any = getattr(card, "retranslate_ui", None)
+            if callable(fn):
+                fn()
+
+    def on_shown(self) -> None:
+        """Cards with a ``refresh()`` reload when the page is shown."""
+        for card in self.cards:
+            fn: Any = getattr(card, "refresh", None)
+            if callable(fn):
+                fn()
