@@ -1,0 +1,149 @@
+"""Shared drawing helpers for printed documents: CJK-aware text, wrapping, boxes, language.
+
+Everything is laid out in millimetres on A4 with reportlab's canvas. Printed forms follow the
+branch language, which may differ from the language of the screen, so documents translate
+with :func:`translator` instead of the global ``_()``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+
+from branch_crm.printing.fonts import PdfFonts, pdf_fonts
+
+PAGE_W, PAGE_H = A4
+MM = mm
+MARGIN = 15 * mm
+_TOKEN = re.compile(r"[A-Za-z0-9_@.\-/:+()#,;'\"!?%&*=\[\]]+\s*|\s+|.", re.DOTALL)
+
+Translate = Callable[[str], str]
+
+
+@lru_cache(maxsize=4)
+def _catalog(language: str) -> dict[str, str]:
+    from branch_crm.i18n import load_catalog
+
+    return load_catalog(language)[0]
+
+
+def translator(language: str) -> Translate:
+    """A ``_()`` for ``language`` that leaves the screen language alone."""
+    catalog = _catalog(language)
+    return lambda message: catalog.get(message, message)
+
+
+def titled(company: str, title: str, language: str) -> str:
+    """'A公司培训签到表' in Chinese, 'ACME Training sign-in sheet' in English."""
+    if not company:
+        return title
+    return f"{company}{title}" if language.startswith("zh") else f"{company} {title}"
+
+
+class Writer:
+    """Draws text on a reportlab canvas with the printing fonts (CJK + Latin runs)."""
+
+    def __init__(self, canvas: Any, fonts: PdfFonts | None = None) -> None:
+        self.c = canvas
+        self.fonts = fonts or pdf_fonts()
+
+    def width(self, text: str, size: float, bold: bool = False) -> float:
+        """Width of ``text`` in points."""
+        return float(
+            sum(stringWidth(piece, name, size) for piece, name in self.fonts.runs(text, bold))
+        )
+
+    def text(self, x: float, y: float, text: str, size: float, bold: bool = False) -> float:
+        """Draw ``text`` with its baseline at (x, y); returns the x after it."""
+        c = self.c
+        for piece, name in self.fonts.runs(text, bold):
+            c.setFont(name, size)
+            if bold and name not in ("Helvetica-Bold",):
+                c.setLineWidth(size * 0.035)
+                c.drawString(x, y, piece, mode=2)
+            else:
+                c.drawString(x, y, piece)
+            x += stringWidth(piece, name, size)
+        return x
+
+    def centred(self, x: float, y: float, text: str, size: float, bold: bool = False) -> None:
+        """Draw ``text`` centred on x."""
+        self.text(x - self.width(text, size, bold) / 2, y, text, size, bold)
+
+    def right(self, x: float, y: float, text: str, size: float, bold: bool = False) -> None:
+        """Draw ``text`` ending at x."""
+        self.text(x - self.width(text, size, bold), y, text, size, bold)
+
+    def wrap(self, text: str, max_width: float, size: float, bold: bool = False) -> list[str]:
+        """Greedy line breaking: CJK breaks between any characters, Latin at spaces."""
+        lines: list[str] = []
+        for paragraph in text.splitlines() or [""]:
+            line = ""
+            for token in _TOKEN.findall(paragraph):
+                candidate = line + token
+                if line and self.width(candidate.rstrip(), size, bold) > max_width:
+                    lines.append(line.rstrip())
+                    line = token.lstrip()
+                    while self.width(line, size, bold) > max_width and len(line) > 1:
+                        cut = _fit(self, line, max_width, size, bold)
+                        lines.append(line[:cut])
+                        line = line[cut:]
+                else:
+                    line = candidate
+            lines.append(line.rstrip())
+        return lines
+
+    def paragraph(
+        self,
+        x: float,
+        y: float,
+        text: str,
+        *,
+        max_width: float,
+        size: float,
+        leading: float | None = None,
+        bold: bool = False,
+    ) -> float:
+        """Draw wrapped text from baseline y downwards; returns the y below the last line."""
+        leading = leading or size * 1.35
+        for line in self.wrap(text, max_width, size, bold):
+            self.text(x, y, line, size, bold)
+            y -= leading
+        return y
+
+
+def _fit(writer: Writer, text: str, max_width: float, size: float, bold: bool) -> int:
+    """How many leading characters of ``text`` fit in ``max_width`` (at least one)."""
+    for cut in range(len(text), 0, -1):
+        if writer.width(text[:cut], size, bold) <= max_width:
+            return cut
+    return 1
+
+
+def tick_box(canvas: Any, x: float, y: float, size: float = 5 * mm) -> None:
+    """An empty square for a pen tick, lower-left corner at (x, y)."""
+    canvas.setLineWidth(0.8)
+    canvas.rect(x, y, size, size, stroke=1, fill=0)
+
+
+def corner_marks(canvas: Any, inset: float = 8 * mm, length: float = 8 * mm) -> None:
+    """L-shaped registration marks in the four page corners (for a later scanner)."""
+    canvas.setLineWidth(1.6)
+    w, h = PAGE_W, PAGE_H
+    for cx, cy, dx, dy in (
+        (inset, inset, 1, 1),
+        (w - inset, inset, -1, 1),
+        (inset, h - inset, 1, -1),
+        (w - inset, h - inset, -1, -1),
+    ):
+        path = canvas.beginPath()
+        path.moveTo(cx + dx * length, cy)
+        path.lineTo(cx, cy)
+        path.lineTo(cx, cy + dy * length)
+        canvas.drawPath(path, stroke=1, fill=0)

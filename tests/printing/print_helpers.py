@@ -1,0 +1,90 @@
+"""Helpers of the printing tests: customers written straight into a real database, PDF readers."""
+
+from __future__ import annotations
+
+import inspect
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pypdf import PdfReader
+
+
+def run_service(db: Any, actor: Any, fn: Callable[..., Any], **kwargs: Any) -> Any:
+    """Call a service function in its own unit of work (actor passed when it takes one)."""
+    from branch_crm.services.context import unit_of_work
+
+    with unit_of_work(db, actor) as session:
+        if "actor" in inspect.signature(fn).parameters:
+            return fn(session=session, actor=actor, **kwargs)
+        return fn(session=session, **kwargs)
+
+
+def add_customer(
+    db: Any,
+    actor: Any,
+    name: str,
+    phones: tuple[str, ...],
+    *,
+    address: str | None = None,
+    company: str | None = None,
+    tier: str | None = None,
+    preference: dict[str, Any] | None = None,
+) -> str:
+    """Insert a customer (and optional stats row / pickup preference); returns its id."""
+    from branch_crm.models import Customer, CustomerPhone, CustomerStats, PickupPreference
+    from branch_crm.services.context import unit_of_work
+
+    with unit_of_work(db, actor) as session:
+        customer = Customer(name=name, address=address, company=company)
+        session.add(customer)
+        session.flush()
+        for position, phone in enumerate(phones):
+            kind = "mobile" if phone.startswith("1") else "landline"
+            session.add(
+                CustomerPhone(customer_id=customer.id, phone=phone, kind=kind, position=position)
+            )
+        if tier is not None:
+            session.add(CustomerStats(customer_id=customer.id, tier=tier, stage="stable",
+                                      lifecycle="active"))  # fmt: skip
+        if preference is not None:
+            session.add(PickupPreference(customer_id=customer.id, **preference))
+        return str(customer.id)
+
+
+def set_setting(db: Any, key: str, value: Any) -> None:
+    """Store a local setting (first-run style, no actor check)."""
+    from branch_crm.services import settings
+
+    with db.session() as session:
+        settings.put(session, None, key, value)
+
+
+def page_texts(path: Path) -> list[str]:
+    """The text layer page by page: poppler's pdftotext when installed (it joins runs of
+    different fonts on one line the way a reader sees them), else pypdf."""
+    if shutil.which("pdftotext"):
+        out = subprocess.run(
+            ["pdftotext", "-enc", "UTF-8", str(path), "-"],
+            check=True, capture_output=True, text=True, encoding="utf-8",
+        ).stdout  # fmt: skip
+        return out.split("\f")[: len(PdfReader(path).pages)]
+    return [page.extract_text() or "" for page in PdfReader(path).pages]
+
+
+def pdf_text(path: Path) -> str:
+    """The text layer of every page, joined."""
+    return "\n".join(page_texts(path))
+
+
+def render_page(path: Path, index: int = 0, scale: float = 2.0) -> Any:
+    """One page rendered by pdfium to a PIL image."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(str(path))
+    try:
+        return document[index].render(scale=scale).to_pil()
+    finally:
+        document.close()
