@@ -104,6 +104,17 @@ def _synced_columns(obj: SyncedMixin) -> list[str]:
     ]
 
 
+SECRET_MASK = "***"
+"""Audit value of columns marked ``info={"secret": True}`` (password hashes): never logged."""
+
+
+def _audit_value(obj: SyncedMixin, key: str, value: Any) -> Any:
+    column = class_mapper(type(obj)).columns[key]
+    if value is not None and column.info.get("secret", False):
+        return SECRET_MASK
+    return _json_safe(value)
+
+
 def _audit_changes(obj: SyncedMixin, *, new: bool) -> dict[str, Any]:
     state = instance_state(obj)
     changes: dict[str, Any] = {}
@@ -111,14 +122,14 @@ def _audit_changes(obj: SyncedMixin, *, new: bool) -> dict[str, Any]:
         if new:
             value = getattr(obj, key)
             if value is not None and key != "id":
-                changes[key] = [None, _json_safe(value)]
+                changes[key] = [None, _audit_value(obj, key, value)]
             continue
         history = state.attrs[key].history
         if history.has_changes():
             old = history.deleted[0] if history.deleted else None
             new_value = history.added[0] if history.added else None
             if old != new_value:
-                changes[key] = [_json_safe(old), _json_safe(new_value)]
+                changes[key] = [_audit_value(obj, key, old), _audit_value(obj, key, new_value)]
     return changes
 
 

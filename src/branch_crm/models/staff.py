@@ -38,7 +38,8 @@ class Staff(SyncedMixin, Base):
     display_name: Mapped[str] = mapped_column(String(50))
     role: Mapped[str] = mapped_column(String(16))
     phone: Mapped[str | None] = mapped_column(String(20))
-    password_hash: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200), info={"secret": True})
+    """argon2 hash; ``secret``: the audit log records that it changed, never the value."""
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0, **local_only())
     locked_until: Mapped[datetime | None] = mapped_column(default=None, **local_only())
