@@ -20,3 +20,17 @@ def make_context(db: Any, actor: Any) -> Any:
     from branch_crm.ui.tasks import TaskRunner
 
     return AppContext.for_tests(db, actor, tasks=TaskRunner(synchronous=True))
+
+
+def press(qtbot: Any, window: Any, key: Any, until: Any, modifier: Any = None) -> None:
+    """Press a shortcut key in ``window`` (made active first) and wait until ``until()``.
+
+    Buttons answer their shortcut with an animated click, a moment later.
+    """
+    from PySide6.QtCore import Qt
+
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+    target = window.focusWidget() or window
+    qtbot.keyClick(target, key, modifier or Qt.KeyboardModifier.NoModifier)
+    qtbot.waitUntil(until, timeout=2000)

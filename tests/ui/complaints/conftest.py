@@ -55,7 +55,25 @@ def sup_ctx(qapp, db, supervisor, boxes):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def add_customer(ctx):  # type: ignore[no-untyped-def]
-    """add_customer(name, phone) -> id, through the real customer service."""
+    """add_customer(name, phone) -> id, written with the ORM (queue and detail tests)."""
+    from branch_crm.models import Customer, CustomerPhone
+
+    def add(name: str, phone: str) -> str:
+        def write(*, session: Any) -> str:
+            customer = Customer(name=name)
+            session.add(customer)
+            session.flush()
+            session.add(CustomerPhone(customer_id=customer.id, phone=phone, position=0))
+            return customer.id
+
+        return str(ctx.call(write))
+
+    return add
+
+
+@pytest.fixture
+def real_customer(ctx):  # type: ignore[no-untyped-def]
+    """real_customer(name, phone) -> id, through the counter desk's customer service."""
     from branch_crm.services.customers import CustomerInput, create_customer
 
     def add(name: str, phone: str) -> str:
@@ -98,8 +116,11 @@ def clock() -> Iterator[Callable[[datetime], None]]:
 def _close_details(qapp) -> Iterator[None]:  # type: ignore[no-untyped-def]
     """Detail windows opened by a test are closed after it."""
     yield
+    from shiboken6 import isValid
+
     from branch_crm.ui.complaints import detail
 
     for dialog in detail.open_details():
-        dialog.close()
+        if isValid(dialog):
+            dialog.close()
     detail._open.clear()

@@ -6,11 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from complaint_ui_helpers import press
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox
 
 from branch_crm.services import complaints as cs
 from branch_crm.ui.complaints.detail import ComplaintDetailDialog, open_complaint
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
 
 @pytest.fixture
@@ -21,8 +24,15 @@ def complaint(ctx, add_customer, take) -> Any:  # type: ignore[no-untyped-def]
 def _detail(qtbot, ctx, complaint_id: str) -> ComplaintDetailDialog:  # type: ignore[no-untyped-def]
     dialog = open_complaint(ctx, complaint_id)
     qtbot.waitExposed(dialog)
-    dialog.activateWindow()
     return dialog
+
+
+def _status(dialog: ComplaintDetailDialog, status: str):  # type: ignore[no-untyped-def]
+    return lambda: dialog.view is not None and dialog.view.status == status
+
+
+def _form_open(dialog: ComplaintDetailDialog):  # type: ignore[no-untyped-def]
+    return lambda: dialog.step_dialog is not None and dialog.step_dialog.isVisible()
 
 
 def _timeline(dialog: ComplaintDetailDialog) -> list[str]:
@@ -40,8 +50,7 @@ def test_actions_follow_state_and_role(qtbot, ctx, complaint) -> None:  # type: 
     assert not buttons["regrade"].isEnabled()
     assert buttons["regrade"].toolTip().startswith("Only a supervisor may regrade.")
     assert not buttons["close"].isEnabled()  # counter: only after feedback
-    qtbot.keyClick(dialog, Qt.Key.Key_F2)
-    assert dialog.view.status == "in_progress"
+    press(qtbot, dialog, Qt.Key.Key_F2, _status(dialog, "in_progress"))
     assert dialog.fact_labels["assignee"][1].text() == "Counter"
     assert buttons["wait"].isEnabled() and not buttons["accept"].isEnabled()
     assert _timeline(dialog)[:2] == ["Accepted, handling started", "Complaint received"]
@@ -49,17 +58,16 @@ def test_actions_follow_state_and_role(qtbot, ctx, complaint) -> None:  # type: 
 
 def test_wait_resume_feedback_close_reopen(qtbot, ctx, boxes, complaint) -> None:  # type: ignore[no-untyped-def]
     dialog = _detail(qtbot, ctx, complaint.id)
-    qtbot.keyClick(dialog, Qt.Key.Key_F2)
-    qtbot.keyClick(dialog, Qt.Key.Key_F3)
+    press(qtbot, dialog, Qt.Key.Key_F2, _status(dialog, "in_progress"))
+    press(qtbot, dialog, Qt.Key.Key_F3, _form_open(dialog))
     form = dialog.step_dialog
-    assert form is not None and form.isVisible()
     qtbot.keyClicks(form.widgets["note"], "photos of the box")
     form.ok_button.click()
     assert dialog.view.status == "waiting_customer"
     assert "paused" in dialog.fact_labels["resolution"][1].text()
-    qtbot.keyClick(dialog, Qt.Key.Key_F4)
-    assert dialog.view.status == "in_progress"
-    qtbot.keyClick(dialog, Qt.Key.Key_F5)
+    dialog.step_dialog = None
+    press(qtbot, dialog, Qt.Key.Key_F4, _status(dialog, "in_progress"))
+    press(qtbot, dialog, Qt.Key.Key_F5, _form_open(dialog))
     form = dialog.step_dialog
     form.ok_button.click()  # no note: the form stays with the message beside the field
     assert form.isVisible()
@@ -67,7 +75,8 @@ def test_wait_resume_feedback_close_reopen(qtbot, ctx, boxes, complaint) -> None
     form.widgets["note"].setPlainText("replacement on its way")
     form.ok_button.click()
     assert not form.isVisible() and dialog.view.status == "feedback_given"
-    qtbot.keyClick(dialog, Qt.Key.Key_F6)
+    dialog.step_dialog = None
+    press(qtbot, dialog, Qt.Key.Key_F6, _form_open(dialog))
     form = dialog.step_dialog
     confirmed = form.widgets["customer_confirmed"]
     assert confirmed.isChecked() and not confirmed.isEnabled()  # counter cannot untick it
@@ -82,7 +91,8 @@ def test_wait_resume_feedback_close_reopen(qtbot, ctx, boxes, complaint) -> None
     assert dialog.view.status == "closed"
     assert dialog.fact_labels["root_cause"][1].text() == "Rough handling: brief the loading team"
     assert dialog.buttons["reopen"].isEnabled() and dialog.buttons["note"].isEnabled()
-    qtbot.keyClick(dialog, Qt.Key.Key_F7)
+    dialog.step_dialog = None
+    press(qtbot, dialog, Qt.Key.Key_F7, _form_open(dialog))
     dialog.step_dialog.widgets["note"].setPlainText("still broken")
     dialog.step_dialog.ok_button.click()
     assert dialog.view.status == "in_progress" and dialog.view.reopen_count == 1
@@ -94,7 +104,7 @@ def test_compensation_above_the_limit_needs_a_supervisor(
 ) -> None:  # type: ignore[no-untyped-def]
     ctx.call(cs.accept_complaint, complaint_id=complaint.id)
     dialog = _detail(qtbot, ctx, complaint.id)
-    qtbot.keyClick(dialog, Qt.Key.Key_F9)
+    press(qtbot, dialog, Qt.Key.Key_F9, _form_open(dialog))
     form = dialog.step_dialog
     assert form.widgets["amount_cents"].value() == 500.0  # the requested amount
     form.widgets["note"].setPlainText("broken vase")

@@ -21,6 +21,8 @@ from branch_crm.ui.complaints.queue_model import (
 from branch_crm.ui.complaints.queue_page import ComplaintQueuePage
 from branch_crm.ui.complaints.widgets import ComplaintHomeCard, ComplaintStatusWidget
 
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
+
 
 @pytest.fixture
 def three(ctx, add_customer, take, clock) -> dict[str, Any]:  # type: ignore[no-untyped-def]
@@ -73,7 +75,7 @@ def test_sorted_by_time_left_with_states_that_move_with_the_clock(qtbot, ctx, th
     assert page.model.index(0, STATE).data() == "Breached"
     assert page.model.index(0, LEFT).data() == "overdue 5 min"
     assert page.current_id() == three["damage"].id
-    assert "1 due soon · 1 breached" in page.counts.text()  # damage at 65/120 min: on time
+    assert "0 due soon · 1 breached" in page.counts.text()  # damage at 65 of 120 min: on time
 
 
 def test_order_changes_as_clocks_pause(qtbot, ctx, three, clock) -> None:  # type: ignore[no-untyped-def]
@@ -146,11 +148,10 @@ def test_home_card_and_status_widget(qtbot, ctx, three, clock) -> None:  # type:
     qtbot.addWidget(status)
     assert status.objectName() == "complaintStatus"
     assert status.text() == "Complaints 3 · 1 breached"
-    assert "3 open · 1 due soon · 1 breached · 0 waiting" in status.toolTip()  # damage 65 min
+    # loss breached; damage at 65 of 120 min and delay at 65 of 240 min are on time
+    assert "3 open · 0 due soon · 1 breached · 0 waiting" in status.toolTip()
     card = ComplaintHomeCard(ctx)
     qtbot.addWidget(card)
-    assert card.summary.text() == "3 open · 0 due soon · 1 breached · 0 waiting" or (
-        "3 open" in card.summary.text()
-    )
+    assert card.summary.text() == "3 open · 0 due soon · 1 breached · 0 waiting"
     assert card.top.count() == 3
     assert card.top.item(0).text().startswith(three["loss"].number)

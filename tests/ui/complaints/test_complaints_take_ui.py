@@ -10,6 +10,8 @@ from branch_crm.services import complaint_queue as cq
 from branch_crm.services import complaints as cs
 from branch_crm.ui.complaints.take_dialog import TakeComplaintDialog
 
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
+
 
 @pytest.fixture
 def dialog(qtbot, ctx):  # type: ignore[no-untyped-def]
@@ -24,8 +26,8 @@ def _choose_category(dialog: TakeComplaintDialog, code: str) -> None:
     dialog.category.setCurrentIndex(dialog.category.findData(code))
 
 
-def test_find_customer_fill_and_take(qtbot, ctx, boxes, add_customer, dialog) -> None:  # type: ignore[no-untyped-def]
-    customer = add_customer("张三", "13812345678")
+def test_find_customer_fill_and_take(qtbot, ctx, boxes, real_customer, dialog) -> None:  # type: ignore[no-untyped-def]
+    customer = real_customer("张三", "13812345678")
     picker = dialog.customer
     picker.lookup.set_debounce(0)
     qtbot.keyClicks(picker.lookup.search_box, "5678")
@@ -66,8 +68,8 @@ def test_messages_beside_fields_and_nothing_written(qtbot, ctx, boxes, dialog) -
     assert ctx.call(cq.queue_counts).open == 0
 
 
-def test_grade_override_needs_a_reason(qtbot, ctx, boxes, add_customer, dialog) -> None:  # type: ignore[no-untyped-def]
-    dialog.customer.choose(add_customer("李四", "13712340000"))
+def test_grade_override_needs_a_reason(qtbot, ctx, boxes, real_customer, dialog) -> None:  # type: ignore[no-untyped-def]
+    dialog.customer.choose(real_customer("李四", "13712340000"))
     _choose_category(dialog, "delay")
     assert dialog.suggested.text() == "Grade 3 — Standard complaint"
     assert not dialog.reason.isEnabled()
@@ -83,9 +85,9 @@ def test_grade_override_needs_a_reason(qtbot, ctx, boxes, add_customer, dialog) 
 
 
 def test_lowering_the_grade_is_refused_for_counter_staff(
-    qtbot, ctx, boxes, add_customer, dialog
+    qtbot, ctx, boxes, real_customer, dialog
 ) -> None:  # type: ignore[no-untyped-def]
-    dialog.customer.choose(add_customer("王五", "13900001111"))
+    dialog.customer.choose(real_customer("王五", "13900001111"))
     _choose_category(dialog, "loss")
     dialog.description.setPlainText("lost")
     dialog.grade.setCurrentIndex(dialog.grade.findData(3))
@@ -95,7 +97,7 @@ def test_lowering_the_grade_is_refused_for_counter_staff(
     assert "Only a supervisor" in boxes.errors[0].message
 
 
-def test_create_customer_on_the_spot(qtbot, ctx, boxes, add_customer, dialog) -> None:  # type: ignore[no-untyped-def]
+def test_create_customer_on_the_spot(qtbot, ctx, boxes, real_customer, dialog) -> None:  # type: ignore[no-untyped-def]
     picker = dialog.customer
     qtbot.keyClicks(picker.lookup.search_box, "周敏")
     picker.new_button.click()
@@ -107,7 +109,7 @@ def test_create_customer_on_the_spot(qtbot, ctx, boxes, add_customer, dialog) ->
 
     assert ctx.call(get_customer, customer_id=picker.customer_id).name == "周敏"
     # a phone that already belongs to someone picks that customer
-    existing = add_customer("赵六", "15866665678")
+    existing = real_customer("赵六", "15866665678")
     picker.change()
     picker.new_button.click()
     picker.new_name.setText("Somebody")
@@ -117,8 +119,8 @@ def test_create_customer_on_the_spot(qtbot, ctx, boxes, add_customer, dialog) ->
     assert "赵六" in picker.message.text()
 
 
-def test_repeat_complaint_raises_the_suggestion(qtbot, ctx, boxes, add_customer, take) -> None:  # type: ignore[no-untyped-def]
-    customer = add_customer("钱七", "13611112222")
+def test_repeat_complaint_raises_the_suggestion(qtbot, ctx, boxes, real_customer, take) -> None:  # type: ignore[no-untyped-def]
+    customer = real_customer("钱七", "13611112222")
     take(customer, "billing")
     dialog = TakeComplaintDialog(ctx, customer_id=customer)
     qtbot.addWidget(dialog)

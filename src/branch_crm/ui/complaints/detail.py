@@ -152,7 +152,6 @@ class ComplaintDetailDialog(QDialog):
             button = QPushButton(self)
             button.setObjectName(f"complaintAction_{action.key}")
             button.setIcon(visuals.named_icon(action.icon))
-            button.setShortcut(QKeySequence(action.shortcut))
             button.setAutoDefault(False)
             button.clicked.connect(partial(self.run_action, action.key))
             action_box.addWidget(button, i // 5, i % 5)
@@ -181,6 +180,7 @@ class ComplaintDetailDialog(QDialog):
         for action in ACTIONS:
             button = self.buttons[action.key]
             button.setText(f"{_(action.label)} ({action.shortcut})")
+            button.setShortcut(QKeySequence(action.shortcut))  # setText() resets it
             button.setAccessibleName(_(action.label))
         if self.view is not None:
             self._show(self.view, self._events)
