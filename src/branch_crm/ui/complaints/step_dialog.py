@@ -27,7 +27,6 @@ from branch_crm.errors import CrmError, ValidationError
 from branch_crm.i18n import _
 from branch_crm.services import complaints as cs
 from branch_crm.ui import messages
-from branch_crm.ui.complaints.field_errors import InlineErrors
 
 
 class StepDialog(QDialog):
@@ -60,7 +59,6 @@ class StepDialog(QDialog):
             caption = QLabel(label, self)
             caption.setBuddy(widget)
             form.addRow(caption, widget)
-        self.errors = InlineErrors(form, self.widgets)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
@@ -73,6 +71,9 @@ class StepDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.buttons)
+        self.errors = messages.FieldErrors(self)
+        for name, widget in self.widgets.items():
+            self.errors.add(name, widget)
         self.resize(480, 200 + 60 * len(fields))
 
     def values(self) -> dict[str, Any]:
@@ -95,8 +96,8 @@ class StepDialog(QDialog):
         try:
             self.result_value = self.action(**self.values())
         except ValidationError as exc:
-            unknown = self.errors.show(exc.fields)
-            if unknown or not exc.fields:
+            unplaced = self.errors.show(exc)
+            if unplaced or not exc.fields:
                 messages.show_error(self, exc)
             return
         except CrmError as exc:

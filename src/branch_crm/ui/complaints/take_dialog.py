@@ -34,7 +34,6 @@ from branch_crm.services import complaints as cs
 from branch_crm.services import sla
 from branch_crm.timeutil import to_local
 from branch_crm.ui import messages
-from branch_crm.ui.complaints.field_errors import InlineErrors
 
 log = logging.getLogger(__name__)
 
@@ -254,19 +253,18 @@ class TakeComplaintDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(self.form)
         layout.addWidget(self.buttons)
-        self.errors = InlineErrors(
-            self.form,
-            {
-                "customer_id": self.customer,
-                "waybill_no": self.waybill,
-                "channel": self.channel,
-                "category": self.category,
-                "description": self.description,
-                "compensation_requested_cents": self.compensation,
-                "grade": self.grade,
-                "grade_reason": self.reason,
-            },
-        )
+        self.errors = messages.FieldErrors(self)
+        for name, widget in {
+            "customer_id": self.customer,
+            "waybill_no": self.waybill,
+            "channel": self.channel,
+            "category": self.category,
+            "description": self.description,
+            "compensation_requested_cents": self.compensation,
+            "grade": self.grade,
+            "grade_reason": self.reason,
+        }.items():
+            self.errors.add(name, widget)
         self._connect()
         self.resize(680, 640)
 
@@ -403,7 +401,8 @@ class TakeComplaintDialog(QDialog):
         try:
             view = self.ctx.call(cs.take_complaint, data=self.collect())
         except ValidationError as exc:
-            self.errors.show(exc.fields)
+            if self.errors.show(exc):
+                messages.show_error(self, exc)
             return
         except CrmError as exc:
             messages.show_error(self, exc)
