@@ -28,7 +28,7 @@ from branch_crm.models.reference import (
     ReferenceCode,
     ReferenceKind,
 )
-from branch_crm.models.search import SearchDirty, SearchTerm
+from branch_crm.models.search import SearchDirty, SearchDoc, SearchTerm
 from branch_crm.models.staff import Role, Staff
 from branch_crm.models.survey import SurveyForm, SurveyResponse, SurveyTemplate
 from branch_crm.models.sync import (
@@ -66,6 +66,7 @@ __all__ = [
     "ReferenceKind",
     "Role",
     "SearchDirty",
+    "SearchDoc",
     "SearchTerm",
     "SlaPolicy",
     "SpecialHandling",

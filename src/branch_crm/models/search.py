@@ -30,3 +30,17 @@ class SearchDirty(Base):
     __tablename__ = "search_dirty"
 
     customer_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+
+
+class SearchDoc(Base):
+    """What is indexed for one customer (by local number), so a re-index removes exactly the
+    customer's old terms even after its name changed. Local, derived, never synced."""
+
+    __tablename__ = "search_doc"
+
+    local_no: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name_key: Mapped[str] = mapped_column(String(50), default="")
+    company_key: Mapped[str] = mapped_column(String(100), default="")
+    pinyin: Mapped[str] = mapped_column(String(200), default="")
+    initials: Mapped[str] = mapped_column(String(50), default="")
+    rank: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,264 @@
+"""Derived customer classification (DOMAIN.md "Customer classification"), stored per customer
+in the local ``customer_stats`` table so the list can filter and sort on it.
+
+All figures refer to the *reference month* M: the last complete calendar month before today
+(business time zone). Months without a ``monthly_volume`` row count as 0 parcels.
+
+* **tier** from the average parcels of the last 3 complete months (M-2..M):
+  ``>= tier.strategic_min`` strategic, ``>= tier.key_min`` key, ``>= tier.ordinary_min``
+  ordinary, below that walk-in (散客).
+* **stage** (cooperation period) from the first-shipment date (else the first month with
+  parcels, else the day the customer was created): fewer than ``stage.stable_months`` complete
+  months -> new, fewer than ``stage.loyal_months`` -> stable, otherwise loyal.
+* **lifecycle**: new while the stage is new; dormant when the last ``lifecycle.dormant_months``
+  complete months (and the current month) had no parcels; otherwise active.
+* **churn risk** when the average of the 3 months before M (M-3..M-1) is at least
+  ``churn.min_parcels`` and M fell below ``churn.drop_ratio`` times that average.
+* **RFM** scores 1..5 with fixed, quintile-like bands: recency = complete months since the
+  last shipping month (0 -> 5, 1-2 -> 4, 3-5 -> 3, 6-11 -> 2, else 1); frequency = months with
+  parcels among the last 12 (>=10 -> 5, >=7 -> 4, >=4 -> 3, >=2 -> 2, else 1); monetary =
+  average revenue per month over the last 12 (>=10,000 yuan -> 5, >=2,000 -> 4, >=500 -> 3,
+  >=50 -> 2, else 1; DOMAIN.md's mid customers spend 2,000-10,000 yuan a month).
+* **search_rank** orders lookup results of equal match quality: tier (strategic 3 .. walk-in
+  0) x 1000 + lifecycle (active 2, new 1, dormant 0) x 100 + 5 x (R + F + M).
+
+``recompute_stats`` does all of it in SQL, in bulk (a million customers in seconds).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from branch_crm.i18n import N_, _
+from branch_crm.services import settings
+from branch_crm.services.dbapi import raw_connection
+from branch_crm.timeutil import add_months, local_today, month_key
+
+TIERS = ("strategic", "key", "ordinary", "walk_in")
+STAGES = ("new", "stable", "loyal")
+LIFECYCLES = ("new", "active", "dormant")
+
+TIER_LABELS = {
+    "strategic": N_("Strategic"),
+    "key": N_("Key"),
+    "ordinary": N_("Ordinary"),
+    "walk_in": N_("Walk-in"),
+}
+STAGE_LABELS = {"new": N_("New"), "stable": N_("Stable"), "loyal": N_("Loyal")}
+LIFECYCLE_LABELS = {"new": N_("New"), "active": N_("Active"), "dormant": N_("Dormant")}
+
+
+def tier_label(tier: str) -> str:
+    """The translated name of a tier (the code itself when unknown)."""
+    return _(TIER_LABELS[tier]) if tier in TIER_LABELS else tier
+
+
+def stage_label(stage: str) -> str:
+    """The translated name of a cooperation stage."""
+    return _(STAGE_LABELS[stage]) if stage in STAGE_LABELS else stage
+
+
+def lifecycle_label(lifecycle: str) -> str:
+    """The translated name of a lifecycle stage."""
+    return _(LIFECYCLE_LABELS[lifecycle]) if lifecycle in LIFECYCLE_LABELS else lifecycle
+
+
+def reference_month(today: date | None = None) -> str:
+    """'YYYY-MM' of the last complete month (the month the stats are computed for)."""
+    return add_months(month_key(today or local_today()), -1)
+
+
+def _month_index(month: str) -> int:
+    return int(month[:4]) * 12 + int(month[5:7]) - 1
+
+
+def _month_index_sql(column: str) -> str:
+    return f"(CAST(substr({column}, 1, 4) AS INTEGER) * 12 + CAST(substr({column}, 6, 2) AS INTEGER) - 1)"
+
+
+def stats_params(session: Session, today: date) -> dict[str, Any]:
+    """Month keys and thresholds (from settings) for the stats SQL."""
+    m0 = reference_month(today)
+    values = settings.get_many(session, "tier.")
+    values |= settings.get_many(session, "stage.")
+    values |= settings.get_many(session, "lifecycle.")
+    values |= settings.get_many(session, "churn.")
+    return {
+        "cur": month_key(today),
+        "m0": m0,
+        "m1": add_months(m0, -1),
+        "m2": add_months(m0, -2),
+        "m3": add_months(m0, -3),
+        "m11": add_months(m0, -11),
+        "m0_index": _month_index(m0),
+        "today_index": today.year * 12 + today.month - 1,
+        "today_day": today.day,
+        "strategic": values["tier.strategic_min"],
+        "key": values["tier.key_min"],
+        "ordinary": values["tier.ordinary_min"],
+        "stable": values["stage.stable_months"],
+        "loyal": values["stage.loyal_months"],
+        "dormant": values["lifecycle.dormant_months"],
+        "drop": values["churn.drop_ratio"],
+        "churn_min": values["churn.min_parcels"],
+    }
+
+
+VOLUME_SQL = """
+INSERT INTO temp.stats_vol
+SELECT customer_id,
+  SUM(CASE WHEN month = :m0 THEN parcels ELSE 0 END),
+  SUM(CASE WHEN month >= :m2 AND month <= :m0 THEN parcels ELSE 0 END),
+  SUM(CASE WHEN month >= :m3 AND month <= :m1 THEN parcels ELSE 0 END),
+  COUNT(CASE WHEN month >= :m11 AND month <= :m0 AND parcels > 0 THEN 1 END),
+  SUM(CASE WHEN month >= :m11 AND month <= :m0 THEN revenue_cents ELSE 0 END),
+  MAX(CASE WHEN parcels > 0 AND month <= :cur THEN month END),
+  MIN(CASE WHEN parcels > 0 THEN month END)
+FROM monthly_volume
+WHERE deleted_at IS NULL {only}
+GROUP BY customer_id
+"""
+
+STATS_SQL = f"""
+INSERT INTO customer_stats (customer_id, tier, stage, lifecycle, churn_risk, recency_score,
+  frequency_score, monetary_score, last_month_parcels, avg_month_parcels, last_shipment_month,
+  search_rank, computed_for)
+SELECT id, tier, stage, lifecycle, churn, r, f, m, last_month, avg3, last_ship,
+  (CASE tier WHEN 'strategic' THEN 3 WHEN 'key' THEN 2 WHEN 'ordinary' THEN 1 ELSE 0 END) * 1000
+  + (CASE lifecycle WHEN 'active' THEN 2 WHEN 'new' THEN 1 ELSE 0 END) * 100 + 5 * (r + f + m),
+  :m0
+FROM (
+  SELECT *,
+    CASE WHEN stage = 'new' THEN 'new'
+         WHEN idle IS NULL OR idle >= :dormant THEN 'dormant' ELSE 'active' END AS lifecycle
+  FROM (
+    SELECT id, last_month, avg3, last_ship, idle,
+      CASE WHEN avg3 >= :strategic THEN 'strategic' WHEN avg3 >= :key THEN 'key'
+           WHEN avg3 >= :ordinary THEN 'ordinary' ELSE 'walk_in' END AS tier,
+      CASE WHEN coop < :stable THEN 'new' WHEN coop < :loyal THEN 'stable'
+           ELSE 'loyal' END AS stage,
+      CASE WHEN prev3 >= 3.0 * :churn_min AND last_month < :drop * prev3 / 3.0
+           THEN 1 ELSE 0 END AS churn,
+      CASE WHEN idle IS NULL THEN 1 WHEN idle <= 0 THEN 5 WHEN idle <= 2 THEN 4
+           WHEN idle <= 5 THEN 3 WHEN idle <= 11 THEN 2 ELSE 1 END AS r,
+      CASE WHEN months12 >= 10 THEN 5 WHEN months12 >= 7 THEN 4 WHEN months12 >= 4 THEN 3
+           WHEN months12 >= 2 THEN 2 ELSE 1 END AS f,
+      CASE WHEN revenue12 >= 12000000 THEN 5 WHEN revenue12 >= 2400000 THEN 4
+           WHEN revenue12 >= 600000 THEN 3 WHEN revenue12 >= 60000 THEN 2 ELSE 1 END AS m
+    FROM (
+      SELECT c.id AS id,
+        COALESCE(v.last_month, 0) AS last_month,
+        CAST(round(COALESCE(v.last3, 0) / 3.0) AS INTEGER) AS avg3,
+        COALESCE(v.prev3, 0) AS prev3,
+        COALESCE(v.months12, 0) AS months12,
+        COALESCE(v.revenue12, 0) AS revenue12,
+        v.last_ship AS last_ship,
+        CASE WHEN v.last_ship IS NULL THEN NULL
+             ELSE max(0, :m0_index - {_month_index_sql("v.last_ship")}) END AS idle,
+        :today_index - {_month_index_sql("s.since")}
+          - (CASE WHEN CAST(substr(s.since, 9, 2) AS INTEGER) > :today_day THEN 1 ELSE 0 END)
+          AS coop
+      FROM customer c
+      LEFT JOIN temp.stats_vol v ON v.customer_id = c.id
+      JOIN (SELECT id AS sid, COALESCE(first_shipment_date, (
+              SELECT first_ship || '-01' FROM temp.stats_vol WHERE customer_id = customer.id),
+              date(created_at)) AS since
+            FROM customer) s ON s.sid = c.id
+      WHERE c.deleted_at IS NULL {{only}}
+    )
+  )
+) WHERE true
+ON CONFLICT (customer_id) DO UPDATE SET
+  tier = excluded.tier, stage = excluded.stage, lifecycle = excluded.lifecycle,
+  churn_risk = excluded.churn_risk, recency_score = excluded.recency_score,
+  frequency_score = excluded.frequency_score, monetary_score = excluded.monetary_score,
+  last_month_parcels = excluded.last_month_parcels,
+  avg_month_parcels = excluded.avg_month_parcels,
+  last_shipment_month = excluded.last_shipment_month, search_rank = excluded.search_rank,
+  computed_for = excluded.computed_for
+WHERE tier IS NOT excluded.tier OR stage IS NOT excluded.stage
+  OR lifecycle IS NOT excluded.lifecycle OR churn_risk IS NOT excluded.churn_risk
+  OR recency_score IS NOT excluded.recency_score
+  OR frequency_score IS NOT excluded.frequency_score
+  OR monetary_score IS NOT excluded.monetary_score
+  OR last_month_parcels IS NOT excluded.last_month_parcels
+  OR avg_month_parcels IS NOT excluded.avg_month_parcels
+  OR last_shipment_month IS NOT excluded.last_shipment_month
+  OR search_rank IS NOT excluded.search_rank OR computed_for IS NOT excluded.computed_for
+"""
+
+
+def _prepare(raw: sqlite3.Connection, customer_ids: list[str] | None) -> tuple[str, str]:
+    """Temp tables for one run; returns the id filters for the volume and customer queries."""
+    raw.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS stats_vol (customer_id TEXT PRIMARY KEY, last_month,"
+        " last3, prev3, months12, revenue12, last_ship, first_ship)"
+    )
+    raw.execute("DELETE FROM temp.stats_vol")
+    if customer_ids is None:
+        return "", ""
+    raw.execute("CREATE TEMP TABLE IF NOT EXISTS stats_ids (id TEXT PRIMARY KEY)")
+    raw.execute("DELETE FROM temp.stats_ids")
+    raw.executemany("INSERT OR IGNORE INTO temp.stats_ids VALUES (?)", ((i,) for i in customer_ids))
+    return (
+        "AND customer_id IN (SELECT id FROM temp.stats_ids)",
+        "AND c.id IN (SELECT id FROM temp.stats_ids)",
+    )
+
+
+def _drop_deleted(raw: sqlite3.Connection, only: bool) -> None:
+    """Stats of tombstoned customers go (the table is local; nothing syncs it)."""
+    scope = "AND id IN (SELECT id FROM temp.stats_ids)" if only else ""
+    raw.execute(
+        "DELETE FROM customer_stats WHERE customer_id IN "
+        f"(SELECT id FROM customer WHERE deleted_at IS NOT NULL {scope})"
+    )
+
+
+def compute_stats(
+    raw: sqlite3.Connection, params: dict[str, Any], customer_ids: list[str] | None
+) -> int:
+    """Recompute stats in SQL on a raw connection; returns how many live customers."""
+    volume_only, customer_only = _prepare(raw, customer_ids)
+    raw.execute(VOLUME_SQL.format(only=volume_only), params)
+    count_sql = f"SELECT count(*) FROM customer c WHERE c.deleted_at IS NULL {customer_only}"
+    count = int(raw.execute(count_sql).fetchone()[0])
+    raw.execute(STATS_SQL.format(only=customer_only), params)
+    _drop_deleted(raw, customer_ids is not None)
+    return count
+
+
+def recompute_stats(
+    *, session: Session, customer_ids: Iterable[str] | None = None, today: date | None = None
+) -> int:
+    """Recompute the stored classification (all customers, or only ``customer_ids``).
+
+    Returns how many live customers were computed. Rows whose figures did not change are not
+    written; customers whose search rank changed are re-ranked in the lookup index.
+    """
+    raw = raw_connection(session)
+    ids = None if customer_ids is None else list(customer_ids)
+    if ids is not None and not ids:
+        return 0
+    count = compute_stats(raw, stats_params(session, today or local_today()), ids)
+    from branch_crm.services.search_index import process_dirty
+
+    process_dirty(raw)
+    return count
+
+
+def stale_stats(*, session: Session, today: date | None = None) -> bool:
+    """True when some live customer has no stats for the current reference month."""
+    raw = raw_connection(session)
+    month = reference_month(today)
+    row = raw.execute(
+        "SELECT 1 FROM customer c LEFT JOIN customer_stats s ON s.customer_id = c.id "
+        "WHERE c.deleted_at IS NULL AND (s.computed_for IS NULL OR s.computed_for != ?) LIMIT 1",
+        (month,),
+    ).fetchone()
+    return row is not None

@@ -1,0 +1,71 @@
+"""Pinyin of customer names for the lookup: full pinyin and initials, surname-aware.
+
+pypinyin reads a character by its most common reading, which is wrong for several surnames
+(曾 ceng -> zeng, 单 dan -> shan, 解 jie -> xie, ...). The surname (first character, or a
+two-character compound surname such as 欧阳) is therefore read from a table first; the given
+name goes through pypinyin's phrase dictionary. Results are cached: names repeat a lot.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from pypinyin import Style, lazy_pinyin
+
+SURNAME_READINGS: dict[str, str] = {
+    "曾": "zeng", "单": "shan", "解": "xie", "查": "zha", "仇": "qiu", "朴": "piao",
+    "区": "ou", "乐": "yue", "盖": "ge", "覃": "qin", "翟": "zhai", "缪": "miao", "秘": "bi",
+    "种": "chong", "繁": "po", "燕": "yan", "华": "hua", "任": "ren", "员": "yun", "纪": "ji",
+    "沈": "shen", "宁": "ning", "句": "gou", "阚": "kan", "尉": "yu", "隗": "wei", "藏": "zang",
+    "过": "guo", "召": "shao", "重": "chong", "长": "chang", "都": "du", "便": "pian",
+    "折": "she", "祭": "zhai", "适": "kuo", "莘": "shen", "蕃": "pi", "冼": "xian", "洗": "xian",
+    "叶": "ye", "石": "shi", "薄": "bo", "曲": "qu", "贾": "jia", "柏": "bai", "谌": "chen",
+    "黑": "he", "能": "nai", "万": "wan", "盛": "sheng", "宓": "mi", "郇": "huan", "那": "na",
+}  # fmt: skip
+COMPOUND_SURNAMES: dict[str, str] = {
+    "欧阳": "ou yang", "司马": "si ma", "诸葛": "zhu ge", "上官": "shang guan",
+    "尉迟": "yu chi", "万俟": "mo qi", "长孙": "zhang sun", "东方": "dong fang",
+    "慕容": "mu rong", "皇甫": "huang fu", "夏侯": "xia hou", "公孙": "gong sun",
+    "令狐": "ling hu", "宇文": "yu wen", "澹台": "tan tai", "轩辕": "xuan yuan",
+    "司徒": "si tu", "端木": "duan mu", "独孤": "du gu", "南宫": "nan gong", "西门": "xi men",
+    "单于": "chan yu", "呼延": "hu yan", "闻人": "wen ren", "申屠": "shen tu",
+}  # fmt: skip
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_WORD = re.compile(r"[0-9a-z]+")
+
+
+def has_cjk(text: str) -> bool:
+    """True when the text contains a Chinese character."""
+    return _CJK.search(text) is not None
+
+
+@lru_cache(maxsize=100_000)
+def _syllables(text: str) -> tuple[str, ...]:
+    """Pinyin syllables (and lower-case Latin words / digit runs) of a text, in order."""
+    out: list[str] = []
+    for part in lazy_pinyin(text, style=Style.NORMAL, errors="default"):
+        if _CJK.search(part):
+            continue
+        out.extend(_WORD.findall(part.lower().replace("ü", "v")))
+    return tuple(out)
+
+
+def name_syllables(name: str) -> tuple[str, ...]:
+    """Syllables of a person's name, reading the surname by :data:`SURNAME_READINGS`."""
+    name = name.strip()
+    if not name:
+        return ()
+    if name[:2] in COMPOUND_SURNAMES:
+        return (*COMPOUND_SURNAMES[name[:2]].split(), *_syllables(name[2:]))
+    if name[0] in SURNAME_READINGS:
+        return (SURNAME_READINGS[name[0]], *_syllables(name[1:]))
+    return _syllables(name)
+
+
+@lru_cache(maxsize=200_000)
+def name_pinyin(name: str) -> tuple[str, str]:
+    """(full pinyin, initials) of a name: 张三 -> ("zhangsan", "zs"); 曾小明 -> zeng..., "zxm"."""
+    syllables = name_syllables(name)
+    return "".join(syllables)[:200], "".join(s[0] for s in syllables)[:50]
