@@ -1,0 +1,163 @@
+"""Reading the audit log (who changed what, when) for supervisors: Permission.AUDIT_VIEW."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, distinct, func, select
+from sqlalchemy.orm import Session
+
+from branch_crm.errors import ValidationError
+from branch_crm.i18n import N_, _
+from branch_crm.models import AuditEntry, Staff
+from branch_crm.services.context import Actor
+from branch_crm.services.permissions import Permission, require
+
+MAX_ROWS = 1000
+
+ACTION_LABELS = {
+    "create": N_("Created"),
+    "update": N_("Changed"),
+    "delete": N_("Deleted"),
+    "login": N_("Signed in"),
+    "login_failed": N_("Failed sign-in"),
+    "locked": N_("Locked out"),
+    "unlocked": N_("Unlocked"),
+    "password_reset": N_("Password reset"),
+}
+
+
+def action_label(action: str) -> str:
+    """The translated name of an audit action (the raw code when unknown)."""
+    label = ACTION_LABELS.get(action)
+    return _(label) if label else action
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What to show: every field optional; ``since`` inclusive, ``until`` exclusive."""
+
+    entity: str | None = None
+    entity_id: str | None = None
+    actor_id: str | None = None
+    action: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One audit entry with the actor's name resolved."""
+
+    id: str
+    at: datetime
+    actor_id: str | None
+    actor_name: str | None
+    action: str
+    entity: str
+    entity_id: str | None
+    changes: dict[str, Any]
+
+
+def _id_bound(moment: datetime) -> str:
+    """The smallest UUIDv7 string of that millisecond: ids are time-ordered, so a period
+    becomes a primary-key range (fast on a big log)."""
+    ms = int(moment.timestamp() * 1000)
+    digits = f"{ms:012x}"
+    return f"{digits[:8]}-{digits[8:12]}"
+
+
+def _filtered(query: Select[Any], flt: AuditFilter) -> Select[Any]:
+    if flt.since is not None and flt.until is not None and flt.since >= flt.until:
+        raise ValidationError({"until": _("The end of the period must be after its start.")})
+    if flt.entity:
+        query = query.where(AuditEntry.entity == flt.entity)
+    if flt.entity_id:
+        query = query.where(AuditEntry.entity_id == flt.entity_id.strip())
+    if flt.actor_id:
+        query = query.where(AuditEntry.actor_id == flt.actor_id)
+    if flt.action:
+        query = query.where(AuditEntry.action == flt.action)
+    if flt.since is not None:
+        query = query.where(AuditEntry.id >= _id_bound(flt.since), AuditEntry.at >= flt.since)
+    if flt.until is not None:
+        query = query.where(AuditEntry.at < flt.until)
+    return query
+
+
+def query_audit(
+    *,
+    session: Session,
+    actor: Actor,
+    flt: AuditFilter | None = None,
+    limit: int = 200,
+    offset: int = 0,
+) -> list[AuditRow]:
+    """Audit entries matching ``flt``, newest first (at most MAX_ROWS per call)."""
+    require(actor, Permission.AUDIT_VIEW)
+    limit = max(1, min(limit, MAX_ROWS))
+    query = _filtered(
+        select(AuditEntry, Staff.display_name)
+        .outerjoin(Staff, Staff.id == AuditEntry.actor_id)
+        .execution_options(include_deleted=True),
+        flt or AuditFilter(),
+    )
+    query = query.order_by(AuditEntry.id.desc()).limit(limit).offset(max(0, offset))
+    return [
+        AuditRow(
+            id=entry.id,
+            at=entry.at,
+            actor_id=entry.actor_id,
+            actor_name=name,
+            action=entry.action,
+            entity=entry.entity,
+            entity_id=entry.entity_id,
+            changes=dict(entry.changes or {}),
+        )
+        for entry, name in session.execute(query)
+    ]
+
+
+def count_audit(*, session: Session, actor: Actor, flt: AuditFilter | None = None) -> int:
+    """How many entries match ``flt``."""
+    require(actor, Permission.AUDIT_VIEW)
+    query = _filtered(select(func.count()).select_from(AuditEntry), flt or AuditFilter())
+    return int(session.scalar(query) or 0)
+
+
+def audit_entities(*, session: Session, actor: Actor) -> list[str]:
+    """The table names that occur in the log (for a filter list)."""
+    require(actor, Permission.AUDIT_VIEW)
+    return sorted(session.scalars(select(distinct(AuditEntry.entity))))
+
+
+def audit_actors(*, session: Session, actor: Actor) -> list[tuple[str, str]]:
+    """(staff id, name) of every staff account, for a filter list."""
+    require(actor, Permission.AUDIT_VIEW)
+    query = (
+        select(Staff.id, Staff.display_name, Staff.username)
+        .execution_options(include_deleted=True)
+        .order_by(Staff.display_name)
+    )
+    return [(sid, f"{name} ({user})") for sid, name, user in session.execute(query)]
+
+
+def describe_changes(changes: dict[str, Any], limit: int = 6) -> str:
+    """A one-line summary ``column: old → new`` of an entry's changes."""
+    parts = []
+    for key, value in list(changes.items())[:limit]:
+        if isinstance(value, list | tuple) and len(value) == 2:
+            old, new = value
+            parts.append(f"{key}: {_short(old)} → {_short(new)}")
+        else:
+            parts.append(f"{key}: {_short(value)}")
+    if len(changes) > limit:
+        parts.append("…")
+    return "; ".join(parts)
+
+
+def _short(value: Any, width: int = 40) -> str:
+    text = "∅" if value is None else str(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
