@@ -46,6 +46,21 @@ ICONS: dict[str, str] = {
     "ok": "fa5s.check-circle",
     "database": "fa5s.database",
     "backup": "fa5s.save",
+    # complaints (issue 3)
+    "complaint_ok": "fa5s.clock",
+    "complaint_warned": "fa5s.exclamation-triangle",
+    "complaint_breached": "fa5s.exclamation-circle",
+    "complaint_paused": "fa5s.pause-circle",
+    "complaint_new": "fa5s.plus-circle",
+    "complaint_accept": "fa5s.play-circle",
+    "complaint_feedback": "fa5s.reply",
+    "complaint_closed": "fa5s.check-circle",
+    "complaint_reopened": "fa5s.redo",
+    "complaint_note": "fa5s.sticky-note",
+    "complaint_regrade": "fa5s.layer-group",
+    "complaint_compensation": "fa5s.hand-holding-usd",
+    "complaint_assign": "fa5s.user-check",
+    "complaint_escalated": "fa5s.level-up-alt",
 }
 
 _cache: dict[str, QIcon] = {}
