@@ -119,6 +119,8 @@ SETTINGS: dict[str, Setting] = {
             1,
             3650,
         ),
+        # app shell: the demo accounts shown on the sign-in dialog of a demo database
+        Setting("demo.accounts", "", str, "local", N_("Demo accounts shown at sign-in")),
     ]
 }
 
