@@ -395,3 +395,32 @@ def test_customer_complaints_newest_first(db, counter, make_customer, clock, cal
     newer = take(call, counter, customer)
     listed = call(counter, cs.customer_complaints, customer_id=customer)
     assert [v.id for v in listed] == [newer.id, older.id]
+
+
+def test_complaints_on_the_customer_timeline_and_repeat_flag(db, counter, clock, call) -> None:
+    from branch_crm.services import customers
+
+    cs.register_customer_timeline()
+    cs.register_customer_timeline()  # twice is harmless
+    data = customers.CustomerInput(name="张三", phones=["13812345678"])
+    customer = call(counter, customers.create_customer, data=data).id
+    assert not call(counter, customers.get_customer, customer_id=customer).repeat_complainer
+    clock(local("2026-11-20 09:00"))
+    first = take(call, counter, customer, "loss")
+    clock(local("2026-11-20 10:00"))
+    _to(call, counter, first, "closed")
+    clock(local("2026-11-22 09:00"))
+    second = take(call, counter, customer, "billing")
+    entries = [
+        e
+        for e in call(counter, customers.customer_timeline, customer_id=customer)
+        if e.kind.startswith("complaint")
+    ]
+    assert [(e.kind, e.title) for e in entries] == [
+        ("complaint", f"Complaint {second.number}: Billing"),
+        ("complaint_closed", f"Complaint {first.number}: Loss"),
+        ("complaint", f"Complaint {first.number}: Loss"),
+    ]
+    assert entries[1].detail.startswith("Grade 1 · Closed, confirmed by the customer")
+    assert entries[0].actor_name == "Counter"
+    assert call(counter, customers.get_customer, customer_id=customer).repeat_complainer
