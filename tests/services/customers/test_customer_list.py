@@ -1,0 +1,132 @@
+"""The million-row list service: ordered keys for every sort and filter, rows on demand."""
+
+from __future__ import annotations
+
+import array
+
+import pytest
+
+from branch_crm.services.customer_list import (
+    SORT_COLUMNS,
+    ListFilter,
+    fetch_rows,
+    list_customer_keys,
+)
+from branch_crm.services.customers import CustomerInput, create_customer, delete_customer
+
+# name, phone, visit class, need tags, parcels in each of the last 3 complete months
+ROWS = [
+    ("王大", "13800000001", "A", ["fragile"], 6000),
+    ("李二", "13800000002", "B", [], 1500),
+    ("张三", "13800000003", None, ["cold_chain", "fragile"], 100),
+    ("阿四", "13800000004", "C", [], 0),
+    ("赵五", "13800000005", "A", ["valuables"], 1000),
+]
+
+
+@pytest.fixture
+def listed(call, counter, db):  # type: ignore[no-untyped-def]
+    """The customers above with monthly volumes and fresh stats; name -> id."""
+    from branch_crm.models import MonthlyVolume
+    from branch_crm.services.classification import recompute_stats, reference_month
+    from branch_crm.services.context import unit_of_work
+    from branch_crm.timeutil import add_months
+
+    ids = {}
+    for name, phone, visit, tags, _parcels in ROWS:
+        data = CustomerInput(name=name, phones=[phone], visit_class=visit, need_tags=tags)
+        ids[name] = call(counter, create_customer, data=data).id
+    with unit_of_work(db, counter) as session:
+        for name, *_rest, parcels in ROWS:
+            for back in range(3):
+                month = add_months(reference_month(), -back)
+                session.add(MonthlyVolume(customer_id=ids[name], month=month, parcels=parcels))
+        session.flush()
+        recompute_stats(session=session)
+    return ids
+
+
+def _names(call, counter, keys) -> list[str]:  # type: ignore[no-untyped-def]
+    return [r.name for r in call(counter, fetch_rows, keys=keys)]
+
+
+ANY = ListFilter()
+
+
+def keys_of(call, counter, flt=ANY, sort="name", descending=False):  # type: ignore[no-untyped-def]
+    keys = call(counter, list_customer_keys, flt=flt, sort=sort, descending=descending)
+    assert isinstance(keys, array.array) and keys.typecode == "q"
+    return _names(call, counter, keys)
+
+
+def test_names_sort_by_pinyin(call, counter, listed) -> None:  # type: ignore[no-untyped-def]
+    # a si, li er, wang da, zhang san, zhao wu
+    assert keys_of(call, counter) == ["阿四", "李二", "王大", "张三", "赵五"]
+    assert keys_of(call, counter, descending=True) == ["赵五", "张三", "王大", "李二", "阿四"]
+
+
+def test_tier_and_volume_sorts(call, counter, listed) -> None:  # type: ignore[no-untyped-def]
+    assert keys_of(call, counter, sort="tier")[:1] == ["王大"]
+    assert set(keys_of(call, counter, sort="tier")[1:3]) == {"李二", "赵五"}
+    assert keys_of(call, counter, sort="last_month_parcels", descending=True) == [
+        "王大",
+        "李二",
+        "赵五",
+        "张三",
+        "阿四",
+    ]
+
+
+def test_visit_class_sort_puts_unclassified_last(call, counter, listed) -> None:  # type: ignore[no-untyped-def]
+    names = keys_of(call, counter, sort="visit_class")
+    assert names[-1] == "张三"
+    assert names[:2] in (["王大", "赵五"], ["赵五", "王大"])
+
+
+def test_every_sort_column_is_accepted(call, counter, listed) -> None:  # type: ignore[no-untyped-def]
+    for column in SORT_COLUMNS:
+        assert len(keys_of(call, counter, sort=column)) == len(ROWS)
+    with pytest.raises(ValueError, match="cannot sort"):
+        keys_of(call, counter, sort="phone")
+
+
+@pytest.mark.parametrize(
+    ("flt", "expected"),
+    [
+        (ListFilter(tier="strategic"), ["王大"]),
+        (ListFilter(tier="key"), ["李二", "赵五"]),
+        (ListFilter(tier="ordinary"), ["张三"]),
+        (ListFilter(tier="walk_in"), ["阿四"]),
+        (ListFilter(visit_class="A"), ["王大", "赵五"]),
+        (ListFilter(need_tag="fragile"), ["王大", "张三"]),
+        (ListFilter(need_tag="valuables", visit_class="A"), ["赵五"]),
+        (ListFilter(churn_risk=True), []),
+        (ListFilter(churn_risk=False, tier="key"), ["李二", "赵五"]),
+    ],
+)
+def test_filters(call, counter, listed, flt, expected) -> None:  # type: ignore[no-untyped-def]
+    assert keys_of(call, counter, flt=flt) == expected
+
+
+def test_lifecycle_filter(call, counter, listed) -> None:  # type: ignore[no-untyped-def]
+    every = keys_of(call, counter)
+    split = [
+        keys_of(call, counter, flt=ListFilter(lifecycle=lc)) for lc in ("new", "active", "dormant")
+    ]
+    assert sorted(n for part in split for n in part) == sorted(every)
+
+
+def test_rows_carry_the_list_columns(call, counter, listed) -> None:  # type: ignore[no-untyped-def]
+    keys = call(counter, list_customer_keys, flt=ListFilter())
+    rows = call(counter, fetch_rows, keys=list(reversed(keys)))
+    assert [r.name for r in rows] == ["赵五", "张三", "王大", "李二", "阿四"]
+    zhang = rows[1]
+    assert zhang.phone == "13800000003" and zhang.tier == "ordinary"
+    assert zhang.need_tags == "cold_chain,fragile" and zhang.visit_class is None
+    assert zhang.last_month_parcels == 100 and zhang.churn_risk is False
+    assert call(counter, fetch_rows, keys=[]) == []
+
+
+def test_deleted_customers_leave_the_list(call, counter, listed) -> None:  # type: ignore[no-untyped-def]
+    call(counter, delete_customer, customer_id=listed["王大"])
+    assert "王大" not in keys_of(call, counter)
