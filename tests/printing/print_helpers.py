@@ -88,3 +88,56 @@ def render_page(path: Path, index: int = 0, scale: float = 2.0) -> Any:
         return document[index].render(scale=scale).to_pil()
     finally:
         document.close()
+
+
+def add_closed_complaint(db: Any, actor: Any, customer_id: str, closed_days_ago: float) -> None:
+    """A complaint of ``customer_id`` closed ``closed_days_ago`` days ago (written directly)."""
+    from datetime import timedelta
+
+    from branch_crm.models import Complaint
+    from branch_crm.services.context import unit_of_work
+    from branch_crm.timeutil import utcnow
+
+    closed = utcnow() - timedelta(days=closed_days_ago)
+    with unit_of_work(db, actor) as session:
+        session.add(
+            Complaint(
+                number=f"C-{customer_id[-8:]}-{closed_days_ago}",
+                customer_id=customer_id,
+                channel="counter",
+                category="delay",
+                description="late",
+                grade=3,
+                suggested_grade=3,
+                status="closed",
+                received_at=closed - timedelta(days=1),
+                closed_at=closed,
+            )
+        )
+
+
+def decode_qr(path: Path, index: int = 0) -> list[str]:
+    """Texts of the QR codes found on a rendered page (pdfium -> PIL -> zxing-cpp)."""
+    import zxingcpp
+
+    image = render_page(path, index, scale=2.0)
+    return [
+        r.text for r in zxingcpp.read_barcodes(image) if r.format == zxingcpp.BarcodeFormat.QRCode
+    ]
+
+
+class RecordingControl:
+    """A job control that records progress and cancels after ``cancel_after`` forms."""
+
+    def __init__(self, cancel_after: int | None = None) -> None:
+        self.calls: list[tuple[int, int, str]] = []
+        self.cancel_after = cancel_after
+        self.checks = 0
+
+    def progress(self, done: int, total: int, text: str = "") -> None:
+        self.calls.append((done, total, text))
+
+    @property
+    def cancelled(self) -> bool:
+        self.checks += 1
+        return self.cancel_after is not None and self.checks > self.cancel_after

@@ -18,9 +18,10 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from branch_crm.printing.fonts import PdfFonts, pdf_fonts
 
-PAGE_W, PAGE_H = A4
-MM = mm
-MARGIN = 15 * mm
+PAGE_W: float = float(A4[0])
+PAGE_H: float = float(A4[1])
+MM: float = float(mm)
+MARGIN: float = 15 * MM
 _TOKEN = re.compile(r"[A-Za-z0-9_@.\-/:+()#,;'\"!?%&*=\[\]]+\s*|\s+|.", re.DOTALL)
 
 Translate = Callable[[str], str]

@@ -1,0 +1,195 @@
+"""The satisfaction survey template: versioned, owned by head office, seeded when missing.
+
+The default follows DOMAIN.md "Satisfaction survey": the eight 1–5 criteria of table 4-14,
+NPS 0–10, a customer-effort question (CES, 1–7 agreement) and an open suggestion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from branch_crm.errors import NotFound
+from branch_crm.i18n import _
+from branch_crm.models import HQ_BRANCH, SurveyTemplate
+from branch_crm.services.sla import reference_id
+
+DEFAULT_CODE = "satisfaction"
+DEFAULT_VERSION = 1
+KINDS = ("scale5", "nps", "ces", "text")
+RANGES = {"scale5": (1, 5), "nps": (0, 10), "ces": (1, 7)}
+
+# (code, kind, Chinese text, English text) — table 4-14 of seed 003, NPS of seed 001.
+DEFAULT_ITEMS: tuple[tuple[str, str, str, str], ...] = (
+    (
+        "timeliness",
+        "scale5",
+        "时效性：取件、运输、派送准时",
+        "Timeliness: pickup, transport, delivery",
+    ),
+    ("accuracy", "scale5", "准确性：货物无误送达", "Accuracy: the right goods to the right place"),
+    (
+        "integrity",
+        "scale5",
+        "完整性：包装完好、无损无丢",
+        "Integrity: goods arrive whole, nothing lost",
+    ),
+    ("attitude", "scale5", "服务态度：沟通友好、处理及时", "Service attitude: friendly and prompt"),
+    (
+        "transparency",
+        "scale5",
+        "信息透明度：价格与流程清楚",
+        "Transparency: clear prices and process",
+    ),
+    (
+        "problem_solving",
+        "scale5",
+        "问题解决能力：处理快、效果好",
+        "Problem solving: quick, effective",
+    ),
+    (
+        "feedback",
+        "scale5",
+        "客户反馈机制：意见有人听、有回应",
+        "Feedback channel: heard and answered",
+    ),
+    ("value", "scale5", "成本效益：费用合理", "Cost-effectiveness: fair charges"),
+    (
+        "nps",
+        "nps",
+        "您有多大可能向朋友或同事推荐我们？",
+        "How likely are you to recommend us to a friend or colleague?",
+    ),
+    (
+        "ces",
+        "ces",
+        "“寄件、查件和解决问题都很省事。”您是否同意？",
+        "“Sending, tracking and sorting out problems was easy.” Do you agree?",
+    ),
+    ("suggestion", "text", "您对我们还有什么意见或建议？", "What else should we improve?"),
+)
+
+
+@dataclass(frozen=True)
+class SurveyItem:
+    """One question: ``kind`` is scale5, nps, ces or text; ``low``..``high`` its range."""
+
+    code: str
+    kind: str
+    text_zh: str
+    text_en: str
+
+    @property
+    def low(self) -> int:
+        """Smallest allowed answer (0 for text items)."""
+        return RANGES.get(self.kind, (0, 0))[0]
+
+    @property
+    def high(self) -> int:
+        """Largest allowed answer (0 for text items)."""
+        return RANGES.get(self.kind, (0, 0))[1]
+
+    def text(self, language: str) -> str:
+        """The question in ``language``."""
+        return self.text_zh if language.startswith("zh") else self.text_en
+
+
+@dataclass(frozen=True)
+class TemplateView:
+    """A survey template version and its questions, in order."""
+
+    id: str
+    code: str
+    version: int
+    title_zh: str
+    title_en: str
+    items: tuple[SurveyItem, ...]
+
+    def title(self, language: str) -> str:
+        """The title in ``language``."""
+        return self.title_zh if language.startswith("zh") else self.title_en
+
+    def scored(self) -> tuple[SurveyItem, ...]:
+        """Items answered with a number (everything but the open suggestion)."""
+        return tuple(i for i in self.items if i.kind != "text")
+
+    def of_kind(self, kind: str) -> tuple[SurveyItem, ...]:
+        """Items of one kind."""
+        return tuple(i for i in self.items if i.kind == kind)
+
+
+def default_items() -> list[dict[str, Any]]:
+    """The default questions as stored in ``SurveyTemplate.items``."""
+    return [
+        {"code": code, "kind": kind, "text_zh": zh, "text_en": en}
+        for code, kind, zh, en in DEFAULT_ITEMS
+    ]
+
+
+def _item(raw: Mapping[str, Any]) -> SurveyItem:
+    return SurveyItem(
+        code=str(raw["code"]),
+        kind=str(raw.get("kind", "scale5")),
+        text_zh=str(raw.get("text_zh") or raw.get("text_en") or raw["code"]),
+        text_en=str(raw.get("text_en") or raw.get("text_zh") or raw["code"]),
+    )
+
+
+def template_view(row: SurveyTemplate) -> TemplateView:
+    """Plain view of a template row."""
+    return TemplateView(
+        id=row.id,
+        code=row.code,
+        version=row.version,
+        title_zh=row.title_zh,
+        title_en=row.title_en,
+        items=tuple(_item(raw) for raw in row.items or () if raw.get("kind") in KINDS),
+    )
+
+
+def ensure_default_template(session: Session) -> str:
+    """Seed the default template (owned by head office) when no template exists; its id."""
+    template_id = reference_id("survey_template", DEFAULT_CODE, str(DEFAULT_VERSION))
+    if (
+        session.get(SurveyTemplate, template_id) is None
+        and session.scalar(select(SurveyTemplate.id).limit(1)) is None
+    ):
+        session.add(
+            SurveyTemplate(
+                id=template_id,
+                branch_id=HQ_BRANCH,
+                code=DEFAULT_CODE,
+                version=DEFAULT_VERSION,
+                title_zh="客户满意度调查表",
+                title_en="Customer satisfaction survey",
+                items=default_items(),
+                active=True,
+            )
+        )
+        session.flush()
+    return template_id
+
+
+def active_template(*, session: Session) -> TemplateView:
+    """The newest active template version (head office may publish new ones)."""
+    ensure_default_template(session)
+    row = session.scalars(
+        select(SurveyTemplate)
+        .where(SurveyTemplate.active.is_(True))
+        .order_by(SurveyTemplate.version.desc(), SurveyTemplate.updated_at.desc())
+    ).first()
+    if row is None:
+        raise NotFound(_("No active survey template; sync with head office."))
+    return template_view(row)
+
+
+def get_template(*, session: Session, template_id: str) -> TemplateView:
+    """A template version by id (also inactive ones: old forms keep their questions)."""
+    row = session.get(SurveyTemplate, template_id)
+    if row is None:
+        raise NotFound(_("Survey template {id} does not exist.").format(id=template_id))
+    return template_view(row)

@@ -1,0 +1,224 @@
+"""Survey forms: personalised PDF read back (text, QR), serials, batches, progress and cancel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from print_helpers import (
+    RecordingControl,
+    add_closed_complaint,
+    add_customer,
+    decode_qr,
+    page_texts,
+    pdf_text,
+    run_service,
+    set_setting,
+)
+from sqlalchemy import func, select
+
+from branch_crm.errors import NotFound, PermissionDenied, ValidationError
+from branch_crm.models import SurveyForm, SurveyTemplate
+from branch_crm.services import surveys
+from branch_crm.services.survey_template import active_template
+from branch_crm.services.surveys import (
+    PrintCancelled,
+    Selection,
+    make_serial,
+    normalize_serial,
+    print_survey_batch,
+    print_survey_form,
+    serial_is_valid,
+)
+
+
+@pytest.fixture
+def chinese_branch(db):  # type: ignore[no-untyped-def]
+    set_setting(db, "language", "zh_CN")
+    set_setting(db, "company.name", "A公司")
+    set_setting(db, "branch.name", "浦东网点")
+    return db
+
+
+def _forms(db) -> list[SurveyForm]:  # type: ignore[no-untyped-def]
+    with db.session() as session:
+        return list(session.scalars(select(SurveyForm).order_by(SurveyForm.serial)))
+
+
+def test_serial_check_digit_and_normalising() -> None:
+    from datetime import date
+
+    serial = make_serial("br001", date(2026, 11, 23), 7)
+    assert serial.startswith("BR001-26112300070"[:16]) and serial_is_valid(serial)
+    broken = serial[:-2] + str((int(serial[-2]) + 1) % 10) + serial[-1]
+    assert not serial_is_valid(broken)
+    assert normalize_serial(" ｂｒ001-" + serial[6:] + " ", "BR001") == serial
+    assert normalize_serial(serial[6:], "BR001") == serial
+
+
+def test_default_template_is_seeded_once_as_head_office_data(db, supervisor) -> None:  # type: ignore[no-untyped-def]
+    first = run_service(db, supervisor, active_template)
+    second = run_service(db, supervisor, active_template)
+    assert first.id == second.id
+    kinds = [i.kind for i in first.items]
+    assert kinds.count("scale5") == 8 and kinds.count("nps") == 1
+    assert kinds.count("ces") == 1 and kinds.count("text") == 1
+    assert {i.code for i in first.items} >= {"timeliness", "integrity", "value", "nps"}
+    assert first.items[0].text("zh_CN").startswith("时效性") and first.items[0].text("en")
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(SurveyTemplate)) == 1
+        assert session.scalars(select(SurveyTemplate.branch_id)).one() == "HQ"
+
+
+def test_one_personalised_form(chinese_branch, supervisor, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    db = chinese_branch
+    cid = add_customer(db, supervisor, "张三丰", ("13812345678",))
+    result = run_service(db, supervisor, print_survey_form, customer_id=cid,
+                         output=tmp_path / "form.pdf")  # fmt: skip
+    assert result.count == 1 and result.batch_id is None
+    serial = result.first_serial
+    assert serial and serial_is_valid(serial) and serial.startswith("BR001-")
+    text = pdf_text(result.path)
+    for expected in ("A公司客户满意度调查表", "浦东网点", "张三丰", serial, "时效性", "成本效益",
+                     "推荐", "意见或建议"):  # fmt: skip
+        assert expected in text, expected
+    assert decode_qr(result.path) == [serial]
+    (form,) = _forms(db)
+    assert (form.serial, form.customer_id, form.status) == (serial, cid, "printed")
+
+
+def test_english_form_follows_the_branch_language(db, supervisor, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    set_setting(db, "language", "en")
+    cid = add_customer(db, supervisor, "Li Lei", ("13812345678",))
+    result = run_service(db, supervisor, print_survey_form, customer_id=cid,
+                         output=tmp_path / "en.pdf")  # fmt: skip
+    text = pdf_text(result.path)
+    assert "Customer satisfaction survey" in text and "Dear Li Lei," in text
+    assert "Timeliness" in text and "客户满意度" not in text
+
+
+def test_fallback_font_form_is_valid_and_scannable(chinese_branch, supervisor, fallback_fonts,
+                                                   tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # fmt: skip
+    cid = add_customer(chinese_branch, supervisor, "王小明", ("13812345678",))
+    result = run_service(chinese_branch, supervisor, print_survey_form, customer_id=cid,
+                         output=tmp_path / "fb.pdf")  # fmt: skip
+    text = pdf_text(result.path)
+    assert "王小明" in text and "客户满意度调查表" in text
+    assert decode_qr(result.path) == [result.first_serial]
+
+
+def test_batch_of_strategic_customers_in_one_pdf(
+    chinese_branch, supervisor, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    db = chinese_branch
+    names = ["赵一", "钱二", "孙三", "李四", "周五"]
+    for i, name in enumerate(names):
+        add_customer(db, supervisor, name, (f"1380000{i:04d}",), tier="strategic")
+    add_customer(db, supervisor, "吴普通", ("13900000000",), tier="ordinary")
+    control = RecordingControl()
+    result = run_service(db, supervisor, print_survey_batch, selection=Selection(tier="strategic"),
+                         output=tmp_path / "batch.pdf", control=control)  # fmt: skip
+    assert result.count == 5 and result.batch_id
+    pages = page_texts(result.path)
+    assert len(pages) == 5
+    forms = _forms(db)
+    assert len(forms) == 5 and len({f.serial for f in forms}) == 5
+    assert {f.batch_id for f in forms} == {result.batch_id}
+    by_serial = {f.serial: f for f in forms}
+    printed_names = set()
+    for index, page in enumerate(pages):
+        (serial,) = decode_qr(result.path, index)
+        assert serial in page and serial in by_serial
+        name = next(n for n in names if n in page)
+        printed_names.add(name)
+    assert printed_names == set(names)
+    assert "吴普通" not in "".join(pages)
+    assert control.calls[0][0] == 0 and control.calls[-1][:2] == (5, 5)
+    done = [c[0] for c in control.calls]
+    assert done == sorted(done)
+
+
+def test_batch_of_recently_closed_complaints(chinese_branch, supervisor, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    db = chinese_branch
+    recent = add_customer(db, supervisor, "近期投诉", ("13800000001",))
+    old = add_customer(db, supervisor, "早期投诉", ("13800000002",))
+    add_customer(db, supervisor, "无投诉", ("13800000003",))
+    add_closed_complaint(db, supervisor, recent, closed_days_ago=2)
+    add_closed_complaint(db, supervisor, old, closed_days_ago=20)
+    selection = Selection(complaint_closed_days=7)
+    assert run_service(db, supervisor, surveys.select_customers, selection=selection) == [recent]
+    assert run_service(db, supervisor, surveys.count_selection, selection=selection) == 1
+    result = run_service(db, supervisor, print_survey_batch, selection=selection,
+                         output=tmp_path / "c.pdf")  # fmt: skip
+    text = pdf_text(result.path)
+    assert "近期投诉" in text and "早期投诉" not in text and "无投诉" not in text
+
+
+def test_batch_with_a_customer_list_filter(chinese_branch, supervisor, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import dataclass
+
+    from branch_crm.models import Customer
+    from branch_crm.services.context import unit_of_work
+
+    @dataclass(frozen=True)
+    class Filter:  # the fields of services.customer_list.ListFilter
+        tier: str | None = None
+        lifecycle: str | None = None
+        visit_class: str | None = None
+        need_tag: str | None = None
+        churn_risk: bool | None = None
+
+    db = chinese_branch
+    a = add_customer(db, supervisor, "甲客户", ("13800000001",), tier="key")
+    b = add_customer(db, supervisor, "乙客户", ("13800000002",), tier="key")
+    with unit_of_work(db, supervisor) as session:
+        session.get(Customer, a).visit_class = "A"
+        session.get(Customer, a).need_tags = "fragile,cold_chain"
+        session.get(Customer, b).visit_class = "B"
+    found = run_service(db, supervisor, surveys.select_customers,
+                        selection=Selection(list_filter=Filter(visit_class="A")))  # fmt: skip
+    assert found == [a]
+    cold = Selection(list_filter=Filter(need_tag="cold_chain", tier="key"))
+    found = run_service(db, supervisor, surveys.select_customers, selection=cold)
+    assert found == [a]
+    with pytest.raises(ValidationError, match="No customer"):
+        run_service(db, supervisor, print_survey_batch, output=tmp_path / "none.pdf",
+                    selection=Selection(list_filter=Filter(visit_class="C")))  # fmt: skip
+    assert not (tmp_path / "none.pdf").exists()
+
+
+def test_cancel_records_nothing_and_leaves_no_file(
+    chinese_branch, supervisor, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    db = chinese_branch
+    for i in range(12):
+        add_customer(db, supervisor, f"客户{i}", (f"1380000{i:04d}",), tier="strategic")
+    control = RecordingControl(cancel_after=5)
+    with pytest.raises(PrintCancelled):
+        run_service(db, supervisor, print_survey_batch, selection=Selection(tier="strategic"),
+                    output=tmp_path / "out" / "x.pdf", control=control)  # fmt: skip
+    assert _forms(db) == []
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_serials_continue_the_day_sequence(chinese_branch, supervisor, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    db = chinese_branch
+    cid = add_customer(db, supervisor, "张三", ("13812345678",), tier="strategic")
+    one = run_service(db, supervisor, print_survey_form, customer_id=cid, output=tmp_path / "1.pdf")
+    two = run_service(db, supervisor, print_survey_batch, selection=Selection(tier="strategic"),
+                      output=tmp_path / "2.pdf")  # fmt: skip
+    assert int(one.first_serial[-5:-1]) + 1 == int(two.first_serial[-5:-1])
+
+
+def test_rights_and_unknown_customer(db, counter, courier, supervisor, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    cid = add_customer(db, supervisor, "张三", ("13812345678",), tier="strategic")
+    with pytest.raises(PermissionDenied):
+        run_service(db, courier, print_survey_form, customer_id=cid, output=tmp_path / "a.pdf")
+    with pytest.raises(PermissionDenied):
+        run_service(db, counter, print_survey_batch, selection=Selection(tier="strategic"),
+                    output=tmp_path / "b.pdf")  # fmt: skip
+    with pytest.raises(NotFound):
+        run_service(db, counter, print_survey_form, customer_id="nope", output=tmp_path / "c.pdf")
+    with pytest.raises(ValidationError):
+        run_service(db, supervisor, print_survey_batch, output=tmp_path / "d.pdf",
+                    selection=Selection(complaint_closed_days=0))  # fmt: skip
