@@ -1,0 +1,279 @@
+"""The training sign-in sheet of seed 003 ("A公司培训签到表"), A4, laid out in millimetres.
+
+Page 1: company + 培训签到表, date, audience, trainer, location, the numbered content points
+with the incident case notice as the last point (as in the sample), then the table
+序号 / 姓名 / 联系方式 / 签到 / 备注. Expected attendees are pre-filled; blank rows fill the
+rest of the last page for people who were not on the list. Every further page repeats a
+short title and the table header. The layout is computed before drawing, so the footer can
+say "page 1 of 2".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from reportlab.pdfgen.canvas import Canvas
+
+from branch_crm.printing.common import MARGIN, MM, PAGE_H, PAGE_W, Translate, Writer, translator
+
+ROW_H = 10 * MM
+"""Row height: room for a signature."""
+HEADER_ROW_H = 9 * MM
+FOOTER_H = 8 * MM
+TITLE_SIZE = 18
+BODY_SIZE = 10.5
+TABLE_SIZE = 10.5
+CONTINUED_TABLE_TOP = PAGE_H - MARGIN - 16 * MM
+COLUMNS = (0.09, 0.22, 0.25, 0.24, 0.20)
+"""Shares of the table width: No., name, contact, signature, remarks."""
+
+
+@dataclass(frozen=True)
+class SigninRow:
+    """A pre-filled row: an expected attendee."""
+
+    name: str
+    contact: str = ""
+
+
+@dataclass(frozen=True)
+class SigninSheet:
+    """Everything printed on the sheet, already formatted as text."""
+
+    company: str
+    title: str
+    """The session's own title, printed under the heading."""
+    starts_at: datetime
+    ends_at: datetime | None
+    audience: str
+    trainer: str
+    location: str
+    content_points: tuple[str, ...]
+    incident_notice: str
+    rows: tuple[SigninRow, ...]
+    reference: str
+    """A short reference printed in the footer (to find the session when keying attendance)."""
+    language: str
+
+
+def date_text(start: datetime, end: datetime | None, language: str) -> str:
+    """'2025年1月15日 09:00–11:00' in Chinese, '2025-01-15 09:00–11:00' in English."""
+    if language.startswith("zh"):
+        day = f"{start.year}年{start.month}月{start.day}日"
+    else:
+        day = start.strftime("%Y-%m-%d")
+    times = start.strftime("%H:%M")
+    if end is not None:
+        times += "–" + end.strftime("%H:%M")
+    return f"{day} {times}"
+
+
+def heading(company: str, language: str, _: Translate) -> str:
+    """'A公司培训签到表' / 'ACME training sign-in sheet'."""
+    title = _("Training sign-in sheet")
+    if not company:
+        return title
+    return f"{company}{title}" if language.startswith("zh") else f"{company} {title}"
+
+
+class _Layout:
+    """Measures and draws the sheet; ``plan()`` first, then ``draw()``."""
+
+    def __init__(self, canvas: Canvas, sheet: SigninSheet) -> None:
+        self.c = canvas
+        self.w = Writer(canvas)
+        self.sheet = sheet
+        self.t = translator(sheet.language)
+        self.left = MARGIN
+        self.width = PAGE_W - 2 * MARGIN
+        self.bottom = MARGIN + FOOTER_H
+
+    # --- measuring ---------------------------------------------------------------------------
+
+    def _intro_lines(self) -> list[tuple[str, float, bool, float]]:
+        """(text, x indent, bold, line gap) of everything above the table on page 1."""
+        _ = self.t
+        s = self.sheet
+        lines: list[tuple[str, float, bool, float]] = []
+        if s.title:
+            lines.append((_("Topic: {title}").format(title=s.title), 0, False, 6.5 * MM))
+        facts = [_("Date: {date}").format(date=date_text(s.starts_at, s.ends_at, s.language))]
+        if s.trainer:
+            facts.append(_("Trainer: {name}").format(name=s.trainer))
+        lines.append(("    ".join(facts), 0, False, 6.5 * MM))
+        where = []
+        if s.audience:
+            where.append(_("Trainees: {audience}").format(audience=s.audience))
+        if s.location:
+            where.append(_("Location: {place}").format(place=s.location))
+        if where:
+            lines.append(("    ".join(where), 0, False, 6.5 * MM))
+        points = list(s.content_points)
+        if s.incident_notice:
+            points.append(_("Incident case notice: {text}").format(text=s.incident_notice))
+        if points:
+            lines.append((_("Content:"), 0, True, 6.5 * MM))
+        indent = 6 * MM
+        for number, point in enumerate(points, start=1):
+            label = f"{number}. "
+            label_w = self.w.width(label, BODY_SIZE)
+            wrapped = self.w.wrap(point, self.width - indent - label_w, BODY_SIZE)
+            for i, line in enumerate(wrapped):
+                text = (label if i == 0 else "") + line
+                x = indent + (0 if i == 0 else label_w)
+                lines.append((text, x, False, 5.4 * MM))
+        return lines
+
+    def _first_table_top(self) -> float:
+        y = PAGE_H - MARGIN - 10 * MM - 4 * MM
+        for _text, _x, _bold, gap in self._intro_lines():
+            y -= gap
+        return y - 4 * MM
+
+    def _rows_fitting(self, table_top: float) -> int:
+        return max(1, int((table_top - HEADER_ROW_H - self.bottom) // ROW_H))
+
+    def plan(self) -> list[int]:
+        """Rows per page: attendees first, then blank rows up to the end of the last page."""
+        first = self._rows_fitting(self._first_table_top())
+        more = self._rows_fitting(CONTINUED_TABLE_TOP)
+        remaining = len(self.sheet.rows)
+        pages = [first]
+        remaining -= first
+        while remaining > 0:
+            pages.append(more)
+            remaining -= more
+        return pages
+
+    # --- drawing -----------------------------------------------------------------------------
+
+    def _title(self, text: str, y: float) -> None:
+        self.w.centred(PAGE_W / 2, y, text, TITLE_SIZE, bold=True)
+
+    def _intro(self) -> float:
+        s = self.sheet
+        top = PAGE_H - MARGIN - 10 * MM
+        self._title(heading(s.company, s.language, self.t), top)
+        y = top - 4 * MM
+        for text, x, bold, gap in self._intro_lines():
+            y -= gap
+            self.w.text(self.left + x, y, text, BODY_SIZE, bold=bold)
+        return y - 4 * MM
+
+    def _continued(self) -> float:
+        _ = self.t
+        s = self.sheet
+        top = PAGE_H - MARGIN - 6 * MM
+        gap = "" if s.language.startswith("zh") else " "
+        text = heading(s.company, s.language, _) + gap + _("(continued)")
+        self._title(text, top)
+        self.w.centred(PAGE_W / 2, top - 6 * MM, date_text(s.starts_at, s.ends_at, s.language), 9.5)
+        return CONTINUED_TABLE_TOP
+
+    def _column_edges(self) -> list[float]:
+        edges = [self.left]
+        for share in COLUMNS:
+            edges.append(edges[-1] + share * self.width)
+        edges[-1] = self.left + self.width
+        return edges
+
+    def _table_header(self, top: float) -> float:
+        _ = self.t
+        c = self.c
+        edges = self._column_edges()
+        c.setFillGray(0.88)
+        c.rect(self.left, top - HEADER_ROW_H, self.width, HEADER_ROW_H, stroke=0, fill=1)
+        c.setFillGray(0)
+        labels = (_("No."), _("Name"), _("Contact"), _("Signature"), _("Remarks"))
+        baseline = top - HEADER_ROW_H / 2 - TABLE_SIZE * 0.35
+        for i, label in enumerate(labels):
+            self.w.centred((edges[i] + edges[i + 1]) / 2, baseline, label, TABLE_SIZE, bold=True)
+        return top - HEADER_ROW_H
+
+    def _rows(self, top: float, first_number: int, count: int) -> None:
+        c = self.c
+        edges = self._column_edges()
+        rows = self.sheet.rows
+        for i in range(count):
+            number = first_number + i
+            y = top - (i + 1) * ROW_H
+            baseline = y + ROW_H / 2 - TABLE_SIZE * 0.35
+            self.w.centred((edges[0] + edges[1]) / 2, baseline, str(number), TABLE_SIZE)
+            if number <= len(rows):
+                row = rows[number - 1]
+                self._cell(row.name, edges[1], edges[2], baseline)
+                self._cell(row.contact, edges[2], edges[3], baseline)
+        bottom = top - count * ROW_H
+        c.setLineWidth(0.6)
+        for y in [top + HEADER_ROW_H] + [top - k * ROW_H for k in range(count + 1)]:
+            c.line(self.left, y, self.left + self.width, y)
+        for x in edges:
+            c.line(x, top + HEADER_ROW_H, x, bottom)
+
+    def _cell(self, text: str, x0: float, x1: float, baseline: float) -> None:
+        if not text:
+            return
+        size = TABLE_SIZE
+        room = x1 - x0 - 3 * MM
+        while size > 6 and self.w.width(text, size) > room:
+            size -= 0.5
+        self.w.text(x0 + 1.5 * MM, baseline, text, size)
+
+    def _footer(self, page: int, pages: int) -> None:
+        _ = self.t
+        y = MARGIN
+        self.w.text(self.left, y, self.sheet.reference, 7.5)
+        self.w.right(
+            self.left + self.width, y, _("Page {n} of {total}").format(n=page, total=pages), 8
+        )
+
+    def draw(self) -> int:
+        """Draw every page; returns the page count."""
+        plan = self.plan()
+        number = 1
+        for index, count in enumerate(plan):
+            top = self._intro() if index == 0 else self._continued()
+            body_top = self._table_header(top)
+            self._rows(body_top, number, count)
+            number += count
+            self._footer(index + 1, len(plan))
+            self.c.showPage()
+        return len(plan)
+
+
+def render_signin_sheet(output: Path, sheet: SigninSheet) -> int:
+    """Write the sign-in sheet PDF to ``output``; returns the number of pages."""
+    canvas = Canvas(str(output), pagesize=(PAGE_W, PAGE_H), pageCompression=1)
+    canvas.setTitle(heading(sheet.company, sheet.language, translator(sheet.language)))
+    canvas.setCreator("Branch CRM")
+    pages = _Layout(canvas, sheet).draw()
+    canvas.save()
+    return pages
+
+
+def pages_needed(sheet: SigninSheet) -> int:
+    """How many pages the sheet takes (without writing it)."""
+    from io import BytesIO
+
+    return len(_Layout(Canvas(BytesIO()), sheet).plan())
+
+
+def blank_rows_on_last_page(sheet: SigninSheet) -> int:
+    """Blank rows left on the last page after the expected attendees."""
+    from io import BytesIO
+
+    plan = _Layout(Canvas(BytesIO()), sheet).plan()
+    return sum(plan) - len(sheet.rows)
+
+
+__all__ = [
+    "SigninRow",
+    "SigninSheet",
+    "blank_rows_on_last_page",
+    "date_text",
+    "heading",
+    "pages_needed",
+    "render_signin_sheet",
+]
