@@ -444,6 +444,17 @@ def staff_name(session: Session, staff_id: str | None) -> str | None:
     return staff.display_name if staff is not None else None
 
 
+def actor_name(session: Session, staff_id: str | None) -> str | None:
+    """Who did something: the staff member's name, else the signed-in actor's own name."""
+    name = staff_name(session, staff_id)
+    if name is not None:
+        return name
+    actor = session.info.get("actor")
+    if isinstance(actor, Actor) and staff_id is not None and actor.staff_id == staff_id:
+        return actor.display_name
+    return None
+
+
 def get_customer(*, session: Session, customer_id: str) -> CustomerView:
     """The customer's profile; NotFound when missing or deleted."""
     customer = _get_live(session, customer_id)
@@ -528,7 +539,7 @@ def _customer_changes(session: Session, customer_id: str) -> list[TimelineEntry]
     for row in rows:
         actor = row.actor_id or ""
         if actor not in names:
-            names[actor] = staff_name(session, row.actor_id)
+            names[actor] = actor_name(session, row.actor_id)
         if row.entity == "customer" and row.action == "create":
             title, detail = _("Customer recorded"), ""
         elif row.entity == "customer" and row.action == "delete":

@@ -20,7 +20,7 @@ from branch_crm.errors import NotFound, ValidationError
 from branch_crm.i18n import N_, _
 from branch_crm.models import AuditEntry, Customer, DropOffPlace, PickupPreference, SpecialHandling
 from branch_crm.services.context import Actor
-from branch_crm.services.customers import TimelineEntry, staff_name
+from branch_crm.services.customers import TimelineEntry, actor_name
 from branch_crm.services.permissions import Permission, require
 from branch_crm.timeutil import utcnow
 
@@ -184,7 +184,7 @@ def _view(session: Session, row: PickupPreference) -> PreferenceView:
         packaging=row.packaging,
         special_handling=tuple(h for h in (row.special_handling or "").split(",") if h),
         notes=row.notes,
-        recorded_by_name=staff_name(session, row.recorded_by),
+        recorded_by_name=actor_name(session, row.recorded_by),
         recorded_at=row.recorded_at,
     )
 
@@ -333,8 +333,8 @@ def preference_history(*, session: Session, customer_id: str) -> list[TimelineEn
         if not created and not detail:
             detail = _("Checked with the customer, nothing changed.")
         recorder = (row.changes or {}).get("recorded_by")
-        who = staff_name(session, row.actor_id) or (
-            staff_name(session, recorder[1]) if isinstance(recorder, list) else None
+        who = actor_name(session, row.actor_id) or (
+            actor_name(session, recorder[1]) if isinstance(recorder, list) else None
         )
         entries.append(
             TimelineEntry(
