@@ -133,13 +133,45 @@ class ComplaintInput:
     grade_reason: str | None = None
 
 
+RULE_TEXTS: dict[str, str] = {
+    "loss": N_("Loss of a shipment"),
+    "high_value_damage": N_("High-value damage (claim of {amount} or more)"),
+    "damage": N_("Damaged shipment"),
+    "wrong_delivery": N_("Wrong delivery"),
+    "repeat": N_("Repeat complaint: {n} earlier within {days} days"),
+    "strategic": N_("Strategic customer"),
+    "key": N_("Key customer"),
+    "standard": N_("Standard complaint"),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class GradeRule:
-    """One rule that fired for the suggested grade."""
+    """One rule that fired for the suggested grade; its sentence is made when shown."""
 
     grade: int
     code: str
-    text: str
+    params: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def text(self) -> str:
+        """The rule as a sentence in the current language."""
+        values: dict[str, Any] = dict(self.params)
+        if "amount" in values:
+            values["amount"] = format_money(int(values["amount"]))
+        return _(RULE_TEXTS.get(self.code, self.code)).format(**values)
+
+    def as_data(self) -> dict[str, Any]:
+        """JSON form kept in the "received" event."""
+        return {"grade": self.grade, "code": self.code, **dict(self.params)}
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> GradeRule:
+        """Back from :meth:`as_data` (also accepts a bare code string)."""
+        if isinstance(data, str):
+            return cls(0, data)
+        params = tuple((k, int(v)) for k, v in data.items() if k not in ("grade", "code"))
+        return cls(int(data.get("grade", 0)), str(data.get("code")), params)
 
 
 @dataclass(frozen=True)
@@ -174,6 +206,9 @@ class ComplaintView:
     grade: int
     suggested_grade: int
     grade_reason: str | None
+    """Why the grade differs from the suggestion (typed at intake) or was changed later."""
+    grade_rules: tuple[GradeRule, ...]
+    """The rules that fired for the suggested grade when the complaint was taken."""
     status: str
     assignee_id: str | None
     assignee_name: str | None
@@ -239,21 +274,18 @@ def suggest_grade(
     rules: list[GradeRule] = []
     high_value = int(settings.get(session, "complaint.high_value_cents"))
     if category == "loss":
-        rules.append(GradeRule(1, "loss", _("Loss of a shipment")))
+        rules.append(GradeRule(1, "loss"))
     if category == "damage":
         if compensation_requested_cents >= high_value:
-            text = _("High-value damage (claim of {amount} or more)").format(
-                amount=format_money(high_value)
-            )
-            rules.append(GradeRule(1, "high_value_damage", text))
+            rules.append(GradeRule(1, "high_value_damage", (("amount", high_value),)))
         else:
-            rules.append(GradeRule(2, "damage", _("Damaged shipment")))
+            rules.append(GradeRule(2, "damage"))
     if category == "wrong_delivery":
-        rules.append(GradeRule(2, "wrong_delivery", _("Wrong delivery")))
+        rules.append(GradeRule(2, "wrong_delivery"))
     if customer_id:
         rules += _customer_rules(session, customer_id, exclude_complaint_id, now or utcnow())
     if not rules:
-        rules.append(GradeRule(3, "standard", _("Standard complaint")))
+        rules.append(GradeRule(3, "standard"))
     rules.sort(key=lambda r: r.grade)
     return GradeSuggestion(rules[0].grade, tuple(rules))
 
@@ -273,20 +305,14 @@ def _customer_rules(
         query = query.where(Complaint.id != exclude)
     earlier = session.scalar(query) or 0
     if earlier:
-        rules.append(
-            GradeRule(
-                1,
-                "repeat",
-                _("Repeat complaint: {n} earlier within {days} days").format(n=earlier, days=days),
-            )
-        )
+        rules.append(GradeRule(1, "repeat", (("n", earlier), ("days", days))))
     tier = session.scalar(
         select(CustomerStats.tier).where(CustomerStats.customer_id == customer_id)
     )
     if tier == "strategic":
-        rules.append(GradeRule(1, "strategic", _("Strategic customer")))
+        rules.append(GradeRule(1, "strategic"))
     elif tier == "key":
-        rules.append(GradeRule(2, "key", _("Key customer")))
+        rules.append(GradeRule(2, "key"))
     return rules
 
 
@@ -373,11 +399,11 @@ def take_complaint(
             actor=actor,
             at=now,
             to_status=S.RECEIVED,
-            note=reason if grade != suggestion.grade else None,
+            note=reason,
             data={
                 "grade": grade,
                 "suggested_grade": suggestion.grade,
-                "rules": [r.code for r in suggestion.rules],
+                "rules": [r.as_data() for r in suggestion.rules],
                 "channel": data.channel,
             },
         )
@@ -390,9 +416,10 @@ def take_complaint(
 
 def _chosen_grade(
     actor: Actor, data: ComplaintInput, suggestion: GradeSuggestion
-) -> tuple[int, str]:
+) -> tuple[int, str | None]:
+    """The grade and, when it is not the suggested one, the reason typed for it."""
     if data.grade is None or data.grade == suggestion.grade:
-        return suggestion.grade, suggestion.reason
+        return suggestion.grade, None
     reason = (data.grade_reason or "").strip()
     if not reason:
         raise ValidationError(
@@ -467,6 +494,15 @@ def _assignee_name(session: Session, complaint: Complaint) -> str | None:
     return None
 
 
+def _grade_rules(session: Session, complaint_id: str) -> tuple[GradeRule, ...]:
+    data = session.scalar(
+        select(ComplaintEvent.data).where(
+            ComplaintEvent.complaint_id == complaint_id, ComplaintEvent.kind == "received"
+        )
+    )
+    return tuple(GradeRule.from_data(r) for r in (data or {}).get("rules", ()))
+
+
 def _view(session: Session, c: Complaint) -> ComplaintView:
     customer = session.get(Customer, c.customer_id)
     phone = session.scalar(
@@ -492,6 +528,7 @@ def _view(session: Session, c: Complaint) -> ComplaintView:
         grade=c.grade,
         suggested_grade=c.suggested_grade,
         grade_reason=c.grade_reason,
+        grade_rules=_grade_rules(session, c.id),
         status=c.status,
         assignee_id=c.assignee_id,
         assignee_name=_assignee_name(session, c),

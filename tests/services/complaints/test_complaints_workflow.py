@@ -139,7 +139,8 @@ def test_repeat_complaint_within_30_days_is_grade_1(
     clock(local("2026-11-20 10:00"))  # 19 days after the last one
     repeat = take(call, counter, customer)
     assert repeat.grade == 1
-    assert repeat.grade_reason == "Repeat complaint: 1 earlier within 30 days"
+    assert repeat.grade_reason is None  # as suggested
+    assert [r.text for r in repeat.grade_rules] == ["Repeat complaint: 1 earlier within 30 days"]
     with unit_of_work(db, counter) as session:
         assert cs.is_repeat_complainer(session, customer)
         assert not cs.is_repeat_complainer(session, make_customer("新客户"))

@@ -155,3 +155,15 @@ def test_home_card_and_status_widget(qtbot, ctx, three, clock) -> None:  # type:
     assert card.summary.text() == "3 open · 0 due soon · 1 breached · 0 waiting"
     assert card.top.count() == 3
     assert card.top.item(0).text().startswith(three["loss"].number)
+
+
+def test_a_missed_response_stays_visible_after_a_late_accept(qtbot, ctx, three, clock) -> None:  # type: ignore[no-untyped-def]
+    clock(local_time("2026-11-23 10:20"))
+    ctx.call(cs.accept_complaint, complaint_id=three["loss"].id)  # 20 min late
+    page = _page(qtbot, ctx)
+    row = page.model.row_of(three["loss"].id)
+    assert page.model.index(row, STATE).data() == "Response missed"
+    assert page.model.state_at(row) == cq.BREACHED
+    assert "response target missed" in page.model.index(row, STATE).data(
+        Qt.ItemDataRole.ToolTipRole
+    )

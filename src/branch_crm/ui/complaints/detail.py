@@ -36,6 +36,7 @@ from branch_crm.models import ComplaintStatus
 from branch_crm.services import complaint_queue as cq
 from branch_crm.services import complaints as cs
 from branch_crm.services import sla
+from branch_crm.services.complaints import format_minutes
 from branch_crm.services.permissions import Permission, allowed
 from branch_crm.timeutil import to_local, utcnow
 from branch_crm.ui import messages
@@ -410,18 +411,20 @@ def _when(value: Any) -> str:
 
 
 def _clock(done: Any, due: Any, breached: bool, paused: bool = False) -> str:
-    """'due 11-23 10:00 (1 h 05 min left)', 'done 11-23 09:40, on time', 'missed'..."""
+    """'due 11-23 10:00, 1 h 05 min left', 'done 11-23 09:40, on time', ..."""
     if done is not None:
         verdict = _("target missed") if breached else _("on time")
         return _("done {when}, {verdict}").format(when=_when(done), verdict=verdict)
     if due is None:
         return "-"
-    left = (due - utcnow()).total_seconds()
-    text = _("due {when}").format(when=_when(due))
     if paused:
-        return text + " · " + _("paused while waiting for the customer")
-    text += f" ({visuals.time_left_text(left, False)})"
-    if breached or left <= 0:
+        return _("due {when}, paused while waiting for the customer").format(when=_when(due))
+    left = (due - utcnow()).total_seconds()
+    span = format_minutes(abs(left) / 60)
+    if left < 0:
+        return _("due {when}, overdue by {time}").format(when=_when(due), time=span)
+    text = _("due {when}, {time} left").format(when=_when(due), time=span)
+    if breached:
         text += " · " + cq.state_label(cq.BREACHED)
     return text
 
@@ -429,7 +432,7 @@ def _clock(done: Any, due: Any, breached: bool, paused: bool = False) -> str:
 def fact_text(key: str, v: cs.ComplaintView) -> str:
     """The text shown for one fact of a complaint."""
     texts: dict[str, Callable[[], str]] = {
-        "customer": lambda: f"{v.customer_name} {v.customer_phone}",
+        "customer": lambda: f"{v.customer_name}  {_phone(v.customer_phone)}",
         "category": lambda: v.category_label,
         "waybill": lambda: v.waybill_no or "-",
         "channel": lambda: cs.channel_label(v.channel),
@@ -456,6 +459,13 @@ def _grade_text(v: cs.ComplaintView) -> str:
     text = cs.grade_label(v.grade)
     if v.grade != v.suggested_grade:
         text += " " + _("(suggested {grade})").format(grade=cs.grade_label(v.suggested_grade))
-    if v.grade_reason:
-        text += f" — {v.grade_reason}"
+    reasons = [v.grade_reason] if v.grade_reason else [r.text for r in v.grade_rules]
+    if reasons:
+        text += " — " + "; ".join(reasons)
     return text
+
+
+def _phone(digits: str) -> str:
+    from branch_crm.services.search import format_phone
+
+    return format_phone(digits) if digits else ""

@@ -48,6 +48,15 @@ def _headers() -> tuple[str, ...]:
     )
 
 
+def state_text(row: cq.QueueRow, state: str, now_ts: float) -> str:
+    """The state in words; a breach on record with the current clock on time says which."""
+    if state == cq.BREACHED and not row.resolution_breached:
+        left = cq.seconds_left(row, now_ts)
+        if row.response_breached and (left is None or left > 0 or row.paused):
+            return _("Response missed")
+    return cq.state_label(state)
+
+
 class ComplaintQueueModel(QAbstractTableModel):
     """Open complaints passing the filters, sorted by time left (paused ones last)."""
 
@@ -168,7 +177,7 @@ class ComplaintQueueModel(QAbstractTableModel):
     def _text(self, row: cq.QueueRow, state: str, column: int) -> str:
         received = cq.as_datetime(row.received_ts)
         texts = {
-            STATE: lambda: cq.state_label(state),
+            STATE: lambda: state_text(row, state, self._now),
             LEFT: lambda: visuals.time_left_text(cq.seconds_left(row, self._now), row.paused),
             NUMBER: lambda: row.number,
             CUSTOMER: lambda: row.customer_name,

@@ -65,6 +65,7 @@ class StepDialog(QDialog):
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setObjectName("complaintStepOk")
         self.ok_button.setText(_("Save"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
         self.ok_button.setAccessibleName(title)
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)

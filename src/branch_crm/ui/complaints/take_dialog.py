@@ -57,8 +57,10 @@ class CustomerPicker(QWidget):
         self.change_button = QPushButton(self)
         self.change_button.setObjectName("complaintCustomerChange")
         self.lookup = LookupWidget(ctx, multi_select=False, parent=self)
-        self.lookup.results.setMinimumHeight(110)
-        self.lookup.results.setMaximumHeight(150)
+        self.lookup.results.setMinimumHeight(150)
+        self.lookup.results.setMaximumHeight(190)
+        self.hint = QLabel(self)
+        self.hint.setObjectName("complaintCustomerHint")
         self.new_button = QPushButton(self)
         self.new_button.setObjectName("complaintCustomerNew")
         self.new_name = QLineEdit(self)
@@ -93,12 +95,16 @@ class CustomerPicker(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(chosen)
         layout.addWidget(self.lookup)
+        layout.addWidget(self.hint)
         layout.addLayout(create)
         layout.addWidget(self.message)
 
     def retranslate_ui(self) -> None:
         """Re-apply every translated text."""
         self.lookup.retranslate_ui()
+        self.hint.setText(
+            _("Enter or a double click chooses the customer; not found? New customer…")
+        )
         self.change_button.setText(_("Change"))
         self.change_button.setToolTip(_("Choose another customer"))
         self.new_button.setText(_("New customer…"))
@@ -164,7 +170,7 @@ class CustomerPicker(QWidget):
         self.chosen.setAccessibleName(f"{view.name} {phone}")
         self.customer_id = customer_id
         self.message.clear()
-        for widget in (self.lookup, self.new_button):
+        for widget in (self.lookup, self.new_button, self.hint):
             widget.setVisible(False)
         self._show_new_form(False)
         self.chosen.setVisible(True)
@@ -178,6 +184,7 @@ class CustomerPicker(QWidget):
         self.change_button.setVisible(False)
         self.lookup.setVisible(True)
         self.new_button.setVisible(True)
+        self.hint.setVisible(True)
         self.lookup.focus_search()
         self.sig_chosen.emit("")
 
@@ -214,7 +221,8 @@ class TakeComplaintDialog(QDialog):
         self.description = QPlainTextEdit(self)
         self.description.setObjectName("complaintDescription")
         self.description.setTabChangesFocus(True)
-        self.description.setMinimumHeight(70)
+        self.description.setMinimumHeight(60)
+        self.description.setMaximumHeight(110)
         self.compensation = QDoubleSpinBox(self)
         self.compensation.setObjectName("complaintCompensation")
         self.compensation.setRange(0, cs.MAX_COMPENSATION_CENTS / 100)
@@ -233,6 +241,7 @@ class TakeComplaintDialog(QDialog):
         )
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setObjectName("complaintTakeOk")
+        self.cancel_button = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
         self.form = QFormLayout()
         self.labels: dict[str, QLabel] = {}
         self.fields: dict[str, QWidget] = {}
@@ -266,7 +275,7 @@ class TakeComplaintDialog(QDialog):
         }.items():
             self.errors.add(name, widget)
         self._connect()
-        self.resize(680, 640)
+        self.resize(760, 600)
 
     def _connect(self) -> None:
         self.customer.sig_chosen.connect(self._on_inputs_changed)
@@ -313,6 +322,7 @@ class TakeComplaintDialog(QDialog):
         self.ok_button.setText(_("Take complaint"))
         self.ok_button.setToolTip(_("Record the complaint (Ctrl+Enter)"))
         self.ok_button.setAccessibleName(_("Take complaint"))
+        self.cancel_button.setText(_("Cancel"))
         self._show_suggestion()
 
     def _fill_combos(self) -> None:

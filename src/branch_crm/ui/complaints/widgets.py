@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -22,6 +23,7 @@ from branch_crm.i18n import _
 from branch_crm.services import complaint_queue as cq
 from branch_crm.timeutil import utcnow
 from branch_crm.ui.complaints import visuals
+from branch_crm.ui.complaints.queue_model import state_text
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +162,7 @@ class ComplaintHomeCard(QGroupBox, _CountsMixin):
         layout.addWidget(self.top)
         layout.addLayout(buttons)
         self._rows: list[cq.QueueRow] = []
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self._start_counting(self, refresh_ms)
         self.retranslate_ui()
         self.refresh()
@@ -189,7 +192,7 @@ class ComplaintHomeCard(QGroupBox, _CountsMixin):
             left = visuals.time_left_text(cq.seconds_left(row, now), row.paused)
             item = QListWidgetItem(
                 visuals.state_icon(state),
-                f"{row.number}  {row.customer_name}  {cq.state_label(state)}  {left}",
+                f"{row.number}  {row.customer_name}  {state_text(row, state, now)}  {left}",
             )
             item.setData(Qt.ItemDataRole.UserRole, row.id)
             self.top.addItem(item)
