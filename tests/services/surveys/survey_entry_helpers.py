@@ -1,0 +1,53 @@
+"""Helpers of the survey entry/score tests: customers, printed forms, a unit-of-work runner."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+
+def run(db: Any, actor: Any, fn: Callable[..., Any], **kwargs: Any) -> Any:
+    """Call a service function in its own unit of work (actor passed when it takes one)."""
+    from branch_crm.services.context import unit_of_work
+
+    with unit_of_work(db, actor) as session:
+        if "actor" in inspect.signature(fn).parameters:
+            return fn(session=session, actor=actor, **kwargs)
+        return fn(session=session, **kwargs)
+
+
+def customer(db: Any, actor: Any, name: str, phone: str, tier: str | None = None) -> str:
+    """Insert a customer with a primary phone (and a stats row with ``tier``)."""
+    from branch_crm.models import Customer, CustomerPhone, CustomerStats
+    from branch_crm.services.context import unit_of_work
+
+    with unit_of_work(db, actor) as session:
+        row = Customer(name=name)
+        session.add(row)
+        session.flush()
+        session.add(CustomerPhone(customer_id=row.id, phone=phone, kind="mobile", position=0))
+        if tier:
+            session.add(CustomerStats(customer_id=row.id, tier=tier, stage="stable",
+                                      lifecycle="active"))  # fmt: skip
+        return str(row.id)
+
+
+def printed_form(db: Any, actor: Any, customer_id: str, folder: Path) -> str:
+    """Print one form for the customer; returns its serial."""
+    from branch_crm.services.surveys import print_survey_form
+
+    result = run(db, actor, print_survey_form, customer_id=customer_id,
+                 output=folder / f"{customer_id}.pdf")  # fmt: skip
+    return str(result.first_serial)
+
+
+def answers(scale: int | None = 4, nps: int | None = 9, ces: int | None = 6) -> dict[str, Any]:
+    """A full set of answers with every 1-5 item at ``scale``."""
+    from branch_crm.services.survey_template import DEFAULT_ITEMS
+
+    out: dict[str, Any] = {c: scale for c, kind, _zh, _en in DEFAULT_ITEMS if kind == "scale5"}
+    out["nps"] = nps
+    out["ces"] = ces
+    return out
