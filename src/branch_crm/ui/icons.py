@@ -61,6 +61,22 @@ ICONS: dict[str, str] = {
     "complaint_compensation": "fa5s.hand-holding-usd",
     "complaint_assign": "fa5s.user-check",
     "complaint_escalated": "fa5s.level-up-alt",
+    # printing, surveys and training (issue 4)
+    "print": "fa5s.print",
+    "pdf_save": "fa5s.file-download",
+    "pdf_open": "fa5s.external-link-alt",
+    "zoom_in": "fa5s.search-plus",
+    "zoom_out": "fa5s.search-minus",
+    "zoom_fit": "fa5s.arrows-alt-h",
+    "survey_entry": "fa5s.keyboard",
+    "survey_phone": "fa5s.phone",
+    "survey_scores": "fa5s.chart-line",
+    "survey_print": "fa5s.print",
+    "training_new": "fa5s.calendar-plus",
+    "training_edit": "fa5s.edit",
+    "training_delete": "fa5s.trash-alt",
+    "attendance": "fa5s.user-check",
+    "signin_sheet": "fa5s.file-signature",
 }
 
 _cache: dict[str, QIcon] = {}
