@@ -107,7 +107,7 @@ class ComplaintQueuePage(QWidget):
         header = view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in enumerate((110, 160, 170, 110, 140, 55, 130, 90, 100)):
+        for column, width in enumerate((150, 160, 170, 100, 140, 55, 140, 90, 100)):
             header.resizeSection(column, width)
 
     def _layout(self) -> None:

@@ -72,6 +72,7 @@ class CustomerPicker(QWidget):
         self.message = QLabel(self)
         self.message.setObjectName("complaintCustomerMessage")
         self.message.setWordWrap(True)
+        self.message.setVisible(False)
         self._layout()
         self.lookup.sig_customer_activated.connect(self.choose)
         self.change_button.clicked.connect(self.change)
@@ -169,13 +170,17 @@ class CustomerPicker(QWidget):
         self.chosen.setText(text)
         self.chosen.setAccessibleName(f"{view.name} {phone}")
         self.customer_id = customer_id
-        self.message.clear()
+        self._say("")
         for widget in (self.lookup, self.new_button, self.hint):
             widget.setVisible(False)
         self._show_new_form(False)
         self.chosen.setVisible(True)
         self.change_button.setVisible(True)
         self.sig_chosen.emit(customer_id)
+
+    def _say(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
 
     def change(self) -> None:
         """Show the lookup again."""
