@@ -71,6 +71,12 @@ class ComplaintQueueModel(QAbstractTableModel):
         self._categories: dict[str, str] = {}
         self._staff: dict[str, str] = {}
         self._headers = _headers()
+        self._role_getters: dict[int, Any] = {
+            Qt.ItemDataRole.BackgroundRole: lambda _r, s: visuals.state_background(s),
+            Qt.ItemDataRole.ToolTipRole: self._tooltip,
+            ID_ROLE: lambda r, _s: r.id,
+            STATE_ROLE: lambda _r, s: s,
+        }
 
     # -- feeding -------------------------------------------------------------------
     def set_snapshot(self, snapshot: cq.QueueSnapshot, now_ts: float) -> None:
@@ -164,15 +170,6 @@ class ComplaintQueueModel(QAbstractTableModel):
             return int(right) if column in (LEFT, GRADE) else None
         getter = self._role_getters.get(role)
         return getter(row, state) if getter else None
-
-    @property
-    def _role_getters(self) -> dict[int, Any]:
-        return {
-            Qt.ItemDataRole.BackgroundRole: lambda _r, s: visuals.state_background(s),
-            Qt.ItemDataRole.ToolTipRole: self._tooltip,
-            ID_ROLE: lambda r, _s: r.id,
-            STATE_ROLE: lambda _r, s: s,
-        }
 
     def _text(self, row: cq.QueueRow, state: str, column: int) -> str:
         received = cq.as_datetime(row.received_ts)

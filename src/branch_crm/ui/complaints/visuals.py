@@ -58,11 +58,13 @@ def named_icon(name: str, colour: str | None = None) -> QIcon:
         return QIcon()
 
 
+@cache
 def state_icon(state: str) -> QIcon:
     """The tinted icon of a queue state."""
     return named_icon(STATE_ICONS[state], STATE_COLOURS[state][0])
 
 
+@cache
 def state_background(state: str) -> QColor | None:
     """A light background for warned, breached and paused rows (None for on-time rows)."""
     colour = STATE_COLOURS[state][1]
