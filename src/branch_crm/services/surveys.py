@@ -328,3 +328,26 @@ def print_survey_batch(
     if control is not None:
         control.progress(0, len(ids), _("Printing {n} forms…").format(n=len(ids)))
     return _print(session, actor, ids, output, batch=True, language=language, control=control)
+
+
+def customer_by_phone(*, session: Session, phone: str) -> str:
+    """The id of the live customer with this phone (as typed: +86, spaces, dashes allowed)."""
+    from branch_crm.models import CustomerPhone
+    from branch_crm.services.customers import normalize_phone
+
+    try:
+        digits, _kind = normalize_phone(phone)
+    except ValueError as exc:
+        raise ValidationError({"phone": f"{phone}: {exc}"}, f"{phone}: {exc}") from None
+    found = session.scalars(
+        select(CustomerPhone.customer_id)
+        .join(Customer, Customer.id == CustomerPhone.customer_id)
+        .where(
+            CustomerPhone.phone == digits,
+            CustomerPhone.deleted_at.is_(None),
+            Customer.deleted_at.is_(None),
+        )
+    ).first()
+    if found is None:
+        raise NotFound(_("No customer has the phone number {phone}.").format(phone=phone))
+    return found
