@@ -1,0 +1,17 @@
+"""Survey hooks: "Print survey" on the customer profile."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from branch_crm.i18n import N_
+from branch_crm.ui import registry
+
+
+def _print_survey(ctx: Any, customer_id: str, parent: Any) -> None:
+    from branch_crm.ui.survey_print.actions import print_survey
+
+    print_survey(ctx, customer_id, parent)
+
+
+registry.register_customer_action(N_("Print survey"), "survey_print", _print_survey)

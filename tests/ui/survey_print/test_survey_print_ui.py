@@ -1,0 +1,97 @@
+"""Survey printing from the app: the customer action and the batch dialog, driven by keyboard."""
+
+from __future__ import annotations
+
+import pytest
+from pypdf import PdfReader
+from PySide6.QtCore import Qt
+from sqlalchemy import select
+
+from branch_crm.models import SurveyForm
+from branch_crm.ui.survey_print.batch_dialog import BatchPrintDialog, open_batch_print
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
+
+
+def _text(path) -> str:  # type: ignore[no-untyped-def]
+    return "".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+def test_customer_action_is_registered_and_prints(qtbot, counter_ctx, people, shown, db) -> None:  # type: ignore[no-untyped-def]
+    import branch_crm.ui.features.surveys  # noqa: F401  (registers the action)
+    from branch_crm.ui import registry
+
+    (action,) = [a for a in registry.customer_actions() if a.label == "Print survey"]
+    assert action.icon == "survey_print"
+    action.handler(counter_ctx, people["张三"], None)
+    assert shown.errors == []
+    ((path, title),) = shown.previews
+    with db.session() as session:
+        (form,) = session.scalars(select(SurveyForm)).all()
+    assert form.serial in title and form.customer_id == people["张三"]
+    assert "张三" in _text(path) and form.serial in _text(path)
+
+
+def test_couriers_are_told_they_may_not_print(qapp, db, courier, people, shown) -> None:  # type: ignore[no-untyped-def]
+    from branch_crm.ui.context import AppContext
+    from branch_crm.ui.survey_print.actions import print_survey
+    from branch_crm.ui.tasks import TaskRunner
+
+    ctx = AppContext.for_tests(db, courier, tasks=TaskRunner(synchronous=True))
+    print_survey(ctx, people["张三"], None)
+    assert shown.errors == ["You may not print surveys."] and shown.previews == []
+
+
+def test_batch_by_tier_from_the_keyboard(qtbot, sup_ctx, people, shown) -> None:  # type: ignore[no-untyped-def]
+    dialog = BatchPrintDialog(sup_ctx)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert dialog.count == 0 and not dialog.print_button.isEnabled()  # no complaint closed
+    qtbot.mouseClick(dialog.radios["tier"], Qt.MouseButton.LeftButton)
+    assert dialog.tier.isEnabled() and not dialog.days.isEnabled()
+    assert dialog.tier.currentData() == "strategic"
+    assert dialog.count == 3 and "3 customers match" in dialog.count_label.text()
+    dialog.tier.setFocus()
+    qtbot.keyClick(dialog.tier, Qt.Key.Key_Down)  # key customers: none
+    assert dialog.tier.currentData() == "key" and dialog.count == 0
+    qtbot.keyClick(dialog.tier, Qt.Key.Key_Up)
+    assert dialog.count == 3 and dialog.print_button.isEnabled()
+    with qtbot.waitSignal(dialog.sig_printed) as printed:
+        qtbot.keyClick(dialog.print_button, Qt.Key.Key_Space)
+    result = printed.args[0]
+    assert result.count == 3 and len(PdfReader(result.path).pages) == 3
+    text = _text(result.path)
+    assert all(name in text for name in ("张三", "李四", "王五")) and "赵六" not in text
+    assert shown.previews == [(result.path, "Survey batch (3 forms)")]
+    assert "3 forms printed" in dialog.status.text()
+
+
+def test_batch_with_a_list_filter(qtbot, sup_ctx, people, shown) -> None:  # type: ignore[no-untyped-def]
+    dialog = open_batch_print(sup_ctx, None)
+    qtbot.addWidget(dialog)
+    dialog.radios["list"].setChecked(True)
+    assert dialog.count == 4
+    dialog.visit_class.setCurrentIndex(dialog.visit_class.findData("A"))
+    assert dialog.count == 2
+    dialog.need_tag.setCurrentIndex(dialog.need_tag.findData("cold_chain"))
+    assert dialog.count == 1
+    dialog.start_printing()
+    ((path, _title),) = shown.previews
+    assert "张三" in _text(path) and "赵六" not in _text(path)
+
+
+def test_cancel_and_refusals_are_shown_not_raised(
+    qtbot, sup_ctx, counter_ctx, people, shown
+) -> None:  # type: ignore[no-untyped-def]
+    from branch_crm.services.surveys import PrintCancelled
+
+    dialog = BatchPrintDialog(sup_ctx)
+    qtbot.addWidget(dialog)
+    dialog._on_failed(PrintCancelled("Printing was cancelled; no form was recorded."))
+    assert "cancelled" in dialog.status.text() and shown.errors == []
+    counter_dialog = BatchPrintDialog(counter_ctx)
+    qtbot.addWidget(counter_dialog)
+    counter_dialog.radios["tier"].setChecked(True)
+    counter_dialog.start_printing()
+    assert shown.errors == ["You may not print survey batches."] and shown.previews == []
