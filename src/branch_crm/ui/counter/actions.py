@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtWidgets import QWidget
 
 from branch_crm.db import default_data_dir
@@ -36,6 +37,9 @@ def open_customer(ctx, customer_id: str, parent: QWidget | None = None) -> Custo
     from branch_crm.ui.counter.profile import CustomerProfileDialog
 
     dialog = _open.get(customer_id)
+    if dialog is not None and not shiboken6.isValid(dialog):
+        _open.pop(customer_id, None)
+        dialog = None
     if dialog is not None:
         dialog.show()
         dialog.raise_()
@@ -64,13 +68,20 @@ def new_customer(  # type: ignore[no-untyped-def]
 def _track(dialog: CustomerProfileDialog) -> None:
     if dialog.customer_id is None:
         return
-    _open[dialog.customer_id] = dialog
-    dialog.finished.connect(lambda _r, cid=dialog.customer_id: _open.pop(cid, None))
+    customer_id = dialog.customer_id
+    _open[customer_id] = dialog
+    dialog.finished.connect(lambda _r: _forget(customer_id, dialog))
+    dialog.destroyed.connect(lambda _o=None: _forget(customer_id, dialog))
+
+
+def _forget(customer_id: str, dialog: CustomerProfileDialog) -> None:
+    if _open.get(customer_id) is dialog:
+        del _open[customer_id]
 
 
 def open_profiles() -> list[CustomerProfileDialog]:
     """Profile windows open now (tests and the main window's close look at them)."""
-    return list(_open.values())
+    return [d for d in _open.values() if shiboken6.isValid(d) and d.isVisible()]
 
 
 def sheet_path(now: datetime | None = None) -> Path:

@@ -156,6 +156,9 @@ class LookupWidget(QWidget):
             except CrmError as exc:
                 error = exc.message
                 log.warning("search failed: %s", exc)
+            except Exception:  # the counter must keep working; details go to the log
+                log.exception("search for %r failed", query)
+                error = _("The search failed; please try again. Details are in the log.")
         self.model.set_hits(hits)
         if hits:
             self.results.selectionModel().setCurrentIndex(

@@ -23,7 +23,6 @@ from branch_crm.i18n import _
 from branch_crm.services.customers import (
     CustomerInput,
     CustomerView,
-    TimelineEntry,
     create_customer,
     customer_timeline,
     get_customer,
@@ -32,7 +31,6 @@ from branch_crm.services.customers import (
     validate_customer,
 )
 from branch_crm.services.permissions import Permission, allowed
-from branch_crm.services.preferences import preference_history
 from branch_crm.ui import messages
 from branch_crm.ui.counter import actions, hooks
 from branch_crm.ui.counter.preferences_editor import PreferencesEditor
@@ -41,18 +39,6 @@ from branch_crm.ui.counter.profile_panels import ProfileSide
 from branch_crm.ui.counter.widgets import error_palette
 
 log = logging.getLogger(__name__)
-
-
-def merge_timeline(entries: list[TimelineEntry]) -> list[TimelineEntry]:
-    """Newest first, without the same event listed twice (providers may overlap)."""
-    seen: set[tuple[object, ...]] = set()
-    unique = []
-    for entry in entries:
-        key = (entry.at, entry.kind, entry.title, entry.detail)
-        if key not in seen:
-            seen.add(key)
-            unique.append(entry)
-    return sorted(unique, key=lambda e: e.at, reverse=True)
 
 
 class CustomerProfileDialog(QDialog):
@@ -109,7 +95,7 @@ class CustomerProfileDialog(QDialog):
         scroll.setWidget(self.form)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        # the timeline beside the form already lists preference changes
+        # the customer timeline beside the form already lists preference changes
         self.preferences = PreferencesEditor(self.ctx, show_history=False, parent=self)
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("profileTabs")
@@ -209,11 +195,10 @@ class CustomerProfileDialog(QDialog):
             return
         try:
             entries = self.ctx.call(customer_timeline, customer_id=self.customer_id)
-            entries += self.ctx.call(preference_history, customer_id=self.customer_id)
         except CrmError:
             log.exception("timeline of %s failed", self.customer_id)
             entries = []
-        self.side.timeline.set_entries(merge_timeline(entries))
+        self.side.timeline.set_entries(entries)
 
     def _update_state(self) -> None:
         saved = self.customer_id is not None
@@ -257,7 +242,8 @@ class CustomerProfileDialog(QDialog):
         except DuplicatePhoneError as exc:
             self._refused(exc)
             field = next(iter(exc.fields), "phones.0")
-            self.form.show_duplicate(field, exc.customer_id, exc.customer_name)
+            message = exc.fields.get(field)
+            self.form.show_duplicate(field, exc.customer_id, exc.customer_name, message)
             return False
         except ValidationError as exc:
             self._refused(exc)

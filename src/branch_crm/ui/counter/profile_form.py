@@ -29,6 +29,7 @@ from branch_crm.ui.counter.labels import (
     label,
 )
 from branch_crm.ui.counter.widgets import OptionalDateEdit, error_palette, ok_palette
+from branch_crm.ui.messages import FieldErrors
 
 log = logging.getLogger(__name__)
 
@@ -106,14 +107,21 @@ class PhoneField(QObject):
         )
         return digits
 
-    def show_duplicate(self, customer_id: str | None, name: str) -> None:
+    def show_error(self, message: str) -> None:
+        """A message from the save, in red beside the number."""
+        error_palette(self.feedback)
+        self.feedback.setText(message)
+
+    def show_duplicate(
+        self, customer_id: str | None, name: str, message: str | None = None
+    ) -> None:
         """Offer a link to the customer who already has this number (None hides it)."""
         self.duplicate_of = customer_id
         if customer_id is None:
             self.link.hide()
             return
         error_palette(self.feedback)
-        self.feedback.setText(_("Already used by another customer"))
+        self.feedback.setText(message or _("Already used by another customer"))
         self.link.setText(_("Open {name}").format(name=name or _("that customer")))
         self.link.setAccessibleName(self.link.text())
         self.link.show()
@@ -137,7 +145,8 @@ class CustomerForm(QWidget):
         self.grid.setColumnStretch(1, 5)
         self.grid.setColumnStretch(2, 4)
         self._row = 0
-        self._errored: set[str] = set()
+        self.field_errors = FieldErrors(self)
+        self._phone_errors: set[int] = set()
         self.captions: dict[str, QLabel] = {}
         self.errors: dict[str, QLabel] = {}
         self.field_widgets: dict[str, QWidget] = {}
@@ -162,9 +171,8 @@ class CustomerForm(QWidget):
         caption.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if error is None:
             error = QLabel(self)
-            error.setObjectName(f"error_{field}")
             error.setWordWrap(True)
-            error_palette(error)
+            self.field_errors.add(field, widget, error)
         self.grid.addWidget(caption, self._row, 0)
         self.grid.addWidget(widget, self._row, 1)
         self.grid.addWidget(error, self._row, 2)
@@ -354,17 +362,14 @@ class CustomerForm(QWidget):
     def show_errors(self, fields: dict[str, str]) -> list[str]:
         """Put each message beside its field; returns messages without a field of their own."""
         self.clear_errors()
-        loose: list[str] = []
-        for field, message in fields.items():
-            target = field if field in self.errors else _field_alias(field)
-            if target is None:
-                loose.append(message)
-                continue
-            error = self.errors[target]
-            error_palette(error)
-            error.setText(message)
-            self._errored.add(target)
-        first = next((f for f in self.field_widgets if f in self._errored), None)
+        phones = {k: v for k, v in fields.items() if k == "phones" or k.startswith("phones.")}
+        others = {k: v for k, v in fields.items() if k not in phones}
+        loose = list(self.field_errors.show(others).values())
+        for key, message in phones.items():
+            slot = _phone_slot(key)
+            self.phones[slot].show_error(message)
+            self._phone_errors.add(slot)
+        first = next((f for f in self.field_widgets if self.error_text(f)), None)
         if first is not None:
             widget = self.field_widgets[first]
             (widget.focusProxy() or widget).setFocus(Qt.FocusReason.OtherFocusReason)
@@ -372,18 +377,25 @@ class CustomerForm(QWidget):
 
     def error_text(self, field: str) -> str:
         """The message shown beside ``field`` ("" when none)."""
-        return self.errors[field].text() if field in self._errored else ""
+        if field.startswith("phones."):
+            slot = _phone_slot(field)
+            return self.phones[slot].feedback.text() if slot in self._phone_errors else ""
+        return self.field_errors.message(field)
 
     def clear_errors(self) -> None:
-        """Remove every field message."""
-        for field in self._errored:
-            self.errors[field].clear()
-        self._errored.clear()
+        """Remove every field message (phones show their normal feedback again)."""
+        self.field_errors.clear()
+        for slot in self._phone_errors:
+            self.phones[slot].check(final=True)
+        self._phone_errors.clear()
 
-    def show_duplicate(self, field: str, customer_id: str, name: str) -> None:
+    def show_duplicate(
+        self, field: str, customer_id: str, name: str, message: str | None = None
+    ) -> None:
         """Link the phone field to the customer who already owns the number."""
-        slot = int(field.split(".")[1]) if field.startswith("phones.") else 0
-        self.phones[min(slot, PHONE_SLOTS - 1)].show_duplicate(customer_id, name)
+        slot = _phone_slot(field)
+        self.phones[slot].show_duplicate(customer_id, name, message)
+        self._phone_errors.add(slot)
 
     def _phone_owner(self, digits: str) -> tuple[str, str] | None:
         """(id, name) of another live customer with this exact number, if any."""
@@ -408,21 +420,21 @@ class CustomerForm(QWidget):
 
     def _on_any_changed(self, *_args: object) -> None:
         source = self.sender()
-        for field in list(self._errored):
-            if source is not None and _is_within(source, self.field_widgets[field]):
-                self._errored.discard(field)
-                if not field.startswith("phones."):  # phones re-check as they change
-                    self.errors[field].clear()
+        if source is not None:
+            for slot in list(self._phone_errors):
+                if source is self.phones[slot].edit:  # its feedback re-checks as it changes
+                    self._phone_errors.discard(slot)
+            if _is_within(source, self.field_widgets["need_tags"]):
+                self.field_errors.clear("need_tags")
         self.sig_changed.emit()
 
 
-def _field_alias(field: str) -> str | None:
-    """Map service field names without a widget of their own (e.g. "phones") to one."""
-    if field == "phones" or field.startswith("phones."):
-        return "phones.0"
-    if field.startswith("need_tags"):
-        return "need_tags"
-    return None
+def _phone_slot(field: str) -> int:
+    """0, 1 or 2 from "phones.1"; "phones" means the first."""
+    try:
+        return min(max(int(field.split(".")[1]), 0), PHONE_SLOTS - 1)
+    except (IndexError, ValueError):
+        return 0
 
 
 def _is_within(obj: object, widget: QWidget) -> bool:

@@ -1,0 +1,16 @@
+"""Counter desk hooks: the customer opener other features use, timeline icons."""
+
+from __future__ import annotations
+
+from branch_crm.ui import registry
+
+
+def _open_customer(ctx, customer_id: str) -> None:  # type: ignore[no-untyped-def]
+    from branch_crm.ui.counter import actions
+
+    actions.open_customer(ctx, customer_id)
+
+
+registry.set_customer_opener(_open_customer)
+registry.register_timeline_renderer("customer", "customers")
+registry.register_timeline_renderer("preference", "courier")

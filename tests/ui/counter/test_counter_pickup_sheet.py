@@ -1,0 +1,68 @@
+"""Pickup sheet action: selected customers -> real PDF -> preview, Save PDF, open folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from branch_crm.ui.counter import actions
+from branch_crm.ui.counter.lookup_page import LookupPage
+from branch_crm.ui.counter.pickup_sheet import PickupSheetReady
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
+
+
+@pytest.fixture
+def page(qtbot, ctx, people, show):  # type: ignore[no-untyped-def]
+    widget = LookupPage(ctx, debounce_ms=0)
+    qtbot.addWidget(widget)
+    show(widget)
+    return widget
+
+
+def test_nothing_selected_says_so(qtbot, ctx, boxes) -> None:  # type: ignore[no-untyped-def]
+    actions.pickup_sheet(ctx, [], parent=None)
+    assert boxes.infos == ["Select one or more customers first."]
+
+
+def test_sheet_of_selected_results(qtbot, page, tmp_path, monkeypatch, boxes) -> None:  # type: ignore[no-untyped-def]
+    from pypdf import PdfReader
+    from PySide6.QtGui import QDesktopServices
+    from PySide6.QtWidgets import QFileDialog
+
+    with qtbot.waitSignal(page.lookup.sig_results_updated):
+        qtbot.keyClicks(page.lookup.search_box, "5678")
+    page.lookup.results.selectAll()
+    qtbot.keyClick(page.lookup.search_box, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: bool(page.findChildren(PickupSheetReady)), timeout=10000)
+    (dialog,) = page.findChildren(PickupSheetReady)
+    assert dialog.path.exists() and dialog.pages >= 1
+    assert dialog.preview.pixmap() is not None and not dialog.preview.pixmap().isNull()
+    text = "".join(p.extract_text() for p in PdfReader(dialog.path).pages)
+    assert "张三" in text and "赵六" in text
+    assert "李四" not in text
+
+    target = tmp_path / "round.pdf"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert target.read_bytes() == dialog.path.read_bytes()
+    assert boxes.infos and str(target) in boxes.infos[-1]
+
+    opened: list[str] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()))
+    qtbot.mouseClick(dialog.folder_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.open_button, Qt.MouseButton.LeftButton)
+    assert [Path(p) for p in opened] == [dialog.path.parent, dialog.path]
+    dialog.close()
+
+
+def test_too_many_selected_is_refused(qtbot, ctx, boxes, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from branch_crm.ui.counter.customer_list import CustomerListPage
+
+    page = CustomerListPage(ctx)
+    qtbot.addWidget(page)
+    monkeypatch.setattr(page, "selected_count", lambda: actions.MAX_SHEET_CUSTOMERS + 1)
+    page.pickup_sheet()
+    assert boxes.infos and "at most" in boxes.infos[0]

@@ -1,0 +1,221 @@
+"""Customer profile: create and edit by keyboard, messages beside fields, duplicate phone
+link, refused saves write nothing, dirty Esc asks first, derived panel and timeline."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from PySide6.QtCore import Qt
+from sqlalchemy import func, select
+
+from branch_crm.models import Customer
+from branch_crm.ui.counter import actions
+from branch_crm.ui.counter.profile import CustomerProfileDialog
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
+
+
+def customers_in_db(ctx) -> int:  # type: ignore[no-untyped-def]
+    with ctx.db.session(actor_id=None, branch_id="BR001", audit=False) as session:
+        return session.scalar(select(func.count()).select_from(Customer)) or 0
+
+
+@pytest.fixture
+def new_dialog(qtbot, ctx, show):  # type: ignore[no-untyped-def]
+    dialog = CustomerProfileDialog(ctx)
+    qtbot.addWidget(dialog)
+    show(dialog)
+    return dialog
+
+
+def save_by_keyboard(qtbot, dialog) -> None:  # type: ignore[no-untyped-def]
+    focus = dialog.focusWidget() or dialog
+    qtbot.keyClick(focus, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+
+
+def test_create_by_keyboard_saves_every_field(qtbot, ctx, new_dialog) -> None:  # type: ignore[no-untyped-def]
+    form = new_dialog.form
+    assert form.name.hasFocus()
+    qtbot.keyClicks(form.name, "Zhou Min")
+    qtbot.keyClick(form.name, Qt.Key.Key_Tab)
+    assert form.phones[0].edit.hasFocus()
+    qtbot.keyClicks(form.phones[0].edit, "+86 139-0000-2222")
+    qtbot.keyClick(form.phones[0].edit, Qt.Key.Key_Tab)
+    assert form.phones[1].edit.hasFocus()
+    qtbot.keyClicks(form.phones[1].edit, "(021) 6666 7777")
+    form.company.setFocus()
+    qtbot.keyClicks(form.company, "Shunda Trading")
+    qtbot.keyClicks(form.address, "88 Nanjing Road")
+    form.need_tags["fragile"].setFocus()
+    qtbot.keyClick(form.need_tags["fragile"], Qt.Key.Key_Space)
+    form.visit_class.setCurrentIndex(form.visit_class.findData("B"))
+    qtbot.keyClicks(form.notes, "Prefers afternoon pickups")
+    qtbot.keyClick(form.marketing_consent, Qt.Key.Key_Space)
+    form.birthday.check.setChecked(True)
+    save_by_keyboard(qtbot, new_dialog)
+
+    assert new_dialog.customer_id is not None, new_dialog.message.text()
+    from branch_crm.services.customers import get_customer
+
+    view = ctx.call(get_customer, customer_id=new_dialog.customer_id)
+    assert view.name == "Zhou Min"
+    assert [p.phone for p in view.phones] == ["13900002222", "02166667777"]
+    assert view.company == "Shunda Trading"
+    assert view.address == "88 Nanjing Road"
+    assert tuple(view.need_tags) == ("fragile",)
+    assert view.visit_class == "B"
+    assert view.notes == "Prefers afternoon pickups"
+    assert view.marketing_consent is True
+    assert view.birthday is not None
+    assert view.first_shipment_date is None
+    assert new_dialog.windowTitle() == "Customer: Zhou Min"
+    assert new_dialog.side.derived.values["tier"].text()  # classification shown after save
+
+
+def test_refused_save_shows_messages_beside_fields_and_writes_nothing(
+    qtbot, ctx, new_dialog
+) -> None:  # type: ignore[no-untyped-def]
+    form = new_dialog.form
+    qtbot.keyClicks(form.phones[0].edit, "12345")
+    qtbot.keyClicks(form.company, "Kept Co")
+    before = customers_in_db(ctx)
+    save_by_keyboard(qtbot, new_dialog)
+    assert new_dialog.customer_id is None
+    assert customers_in_db(ctx) == before
+    assert form.error_text("name")  # the message sits in the label beside the name field
+    assert form.errors["name"].objectName() == "error_name"
+    assert form.error_text("phones.0")
+    assert form.phones[0].feedback.text() == form.error_text("phones.0")
+    assert form.phones[0].edit.text() == "12345"  # what the user typed is kept
+    assert form.company.text() == "Kept Co"
+    assert new_dialog.message.text()
+    # the message goes away when the field is edited
+    qtbot.keyClicks(form.name, "A")
+    assert form.error_text("name") == ""
+
+
+def test_inline_phone_normalisation_feedback(qtbot, new_dialog) -> None:  # type: ignore[no-untyped-def]
+    phone = new_dialog.form.phones[0]
+    qtbot.keyClicks(phone.edit, "+86 138-1234-5678")
+    assert "138 1234 5678" in phone.feedback.text()
+    assert "mobile" in phone.feedback.text()
+    phone.edit.clear()
+    qtbot.keyClicks(phone.edit, "0215555123")
+    phone.edit.editingFinished.emit()
+    assert "landline" in phone.feedback.text() or phone.feedback.text()
+
+
+def test_duplicate_phone_links_to_the_owner(qtbot, ctx, new_dialog, add_customer) -> None:  # type: ignore[no-untyped-def]
+    owner = add_customer("张三", "13812345678")
+    form = new_dialog.form
+    qtbot.keyClicks(form.name, "Someone Else")
+    qtbot.keyClicks(form.phones[0].edit, "138 1234 5678")
+    before = customers_in_db(ctx)
+    save_by_keyboard(qtbot, new_dialog)
+    assert customers_in_db(ctx) == before
+    link = form.phones[0].link
+    assert link.isVisible()
+    assert "张三" in link.text()
+    qtbot.mouseClick(link, Qt.MouseButton.LeftButton)
+    assert owner.id in [d.customer_id for d in actions.open_profiles()]
+
+
+def test_duplicate_phone_is_flagged_when_leaving_the_field(
+    qtbot, ctx, new_dialog, add_customer
+) -> None:  # type: ignore[no-untyped-def]
+    add_customer("李四", "13712340000")
+    phone = new_dialog.form.phones[0]
+    phone.edit.setFocus()
+    qtbot.keyClicks(phone.edit, "13712340000")
+    qtbot.keyClick(phone.edit, Qt.Key.Key_Tab)
+    assert new_dialog.form.phones[1].edit.hasFocus()
+    assert phone.link.isVisible()
+    assert "李四" in phone.link.text()
+
+
+def test_length_limits_enforced(qtbot, new_dialog) -> None:  # type: ignore[no-untyped-def]
+    form = new_dialog.form
+    qtbot.keyClicks(form.name, "x" * 80)
+    assert len(form.name.text()) == form.name.maxLength() == 50
+    assert form.company.maxLength() == 100
+    assert form.address.maxLength() == 200
+    assert "*" in form.captions["name"].text()  # required fields marked
+    assert "*" in form.captions["phones.0"].text()
+    assert "*" not in form.captions["company"].text()
+
+
+def test_edit_existing_customer_and_timeline(qtbot, ctx, add_customer) -> None:  # type: ignore[no-untyped-def]
+    view = add_customer("王五", "13655556666")
+    dialog = actions.open_customer(ctx, view.id)
+    qtbot.addWidget(dialog)
+    assert dialog.form.name.text() == "王五"
+    assert dialog.form.phones[0].edit.text().replace(" ", "") == "13655556666"
+    assert not dialog.is_dirty()
+    dialog.form.company.setFocus()
+    qtbot.keyClicks(dialog.form.company, "New Company")
+    assert dialog.is_dirty()
+    assert dialog.save()
+    from branch_crm.services.customers import get_customer
+
+    assert ctx.call(get_customer, customer_id=view.id).company == "New Company"
+    assert not dialog.is_dirty()
+    assert dialog.side.derived.values["lifecycle"].text() not in ("", "—")
+    # opening it again raises the same window
+    assert actions.open_customer(ctx, view.id) is dialog
+
+
+def test_escape_on_dirty_form_asks_first(qtbot, ctx, boxes, add_customer) -> None:  # type: ignore[no-untyped-def]
+    view = add_customer("钱七", "13544443333")
+    dialog = actions.open_customer(ctx, view.id)
+    qtbot.addWidget(dialog)
+    qtbot.keyClicks(dialog.form.name, "X")
+    boxes.answer = False
+    qtbot.keyClick(dialog.form.name, Qt.Key.Key_Escape)
+    assert boxes.confirms and dialog.isVisible()
+    boxes.answer = True
+    qtbot.keyClick(dialog.form.name, Qt.Key.Key_Escape)
+    assert not dialog.isVisible()
+    assert len(boxes.confirms) == 2
+
+
+def test_escape_on_clean_form_closes_without_asking(qtbot, ctx, boxes, add_customer) -> None:  # type: ignore[no-untyped-def]
+    view = add_customer("孙八", "13533332222")
+    dialog = actions.open_customer(ctx, view.id)
+    qtbot.addWidget(dialog)
+    qtbot.keyClick(dialog.form.name, Qt.Key.Key_Escape)
+    assert not dialog.isVisible()
+    assert boxes.confirms == []
+
+
+def test_courier_sees_details_read_only(qtbot, courier_ctx, ctx, add_customer) -> None:  # type: ignore[no-untyped-def]
+    view = add_customer("周九", "13522221111")
+    dialog = CustomerProfileDialog(courier_ctx, customer_id=view.id)
+    qtbot.addWidget(dialog)
+    assert not dialog.form.name.isEnabled()
+    assert dialog.tabs.isTabEnabled(1)  # preferences stay editable for couriers
+
+
+def test_tab_order_is_logical(qtbot, new_dialog) -> None:  # type: ignore[no-untyped-def]
+    form = new_dialog.form
+    order = [form.name, form.phones[0].edit, form.phones[1].edit, form.phones[2].edit]
+    order += [form.customer_type, form.company, form.address]
+    for current, following in itertools.pairwise(order):
+        assert current.nextInFocusChain() is following or _next_focusable(current) is following
+
+
+def _next_focusable(widget):  # type: ignore[no-untyped-def]
+    candidate = widget.nextInFocusChain()
+    while candidate is not None and not candidate.focusPolicy() & Qt.FocusPolicy.TabFocus:
+        candidate = candidate.nextInFocusChain()
+    return candidate
+
+
+def test_retranslate_profile(qtbot, new_dialog) -> None:  # type: ignore[no-untyped-def]
+    from branch_crm.i18n import set_language
+
+    set_language("zh_CN")
+    new_dialog.retranslate_ui()
+    assert new_dialog.windowTitle() == "新建客户"
+    assert new_dialog.form.captions["name"].text().startswith("姓名")
+    assert new_dialog.save_button.text() == "保存"
