@@ -72,6 +72,7 @@ class MainWindow(QMainWindow):
 
     sig_sign_out_requested = Signal()
     sig_page_changed = Signal(str)
+    sig_closed = Signal()
 
     def __init__(
         self,
@@ -375,3 +376,4 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
         event.accept()
+        self.sig_closed.emit()

@@ -197,10 +197,12 @@ class TaskRunner(QObject):
         return True
 
     def shutdown(self, *, wait: bool = True) -> None:
-        """Stop accepting jobs, cancel pending ones and stop the threads."""
+        """Stop accepting jobs; queued database jobs still run (no write is dropped), network
+        and CPU jobs not yet started are cancelled."""
         self._closed = True
         for job in list(self._pending.values()):
-            job.cancel()
+            if job.kind != "db":
+                job.cancel()
         if self._db_thread is not None:
             self._db_queue.put(None)
             if wait:
@@ -267,6 +269,9 @@ class TaskRunner(QObject):
             dialog.close()
             dialog.deleteLater()
         self.sig_job_finished.emit(job)
+        if self._closed:  # the window that asked is gone (signed out, quitting)
+            log.debug("job %s finished after shutdown; callbacks skipped", job.id)
+            return
         if job.error is not None:
             if isinstance(job.error, JobCancelled) or (job.cancelled and job.on_error is None):
                 log.info("job %s cancelled", job.id)

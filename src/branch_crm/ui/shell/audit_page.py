@@ -1,0 +1,319 @@
+"""Audit log page for supervisors: who changed what and when, filterable, newest first."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from branch_crm.errors import ValidationError
+from branch_crm.i18n import N_, _
+from branch_crm.services import audit
+from branch_crm.services.audit import AuditFilter, AuditRow
+from branch_crm.timeutil import BUSINESS_TZ, local_today, to_local
+from branch_crm.ui import messages
+from branch_crm.ui.context import AppContext
+from branch_crm.ui.icons import icon
+
+log = logging.getLogger(__name__)
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+PAGE_SIZE = 200
+COLUMNS = (N_("When"), N_("Who"), N_("Action"), N_("Record"), N_("Record id"), N_("Changes"))
+
+
+class AuditModel(QAbstractTableModel):
+    """Audit rows; more are appended as the user asks for older ones."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rows: list[AuditRow] = []
+
+    def set_rows(self, rows: list[AuditRow], *, append: bool = False) -> None:
+        """Replace (or extend) the rows."""
+        if append:
+            if rows:
+                start = len(self.rows)
+                self.beginInsertRows(QModelIndex(), start, start + len(rows) - 1)
+                self.rows.extend(rows)
+                self.endInsertRows()
+            return
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        """Qt: number of rows."""
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        """Qt: number of columns."""
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Qt: cell text (tooltip: every change)."""
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 5:
+            return audit.describe_changes(row.changes, limit=50).replace("; ", "\n")
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        values = (
+            to_local(row.at).strftime("%Y-%m-%d %H:%M:%S"),
+            row.actor_name or (_("system") if row.actor_id is None else row.actor_id[:8]),
+            audit.action_label(row.action),
+            row.entity,
+            row.entity_id or "",
+            audit.describe_changes(row.changes),
+        )
+        return values[index.column()]
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        """Qt: column titles."""
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return _(COLUMNS[section])
+        return None
+
+    def retranslate(self) -> None:
+        """Refresh translated cells and titles."""
+        if self.rows:
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(len(self.rows) - 1, len(COLUMNS) - 1)
+            )
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
+
+
+def _start_of(day: QDate) -> datetime:
+    return datetime.combine(day.toPython(), time(0), tzinfo=BUSINESS_TZ)
+
+
+class AuditPage(QWidget):
+    """Filters above, the log below; loading runs off the GUI thread."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setObjectName("audit_page")
+        self._generation = 0
+        self._exhausted = False
+        layout = QVBoxLayout(self)
+        self.title = QLabel(self)
+        font = self.title.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        self.title.setFont(font)
+        layout.addWidget(self.title)
+        self._build_filters(layout)
+        self._build_table(layout)
+        self.use_period.toggled.connect(self._on_use_period_toggled)
+        self.apply_button.clicked.connect(self.reload)
+        self.entity_id.returnPressed.connect(self.reload)
+        for combo in (self.entity, self.actor, self.action):
+            combo.activated.connect(lambda _i: self.reload())
+        self.more_button.clicked.connect(self.load_more)
+        self._fill_combos()
+        self.retranslate_ui()
+        self._loaded_once = False
+
+    # --- filters -------------------------------------------------------------------------
+
+    def _fill_combos(self) -> None:
+        self.entity.clear()
+        self.entity.addItem("", None)
+        for name in self.ctx.call(audit.audit_entities):
+            self.entity.addItem(name, name)
+        self.actor.clear()
+        self.actor.addItem("", None)
+        for staff_id, name in self.ctx.call(audit.audit_actors):
+            self.actor.addItem(name, staff_id)
+        self.action.clear()
+        self.action.addItem("", None)
+        for code in audit.ACTION_LABELS:
+            self.action.addItem(audit.action_label(code), code)
+
+    def _on_use_period_toggled(self, checked: bool) -> None:
+        self.since.setEnabled(checked)
+        self.until.setEnabled(checked)
+
+    def current_filter(self) -> AuditFilter:
+        """The filter the widgets describe (the period's end day is included)."""
+        since = until = None
+        if self.use_period.isChecked():
+            since = _start_of(self.since.date())
+            until = _start_of(self.until.date().addDays(1))
+        return AuditFilter(
+            entity=self.entity.currentData(),
+            entity_id=self.entity_id.text().strip() or None,
+            actor_id=self.actor.currentData(),
+            action=self.action.currentData(),
+            since=since,
+            until=until,
+        )
+
+    # --- loading -------------------------------------------------------------------------
+
+    def on_shown(self) -> None:
+        """Load on first show (and refresh the filter lists)."""
+        if not self._loaded_once:
+            self._loaded_once = True
+            self.reload()
+
+    def reload(self) -> None:
+        """Load the newest entries matching the filter."""
+        self._load(offset=0)
+
+    def load_more(self) -> None:
+        """Load the next older entries."""
+        self._load(offset=len(self.model.rows))
+
+    def _load(self, *, offset: int) -> None:
+        try:
+            flt = self.current_filter()
+        except ValueError as exc:
+            messages.show_error(self, str(exc))
+            return
+        self._generation += 1
+        generation = self._generation
+        self.more_button.setEnabled(False)
+        self.ctx.submit(
+            audit.query_audit,
+            kwargs={"flt": flt, "limit": PAGE_SIZE, "offset": offset},
+            on_result=lambda rows: self._on_loaded(generation, rows, offset),
+            on_error=self._on_load_failed,
+        )
+
+    def _on_loaded(self, generation: int, rows: list[AuditRow], offset: int) -> None:
+        if generation != self._generation:
+            return  # a newer filter was applied meanwhile
+        self.model.set_rows(rows, append=offset > 0)
+        self._exhausted = len(rows) < PAGE_SIZE
+        self.more_button.setEnabled(not self._exhausted)
+        if offset == 0:
+            self.table.resizeColumnsToContents()
+        self._show_count()
+
+    def _on_load_failed(self, exc: BaseException) -> None:
+        self.more_button.setEnabled(not self._exhausted)
+        if isinstance(exc, ValidationError):
+            messages.show_error(self, exc)
+        else:
+            messages.show_error(self, exc)
+
+    def _show_count(self) -> None:
+        shown = len(self.model.rows)
+        if self._exhausted:
+            self.count_label.setText(_("{n} entries").format(n=shown))
+        else:
+            self.count_label.setText(_("Newest {n} entries shown").format(n=shown))
+
+    def _build_filters(self, layout: QVBoxLayout) -> None:
+        filters = QFormLayout()
+        row1 = QHBoxLayout()
+        self.entity = QComboBox(self)
+        self.entity.setObjectName("audit_entity")
+        self.entity_id = QLineEdit(self)
+        self.entity_id.setObjectName("audit_entity_id")
+        self.entity_id.setClearButtonEnabled(True)
+        self.actor = QComboBox(self)
+        self.actor.setObjectName("audit_actor")
+        self.action = QComboBox(self)
+        self.action.setObjectName("audit_action")
+        row1.addWidget(self.entity)
+        row1.addWidget(self.entity_id, 1)
+        row1.addWidget(self.actor)
+        row1.addWidget(self.action)
+        row2 = QHBoxLayout()
+        self.use_period = QCheckBox(self)
+        self.use_period.setObjectName("audit_use_period")
+        self.since = QDateEdit(self)
+        self.since.setObjectName("audit_since")
+        self.until = QDateEdit(self)
+        self.until.setObjectName("audit_until")
+        today = local_today()
+        for edit, day in ((self.since, today - timedelta(days=7)), (self.until, today)):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.setDate(QDate(day.year, day.month, day.day))
+            edit.setEnabled(False)
+        self.apply_button = QPushButton(icon("filter"), "", self)
+        self.apply_button.setObjectName("audit_apply")
+        self.apply_button.setDefault(True)
+        row2.addWidget(self.use_period)
+        row2.addWidget(self.since)
+        row2.addWidget(self.until)
+        row2.addStretch(1)
+        row2.addWidget(self.apply_button)
+        self.filter_label = QLabel(self)
+        self.period_label = QLabel(self)
+        filters.addRow(self.filter_label, row1)
+        filters.addRow(self.period_label, row2)
+        layout.addLayout(filters)
+
+    def _build_table(self, layout: QVBoxLayout) -> None:
+        self.model = AuditModel(self)
+        self.table = QTableView(self)
+        self.table.setObjectName("audit_table")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        layout.addWidget(self.table, 1)
+        bottom = QHBoxLayout()
+        self.count_label = QLabel(self)
+        self.count_label.setObjectName("audit_count")
+        self.more_button = QPushButton(self)
+        self.more_button.setObjectName("audit_more")
+        bottom.addWidget(self.count_label, 1)
+        bottom.addWidget(self.more_button)
+        layout.addLayout(bottom)
+
+    def retranslate_ui(self) -> None:
+        """Re-apply every translated text."""
+        self.title.setText(_("Audit log"))
+        self.filter_label.setText(_("Filter:"))
+        self.period_label.setText(_("Period:"))
+        self.entity.setItemText(0, _("All records"))
+        self.entity.setAccessibleName(_("Record type"))
+        self.entity_id.setPlaceholderText(_("Record id"))
+        self.entity_id.setAccessibleName(_("Record id"))
+        self.actor.setItemText(0, _("Everyone"))
+        self.actor.setAccessibleName(_("Who"))
+        for index in range(1, self.action.count()):
+            self.action.setItemText(index, audit.action_label(str(self.action.itemData(index))))
+        self.action.setItemText(0, _("All actions"))
+        self.action.setAccessibleName(_("Action"))
+        self.use_period.setText(_("Only from"))
+        self.use_period.setAccessibleName(_("Limit to a period"))
+        self.since.setAccessibleName(_("From"))
+        self.until.setAccessibleName(_("To"))
+        self.apply_button.setText(_("Show"))
+        self.apply_button.setAccessibleName(_("Show"))
+        self.more_button.setText(_("Older entries…"))
+        self.more_button.setAccessibleName(_("Older entries"))
+        self.table.setAccessibleName(_("Audit log"))
+        self.model.retranslate()
+        if self.model.rows:
+            self._show_count()

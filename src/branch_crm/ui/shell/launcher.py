@@ -1,0 +1,411 @@
+"""Start-up of the desktop app: database, demo data, first admin or sign-in, main window.
+
+Kept light: heavy modules are imported when needed so the main window shows quickly, and
+nothing proportional to the number of customers runs on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QProgressDialog
+
+from branch_crm import i18n
+from branch_crm.errors import CrmError, DatabaseError
+from branch_crm.i18n import _
+
+if TYPE_CHECKING:
+    from branch_crm.db import Database
+    from branch_crm.services.context import Actor
+    from branch_crm.ui.context import AppContext
+    from branch_crm.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+AUTOLOGIN_ENV = "BRANCH_CRM_AUTOLOGIN"
+"""``user:password``: sign in without the dialog (benchmarks, kiosk tests); still checked."""
+STARTUP_REPORT_ENV = "BRANCH_CRM_STARTUP_REPORT"
+"""A file path: when the main window is shown, write {"shown_at": epoch seconds} there."""
+EXIT_AFTER_SHOWN_ENV = "BRANCH_CRM_EXIT_AFTER_SHOWN"
+"""Set to 1: quit as soon as the main window is shown (start-up benchmark)."""
+DEMO_CUSTOMERS = 2000
+DEMO_SEED = 1
+
+DemoReporter = Callable[[list[str]], None]
+
+
+def demo_account_lines(staff: Any) -> list[str]:
+    """ "user / password (role)" lines for DemoResult.staff."""
+    from branch_crm.services.permissions import role_label
+
+    return [f"{c.username} / {c.password}  ({role_label(c.role)})" for c in staff]
+
+
+class _DemoRelay(QObject):
+    sig_progress = Signal(str, int, int)
+    sig_done = Signal(object)
+
+
+def _stage_text(stage: str) -> str:
+    texts = {
+        "staff": _("Creating demo staff…"),
+        "customers": _("Creating demo customers…"),
+        "stats": _("Computing customer figures…"),
+        "index": _("Building the search index…"),
+        "done": _("Finishing…"),
+    }
+    return texts.get(stage, _("Creating demo data…"))
+
+
+def fill_demo_with_progress(path: Path, *, customers: int = DEMO_CUSTOMERS) -> Any:
+    """Run services.demo.fill_demo in a thread behind a progress dialog; returns its result
+    or raises what it raised."""
+    from branch_crm.services.demo import fill_demo
+
+    relay = _DemoRelay()
+    dialog = QProgressDialog()
+    dialog.setObjectName("demo_progress")
+    dialog.setWindowTitle(_("Creating demo data — Branch CRM"))
+    dialog.setLabelText(_("Creating demo data…"))
+    dialog.setAccessibleName(_("Creating demo data"))
+    dialog.setCancelButton(None)  # type: ignore[arg-type]
+    dialog.setRange(0, 0)
+    dialog.setMinimumDuration(0)
+    dialog.setMinimumWidth(420)
+    outcome: dict[str, Any] = {}
+
+    def on_progress(stage: str, done: int, total: int) -> None:
+        dialog.setLabelText(_stage_text(stage))
+        if total > 0:
+            dialog.setRange(0, total)
+            dialog.setValue(min(done, total))
+
+    relay.sig_progress.connect(on_progress, Qt.ConnectionType.QueuedConnection)
+    finished = threading.Event()
+
+    def work() -> None:
+        try:
+            outcome["result"] = fill_demo(
+                path,
+                customers=customers,
+                seed=DEMO_SEED,
+                progress=relay.sig_progress.emit,
+            )
+        except BaseException as exc:  # re-raised on the GUI thread
+            outcome["error"] = exc
+        finally:
+            finished.set()
+
+    dialog.show()
+    thread = threading.Thread(target=work, name="branch-crm-demo", daemon=True)
+    thread.start()
+    while not finished.is_set():
+        QApplication.processEvents()
+        finished.wait(0.02)
+    QApplication.processEvents()
+    dialog.close()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]
+
+
+class Shell(QObject):
+    """Drives the app from start to quit: sign in, main window, sign out and in again."""
+
+    def __init__(
+        self,
+        app: QApplication,
+        args: Any,
+        *,
+        on_demo_accounts: DemoReporter | None = None,
+    ) -> None:
+        super().__init__()
+        self.app = app
+        self.args = args
+        self.on_demo_accounts = on_demo_accounts
+        self.db: Database | None = None
+        self.ctx: AppContext | None = None
+        self.window: MainWindow | None = None
+        self.branch_id = "BR001"
+        self.branch_name = ""
+        self.demo_accounts: list[str] = []
+        self.exit_code = 0
+        self._backup_started = False
+
+    # --- database ------------------------------------------------------------------------
+
+    def db_path(self) -> Path:
+        """The database file: --db or the per-user default."""
+        from branch_crm.db import default_db_path
+
+        path = getattr(self.args, "db", None)
+        return Path(path) if path else default_db_path()
+
+    def open(self) -> bool:
+        """Create demo data if asked and the file is new, then open; False after a dialog."""
+        from branch_crm.db import open_database
+        from branch_crm.ui.shell.db_error import show_database_error
+
+        path = self.db_path()
+        try:
+            if getattr(self.args, "demo_if_new", False) and not path.exists():
+                self._fill_demo(path)
+            self.db = open_database(path)
+        except DatabaseError as exc:
+            log.warning("database refused: %s", exc.message)
+            show_database_error(exc)
+            return False
+        except CrmError as exc:
+            from branch_crm.ui import messages
+
+            messages.show_error(None, exc)
+            return False
+        except Exception as exc:  # never a traceback in front of a user
+            log.exception("opening %s failed", path)
+            from branch_crm.ui import messages
+
+            messages.show_error(None, exc)
+            return False
+        self._read_settings()
+        return True
+
+    def _fill_demo(self, path: Path) -> None:
+        from branch_crm.db import open_database
+        from branch_crm.services import settings
+
+        try:
+            result = fill_demo_with_progress(path)
+        except BaseException:
+            for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                leftover.unlink(missing_ok=True)  # a half-filled demo is no use
+            raise
+        lines = demo_account_lines(result.staff)
+        db = open_database(path)
+        try:
+            with db.session() as session:
+                settings.put(session, None, "demo.accounts", "\n".join(lines))
+        finally:
+            db.dispose()
+        if self.on_demo_accounts is not None:
+            self.on_demo_accounts(lines)
+
+    def _read_settings(self) -> None:
+        from branch_crm.services import settings
+
+        assert self.db is not None
+        with self.db.session() as session:
+            values = {
+                key: settings.get(session, key)
+                for key in ("language", "branch.code", "branch.name", "demo.accounts")
+            }
+        self.stored_language = str(values["language"] or "")
+        if not getattr(self.args, "lang", None):
+            wanted = self.stored_language or i18n.system_language()
+            if wanted != i18n.current_language():
+                i18n.set_language(wanted)
+        self.branch_id = str(values["branch.code"] or "BR001")
+        self.branch_name = str(values["branch.name"] or "")
+        self.demo_accounts = [x for x in str(values["demo.accounts"] or "").splitlines() if x]
+
+    def _save_language_if_changed(self) -> None:
+        """A language picked in a sign-in dialog sticks for the next start."""
+        from branch_crm.services import settings
+
+        current = i18n.current_language()
+        effective = self.stored_language or i18n.system_language()
+        if self.db is None or current == effective or getattr(self.args, "lang", None):
+            return
+        try:
+            with self.db.session() as session:
+                settings.put(session, None, "language", current)
+            self.stored_language = current
+        except CrmError as exc:
+            log.warning("language not saved: %s", exc.message)
+
+    # --- signing in ----------------------------------------------------------------------
+
+    def sign_in(self) -> Actor | None:
+        """First admin on a new installation, else the sign-in dialog; None = quit."""
+        from branch_crm.services.staff import needs_first_admin
+
+        assert self.db is not None
+        with self.db.session() as session:
+            first = needs_first_admin(session=session)
+        actor = self._first_admin() if first else self._autologin() or self._login_dialog()
+        if actor is not None:
+            self._read_settings_branch()
+            self._save_language_if_changed()
+        return actor
+
+    def _read_settings_branch(self) -> None:
+        from branch_crm.services import settings
+
+        assert self.db is not None
+        with self.db.session() as session:
+            self.branch_id = str(settings.get(session, "branch.code") or self.branch_id)
+            self.branch_name = str(settings.get(session, "branch.name") or "")
+
+    def _first_admin(self) -> Actor | None:
+        from branch_crm.ui.shell.first_admin_dialog import FirstAdminDialog
+
+        assert self.db is not None
+        dialog = FirstAdminDialog(self.db, branch_id="")
+        accepted = dialog.exec()
+        return dialog.actor if accepted else None
+
+    def _login_dialog(self) -> Actor | None:
+        from branch_crm.ui.shell.login_dialog import LoginDialog
+
+        assert self.db is not None
+        dialog = LoginDialog(
+            self.db,
+            self.branch_id,
+            branch_name=self.branch_name,
+            demo_accounts=self.demo_accounts,
+        )
+        accepted = dialog.exec()
+        return dialog.actor if accepted else None
+
+    def _autologin(self) -> Actor | None:
+        from branch_crm.errors import AuthenticationError
+        from branch_crm.services.staff import authenticate
+
+        value = os.environ.get(AUTOLOGIN_ENV, "")
+        if ":" not in value or self.db is None:
+            return None
+        username, password = value.split(":", 1)
+        try:
+            with self.db.session(branch_id=self.branch_id) as session:
+                return authenticate(
+                    session=session, username=username, password=password, branch_id=self.branch_id
+                )
+        except AuthenticationError as exc:
+            log.warning("automatic sign-in refused: %s", exc.message)
+            return None
+
+    # --- main window ---------------------------------------------------------------------
+
+    def show_main_window(self, actor: Actor) -> None:
+        """Build and show the main window for ``actor``."""
+        from branch_crm.ui.context import AppContext
+        from branch_crm.ui.main_window import MainWindow
+
+        assert self.db is not None
+        self.ctx = AppContext(self.db, actor)
+        window = MainWindow(self.ctx)
+        window.set_branch_name(self.branch_name)
+        window.sig_sign_out_requested.connect(self._on_window_sign_out_requested)
+        window.sig_closed.connect(self._on_window_closed)
+        self.window = window
+        if getattr(self.args, "courier", False) and window.show_page("courier") is None:
+            log.warning("courier mode is not available to %s", actor.username)
+        window.show()
+        QTimer.singleShot(0, self._on_window_shown)
+
+    def _on_window_shown(self) -> None:
+        report = os.environ.get(STARTUP_REPORT_ENV)
+        if report:
+            page = self.window.current_page_key() if self.window is not None else None
+            Path(report).write_text(
+                json.dumps({"shown_at": time.time(), "page": page}), encoding="utf-8"
+            )
+        if os.environ.get(EXIT_AFTER_SHOWN_ENV) == "1":
+            self.quit()
+            return
+        self._start_backup()
+
+    def _start_backup(self) -> None:
+        """Once per run, after the window is up: the daily rotating backup, off the GUI thread."""
+        from branch_crm.services.backup import daily_backup
+
+        if self._backup_started or self.ctx is None or self.db is None:
+            return
+        self._backup_started = True
+        self.ctx.submit(
+            daily_backup,
+            kwargs={"db_path": self.db.path},
+            kind="cpu",
+            on_result=lambda r: log.info("daily backup: %s (new: %s)", r.path, r.created),
+            on_error=lambda exc: log.warning("daily backup failed: %s", exc),
+        )
+
+    def _close_window(self) -> bool:
+        window = self.window
+        if window is None:
+            return True
+        window.sig_closed.disconnect(self._on_window_closed)
+        if not window.close():
+            window.sig_closed.connect(self._on_window_closed)
+            return False
+        if self.ctx is not None:
+            self.ctx.tasks.shutdown(wait=True)
+        window.deleteLater()
+        self.window = None
+        self.ctx = None
+        return True
+
+    def _on_window_sign_out_requested(self) -> None:
+        if not self._close_window():
+            return
+        actor = self.sign_in()
+        if actor is None:
+            self.quit()
+            return
+        self.show_main_window(actor)
+
+    def _on_window_closed(self) -> None:
+        self.quit()
+
+    def quit(self) -> None:
+        """Finish queued writes, close the database and end the event loop."""
+        if self.window is not None:
+            self.window.sig_closed.disconnect(self._on_window_closed)
+            self.window.close()
+            self.window = None
+        if self.ctx is not None:
+            self.ctx.tasks.shutdown(wait=True)
+            self.ctx = None
+        QTimer.singleShot(0, self.app.quit)
+
+    def run(self) -> int:
+        """The whole life of the app; returns the process exit code."""
+        if not self.open():
+            return 2
+        actor = self.sign_in()
+        if actor is None:
+            self._dispose()
+            return 0
+        self.show_main_window(actor)
+        code = self.app.exec()
+        self._dispose()
+        return int(code)
+
+    def _dispose(self) -> None:
+        if self.db is not None:
+            self.db.dispose()
+            self.db = None
+
+
+def run(args: Any, *, on_demo_accounts: DemoReporter | None = None) -> int:
+    """Start the desktop app with parsed command-line ``args``; returns the exit code."""
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(sys.argv[:1])
+    from branch_crm import APP_NAME
+    from branch_crm.ui.icons import icon
+    from branch_crm.ui.messages import invalid_style_sheet
+
+    app.setApplicationName(APP_NAME)
+    app.setQuitOnLastWindowClosed(False)
+    app.setWindowIcon(icon("branch"))
+    app.setStyleSheet(app.styleSheet() + invalid_style_sheet())
+    return Shell(app, args, on_demo_accounts=on_demo_accounts).run()

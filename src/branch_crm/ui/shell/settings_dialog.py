@@ -1,0 +1,333 @@
+"""Settings dialog: language (live), branch, head office, sign-in rules, head-office policy
+numbers with local overrides. Problems show beside the fields; nothing is saved until all
+values are valid."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QScrollArea,
+    QSpinBox,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from branch_crm import i18n
+from branch_crm.errors import CrmError, ValidationError
+from branch_crm.i18n import N_, _
+from branch_crm.services import settings_form
+from branch_crm.services.settings_form import SettingView
+from branch_crm.ui import messages
+from branch_crm.ui.context import AppContext
+from branch_crm.ui.messages import ERROR_LABEL_STYLE, FieldErrors
+from branch_crm.ui.shell.language import notifier
+from branch_crm.ui.shell.widgets import LanguageBox
+
+log = logging.getLogger(__name__)
+
+TABS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("general", N_("General"), ("language", "branch.code", "branch.name", "company.name")),
+    ("hq", N_("Head office"), ("hq.url", "sync.interval_minutes")),
+    ("auth", N_("Sign-in"), ("auth.max_failed_logins", "auth.lockout_minutes")),
+)
+POLICY_TAB = ("policy", N_("Head-office rules"))
+OTHER_TAB = ("other", N_("Other"))
+INT_LIMIT = 1_000_000_000
+
+
+def _format(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+class PolicyEditor(QWidget):
+    """Head office's value, an "override here" check box and the local value."""
+
+    def __init__(self, view: SettingView, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.view = view
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.head_office = QLabel(self)
+        self.override = QCheckBox(self)
+        self.override.setObjectName(f"override_{view.key}")
+        self.value = _number_editor(view, self)
+        self.value.setObjectName(f"setting_{view.key}")
+        layout.addWidget(self.head_office, 1)
+        layout.addWidget(self.override)
+        layout.addWidget(self.value)
+        self.override.setChecked(view.overridden)
+        self.value.setEnabled(view.overridden and view.editable)
+        self.override.setEnabled(view.editable)
+        self.override.toggled.connect(self._on_override_toggled)
+        self.retranslate_ui()
+
+    def retranslate_ui(self) -> None:
+        """Re-apply the translated texts."""
+        self.head_office.setText(
+            _("Head office: {value}").format(value=_format(self.view.head_office))
+        )
+        self.override.setText(_("Override here"))
+        self.override.setAccessibleName(
+            _("Override {setting}").format(setting=_(settings_label(self.view.key)))
+        )
+
+    def _on_override_toggled(self, checked: bool) -> None:
+        self.value.setEnabled(checked and self.view.editable)
+        if not checked:
+            self.value.setValue(self.view.head_office)
+
+
+def settings_label(key: str) -> str:
+    """The N_-marked label of a setting (translated by the caller)."""
+    from branch_crm.services.settings import SETTINGS
+
+    return SETTINGS[key].label
+
+
+def _number_editor(view: SettingView, parent: QWidget) -> QSpinBox | QDoubleSpinBox:
+    editor: QSpinBox | QDoubleSpinBox
+    if view.kind == "float":
+        editor = QDoubleSpinBox(parent)
+        editor.setDecimals(2)
+        editor.setSingleStep(0.05)
+        editor.setRange(view.minimum or 0.0, view.maximum if view.maximum is not None else 1e9)
+    else:
+        editor = QSpinBox(parent)
+        editor.setRange(
+            int(view.minimum) if view.minimum is not None else -INT_LIMIT,
+            int(view.maximum) if view.maximum is not None else INT_LIMIT,
+        )
+        editor.setGroupSeparatorShown(False)
+    editor.setValue(view.value)
+    editor.setMinimumWidth(110)
+    return editor
+
+
+class SettingsDialog(QDialog):
+    """Every setting of services.settings, grouped in tabs."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setObjectName("settings_dialog")
+        self.setMinimumSize(640, 460)
+        self.original_language = i18n.current_language()
+        self.views = {v.key: v for v in ctx.call(settings_form.settings_overview)}
+        self.editors: dict[str, QWidget] = {}
+        self.labels: dict[str, QLabel] = {}
+        self.policy: dict[str, PolicyEditor] = {}
+        self.errors = FieldErrors(self)
+
+        layout = QVBoxLayout(self)
+        self.read_only_note = QLabel(self)
+        self.read_only_note.setObjectName("settings_read_only")
+        self.read_only_note.setWordWrap(True)
+        self.read_only_note.setVisible(not any(v.editable for k, v in self.views.items()
+                                               if k != "language"))  # fmt: skip
+        layout.addWidget(self.read_only_note)
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("settings_tabs")
+        layout.addWidget(self.tabs, 1)
+        self.tab_titles: list[tuple[QWidget, str]] = []
+        self._build_tabs()
+        self.general_error = QLabel(self)
+        self.general_error.setObjectName("settings_error")
+        self.general_error.setStyleSheet(ERROR_LABEL_STYLE)
+        self.general_error.setWordWrap(True)
+        self.general_error.setVisible(False)
+        layout.addWidget(self.general_error)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setObjectName("settings_ok")
+        self.cancel_button = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        self.cancel_button.setObjectName("settings_cancel")
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        notifier().sig_language_changed.connect(self._on_language_changed)
+        self.retranslate_ui()
+
+    # --- building ------------------------------------------------------------------------
+
+    def _form_tab(self, title: str, keys: list[str], *, scroll: bool = False) -> None:
+        page = QWidget()
+        form = QFormLayout(page)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        for key in keys:
+            view = self.views[key]
+            editor = self._editor(view, page)
+            label = QLabel(page)
+            label.setBuddy(editor)
+            label.setWordWrap(True)
+            form.addRow(label, editor)
+            self.labels[key] = label
+            self.editors[key] = editor
+            self.errors.add(key, editor)
+        widget: QWidget = page
+        if scroll:
+            area = QScrollArea()
+            area.setWidgetResizable(True)
+            area.setWidget(page)
+            widget = area
+        self.tabs.addTab(widget, "")
+        self.tab_titles.append((widget, title))
+
+    def _build_tabs(self) -> None:
+        placed: set[str] = set()
+        for _name, title, keys in TABS:
+            present = [k for k in keys if k in self.views]
+            placed.update(present)
+            self._form_tab(title, present)
+        policy = [k for k, v in self.views.items() if v.scope == "policy"]
+        others = [k for k, v in self.views.items() if v.scope == "local" and k not in placed]
+        self._form_tab(POLICY_TAB[1], policy, scroll=True)
+        if others:
+            self._form_tab(OTHER_TAB[1], others, scroll=True)
+
+    def _editor(self, view: SettingView, parent: QWidget) -> QWidget:
+        editor: QWidget
+        if view.key == "language":
+            box = LanguageBox(parent, live=True, with_default=True)
+            box.select(str(view.value or ""))
+            editor = box
+        elif view.scope == "policy":
+            policy = PolicyEditor(view, parent)
+            self.policy[view.key] = policy
+            editor = policy
+        elif view.kind in ("int", "float"):
+            editor = _number_editor(view, parent)
+        else:
+            line = QLineEdit(str(view.value or ""), parent)
+            line.setMaxLength(300 if view.key == "hq.url" else 60)
+            editor = line
+        if view.scope != "policy":
+            editor.setObjectName(f"setting_{view.key}")
+        editor.setEnabled(view.editable or view.scope == "policy")
+        return editor
+
+    # --- language ------------------------------------------------------------------------
+
+    def retranslate_ui(self) -> None:
+        """Re-apply every translated text (the language box switches the app live)."""
+        self.setWindowTitle(_("Settings — Branch CRM"))
+        self.setAccessibleName(_("Settings"))
+        self.read_only_note.setText(
+            _("Only an administrator can change these settings; you may change the language.")
+        )
+        for widget, title in self.tab_titles:
+            self.tabs.setTabText(self.tabs.indexOf(widget), _(title))
+        for key, label in self.labels.items():
+            text = _(settings_label(key))
+            label.setText(text + ":")
+            self.editors[key].setAccessibleName(text)
+        for policy in self.policy.values():
+            policy.retranslate_ui()
+        if "hq.url" in self.editors:
+            editor = self.editors["hq.url"]
+            if isinstance(editor, QLineEdit):
+                editor.setPlaceholderText(_("for example https://hq.example.com"))
+        language = self.editors.get("language")
+        if isinstance(language, LanguageBox):
+            language.retranslate_ui()
+        self.ok_button.setText(_("Save"))
+        self.ok_button.setAccessibleName(_("Save settings"))
+        self.cancel_button.setText(_("Cancel"))
+        self.cancel_button.setAccessibleName(_("Cancel"))
+
+    def _on_language_changed(self, _language: str) -> None:
+        self.retranslate_ui()
+
+    # --- saving --------------------------------------------------------------------------
+
+    def collected(self) -> tuple[dict[str, Any], list[str]]:
+        """(values to store, policy overrides to remove) from the editable fields."""
+        values: dict[str, Any] = {}
+        clear: list[str] = []
+        for key, view in self.views.items():
+            if not view.editable:
+                continue
+            editor = self.editors[key]
+            if isinstance(editor, PolicyEditor):
+                if editor.override.isChecked():
+                    values[key] = editor.value.value()
+                elif view.overridden:
+                    clear.append(key)
+            elif isinstance(editor, LanguageBox):
+                values[key] = editor.code()
+            elif isinstance(editor, QLineEdit):
+                values[key] = editor.text()
+            elif isinstance(editor, QSpinBox | QDoubleSpinBox):
+                values[key] = editor.value()
+        return values, clear
+
+    def save(self) -> None:
+        """Store everything or show what is wrong beside each field."""
+        values, clear = self.collected()
+        self.general_error.setVisible(False)
+        old_code = self.views["branch.code"].value if "branch.code" in self.views else None
+        new_code = str(values.get("branch.code", old_code) or "").strip().upper()
+        if old_code is not None and new_code and new_code != old_code and not messages.confirm(
+            self,
+            _(
+                "Change the branch code from {old} to {new}? Head office identifies this"
+                " branch by its code; change it only when head office tells you to."
+            ).format(old=old_code, new=new_code),
+        ):  # fmt: skip
+            return
+        try:
+            changed = self.ctx.call(
+                settings_form.save_settings, values=values, clear_overrides=clear
+            )
+        except ValidationError as exc:
+            unplaced = self.errors.show(exc)
+            self._select_tab_of_first_error(exc)
+            if unplaced:
+                self._show_general("\n".join(unplaced.values()))
+            return
+        except CrmError as exc:
+            self._show_general(exc.message)
+            return
+        self._apply(changed, values)
+        self.accept()
+
+    def _select_tab_of_first_error(self, exc: ValidationError) -> None:
+        for key in exc.fields:
+            editor = self.editors.get(key)
+            if editor is None:
+                continue
+            for index in range(self.tabs.count()):
+                if self.tabs.widget(index).isAncestorOf(editor):
+                    self.tabs.setCurrentIndex(index)
+                    editor.setFocus()
+                    return
+
+    def _show_general(self, text: str) -> None:
+        self.general_error.setText(text)
+        self.general_error.setVisible(True)
+
+    def _apply(self, changed: list[str], values: dict[str, Any]) -> None:
+        window = self.ctx.main_window
+        if window is not None and "branch.name" in changed:
+            window.set_branch_name(str(values.get("branch.name", "")).strip())
+        if changed:
+            self.ctx.bus.changed("settings")
+        log.info("settings saved: %s", ", ".join(changed) or "nothing changed")
+
+    def reject(self) -> None:
+        """Cancel: the language tried out in the dialog is taken back."""
+        if i18n.current_language() != self.original_language:
+            i18n.set_language(self.original_language)
+        super().reject()

@@ -1,0 +1,474 @@
+"""Staff management for admins: list, add, edit, disable/enable, reset password, unlock."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from branch_crm.errors import CrmError, ValidationError
+from branch_crm.i18n import N_, _
+from branch_crm.services import staff as staff_service
+from branch_crm.services.permissions import role_label
+from branch_crm.services.staff import StaffView
+from branch_crm.timeutil import to_local, utcnow
+from branch_crm.ui import messages
+from branch_crm.ui.context import AppContext
+from branch_crm.ui.icons import icon
+from branch_crm.ui.messages import ERROR_LABEL_STYLE, FieldErrors
+
+log = logging.getLogger(__name__)
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+COLUMNS = (
+    N_("User name"),
+    N_("Name"),
+    N_("Role"),
+    N_("Phone"),
+    N_("Status"),
+    N_("Last sign-in"),
+)
+
+
+def status_text(view: StaffView) -> str:
+    """Active, disabled or locked (until when), in words."""
+    if not view.active:
+        return _("Disabled")
+    if view.is_locked(utcnow()) and view.locked_until is not None:
+        return _("Locked until {time}").format(time=to_local(view.locked_until).strftime("%H:%M"))
+    return _("Active")
+
+
+class StaffModel(QAbstractTableModel):
+    """The staff accounts as a table."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rows: list[StaffView] = []
+
+    def set_rows(self, rows: list[StaffView]) -> None:
+        """Replace every row."""
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        """Qt: number of accounts."""
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        """Qt: number of columns."""
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Qt: cell text."""
+        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
+            return None
+        view = self.rows[index.row()]
+        last = (
+            to_local(view.last_login_at).strftime("%Y-%m-%d %H:%M")
+            if view.last_login_at is not None
+            else _("never")
+        )
+        values = (
+            view.username,
+            view.display_name,
+            role_label(view.role),
+            view.phone or "",
+            status_text(view),
+            last,
+        )
+        return values[index.column()]
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        """Qt: column titles."""
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return _(COLUMNS[section])
+        return None
+
+    def retranslate(self) -> None:
+        """Refresh translated cells and titles."""
+        if self.rows:
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(len(self.rows) - 1, len(COLUMNS) - 1)
+            )
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
+
+
+class StaffDialog(QDialog):
+    """Add an account (user name, name, role, phone, password twice) or edit one."""
+
+    def __init__(
+        self, ctx: AppContext, view: StaffView | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.view = view
+        self.result_view: StaffView | None = None
+        self.setObjectName("staff_dialog")
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        layout.addLayout(form)
+        self._make_fields(view)
+        self._fill_form(form, view)
+        self.general_error = QLabel(self)
+        self.general_error.setStyleSheet(ERROR_LABEL_STYLE)
+        self.general_error.setWordWrap(True)
+        self.general_error.setVisible(False)
+        layout.addWidget(self.general_error)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setObjectName("staff_ok")
+        self.ok_button.setText(_("Add account") if view is None else _("Save"))
+        self.ok_button.setAccessibleName(self.ok_button.text())
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
+        buttons.accepted.connect(self.submit)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.setWindowTitle(_("New staff account") if view is None else _("Edit staff account"))
+        self.setMinimumWidth(420)
+        (self.display_name if view else self.username).setFocus()
+
+    def _make_fields(self, view: StaffView | None) -> None:
+        self.username = QLineEdit(view.username if view else "", self)
+        self.username.setObjectName("staff_username")
+        self.username.setMaxLength(40)
+        self.username.setReadOnly(view is not None)
+        self.display_name = QLineEdit(view.display_name if view else "", self)
+        self.display_name.setObjectName("staff_display_name")
+        self.display_name.setMaxLength(50)
+        self.role = QComboBox(self)
+        self.role.setObjectName("staff_role")
+        for role in staff_service.ROLES:
+            self.role.addItem(role_label(role), role.value)
+        self.role.setCurrentIndex(max(0, self.role.findData(view.role if view else "counter")))
+        self.phone = QLineEdit((view.phone or "") if view else "", self)
+        self.phone.setObjectName("staff_phone")
+        self.phone.setMaxLength(20)
+        self.password = QLineEdit(self)
+        self.password.setObjectName("staff_password")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_again = QLineEdit(self)
+        self.password_again.setObjectName("staff_password_again")
+        self.password_again.setEchoMode(QLineEdit.EchoMode.Password)
+
+    def _fill_form(self, form: QFormLayout, view: StaffView | None) -> None:
+        rows: list[tuple[str, str, QWidget]] = [
+            ("username", N_("&User name:"), self.username),
+            ("display_name", N_("&Name:"), self.display_name),
+            ("role", N_("&Role:"), self.role),
+            ("phone", N_("P&hone:"), self.phone),
+        ]
+        if view is None:
+            rows += [
+                ("password", N_("&Password:"), self.password),
+                ("password_again", N_("Password &again:"), self.password_again),
+            ]
+        else:
+            self.password.hide()
+            self.password_again.hide()
+        self.errors = FieldErrors(self)
+        self.form_labels: list[tuple[QLabel, str]] = []
+        for name, text, widget in rows:
+            label = QLabel(_(text), self)
+            label.setBuddy(widget)
+            form.addRow(label, widget)
+            widget.setAccessibleName(_(text).replace("&", "").rstrip(":："))
+            self.errors.add(name, widget)
+            self.form_labels.append((label, text))
+
+    def submit(self) -> None:
+        """Save through the staff service; problems appear beside the fields."""
+        self.general_error.setVisible(False)
+        try:
+            if self.view is None:
+                if self.password.text() != self.password_again.text():
+                    self.errors.show({"password_again": _("The two passwords differ.")})
+                    return
+                self.result_view = self.ctx.call(
+                    staff_service.create_staff,
+                    username=self.username.text(),
+                    display_name=self.display_name.text(),
+                    role=self.role.currentData(),
+                    password=self.password.text(),
+                    phone=self.phone.text() or None,
+                )
+            else:
+                self.result_view = self.ctx.call(
+                    staff_service.update_staff,
+                    staff_id=self.view.id,
+                    display_name=self.display_name.text(),
+                    role=self.role.currentData(),
+                    phone=self.phone.text() or None,
+                )
+        except ValidationError as exc:
+            unplaced = self.errors.show(exc)
+            if unplaced:
+                self.general_error.setText("\n".join(unplaced.values()))
+                self.general_error.setVisible(True)
+            return
+        except CrmError as exc:
+            self.general_error.setText(exc.message)
+            self.general_error.setVisible(True)
+            return
+        self.accept()
+
+
+class PasswordDialog(QDialog):
+    """A new password, typed twice, for someone else's account."""
+
+    def __init__(self, ctx: AppContext, view: StaffView, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.view = view
+        self.setObjectName("password_dialog")
+        self.setWindowTitle(_("Reset password — {name}").format(name=view.display_name))
+        layout = QVBoxLayout(self)
+        intro = QLabel(
+            _("Give {name} a new password. Tell it to them in person.").format(
+                name=view.display_name
+            ),
+            self,
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        layout.addLayout(form)
+        self.password = QLineEdit(self)
+        self.password.setObjectName("reset_password")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setAccessibleName(_("New password"))
+        self.password_again = QLineEdit(self)
+        self.password_again.setObjectName("reset_password_again")
+        self.password_again.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_again.setAccessibleName(_("New password again"))
+        form.addRow(_("New &password:"), self.password)
+        form.addRow(_("Password &again:"), self.password_again)
+        self.errors = FieldErrors(self)
+        self.errors.add("password", self.password)
+        self.errors.add("password_again", self.password_again)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setObjectName("reset_ok")
+        self.ok_button.setText(_("Set password"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
+        buttons.accepted.connect(self.submit)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(420)
+
+    def submit(self) -> None:
+        """Set the password or say what is wrong."""
+        if self.password.text() != self.password_again.text():
+            self.errors.show({"password_again": _("The two passwords differ.")})
+            return
+        try:
+            self.ctx.call(
+                staff_service.reset_password, staff_id=self.view.id, password=self.password.text()
+            )
+        except ValidationError as exc:
+            self.errors.show(exc)
+            return
+        self.accept()
+
+
+class StaffPage(QWidget):
+    """The list of accounts with the actions an admin needs."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setObjectName("staff_page")
+        layout = QVBoxLayout(self)
+        self.title = QLabel(self)
+        font = self.title.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        self.title.setFont(font)
+        layout.addWidget(self.title)
+        bar = QHBoxLayout()
+        self.add_button = self._button("staff_add", "staff_add", QKeySequence("Ctrl+N"))
+        self.edit_button = self._button("staff_edit", "staff_edit", QKeySequence("F2"))
+        self.toggle_button = self._button("staff_toggle", "staff_disable", None)
+        self.password_button = self._button("staff_reset_password", "password", None)
+        self.unlock_button = self._button("staff_unlock", "unlock", None)
+        for button in (
+            self.add_button,
+            self.edit_button,
+            self.toggle_button,
+            self.password_button,
+            self.unlock_button,
+        ):
+            bar.addWidget(button)
+        bar.addStretch(1)
+        layout.addLayout(bar)
+        self.model = StaffModel(self)
+        self.table = QTableView(self)
+        self.table.setObjectName("staff_table")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.doubleClicked.connect(lambda _index: self.edit())
+        layout.addWidget(self.table, 1)
+        self.add_button.clicked.connect(self.add)
+        self.edit_button.clicked.connect(self.edit)
+        self.toggle_button.clicked.connect(self.toggle_active)
+        self.password_button.clicked.connect(self.reset_password)
+        self.unlock_button.clicked.connect(self.unlock)
+        self.table.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
+        self.retranslate_ui()
+        self.refresh()
+
+    def _button(self, name: str, icon_name: str, shortcut: QKeySequence | None) -> QPushButton:
+        button = QPushButton(icon(icon_name), "", self)
+        button.setObjectName(name)
+        if shortcut is not None:
+            button.setShortcut(shortcut)
+        return button
+
+    def retranslate_ui(self) -> None:
+        """Re-apply every translated text."""
+        self.title.setText(_("Staff accounts"))
+        for button, text, tip in (
+            (self.add_button, _("&Add…"), _("Add a staff account (Ctrl+N)")),
+            (self.edit_button, _("&Edit…"), _("Change name, role or phone (F2)")),
+            (self.password_button, _("&Reset password…"), _("Set a new password")),
+            (self.unlock_button, _("&Unlock"), _("Lift a lock-out after wrong passwords")),
+        ):
+            button.setText(text)
+            button.setToolTip(tip)
+            button.setAccessibleName(text.replace("&", "").rstrip("…"))
+        self.table.setAccessibleName(_("Staff accounts"))
+        self._update_buttons()
+        self.model.retranslate()
+
+    def on_shown(self) -> None:
+        """Reload when the page is opened."""
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Load the accounts again, keeping the selection."""
+        selected = self.selected()
+        try:
+            rows = self.ctx.call(staff_service.list_staff)
+        except CrmError as exc:
+            messages.show_error(self, exc)
+            return
+        self.model.set_rows(rows)
+        if selected is not None:
+            self.select(selected.id)
+        self._update_buttons()
+
+    def select(self, staff_id: str) -> None:
+        """Select the row of one account."""
+        for row, view in enumerate(self.model.rows):
+            if view.id == staff_id:
+                self.table.selectRow(row)
+                return
+
+    def selected(self) -> StaffView | None:
+        """The selected account."""
+        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        return self.model.rows[rows[0].row()] if rows else None
+
+    def _update_buttons(self) -> None:
+        view = self.selected()
+        for button in (self.edit_button, self.toggle_button, self.password_button):
+            button.setEnabled(view is not None)
+        self.unlock_button.setEnabled(view is not None and view.is_locked(utcnow()))
+        active = view is None or view.active
+        self.toggle_button.setText(_("&Disable") if active else _("E&nable"))
+        self.toggle_button.setIcon(icon("staff_disable" if active else "staff_enable"))
+        self.toggle_button.setToolTip(
+            _("Disabled accounts cannot sign in") if active else _("Allow signing in again")
+        )
+        self.toggle_button.setAccessibleName(self.toggle_button.text().replace("&", ""))
+
+    def add(self) -> None:
+        """Open the new-account dialog."""
+        dialog = StaffDialog(self.ctx, None, self)
+        if dialog.exec() and dialog.result_view is not None:
+            self._changed(dialog.result_view.id)
+
+    def edit(self) -> None:
+        """Open the selected account for editing."""
+        view = self.selected()
+        if view is None:
+            return
+        dialog = StaffDialog(self.ctx, view, self)
+        if dialog.exec():
+            self._changed(view.id)
+
+    def toggle_active(self) -> None:
+        """Disable (after confirming) or enable the selected account."""
+        view = self.selected()
+        if view is None:
+            return
+        if view.active and not messages.confirm(
+            self,
+            _("Disable the account of {name}? They can no longer sign in.").format(
+                name=view.display_name
+            ),
+        ):
+            return
+        try:
+            self.ctx.call(staff_service.set_active, staff_id=view.id, active=not view.active)
+        except CrmError as exc:
+            messages.show_error(self, exc)
+            return
+        self._changed(view.id)
+
+    def reset_password(self) -> None:
+        """Give the selected account a new password."""
+        view = self.selected()
+        if view is None:
+            return
+        dialog = PasswordDialog(self.ctx, view, self)
+        if dialog.exec():
+            messages.info(self, _("The new password is set; any lock-out is lifted."))
+            self._changed(view.id)
+
+    def unlock(self) -> None:
+        """Lift the lock-out of the selected account."""
+        view = self.selected()
+        if view is None:
+            return
+        try:
+            self.ctx.call(staff_service.unlock_staff, staff_id=view.id)
+        except CrmError as exc:
+            messages.show_error(self, exc)
+            return
+        self._changed(view.id)
+
+    def _changed(self, staff_id: str) -> None:
+        self.refresh()
+        self.select(staff_id)
+        self.ctx.bus.changed("staff")
