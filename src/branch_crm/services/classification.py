@@ -4,7 +4,8 @@ in the local ``customer_stats`` table so the list can filter and sort on it.
 All figures refer to the *reference month* M: the last complete calendar month before today
 (business time zone). Months without a ``monthly_volume`` row count as 0 parcels.
 
-* **tier** from the average parcels of the last 3 complete months (M-2..M):
+* **tier** from the average parcels of the last 3 complete months (M-2..M, compared
+  exactly; the stored average is rounded for display):
   ``>= tier.strategic_min`` strategic, ``>= tier.key_min`` key, ``>= tier.ordinary_min``
   ordinary, below that walk-in (散客).
 * **stage** (cooperation period) from the first-shipment date (else the first month with
@@ -78,7 +79,9 @@ def _month_index(month: str) -> int:
 
 
 def _month_index_sql(column: str) -> str:
-    return f"(CAST(substr({column}, 1, 4) AS INTEGER) * 12 + CAST(substr({column}, 6, 2) AS INTEGER) - 1)"
+    year = f"CAST(substr({column}, 1, 4) AS INTEGER)"
+    month = f"CAST(substr({column}, 6, 2) AS INTEGER)"
+    return f"({year} * 12 + {month} - 1)"
 
 
 def stats_params(session: Session, today: date) -> dict[str, Any]:
@@ -137,9 +140,9 @@ FROM (
     CASE WHEN stage = 'new' THEN 'new'
          WHEN idle IS NULL OR idle >= :dormant THEN 'dormant' ELSE 'active' END AS lifecycle
   FROM (
-    SELECT id, last_month, avg3, last_ship, idle,
-      CASE WHEN avg3 >= :strategic THEN 'strategic' WHEN avg3 >= :key THEN 'key'
-           WHEN avg3 >= :ordinary THEN 'ordinary' ELSE 'walk_in' END AS tier,
+    SELECT id, last_month, CAST(round(last3 / 3.0) AS INTEGER) AS avg3, last_ship, idle,
+      CASE WHEN last3 >= 3 * :strategic THEN 'strategic' WHEN last3 >= 3 * :key THEN 'key'
+           WHEN last3 >= 3 * :ordinary THEN 'ordinary' ELSE 'walk_in' END AS tier,
       CASE WHEN coop < :stable THEN 'new' WHEN coop < :loyal THEN 'stable'
            ELSE 'loyal' END AS stage,
       CASE WHEN prev3 >= 3.0 * :churn_min AND last_month < :drop * prev3 / 3.0
@@ -151,25 +154,25 @@ FROM (
       CASE WHEN revenue12 >= 12000000 THEN 5 WHEN revenue12 >= 2400000 THEN 4
            WHEN revenue12 >= 600000 THEN 3 WHEN revenue12 >= 60000 THEN 2 ELSE 1 END AS m
     FROM (
-      SELECT c.id AS id,
-        COALESCE(v.last_month, 0) AS last_month,
-        CAST(round(COALESCE(v.last3, 0) / 3.0) AS INTEGER) AS avg3,
-        COALESCE(v.prev3, 0) AS prev3,
-        COALESCE(v.months12, 0) AS months12,
-        COALESCE(v.revenue12, 0) AS revenue12,
-        v.last_ship AS last_ship,
-        CASE WHEN v.last_ship IS NULL THEN NULL
-             ELSE max(0, :m0_index - {_month_index_sql("v.last_ship")}) END AS idle,
-        :today_index - {_month_index_sql("s.since")}
-          - (CASE WHEN CAST(substr(s.since, 9, 2) AS INTEGER) > :today_day THEN 1 ELSE 0 END)
+      SELECT *,
+        CASE WHEN last_ship IS NULL THEN NULL
+             ELSE max(0, :m0_index - {_month_index_sql("last_ship")}) END AS idle,
+        :today_index - {_month_index_sql("since")}
+          - (CASE WHEN CAST(substr(since, 9, 2) AS INTEGER) > :today_day THEN 1 ELSE 0 END)
           AS coop
-      FROM customer c
-      LEFT JOIN temp.stats_vol v ON v.customer_id = c.id
-      JOIN (SELECT id AS sid, COALESCE(first_shipment_date, (
-              SELECT first_ship || '-01' FROM temp.stats_vol WHERE customer_id = customer.id),
-              date(created_at)) AS since
-            FROM customer) s ON s.sid = c.id
-      WHERE c.deleted_at IS NULL {{only}}
+      FROM (
+        SELECT c.id AS id,
+          COALESCE(v.last_month, 0) AS last_month,
+          COALESCE(v.last3, 0) AS last3,
+          COALESCE(v.prev3, 0) AS prev3,
+          COALESCE(v.months12, 0) AS months12,
+          COALESCE(v.revenue12, 0) AS revenue12,
+          v.last_ship AS last_ship,
+          COALESCE(c.first_shipment_date, v.first_ship || '-01', date(c.created_at)) AS since
+        FROM customer c
+        LEFT JOIN temp.stats_vol v ON v.customer_id = c.id
+        WHERE c.deleted_at IS NULL {{only}}
+      )
     )
   )
 ) WHERE true

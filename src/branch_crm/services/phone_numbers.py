@@ -60,13 +60,11 @@ def _check_mobile(digits: str) -> None:
 def _check_landline(digits: str) -> None:
     code = area_code_length(digits)
     local = digits[code:]
-    if digits.startswith("01") and not digits.startswith("010") or digits.startswith("00"):
+    if (digits.startswith("01") and not digits.startswith("010")) or digits.startswith("00"):
         raise ValueError(_("Unknown area code; landlines start with 010, 02X or 0XXX."))
     if not 7 <= len(local) <= 8 or local[0] in "01":
         raise ValueError(
-            _(
-                "A landline needs the area code and a 7 or 8 digit number, e.g. 021-5555 1234."
-            )
+            _("A landline needs the area code and a 7 or 8 digit number, e.g. 021-5555 1234.")
         )
 
 
@@ -82,9 +80,7 @@ def normalize_phone(raw: str) -> tuple[str, str]:
         raise ValueError(_("Extensions cannot be stored here; put the extension in the notes."))
     digits = clean_digits(text)
     if not digits.isdigit():
-        raise ValueError(
-            _("Use digits only (spaces, dashes, brackets and +86 are fine).")
-        )
+        raise ValueError(_("Use digits only (spaces, dashes, brackets and +86 are fine)."))
     if digits.startswith("1"):
         _check_mobile(digits)
         return digits, MOBILE

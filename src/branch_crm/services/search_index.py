@@ -22,7 +22,7 @@ from __future__ import annotations
 import enum
 import logging
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from branch_crm.services.pinyin import name_pinyin
@@ -254,7 +254,9 @@ TERM_SELECTS: tuple[str, ...] = (
 
 def _numbers(raw: sqlite3.Connection) -> None:
     raw.execute("CREATE TEMP TABLE IF NOT EXISTS search_nums (n INTEGER PRIMARY KEY)")
-    raw.executemany("INSERT OR IGNORE INTO temp.search_nums VALUES (?)", ((n,) for n in range(1, 301)))
+    raw.executemany(
+        "INSERT OR IGNORE INTO temp.search_nums VALUES (?)", ((n,) for n in range(1, 301))
+    )
 
 
 def assign_local_numbers(raw: sqlite3.Connection) -> None:
@@ -301,30 +303,22 @@ def _update_ranks(raw: sqlite3.Connection) -> None:
 def rebuild(raw: sqlite3.Connection) -> None:
     """Bulk path for many dirty customers: fix docs one by one where names changed, re-rank the
     rest with one UPDATE, then regenerate all terms."""
-    ids = [r[0] for r in raw.execute("SELECT customer_id FROM search_dirty").fetchall()]
-    changed = _changed_names(raw, ids)
+    changed = _changed_names(raw)
     for customer_id in changed:
         reindex_customer(raw, customer_id)
     _update_ranks(raw)
     rebuild_terms(raw)
     raw.execute("DELETE FROM search_dirty")
-    log.info("search index rebuilt in bulk (%d dirty, %d renamed)", len(ids), len(changed))
+    log.info("search index rebuilt in bulk (%d renamed or new)", len(changed))
 
 
-def _changed_names(raw: sqlite3.Connection, ids: Iterable[str]) -> list[str]:
+def _changed_names(raw: sqlite3.Connection) -> list[str]:
     """Dirty customers whose indexed name/company/state differs from the stored row."""
-    out = []
-    for customer_id in ids:
-        row = raw.execute(
-            "SELECT c.name, c.company, c.deleted_at IS NULL, d.name_key, d.company_key "
-            "FROM customer c LEFT JOIN search_doc d ON d.local_no = c.local_no WHERE c.id = ?",
-            (customer_id,),
-        ).fetchone()
-        if row is None:
-            continue
-        if row[3] is None or not row[2] or (search_key(row[0]), search_key(row[1])) != (
-            row[3],
-            row[4],
-        ):
-            out.append(customer_id)
-    return out
+    rows = raw.execute(
+        "SELECT d.customer_id FROM search_dirty d JOIN customer c ON c.id = d.customer_id "
+        "LEFT JOIN search_doc s ON s.local_no = c.local_no "
+        "WHERE s.local_no IS NULL OR c.deleted_at IS NOT NULL "
+        "OR s.name_key IS NOT replace(lower(c.name), ' ', '') "
+        "OR s.company_key IS NOT replace(lower(COALESCE(c.company, '')), ' ', '')"
+    ).fetchall()
+    return [r[0] for r in rows]
