@@ -1,0 +1,1 @@
+"""Training screens: session list, session editor, attendance entry, sign-in sheet printing."""

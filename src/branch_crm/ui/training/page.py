@@ -1,0 +1,453 @@
+"""The training page: sessions (plan, edit, print the sign-in sheet, record attendance) and
+attendance per person.
+
+Keys: Ctrl+N new session, Enter or Ctrl+E edit, Ctrl+P print the sign-in sheet, Ctrl+T
+attendance, Delete removes a session; Ctrl+F goes to the search box.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from branch_crm.db import default_data_dir
+from branch_crm.errors import CrmError
+from branch_crm.i18n import N_, _
+from branch_crm.services import training as ts
+from branch_crm.timeutil import local_today, to_local
+from branch_crm.ui import messages
+from branch_crm.ui.icons import icon
+
+log = logging.getLogger(__name__)
+
+ID_ROLE = Qt.ItemDataRole.UserRole
+PERIODS = (
+    ("all", N_("All sessions")),
+    ("upcoming", N_("From today on")),
+    ("month", N_("Last 30 days")),
+    ("quarter", N_("Last 90 days")),
+    ("year", N_("Last 12 months")),
+)
+RELOAD_ON = frozenset({"training", "sync", "staff"})
+
+
+def period_range(key: str, today: date) -> tuple[date | None, date | None]:
+    """(since, until) of a period choice."""
+    days = {"month": 30, "quarter": 90, "year": 365}
+    if key == "upcoming":
+        return today, None
+    if key in days:
+        return today - timedelta(days=days[key]), today
+    return None, None
+
+
+def printout_path(reference: str, now: datetime | None = None) -> Path:
+    """Where a freshly printed sign-in sheet goes before the user saves it elsewhere."""
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    folder = default_data_dir() / "printouts"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"signin-{reference}-{stamp}.pdf"
+
+
+def _item(text: str, key: str | None = None, align_right: bool = False) -> QTableWidgetItem:
+    item = QTableWidgetItem(text)
+    item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+    if key is not None:
+        item.setData(ID_ROLE, key)
+    if align_right:
+        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    return item
+
+
+def _rate(rate: float | None) -> str:
+    return "–" if rate is None else f"{rate:.0%}"
+
+
+class _Table(QTableWidget):
+    """A read-only, row-selecting table."""
+
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.verticalHeader().setVisible(False)
+        self.setSortingEnabled(False)
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.horizontalHeader().setStretchLastSection(True)
+
+    def current_key(self) -> str | None:
+        """The id stored in the first cell of the current row."""
+        row = self.currentRow()
+        item = self.item(row, 0) if row >= 0 else None
+        return str(item.data(ID_ROLE)) if item is not None and item.data(ID_ROLE) else None
+
+
+class TrainingPage(QWidget):
+    """Sessions and attendance; the page reloads when training data changes."""
+
+    sig_loaded = Signal(int)
+    """Emitted after the session list was reloaded, with the number of sessions."""
+
+    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("trainingPage")
+        self.ctx = ctx
+        self.sessions: list[ts.SessionSummary] = []
+        self.people: list[ts.PersonAttendance] = []
+        self._build()
+        ctx.bus.sig_data_changed.connect(self._on_bus_data_changed)
+        self.retranslate_ui()
+        self.reload()
+
+    # --- construction --------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.title = QLabel(self)
+        font = self.title.font()
+        font.setPointSize(font.pointSize() + 4)
+        self.title.setFont(font)
+        self.search = QLineEdit(self)
+        self.search.setObjectName("trainingSearch")
+        self.search.setClearButtonEnabled(True)
+        self.period = QComboBox(self)
+        self.period.setObjectName("trainingPeriod")
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("trainingTabs")
+        self.tabs.addTab(self._sessions_tab(), "")
+        self.tabs.addTab(self._people_tab(), "")
+        top = QHBoxLayout()
+        top.addWidget(self.title)
+        top.addStretch(1)
+        top.addWidget(self.search)
+        top.addWidget(self.period)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.tabs, 1)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(200)
+        self._debounce.timeout.connect(self.reload)
+        self.search.textChanged.connect(lambda _t: self._debounce.start())
+        self.period.currentIndexChanged.connect(lambda _i: self.reload())
+        self.table.doubleClicked.connect(lambda _i: self.edit_session())
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+        self.people_table.itemSelectionChanged.connect(self.show_person)
+        self._shortcuts()
+
+    def _sessions_tab(self) -> QWidget:
+        self.new_button = self._button("trainingNew", "training_new", self.new_session)
+        self.edit_button = self._button("trainingEdit", "training_edit", self.edit_session)
+        self.print_button = self._button("trainingPrint", "signin_sheet", self.print_sheet)
+        self.attendance_button = self._button(
+            "trainingAttendance", "attendance", self.record_attendance
+        )
+        self.delete_button = self._button("trainingDelete", "training_delete", self.delete_session)
+        self.table = _Table("trainingSessions", self)
+        self.table.setColumnCount(10)
+        tab = QWidget(self)
+        buttons = QHBoxLayout()
+        for widget in (
+            self.new_button,
+            self.edit_button,
+            self.print_button,
+            self.attendance_button,
+            self.delete_button,
+        ):
+            buttons.addWidget(widget)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(tab)
+        layout.addLayout(buttons)
+        layout.addWidget(self.table, 1)
+        return tab
+
+    def _people_tab(self) -> QWidget:
+        tab = QWidget(self)
+        self.people_table = _Table("trainingPeople", tab)
+        self.people_table.setColumnCount(9)
+        self.history = _Table("trainingPersonHistory", tab)
+        self.history.setColumnCount(4)
+        self.history_label = QLabel(tab)
+        layout = QVBoxLayout(tab)
+        layout.addWidget(self.people_table, 2)
+        layout.addWidget(self.history_label)
+        layout.addWidget(self.history, 1)
+        return tab
+
+    def _button(self, name: str, icon_name: str, slot: Any) -> QPushButton:
+        button = QPushButton(icon(icon_name), "", self)
+        button.setObjectName(name)
+        button.clicked.connect(slot)
+        return button
+
+    def _shortcuts(self) -> None:
+        for keys, slot in (
+            ("Ctrl+N", self.new_session),
+            ("Ctrl+E", self.edit_session),
+            ("Ctrl+P", self.print_sheet),
+            ("Ctrl+T", self.record_attendance),
+            ("Ctrl+F", self.search.setFocus),
+        ):
+            QShortcut(QKeySequence(keys), self, activated=slot)
+        QShortcut(QKeySequence(Qt.Key.Key_Return), self.table, activated=self.edit_session)
+        QShortcut(QKeySequence(Qt.Key.Key_Enter), self.table, activated=self.edit_session)
+        QShortcut(QKeySequence.StandardKey.Delete, self.table, activated=self.delete_session)
+
+    def retranslate_ui(self) -> None:
+        """Re-apply every translated text."""
+        self.title.setText(_("Training"))
+        self.search.setPlaceholderText(_("Search topic, trainees, trainer, place (Ctrl+F)"))
+        self.search.setAccessibleName(_("Search training sessions"))
+        current = self.period.currentData() or "all"
+        self.period.blockSignals(True)
+        self.period.clear()
+        for key, label in PERIODS:
+            self.period.addItem(_(label), key)
+        self.period.setCurrentIndex(max(0, self.period.findData(current)))
+        self.period.blockSignals(False)
+        self.period.setAccessibleName(_("Period"))
+        for button, text, tip in (
+            (self.new_button, _("New session"), "Ctrl+N"),
+            (self.edit_button, _("Edit"), "Ctrl+E"),
+            (self.print_button, _("Print sign-in sheet"), "Ctrl+P"),
+            (self.attendance_button, _("Attendance"), "Ctrl+T"),
+            (self.delete_button, _("Delete"), "Del"),
+        ):
+            button.setText(text)
+            button.setToolTip(f"{text} ({tip})")
+            button.setAccessibleName(text)
+        self.tabs.setTabText(0, _("Sessions"))
+        self.tabs.setTabText(1, _("Attendance by person"))
+        self.table.setHorizontalHeaderLabels(
+            [
+                _("Date"),
+                _("Topic"),
+                _("Trainees"),
+                _("Trainer"),
+                _("Location"),
+                _("Expected"),
+                _("Present"),
+                _("Late"),
+                _("Absent"),
+                _("Reference"),
+            ]
+        )
+        self.table.setAccessibleName(_("Training sessions"))
+        self.people_table.setHorizontalHeaderLabels(
+            [
+                _("Name"),
+                _("Contact"),
+                _("Sessions"),
+                _("Present"),
+                _("Late"),
+                _("Absent"),
+                _("Excused"),
+                _("Not recorded"),
+                _("Attendance rate"),
+            ]
+        )
+        self.people_table.setAccessibleName(_("Attendance by person"))
+        self.history.setHorizontalHeaderLabels([_("Date"), _("Topic"), _("Status"), _("Remarks")])
+        self.history_label.setText(_("Sessions of the selected person:"))
+        self._fill_sessions()
+        self._fill_people()
+
+    # --- loading -------------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Load the sessions and per-person attendance of the chosen period."""
+        since, until = period_range(str(self.period.currentData() or "all"), local_today())
+        try:
+            self.sessions = self.ctx.call(
+                ts.list_sessions, since=since, until=until, text=self.search.text()
+            )
+            self.people = self.ctx.call(ts.attendance_by_person, since=since, until=until)
+        except CrmError as exc:
+            messages.show_error(self, exc)
+            return
+        self._fill_sessions()
+        self._fill_people()
+        self.sig_loaded.emit(len(self.sessions))
+
+    def _fill_sessions(self) -> None:
+        chosen = self.table.current_key()
+        self.table.setRowCount(len(self.sessions))
+        for row, s in enumerate(self.sessions):
+            c = s.counts
+            cells = [
+                _item(to_local(s.starts_at).strftime("%Y-%m-%d %H:%M"), s.id),
+                _item(s.title),
+                _item(s.audience or ""),
+                _item(s.trainer or ""),
+                _item(s.location or ""),
+                _item(str(c.total), align_right=True),
+                _item(str(c.present), align_right=True),
+                _item(str(c.late), align_right=True),
+                _item(str(c.absent), align_right=True),
+                _item(s.reference),
+            ]
+            for column, item in enumerate(cells):
+                self.table.setItem(row, column, item)
+            if s.id == chosen:
+                self.table.setCurrentCell(row, 0)
+        if self.table.currentRow() < 0 and self.sessions:
+            self.table.setCurrentCell(0, 0)
+        self._update_buttons()
+
+    def _fill_people(self) -> None:
+        self.people_table.setRowCount(len(self.people))
+        for row, p in enumerate(self.people):
+            cells = [
+                _item(p.name, p.key),
+                _item(ts.display_contact(p.contact)),
+                _item(str(p.invited), align_right=True),
+                _item(str(p.present), align_right=True),
+                _item(str(p.late), align_right=True),
+                _item(str(p.absent), align_right=True),
+                _item(str(p.excused), align_right=True),
+                _item(str(p.unrecorded), align_right=True),
+                _item(_rate(p.rate), align_right=True),
+            ]
+            for column, item in enumerate(cells):
+                self.people_table.setItem(row, column, item)
+        self.history.setRowCount(0)
+
+    def show_person(self) -> None:
+        """List the sessions of the person selected in the per-person table."""
+        key = self.people_table.current_key()
+        if key is None:
+            self.history.setRowCount(0)
+            return
+        since, until = period_range(str(self.period.currentData() or "all"), local_today())
+        rows = self.ctx.call(ts.person_sessions, key=key, since=since, until=until)
+        self.history.setRowCount(len(rows))
+        for row, h in enumerate(rows):
+            for column, item in enumerate(
+                (
+                    _item(to_local(h.starts_at).strftime("%Y-%m-%d %H:%M"), h.session_id),
+                    _item(h.title),
+                    _item(ts.status_label(h.status)),
+                    _item(h.remarks or ""),
+                )
+            ):
+                self.history.setItem(row, column, item)
+
+    def _update_buttons(self) -> None:
+        has = self.table.current_key() is not None
+        for button in (
+            self.edit_button,
+            self.print_button,
+            self.attendance_button,
+            self.delete_button,
+        ):
+            button.setEnabled(has)
+
+    def _on_bus_data_changed(self, what: frozenset[str]) -> None:
+        if what & RELOAD_ON:
+            self.reload()
+
+    def on_shown(self) -> None:
+        """Reload when the user comes to the page."""
+        self.reload()
+
+    # --- actions -------------------------------------------------------------------------------
+
+    def _current(self) -> ts.SessionView | None:
+        key = self.table.current_key()
+        if key is None:
+            return None
+        try:
+            view: ts.SessionView = self.ctx.call(ts.get_session, session_id=key)
+        except CrmError as exc:
+            messages.show_error(self, exc)
+            self.reload()
+            return None
+        return view
+
+    def new_session(self) -> None:
+        """Plan a new session."""
+        from branch_crm.ui.training.session_dialog import SessionDialog
+
+        dialog = SessionDialog(self.ctx, None, self)
+        if dialog.exec() and dialog.saved is not None:
+            self.select(dialog.saved.id)
+
+    def edit_session(self) -> None:
+        """Edit the selected session."""
+        from branch_crm.ui.training.session_dialog import SessionDialog
+
+        view = self._current()
+        if view is None:
+            return
+        dialog = SessionDialog(self.ctx, view, self)
+        if dialog.exec() and dialog.saved is not None:
+            self.select(dialog.saved.id)
+
+    def record_attendance(self) -> None:
+        """Record the attendance of the selected session."""
+        from branch_crm.ui.training.attendance_dialog import AttendanceDialog
+
+        view = self._current()
+        if view is None:
+            return
+        AttendanceDialog(self.ctx, view, self).exec()
+
+    def delete_session(self) -> None:
+        """Delete the selected session after confirmation."""
+        view = self._current()
+        if view is None:
+            return
+        if not messages.confirm(
+            self, _("Delete the training session “{title}”?").format(title=view.title)
+        ):
+            return
+        try:
+            self.ctx.call(ts.delete_session, session_id=view.id)
+        except CrmError as exc:
+            messages.show_error(self, exc)
+            return
+        self.ctx.bus.changed("training")
+
+    def print_sheet(self) -> None:
+        """Write the sign-in sheet off the GUI thread, then preview it (print / Save PDF)."""
+        view = self._current()
+        if view is None:
+            return
+        from branch_crm.ui.printing.preview import preview_pdf
+
+        title = _("Sign-in sheet: {title}").format(title=view.title)
+        self.ctx.submit(
+            ts.print_signin_sheet,
+            kwargs={"session_id": view.id, "output": printout_path(view.reference)},
+            on_result=lambda path: preview_pdf(self, Path(path), title),
+            on_error=lambda exc: messages.show_error(self, exc),
+            title=_("Printing the sign-in sheet…"),
+        )
+
+    def select(self, session_id: str) -> None:
+        """Reload and select a session."""
+        self.reload()
+        for row in range(self.table.rowCount()):
+            if self.table.item(row, 0).data(ID_ROLE) == session_id:
+                self.table.setCurrentCell(row, 0)
+                return
