@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QApplication
 
 from branch_crm.services.preferences import get_preferences
 from branch_crm.ui.counter.courier import CourierModePage
+from branch_crm.ui.counter.preferences_editor import PreferenceHistoryDialog
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
@@ -83,8 +84,14 @@ def test_big_touch_targets(page, people) -> None:  # type: ignore[no-untyped-def
     assert page.lookup.search_box.font().pointSize() >= 14
 
 
-def test_history_toggle(qtbot, page, people) -> None:  # type: ignore[no-untyped-def]
+def test_history_window(qtbot, page, people) -> None:  # type: ignore[no-untyped-def]
     page.open_customer(people["王五"].id)
-    assert not page.editor.side.isVisible()
+    qtbot.keyClick(page.editor.form.toggles[("mon", "morning")], Qt.Key.Key_Space)
+    assert page.editor.form.save() is not None
+    page.open_customer(people["王五"].id)
     qtbot.mouseClick(page.history_button, Qt.MouseButton.LeftButton)
-    assert page.editor.side.isVisible()
+    dialog = page.findChild(PreferenceHistoryDialog)
+    assert dialog is not None and dialog.isVisible()
+    (entry,) = dialog.history.entries()
+    assert entry.kind == "preference"
+    dialog.close()

@@ -24,7 +24,7 @@ from branch_crm.i18n import _
 from branch_crm.services.customers import get_customer
 from branch_crm.ui import messages
 from branch_crm.ui.counter.lookup import LookupWidget
-from branch_crm.ui.counter.preferences_editor import PreferencesEditor
+from branch_crm.ui.counter.preferences_editor import PreferenceHistoryDialog, PreferencesEditor
 from branch_crm.ui.counter.widgets import enlarge
 
 log = logging.getLogger(__name__)
@@ -84,11 +84,10 @@ class CourierModePage(QStackedWidget):
         self.back_button.clicked.connect(self.back_to_lookup)
         self.history_button = QPushButton(screen)
         self.history_button.setObjectName("courierHistory")
-        self.history_button.setCheckable(True)
         self.history_button.setMinimumSize(160, BIG_BUTTON[1])
         self.history_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         enlarge(self.history_button, 14)
-        self.history_button.toggled.connect(self.editor.set_history_visible)
+        self.history_button.clicked.connect(self.show_history)
         top = QHBoxLayout()
         top.addWidget(self.back_button)
         top.addWidget(self.customer_label, 1)
@@ -145,6 +144,13 @@ class CourierModePage(QStackedWidget):
         self.setCurrentIndex(1)
         first = self.editor.form.toggles[("mon", "morning")]
         first.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def show_history(self) -> PreferenceHistoryDialog:
+        """Who changed this customer's preferences and when, in a window over the form."""
+        dialog = PreferenceHistoryDialog(self.editor.history.entries(), parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def back_to_lookup(self) -> None:
         """Return to the search (asks first when the form has unsaved changes)."""

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from branch_crm.i18n import _, ngettext
 from branch_crm.ui import messages
+from branch_crm.ui.shell.language import notifier
 
 log = logging.getLogger(__name__)
 
@@ -113,8 +114,12 @@ class PickupSheetReady(QDialog):
         self.folder_button.clicked.connect(self.open_folder)
         self.close_button.clicked.connect(self.accept)
         self.save_button.setDefault(True)
+        notifier().sig_language_changed.connect(self._on_language_changed)
         self.retranslate_ui()
         self.show_page(0)
+
+    def _on_language_changed(self, _language: str) -> None:
+        self.retranslate_ui()
 
     def retranslate_ui(self) -> None:
         """Re-apply every translated text."""

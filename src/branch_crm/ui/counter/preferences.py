@@ -45,7 +45,7 @@ from branch_crm.services.preferences import (
 )
 from branch_crm.timeutil import to_local
 from branch_crm.ui.counter.labels import DROP_OFF_PLACES, SPECIAL_HANDLING, WEEKDAY_NAMES, label
-from branch_crm.ui.counter.widgets import enlarge, error_palette
+from branch_crm.ui.counter.widgets import error_palette
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,16 @@ PACKAGING_SUGGESTIONS = (
 )
 _WINDOW_TEXT = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–~到至]\s*(\d{1,2}):(\d{2})\s*$")
 MAX_CALL_BEFORE = 240
-BIG_INDICATORS = "QRadioButton::indicator, QCheckBox::indicator { width: 26px; height: 26px; }"
+TOGGLE_STYLE = (
+    "QToolButton:checked { background: #2e7d32; color: white; font-weight: bold;"
+    " border-radius: 4px; }"
+    " QToolButton:focus { border: 3px solid #1565c0; border-radius: 4px; }"
+)
+LARGE_STYLE = (  # a style sheet, because fonts set on a parent do not reach styled children
+    "QWidget { font-size: 15pt; }"
+    ' QPushButton[windowHead="true"] { font-size: 12pt; }'
+    " QRadioButton::indicator, QCheckBox::indicator { width: 26px; height: 26px; }"
+)
 PACKAGING_MAX, OTHER_MAX, NOTES_MAX, CUSTOM_MAX = 100, 100, 1000, 60
 
 
@@ -145,10 +154,9 @@ class PreferencesForm(QWidget):
             right.addStretch(1)
             columns.addLayout(right, 4)
             layout.addLayout(columns, 1)
-            enlarge(self, 15)
-            self.setStyleSheet(BIG_INDICATORS)
             for head in self.window_heads.values():
-                enlarge(head, 12)
+                head.setProperty("windowHead", True)
+            self.setStyleSheet(LARGE_STYLE)
         else:
             layout.addWidget(self._build_grid())
             layout.addWidget(self._build_drop_off())
@@ -202,10 +210,7 @@ class PreferencesForm(QWidget):
                 toggle.setObjectName(f"avail_{day}_{window}")
                 toggle.setCheckable(True)
                 toggle.setMinimumSize(*size)
-                toggle.setStyleSheet(
-                    "QToolButton:checked { background: #2e7d32; color: white; font-weight: bold;"
-                    " border-radius: 4px; }"
-                )
+                toggle.setStyleSheet(TOGGLE_STYLE)
                 toggle.installEventFilter(self._grid_keys)
                 toggle.toggled.connect(self._on_any_changed)
                 grid.addWidget(toggle, row, column)

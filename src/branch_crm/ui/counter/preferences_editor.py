@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from branch_crm.i18n import _
+from branch_crm.services.customers import TimelineEntry
 from branch_crm.ui.counter import hooks
 from branch_crm.ui.counter.preferences import PreferencesForm
 from branch_crm.ui.counter.profile_panels import TimelineView
@@ -55,3 +57,28 @@ class PreferencesEditor(QSplitter):
     def set_history_visible(self, visible: bool) -> None:
         """Show or hide the history beside the form."""
         self.side.setVisible(visible)
+
+
+class PreferenceHistoryDialog(QDialog):
+    """The preference history in a window of its own (courier mode has no room beside)."""
+
+    def __init__(self, entries: list[TimelineEntry], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("preferenceHistoryDialog")
+        self.history = TimelineView(hooks.timeline_icon, self)
+        self.history.setObjectName("preferenceHistory")
+        enlarge(self.history, 13)
+        self.history.set_entries(entries)
+        self.close_button = QPushButton(self)
+        self.close_button.setObjectName("preferenceHistoryClose")
+        self.close_button.setMinimumSize(160, 56)
+        enlarge(self.close_button, 15)
+        self.close_button.clicked.connect(self.accept)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.history, 1)
+        layout.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignRight)
+        self.resize(900, 520)
+        self.setWindowTitle(_("History of these preferences"))
+        self.history.setAccessibleName(_("Preference history"))
+        self.close_button.setText(_("Close"))
+        self.close_button.setAccessibleName(_("Close"))

@@ -37,6 +37,7 @@ from branch_crm.ui.counter.preferences_editor import PreferencesEditor
 from branch_crm.ui.counter.profile_form import CustomerForm
 from branch_crm.ui.counter.profile_panels import ProfileSide
 from branch_crm.ui.counter.widgets import error_palette
+from branch_crm.ui.shell.language import notifier
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +143,10 @@ class CustomerProfileDialog(QDialog):
         shortcut = QShortcut(QKeySequence("Ctrl+S"), self)
         shortcut.activated.connect(self.save)
         self.ctx.bus.sig_data_changed.connect(self._on_bus_data_changed)
+        notifier().sig_language_changed.connect(self._on_language_changed)
+
+    def _on_language_changed(self, _language: str) -> None:
+        self.retranslate_ui()
 
     def retranslate_ui(self) -> None:
         """Re-apply every translated text."""

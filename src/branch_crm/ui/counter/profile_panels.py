@@ -36,7 +36,6 @@ class DerivedPanel(QGroupBox):
         for field in self.FIELDS:
             self.values[field].setObjectName(f"derived_{field}")
             layout.addRow(self.captions[field], self.values[field])
-        error_palette(self.values["churn"])
         self.values["churn"].setWordWrap(True)
         self.values["tier"].setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
         self.retranslate_ui()
@@ -82,9 +81,14 @@ class DerivedPanel(QGroupBox):
                 last=value.last_month_parcels, avg=value.avg_month_parcels
             )
         )
-        self.values["churn"].setText(
+        churn = self.values["churn"]
+        churn.setText(
             _("⚠ Volume dropped sharply: contact the customer") if value.churn_risk else _("No")
         )
+        if value.churn_risk:
+            error_palette(churn)
+        else:
+            churn.setPalette(self.palette())
 
 
 class TimelineView(QTreeWidget):
