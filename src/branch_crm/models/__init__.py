@@ -20,6 +20,7 @@ from branch_crm.models.customer import (
     PhoneKind,
     VisitClass,
 )
+from branch_crm.models.customer_list import CustomerListEntry
 from branch_crm.models.preference import DropOffPlace, PickupPreference, SpecialHandling
 from branch_crm.models.reference import (
     Holiday,
@@ -51,6 +52,7 @@ __all__ = [
     "ComplaintEvent",
     "ComplaintStatus",
     "Customer",
+    "CustomerListEntry",
     "CustomerPhone",
     "CustomerStats",
     "CustomerType",

@@ -130,3 +130,41 @@ def test_rows_carry_the_list_columns(call, counter, listed) -> None:  # type: ig
 def test_deleted_customers_leave_the_list(call, counter, listed) -> None:  # type: ignore[no-untyped-def]
     call(counter, delete_customer, customer_id=listed["王大"])
     assert "王大" not in keys_of(call, counter)
+
+
+def test_list_follows_raw_sql_writes(call, counter, listed, db) -> None:  # type: ignore[no-untyped-def]
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE customer SET visit_class = 'C' WHERE name = '张三'")
+        conn.exec_driver_sql(
+            "UPDATE customer_stats SET churn_risk = 1 WHERE customer_id = ?", (listed["李二"],)
+        )
+        conn.exec_driver_sql(
+            "UPDATE customer SET name = '艾五', name_pinyin = 'aiwu' WHERE name = '赵五'"
+        )
+    assert keys_of(call, counter, flt=ListFilter(visit_class="C")) == ["阿四", "张三"]
+    assert keys_of(call, counter, flt=ListFilter(churn_risk=True)) == ["李二"]
+    assert keys_of(call, counter)[0] == "艾五"
+
+
+def test_customers_arriving_without_local_number_join_once_indexed(call, counter, db) -> None:  # type: ignore[no-untyped-def]
+    from branch_crm.services.search import search_customers
+
+    with db.engine.begin() as conn:  # as the sync applier writes them: no local number yet
+        conn.exec_driver_sql(
+            "INSERT INTO customer (id, branch_id, name, name_pinyin, name_initials, "
+            "customer_type, need_tags, marketing_consent, created_at, updated_at) "
+            "VALUES ('remote-1', 'BR002', '孙七', 'sunqi', 'sq', 'individual', 'fragile', 0, "
+            "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+        )
+    assert keys_of(call, counter) == []
+    assert [h.name for h in call(counter, search_customers, query="孙七")] == ["孙七"]
+    assert keys_of(call, counter, flt=ListFilter(need_tag="fragile")) == ["孙七"]
+
+
+def test_bulk_rebuild_gives_the_same_list(call, counter, listed, db) -> None:  # type: ignore[no-untyped-def]
+    from branch_crm.services.customer_list import bulk_list_load
+
+    before = {s: keys_of(call, counter, sort=s) for s in SORT_COLUMNS}
+    with db.engine.begin() as conn, bulk_list_load(conn.connection.driver_connection):
+        conn.exec_driver_sql("DELETE FROM customer_list")
+    assert {s: keys_of(call, counter, sort=s) for s in SORT_COLUMNS} == before
