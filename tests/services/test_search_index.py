@@ -4,13 +4,13 @@ current by the dirty triggers whatever wrote the change (raw SQL included)."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from branch_crm.models import Customer, CustomerStats
+from branch_crm.models import Customer, CustomerPhone, CustomerStats
 from branch_crm.services import search_index
 from branch_crm.services.context import unit_of_work
 from branch_crm.services.dbapi import raw_connection
@@ -18,12 +18,12 @@ from branch_crm.services.pinyin import name_pinyin
 from branch_crm.services.search_index import Doc, Kind, doc_terms, search_key
 
 NAMES = [
-    ("张三丰", "上海顺达贸易有限公司"),
-    ("欧阳娜娜", None),
-    ("曾小明", "Shunda Trading"),
-    ("John Smith", "ACME 3M"),
-    ("李", None),
-    ("阿卜杜·热合曼", "乌鲁木齐天山商行"),
+    ("张三丰", "上海顺达贸易有限公司", ["13812345678", "02155551234"]),
+    ("欧阳娜娜", None, ["13900005678"]),
+    ("曾小明", "Shunda Trading", []),
+    ("John Smith", "ACME 3M", ["075588881234", "13700000000", "13600000001"]),
+    ("李", None, ["15000000002"]),
+    ("阿卜杜·热合曼", "乌鲁木齐天山商行", ["09915556666"]),
 ]
 
 
@@ -31,7 +31,7 @@ NAMES = [
 def add(db, counter) -> Iterator[Any]:  # type: ignore[no-untyped-def]
     """add(name, company=None) -> customer id, written with the ORM (index not built yet)."""
 
-    def make(name: str, company: str | None = None) -> str:
+    def make(name: str, company: str | None = None, phones: Sequence[str] = ()) -> str:
         with unit_of_work(db, counter) as session:
             pinyin, initials = name_pinyin(name)
             customer = Customer(
@@ -39,6 +39,8 @@ def add(db, counter) -> Iterator[Any]:  # type: ignore[no-untyped-def]
             )
             session.add(customer)
             session.flush()
+            for position, phone in enumerate(phones):
+                session.add(CustomerPhone(customer_id=customer.id, phone=phone, position=position))
             return customer.id
 
     yield make
@@ -71,7 +73,10 @@ def names_for(db, term: str, kind: Kind) -> list[str]:  # type: ignore[no-untype
 
 
 def test_terms_of_a_chinese_name_and_company() -> None:
-    doc = Doc(1, "张三丰", search_key("上海 顺达"), "zhangsanfeng", "zsf", 7)
+    doc = Doc(
+        1, "张三丰", search_key("上海 顺达"), "zhangsanfeng", "zsf", 7, "id-1", "张三丰",
+        "13812345678", "02155551234 13900001234", "上海 顺达", "key",
+    )  # fmt: skip
     got = doc_terms(doc)
     assert ("张三丰", Kind.NAME_EXACT) in got
     assert {t for t, k in got if k == Kind.NAME_PREFIX} == {"张", "张三"}
@@ -83,18 +88,22 @@ def test_terms_of_a_chinese_name_and_company() -> None:
         "zhangsanfe", "zhangsanfen",
     }  # fmt: skip
     assert {t for t, k in got if k == Kind.COMPANY_GRAM} == {"上海", "海顺", "顺达"}
+    assert {t for t, k in got if k == Kind.PHONE_LAST4} == {"5678", "1234"}
 
 
 def test_latin_names_are_found_through_their_letters_only() -> None:
-    got = doc_terms(Doc(2, search_key("John Smith"), "", "johnsmith", "js", 0))
+    got = doc_terms(
+        Doc(2, search_key("John Smith"), "", "johnsmith", "js", 0, "id-2", "John Smith", "", "",
+            None, "walk_in")
+    )  # fmt: skip
     assert {k for _t, k in got} == {
         Kind.PINYIN_FULL, Kind.PINYIN_PREFIX, Kind.INITIALS_FULL, Kind.INITIALS_PREFIX,
     }  # fmt: skip
 
 
 def test_python_terms_equal_the_bulk_sql_terms(db, counter, add) -> None:  # type: ignore[no-untyped-def]
-    for name, company in NAMES:
-        add(name, company)
+    for name, company, phones in NAMES:
+        add(name, company, phones)
     index(db, counter)
     one_by_one = terms(db)
     assert len(one_by_one) > 60
@@ -162,8 +171,8 @@ def test_rank_change_reorders_equal_terms(db, counter, add) -> None:  # type: ig
 
 
 def test_many_dirty_customers_take_the_bulk_path(db, counter, add, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    for name, company in NAMES:
-        add(name, company)
+    for name, company, phones in NAMES:
+        add(name, company, phones)
     index(db, counter)
     expected = terms(db)
     monkeypatch.setattr(search_index, "BULK_THRESHOLD", 2)
@@ -177,3 +186,37 @@ def test_many_dirty_customers_take_the_bulk_path(db, counter, add, monkeypatch) 
     assert expected <= bumped
     assert names_for(db, "周九", Kind.NAME_EXACT) == ["周九"]
     assert names_for(db, "孙八", Kind.NAME_EXACT) == []
+
+
+def test_docs_carry_what_a_result_shows(db, counter, add) -> None:  # type: ignore[no-untyped-def]
+    customer = add("张三丰", "上海顺达", ["13812345678", "02155551234"])
+    index(db, counter)
+    with unit_of_work(db, counter) as session:
+        raw = raw_connection(session)
+        local_no = session.get(Customer, customer).local_no  # type: ignore[union-attr]
+        rows = raw.execute(search_index.HITS_SQL, (f"[{local_no}]",)).fetchall()
+    assert rows == [(local_no, customer, "张三丰", "13812345678", "上海顺达", "walk_in")]
+
+
+def test_raw_sql_phone_changes_are_reindexed(db, db_path, counter, add) -> None:  # type: ignore[no-untyped-def]
+    customer = add("王五", None, ["13812345678", "13900001111"])
+    index(db, counter)
+    assert names_for(db, "1111", Kind.PHONE_LAST4) == ["王五"]
+    other = sqlite3.connect(db_path)
+    other.execute(
+        "UPDATE customer_phone SET deleted_at = '2026-01-01 00:00:00' "
+        "WHERE customer_id = ? AND position = 0",
+        (customer,),
+    )
+    other.execute(
+        "UPDATE customer_phone SET position = 0 WHERE customer_id = ? AND position = 1",
+        (customer,),
+    )
+    other.commit()
+    other.close()
+    index(db, counter)
+    assert names_for(db, "5678", Kind.PHONE_LAST4) == []
+    assert names_for(db, "1111", Kind.PHONE_LAST4) == ["王五"]
+    with db.engine.connect() as conn:
+        phone = conn.exec_driver_sql("SELECT phone FROM search_doc").scalar()
+    assert phone == "13900001111"

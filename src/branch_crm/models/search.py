@@ -34,7 +34,8 @@ class SearchDirty(Base):
 
 class SearchDoc(Base):
     """What is indexed for one customer (by local number), so a re-index removes exactly the
-    customer's old terms even after its name changed. Local, derived, never synced."""
+    customer's old terms even after its name changed, plus everything a lookup result shows
+    (one rowid lookup per hit). Local, derived, never synced."""
 
     __tablename__ = "search_doc"
 
@@ -44,3 +45,11 @@ class SearchDoc(Base):
     pinyin: Mapped[str] = mapped_column(String(200), default="")
     initials: Mapped[str] = mapped_column(String(50), default="")
     rank: Mapped[int] = mapped_column(Integer, default=0)
+    customer_id: Mapped[str] = mapped_column(String(36), default="")
+    name: Mapped[str] = mapped_column(String(50), default="")
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    """The primary phone (digits), "" when the customer has none."""
+    other_phones: Mapped[str] = mapped_column(String(70), default="")
+    """Further live phones, space-separated (their last 4 digits are indexed too)."""
+    company: Mapped[str | None] = mapped_column(String(100))
+    tier: Mapped[str] = mapped_column(String(16), default="walk_in")

@@ -1,20 +1,22 @@
 """The counter lookup's local index: ``search_term`` rows derived from customers.
 
 Each live customer has a compact local number (``customer.local_no``) and a ``search_doc``
-row recording exactly what is indexed for it (name key, company key, pinyin readings,
-initials, rank), so a re-index deletes precisely its old terms. Terms are
+row holding what is indexed for it (name key, company key, pinyin readings, initials, phones,
+rank) and what a lookup result shows (id, name, primary phone, company, tier): a re-index
+deletes precisely its old terms, and a hit costs one rowid lookup. Terms are
 ``(term, kind, rank, local_no)`` in a WITHOUT ROWID table: "equal term, best rank first" is a
 backwards index walk that stops after ``limit`` rows, whatever the number of matches.
 
 Kinds (see :class:`Kind`): the whole name, every proper prefix of the name, every 1- and
 2-character piece of the name (CJK names only; Latin names are searched through their
-letters), full pinyin and its prefixes of 2+ letters, initials and their prefixes, and
-2-character pieces of the company. The same terms are produced by Python
-(:func:`doc_terms`, one customer at a time) and by SQL (:func:`rebuild_terms`, in bulk).
+letters), full pinyin and its prefixes of 2+ letters, initials and their prefixes,
+2-character pieces of the company, and the last four digits of every phone. The same terms
+come from Python (:func:`doc_terms`, one customer at a time) and from SQL
+(:func:`rebuild_terms`, in bulk).
 
-Triggers (migration 0001) put the id of every customer whose name, company or rank changed
-into ``search_dirty``, whatever wrote it; :func:`process_dirty` re-indexes them before each
-lookup and costs one index probe when there is nothing to do.
+Triggers (migrations 0001 and 0008) put the id of every customer whose name, company, phones
+or rank changed into ``search_dirty``, whatever wrote it; :func:`process_dirty` re-indexes
+them before each lookup and costs one index probe when there is nothing to do.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ class Kind(enum.IntEnum):
     INITIALS_PREFIX = 5
     PINYIN_FULL = 6
     COMPANY_GRAM = 7
+    PHONE_LAST4 = 8
 
 
 def search_key(text: str | None) -> str:
@@ -56,7 +59,7 @@ def search_key(text: str | None) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Doc:
-    """What is indexed for one customer."""
+    """What is indexed for one customer, and what its lookup result shows."""
 
     local_no: int
     name_key: str
@@ -64,6 +67,23 @@ class Doc:
     pinyin: str
     initials: str
     rank: int
+    customer_id: str
+    name: str
+    phone: str
+    other_phones: str
+    company: str | None
+    tier: str
+
+
+DOC_COLUMNS = (
+    "local_no, name_key, company_key, pinyin, initials, rank, customer_id, name, phone, "
+    "other_phones, company, tier"
+)
+HITS_SQL = (
+    "SELECT local_no, customer_id, name, phone, company, tier FROM search_doc "
+    "WHERE local_no IN (SELECT value FROM json_each(?))"
+)
+"""(local_no, id, name, primary phone, company, tier) of the local numbers in a JSON array."""
 
 
 def _name_terms(key: str) -> set[tuple[str, int]]:
@@ -94,6 +114,8 @@ def doc_terms(doc: Doc) -> set[tuple[str, int]]:
     terms |= _reading_terms(doc.initials, Kind.INITIALS_FULL, Kind.INITIALS_PREFIX, 1)
     company = doc.company_key
     terms |= {(company[i : i + 2], Kind.COMPANY_GRAM.value) for i in range(len(company) - 1)}
+    phones = [doc.phone, *doc.other_phones.split(" ")]
+    terms |= {(p[-4:], Kind.PHONE_LAST4.value) for p in phones if len(p) >= 4}
     return terms
 
 
@@ -102,9 +124,7 @@ def doc_terms(doc: Doc) -> set[tuple[str, int]]:
 
 def _old_doc(raw: sqlite3.Connection, local_no: int) -> Doc | None:
     row = raw.execute(
-        "SELECT local_no, name_key, company_key, pinyin, initials, rank FROM search_doc "
-        "WHERE local_no = ?",
-        (local_no,),
+        f"SELECT {DOC_COLUMNS} FROM search_doc WHERE local_no = ?", (local_no,)
     ).fetchone()
     return Doc(*row) if row else None
 
@@ -125,10 +145,12 @@ def _delete_doc(raw: sqlite3.Connection, doc: Doc) -> None:
 def _insert_doc(raw: sqlite3.Connection, doc: Doc) -> None:
     _write_terms(raw, doc, "INSERT OR IGNORE INTO search_term VALUES (?, ?, ?, ?)")
     raw.execute(
-        "INSERT INTO search_doc (local_no, name_key, company_key, pinyin, initials, rank) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        (doc.local_no, doc.name_key, doc.company_key, doc.pinyin, doc.initials, doc.rank),
-    )
+        f"INSERT INTO search_doc ({DOC_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            doc.local_no, doc.name_key, doc.company_key, doc.pinyin, doc.initials, doc.rank,
+            doc.customer_id, doc.name, doc.phone, doc.other_phones, doc.company, doc.tier,
+        ),
+    )  # fmt: skip
 
 
 def next_local_no(raw: sqlite3.Connection) -> int:
@@ -136,9 +158,14 @@ def next_local_no(raw: sqlite3.Connection) -> int:
     return int(raw.execute("SELECT COALESCE(MAX(local_no), 0) + 1 FROM customer").fetchone()[0])
 
 
-DIRTY_ROW_SQL = """
+PHONES_SQL = (
+    "(SELECT group_concat(phone, ' ') FROM (SELECT phone FROM customer_phone "
+    "WHERE customer_id = c.id AND deleted_at IS NULL ORDER BY position, phone))"
+)
+DIRTY_ROW_SQL = f"""
 SELECT c.id, c.local_no, c.name, c.company, c.name_pinyin, c.name_initials,
-       c.deleted_at IS NULL, s.search_rank
+       c.deleted_at IS NULL, COALESCE(s.search_rank, 0), COALESCE(s.tier, 'walk_in'),
+       COALESCE({PHONES_SQL}, '')
 FROM customer c LEFT JOIN customer_stats s ON s.customer_id = c.id
 WHERE c.id = ?
 """
@@ -155,6 +182,16 @@ def _fix_readings(raw: sqlite3.Connection, row: Sequence[object]) -> tuple[str, 
     return readings
 
 
+def _new_doc(raw: sqlite3.Connection, row: Sequence[object], local_no: int) -> Doc:
+    pinyin, initials = _fix_readings(raw, row)
+    phone, _sep, others = str(row[9]).partition(" ")
+    name, company = str(row[2]), row[3] if row[3] is None else str(row[3])
+    return Doc(
+        local_no, search_key(name), search_key(company), pinyin, initials, int(str(row[7])),
+        str(row[0]), name, phone, others, company, str(row[8]),
+    )  # fmt: skip
+
+
 def reindex_customer(raw: sqlite3.Connection, customer_id: str) -> None:
     """Re-index one customer from its stored row (removes it when deleted or missing)."""
     row = raw.execute(DIRTY_ROW_SQL, (customer_id,)).fetchone()
@@ -165,10 +202,7 @@ def reindex_customer(raw: sqlite3.Connection, customer_id: str) -> None:
         local_no = next_local_no(raw)
         raw.execute("UPDATE customer SET local_no = ? WHERE id = ?", (local_no, customer_id))
     old = _old_doc(raw, local_no)
-    new = None
-    if row[6]:
-        pinyin, initials = _fix_readings(raw, row)
-        new = Doc(local_no, search_key(row[2]), search_key(row[3]), pinyin, initials, row[7] or 0)
+    new = _new_doc(raw, row, local_no) if row[6] else None
     if old == new:
         return
     if old is not None:
@@ -249,6 +283,11 @@ TERM_SELECTS: tuple[str, ...] = (
     f"FROM alts JOIN temp.search_nums ON n < length(initials) AND n <= {PINYIN_PREFIX_MAX}",
     f"SELECT substr(company_key, n, 2), {Kind.COMPANY_GRAM.value}, rank, local_no "
     "FROM search_doc JOIN temp.search_nums ON n < length(company_key)",
+    f"SELECT substr(phone, -4), {Kind.PHONE_LAST4.value}, rank, local_no FROM search_doc "
+    "WHERE length(phone) >= 4",
+    f"SELECT substr(j.value, -4), {Kind.PHONE_LAST4.value}, rank, local_no "
+    "FROM search_doc, json_each('[\"' || replace(other_phones, ' ', '\",\"') || '\"]') AS j "
+    "WHERE other_phones != '' AND length(j.value) >= 4",
 )
 
 
@@ -270,55 +309,52 @@ def assign_local_numbers(raw: sqlite3.Connection) -> None:
 
 
 def docs_from_columns(raw: sqlite3.Connection) -> None:
-    """Fill ``search_doc`` from the customer columns (trusted to be current: bulk loads)."""
+    """Rebuild every ``search_doc`` row with SQL from the customer columns (trusted to be
+    current: the services keep the pinyin columns, :func:`rebuild` fixes renamed ones)."""
     raw.execute("DELETE FROM search_doc")
     raw.execute(
-        "INSERT INTO search_doc (local_no, name_key, company_key, pinyin, initials, rank) "
-        "SELECT c.local_no, replace(lower(c.name), ' ', ''), "
-        "replace(lower(COALESCE(c.company, '')), ' ', ''), c.name_pinyin, c.name_initials, "
-        "COALESCE(s.search_rank, 0) FROM customer c "
-        "LEFT JOIN customer_stats s ON s.customer_id = c.id WHERE c.deleted_at IS NULL "
-        "ORDER BY c.local_no"
+        f"INSERT INTO search_doc ({DOC_COLUMNS}) "
+        "SELECT local_no, replace(lower(name), ' ', ''), "
+        "replace(lower(COALESCE(company, '')), ' ', ''), name_pinyin, name_initials, rank, id, "
+        "name, CASE WHEN instr(phones, ' ') > 0 THEN substr(phones, 1, instr(phones, ' ') - 1) "
+        "ELSE phones END, "
+        "CASE WHEN instr(phones, ' ') > 0 THEN substr(phones, instr(phones, ' ') + 1) "
+        "ELSE '' END, company, tier FROM ("
+        "SELECT c.local_no, c.name, c.company, c.name_pinyin, c.name_initials, c.id, "
+        f"COALESCE(s.search_rank, 0) AS rank, COALESCE(s.tier, 'walk_in') AS tier, "
+        f"COALESCE({PHONES_SQL}, '') AS phones "
+        "FROM customer c LEFT JOIN customer_stats s ON s.customer_id = c.id "
+        "WHERE c.deleted_at IS NULL AND c.local_no IS NOT NULL) ORDER BY local_no"
     )
 
 
-def rebuild_terms(raw: sqlite3.Connection, progress: Callable[[str], None] | None = None) -> None:
+def rebuild_terms(raw: sqlite3.Connection) -> None:
     """Regenerate every term from ``search_doc`` with SQL, sorted for a sequential build."""
     _numbers(raw)
     raw.execute("DELETE FROM search_term")
     union = "\nUNION ALL\n".join(f"SELECT * FROM ({s})" for s in TERM_SELECTS)
     raw.execute(f"INSERT OR IGNORE INTO search_term {union} ORDER BY 1, 2, 3, 4")
-    if progress is not None:
-        progress("terms")
 
 
-def _update_ranks(raw: sqlite3.Connection) -> None:
-    raw.execute(
-        "UPDATE search_doc SET rank = s.search_rank FROM customer c "
-        "JOIN customer_stats s ON s.customer_id = c.id "
-        "WHERE c.local_no = search_doc.local_no AND search_doc.rank != s.search_rank"
-    )
+def _renamed(raw: sqlite3.Connection) -> list[tuple[str, str, str, str]]:
+    """(id, name, pinyin, initials) of dirty live customers whose readings are stale."""
+    rows = raw.execute(
+        "SELECT c.id, c.name, c.name_pinyin, c.name_initials FROM search_dirty d "
+        "JOIN customer c ON c.id = d.customer_id WHERE c.deleted_at IS NULL"
+    ).fetchall()
+    return [r for r in rows if name_pinyin(r[1]) != (r[2], r[3])]
 
 
 def rebuild(raw: sqlite3.Connection) -> None:
-    """Bulk path for many dirty customers: fix docs one by one where names changed, re-rank the
-    rest with one UPDATE, then regenerate all terms."""
-    changed = _changed_names(raw)
-    for customer_id in changed:
-        reindex_customer(raw, customer_id)
-    _update_ranks(raw)
+    """Bulk path for many dirty customers: correct stale readings, then rebuild every doc
+    and term with SQL (a million customers in about a minute)."""
+    stale = _renamed(raw)
+    raw.executemany(
+        "UPDATE customer SET name_pinyin = ?, name_initials = ? WHERE id = ?",
+        ((*name_pinyin(name), customer_id) for customer_id, name, _p, _i in stale),
+    )
+    assign_local_numbers(raw)
+    docs_from_columns(raw)
     rebuild_terms(raw)
     raw.execute("DELETE FROM search_dirty")
-    log.info("search index rebuilt in bulk (%d renamed or new)", len(changed))
-
-
-def _changed_names(raw: sqlite3.Connection) -> list[str]:
-    """Dirty customers whose indexed name/company/state differs from the stored row."""
-    rows = raw.execute(
-        "SELECT d.customer_id FROM search_dirty d JOIN customer c ON c.id = d.customer_id "
-        "LEFT JOIN search_doc s ON s.local_no = c.local_no "
-        "WHERE s.local_no IS NULL OR c.deleted_at IS NOT NULL "
-        "OR s.name_key IS NOT replace(lower(c.name), ' ', '') "
-        "OR s.company_key IS NOT replace(lower(COALESCE(c.company, '')), ' ', '')"
-    ).fetchall()
-    return [r[0] for r in rows]
+    log.info("search index rebuilt in bulk (%d readings corrected)", len(stale))
