@@ -45,11 +45,8 @@ def cell_editor(qtbot: Any, table: Any) -> Any:
 
 def commit_cell(qtbot: Any, editor: Any) -> None:
     """Press Enter in a cell editor and wait for the (queued) commit to close it."""
+    import shiboken6
     from PySide6.QtCore import Qt
 
-    import shiboken6
-
     qtbot.keyClick(editor, Qt.Key.Key_Return)
-    qtbot.waitUntil(
-        lambda: not shiboken6.isValid(editor) or not editor.isVisible(), timeout=2000
-    )
+    qtbot.waitUntil(lambda: not shiboken6.isValid(editor) or not editor.isVisible(), timeout=2000)

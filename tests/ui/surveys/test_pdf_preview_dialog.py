@@ -51,7 +51,11 @@ def test_pages_render_and_zoom_by_keyboard(qtbot, dialog) -> None:  # type: igno
     qtbot.keyClick(dialog, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClick(dialog, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
     assert dialog.preview.zoom == 0.8
-    qtbot.keyClick(dialog, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(
+        dialog,
+        Qt.Key.Key_F,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
     room = dialog.preview.viewport().width()
     assert first.width() <= room and first.width() > room * 0.8
     qtbot.waitUntil(lambda: dialog.preview.rendered.get(0) == dialog.preview.zoom)

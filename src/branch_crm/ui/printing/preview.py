@@ -249,7 +249,7 @@ class PdfPreviewDialog(QDialog):
             (QKeySequence.StandardKey.ZoomIn, self.zoom_in),
             ("Ctrl+=", self.zoom_in),
             (QKeySequence.StandardKey.ZoomOut, self.zoom_out),
-            ("Ctrl+0", self.fit_width),
+            ("Ctrl+Shift+F", self.fit_width),
             (QKeySequence.StandardKey.Print, self.print_dialog),
             (QKeySequence.StandardKey.Save, self.save_as),
         )
@@ -280,7 +280,7 @@ class PdfPreviewDialog(QDialog):
         self.zoom_out_button.setToolTip(_("Zoom out (Ctrl+-)"))
         self.zoom_in_button.setToolTip(_("Zoom in (Ctrl++)"))
         self.fit_button.setText(_("Fit width"))
-        self.fit_button.setToolTip(_("Fit the page width (Ctrl+0)"))
+        self.fit_button.setToolTip(_("Fit the page width (Ctrl+Shift+F)"))
         self.print_button.setText(_("Print…"))
         self.print_button.setToolTip(_("Print through the printer dialog (Ctrl+P)"))
         self.save_button.setText(_("Save PDF…"))

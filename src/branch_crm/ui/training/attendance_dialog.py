@@ -229,7 +229,7 @@ class AttendanceDialog(QDialog):
             )
         )
         self.table.setHorizontalHeaderLabels(
-            [_("No."), _("Name"), _("Contact"), _("Status"), _("Remarks")]
+            [_("No."), _("Name"), _("Contact"), _("Attendance"), _("Remarks")]
         )
         self.table.setAccessibleName(_("Attendance"))
         for row in range(self.table.rowCount()):

@@ -267,7 +267,9 @@ class TrainingPage(QWidget):
             ]
         )
         self.people_table.setAccessibleName(_("Attendance by person"))
-        self.history.setHorizontalHeaderLabels([_("Date"), _("Topic"), _("Status"), _("Remarks")])
+        self.history.setHorizontalHeaderLabels(
+            [_("Date"), _("Topic"), _("Attendance"), _("Remarks")]
+        )
         self.history_label.setText(_("Sessions of the selected person:"))
         self._fill_sessions()
         self._fill_people()

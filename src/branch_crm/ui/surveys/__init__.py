@@ -1,0 +1,1 @@
+"""Survey screens: keyed entry of returned forms, phone/counter answers, scores."""

@@ -1,0 +1,102 @@
+"""The surveys page: enter returned forms, record phone/counter answers, see the scores,
+and print a batch of forms.
+
+Keys: Ctrl+Tab / Ctrl+Shift+Tab switch between the tabs (entry, phone/counter, scores);
+Ctrl+B opens the batch printing dialog.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
+
+from branch_crm.i18n import _
+from branch_crm.services.permissions import Permission, allowed
+from branch_crm.ui import messages
+from branch_crm.ui.icons import icon
+
+log = logging.getLogger(__name__)
+
+
+class SurveysPage(QWidget):
+    """Tabs: keyed entry, phone/counter answers, scores (for those who may see reports)."""
+
+    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        from branch_crm.ui.surveys.direct import DirectEntryWidget
+        from branch_crm.ui.surveys.entry import KeyedEntryWidget
+
+        self.setObjectName("surveysPage")
+        self.ctx = ctx
+        self.title = QLabel(self)
+        font = self.title.font()
+        font.setPointSize(font.pointSize() + 4)
+        self.title.setFont(font)
+        self.batch_button = QPushButton(icon("survey_print"), "", self)
+        self.batch_button.setObjectName("surveyBatchPrint")
+        self.batch_button.setVisible(allowed(ctx.actor, Permission.SURVEY_BATCH))
+        self.batch_button.clicked.connect(self.print_batch)
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("surveyTabs")
+        self.entry = KeyedEntryWidget(ctx, self)
+        self.direct = DirectEntryWidget(ctx, self)
+        self.scores: QWidget | None = None
+        self.tabs.addTab(self.entry, icon("survey_entry"), "")
+        self.tabs.addTab(self.direct, icon("survey_phone"), "")
+        if allowed(ctx.actor, Permission.REPORT_VIEW):
+            from branch_crm.ui.surveys.scores import ScoresWidget
+
+            self.scores = ScoresWidget(ctx, self)
+            self.tabs.addTab(self.scores, icon("survey_scores"), "")
+        self.tabs.currentChanged.connect(self._on_tabs_current_changed)
+        top = QHBoxLayout()
+        top.addWidget(self.title)
+        top.addStretch(1)
+        top.addWidget(self.batch_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.tabs, 1)
+        QShortcut(QKeySequence("Ctrl+B"), self, activated=self.print_batch)
+        self.retranslate_ui()
+
+    def retranslate_ui(self) -> None:
+        """Re-apply every translated text."""
+        self.title.setText(_("Satisfaction surveys"))
+        self.batch_button.setText(_("Print a batch of forms…"))
+        self.batch_button.setToolTip(_("Print forms for a selection of customers (Ctrl+B)"))
+        self.batch_button.setAccessibleName(self.batch_button.text())
+        self.tabs.setTabText(0, _("Enter returned forms"))
+        self.tabs.setTabText(1, _("Phone / counter answers"))
+        if self.scores is not None:
+            self.tabs.setTabText(2, _("Scores"))
+        for child in (self.entry, self.direct, self.scores):
+            if child is not None:
+                child.retranslate_ui()  # type: ignore[attr-defined]
+
+    def _on_tabs_current_changed(self, index: int) -> None:
+        widget = self.tabs.widget(index)
+        if widget is self.entry:
+            self.entry.serial.setFocus()
+        elif widget is self.direct:
+            self.direct.lookup.focus_search()
+        elif widget is self.scores:
+            self.scores.reload()  # type: ignore[attr-defined]
+
+    def on_shown(self) -> None:
+        """Focus where work starts: the serial box."""
+        if self.tabs.currentWidget() is self.entry:
+            self.entry.serial.setFocus()
+
+    def print_batch(self) -> None:
+        """Open the batch printing dialog (forms for a selection of customers)."""
+        if not allowed(self.ctx.actor, Permission.SURVEY_BATCH):
+            return
+        try:
+            from branch_crm.ui.survey_print.batch_dialog import open_batch_print
+        except ImportError:
+            messages.show_error(self, _("Batch printing is not available in this version."))
+            return
+        open_batch_print(self.ctx, self)

@@ -1,0 +1,324 @@
+"""Survey scores: CSAT, NPS, CES and the per-question averages for a period and tier, the
+same figures per customer tier, and the month-by-month trend."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from branch_crm.errors import CrmError
+from branch_crm.i18n import N_, _, current_language
+from branch_crm.services import survey_scores as ss
+from branch_crm.services.classification import TIERS, tier_label
+from branch_crm.services.survey_template import active_template
+from branch_crm.timeutil import local_today, month_key
+from branch_crm.ui import messages
+
+log = logging.getLogger(__name__)
+
+PRESETS = (
+    ("this_month", N_("This month")),
+    ("last_month", N_("Last month")),
+    ("quarter", N_("Last 3 months")),
+    ("year", N_("This year")),
+    ("twelve", N_("Last 12 months")),
+    ("custom", N_("Chosen dates")),
+)
+TREND_MONTHS = 12
+RELOAD_ON = frozenset({"survey", "sync", "customer"})
+
+
+def preset_range(key: str, today: date) -> tuple[date, date]:
+    """(first day, last day) of a period preset."""
+    first_of_month = today.replace(day=1)
+    if key == "last_month":
+        end = first_of_month - timedelta(days=1)
+        return end.replace(day=1), end
+    if key == "quarter":
+        month = first_of_month.month - 2
+        year = first_of_month.year + (month - 1) // 12
+        return date(year, (month - 1) % 12 + 1, 1), today
+    if key == "year":
+        return date(today.year, 1, 1), today
+    if key == "twelve":
+        return today - timedelta(days=365), today
+    return first_of_month, today
+
+
+def percent(value: float | None) -> str:
+    """'83 %' or '–'."""
+    return "–" if value is None else f"{value:.0f} %"
+
+
+def number(value: float | None, digits: int = 1) -> str:
+    """'4.2' or '–'."""
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def signed(value: float | None) -> str:
+    """NPS as '+25' / '-10' / '–'."""
+    return "–" if value is None else f"{value:+.0f}"
+
+
+def _cell(text: str, right: bool = True) -> QTableWidgetItem:
+    item = QTableWidgetItem(text)
+    item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+    if right:
+        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    return item
+
+
+def _table(name: str, parent: QWidget) -> QTableWidget:
+    table = QTableWidget(parent)
+    table.setObjectName(name)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.verticalHeader().setVisible(False)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setStretchLastSection(True)
+    return table
+
+
+class ScoresWidget(QWidget):
+    """Period and tier choice, headline figures, item averages, per tier, monthly trend."""
+
+    sig_loaded = Signal()
+
+    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("surveyScores")
+        self.ctx = ctx
+        self.scores: ss.Scores | None = None
+        self.by_tier: dict[str, ss.Scores] = {}
+        self.trend: list[ss.MonthScores] = []
+        self._questions: dict[str, Any] = {}
+        self._build()
+        ctx.bus.sig_data_changed.connect(self._on_bus_data_changed)
+        self.retranslate_ui()
+        self.apply_preset()
+
+    def _build(self) -> None:
+        self.preset = QComboBox(self)
+        self.preset.setObjectName("scoresPeriod")
+        self.start = QDateEdit(self)
+        self.start.setObjectName("scoresStart")
+        self.end = QDateEdit(self)
+        self.end.setObjectName("scoresEnd")
+        for edit in (self.start, self.end):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+        self.tier = QComboBox(self)
+        self.tier.setObjectName("scoresTier")
+        self.refresh_button = QPushButton(self)
+        self.refresh_button.setObjectName("scoresRefresh")
+        self.headline = {key: QLabel(self) for key in ("responses", "csat", "nps", "ces")}
+        for key, label in self.headline.items():
+            label.setObjectName(f"scores_{key}")
+            font = label.font()
+            font.setPointSize(font.pointSize() + 3)
+            font.setBold(True)
+            label.setFont(font)
+        self.captions = {key: QLabel(self) for key in self.headline}
+        self.items_table = _table("scoresItems", self)
+        self.tier_table = _table("scoresByTier", self)
+        self.trend_table = _table("scoresTrend", self)
+        self.section = {key: QLabel(self) for key in ("items", "tiers", "trend")}
+        self._layout()
+        self.preset.currentIndexChanged.connect(lambda _i: self.apply_preset())
+        self.start.dateChanged.connect(lambda _d: self._custom())
+        self.end.dateChanged.connect(lambda _d: self._custom())
+        self.tier.currentIndexChanged.connect(lambda _i: self.reload())
+        self.refresh_button.clicked.connect(self.reload)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self, activated=self.reload)
+
+    def _layout(self) -> None:
+        choose = QHBoxLayout()
+        for widget in (
+            self.preset,
+            self.start,
+            QLabel("–", self),
+            self.end,
+            self.tier,
+            self.refresh_button,
+        ):
+            choose.addWidget(widget)
+        choose.addStretch(1)
+        figures = QGridLayout()
+        for column, key in enumerate(self.headline):
+            figures.addWidget(self.headline[key], 0, column, Qt.AlignmentFlag.AlignHCenter)
+            figures.addWidget(self.captions[key], 1, column, Qt.AlignmentFlag.AlignHCenter)
+        tables = QGridLayout()
+        tables.addWidget(self.section["items"], 0, 0)
+        tables.addWidget(self.items_table, 1, 0)
+        tables.addWidget(self.section["tiers"], 0, 1)
+        tables.addWidget(self.tier_table, 1, 1)
+        tables.addWidget(self.section["trend"], 2, 0, 1, 2)
+        tables.addWidget(self.trend_table, 3, 0, 1, 2)
+        layout = QVBoxLayout(self)
+        layout.addLayout(choose)
+        layout.addLayout(figures)
+        layout.addLayout(tables, 1)
+
+    def retranslate_ui(self) -> None:
+        """Re-apply every translated text."""
+        self._fill_choices()
+        self.refresh_button.setText(_("Refresh"))
+        self.refresh_button.setToolTip(_("Refresh (F5)"))
+        self.refresh_button.setAccessibleName(_("Refresh"))
+        self.preset.setAccessibleName(_("Period"))
+        self.start.setAccessibleName(_("From"))
+        self.end.setAccessibleName(_("To"))
+        self.tier.setAccessibleName(_("Customer tier"))
+        self.captions["responses"].setText(_("Responses"))
+        self.captions["csat"].setText(_("CSAT (share of 4–5)"))
+        self.captions["nps"].setText(_("NPS (promoters − detractors)"))
+        self.captions["ces"].setText(_("CES (1–7, 7 = easy)"))
+        self.section["items"].setText(_("Average per question (1–5)"))
+        self.section["tiers"].setText(_("By customer tier"))
+        self.section["trend"].setText(_("Month by month"))
+        self.items_table.setColumnCount(3)
+        self.items_table.setHorizontalHeaderLabels([_("Question"), _("Average"), _("Answers")])
+        self.tier_table.setColumnCount(5)
+        self.tier_table.setHorizontalHeaderLabels(
+            [_("Tier"), _("Responses"), _("CSAT"), _("NPS"), _("CES")]
+        )
+        self.trend_table.setColumnCount(7)
+        self.trend_table.setHorizontalHeaderLabels(
+            [
+                _("Month"),
+                _("Responses"),
+                _("CSAT"),
+                _("NPS"),
+                _("Promoters"),
+                _("Detractors"),
+                _("CES"),
+            ]
+        )
+        self._fill()
+
+    def _fill_choices(self) -> None:
+        for combo, entries in (
+            (self.preset, [(key, _(label)) for key, label in PRESETS]),
+            (self.tier, [("", _("All tiers")), *((t, tier_label(t)) for t in TIERS)]),
+        ):
+            current = combo.currentData()
+            combo.blockSignals(True)
+            combo.clear()
+            for key, label in entries:
+                combo.addItem(label, key)
+            combo.setCurrentIndex(max(0, combo.findData(current)))
+            combo.blockSignals(False)
+
+    # --- period --------------------------------------------------------------------------------
+
+    def apply_preset(self) -> None:
+        """Set the dates of the chosen preset and reload."""
+        key = str(self.preset.currentData() or "this_month")
+        if key == "custom":
+            return
+        first, last = preset_range(key, local_today())
+        for edit, day in ((self.start, first), (self.end, last)):
+            edit.blockSignals(True)
+            edit.setDate(QDate(day.year, day.month, day.day))
+            edit.blockSignals(False)
+        self.reload()
+
+    def _custom(self) -> None:
+        self.preset.blockSignals(True)
+        self.preset.setCurrentIndex(self.preset.findData("custom"))
+        self.preset.blockSignals(False)
+        self.reload()
+
+    def period(self) -> tuple[date, date]:
+        """The chosen (first day, last day)."""
+        a, b = self.start.date(), self.end.date()
+        return date(a.year(), a.month(), a.day()), date(b.year(), b.month(), b.day())
+
+    # --- loading -------------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Compute the figures for the chosen period and tier."""
+        start, end = self.period()
+        tier = str(self.tier.currentData() or "") or None
+        try:
+            self.scores = self.ctx.call(ss.survey_scores, start=start, end=end, tier=tier)
+            self.by_tier = self.ctx.call(ss.scores_by_tier, start=start, end=end)
+            self.trend = self.ctx.call(
+                ss.monthly_trend, months=TREND_MONTHS, last_month=month_key(end), tier=tier
+            )
+            template = self.ctx.call(active_template)
+        except CrmError as exc:
+            messages.show_error(self, exc)
+            return
+        self._questions = {i.code: i for i in template.items}
+        self._fill()
+        self.sig_loaded.emit()
+
+    def _fill(self) -> None:
+        s = self.scores
+        if s is None:
+            return
+        self.headline["responses"].setText(str(s.responses))
+        self.headline["csat"].setText(percent(s.csat))
+        self.headline["nps"].setText(signed(s.nps))
+        self.headline["ces"].setText(number(s.ces))
+        self._fill_items(s)
+        self._fill_tiers()
+        self._fill_trend()
+
+    def _fill_items(self, s: ss.Scores) -> None:
+        language = current_language()
+        rows = [(code, avg) for code, avg in s.item_averages.items()]
+        self.items_table.setRowCount(len(rows))
+        for row, (code, avg) in enumerate(rows):
+            item = self._questions.get(code)
+            text = item.text(language) if item is not None else code
+            self.items_table.setItem(row, 0, _cell(text, right=False))
+            self.items_table.setItem(row, 1, _cell(number(avg, 2)))
+            self.items_table.setItem(row, 2, _cell(str(s.item_counts.get(code, 0))))
+
+    def _fill_tiers(self) -> None:
+        self.tier_table.setRowCount(len(self.by_tier))
+        for row, (tier, t) in enumerate(self.by_tier.items()):
+            for column, text in enumerate(
+                (tier_label(tier), str(t.responses), percent(t.csat), signed(t.nps), number(t.ces))
+            ):
+                self.tier_table.setItem(row, column, _cell(text, right=column > 0))
+
+    def _fill_trend(self) -> None:
+        self.trend_table.setRowCount(len(self.trend))
+        for row, m in enumerate(self.trend):
+            t = m.scores
+            values = (
+                m.month,
+                str(t.responses),
+                percent(t.csat),
+                signed(t.nps),
+                str(t.promoters),
+                str(t.detractors),
+                number(t.ces),
+            )
+            for column, text in enumerate(values):
+                self.trend_table.setItem(row, column, _cell(text, right=column > 0))
+
+    def _on_bus_data_changed(self, what: frozenset[str]) -> None:
+        if what & RELOAD_ON and self.isVisible():
+            self.reload()
