@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from branch_crm.errors import ValidationError
+from branch_crm.errors import CrmError, ValidationError
 from branch_crm.i18n import _, current_language
 from branch_crm.services import survey_entry as se
 from branch_crm.services.survey_template import SurveyItem, TemplateView
@@ -48,6 +48,15 @@ PASS_KEYS = {
     Qt.Key.Key_Backtab,
     Qt.Key.Key_Escape,
 }
+
+
+def complaint_categories(*, session: Any) -> dict[str, str]:
+    """code -> label of the complaint categories (seeded when the list is empty)."""
+    from branch_crm.models import ReferenceKind
+    from branch_crm.services import sla
+
+    sla.ensure_reference_data(session)
+    return dict(sla.code_labels(session, ReferenceKind.COMPLAINT_CATEGORY))
 
 
 class AnswerField(QLineEdit):
@@ -153,6 +162,7 @@ class AnswerForm(QWidget):
         self.follow_up = QLabel(self)
         self.follow_up.setObjectName("surveyFollowUp")
         self.follow_up.setWordWrap(True)
+        self.follow_up.setStyleSheet("color: #B25E00; font-weight: bold;")
         self.form_error = QLabel(self)
         self.form_error.setObjectName("surveyFormError")
         self.form_error.setStyleSheet(ERROR_LABEL_STYLE)
@@ -212,6 +222,14 @@ class AnswerForm(QWidget):
             QWidget.setTabOrder(previous, self.suggestion)
         self.retranslate_ui()
         self.clear()
+        self.load_categories()
+
+    def load_categories(self) -> None:
+        """Fill the complaint categories from the head-office list."""
+        try:
+            self.set_categories(self.ctx.call(complaint_categories))
+        except CrmError as exc:
+            log.warning("complaint categories unavailable: %s", exc.message)
 
     def _add_row(self, row: int, template: TemplateView, item: SurveyItem) -> None:
         question = QLabel(self)

@@ -86,14 +86,18 @@ def _cell(text: str, right: bool = True) -> QTableWidgetItem:
     return item
 
 
-def _table(name: str, parent: QWidget) -> QTableWidget:
+def _table(name: str, parent: QWidget, stretch: int | None = None) -> QTableWidget:
     table = QTableWidget(parent)
     table.setObjectName(name)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.verticalHeader().setVisible(False)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.horizontalHeader().setStretchLastSection(True)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setStretchLastSection(False)
+    if stretch is not None:
+        table.setColumnCount(stretch + 1)
+        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
     return table
 
 
@@ -137,7 +141,7 @@ class ScoresWidget(QWidget):
             font.setBold(True)
             label.setFont(font)
         self.captions = {key: QLabel(self) for key in self.headline}
-        self.items_table = _table("scoresItems", self)
+        self.items_table = _table("scoresItems", self, stretch=0)
         self.tier_table = _table("scoresByTier", self)
         self.trend_table = _table("scoresTrend", self)
         self.section = {key: QLabel(self) for key in ("items", "tiers", "trend")}
@@ -318,6 +322,7 @@ class ScoresWidget(QWidget):
             )
             for column, text in enumerate(values):
                 self.trend_table.setItem(row, column, _cell(text, right=column > 0))
+        self.trend_table.scrollToBottom()  # the latest months first in view
 
     def _on_bus_data_changed(self, what: frozenset[str]) -> None:
         if what & RELOAD_ON and self.isVisible():
