@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from branch_crm.services import phone_numbers
 from branch_crm.services.dbapi import raw_connection
-from branch_crm.services.search_index import Kind, process_dirty, search_key
+from branch_crm.services.search_index import HITS_SQL, Kind, process_dirty, search_key
 
 FULL_PHONE_LENGTHS = (10, 11, 12)
 CONTAINS_SCAN = 5_000
@@ -85,16 +85,6 @@ PHONE_PREFIX_SQL = (
     "SELECT c.local_no FROM customer_phone p JOIN customer c ON c.id = p.customer_id "
     "WHERE p.phone >= ? AND p.phone < ? AND p.deleted_at IS NULL ORDER BY p.phone LIMIT ?"
 )
-HITS_SQL = (
-    "SELECT c.local_no, c.id, c.name, "
-    "COALESCE((SELECT p.phone FROM customer_phone p WHERE p.customer_id = c.id "
-    "AND p.deleted_at IS NULL ORDER BY p.position LIMIT 1), ''), "
-    "c.company, COALESCE(s.tier, 'walk_in') "
-    "FROM customer c LEFT JOIN customer_stats s ON s.customer_id = c.id "
-    "WHERE c.local_no IN (SELECT value FROM json_each(?)) AND c.deleted_at IS NULL"
-)
-
-
 # --- plan -------------------------------------------------------------------------------------
 
 Step = tuple[str, str, tuple[object, ...]]
