@@ -148,3 +148,30 @@ def corner_marks(canvas: Any, inset: float = 8 * mm, length: float = 8 * mm) -> 
         path.lineTo(cx, cy)
         path.lineTo(cx, cy + dy * length)
         canvas.drawPath(path, stroke=1, fill=0)
+
+
+def compress_finished_pages(canvas: Any) -> None:
+    """Deflate each page's content stream as soon as the page is finished.
+
+    reportlab keeps every finished page's drawing operators as text until ``save()`` and
+    compresses them only then; for a batch of a thousand forms that text is most of the
+    memory. Compressing at once keeps about a tenth of it (the PDF bytes are the same).
+    """
+    import zlib
+
+    from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFStream
+
+    def on_page(_number: int) -> None:
+        page = canvas._doc.Pages.pages[-1]
+        stream = page.stream
+        if not stream or page.Contents:
+            return
+        data = stream.encode("latin-1") if isinstance(stream, str) else stream
+        contents = PDFStream(
+            PDFDictionary({"Filter": PDFArray([PDFName("FlateDecode")])}), zlib.compress(data)
+        )
+        contents.__Comment__ = "page stream"
+        page.Contents = contents
+        page.stream = None
+
+    canvas.setPageCallBack(on_page)

@@ -21,6 +21,7 @@ from branch_crm.printing.common import (
     PAGE_W,
     Translate,
     Writer,
+    compress_finished_pages,
     corner_marks,
     titled,
     translator,
@@ -222,6 +223,7 @@ class SurveyFormWriter:
         self.c = Canvas(str(output), pagesize=(PAGE_W, PAGE_H), pageCompression=1)
         self.c.setTitle(titled(header.company, header.title, header.language))
         self.c.setCreator("Branch CRM")
+        compress_finished_pages(self.c)
         self.w = Writer(self.c)
         self.c.beginForm(STATIC)
         _StaticPart(self.c, header, self.t).draw()
