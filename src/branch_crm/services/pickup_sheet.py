@@ -22,15 +22,10 @@ MAX_CUSTOMERS = 500
 
 
 def display_phone(phone: str) -> str:
-    """Readable form of a normalised phone: '138 1234 5678', '021-5555 1234'."""
-    if len(phone) == 11 and phone.startswith("1"):
-        return f"{phone[:3]} {phone[3:7]} {phone[7:]}"
-    if phone.startswith("0") and len(phone) >= 10:
-        area = 3 if phone[1] in "12" else 4
-        code, number = phone[:area], phone[area:]
-        split = len(number) - 4
-        return f"{code}-{number[:split]} {number[split:]}"
-    return phone
+    """Readable form of a normalised phone ('138 1234 5678', '021-5555 1234'), as on screen."""
+    from branch_crm.services.search import format_phone
+
+    return format_phone(phone)
 
 
 def _availability(raw: dict[str, object]) -> dict[str, list[tuple[str, str]]]:
