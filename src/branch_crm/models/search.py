@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, String
+from sqlalchemy import Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from branch_crm.models.base import Base
@@ -38,6 +38,7 @@ class SearchDoc(Base):
     (one rowid lookup per hit). Local, derived, never synced."""
 
     __tablename__ = "search_doc"
+    __table_args__ = (Index("ix_search_doc_customer", "customer_id", "rank", "local_no"),)
 
     local_no: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     name_key: Mapped[str] = mapped_column(String(50), default="")

@@ -72,20 +72,24 @@ TERM_COUNT_SQL = (
     "SELECT count(*) FROM (SELECT 1 FROM search_term WHERE term = ? AND kind = ? LIMIT ?)"
 )
 PHONE_EXACT_SQL = (
-    "SELECT c.local_no FROM customer_phone p JOIN customer c ON c.id = p.customer_id "
+    "SELECT d.local_no FROM customer_phone p "
+    "JOIN search_doc d INDEXED BY ix_search_doc_customer ON d.customer_id = p.customer_id "
     "WHERE p.phone = ? AND p.deleted_at IS NULL"
 )
 PHONE_LAST4_SQL = (
-    "SELECT c.local_no FROM customer_phone p JOIN customer c ON c.id = p.customer_id "
-    "LEFT JOIN customer_stats s ON s.customer_id = p.customer_id "
+    "SELECT d.local_no FROM customer_phone p INDEXED BY ix_customer_phone_last4_live "
+    "JOIN search_doc d INDEXED BY ix_search_doc_customer ON d.customer_id = p.customer_id "
     "WHERE substr(p.phone, -4) = ? AND p.deleted_at IS NULL "
-    "ORDER BY COALESCE(s.search_rank, 0) DESC, c.local_no DESC LIMIT ?"
+    "ORDER BY d.rank DESC, d.local_no DESC LIMIT ?"
 )
+"""Last four digits: the covering partial index gives the customers, their search_doc
+index gives rank and local number (no table rows read), then the ~1/10,000 of all phones
+that match are sorted by rank."""
 PHONE_PREFIX_SQL = (
-    "SELECT c.local_no FROM customer_phone p JOIN customer c ON c.id = p.customer_id "
+    "SELECT d.local_no FROM customer_phone p "
+    "JOIN search_doc d INDEXED BY ix_search_doc_customer ON d.customer_id = p.customer_id "
     "WHERE p.phone >= ? AND p.phone < ? AND p.deleted_at IS NULL ORDER BY p.phone LIMIT ?"
 )
-# --- plan -------------------------------------------------------------------------------------
 
 Step = tuple[str, str, tuple[object, ...]]
 """(match label, SQL, parameters without the limit)."""
