@@ -170,10 +170,21 @@ class KeyedEntryWidget(QWidget):
         self.correct_button.setVisible(False)
         self.history.clear()
         self.history.setVisible(False)
+        if self.answers.template is None:
+            self._show_active_template()
         self.answers.clear()
         self.answers.setEnabled(False)
         self.save_button.setEnabled(False)
         self.serial.setFocus()
+
+    def _show_active_template(self) -> None:
+        """Show the questions (greyed) before any serial, so the screen reads like the form."""
+        from branch_crm.services.survey_template import active_template
+
+        try:
+            self.answers.set_template(self.ctx.call(active_template))
+        except CrmError as exc:  # no template yet: the form's own template comes with it
+            log.info("no survey template to show: %s", exc.message)
 
     def look_up(self) -> None:
         """Find the form of the typed serial; show its customer; go to the first answer."""

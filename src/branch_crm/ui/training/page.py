@@ -85,7 +85,7 @@ def _rate(rate: float | None) -> str:
 class _Table(QTableWidget):
     """A read-only, row-selecting table."""
 
-    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+    def __init__(self, name: str, parent: QWidget | None = None, stretch: int = -1) -> None:
         super().__init__(parent)
         self.setObjectName(name)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -94,7 +94,16 @@ class _Table(QTableWidget):
         self.verticalHeader().setVisible(False)
         self.setSortingEnabled(False)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.horizontalHeader().setStretchLastSection(True)
+        self.horizontalHeader().setStretchLastSection(stretch < 0)
+        self._stretch = stretch
+
+    def setColumnCount(self, columns: int) -> None:
+        """Set the columns; the chosen column takes the spare width."""
+        super().setColumnCount(columns)
+        if 0 <= self._stretch < columns:
+            self.horizontalHeader().setSectionResizeMode(
+                self._stretch, QHeaderView.ResizeMode.Stretch
+            )
 
     def current_key(self) -> str | None:
         """The id stored in the first cell of the current row."""
@@ -130,6 +139,7 @@ class TrainingPage(QWidget):
         self.search = QLineEdit(self)
         self.search.setObjectName("trainingSearch")
         self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(280)
         self.period = QComboBox(self)
         self.period.setObjectName("trainingPeriod")
         self.tabs = QTabWidget(self)
@@ -163,7 +173,7 @@ class TrainingPage(QWidget):
             "trainingAttendance", "attendance", self.record_attendance
         )
         self.delete_button = self._button("trainingDelete", "training_delete", self.delete_session)
-        self.table = _Table("trainingSessions", self)
+        self.table = _Table("trainingSessions", self, stretch=1)
         self.table.setColumnCount(10)
         tab = QWidget(self)
         buttons = QHBoxLayout()
