@@ -219,3 +219,23 @@ def test_attendance_by_person_tab(qtbot, ctx, show, db, supervisor) -> None:  # 
     page.people_table.setCurrentCell(absent_row, 0)
     assert page.history.rowCount() == 1
     assert page.history.item(0, 2).text() == "Absent" and page.history.item(0, 3).text() == "病"
+
+
+def test_pages_follow_a_language_change(qtbot, ctx, show) -> None:  # type: ignore[no-untyped-def]
+    from branch_crm.i18n import set_language
+    from branch_crm.ui.surveys.page import SurveysPage
+
+    training = show(TrainingPage(ctx))
+    qtbot.addWidget(training)
+    surveys = SurveysPage(ctx)
+    qtbot.addWidget(surveys)
+    set_language("zh_CN")
+    training.retranslate_ui()
+    surveys.retranslate_ui()
+    assert training.tabs.tabText(0) == "培训场次"
+    assert training.table.horizontalHeaderItem(1).text() == "主题"
+    assert training.new_button.text() == "新建培训"
+    assert surveys.tabs.tabText(0) == "录入回收的调查表"
+    assert surveys.entry.lookup_button.text() == "查找"
+    first = next(iter(surveys.entry.answers.questions.values()))
+    assert first.text().startswith("时效性")
