@@ -173,6 +173,15 @@ def _staff_and_settings(
     return branch, credentials, ids
 
 
+def _list_bulk_load(raw: sqlite3.Connection) -> AbstractContextManager[Any]:
+    """The customer list's bulk mode (its indexes rebuilt once at the end), if present."""
+    try:
+        from branch_crm.services.customer_list import bulk_list_load
+    except ImportError:
+        return nullcontext()
+    return bulk_list_load(raw)
+
+
 def _capture_suspended(raw: sqlite3.Connection) -> AbstractContextManager[Any]:
     """The sync feature's switch that stops outbox capture for a bulk load, if present."""
     try:
@@ -259,10 +268,8 @@ def _load_customers(
             pending.result()
 
 
-def _build_derived(raw: sqlite3.Connection, params: dict[str, Any], progress: Progress) -> None:
-    """Classification, lookup index and planner statistics, all in SQL."""
-    progress("stats", 0, 1)
-    compute_stats(raw, params, None)
+def _build_index(raw: sqlite3.Connection, progress: Progress) -> None:
+    """Lookup index and planner statistics, in SQL."""
     progress("index", 0, 1)
     docs_from_columns(raw)
     rebuild_terms(raw)
@@ -324,8 +331,11 @@ def _load(path: Path, plan: _Plan, customers: int, seed: int, report: Progress) 
         seed, local_today(), plan.branch, [ids["supervisor"], ids["counter"]], ids["courier"]
     )
     with _bulk_connection(path) as raw, _capture_suspended(raw):
-        _load_customers(raw, gen, customers, report)
-        _build_derived(raw, plan.params, report)
+        with _list_bulk_load(raw):
+            _load_customers(raw, gen, customers, report)
+            report("stats", 0, 1)
+            compute_stats(raw, plan.params, None)
+        _build_index(raw, report)
 
 
 def fill_demo(

@@ -10,9 +10,10 @@ backwards index walk that stops after ``limit`` rows, whatever the number of mat
 Kinds (see :class:`Kind`): the whole name, every proper prefix of the name, every 1- and
 2-character piece of the name (CJK names only; Latin names are searched through their
 letters), full pinyin and its prefixes of 2+ letters, initials and their prefixes,
-2-character pieces of the company, and the last four digits of every phone. The same terms
-come from Python (:func:`doc_terms`, one customer at a time) and from SQL
-(:func:`rebuild_terms`, in bulk).
+and 2-character pieces of the company. Phones are not terms: the lookup finds them through
+the ``customer_phone`` indexes and maps the customer id to its rank and local number with
+``search_doc``'s (customer_id, rank, local_no) index. The same terms come from Python
+(:func:`doc_terms`, one customer at a time) and from SQL (:func:`rebuild_terms`, in bulk).
 
 Triggers (migrations 0001 and 0008) put the id of every customer whose name, company, phones
 or rank changed into ``search_dirty``, whatever wrote it; :func:`process_dirty` re-indexes
@@ -49,7 +50,6 @@ class Kind(enum.IntEnum):
     INITIALS_PREFIX = 5
     PINYIN_FULL = 6
     COMPANY_GRAM = 7
-    PHONE_LAST4 = 8
 
 
 def search_key(text: str | None) -> str:
@@ -114,8 +114,6 @@ def doc_terms(doc: Doc) -> set[tuple[str, int]]:
     terms |= _reading_terms(doc.initials, Kind.INITIALS_FULL, Kind.INITIALS_PREFIX, 1)
     company = doc.company_key
     terms |= {(company[i : i + 2], Kind.COMPANY_GRAM.value) for i in range(len(company) - 1)}
-    phones = [doc.phone, *doc.other_phones.split(" ")]
-    terms |= {(p[-4:], Kind.PHONE_LAST4.value) for p in phones if len(p) >= 4}
     return terms
 
 
@@ -283,11 +281,6 @@ TERM_SELECTS: tuple[str, ...] = (
     f"FROM alts JOIN temp.search_nums ON n < length(initials) AND n <= {PINYIN_PREFIX_MAX}",
     f"SELECT substr(company_key, n, 2), {Kind.COMPANY_GRAM.value}, rank, local_no "
     "FROM search_doc JOIN temp.search_nums ON n < length(company_key)",
-    f"SELECT substr(phone, -4), {Kind.PHONE_LAST4.value}, rank, local_no FROM search_doc "
-    "WHERE length(phone) >= 4",
-    f"SELECT substr(j.value, -4), {Kind.PHONE_LAST4.value}, rank, local_no "
-    "FROM search_doc, json_each('[\"' || replace(other_phones, ' ', '\",\"') || '\"]') AS j "
-    "WHERE other_phones != '' AND length(j.value) >= 4",
 )
 
 

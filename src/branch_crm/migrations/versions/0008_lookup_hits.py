@@ -1,10 +1,9 @@
 """lookup hits: search_doc carries what a result shows; phone writes mark customers dirty
 
 The lookup then reads one compact row per hit instead of joining customer, phone and stats
-rows (about six random page reads per hit on a million customers), and the last four
-digits of every phone become index terms (a rank-ordered walk instead of joining ~100
-matches and sorting them). Existing index rows are dropped and every live customer is
-marked dirty: the first lookup rebuilds the index (in bulk when there are many).
+rows (about six random page reads per hit on a million customers). Existing index rows are
+dropped and every live customer is marked dirty: the first lookup rebuilds the index (in
+bulk when there are many).
 
 Revision ID: 0008
 Revises: 0007
