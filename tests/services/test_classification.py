@@ -257,3 +257,11 @@ def test_labels_are_translated() -> None:
     set_language("zh_CN")
     assert tier_label("strategic") != "Strategic"
     assert tier_label("unknown") == "unknown"
+
+
+def test_rank_is_stable_when_only_recency_moves(add, stats) -> None:  # type: ignore[no-untyped-def]
+    customer = add({add_months(M0, -i): 60 for i in range(12)})
+    now = stats(customer)
+    a_month_later = stats(customer, today=date(2026, 12, 23))
+    assert (now.recency_score, a_month_later.recency_score) == (5, 4)
+    assert now.search_rank == a_month_later.search_rank

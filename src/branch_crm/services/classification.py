@@ -21,7 +21,9 @@ All figures refer to the *reference month* M: the last complete calendar month b
   average revenue per month over the last 12 (>=10,000 yuan -> 5, >=2,000 -> 4, >=500 -> 3,
   >=50 -> 2, else 1; DOMAIN.md's mid customers spend 2,000-10,000 yuan a month).
 * **search_rank** orders lookup results of equal match quality: tier (strategic 3 .. walk-in
-  0) x 1000 + lifecycle (active 2, new 1, dormant 0) x 100 + 5 x (R + F + M).
+  0) x 100 + lifecycle (active 2, new 1, dormant 0) x 10 + the monetary score. Deliberately
+  coarse: it only changes when a customer changes tier, lifecycle or revenue band, so the
+  monthly recompute re-ranks few index rows (recency and frequency move every month).
 
 ``recompute_stats`` does all of it in SQL, in bulk (a million customers in seconds).
 """
@@ -132,8 +134,8 @@ INSERT INTO customer_stats (customer_id, tier, stage, lifecycle, churn_risk, rec
   frequency_score, monetary_score, last_month_parcels, avg_month_parcels, last_shipment_month,
   search_rank, computed_for)
 SELECT id, tier, stage, lifecycle, churn, r, f, m, last_month, avg3, last_ship,
-  (CASE tier WHEN 'strategic' THEN 3 WHEN 'key' THEN 2 WHEN 'ordinary' THEN 1 ELSE 0 END) * 1000
-  + (CASE lifecycle WHEN 'active' THEN 2 WHEN 'new' THEN 1 ELSE 0 END) * 100 + 5 * (r + f + m),
+  (CASE tier WHEN 'strategic' THEN 3 WHEN 'key' THEN 2 WHEN 'ordinary' THEN 1 ELSE 0 END) * 100
+  + (CASE lifecycle WHEN 'active' THEN 2 WHEN 'new' THEN 1 ELSE 0 END) * 10 + m,
   :m0
 FROM (
   SELECT *,
