@@ -265,3 +265,14 @@ def test_rank_is_stable_when_only_recency_moves(add, stats) -> None:  # type: ig
     a_month_later = stats(customer, today=date(2026, 12, 23))
     assert (now.recency_score, a_month_later.recency_score) == (5, 4)
     assert now.search_rank == a_month_later.search_rank
+
+
+def test_refresh_only_when_a_new_month_began(db, counter, add) -> None:  # type: ignore[no-untyped-def]
+    from branch_crm.services.classification import refresh_if_stale
+
+    add(last3(40))
+    add({})
+    with unit_of_work(db, counter) as session:
+        assert refresh_if_stale(session=session, today=TODAY) == 2
+        assert refresh_if_stale(session=session, today=TODAY) == 0
+        assert refresh_if_stale(session=session, today=date(2026, 12, 1)) == 2

@@ -267,3 +267,13 @@ def stale_stats(*, session: Session, today: date | None = None) -> bool:
         (month,),
     ).fetchone()
     return row is not None
+
+
+def refresh_if_stale(*, session: Session, today: date | None = None) -> int:
+    """Recompute every customer's stats when a new month has begun (0 when up to date).
+
+    For start-up, off the GUI thread: on a million customers it takes a minute or two.
+    """
+    if not stale_stats(session=session, today=today):
+        return 0
+    return recompute_stats(session=session, today=today)
