@@ -212,6 +212,14 @@ def list_customer_keys(
     return keys
 
 
+FAST_ROWS_SQL = (
+    "SELECT l.local_no, d.customer_id, d.name, d.phone, d.company, l.tier, l.lifecycle, "
+    "l.visit, l.tags, l.churn, l.parcels "
+    "FROM customer_list l JOIN search_doc d ON d.local_no = l.local_no "
+    "WHERE l.local_no IN (SELECT value FROM json_each(?))"
+)
+"""Two rowid lookups per row in compact local tables (search_doc holds the lookup's hit
+columns, kept current by the search index before the read)."""
 ROWS_SQL = (
     "SELECT c.local_no, c.id, c.name, "
     "COALESCE((SELECT p.phone FROM customer_phone p WHERE p.customer_id = c.id "
@@ -221,26 +229,54 @@ ROWS_SQL = (
     "FROM customer c LEFT JOIN customer_stats s ON s.customer_id = c.id "
     "WHERE c.local_no IN (SELECT value FROM json_each(?))"
 )
+"""Fallback for keys no longer in the list (deleted since the keys were read)."""
+
+_TIERS = {v: k for k, v in TIER_CODES.items()}
+_LIFECYCLES = {v: k for k, v in LIFECYCLE_CODES.items()}
+_VISITS = {v: k for k, v in VISIT_CODES.items()}
+
+
+def _tags_text(mask: int) -> str:
+    return ",".join(tag for tag, bit in TAG_BITS.items() if mask & bit)
 
 
 def fetch_rows(*, session: Session, keys: Sequence[int]) -> list[CustomerRow]:
-    """The rows of ``keys`` in the same order (a key with no customer row is left out)."""
+    """The rows of ``keys`` in the same order (a key with no customer at all is left out)."""
     if not len(keys):
         return []
+    from branch_crm.services.search_index import process_dirty
+
     raw = raw_connection(session)
+    process_dirty(raw)  # one index probe when nothing changed
+    wanted = json.dumps([int(k) for k in keys])
     found = {
         row[0]: CustomerRow(
             customer_id=row[1],
             name=row[2],
             phone=row[3],
             company=row[4],
-            tier=row[5],
-            lifecycle=row[6],
-            visit_class=row[7],
-            need_tags=row[8] or "",
+            tier=_TIERS.get(row[5], "walk_in"),
+            lifecycle=_LIFECYCLES.get(row[6], "new"),
+            visit_class=_VISITS.get(row[7]),
+            need_tags=_tags_text(row[8]),
             churn_risk=bool(row[9]),
             last_month_parcels=int(row[10]),
         )
-        for row in raw.execute(ROWS_SQL, (json.dumps([int(k) for k in keys]),))
+        for row in raw.execute(FAST_ROWS_SQL, (wanted,))
     }
+    if len(found) < len(keys):
+        missing = json.dumps([int(k) for k in keys if int(k) not in found])
+        for row in raw.execute(ROWS_SQL, (missing,)):
+            found[row[0]] = CustomerRow(
+                customer_id=row[1],
+                name=row[2],
+                phone=row[3],
+                company=row[4],
+                tier=row[5],
+                lifecycle=row[6],
+                visit_class=row[7],
+                need_tags=row[8] or "",
+                churn_risk=bool(row[9]),
+                last_month_parcels=int(row[10]),
+            )
     return [found[int(k)] for k in keys if int(k) in found]

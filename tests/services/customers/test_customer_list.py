@@ -168,3 +168,27 @@ def test_bulk_rebuild_gives_the_same_list(call, counter, listed, db) -> None:  #
     with db.engine.begin() as conn, bulk_list_load(conn.connection.driver_connection):
         conn.exec_driver_sql("DELETE FROM customer_list")
     assert {s: keys_of(call, counter, sort=s) for s in SORT_COLUMNS} == before
+
+
+def test_rows_of_keys_read_before_a_delete_stay_aligned(call, counter, listed) -> None:  # type: ignore[no-untyped-def]
+    keys = call(counter, list_customer_keys, flt=ListFilter())
+    call(counter, delete_customer, customer_id=listed["王大"])
+    rows = call(counter, fetch_rows, keys=keys)
+    assert [r.name for r in rows] == ["阿四", "李二", "王大", "张三", "赵五"]
+    assert rows[3].tier == "ordinary" and rows[0].tier == "walk_in"
+
+
+def test_rows_follow_an_edit_at_once(call, counter, listed) -> None:  # type: ignore[no-untyped-def]
+    from branch_crm.services.customers import update_customer
+
+    keys = call(counter, list_customer_keys, flt=ListFilter(tier="strategic"))
+    data = CustomerInput(name="王大大", phones=["13800000009"], company="大王贸易", visit_class="B")
+    call(counter, update_customer, customer_id=listed["王大"], data=data)
+    (row,) = call(counter, fetch_rows, keys=keys)
+    assert (row.name, row.phone, row.company, row.visit_class, row.need_tags) == (
+        "王大大",
+        "13800000009",
+        "大王贸易",
+        "B",
+        "",
+    )
