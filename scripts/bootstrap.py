@@ -32,7 +32,11 @@ DEBIAN_LIBS = {
     "libglib-2.0.so.0": "libglib2.0-0",
     "libdbus-1.so.3": "libdbus-1-3",
 }
-DEBIAN_FONTS = "fonts-noto-cjk"
+DEBIAN_FONTS = {
+    # family fc-list reports -> Debian package; Micro Hei is TrueType, so PDFs can embed it
+    "WenQuanYi Micro Hei": "fonts-wqy-microhei",
+    "Noto Sans CJK SC": "fonts-noto-cjk",
+}
 
 
 def say(message: str) -> None:
@@ -100,13 +104,15 @@ def _missing_debian_packages() -> list[str]:
         return []
     known = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True, check=False).stdout
     missing = [pkg for lib, pkg in DEBIAN_LIBS.items() if lib not in known]
-    fonts = ""
     if shutil.which("fc-list"):
-        fonts = subprocess.run(
-            ["fc-list", ":lang=zh"], capture_output=True, text=True, check=False
-        ).stdout
-    if not fonts.strip():
-        missing.append(DEBIAN_FONTS)
+        for family, package in DEBIAN_FONTS.items():
+            found = subprocess.run(
+                ["fc-list", f":family={family}"], capture_output=True, text=True, check=False
+            ).stdout
+            if not found.strip():
+                missing.append(package)
+    else:
+        missing += list(DEBIAN_FONTS.values())
     return missing
 
 
