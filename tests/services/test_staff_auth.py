@@ -26,7 +26,7 @@ def clock() -> Iterator[time_machine.Coordinates]:
 
 
 @pytest.fixture
-def first_admin(db):  # type: ignore[no-untyped-def]
+def first_admin(db):
     with db.session(branch_id=BRANCH) as session:
         return svc.create_first_admin(
             session=session,
@@ -39,20 +39,20 @@ def first_admin(db):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def admin_actor(first_admin):  # type: ignore[no-untyped-def]
+def admin_actor(first_admin):
     from branch_crm.services.context import Actor
 
     return Actor(first_admin.id, first_admin.username, first_admin.display_name, Role.ADMIN, BRANCH)
 
 
-def login(db, username: str, password: str):  # type: ignore[no-untyped-def]
+def login(db, username: str, password: str):
     with db.session(branch_id=BRANCH) as session:
         return svc.authenticate(
             session=session, username=username, password=password, branch_id=BRANCH
         )
 
 
-def audit_actions(db) -> list[tuple[str, str | None]]:  # type: ignore[no-untyped-def]
+def audit_actions(db) -> list[tuple[str, str | None]]:
     with db.session() as session:
         rows = session.scalars(
             select(AuditEntry).where(AuditEntry.entity == "staff").order_by(AuditEntry.id)
@@ -75,7 +75,7 @@ def test_password_rules() -> None:
     assert svc.password_problem("long enough") is None
 
 
-def test_first_admin_only_once_and_stores_branch(db, first_admin) -> None:  # type: ignore[no-untyped-def]
+def test_first_admin_only_once_and_stores_branch(db, first_admin) -> None:
     assert first_admin.role == "admin" and first_admin.username == "boss"
     with db.session(branch_id=BRANCH) as session:
         assert not svc.needs_first_admin(session=session)
@@ -90,12 +90,12 @@ def test_first_admin_only_once_and_stores_branch(db, first_admin) -> None:  # ty
         )
 
 
-def test_needs_first_admin_on_empty_database(db) -> None:  # type: ignore[no-untyped-def]
+def test_needs_first_admin_on_empty_database(db) -> None:
     with db.session() as session:
         assert svc.needs_first_admin(session=session)
 
 
-def test_first_admin_validation_names_every_field(db) -> None:  # type: ignore[no-untyped-def]
+def test_first_admin_validation_names_every_field(db) -> None:
     with pytest.raises(ValidationError) as caught, db.session(branch_id=BRANCH) as session:
         svc.create_first_admin(
             session=session, username="a b", display_name=" ", password="short", branch_id="?"
@@ -105,7 +105,7 @@ def test_first_admin_validation_names_every_field(db) -> None:  # type: ignore[n
         assert svc.needs_first_admin(session=session)  # nothing half-written
 
 
-def test_login_returns_actor_and_audits(db, first_admin) -> None:  # type: ignore[no-untyped-def]
+def test_login_returns_actor_and_audits(db, first_admin) -> None:
     actor = login(db, " BOSS ", "admin-pass-1")
     assert actor.staff_id == first_admin.id
     assert actor.role == Role.ADMIN and actor.branch_id == BRANCH
@@ -114,7 +114,7 @@ def test_login_returns_actor_and_audits(db, first_admin) -> None:  # type: ignor
         assert session.get(Staff, first_admin.id).last_login_at is not None
 
 
-def test_wrong_password_and_unknown_user_read_the_same(db, first_admin) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_password_and_unknown_user_read_the_same(db, first_admin) -> None:
     with pytest.raises(AuthenticationError) as wrong_password:
         login(db, "boss", "nope-nope")
     with pytest.raises(AuthenticationError) as unknown_user:
@@ -125,7 +125,7 @@ def test_wrong_password_and_unknown_user_read_the_same(db, first_admin) -> None:
     assert actions.count(("login_failed", None)) == 2
 
 
-def test_lockout_after_max_failures_and_expiry(db, first_admin, clock) -> None:  # type: ignore[no-untyped-def]
+def test_lockout_after_max_failures_and_expiry(db, first_admin, clock) -> None:
     with db.session(branch_id=BRANCH) as session:
         settings.put(session, None, "auth.max_failed_logins", 3)
         settings.put(session, None, "auth.lockout_minutes", 10)
@@ -148,7 +148,7 @@ def test_lockout_after_max_failures_and_expiry(db, first_admin, clock) -> None: 
     assert actions[-1] == "login"
 
 
-def test_failed_count_resets_after_success(db, first_admin) -> None:  # type: ignore[no-untyped-def]
+def test_failed_count_resets_after_success(db, first_admin) -> None:
     with db.session(branch_id=BRANCH) as session:
         settings.put(session, None, "auth.max_failed_logins", 2)
     with pytest.raises(AuthenticationError):
@@ -158,7 +158,7 @@ def test_failed_count_resets_after_success(db, first_admin) -> None:  # type: ig
         login(db, "boss", "bad-password")  # one failure again, not two
 
 
-def test_login_state_does_not_touch_synced_columns(db, first_admin) -> None:  # type: ignore[no-untyped-def]
+def test_login_state_does_not_touch_synced_columns(db, first_admin) -> None:
     with db.session() as session:
         before = session.get(Staff, first_admin.id).updated_at
     with pytest.raises(AuthenticationError):
@@ -168,7 +168,7 @@ def test_login_state_does_not_touch_synced_columns(db, first_admin) -> None:  # 
         assert session.get(Staff, first_admin.id).updated_at == before
 
 
-def test_disabled_account_refused_with_clear_message(db, admin_actor) -> None:  # type: ignore[no-untyped-def]
+def test_disabled_account_refused_with_clear_message(db, admin_actor) -> None:
     with unit_of_work(db, admin_actor) as session:
         clerk = svc.create_staff(
             session=session,
@@ -185,7 +185,7 @@ def test_disabled_account_refused_with_clear_message(db, admin_actor) -> None:  
         login(db, "li", "wrong-pass")  # a wrong password does not reveal the state
 
 
-def test_only_admins_manage_staff(db, admin_actor, counter, supervisor) -> None:  # type: ignore[no-untyped-def]
+def test_only_admins_manage_staff(db, admin_actor, counter, supervisor) -> None:
     for actor in (counter, supervisor):
         with pytest.raises(PermissionDenied), unit_of_work(db, actor) as session:
             svc.create_staff(
@@ -200,7 +200,7 @@ def test_only_admins_manage_staff(db, admin_actor, counter, supervisor) -> None:
             svc.list_staff(session=session, actor=actor)
 
 
-def test_create_staff_validation_and_unique_names(db, admin_actor) -> None:  # type: ignore[no-untyped-def]
+def test_create_staff_validation_and_unique_names(db, admin_actor) -> None:
     with unit_of_work(db, admin_actor) as session:
         svc.create_staff(
             session=session,
@@ -228,7 +228,7 @@ def test_create_staff_validation_and_unique_names(db, admin_actor) -> None:  # t
     assert names == ["boss", "zhang"]
 
 
-def test_last_admin_is_protected(db, admin_actor) -> None:  # type: ignore[no-untyped-def]
+def test_last_admin_is_protected(db, admin_actor) -> None:
     with (
         pytest.raises(ValidationError, match="own account"),
         unit_of_work(db, admin_actor) as session,
@@ -241,7 +241,7 @@ def test_last_admin_is_protected(db, admin_actor) -> None:  # type: ignore[no-un
     assert "only administrator" in caught.value.fields["role"]
 
 
-def test_reset_password_unlocks_and_audit_masks_hash(db, admin_actor, clock) -> None:  # type: ignore[no-untyped-def]
+def test_reset_password_unlocks_and_audit_masks_hash(db, admin_actor, clock) -> None:
     with unit_of_work(db, admin_actor) as session:
         clerk = svc.create_staff(
             session=session,
@@ -274,7 +274,7 @@ def test_reset_password_unlocks_and_audit_masks_hash(db, admin_actor, clock) -> 
     assert reset.actor_id == admin_actor.staff_id
 
 
-def test_unlock(db, admin_actor) -> None:  # type: ignore[no-untyped-def]
+def test_unlock(db, admin_actor) -> None:
     for _attempt in range(5):
         with pytest.raises(AuthenticationError):
             login(db, "boss", "wrong-pass")
@@ -284,7 +284,7 @@ def test_unlock(db, admin_actor) -> None:  # type: ignore[no-untyped-def]
     assert "unlocked" in [a for a, _who in audit_actions(db)]
 
 
-def test_change_own_password(db, admin_actor) -> None:  # type: ignore[no-untyped-def]
+def test_change_own_password(db, admin_actor) -> None:
     with pytest.raises(ValidationError) as caught, unit_of_work(db, admin_actor) as session:
         svc.change_own_password(
             session=session, actor=admin_actor, old_password="bad", new_password="new-pass-99"

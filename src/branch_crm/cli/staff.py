@@ -1,0 +1,207 @@
+"""``branch-crm staff add|list|reset-password|unlock|disable|enable``: accounts for IT.
+
+Whoever can run this on the branch PC holds the database file, so it acts as the branch's
+system actor (an admin). Passwords are prompted (twice, hidden) unless ``--password`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from branch_crm.errors import ValidationError
+from branch_crm.i18n import _
+
+ROLE_CHOICES = ("counter", "courier", "supervisor", "admin")
+
+
+def _out(text: str) -> None:
+    sys.stdout.write(text + "\n")
+
+
+def _err(text: str) -> None:
+    sys.stderr.write(text + "\n")
+
+
+def _run(args: argparse.Namespace, fn: Callable[..., Any], **kwargs: Any) -> Any:
+    """Call a staff service function as the branch's system actor, in one unit of work."""
+    from branch_crm.db import default_db_path, open_database
+    from branch_crm.services import settings
+    from branch_crm.services.context import system_actor, unit_of_work
+
+    db = open_database(args.db or default_db_path())
+    try:
+        with db.session() as probe:
+            branch = str(settings.get(probe, "branch.code"))
+        actor = system_actor(branch)
+        with unit_of_work(db, actor) as session:
+            return fn(session=session, actor=actor, **kwargs)
+    finally:
+        db.dispose()
+
+
+def _password(args: argparse.Namespace) -> str | None:
+    """--password, or typed twice without echo; None (after a message) when they differ."""
+    if args.password is not None:
+        return str(args.password)
+    if not sys.stdin.isatty():
+        _err(_("error: no terminal to type a password in; use --password"))
+        return None
+    first = getpass.getpass(_("New password: "))
+    second = getpass.getpass(_("Password again: "))
+    if first != second:
+        _err(_("error: the two passwords differ"))
+        return None
+    return first
+
+
+def _report(exc: ValidationError) -> int:
+    for field, message in exc.fields.items():
+        _err(_("error: {field}: {message}").format(field=field, message=message))
+    return 2
+
+
+def _find(args: argparse.Namespace) -> Any:
+    from branch_crm.services.staff import get_staff
+
+    return _run(args, lambda session, actor: get_staff(session=session, username=args.username))
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    """Create an account."""
+    from branch_crm.services.staff import create_staff
+
+    password = _password(args)
+    if password is None:
+        return 2
+    try:
+        view = _run(
+            args,
+            create_staff,
+            username=args.username,
+            display_name=args.name,
+            role=args.role,
+            password=password,
+            phone=args.phone,
+        )
+    except ValidationError as exc:
+        return _report(exc)
+    _out(_("Account {username} ({role}) created.").format(username=view.username, role=view.role))
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """Every account, one a line (or JSON)."""
+    from branch_crm.services.staff import list_staff
+    from branch_crm.timeutil import to_local
+
+    rows = _run(args, list_staff)
+    if args.json:
+        _out(json.dumps([_as_json(v) for v in rows], ensure_ascii=False))
+        return 0
+    for view in rows:
+        state = _("active") if view.active else _("disabled")
+        if view.is_locked():
+            state = _("locked until {time}").format(
+                time=to_local(view.locked_until).strftime("%H:%M")
+            )
+        _out(f"{view.username:<20} {view.role:<11} {state:<18} {view.display_name}")
+    if not rows:
+        _out(_("No staff accounts yet."))
+    return 0
+
+
+def _as_json(view: Any) -> dict[str, Any]:
+    return {
+        "id": view.id,
+        "username": view.username,
+        "display_name": view.display_name,
+        "role": view.role,
+        "phone": view.phone,
+        "active": view.active,
+        "locked": view.is_locked(),
+        "last_login_at": view.last_login_at.isoformat() if view.last_login_at else None,
+    }
+
+
+def cmd_reset_password(args: argparse.Namespace) -> int:
+    """Set a new password (lifts a lock-out)."""
+    from branch_crm.services.staff import reset_password
+
+    view = _find(args)
+    password = _password(args)
+    if password is None:
+        return 2
+    try:
+        _run(args, reset_password, staff_id=view.id, password=password)
+    except ValidationError as exc:
+        return _report(exc)
+    _out(_("New password set for {username}.").format(username=view.username))
+    return 0
+
+
+def cmd_unlock(args: argparse.Namespace) -> int:
+    """Lift a lock-out now."""
+    from branch_crm.services.staff import unlock_staff
+
+    view = _find(args)
+    _run(args, unlock_staff, staff_id=view.id)
+    _out(_("{username} may sign in again.").format(username=view.username))
+    return 0
+
+
+def cmd_set_active(args: argparse.Namespace) -> int:
+    """Disable or enable an account."""
+    from branch_crm.services.staff import set_active
+
+    view = _find(args)
+    try:
+        _run(args, set_active, staff_id=view.id, active=args.active)
+    except ValidationError as exc:
+        return _report(exc)
+    if args.active:
+        _out(_("{username} is enabled.").format(username=view.username))
+    else:
+        _out(_("{username} is disabled.").format(username=view.username))
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add ``staff`` and its sub-commands."""
+    staff = subparsers.add_parser(
+        "staff", help=_("staff accounts: add, list, reset passwords, unlock")
+    )
+    staff.set_defaults(handler=lambda _args: staff.print_help() or 2)
+    sub = staff.add_subparsers(title=_("commands"), metavar="COMMAND")
+
+    add = sub.add_parser("add", help=_("create an account"))
+    add.add_argument("username", help=_("user name (letters, digits, . _ -)"))
+    add.add_argument("--role", required=True, choices=ROLE_CHOICES, help=_("what they do"))
+    add.add_argument("--name", required=True, help=_("name shown to colleagues"))
+    add.add_argument("--phone", default=None, help=_("phone number (optional)"))
+    add.add_argument("--password", default=None, help=_("password (asked for when left out)"))
+    add.set_defaults(handler=cmd_add)
+
+    listing = sub.add_parser("list", help=_("list every account"))
+    listing.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    listing.set_defaults(handler=cmd_list)
+
+    reset = sub.add_parser("reset-password", help=_("set a new password"))
+    reset.add_argument("username")
+    reset.add_argument("--password", default=None, help=_("password (asked for when left out)"))
+    reset.set_defaults(handler=cmd_reset_password)
+
+    unlock = sub.add_parser("unlock", help=_("lift a lock-out after wrong passwords"))
+    unlock.add_argument("username")
+    unlock.set_defaults(handler=cmd_unlock)
+
+    disable = sub.add_parser("disable", help=_("stop an account from signing in"))
+    disable.add_argument("username")
+    disable.set_defaults(handler=cmd_set_active, active=False)
+    enable = sub.add_parser("enable", help=_("allow a disabled account again"))
+    enable.add_argument("username")
+    enable.set_defaults(handler=cmd_set_active, active=True)

@@ -1,0 +1,183 @@
+"""The app start: database error dialogs (locked, corrupt, too new, read-only), first admin
+and sign-in flow, courier mode, sign out and in again, the daily backup after start."""
+
+from __future__ import annotations
+
+import sqlite3
+from argparse import Namespace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from branch_crm.errors import DatabaseCorrupt, DatabaseLocked, DatabaseReadOnly, DatabaseTooNew
+from branch_crm.ui.shell import db_error, launcher
+from branch_crm.ui.shell.launcher import Shell
+from conftest import PASSWORDS
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
+
+
+@pytest.fixture
+def dialogs(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Database error dialogs asked for (never shown modally)."""
+    shown: list[Any] = []
+    monkeypatch.setattr(db_error, "show_database_error", lambda exc, parent=None: shown.append(exc))
+    return shown
+
+
+def args(path: Path, **extra: Any) -> Namespace:
+    values = {"db": path, "lang": None, "demo_if_new": False, "courier": False, **extra}
+    return Namespace(**values)
+
+
+@pytest.fixture
+def closed(db, db_path, staffed):
+    """The staffed database, closed again: (path, actors by user name)."""
+    db.dispose()
+    return db_path, staffed
+
+
+def run_shell(qapp: QApplication, path: Path, **extra: Any) -> tuple[int, Shell]:
+    shell = Shell(qapp, args(path, **extra))
+    return shell.run(), shell
+
+
+def test_corrupt_file_gets_a_dialog_and_exit_code(qapp, tmp_path, dialogs) -> None:
+    path = tmp_path / "branch.db"
+    path.write_bytes(b"this is not a database at all" * 100)
+    code, _shell = run_shell(qapp, path)
+    assert code == 2
+    assert len(dialogs) == 1 and isinstance(dialogs[0], DatabaseCorrupt)
+    assert dialogs[0].path == str(path)
+
+
+def test_locked_file_gets_a_dialog(qapp, db_path, db, dialogs) -> None:
+    holder = sqlite3.connect(db_path, timeout=0.1)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        code, _shell = run_shell(qapp, db_path)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert code == 2
+    assert isinstance(dialogs[0], DatabaseLocked)
+
+
+def test_too_new_file_gets_a_dialog(qapp, db_path, db, dialogs) -> None:
+    db.dispose()
+    raw = sqlite3.connect(db_path)
+    raw.execute("UPDATE alembic_version SET version_num = '9999_from_the_future'")
+    raw.commit()
+    raw.close()
+    code, _shell = run_shell(qapp, db_path)
+    assert code == 2
+    assert isinstance(dialogs[0], DatabaseTooNew)
+
+
+def test_unwritable_place_gets_a_dialog(qapp, tmp_path, dialogs) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the data folder should be", encoding="utf-8")
+    code, _shell = run_shell(qapp, blocker / "branch.db")  # even root cannot create it
+    assert code == 2
+    assert isinstance(dialogs[0], DatabaseReadOnly)
+
+
+@pytest.mark.parametrize(
+    ("error", "title", "advice"),
+    [
+        (DatabaseLocked("in use", "/x/branch.db"), "Database in use", "Close the other"),
+        (DatabaseReadOnly("no write", "/x/branch.db"), "Database cannot be written", "--db"),
+        (DatabaseCorrupt("damaged", "/x/branch.db"), "Database damaged", "backups folder"),
+        (DatabaseTooNew("newer", "/x/branch.db"), "Database from a newer version", "newer version"),
+    ],
+)
+def test_error_box_says_what_and_what_to_do(qapp, error, title, advice) -> None:
+    box = db_error.build_database_error_box(error)
+    assert box.text() == title
+    assert box.icon() == QMessageBox.Icon.Critical
+    assert error.message in box.informativeText()
+    assert advice in box.informativeText()
+    assert "File: /x/branch.db" in box.informativeText()
+    box.deleteLater()
+
+
+def test_first_start_asks_for_an_admin(qapp, db_path, monkeypatch) -> None:
+    asked: list[str] = []
+    monkeypatch.setattr(Shell, "_first_admin", lambda self: asked.append("first") or None)
+    monkeypatch.setattr(Shell, "_login_dialog", lambda self: asked.append("login") or None)
+    code, _shell = run_shell(qapp, db_path)
+    assert code == 0  # quitting at the first dialog is not an error
+    assert asked == ["first"]
+
+
+def test_autologin_opens_main_window_in_courier_mode(qapp, closed, monkeypatch, tmp_path) -> None:
+    db_path, _staffed = closed
+    report = tmp_path / "shown.json"
+    monkeypatch.setenv(launcher.AUTOLOGIN_ENV, f"li:{PASSWORDS['li']}")
+    monkeypatch.setenv(launcher.STARTUP_REPORT_ENV, str(report))
+    monkeypatch.setenv(launcher.EXIT_AFTER_SHOWN_ENV, "1")
+    code, shell = run_shell(qapp, db_path, courier=True)
+    assert code == 0
+    assert '"page": "courier"' in report.read_text(encoding="utf-8")
+    assert shell.db is None  # disposed at the end
+
+
+def test_wrong_autologin_falls_back_to_the_dialog(qapp, closed, monkeypatch) -> None:
+    db_path, _staffed = closed
+    monkeypatch.setenv(launcher.AUTOLOGIN_ENV, "li:wrong-password")
+    asked: list[str] = []
+    monkeypatch.setattr(Shell, "_login_dialog", lambda self: asked.append("login") or None)
+    code, _shell = run_shell(qapp, db_path)
+    assert (code, asked) == (0, ["login"])
+
+
+def test_sign_out_and_in_again(qtbot, qapp, closed, monkeypatch) -> None:
+    db_path, staffed = closed
+    shell = Shell(qapp, args(db_path))
+    assert shell.open()
+    monkeypatch.setattr(Shell, "_login_dialog", lambda self: staffed["chen"])
+    monkeypatch.setattr(Shell, "_start_backup", lambda self: None)
+    shell.show_main_window(staffed["wang"])
+    first = shell.window
+    assert first is not None and first.ctx.actor.username == "wang"
+    first.action_sign_out.trigger()
+    second = shell.window
+    assert second is not None and second is not first
+    assert second.ctx.actor.username == "chen"
+    assert "audit" in second.page_keys()
+    monkeypatch.setattr(Shell, "_login_dialog", lambda self: None)
+    quits: list[int] = []
+    monkeypatch.setattr(qapp, "quit", lambda: quits.append(1))
+    second.action_sign_out.trigger()  # Esc at the sign-in dialog quits
+    qtbot.waitUntil(lambda: bool(quits), timeout=2000)
+    assert shell.window is None
+    shell._dispose()
+
+
+def test_backup_runs_after_the_window_is_shown(qtbot, qapp, closed) -> None:
+    from branch_crm.services.backup import list_backups
+
+    db_path, staffed = closed
+    shell = Shell(qapp, args(db_path))
+    assert shell.open()
+    shell.show_main_window(staffed["wang"])
+    qtbot.waitUntil(lambda: len(list_backups(db_path)) == 1, timeout=10000)
+    assert shell.ctx is not None and shell.ctx.tasks.wait_idle(10)
+    shell.quit()
+    shell._dispose()
+
+
+def test_language_comes_from_settings(qapp, db, db_path, staffed) -> None:
+    from branch_crm import i18n
+    from branch_crm.services import settings
+
+    with db.session() as session:
+        settings.put(session, None, "language", "zh_CN")
+    db.dispose()
+    shell = Shell(qapp, args(db_path))
+    assert shell.open()
+    assert i18n.current_language() == "zh_CN"
+    assert shell.branch_name == "浦东网点"
+    shell._dispose()

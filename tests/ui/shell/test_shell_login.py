@@ -1,0 +1,147 @@
+"""Sign-in and first-admin dialogs, typed into like a user would."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog
+
+from branch_crm import i18n
+from branch_crm.services import settings
+from branch_crm.ui.shell.first_admin_dialog import FirstAdminDialog
+from branch_crm.ui.shell.login_dialog import LoginDialog
+from conftest import BRANCH, PASSWORDS
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
+
+
+def make_login(show, db, **kwargs):
+    return show(LoginDialog(db, BRANCH, branch_name="浦东网点", **kwargs))
+
+
+def type_credentials(qtbot, dialog, username: str, password: str) -> None:
+    dialog.username.clear()
+    dialog.username.setFocus()
+    qtbot.keyClicks(dialog.username, username)
+    qtbot.keyClick(dialog.username, Qt.Key.Key_Tab)
+    assert dialog.password.hasFocus()
+    qtbot.keyClicks(dialog.password, password)
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+
+
+def test_enter_signs_in(qtbot, show, db, staffed) -> None:
+    dialog = make_login(show, db)
+    assert dialog.username.hasFocus()
+    type_credentials(qtbot, dialog, "wang", PASSWORDS["wang"])
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert dialog.actor is not None
+    assert dialog.actor.staff_id == staffed["wang"].staff_id
+    assert dialog.actor.branch_id == BRANCH
+
+
+def test_wrong_password_is_shown_and_field_cleared(qtbot, show, db, staffed) -> None:
+    dialog = make_login(show, db)
+    type_credentials(qtbot, dialog, "wang", "not-the-password")
+    assert dialog.isVisible()
+    assert dialog.actor is None
+    assert dialog.error_message() == "Wrong user name or password."
+    assert dialog.password.text() == ""
+    assert dialog.password.hasFocus()
+    qtbot.keyClicks(dialog.password, "x")  # typing again hides the old message
+    assert dialog.error_message() == ""
+
+
+def test_empty_fields_named(qtbot, show, db, staffed) -> None:
+    dialog = make_login(show, db)
+    qtbot.keyClick(dialog.username, Qt.Key.Key_Return)
+    assert dialog.error_message() == "Enter your user name."
+    qtbot.keyClicks(dialog.username, "wang")
+    qtbot.keyClick(dialog.username, Qt.Key.Key_Return)
+    assert dialog.error_message() == "Enter your password."
+
+
+def test_lockout_message_names_the_time(qtbot, show, db, staffed) -> None:
+    with db.session() as session:
+        settings.put(session, None, "auth.max_failed_logins", 2)
+        settings.put(session, None, "auth.lockout_minutes", 30)
+    instant = datetime(2026, 5, 4, 6, 0, tzinfo=UTC)  # 14:00 in Shanghai
+    with time_machine.travel(instant, tick=False):
+        dialog = make_login(show, db)
+        type_credentials(qtbot, dialog, "wang", "wrong-one")
+        type_credentials(qtbot, dialog, "wang", "wrong-two")
+        assert "locked until 14:30" in dialog.error_message()
+        type_credentials(qtbot, dialog, "wang", PASSWORDS["wang"])
+        assert "locked until 14:30" in dialog.error_message()
+        assert dialog.actor is None
+
+
+def test_escape_quits(qtbot, show, db, staffed) -> None:
+    dialog = make_login(show, db)
+    qtbot.keyClick(dialog.username, Qt.Key.Key_Escape)
+    assert dialog.result() == QDialog.DialogCode.Rejected
+    assert dialog.actor is None
+
+
+def test_demo_accounts_hint(qtbot, show, db, staffed) -> None:
+    plain = make_login(show, db)
+    assert plain.demo.isHidden()
+    demo = make_login(show, db, demo_accounts=["counter / counter-1234  (Counter staff)"])
+    assert demo.demo.isVisible()
+    assert "counter / counter-1234" in demo.demo.text()
+
+
+def test_language_box_switches_live(qtbot, show, db, staffed) -> None:
+    dialog = make_login(show, db)
+    assert dialog.ok_button.text() == "Sign in"
+    dialog.language.setCurrentIndex(dialog.language.findData("zh_CN"))
+    assert i18n.current_language() == "zh_CN"
+    assert dialog.ok_button.text() == "登录"
+    assert dialog.windowTitle() != "Sign in — Branch CRM"
+
+
+def test_first_admin_dialog_creates_admin(qtbot, show, db) -> None:
+    from branch_crm.services.staff import needs_first_admin
+
+    dialog = show(FirstAdminDialog(db))
+    assert dialog.fields["branch_id"].hasFocus()
+    for name, text in (
+        ("branch_id", "br009"),
+        ("branch_name", "静安网点"),
+        ("username", "zhou"),
+        ("display_name", "周涛"),
+        ("password", "good-password"),
+        ("password_again", "good-password"),
+    ):
+        if text.isascii():
+            qtbot.keyClicks(dialog.fields[name], text)
+        else:  # QTest types ASCII only; an input method commits Chinese text like this
+            dialog.fields[name].insert(text)
+    qtbot.keyClick(dialog.fields["password_again"], Qt.Key.Key_Return)
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert dialog.actor is not None and dialog.actor.branch_id == "BR009"
+    with db.session() as session:
+        assert not needs_first_admin(session=session)
+        assert settings.get(session, "branch.name") == "静安网点"
+
+
+def test_first_admin_dialog_errors_beside_fields(qtbot, show, db) -> None:
+    from branch_crm.services.staff import needs_first_admin
+
+    dialog = show(FirstAdminDialog(db))
+    qtbot.keyClicks(dialog.fields["password"], "short")
+    qtbot.keyClicks(dialog.fields["password_again"], "shorter")
+    qtbot.keyClick(dialog.fields["password_again"], Qt.Key.Key_Return)
+    assert dialog.errors.message("password_again") == "The two passwords differ."
+    dialog.fields["password_again"].setText("short")  # editing clears the message
+    assert dialog.errors.message("password_again") == ""
+    qtbot.keyClick(dialog.fields["password_again"], Qt.Key.Key_Return)
+    shown = dialog.errors.messages()
+    assert set(shown) == {"branch_id", "username", "display_name", "password"}
+    assert "at least 8" in shown["password"]
+    assert dialog.isVisible()
+    assert dialog.fields["branch_id"].hasFocus()  # the first bad field
+    with db.session() as session:
+        assert needs_first_admin(session=session)

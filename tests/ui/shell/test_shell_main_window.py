@@ -1,0 +1,172 @@
+"""Main window: discovered pages by role, lazy pages, Ctrl+digit shortcuts, home cards, status
+bar, live re-translation, sign out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QWidget
+
+from branch_crm import i18n
+from branch_crm.services.permissions import Permission
+from branch_crm.ui import registry
+from branch_crm.ui.main_window import MainWindow, PageError
+from branch_crm.ui.pages import PageSpec, discover_pages
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
+
+
+class Probe(QWidget):
+    """A page that records what the shell asked of it."""
+
+    built = 0
+
+    def __init__(self, ctx: Any, name: str) -> None:
+        super().__init__()
+        Probe.built += 1
+        self.name = name
+        self.shown = 0
+        self.retranslated = 0
+
+    def on_shown(self) -> None:
+        self.shown += 1
+
+    def retranslate_ui(self) -> None:
+        self.retranslated += 1
+
+
+def broken(ctx: Any) -> QWidget:
+    raise RuntimeError("factory exploded")
+
+
+def specs() -> list[PageSpec]:
+    return [
+        PageSpec("one", "Customers", "customers", lambda c: Probe(c, "one"), 10, None, "Ctrl+1"),
+        PageSpec("two", "Complaints", "complaints", lambda c: Probe(c, "two"), 20, None),
+        PageSpec("boss", "Staff", "staff", lambda c: Probe(c, "boss"), 30, Permission.STAFF_MANAGE),
+        PageSpec("bad", "Reports", "reports", broken, 40, None),
+    ]
+
+
+@pytest.fixture
+def window(show, counter_ctx):
+    Probe.built = 0
+    return show(MainWindow(counter_ctx, pages=specs()))
+
+
+def test_pages_filtered_by_role_and_built_lazily(window, counter_ctx) -> None:
+    assert window.page_keys() == ["one", "two", "bad"]  # counter staff has no STAFF_MANAGE
+    assert counter_ctx.main_window is window
+    assert window.current_page_key() == "one"
+    assert Probe.built == 1  # the second page is built on first use only
+    page = window.show_page("two")
+    assert isinstance(page, Probe) and page.shown == 1
+    assert Probe.built == 2
+    window.show_page("one")
+    assert window.show_page("two") is page and page.shown == 2
+    assert window.show_page("boss") is None
+
+
+def test_admin_sees_admin_pages(show, admin_ctx) -> None:
+    window = show(MainWindow(admin_ctx, pages=specs()))
+    assert "boss" in window.page_keys()
+
+
+def test_shortcuts_switch_pages(qtbot, window) -> None:
+    assert window.shortcuts == {"one": "Ctrl+1", "two": "Ctrl+2", "bad": "Ctrl+3"}
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_page_key() == "two"
+    qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_page_key() == "one"
+    assert "Ctrl+2" in window.nav.item(1).toolTip()
+
+
+def test_navigation_by_keyboard(qtbot, window) -> None:
+    window.nav.setFocus()
+    qtbot.keyClick(window.nav, Qt.Key.Key_Down)
+    assert window.current_page_key() == "two"
+
+
+def test_broken_page_shows_message_not_traceback(window) -> None:
+    page = window.show_page("bad")
+    assert isinstance(page, PageError)
+    assert "could not be opened" in page.label.text()
+
+
+def test_language_change_retranslates_window_and_pages(window) -> None:
+    page = window.show_page("two")
+    before = page.retranslated
+    assert window.file_menu.title() == "&File"
+    i18n.set_language("zh_CN")
+    assert page.retranslated == before + 1
+    assert window.file_menu.title() != "&File"
+    assert window.nav.item(0).text() == "客户"
+    i18n.set_language("en")
+    assert window.nav.item(0).text() == "Customers"
+
+
+def test_status_bar_names_user_and_branch(window) -> None:
+    window.set_branch_name("浦东网点")
+    assert window.user_label.text() == "Signed in: 王芳 (Counter staff)"
+    assert window.branch_label.text() == "Branch: BR001 · 浦东网点"
+
+
+def test_registered_status_widget_and_home_card(monkeypatch, show, counter_ctx) -> None:
+    monkeypatch.setattr(registry, "_status_widgets", [])
+    monkeypatch.setattr(registry, "_home_cards", [])
+    registry.register_status_widget(lambda ctx: QLabel("sync ok"), 10)
+    registry.register_home_card(lambda ctx: QLabel("3 open complaints"), 20)
+    registry.register_home_card(lambda ctx: QLabel("first card"), 10)
+    home = next(s for s in discover_pages() if s.key == "home")
+    window = show(MainWindow(counter_ctx, pages=[home]))
+    assert [w.text() for w in window.status_widgets] == ["sync ok"]
+    page = window.page("home")
+    assert [card.text() for card in page.cards] == ["first card", "3 open complaints"]
+    assert page.empty.isHidden()
+
+
+def test_home_without_cards_says_so(monkeypatch, show, counter_ctx) -> None:
+    monkeypatch.setattr(registry, "_home_cards", [])
+    home = next(s for s in discover_pages() if s.key == "home")
+    window = show(MainWindow(counter_ctx, pages=[home]))
+    page = window.page("home")
+    assert page.cards == []
+    assert page.empty.isVisible()
+    assert "Nothing to show" in page.empty.text()
+    assert "王芳" in page.greeting.text()
+
+
+def test_sign_out_action_asks_the_launcher(qtbot, window) -> None:
+    with qtbot.waitSignal(window.sig_sign_out_requested, timeout=1000):
+        window.action_sign_out.trigger()
+
+
+def test_page_may_veto_closing(qtbot, show, counter_ctx) -> None:
+    class Dirty(QWidget):
+        def may_close(self) -> bool:
+            return False
+
+    window = show(
+        MainWindow(counter_ctx, pages=[PageSpec("d", "Dirty", "home", lambda c: Dirty())])
+    )
+    assert not window.close()
+    assert window.isVisible()
+
+
+def test_discovered_pages_have_unique_keys_and_the_shell_pages() -> None:
+    keys = [spec.key for spec in discover_pages()]
+    assert len(keys) == len(set(keys))
+    assert {"home", "staff", "audit"} <= set(keys)
+    assert keys[0] == "home"
+
+
+def test_open_customer_without_opener_informs(monkeypatch, window, boxes) -> None:
+    monkeypatch.setattr(registry, "_customer_opener", [])
+    window.open_customer("nope")
+    assert boxes.infos and "not available" in boxes.infos[0]
+    opened: list[str] = []
+    registry.set_customer_opener(lambda ctx, cid: opened.append(cid))
+    window.open_customer("c-1")
+    assert opened == ["c-1"]
