@@ -98,6 +98,9 @@ class LookupWidget(QWidget):
         view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         view.setItemDelegateForColumn(TIER_COLUMN, TierBadgeDelegate(view))
         view.verticalHeader().setVisible(False)
+        view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        # a scroll bar that comes and goes re-lays out and repaints the whole table per key
+        view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         view.setAlternatingRowColors(True)
         view.setWordWrap(False)
         header = view.horizontalHeader()

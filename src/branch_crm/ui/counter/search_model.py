@@ -26,17 +26,34 @@ ID_ROLE = Qt.ItemDataRole.UserRole + 2
 Index = QModelIndex | QPersistentModelIndex
 
 
+DISPLAY = Qt.ItemDataRole.DisplayRole.value
+TOOLTIP = Qt.ItemDataRole.ToolTipRole.value
+TIER = int(TIER_ROLE)
+ID = int(ID_ROLE)
+
+
+def _role(role: object) -> int:
+    """Roles arrive as int from views and as enum members from Python callers."""
+    return role if isinstance(role, int) else role.value  # type: ignore[attr-defined]
+
+
 class SearchResultsModel(QAbstractTableModel):
-    """Holds the hits of the last search; replaced as a whole on every new search."""
+    """Holds the hits of the last search; replaced as a whole on every new search.
+
+    Cell texts are computed once per search (not on every paint): a keystroke repaints the
+    table, and data() runs several hundred times per paint.
+    """
 
     def __init__(self, parent=None) -> None:  # type: ignore[no-untyped-def]
         super().__init__(parent)
         self._hits: list[SearchHit] = []
+        self._texts: list[tuple[str, ...]] = []
 
     def set_hits(self, hits: list[SearchHit]) -> None:
         """Replace the rows (one model reset: views repaint once)."""
         self.beginResetModel()
         self._hits = list(hits)
+        self._texts = [tuple(self._display(h, c) for c, _t in COLUMNS) for h in self._hits]
         self.endResetModel()
 
     def hits(self) -> list[SearchHit]:
@@ -53,18 +70,19 @@ class SearchResultsModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._hits):
+    def data(self, index: Index, role: int = DISPLAY) -> Any:
+        row = index.row()
+        if not 0 <= row < len(self._hits):
             return None
-        hit = self._hits[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(hit, COLUMNS[index.column()][0])
-        if role == TIER_ROLE and index.column() == TIER_COLUMN:
-            return hit.tier
-        if role == ID_ROLE:
-            return hit.customer_id
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 0:
-            return hit.name
+        role = _role(role)
+        if role == DISPLAY:
+            return self._texts[row][index.column()]
+        if role == TIER:
+            return self._hits[row].tier if index.column() == TIER_COLUMN else None
+        if role == ID:
+            return self._hits[row].customer_id
+        if role == TOOLTIP and index.column() == 0:
+            return self._hits[row].name
         return None
 
     @staticmethod
@@ -92,6 +110,7 @@ class SearchResultsModel(QAbstractTableModel):
 
     def retranslate(self) -> None:
         """Headers and labels change with the language."""
+        self._texts = [tuple(self._display(h, c) for c, _t in COLUMNS) for h in self._hits]
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
         if self._hits:
             self.dataChanged.emit(

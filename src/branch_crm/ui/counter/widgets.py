@@ -26,6 +26,18 @@ TIER_COLOURS = {
 }
 
 TIER_ROLE = Qt.ItemDataRole.UserRole + 1
+_BADGE_COLOURS: dict[str, tuple[QColor, QColor]] = {}
+
+
+def _badge_colours(tier: str) -> tuple[QColor, QColor]:
+    """(background, text) colours of a tier badge, created once."""
+    colours = _BADGE_COLOURS.get(tier)
+    if colours is None:
+        background, foreground = TIER_COLOURS.get(tier, TIER_COLOURS["ordinary"])
+        colours = _BADGE_COLOURS[tier] = (QColor(background), QColor(foreground))
+    return colours
+
+
 """Model role returning the tier code of a row (the display role carries the label)."""
 
 
@@ -49,7 +61,7 @@ class TierBadgeDelegate(QStyledItemDelegate):
             self.initStyleOption(opt, index)
             opt.text = ""
             style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, option.widget)
-        background, foreground = TIER_COLOURS.get(tier, TIER_COLOURS["ordinary"])
+        background, foreground = _badge_colours(tier)
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         metrics = option.fontMetrics
@@ -62,9 +74,9 @@ class TierBadgeDelegate(QStyledItemDelegate):
             height,
         )
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(background))
+        painter.setBrush(background)
         painter.drawRoundedRect(rect, height / 2, height / 2)
-        painter.setPen(QColor(foreground))
+        painter.setPen(foreground)
         painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
         painter.restore()
 
