@@ -37,7 +37,7 @@ from reportlab.pdfgen.canvas import Canvas
 log = logging.getLogger(__name__)
 
 
-class _KidNumbers(PDFObject):
+class _KidNumbers(PDFObject):  # type: ignore[misc]  # reportlab is untyped
     """The /Kids array of the page tree, written from object numbers (no page objects)."""
 
     def __init__(self, numbers: array[int]) -> None:
@@ -48,7 +48,7 @@ class _KidNumbers(PDFObject):
         return f"[ {refs} ]".encode("latin-1")
 
 
-class _StreamedPages(PDFPages):
+class _StreamedPages(PDFPages):  # type: ignore[misc]
     """The page tree; remembers each page by its object number only."""
 
     def __init__(self) -> None:
@@ -74,7 +74,7 @@ def _deflate(page: Any) -> None:
     page.stream = None
 
 
-class StreamingDocument(PDFDocument):
+class StreamingDocument(PDFDocument):  # type: ignore[misc]
     """A PDFDocument whose pages are written to ``out`` as they are added."""
 
     def __init__(self, out: BinaryIO, **kwargs: Any) -> None:
@@ -168,15 +168,15 @@ class StreamingDocument(PDFDocument):
         raise NotImplementedError("a streaming document is written to its file only")
 
 
-class StreamingCanvas(Canvas):
+class StreamingCanvas(Canvas):  # type: ignore[misc]
     """A Canvas writing to ``path`` page by page (bounded memory for long batches)."""
 
     def __init__(self, path: Path | str, **kwargs: Any) -> None:
         kwargs.setdefault("pageCompression", 1)
         super().__init__(str(path), **kwargs)
         self._file = open(path, "wb")  # noqa: SIM115 - closed by save() or discard()
-        old = self._doc
-        self._doc = StreamingDocument(
+        old: Any = self._doc
+        self._doc: StreamingDocument = StreamingDocument(
             self._file,
             compression=old.compression,
             invariant=old.invariant,
@@ -186,7 +186,7 @@ class StreamingCanvas(Canvas):
     @property
     def pages_written(self) -> int:
         """Pages already written to the file."""
-        return int(self._doc.pages_written)
+        return self._doc.pages_written
 
     def save(self) -> None:
         """Finish the file (shared objects, cross-references, trailer) and close it."""
