@@ -25,7 +25,7 @@ from branch_crm.ui.shell.language import notifier
 
 log = logging.getLogger(__name__)
 
-PREVIEW_WIDTH = 520
+PREVIEW_WIDTH = 640
 
 
 def render_page(path: Path, page: int = 0, width: int = PREVIEW_WIDTH) -> QImage | None:
