@@ -21,14 +21,14 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
 
 
 def test_sweep_list_and_stats(db, db_path, counter, *, make_customer, clock, call, capsys) -> None:
-    clock(local("2026-11-23 09:00"))
+    clock(local("2025-11-24 09:00"))
     data = cs.ComplaintInput(make_customer("张三"), "counter", "loss", "parcel lost")
     lost = call(counter, cs.take_complaint, data=data)
     data = cs.ComplaintInput(make_customer("李四"), "phone", "delay", "late")
     late = call(counter, cs.take_complaint, data=data)
     call(counter, cs.accept_complaint, complaint_id=late.id)
     db.dispose()
-    clock(local("2026-11-23 10:30"))
+    clock(local("2025-11-24 10:30"))
     code, out, _err = _run(capsys, "--db", str(db_path), "complaints", "sweep", "--json")
     assert code == 0
     assert json.loads(out) == {"checked": 1, "breaches": 1, "escalations": 2, "recomputed": 0}
@@ -45,21 +45,21 @@ def test_sweep_list_and_stats(db, db_path, counter, *, make_customer, clock, cal
     code, out, _err = _run(capsys, "--db", str(db_path), "complaints", "list")
     assert code == 0 and lost.number in out and "2 complaints" in out
 
-    argv = ["--db", str(db_path), "complaints", "stats", "--from", "2026-11-01"]
-    code, out, _err = _run(capsys, *argv, "--to", "2026-11-30", "--json")
+    argv = ["--db", str(db_path), "complaints", "stats", "--from", "2025-11-01"]
+    code, out, _err = _run(capsys, *argv, "--to", "2025-11-30", "--json")
     stats = json.loads(out)
     assert (stats["received"], stats["response"]["measured"], stats["response"]["rate"]) == (
         2,
         2,
         0.5,
     )
-    code, out, _err = _run(capsys, "--lang", "en", *argv, "--to", "2026-11-30")
+    code, out, _err = _run(capsys, "--lang", "en", *argv, "--to", "2025-11-30")
     assert "response target met: 1 of 2 (50.0%)" in out
 
 
 def test_bad_dates_get_a_clear_message(db_path, capsys) -> None:
-    argv = ["--db", str(db_path), "complaints", "stats", "--from", "2026-11-01"]
-    code, _out, err = _run(capsys, *argv, "--to", "2026-10-01")
+    argv = ["--db", str(db_path), "complaints", "stats", "--from", "2025-11-01"]
+    code, _out, err = _run(capsys, *argv, "--to", "2025-10-01")
     assert code == 2 and "before the start date" in err and "Traceback" not in err
     with pytest.raises(SystemExit) as caught:
         main([*argv, "--to", "30.11.2026"])
@@ -72,7 +72,7 @@ def test_demo_complaints_are_consistent(db) -> None:
 
     from branch_crm.models import Complaint, ComplaintEvent
 
-    now = local("2026-11-23 12:00")
+    now = local("2025-11-24 12:00")
     actor = system_actor("BR001")
     with unit_of_work(db, actor) as session:
         assert add_demo_complaints(session, 60, now=now) == 60

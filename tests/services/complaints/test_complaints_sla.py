@@ -1,5 +1,8 @@
 """SLA arithmetic: working hours, holidays and make-up days, pauses, clock changes, breaches
-and escalations. Expected instants are worked out by hand in the comments."""
+and escalations. Expected instants are worked out by hand in the comments.
+
+Frozen clocks stay in the past (2025): a clock frozen in the future would push the process's
+monotonic UUIDv7 generator ahead of real time for the tests that follow."""
 
 from __future__ import annotations
 
@@ -17,9 +20,9 @@ from branch_crm.services.context import unit_of_work
 
 OFFICE = {d: [["09:00", "12:00"], ["13:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
 """8 business hours (480 minutes) a weekday."""
-NATIONAL_DAY = {date(2026, 10, d): False for d in range(1, 8)} | {
-    date(2026, 9, 27): True,  # Sunday worked to make up for the holiday
-    date(2026, 10, 10): True,  # Saturday worked to make up for the holiday
+NATIONAL_DAY = {date(2025, 10, d): False for d in range(2, 9)} | {
+    date(2025, 9, 28): True,  # Sunday worked to make up for the holiday
+    date(2025, 10, 11): True,  # Saturday worked to make up for the holiday
 }
 
 
@@ -33,43 +36,43 @@ def office_calendar(tz: str = "Asia/Shanghai", holidays: dict[date, bool] | None
 
 def test_24x7_counts_every_minute() -> None:
     cal = sla.BusinessCalendar("Asia/Shanghai")
-    start = local("2026-11-20 23:30")
-    assert cal.add_minutes(start, 90) == local("2026-11-21 01:00")
-    assert cal.minutes_between(start, local("2026-11-22 23:30")) == 2 * 24 * 60
-    assert cal.minutes_between(local("2026-11-22 23:30"), start) == 0
+    start = local("2025-11-21 23:30")
+    assert cal.add_minutes(start, 90) == local("2025-11-22 01:00")
+    assert cal.minutes_between(start, local("2025-11-23 23:30")) == 2 * 24 * 60
+    assert cal.minutes_between(local("2025-11-23 23:30"), start) == 0
 
 
 def test_working_hours_skip_lunch_nights_and_weekends() -> None:
     cal = office_calendar()
     # Friday 17:30 + 60 min: 30 min until 18:00, then Monday 09:00 + 30 min
-    assert cal.add_minutes(local("2026-11-20 17:30"), 60) == local("2026-11-23 09:30")
+    assert cal.add_minutes(local("2025-11-21 17:30"), 60) == local("2025-11-24 09:30")
     # 11:30 + 60: 30 min before lunch, 30 after 13:00
-    assert cal.add_minutes(local("2026-11-23 11:30"), 60) == local("2026-11-23 13:30")
+    assert cal.add_minutes(local("2025-11-24 11:30"), 60) == local("2025-11-24 13:30")
     # started on Saturday: the clock starts Monday 09:00
-    assert cal.add_minutes(local("2026-11-21 10:00"), 15) == local("2026-11-23 09:15")
-    assert cal.minutes_between(local("2026-11-20 17:30"), local("2026-11-23 09:30")) == 60
-    assert cal.minutes_between(local("2026-11-23 08:00"), local("2026-11-23 20:00")) == 480
+    assert cal.add_minutes(local("2025-11-22 10:00"), 15) == local("2025-11-24 09:15")
+    assert cal.minutes_between(local("2025-11-21 17:30"), local("2025-11-24 09:30")) == 60
+    assert cal.minutes_between(local("2025-11-24 08:00"), local("2025-11-24 20:00")) == 480
 
 
 def test_holidays_are_skipped_and_make_up_days_are_worked() -> None:
     cal = office_calendar(holidays=NATIONAL_DAY)
-    # Wed 30 Sep 17:00 + 120 min: 60 on Wed, holidays 1-7 Oct, Thu 8 Oct 09:00 + 60
-    assert cal.add_minutes(local("2026-09-30 17:00"), 120) == local("2026-10-08 10:00")
-    # Fri 9 Oct 17:00 + 120: 60 on Fri, Sat 10 Oct is a make-up working day (Monday hours)
-    assert cal.add_minutes(local("2026-10-09 17:00"), 120) == local("2026-10-10 10:00")
-    # Sunday 27 Sep is worked, Saturday 26 Sep is not
-    assert cal.minutes_between(local("2026-09-26 00:00"), local("2026-09-28 00:00")) == 480
+    # Wed 1 Oct 17:00 + 120 min: 60 on Wed, holidays 2-8 Oct, Thu 9 Oct 09:00 + 60
+    assert cal.add_minutes(local("2025-10-01 17:00"), 120) == local("2025-10-09 10:00")
+    # Fri 10 Oct 17:00 + 120: 60 on Fri, Sat 11 Oct is a make-up working day (Monday hours)
+    assert cal.add_minutes(local("2025-10-10 17:00"), 120) == local("2025-10-11 10:00")
+    # Sunday 28 Sep is worked, Saturday 27 Sep is not
+    assert cal.minutes_between(local("2025-09-27 00:00"), local("2025-09-29 00:00")) == 480
     # a whole holiday week counts nothing
-    assert cal.minutes_between(local("2026-10-01 00:00"), local("2026-10-08 00:00")) == 0
+    assert cal.minutes_between(local("2025-10-02 00:00"), local("2025-10-09 00:00")) == 0
 
 
 def test_calendar_without_working_time_is_refused() -> None:
     with pytest.raises(ValueError, match="working hours"):
         sla.BusinessCalendar("Asia/Shanghai", {"mon": ()})
-    everything_off = {date(2026, 11, 23) + timedelta(days=i): False for i in range(4 * 366)}
+    everything_off = {date(2025, 11, 24) + timedelta(days=i): False for i in range(4 * 366)}
     cal = office_calendar(holidays=everything_off)
     with pytest.raises(ValueError, match="no working time"):
-        cal.add_minutes(local("2026-11-23 09:00"), 10)
+        cal.add_minutes(local("2025-11-24 09:00"), 10)
 
 
 def test_spring_forward_in_a_zone_with_clock_changes() -> None:
@@ -112,7 +115,7 @@ def test_fall_back_day_has_25_hours() -> None:
 
 def test_add_and_between_are_inverse() -> None:
     cal = office_calendar(holidays=NATIONAL_DAY)
-    start = local("2026-09-29 10:17")
+    start = local("2025-09-30 10:17")
     for minutes in (0.5, 45, 480, 1000, 2880, 5000):
         assert cal.minutes_between(start, cal.add_minutes(start, minutes)) == pytest.approx(minutes)
 
@@ -189,7 +192,7 @@ def install_office_policy(db: Any, actor: Any, tz: str = "Asia/Shanghai") -> Non
 def test_complaint_spanning_a_holiday_and_a_pause(db, counter, make_customer, clock, call) -> None:
     install_office_policy(db, counter)
     customer = make_customer("李四")
-    clock(local("2026-09-30 16:00"))  # Wednesday before National Day
+    clock(local("2025-10-01 16:00"))  # Wednesday before National Day
     view = call(
         counter,
         cs.take_complaint,
@@ -197,34 +200,34 @@ def test_complaint_spanning_a_holiday_and_a_pause(db, counter, make_customer, cl
     )
     assert view.grade == 2  # damage below the high-value threshold
     # response 120 min: Wed 16:00-18:00 -> due 18:00; warning at 90 min = 17:30
-    assert view.response_due_at == local("2026-09-30 18:00")
-    assert view.response_warn_at == local("2026-09-30 17:30")
-    # resolution 2880 min = 6 office days: Wed 120, holidays 1-7 Oct, Thu 8 (600), Fri 9
-    # (1080), Sat 10 make-up (1560), Mon 12 (2040), Tue 13 (2520), Wed 14: 180 + 13:00-16:00
-    assert view.resolution_due_at == local("2026-10-14 16:00")
+    assert view.response_due_at == local("2025-10-01 18:00")
+    assert view.response_warn_at == local("2025-10-01 17:30")
+    # resolution 2880 min = 6 office days: Wed 120, holidays 2-8 Oct, Thu 9 (600), Fri 10
+    # (1080), Sat 11 make-up (1560), Mon 13 (2040), Tue 14 (2520), Wed 15: 180 + 13:00-16:00
+    assert view.resolution_due_at == local("2025-10-15 16:00")
 
-    clock(local("2026-09-30 17:00"))
+    clock(local("2025-10-01 17:00"))
     view = call(counter, cs.accept_complaint, complaint_id=view.id)
-    assert view.responded_at == local("2026-09-30 17:00")
+    assert view.responded_at == local("2025-10-01 17:00")
     assert not view.response_breached
 
-    clock(local("2026-10-08 10:00"))
+    clock(local("2025-10-09 10:00"))
     view = call(counter, cs.wait_for_customer, complaint_id=view.id, note="photos of the box")
-    assert view.paused_since == local("2026-10-08 10:00")
+    assert view.paused_since == local("2025-10-09 10:00")
 
-    clock(local("2026-10-09 14:00"))
+    clock(local("2025-10-10 14:00"))
     view = call(counter, cs.resume_complaint, complaint_id=view.id)
     # paused: Thu 10-12 (120) + 13-18 (300) + Fri 9-12 (180) + 13-14 (60) = 660 min
     assert view.paused_seconds == 660 * 60
-    # due moves by 660 business minutes: 3540 from the start -> Thu 15 ends at 3480,
-    # Fri 16 Oct 09:00 + 60
-    assert view.resolution_due_at == local("2026-10-16 10:00")
-    # warning: 2160 + 660 = 2820 -> Tue 13 ends at 2520, Wed 14: 180 + 13:00 + 120 = 15:00
-    assert view.resolution_warn_at == local("2026-10-14 15:00")
+    # due moves by 660 business minutes: 3540 from the start -> Thu 16 ends at 3480,
+    # Fri 17 Oct 09:00 + 60
+    assert view.resolution_due_at == local("2025-10-17 10:00")
+    # warning: 2160 + 660 = 2820 -> Tue 14 ends at 2520, Wed 15: 180 + 13:00 + 120 = 15:00
+    assert view.resolution_warn_at == local("2025-10-15 15:00")
 
-    clock(local("2026-10-15 11:00"))
+    clock(local("2025-10-16 11:00"))
     view = call(counter, cs.give_feedback, complaint_id=view.id, note="replacement sent")
-    clock(local("2026-10-15 15:00"))
+    clock(local("2025-10-16 15:00"))
     view = call(
         counter,
         cs.close_complaint,
@@ -241,20 +244,20 @@ def test_breach_while_waiting_is_not_counted_but_after_resume_it_is(
     db, counter, make_customer, clock, call
 ) -> None:
     customer = make_customer()
-    clock(local("2026-11-23 09:00"))  # default policy: 24x7
+    clock(local("2025-11-24 09:00"))  # default policy: 24x7
     view = call(
         counter, cs.take_complaint, data=cs.ComplaintInput(customer, "phone", "delay", "late")
     )
     assert view.grade == 3  # resolution 72 h
     call(counter, cs.accept_complaint, complaint_id=view.id)
-    clock(local("2026-11-23 10:00"))
+    clock(local("2025-11-24 10:00"))
     call(counter, cs.wait_for_customer, complaint_id=view.id)
-    clock(local("2026-11-27 10:00"))  # 96 h later, still waiting: the clock stands
+    clock(local("2025-11-28 10:00"))  # 96 h later, still waiting: the clock stands
     with unit_of_work(db, counter) as session:
         assert sla.sweep(session=session).breaches == 0
     view = call(counter, cs.resume_complaint, complaint_id=view.id)
-    assert view.resolution_due_at == local("2026-11-30 09:00")  # 72 h + 96 h paused
-    clock(local("2026-11-30 09:00"))
+    assert view.resolution_due_at == local("2025-12-01 09:00")  # 72 h + 96 h paused
+    clock(local("2025-12-01 09:00"))
     with unit_of_work(db, counter) as session:
         result = sla.sweep(session=session)
     assert result.breaches == 1
@@ -272,15 +275,15 @@ def _events(db: Any, actor: Any, complaint_id: str) -> list[tuple[str, dict[str,
 
 def test_breach_stays_recorded_after_a_late_fix(db, counter, make_customer, clock, call) -> None:
     customer = make_customer()
-    clock(local("2026-11-23 09:00"))
+    clock(local("2025-11-24 09:00"))
     view = call(
         counter, cs.take_complaint, data=cs.ComplaintInput(customer, "counter", "loss", "gone")
     )
     assert view.grade == 1  # respond within 60 min
-    clock(local("2026-11-23 09:59"))
+    clock(local("2025-11-24 09:59"))
     with unit_of_work(db, counter) as session:
         assert sla.sweep(session=session).breaches == 0
-    clock(local("2026-11-23 10:20"))  # nobody swept since: the late accept records the breach
+    clock(local("2025-11-24 10:20"))  # nobody swept since: the late accept records the breach
     view = call(counter, cs.accept_complaint, complaint_id=view.id)
     assert view.response_breached
     assert view.escalation_level == 1  # supervisor at 100% of the response target
@@ -303,20 +306,20 @@ def test_sweep_records_breaches_and_escalations_once(
     db, counter, make_customer, clock, call
 ) -> None:
     customer = make_customer()
-    clock(local("2026-11-23 09:00"))
+    clock(local("2025-11-24 09:00"))
     view = call(
         counter, cs.take_complaint, data=cs.ComplaintInput(customer, "counter", "loss", "gone")
     )
-    clock(local("2026-11-23 09:46"))  # 76%: warned, nothing to record
+    clock(local("2025-11-24 09:46"))  # 76%: warned, nothing to record
     with unit_of_work(db, counter) as session:
         assert sla.sweep(session=session) == sla.SweepResult(0, 0, 0, 0)
-    clock(local("2026-11-23 10:00"))  # exactly the response target: breached, supervisor
+    clock(local("2025-11-24 10:00"))  # exactly the response target: breached, supervisor
     with unit_of_work(db, counter) as session:
         first = sla.sweep(session=session)
         again = sla.sweep(session=session)
     assert (first.breaches, first.escalations) == (1, 1)
     assert (again.breaches, again.escalations) == (0, 0)
-    clock(local("2026-11-23 10:30"))  # 150% of the response target: head office
+    clock(local("2025-11-24 10:30"))  # 150% of the response target: head office
     with unit_of_work(db, counter) as session:
         assert sla.sweep(session=session).escalations == 1
     with unit_of_work(db, counter) as session:
@@ -327,7 +330,7 @@ def test_sweep_records_breaches_and_escalations_once(
     view = call(counter, cs.get_complaint, complaint_id=view.id)
     assert view.escalation_level == 2
     # resolution 24 h: breach recorded by the sweep a day later, once
-    clock(local("2026-11-24 09:00"))
+    clock(local("2025-11-25 09:00"))
     with unit_of_work(db, counter) as session:
         assert sla.sweep(session=session).breaches == 1
         assert sla.sweep(session=session).breaches == 0
@@ -336,7 +339,7 @@ def test_sweep_records_breaches_and_escalations_once(
 def test_sweep_repairs_instants_changed_elsewhere(db, counter, make_customer, clock, call) -> None:
     """A complaint synced from another PC of the branch has stale local instants."""
     customer = make_customer()
-    clock(local("2026-11-23 09:00"))
+    clock(local("2025-11-24 09:00"))
     view = call(
         counter, cs.take_complaint, data=cs.ComplaintInput(customer, "counter", "delay", "x")
     )
@@ -347,33 +350,33 @@ def test_sweep_repairs_instants_changed_elsewhere(db, counter, make_customer, cl
     with unit_of_work(db, counter) as session:
         assert sla.sweep(session=session).recomputed == 1
     view = call(counter, cs.get_complaint, complaint_id=view.id)
-    assert view.response_due_at == local("2026-11-23 10:00")
-    assert view.response_warn_at == local("2026-11-23 09:45")
+    assert view.response_due_at == local("2025-11-24 10:00")
+    assert view.response_warn_at == local("2025-11-24 09:45")
 
 
 def test_regrade_recomputes_due_times_but_keeps_breaches(
     db, counter, supervisor, *, make_customer, clock, call
 ) -> None:
     customer = make_customer()
-    clock(local("2026-11-23 09:00"))
+    clock(local("2025-11-24 09:00"))
     view = call(
         counter, cs.take_complaint, data=cs.ComplaintInput(customer, "counter", "loss", "gone")
     )
-    clock(local("2026-11-23 10:05"))
+    clock(local("2025-11-24 10:05"))
     with unit_of_work(db, counter) as session:
         sla.sweep(session=session)
     view = call(supervisor, cs.regrade_complaint, complaint_id=view.id, grade=3, reason="found")
     assert view.grade == 3
-    assert view.response_due_at == local("2026-11-23 13:00")  # 4 h
-    assert view.resolution_due_at == local("2026-11-26 09:00")  # 72 h
+    assert view.response_due_at == local("2025-11-24 13:00")  # 4 h
+    assert view.resolution_due_at == local("2025-11-27 09:00")  # 72 h
     assert view.response_breached  # recorded at 10:00 under grade 1, stays
 
 
 def test_event_times_are_utc_and_shown_in_shanghai(db, counter, make_customer, clock, call) -> None:
     customer = make_customer()
-    clock(datetime(2026, 11, 23, 16, 30, tzinfo=UTC))  # 00:30 on the 24th in Shanghai
+    clock(datetime(2025, 11, 24, 16, 30, tzinfo=UTC))  # 00:30 on the 25th in Shanghai
     view = call(
         counter, cs.take_complaint, data=cs.ComplaintInput(customer, "counter", "delay", "x")
     )
-    assert view.number == "BR001-20261124-0001"
-    assert view.received_at.astimezone(SHANGHAI).day == 24
+    assert view.number == "BR001-20251125-0001"
+    assert view.received_at.astimezone(SHANGHAI).day == 25

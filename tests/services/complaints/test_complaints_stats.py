@@ -30,58 +30,58 @@ def _take(call: Any, actor: Any, make_customer: Any, category: str, cents: int =
 
 @pytest.fixture
 def november(db, supervisor, make_customer, clock, call) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    """Eight complaints around November 2026 (24x7 default policy), swept at 1 Dec 00:00."""
+    """Eight complaints around November 2025 (24x7 default policy), swept at 1 Dec 00:00."""
     sv, made = supervisor, {}
 
     def at(text: str) -> None:
         clock(local(text))
 
-    at("2026-10-31 23:00")
+    at("2025-10-31 23:00")
     made["E"] = _take(call, sv, make_customer, "delay")  # before the period, still open
-    at("2026-11-02 09:00")
+    at("2025-11-02 09:00")
     a = made["A"] = _take(call, sv, make_customer, "delay", 5000)  # grade 3: 4 h / 72 h
-    at("2026-11-02 10:00")
+    at("2025-11-02 10:00")
     call(sv, cs.accept_complaint, complaint_id=a.id)  # response 60 min
     call(sv, cs.grant_compensation, complaint_id=a.id, amount_cents=3000, note="voucher")
-    at("2026-11-03 09:00")
+    at("2025-11-03 09:00")
     call(sv, cs.give_feedback, complaint_id=a.id, note="delivered")  # resolution 1440 min
-    at("2026-11-03 10:00")
+    at("2025-11-03 10:00")
     call(sv, cs.close_complaint, complaint_id=a.id, root_cause="line_haul_delay",
          corrective_action="x")  # fmt: skip
-    at("2026-11-05 09:00")
+    at("2025-11-05 09:00")
     b = made["B"] = _take(call, sv, make_customer, "loss", 100_000)  # grade 1: 1 h / 24 h
-    at("2026-11-05 11:00")
+    at("2025-11-05 11:00")
     call(sv, cs.accept_complaint, complaint_id=b.id)  # 120 min: response breached
-    at("2026-11-05 12:00")
+    at("2025-11-05 12:00")
     call(sv, cs.wait_for_customer, complaint_id=b.id)
-    at("2026-11-06 12:00")
+    at("2025-11-06 12:00")
     call(sv, cs.resume_complaint, complaint_id=b.id)  # paused 1440 min
     call(sv, cs.grant_compensation, complaint_id=b.id, amount_cents=50_000, note="declared")
-    at("2026-11-07 08:00")
+    at("2025-11-07 08:00")
     call(sv, cs.give_feedback, complaint_id=b.id, note="paid")  # 2820 - 1440 = 1380 min
-    at("2026-11-08 10:00")
+    at("2025-11-08 10:00")
     call(sv, cs.close_complaint, complaint_id=b.id, root_cause="sorting_error",
          corrective_action="x")  # fmt: skip
-    at("2026-11-10 09:00")
+    at("2025-11-10 09:00")
     c = made["C"] = _take(call, sv, make_customer, "damage")  # grade 2: 2 h / 48 h
-    at("2026-11-10 09:30")
+    at("2025-11-10 09:30")
     call(sv, cs.accept_complaint, complaint_id=c.id)  # 30 min
-    at("2026-11-20 09:00")
+    at("2025-11-20 09:00")
     made["D"] = _take(call, sv, make_customer, "delay")  # never accepted
-    at("2026-11-29 12:00")
+    at("2025-11-29 12:00")
     made["G"] = _take(call, sv, make_customer, "delay")
-    at("2026-11-30 21:00")
+    at("2025-11-30 21:00")
     made["H"] = _take(call, sv, make_customer, "delay")  # response due 1 Dec 01:00
-    at("2026-12-01 00:00")
+    at("2025-12-01 00:00")
     with unit_of_work(db, sv) as session:
         sla.sweep(session=session)
-    at("2026-12-01 00:30")
+    at("2025-12-01 00:30")
     made["F"] = _take(call, sv, make_customer, "billing")  # after the period
     return made
 
 
 def test_month_figures_by_hand(db, supervisor, november, call) -> None:
-    s = call(supervisor, st.complaint_stats, start=date(2026, 11, 1), end=date(2026, 11, 30))
+    s = call(supervisor, st.complaint_stats, start=date(2025, 11, 1), end=date(2025, 11, 30))
     assert (s.received, s.closed) == (6, 2)  # A B C D G H; A and B closed
     assert s.by_grade == {1: 1, 2: 1, 3: 4}
     # response known for A (met), B (late), C (met), D and G (missed); H still running
@@ -90,7 +90,7 @@ def test_month_figures_by_hand(db, supervisor, november, call) -> None:
     assert (s.resolution.measured, s.resolution.met, s.resolution.rate) == (4, 2, 0.5)
     assert s.response_time == st.Durations(3, 70.0, 60.0)  # 60, 120, 30 minutes
     assert s.resolution_time == st.Durations(2, 1410.0, 1410.0)  # 1440 and 1380 minutes
-    assert s.backlog_as_of == local("2026-12-01 00:00")
+    assert s.backlog_as_of == local("2025-12-01 00:00")
     # open then: H 3 h, G 1.5 days, D 10.6 days, C 20.6 days, E 30 days
     assert s.backlog == (
         ("under 1 day", 1),
@@ -112,12 +112,12 @@ def test_month_figures_by_hand(db, supervisor, november, call) -> None:
 
 def test_periods_split_by_month_and_week(db, supervisor, november, call) -> None:
     months = call(
-        supervisor, st.stats_by_period, start=date(2026, 10, 15), end=date(2026, 12, 5), by="month"
+        supervisor, st.stats_by_period, start=date(2025, 10, 15), end=date(2025, 12, 5), by="month"
     )
     assert [(m.start, m.end, m.received) for m in months] == [
-        (date(2026, 10, 15), date(2026, 10, 31), 1),
-        (date(2026, 11, 1), date(2026, 11, 30), 6),
-        (date(2026, 12, 1), date(2026, 12, 5), 1),
+        (date(2025, 10, 15), date(2025, 10, 31), 1),
+        (date(2025, 11, 1), date(2025, 11, 30), 6),
+        (date(2025, 12, 1), date(2025, 12, 5), 1),
     ]
     weeks = st.split_periods(date(2026, 11, 4), date(2026, 11, 20), "week")
     assert weeks == [
@@ -128,14 +128,14 @@ def test_periods_split_by_month_and_week(db, supervisor, november, call) -> None
 
 
 def test_an_empty_period_has_no_rates(db, supervisor, call) -> None:
-    s = call(supervisor, st.complaint_stats, start=date(2026, 1, 1), end=date(2026, 1, 31))
+    s = call(supervisor, st.complaint_stats, start=date(2025, 1, 1), end=date(2025, 1, 31))
     assert (s.received, s.response.rate, s.response_time.mean_minutes) == (0, None, None)
     assert s.by_category == ()
 
 
 def test_reversed_period_is_refused(db, supervisor, call) -> None:
     with pytest.raises(ValidationError, match="before the start"):
-        call(supervisor, st.complaint_stats, start=date(2026, 2, 1), end=date(2026, 1, 1))
+        call(supervisor, st.complaint_stats, start=date(2025, 2, 1), end=date(2025, 1, 1))
 
 
 def test_times_are_business_minutes_of_the_complaints_calendar(
@@ -144,11 +144,11 @@ def test_times_are_business_minutes_of_the_complaints_calendar(
     from test_complaints_sla import install_office_policy
 
     install_office_policy(db, counter)
-    clock(local("2026-11-20 17:00"))  # Friday
+    clock(local("2025-11-21 17:00"))  # Friday
     view = _take(call, counter, make_customer, "delay")
-    clock(local("2026-11-23 10:00"))  # Monday
+    clock(local("2025-11-24 10:00"))  # Monday
     call(counter, cs.accept_complaint, complaint_id=view.id)
-    s = call(counter, st.complaint_stats, start=date(2026, 11, 20), end=date(2026, 11, 20))
+    s = call(counter, st.complaint_stats, start=date(2025, 11, 21), end=date(2025, 11, 21))
     assert s.response_time.mean_minutes == 120  # Fri 17-18 and Mon 9-10
 
 
@@ -157,7 +157,7 @@ def test_times_are_business_minutes_of_the_complaints_calendar(
 
 def test_queue_states_order_filters_and_counts(db, counter, supervisor, november, call) -> None:
     made = november
-    now = local("2026-12-01 00:30")
+    now = local("2025-12-01 00:30")
     rows = call(counter, cq.list_queue, now=now)
     # open: C D E G H F. Running clocks by time left, all overdue except H (due 01:00) and F
     assert [r.number for r in rows] == [
@@ -187,14 +187,14 @@ def test_queue_states_order_filters_and_counts(db, counter, supervisor, november
 def test_paused_rows_go_last_with_their_time_left_frozen(
     db, counter, make_customer, clock, call
 ) -> None:
-    clock(local("2026-11-23 09:00"))
+    clock(local("2025-11-23 09:00"))
     first = _take(call, counter, make_customer, "delay")
     second = _take(call, counter, make_customer, "billing")
     call(counter, cs.accept_complaint, complaint_id=first.id)
-    clock(local("2026-11-23 10:00"))
+    clock(local("2025-11-23 10:00"))
     call(counter, cs.wait_for_customer, complaint_id=first.id)  # 71 h of 72 left, frozen
     for hours in (0, 50):
-        now = local("2026-11-23 10:00").timestamp() + hours * 3600
+        now = local("2025-11-23 10:00").timestamp() + hours * 3600
         rows = call(counter, cq.list_queue, now=sla.datetime.fromtimestamp(now, sla.UTC))
         assert [r.number for r in rows] == [second.number, first.number]
         assert cq.seconds_left(rows[1], now) == 71 * 3600

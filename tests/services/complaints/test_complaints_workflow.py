@@ -73,18 +73,18 @@ def test_complaint_is_taken_with_number_event_and_due_times(
     db, counter, make_customer, clock, call
 ) -> None:
     customer = make_customer()
-    clock(local("2026-11-23 09:00"))
+    clock(local("2025-11-24 09:00"))
     first = take(call, counter, customer, waybill_no="sf1234567890123")
     second = take(call, counter, make_customer("王五"), channel="phone")
-    clock(local("2026-11-24 00:01"))
+    clock(local("2025-11-25 00:01"))
     third = take(call, counter, make_customer("赵六"))
     assert (first.number, second.number, third.number) == (
-        "BR001-20261123-0001",
-        "BR001-20261123-0002",
-        "BR001-20261124-0001",
+        "BR001-20251124-0001",
+        "BR001-20251124-0002",
+        "BR001-20251125-0001",
     )
     assert first.status == "received" and first.waybill_no == "SF1234567890123"
-    assert first.response_due_at == local("2026-11-23 13:00")  # grade 3: 4 h
+    assert first.response_due_at == local("2025-11-24 13:00")  # grade 3: 4 h
     events = call(counter, cs.complaint_events, complaint_id=first.id)
     assert [(e.kind, e.actor_name, e.to_status) for e in events] == [
         ("received", "Counter", "received")
@@ -132,11 +132,11 @@ def test_repeat_complaint_within_30_days_is_grade_1(
     db, counter, make_customer, clock, call
 ) -> None:
     customer = make_customer()
-    clock(local("2026-10-01 10:00"))
+    clock(local("2025-10-02 10:00"))
     take(call, counter, customer)
-    clock(local("2026-11-01 10:00"))  # 31 days later: not a repeat
+    clock(local("2025-11-02 10:00"))  # 31 days later: not a repeat
     assert take(call, counter, customer).grade == 3
-    clock(local("2026-11-20 10:00"))  # 19 days after the last one
+    clock(local("2025-11-21 10:00"))  # 19 days after the last one
     repeat = take(call, counter, customer)
     assert repeat.grade == 1
     assert repeat.grade_reason is None  # as suggested
@@ -233,22 +233,22 @@ def test_illegal_transitions_are_refused_clearly(
 
 
 def test_full_loop_with_reopen(db, counter, make_customer, clock, call) -> None:
-    clock(local("2026-11-23 09:00"))
+    clock(local("2025-11-24 09:00"))
     view = take(call, counter, make_customer())
-    clock(local("2026-11-23 09:30"))
+    clock(local("2025-11-24 09:30"))
     view = call(counter, cs.accept_complaint, complaint_id=view.id, note="calling the hub")
     assert view.assignee_id == counter.staff_id and view.assignee_name == "Counter"
-    clock(local("2026-11-23 11:00"))
+    clock(local("2025-11-24 11:00"))
     view = call(counter, cs.give_feedback, complaint_id=view.id, note="parcel arrives tomorrow")
-    assert view.resolved_at == local("2026-11-23 11:00")
-    clock(local("2026-11-23 15:00"))  # four hours later the customer says it is not enough
+    assert view.resolved_at == local("2025-11-24 11:00")
+    clock(local("2025-11-24 15:00"))  # four hours later the customer says it is not enough
     view = call(counter, cs.reopen_complaint, complaint_id=view.id, note="wants a refund")
     assert (view.status, view.reopen_count, view.resolved_at) == ("in_progress", 1, None)
     assert view.paused_seconds == 4 * 3600  # the customer held our answer for 4 h
-    assert view.resolution_due_at == local("2026-11-26 13:00")  # 72 h + 4 h
-    clock(local("2026-11-24 10:00"))
+    assert view.resolution_due_at == local("2025-11-27 13:00")  # 72 h + 4 h
+    clock(local("2025-11-25 10:00"))
     view = call(counter, cs.give_feedback, complaint_id=view.id, note="refund approved")
-    clock(local("2026-11-24 12:00"))
+    clock(local("2025-11-25 12:00"))
     view = call(
         counter,
         cs.close_complaint,
@@ -262,7 +262,7 @@ def test_full_loop_with_reopen(db, counter, make_customer, clock, call) -> None:
         "line_haul_delay",
         "Line-haul delay",
     )
-    clock(local("2026-11-25 09:00"))
+    clock(local("2025-11-26 09:00"))
     view = call(counter, cs.reopen_complaint, complaint_id=view.id, note="refund not received")
     assert (view.status, view.reopen_count, view.closed_at) == ("in_progress", 2, None)
     events = call(counter, cs.complaint_events, complaint_id=view.id)
@@ -390,9 +390,9 @@ def test_events_are_never_rewritten(db, counter, make_customer, call) -> None:
 
 def test_customer_complaints_newest_first(db, counter, make_customer, clock, call) -> None:
     customer = make_customer()
-    clock(local("2026-11-20 09:00"))
+    clock(local("2025-11-21 09:00"))
     older = take(call, counter, customer)
-    clock(local("2026-11-20 09:00") + timedelta(days=1))
+    clock(local("2025-11-21 09:00") + timedelta(days=1))
     newer = take(call, counter, customer)
     listed = call(counter, cs.customer_complaints, customer_id=customer)
     assert [v.id for v in listed] == [newer.id, older.id]
@@ -406,11 +406,11 @@ def test_complaints_on_the_customer_timeline_and_repeat_flag(db, counter, clock,
     data = customers.CustomerInput(name="张三", phones=["13812345678"])
     customer = call(counter, customers.create_customer, data=data).id
     assert not call(counter, customers.get_customer, customer_id=customer).repeat_complainer
-    clock(local("2026-11-20 09:00"))
+    clock(local("2025-11-21 09:00"))
     first = take(call, counter, customer, "loss")
-    clock(local("2026-11-20 10:00"))
+    clock(local("2025-11-21 10:00"))
     _to(call, counter, first, "closed")
-    clock(local("2026-11-22 09:00"))
+    clock(local("2025-11-23 09:00"))
     second = take(call, counter, customer, "billing")
     entries = [
         e
