@@ -167,8 +167,12 @@ class TaskRunner(QObject):
             job.run()
             self._on_finished(job)
             return job
-        if self._closed:
-            raise RuntimeError("the task runner is shut down")
+        if self._closed:  # a timer of a closed window fired late: drop the job quietly
+            log.debug("job %s submitted after shutdown; dropped", job.id)
+            job.error = JobCancelled()
+            job.done = True
+            self._pending.pop(job.id, None)
+            return job
         if title:
             QTimer.singleShot(PROGRESS_DELAY_MS, lambda j=job: self._show_dialog(j))
         if kind == "db":

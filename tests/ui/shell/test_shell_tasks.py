@@ -195,3 +195,12 @@ def test_data_bus_carries_what_changed(qtbot, qapp) -> None:
     with qtbot.waitSignal(bus.sig_data_changed, timeout=1000) as blocker:
         bus.changed("customer", "preference")
     assert blocker.args == [frozenset({"customer", "preference"})]
+
+
+def test_jobs_after_shutdown_are_dropped_quietly(qapp) -> None:
+    runner = TaskRunner()
+    ran: list[int] = []
+    runner.shutdown(wait=True)
+    job = runner.submit(lambda c: ran.append(1), on_result=ran.append)  # a late timer
+    assert job.done and isinstance(job.error, JobCancelled)
+    assert ran == [] and runner.pending() == []

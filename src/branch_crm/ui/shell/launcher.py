@@ -370,6 +370,7 @@ class Shell(QObject):
         if self.window is not None:
             self.window.sig_closed.disconnect(self._on_window_closed)
             self.window.close()
+            self.window.deleteLater()
             self.window = None
         if self.ctx is not None:
             self.ctx.tasks.shutdown(wait=True)
