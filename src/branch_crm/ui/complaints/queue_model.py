@@ -79,9 +79,17 @@ class ComplaintQueueModel(QAbstractTableModel):
         }
 
     # -- feeding -------------------------------------------------------------------
-    def set_snapshot(self, snapshot: cq.QueueSnapshot, now_ts: float) -> None:
-        """Replace every row (after a query)."""
+    def set_snapshot(
+        self,
+        snapshot: cq.QueueSnapshot,
+        now_ts: float,
+        flt: cq.QueueFilter | None = None,
+        staff_id: str | None = None,
+    ) -> None:
+        """Replace every row (after a query), optionally with a new filter in the same go."""
         self.beginResetModel()
+        if flt is not None:
+            self._filter, self._staff_id = flt, staff_id
         self._all = list(snapshot.rows)
         self._categories = dict(snapshot.categories)
         self._staff = dict(snapshot.staff)

@@ -211,8 +211,9 @@ class ComplaintQueuePage(QWidget):
     def _on_snapshot(self, snapshot: cq.QueueSnapshot) -> None:
         self._loading = False
         selected = self.current_id()
-        self.model.set_filter(self.current_filter(), self.ctx.actor.staff_id)
-        self.model.set_snapshot(snapshot, utcnow().timestamp())
+        self.model.set_snapshot(
+            snapshot, utcnow().timestamp(), self.current_filter(), self.ctx.actor.staff_id
+        )
         self._select(selected)
         self._show_counts()
         self.sig_loaded.emit(self.model.total())
