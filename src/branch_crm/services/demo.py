@@ -159,6 +159,7 @@ def _staff_and_settings(
     credentials: list[DemoCredential] = []
     ids: dict[str, str] = {}
     with unit_of_work(db, system_actor(branch)) as session:
+        settings.put(session, None, "branch.code", branch)  # explicit, not only the default
         for key, value in SETTINGS.items():
             if not settings.get(session, key):
                 settings.put(session, None, key, value)
