@@ -77,6 +77,14 @@ ICONS: dict[str, str] = {
     "training_delete": "fa5s.trash-alt",
     "attendance": "fa5s.user-check",
     "signin_sheet": "fa5s.file-signature",
+    # head-office sync (issue 5)
+    "sync_running": "fa5s.spinner",
+    "sync_error": "fa5s.exclamation-triangle",
+    "sync_ok": "fa5s.check-circle",
+    "sync_register": "fa5s.link",
+    "conflict_keep_mine": "fa5s.arrow-circle-left",
+    "conflict_keep_theirs": "fa5s.arrow-circle-right",
+    "conflict_merge": "fa5s.compress-arrows-alt",
 }
 
 _cache: dict[str, QIcon] = {}
