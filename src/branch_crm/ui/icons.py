@@ -5,9 +5,22 @@ Features append their names at the END of ``ICONS``; widgets call ``icon("name")
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import logging
+from pathlib import Path
 
-from PySide6.QtGui import QIcon
+from PySide6.QtCore import QPoint, QRect, QSize, Qt
+from PySide6.QtGui import (
+    QFont,
+    QFontDatabase,
+    QGuiApplication,
+    QIcon,
+    QIconEngine,
+    QPainter,
+    QPalette,
+    QPixmap,
+)
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +102,92 @@ ICONS: dict[str, str] = {
 
 _cache: dict[str, QIcon] = {}
 
+FONT_FILES = {
+    # prefix -> (font file pattern, charmap pattern) in qtawesome's fonts folder
+    "fa5s": ("fontawesome5-solid-webfont-*.ttf", "fontawesome5-solid-webfont-charmap-*.json"),
+    "fa5": ("fontawesome5-regular-webfont-*.ttf", "fontawesome5-regular-webfont-charmap-*.json"),
+    "fa5b": ("fontawesome5-brands-webfont-*.ttf", "fontawesome5-brands-webfont-charmap-*.json"),
+    "mdi6": ("materialdesignicons6-webfont-*.ttf", "materialdesignicons6-webfont-charmap-*.json"),
+}
+"""Icon fonts drawn directly (importing qtawesome costs a third of a second at start-up);
+any other prefix goes through qtawesome itself."""
+
+
+class _GlyphEngine(QIconEngine):
+    """Draws one glyph of an icon font in the palette's text colour (greyed when disabled)."""
+
+    def __init__(self, family: str, char: str) -> None:
+        super().__init__()
+        self.family = family
+        self.char = char
+
+    def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:
+        """Qt: draw the glyph centred in ``rect``."""
+        palette = QGuiApplication.palette()
+        if mode == QIcon.Mode.Disabled:
+            colour = palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+        elif mode == QIcon.Mode.Selected:
+            colour = palette.color(QPalette.ColorRole.HighlightedText)
+        else:
+            colour = palette.color(QPalette.ColorRole.WindowText)
+        font = QFont(self.family)
+        font.setPixelSize(max(1, round(min(rect.width(), rect.height()) * 0.875)))
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        painter.setFont(font)
+        painter.setPen(colour)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, self.char)
+        painter.restore()
+
+    def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
+        """Qt: the glyph as a transparent pixmap."""
+        pixmap = QPixmap(size)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        self.paint(painter, QRect(QPoint(0, 0), size), mode, state)
+        painter.end()
+        return pixmap
+
+    def clone(self) -> QIconEngine:
+        """Qt: a copy of this engine."""
+        return _GlyphEngine(self.family, self.char)
+
+
+_fonts: dict[str, tuple[str, dict[str, str]] | None] = {}
+_engines: list[_GlyphEngine] = []  # Qt owns them through the icons; keep the wrappers alive
+
+
+def _font(prefix: str) -> tuple[str, dict[str, str]] | None:
+    """(family, charmap) of an icon font, loaded once; None if not available."""
+    if prefix in _fonts:
+        return _fonts[prefix]
+    loaded: tuple[str, dict[str, str]] | None = None
+    patterns = FONT_FILES.get(prefix)
+    spec = importlib.util.find_spec("qtawesome")
+    if patterns is not None and spec is not None and spec.submodule_search_locations:
+        folder = Path(next(iter(spec.submodule_search_locations))) / "fonts"
+        fonts, charmaps = sorted(folder.glob(patterns[0])), sorted(folder.glob(patterns[1]))
+        if fonts and charmaps:
+            font_id = QFontDatabase.addApplicationFont(str(fonts[-1]))
+            families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
+            if families:
+                charmap = json.loads(charmaps[-1].read_text(encoding="utf-8"))
+                loaded = (families[0], charmap)
+    _fonts[prefix] = loaded
+    return loaded
+
+
+def _make(spec: str) -> QIcon:
+    prefix, _dot, glyph = spec.partition(".")
+    font = _font(prefix)
+    if font is not None and glyph in font[1]:
+        engine = _GlyphEngine(font[0], chr(int(font[1][glyph], 16)))
+        _engines.append(engine)
+        return QIcon(engine)
+    import qtawesome as qta
+
+    return qta.icon(spec)
+
 
 def icon(name: str) -> QIcon:
     """The named icon; an empty icon (and a logged warning) for an unknown name."""
@@ -99,8 +198,6 @@ def icon(name: str) -> QIcon:
     if spec is None:
         log.warning("unknown icon name %r", name)
         return QIcon()
-    import qtawesome as qta
-
-    result = qta.icon(spec)
+    result = _make(spec)
     _cache[name] = result
     return result

@@ -170,3 +170,15 @@ def test_open_customer_without_opener_informs(monkeypatch, window, boxes) -> Non
     registry.set_customer_opener(lambda ctx, cid: opened.append(cid))
     window.open_customer("c-1")
     assert opened == ["c-1"]
+
+
+def test_every_named_icon_draws_something(qapp) -> None:
+    from PySide6.QtCore import QSize
+
+    from branch_crm.ui.icons import ICONS, icon
+
+    for name in ICONS:
+        image = icon(name).pixmap(QSize(24, 24)).toImage()
+        inked = sum(image.pixelColor(x, y).alpha() > 0 for x in range(24) for y in range(24))
+        assert inked > 10, name
+    assert icon("no such icon").isNull()
