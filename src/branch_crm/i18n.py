@@ -33,14 +33,100 @@ def locale_dir() -> Path:
     return Path(str(resources.files("branch_crm") / "resources" / "locale"))
 
 
-def load_catalog(language: str) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
-    """Parse every ``.po`` file of a language; returns (singular, plural) message maps."""
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "a": "\a", "b": "\b",
+            "f": "\f", "v": "\v"}  # fmt: skip
+
+
+def _unquote(token: str) -> str:
+    """The text of one quoted PO string (C escapes resolved)."""
+    token = token.strip()
+    if len(token) < 2 or token[0] != '"' or token[-1] != '"':
+        raise ValueError(f"not a quoted string: {token!r}")
+    body, out, index = token[1:-1], [], 0
+    while index < len(body):
+        char = body[index]
+        if char == "\\" and index + 1 < len(body):
+            out.append(_ESCAPES.get(body[index + 1], body[index + 1]))
+            index += 2
+            continue
+        out.append(char)
+        index += 1
+    return "".join(out)
+
+
+def _store(
+    entry: dict[str, list[str]],
+    fuzzy: bool,
+    singular: dict[str, str],
+    plural: dict[str, tuple[str, ...]],
+) -> None:
+    msgid = "".join(entry.get("msgid", []))
+    if not msgid or fuzzy:
+        return
+    if "msgid_plural" in entry:
+        forms = tuple(
+            text
+            for key in sorted(k for k in entry if k.startswith("msgstr["))
+            if (text := "".join(entry[key]))
+        )
+        if forms:
+            plural[msgid] = forms
+    elif text := "".join(entry.get("msgstr", [])):
+        singular[msgid] = text
+
+
+def _has_msgstr(entry: dict[str, list[str]]) -> bool:
+    return any(key == "msgstr" or key.startswith("msgstr[") for key in entry)
+
+
+def parse_po(text: str) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
+    """(singular, plural) translations of a .po file's text; fuzzy and obsolete entries and
+    the header are skipped, as Babel's reader does. Raises ValueError on a malformed file."""
+    singular: dict[str, str] = {}
+    plural: dict[str, tuple[str, ...]] = {}
+    entry: dict[str, list[str]] = {}
+    fuzzy = False
+    current: str | None = None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith('"'):
+            if current is None:
+                raise ValueError(f"continuation without a keyword: {raw!r}")
+            entry[current].append(_unquote(line))
+            continue
+        if line.startswith("#~"):  # obsolete entry
+            continue
+        keyword, _space, rest = line.partition(" ")
+        if (not line or line.startswith("#") or keyword in ("msgctxt", "msgid")) and _has_msgstr(
+            entry
+        ):
+            _store(entry, fuzzy, singular, plural)
+            entry, fuzzy, current = {}, False, None
+        if not line:
+            fuzzy = fuzzy and bool(entry)  # a flag belongs to the entry that follows it
+            continue
+        if line.startswith("#"):
+            fuzzy = fuzzy or (line.startswith("#,") and "fuzzy" in line)
+            continue
+        if keyword not in ("msgctxt", "msgid", "msgid_plural", "msgstr") and not (
+            keyword.startswith("msgstr[") and keyword.endswith("]")
+        ):
+            raise ValueError(f"unknown keyword in {raw!r}")
+        current = keyword
+        entry[keyword] = [_unquote(rest)]
+    if _has_msgstr(entry):
+        _store(entry, fuzzy, singular, plural)
+    return singular, plural
+
+
+def _load_with_babel(
+    files: list[Path], language: str
+) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
     from babel.messages.pofile import read_po
 
     singular: dict[str, str] = {}
     plural: dict[str, tuple[str, ...]] = {}
-    folder = locale_dir() / language
-    for po_file in sorted(folder.glob("*.po")):
+    for po_file in files:
         with po_file.open("rb") as handle:
             catalog = read_po(handle, locale=language.replace("-", "_"))
         for message in catalog:
@@ -53,6 +139,25 @@ def load_catalog(language: str) -> tuple[dict[str, str], dict[str, tuple[str, ..
                     plural[str(msgid[0])] = strings
             elif isinstance(msgstr, str) and msgstr:
                 singular[str(msgid)] = msgstr
+    return singular, plural
+
+
+def load_catalog(language: str) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
+    """Parse every ``.po`` file of a language; returns (singular, plural) message maps.
+
+    A small reader does it (importing and running Babel's costs a quarter of a second at
+    every start); a file it cannot read goes through Babel.
+    """
+    singular: dict[str, str] = {}
+    plural: dict[str, tuple[str, ...]] = {}
+    for po_file in sorted((locale_dir() / language).glob("*.po")):
+        try:
+            one, many = parse_po(po_file.read_text(encoding="utf-8"))
+        except ValueError:
+            log.warning("%s read with Babel (unusual layout)", po_file)
+            one, many = _load_with_babel([po_file], language)
+        singular.update(one)
+        plural.update(many)
     return singular, plural
 
 
