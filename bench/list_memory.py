@@ -75,6 +75,8 @@ def measure(db_path: str) -> dict[str, Any]:
     page.on_shown()
     _wait(app, lambda: not page.model.is_loading() and page.model.rowCount() > 0)
     keys_seconds = time.perf_counter() - start
+    after_keys = current_rss_mb()
+    peak_after_keys = peak_rss_mb()
     rows = page.model.rowCount()
     step = page.model.page_size
     start = time.perf_counter()
@@ -87,6 +89,8 @@ def measure(db_path: str) -> dict[str, Any]:
     result = {
         "baseline_mb": round(baseline, 1),
         "peak_mb": round(peak_rss_mb(), 1),
+        "after_keys_mb": round(after_keys, 1),
+        "peak_after_keys_mb": round(peak_after_keys, 1),
         "after_mb": round(current_rss_mb(), 1),
         "rows": rows,
         "page_fetches": page.model.page_fetches,

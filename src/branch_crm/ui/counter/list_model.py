@@ -62,7 +62,7 @@ class CustomerListModel(QAbstractTableModel):
     """The column and order actually in effect (a refused sort re-emits the old one)."""
 
     def __init__(  # type: ignore[no-untyped-def]
-        self, ctx, *, page_size: int = 200, max_pages: int = 40, parent=None
+        self, ctx, *, page_size: int = 200, max_pages: int = 20, parent=None
     ) -> None:
         super().__init__(parent)
         self.ctx = ctx
