@@ -101,6 +101,16 @@ def test_lookup_index_and_settings_are_complete(demo) -> None:  # type: ignore[n
     assert values["branch.name"] and values["company.name"]
 
 
+def test_triggers_are_back_after_the_load(demo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from branch_crm.db import open_database
+
+    fresh = tmp_path / "fresh.db"
+    open_database(fresh).dispose()
+    sql = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+    assert rows(demo.path, sql) == rows(fresh, sql)
+    assert len(rows(fresh, sql)) > 10
+
+
 def test_bulk_load_is_not_sync_traffic(demo) -> None:  # type: ignore[no-untyped-def]
     captured = rows(
         demo.path,
