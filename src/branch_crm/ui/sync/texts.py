@@ -1,0 +1,86 @@
+"""Sync status in words, shared by the status bar, the home card and the sync page."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from branch_crm.i18n import _, ngettext
+from branch_crm.services.sync_service import SyncStatus
+from branch_crm.timeutil import utcnow
+
+
+def as_utc(value: datetime) -> datetime:
+    """An aware UTC datetime (sync state stores naive UTC stamps)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def when_text(value: datetime | None, *, now: datetime | None = None) -> str:
+    """'never', 'just now', '5 minutes ago', 'today 10:32' or '2026-11-20 10:32' (local)."""
+    if value is None:
+        return _("never")
+    moment = as_utc(value)
+    now = now or utcnow()
+    seconds = (now - moment).total_seconds()
+    if -60 < seconds < 60:
+        return _("just now")
+    if 0 < seconds < 3600:
+        minutes = int(seconds // 60)
+        return ngettext("{n} minute ago", "{n} minutes ago", minutes).format(n=minutes)
+    local, today = moment.astimezone(), now.astimezone()
+    if local.date() == today.date():
+        return _("today {time}").format(time=local.strftime("%H:%M"))
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
+def pending_text(count: int) -> str:
+    """'3 changes waiting' / 'nothing waiting'."""
+    if count == 0:
+        return _("nothing waiting")
+    return ngettext("{n} change waiting", "{n} changes waiting", count).format(n=count)
+
+
+def short_status(status: SyncStatus | None, *, running: bool) -> str:
+    """The status bar's one line."""
+    if running:
+        return _("Syncing…")
+    if status is None:
+        return _("Sync: …")
+    if not status.registered:
+        return _("Sync: not set up")
+    parts = [pending_text(status.pending_changes)]
+    if status.last_error:
+        parts.append(_("failed: {error}").format(error=elide(status.last_error, 48)))
+    else:
+        parts.append(_("last sync {when}").format(when=when_text(status.last_success_at)))
+    return _("Sync: {details}").format(details=" · ".join(parts))
+
+
+def full_status(status: SyncStatus | None) -> str:
+    """Every line of the status (tooltips, accessible descriptions)."""
+    if status is None:
+        return _("Reading the sync status…")
+    if not status.registered:
+        return _(
+            "This branch is not registered with head office yet. Open the Sync page to register."
+        )
+    lines = [
+        _("Head office: {url}").format(url=status.hq_url or "-"),
+        _("Waiting to send: {what}").format(what=pending_text(status.pending_changes)),
+        _("Last success: {when}").format(when=when_text(status.last_success_at)),
+        _("Last attempt: {when}").format(when=when_text(status.last_attempt_at)),
+        _("Last error: {error}").format(error=status.last_error or _("none")),
+    ]
+    if status.open_conflicts:
+        lines.append(
+            ngettext(
+                "{n} conflict waits for a supervisor",
+                "{n} conflicts wait for a supervisor",
+                status.open_conflicts,
+            ).format(n=status.open_conflicts)
+        )
+    return "\n".join(lines)
+
+
+def elide(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
