@@ -7,6 +7,10 @@ import threading
 import time
 import uuid
 
+CLOCK_STEP_BACK_MS = 10_000
+"""A wall clock that moved back further than this was corrected (or a test froze it ahead):
+follow it instead of stamping every later id with the old future time."""
+
 _lock = threading.Lock()
 _last_ms = 0
 _last_rand = 0
@@ -14,9 +18,11 @@ _last_rand = 0
 
 def uuid7() -> uuid.UUID:
     """Return a UUIDv7; monotonic within this process even within one millisecond."""
-    global _last_ms, _last_rand
+    global _last_ms, _last_rand  # noqa: PLW0603 - process-wide monotonic state
     with _lock:
         ms = time.time_ns() // 1_000_000
+        if _last_ms - ms > CLOCK_STEP_BACK_MS:
+            _last_ms = 0
         if ms <= _last_ms:
             ms = _last_ms
             rand = (_last_rand + 1) & ((1 << 74) - 1)
