@@ -276,8 +276,9 @@ class MainWindow(QMainWindow):
         self.user_label.setObjectName("status_user")
         self.branch_label = QLabel(bar)
         self.branch_label.setObjectName("status_branch")
-        bar.addPermanentWidget(self.user_label)
-        bar.addPermanentWidget(self.branch_label)
+        for label in (self.user_label, self.branch_label):
+            label.setContentsMargins(12, 0, 4, 0)
+            bar.addPermanentWidget(label)
 
     def set_branch_name(self, name: str) -> None:
         """Show the branch's name next to its code in the status bar."""

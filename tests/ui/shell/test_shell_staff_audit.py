@@ -46,7 +46,7 @@ def test_lists_accounts_with_role_and_status(staff_page) -> None:
     assert names == ["boss", "chen", "li", "wang"]
     row = row_of(staff_page, "wang")
     assert cell(staff_page, row, 2) == "Counter staff"
-    assert cell(staff_page, row, 4) == "Active"
+    assert cell(staff_page, row, 4) == "Can sign in"
     assert cell(staff_page, row, 5) == "never"
     assert not staff_page.edit_button.isEnabled()  # nothing selected yet
 
@@ -88,7 +88,7 @@ def test_disable_after_confirm_then_enable(staff_page, db, boxes) -> None:
     assert staff_page.toggle_button.text() == "&Disable"
     boxes.answer = False
     staff_page.toggle_button.click()
-    assert cell(staff_page, row_of(staff_page, "wang"), 4) == "Active"
+    assert cell(staff_page, row_of(staff_page, "wang"), 4) == "Can sign in"
     boxes.answer = True
     staff_page.toggle_button.click()
     assert boxes.confirms[-1].startswith("Disable the account of 王芳")
@@ -99,7 +99,7 @@ def test_disable_after_confirm_then_enable(staff_page, db, boxes) -> None:
         )
     assert staff_page.toggle_button.text() == "E&nable"
     staff_page.toggle_button.click()
-    assert cell(staff_page, row_of(staff_page, "wang"), 4) == "Active"
+    assert cell(staff_page, row_of(staff_page, "wang"), 4) == "Can sign in"
 
 
 def test_cannot_disable_yourself(staff_page, boxes) -> None:
@@ -117,7 +117,7 @@ def test_reset_password_and_unlock(qtbot, staff_page, db, boxes) -> None:
     assert cell(staff_page, row_of(staff_page, "li"), 4).startswith("Locked until")
     assert staff_page.unlock_button.isEnabled()
     staff_page.unlock_button.click()
-    assert cell(staff_page, row_of(staff_page, "li"), 4) == "Active"
+    assert cell(staff_page, row_of(staff_page, "li"), 4) == "Can sign in"
     assert not staff_page.unlock_button.isEnabled()
 
     def type_in(dialog: PasswordDialog) -> None:

@@ -63,6 +63,7 @@ class PolicyEditor(QWidget):
         self.override.setObjectName(f"override_{view.key}")
         self.value = _number_editor(view, self)
         self.value.setObjectName(f"setting_{view.key}")
+        self.value.setFixedWidth(130)  # the same for whole and decimal numbers: columns align
         layout.addWidget(self.head_office, 1)
         layout.addWidget(self.override)
         layout.addWidget(self.value)
@@ -77,6 +78,8 @@ class PolicyEditor(QWidget):
         self.head_office.setText(
             _("Head office: {value}").format(value=_format(self.view.head_office))
         )
+        widest = _("Head office: {value}").format(value="0000000")  # columns line up
+        self.head_office.setMinimumWidth(self.head_office.fontMetrics().horizontalAdvance(widest))
         self.override.setText(_("Override here"))
         self.override.setAccessibleName(
             _("Override {setting}").format(setting=_(settings_label(self.view.key)))
@@ -121,7 +124,7 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.setObjectName("settings_dialog")
-        self.setMinimumSize(640, 460)
+        self.setMinimumSize(860, 540)
         self.original_language = i18n.current_language()
         self.views = {v.key: v for v in ctx.call(settings_form.settings_overview)}
         self.editors: dict[str, QWidget] = {}
@@ -171,7 +174,7 @@ class SettingsDialog(QDialog):
             editor = self._editor(view, page)
             label = QLabel(page)
             label.setBuddy(editor)
-            label.setWordWrap(True)
+            label.setWordWrap(not scroll)  # wrapped labels get squeezed in a scroll area
             form.addRow(label, editor)
             self.labels[key] = label
             self.editors[key] = editor
@@ -231,7 +234,7 @@ class SettingsDialog(QDialog):
             self.tabs.setTabText(self.tabs.indexOf(widget), _(title))
         for key, label in self.labels.items():
             text = _(settings_label(key))
-            label.setText(text + ":")
+            label.setText(_("{label}:").format(label=text))
             self.editors[key].setAccessibleName(text)
         for policy in self.policy.values():
             policy.retranslate_ui()

@@ -42,7 +42,7 @@ COLUMNS = (
     N_("Name"),
     N_("Role"),
     N_("Phone"),
-    N_("Status"),
+    N_("Account status"),
     N_("Last sign-in"),
 )
 
@@ -53,7 +53,7 @@ def status_text(view: StaffView) -> str:
         return _("Disabled")
     if view.is_locked(utcnow()) and view.locked_until is not None:
         return _("Locked until {time}").format(time=to_local(view.locked_until).strftime("%H:%M"))
-    return _("Active")
+    return _("Can sign in")
 
 
 class StaffModel(QAbstractTableModel):
