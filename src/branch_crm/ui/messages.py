@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import (
     QBoxLayout,
+    QDialog,
     QFormLayout,
     QGridLayout,
     QLabel,
@@ -204,6 +205,12 @@ class FieldErrors(QObject):
             first = first or widget
         if first is not None:
             first.setFocus()
+            window = first.window()
+            if isinstance(window, QDialog):  # wrapped messages need room: let the dialog grow
+                layout = window.layout()
+                if layout is not None:
+                    layout.activate()
+                window.adjustSize()
         return unplaced
 
     def clear(self, name: str | None = None) -> None:
