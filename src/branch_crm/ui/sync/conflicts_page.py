@@ -273,11 +273,20 @@ class ConflictsPage(QWidget):
             return
         mine = row.mine.name if row.mine else _("this branch's record")
         theirs = row.theirs.name if row.theirs else (row.conflict.other_customer_name or "?")
+        same_branch = row.conflict.other_branch == self.ctx.actor.branch_id
         questions = {
             "keep_mine": _("Keep {value} on {mine}? {theirs} at branch {branch} gives it up."),
             "keep_theirs": _("Give {value} up here? {mine}'s record of it is removed."),
+            # within a branch this PC folds its customer into the other one; across
+            # branches head office folds the other branch's customer into this one
             "merge": _(
-                "Merge {mine} into {theirs}? Phones, volumes, complaints and the rest move."
+                "{mine} and {theirs} are one person ({value})? {mine} is merged into {theirs}: "
+                "phones, volumes, complaints and the rest move."
+            )
+            if same_branch
+            else _(
+                "{mine} and {theirs} (branch {branch}) are one person ({value})? {theirs} is "
+                "merged into {mine}: its other phones and missing details move here."
             ),
         }
         question = questions[choice].format(
