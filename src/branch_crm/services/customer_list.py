@@ -186,6 +186,10 @@ def _where(flt: ListFilter) -> tuple[list[str], list[object]]:
     return conditions, params
 
 
+KEY_SCAN_CACHE_KIB = -4000
+"""Page cache (negative: KiB) while reading the ordered keys of the whole list."""
+
+
 def list_customer_keys(
     *, session: Session, flt: ListFilter, sort: str = "name", descending: bool = False
 ) -> array.array[int]:
@@ -206,7 +210,14 @@ def list_customer_keys(
         f"ORDER BY {column} {direction}, local_no {direction}"
     )
     raw = raw_connection(session)
-    text = raw.execute(f"SELECT json_group_array(local_no) FROM ({sql})", params).fetchone()[0]
+    # The scan streams through the whole index once: a small page cache for it keeps the
+    # app's peak memory down (~30 MB at 1M customers) and is no slower.
+    previous = raw.execute("PRAGMA cache_size").fetchone()[0]
+    raw.execute(f"PRAGMA cache_size={KEY_SCAN_CACHE_KIB}")
+    try:
+        text = raw.execute(f"SELECT json_group_array(local_no) FROM ({sql})", params).fetchone()[0]
+    finally:
+        raw.execute(f"PRAGMA cache_size={int(previous)}")
     keys: array.array[int] = array.array("q")
     keys.extend(json.loads(text or "[]"))
     return keys
