@@ -159,3 +159,23 @@ def test_window_keeps_running_during_a_slow_round(
         timer.stop()
         controller.stop()
         ctx.tasks.shutdown()
+
+
+def test_status_follows_the_language(
+    qtbot: Any, branch_db: Any, counter: Any, boxes: Boxes
+) -> None:
+    from branch_crm.i18n import set_language
+    from branch_crm.ui.sync.widgets import SyncHomeCard, SyncStatusWidget
+
+    add_customer(branch_db, "BR001", "吴九", "13800007777")
+    ctx = _ctx(branch_db, counter)
+    widget = SyncStatusWidget(ctx, autostart=False)
+    card = SyncHomeCard(ctx)
+    qtbot.addWidget(widget)
+    qtbot.addWidget(card)
+    waiting = queued(branch_db)
+    set_language("zh_CN")
+    widget.retranslate_ui()
+    card.retranslate_ui()
+    assert widget.text() == f"同步：{waiting} 条待发送 · 上次同步 从未"
+    assert card.title() == "总部同步" and card.sync_button.text() == "立即同步"
