@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin
-
 SURNAME_READINGS: dict[str, str] = {
     "曾": "zeng", "单": "shan", "解": "xie", "查": "zha", "仇": "qiu", "朴": "piao",
     "区": "ou", "乐": "yue", "盖": "ge", "覃": "qin", "翟": "zhai", "缪": "miao", "秘": "bi",
@@ -44,6 +42,10 @@ def has_cjk(text: str) -> bool:
 @lru_cache(maxsize=100_000)
 def _syllables(text: str) -> tuple[str, ...]:
     """Pinyin syllables (and lower-case Latin words / digit runs) of a text, in order."""
+    # imported on first use: pypinyin's dictionaries cost ~57 MB, and most sessions at the
+    # counter only search (terms are already indexed) without saving a name
+    from pypinyin import Style, lazy_pinyin
+
     out: list[str] = []
     for part in lazy_pinyin(text, style=Style.NORMAL, errors="default"):
         if _CJK.search(part):
