@@ -1,0 +1,46 @@
+"""The two-branch demo (scripts/two_branches_demo.py) runs end to end through the real CLI,
+with a SQLite and with a PostgreSQL head office, and every one of its checks passes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "two_branches_demo.py"
+
+
+def _postgres_reachable() -> str | None:
+    import psycopg
+
+    from branch_crm.hq.testing import PG_ADMIN_URL
+
+    try:
+        url = PG_ADMIN_URL.replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(url, connect_timeout=3):
+            return None
+    except psycopg.OperationalError as exc:
+        return str(exc)
+
+
+@pytest.mark.parametrize("hq", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_two_branches_demo(hq: str) -> None:
+    if hq == "postgresql" and (reason := _postgres_reachable()):
+        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 is not reachable: {reason}")
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--hq", hq],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env=dict(os.environ),
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    lines = done.stdout.splitlines()
+    assert lines[-1] == "demo passed"
+    assert sum(line.startswith("ok    ") for line in lines) == 9
+    assert "sync done: 8 sent, 9 received, 1 new conflicts" in done.stdout
