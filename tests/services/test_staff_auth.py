@@ -55,7 +55,9 @@ def login(db, username: str, password: str):
 def audit_actions(db) -> list[tuple[str, str | None]]:
     with db.session() as session:
         rows = session.scalars(
-            select(AuditEntry).where(AuditEntry.entity == "staff").order_by(AuditEntry.id)
+            select(AuditEntry)
+            .where(AuditEntry.entity == "staff")
+            .order_by(AuditEntry.at, AuditEntry.id)
         )
         return [(row.action, row.actor_id) for row in rows]
 
@@ -125,7 +127,7 @@ def test_wrong_password_and_unknown_user_read_the_same(db, first_admin) -> None:
     assert actions.count(("login_failed", None)) == 2
 
 
-def test_lockout_after_max_failures_and_expiry(db, first_admin, clock) -> None:
+def test_lockout_after_max_failures_and_expiry(clock, db, first_admin) -> None:
     with db.session(branch_id=BRANCH) as session:
         settings.put(session, None, "auth.max_failed_logins", 3)
         settings.put(session, None, "auth.lockout_minutes", 10)
@@ -241,7 +243,7 @@ def test_last_admin_is_protected(db, admin_actor) -> None:
     assert "only administrator" in caught.value.fields["role"]
 
 
-def test_reset_password_unlocks_and_audit_masks_hash(db, admin_actor, clock) -> None:
+def test_reset_password_unlocks_and_audit_masks_hash(clock, db, admin_actor) -> None:
     with unit_of_work(db, admin_actor) as session:
         clerk = svc.create_staff(
             session=session,
@@ -263,7 +265,9 @@ def test_reset_password_unlocks_and_audit_masks_hash(db, admin_actor, clock) -> 
     assert login(db, "wang", "second-pass").staff_id == clerk.id
     with db.session() as session:
         entries = session.scalars(
-            select(AuditEntry).where(AuditEntry.entity_id == clerk.id).order_by(AuditEntry.id)
+            select(AuditEntry)
+            .where(AuditEntry.entity_id == clerk.id)
+            .order_by(AuditEntry.at, AuditEntry.id)
         ).all()
     changed_hash = [e for e in entries if "password_hash" in e.changes]
     assert changed_hash, "the hash change is audited"
