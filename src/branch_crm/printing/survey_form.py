@@ -21,11 +21,11 @@ from branch_crm.printing.common import (
     PAGE_W,
     Translate,
     Writer,
-    compress_finished_pages,
     corner_marks,
     titled,
     translator,
 )
+from branch_crm.printing.stream import StreamingCanvas
 
 LEFT = 20 * MM
 RIGHT = PAGE_W - 20 * MM
@@ -220,10 +220,10 @@ class SurveyFormWriter:
         self.output = output
         self.header = header
         self.t = translator(header.language)
-        self.c = Canvas(str(output), pagesize=(PAGE_W, PAGE_H), pageCompression=1)
+        # pages go to the file as they are finished: memory does not grow with the batch
+        self.c = StreamingCanvas(output, pagesize=(PAGE_W, PAGE_H), pageCompression=1)
         self.c.setTitle(titled(header.company, header.title, header.language))
         self.c.setCreator("Branch CRM")
-        compress_finished_pages(self.c)
         self.w = Writer(self.c)
         self.c.beginForm(STATIC)
         _StaticPart(self.c, header, self.t).draw()
@@ -248,6 +248,10 @@ class SurveyFormWriter:
         """Finish the PDF file."""
         self.c.save()
         return self.output
+
+    def discard(self) -> None:
+        """Abandon an unfinished file (cancel or error); the caller removes it."""
+        self.c.discard()
 
 
 def build_header(

@@ -273,6 +273,7 @@ def _print(
         writer.close()
         partial.replace(output)
     except BaseException:
+        writer.discard()
         partial.unlink(missing_ok=True)
         raise
     log.info("printed %d survey forms to %s", total, output)
