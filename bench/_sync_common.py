@@ -196,12 +196,16 @@ def customer_rows(
         )
 
 
-def fill_changes(db_path: Path, code: str, changes: int, *, tx_changes: int = 20) -> float:
+def fill_changes(
+    db_path: Path, code: str, changes: int, *, tx_changes: int = 20, first: int = 0
+) -> float:
     """Write ``changes`` captured changes (customers + phones, ``tx_changes`` per local
-    transaction) through the capture triggers with plain sqlite3; returns the seconds taken."""
+    transaction) through the capture triggers with plain sqlite3; returns the seconds taken.
+    Phone numbers are numbered from ``first``: give every branch its own range, or their
+    customers clash on phone numbers (a conflict each) at head office."""
     from branch_crm.sync.capture import bump_epoch
 
-    pairs = customer_rows(code, changes // 2)
+    pairs = customer_rows(code, changes // 2, start=first)
     raw = sqlite3.connect(db_path, isolation_level=None)
     start = time.perf_counter()
     try:

@@ -10,7 +10,9 @@ instant; each times its push (request, head office's transaction, acknowledgemen
 
 Figures per database: ``concurrent_push_p95_<db>`` (ms) with p50/max, wall time, changes/s
 and ``acknowledged`` (branches whose outbox emptied; head office's batch rows must hold
-every change). Baseline: the median push latency of one branch pushing the same 500 changes
+every change). ``--quick``: 4 branches x 60 changes, SQLite, one load process, head office in
+a thread (a smoke run, not a figure). Baseline: the median push latency of one branch
+pushing the same 500 changes
 alone, measured in the same run (ratio = how much slower a push gets under the load).
 """
 
@@ -70,7 +72,7 @@ def _codes(database_url: str, branches: list[str]) -> list[str]:
 
 
 def _prepare(
-    template: Path, folder: Path, hq: Any, codes: list[str], changes: int
+    template: Path, folder: Path, hq: Any, codes: list[str], changes: int, *, first: int = 0
 ) -> list[dict[str, str]]:
     """Copies of the template, each registered as its own branch, with changes queued."""
     from branch_crm.db import open_database
@@ -78,7 +80,8 @@ def _prepare(
     from branch_crm.services.sync_service import register_branch, stored_token
 
     specs = []
-    for code, registration in zip(codes, _codes(hq.database_url, codes), strict=True):
+    registrations = _codes(hq.database_url, codes)
+    for index, (code, registration) in enumerate(zip(codes, registrations, strict=True)):
         path = folder / f"{code}.db"
         shutil.copyfile(template, path)
         with sqlite3.connect(path) as raw:
@@ -89,7 +92,7 @@ def _prepare(
             register_branch(session=session, url=hq.base_url, code=registration)
         token = stored_token(db)
         db.dispose()
-        fill_changes(path, code, changes)
+        fill_changes(path, code, changes, first=first + index * changes)  # own phone numbers
         specs.append({"db": str(path), "url": hq.base_url, "token": str(token)})
     return specs
 
@@ -134,13 +137,15 @@ def worker(spec_file: str) -> None:
     sys.stdout.write(json.dumps(results) + "\n")
 
 
-def _storm(specs: list[dict[str, str]], folder: Path) -> tuple[list[dict[str, Any]], float]:
-    """Run every branch's push at once from LOAD_PROCESSES processes; (results, wall s)."""
-    start_at = time.time() + 4.0  # every load process has imported everything by then
+def _storm(
+    specs: list[dict[str, str]], folder: Path, load_processes: int
+) -> tuple[list[dict[str, Any]], float]:
+    """Run every branch's push at once from ``load_processes`` processes; (results, wall s)."""
+    start_at = time.time() + 1.5 * load_processes + 1  # every process has imported by then
     processes = []
     root = Path(__file__).resolve().parents[1]
-    for index in range(LOAD_PROCESSES):
-        share = specs[index::LOAD_PROCESSES]
+    for index in range(load_processes):
+        share = specs[index::load_processes]
         spec_file = folder / f"load-{index}.json"
         spec_file.write_text(json.dumps({"branches": share, "start_at": start_at}))
         processes.append(
@@ -190,15 +195,16 @@ def measure(kind: str, branches: int, changes: int, quick: bool) -> Iterator[dic
         workers = 2 if kind == "postgresql" and not quick else 1
         with hq_child(url, folder, workers=workers, in_thread=quick) as hq:
             template = _template(folder)
-            solo_codes = [f"S{i:03d}" for i in range(SOLO_RUNS)]
+            solo_codes = [f"S{i:03d}" for i in range(1 if quick else SOLO_RUNS)]
             solo = _prepare(template, folder, hq, solo_codes, changes)
             baseline = statistics.median(push_once(spec) for spec in solo)
             codes = [f"B{i:03d}" for i in range(branches)]
-            specs = _prepare(template, folder, hq, codes, changes)
-            results, wall = _storm(specs, folder)
+            specs = _prepare(template, folder, hq, codes, changes, first=len(solo) * changes)
+            load_processes = 1 if quick else LOAD_PROCESSES
+            results, wall = _storm(specs, folder, load_processes)
             ok = [r for r in results if r["error"] is None and outbox_count(Path(r["db"])) == 0]
             latencies = [r["seconds"] for r in results if r["seconds"] is not None]
-            at_hq = _acknowledged_at_hq(url) - SOLO_RUNS * changes
+            at_hq = _acknowledged_at_hq(url) - len(solo) * changes
             errors = sorted({r["error"] for r in results if r["error"]})
             p95 = _percentile(latencies, 0.95) if latencies else float("nan")
             yield {
@@ -217,7 +223,7 @@ def measure(kind: str, branches: int, changes: int, quick: bool) -> Iterator[dic
                 "wall_s": round(wall, 2),
                 "changes_per_s": round(branches * changes / wall),
                 "hq_workers": workers,
-                "load_processes": LOAD_PROCESSES,
+                "load_processes": load_processes,
                 "errors": errors[:3],
                 "loadavg_1m": machine_load(),
             }
@@ -225,9 +231,9 @@ def measure(kind: str, branches: int, changes: int, quick: bool) -> Iterator[dic
 
 def run(size: int | None, quick: bool) -> Iterable[dict[str, Any]]:
     """p95 push latency of 200 concurrent branches (--size: branches), SQLite and PostgreSQL."""
-    branches = size or (12 if quick else 200)
-    changes = 100 if quick else 500
-    for kind in ("sqlite", "postgresql"):
+    branches = size or (4 if quick else 200)
+    changes = 60 if quick else 500
+    for kind in ("sqlite",) if quick else ("sqlite", "postgresql"):
         yield from measure(kind, branches, changes, quick)
 
 
