@@ -75,6 +75,8 @@ def test_names_companies_and_preferences_look_real(demo) -> None:  # type: ignor
         r[0] for r in rows(demo.path, "SELECT company FROM customer WHERE company IS NOT NULL")
     ]
     assert len(companies) > CUSTOMERS * 0.05
+    notes = rows(demo.path, "SELECT count(*) FROM customer WHERE notes IS NOT NULL")[0][0]
+    assert CUSTOMERS * 0.02 < notes < CUSTOMERS * 0.12
     prefs = rows(demo.path, "SELECT count(*) FROM pickup_preference")[0][0]
     assert CUSTOMERS * 0.05 < prefs < CUSTOMERS * 0.3
 

@@ -93,6 +93,7 @@ class DemoGenerator:
         recorder: str | None = None,
     ) -> None:
         self.rng = random.Random(seed)
+        self.notes_rng = random.Random(seed * 7919 + 1)  # own stream: other data unchanged
         self.new_id = IdSource(random.Random(time.time_ns()))
         self.recorder = recorder
         self.today = today
@@ -242,13 +243,19 @@ class DemoGenerator:
                 self.address() if rng.random() < 0.85 else None,
                 self._birthday(), profile.first_day.isoformat(), manager,
                 self.need_tags(profile.segment), self.visit_class(profile.segment),
-                None, 1 if rng.random() < 0.4 else 0, local_no,
+                self._notes(), 1 if rng.random() < 0.4 else 0, local_no,
             )
         )  # fmt: skip
         self._phones(rows, customer_id, stamp, is_company)
         self._volumes(rows, customer_id, profile)
         if rng.random() < 0.15:
             rows.preferences.append(self._preference(customer_id, stamp))
+
+    def _notes(self) -> str | None:
+        """A counter clerk's note on some customers."""
+        if self.notes_rng.random() >= 0.06:
+            return None
+        return self.notes_rng.choice(data.CUSTOMER_NOTES)
 
     def _birthday(self) -> str | None:
         if self.rng.random() < 0.4:
