@@ -181,3 +181,20 @@ def test_language_comes_from_settings(qapp, db, db_path, staffed) -> None:
     assert i18n.current_language() == "zh_CN"
     assert shell.branch_name == "浦东网点"
     shell._dispose()
+
+
+def test_main_window_opens_on_the_lookup_with_the_search_box_focused(qtbot, qapp, closed) -> None:
+    db_path, staffed = closed
+    shell = Shell(qapp, args(db_path))
+    assert shell.open()
+    shell._start_backup = lambda: None  # type: ignore[method-assign]
+    shell.show_main_window(staffed["wang"])
+    window = shell.window
+    assert window is not None
+    assert window.current_page_key() == "lookup"
+    qtbot.waitUntil(
+        lambda: qapp.focusWidget() is not None and qapp.focusWidget().objectName() == "searchBox",
+        timeout=3000,
+    )
+    shell.quit()
+    shell._dispose()

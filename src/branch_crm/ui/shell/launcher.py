@@ -39,6 +39,8 @@ EXIT_AFTER_SHOWN_ENV = "BRANCH_CRM_EXIT_AFTER_SHOWN"
 """Set to 1: quit as soon as the main window is shown (start-up benchmark)."""
 DEMO_CUSTOMERS = 2000
 DEMO_SEED = 1
+START_PAGE = "lookup"
+"""Where the main window opens (courier mode opens on "courier")."""
 
 DemoReporter = Callable[[list[str]], None]
 
@@ -306,10 +308,24 @@ class Shell(QObject):
         window.sig_sign_out_requested.connect(self._on_window_sign_out_requested)
         window.sig_closed.connect(self._on_window_closed)
         self.window = window
-        if getattr(self.args, "courier", False) and window.show_page("courier") is None:
+        courier = bool(getattr(self.args, "courier", False))
+        if courier and window.show_page("courier") is None:
             log.warning("courier mode is not available to %s", actor.username)
+        if not courier:
+            window.show_page(START_PAGE)  # the customer is waiting: start on the lookup
         window.show()
+        QTimer.singleShot(0, self._focus_current_page)
         QTimer.singleShot(0, self._on_window_shown)
+
+    def _focus_current_page(self) -> None:
+        """Give the shown page the keyboard (the lookup's search box via its focus proxy)."""
+        if self.window is None:
+            return
+        key = self.window.current_page_key()
+        page = self.window.page(key) if key else None
+        if page is not None:
+            self.window.activateWindow()
+            page.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
 
     def _on_window_shown(self) -> None:
         report = os.environ.get(STARTUP_REPORT_ENV)
