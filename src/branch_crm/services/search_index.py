@@ -34,8 +34,11 @@ log = logging.getLogger(__name__)
 
 PINYIN_PREFIX_MAX = 30
 """Longest pinyin prefix stored as a term (longer queries match the whole reading only)."""
-BULK_THRESHOLD = 20_000
-"""Above this many dirty customers the index is rebuilt in bulk with SQL."""
+BULK_THRESHOLD = 1_000
+BULK_SHARE = 5
+"""The index is rebuilt in bulk with SQL when more than BULK_THRESHOLD customers and more
+than 1/BULK_SHARE of all are dirty: one at a time costs ~0.35 ms a customer, the bulk
+rebuild ~60 s per million (measured), so below a fifth one at a time is faster."""
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
@@ -218,6 +221,11 @@ def _missing_stats(raw: sqlite3.Connection) -> list[str]:
     return [r[0] for r in rows]
 
 
+def _indexed(raw: sqlite3.Connection) -> int:
+    """About how many customers are indexed (the highest local number: one probe)."""
+    return int(raw.execute("SELECT COALESCE(MAX(local_no), 0) FROM search_doc").fetchone()[0])
+
+
 def has_dirty(raw: sqlite3.Connection) -> bool:
     """True when some customer waits to be re-indexed (one index probe)."""
     return raw.execute("SELECT 1 FROM search_dirty LIMIT 1").fetchone() is not None
@@ -234,7 +242,7 @@ def process_dirty(
         if missing:
             compute_stats(missing)  # new customers from sync: classify them first
     count = int(raw.execute("SELECT count(*) FROM search_dirty").fetchone()[0])
-    if count > BULK_THRESHOLD:
+    if count > BULK_THRESHOLD and count * BULK_SHARE > _indexed(raw):
         rebuild(raw)
         return count
     ids = [r[0] for r in raw.execute("SELECT customer_id FROM search_dirty").fetchall()]
