@@ -44,7 +44,7 @@ from branch_crm.errors import (
 )
 from branch_crm.i18n import _
 from branch_crm.ids import new_id
-from branch_crm.models import AuditEntry, Base, SyncedMixin
+from branch_crm.models import HQ_BRANCH, AuditEntry, Base, SyncedMixin
 from branch_crm.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -195,7 +195,10 @@ def _audit_entry(
         entity=type(obj).__tablename__,  # type: ignore[attr-defined]
         entity_id=obj.id,
         changes=changes,
-        branch_id=obj.branch_id,
+        # a head-office row seeded at a branch (default SLA, survey template): the entry is the
+        # branch's own record, so it syncs with the branch's partition (head office refuses
+        # an "HQ" row pushed by a branch, which would stop every later sync round)
+        branch_id=None if obj.branch_id == HQ_BRANCH else obj.branch_id,
     )
 
 
