@@ -76,3 +76,43 @@ def test_clear_errors(filled: Path, tmp_path: Path, capsys) -> None:  # type: ig
         main(["--db", str(filled), "print", "survey", "--batch", "--complaint-closed-days", "0",
               "-o", str(out)])  # fmt: skip
     assert not out.exists()
+
+
+def test_unwritable_output_is_a_clear_error(filled: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    out = blocker / "forms.pdf"
+    assert main(["--db", str(filled), "print", "survey", "--customer", "13812345670",
+                 "-o", str(out)]) == 2  # fmt: skip
+    err = capsys.readouterr().err
+    assert err.startswith("error: Cannot write") and "Traceback" not in err
+    assert list(tmp_path.glob("**/*.part")) == []
+    from branch_crm.db import open_database
+    from branch_crm.models import SurveyForm
+
+    database = open_database(filled)
+    try:
+        with database.session() as session:
+            assert session.query(SurveyForm).count() == 0  # nothing recorded for a failed print
+    finally:
+        database.dispose()
+
+
+def test_several_phones_and_list_filters(filled: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "two.pdf"
+    assert main(["--db", str(filled), "--lang", "zh_CN", "print", "survey", "--customer",
+                 "13812345670", "--customer", "13812345672", "-o", str(out)]) == 0  # fmt: skip
+    assert "已将 2 份问卷写入" in capsys.readouterr().out
+    assert len(PdfReader(out).pages) == 2
+    one = tmp_path / "one.pdf"
+    assert main(["--db", str(filled), "--lang", "zh_CN", "print", "survey", "--customer",
+                 "13812345671", "-o", str(one)]) == 0  # fmt: skip
+    said = capsys.readouterr().out
+    assert "已将 1 份问卷写入" in said and "至" not in said
+    active = tmp_path / "active.pdf"
+    assert main(["--db", str(filled), "print", "survey", "--batch", "--lifecycle", "active",
+                 "--tier", "ordinary", "-o", str(active)]) == 0  # fmt: skip
+    assert "王五" in _text(active) and len(PdfReader(active).pages) == 1
+    assert main(["--db", str(filled), "print", "survey", "--batch", "--lifecycle", "dormant",
+                 "-o", str(tmp_path / "none.pdf")]) == 2  # fmt: skip
+    assert "没有符合条件的客户" in capsys.readouterr().err  # still in Chinese (--lang zh_CN above)

@@ -36,9 +36,12 @@ def add_customer(
     """Insert a customer (and optional stats row / pickup preference); returns its id."""
     from branch_crm.models import Customer, CustomerPhone, CustomerStats, PickupPreference
     from branch_crm.services.context import unit_of_work
+    from branch_crm.services.customers import next_local_no
 
     with unit_of_work(db, actor) as session:
-        customer = Customer(name=name, address=address, company=company)
+        customer = Customer(
+            name=name, address=address, company=company, local_no=next_local_no(session)
+        )
         session.add(customer)
         session.flush()
         for position, phone in enumerate(phones):
@@ -141,3 +144,33 @@ class RecordingControl:
     def cancelled(self) -> bool:
         self.checks += 1
         return self.cancel_after is not None and self.checks > self.cancel_after
+
+
+def undefined_fonts(path: Path) -> set[str]:
+    """Font names used by a ``Tf`` operator (pages and form XObjects) that the content's
+    resources do not define; poppler reports each as "Unknown font tag"."""
+    import re
+
+    used = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s+[\d.]+\s+Tf")
+
+    def check(obj: Any, data: bytes, missing: set[str], seen: set[int]) -> None:
+        resources = obj.get("/Resources") or {}
+        resources = resources.get_object() if hasattr(resources, "get_object") else resources
+        fonts = resources.get("/Font") or {}
+        fonts = fonts.get_object() if hasattr(fonts, "get_object") else fonts
+        names = {str(k)[1:] for k in fonts}
+        missing.update(n.decode("latin-1") for n in used.findall(data)
+                       if n.decode("latin-1") not in names)  # fmt: skip
+        xobjects = resources.get("/XObject") or {}
+        xobjects = xobjects.get_object() if hasattr(xobjects, "get_object") else xobjects
+        for ref in xobjects.values():
+            form = ref.get_object()
+            if form.get("/Subtype") == "/Form" and id(form) not in seen:
+                seen.add(id(form))
+                check(form, form.get_data(), missing, seen)
+
+    missing: set[str] = set()
+    for page in PdfReader(path).pages:
+        contents = page.get_contents()
+        check(page, contents.get_data() if contents is not None else b"", missing, set())
+    return missing

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from print_helpers import page_texts, render_page
+from print_helpers import page_texts, render_page, undefined_fonts
 from pypdf import PdfReader
 from reportlab.pdfgen.canvas import Canvas
 
@@ -47,6 +47,7 @@ def test_strict_reader_and_renderer_accept_it(tmp_path: Path) -> None:
     canvas.save()
     reader = PdfReader(out, strict=True)  # cross-reference offsets must be exact
     assert len(reader.pages) == 5
+    assert undefined_fonts(out) == set()  # the page preamble's font is in the resources
     for number in range(1, int(reader.trailer["/Size"])):
         assert reader.get_object(number) is not None
     image = render_page(out, 4, scale=1).convert("L")

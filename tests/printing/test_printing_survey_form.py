@@ -14,6 +14,7 @@ from print_helpers import (
     pdf_text,
     run_service,
     set_setting,
+    undefined_fonts,
 )
 from sqlalchemy import func, select
 
@@ -83,6 +84,7 @@ def test_one_personalised_form(chinese_branch, supervisor, tmp_path: Path) -> No
                      "推荐", "意见或建议"):  # fmt: skip
         assert expected in text, expected
     assert decode_qr(result.path) == [serial]
+    assert undefined_fonts(result.path) == set()
     (form,) = _forms(db)
     assert (form.serial, form.customer_id, form.status) == (serial, cid, "printed")
 
@@ -222,3 +224,50 @@ def test_rights_and_unknown_customer(db, counter, courier, supervisor, tmp_path:
     with pytest.raises(ValidationError):
         run_service(db, supervisor, print_survey_batch, output=tmp_path / "d.pdf",
                     selection=Selection(complaint_closed_days=0))  # fmt: skip
+
+
+def test_batch_selection_equals_the_customer_list(chinese_branch, supervisor) -> None:  # type: ignore[no-untyped-def]
+    """Every customer-list filter selects exactly the customers the list shows (also those
+    without computed figures, which the list shows as walk-in / new)."""
+    from branch_crm.models import Customer, CustomerStats
+    from branch_crm.services.context import unit_of_work
+    from branch_crm.services.customer_list import ListFilter, fetch_rows, list_customer_keys
+
+    db = chinese_branch
+    plain = add_customer(db, supervisor, "无统计", ("13800000009",))
+    ids = [
+        add_customer(db, supervisor, f"客户{i}", (f"1380000{i:04d}",), tier=tier)
+        for i, tier in enumerate(("strategic", "key", "walk_in", "ordinary"))
+    ]
+    with unit_of_work(db, supervisor) as session:
+        session.get(Customer, ids[0]).visit_class = "A"
+        session.get(Customer, ids[1]).need_tags = "fragile"
+        stats = (
+            session.get(CustomerStats, ids[3])
+            or session.scalars(
+                select(CustomerStats).where(CustomerStats.customer_id == ids[3])
+            ).one()
+        )
+        stats.churn_risk, stats.lifecycle = True, "dormant"
+    filters = [
+        ListFilter(tier="walk_in"),
+        ListFilter(lifecycle="new"),
+        ListFilter(lifecycle="active"),
+        ListFilter(churn_risk=False),
+        ListFilter(churn_risk=True),
+        ListFilter(visit_class="A"),
+        ListFilter(need_tag="fragile"),
+        ListFilter(tier="strategic", lifecycle="active"),
+    ]
+    for flt in filters:
+        with db.session() as session:
+            keys = list_customer_keys(session=session, flt=flt)
+            listed = {row.customer_id for row in fetch_rows(session=session, keys=keys)}
+        selected = run_service(
+            db, supervisor, surveys.select_customers, selection=Selection(list_filter=flt)
+        )
+        assert set(selected) == listed, flt
+    walk_in = run_service(
+        db, supervisor, surveys.select_customers, selection=Selection(tier="walk_in")
+    )
+    assert set(walk_in) == {plain, ids[2]}

@@ -133,11 +133,14 @@ def cmd_survey(args: argparse.Namespace) -> int:
         result = run_service(
             args, _print_forms, phones=args.customer, output=args.output, language=args.language
         )
-    message = ngettext(
-        "{count} survey form written to {path} (serial {first})",
-        "{count} survey forms written to {path} (serials {first} to {last})",
-        result.count,
-    )
+    if result.count == 1:
+        message = _("1 survey form written to {path} (serial {first})")
+    else:
+        message = ngettext(
+            "{count} survey form written to {path} (serials {first} to {last})",
+            "{count} survey forms written to {path} (serials {first} to {last})",
+            result.count,
+        )
     say(
         message.format(
             count=result.count, path=result.path, first=result.first_serial, last=result.last_serial

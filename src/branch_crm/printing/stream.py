@@ -182,6 +182,9 @@ class StreamingCanvas(Canvas):  # type: ignore[misc]
             invariant=old.invariant,
             pdfVersion=old._pdfVersion,
         )
+        # the page preamble names the initial font by the OLD document's internal name
+        # ("/F1"); rebuild it so the font is registered in the document actually written
+        self._make_preamble()
 
     @property
     def pages_written(self) -> int:

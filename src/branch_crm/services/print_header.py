@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from branch_crm.i18n import LANGUAGES, system_language
+from branch_crm.errors import CrmError
+from branch_crm.i18n import LANGUAGES, _, system_language
 from branch_crm.services import settings
+
+
+class OutputError(CrmError):
+    """A printed document cannot be written where asked (folder missing, no rights, disk full)."""
+
+
+def output_error(path: Path, exc: OSError) -> OutputError:
+    """The :class:`OutputError` telling the user why ``path`` could not be written."""
+    return OutputError(
+        _("Cannot write {path}: {reason}").format(path=path, reason=exc.strerror or exc)
+    )
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from branch_crm.models import (
 from branch_crm.printing.survey_form import Question, SurveyFormWriter, build_header
 from branch_crm.services.context import Actor
 from branch_crm.services.permissions import Permission, require
-from branch_crm.services.print_header import PrintHeader, print_header
+from branch_crm.services.print_header import PrintHeader, output_error, print_header
 from branch_crm.services.survey_template import TemplateView, active_template
 from branch_crm.timeutil import to_local, utcnow
 
@@ -158,14 +158,17 @@ def _selection_query(selection: Selection, now: datetime) -> Select[tuple[str]]:
         flt is not None and (flt.lifecycle is not None or flt.churn_risk is not None)
     )
     if needs_stats:
-        query = query.join(CustomerStats, CustomerStats.customer_id == Customer.id)
+        # customers without computed figures count as walk-in / new / no churn risk, the way
+        # the customer list shows them, so a batch prints for exactly the listed customers
+        query = query.outerjoin(CustomerStats, CustomerStats.customer_id == Customer.id)
     if tier is not None:
-        query = query.where(CustomerStats.tier == tier)
+        query = query.where(func.coalesce(CustomerStats.tier, "walk_in") == tier)
     if flt is not None:
         if flt.lifecycle is not None:
-            query = query.where(CustomerStats.lifecycle == flt.lifecycle)
+            query = query.where(func.coalesce(CustomerStats.lifecycle, "new") == flt.lifecycle)
         if flt.churn_risk is not None:
-            query = query.where(CustomerStats.churn_risk.is_(flt.churn_risk))
+            churn = func.coalesce(CustomerStats.churn_risk, False)
+            query = query.where(churn.is_(True) if flt.churn_risk else churn.is_(False))
         if flt.visit_class is not None:
             query = query.where(Customer.visit_class == flt.visit_class)
         if flt.need_tag is not None:
@@ -237,9 +240,12 @@ def _print(
     sequence = _next_sequence(session, actor.branch_id, day)
     batch_id = new_id() if batch else None
     output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_name(output.name + ".part")
-    writer = _writer(partial, template, header, day)
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        writer = _writer(partial, template, header, day)
+    except OSError as exc:
+        raise output_error(output, exc) from exc
     first: str | None = None
     last: str | None = None
     total = len(ids)
@@ -272,9 +278,11 @@ def _print(
                 )
         writer.close()
         partial.replace(output)
-    except BaseException:
+    except BaseException as exc:
         writer.discard()
         partial.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise output_error(output, exc) from exc
         raise
     log.info("printed %d survey forms to %s", total, output)
     return PrintedSurveys(output, total, batch_id, first, last)

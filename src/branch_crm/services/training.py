@@ -21,12 +21,13 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from branch_crm.errors import CrmError, InvalidTransition, NotFound, ValidationError
+from branch_crm.errors import InvalidTransition, NotFound, ValidationError
 from branch_crm.i18n import N_, _
 from branch_crm.models import Staff, TrainingAttendee, TrainingSession
 from branch_crm.services.context import Actor
 from branch_crm.services.permissions import Permission, require
 from branch_crm.services.phone_numbers import format_phone, normalize_phone
+from branch_crm.services.print_header import output_error
 from branch_crm.timeutil import BUSINESS_TZ, to_local, utcnow
 
 log = logging.getLogger(__name__)
@@ -626,10 +627,6 @@ def person_sessions(
 # --- the sign-in sheet -------------------------------------------------------------------------
 
 
-class OutputError(CrmError):
-    """The PDF cannot be written where asked."""
-
-
 def write_atomically(output: Path, render: Callable[[Path], object]) -> None:
     """Call ``render(tmp_path)`` and move the result to ``output`` (no half-written file)."""
     output = Path(output)
@@ -638,17 +635,13 @@ def write_atomically(output: Path, render: Callable[[Path], object]) -> None:
         handle, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".pdf", dir=output.parent)
         os.close(handle)
     except OSError as exc:
-        raise OutputError(
-            _("Cannot write {path}: {reason}").format(path=output, reason=exc.strerror or exc)
-        ) from exc
+        raise output_error(output, exc) from exc
     tmp = Path(tmp_name)
     try:
         render(tmp)
         os.replace(tmp, output)
     except OSError as exc:
-        raise OutputError(
-            _("Cannot write {path}: {reason}").format(path=output, reason=exc.strerror or exc)
-        ) from exc
+        raise output_error(output, exc) from exc
     finally:
         tmp.unlink(missing_ok=True)
 
