@@ -588,6 +588,8 @@ class Verdict:
     level: int = 0
     check_at: datetime | None = None
     pending: list[datetime] = field(default_factory=list)
+    level_at: dict[int, datetime] = field(default_factory=dict)
+    """When each level reached was reached (the first target instant that passed for it)."""
 
 
 def judge(sched: Schedule, clocks: Clocks, now: datetime, *, recorded_level: int = 0) -> Verdict:
@@ -599,10 +601,17 @@ def judge(sched: Schedule, clocks: Clocks, now: datetime, *, recorded_level: int
     verdict.response_breached = resp_end >= sched.response_due_at
     verdict.resolution_breached = is_open and res_end >= sched.resolution_due_at
     for level in (1, 2):
-        if resp_end >= sched.response_escalation[level - 1] or (
-            is_open and res_end >= sched.resolution_escalation[level - 1]
-        ):
+        passed = [
+            instant
+            for instant, reached in (
+                (sched.response_escalation[level - 1], resp_end),
+                (sched.resolution_escalation[level - 1], res_end if is_open else None),
+            )
+            if reached is not None and reached >= instant
+        ]
+        if passed:
             verdict.level = level
+            verdict.level_at[level] = min(passed)
     future: list[datetime] = []
     if is_open:
         if clocks.responded_at is None:
@@ -742,13 +751,14 @@ def refresh(
         complaint.resolution_breached = True
         result.events.append(_breach_event(complaint, "resolution", sched.resolution_due_at, now))
     for level in range((complaint.escalation_level or 0) + 1, verdict.level + 1):
+        reached = verdict.level_at.get(level, now)
         result.events.append(
             make_event(
                 complaint,
                 "escalated",
                 actor=None,
-                at=now,
-                data={"level": level, "from_level": level - 1},
+                at=_when_passed(complaint, reached, now),
+                data={"level": level, "from_level": level - 1, "recorded_at": _stamp(now)},
                 event_id=_event_id(complaint, "escalated", str(level)),
             )
         )
@@ -764,10 +774,16 @@ def _breach_event(complaint: Complaint, which: str, due: datetime, now: datetime
         complaint,
         "sla_breached",
         actor=None,
-        at=now,
-        data={"target": which, "due_at": _stamp(due)},
+        at=_when_passed(complaint, due, now),
+        data={"target": which, "due_at": _stamp(due), "recorded_at": _stamp(now)},
         event_id=_event_id(complaint, "breach", which),
     )
+
+
+def _when_passed(complaint: Complaint, instant: datetime, now: datetime) -> datetime:
+    """The event time of a target that passed: when it passed, even if recorded later (the app
+    was closed, nobody swept), never in the future nor before the complaint was received."""
+    return max(complaint.received_at, min(instant, now))
 
 
 def _event_id(complaint: Complaint, *parts: str) -> str:

@@ -380,3 +380,75 @@ def test_event_times_are_utc_and_shown_in_shanghai(db, counter, make_customer, c
     )
     assert view.number == "BR001-20251125-0001"
     assert view.received_at.astimezone(SHANGHAI).day == 25
+
+
+def test_late_sweep_dates_breaches_and_escalations_when_the_targets_passed(
+    db, counter, make_customer, clock, call
+) -> None:
+    """The app was closed: the first sweep (or step) records what happened at its real time."""
+    customer = make_customer()
+    clock(local("2025-11-24 09:00"))
+    view = call(
+        counter, cs.take_complaint, data=cs.ComplaintInput(customer, "counter", "loss", "gone")
+    )
+    clock(local("2025-11-24 11:00"))  # nobody looked for two hours
+    with unit_of_work(db, counter) as session:
+        assert sla.sweep(session=session) == sla.SweepResult(1, 1, 2, 0)
+    events = {
+        (e.kind, e.data.get("level")): e
+        for e in call(counter, cs.complaint_events, complaint_id=view.id)
+    }
+    # response 60 min: missed and supervisor at 10:00; head office at 150 % = 10:30
+    assert events[("sla_breached", None)].at == local("2025-11-24 10:00")
+    assert events[("escalated", 1)].at == local("2025-11-24 10:00")
+    assert events[("escalated", 2)].at == local("2025-11-24 10:30")
+    recorded = {e.data["recorded_at"] for (kind, _l), e in events.items() if kind != "received"}
+    assert recorded == {local("2025-11-24 11:00").astimezone(UTC).isoformat()}
+    assert all(e.actor_name == "SLA monitor" for (k, _l), e in events.items() if k != "received")
+    kinds = [e.kind for e in call(counter, cs.complaint_events, complaint_id=view.id)]
+    assert kinds == ["received", "sla_breached", "escalated", "escalated"]
+
+
+def test_a_wall_clock_stepped_back_during_a_pause_adds_no_negative_time(
+    db, counter, make_customer, clock, call
+) -> None:
+    """The PC clock is corrected backwards while the complaint waits: the pause counts 0, not
+    minus, and a breach already recorded stays."""
+    customer = make_customer()
+    clock(local("2025-11-24 09:00"))
+    view = call(
+        counter, cs.take_complaint, data=cs.ComplaintInput(customer, "counter", "loss", "gone")
+    )
+    clock(local("2025-11-24 10:10"))
+    call(counter, cs.accept_complaint, complaint_id=view.id)  # 10 min late: response missed
+    call(counter, cs.wait_for_customer, complaint_id=view.id)
+    clock(local("2025-11-24 09:40"))  # clock corrected by half an hour backwards
+    view = call(counter, cs.resume_complaint, complaint_id=view.id)
+    assert view.paused_seconds == 0
+    assert view.resolution_due_at == local("2025-11-25 09:00")  # 24 h, unchanged
+    assert view.response_breached
+    with unit_of_work(db, counter) as session:
+        assert sla.sweep(session=session).breaches == 0
+
+
+def test_a_pause_over_a_holiday_costs_no_business_time(
+    db, counter, make_customer, clock, call
+) -> None:
+    """Waiting for the customer across National Day: only working time paused moves the due."""
+    install_office_policy(db, counter)
+    customer = make_customer("王五")
+    clock(local("2025-09-30 09:00"))  # Tuesday
+    view = call(
+        counter, cs.take_complaint, data=cs.ComplaintInput(customer, "phone", "delay", "late")
+    )
+    assert view.grade == 3  # resolution 4320 business minutes = 9 office days
+    call(counter, cs.accept_complaint, complaint_id=view.id)
+    clock(local("2025-10-01 17:00"))  # Wed: 480 + 420 = 900 minutes used
+    call(counter, cs.wait_for_customer, complaint_id=view.id)
+    clock(local("2025-10-09 09:30"))  # Thu after the holidays: paused 60 (Wed) + 30 = 90
+    view = call(counter, cs.resume_complaint, complaint_id=view.id)
+    assert view.paused_seconds == 90 * 60
+    # 4320 + 90 = 4410 from Tue 30 Sep 09:00: Tue 480, Wed 960, Thu 9 1440, Fri 10 1920,
+    # Sat 11 (make-up) 2400, Mon 13 2880, Tue 14 3360, Wed 15 3840, Thu 16 4320, Fri 17: 90
+    # -> 10:30
+    assert view.resolution_due_at == local("2025-10-17 10:30")

@@ -167,3 +167,45 @@ def test_a_missed_response_stays_visible_after_a_late_accept(qtbot, ctx, three, 
     assert "response target missed" in page.model.index(row, STATE).data(
         Qt.ItemDataRole.ToolTipRole
     )
+
+
+def test_status_bar_timer_records_breaches_nobody_looks_at(qtbot, ctx, three, clock) -> None:  # type: ignore[no-untyped-def]
+    """No queue page, no detail window: the status-bar widget's timer runs the SLA sweep, so
+    breaches and escalations are recorded as events while the app is open."""
+    clock(local_time("2025-11-24 09:30"))
+    status = ComplaintStatusWidget(ctx, refresh_ms=60_000)
+    qtbot.addWidget(status)
+    assert status.text() == "Complaints 3 · 0 breached"
+    assert status._timer.isActive() and status._timer.interval() == 60_000
+    clock(local_time("2025-11-24 10:31"))  # loss: response 60 min missed, 150 % at 10:30
+    with qtbot.waitSignal(status.sig_counted, timeout=2000):
+        status._timer.timeout.emit()
+    assert status.text() == "Complaints 3 · 1 breached"
+    events = ctx.call(cs.complaint_events, complaint_id=three["loss"].id)
+    assert [(e.kind, e.data.get("level")) for e in events] == [
+        ("received", None),
+        ("sla_breached", None),
+        ("escalated", 1),
+        ("escalated", 2),
+    ]
+    assert [e.at for e in events[1:]] == [
+        local_time("2025-11-24 10:00"),
+        local_time("2025-11-24 10:00"),
+        local_time("2025-11-24 10:30"),
+    ]
+    assert [e.title for e in events[2:]] == ["Escalated to Supervisor", "Escalated to Head office"]
+    with qtbot.waitSignal(status.sig_counted, timeout=2000):
+        status._timer.timeout.emit()  # nothing new: no second event
+    assert len(ctx.call(cs.complaint_events, complaint_id=three["loss"].id)) == 4
+
+
+def test_main_window_status_bar_carries_the_sweeping_widget(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
+    """The complaint status widget is registered for every main window's status bar."""
+    from branch_crm.ui import registry
+    from branch_crm.ui.features import complaints as feature
+
+    registry.load_features()
+    assert feature._status_widget in registry.status_widgets()
+    widget = feature._status_widget(ctx)
+    qtbot.addWidget(widget)
+    assert isinstance(widget, ComplaintStatusWidget)
