@@ -8,6 +8,7 @@ import sys
 import unicodedata
 from dataclasses import asdict
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from branch_crm.i18n import _
@@ -27,9 +28,16 @@ def _date(text: str) -> date:
 
 
 def _open(args: argparse.Namespace) -> Any:
+    """The branch database of ``--db`` (or the default one); it must exist already."""
     from branch_crm.db import default_db_path, open_database
+    from branch_crm.errors import DatabaseError
 
-    return open_database(args.db or default_db_path())
+    path = Path(args.db) if getattr(args, "db", None) else default_db_path()
+    if not path.exists():
+        raise DatabaseError(
+            _("No database at {path}. Give the file with --db PATH.").format(path=path), str(path)
+        )
+    return open_database(path)
 
 
 def _run(args: argparse.Namespace, fn: Any, **kwargs: Any) -> Any:
@@ -227,6 +235,16 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_db(parser: argparse.ArgumentParser) -> None:
+    """``--db`` after the command too (``branch-crm complaints list --db FILE``)."""
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help=_("database file (default: per-user data folder)"),
+    )
+
+
 def register(subparsers: Any) -> None:
     """Add ``complaints`` and its sub-commands."""
     parser = subparsers.add_parser("complaints", help=_("complaint SLA sweep, lists and figures"))
@@ -234,6 +252,7 @@ def register(subparsers: Any) -> None:
     sweep = sub.add_parser(
         "sweep", help=_("record SLA breaches and escalations that became due (scheduled task)")
     )
+    _add_db(sweep)
     sweep.add_argument("--json", action="store_true", help=_("print JSON"))
     sweep.set_defaults(handler=cmd_sweep)
     lst = sub.add_parser("list", help=_("list complaints, newest first"))
@@ -241,6 +260,7 @@ def register(subparsers: Any) -> None:
         "--open", action="store_true", help=_("only open complaints, least time left first")
     )
     lst.add_argument("--limit", type=int, default=100, help=_("at most this many (0: all)"))
+    _add_db(lst)
     lst.add_argument("--json", action="store_true", help=_("print JSON"))
     lst.set_defaults(handler=cmd_list)
     stats = sub.add_parser("stats", help=_("SLA compliance, times, backlog, hotspots, money"))
@@ -256,5 +276,6 @@ def register(subparsers: Any) -> None:
         default="all",
         help=_("one block for the whole range (default), per month or per week"),
     )
+    _add_db(stats)
     stats.add_argument("--json", action="store_true", help=_("print JSON"))
     stats.set_defaults(handler=cmd_stats)

@@ -1065,7 +1065,11 @@ _registered: set[str] = set()
 
 
 def complaint_timeline(session: Session, customer_id: str) -> list[Any]:
-    """The customer's complaints on their timeline: received, closed, reopened (newest first)."""
+    """The customer's complaints on their timeline: received, closed, reopened (newest first).
+
+    The title leads with the category (the profile's column is narrow) and says "Repeat
+    complaint" when the repeat rule fired at intake, so repeat complainers stand out.
+    """
     from branch_crm.services.customers import TimelineEntry
 
     rows = session.execute(
@@ -1073,28 +1077,36 @@ def complaint_timeline(session: Session, customer_id: str) -> list[Any]:
         .join(Complaint, Complaint.id == ComplaintEvent.complaint_id)
         .where(
             Complaint.customer_id == customer_id,
+            Complaint.deleted_at.is_(None),
             ComplaintEvent.kind.in_(tuple(TIMELINE_KINDS)),
         )
         .order_by(ComplaintEvent.at.desc())
     ).all()
+    repeats = {
+        event.complaint_id
+        for event, *_rest in rows
+        if event.kind == "received" and _has_rule(event.data, "repeat")
+    }
     categories = sla.code_labels(session, ReferenceKind.COMPLAINT_CATEGORY)
     causes = sla.code_labels(session, ReferenceKind.ROOT_CAUSE)
     names = staff_names(session, (event.actor_id for event, *_rest in rows))
     entries = []
     for event, number, category, grade in rows:
         data = event.data or {}
+        title = _("Repeat complaint: {category}") if event.complaint_id in repeats else None
         entries.append(
             TimelineEntry(
                 at=event.at,
                 kind=TIMELINE_KINDS[event.kind],
-                title=_("Complaint {number}: {category}").format(
-                    number=number, category=categories.get(category, category)
+                title=(title or _("Complaint: {category}")).format(
+                    category=categories.get(category, category)
                 ),
                 detail=" · ".join(
                     part
                     for part in (
-                        grade_label(grade),
                         event_title(event.kind, data, causes),
+                        grade_label(grade),
+                        number,
                         event.note,
                     )
                     if part
@@ -1103,6 +1115,11 @@ def complaint_timeline(session: Session, customer_id: str) -> list[Any]:
             )
         )
     return entries
+
+
+def _has_rule(data: Mapping[str, Any] | None, code: str) -> bool:
+    """True when the grade rule ``code`` fired when the complaint was taken."""
+    return any(GradeRule.from_data(r).code == code for r in (data or {}).get("rules", ()))
 
 
 def register_customer_timeline() -> None:

@@ -57,7 +57,8 @@ def test_sweep_list_and_stats(db, db_path, counter, *, make_customer, clock, cal
     assert "response target met: 1 of 2 (50.0%)" in out
 
 
-def test_bad_dates_get_a_clear_message(db_path, capsys) -> None:
+def test_bad_dates_get_a_clear_message(db, db_path, capsys) -> None:
+    db.dispose()
     argv = ["--db", str(db_path), "complaints", "stats", "--from", "2025-11-01"]
     code, _out, err = _run(capsys, *argv, "--to", "2025-10-01")
     assert code == 2 and "before the start date" in err and "Traceback" not in err
@@ -65,6 +66,19 @@ def test_bad_dates_get_a_clear_message(db_path, capsys) -> None:
         main([*argv, "--to", "30.11.2026"])
     assert caught.value.code == 2
     assert "write it as YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_db_after_the_command_and_a_missing_file_is_not_created(
+    db, db_path, tmp_path, capsys
+) -> None:
+    db.dispose()
+    code, out, _err = _run(capsys, "complaints", "list", "--open", "--json", "--db", str(db_path))
+    assert (code, json.loads(out)) == (0, [])
+    missing = tmp_path / "nowhere.db"
+    for command in (["sweep"], ["list"], ["stats", "--from", "2025-11-01", "--to", "2025-11-30"]):
+        code, _out, err = _run(capsys, "complaints", *command, "--db", str(missing))
+        assert code == 2 and f"No database at {missing}" in err
+    assert not missing.exists()
 
 
 def test_demo_complaints_are_consistent(db) -> None:

@@ -417,11 +417,15 @@ def test_complaints_on_the_customer_timeline_and_repeat_flag(db, counter, clock,
         for e in call(counter, customers.customer_timeline, customer_id=customer)
         if e.kind.startswith("complaint")
     ]
+    # the second one came 2 days after the first: a repeat complaint (grade 1 by that rule)
     assert [(e.kind, e.title) for e in entries] == [
-        ("complaint", f"Complaint {second.number}: Billing"),
-        ("complaint_closed", f"Complaint {first.number}: Loss"),
-        ("complaint", f"Complaint {first.number}: Loss"),
+        ("complaint", "Repeat complaint: Billing"),
+        ("complaint_closed", "Complaint: Loss"),
+        ("complaint", "Complaint: Loss"),
     ]
-    assert entries[1].detail.startswith("Grade 1 · Closed, confirmed by the customer")
+    assert entries[0].detail == f"Complaint received · Grade 1 · {second.number}"
+    assert entries[1].detail.startswith(
+        f"Closed, confirmed by the customer (root cause: Other) · Grade 1 · {first.number}"
+    )
     assert entries[0].actor_name == "Counter"
     assert call(counter, customers.get_customer, customer_id=customer).repeat_complainer
