@@ -14,6 +14,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from branch_crm.i18n import _
 from branch_crm.services import complaint_queue as cq
 from branch_crm.services.complaints import grade_label, status_label
+from branch_crm.services.sla import escalation_label
 from branch_crm.timeutil import to_local
 from branch_crm.ui.complaints import visuals
 
@@ -211,4 +212,8 @@ class ComplaintQueueModel(QAbstractTableModel):
             parts.append(_("response target missed"))
         if row.resolution_breached:
             parts.append(_("resolution target missed"))
+        if row.escalation_level:
+            parts.append(
+                _("escalated to {level}").format(level=escalation_label(row.escalation_level))
+            )
         return " · ".join(parts)

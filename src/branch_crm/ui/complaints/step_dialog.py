@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -69,6 +70,9 @@ class StepDialog(QDialog):
         self.ok_button.setAccessibleName(title)
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
+        self.ok_button.setToolTip(_("Save (Ctrl+Enter)"))
+        for sequence in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(sequence), self).activated.connect(self.submit)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.buttons)

@@ -266,6 +266,7 @@ class TakeComplaintDialog(QDialog):
             self.form.addRow(self.labels[key], widget)
         layout = QVBoxLayout(self)
         layout.addLayout(self.form)
+        layout.addStretch(1)  # spare height below the form, not between its rows
         layout.addWidget(self.buttons)
         self.errors = messages.FieldErrors(self)
         for name, widget in {
@@ -280,6 +281,7 @@ class TakeComplaintDialog(QDialog):
         }.items():
             self.errors.add(name, widget)
         self._connect()
+        self.setMinimumWidth(720)
         self.resize(760, 600)
 
     def _connect(self) -> None:
@@ -287,6 +289,7 @@ class TakeComplaintDialog(QDialog):
         self.category.currentIndexChanged.connect(self._on_inputs_changed)
         self.compensation.valueChanged.connect(self._on_inputs_changed)
         self.grade.currentIndexChanged.connect(self._on_grade_changed)
+        self.waybill.editingFinished.connect(self._on_waybill_editing_finished)
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
         for sequence in ("Ctrl+Return", "Ctrl+Enter"):
@@ -391,6 +394,19 @@ class TakeComplaintDialog(QDialog):
         )
         self.reason.setEnabled(differs)
         self.labels["reason"].setEnabled(differs)
+
+    def _on_waybill_editing_finished(self) -> None:
+        """Check the waybill format as soon as it is typed (the message stays beside it)."""
+        try:
+            value = cs.normalize_waybill(self.waybill.text())
+        except ValueError as exc:
+            label = self.errors.label("waybill_no")
+            label.setText(str(exc))
+            label.setProperty("shown", True)
+            label.setVisible(True)
+            return
+        if value and value != self.waybill.text():
+            self.waybill.setText(value)
 
     def _cents(self) -> int:
         return round(self.compensation.value() * 100)
