@@ -119,3 +119,29 @@ def test_wrap_breaks_chinese_anywhere_and_latin_at_spaces(fallback_fonts) -> Non
     latin = writer.wrap("check the wing door latch after loading the truck", 100, 10)
     assert all(not line.startswith(" ") for line in latin)
     assert " ".join(latin) == "check the wing door latch after loading the truck"
+
+
+def test_font_folders_behind_symlinks_are_searched(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A font folder that is a symlink is followed; a symlink loop does not hang the search."""
+    real = tmp_path / "share" / "company-fonts"
+    real.mkdir(parents=True)
+    (real / "msyh.ttc").write_bytes(b"not really a font")
+    data = tmp_path / "data" / "fonts"
+    data.mkdir(parents=True)
+    (data / "linked").symlink_to(real, target_is_directory=True)
+    (real / "loop").symlink_to(data, target_is_directory=True)
+    monkeypatch.setattr(fonts, "font_dirs", lambda: [data])
+    monkeypatch.delenv(fonts.ENV_OVERRIDE, raising=False)
+    assert [p.name for p, _i in fonts.candidates()] == ["msyh.ttc"]
+
+
+def test_wrap_never_starts_a_line_with_closing_punctuation(fallback_fonts) -> None:  # type: ignore[no-untyped-def]
+    from reportlab.pdfgen.canvas import Canvas
+
+    writer = Writer(Canvas("/dev/null"))
+    width = writer.width("要求吸取教训落实安全", 10)  # exactly ten characters fit
+    text = "要求吸取教训落实安全。装货后锁好飞翼门锁扣，行车减速慢行。"
+    lines = writer.wrap(text, width, 10)
+    assert "".join(lines) == text
+    assert lines[0] == "要求吸取教训落实安全。"  # the full stop hangs instead of opening line 2
+    assert not any(line[0] in "。，、；：？！）" for line in lines)

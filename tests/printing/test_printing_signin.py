@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from print_helpers import page_texts, pdf_text, render_page, set_setting
@@ -155,3 +156,44 @@ def test_unwritable_output_is_a_clear_error(chinese_branch, supervisor, tmp_path
             output=blocker / "s.pdf",
         )
     assert list(tmp_path.rglob("*.pdf")) == []
+
+
+def test_long_content_flows_over_pages_before_the_table(
+    chinese_branch, supervisor, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """The most a session can hold (30 points of 500 characters, a 2,000-character notice):
+    nothing is drawn off the page, every point is printed, the table follows the intro."""
+    points = [f"第{n}条" + "装卸期间注意安全，在指定区域等待。" * 27 for n in range(1, 31)]
+    notice = "沪E*****车辆因锁扣未锁好导致货物掉落。" * 90
+    _view, out = _print(chinese_branch, supervisor, 4, tmp_path, content_points=points,
+                        incident_notice=notice)  # fmt: skip
+    pages = page_texts(out)
+    assert len(pages) > 5
+    flat = [p.replace("\n", "").replace(" ", "") for p in pages]
+    for n in range(1, 31):
+        assert sum(f"第{n}条" in p for p in flat) == 1, n
+    table_pages = [i for i, p in enumerate(pages) if "序号" in p]
+    assert (
+        table_pages
+        and table_pages[0] > 0
+        and "事故案例通报" in "".join(pages[: table_pages[0] + 1])
+    )
+    assert all("（续）" in p for p in pages[1:]) and "内容：" in pages[0]
+    assert "司机04" in pages[table_pages[0]]
+    assert f"第{len(pages)}页/共{len(pages)}页" in flat[-1]
+    # nothing below the footer line or off the page: every text run lies inside the margins
+    from pypdf import PdfReader
+
+    def baselines(page: Any) -> list[float]:
+        ys: list[float] = []
+
+        def visit(text: str, _cm: Any, tm: Any, _font: Any, _size: Any) -> None:
+            if text.strip():
+                ys.append(float(tm[5]))
+
+        page.extract_text(visitor_text=visit)
+        return ys
+
+    for page in PdfReader(out).pages:
+        ys = baselines(page)
+        assert ys and min(ys) >= 14 * 72 / 25.4 and max(ys) <= 297 * 72 / 25.4 - 14 * 72 / 25.4

@@ -25,6 +25,8 @@ MARGIN: float = 15 * MM
 _TOKEN = re.compile(r"[A-Za-z0-9_@.\-/:+()#,;'\"!?%&*=\[\]]+\s*|\s+|.", re.DOTALL)
 
 Translate = Callable[[str], str]
+NO_LINE_START = frozenset("。，、；：？！）」』】》〉”’…·.,;:!?)]}%")
+"""Punctuation that must not begin a line (kinsoku): it hangs at the end of the line before."""
 
 
 @lru_cache(maxsize=4)
@@ -88,7 +90,10 @@ class Writer:
             line = ""
             for token in _TOKEN.findall(paragraph):
                 candidate = line + token
-                if line and self.width(candidate.rstrip(), size, bold) > max_width:
+                overflows = line and self.width(candidate.rstrip(), size, bold) > max_width
+                if overflows and len(token) == 1 and token in NO_LINE_START:
+                    line = candidate  # hanging punctuation, slightly past the margin
+                elif overflows:
                     lines.append(line.rstrip())
                     line = token.lstrip()
                     while self.width(line, size, bold) > max_width and len(line) > 1:

@@ -124,10 +124,18 @@ _chosen: list[PdfFonts] = []
 def _index_dirs(dirs: Iterable[Path]) -> dict[str, Path]:
     """Lower-case file name -> first path found, over every font folder (recursive)."""
     found: dict[str, Path] = {}
+    seen: set[str] = set()
     for folder in dirs:
         if not folder.is_dir():
             continue
-        for root, _dirs, files in os.walk(folder):
+        # font folders are often symlinks (Debian alternatives, NixOS, a linked company font
+        # share): follow them, but visit each real folder once (no endless symlink loops)
+        for root, subdirs, files in os.walk(folder, followlinks=True):
+            real = os.path.realpath(root)
+            if real in seen:
+                subdirs.clear()
+                continue
+            seen.add(real)
             for name in files:
                 found.setdefault(name.lower(), Path(root) / name)
     return found

@@ -26,6 +26,8 @@ TITLE_SIZE = 18
 BODY_SIZE = 10.5
 TABLE_SIZE = 10.5
 CONTINUED_TABLE_TOP = PAGE_H - MARGIN - 16 * MM
+MIN_TABLE_ROWS = 3
+"""The table starts on a new page when fewer rows than this fit under the intro."""
 COLUMNS = (0.09, 0.22, 0.25, 0.24, 0.20)
 """Shares of the table width: No., name, contact, signature, remarks."""
 
@@ -36,6 +38,19 @@ class SigninRow:
 
     name: str
     contact: str = ""
+
+
+@dataclass(frozen=True)
+class PagePlan:
+    """One page: intro lines ``intro_start:intro_end``, then ``rows`` table rows numbered
+    from ``first_row`` under a header at ``table_top`` (no table when ``rows`` is 0)."""
+
+    intro_start: int
+    intro_end: int
+    first_row: int
+    rows: int
+    continued: bool
+    table_top: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -126,41 +141,58 @@ class _Layout:
                 lines.append((text, x, False, 5.4 * MM))
         return lines
 
-    def _first_table_top(self) -> float:
-        y = PAGE_H - MARGIN - 10 * MM - 4 * MM
-        for _text, _x, _bold, gap in self._intro_lines():
-            y -= gap
-        return y - 4 * MM
-
     def _rows_fitting(self, table_top: float) -> int:
-        return max(1, int((table_top - HEADER_ROW_H - self.bottom) // ROW_H))
+        return max(0, int((table_top - HEADER_ROW_H - self.bottom) // ROW_H))
 
-    def plan(self) -> list[int]:
-        """Rows per page: attendees first, then blank rows up to the end of the last page."""
-        first = self._rows_fitting(self._first_table_top())
-        more = self._rows_fitting(CONTINUED_TABLE_TOP)
+    def plan(self) -> list[PagePlan]:
+        """What goes on each page: intro lines (flowing over pages when there are many content
+        points), then the table: attendees first, blank rows up to the end of the last page."""
+        intro = self._intro_lines()
+        pages: list[PagePlan] = []
+        y = PAGE_H - MARGIN - 10 * MM - 4 * MM  # under the title of page 1
+        start = 0
+        for index, (_text, _x, _bold, gap) in enumerate(intro):
+            if y - gap < self.bottom:
+                pages.append(PagePlan(start, index, 0, 0, continued=bool(pages)))
+                start, y = index, CONTINUED_TABLE_TOP
+            y -= gap
+        table_top = y - 4 * MM
+        room = self._rows_fitting(table_top)
+        if room < min(MIN_TABLE_ROWS, max(1, len(self.sheet.rows))):
+            pages.append(PagePlan(start, len(intro), 0, 0, continued=bool(pages)))
+            start = len(intro)
+            table_top = CONTINUED_TABLE_TOP
+            room = self._rows_fitting(table_top)
         remaining = len(self.sheet.rows)
-        pages = [first]
-        remaining -= first
-        while remaining > 0:
-            pages.append(more)
-            remaining -= more
-        return pages
+        first_row = 1
+        while True:
+            pages.append(
+                PagePlan(start, len(intro), first_row, max(room, 0), bool(pages), table_top)
+            )
+            start = len(intro)
+            remaining -= room
+            first_row += room
+            if remaining <= 0:
+                return pages
+            table_top = CONTINUED_TABLE_TOP
+            room = self._rows_fitting(table_top)
 
     # --- drawing -----------------------------------------------------------------------------
 
     def _title(self, text: str, y: float) -> None:
         self.w.centred(PAGE_W / 2, y, text, TITLE_SIZE, bold=True)
 
-    def _intro(self) -> float:
-        s = self.sheet
-        top = PAGE_H - MARGIN - 10 * MM
-        self._title(heading(s.company, s.language, self.t), top)
-        y = top - 4 * MM
-        for text, x, bold, gap in self._intro_lines():
+    def _intro(self, lines: list[tuple[str, float, bool, float]], y: float) -> float:
+        for text, x, bold, gap in lines:
             y -= gap
             self.w.text(self.left + x, y, text, BODY_SIZE, bold=bold)
         return y - 4 * MM
+
+    def _first_title(self) -> float:
+        s = self.sheet
+        top = PAGE_H - MARGIN - 10 * MM
+        self._title(heading(s.company, s.language, self.t), top)
+        return top - 4 * MM
 
     def _continued(self) -> float:
         _ = self.t
@@ -232,12 +264,14 @@ class _Layout:
     def draw(self) -> int:
         """Draw every page; returns the page count."""
         plan = self.plan()
-        number = 1
-        for index, count in enumerate(plan):
-            top = self._intro() if index == 0 else self._continued()
-            body_top = self._table_header(top)
-            self._rows(body_top, number, count)
-            number += count
+        intro = self._intro_lines()
+        for index, page in enumerate(plan):
+            y = self._continued() if page.continued else self._first_title()
+            if page.intro_end > page.intro_start:
+                self._intro(intro[page.intro_start : page.intro_end], y)
+            if page.rows:
+                body_top = self._table_header(page.table_top)
+                self._rows(body_top, page.first_row, page.rows)
             self._footer(index + 1, len(plan))
             self.c.showPage()
         return len(plan)
@@ -265,7 +299,7 @@ def blank_rows_on_last_page(sheet: SigninSheet) -> int:
     from io import BytesIO
 
     plan = _Layout(Canvas(BytesIO()), sheet).plan()
-    return sum(plan) - len(sheet.rows)
+    return sum(page.rows for page in plan) - len(sheet.rows)
 
 
 __all__ = [
