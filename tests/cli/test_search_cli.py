@@ -40,17 +40,57 @@ def test_table_output(filled: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert lines[2].startswith("张三丰")
 
 
-def test_json_output_and_limit(filled: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["search", "5678", "--db", str(filled), "--json", "--limit", "1"]) == 0
-    hits = json.loads(capsys.readouterr().out)
-    assert len(hits) == 1
+def json_lines(text: str) -> list[dict[str, object]]:
+    """Every output line is one JSON object (JSON lines)."""
+    assert text == "" or text.endswith("\n")
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def test_json_lines_one_object_per_hit(filled: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["search", "5678", "--db", str(filled), "--json"]) == 0
+    hits = json_lines(capsys.readouterr().out)
+    by_name = {h["name"]: h for h in hits}
+    assert len(hits) == 2 and set(by_name) == {"张三", "张三丰"}
     assert set(hits[0]) == {"customer_id", "name", "phone", "company", "tier", "match"}
-    assert hits[0]["match"] == "last4" and hits[0]["tier"] == "walk_in"
+    assert by_name["张三"]["match"] == "last4" and by_name["张三"]["tier"] == "walk_in"
+    assert by_name["张三"]["phone"] == "13812345678"
+    assert by_name["张三"]["company"] == "上海顺达贸易有限公司"
+
+
+def test_json_lines_limit(filled: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["search", "5678", "--db", str(filled), "--json", "--limit", "1"]) == 0
+    assert len(json_lines(capsys.readouterr().out)) == 1
+
+
+def test_json_no_match_prints_nothing_and_exits_1(
+    filled: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["search", "王五", "--db", str(filled), "--json"]) == 1
+    assert capsys.readouterr().out == ""
 
 
 def test_global_db_option_works_too(filled: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--db", str(filled), "search", "021-5555 1234", "--json"]) == 0
-    assert [h["name"] for h in json.loads(capsys.readouterr().out)] == ["李四"]
+    assert [h["name"] for h in json_lines(capsys.readouterr().out)] == ["李四"]
+
+
+def test_command_line_search_catches_up_a_large_backlog(
+    filled: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Renamed by raw SQL behind the app's back: the CLI re-indexes everything before it
+    answers, however many customers wait (the app leaves a large backlog to its catch-up)."""
+    import sqlite3
+
+    from branch_crm.services import search
+
+    monkeypatch.setattr(search, "INLINE_LIMIT", 1)  # 3 waiting is "large" here
+    raw = sqlite3.connect(filled)
+    raw.execute("UPDATE customer SET name = '王五' WHERE name = '李四'")
+    raw.execute("INSERT OR IGNORE INTO search_dirty SELECT id FROM customer")
+    raw.commit()
+    raw.close()
+    assert main(["search", "ww", "--db", str(filled), "--json"]) == 0
+    assert [h["name"] for h in json_lines(capsys.readouterr().out)] == ["王五"]
 
 
 def test_no_match_exits_1(filled: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -276,3 +276,70 @@ def test_refresh_only_when_a_new_month_began(db, counter, add) -> None:  # type:
         assert refresh_if_stale(session=session, today=TODAY) == 2
         assert refresh_if_stale(session=session, today=TODAY) == 0
         assert refresh_if_stale(session=session, today=date(2026, 12, 1)) == 2
+
+
+def _catch_up_all(db, counter, today: date) -> list[Any]:  # type: ignore[no-untyped-def]
+    """Run catch_up_step to the end, one unit of work per step (as the app does)."""
+    from branch_crm.services.classification import catch_up_step
+
+    states: list[Any] = []
+    state = None
+    for _step in range(100):
+        with unit_of_work(db, counter, audit=False) as session:
+            state = catch_up_step(session=session, state=state, today=today)
+        states.append(state)
+        if state.finished:
+            return states
+    raise AssertionError("the catch-up never finished")
+
+
+def test_catch_up_recomputes_a_new_month_in_steps(db, counter, add, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from branch_crm.services import classification
+
+    monkeypatch.setattr(classification, "STATS_CHUNK", 2)
+    busy = add(last3(1200))
+    quiet = [add({}) for _ in range(4)]
+    states = _catch_up_all(db, counter, TODAY)
+    stages = [s.stage for s in states]
+    assert stages[:3] == ["stats", "stats", "stats"] and stages[-1] == "done"
+    assert [s.done for s in states[:3]] == [0, 2, 4] and states[0].total == 5
+    with unit_of_work(db, counter) as session:
+        rows = {r.customer_id: r for r in session.query(CustomerStats)}
+        assert {r.computed_for for r in rows.values()} == {M0}
+        assert rows[busy].tier == "key" and set(rows) == {busy, *quiet}
+        assert not classification.stale_stats(session=session, today=TODAY)
+        assert classification.stale_stats(session=session, today=date(2026, 12, 2))
+    assert [s.stage for s in _catch_up_all(db, counter, TODAY)] == ["done"]  # nothing due
+
+
+def test_catch_up_after_a_threshold_change(db, counter, admin, add) -> None:  # type: ignore[no-untyped-def]
+    customer = add(last3(800))
+    _catch_up_all(db, counter, TODAY)
+    with unit_of_work(db, admin) as session:
+        settings.put(session, admin, "tier.key_min", 700)
+    assert _catch_up_all(db, counter, TODAY)[0].stage == "stats"
+    with unit_of_work(db, counter) as session:
+        row = session.get(CustomerStats, customer)
+        assert row is not None and row.tier == "key"
+
+
+def test_catch_up_reindexes_the_lookup_backlog(db, counter, add, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from branch_crm.services import classification
+    from branch_crm.services.search import search_customers
+
+    monkeypatch.setattr(classification, "INDEX_CHUNK", 2)
+    ids = [add({}, name=name) for name in ("张三", "李四", "王五")]
+    _catch_up_all(db, counter, TODAY)
+    with db.engine.begin() as conn:  # a sync page or raw SQL renames them behind the app
+        for customer_id, name in zip(ids, ("赵六", "钱七", "孙八"), strict=True):
+            conn.exec_driver_sql("UPDATE customer SET name = ? WHERE id = ?", (name, customer_id))
+    states = _catch_up_all(db, counter, TODAY)
+    assert [(s.stage, s.done, s.total) for s in states] == [
+        ("index", 0, 3),
+        ("index", 2, 3),
+        ("index", 3, 3),
+        ("done", 0, 0),
+    ]
+    with unit_of_work(db, counter) as session:
+        assert [h.name for h in search_customers(session=session, query="孙八")] == ["孙八"]
+        assert search_customers(session=session, query="王五") == []

@@ -216,3 +216,34 @@ def test_raw_sql_phone_changes_are_reindexed(db, db_path, counter, add) -> None:
     with db.engine.connect() as conn:
         phones = conn.exec_driver_sql("SELECT phone, other_phones FROM search_doc").fetchall()
     assert phones == [("13900001111", "")]
+
+
+def test_a_large_backlog_is_left_to_the_background(db, counter, add, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The lookup and a save never re-index a big backlog inline: the lookup answers from
+    the index as it stands, a save re-indexes only its own customer."""
+    from branch_crm.services import search
+    from branch_crm.services.customers import CustomerInput, update_customer
+    from branch_crm.services.search import search_customers
+
+    for name, company, phones in NAMES:
+        add(name, company, phones)
+    index(db, counter)
+    monkeypatch.setattr(search, "INLINE_LIMIT", 2)
+    monkeypatch.setattr(search_index, "INLINE_LIMIT", 2)
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("INSERT OR IGNORE INTO search_dirty SELECT id FROM customer")
+        waiting = conn.exec_driver_sql("SELECT count(*) FROM search_dirty").scalar()
+    assert waiting is not None and waiting > 2
+    with unit_of_work(db, counter) as session:
+        hits = search_customers(session=session, query="zs")
+        raw = raw_connection(session)
+        assert search_index.dirty_count(raw) == waiting  # nothing written by the lookup
+        target = hits[0].customer_id
+        update_customer(
+            session=session,
+            actor=counter,
+            customer_id=target,
+            data=CustomerInput(name="周九", phones=["13911112222"]),
+        )
+        assert search_index.dirty_count(raw) == waiting - 1  # only the saved one
+        assert [h.customer_id for h in search_customers(session=session, query="周九")] == [target]

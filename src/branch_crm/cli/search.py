@@ -83,12 +83,14 @@ def cmd_search(args: argparse.Namespace) -> int:
         with db.session() as probe:
             branch = str(settings.get(probe, "branch.code"))
         with unit_of_work(db, system_actor(branch), audit=False) as session:
-            hits = search_customers(session=session, query=args.query, limit=args.limit)
+            hits = search_customers(
+                session=session, query=args.query, limit=args.limit, catch_up=True
+            )
     finally:
         db.dispose()
-    if args.json:
-        sys.stdout.write(json.dumps([asdict(h) for h in hits], ensure_ascii=False) + "\n")
-        return 0
+    if args.json:  # JSON lines: one object per hit, best first; nothing at all for no hit
+        sys.stdout.writelines(json.dumps(asdict(h), ensure_ascii=False) + "\n" for h in hits)
+        return 0 if hits else 1
     if not hits:
         sys.stdout.write(_("No customer matches {query!r}.").format(query=args.query) + "\n")
         return 1
@@ -104,13 +106,16 @@ def register(subparsers: Any) -> None:
         description=_(
             "Digits search phones (4 digits: the last four of a phone); Latin letters search "
             "pinyin initials (zs) and full pinyin (zhangsan); Chinese searches names and "
-            "companies. Exit code 1 when nothing matches."
+            "companies. With --json, one JSON object per line (customer_id, name, phone, "
+            "company, tier, match), best match first. Exit code 1 when nothing matches."
         ),
     )
     parser.add_argument("query", help=_("what to look for, e.g. 13812345678, 5678, 张三, zs"))
     parser.add_argument(
         "--db", type=Path, default=argparse.SUPPRESS, help=_("database file to search")
     )
-    parser.add_argument("--json", action="store_true", help=_("print JSON"))
+    parser.add_argument(
+        "--json", action="store_true", help=_("print JSON lines (one object per customer)")
+    )
     parser.add_argument("--limit", type=int, default=20, help=_("at most this many (default 20)"))
     parser.set_defaults(handler=cmd_search)

@@ -30,8 +30,10 @@ All figures refer to the *reference month* M: the last complete calendar month b
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -244,36 +246,164 @@ def recompute_stats(
     """Recompute the stored classification (all customers, or only ``customer_ids``).
 
     Returns how many live customers were computed. Rows whose figures did not change are not
-    written; customers whose search rank changed are re-ranked in the lookup index.
+    written; customers whose search rank changed are re-ranked in the lookup index (for
+    ``customer_ids``: those customers, and the rest of the backlog only when it is small).
     """
     raw = raw_connection(session)
     ids = None if customer_ids is None else list(customer_ids)
     if ids is not None and not ids:
         return 0
-    count = compute_stats(raw, stats_params(session, today or local_today()), ids)
-    from branch_crm.services.search_index import process_dirty
+    params = stats_params(session, today or local_today())
+    count = compute_stats(raw, params, ids)
+    from branch_crm.services.search_index import INLINE_LIMIT, process_dirty
 
-    process_dirty(raw)
+    if ids is None:
+        process_dirty(raw)
+        store_basis(raw, params)
+    else:
+        process_dirty(raw, limit=INLINE_LIMIT, first=ids)
     return count
 
 
+BASIS_KEY = "stats.basis"
+"""local_setting row: the reference month and thresholds the stored stats were computed for."""
+_BASIS_PARAMS = ("m0", "strategic", "key", "ordinary", "stable", "loyal", "dormant", "drop")
+
+
+def _basis(params: dict[str, Any]) -> str:
+    return json.dumps([params[k] for k in (*_BASIS_PARAMS, "churn_min")])
+
+
+def _stored_basis(raw: sqlite3.Connection) -> str | None:
+    row = raw.execute("SELECT value FROM local_setting WHERE key = ?", (BASIS_KEY,)).fetchone()
+    if row is None:
+        return None
+    value = json.loads(row[0]).get("value")
+    return str(value) if value is not None else None
+
+
+def store_basis(raw: sqlite3.Connection, params: dict[str, Any]) -> None:
+    """Record that every customer's stats were computed with ``params`` (see stale_stats)."""
+    raw.execute(
+        "INSERT INTO local_setting (key, value) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (BASIS_KEY, json.dumps({"value": _basis(params)})),
+    )
+
+
 def stale_stats(*, session: Session, today: date | None = None) -> bool:
-    """True when some live customer has no stats for the current reference month."""
+    """True when the stored stats are not for the current reference month and thresholds.
+
+    One settings read when a full recompute recorded its basis; otherwise (older files) a
+    scan for a live customer without stats of the current reference month.
+    """
     raw = raw_connection(session)
-    month = reference_month(today)
+    params = stats_params(session, today or local_today())
+    stored = _stored_basis(raw)
+    if stored is not None:
+        return stored != _basis(params)
     row = raw.execute(
         "SELECT 1 FROM customer c LEFT JOIN customer_stats s ON s.customer_id = c.id "
         "WHERE c.deleted_at IS NULL AND (s.computed_for IS NULL OR s.computed_for != ?) LIMIT 1",
-        (month,),
+        (params["m0"],),
     ).fetchone()
     return row is not None
 
 
 def refresh_if_stale(*, session: Session, today: date | None = None) -> int:
-    """Recompute every customer's stats when a new month has begun (0 when up to date).
-
-    For start-up, off the GUI thread: on a million customers it takes a minute or two.
-    """
+    """Recompute every customer's stats when a new month has begun or a threshold changed
+    (0 when up to date), in one transaction: for the command line and tests; the app uses
+    :func:`catch_up_step` in short steps off the GUI thread."""
     if not stale_stats(session=session, today=today):
         return 0
     return recompute_stats(session=session, today=today)
+
+
+# --- the background catch-up of the app --------------------------------------------------
+
+STATS_CHUNK = 5_000
+"""Customers whose stats one catch-up step recomputes (~0.3 s: other writes wait that long)."""
+INDEX_CHUNK = 1_000
+"""Customers one catch-up step re-indexes for the lookup (~0.35 s)."""
+
+
+@dataclass(frozen=True)
+class CatchUp:
+    """Where the catch-up of derived data stands: ``stage`` is "stats" (recomputing the
+    classification, ``done`` of ``total`` customers), "index" (``done`` of ``total`` waiting
+    customers re-indexed for the lookup) or "done"; ``cursor`` is the last customer id whose
+    stats were recomputed."""
+
+    stage: str
+    done: int = 0
+    total: int = 0
+    cursor: str = ""
+
+    @property
+    def finished(self) -> bool:
+        """True when nothing is left to do."""
+        return self.stage == "done"
+
+
+def _index_stage(raw: sqlite3.Connection) -> CatchUp:
+    from branch_crm.services.search_index import dirty_count
+
+    waiting = dirty_count(raw)
+    return CatchUp("index", 0, waiting) if waiting else CatchUp("done")
+
+
+def catch_up_step(
+    *, session: Session, state: CatchUp | None = None, today: date | None = None
+) -> CatchUp:
+    """One short step of bringing derived data up to date; call again with the returned
+    state until it is finished. The first call (``state`` None) only decides what is due:
+    the stats when :func:`stale_stats`, then the lookup index of every customer waiting in
+    ``search_dirty``. Each step is one short write transaction, so the counter's own saves
+    and lookups go on in between."""
+    raw = raw_connection(session)
+    day = today or local_today()
+    if state is None:
+        if stale_stats(session=session, today=day):
+            total = raw.execute("SELECT count(*) FROM customer WHERE deleted_at IS NULL")
+            return CatchUp("stats", 0, int(total.fetchone()[0]))
+        if _stored_basis(raw) is None:  # up to date, checked the slow way: note it
+            store_basis(raw, stats_params(session, day))
+        return _index_stage(raw)
+    if state.stage == "stats":
+        return _stats_step(session, raw, state, day)
+    if state.stage == "index":
+        return _index_step(session, raw, state)
+    return state
+
+
+def _stats_step(session: Session, raw: sqlite3.Connection, state: CatchUp, day: date) -> CatchUp:
+    ids = [
+        r[0]
+        for r in raw.execute(
+            "SELECT id FROM customer WHERE id > ? AND deleted_at IS NULL ORDER BY id LIMIT ?",
+            (state.cursor, STATS_CHUNK),
+        )
+    ]
+    params = stats_params(session, day)
+    if ids:
+        compute_stats(raw, params, ids)
+    if len(ids) == STATS_CHUNK:
+        done = min(state.done + len(ids), state.total)
+        return CatchUp("stats", done, state.total, ids[-1])
+    _drop_deleted(raw, False)
+    store_basis(raw, params)
+    return _index_stage(raw)
+
+
+def _index_step(session: Session, raw: sqlite3.Connection, state: CatchUp) -> CatchUp:
+    from branch_crm.services.search_index import process_dirty_chunk
+
+    processed = process_dirty_chunk(
+        raw,
+        lambda ids: recompute_stats(session=session, customer_ids=ids),
+        size=INDEX_CHUNK,
+    )
+    if processed == 0:
+        return CatchUp("done")
+    done = state.done + processed
+    return CatchUp("index", done, max(state.total, done))

@@ -28,7 +28,7 @@ from branch_crm.errors import CrmError
 from branch_crm.i18n import _
 from branch_crm.models import Customer, Role, Staff
 from branch_crm.services import settings
-from branch_crm.services.classification import compute_stats, stats_params
+from branch_crm.services.classification import compute_stats, stats_params, store_basis
 from branch_crm.services.context import system_actor, unit_of_work
 from branch_crm.services.demo_gen import DemoGenerator, Rows
 from branch_crm.services.search_index import docs_from_columns, rebuild_terms
@@ -367,6 +367,7 @@ def _load(path: Path, plan: _Plan, customers: int, seed: int, report: Progress) 
             _load_customers(raw, gen, customers, report)
             report("stats", 0, 1)
             compute_stats(raw, plan.params, None)
+            store_basis(raw, plan.params)
         _build_index(raw, report)
 
 

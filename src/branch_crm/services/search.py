@@ -29,7 +29,13 @@ from sqlalchemy.orm import Session
 
 from branch_crm.services import phone_numbers
 from branch_crm.services.dbapi import raw_connection
-from branch_crm.services.search_index import HITS_SQL, Kind, process_dirty, search_key
+from branch_crm.services.search_index import (
+    HITS_SQL,
+    INLINE_LIMIT,
+    Kind,
+    process_dirty,
+    search_key,
+)
 
 FULL_PHONE_LENGTHS = (10, 11, 12)
 CONTAINS_SCAN = 5_000
@@ -197,10 +203,18 @@ def _compute_stats(session: Session) -> object:
     return lambda ids: recompute_stats(session=session, customer_ids=ids)
 
 
-def search_customers(*, session: Session, query: str, limit: int = 50) -> list[SearchHit]:
-    """Customers matching ``query``, best match first; [] for a blank query."""
+def search_customers(
+    *, session: Session, query: str, limit: int = 50, catch_up: bool = False
+) -> list[SearchHit]:
+    """Customers matching ``query``, best match first; [] for a blank query.
+
+    Customers changed since the last lookup are re-indexed first when they are few; a larger
+    backlog is left to the app's background catch-up (the index is searched as it stands)
+    unless ``catch_up`` (the command line: re-index everything first, however long it takes).
+    """
     if not query or not query.strip() or limit <= 0:
         return []
     raw = raw_connection(session)
-    process_dirty(raw, _compute_stats(session))  # type: ignore[arg-type]
+    inline = None if catch_up else INLINE_LIMIT
+    process_dirty(raw, _compute_stats(session), limit=inline)  # type: ignore[arg-type]
     return _hits(raw, _collect(raw, plan(raw, query), limit))

@@ -23,6 +23,7 @@ them before each lookup and costs one index probe when there is nothing to do.
 from __future__ import annotations
 
 import enum
+import json
 import logging
 import sqlite3
 from collections.abc import Callable, Sequence
@@ -34,6 +35,8 @@ log = logging.getLogger(__name__)
 
 PINYIN_PREFIX_MAX = 30
 """Longest pinyin prefix stored as a term (longer queries match the whole reading only)."""
+INLINE_LIMIT = 200
+"""Interactive calls re-index at most this many waiting customers inline (~0.35 ms each)."""
 BULK_THRESHOLD = 1_000
 BULK_SHARE = 5
 """The index is rebuilt in bulk with SQL when more than BULK_THRESHOLD customers and more
@@ -212,11 +215,14 @@ def reindex_customer(raw: sqlite3.Connection, customer_id: str) -> None:
         _insert_doc(raw, new)
 
 
-def _missing_stats(raw: sqlite3.Connection) -> list[str]:
+def _missing_stats(raw: sqlite3.Connection, ids: Sequence[str] | None = None) -> list[str]:
+    """Live dirty customers without stats (all of them, or among ``ids``)."""
+    only = "" if ids is None else "AND d.customer_id IN (SELECT value FROM json_each(?))"
     rows = raw.execute(
         "SELECT d.customer_id FROM search_dirty d JOIN customer c ON c.id = d.customer_id "
         "LEFT JOIN customer_stats s ON s.customer_id = d.customer_id "
-        "WHERE s.customer_id IS NULL AND c.deleted_at IS NULL"
+        f"WHERE s.customer_id IS NULL AND c.deleted_at IS NULL {only}",
+        () if ids is None else (json.dumps(list(ids)),),
     ).fetchall()
     return [r[0] for r in rows]
 
@@ -231,26 +237,82 @@ def has_dirty(raw: sqlite3.Connection) -> bool:
     return raw.execute("SELECT 1 FROM search_dirty LIMIT 1").fetchone() is not None
 
 
-def process_dirty(
-    raw: sqlite3.Connection, compute_stats: Callable[[list[str]], object] | None = None
+def dirty_count(raw: sqlite3.Connection, *, at_most: int | None = None) -> int:
+    """How many customers wait to be re-indexed (counting stops after ``at_most``)."""
+    if at_most is None:
+        return int(raw.execute("SELECT count(*) FROM search_dirty").fetchone()[0])
+    sql = "SELECT count(*) FROM (SELECT 1 FROM search_dirty LIMIT ?)"
+    return int(raw.execute(sql, (at_most,)).fetchone()[0])
+
+
+def _reindex_ids(
+    raw: sqlite3.Connection,
+    ids: Sequence[str],
+    compute_stats: Callable[[list[str]], object] | None,
 ) -> int:
-    """Re-index every customer marked dirty; returns how many were processed."""
-    if not has_dirty(raw):
+    """Re-index these dirty customers one at a time (classifying new ones first)."""
+    if not ids:
         return 0
     if compute_stats is not None:
-        missing = _missing_stats(raw)
+        missing = _missing_stats(raw, ids)
         if missing:
             compute_stats(missing)  # new customers from sync: classify them first
-    count = int(raw.execute("SELECT count(*) FROM search_dirty").fetchone()[0])
-    if count > BULK_THRESHOLD and count * BULK_SHARE > _indexed(raw):
-        rebuild(raw)
-        return count
-    ids = [r[0] for r in raw.execute("SELECT customer_id FROM search_dirty").fetchall()]
     for customer_id in ids:
         reindex_customer(raw, customer_id)
     raw.executemany("DELETE FROM search_dirty WHERE customer_id = ?", ((i,) for i in ids))
     log.debug("re-indexed %d customers", len(ids))
     return len(ids)
+
+
+def _dirty_among(raw: sqlite3.Connection, ids: Sequence[str]) -> list[str]:
+    rows = raw.execute(
+        "SELECT customer_id FROM search_dirty WHERE customer_id IN "
+        "(SELECT value FROM json_each(?))",
+        (json.dumps(list(ids)),),
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def process_dirty(
+    raw: sqlite3.Connection,
+    compute_stats: Callable[[list[str]], object] | None = None,
+    *,
+    limit: int | None = None,
+    first: Sequence[str] = (),
+) -> int:
+    """Re-index the customers marked dirty; returns how many were processed.
+
+    With ``limit`` (the interactive callers: lookup, list, a save) nothing beyond the
+    customers in ``first`` is done when more than ``limit`` are waiting: that backlog (a sync
+    page, a new month, a schema change) belongs to the background catch-up
+    (:func:`process_dirty_chunk`), and the lookup meanwhile searches the index as it stands.
+    """
+    if not has_dirty(raw):
+        return 0
+    if limit is not None and dirty_count(raw, at_most=limit + 1) > limit:
+        return _reindex_ids(raw, _dirty_among(raw, first), compute_stats) if first else 0
+    if compute_stats is not None:
+        missing = _missing_stats(raw)
+        if missing:
+            compute_stats(missing)  # new customers from sync: classify them first
+    count = dirty_count(raw)
+    if count > BULK_THRESHOLD and count * BULK_SHARE > _indexed(raw):
+        rebuild(raw)
+        return count
+    ids = [r[0] for r in raw.execute("SELECT customer_id FROM search_dirty").fetchall()]
+    return _reindex_ids(raw, ids, None)
+
+
+def process_dirty_chunk(
+    raw: sqlite3.Connection,
+    compute_stats: Callable[[list[str]], object] | None = None,
+    *,
+    size: int = 2_000,
+) -> int:
+    """Re-index at most ``size`` dirty customers, one at a time (a short write transaction
+    for the background catch-up); returns how many were processed, 0 when none wait."""
+    ids = [r[0] for r in raw.execute("SELECT customer_id FROM search_dirty LIMIT ?", (size,))]
+    return _reindex_ids(raw, ids, compute_stats)
 
 
 # --- in bulk, with SQL -----------------------------------------------------------------------

@@ -55,7 +55,7 @@ def test_last_four_digits_and_match_kind(qtbot, page) -> None:  # type: ignore[n
 
 def test_pinyin_initials_and_results_update_as_you_type(qtbot, page) -> None:  # type: ignore[no-untyped-def]
     type_and_wait(qtbot, page, "zs")
-    assert names(page)[:2] == ["张三", "张三丰"] or set(names(page)[:2]) == {"张三", "张三丰"}
+    assert set(names(page)) == {"张三", "张三丰"}
     type_and_wait(qtbot, page, "f")
     assert names(page) == ["张三丰"]
 
@@ -183,3 +183,18 @@ def test_chinese_labels_after_language_change(qtbot, page) -> None:  # type: ign
     assert model.headerData(0, Qt.Orientation.Horizontal) == "姓名"
     assert model.index(0, 4).data() == "尾号后 4 位"
     assert page.new_button.text() == "新建客户"
+
+
+def test_lookup_answers_while_a_large_backlog_waits(qtbot, page, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """After a schema change or a big sync page the backlog is the catch-up's job: typing
+    still finds customers at once from the index as it stands, and writes nothing."""
+    from branch_crm.services import search
+
+    monkeypatch.setattr(search, "INLINE_LIMIT", 1)
+    with page.ctx.db.engine.begin() as conn:
+        conn.exec_driver_sql("INSERT OR IGNORE INTO search_dirty SELECT id FROM customer")
+    type_and_wait(qtbot, page, "zs")
+    assert set(names(page)) == {"张三", "张三丰"}
+    with page.ctx.db.engine.connect() as conn:
+        waiting = conn.exec_driver_sql("SELECT count(*) FROM search_dirty").scalar()
+    assert waiting == 5

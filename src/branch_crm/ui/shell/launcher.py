@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from branch_crm.services.context import Actor
     from branch_crm.ui.context import AppContext
     from branch_crm.ui.main_window import MainWindow
+    from branch_crm.ui.shell.catch_up import CatchUpStatus
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +143,7 @@ class Shell(QObject):
         self.demo_accounts: list[str] = []
         self.exit_code = 0
         self._backup_started = False
+        self.catch_up: CatchUpStatus | None = None
 
     # --- database ------------------------------------------------------------------------
 
@@ -300,11 +302,14 @@ class Shell(QObject):
         """Build and show the main window for ``actor``."""
         from branch_crm.ui.context import AppContext
         from branch_crm.ui.main_window import MainWindow
+        from branch_crm.ui.shell.catch_up import CatchUpStatus
 
         assert self.db is not None
         self.ctx = AppContext(self.db, actor)
         window = MainWindow(self.ctx)
         window.set_branch_name(self.branch_name)
+        self.catch_up = CatchUpStatus(self.ctx, window.statusBar())
+        window.statusBar().addWidget(self.catch_up)
         window.sig_sign_out_requested.connect(self._on_window_sign_out_requested)
         window.sig_closed.connect(self._on_window_closed)
         self.window = window
@@ -337,6 +342,8 @@ class Shell(QObject):
         if os.environ.get(EXIT_AFTER_SHOWN_ENV) == "1":
             self.quit()
             return
+        if self.catch_up is not None:
+            self.catch_up.start()  # new month's figures, lookup index backlog: off the GUI
         self._start_backup()
 
     def _start_backup(self) -> None:
@@ -367,6 +374,7 @@ class Shell(QObject):
         window.deleteLater()
         self.window = None
         self.ctx = None
+        self.catch_up = None
         return True
 
     def _on_window_sign_out_requested(self) -> None:

@@ -1,0 +1,121 @@
+"""The background catch-up after start-up: a new month's classification and the lookup
+index backlog are brought up to date in short jobs, with progress in the status bar."""
+
+from __future__ import annotations
+
+from argparse import Namespace
+from typing import Any
+
+import pytest
+
+from branch_crm.services import classification
+from branch_crm.services.context import unit_of_work
+from branch_crm.services.customers import CustomerInput, create_customer
+from branch_crm.ui.shell.catch_up import CatchUpStatus, progress_text
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
+
+
+def make_stale(db: Any, actor: Any, names: tuple[str, ...] = ("张三", "李四", "王五")) -> None:
+    """Customers whose stats are from an old month, as on the first start of a new month."""
+    with unit_of_work(db, actor) as session:
+        for number, name in enumerate(names):
+            create_customer(
+                session=session,
+                actor=actor,
+                data=CustomerInput(name=name, phones=[f"1381234000{number}"]),
+            )
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE customer_stats SET computed_for = '2001-01'")
+        conn.exec_driver_sql("DELETE FROM local_setting WHERE key = ?", (classification.BASIS_KEY,))
+
+
+def stats_months(db: Any) -> set[str]:
+    with db.engine.connect() as conn:
+        return {r[0] for r in conn.exec_driver_sql("SELECT computed_for FROM customer_stats")}
+
+
+def test_progress_texts() -> None:
+    stats = classification.CatchUp("stats", 250, 1000)
+    assert progress_text(stats) == "Updating customer figures… 25 %"
+    index = classification.CatchUp("index", 1000, 3500)
+    assert progress_text(index) == "Updating the search index… 2,500 customers left"
+    assert progress_text(classification.CatchUp("done")) == ""
+
+
+def test_catch_up_runs_in_steps_off_the_gui_with_progress(qtbot, db, staffed, monkeypatch) -> None:
+    from branch_crm.ui.context import AppContext
+
+    wang = staffed["wang"]
+    make_stale(db, wang)
+    monkeypatch.setattr(classification, "STATS_CHUNK", 1)
+    ctx = AppContext.for_tests(db, wang)
+    status = CatchUpStatus(ctx)
+    qtbot.addWidget(status)
+    shown: list[str] = []
+    monkeypatch.setattr(status, "_show", shown.append)
+    announced: list[frozenset[str]] = []
+    ctx.bus.sig_data_changed.connect(announced.append)
+    status.start()
+    assert status.running
+    qtbot.waitUntil(lambda: not status.running, timeout=10000)
+    assert shown[0] == "Updating customer figures… 0 %"
+    assert len([t for t in shown if "customer figures" in t]) >= 3  # one job per customer
+    assert stats_months(db) == {classification.reference_month()}
+    assert announced == [frozenset({"customer", "classification"})]
+    assert status.isHidden()
+    status.start()  # nothing due any more: one quick check, no announcement
+    qtbot.waitUntil(lambda: not status.running, timeout=10000)
+    assert len(announced) == 1
+    ctx.tasks.shutdown(wait=True)
+
+
+def test_customers_changed_elsewhere_start_it_again(qtbot, db, staffed) -> None:
+    from branch_crm.ui.context import AppContext
+
+    wang = staffed["wang"]
+    make_stale(db, wang)
+    ctx = AppContext.for_tests(db, wang)
+    status = CatchUpStatus(ctx)
+    qtbot.addWidget(status)
+    ctx.bus.changed("customer")  # e.g. a sync round pulled customers
+    assert status.running
+    qtbot.waitUntil(lambda: not status.running, timeout=10000)
+    assert stats_months(db) == {classification.reference_month()}
+    ctx.tasks.shutdown(wait=True)
+
+
+def test_a_failed_step_is_reported_in_the_status_bar(qtbot, db, staffed, monkeypatch) -> None:
+    from branch_crm.errors import DatabaseLocked
+    from branch_crm.ui.context import AppContext
+    from branch_crm.ui.shell import catch_up
+
+    def broken(**_kwargs: Any) -> None:
+        raise DatabaseLocked("in use", "x")
+
+    monkeypatch.setattr(catch_up, "catch_up_step", broken)
+    ctx = AppContext.for_tests(db, staffed["wang"])
+    status = CatchUpStatus(ctx)
+    qtbot.addWidget(status)
+    status.start()
+    qtbot.waitUntil(lambda: not status.running, timeout=10000)
+    assert "could not be updated" in status.text()
+    ctx.tasks.shutdown(wait=True)
+
+
+def test_the_app_starts_it_once_the_window_is_shown(qtbot, qapp, db, db_path, staffed) -> None:
+    from branch_crm.ui.shell.launcher import Shell
+
+    make_stale(db, staffed["wang"])
+    db.dispose()
+    shell = Shell(qapp, Namespace(db=db_path, lang=None, demo_if_new=False, courier=False))
+    assert shell.open()
+    shell._start_backup = lambda: None  # type: ignore[method-assign]
+    shell.show_main_window(staffed["wang"])
+    assert shell.catch_up is not None and shell.window is not None
+    assert shell.catch_up.parent() is shell.window.statusBar()
+    qtbot.waitUntil(lambda: shell.catch_up is not None and shell.catch_up.running, timeout=3000)
+    qtbot.waitUntil(lambda: not shell.catch_up.running, timeout=10000)  # type: ignore[union-attr]
+    assert shell.db is not None and stats_months(shell.db) == {classification.reference_month()}
+    shell.quit()
+    shell._dispose()
