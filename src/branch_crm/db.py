@@ -356,6 +356,12 @@ def _classify(exc: BaseException, path: Path) -> DatabaseError:
     )
 
 
+def as_database_error(exc: BaseException, path: Path | str) -> DatabaseError:
+    """The typed, translated error for a SQLite failure on ``path`` after it was opened
+    (locked by another program, read-only, damaged)."""
+    return _classify(exc, Path(path))
+
+
 def _precheck_file(path: Path) -> None:
     shown = str(path)
     if path.exists():
