@@ -10,9 +10,12 @@ import argparse
 import importlib
 import logging
 import pkgutil
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+from sqlalchemy.exc import DatabaseError as SaDatabaseError
 
 from branch_crm import __version__
 from branch_crm.errors import CrmError
@@ -67,6 +70,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args))
     except CrmError as exc:
         sys.stderr.write(_("error: {message}").format(message=exc.message) + "\n")
+        return 2
+    except (sqlite3.DatabaseError, SaDatabaseError) as exc:  # e.g. locked in mid-command
+        from branch_crm.db import as_database_error, default_db_path
+
+        log.info("database failure in a command", exc_info=exc)  # the file, not the console
+        problem = as_database_error(exc, getattr(args, "db", None) or default_db_path())
+        sys.stderr.write(_("error: {message}").format(message=problem.message) + "\n")
         return 2
     except KeyboardInterrupt:
         sys.stderr.write(_("interrupted") + "\n")

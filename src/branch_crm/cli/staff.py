@@ -11,6 +11,7 @@ import getpass
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from branch_crm.errors import ValidationError
@@ -205,3 +206,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     enable = sub.add_parser("enable", help=_("allow a disabled account again"))
     enable.add_argument("username")
     enable.set_defaults(handler=cmd_set_active, active=True)
+    for command in (add, listing, reset, unlock, disable, enable):
+        command.add_argument(
+            "--db",
+            type=Path,
+            default=argparse.SUPPRESS,
+            help=_("database file (default: per-user data folder)"),
+        )

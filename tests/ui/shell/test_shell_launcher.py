@@ -84,6 +84,42 @@ def test_unwritable_place_gets_a_dialog(qapp, tmp_path, dialogs) -> None:
     assert isinstance(dialogs[0], DatabaseReadOnly)
 
 
+def test_read_only_file_gets_a_dialog(qapp, db_path, db, dialogs, monkeypatch) -> None:
+    import os
+
+    db.dispose()
+    real_access = os.access
+
+    def no_write(path: object, mode: int) -> bool:  # simulated: root ignores file modes
+        if mode & os.W_OK and Path(str(path)) == db_path:
+            return False
+        return real_access(path, mode)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "access", no_write)
+    code, _shell = run_shell(qapp, db_path)
+    assert code == 2
+    assert len(dialogs) == 1 and isinstance(dialogs[0], DatabaseReadOnly)
+    assert "cannot be written" in dialogs[0].message and dialogs[0].path == str(db_path)
+
+
+def test_the_real_dialog_is_shown_with_its_close_button(qapp, tmp_path, monkeypatch) -> None:
+    """Without the test double: the message box itself comes up (accepted at once here)."""
+    path = tmp_path / "branch.db"
+    path.write_bytes(b"garbage" * 500)
+    seen: list[QMessageBox] = []
+
+    def accept_at_once(box: QMessageBox) -> int:
+        seen.append(box)
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", accept_at_once)
+    code, _shell = run_shell(qapp, path)
+    assert code == 2
+    assert [box.text() for box in seen] == ["Database damaged"]
+    assert seen[0].objectName() == "database_error_box"
+    assert str(path) in seen[0].informativeText()
+
+
 @pytest.mark.parametrize(
     ("error", "title", "advice"),
     [
