@@ -31,6 +31,8 @@ from branch_crm.errors import ValidationError
 from branch_crm.i18n import N_, _
 from branch_crm.models import Complaint, ReferenceKind
 from branch_crm.services import sla
+from branch_crm.services.context import Actor
+from branch_crm.services.permissions import Permission, require
 from branch_crm.timeutil import BUSINESS_TZ, utcnow
 
 AGE_BUCKETS: tuple[tuple[str, float], ...] = (
@@ -266,3 +268,38 @@ def stats_by_period(
         complaint_stats(session=session, start=lo, end=hi, now=now)
         for lo, hi in split_periods(start, end, by)
     ]
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What the supervisor's figures screen shows: each period, and the whole range."""
+
+    by: str
+    periods: tuple[ComplaintStats, ...]
+    total: ComplaintStats
+
+
+def complaint_figures(
+    *,
+    session: Session,
+    actor: Actor,
+    start: date,
+    end: date,
+    by: str = "month",
+    now: datetime | None = None,
+) -> Figures:
+    """The figures per month/week (or once for 'all') plus the whole range; supervisors."""
+    require(actor, Permission.REPORT_VIEW)
+    if by not in PERIODS:
+        message = _("Choose the whole period, months or weeks.")
+        raise ValidationError({"by": message}, message)
+    periods = stats_by_period(session=session, start=start, end=end, by=by, now=now)
+    total = (
+        periods[0]
+        if len(periods) == 1 and by == "all"
+        else complaint_stats(session=session, start=start, end=end, now=now)
+    )
+    return Figures(by=by, periods=tuple(periods), total=total)
+
+
+PERIODS = ("all", "month", "week")

@@ -127,6 +127,48 @@ def test_periods_split_by_month_and_week(db, supervisor, november, call) -> None
     ]
 
 
+def test_figures_screen_per_month_and_the_whole_range(db, supervisor, november, call) -> None:
+    figures = call(
+        supervisor,
+        st.complaint_figures,
+        start=date(2025, 10, 15),
+        end=date(2025, 12, 5),
+        by="month",
+        now=local("2025-12-01 01:00"),
+    )
+    assert [(p.start, p.received) for p in figures.periods] == [
+        (date(2025, 10, 15), 1),
+        (date(2025, 11, 1), 6),
+        (date(2025, 12, 1), 1),
+    ]
+    total = figures.total
+    assert (total.start, total.end, total.received, total.closed) == (
+        date(2025, 10, 15),
+        date(2025, 12, 5),
+        8,  # E in October, six in November, F in December
+        2,
+    )
+    assert [(r.code, r.count) for r in total.by_category][:2] == [("delay", 5), ("billing", 1)]
+    assert total.backlog_total == 6  # the five open on 1 Dec 00:00 and F (taken at 00:30)
+    once = call(
+        supervisor, st.complaint_figures, start=date(2025, 11, 1), end=date(2025, 11, 30),
+        by="all",
+    )  # fmt: skip
+    assert len(once.periods) == 1 and once.total is once.periods[0]
+
+
+def test_figures_are_for_supervisors(db, counter, supervisor, call) -> None:
+    from branch_crm.errors import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        call(counter, st.complaint_figures, start=date(2025, 11, 1), end=date(2025, 11, 30))
+    with pytest.raises(ValidationError, match="months or weeks"):
+        call(
+            supervisor, st.complaint_figures, start=date(2025, 11, 1), end=date(2025, 11, 30),
+            by="year",
+        )  # fmt: skip
+
+
 def test_an_empty_period_has_no_rates(db, supervisor, call) -> None:
     s = call(supervisor, st.complaint_stats, start=date(2025, 1, 1), end=date(2025, 1, 31))
     assert (s.received, s.response.rate, s.response_time.mean_minutes) == (0, None, None)

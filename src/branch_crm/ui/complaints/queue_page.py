@@ -85,6 +85,9 @@ class ComplaintQueuePage(QWidget):
         self.new_button.setObjectName("complaintNew")
         self.open_button = QPushButton(self)
         self.open_button.setObjectName("complaintOpen")
+        self.figures_button = QPushButton(self)
+        self.figures_button.setObjectName("complaintOpenFigures")
+        self.figures_button.setVisible(allowed(self.ctx.actor, Permission.REPORT_VIEW))
         self.table = QTableView(self)
         self.table.setObjectName("complaintQueue")
         self.table.setModel(self.model)
@@ -121,6 +124,7 @@ class ComplaintQueuePage(QWidget):
         filters.addStretch(1)
         filters.addWidget(self.new_button)
         filters.addWidget(self.open_button)
+        filters.addWidget(self.figures_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(filters)
@@ -136,7 +140,12 @@ class ComplaintQueuePage(QWidget):
         self.table.activated.connect(self._on_table_activated)
         self.new_button.clicked.connect(self.new_complaint)
         self.open_button.clicked.connect(self.open_current)
-        for sequence, slot in (("Ctrl+N", self.new_complaint), ("Ctrl+R", self.reload)):
+        self.figures_button.clicked.connect(self.open_figures)
+        for sequence, slot in (
+            ("Ctrl+N", self.new_complaint),
+            ("Ctrl+R", self.reload),
+            ("Ctrl+I", self.open_figures),
+        ):
             shortcut = QShortcut(QKeySequence(sequence), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(slot)
@@ -155,11 +164,22 @@ class ComplaintQueuePage(QWidget):
         self.new_button.setToolTip(_("Take a new complaint (Ctrl+N)"))
         self.open_button.setText(_("Open"))
         self.open_button.setToolTip(_("Open the selected complaint (Enter)"))
+        self.figures_button.setText(_("Figures…"))
+        self.figures_button.setToolTip(
+            _("SLA compliance, times, backlog, hotspots and compensation per period (Ctrl+I)")
+        )
         self.table.setAccessibleName(_("Complaint queue"))
         self.grade.setAccessibleName(_("Grade filter"))
         self.category.setAccessibleName(_("Category filter"))
-        for widget in (self.mine, self.breached, self.waiting, self.new_button, self.open_button):
-            widget.setAccessibleName(widget.text().replace("&", ""))
+        for widget in (
+            self.mine,
+            self.breached,
+            self.waiting,
+            self.new_button,
+            self.open_button,
+            self.figures_button,
+        ):
+            widget.setAccessibleName(widget.text().replace("&", "").replace("…", ""))
         self.model.retranslate()
         self._show_counts()
 
@@ -307,6 +327,14 @@ class ComplaintQueuePage(QWidget):
         from branch_crm.ui.complaints.detail import open_complaint
 
         return open_complaint(self.ctx, complaint_id, parent=self)
+
+    def open_figures(self) -> Any:
+        """Show the complaint figures (supervisors)."""
+        from branch_crm.ui.complaints.figures import open_figures
+
+        if not allowed(self.ctx.actor, Permission.REPORT_VIEW):
+            return None
+        return open_figures(self.ctx, parent=self)
 
     def new_complaint(self) -> Any:
         """Open the take-a-complaint dialog."""

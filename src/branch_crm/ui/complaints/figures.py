@@ -1,0 +1,357 @@
+"""Complaint figures for supervisors: SLA compliance, handling times, open backlog by age,
+hotspots by category and root cause (Pareto) and compensation, per month or week.
+
+Computed by services.complaint_stats on the database worker; printed reports come with the
+reports feature, ``branch-crm complaints stats`` prints the same figures.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from branch_crm.i18n import N_, _
+from branch_crm.services import complaint_stats as cst
+from branch_crm.services.complaints import format_minutes, format_money, grade_label
+from branch_crm.timeutil import local_today, to_local
+from branch_crm.ui import messages
+
+log = logging.getLogger(__name__)
+
+PRESETS = (
+    ("this_month", N_("This month")),
+    ("last_month", N_("Last month")),
+    ("quarter", N_("Last 3 months")),
+    ("year", N_("This year")),
+    ("custom", N_("Chosen dates")),
+)
+SPLITS = (
+    ("month", N_("By month")),
+    ("week", N_("By week")),
+    ("all", N_("Whole period")),
+)
+RELOAD_ON = frozenset({"complaint", "sync", "reference"})
+
+
+def preset_range(key: str, today: date) -> tuple[date, date]:
+    """(first day, last day) of a period preset."""
+    first_of_month = today.replace(day=1)
+    if key == "last_month":
+        end = first_of_month - timedelta(days=1)
+        return end.replace(day=1), end
+    if key == "quarter":
+        month = first_of_month.month - 2
+        year = first_of_month.year + (month - 1) // 12
+        return date(year, (month - 1) % 12 + 1, 1), today
+    if key == "year":
+        return date(today.year, 1, 1), today
+    return first_of_month, today
+
+
+def percent(value: float | None) -> str:
+    """'83.3 %' or '–' when nothing was measured."""
+    return "–" if value is None else f"{value * 100:.1f} %"
+
+
+def minutes(value: float | None) -> str:
+    """A duration in business time, or '–'."""
+    return "–" if value is None else format_minutes(value)
+
+
+def compliance(c: cst.Compliance) -> str:
+    """'19 / 23 (82.6 %)' or '–'."""
+    return "–" if not c.measured else f"{c.met} / {c.measured} ({percent(c.rate)})"
+
+
+def period_label(s: cst.ComplaintStats, by: str) -> str:
+    """Column title of a period: '2026-11', '11-02 – 11-08' or the full range."""
+    if by == "month":
+        return f"{s.start:%Y-%m}"
+    if by == "week":
+        return f"{s.start:%m-%d} – {s.end:%m-%d}"
+    return f"{s.start:%Y-%m-%d} – {s.end:%Y-%m-%d}"
+
+
+Row = tuple[str, Callable[[cst.ComplaintStats], str]]
+
+
+def summary_rows() -> list[Row]:
+    """(caption, value of a period) for every line of the summary table, translated."""
+    rows: list[Row] = [
+        (_("Complaints received"), lambda s: str(s.received)),
+        (_("Complaints closed"), lambda s: str(s.closed)),
+    ]
+    for grade in (1, 2, 3):
+        caption = _("Received, {grade}").format(grade=grade_label(grade))
+        rows.append((caption, lambda s, g=grade: str(s.by_grade.get(g, 0))))
+    rows += [
+        (_("Response target met"), lambda s: compliance(s.response)),
+        (_("Resolution target met"), lambda s: compliance(s.resolution)),
+        (_("Response time, mean"), lambda s: minutes(s.response_time.mean_minutes)),
+        (_("Response time, median"), lambda s: minutes(s.response_time.median_minutes)),
+        (_("Resolution time, mean"), lambda s: minutes(s.resolution_time.mean_minutes)),
+        (_("Resolution time, median"), lambda s: minutes(s.resolution_time.median_minutes)),
+        (_("Open at the period's end (or now)"), lambda s: str(s.backlog_total)),
+    ]
+    for index, label in enumerate(cst.AGE_BUCKETS):
+        rows.append(
+            (
+                "    " + _("open {age}").format(age=_(label[0])),
+                lambda s, i=index: str(s.backlog[i][1]),
+            )
+        )
+    rows += [
+        (_("Compensation requested"), lambda s: format_money(s.compensation_requested_cents)),
+        (_("Compensation granted"), lambda s: format_money(s.compensation_granted_cents)),
+    ]
+    return rows
+
+
+def _cell(text: str, right: bool = True) -> QTableWidgetItem:
+    item = QTableWidgetItem(text)
+    item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+    if right:
+        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    return item
+
+
+def _table(name: str, parent: QWidget) -> QTableWidget:
+    table = QTableWidget(parent)
+    table.setObjectName(name)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setWordWrap(False)
+    table.verticalHeader().setVisible(False)
+    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    return table
+
+
+class ComplaintFiguresDialog(QDialog):
+    """Period, split, the summary per period and the two Pareto tables of the whole range."""
+
+    sig_loaded = Signal()
+
+    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("complaintFigures")
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.ctx = ctx
+        self.figures: cst.Figures | None = None
+        self._loading = False
+        self._build()
+        ctx.bus.sig_data_changed.connect(self._on_bus_data_changed)
+        self.retranslate_ui()
+        self.resize(1100, 760)
+        self.apply_preset()
+
+    # -- construction -----------------------------------------------------------------
+    def _build(self) -> None:
+        self.preset = QComboBox(self)
+        self.preset.setObjectName("complaintFiguresPeriod")
+        self.start = QDateEdit(self)
+        self.start.setObjectName("complaintFiguresStart")
+        self.end = QDateEdit(self)
+        self.end.setObjectName("complaintFiguresEnd")
+        for edit in (self.start, self.end):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+        self.split = QComboBox(self)
+        self.split.setObjectName("complaintFiguresSplit")
+        self.refresh_button = QPushButton(self)
+        self.refresh_button.setObjectName("complaintFiguresRefresh")
+        self.status = QLabel(self)
+        self.status.setObjectName("complaintFiguresStatus")
+        self.summary = _table("complaintFiguresSummary", self)
+        self.categories = _table("complaintFiguresCategories", self)
+        self.causes = _table("complaintFiguresRootCauses", self)
+        self.captions = {key: QLabel(self) for key in ("summary", "categories", "causes")}
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        self.buttons.rejected.connect(self.reject)
+        self._layout()
+        self.preset.currentIndexChanged.connect(lambda _i: self.apply_preset())
+        self.start.dateChanged.connect(lambda _d: self._custom())
+        self.end.dateChanged.connect(lambda _d: self._custom())
+        self.split.currentIndexChanged.connect(lambda _i: self.reload())
+        self.refresh_button.clicked.connect(self.reload)
+        QShortcut(QKeySequence("F5"), self, activated=self.reload)
+
+    def _layout(self) -> None:
+        choose = QHBoxLayout()
+        for widget in (self.preset, self.start, QLabel("–", self), self.end, self.split):
+            choose.addWidget(widget)
+        choose.addWidget(self.refresh_button)
+        choose.addStretch(1)
+        choose.addWidget(self.status)
+        pareto = QGridLayout()
+        pareto.addWidget(self.captions["categories"], 0, 0)
+        pareto.addWidget(self.categories, 1, 0)
+        pareto.addWidget(self.captions["causes"], 0, 1)
+        pareto.addWidget(self.causes, 1, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(choose)
+        layout.addWidget(self.captions["summary"])
+        layout.addWidget(self.summary, 3)
+        layout.addLayout(pareto, 2)
+        layout.addWidget(self.buttons)
+
+    def retranslate_ui(self) -> None:
+        """Re-apply every translated text."""
+        self.setWindowTitle(_("Complaint figures"))
+        for combo, entries in ((self.preset, PRESETS), (self.split, SPLITS)):
+            current = combo.currentData()
+            combo.blockSignals(True)
+            combo.clear()
+            for key, label in entries:
+                combo.addItem(_(label), key)
+            combo.setCurrentIndex(max(0, combo.findData(current)))
+            combo.blockSignals(False)
+        self.preset.setAccessibleName(_("Period"))
+        self.start.setAccessibleName(_("From"))
+        self.end.setAccessibleName(_("To"))
+        self.split.setAccessibleName(_("Split"))
+        self.refresh_button.setText(_("Refresh"))
+        self.refresh_button.setToolTip(_("Refresh (F5)"))
+        self.refresh_button.setAccessibleName(_("Refresh"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Close).setText(_("Close"))
+        self.captions["summary"].setText(
+            _("Complaints received in each period; times in business time of their SLA calendar")
+        )
+        self.captions["categories"].setText(_("Hotspots by category (received)"))
+        self.captions["causes"].setText(_("Hotspots by root cause (closed)"))
+        self.summary.setAccessibleName(_("Complaint figures per period"))
+        self.categories.setAccessibleName(_("Hotspots by category"))
+        self.causes.setAccessibleName(_("Hotspots by root cause"))
+        for table, first in ((self.categories, _("Category")), (self.causes, _("Root cause"))):
+            table.setColumnCount(4)
+            table.setHorizontalHeaderLabels([first, _("Complaints"), _("Share"), _("Cumulative")])
+            table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self._fill()
+
+    # -- period -------------------------------------------------------------------------
+    def apply_preset(self) -> None:
+        """Set the dates of the chosen preset and reload."""
+        key = str(self.preset.currentData() or "this_month")
+        if key == "custom":
+            return
+        first, last = preset_range(key, local_today())
+        self.set_period(first, last, preset=key)
+
+    def set_period(self, first: date, last: date, *, preset: str = "custom") -> None:
+        """Show the figures of ``first``..``last`` (both included)."""
+        for edit, day in ((self.start, first), (self.end, last)):
+            edit.blockSignals(True)
+            edit.setDate(QDate(day.year, day.month, day.day))
+            edit.blockSignals(False)
+        self.preset.blockSignals(True)
+        self.preset.setCurrentIndex(max(0, self.preset.findData(preset)))
+        self.preset.blockSignals(False)
+        self.reload()
+
+    def _custom(self) -> None:
+        self.preset.blockSignals(True)
+        self.preset.setCurrentIndex(self.preset.findData("custom"))
+        self.preset.blockSignals(False)
+        self.reload()
+
+    def period(self) -> tuple[date, date]:
+        """The chosen (first day, last day)."""
+        a, b = self.start.date(), self.end.date()
+        return date(a.year(), a.month(), a.day()), date(b.year(), b.month(), b.day())
+
+    # -- loading ------------------------------------------------------------------------
+    def reload(self) -> None:
+        """Compute the figures of the chosen period on the database worker."""
+        start, end = self.period()
+        self._loading = True
+        self.status.setText(_("Computing…"))
+        self.ctx.submit(
+            cst.complaint_figures,
+            kwargs={"start": start, "end": end, "by": str(self.split.currentData() or "month")},
+            on_result=self._on_figures,
+            on_error=self._on_error,
+        )
+
+    def _on_figures(self, figures: cst.Figures) -> None:
+        self._loading = False
+        self.figures = figures
+        self._fill()
+        self.sig_loaded.emit()
+
+    def _on_error(self, exc: BaseException) -> None:
+        self._loading = False
+        self.status.setText("")
+        messages.show_error(self, exc)
+
+    def _on_bus_data_changed(self, what: frozenset[str]) -> None:
+        if what & RELOAD_ON and not self._loading:
+            self.reload()
+
+    # -- showing ------------------------------------------------------------------------
+    def _fill(self) -> None:
+        f = self.figures
+        if f is None:
+            return
+        columns = list(f.periods) + ([f.total] if len(f.periods) > 1 else [])
+        titles = [period_label(s, f.by) for s in f.periods]
+        if len(f.periods) > 1:
+            titles.append(_("Whole period"))
+        rows = summary_rows()
+        table = self.summary
+        table.clear()
+        table.setRowCount(len(rows))
+        table.setColumnCount(1 + len(columns))
+        table.setHorizontalHeaderLabels(["", *titles])
+        for r, (caption, value) in enumerate(rows):
+            table.setItem(r, 0, _cell(caption, right=False))
+            for c, stats in enumerate(columns, start=1):
+                table.setItem(r, c, _cell(value(stats)))
+        self._fill_pareto(self.categories, f.total.by_category)
+        self._fill_pareto(self.causes, f.total.by_root_cause)
+        self.status.setText(
+            _("as of {when}").format(when=f"{to_local(f.total.backlog_as_of):%Y-%m-%d %H:%M}")
+        )
+
+    @staticmethod
+    def _fill_pareto(table: QTableWidget, rows: tuple[cst.ShareRow, ...]) -> None:
+        table.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            table.setItem(r, 0, _cell(row.label, right=False))
+            table.setItem(r, 1, _cell(str(row.count)))
+            table.setItem(r, 2, _cell(percent(row.share)))
+            table.setItem(r, 3, _cell(percent(row.cumulative)))
+
+    def column_texts(self, column: int) -> dict[str, str]:
+        """Summary caption -> text of one column (tests, automation)."""
+        table = self.summary
+        return {
+            table.item(r, 0).text(): table.item(r, column).text() for r in range(table.rowCount())
+        }
+
+
+def open_figures(ctx: Any, parent: QWidget | None = None) -> ComplaintFiguresDialog:
+    """Show the figures window (non-modal)."""
+    dialog = ComplaintFiguresDialog(ctx, parent)
+    dialog.show()
+    return dialog
