@@ -2,8 +2,9 @@
 
 ``add_demo_complaints(session, n)`` spreads ``n`` complaints over the last six weeks for
 existing customers: older ones mostly closed (some reopened), recent ones received, in
-progress, waiting for the customer or awaiting the customer's confirmation, a few overdue so
-the queue shows warnings and breaches. Called by ``branch-crm demo``.
+progress, waiting for the customer or awaiting the customer's confirmation, plus two grade-1
+complaints nobody accepted yet (one due soon, one breached and escalated) so the queue shows
+warnings and breaches. Called by ``branch-crm demo``.
 """
 
 from __future__ import annotations
@@ -148,9 +149,34 @@ def add_demo_complaints(
     ages += [rng.uniform(2 * 24, 42 * 24) for _ in range(n - recent)]
     for start in sorted(now - timedelta(hours=age) for age in ages):
         _one(session, rng, cast, customer_id=rng.choice(customers), start=start, now=now)
+    added = n + _overdue_pair(session, random.Random(seed + 1), cast, customers, now)
     sla.sweep(session=session, now=now)
-    log.info("%d demo complaints added", n)
-    return n
+    log.info("%d demo complaints added", added)
+    return added
+
+
+def _overdue_pair(
+    session: Session, rng: random.Random, cast: _Cast, customers: list[str], now: datetime
+) -> int:
+    """Two grade-1 complaints nobody accepted yet, so the demo queue opens with one due soon
+    (a loss, 50 of 60 minutes gone) and one breached and escalated to head office (a
+    high-value damage, 100 minutes old); returns how many were added."""
+    cases = (
+        ("loss", 0, 50, "物流显示已签收，但客户没收到"),
+        ("damage", 150_000, 100, "笔记本电脑屏幕碎裂，要求按保价赔偿"),
+    )
+    for category, cents, age_minutes, text in cases:
+        data = cs.ComplaintInput(
+            customer_id=rng.choice(customers),
+            channel="counter",
+            category=category,
+            description=text,
+            waybill_no=f"SF{rng.randrange(10**12, 10**13)}",
+            compensation_requested_cents=cents,
+        )
+        start = now - timedelta(minutes=age_minutes)
+        cs.take_complaint(session=session, actor=rng.choice(cast.counter), data=data, now=start)
+    return len(cases)
 
 
 def _one(

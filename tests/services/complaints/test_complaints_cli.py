@@ -9,6 +9,7 @@ import pytest
 from complaint_helpers import local
 
 from branch_crm.cli import main
+from branch_crm.services import complaint_queue as cq
 from branch_crm.services import complaints as cs
 from branch_crm.services.complaints_demo import add_demo_complaints
 from branch_crm.services.context import system_actor, unit_of_work
@@ -89,7 +90,12 @@ def test_demo_complaints_are_consistent(db) -> None:
     now = local("2025-11-24 12:00")
     actor = system_actor("BR001")
     with unit_of_work(db, actor) as session:
-        assert add_demo_complaints(session, 60, now=now) == 60
+        assert add_demo_complaints(session, 60, now=now) == 62  # and the overdue pair
+    with unit_of_work(db, actor) as session:
+        queue = cq.list_queue(session=session, now=now)
+    running = [(r.grade, cq.row_state(r, now.timestamp()), r.escalation_level) for r in queue
+               if not r.responded]  # fmt: skip
+    assert (1, cq.WARNED, 0) in running and (1, cq.BREACHED, 2) in running
     with unit_of_work(db, actor) as session:
         rows: list[Any] = list(session.scalars(select(Complaint)))
         statuses = {c.status for c in rows}
