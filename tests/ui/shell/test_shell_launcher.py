@@ -234,3 +234,21 @@ def test_main_window_opens_on_the_lookup_with_the_search_box_focused(qtbot, qapp
     )
     shell.quit()
     shell._dispose()
+
+
+def test_courier_mode_opens_with_the_search_box_focused(qtbot, qapp, closed) -> None:
+    db_path, staffed = closed
+    shell = Shell(qapp, args(db_path, courier=True))
+    assert shell.open()
+    shell._start_backup = lambda: None  # type: ignore[method-assign]
+    shell.show_main_window(staffed["li"])
+    assert shell.window is not None and shell.window.current_page_key() == "courier"
+    qtbot.waitUntil(
+        lambda: qapp.focusWidget() is not None and qapp.focusWidget().objectName() == "searchBox",
+        timeout=3000,
+    )
+    qtbot.keyClicks(qapp.focusWidget(), "zs")
+    page = shell.window.page("courier")
+    assert page is not None and page.lookup.search_box.text() == "zs"  # type: ignore[attr-defined]
+    shell.quit()
+    shell._dispose()

@@ -47,6 +47,7 @@ class CourierModePage(QStackedWidget):
         self.addWidget(self._build_form_screen())
         self.lookup.sig_customer_activated.connect(self.open_customer)
         self.editor.form.sig_saved.connect(self._on_form_saved)
+        self.setFocusProxy(self.lookup)  # the shell focuses the page: the search box types
         self.retranslate_ui()
 
     def _build_lookup_screen(self) -> QWidget:
@@ -143,6 +144,7 @@ class CourierModePage(QStackedWidget):
         self.editor.load(customer_id)
         self.setCurrentIndex(1)
         first = self.editor.form.toggles[("mon", "morning")]
+        self.setFocusProxy(first)
         first.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def show_history(self) -> PreferenceHistoryDialog:
@@ -164,6 +166,7 @@ class CourierModePage(QStackedWidget):
 
     def _show_lookup(self) -> None:
         self.setCurrentIndex(0)
+        self.setFocusProxy(self.lookup)
         self.lookup.clear()
         self.lookup.focus_search()
 
