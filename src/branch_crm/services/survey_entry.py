@@ -265,7 +265,9 @@ def follow_up_reasons(template: TemplateView, answers: Mapping[str, int | None])
             continue
         if item.kind == "nps" and value <= DETRACTOR_MAX:
             reasons.append(_("NPS {value}").format(value=value))
-        elif item.kind in ("scale5", "ces") and value <= LOW_SCORE_MAX:
+        elif item.kind == "ces" and value <= LOW_SCORE_MAX:
+            reasons.append(_("CES {value}").format(value=value))
+        elif item.kind == "scale5" and value <= LOW_SCORE_MAX:
             short = item.text(_language()).split("：")[0].split(":")[0]
             reasons.append(f"{short} {value}")
     return reasons
@@ -306,6 +308,21 @@ def _follow_up(
         task.title, task.source_id, task.notes = title[:200], response.id, response.suggestion
     session.flush()
     return task.id
+
+
+def _cancel_follow_up(session: Session, chain: set[str]) -> None:
+    """A correction left nothing to follow up: the open task of the earlier answers is void."""
+    for task in session.scalars(
+        select(CareTask).where(
+            CareTask.kind == FOLLOW_UP_KIND,
+            CareTask.status == "open",
+            CareTask.source_id.in_(chain),
+        )
+    ):
+        task.status = "cancelled"
+        note = _("Cancelled: the corrected answers need no follow-up.")
+        task.notes = f"{task.notes}\n{note}" if task.notes else note
+    session.flush()
 
 
 def _complaint(
@@ -375,6 +392,8 @@ def _store(
     session.flush()
     reasons = follow_up_reasons(template, answers)
     task_id = _follow_up(session, response, chain | {response.id}, reasons) if reasons else None
+    if not reasons and chain:
+        _cancel_follow_up(session, chain)
     number = None
     if data.raise_complaint:
         serial = form.serial if form else None

@@ -125,6 +125,21 @@ def test_detractor_opens_one_follow_up_even_after_a_correction(db, counter, form
     (task,) = _rows(db, CareTask)
     assert fixed.follow_up_task_id == task.id and "NPS 6" in task.title
     assert task.source_id == fixed.response.id
+    # the NPS was mistyped: corrected to 9 the follow-up is no longer needed
+    happy = run(db, counter, se.correct_response, response_id=fixed.response.id,
+                data=se.ResponseInput(answers(nps=9)))  # fmt: skip
+    (task,) = _rows(db, CareTask)
+    assert happy.follow_up_task_id is None and happy.reasons == ()
+    assert task.status == "cancelled" and "no follow-up" in (task.notes or "")
+
+
+def test_effort_and_item_reasons_are_short(db, counter, form) -> None:  # type: ignore[no-untyped-def]
+    _cid, serial = form
+    low = answers(nps=9) | {"timeliness": 2, "ces": 1}
+    result = run(db, counter, se.enter_form_response, serial=serial, data=se.ResponseInput(low))
+    assert result.reasons == ("Timeliness 2", "CES 1")
+    (task,) = _rows(db, CareTask)
+    assert task.title == "Survey follow-up: Timeliness 2, CES 1" and task.due_on
 
 
 def test_low_item_scores_open_a_follow_up_and_a_complaint(db, counter, form) -> None:  # type: ignore[no-untyped-def]

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "services" / "surveys"))
 from survey_entry_helpers import answers, customer, printed_form, run
+from survey_ui_helpers import type_text
 
 from branch_crm.services import survey_entry as se
 from branch_crm.ui.surveys.direct import DirectEntryWidget
@@ -67,13 +68,20 @@ def test_key_a_form_without_touching_the_mouse(qtbot, ctx, entry, form) -> None:
     assert _focused(entry) == "nps"  # "1" may become "10"
     qtbot.keyClick(entry.answers.fields["nps"], Qt.Key.Key_0)
     assert _focused(entry) == "ces"
-    qtbot.keyClick(entry.answers.fields["ces"], Qt.Key.Key_6)  # the last answer saves
+    qtbot.keyClick(entry.answers.fields["ces"], Qt.Key.Key_6)
+    assert entry.answers.suggestion.hasFocus()  # the last number leads to the suggestion
+    assert entry.result.text() == ""
+    type_text(qtbot, entry.answers.suggestion, "派送再早一点")
+    qtbot.keyClick(entry.answers.suggestion, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    type_text(qtbot, entry.answers.suggestion, "谢谢")
+    qtbot.keyClick(entry.answers.suggestion, Qt.Key.Key_Return)  # Enter there saves
     assert entry.result.text() == f"Form {serial} saved."
     assert entry.serial.text() == "" and entry.serial.hasFocus()
     (saved,) = run(ctx.db, ctx.actor, se.customer_responses, customer_id=cid)
     assert saved.channel == "paper" and saved.serial == serial
     assert [saved.answers[c] for c in SCALE] == [4, 5, 4, 5, 4, 5, 4, 5]
     assert (saved.answers["nps"], saved.answers["ces"]) == (10, 6)
+    assert saved.suggestion == "派送再早一点\n谢谢"
 
 
 def QApplication_focus():  # type: ignore[no-untyped-def]
@@ -169,6 +177,8 @@ def test_phone_answers_without_a_form(qtbot, ctx, show) -> None:  # type: ignore
         qtbot.keyClick(widget.answers.fields[code], Qt.Key.Key_5)
     qtbot.keyClick(widget.answers.fields["nps"], Qt.Key.Key_9)
     qtbot.keyClick(widget.answers.fields["ces"], Qt.Key.Key_7)
+    assert widget.result.text() == ""
+    qtbot.keyClick(widget.answers.fields["ces"], Qt.Key.Key_Return)  # Enter on the last saves
     assert widget.result.text() == "Answers of 李四 saved."
     (saved,) = run(ctx.db, ctx.actor, se.customer_responses, customer_id=view.id)
     assert saved.channel == "counter" and saved.form_id is None and saved.answers["nps"] == 9

@@ -151,6 +151,32 @@ def test_attendance_by_number_keys_and_a_walk_in(qtbot, ctx, show, db, superviso
     ]
 
 
+def test_attendance_remarks_by_f2_and_enter_does_not_save(qtbot, ctx, show, db, supervisor) -> None:  # type: ignore[no-untyped-def]
+    view = run(db, supervisor, ts.create_session, data=session_input(3))
+    dialog = show(AttendanceDialog(ctx, view))
+    qtbot.addWidget(dialog)
+    table = dialog.table
+    qtbot.keyClick(table, Qt.Key.Key_1)
+    qtbot.keyClick(table, Qt.Key.Key_4)  # row 2 excused, now on row 3
+    qtbot.keyClick(table, Qt.Key.Key_Up)
+    qtbot.keyClick(table, Qt.Key.Key_F2)  # the remarks of the current row, whatever column
+    editor = cell_editor(qtbot, table)
+    assert table.currentColumn() == 4
+    type_text(qtbot, editor, "病假")
+    commit_cell(qtbot, editor)
+    qtbot.keyClick(table, Qt.Key.Key_Return)  # moves on, does not save or close
+    assert dialog.isVisible() and dialog.saved is None and table.currentRow() == 2
+    qtbot.keyClick(table, Qt.Key.Key_3)
+    qtbot.keyClick(dialog, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert dialog.saved is not None
+    after = run(db, supervisor, ts.get_session, session_id=view.id)
+    assert [(a.status, a.remarks) for a in after.attendees] == [
+        ("present", None),
+        ("excused", "病假"),
+        ("absent", None),
+    ]
+
+
 def test_attendance_refused_before_the_start(qtbot, ctx, boxes, db, supervisor) -> None:  # type: ignore[no-untyped-def]
     view = run(
         db,

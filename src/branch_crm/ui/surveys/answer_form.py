@@ -2,9 +2,11 @@
 
 One small field per question: digits only (1–5 for the criteria, 0–10 for NPS, 1–7 for the
 effort question). A complete answer moves on by itself (NPS waits after "1", which may become
-"10"); Tab and Enter move on too, Enter on the last field submits. Out-of-range numbers are
-shown in red beside the field at once. The form also shows which follow-up the answers will
-trigger (detractor NPS, any item of 2 or lower).
+"10"); Tab and Enter move on too. After the last number the cursor goes to the suggestion;
+Enter there (or Enter on the last number, or Ctrl+Enter anywhere) saves, Shift+Enter starts a
+new line of the suggestion. Out-of-range numbers are shown in red beside the field at once.
+The form also shows which follow-up the answers will trigger (detractor NPS, any item of 2 or
+lower).
 """
 
 from __future__ import annotations
@@ -32,9 +34,17 @@ from branch_crm.errors import CrmError, ValidationError
 from branch_crm.i18n import _, current_language
 from branch_crm.services import survey_entry as se
 from branch_crm.services.survey_template import SurveyItem, TemplateView
+from branch_crm.timeutil import local_today
 from branch_crm.ui.messages import ERROR_LABEL_STYLE
 
 log = logging.getLogger(__name__)
+
+
+def business_today() -> QDate:
+    """Today at the branch (business time zone), which the services check dates against."""
+    day = local_today()
+    return QDate(day.year, day.month, day.day)
+
 
 DIGIT_KEYS = {getattr(Qt.Key, f"Key_{d}"): str(d) for d in range(10)}
 PASS_KEYS = {
@@ -62,8 +72,8 @@ def complaint_categories(*, session: Any) -> dict[str, str]:
 class AnswerField(QLineEdit):
     """A number answer: digits only, range-checked as typed, moves on when complete."""
 
-    sig_complete = Signal()
-    """The answer is complete (typed, or Enter pressed): focus the next question."""
+    sig_complete = Signal(bool)
+    """The answer is complete: True when Enter was pressed, False when typed in full."""
     sig_problem = Signal(str)
     """The message to show beside the field ("" when the value is fine)."""
 
@@ -102,7 +112,7 @@ class AnswerField(QLineEdit):
         problem = self.problem()
         self.sig_problem.emit(problem)
         if not problem and self._complete():
-            self.sig_complete.emit()
+            self.sig_complete.emit(False)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """Digits and editing keys only; Enter accepts the answer as it is."""
@@ -111,7 +121,7 @@ class AnswerField(QLineEdit):
             problem = self.problem()
             self.sig_problem.emit(problem)
             if not problem:
-                self.sig_complete.emit()
+                self.sig_complete.emit(True)
             return
         if (
             key in DIGIT_KEYS
@@ -124,11 +134,30 @@ class AnswerField(QLineEdit):
         event.accept()  # letters and symbols are not answers
 
 
+class SuggestionEdit(QPlainTextEdit):
+    """The open suggestion: Enter saves the form, Shift+Enter starts a new line."""
+
+    sig_submit = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter submits; with Shift it is a line break."""
+        key = Qt.Key(event.key())
+        shift = event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not shift:
+            event.accept()
+            self.sig_submit.emit()
+            return
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.insertPlainText("\n")
+            return
+        super().keyPressEvent(event)
+
+
 class AnswerForm(QWidget):
     """The questions of a template with their answer fields, suggestion, date, complaint."""
 
     sig_submit = Signal()
-    """Enter on the last answer, or Ctrl+Enter anywhere: save."""
+    """Enter on the last answer or in the suggestion: save."""
     sig_changed = Signal()
 
     def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
@@ -144,7 +173,7 @@ class AnswerForm(QWidget):
         self.grid = QGridLayout()
         self.grid.setColumnStretch(1, 1)
         self.suggestion_label = QLabel(self)
-        self.suggestion = QPlainTextEdit(self)
+        self.suggestion = SuggestionEdit(self)
         self.suggestion.setObjectName("surveySuggestion")
         self.suggestion.setTabChangesFocus(True)
         self.suggestion.setMaximumHeight(70)
@@ -153,7 +182,8 @@ class AnswerForm(QWidget):
         self.answered_on.setObjectName("surveyAnsweredOn")
         self.answered_on.setCalendarPopup(True)
         self.answered_on.setDisplayFormat("yyyy-MM-dd")
-        self.answered_on.setDate(QDate.currentDate())
+        self.answered_on.setMaximumDate(business_today())
+        self.answered_on.setDate(business_today())
         self.complaint = QCheckBox(self)
         self.complaint.setObjectName("surveyRaiseComplaint")
         self.category = QComboBox(self)
@@ -171,6 +201,7 @@ class AnswerForm(QWidget):
         self._layout()
         self.complaint.toggled.connect(self.category.setEnabled)
         self.suggestion.textChanged.connect(self.sig_changed)
+        self.suggestion.sig_submit.connect(self.sig_submit)
 
     def _layout(self) -> None:
         extra = QGridLayout()
@@ -249,7 +280,7 @@ class AnswerForm(QWidget):
         self.questions[item.code] = question
         self.ranges[item.code] = hint
         field.sig_problem.connect(lambda text, c=item.code: self._show_problem(c, text))
-        field.sig_complete.connect(lambda c=item.code: self._advance(c))
+        field.sig_complete.connect(lambda by_enter, c=item.code: self._advance(c, by_enter))
         field.textChanged.connect(lambda _t: self._on_answers_changed())
 
     def retranslate_ui(self) -> None:
@@ -277,14 +308,16 @@ class AnswerForm(QWidget):
 
     # --- moving and checking -------------------------------------------------------------------
 
-    def _advance(self, code: str) -> None:
+    def _advance(self, code: str, by_enter: bool = False) -> None:
         codes = list(self.fields)
         index = codes.index(code)
         if index + 1 < len(codes):
             self.fields[codes[index + 1]].setFocus()
             self.fields[codes[index + 1]].selectAll()
-        else:
+        elif by_enter:
             self.sig_submit.emit()
+        else:  # the last number typed: the suggestion may follow (Enter there saves)
+            self.suggestion.setFocus()
 
     def _show_problem(self, code: str, text: str) -> None:
         self.problems[code].setText(text)
@@ -331,7 +364,8 @@ class AnswerForm(QWidget):
             field.clear()
             self._show_problem(code, "")
         self.suggestion.clear()
-        self.answered_on.setDate(QDate.currentDate())
+        self.answered_on.setMaximumDate(business_today())
+        self.answered_on.setDate(business_today())
         self.complaint.setChecked(False)
         self.form_error.setVisible(False)
         self._update_follow_up()

@@ -86,14 +86,18 @@ def _cell(text: str, right: bool = True) -> QTableWidgetItem:
     return item
 
 
-def _table(name: str, parent: QWidget, stretch: int | None = None) -> QTableWidget:
+def _table(
+    name: str, parent: QWidget, stretch: int | None = None, spread: bool = False
+) -> QTableWidget:
     table = QTableWidget(parent)
     table.setObjectName(name)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.verticalHeader().setVisible(False)
     header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(
+        QHeaderView.ResizeMode.Stretch if spread else QHeaderView.ResizeMode.ResizeToContents
+    )
     header.setStretchLastSection(False)
     if stretch is not None:
         table.setColumnCount(stretch + 1)
@@ -142,8 +146,8 @@ class ScoresWidget(QWidget):
             label.setFont(font)
         self.captions = {key: QLabel(self) for key in self.headline}
         self.items_table = _table("scoresItems", self, stretch=0)
-        self.tier_table = _table("scoresByTier", self)
-        self.trend_table = _table("scoresTrend", self)
+        self.tier_table = _table("scoresByTier", self, spread=True)
+        self.trend_table = _table("scoresTrend", self, spread=True)
         self.section = {key: QLabel(self) for key in ("items", "tiers", "trend")}
         self._layout()
         self.preset.currentIndexChanged.connect(lambda _i: self.apply_preset())

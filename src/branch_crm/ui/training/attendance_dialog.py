@@ -126,15 +126,36 @@ class AttendanceTable(QTableWidget):
         return str(self.item(row, COL_STATUS).data(STATUS_ROLE))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        """1-4 / P L A E: set the current row's status and go to the next row."""
-        status = KEYS.get(Qt.Key(event.key()))
+        """1-4 / P L A E: set the current row's status and go to the next row; F2 edits the
+        row's remarks (a walk-in's name first while it has none); Enter goes to the next row
+        (it does not save the dialog: Ctrl+Enter does)."""
+        key = Qt.Key(event.key())
+        status = KEYS.get(key)
         row = self.currentRow()
-        if status is not None and row >= 0 and self.state() != self.State.EditingState:
+        editing = self.state() == self.State.EditingState
+        if status is not None and row >= 0 and not editing and not event.modifiers():
             self.set_status(row, status)
             if row + 1 < self.rowCount():
                 self.setCurrentCell(row + 1, COL_STATUS)
             return
+        if key == Qt.Key.Key_F2 and row >= 0 and not editing:
+            self.edit_remarks(row)
+            return
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not editing and not event.modifiers():
+            if row + 1 < self.rowCount():
+                self.setCurrentCell(row + 1, COL_STATUS)
+            event.accept()
+            return
         super().keyPressEvent(event)
+
+    def edit_remarks(self, row: int) -> None:
+        """Open the remarks cell of ``row`` (the name cell of a walk-in still unnamed)."""
+        column = COL_REMARKS
+        walk_in = self.item(row, COL_NO).data(ID_ROLE) is None
+        if walk_in and not self.item(row, COL_NAME).text().strip():
+            column = COL_NAME
+        self.setCurrentCell(row, column)
+        self.editItem(self.item(row, column))
 
     def marks(self) -> list[ts.AttendanceMark]:
         """The rows as service input (walk-in rows without a name are skipped)."""
@@ -181,6 +202,8 @@ class AttendanceDialog(QDialog):
         )
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         self.save_button.setObjectName("attendanceSave")
+        self.save_button.setAutoDefault(False)
+        self.save_button.setDefault(False)
         row = QHBoxLayout()
         row.addWidget(self.all_present_button)
         row.addWidget(self.walk_in_button)
