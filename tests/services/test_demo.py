@@ -190,3 +190,30 @@ def test_a_failed_fill_restores_an_existing_file(
     assert rows(path, "SELECT count(*) FROM customer")[0][0] == 0
     assert not list(tmp_path.glob("*.bak"))
     open_database(path).dispose()  # still a good database
+
+
+def test_preference_times_are_the_forms_slots_in_order(demo) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    slots = {("08:00", "12:00"), ("12:00", "18:00"), ("18:00", "21:00")}
+    weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    for (raw,) in rows(demo.path, "SELECT availability FROM pickup_preference"):
+        availability = json.loads(raw)
+        days = list(availability)
+        assert days == sorted(days, key=weekdays.index)
+        for windows in availability.values():
+            pairs = [tuple(w) for w in windows]
+            assert pairs == sorted(pairs) and set(pairs) <= slots
+
+
+def test_nothing_is_due_for_the_catch_up_after_a_fill(demo) -> None:  # type: ignore[no-untyped-def]
+    from branch_crm.db import open_database
+    from branch_crm.services.classification import catch_up_step
+    from branch_crm.services.context import system_actor, unit_of_work
+
+    db = open_database(demo.path)
+    try:
+        with unit_of_work(db, system_actor("BR001"), audit=False) as session:
+            assert catch_up_step(session=session).finished
+    finally:
+        db.dispose()

@@ -286,16 +286,16 @@ class DemoGenerator:
 
     def _preference(self, customer_id: str, stamp: str) -> tuple[object, ...]:
         rng = self.rng
-        windows = [("09:00", "12:00"), ("12:00", "18:00"), ("18:00", "21:00")]
-        days = rng.sample(["mon", "tue", "wed", "thu", "fri"], rng.randrange(1, 6))
-        availability = {
-            d: [list(w) for w in rng.sample(windows, rng.randrange(1, 3))] for d in days
-        }
+        windows = [("08:00", "12:00"), ("12:00", "18:00"), ("18:00", "21:00")]  # the form's
+        weekdays = ["mon", "tue", "wed", "thu", "fri"]
+        days = rng.sample(weekdays, rng.randrange(1, 6))
+        picked = {d: sorted(rng.sample(windows, rng.randrange(1, 3))) for d in days}
+        availability = {d: [list(w) for w in picked[d]] for d in weekdays if d in picked}
         drop_off = rng.choice(["door", "door", "parcel_locker", "property_desk", "front_desk"])
         special = [s for s in ("fragile", "cold_chain", "valuables") if rng.random() < 0.08]
         return (
             self.new_id(), self.branch_id, stamp, stamp, customer_id,
-            json.dumps(dict(sorted(availability.items())), ensure_ascii=False),
+            json.dumps(availability, ensure_ascii=False),
             1 if rng.random() < 0.3 else 0, drop_off, rng.choice([0, 0, 10, 15, 30]),
             rng.choice(data.PACKAGING) if rng.random() < 0.5 else None, ",".join(special),
             rng.choice(data.PREFERENCE_NOTES) or None, self.recorder, stamp,

@@ -32,7 +32,7 @@ def _availability(raw: dict[str, object]) -> dict[str, list[tuple[str, str]]]:
     out: dict[str, list[tuple[str, str]]] = {}
     for day, windows in raw.items():
         if isinstance(windows, list):
-            out[day] = [(str(w[0]), str(w[1])) for w in windows if len(w) == 2]
+            out[day] = sorted((str(w[0]), str(w[1])) for w in windows if len(w) == 2)
     return out
 
 

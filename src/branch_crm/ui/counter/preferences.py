@@ -255,8 +255,12 @@ class PreferencesForm(QWidget):
         self.drop_off_other.setMaxLength(OTHER_MAX)
         self.drop_off_other.textChanged.connect(self._on_any_changed)
         below = (len(DROP_OFF_PLACES) - 1) // per_row + 1
-        grid.addWidget(self.drop_off_other, below, 0, 1, max(2, per_row - 1))
-        grid.addWidget(self._error_label("drop_off_other"), below, max(2, per_row - 1), 1, -1)
+        if self.large:  # two buttons a row: the field takes the whole row, its error below
+            grid.addWidget(self.drop_off_other, below, 0, 1, per_row)
+            grid.addWidget(self._error_label("drop_off_other"), below + 1, 0, 1, per_row)
+        else:
+            grid.addWidget(self.drop_off_other, below, 0, 1, max(2, per_row - 1))
+            grid.addWidget(self._error_label("drop_off_other"), below, max(2, per_row - 1), 1, -1)
         self.drop_off["door"].setChecked(True)
         return box
 
