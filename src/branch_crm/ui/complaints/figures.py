@@ -163,7 +163,7 @@ class ComplaintFiguresDialog(QDialog):
         self._build()
         ctx.bus.sig_data_changed.connect(self._on_bus_data_changed)
         self.retranslate_ui()
-        self.resize(1100, 760)
+        self.resize(1100, 840)
         self.apply_preset()
 
     # -- construction -----------------------------------------------------------------
@@ -212,8 +212,8 @@ class ComplaintFiguresDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(choose)
         layout.addWidget(self.captions["summary"])
-        layout.addWidget(self.summary, 3)
-        layout.addLayout(pareto, 2)
+        layout.addWidget(self.summary, 5)
+        layout.addLayout(pareto, 3)
         layout.addWidget(self.buttons)
 
     def retranslate_ui(self) -> None:
