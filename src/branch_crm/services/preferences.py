@@ -347,4 +347,24 @@ def preference_history(*, session: Session, customer_id: str) -> list[TimelineEn
                 actor_name=who,
             )
         )
+    if not entries:
+        entries = _recorded_without_history(session, customer_id)
     return entries
+
+
+def _recorded_without_history(session: Session, customer_id: str) -> list[TimelineEntry]:
+    """Preferences that came without a local audit trail (from head office or another
+    branch by sync, or a bulk import): one entry for the recording the row itself names."""
+    row = _current(session, customer_id)
+    if row is None or row.recorded_at is None:
+        return []
+    changes = {key: [None, getattr(row, key)] for key in HISTORY_FIELDS}
+    return [
+        TimelineEntry(
+            at=row.recorded_at,
+            kind="preference",
+            title=_("Pickup preferences recorded"),
+            detail=_describe(changes, True),
+            actor_name=actor_name(session, row.recorded_by),
+        )
+    ]

@@ -154,3 +154,20 @@ def test_unchanged_save_is_still_recorded_as_a_check(call, courier, customer) ->
     history = call(courier, preference_history, customer_id=customer)
     assert len(history) == 2
     assert history[0].detail == "Checked with the customer, nothing changed."
+
+
+def test_preferences_without_a_local_trail_still_show_who_recorded_them(
+    db, call, courier, counter, customer
+) -> None:  # type: ignore[no-untyped-def]
+    """Rows that arrived by sync (or the demo's bulk load) have no audit entries here: the
+    history shows the recording the row itself names instead of nothing."""
+    call(courier, save_preferences, customer_id=customer, data=prefs(drop_off="parcel_locker"))
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM audit_entry WHERE entity = 'pickup_preference'")
+    history = call(counter, preference_history, customer_id=customer)
+    assert [(e.title, e.actor_name) for e in history] == [
+        ("Pickup preferences recorded", "揽件员老李")
+    ]
+    assert "Drop-off: parcel locker" in history[0].detail and "Mon 09:00-12:00" in history[0].detail
+    timeline = call(counter, customer_timeline, customer_id=customer)
+    assert [e.kind for e in timeline].count("preference") == 1

@@ -70,7 +70,7 @@ class CustomerProfileDialog(QDialog):
         self._action_buttons: list[tuple[QPushButton, object]] = []
         self._build()
         self._connect()
-        self.resize(1180, 720)
+        self.resize(1300, 720)
         if customer_id is not None:
             self.reload()
         else:
@@ -108,6 +108,8 @@ class CustomerProfileDialog(QDialog):
         splitter.addWidget(self.side)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        splitter.setSizes([820, 460])  # the timeline needs room for what happened and who
+        self.splitter = splitter
         self.actions_row = QHBoxLayout()
         self.save_button = QPushButton(self)
         self.save_button.setObjectName("profileSave")
