@@ -372,6 +372,12 @@ def _store(
     chain: set[str],
 ) -> EntryResult:
     errors = validate_answers(template, data)
+    if form is not None and data.answered_on is not None:
+        printed = to_local(form.printed_at).date()
+        if data.answered_on < printed:
+            errors["answered_on"] = _(
+                "The answer date is before the form was printed ({printed})."
+            ).format(printed=printed.isoformat())
     if errors:
         raise ValidationError(errors)
     answers = {k: v for k, v in data.answers.items() if v is not None}

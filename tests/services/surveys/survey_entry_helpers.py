@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +35,26 @@ def customer(db: Any, actor: Any, name: str, phone: str, tier: str | None = None
         return str(row.id)
 
 
-def printed_form(db: Any, actor: Any, customer_id: str, folder: Path) -> str:
-    """Print one form for the customer; returns its serial."""
+def printed_form(
+    db: Any, actor: Any, customer_id: str, folder: Path, printed_on: date | None = None
+) -> str:
+    """Print one form for the customer; returns its serial. ``printed_on`` back-dates the
+    form (answers may not predate their form), as if it had been printed that day."""
     from branch_crm.services.surveys import print_survey_form
 
     result = run(db, actor, print_survey_form, customer_id=customer_id,
                  output=folder / f"{customer_id}.pdf")  # fmt: skip
+    if printed_on is not None:
+        from sqlalchemy import update
+
+        from branch_crm.models import SurveyForm
+
+        when = datetime.combine(printed_on, time(9), tzinfo=UTC)
+        with db.session() as session:
+            session.execute(
+                update(SurveyForm).where(SurveyForm.serial == result.first_serial)
+                .values(printed_at=when)
+            )  # fmt: skip
     return str(result.first_serial)
 
 

@@ -67,6 +67,21 @@ def test_a_form_is_entered_once(db, counter, form) -> None:  # type: ignore[no-u
     assert looked.current is not None and looked.current.id == view.id
 
 
+def test_answers_cannot_predate_their_form(db, counter, form) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from branch_crm.timeutil import local_today
+
+    _cid, serial = form
+    early = se.ResponseInput(answers(), answered_on=local_today() - timedelta(days=1))
+    with pytest.raises(ValidationError) as refused:
+        run(db, counter, se.enter_form_response, serial=serial, data=early)
+    assert "before the form was printed" in refused.value.fields["answered_on"]
+    done = run(db, counter, se.enter_form_response, serial=serial,
+               data=se.ResponseInput(answers(), answered_on=local_today()))  # fmt: skip
+    assert done.response.answered_on == local_today()
+
+
 def test_bad_answers_are_refused_field_by_field(db, counter, form) -> None:  # type: ignore[no-untyped-def]
     _cid, serial = form
     bad = answers() | {"timeliness": 6, "nps": 11, "ces": 0, "bogus": 3}

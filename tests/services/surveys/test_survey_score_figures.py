@@ -31,7 +31,7 @@ def example(db, supervisor, tmp_path: Path) -> None:  # type: ignore[no-untyped-
     last = None
     for i, (name, tier, day, given) in enumerate(plan):
         cid = customer(db, supervisor, name, f"1380000000{i}", tier=tier)
-        serial = printed_form(db, supervisor, cid, tmp_path)
+        serial = printed_form(db, supervisor, cid, tmp_path, printed_on=date(2025, 1, 2))
         last = run(db, supervisor, se.enter_form_response, serial=serial,
                    data=se.ResponseInput(given, answered_on=day))  # fmt: skip
     run(db, supervisor, se.correct_response, response_id=last.response.id,

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 from branch_crm.errors import CrmError, ValidationError
 from branch_crm.i18n import N_, _
 from branch_crm.services import training as ts
-from branch_crm.timeutil import BUSINESS_TZ, to_local
+from branch_crm.timeutil import BUSINESS_TZ, local_today, to_local
 from branch_crm.ui import messages
 from branch_crm.ui.messages import FieldErrors
 
@@ -241,8 +241,8 @@ class SessionDialog(QDialog):
             self.staff_combo.addItem(name, (staff_id, name, phone or ""))
         s = self.session
         if s is None:
-            today = QDate.currentDate()
-            self.date_edit.setDate(today)
+            today = local_today()  # the branch's day, like every date the services check
+            self.date_edit.setDate(QDate(today.year, today.month, today.day))
             self.start_edit.setTime(QTime(9, 0))
             self.end_edit.setTime(QTime(11, 0))
             return
