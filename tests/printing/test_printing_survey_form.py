@@ -271,3 +271,38 @@ def test_batch_selection_equals_the_customer_list(chinese_branch, supervisor) ->
         db, supervisor, surveys.select_customers, selection=Selection(tier="walk_in")
     )
     assert set(walk_in) == {plain, ids[2]}
+
+
+def test_corner_marks_and_pen_sized_boxes_on_the_rendered_page(
+    chinese_branch, supervisor, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from print_helpers import render_page
+
+    from branch_crm.printing import survey_form as sf
+    from branch_crm.printing.common import MM
+
+    cid = add_customer(chinese_branch, supervisor, "张三", ("13812345678",))
+    result = run_service(chinese_branch, supervisor, print_survey_form, customer_id=cid,
+                         output=tmp_path / "marks.pdf")  # fmt: skip
+    image = render_page(result.path, 0, scale=2.0).convert("L")
+    px = image.width / 210  # pixels per millimetre
+
+    def dark(x0: float, y0: float, x1: float, y1: float) -> int:  # a box in mm from top-left
+        box = image.crop((int(x0 * px), int(y0 * px), int(x1 * px), int(y1 * px)))
+        return sum(box.point(lambda p: 255 if p < 100 else 0).histogram()[255:])
+
+    for left in (True, False):
+        for top in (True, False):
+            x = (7.0, 17.0) if left else (193.0, 203.0)
+            y = (7.0, 17.0) if top else (280.0, 290.0)
+            assert dark(x[0], y[0], x[1], y[1]) > 50, (left, top)  # the L-shaped mark
+            edge_x = (0.0, 6.0) if left else (204.0, 210.0)
+            edge_y = (0.0, 6.0) if top else (291.0, 297.0)
+            assert dark(edge_x[0], edge_y[0], edge_x[1], edge_y[1]) == 0  # nothing beyond it
+    assert sf.BOX >= 6 * MM  # tick boxes large enough for a pen (6.5 mm)
+    # the first 1-5 box where the layout puts it: a dark outline around an empty inside
+    left_mm = (sf.SCALE_CENTRES[0] - sf.BOX / 2) / MM
+    top_mm = 82 + 7 + 2 + sf.ROW / MM / 2 - sf.BOX / MM / 2
+    size = sf.BOX / MM
+    assert dark(left_mm + 1, top_mm + 1, left_mm + size - 1, top_mm + size - 1) == 0
+    assert dark(left_mm - 0.5, top_mm - 0.5, left_mm + 0.5, top_mm + size) > 20  # left edge
