@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 """Bump when demo data changes shape, so cached databases are rebuilt."""
 KINDS = ("full phone", "last 4", "name part", "pinyin initials", "company")
 TARGET_MS = 10.0
