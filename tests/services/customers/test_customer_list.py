@@ -192,3 +192,24 @@ def test_rows_follow_an_edit_at_once(call, counter, listed) -> None:  # type: ig
         "B",
         "",
     )
+
+
+def test_churn_risk_filter_finds_a_sharp_drop(call, counter, listed, db) -> None:  # type: ignore[no-untyped-def]
+    """李二 shipped 2000 a month, then only 100 last month: flagged, and only 李二."""
+    from branch_crm.models import MonthlyVolume
+    from branch_crm.services.classification import recompute_stats, reference_month
+    from branch_crm.services.context import unit_of_work
+    from branch_crm.timeutil import add_months
+
+    with unit_of_work(db, counter) as session:
+        for row in session.query(MonthlyVolume).filter_by(customer_id=listed["李二"]):
+            row.parcels = 100 if row.month == reference_month() else 2000
+        session.add(
+            MonthlyVolume(
+                customer_id=listed["李二"], month=add_months(reference_month(), -3), parcels=2000
+            )
+        )
+        session.flush()
+        recompute_stats(session=session, customer_ids=[listed["李二"]])
+    assert keys_of(call, counter, flt=ListFilter(churn_risk=True)) == ["李二"]
+    assert "李二" not in keys_of(call, counter, flt=ListFilter(churn_risk=False))
