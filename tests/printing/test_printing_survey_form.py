@@ -306,3 +306,36 @@ def test_corner_marks_and_pen_sized_boxes_on_the_rendered_page(
     size = sf.BOX / MM
     assert dark(left_mm + 1, top_mm + 1, left_mm + size - 1, top_mm + size - 1) == 0
     assert dark(left_mm - 0.5, top_mm - 0.5, left_mm + 0.5, top_mm + size) > 20  # left edge
+
+
+def test_a_faulty_head_office_template_does_not_stop_printing(
+    chinese_branch, supervisor, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Lines without a code, repeated codes and unknown kinds are skipped; a version with no
+    usable question at all is passed over for the previous one."""
+    from branch_crm.models import HQ_BRANCH
+
+    db = chinese_branch
+    first = run_service(db, supervisor, active_template)
+    items = [
+        {"kind": "scale5", "text_zh": "没有编号"},
+        {"code": "speed", "kind": "scale5", "text_zh": "速度", "text_en": "Speed"},
+        {"code": "speed", "kind": "nps", "text_zh": "重复", "text_en": "Twice"},
+        {"code": "odd", "kind": "stars", "text_zh": "星级", "text_en": "Stars"},
+        "not even a mapping",
+    ]
+    with db.session(branch_id="BR001") as session:
+        session.add(SurveyTemplate(branch_id=HQ_BRANCH, code="s", version=5, title_zh="新版",
+                                   title_en="", items=items, active=True))  # fmt: skip
+        session.add(SurveyTemplate(branch_id=HQ_BRANCH, code="s", version=9, title_zh="空",
+                                   title_en="Empty", items=[{"code": "x", "kind": "text"}],
+                                   active=True))  # fmt: skip
+    template = run_service(db, supervisor, active_template)
+    assert template.version == 5 and template.id != first.id
+    assert [(i.code, i.kind) for i in template.items] == [("speed", "scale5")]
+    assert template.title("en") == "新版"  # the missing English title falls back
+    cid = add_customer(db, supervisor, "张三", ("13812345678",))
+    result = run_service(db, supervisor, print_survey_form, customer_id=cid,
+                         output=tmp_path / "v5.pdf")  # fmt: skip
+    text = pdf_text(result.path)
+    assert "速度" in text and "星级" not in text and "没有编号" not in text

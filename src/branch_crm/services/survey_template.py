@@ -6,6 +6,7 @@ NPS 0–10, a customer-effort question (CES, 1–7 agreement) and an open sugges
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,8 @@ from branch_crm.errors import NotFound
 from branch_crm.i18n import _
 from branch_crm.models import HQ_BRANCH, SurveyTemplate
 from branch_crm.services.sla import reference_id
+
+log = logging.getLogger(__name__)
 
 DEFAULT_CODE = "satisfaction"
 DEFAULT_VERSION = 1
@@ -139,15 +142,32 @@ def _item(raw: Mapping[str, Any]) -> SurveyItem:
     )
 
 
+def _usable_items(raw_items: Any) -> tuple[SurveyItem, ...]:
+    """The questions of a stored template; entries head office got wrong are left out (an
+    unknown kind, no code, a code used twice) so one bad line cannot stop printing."""
+    items: list[SurveyItem] = []
+    seen: set[str] = set()
+    for raw in raw_items if isinstance(raw_items, list) else ():
+        if not isinstance(raw, Mapping) or raw.get("kind", "scale5") not in KINDS:
+            continue
+        code = str(raw.get("code") or "").strip()
+        if not code or code in seen:
+            log.warning("survey template item skipped: %r", raw)
+            continue
+        seen.add(code)
+        items.append(_item({**raw, "code": code}))
+    return tuple(items)
+
+
 def template_view(row: SurveyTemplate) -> TemplateView:
     """Plain view of a template row."""
     return TemplateView(
         id=row.id,
         code=row.code,
         version=row.version,
-        title_zh=row.title_zh,
-        title_en=row.title_en,
-        items=tuple(_item(raw) for raw in row.items or () if raw.get("kind") in KINDS),
+        title_zh=row.title_zh or row.title_en or "",
+        title_en=row.title_en or row.title_zh or "",
+        items=_usable_items(row.items),
     )
 
 
@@ -175,16 +195,20 @@ def ensure_default_template(session: Session) -> str:
 
 
 def active_template(*, session: Session) -> TemplateView:
-    """The newest active template version (head office may publish new ones)."""
+    """The newest active template version (head office may publish new ones); a version
+    without a single usable numbered question is passed over."""
     ensure_default_template(session)
-    row = session.scalars(
+    rows = session.scalars(
         select(SurveyTemplate)
         .where(SurveyTemplate.active.is_(True))
         .order_by(SurveyTemplate.version.desc(), SurveyTemplate.updated_at.desc())
-    ).first()
-    if row is None:
-        raise NotFound(_("No active survey template; sync with head office."))
-    return template_view(row)
+    )
+    for row in rows:
+        view = template_view(row)
+        if view.scored():
+            return view
+        log.warning("survey template %s v%s has no usable question; skipped", row.code, row.version)
+    raise NotFound(_("No active survey template; sync with head office."))
 
 
 def get_template(*, session: Session, template_id: str) -> TemplateView:
