@@ -105,8 +105,8 @@ def _list_rows(session: Any, open_only: bool, limit: int) -> list[dict[str, Any]
                 "due_at": to_local(due).isoformat() if due and not closed else None,
                 "state": state,
                 "seconds_left": None if left is None else round(left),
-                "response_breached": r.response_breached,
-                "resolution_breached": r.resolution_breached,
+                "response_breached": bool(r.response_breached),
+                "resolution_breached": bool(r.resolution_breached),
                 "escalation_level": r.escalation_level,
             }
         )

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Float, and_, case, func, literal, select
 from sqlalchemy.orm import Session
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from branch_crm.i18n import N_, _
 from branch_crm.models import Complaint, Customer
 from branch_crm.services.context import Actor
+from branch_crm.services.dbapi import raw_connection
 from branch_crm.services.sla import PAUSED_STATUSES, open_clause
 from branch_crm.timeutil import utcnow
 
@@ -38,9 +39,12 @@ def _epoch(column: Any) -> ColumnElement[float]:
     return func.round((func.julianday(column) - _EPOCH_JD) * 86400.0, 3).cast(Float)
 
 
-@dataclass(frozen=True, slots=True)
-class QueueRow:
-    """One open complaint in the queue; instants are UTC epoch seconds (None when unknown)."""
+class QueueRow(NamedTuple):
+    """One open complaint in the queue; instants are UTC epoch seconds (None when unknown).
+
+    A named tuple built straight from the SQL row (``QueueRow._make``): 10,000 of them are
+    made at every reload. The flags are SQLite's 0/1 on the fast path, so test them for truth.
+    """
 
     id: str
     number: str
@@ -157,17 +161,13 @@ def _query(*, open_only: bool = True) -> Any:
         _epoch(Complaint.paused_since),
         Complaint.response_breached,
         Complaint.resolution_breached,
-        Complaint.escalation_level,
+        func.coalesce(Complaint.escalation_level, 0),
         responded,
     ).join(Customer, Customer.id == Complaint.customer_id)
     return query.where(open_clause()) if open_only else query.where(Complaint.deleted_at.is_(None))
 
 
-def _row(r: Any) -> QueueRow:
-    return QueueRow(
-        r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11],
-        bool(r[12]), bool(r[13]), r[14] or 0, bool(r[15]),
-    )  # fmt: skip
+_row = QueueRow._make
 
 
 def list_complaints(*, session: Session, limit: int | None = None) -> list[QueueRow]:
@@ -193,8 +193,8 @@ def load_queue(*, session: Session, flt: QueueFilter | None = None) -> list[Queu
     processing): this is the path of the 10,000-row queue refresh.
     """
     if flt is None or (flt.grade is None and flt.category is None and not flt.waiting):
-        cursor = session.connection().exec_driver_sql(_open_sql())
-        return [_row(r) for r in cursor]
+        rows = raw_connection(session).execute(_open_sql()).fetchall()
+        return list(map(_row, rows))
     query = _query()
     if flt.grade is not None:
         query = query.where(Complaint.grade == flt.grade)
