@@ -95,3 +95,32 @@ def test_cancel_and_refusals_are_shown_not_raised(
     counter_dialog.radios["tier"].setChecked(True)
     counter_dialog.start_printing()
     assert shown.errors == ["You may not print survey batches."] and shown.previews == []
+
+
+def test_cancel_from_the_progress_stops_the_real_job(
+    qtbot, sup_ctx, people, shown, db, *, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The job control is cancelled as soon as the first progress arrives (what the Cancel
+    button of the progress dialog does): nothing recorded, no file, the dialog says so."""
+    from branch_crm.ui.survey_print import actions
+    from branch_crm.ui.tasks import JobControl
+
+    reported: list[tuple[int, int | None]] = []
+
+    def progress_then_cancel(self, done, total=None, text=None):  # type: ignore[no-untyped-def]
+        reported.append((done, total))
+        self.cancel()
+
+    monkeypatch.setattr(JobControl, "progress", progress_then_cancel)
+    dialog = BatchPrintDialog(sup_ctx)
+    qtbot.addWidget(dialog)
+    dialog.radios["tier"].setChecked(True)
+    assert dialog.count == 3
+    dialog.start_printing()
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=5000)
+    assert reported and reported[0] == (0, 3)
+    assert "cancelled" in dialog.status.text() and shown.errors == [] and shown.previews == []
+    assert dialog.print_button.isEnabled()  # ready to try again
+    with db.session() as session:
+        assert session.scalars(select(SurveyForm)).all() == []
+    assert list(actions.survey_folder().glob("survey-batch-*")) == []
