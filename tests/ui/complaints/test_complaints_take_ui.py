@@ -128,3 +128,21 @@ def test_repeat_complaint_raises_the_suggestion(qtbot, ctx, boxes, real_customer
     _choose_category(dialog, "billing")
     assert dialog.suggested.text().startswith("Grade 1 — Repeat complaint: 1 earlier")
     assert cs.grade_label(1) in dialog.suggested.text()
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_every_field_has_its_own_alt_key(qtbot, ctx, language) -> None:  # type: ignore[no-untyped-def]
+    from branch_crm.i18n import set_language
+
+    set_language(language)
+    try:
+        dialog = TakeComplaintDialog(ctx)
+        qtbot.addWidget(dialog)
+        keys = [
+            label.text().split("&", 1)[1][0].lower()
+            for label in dialog.labels.values()
+            if "&" in label.text()
+        ]
+    finally:
+        set_language("en")
+    assert len(keys) == 6 and len(set(keys)) == len(keys), keys

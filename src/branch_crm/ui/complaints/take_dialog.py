@@ -303,7 +303,7 @@ class TakeComplaintDialog(QDialog):
             "waybill": _("&Waybill number"),
             "channel": _("C&hannel"),
             "category": _("C&ategory"),
-            "description": _("&What happened"),
+            "description": _("What happene&d"),
             "compensation": _("Compensation &requested"),
             "suggested": _("Suggested grade"),
             "grade": _("&Grade"),
