@@ -7,14 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from shell_accounts import BRANCH, PASSWORDS
 
-BRANCH = "BR001"
-PASSWORDS = {
-    "boss": "admin-pass-1",
-    "chen": "super-pass-1",
-    "wang": "counter-pass",
-    "li": "courier-pass",
-}
+__all__ = ["BRANCH", "PASSWORDS"]
 
 
 @dataclass
