@@ -219,3 +219,38 @@ def test_retranslate_profile(qtbot, new_dialog) -> None:  # type: ignore[no-unty
     assert new_dialog.windowTitle() == "新建客户"
     assert new_dialog.form.captions["name"].text().startswith("姓名")
     assert new_dialog.save_button.text() == "保存"
+
+
+def test_repeat_complainer_flagged_in_classification(qtbot, ctx, add_customer) -> None:  # type: ignore[no-untyped-def]
+    from branch_crm.i18n import set_language
+    from branch_crm.services.complaints import ComplaintInput, take_complaint
+
+    def complain(customer_id: str) -> None:
+        data = ComplaintInput(customer_id, "counter", "delay", "parcel two days late")
+        ctx.call(take_complaint, data=data)
+
+    once = add_customer("吴一", "13511112222")  # one complaint, then a second one
+    twice = add_customer("郑二", "13511113333")
+    complain(once.id)
+    complain(twice.id)
+    complain(twice.id)
+
+    calm = actions.open_customer(ctx, once.id)
+    qtbot.addWidget(calm)
+    assert calm.side.derived.values["complaints"].text() == "No"
+    assert calm.side.derived.captions["complaints"].text() == "Repeat complaints"
+    qtbot.keyClicks(calm.form.company, "unsaved edit")
+    complain(once.id)  # a second complaint while the profile is open (and being edited)
+    ctx.bus.changed("complaint")  # what the take-a-complaint dialog announces
+    assert calm.side.derived.values["complaints"].text().startswith("⚠ Repeat complainer")
+    assert calm.form.company.text() == "unsaved edit"
+
+    dialog = actions.open_customer(ctx, twice.id)
+    qtbot.addWidget(dialog)
+    flag = dialog.side.derived.values["complaints"]
+    assert flag.text().startswith("⚠ Repeat complainer")
+    assert flag.palette().color(flag.foregroundRole()).name() == "#c62828"  # red like churn
+    set_language("zh_CN")
+    dialog.retranslate_ui()  # the flag survives a language switch, translated
+    assert flag.text().startswith("⚠ 重复投诉客户")
+    assert dialog.side.derived.captions["complaints"].text() == "重复投诉"

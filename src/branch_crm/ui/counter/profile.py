@@ -192,7 +192,7 @@ class CustomerProfileDialog(QDialog):
         self.customer_id = view.id
         self.form.set_customer(view)
         self._initial = self.form.value()
-        self.side.derived.set_value(view.classification)
+        self.side.derived.set_value(view.classification, repeat_complainer=view.repeat_complainer)
         self._reload_timeline()
         self._update_title()
         self._update_state()
@@ -282,10 +282,24 @@ class CustomerProfileDialog(QDialog):
         self._reload_timeline()
 
     def _on_bus_data_changed(self, what: frozenset[str]) -> None:
-        if self.customer_id is None or self.is_dirty():
+        if self.customer_id is None:
+            return
+        if "complaint" in what:
+            self._refresh_derived()  # read-only panel: safe while the form has edits
+        if self.is_dirty():
             return
         if what & {"complaint", "survey", "visit", "care", "training"}:
             self._reload_timeline()
+
+    def _refresh_derived(self) -> None:
+        """Classification and repeat-complainer flag again (a complaint was taken or moved)."""
+        assert self.customer_id is not None
+        try:
+            view = self.ctx.call(get_customer, customer_id=self.customer_id)
+        except CrmError:
+            log.exception("refreshing customer %s failed", self.customer_id)
+            return
+        self.side.derived.set_value(view.classification, repeat_complainer=view.repeat_complainer)
 
     def _run_action(self, spec) -> None:  # type: ignore[no-untyped-def]
         if self.customer_id is None:

@@ -22,14 +22,16 @@ from branch_crm.ui.counter.widgets import TIER_COLOURS, error_palette
 
 
 class DerivedPanel(QGroupBox):
-    """Tier, cooperation stage, RFM, lifecycle and churn risk, computed by the services."""
+    """Tier, cooperation stage, RFM, lifecycle, churn risk and the repeat-complainer flag,
+    computed by the services."""
 
-    FIELDS = ("tier", "stage", "rfm", "lifecycle", "volume", "churn")
+    FIELDS = ("tier", "stage", "rfm", "lifecycle", "volume", "churn", "complaints")
 
     def __init__(self, parent=None) -> None:  # type: ignore[no-untyped-def]
         super().__init__(parent)
         self.setObjectName("derivedPanel")
         self._value: Classification | None = None
+        self._repeat_complainer = False
         self.values = {f: QLabel(self) for f in self.FIELDS}
         self.captions = {f: QLabel(self) for f in self.FIELDS}
         layout = QFormLayout(self)
@@ -37,6 +39,7 @@ class DerivedPanel(QGroupBox):
             self.values[field].setObjectName(f"derived_{field}")
             layout.addRow(self.captions[field], self.values[field])
         self.values["churn"].setWordWrap(True)
+        self.values["complaints"].setWordWrap(True)
         self.values["tier"].setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
         self.retranslate_ui()
 
@@ -50,19 +53,23 @@ class DerivedPanel(QGroupBox):
             "lifecycle": _("Lifecycle"),
             "volume": _("Parcels"),
             "churn": _("Churn risk"),
+            "complaints": _("Repeat complaints"),
         }
         for field, text in captions.items():
             self.captions[field].setText(text)
             self.values[field].setAccessibleName(text)
-        self.set_value(self._value)
+        self.set_value(self._value, repeat_complainer=self._repeat_complainer)
 
-    def set_value(self, value: Classification | None) -> None:
-        """Show a classification (None: a customer not saved yet)."""
+    def set_value(self, value: Classification | None, *, repeat_complainer: bool = False) -> None:
+        """Show a classification and the repeat-complainer flag (None: a customer not saved
+        yet)."""
         self._value = value
+        self._repeat_complainer = repeat_complainer and value is not None
         if value is None:
             for label in self.values.values():
                 label.setText("—")
             self.values["churn"].setText("")
+            self.values["complaints"].setText("")
             return
         background, foreground = TIER_COLOURS.get(value.tier, TIER_COLOURS["ordinary"])
         self.values["tier"].setText(tier_label(value.tier))
@@ -89,6 +96,16 @@ class DerivedPanel(QGroupBox):
             error_palette(churn)
         else:
             churn.setPalette(self.palette())
+        complaints = self.values["complaints"]
+        complaints.setText(
+            _("⚠ Repeat complainer: several complaints recently, see the timeline")
+            if self._repeat_complainer
+            else _("No")
+        )
+        if self._repeat_complainer:
+            error_palette(complaints)
+        else:
+            complaints.setPalette(self.palette())
 
 
 class TimelineView(QTreeWidget):
