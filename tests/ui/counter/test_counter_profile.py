@@ -254,3 +254,27 @@ def test_repeat_complainer_flagged_in_classification(qtbot, ctx, add_customer) -
     dialog.retranslate_ui()  # the flag survives a language switch, translated
     assert flag.text().startswith("⚠ 重复投诉客户")
     assert dialog.side.derived.captions["complaints"].text() == "重复投诉"
+
+
+def test_date_defaults_are_the_branch_day_not_the_machine_day(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, date, datetime
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    from branch_crm.ui.counter.actions import sheet_path
+
+    # 20:00 UTC on 1 March (the machine's zone is UTC here) is 04:00 on 2 March in Shanghai
+    with time_machine.travel(datetime(2025, 3, 1, 20, 0, tzinfo=ZoneInfo("UTC")), tick=False):
+        dialog = CustomerProfileDialog(ctx)
+        qtbot.addWidget(dialog)
+        first = dialog.form.first_shipment_date
+        first.check.setChecked(True)  # "Known": today is offered, and it is not refused
+        assert first.value() == date(2025, 3, 2)
+        birthday = dialog.form.birthday
+        birthday.check.setChecked(True)
+        assert birthday.value() == date(1990, 3, 2)
+        assert sheet_path().name == "pickup-sheet-20250302-040000.pdf"
+    assert sheet_path(datetime(2025, 6, 30, 16, 30, tzinfo=UTC)).name == (
+        "pickup-sheet-20250701-003000.pdf"
+    )

@@ -182,3 +182,26 @@ def test_every_named_icon_draws_something(qapp) -> None:
         inked = sum(image.pixelColor(x, y).alpha() > 0 for x in range(24) for y in range(24))
         assert inked > 10, name
     assert icon("no such icon").isNull()
+
+
+def test_home_greeting_shows_the_branch_date_not_the_machine_date(
+    monkeypatch, qtbot, counter_ctx
+) -> None:
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    from branch_crm.ui.shell.home import HomePage
+
+    monkeypatch.setattr(registry, "_home_cards", [])
+    # 20:00 UTC on 1 March (the machine's zone is UTC here) is already 04:00 on 2 March in
+    # Shanghai, the branch's business time zone
+    evening = datetime(2025, 3, 1, 20, 0, tzinfo=ZoneInfo("UTC"))
+    with time_machine.travel(evening, tick=False) as traveller:
+        page = HomePage(counter_ctx)
+        qtbot.addWidget(page)
+        assert "Today is 2025-03-02." in page.greeting.text()
+        traveller.move_to(evening + timedelta(days=1))  # the app stays open past midnight
+        page.on_shown()
+        assert "Today is 2025-03-03." in page.greeting.text()

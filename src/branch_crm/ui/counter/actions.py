@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QWidget
 from branch_crm.db import default_data_dir
 from branch_crm.i18n import _
 from branch_crm.models import Role
+from branch_crm.timeutil import to_local, utcnow
 from branch_crm.ui import messages
 
 if TYPE_CHECKING:
@@ -85,8 +86,9 @@ def open_profiles() -> list[CustomerProfileDialog]:
 
 
 def sheet_path(now: datetime | None = None) -> Path:
-    """Where a freshly built pickup sheet goes before the user saves it elsewhere."""
-    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    """Where a freshly built pickup sheet goes before the user saves it elsewhere (named by
+    the branch's local time, like the time printed on the sheet)."""
+    stamp = to_local(now or utcnow()).strftime("%Y%m%d-%H%M%S")
     folder = default_data_dir() / "pickup-sheets"
     folder.mkdir(parents=True, exist_ok=True)
     return folder / f"pickup-sheet-{stamp}.pdf"

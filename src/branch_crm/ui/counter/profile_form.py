@@ -6,7 +6,7 @@ import itertools
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QDate, QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -28,7 +28,12 @@ from branch_crm.ui.counter.labels import (
     VISIT_CLASSES,
     label,
 )
-from branch_crm.ui.counter.widgets import OptionalDateEdit, error_palette, ok_palette
+from branch_crm.ui.counter.widgets import (
+    OptionalDateEdit,
+    business_today,
+    error_palette,
+    ok_palette,
+)
 from branch_crm.ui.messages import FieldErrors
 
 log = logging.getLogger(__name__)
@@ -204,7 +209,7 @@ class CustomerForm(QWidget):
         self.address = self._line("address", ADDRESS_MAX)
         self._add_row("address", self.address)
         self.birthday = OptionalDateEdit(
-            "field_birthday", default=QDate.currentDate().addYears(-35), parent=self
+            "field_birthday", default=business_today().addYears(-35), parent=self
         )
         self.birthday.sig_changed.connect(self._on_any_changed)
         self._add_row("birthday", self.birthday)

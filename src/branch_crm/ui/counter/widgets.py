@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from branch_crm.i18n import _
+from branch_crm.timeutil import local_today
 
 TIER_COLOURS = {
     "strategic": ("#7b1fa2", "#ffffff"),
@@ -87,6 +88,13 @@ class TierBadgeDelegate(QStyledItemDelegate):
         return QSize(hint.width() + 18, hint.height())
 
 
+def business_today() -> QDate:
+    """Today at the branch (business time zone), the day the services check dates against;
+    QDate.currentDate() would be the machine's day (yesterday before 08:00 on a UTC PC)."""
+    day = local_today()
+    return QDate(day.year, day.month, day.day)
+
+
 class OptionalDateEdit(QWidget):
     """A date that may be empty: a check box switches the date editor on."""
 
@@ -94,7 +102,7 @@ class OptionalDateEdit(QWidget):
 
     def __init__(self, object_name: str, default: QDate | None = None, parent=None) -> None:  # type: ignore[no-untyped-def]
         super().__init__(parent)
-        self._default = default or QDate.currentDate()
+        self._default = default or business_today()
         self.check = QCheckBox(self)
         self.check.setObjectName(f"{object_name}_set")
         self.edit = QDateEdit(self)

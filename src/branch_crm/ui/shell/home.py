@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from branch_crm.i18n import _
+from branch_crm.timeutil import local_today
 from branch_crm.ui import registry
 from branch_crm.ui.context import AppContext
 
@@ -65,20 +65,26 @@ class HomePage(QWidget):
 
     def retranslate_ui(self) -> None:
         """Re-apply translated texts here and on every card."""
-        today = date.today()
-        self.greeting.setText(
-            _("Hello, {name}. Today is {date}.").format(
-                name=self.ctx.actor.display_name, date=today.isoformat()
-            )
-        )
+        self._update_greeting()
         self.empty.setText(_("Nothing to show here yet: no feature has added work for today."))
         for card in self.cards:
             fn: Any = getattr(card, "retranslate_ui", None)
             if callable(fn):
                 fn()
 
+    def _update_greeting(self) -> None:
+        # the branch's date (business time zone), not the machine's: a PC on UTC would still
+        # show yesterday until 08:00 in Shanghai
+        self.greeting.setText(
+            _("Hello, {name}. Today is {date}.").format(
+                name=self.ctx.actor.display_name, date=local_today().isoformat()
+            )
+        )
+
     def on_shown(self) -> None:
-        """Cards with a ``refresh()`` reload when the page is shown."""
+        """The greeting follows the date (the app may run past midnight); cards with a
+        ``refresh()`` reload when the page is shown."""
+        self._update_greeting()
         for card in self.cards:
             fn: Any = getattr(card, "refresh", None)
             if callable(fn):
