@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import logging
 from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -11,12 +12,15 @@ from PySide6.QtCore import QObject, Signal
 
 from branch_crm.db import Database
 from branch_crm.services.context import Actor, unit_of_work
+from branch_crm.ui.messages import database_problem
 from branch_crm.ui.tasks import Job, JobControl, TaskRunner
 
 if TYPE_CHECKING:
     from branch_crm.ui.main_window import MainWindow
 
 __all__ = ["AppContext", "DataBus", "Job", "JobControl", "TaskRunner", "accepts"]
+
+log = logging.getLogger(__name__)
 
 
 @cache
@@ -73,6 +77,21 @@ class AppContext(QObject):
         return cls(db, actor, tasks=tasks)
 
     def _invoke(
+        self, fn: Callable[..., Any], kwargs: dict[str, Any], control: JobControl | None
+    ) -> Any:
+        try:
+            return self._invoke_raw(fn, kwargs, control)
+        except Exception as exc:
+            # another program locked the file mid-session (or it became read-only/damaged):
+            # the unit of work has rolled back; callers get a typed CrmError naming the file
+            # instead of a raw OperationalError ("Something went wrong")
+            problem = database_problem(exc, self.db.path)
+            if problem is None:
+                raise
+            log.warning("database failure in %s", getattr(fn, "__qualname__", fn), exc_info=exc)
+            raise problem from exc
+
+    def _invoke_raw(
         self, fn: Callable[..., Any], kwargs: dict[str, Any], control: JobControl | None
     ) -> Any:
         args = dict(kwargs)

@@ -6,7 +6,9 @@ Tests patch ``show_error``, ``confirm`` and ``info`` so nothing modal blocks.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Mapping
+from pathlib import Path
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import (
@@ -18,8 +20,9 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QWidget,
 )
+from sqlalchemy.exc import DBAPIError
 
-from branch_crm.errors import CrmError, ValidationError
+from branch_crm.errors import CrmError, DatabaseError, DatabaseLocked, ValidationError
 from branch_crm.i18n import _
 
 log = logging.getLogger(__name__)
@@ -40,8 +43,50 @@ CHANGE_SIGNALS = (
 )
 
 
-def error_text(exc_or_text: BaseException | str) -> str:
-    """What a user reads for an error: a CrmError's translated message, never a traceback."""
+_DATABASE_FAILURES = (
+    "locked",
+    "busy",
+    "readonly",
+    "read-only",
+    "unable to open",
+    "malformed",
+    "not a database",
+)
+"""What a SQLite error says when the file itself is the problem (another program holds a lock,
+the file became read-only, it is damaged); other SQLite errors are bugs and stay as they are."""
+
+
+def _busy_text(path: str | None) -> str:
+    if path is None:
+        return _("The database is busy: another program is using it. Try again in a moment.")
+    return _(
+        "The database {path} is busy: another program is using it. Try again in a moment."
+    ).format(path=path)
+
+
+def database_problem(exc: BaseException, path: Path | str) -> DatabaseError | None:
+    """The typed, translated error for a SQLite failure of the open database ``path`` in the
+    middle of a session (db.as_database_error: locked, read-only, damaged), or None when
+    ``exc`` is not such a failure. The unit of work that failed has rolled back."""
+    from branch_crm.db import as_database_error
+
+    raw = exc.orig if isinstance(exc, DBAPIError) else exc
+    if type(raw) not in (sqlite3.OperationalError, sqlite3.DatabaseError):
+        return None  # IntegrityError, ProgrammingError ...: a bug, not the file
+    text = str(raw).lower()
+    if not any(marker in text for marker in _DATABASE_FAILURES):
+        return None
+    problem = as_database_error(raw, path)
+    if isinstance(problem, DatabaseLocked):  # "try again", not "close it" as at start-up
+        return DatabaseLocked(_busy_text(problem.path), problem.path)
+    return problem
+
+
+def error_text(exc_or_text: BaseException | str, db_path: Path | str | None = None) -> str:
+    """What a user reads for an error: a CrmError's translated message, never a traceback.
+
+    A SQLite failure of the database file (locked by another program, read-only, damaged) is
+    explained, naming ``db_path`` when given."""
     if isinstance(exc_or_text, str):
         return exc_or_text
     if isinstance(exc_or_text, ValidationError):
@@ -54,6 +99,10 @@ def error_text(exc_or_text: BaseException | str) -> str:
         detail = exc_or_text.strerror or str(exc_or_text)
         where = f" ({exc_or_text.filename})" if exc_or_text.filename else ""
         return _("The file system refused: {detail}{where}").format(detail=detail, where=where)
+    problem = database_problem(exc_or_text, db_path or "")
+    if problem is not None and (db_path is not None or isinstance(problem, DatabaseLocked)):
+        log.warning("database failure shown to the user", exc_info=exc_or_text)
+        return problem.message if db_path is not None else _busy_text(None)
     log.error("unexpected error shown to the user", exc_info=exc_or_text)
     return _(
         "Something went wrong: {error}. The details are in the log file; please tell IT."

@@ -204,3 +204,75 @@ def test_jobs_after_shutdown_are_dropped_quietly(qapp) -> None:
     job = runner.submit(lambda c: ran.append(1), on_result=ran.append)  # a late timer
     assert job.done and isinstance(job.error, JobCancelled)
     assert ran == [] and runner.pending() == []
+
+
+def test_job_on_a_database_locked_by_another_program_says_so(
+    qtbot, threaded_ctx, runner, boxes, monkeypatch
+) -> None:
+    import sqlite3
+
+    from branch_crm import db as database
+    from branch_crm.errors import DatabaseLocked
+    from branch_crm.ui.messages import error_text
+
+    def two_writes(*, session: Any, actor: Any) -> None:
+        settings.put(session, actor, "branch.name", "Half")
+        session.flush()
+        settings.put(session, actor, "company.name", "Written")
+
+    with threaded_ctx.db.session() as session:
+        name_before = settings.get(session, "branch.name")
+        company_before = settings.get(session, "company.name")
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_MS", 50)  # wait 50 ms for the lock, not 5 s
+    threaded_ctx.db.engine.dispose()
+    holder = sqlite3.connect(threaded_ctx.db.path, timeout=0.1, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another program holds the write lock
+    try:
+        threaded_ctx.submit(two_writes)  # no on_error: the shell's message box reports it
+        assert runner.wait_idle(5)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert len(boxes.errors) == 1 and isinstance(boxes.errors[0], DatabaseLocked)
+    text = error_text(boxes.errors[0])
+    assert text == (
+        f"The database {threaded_ctx.db.path} is busy: another program is using it. "
+        "Try again in a moment."
+    )
+    with threaded_ctx.db.session() as session:  # the unit of work rolled back: nothing written
+        assert settings.get(session, "branch.name") == name_before
+        assert settings.get(session, "company.name") == company_before
+
+
+def test_error_text_explains_database_failures_and_keeps_bugs_generic() -> None:
+    import sqlite3
+
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    from branch_crm.i18n import set_language
+    from branch_crm.ui.messages import error_text
+
+    def wrapped(raw: Exception) -> Exception:
+        return OperationalError("UPDATE customer SET ...", {}, raw)
+
+    locked = wrapped(sqlite3.OperationalError("database is locked"))
+    assert error_text(locked, "/data/branch.db") == (
+        "The database /data/branch.db is busy: another program is using it. Try again in a moment."
+    )
+    assert error_text(locked) == (  # a job that did not say which file
+        "The database is busy: another program is using it. Try again in a moment."
+    )
+    read_only = sqlite3.OperationalError("attempt to write a readonly database")
+    assert "/data/branch.db cannot be written" in error_text(read_only, "/data/branch.db")
+    damaged = sqlite3.DatabaseError("database disk image is malformed")
+    assert "is damaged" in error_text(damaged, "/data/branch.db")
+    # programming errors are not blamed on the file
+    for bug in (
+        IntegrityError("INSERT ...", {}, sqlite3.IntegrityError("UNIQUE constraint failed")),
+        wrapped(sqlite3.OperationalError("no such column: nmae")),
+    ):
+        assert error_text(bug, "/data/branch.db").startswith("Something went wrong")
+    set_language("zh_CN")
+    assert error_text(locked, "/data/branch.db") == (
+        "数据库 /data/branch.db 正忙：其他程序正在使用它。请稍后重试。"
+    )

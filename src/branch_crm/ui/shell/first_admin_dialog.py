@@ -172,7 +172,7 @@ class FirstAdminDialog(QDialog):
             return
         except Exception as exc:
             log.exception("creating the first admin failed")
-            self._show_general(error_text(exc))
+            self._show_general(error_text(exc, self.db.path))
             return
         self.actor = Actor(view.id, view.username, view.display_name, Role.ADMIN, code)
         self.accept()

@@ -196,6 +196,6 @@ class LoginDialog(QDialog):
             return
         except Exception as exc:  # never a traceback in front of a user
             log.exception("sign-in failed")
-            self.show_error(error_text(exc))
+            self.show_error(error_text(exc, self.db.path))
             return
         self.accept()
