@@ -21,8 +21,14 @@ def test_demo_fills_and_prints_accounts(tmp_path: Path, capsys: pytest.CaptureFi
     code, out, err = run(capsys, "demo", "--db", str(path), "--customers", "150", "--seed", "3")
     assert code == 0
     assert "150 demo customers written to" in out
-    for role in ("admin", "supervisor", "counter", "courier"):
-        assert f"  {role} " in out
+    lines = {line.split()[0]: line for line in out.splitlines() if line.startswith("  ")}
+    for username, role_name in (
+        ("admin", "Administrator"),
+        ("supervisor", "Supervisor"),
+        ("counter", "Counter staff"),
+        ("courier", "Pickup courier"),
+    ):
+        assert lines[username].endswith(f" {role_name}")  # the translated role, not its code
     assert "Creating demo customers" in err and "150 / 150 (100 %)" in err
     conn = sqlite3.connect(path)
     assert conn.execute("SELECT count(*) FROM customer").fetchone()[0] == 150

@@ -98,3 +98,38 @@ def test_password_needs_a_terminal_or_option(capsys, db_path, monkeypatch) -> No
     code, _out, err = run(capsys, "--db", str(db_path), "staff", "add", "wang", "--role",
                           "counter", "--name", "王芳")  # fmt: skip
     assert code == 2 and "--password" in err
+
+
+def test_list_shows_translated_role_names_and_json_keeps_the_code(capsys, db_path) -> None:
+    import unicodedata
+
+    db = ["--db", str(db_path)]
+    for username, role, name in (("liu", "courier", "刘洋"), ("zhou", "supervisor", "周敏")):
+        code, out, _err = run(capsys, *db, "staff", "add", username, "--role", role, "--name",
+                              name, "--password", "first-pass")  # fmt: skip
+        assert code == 0
+    assert "Account zhou (Supervisor) created." in out
+    code, out, _err = run(capsys, *db, "staff", "list")
+    lines = dict(line.split(maxsplit=1) for line in out.splitlines())
+    assert lines["liu"].startswith("Pickup courier ")
+    assert lines["zhou"].startswith("Supervisor ")
+    rows = json.loads(run(capsys, *db, "staff", "list", "--json")[1])
+    assert [(r["username"], r["role"], r["role_name"]) for r in rows] == [
+        ("liu", "courier", "Pickup courier"),
+        ("zhou", "supervisor", "Supervisor"),
+    ]
+
+    code, out, _err = run(capsys, "--lang", "zh_CN", *db, "staff", "list")
+    assert code == 0
+    liu, zhou = out.splitlines()
+    assert "揽件员" in liu and "主管" in zhou
+
+    def column_of(line: str, text: str) -> int:  # terminal column (CJK characters take two)
+        head = line[: line.index(text)]
+        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in head)
+
+    assert column_of(liu, "刘洋") == column_of(zhou, "周敏")  # names line up in Chinese too
+    assert (
+        json.loads(run(capsys, "--lang", "zh_CN", *db, "staff", "list", "--json")[1])[0]["role"]
+        == "courier"
+    )  # the code does not change with the language

@@ -55,6 +55,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Fill the database and print the demo staff accounts."""
     from branch_crm.db import default_db_path
     from branch_crm.services.demo import fill_demo
+    from branch_crm.services.permissions import role_label
 
     path = Path(args.db or default_db_path())
     result = fill_demo(path, customers=args.customers, seed=args.seed, progress=_Progress())
@@ -70,7 +71,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
     out.write(_("Demo staff accounts (user name / password / role):") + "\n")
     for account in result.staff:
-        out.write(f"  {account.username:<12} {account.password:<18} {account.role}\n")
+        out.write(f"  {account.username:<12} {account.password:<18} {role_label(account.role)}\n")
     return 0
 
 

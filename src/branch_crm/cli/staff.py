@@ -10,6 +10,7 @@ import argparse
 import getpass
 import json
 import sys
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,22 @@ def _out(text: str) -> None:
 
 def _err(text: str) -> None:
     sys.stderr.write(text + "\n")
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` padded to ``width`` terminal columns (a Chinese character takes two)."""
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(0, width - used)
+
+
+def _role_name(role: str) -> str:
+    """The translated role name (the code itself for a role this version does not know)."""
+    from branch_crm.services.permissions import role_label
+
+    try:
+        return role_label(role)
+    except ValueError:
+        return role
 
 
 def _run(args: argparse.Namespace, fn: Callable[..., Any], **kwargs: Any) -> Any:
@@ -91,7 +108,11 @@ def cmd_add(args: argparse.Namespace) -> int:
         )
     except ValidationError as exc:
         return _report(exc)
-    _out(_("Account {username} ({role}) created.").format(username=view.username, role=view.role))
+    _out(
+        _("Account {username} ({role}) created.").format(
+            username=view.username, role=_role_name(view.role)
+        )
+    )
     return 0
 
 
@@ -110,7 +131,10 @@ def cmd_list(args: argparse.Namespace) -> int:
             state = _("locked until {time}").format(
                 time=to_local(view.locked_until).strftime("%H:%M")
             )
-        _out(f"{view.username:<20} {view.role:<11} {state:<18} {view.display_name}")
+        _out(
+            f"{_pad(view.username, 20)} {_pad(_role_name(view.role), 15)} "
+            f"{_pad(state, 18)} {view.display_name}"
+        )
     if not rows:
         _out(_("No staff accounts yet."))
     return 0
@@ -121,7 +145,8 @@ def _as_json(view: Any) -> dict[str, Any]:
         "id": view.id,
         "username": view.username,
         "display_name": view.display_name,
-        "role": view.role,
+        "role": view.role,  # the stable code (counter/courier/supervisor/admin) for scripts
+        "role_name": _role_name(view.role),
         "phone": view.phone,
         "active": view.active,
         "locked": view.is_locked(),
