@@ -11,7 +11,9 @@ Merge rules (DESIGN.md section 3):
 * a tombstone beats any update, older or newer; the losing update is logged in
   ``sync_rejected_change`` (owned by the sender's branch, so its supervisors see it).
 * a unique clash (one phone on two customers) parks the incoming row and records a
-  ``sync_conflict`` for the sender's supervisors; nothing is overwritten.
+  ``sync_conflict`` for the sender's supervisors; nothing is overwritten. The parked row
+  still goes to the sender's partition, so every PC of that branch holds it (a PC where it
+  clashes locally parks it too) and any of them can resolve the conflict.
 * ``reference`` tables belong to head office: a branch writing one is refused (403).
 
 Gap-free pull: on PostgreSQL the change-log rows are inserted under a transaction-scoped
@@ -203,7 +205,7 @@ def _key_value(values: dict[str, Any], table: str, key: tuple[str, ...]) -> tupl
 
 def prefetch_unique(b: Batch, changes: list[Change]) -> None:
     """Load every live row that could clash with a unique key value in the batch."""
-    wanted: dict[str, set[str]] = defaultdict(set)
+    wanted: dict[str, set[Any]] = defaultdict(set)
     for change in changes:
         table, _kind, keys, _partial = entity(change.table)
         for key in keys:
@@ -211,6 +213,20 @@ def prefetch_unique(b: Batch, changes: list[Change]) -> None:
             if value is not None:
                 column = table.c[key[0]]
                 wanted[change.table].add(codec.to_python(column.type, value))
+    _load_holders(b, wanted)
+
+
+def prefetch_holders(b: Batch, state: RowState) -> None:
+    """Load the rows holding one of this row's unique values, before it is checked again
+    outside the changes of the batch (a conflict resolution un-parking it)."""
+    if state.values is None:
+        return
+    keys = entity(state.table)[2]
+    values = {state.values[key[0]] for key in keys if state.values.get(key[0]) is not None}
+    _load_holders(b, {state.table: values})
+
+
+def _load_holders(b: Batch, wanted: dict[str, set[Any]]) -> None:
     for table_name, values in wanted.items():
         table, _kind, keys, _partial = entity(table_name)
         first_columns = {key[0] for key in keys}
@@ -281,6 +297,25 @@ def emit(b: Batch, state: RowState, op: str, columns: Iterable[str], hlc: str) -
             "at": b.now.replace(tzinfo=None),
         }
     )
+
+
+def emit_as_stored(b: Batch, state: RowState) -> None:
+    """Broadcast a whole row with the stamps head office keeps for its columns.
+
+    One ``insert`` carrying every column at the oldest stamp (so a PC without the row
+    creates it), then an ``update`` per newer stamp: each PC ends with head office's values
+    and stamps, so a change stamped in between still merges the same way everywhere.
+    """
+    assert state.values is not None
+    known = [stamp for stamp in state.clocks.values() if stamp]
+    oldest = min(known) if known else str(b.clock.now())
+    by_stamp: dict[str, list[str]] = defaultdict(list)
+    for column in state.values:
+        by_stamp[max(state.clocks.get(column) or oldest, oldest)].append(column)
+    emit(b, state, "insert", list(state.values), oldest)
+    for stamp, group in sorted(by_stamp.items()):
+        if stamp != oldest:
+            emit(b, state, "update", group, stamp)
 
 
 def hq_write(b: Batch, table_name: str, pk: str, values: dict[str, Any]) -> RowState:
@@ -378,14 +413,16 @@ def settle(b: Batch, state: RowState, op: str, columns: list[str], hlc: str) -> 
         if clash is None:
             state.parked_branch = None
             state.unpark = state.dirty = state.clock_dirty = True
-            assert state.values is not None
-            emit(b, state, "insert", list(state.values), hlc)
+            emit_as_stored(b, state)
             index_state(b, state)
         else:
             state.dirty = True  # keep the parked copy up to date
+            emit(b, state, op, columns, hlc)
         return
     if clash is not None:
         park(b, state, clash[0], clash[1])
+        # the branch's other PCs get the row too: all of them show (and can resolve) it
+        emit(b, state, op, columns, hlc)
         return
     state.dirty = state.clock_dirty = True
     emit(b, state, op, columns, hlc)
@@ -464,8 +501,6 @@ def _merge_existing(
 
 def _rebroadcast(b: Batch, state: RowState, columns: list[str]) -> None:
     """Send the winning values of columns a change lost, grouped by their stamps."""
-    if state.parked_branch is not None:
-        return
     by_stamp: dict[str, list[str]] = defaultdict(list)
     for column in columns:
         by_stamp[state.clocks.get(column, "")].append(column)

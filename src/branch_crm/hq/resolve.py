@@ -11,6 +11,9 @@ The branch updates its ``sync_conflict`` row (status, resolution); when that cha
   copies that customer's other numbers and empty profile fields to the survivor (this
   branch's customer) and applies the parked row. The other branch keeps its own history
   rows, which still name the (now deleted) customer.
+
+If by then yet another row holds the value (a third PC took the same phone), the parked row
+stays parked under a new conflict naming that row.
 """
 
 from __future__ import annotations
@@ -21,7 +24,16 @@ from typing import Any
 from sqlalchemy import select
 
 from branch_crm.hq import tables as t
-from branch_crm.hq.push import Batch, RowState, hq_write, load_states, settle
+from branch_crm.hq.push import (
+    Batch,
+    RowState,
+    find_clash,
+    hq_write,
+    load_states,
+    park,
+    prefetch_holders,
+    settle,
+)
 from branch_crm.ids import new_id
 
 log = logging.getLogger(__name__)
@@ -52,7 +64,12 @@ def apply_resolution(b: Batch, conflict_id: str) -> None:
     elif resolution == "merge" and cross_branch and other is not None and other.live:
         _merge_across_branches(b, conflict, other)
     if mine is not None and mine.parked_branch is not None:
-        settle(b, mine, "insert", [], str(b.clock.now()))
+        prefetch_holders(b, mine)  # the clash may hold on rows this batch did not touch
+        clash = find_clash(b, mine)
+        if clash is None:
+            settle(b, mine, "insert", [], str(b.clock.now()))
+        else:  # another row took the value meanwhile: the supervisors get a new conflict
+            park(b, mine, clash[0], clash[1])
     log.info("conflict %s resolved at branch %s: %s", conflict_id, b.auth.branch, resolution)
 
 

@@ -15,7 +15,7 @@ Any row this PC parked because it clashed locally is applied once the clash is g
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 from sqlalchemy import select, update
@@ -124,9 +124,39 @@ def _tombstone_mine(session: Session, row: SyncConflict, now: datetime) -> None:
     from branch_crm.models import synced_tables
 
     model = next(m for m in synced_tables() if m.__tablename__ == row.table_name)  # type: ignore[attr-defined]
+    if _bury_parked(session, row.table_name, row.row_id, now):
+        return
     mine = session.get(model, row.row_id)
     if mine is not None and mine.deleted_at is None:
         mine.deleted_at = now
+
+
+def _bury_parked(session: Session, table: str, pk: str, now: datetime) -> bool:
+    """Write a row this PC parked (it clashes here) as a tombstone; False if none is parked.
+
+    The write is captured like any other, so head office gets the tombstone and un-parks the
+    row there as a deleted one: the conflict can be resolved on any PC of the branch, not
+    only on the one that wrote the row.
+    """
+    import json
+
+    from branch_crm.sync.applier import local_columns, write_row
+    from branch_crm.sync.codec import WIRE_DATETIME
+
+    conn = session.connection()
+    parked = conn.exec_driver_sql(
+        "SELECT data FROM sync_parked WHERE table_name = ? AND pk = ?", (table, pk)
+    ).scalar()
+    if parked is None:
+        return False
+    known = local_columns(conn, {}, table)
+    values = {c: v for c, v in json.loads(parked).items() if c in known and c != "id"}
+    stamp = now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now
+    for column in {"deleted_at", "updated_at"} & known:
+        values[column] = stamp.strftime(WIRE_DATETIME)
+    write_row(conn, table, pk, values, insert=True)
+    conn.exec_driver_sql("DELETE FROM sync_parked WHERE table_name = ? AND pk = ?", (table, pk))
+    return True
 
 
 def _merge_here(session: Session, row: SyncConflict, now: datetime) -> None:
@@ -136,9 +166,10 @@ def _merge_here(session: Session, row: SyncConflict, now: datetime) -> None:
     duplicate, survivor = row.customer_id, row.other_customer_id
     if not duplicate or not survivor or session.get(Customer, survivor) is None:
         raise NotFound(_("The other customer is not on this PC yet; sync first."))
-    phone = session.get(CustomerPhone, row.row_id)
-    if phone is not None and phone.deleted_at is None:
-        phone.deleted_at = now
+    if not _bury_parked(session, row.table_name, row.row_id, now):
+        phone = session.get(CustomerPhone, row.row_id)
+        if phone is not None and phone.deleted_at is None:
+            phone.deleted_at = now
     for model in MOVED_WITH_CUSTOMER:
         session.execute(
             update(model)

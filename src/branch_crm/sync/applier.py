@@ -5,7 +5,8 @@ sync.capture). Per column: a column with a change still waiting in the outbox ke
 value (the unacknowledged outbox is re-applied on top); otherwise the pulled value is taken
 unless this branch already holds a newer confirmed stamp for it (``sync_clock``). A
 tombstone always wins. A row that clashes with a unique key here is parked in
-``sync_parked`` and applied once the clash is gone (conflict resolution).
+``sync_parked`` and applied once the clash is gone (conflict resolution): every page ends by
+retrying the parked rows.
 """
 
 from __future__ import annotations
@@ -139,6 +140,8 @@ class PageApplier:
         self.parked_keys = set(parked_rows)
         applied = sum(1 for change in changes if self._apply_one(change))
         merge_clocks(self.conn, self.clock_updates)
+        # a tombstone or a changed value on this page may have freed what a parked row needs
+        retry_parked(self.conn, None, self.columns)
         return applied
 
     def _wanted(self, change: ServerChange, known: set[str]) -> dict[str, Any]:
