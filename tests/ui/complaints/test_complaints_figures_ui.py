@@ -10,8 +10,9 @@ from complaint_ui_helpers import local_time
 from PySide6.QtCore import Qt
 
 from branch_crm.services import complaints as cs
-from branch_crm.ui.complaints.figures import ComplaintFiguresDialog, preset_range
+from branch_crm.ui.complaints.figures import ComplaintFiguresDialog
 from branch_crm.ui.complaints.queue_page import ComplaintQueuePage
+from branch_crm.ui.periods import preset_range
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
@@ -99,6 +100,8 @@ def test_presets() -> None:
     assert preset_range("last_month", today) == (date(2026, 1, 1), date(2026, 1, 31))
     assert preset_range("quarter", today) == (date(2025, 12, 1), today)
     assert preset_range("year", today) == (date(2026, 1, 1), today)
+    assert preset_range("twelve", today) == (date(2025, 2, 14), today)
+    assert preset_range("custom", today) == (date(2026, 2, 1), today)
 
 
 def test_only_supervisors_see_the_figures_button(qtbot, ctx, sup_ctx) -> None:  # type: ignore[no-untyped-def]

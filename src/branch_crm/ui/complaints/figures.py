@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, Signal
@@ -36,37 +36,17 @@ from branch_crm.services import complaint_stats as cst
 from branch_crm.services.complaints import format_minutes, format_money, grade_label
 from branch_crm.timeutil import local_today, to_local
 from branch_crm.ui import messages
+from branch_crm.ui.periods import preset_range, presets
 
 log = logging.getLogger(__name__)
 
-PRESETS = (
-    ("this_month", N_("This month")),
-    ("last_month", N_("Last month")),
-    ("quarter", N_("Last 3 months")),
-    ("year", N_("This year")),
-    ("custom", N_("Chosen dates")),
-)
+PRESETS = presets("this_month", "last_month", "quarter", "year", "custom")
 SPLITS = (
     ("month", N_("By month")),
     ("week", N_("By week")),
     ("all", N_("Whole period")),
 )
 RELOAD_ON = frozenset({"complaint", "sync", "reference"})
-
-
-def preset_range(key: str, today: date) -> tuple[date, date]:
-    """(first day, last day) of a period preset."""
-    first_of_month = today.replace(day=1)
-    if key == "last_month":
-        end = first_of_month - timedelta(days=1)
-        return end.replace(day=1), end
-    if key == "quarter":
-        month = first_of_month.month - 2
-        year = first_of_month.year + (month - 1) // 12
-        return date(year, (month - 1) % 12 + 1, 1), today
-    if key == "year":
-        return date(today.year, 1, 1), today
-    return first_of_month, today
 
 
 def percent(value: float | None) -> str:

@@ -4,7 +4,7 @@ same figures per customer tier, and the month-by-month trend."""
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, Signal
@@ -25,42 +25,19 @@ from PySide6.QtWidgets import (
 )
 
 from branch_crm.errors import CrmError
-from branch_crm.i18n import N_, _, current_language
+from branch_crm.i18n import _, current_language
 from branch_crm.services import survey_scores as ss
 from branch_crm.services.classification import TIERS, tier_label
 from branch_crm.services.survey_template import active_template
 from branch_crm.timeutil import local_today, month_key
 from branch_crm.ui import messages
+from branch_crm.ui.periods import preset_range, presets
 
 log = logging.getLogger(__name__)
 
-PRESETS = (
-    ("this_month", N_("This month")),
-    ("last_month", N_("Last month")),
-    ("quarter", N_("Last 3 months")),
-    ("year", N_("This year")),
-    ("twelve", N_("Last 12 months")),
-    ("custom", N_("Chosen dates")),
-)
+PRESETS = presets("this_month", "last_month", "quarter", "year", "twelve", "custom")
 TREND_MONTHS = 12
 RELOAD_ON = frozenset({"survey", "sync", "customer"})
-
-
-def preset_range(key: str, today: date) -> tuple[date, date]:
-    """(first day, last day) of a period preset."""
-    first_of_month = today.replace(day=1)
-    if key == "last_month":
-        end = first_of_month - timedelta(days=1)
-        return end.replace(day=1), end
-    if key == "quarter":
-        month = first_of_month.month - 2
-        year = first_of_month.year + (month - 1) // 12
-        return date(year, (month - 1) % 12 + 1, 1), today
-    if key == "year":
-        return date(today.year, 1, 1), today
-    if key == "twelve":
-        return today - timedelta(days=365), today
-    return first_of_month, today
 
 
 def percent(value: float | None) -> str:
