@@ -144,3 +144,19 @@ def run_sync(db: Database, *, transport: httpx.BaseTransport | None = None) -> S
         message = _("This branch is not registered with head office yet.")
         return SyncResult(0, 0, 0, message)
     return SyncClient(db, base_url=url, token=token, transport=transport).run_once()
+
+
+@dataclass(frozen=True)
+class RoundOutcome:
+    """A round's result and the status as it stands right after it."""
+
+    result: SyncResult
+    status: SyncStatus
+
+
+def sync_round(db: Database, *, transport: httpx.BaseTransport | None = None) -> RoundOutcome:
+    """One round, then the status read in the same job: whoever shows both never pairs a
+    fresh result with a status from before the round."""
+    result = run_sync(db, transport=transport)
+    with db.session() as session:
+        return RoundOutcome(result, sync_status(session=session))

@@ -4,6 +4,7 @@ Helpers the tests call live in sync_ui_helpers.py."""
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,17 @@ if str(SYNC_TESTS) not in sys.path:
     sys.path.append(str(SYNC_TESTS))
 
 from faultproxy import FaultProxy  # noqa: E402 - after the path set-up above
+
+
+@pytest.fixture(autouse=True)
+def _qt_garbage_dies_on_the_gui_thread() -> Iterator[None]:
+    """A test's context, controller and timers end up in reference cycles (jobs hold the
+    context); collect them here, on the GUI thread, before the next test. Left to the cyclic
+    garbage collector they die on whichever thread it runs next (uvicorn's, the proxy's, a
+    worker's), and Qt crashes on the next timer event of a QTimer deleted from another
+    thread."""
+    yield
+    gc.collect()
 
 
 @pytest.fixture

@@ -161,6 +161,38 @@ def test_window_keeps_running_during_a_slow_round(
         ctx.tasks.shutdown()
 
 
+def test_a_status_read_from_before_a_round_never_overwrites_its_result(
+    qtbot: Any, branch_db: Any, counter: Any, proxy: Any, boxes: Boxes
+) -> None:
+    from branch_crm.ui.sync.controller import read_snapshot
+    from branch_crm.ui.sync.widgets import SyncStatusWidget
+
+    add_customer(branch_db, "BR001", "周八", "13800006666")
+    ctx = _ctx(branch_db, counter)
+    widget = SyncStatusWidget(ctx, autostart=False)
+    qtbot.addWidget(widget)
+    controller = widget.controller
+    late: list[Any] = []
+    real_submit = ctx.submit
+
+    def hold_status_reads(fn: Any, /, **kwargs: Any) -> Any:
+        if fn is read_snapshot:  # a status read still on the database worker ...
+            late.append((kwargs["on_result"], ctx.call(read_snapshot)))
+            return None
+        return real_submit(fn, **kwargs)
+
+    ctx.submit = hold_status_reads  # type: ignore[method-assign]
+    controller.refresh_status()
+    assert "1 change" not in widget.text()
+    assert controller.sync_now()  # ... while a round runs and ends (its status comes with it)
+    assert widget.text() == "Sync: nothing waiting · last sync just now"
+    deliver, old_snapshot = late[0]
+    assert old_snapshot.status.pending_changes > 0
+    deliver(old_snapshot)  # the read from before the round arrives last: dropped
+    assert widget.text() == "Sync: nothing waiting · last sync just now"
+    assert controller.status is not None and controller.status.pending_changes == 0
+
+
 def test_status_follows_the_language(
     qtbot: Any, branch_db: Any, counter: Any, boxes: Boxes
 ) -> None:

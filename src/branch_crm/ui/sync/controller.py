@@ -19,7 +19,13 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from branch_crm.services import settings as app_settings
 from branch_crm.services.permissions import Permission, allowed
-from branch_crm.services.sync_service import SyncResult, SyncStatus, run_sync, sync_status
+from branch_crm.services.sync_service import (
+    RoundOutcome,
+    SyncResult,
+    SyncStatus,
+    sync_round,
+    sync_status,
+)
 from branch_crm.sync.client import backoff_seconds
 
 log = logging.getLogger(__name__)
@@ -69,6 +75,7 @@ class SyncController(QObject):
         self.last_result: SyncResult | None = None
         self.history: list[tuple[Any, SyncResult]] = []
         self.running = False
+        self.rounds_finished = 0
         self.interval_minutes = 5
         self.started = False
         self.timer = QTimer(self)
@@ -132,13 +139,22 @@ class SyncController(QObject):
         self.sig_running.emit(True)
         log.info("%s sync round started", "automatic" if automatic else "manual")
         self.ctx.submit(
-            run_sync, kind="net", on_result=self._on_round_done, on_error=self._on_round_failed
+            sync_round, kind="net", on_result=self._on_round_done, on_error=self._on_round_failed
         )
         return True
 
-    def _on_round_done(self, result: SyncResult) -> None:
+    def _on_round_done(self, outcome: RoundOutcome) -> None:
+        self._finish_round(outcome.result, outcome.status)
+
+    def _finish_round(self, result: SyncResult, status: SyncStatus | None) -> None:
+        """Publish a finished round: the status first, so no view pairs the new result (or
+        "not running") with the status from before the round."""
         from branch_crm.timeutil import utcnow
 
+        self.rounds_finished += 1
+        if status is not None:
+            self.status = status
+            self.sig_status.emit(status)
         self.running = False
         self.last_result = result
         self.history = [*self.history[-49:], (utcnow(), result)]
@@ -150,7 +166,8 @@ class SyncController(QObject):
             self.ctx.bus.changed(*PULLED_KINDS)
         else:
             self.ctx.bus.changed("sync")
-        self.refresh_status()
+        if status is None:
+            self.refresh_status()
 
     def _on_round_failed(self, exc: BaseException) -> None:
         """An unexpected error (the client reports network trouble as a result instead)."""
@@ -158,13 +175,19 @@ class SyncController(QObject):
         from branch_crm.i18n import _
 
         message = _("Sync stopped unexpectedly: {reason}").format(reason=type(exc).__name__)
-        self._on_round_done(SyncResult(0, 0, 0, str(exc) if _is_crm(exc) else message))
+        self._finish_round(SyncResult(0, 0, 0, str(exc) if _is_crm(exc) else message), None)
 
     # --- status ----------------------------------------------------------------------------
 
     def refresh_status(self) -> None:
         """Read the status again on the database worker."""
-        self.ctx.submit(read_snapshot, on_result=self._on_snapshot, on_error=self._on_status_error)
+        rounds = self.rounds_finished
+
+        def on_result(snapshot: Snapshot) -> None:
+            if rounds == self.rounds_finished:  # else read before a round ended: stale
+                self._on_snapshot(snapshot)
+
+        self.ctx.submit(read_snapshot, on_result=on_result, on_error=self._on_status_error)
 
     def _on_snapshot(self, snapshot: Snapshot) -> None:
         changed = snapshot.interval_minutes != self.interval_minutes
