@@ -19,10 +19,13 @@ def hq_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite+pysqlite:///{tmp_path / 'hq.db'}"
         return
-    from branch_crm.hq.testing import PostgresUnavailable, postgres_database
+    from branch_crm.hq.testing import PostgresUnavailable, postgres_database, postgres_required
 
     try:
         with postgres_database() as url:
             yield url
     except PostgresUnavailable as exc:
-        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 is not reachable: {exc}")
+        message = f"PostgreSQL at 127.0.0.1:5432 is not reachable: {exc}"
+        if postgres_required():
+            pytest.fail(f"{message} (BRANCH_CRM_REQUIRE_POSTGRES is set: these tests must run)")
+        pytest.skip(message)

@@ -30,7 +30,12 @@ def _postgres_reachable() -> str | None:
 @pytest.mark.parametrize("hq", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def test_two_branches_demo(hq: str) -> None:
     if hq == "postgresql" and (reason := _postgres_reachable()):
-        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 is not reachable: {reason}")
+        from branch_crm.hq.testing import postgres_required
+
+        message = f"PostgreSQL at 127.0.0.1:5432 is not reachable: {reason}"
+        if postgres_required():
+            pytest.fail(f"{message} (BRANCH_CRM_REQUIRE_POSTGRES is set: these tests must run)")
+        pytest.skip(message)
     done = subprocess.run(
         [sys.executable, str(SCRIPT), "--hq", hq],
         capture_output=True,

@@ -42,8 +42,17 @@ PG_ADMIN_URL = os.environ.get(
 )
 
 
+REQUIRE_POSTGRES_ENV = "BRANCH_CRM_REQUIRE_POSTGRES"
+"""Set (CI sets it) and a PostgreSQL test fails instead of skipping when no server answers."""
+
+
 class PostgresUnavailable(RuntimeError):
     """No PostgreSQL server answered at the test address."""
+
+
+def postgres_required() -> bool:
+    """True when PostgreSQL tests must not skip (``BRANCH_CRM_REQUIRE_POSTGRES`` is set)."""
+    return os.environ.get(REQUIRE_POSTGRES_ENV, "") not in ("", "0")
 
 
 def free_port() -> int:
