@@ -6,7 +6,9 @@ from __future__ import annotations
 import io
 import json
 import logging
+import unicodedata
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -42,6 +44,13 @@ def test_health_openapi_limits_and_handshake(hq_url: str) -> None:
         assert {"/api/v1/sync/push", "/api/v1/sync/pull", "/api/v1/register"} <= set(paths)
         big = http.post("/api/v1/sync/push", content=b"x" * 5000)
         assert big.status_code == 413 and "too large" in big.json()["detail"]
+
+        def chunks() -> Iterator[bytes]:  # no Content-Length: counted as it arrives
+            for _ in range(10):
+                yield b"y" * 500
+
+        chunked = http.post("/api/v1/sync/push", content=chunks())
+        assert chunked.status_code == 413 and "too large" in chunked.json()["detail"]
         newer = http.get("/api/v1/sync/pull", headers={SCHEMA_HEADER: "9999", PROTOCOL_HEADER: "1"})
         assert newer.status_code == 409 and "Upgrade head office" in newer.json()["detail"]
         older = http.get("/api/v1/sync/pull", headers={SCHEMA_HEADER: "0001", PROTOCOL_HEADER: "1"})
@@ -106,3 +115,26 @@ def test_cli_branch_add_list_and_reference_data(
     assert hq_main(["--db", hq_url, "ref-list", "category"]) == 0
     assert "延误" in capsys.readouterr().out
     assert hq_main(["--db", hq_url, "branch", "add", "HQ"]) == 2
+
+
+def test_branch_list_shows_each_branchs_app_and_schema_version(
+    hq_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from branch_crm import __version__
+    from branch_crm.db import head_revision
+    from branch_crm.hq.testing import registered_branch
+
+    with running_hq(hq_url) as hq:
+        db, client = registered_branch(
+            hq.base_url, tmp_path / "b.db", "BR7", hq.add_branch("BR7", "七号网点")
+        )
+        assert client.run_once().error is None
+        db.dispose()
+    capsys.readouterr()
+    assert hq_main(["--db", hq_url, "branch", "list"]) == 0
+    header, line = capsys.readouterr().out.splitlines()
+    assert line.startswith("BR7        七号网点") and line.endswith(
+        f"{__version__:<8} {head_revision()}"
+    )
+    columns = sum(2 if unicodedata.east_asian_width(c) == "W" else 1 for c in line[:28])
+    assert line[28:].startswith("  1 ") and header.index("PCs") == columns  # aligned

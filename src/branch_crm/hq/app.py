@@ -7,15 +7,16 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, Query, Request, Response
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from branch_crm import __version__
 from branch_crm.hq import auth as hq_auth
+from branch_crm.hq import tables as t
 from branch_crm.hq.db import WRITE_OPTION, make_engine
 from branch_crm.hq.errors import HqError, IncompatibleSchema
 from branch_crm.hq.pull import pull_page
@@ -93,6 +94,8 @@ Conn = Annotated[Connection, Depends(connection)]
 WriteConn = Annotated[Connection, Depends(write_connection)]
 Schema = Annotated[str, Depends(schema)]
 Authorization = Annotated[str | None, Header()]
+UserAgent = Annotated[str | None, Header()]
+APP_AGENT = "branch-crm/"
 
 
 def create_app(settings: HqSettings | None = None) -> FastAPI:
@@ -108,6 +111,8 @@ def create_app(settings: HqSettings | None = None) -> FastAPI:
     )
     app.state.engine, app.state.clock, app.state.settings = engine, clock, settings
     app.state.known_schemas = known
+
+    app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
 
     @app.exception_handler(HqError)
     async def _hq_error(_request: Request, exc: HqError) -> JSONResponse:
@@ -168,8 +173,9 @@ def create_app(settings: HqSettings | None = None) -> FastAPI:
         conn: WriteConn,
         _schema: Schema,
         authorization: Authorization = None,
+        user_agent: UserAgent = None,
     ) -> PushAck:
-        return _push_with_retry(conn, body, authorization, clock)
+        return _push_with_retry(conn, body, authorization, clock, user_agent)
 
     @app.get("/api/v1/sync/pull", response_model=PullResponse)
     def pull(
@@ -178,15 +184,42 @@ def create_app(settings: HqSettings | None = None) -> FastAPI:
         after: Annotated[int, Query(ge=0)] = 0,
         limit: Annotated[int, Query(ge=1)] = 1000,
         authorization: Authorization = None,
+        user_agent: UserAgent = None,
     ) -> PullResponse:
         with conn.begin():  # records the cursor too (a write transaction on SQLite)
             node = hq_auth.authenticate(conn, authorization)
             limit = min(limit, settings.pull_page_limit)
             page = pull_page(conn, node, clock, after=after, limit=limit)
+            note_versions(conn, node, user_agent, _schema)
         log.debug("pull", extra={"branch": node.branch, "changes": len(page.changes)})
         return page
 
     return app
+
+
+class BodyLimit:
+    """413 for a body over the limit even without a Content-Length (chunked uploads): the
+    bytes are counted as they arrive, so an oversized request is never read whole."""
+
+    def __init__(self, app: Any, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Any:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise HTTPException(413, f"Request too large (limit {self.limit} bytes).")
+            return message
+
+        await self.app(scope, counted, send)
 
 
 def _retryable(exc: DBAPIError) -> bool:
@@ -198,14 +231,32 @@ def _retryable(exc: DBAPIError) -> bool:
     )
 
 
+def note_versions(
+    conn: Connection, node: hq_auth.NodeAuth, user_agent: str | None, schema: str
+) -> None:
+    """Record the calling PC's app version (User-Agent ``branch-crm/0.1.0``) and schema."""
+    values: dict[str, str] = {"schema_version": schema} if schema else {}
+    if user_agent and user_agent.startswith(APP_AGENT):
+        rest = user_agent[len(APP_AGENT) :].strip()
+        if rest:
+            values["app_version"] = rest.split()[0][:32]
+    if values:
+        conn.execute(update(t.node).where(t.node.c.token_id == node.token_id).values(**values))
+
+
 def _push_with_retry(
-    conn: Connection, body: PushRequest, authorization: str | None, clock: HybridClock
+    conn: Connection,
+    body: PushRequest,
+    authorization: str | None,
+    clock: HybridClock,
+    user_agent: str | None = None,
 ) -> PushAck:
     for attempt in range(RETRIES):
         try:
             with conn.begin():
                 node = hq_auth.authenticate(conn, authorization)
                 ack = apply_push(conn, body, node, clock)
+                note_versions(conn, node, user_agent, body.schema_version)
             log.info(
                 "batch %s applied",
                 body.batch_id,

@@ -106,13 +106,30 @@ def cmd_branch_list(args: argparse.Namespace) -> int:
     if args.json:
         _out(json.dumps([r.__dict__ for r in rows], default=str, ensure_ascii=False))
         return 0
-    _out(f"{'code':<10} {'name':<20} {'PCs':>3} {'backlog':>8}  last push / last pull  schema")
+    _out(
+        f"{'code':<10} {_pad('name', 20)} {'PCs':>3} {'backlog':>8}  "
+        f"{'last push':<16}  {'last pull':<16}  {'app':<8} schema"
+    )
     for r in rows:
         _out(
-            f"{r.code:<10} {r.name[:20]:<20} {r.nodes:>3} {r.backlog:>8}  "
-            f"{_when(r.last_push_at)} / {_when(r.last_pull_at)}  {r.schema_version or '-'}"
+            f"{r.code:<10} {_pad(r.name, 20)} {r.nodes:>3} {r.backlog:>8}  "
+            f"{_when(r.last_push_at):<16}  {_when(r.last_pull_at):<16}  "
+            f"{r.app_version or '-':<8} {r.schema_version or '-'}"
         )
     return 0
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` cut and padded to ``width`` terminal columns (Chinese characters take two)."""
+    import unicodedata
+
+    out, used = "", 0
+    for char in text:
+        size = 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+        if used + size > width:
+            break
+        out, used = out + char, used + size
+    return out + " " * (width - used)
 
 
 def _when(value: Any) -> str:
