@@ -69,12 +69,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(json.dumps(status.__dict__, default=str, ensure_ascii=False) + "\n")
         return 0
-    never = _("never")
     lines = [
         _("registered: {value}").format(value=_("yes") if status.registered else _("no")),
         _("head office: {value}").format(value=status.hq_url or "-"),
         _("waiting to send: {n}").format(n=status.pending_changes),
-        _("last success: {value}").format(value=status.last_success_at or never),
+        _("last success: {value}").format(value=_local_time(status.last_success_at)),
+        _("last attempt: {value}").format(value=_local_time(status.last_attempt_at)),
         _("last error: {value}").format(value=status.last_error or "-"),
         _("open conflicts: {n}").format(n=status.open_conflicts),
     ]
@@ -82,9 +82,27 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _local_time(value: Any) -> str:
+    """A stored UTC instant as this PC's local time, or "never"."""
+    if value is None:
+        return _("never")
+    from datetime import UTC
+
+    moment = value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    return str(moment.astimezone().strftime("%Y-%m-%d %H:%M:%S"))
+
+
 def register(subparsers: Any) -> None:
     """Add ``sync`` and its sub-commands."""
-    parser = subparsers.add_parser("sync", help=_("sync with head office (one round)"))
+    parser = subparsers.add_parser(
+        "sync",
+        help=_("sync with head office (one round)"),
+        description=_(
+            "Without a sub-command: one round (send what waits, then receive what is new). "
+            "The exit status is 0 when the round worked and 1 when it failed, for scheduled "
+            "tasks."
+        ),
+    )
     parser.set_defaults(handler=cmd_round)
     sub = parser.add_subparsers(title=_("sync commands"), metavar="SUBCOMMAND")
     reg = sub.add_parser("register", help=_("register this PC with head office"))
