@@ -29,7 +29,7 @@ def hq_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[
     except PostgresUnavailable as exc:
         message = f"PostgreSQL at 127.0.0.1:5432 is not reachable: {exc}"
         if postgres_required():
-            pytest.fail(f"{message} (BRANCH_CRM_REQUIRE_POSTGRES is set: these tests must run)")
+            pytest.fail(f"{message} (CI or BRANCH_CRM_REQUIRE_POSTGRES: these tests must run)")
         pytest.skip(message)
 
 

@@ -34,7 +34,7 @@ def test_two_branches_demo(hq: str) -> None:
 
         message = f"PostgreSQL at 127.0.0.1:5432 is not reachable: {reason}"
         if postgres_required():
-            pytest.fail(f"{message} (BRANCH_CRM_REQUIRE_POSTGRES is set: these tests must run)")
+            pytest.fail(f"{message} (CI or BRANCH_CRM_REQUIRE_POSTGRES: these tests must run)")
         pytest.skip(message)
     done = subprocess.run(
         [sys.executable, str(SCRIPT), "--hq", hq],
