@@ -211,3 +211,16 @@ def test_status_follows_the_language(
     card.retranslate_ui()
     assert widget.text() == f"同步：{waiting} 条待发送 · 上次同步 从未"
     assert card.title() == "总部同步" and card.sync_button.text() == "立即同步"
+
+
+def test_the_status_line_counts_open_conflicts() -> None:
+    from branch_crm.i18n import set_language
+    from branch_crm.services.sync_service import SyncStatus
+    from branch_crm.ui.sync.texts import short_status
+
+    status = SyncStatus(True, "http://hq", "BR1", 0, None, None, None, open_conflicts=2)
+    assert short_status(status, running=False) == (
+        "Sync: nothing waiting · last sync never · 2 conflicts"
+    )
+    set_language("zh_CN")
+    assert short_status(status, running=False).endswith(" · 2 条冲突")

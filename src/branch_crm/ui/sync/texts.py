@@ -52,6 +52,12 @@ def short_status(status: SyncStatus | None, *, running: bool) -> str:
         parts.append(_("failed: {error}").format(error=elide(status.last_error, 48)))
     else:
         parts.append(_("last sync {when}").format(when=when_text(status.last_success_at)))
+    if status.open_conflicts:
+        parts.append(
+            ngettext("{n} conflict", "{n} conflicts", status.open_conflicts).format(
+                n=status.open_conflicts
+            )
+        )
     return _("Sync: {details}").format(details=" · ".join(parts))
 
 
