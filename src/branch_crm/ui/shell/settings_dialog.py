@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QScrollArea,
     QSpinBox,
     QTabWidget,
@@ -144,6 +145,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.tabs, 1)
         self.tab_titles: list[tuple[QWidget, str]] = []
         self._build_tabs()
+        self._add_register_button()
         self.general_error = QLabel(self)
         self.general_error.setObjectName("settings_error")
         self.general_error.setStyleSheet(ERROR_LABEL_STYLE)
@@ -187,6 +189,27 @@ class SettingsDialog(QDialog):
             widget = area
         self.tabs.addTab(widget, "")
         self.tab_titles.append((widget, title))
+
+    def _add_register_button(self) -> None:
+        """The Head office tab also registers this PC (a button under the address)."""
+        from branch_crm.ui.sync.register_dialog import may_register
+
+        editor = self.editors.get("hq.url")
+        self.register_button: QPushButton | None = None
+        if editor is None or not may_register(self.ctx.actor):
+            return
+        page = editor.parentWidget()
+        form = page.layout()
+        if isinstance(form, QFormLayout):
+            self.register_button = QPushButton(page)
+            self.register_button.setObjectName("settings_register_hq")
+            self.register_button.clicked.connect(self._on_register_clicked)
+            form.addRow("", self.register_button)
+
+    def _on_register_clicked(self) -> None:
+        from branch_crm.ui.sync.register_dialog import RegisterDialog
+
+        RegisterDialog(self.ctx, self).exec()
 
     def _build_tabs(self) -> None:
         placed: set[str] = set()
@@ -242,6 +265,8 @@ class SettingsDialog(QDialog):
             editor = self.editors["hq.url"]
             if isinstance(editor, QLineEdit):
                 editor.setPlaceholderText(_("for example https://hq.example.com"))
+        if self.register_button is not None:
+            self.register_button.setText(_("Register with head office…"))
         language = self.editors.get("language")
         if isinstance(language, LanguageBox):
             language.retranslate_ui()
