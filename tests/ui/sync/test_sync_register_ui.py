@@ -125,3 +125,27 @@ def test_sync_page_opens_the_dialog_and_shows_the_status(
     page.register_button.click()
     assert len(opened) == 1 and opened[0].objectName() == "sync_register_dialog"
     assert "Automatic sync every 5 minutes" in page.interval.text()
+
+
+def test_settings_dialog_head_office_tab_opens_the_dialog(
+    qtbot: Any,
+    fresh_db: Any,
+    admin: Any,
+    supervisor: Any,
+    boxes: Boxes,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from branch_crm.ui.shell.settings_dialog import SettingsDialog
+    from branch_crm.ui.sync.register_dialog import RegisterDialog
+
+    opened: list[Any] = []
+    monkeypatch.setattr(RegisterDialog, "exec", lambda dialog: opened.append(dialog) or 0)
+    dialog = SettingsDialog(make_ctx(fresh_db, admin))
+    qtbot.addWidget(dialog)
+    assert dialog.register_button is not None
+    assert dialog.register_button.text() == "Register with head office…"
+    dialog.register_button.click()
+    assert [d.objectName() for d in opened] == ["sync_register_dialog"]
+    not_allowed = SettingsDialog(make_ctx(fresh_db, supervisor))
+    qtbot.addWidget(not_allowed)
+    assert not_allowed.register_button is None  # registering is an administrator's job
