@@ -127,13 +127,9 @@ def test_sync_page_opens_the_dialog_and_shows_the_status(
     assert "Automatic sync every 5 minutes" in page.interval.text()
 
 
+@pytest.mark.usefixtures("boxes")
 def test_settings_dialog_head_office_tab_opens_the_dialog(
-    qtbot: Any,
-    fresh_db: Any,
-    admin: Any,
-    supervisor: Any,
-    boxes: Boxes,
-    monkeypatch: pytest.MonkeyPatch,
+    qtbot: Any, fresh_db: Any, admin: Any, supervisor: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from branch_crm.ui.shell.settings_dialog import SettingsDialog
     from branch_crm.ui.sync.register_dialog import RegisterDialog
