@@ -1,0 +1,187 @@
+"""Closing a follow-up (done with what the customer was told, or cancelled with a reason)
+and handing it to someone else (supervisors)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from branch_crm.errors import CrmError, ValidationError
+from branch_crm.i18n import _
+from branch_crm.services import care
+from branch_crm.services.search import format_phone
+from branch_crm.ui import messages
+
+DONE, CANCEL = "done", "cancel"
+
+
+def _summary_label(parent: QWidget) -> QLabel:
+    label = QLabel(parent)
+    label.setObjectName("careTaskSummary")
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def summary_text(row: care.FollowUp) -> str:
+    """Customer, phone, reason and what the customer said, one per line."""
+    phone = format_phone(row.phone) if row.phone else ""
+    lines = [f"{row.customer_name}  {phone}".strip(), row.title]
+    if row.notes:
+        lines.append(_("Customer said: {notes}").format(notes=row.notes))
+    return "\n".join(lines)
+
+
+class CloseFollowUpDialog(QDialog):
+    """Done… (what the customer was told) or Cancel… (why); Ctrl+Enter saves."""
+
+    def __init__(self, ctx: Any, row: care.FollowUp, mode: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.row = row
+        self.mode = mode
+        self.result_row: care.FollowUp | None = None
+        self.setObjectName("careDoneDialog" if mode == DONE else "careCancelDialog")
+        self.summary = _summary_label(self)
+        self.caption = QLabel(self)
+        self.note = QPlainTextEdit(self)
+        self.note.setObjectName("careNote")
+        self.note.setTabChangesFocus(True)
+        self.note.setMinimumWidth(420)
+        self.note.setFixedHeight(90)
+        self.caption.setBuddy(self.note)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setObjectName("careSave")
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setObjectName("careBack")
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.note)
+        self.errors = messages.FieldErrors(self)
+        self.field = "note" if mode == DONE else "reason"
+        self.errors.add(self.field, self.note)
+        layout.addWidget(self.buttons)
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(keys), self, activated=self.save)
+        self.retranslate_ui()
+        self.note.setFocus()
+
+    def retranslate_ui(self) -> None:
+        """Re-apply every translated text."""
+        done = self.mode == DONE
+        self.setWindowTitle(_("Follow-up done") if done else _("Cancel follow-up"))
+        self.summary.setText(summary_text(self.row))
+        self.caption.setText(
+            _("What was the customer &told?") if done else _("&Why is it cancelled?")
+        )
+        self.note.setPlaceholderText(
+            _("e.g. apologised, the parcel goes out again tomorrow morning")
+            if done
+            else _("e.g. could not reach the customer twice; the number is no longer in use")
+        )
+        self.note.setAccessibleName(self.caption.text().replace("&", ""))
+        self.ok_button.setText(_("Mark done") if done else _("Cancel follow-up"))
+        self.ok_button.setToolTip(_("Save (Ctrl+Enter)"))
+        self.ok_button.setAccessibleName(self.ok_button.text())
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Back"))
+
+    def save(self) -> None:
+        """Store the note; the dialog closes on success, the message shows under the field."""
+        fn = care.complete_follow_up if self.mode == DONE else care.cancel_follow_up
+        text = self.note.toPlainText()
+        kwargs = {"note": text} if self.mode == DONE else {"reason": text}
+        try:
+            self.result_row = self.ctx.call(fn, task_id=self.row.id, **kwargs)
+        except ValidationError as exc:
+            unplaced = self.errors.show(exc)
+            if unplaced:
+                messages.show_error(self, ValidationError(unplaced))
+            return
+        except CrmError as exc:
+            messages.show_error(self, exc)
+            self.reject()
+            return
+        self.ctx.bus.changed("care", "customer")
+        self.accept()
+
+
+class ReassignDialog(QDialog):
+    """A supervisor hands a follow-up to another staff member (or to nobody in particular)."""
+
+    def __init__(
+        self,
+        ctx: Any,
+        row: care.FollowUp,
+        staff: list[tuple[str, str]],
+        parent: QWidget | None = None,
+    ):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.row = row
+        self.result_row: care.FollowUp | None = None
+        self.setObjectName("careReassignDialog")
+        self.summary = _summary_label(self)
+        self.choice = QComboBox(self)
+        self.choice.setObjectName("careAssignee")
+        self.choice.addItem("", None)
+        for staff_id, name in staff:
+            self.choice.addItem(name, staff_id)
+        current = self.choice.findData(row.assignee_id)
+        self.choice.setCurrentIndex(max(0, current))
+        self.caption = QLabel(self)
+        self.caption.setBuddy(self.choice)
+        form = QFormLayout()
+        form.addRow(self.caption, self.choice)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setObjectName("careReassignSave")
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addLayout(form)
+        layout.addWidget(self.buttons)
+        self.retranslate_ui()
+        self.choice.setFocus()
+
+    def retranslate_ui(self) -> None:
+        """Re-apply every translated text."""
+        self.setWindowTitle(_("Reassign follow-up"))
+        self.summary.setText(summary_text(self.row))
+        self.caption.setText(_("&Assign to:"))
+        self.choice.setItemText(0, _("Nobody in particular"))
+        self.choice.setAccessibleName(_("Assign to"))
+        self.ok_button.setText(_("Reassign"))
+        self.ok_button.setAccessibleName(_("Reassign"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Back"))
+
+    def save(self) -> None:
+        """Store the new assignee; the dialog closes on success."""
+        try:
+            self.result_row = self.ctx.call(
+                care.reassign_follow_up, task_id=self.row.id, assignee_id=self.choice.currentData()
+            )
+        except CrmError as exc:
+            messages.show_error(self, exc)
+            return
+        self.ctx.bus.changed("care")
+        self.accept()

@@ -1,0 +1,306 @@
+"""The follow-ups page: open care tasks (mine / all, overdue only), Done…, Cancel…,
+Reassign… (supervisors) and the customer's profile.
+
+Keys: Ctrl+D done, Delete cancel, Ctrl+R reassign, Enter (or double-click) opens the
+customer, F5 reloads, Alt+L / Alt+O pick the list and the overdue filter.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from branch_crm.errors import CrmError
+from branch_crm.i18n import N_, _
+from branch_crm.services import care
+from branch_crm.timeutil import local_today
+from branch_crm.ui import messages, registry
+from branch_crm.ui.care.dialogs import CANCEL, DONE, CloseFollowUpDialog, ReassignDialog
+from branch_crm.ui.care.model import REASON, FollowUpModel
+from branch_crm.ui.icons import icon
+
+log = logging.getLogger(__name__)
+
+RELOAD_ON = frozenset({"care", "survey", "sync", "staff", "customer"})
+SCOPE_LABELS = (("mine", N_("Assigned to me")), ("all", N_("Everyone's")))
+
+
+class _Table(QTableView):
+    """Enter opens the customer (the view would otherwise only move the cursor)."""
+
+    sig_enter = Signal()
+
+    def keyPressEvent(self, event: Any) -> None:
+        """Qt: Enter/Return -> sig_enter."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers():
+            self.sig_enter.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class FollowUpsPage(QWidget):
+    """Open follow-ups in due order; reloads when care data changes."""
+
+    sig_loaded = Signal(int)
+    """Emitted after a reload with the number of rows shown."""
+
+    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("carePage")
+        self.ctx = ctx
+        self._select_after_load: str | None = None
+        self._build()
+        ctx.bus.sig_data_changed.connect(self._on_bus_data_changed)
+        self.retranslate_ui()
+        self.reload()
+
+    # --- construction --------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.title = QLabel(self)
+        font = self.title.font()
+        font.setPointSize(font.pointSize() + 4)
+        self.title.setFont(font)
+        self.scope_label = QLabel(self)
+        self.scope = QComboBox(self)
+        self.scope.setObjectName("careScope")
+        for key, _label in SCOPE_LABELS:
+            self.scope.addItem("", key)
+        self.scope_label.setBuddy(self.scope)
+        may_all = care.may_see_all(self.ctx.actor)
+        self.scope.setCurrentIndex(1 if may_all else 0)
+        self.scope.setEnabled(may_all)
+        self.overdue = QCheckBox(self)
+        self.overdue.setObjectName("careOverdueOnly")
+        self.summary = QLabel(self)
+        self.summary.setObjectName("careSummary")
+        self.model = FollowUpModel(self)
+        self.table = _Table(self)
+        self.table.setObjectName("careTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(REASON, QHeaderView.ResizeMode.Stretch)
+        self._build_buttons()
+        self._lay_out()
+        self._connect()
+
+    def _build_buttons(self) -> None:
+        self.done_button = self._button("careDone", "care_done", self.mark_done)
+        self.cancel_button = self._button("careCancel", "care_cancel", self.cancel_task)
+        self.reassign_button = self._button("careReassign", "care_assign", self.reassign)
+        self.reassign_button.setVisible(care.may_reassign(self.ctx.actor))
+        self.customer_button = self._button("careOpenCustomer", "customers", self.open_customer)
+        self.refresh_button = self._button("careRefresh", "refresh", self.reload)
+
+    def _lay_out(self) -> None:
+        filters = QHBoxLayout()
+        filters.addWidget(self.title)
+        filters.addStretch(1)
+        filters.addWidget(self.scope_label)
+        filters.addWidget(self.scope)
+        filters.addWidget(self.overdue)
+        filters.addWidget(self.refresh_button)
+        buttons = QHBoxLayout()
+        for button in (
+            self.done_button,
+            self.cancel_button,
+            self.reassign_button,
+            self.customer_button,
+        ):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.summary)
+        layout = QVBoxLayout(self)
+        layout.addLayout(filters)
+        layout.addLayout(buttons)
+        layout.addWidget(self.table, 1)
+
+    def _connect(self) -> None:
+        self.scope.currentIndexChanged.connect(lambda _i: self.reload())
+        self.overdue.toggled.connect(lambda _on: self.reload())
+        self.table.doubleClicked.connect(lambda _i: self.open_customer())
+        self.table.sig_enter.connect(self.open_customer)
+        self.table.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
+        shortcuts = (
+            ("Ctrl+D", self.mark_done),
+            ("Del", self.cancel_task),
+            ("Ctrl+R", self.reassign),
+            ("F5", self.reload),
+        )
+        for keys, slot in shortcuts:
+            shortcut = QShortcut(QKeySequence(keys), self, activated=slot)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+
+    def _button(self, name: str, icon_name: str, slot: Any) -> QPushButton:
+        button = QPushButton(icon(icon_name), "", self)
+        button.setObjectName(name)
+        button.clicked.connect(slot)
+        return button
+
+    def retranslate_ui(self) -> None:
+        """Re-apply every translated text."""
+        self.title.setText(_("Follow-ups"))
+        self.scope_label.setText(_("&List:"))
+        for index, (_key, label) in enumerate(SCOPE_LABELS):
+            self.scope.setItemText(index, _(label))
+        self.scope.setAccessibleName(_("Whose follow-ups"))
+        self.overdue.setText(_("&Overdue only"))
+        texts = (
+            (
+                self.done_button,
+                _("&Done…"),
+                _("Mark done with what the customer was told"),
+            ),
+            (self.cancel_button, _("&Cancel…"), _("Cancel the follow-up with a reason")),
+            (self.reassign_button, _("Re&assign…"), _("Hand it to someone else")),
+            (self.customer_button, _("Open c&ustomer"), _("Open the customer's profile")),
+            (self.refresh_button, _("Refresh"), _("Load the list again")),
+        )
+        keys = ("Ctrl+D", "Del", "Ctrl+R", "Enter", "F5")
+        for (button, text, tip), key in zip(texts, keys, strict=True):
+            button.setText(text)
+            button.setToolTip(f"{tip} ({key})" if key else tip)
+            button.setAccessibleName(text.replace("&", "").rstrip("…"))
+        self.table.setAccessibleName(_("Open follow-ups"))
+        self.model.retranslate()
+        self._update_summary()
+
+    # --- loading -------------------------------------------------------------------------------
+
+    def current_scope(self) -> care.Scope:
+        """The list chosen: "mine" or "all"."""
+        value = self.scope.currentData()
+        return "mine" if value == "mine" else "all"
+
+    def reload(self) -> None:
+        """Load the open follow-ups again (off the GUI thread)."""
+        self.ctx.submit(
+            care.list_follow_ups,
+            kwargs={"scope": self.current_scope(), "overdue_only": self.overdue.isChecked()},
+            on_result=self._on_loaded,
+            on_error=self._on_load_failed,
+        )
+
+    def _on_loaded(self, rows: list[care.FollowUp]) -> None:
+        keep = self._select_after_load or self.current_task_id()
+        self._select_after_load = None
+        self.model.set_rows(rows, local_today())
+        row = self.model.row_of(keep) if keep else -1
+        if row < 0 and rows:
+            row = 0
+        if row >= 0:
+            self.table.selectionModel().setCurrentIndex(
+                self.model.index(row, 0),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows,
+            )
+        self._update_buttons()
+        self._update_summary()
+        self.sig_loaded.emit(len(rows))
+
+    def _on_load_failed(self, exc: BaseException) -> None:
+        log.warning("follow-ups failed to load: %s", exc)
+        messages.show_error(self, exc)
+
+    def _on_bus_data_changed(self, what: frozenset[str]) -> None:
+        if what & RELOAD_ON:
+            self.reload()
+
+    def on_shown(self) -> None:
+        """Reload whenever the page is shown (the date may have moved on)."""
+        self.reload()
+
+    def show_task(self, task_id: str) -> None:
+        """Select ``task_id`` (from the home card); switches to "all" if it is not listed."""
+        if self.model.row_of(task_id) < 0 and self.overdue.isChecked():
+            self.overdue.setChecked(False)
+        if self.model.row_of(task_id) < 0 and self.scope.isEnabled():
+            self.scope.setCurrentIndex(self.scope.findData("all"))
+        self._select_after_load = task_id
+        self.reload()
+        self.table.setFocus()
+
+    def _update_summary(self) -> None:
+        rows = self.model.rows()
+        today = local_today()
+        overdue = sum(r.is_overdue(today) for r in rows)
+        self.summary.setText(
+            _("{count} open · {overdue} overdue").format(count=len(rows), overdue=overdue)
+        )
+
+    def _update_buttons(self) -> None:
+        has_row = self.current_row() is not None
+        works = care.may_work(self.ctx.actor)
+        self.done_button.setEnabled(has_row and works)
+        self.cancel_button.setEnabled(has_row and works)
+        self.reassign_button.setEnabled(has_row and care.may_reassign(self.ctx.actor))
+        self.customer_button.setEnabled(has_row)
+
+    # --- actions -------------------------------------------------------------------------------
+
+    def current_row(self) -> care.FollowUp | None:
+        """The selected follow-up."""
+        index = self.table.currentIndex()
+        return self.model.row_at(index.row()) if index.isValid() else None
+
+    def current_task_id(self) -> str | None:
+        """Id of the selected follow-up."""
+        row = self.current_row()
+        return row.id if row else None
+
+    def mark_done(self) -> None:
+        """Done… with what the customer was told."""
+        self._close(DONE)
+
+    def cancel_task(self) -> None:
+        """Cancel… with a reason."""
+        self._close(CANCEL)
+
+    def _close(self, mode: str) -> None:
+        row = self.current_row()
+        if row is None or not care.may_work(self.ctx.actor):
+            return
+        dialog = CloseFollowUpDialog(self.ctx, row, mode, self)
+        dialog.exec()
+
+    def reassign(self) -> None:
+        """Reassign… (supervisors)."""
+        row = self.current_row()
+        if row is None or not care.may_reassign(self.ctx.actor):
+            return
+        try:
+            staff = self.ctx.call(care.assignable_staff)
+        except CrmError as exc:
+            messages.show_error(self, exc)
+            return
+        self._select_after_load = row.id
+        ReassignDialog(self.ctx, row, staff, self).exec()
+
+    def open_customer(self) -> None:
+        """The selected follow-up's customer profile."""
+        row = self.current_row()
+        if row is None:
+            return
+        if not registry.open_customer(self.ctx, row.customer_id):
+            messages.info(self, _("Customer profiles are not available in this version."))

@@ -1,0 +1,33 @@
+"""Words shared by the follow-up views: due dates in words, the row as one line."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from branch_crm.i18n import _, ngettext
+from branch_crm.services import care
+from branch_crm.services.search import format_phone
+
+
+def due_text(due_on: date, today: date) -> str:
+    """'3 days overdue', 'today', 'tomorrow' or the date."""
+    days = (today - due_on).days
+    if days > 0:
+        return ngettext("{n} day overdue", "{n} days overdue", days).format(n=days)
+    if days == 0:
+        return _("today")
+    if days == -1:
+        return _("tomorrow")
+    return due_on.isoformat()
+
+
+def one_line(row: care.FollowUp, today: date) -> str:
+    """'today · 张三 138 1234 5678 · Survey follow-up: NPS 3' for compact lists."""
+    phone = format_phone(row.phone) if row.phone else ""
+    who = f"{row.customer_name} {phone}".strip()
+    return f"{due_text(row.due_on, today)} · {who} · {row.title}"
+
+
+def assignee_text(row: care.FollowUp) -> str:
+    """The assignee's name, or a dash for nobody in particular."""
+    return row.assignee_name or ("?" if row.assignee_id else "—")
