@@ -61,7 +61,7 @@ def test_open_customer_button(qtbot, ctx, show, tasks, monkeypatch) -> None:  # 
     assert seen == [tasks["today"][1]]
 
 
-def test_enter_on_a_task_shows_it_on_the_page(qtbot, ctx, show, tasks) -> None:  # type: ignore[no-untyped-def]
+def test_enter_on_a_task_shows_it_on_the_page(qtbot, ctx, show, tasks, opened) -> None:  # type: ignore[no-untyped-def]
     from branch_crm.ui.main_window import MainWindow
     from branch_crm.ui.pages import care as care_page
     from branch_crm.ui.pages import home as home_page
@@ -77,6 +77,11 @@ def test_enter_on_a_task_shows_it_on_the_page(qtbot, ctx, show, tasks) -> None: 
     page = window.page("care")
     assert page.current_task_id() == tasks["later"][0]
     assert page.table.hasFocus()
+    # the Done shortcut works while the page is shown, wherever the focus is in the window
+    window.nav.setFocus()
+    qtbot.keyClick(window.nav, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    assert [d.row.id for d in opened] == [tasks["later"][0]]
+    opened[0].reject()
     # the Ctrl+6 shortcut and the "All follow-ups" button reach the page too
     window.show_page("home")
     card.open_button.click()

@@ -26,7 +26,7 @@ def _customers(page: Any) -> list[str]:
 def test_model_passes_qtmodeltester(qtmodeltester, qapp, db, counter, tasks) -> None:  # type: ignore[no-untyped-def]
     from branch_crm.services.context import unit_of_work
     from branch_crm.timeutil import local_today
-    from branch_crm.ui.care.model import DUE, PHONE, FollowUpModel
+    from branch_crm.ui.care.model import DUE, NOTES, PHONE, FollowUpModel
 
     model = FollowUpModel()
     with unit_of_work(db, counter) as session:
@@ -36,6 +36,7 @@ def test_model_passes_qtmodeltester(qtmodeltester, qapp, db, counter, tasks) -> 
     assert model.data(model.index(0, DUE)) == "2 days overdue"
     assert model.data(model.index(1, DUE)) == "today"
     assert model.data(model.index(0, PHONE)) == "138 1234 5678"
+    assert model.data(model.index(0, NOTES)) == "派送太慢"
     assert model.data(model.index(0, 0), Qt.ItemDataRole.BackgroundRole) is not None
     assert model.data(model.index(2, 0), Qt.ItemDataRole.BackgroundRole) is None
     assert "派送太慢" in model.data(model.index(0, 0), Qt.ItemDataRole.ToolTipRole)
@@ -87,6 +88,7 @@ def test_cancel_with_delete_and_a_reason(qtbot, ctx, show, opened, tasks) -> Non
     dialog.ok_button.click()
     assert not dialog.isVisible()
     assert _customers(page) == ["张三", "王五"]
+    assert page.current_task_id() == tasks["later"][0]  # the next task takes its place
     assert ctx.call(care.get_follow_up, task_id=tasks["today"][0]).status == "cancelled"
 
 

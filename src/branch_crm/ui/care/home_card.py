@@ -136,8 +136,7 @@ class FollowUpHomeCard(QGroupBox):
             item.setData(ID_ROLE, row.id)
             item.setData(CUSTOMER_ROLE, row.customer_id)
             item.setToolTip(row.notes or row.title)
-            if row.is_overdue(today):
-                item.setIcon(icon("warning"))
+            item.setIcon(icon("warning" if row.is_overdue(today) else "care_tasks"))
             self.top.addItem(item)
         if self._rows:
             self.top.setCurrentRow(0)

@@ -14,8 +14,8 @@ from branch_crm.services.search import format_phone
 from branch_crm.timeutil import local_today, to_local
 from branch_crm.ui.care.texts import assignee_text, due_text
 
-COLUMNS = ("due", "customer", "phone", "reason", "assignee", "kind", "created")
-DUE, CUSTOMER, PHONE, REASON, ASSIGNEE, KIND, CREATED = range(len(COLUMNS))
+COLUMNS = ("due", "customer", "phone", "reason", "notes", "assignee", "kind", "created")
+DUE, CUSTOMER, PHONE, REASON, NOTES, ASSIGNEE, KIND, CREATED = range(len(COLUMNS))
 ID_ROLE = Qt.ItemDataRole.UserRole
 CUSTOMER_ROLE = Qt.ItemDataRole.UserRole + 1
 OVERDUE_BACKGROUND = QColor(253, 226, 226)
@@ -29,6 +29,7 @@ def _headers() -> tuple[str, ...]:
         _("Customer"),
         _("Phone"),
         _("Reason"),
+        _("Customer said"),
         _("Assigned to"),
         _("Kind"),
         _("Opened"),
@@ -129,6 +130,7 @@ class FollowUpModel(QAbstractTableModel):
             CUSTOMER: lambda: row.customer_name,
             PHONE: lambda: format_phone(row.phone) if row.phone else "",
             REASON: lambda: row.title,
+            NOTES: lambda: " ".join((row.notes or "").split()),
             ASSIGNEE: lambda: assignee_text(row),
             KIND: lambda: care.kind_label(row.kind),
             CREATED: lambda: to_local(row.created_at).strftime("%Y-%m-%d %H:%M"),

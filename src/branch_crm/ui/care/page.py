@@ -31,7 +31,7 @@ from branch_crm.services import care
 from branch_crm.timeutil import local_today
 from branch_crm.ui import messages, registry
 from branch_crm.ui.care.dialogs import CANCEL, DONE, CloseFollowUpDialog, ReassignDialog
-from branch_crm.ui.care.model import REASON, FollowUpModel
+from branch_crm.ui.care.model import NOTES, FollowUpModel
 from branch_crm.ui.icons import icon
 
 log = logging.getLogger(__name__)
@@ -100,7 +100,7 @@ class FollowUpsPage(QWidget):
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(REASON, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(NOTES, QHeaderView.ResizeMode.Stretch)
         self._build_buttons()
         self._lay_out()
         self._connect()
@@ -142,15 +142,14 @@ class FollowUpsPage(QWidget):
         self.table.doubleClicked.connect(lambda _i: self.open_customer())
         self.table.sig_enter.connect(self.open_customer)
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
-        shortcuts = (
+        for keys, slot in (
             ("Ctrl+D", self.mark_done),
-            ("Del", self.cancel_task),
             ("Ctrl+R", self.reassign),
             ("F5", self.reload),
-        )
-        for keys, slot in shortcuts:
-            shortcut = QShortcut(QKeySequence(keys), self, activated=slot)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        ):
+            QShortcut(QKeySequence(keys), self, activated=slot)  # while the page is shown
+        delete = QShortcut(QKeySequence("Del"), self.table, activated=self.cancel_task)
+        delete.setContext(Qt.ShortcutContext.WidgetShortcut)
 
     def _button(self, name: str, icon_name: str, slot: Any) -> QPushButton:
         button = QPushButton(icon(icon_name), "", self)
@@ -204,11 +203,12 @@ class FollowUpsPage(QWidget):
 
     def _on_loaded(self, rows: list[care.FollowUp]) -> None:
         keep = self._select_after_load or self.current_task_id()
+        was_at = max(0, self.table.currentIndex().row())
         self._select_after_load = None
         self.model.set_rows(rows, local_today())
         row = self.model.row_of(keep) if keep else -1
-        if row < 0 and rows:
-            row = 0
+        if row < 0 and rows:  # the task was closed: the next one takes its place
+            row = min(was_at, len(rows) - 1)
         if row >= 0:
             self.table.selectionModel().setCurrentIndex(
                 self.model.index(row, 0),
@@ -228,8 +228,9 @@ class FollowUpsPage(QWidget):
             self.reload()
 
     def on_shown(self) -> None:
-        """Reload whenever the page is shown (the date may have moved on)."""
+        """Reload whenever the page is shown (the date may have moved on); focus the list."""
         self.reload()
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def show_task(self, task_id: str) -> None:
         """Select ``task_id`` (from the home card); switches to "all" if it is not listed."""
