@@ -283,7 +283,7 @@ def _follow_up(
     session: Session, response: SurveyResponse, chain: set[str], reasons: list[str]
 ) -> str:
     """Open (or refresh, after a correction) the follow-up task of a response."""
-    title = _("Survey follow-up: {reasons}").format(reasons=", ".join(reasons))
+    title = _("Survey follow-up: {reasons}").format(reasons=_(", ").join(reasons))
     task = session.scalars(
         select(CareTask).where(
             CareTask.kind == FOLLOW_UP_KIND,
@@ -340,7 +340,7 @@ def _complaint(
         _("survey {serial}").format(serial=serial) if serial else channel_label(response.channel)
     )
     description = _("From a satisfaction survey ({source}): {reasons}.").format(
-        source=source, reasons=", ".join(reasons) or "-"
+        source=source, reasons=_(", ").join(reasons) or "-"
     )
     if data.complaint_note:
         description += "\n" + data.complaint_note.strip()
