@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -10,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from sqlalchemy import text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -167,15 +169,17 @@ def create_app(settings: HqSettings | None = None) -> FastAPI:
         log.info("node registered for branch %s", body.branch, extra={"branch": body.branch})
         return RegisterResponse(token=token, branch=body.branch, branch_name=name)
 
-    @app.post("/api/v1/sync/push", response_model=PushAck)
+    @app.post("/api/v1/sync/push", response_model=PushAck, openapi_extra=PUSH_BODY_DOC)
     def push(
-        body: PushRequest,
+        raw: PushBody,
         conn: WriteConn,
         _schema: Schema,
         authorization: Authorization = None,
         user_agent: UserAgent = None,
-    ) -> PushAck:
-        return _push_with_retry(conn, body, authorization, clock, user_agent)
+    ) -> Response:
+        body = parse_push(raw)
+        ack = _push_with_retry(conn, body, authorization, clock, user_agent)
+        return Response(ack.model_dump_json(), media_type="application/json")
 
     @app.get("/api/v1/sync/pull", response_model=PullResponse)
     def pull(
@@ -185,16 +189,56 @@ def create_app(settings: HqSettings | None = None) -> FastAPI:
         limit: Annotated[int, Query(ge=1)] = 1000,
         authorization: Authorization = None,
         user_agent: UserAgent = None,
-    ) -> PullResponse:
+    ) -> Response:
         with conn.begin():  # records the cursor too (a write transaction on SQLite)
             node = hq_auth.authenticate(conn, authorization)
             limit = min(limit, settings.pull_page_limit)
             page = pull_page(conn, node, clock, after=after, limit=limit)
             note_versions(conn, node, user_agent, _schema)
-        log.debug("pull", extra={"branch": node.branch, "changes": len(page.changes)})
-        return page
+        log.debug("pull", extra={"branch": node.branch, "changes": len(page.rows)})
+        return Response(page.to_json(), media_type="application/json")
 
+    app.openapi = functools.partial(_openapi_with_push_body, app)  # type: ignore[method-assign]
     return app
+
+
+PUSH_BODY_DOC: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PushRequest"}}},
+    }
+}
+"""The push body as OpenAPI documents it (the route reads and validates the bytes itself)."""
+
+
+async def push_body(request: Request) -> bytes:
+    """The raw push body, read before the other dependencies (an oversized upload gets its
+    413 before anything else is looked at)."""
+    return await request.body()
+
+
+PushBody = Annotated[bytes, Depends(push_body)]
+
+
+def parse_push(raw: bytes) -> PushRequest:
+    """Validate a push body straight from its JSON bytes (pydantic's parser: no intermediate
+    Python objects); a malformed body is a 422 like any other request validation error."""
+    try:
+        return PushRequest.model_validate_json(raw)
+    except ValidationError as exc:
+        errors = [{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]
+        raise RequestValidationError(errors) from None
+
+
+def _openapi_with_push_body(app: FastAPI) -> dict[str, Any]:
+    if app.openapi_schema is None:
+        schema = FastAPI.openapi(app)
+        body = PushRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.update(body.pop("$defs", {}))
+        components["PushRequest"] = body
+        app.openapi_schema = schema
+    return app.openapi_schema
 
 
 class BodyLimit:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
@@ -12,13 +13,55 @@ from branch_crm.hq import tables as t
 from branch_crm.hq.auth import NodeAuth
 from branch_crm.models.base import HQ_BRANCH
 from branch_crm.sync.hlc import HybridClock, wall_ms
-from branch_crm.sync.protocol import PullResponse, ServerChange
+from branch_crm.sync.protocol import PullResponse
 from branch_crm.timeutil import utcnow
+
+
+@dataclass(frozen=True)
+class PulledPage:
+    """One page of the change log as read, rendered to the wire without re-parsing it.
+
+    The log's ``data`` is JSON text head office wrote itself; :meth:`to_json` splices it into
+    the answer as it is (the answer is exactly a :class:`PullResponse`).
+    """
+
+    rows: list[Any]
+    next_cursor: int
+    has_more: bool
+    server_hlc: str
+    server_time_ms: int
+
+    def to_json(self) -> bytes:
+        """The page as :class:`PullResponse` JSON."""
+        return orjson.dumps(
+            {
+                "changes": [
+                    {
+                        "seq": r.seq,
+                        "table": r.table_name,
+                        "pk": r.pk,
+                        "op": r.op,
+                        "data": orjson.Fragment(r.data),
+                        "hlc": r.hlc,
+                        "tx": r.tx_id,
+                    }
+                    for r in self.rows
+                ],
+                "next_cursor": self.next_cursor,
+                "has_more": self.has_more,
+                "server_hlc": self.server_hlc,
+                "server_time_ms": self.server_time_ms,
+            }
+        )
+
+    def response(self) -> PullResponse:
+        """The page as a validated :class:`PullResponse` (tests, tools)."""
+        return PullResponse.model_validate_json(self.to_json())
 
 
 def pull_page(
     conn: Connection, auth: NodeAuth, clock: HybridClock, *, after: int, limit: int
-) -> PullResponse:
+) -> PulledPage:
     """Changes after ``after`` for the caller's branch; at most ``limit`` (plus has_more).
 
     Rows appear in the log only once their transaction committed, in commit order (see
@@ -39,19 +82,7 @@ def pull_page(
     rows.sort(key=lambda r: r.seq)
     has_more = len(rows) > limit
     rows = rows[:limit]
-    changes = [
-        ServerChange(
-            seq=r.seq,
-            table=r.table_name,
-            pk=r.pk,
-            op=r.op,
-            data=json.loads(r.data),
-            hlc=r.hlc,
-            tx=r.tx_id,
-        )
-        for r in rows
-    ]
-    next_cursor = changes[-1].seq if changes else after
+    next_cursor = rows[-1].seq if rows else after
     now = utcnow()
     conn.execute(
         update(t.node)
@@ -59,8 +90,8 @@ def pull_page(
         .values(cursor=next_cursor, last_seen_at=now)
     )
     conn.execute(update(t.branch).where(t.branch.c.code == auth.branch).values(last_pull_at=now))
-    return PullResponse(
-        changes=changes,
+    return PulledPage(
+        rows=rows,
         next_cursor=next_cursor,
         has_more=has_more,
         server_hlc=str(clock.now()),

@@ -23,20 +23,20 @@ SQLite the single writer gives the same guarantee.
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, insert, select, text, update
+from sqlalchemy import String, Table, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from branch_crm.hq import tables as t
 from branch_crm.hq.auth import NodeAuth
+from branch_crm.hq.bulk import id_match, insert_rows, update_rows
 from branch_crm.hq.errors import BadPayload, Forbidden
 from branch_crm.ids import new_id
 from branch_crm.models.base import HQ_BRANCH
@@ -105,9 +105,16 @@ def entity(table: str) -> tuple[Table, str, list[tuple[str, ...]], dict[tuple[st
         raise BadPayload(f"unknown table {table!r}") from None
 
 
-def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
-    for start in range(0, len(items), CHUNK):
-        yield items[start : start + CHUNK]
+PY_CONVERT: dict[str, dict[str, Callable[[Any], Any]]] = {
+    name: {c.name: codec.python_converter(c.type) for c in spec[0].columns}
+    for name, spec in t.ENTITIES.items()
+}
+"""table -> column -> wire value to Python value (codec.to_python, chosen once)."""
+WIRE_CONVERT: dict[str, dict[str, Callable[[Any], Any]]] = {
+    name: {c.name: codec.wire_converter(c.type) for c in spec[0].columns}
+    for name, spec in t.ENTITIES.items()
+}
+"""table -> column -> Python value to wire value (codec.to_wire, chosen once)."""
 
 
 # --- loading ---------------------------------------------------------------------------
@@ -123,45 +130,46 @@ def load_states(b: Batch, wanted: dict[str, set[str]]) -> None:
         table = entity(table_name)[0]
         for pk in pks:
             b.states[(table_name, pk)] = RowState(table_name, pk)
-        for part in _chunks(pks):
-            clock_q = select(t.row_clock.c.pk, t.row_clock.c.clocks).where(
-                t.row_clock.c.table_name == table_name, t.row_clock.c.pk.in_(part)
-            )
-            if pg:
-                clock_q = clock_q.order_by(t.row_clock.c.pk).with_for_update()
-            for pk, clocks in b.conn.execute(clock_q):
-                state = b.states[(table_name, pk)]
-                state.clocks, state.clock_in_db = json.loads(clocks), True
-            for row in b.conn.execute(select(table).where(table.c.id.in_(part))):
-                state = b.states[(table_name, row.id)]
-                state.values, state.in_db = dict(row._mapping), True
-            parked_q = select(t.parked).where(
-                t.parked.c.table_name == table_name, t.parked.c.pk.in_(part)
-            )
-            for row in b.conn.execute(parked_q):
-                state = b.states[(table_name, row.pk)]
-                state.values = _from_wire(table, json.loads(row.data))
-                state.clocks = json.loads(row.clocks)
-                state.parked_branch, state.parked_conflict = row.branch_code, row.conflict_id
-                state.parked_in_db = True
+        clock_q = select(t.row_clock.c.pk, t.row_clock.c.clocks).where(
+            t.row_clock.c.table_name == table_name, id_match(b.conn, t.row_clock.c.pk, pks)
+        )
+        if pg:
+            clock_q = clock_q.order_by(t.row_clock.c.pk).with_for_update()
+        for pk, clocks in b.conn.execute(clock_q):
+            state = b.states[(table_name, pk)]
+            state.clocks, state.clock_in_db = codec.loads(clocks), True
+        for row in b.conn.execute(select(table).where(id_match(b.conn, table.c.id, pks))):
+            state = b.states[(table_name, row.id)]
+            state.values, state.in_db = dict(row._mapping), True
+        parked_q = select(t.parked).where(
+            t.parked.c.table_name == table_name, id_match(b.conn, t.parked.c.pk, pks)
+        )
+        for row in b.conn.execute(parked_q):
+            state = b.states[(table_name, row.pk)]
+            state.values = _from_wire(table, codec.loads(row.data))
+            state.clocks = codec.loads(row.clocks)
+            state.parked_branch, state.parked_conflict = row.branch_code, row.conflict_id
+            state.parked_in_db = True
 
 
 def _from_wire(table: Table, data: dict[str, Any]) -> dict[str, Any]:
+    converters = PY_CONVERT[table.name]
     values: dict[str, Any] = {}
     for name, value in data.items():
-        column = table.c.get(name)
-        if column is None:
+        convert = converters.get(name)
+        if convert is None:
             log.warning("ignored column %s.%s unknown to head office", table.name, name)
             continue
         try:
-            values[name] = codec.to_python(column.type, value)
+            values[name] = convert(value)
         except (TypeError, ValueError) as exc:
             raise BadPayload(f"{table.name}.{name}: {value!r} is not valid ({exc})") from None
     return values
 
 
 def _to_wire(table: Table, values: dict[str, Any]) -> dict[str, Any]:
-    return {name: codec.to_wire(table.c[name].type, value) for name, value in values.items()}
+    converters = WIRE_CONVERT[table.name]
+    return {name: converters[name](value) for name, value in values.items()}
 
 
 # --- security --------------------------------------------------------------------------
@@ -207,12 +215,11 @@ def prefetch_unique(b: Batch, changes: list[Change]) -> None:
     """Load every live row that could clash with a unique key value in the batch."""
     wanted: dict[str, set[Any]] = defaultdict(set)
     for change in changes:
-        table, _kind, keys, _partial = entity(change.table)
+        keys = entity(change.table)[2]
         for key in keys:
             value = change.data.get(key[0])
             if value is not None:
-                column = table.c[key[0]]
-                wanted[change.table].add(codec.to_python(column.type, value))
+                wanted[change.table].add(PY_CONVERT[change.table][key[0]](value))
     _load_holders(b, wanted)
 
 
@@ -232,11 +239,15 @@ def _load_holders(b: Batch, wanted: dict[str, set[Any]]) -> None:
         first_columns = {key[0] for key in keys}
         ids: set[str] = set()
         for column_name in first_columns:
+            column = table.c[column_name]
             ordered = sorted(values, key=str)
+            if isinstance(column.type, String):
+                query = select(table.c.id).where(id_match(b.conn, column, ordered))
+                ids.update(b.conn.scalars(query))
+                continue
             for start in range(0, len(ordered), CHUNK):
                 part = ordered[start : start + CHUNK]
-                query = select(table.c.id).where(table.c[column_name].in_(part))
-                ids.update(b.conn.scalars(query))
+                ids.update(b.conn.scalars(select(table.c.id).where(column.in_(part))))
         load_states(b, {table_name: ids})
     for state in b.states.values():
         index_state(b, state)
@@ -281,8 +292,9 @@ def find_clash(b: Batch, state: RowState) -> tuple[tuple[str, ...], RowState] | 
 def emit(b: Batch, state: RowState, op: str, columns: Iterable[str], hlc: str) -> None:
     """Append a change-log entry carrying ``columns`` of the row as head office has it."""
     assert state.values is not None
-    table = entity(state.table)[0]
-    data = {c: codec.to_wire(table.c[c].type, state.values.get(c)) for c in columns}
+    converters = WIRE_CONVERT[state.table]
+    values = state.values
+    data = {c: converters[c](values.get(c)) for c in columns}
     partition = state.values.get("branch_id") or HQ_BRANCH
     b.log.append(
         {
@@ -291,7 +303,7 @@ def emit(b: Batch, state: RowState, op: str, columns: Iterable[str], hlc: str) -
             "table_name": state.table,
             "pk": state.pk,
             "op": op,
-            "data": json.dumps(data, ensure_ascii=False),
+            "data": codec.dumps(data),
             "hlc": hlc,
             "origin": b.auth.node_id or b.auth.branch,
             "at": b.now.replace(tzinfo=None),
@@ -532,48 +544,34 @@ def write_states(b: Batch) -> None:
                 continue
             row = _db_values(table, state.values)
             (updates if state.in_db else inserts).append(row)
-        if updates:
-            params = [{**row, "_pk": row["id"]} for row in updates]
-            stmt = (
-                update(table)
-                .where(table.c.id == text(":_pk"))
-                .values({c.name: text(f":{c.name}") for c in table.columns})
-            )
-            b.conn.execute(stmt, params)
-        if inserts:  # after updates: a tombstone written here may free a unique value
-            b.conn.execute(insert(table), inserts)
+        update_rows(b.conn, table, updates, ("id",))
+        # after updates: a tombstone written here may free a unique value
+        insert_rows(b.conn, table, inserts)
         _write_clocks(b, table_name, states)
         _write_parked(b, table, states)
 
 
 def _write_clocks(b: Batch, table_name: str, states: list[RowState]) -> None:
     new = [
-        {"table_name": table_name, "pk": s.pk, "clocks": json.dumps(s.clocks)}
+        {"table_name": table_name, "pk": s.pk, "clocks": codec.dumps(s.clocks)}
         for s in states
         if s.clock_dirty and not s.clock_in_db and s.parked_branch is None
     ]
     old = [
-        {"_t": table_name, "_pk": s.pk, "clocks": json.dumps(s.clocks)}
+        {"table_name": table_name, "pk": s.pk, "clocks": codec.dumps(s.clocks)}
         for s in states
         if s.clock_dirty and s.clock_in_db and s.parked_branch is None
     ]
-    if new:
-        b.conn.execute(insert(t.row_clock), new)
-    if old:
-        stmt = (
-            update(t.row_clock)
-            .where(t.row_clock.c.table_name == text(":_t"), t.row_clock.c.pk == text(":_pk"))
-            .values(clocks=text(":clocks"))
-        )
-        b.conn.execute(stmt, old)
+    insert_rows(b.conn, t.row_clock, new)
+    update_rows(b.conn, t.row_clock, old, ("table_name", "pk"))
 
 
 def _write_parked(b: Batch, table: Table, states: list[RowState]) -> None:
     for state in states:
         if state.parked_branch is not None and state.values is not None:
             row = {
-                "data": json.dumps(_to_wire(table, state.values), ensure_ascii=False),
-                "clocks": json.dumps(state.clocks),
+                "data": codec.dumps(_to_wire(table, state.values)),
+                "clocks": codec.dumps(state.clocks),
                 "branch_code": state.parked_branch,
                 "conflict_id": state.parked_conflict,
             }
@@ -595,8 +593,8 @@ def write_log(b: Batch) -> None:
     if not b.log:
         return
     if b.conn.dialect.name == "postgresql":
-        b.conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOG_LOCK_KEY})
-    b.conn.execute(insert(t.change_log), b.log)
+        b.conn.execute(select(func.pg_advisory_xact_lock(LOG_LOCK_KEY)))
+    insert_rows(b.conn, t.change_log, b.log)
 
 
 # --- the whole push --------------------------------------------------------------------

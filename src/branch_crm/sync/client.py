@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import random
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
 from sqlalchemy.engine import Connection
@@ -107,9 +106,10 @@ class SyncClient:
             },
         )
 
-    def _check(self, response: httpx.Response) -> Any:
+    def _content(self, response: httpx.Response) -> bytes:
+        """The body of a 200 answer; SyncFailed with the reason in words otherwise."""
         if response.status_code == 200:
-            return response.json()
+            return response.content
         try:
             detail = str(response.json().get("detail", ""))
         except ValueError:
@@ -181,7 +181,7 @@ class SyncClient:
             content=request.model_dump_json(),
             headers={"Content-Type": "application/json"},
         )
-        ack = PushAck.model_validate(self._check(response))
+        ack = PushAck.model_validate_json(self._content(response))
         if ack.batch_id != batch.batch_id:
             raise SyncFailed(_("Head office acknowledged a different batch."))
         settle_ack(self.db.engine, batch, ack)
@@ -196,7 +196,7 @@ class SyncClient:
                     conn.exec_driver_sql("SELECT cursor FROM sync_state WHERE id = 1").scalar_one()
                 )
             response = http.get("/api/v1/sync/pull", params={"after": cursor, "limit": PULL_LIMIT})
-            page = PullResponse.model_validate(self._check(response))
+            page = PullResponse.model_validate_json(self._content(response))
             apply_page(self.db, page, expected_cursor=cursor)
             pulled += len(page.changes)
             self._receive_clock(page.server_hlc, page.server_time_ms)

@@ -1,0 +1,157 @@
+"""Bulk statements for head office's batch writes: a handful of round trips per batch.
+
+A pushed batch touches up to a thousand rows; row-by-row statements (one ``executemany``
+round of SQLAlchemy parameter processing and, on PostgreSQL, one pipelined statement per row)
+cost more than everything else a push does. These helpers keep the exact values SQLAlchemy
+would bind (each column type's own bind processor: aware datetimes stored as naive UTC, JSON
+serialised, ...) but send them in bulk:
+
+* :func:`insert_rows` -- ``COPY ... FROM STDIN`` on PostgreSQL, one ``executemany`` of the
+  driver on SQLite (no ``ON CONFLICT``: a clash raises ``IntegrityError`` like an INSERT);
+* :func:`update_rows` -- one ``UPDATE ... FROM (VALUES ...)`` per chunk on PostgreSQL (values
+  cast to the column types without lengths, so an over-long value still fails as in an
+  INSERT), the driver's ``executemany`` on SQLite;
+* :func:`id_match` -- ``column = ANY(:ids)`` on PostgreSQL, ``column IN (SELECT value FROM
+  json_each(:ids))`` on SQLite: one bound parameter whatever the number of ids.
+
+Driver errors are re-raised as SQLAlchemy's ``DBAPIError`` subclasses (``IntegrityError``,
+``OperationalError``, ...), as a statement run through SQLAlchemy would raise them, so the
+push's retry rules see the same exceptions.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, String, Table, Text, any_, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.elements import literal_column
+
+MAX_PARAMS = 30_000
+"""Bound parameters per statement (PostgreSQL allows 65,535)."""
+
+Processor = Callable[[Any], Any] | None
+_processors: dict[tuple[int, str, tuple[str, ...]], list[Processor]] = {}
+
+
+def is_postgres(conn: Connection) -> bool:
+    """True on PostgreSQL."""
+    return conn.dialect.name == "postgresql"
+
+
+def id_match(conn: Connection, column: Any, ids: Sequence[Any]) -> ColumnElement[bool]:
+    """``column`` is one of ``ids`` (a single bound parameter on either database)."""
+    if is_postgres(conn):
+        matches: ColumnElement[bool] = column == any_(
+            bindparam(None, list(ids), type_=ARRAY(String()))
+        )
+        return matches
+    values: Select[Any] = select(literal_column("value")).select_from(
+        func.json_each(bindparam(None, json.dumps(list(ids), default=str), type_=Text()))
+    )
+    within: ColumnElement[bool] = column.in_(values)
+    return within
+
+
+def _bind_processors(dialect: Dialect, table: Table, columns: Sequence[str]) -> list[Processor]:
+    key = (id(dialect), table.name, tuple(columns))
+    found = _processors.get(key)
+    if found is None:
+        found = [table.c[c].type._cached_bind_processor(dialect) for c in columns]
+        _processors[key] = found
+    return found
+
+
+def _bound(
+    dialect: Dialect, table: Table, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]
+) -> list[tuple[Any, ...]]:
+    processors = _bind_processors(dialect, table, columns)
+    pairs = list(zip(columns, processors, strict=True))
+    if all(p is None for p in processors):
+        return [tuple(row[c] for c in columns) for row in rows]
+    return [
+        tuple(v if (v := row[c]) is None or p is None else p(v) for c, p in pairs) for row in rows
+    ]
+
+
+@contextmanager
+def _driver_errors(conn: Connection, statement: str) -> Iterator[None]:
+    """Re-raise a driver exception as SQLAlchemy's wrapper of it."""
+    dbapi = conn.dialect.loaded_dbapi
+    try:
+        yield
+    except dbapi.Error as exc:
+        raise DBAPIError.instance(statement, None, exc, dbapi.Error, dialect=conn.dialect) from exc
+
+
+def _quoted(names: Sequence[str]) -> str:
+    return ", ".join(f'"{name}"' for name in names)
+
+
+def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """INSERT ``rows`` (all with the same keys) into ``table`` in bulk."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    values = _bound(conn.dialect, table, columns, rows)
+    if is_postgres(conn):
+        statement = f'COPY "{table.name}" ({_quoted(columns)}) FROM STDIN'
+        raw: Any = conn.connection.dbapi_connection
+        with (
+            _driver_errors(conn, statement),
+            raw.cursor() as cursor,
+            cursor.copy(statement) as copy,
+        ):
+            for row in values:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" * len(columns))
+    statement = f'INSERT INTO "{table.name}" ({_quoted(columns)}) VALUES ({marks})'
+    conn.exec_driver_sql(statement, values)
+
+
+def _cast_type(conn: Connection, table: Table, column: str) -> str:
+    type_ = table.c[column].type
+    if isinstance(type_, String):
+        return "TEXT"  # no length: an over-long value fails on assignment, not truncated
+    return str(type_.compile(dialect=conn.dialect))
+
+
+def update_rows(
+    conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], keys: Sequence[str]
+) -> None:
+    """UPDATE the rows of ``table`` matching each row's ``keys`` with its other values (all
+    rows carry the same columns)."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    setting = [c for c in columns if c not in keys]
+    values = _bound(conn.dialect, table, columns, rows)
+    if not is_postgres(conn):
+        sets = ", ".join(f'"{c}" = ?' for c in setting)
+        where = " AND ".join(f'"{k}" = ?' for k in keys)
+        order = [columns.index(c) for c in (*setting, *keys)]
+        statement = f'UPDATE "{table.name}" SET {sets} WHERE {where}'
+        conn.exec_driver_sql(statement, [tuple(row[i] for i in order) for row in values])
+        return
+    casts = {c: _cast_type(conn, table, c) for c in columns}
+    sets = ", ".join(f'"{c}" = v."{c}"::{casts[c]}' for c in setting)
+    where = " AND ".join(f't."{k}" = v."{k}"::{casts[k]}' for k in keys)
+    per_chunk = max(1, MAX_PARAMS // len(columns))
+    row_marks = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    raw: Any = conn.connection.dbapi_connection
+    for start in range(0, len(values), per_chunk):
+        part = values[start : start + per_chunk]
+        statement = (
+            f'UPDATE "{table.name}" AS t SET {sets} FROM (VALUES '
+            + ", ".join([row_marks] * len(part))
+            + f") AS v({_quoted(columns)}) WHERE {where}"
+        )
+        params = [value for row in part for value in row]
+        with _driver_errors(conn, statement), raw.cursor() as cursor:
+            cursor.execute(statement, params)
