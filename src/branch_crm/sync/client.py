@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import httpx
@@ -28,7 +29,6 @@ from branch_crm.sync.protocol import (
     SCHEMA_HEADER,
     PullResponse,
     PushAck,
-    PushRequest,
 )
 from branch_crm.timeutil import utcnow
 
@@ -158,50 +158,88 @@ class SyncClient:
         return SyncResult(pushed, pulled, conflicts, None)
 
     def _push_all(self, http: httpx.Client) -> tuple[int, int]:
+        """Send every queued batch, in order, each one only after the previous one's
+        acknowledgement.
+
+        Pipelined: while head office applies batch N, a helper thread settles batch N-1's
+        acknowledgement (deletes its rows: they were acknowledged) and prepares batch N+1
+        (marks and reads it; it is sent once N is acknowledged). The helper runs its tasks
+        one at a time in submission order, so the branch's own writes never compete. A
+        failure leaves prepared batches marked: the next round resends them first, in order.
+        """
         pushed = conflicts = 0
-        while True:
-            batch = next_batch(self.db.engine, self.batch_size)
-            if batch is None:
-                return pushed, conflicts
-            ack = self.push_batch(http, batch)
-            pushed += len(batch.changes)
-            conflicts += len(ack.conflicts)
+        engine, size = self.db.engine, self.batch_size
+        with ThreadPoolExecutor(1, thread_name_prefix="sync-push") as helper:
+            settling: list[Future[None]] = []
+            following = helper.submit(next_batch, engine, size)
+            while (batch := following.result()) is not None:
+                # after a resent batch, more may wait from the earlier round: look again
+                following = helper.submit(
+                    next_batch, engine, size, resend=batch.resent, in_flight=batch.batch_id
+                )
+                ack = self._send(http, batch)
+                settling.append(helper.submit(self._settle, batch, ack))
+                pushed += len(batch.rows)
+                conflicts += len(ack.conflicts)
+                for done in [f for f in settling if f.done()]:
+                    settling.remove(done)
+                    done.result()  # a failed settle stops the round
+            for future in settling:
+                future.result()
+        return pushed, conflicts
 
     def push_batch(self, http: httpx.Client, batch: OutgoingBatch) -> PushAck:
         """Send one batch and settle its acknowledgement."""
-        request = PushRequest(
-            branch=self.branch,
-            node=self.node_id,
-            batch_id=batch.batch_id,
-            schema_version=self.schema,
-            changes=batch.changes,
-        )
+        ack = self._send(http, batch)
+        self._settle(batch, ack)
+        return ack
+
+    def _send(self, http: httpx.Client, batch: OutgoingBatch) -> PushAck:
         response = http.post(
             "/api/v1/sync/push",
-            content=request.model_dump_json(),
+            content=batch.request_json(self.branch, self.node_id, self.schema),
             headers={"Content-Type": "application/json"},
         )
         ack = PushAck.model_validate_json(self._content(response))
         if ack.batch_id != batch.batch_id:
             raise SyncFailed(_("Head office acknowledged a different batch."))
-        settle_ack(self.db.engine, batch, ack)
-        self._receive_clock(ack.server_hlc, None)
         return ack
 
+    def _settle(self, batch: OutgoingBatch, ack: PushAck) -> None:
+        settle_ack(self.db.engine, batch, ack)
+        self._receive_clock(ack.server_hlc, None)
+
+    def _cursor(self) -> int:
+        with self.db.engine.connect() as conn:
+            value = conn.exec_driver_sql("SELECT cursor FROM sync_state WHERE id = 1").scalar_one()
+        return int(value)
+
+    def _fetch(self, http: httpx.Client, cursor: int) -> PullResponse:
+        response = http.get("/api/v1/sync/pull", params={"after": cursor, "limit": PULL_LIMIT})
+        return PullResponse.model_validate_json(self._content(response))
+
     def _pull_all(self, http: httpx.Client) -> int:
+        """Pull and apply pages until head office has no more, each page applied with its
+        cursor in one transaction. Pipelined: the next page is fetched while this one is
+        applied (pages are still applied one by one, in order; a page fetched for a cursor
+        another round has moved meanwhile is dropped and fetched again)."""
         pulled = 0
-        while True:
-            with self.db.engine.connect() as conn:
-                cursor = int(
-                    conn.exec_driver_sql("SELECT cursor FROM sync_state WHERE id = 1").scalar_one()
-                )
-            response = http.get("/api/v1/sync/pull", params={"after": cursor, "limit": PULL_LIMIT})
-            page = PullResponse.model_validate_json(self._content(response))
-            apply_page(self.db, page, expected_cursor=cursor)
-            pulled += len(page.changes)
-            self._receive_clock(page.server_hlc, page.server_time_ms)
-            if not page.has_more:
-                return pulled
+        cursor = self._cursor()
+        with ThreadPoolExecutor(1, thread_name_prefix="sync-pull") as fetcher:
+            following = fetcher.submit(self._fetch, http, cursor)
+            while True:
+                page = following.result()
+                if page.has_more:
+                    following = fetcher.submit(self._fetch, http, page.next_cursor)
+                apply_page(self.db, page, expected_cursor=cursor)
+                pulled += len(page.changes)
+                self._receive_clock(page.server_hlc, page.server_time_ms)
+                if not page.has_more:
+                    return pulled
+                cursor = self._cursor()
+                if cursor != page.next_cursor:  # another round moved it: start from there
+                    following.result()
+                    following = fetcher.submit(self._fetch, http, cursor)
 
     # --- clock and status ------------------------------------------------------------
 
