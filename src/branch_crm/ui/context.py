@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import inspect
 import logging
+import threading
+import weakref
 from collections.abc import Callable
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
@@ -23,20 +24,37 @@ __all__ = ["AppContext", "DataBus", "Job", "JobControl", "TaskRunner", "accepts"
 log = logging.getLogger(__name__)
 
 
-@cache
-def _parameters(fn: Callable[..., Any]) -> frozenset[str]:
+_parameter_cache: weakref.WeakKeyDictionary[Any, frozenset[str]] = weakref.WeakKeyDictionary()
+_parameter_lock = threading.Lock()
+
+
+def _signature_names(fn: Callable[..., Any]) -> frozenset[str]:
     try:
         return frozenset(inspect.signature(fn).parameters)
     except (TypeError, ValueError):  # builtins without a signature
         return frozenset()
 
 
+def _parameters(fn: Callable[..., Any]) -> frozenset[str]:
+    """Parameter names of ``fn``, cached weakly: a cache entry never keeps a function alive
+    (a widget's bound method or closure would keep the widget and its app context alive
+    after sign-out). A bound method is looked up by its function (``self`` included)."""
+    key = getattr(fn, "__func__", fn)
+    try:
+        with _parameter_lock:
+            names = _parameter_cache.get(key)
+    except TypeError:  # not weakly referenceable or unhashable: no cache
+        return _signature_names(fn)
+    if names is None:
+        names = _signature_names(key)
+        with _parameter_lock:
+            _parameter_cache[key] = names
+    return names
+
+
 def accepts(fn: Callable[..., Any], name: str) -> bool:
     """True when ``fn`` has a parameter called ``name``."""
-    try:
-        return name in _parameters(fn)
-    except TypeError:  # unhashable callable
-        return name in inspect.signature(fn).parameters
+    return name in _parameters(fn)
 
 
 class DataBus(QObject):
@@ -64,7 +82,8 @@ class AppContext(QObject):
         super().__init__(parent)
         self.db = db
         self.actor = actor
-        self.tasks = tasks if tasks is not None else TaskRunner()
+        # a runner of its own is a Qt child: deleting the context deletes it, on this thread
+        self.tasks = tasks if tasks is not None else TaskRunner(parent=self)
         self.bus = bus if bus is not None else DataBus(self)
         self.main_window: MainWindow | None = None
 

@@ -2,17 +2,28 @@
 
 Results and errors come back to the GUI thread by a queued signal, so callbacks may touch
 widgets. ``TaskRunner(synchronous=True)`` runs every job inline (deterministic tests).
+
+Qt objects must die on the GUI thread: one deleted on a worker thread (a QTimer, a model, a
+page, the app context) crashes Qt at its next timer event. So the worker side holds no Qt
+object of its own (the worker loops are plain functions, the relay lives as long as the
+program), and a delivered job lets go of its function, callbacks and traceback on the GUI
+thread: nothing a job reached (the app context, the widgets of its callbacks) is left in a
+reference cycle for the garbage collector to free on whatever thread it runs next.
+:class:`GuiGarbageCollector` (installed by the desktop app) makes the collector itself run
+only on the GUI thread, for the cycles the rest of the UI makes.
 """
 
 from __future__ import annotations
 
+import gc
 import itertools
 import logging
 import queue
 import threading
+import weakref
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, ClassVar
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QWidget
@@ -26,6 +37,8 @@ NET_WORKERS = 4
 CPU_WORKERS = 2
 PROGRESS_DELAY_MS = 400
 """A progress dialog appears only for jobs that take longer than this (no flashing)."""
+GC_CHECK_MS = 1000
+"""How often :class:`GuiGarbageCollector` looks whether a collection is due."""
 
 
 class JobCancelled(Exception):
@@ -33,10 +46,12 @@ class JobCancelled(Exception):
 
 
 class JobControl:
-    """Handed to a job function that takes ``control``: progress reports and cancellation."""
+    """Handed to a job function that takes ``control``: progress reports and cancellation.
+
+    Holds its job weakly (no job <-> control reference cycle)."""
 
     def __init__(self, job: Job) -> None:
-        self._job = job
+        self._job = weakref.ref(job)
         self._cancel = threading.Event()
 
     @property
@@ -55,11 +70,17 @@ class JobControl:
 
     def progress(self, done: int, total: int | None = None, text: str | None = None) -> None:
         """Report progress; shown in the job's progress dialog (thread-safe)."""
-        self._job._report_progress(done, total, text)
+        job = self._job()
+        if job is not None:
+            job._report_progress(done, total, text)
 
 
 class Job:
-    """One submitted piece of work; ``done``, ``result`` and ``error`` once finished."""
+    """One submitted piece of work; ``done``, ``result`` and ``error`` once finished.
+
+    Once delivered (or dropped) the job forgets its function and callbacks and the error its
+    traceback (its frames reach the app context and the callers' widgets): the GUI thread
+    lets go of them, not a worker or the garbage collector."""
 
     _ids = itertools.count(1)
 
@@ -74,7 +95,7 @@ class Job:
         cancellable: bool,
     ) -> None:
         self.id = next(self._ids)
-        self.work = work
+        self.work: Callable[[JobControl], Any] | None = work
         self.kind = kind
         self.on_result = on_result
         self.on_error = on_error
@@ -86,6 +107,7 @@ class Job:
         self.error: BaseException | None = None
         self.progress_state: tuple[int, int | None, str | None] = (0, None, None)
         self._runner: TaskRunner | None = None
+        self._future: Future[None] | None = None
 
     @property
     def cancelled(self) -> bool:
@@ -98,22 +120,154 @@ class Job:
 
     def _report_progress(self, done: int, total: int | None, text: str | None) -> None:
         self.progress_state = (done, total, text)
-        if self._runner is not None:
-            self._runner._progress(self)
+        runner = self._runner
+        if runner is not None:
+            runner._progress(self)
 
     def run(self) -> None:
         """Run the work here (any thread); store the outcome."""
+        work = self.work
+        if work is None:  # already delivered or dropped
+            return
         try:
-            self.result = self.work(self.control)
+            self.result = work(self.control)
         except BaseException as exc:  # delivered to on_error on the GUI thread
             self.error = exc
+        finally:
+            del work
+
+    def _release(self) -> None:
+        """Forget what the job reached (GUI thread, after delivery): function, callbacks,
+        runner and the error's tracebacks. Result and error (without traceback) stay."""
+        self.work = None
+        self.on_result = None
+        self.on_error = None
+        self._runner = None
+        self._future = None
+        seen: set[int] = set()
+        chain = [self.error]
+        while chain:
+            exc = chain.pop()
+            if exc is None or id(exc) in seen:
+                continue
+            seen.add(id(exc))
+            exc.__traceback__ = None  # its frames (and closures) reach the context
+            chain += [exc.__cause__, exc.__context__]
 
 
 class _Relay(QObject):
-    """Lives on the GUI thread; worker threads emit, the slot runs there."""
+    """Lives on the GUI thread as long as the program; worker threads emit, the slots run on
+    the GUI thread and hand the job to its runner. Workers reach no other Qt object."""
 
     sig_finished = Signal(object)
     sig_progress = Signal(object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sig_finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+        self.sig_progress.connect(self._deliver_progress, Qt.ConnectionType.QueuedConnection)
+
+    @Slot(object)
+    def _deliver(self, job: Job) -> None:
+        runner = job._runner
+        try:
+            if runner is not None:
+                runner._on_finished(job)
+        except RuntimeError:  # the runner's Qt object is gone
+            log.debug("job %s finished after its runner was deleted", job.id)
+        finally:
+            job.done = True
+            job._release()
+
+    @Slot(object)
+    def _deliver_progress(self, job: Job) -> None:
+        runner = job._runner
+        if runner is not None:
+            runner._on_progress(job)
+
+
+_relay: list[_Relay] = []
+"""The program's one relay (a list so it can be set without a ``global`` statement)."""
+_relay_lock = threading.Lock()
+
+
+def _the_relay() -> _Relay:
+    """The program's one relay, created on the (GUI) thread that makes the first runner."""
+    with _relay_lock:
+        if not _relay:
+            _relay.append(_Relay())
+        return _relay[0]
+
+
+def _db_loop(jobs: queue.SimpleQueue[Job | None], relay: _Relay) -> None:
+    """The database thread: jobs in submission order until ``None``."""
+    while True:
+        job = jobs.get()
+        if job is None:
+            return
+        _run_and_relay(job, relay)
+        del job  # not kept while waiting for the next one
+
+
+def _run_and_relay(job: Job, relay: _Relay) -> None:
+    """Run ``job`` (worker thread) and send it to the GUI thread, which delivers and releases
+    it; whichever thread lets go of the job last, the job by then holds no Qt object."""
+    if job.cancelled:
+        job.error = JobCancelled()
+    else:
+        job.run()
+    try:
+        relay.sig_finished.emit(job)
+    except RuntimeError:  # the relay is gone (application quitting)
+        log.debug("job %s finished after shutdown", job.id)
+
+
+class GuiGarbageCollector(QObject):
+    """Runs Python's cyclic garbage collector on the GUI thread only.
+
+    Left automatic, the collector runs on whichever thread allocates when a threshold is
+    reached (often the database thread), and frees the Qt objects of a cycle (a closed
+    window's pages and timers, a signed-out context) there; Qt then crashes. This turns the
+    automatic collector off and collects, with the same generation thresholds, from a timer
+    of the GUI thread (the approach of calibre's GarbageCollector)."""
+
+    def __init__(self, parent: QObject | None = None, *, interval_ms: int = GC_CHECK_MS) -> None:
+        super().__init__(parent)
+        self.thresholds = gc.get_threshold()
+        self.collections = 0
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self.check)
+        gc.disable()
+        self._timer.start()
+
+    @Slot()
+    def check(self) -> None:
+        """Collect the generations whose count passed their threshold (like CPython does)."""
+        counts = gc.get_count()
+        generation = -1
+        for level in range(3):
+            if counts[level] > self.thresholds[level]:
+                generation = level
+            else:
+                break
+        if generation >= 0:
+            gc.collect(generation)
+            self.collections += 1
+
+    _installed: ClassVar[list[GuiGarbageCollector]] = []
+
+    @classmethod
+    def install(cls, app: QObject) -> GuiGarbageCollector:
+        """The program's collector (one per process), a child of ``app``."""
+        if not cls._installed:
+            cls._installed.append(cls(app))
+        return cls._installed[0]
+
+    def stop(self) -> None:
+        """Give the collector back to Python (automatic again)."""
+        self._timer.stop()
+        gc.enable()
 
 
 class TaskRunner(QObject):
@@ -126,9 +280,7 @@ class TaskRunner(QObject):
         super().__init__(parent)
         self.synchronous = synchronous
         self.dialog_parent: QWidget | None = None
-        self._relay = _Relay()
-        self._relay.sig_finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
-        self._relay.sig_progress.connect(self._on_progress, Qt.ConnectionType.QueuedConnection)
+        self._relay = _the_relay()
         self._db_queue: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
         self._db_thread: threading.Thread | None = None
         self._pools: dict[str, ThreadPoolExecutor] = {}
@@ -160,6 +312,10 @@ class TaskRunner(QObject):
             title=title,
             cancellable=cancellable,
         )
+        if self._closed:  # a timer of a closed window fired late: drop the job quietly
+            log.debug("job %s submitted after shutdown; dropped", job.id)
+            self._drop(job)
+            return job
         job._runner = self
         self._pending[job.id] = job
         self.sig_job_started.emit(job)
@@ -167,20 +323,21 @@ class TaskRunner(QObject):
             job.run()
             self._on_finished(job)
             return job
-        if self._closed:  # a timer of a closed window fired late: drop the job quietly
-            log.debug("job %s submitted after shutdown; dropped", job.id)
-            job.error = JobCancelled()
-            job.done = True
-            self._pending.pop(job.id, None)
-            return job
         if title:
             QTimer.singleShot(PROGRESS_DELAY_MS, lambda j=job: self._show_dialog(j))
         if kind == "db":
             self._ensure_db_thread()
             self._db_queue.put(job)
         else:
-            self._pool(kind).submit(self._run_and_relay, job)
+            job._future = self._pool(kind).submit(_run_and_relay, job, self._relay)
         return job
+
+    def _drop(self, job: Job) -> None:
+        """Finish a job that will never run (GUI thread): cancelled, released."""
+        job.error = JobCancelled()
+        job.done = True
+        self._pending.pop(job.id, None)
+        job._release()
 
     def pending(self) -> list[Job]:
         """Jobs submitted and not yet delivered."""
@@ -213,6 +370,10 @@ class TaskRunner(QObject):
                 self._db_thread.join(timeout=10)
         for pool in self._pools.values():
             pool.shutdown(wait=wait, cancel_futures=True)
+        for job in list(self._pending.values()):
+            future = job._future
+            if future is not None and future.cancelled():  # never started: never delivered
+                self._drop(job)
         for dialog in self._dialogs.values():
             dialog.close()
         self._dialogs.clear()
@@ -223,16 +384,12 @@ class TaskRunner(QObject):
         with self._lock:
             if self._db_thread is None:
                 self._db_thread = threading.Thread(
-                    target=self._db_loop, name="branch-crm-db-writer", daemon=True
+                    target=_db_loop,
+                    args=(self._db_queue, self._relay),
+                    name="branch-crm-db-writer",
+                    daemon=True,
                 )
                 self._db_thread.start()
-
-    def _db_loop(self) -> None:
-        while True:
-            job = self._db_queue.get()
-            if job is None:
-                return
-            self._run_and_relay(job)
 
     def _pool(self, kind: str) -> ThreadPoolExecutor:
         with self._lock:
@@ -242,16 +399,6 @@ class TaskRunner(QObject):
                 pool = ThreadPoolExecutor(workers, thread_name_prefix=f"branch-crm-{kind}")
                 self._pools[kind] = pool
             return pool
-
-    def _run_and_relay(self, job: Job) -> None:
-        if job.cancelled:
-            job.error = JobCancelled()
-        else:
-            job.run()
-        try:
-            self._relay.sig_finished.emit(job)
-        except RuntimeError:  # the relay is gone (application quitting)
-            log.debug("job %s finished after shutdown", job.id)
 
     def _progress(self, job: Job) -> None:
         if self.synchronous:
@@ -264,8 +411,13 @@ class TaskRunner(QObject):
 
     # --- GUI side --------------------------------------------------------------------------
 
-    @Slot(object)
     def _on_finished(self, job: Job) -> None:
+        try:
+            self._deliver(job)
+        finally:
+            job._release()  # on the GUI thread: nothing the job reached dies elsewhere
+
+    def _deliver(self, job: Job) -> None:
         job.done = True
         self._pending.pop(job.id, None)
         dialog = self._dialogs.pop(job.id, None)
@@ -296,7 +448,6 @@ class TaskRunner(QObject):
 
         messages.show_error(self.dialog_parent, error)
 
-    @Slot(object)
     def _on_progress(self, job: Job) -> None:
         dialog = self._dialogs.get(job.id)
         if dialog is None:
