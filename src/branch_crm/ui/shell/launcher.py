@@ -6,6 +6,7 @@ nothing proportional to the number of customers runs on the GUI thread.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -119,6 +120,10 @@ def fill_demo_with_progress(path: Path, *, customers: int = DEMO_CUSTOMERS) -> A
     if "error" in outcome:
         raise outcome["error"]
     return outcome["result"]
+
+
+def _collect_garbage_soon() -> None:
+    QTimer.singleShot(0, gc.collect)
 
 
 class Shell(QObject):
@@ -371,6 +376,11 @@ class Shell(QObject):
             return False
         if self.ctx is not None:
             self.ctx.tasks.shutdown(wait=True)
+            self.ctx.deleteLater()  # its Qt objects (timers of its children) die on this thread
+        # the old window's and context's Python objects are reference cycles: collect them
+        # here on the GUI thread once the window is gone, not on whichever thread the
+        # garbage collector would run next
+        window.destroyed.connect(_collect_garbage_soon)
         window.deleteLater()
         self.window = None
         self.ctx = None
@@ -428,7 +438,9 @@ def run(args: Any, *, on_demo_accounts: DemoReporter | None = None) -> int:
     from branch_crm import APP_NAME
     from branch_crm.ui.icons import icon
     from branch_crm.ui.messages import invalid_style_sheet
+    from branch_crm.ui.tasks import GuiGarbageCollector
 
+    GuiGarbageCollector.install(app)  # Qt objects in reference cycles die on the GUI thread
     app.setApplicationName(APP_NAME)
     app.setQuitOnLastWindowClosed(False)
     app.setWindowIcon(icon("branch"))
