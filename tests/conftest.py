@@ -20,10 +20,14 @@ def _isolated_data_dir(
 
 
 @pytest.fixture(autouse=True)
-def _english() -> Iterator[None]:
-    """Tests read English messages unless they switch language themselves."""
+def _english(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Tests read English messages unless they switch language themselves; the OS language
+    (what the CLI and the app use when nothing else says) is English too, whatever the
+    machine's locale, for child processes as well."""
     from branch_crm.i18n import set_language
 
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.setenv("LC_MESSAGES", "en_US.UTF-8")
     set_language("en")
     yield
     set_language("en")
