@@ -113,6 +113,6 @@ def test_several_phones_and_list_filters(filled: Path, tmp_path: Path, capsys) -
     assert main(["--db", str(filled), "print", "survey", "--batch", "--lifecycle", "active",
                  "--tier", "ordinary", "-o", str(active)]) == 0  # fmt: skip
     assert "王五" in _text(active) and len(PdfReader(active).pages) == 1
-    assert main(["--db", str(filled), "print", "survey", "--batch", "--lifecycle", "dormant",
-                 "-o", str(tmp_path / "none.pdf")]) == 2  # fmt: skip
-    assert "没有符合条件的客户" in capsys.readouterr().err  # still in Chinese (--lang zh_CN above)
+    assert main(["--db", str(filled), "--lang", "zh_CN", "print", "survey", "--batch",
+                 "--lifecycle", "dormant", "-o", str(tmp_path / "none.pdf")]) == 2  # fmt: skip
+    assert "没有符合条件的客户" in capsys.readouterr().err

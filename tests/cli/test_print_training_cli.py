@@ -66,12 +66,12 @@ def test_print_signin_by_id_and_reference(planned, db_path, tmp_path, capsys) ->
 
 def test_unknown_session_is_a_one_line_error(planned, db_path, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "none.pdf"
-    code = main(
-        ["--db", str(db_path), "print", "signin", "--session", "T-DEADBEEF", "-o", str(out)]
-    )
-    assert code == 2
+    argv = ["--db", str(db_path), "print", "signin", "--session", "T-DEADBEEF", "-o", str(out)]
+    assert main(["--lang", "en", *argv]) == 2
     err = capsys.readouterr().err
     assert err.strip() == "error: Training session T-DEADBEEF does not exist."
+    assert main(argv) == 2  # the branch's saved language (Chinese) when --lang is not given
+    assert capsys.readouterr().err.strip() == "错误：培训 T-DEADBEEF 不存在。"
     assert not out.exists()
 
 
@@ -92,6 +92,6 @@ def test_training_list_and_show(planned, db_path, capsys) -> None:  # type: igno
         "excused": 0,
         "expected": 1,
     }
-    assert main(["--db", str(db_path), "training", "show", planned.reference]) == 0
+    assert main(["--lang", "en", "--db", str(db_path), "training", "show", planned.reference]) == 0
     out = capsys.readouterr().out
     assert "司机01" in out and "138 0013 0001" in out and "Late" in out and "堵车" in out
