@@ -3,6 +3,7 @@ grouped statements, batches prepared ahead of their turn (pipelined push)."""
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from pathlib import Path
@@ -18,6 +19,7 @@ from branch_crm.sync.protocol import PullResponse, ServerChange
 
 STAMP = "2026-01-01 00:00:00.000000"
 CLASHING_PHONE = "13900000002"
+SECOND_CLASH = "13900000005"
 
 
 def _hlc(n: int) -> str:
@@ -62,7 +64,7 @@ def _changes() -> list[tuple[str, str, str, dict[str, Any]]]:
     on the same page, one row updated twice with the same columns, an update of a row that
     is not here, and a tombstone that frees the clashing phone at the end."""
     c1, c2, c3, c4 = _pk(1), _pk(2), _pk(3), _pk(4)
-    p1, p2, p3 = _pk(11), _pk(12), _pk(13)
+    p1, p2, p3, p4 = _pk(11), _pk(12), _pk(13), _pk(14)
     return [
         ("customer", c1, "insert", _customer("一")),
         ("customer_phone", p1, "insert", _phone(c1, "13900000001")),
@@ -78,6 +80,8 @@ def _changes() -> list[tuple[str, str, str, dict[str, Any]]]:
         ("customer", c1, "update", {"notes": "第二次"}),
         ("customer", _pk(99), "update", {"notes": "不在这里"}),
         ("customer_phone", p2, "update", {"position": 2}),
+        ("customer_phone", p4, "insert", _phone(c4, SECOND_CLASH)),  # parked: its update
+        ("customer_phone", p4, "update", {"position": 3}),  # goes to the parked copy
     ]
 
 
@@ -113,6 +117,7 @@ def _state(db: Database) -> dict[str, list[tuple[Any, ...]]]:
 def _local_clash(path: Path) -> Database:
     db = open_database(path)
     add_customer(db, "BR001", "本地", CLASHING_PHONE)
+    add_customer(db, "BR001", "本地二", SECOND_CLASH)
     return db
 
 
@@ -128,7 +133,9 @@ def test_a_page_applied_in_groups_equals_one_change_at_a_time(tmp_path: Path) ->
         assert applied == one_by_one == len(changes) - 1  # all but the row that is not here
         state = _state(grouped)
         assert state == _state(single)
-        assert [row[1] for row in state["sync_parked"]] == [_pk(12)]  # only the clashing phone
+        parked = {row[1]: json.loads(row[2]) for row in state["sync_parked"]}
+        assert set(parked) == {_pk(12), _pk(14)}  # only the clashing phones
+        assert parked[_pk(14)]["position"] == 3 and parked[_pk(12)]["position"] == 2
         names = {row[0]: (row[1], row[2]) for row in state["customer"]}
         assert names[_pk(2)] == ("二改", None) and names[_pk(1)] == ("一", "第二次")
         assert names[_pk(4)] == ("四", "同页更新") and _pk(99) not in names

@@ -115,6 +115,9 @@ WIRE_CONVERT: dict[str, dict[str, Callable[[Any], Any]]] = {
     for name, spec in t.ENTITIES.items()
 }
 """table -> column -> Python value to wire value (codec.to_wire, chosen once)."""
+COLUMN_NAMES: dict[str, list[str]] = {
+    name: [c.name for c in spec[0].columns] for name, spec in t.ENTITIES.items()
+}
 
 
 # --- loading ---------------------------------------------------------------------------
@@ -214,13 +217,15 @@ def _key_value(values: dict[str, Any], table: str, key: tuple[str, ...]) -> tupl
 def prefetch_unique(b: Batch, changes: list[Change]) -> None:
     """Load every live row that could clash with a unique key value in the batch."""
     wanted: dict[str, set[Any]] = defaultdict(set)
+    branches = {b.auth.branch}
     for change in changes:
         keys = entity(change.table)[2]
         for key in keys:
             value = change.data.get(key[0])
             if value is not None:
                 wanted[change.table].add(PY_CONVERT[change.table][key[0]](value))
-    _load_holders(b, wanted)
+                branches.add(str(change.data.get("branch_id") or b.auth.branch))
+    _load_holders(b, wanted, branches)
 
 
 def prefetch_holders(b: Batch, state: RowState) -> None:
@@ -230,24 +235,32 @@ def prefetch_holders(b: Batch, state: RowState) -> None:
         return
     keys = entity(state.table)[2]
     values = {state.values[key[0]] for key in keys if state.values.get(key[0]) is not None}
-    _load_holders(b, {state.table: values})
+    branches = {str(state.values.get("branch_id") or b.auth.branch)}
+    _load_holders(b, {state.table: values}, branches)
 
 
-def _load_holders(b: Batch, wanted: dict[str, set[Any]]) -> None:
+def _load_holders(b: Batch, wanted: dict[str, set[Any]], branches: set[str]) -> None:
+    """Load the rows that could clash with ``wanted`` unique values. Only rows that
+    find_clash could pick are read: live ones for a key among live rows, the rows'
+    own branches for a key scoped to a branch -- so the query uses the unique index."""
     for table_name, values in wanted.items():
-        table, _kind, keys, _partial = entity(table_name)
-        first_columns = {key[0] for key in keys}
+        table, _kind, keys, partial = entity(table_name)
         ids: set[str] = set()
-        for column_name in first_columns:
+        for column_name in sorted({key[0] for key in keys}):
             column = table.c[column_name]
+            starting = [key for key in keys if key[0] == column_name]
+            query = select(table.c.id)
+            if all(partial[key] for key in starting):
+                query = query.where(table.c.deleted_at.is_(None))
+            if all((table_name, key) not in t.GLOBAL_UNIQUE for key in starting):
+                query = query.where(id_match(b.conn, table.c.branch_id, sorted(branches)))
             ordered = sorted(values, key=str)
             if isinstance(column.type, String):
-                query = select(table.c.id).where(id_match(b.conn, column, ordered))
-                ids.update(b.conn.scalars(query))
+                ids.update(b.conn.scalars(query.where(id_match(b.conn, column, ordered))))
                 continue
             for start in range(0, len(ordered), CHUNK):
                 part = ordered[start : start + CHUNK]
-                ids.update(b.conn.scalars(select(table.c.id).where(column.in_(part))))
+                ids.update(b.conn.scalars(query.where(column.in_(part))))
         load_states(b, {table_name: ids})
     for state in b.states.values():
         index_state(b, state)
@@ -524,7 +537,7 @@ def _rebroadcast(b: Batch, state: RowState, columns: list[str]) -> None:
 
 
 def _db_values(table: Table, values: dict[str, Any]) -> dict[str, Any]:
-    return {c.name: values.get(c.name) for c in table.columns}
+    return {name: values.get(name) for name in COLUMN_NAMES[table.name]}
 
 
 def write_states(b: Batch) -> None:

@@ -11,7 +11,8 @@ retrying the parked rows.
 Speed: which rows of a page exist here is read up front, and the changes that are the same
 statement (an INSERT, or an UPDATE of the same columns, of one table) run as one
 ``executemany`` inside a savepoint. Within a table, statements run in page order (a change
-needing another statement of a table with a group open first runs every open group); across
+needing another statement of a table with a group open, or touching a row with a statement
+queued, first runs every open group: it then sees that row parked or written); across
 tables they are grouped (a page's customer inserts, then its phone inserts), which is safe
 because foreign keys are checked at commit (``defer_foreign_keys``) and no trigger on a
 synced table reads or writes another synced table (a test guards this). If a group hits a
@@ -142,6 +143,7 @@ class PageApplier:
         self.exists: set[tuple[str, str]] = set()
         self.groups: dict[tuple[str, bool, tuple[str, ...]], list[_Write]] = {}
         self.open_tables: dict[str, tuple[str, bool, tuple[str, ...]]] = {}
+        self.queued: set[tuple[str, str]] = set()
         self.applied = 0
 
     def apply(self, changes: list[ServerChange]) -> int:
@@ -205,6 +207,8 @@ class PageApplier:
             log.warning("pulled change for unknown table %s skipped", change.table)
             return
         key = (change.table, change.pk)
+        if key in self.queued:  # this row's earlier statement runs first (it may be parked)
+            self._flush()
         if key in self.parked_keys:
             self._flush()
             self._merge_parked(change)
@@ -226,13 +230,15 @@ class PageApplier:
         if self.open_tables.get(change.table, group_key) != group_key:
             self._flush()  # another statement of this table: keep the table's order
         self.open_tables[change.table] = group_key
-        self.groups.setdefault(group_key, []).append(write)  # one row twice runs in order too
+        self.groups.setdefault(group_key, []).append(write)
+        self.queued.add(key)
         if write.insert:
             self.exists.add(key)
 
     def _flush(self) -> None:
         """Run every queued group, in the order they were opened."""
         groups, self.groups, self.open_tables = self.groups, {}, {}
+        self.queued = set()
         for group in groups.values():
             self._run_group(group)
 

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, Numeric
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, Numeric, String
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 WireValue = str | int | float | bool | None
@@ -112,6 +112,8 @@ def _datetime_to_wire(value: Any) -> WireValue:
     if value is None:
         return None
     if isinstance(value, datetime):
+        if value.tzinfo is UTC and value.year >= 1000:  # the usual value, the same text faster
+            return str(value.isoformat(" ", "microseconds")[:26])
         if value.tzinfo is not None:
             value = value.astimezone(UTC).replace(tzinfo=None)
         if value.year >= 1000:  # the same text as WIRE_DATETIME, several times faster
@@ -138,10 +140,19 @@ def _json_to_wire(value: Any) -> WireValue:
     return None if value is None else str(json.dumps(value))
 
 
+_PLAIN = (bool, int, float, str)
+
+
 def _plain_to_wire(value: Any) -> WireValue:
-    if value is None or isinstance(value, bool | int | float | str):
+    if value is None or isinstance(value, _PLAIN):
         return value
     return str(value)
+
+
+def _text_to_wire(value: Any) -> WireValue:
+    if value is None or type(value) is str:  # the usual case of a text column, first
+        return value
+    return _plain_to_wire(value)
 
 
 def wire_converter(type_: TypeEngine[Any]) -> Callable[[Any], WireValue]:
@@ -156,6 +167,8 @@ def wire_converter(type_: TypeEngine[Any]) -> Callable[[Any], WireValue]:
         return _bool_to_wire
     if isinstance(base, JSON):
         return _json_to_wire
+    if isinstance(base, String):
+        return _text_to_wire
     return _plain_to_wire
 
 
