@@ -54,8 +54,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     setup_json_logging(settings.log_level)
     if args.migrate:
         cmd_migrate(args)
+    from branch_crm.hq.app import tune_gc
+
+    app = "branch_crm.hq.asgi:app" if args.workers > 1 else _app(settings)
+    tune_gc()
     uvicorn.run(
-        "branch_crm.hq.asgi:app" if args.workers > 1 else _app(settings),
+        app,
         host=args.host,
         port=args.port,
         workers=args.workers,

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, Table, func, insert, select, update
+from sqlalchemy import DateTime, String, Table, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from branch_crm.hq import tables as t
@@ -115,6 +115,10 @@ WIRE_CONVERT: dict[str, dict[str, Callable[[Any], Any]]] = {
     for name, spec in t.ENTITIES.items()
 }
 """table -> column -> Python value to wire value (codec.to_wire, chosen once)."""
+DATETIME_COLUMNS: dict[str, set[str]] = {
+    name: {c.name for c in spec[0].columns if isinstance(codec.base_type(c.type), DateTime)}
+    for name, spec in t.ENTITIES.items()
+}
 COLUMN_NAMES: dict[str, list[str]] = {
     name: [c.name for c in spec[0].columns] for name, spec in t.ENTITIES.items()
 }
@@ -140,7 +144,7 @@ def load_states(b: Batch, wanted: dict[str, set[str]]) -> None:
             clock_q = clock_q.order_by(t.row_clock.c.pk).with_for_update()
         for pk, clocks in b.conn.execute(clock_q):
             state = b.states[(table_name, pk)]
-            state.clocks, state.clock_in_db = codec.loads(clocks), True
+            state.clocks, state.clock_in_db = codec.decode_clocks(clocks), True
         for row in b.conn.execute(select(table).where(id_match(b.conn, table.c.id, pks))):
             state = b.states[(table_name, row.id)]
             state.values, state.in_db = dict(row._mapping), True
@@ -150,7 +154,7 @@ def load_states(b: Batch, wanted: dict[str, set[str]]) -> None:
         for row in b.conn.execute(parked_q):
             state = b.states[(table_name, row.pk)]
             state.values = _from_wire(table, codec.loads(row.data))
-            state.clocks = codec.loads(row.clocks)
+            state.clocks = codec.decode_clocks(row.clocks)
             state.parked_branch, state.parked_conflict = row.branch_code, row.conflict_id
             state.parked_in_db = True
 
@@ -302,12 +306,43 @@ def find_clash(b: Batch, state: RowState) -> tuple[tuple[str, ...], RowState] | 
 # --- writing through the batch ---------------------------------------------------------
 
 
-def emit(b: Batch, state: RowState, op: str, columns: Iterable[str], hlc: str) -> None:
-    """Append a change-log entry carrying ``columns`` of the row as head office has it."""
+def _canonical_datetime(wire: Any) -> bool:
+    """Wire text that converting to a datetime and back gives unchanged."""
+    return (
+        type(wire) is str
+        and len(wire) == 26
+        and wire[10] == " "
+        and wire[19] == "."
+        and wire[20:].isdigit()
+    )
+
+
+def emit(
+    b: Batch,
+    state: RowState,
+    op: str,
+    columns: Iterable[str],
+    hlc: str,
+    *,
+    wire: dict[str, Any] | None = None,
+) -> None:
+    """Append a change-log entry carrying ``columns`` of the row as head office has it.
+
+    ``wire``: the change the row's values were just converted from; a datetime already in
+    wire form there is taken as it is (converting it back would give the same text)."""
     assert state.values is not None
     converters = WIRE_CONVERT[state.table]
     values = state.values
-    data = {c: converters[c](values.get(c)) for c in columns}
+    if wire is None:
+        data = {c: converters[c](values.get(c)) for c in columns}
+    else:
+        datetimes = DATETIME_COLUMNS[state.table]
+        data = {
+            c: w
+            if c in datetimes and _canonical_datetime(w := wire.get(c))
+            else converters[c](values.get(c))
+            for c in columns
+        }
     partition = state.values.get("branch_id") or HQ_BRANCH
     b.log.append(
         {
@@ -431,8 +466,17 @@ def park(b: Batch, state: RowState, key: tuple[str, ...], other: RowState) -> No
     log.info("unique clash on %s %s parked as conflict %s", state.table, key, conflict_id)
 
 
-def settle(b: Batch, state: RowState, op: str, columns: list[str], hlc: str) -> None:
-    """After a row changed: park it on a clash, or write it (un-parking it if it was)."""
+def settle(
+    b: Batch,
+    state: RowState,
+    op: str,
+    columns: list[str],
+    hlc: str,
+    *,
+    wire: dict[str, Any] | None = None,
+) -> None:
+    """After a row changed: park it on a clash, or write it (un-parking it if it was).
+    ``wire``: the change the row was just created from (see emit)."""
     clash = find_clash(b, state)
     if state.parked_branch is not None:
         if clash is None:
@@ -442,15 +486,15 @@ def settle(b: Batch, state: RowState, op: str, columns: list[str], hlc: str) -> 
             index_state(b, state)
         else:
             state.dirty = True  # keep the parked copy up to date
-            emit(b, state, op, columns, hlc)
+            emit(b, state, op, columns, hlc, wire=wire)
         return
     if clash is not None:
         park(b, state, clash[0], clash[1])
         # the branch's other PCs get the row too: all of them show (and can resolve) it
-        emit(b, state, op, columns, hlc)
+        emit(b, state, op, columns, hlc, wire=wire)
         return
     state.dirty = state.clock_dirty = True
-    emit(b, state, op, columns, hlc)
+    emit(b, state, op, columns, hlc, wire=wire)
     index_state(b, state)
 
 
@@ -471,7 +515,7 @@ def apply_change(b: Batch, change: Change) -> None:
         state.values = {**values, "id": change.pk}
         state.clocks = dict.fromkeys(state.values, hlc)
         b.accepted += 1
-        settle(b, state, "insert", list(state.values), hlc)
+        settle(b, state, "insert", list(state.values), hlc, wire=change.data)
         return
     if state.values is None:
         if change.op != "insert":
@@ -480,7 +524,7 @@ def apply_change(b: Batch, change: Change) -> None:
         state.values = {**values, "id": change.pk}
         state.clocks = dict.fromkeys(state.values, hlc)
         b.accepted += 1
-        settle(b, state, "insert", list(state.values), hlc)
+        settle(b, state, "insert", list(state.values), hlc, wire=change.data)
         return
     _merge_existing(b, state, change, values, hlc)
 
@@ -566,12 +610,12 @@ def write_states(b: Batch) -> None:
 
 def _write_clocks(b: Batch, table_name: str, states: list[RowState]) -> None:
     new = [
-        {"table_name": table_name, "pk": s.pk, "clocks": codec.dumps(s.clocks)}
+        {"table_name": table_name, "pk": s.pk, "clocks": codec.encode_clocks(s.clocks)}
         for s in states
         if s.clock_dirty and not s.clock_in_db and s.parked_branch is None
     ]
     old = [
-        {"table_name": table_name, "pk": s.pk, "clocks": codec.dumps(s.clocks)}
+        {"table_name": table_name, "pk": s.pk, "clocks": codec.encode_clocks(s.clocks)}
         for s in states
         if s.clock_dirty and s.clock_in_db and s.parked_branch is None
     ]
@@ -584,7 +628,7 @@ def _write_parked(b: Batch, table: Table, states: list[RowState]) -> None:
         if state.parked_branch is not None and state.values is not None:
             row = {
                 "data": codec.dumps(_to_wire(table, state.values)),
-                "clocks": codec.dumps(state.clocks),
+                "clocks": codec.encode_clocks(state.clocks),
                 "branch_code": state.parked_branch,
                 "conflict_id": state.parked_conflict,
             }

@@ -86,13 +86,13 @@ def merge_clocks(conn: Connection, updates: dict[tuple[str, str], dict[str, str]
     rows = []
     for key, stamps in updates.items():
         if key not in current:
-            rows.append((key[0], key[1], codec.dumps(stamps)))
+            rows.append((key[0], key[1], codec.encode_clocks(stamps)))
             continue
-        merged: dict[str, str] = codec.loads(current[key][0])
+        merged: dict[str, str] = codec.decode_clocks(current[key][0])
         for column, stamp in stamps.items():
             if stamp > merged.get(column, ""):
                 merged[column] = stamp
-        rows.append((key[0], key[1], codec.dumps(merged)))
+        rows.append((key[0], key[1], codec.encode_clocks(merged)))
     conn.exec_driver_sql(
         "INSERT INTO sync_clock (table_name, pk, clocks) VALUES (?, ?, ?) "
         "ON CONFLICT (table_name, pk) DO UPDATE SET clocks = excluded.clocks",
@@ -168,7 +168,7 @@ class PageApplier:
             "WHERE table_name = ? AND pk IN ({marks})",
             keys,
         )
-        self.clocks = {key: json.loads(rows[0]) for key, rows in clock_rows.items()}
+        self.clocks = {key: codec.decode_clocks(rows[0]) for key, rows in clock_rows.items()}
         parked_rows = _by_row(
             self.conn,
             "SELECT table_name, pk, data FROM sync_parked WHERE table_name = ? AND pk IN ({marks})",
@@ -308,7 +308,7 @@ class PageApplier:
                 change.table,
                 change.pk,
                 json.dumps(change.data),
-                json.dumps(dict.fromkeys(change.data, change.hlc)),
+                codec.encode_clocks(dict.fromkeys(change.data, change.hlc)),
             ),
         )
         self.parked_keys.add((change.table, change.pk))
@@ -320,13 +320,13 @@ class PageApplier:
             (change.table, change.pk),
         ).fetchone()
         assert row is not None
-        data, clocks = json.loads(row[0]), json.loads(row[1])
+        data, clocks = json.loads(row[0]), codec.decode_clocks(row[1])
         for column, value in change.data.items():
             if change.hlc >= clocks.get(column, ""):
                 data[column], clocks[column] = value, change.hlc
         self.conn.exec_driver_sql(
             "UPDATE sync_parked SET data = ?, clocks = ? WHERE table_name = ? AND pk = ?",
-            (json.dumps(data), json.dumps(clocks), change.table, change.pk),
+            (json.dumps(data), codec.encode_clocks(clocks), change.table, change.pk),
         )
         retry_parked(self.conn, [(change.table, change.pk)], self.columns)
         if not self.conn.exec_driver_sql(
@@ -361,6 +361,6 @@ def retry_parked(
             continue
         conn.exec_driver_sql("RELEASE sync_parked_row")
         conn.exec_driver_sql("DELETE FROM sync_parked WHERE table_name = ? AND pk = ?", (table, pk))
-        merge_clocks(conn, {(table, pk): json.loads(clocks)})
+        merge_clocks(conn, {(table, pk): codec.decode_clocks(clocks)})
         applied += 1
     return applied

@@ -34,11 +34,37 @@ def loads(text: str | bytes) -> Any:
     return orjson.loads(text)
 
 
-def _base(type_: TypeEngine[Any]) -> TypeEngine[Any]:
+def encode_clocks(clocks: dict[str, str]) -> str:
+    """A row's per-column stamps as stored (``sync_clock``, ``hq_row_clock``, parked rows):
+    grouped by stamp, ``{"<stamp>": ["column", ...]}`` -- most rows have one stamp for all
+    their columns, so this is a quarter of ``{"column": "<stamp>"}`` (the stamp repeated per
+    column), and those tables are written for every synced row."""
+    groups: dict[str, list[str]] = {}
+    for column, stamp in clocks.items():
+        if type(stamp) is not str:
+            return dumps(clocks)  # not a stamp: kept as it is (read back the same)
+        groups.setdefault(stamp, []).append(column)
+    return dumps(groups)
+
+
+def decode_clocks(text: str | bytes) -> dict[str, str]:
+    """Per-column stamps from :func:`encode_clocks` text, or from the older one-entry-per-
+    column form (``{"column": "<stamp>"}``, still found in databases written before)."""
+    raw = loads(text)
+    if not any(type(value) is list for value in raw.values()):
+        return raw  # type: ignore[no-any-return]
+    return {column: stamp for stamp, columns in raw.items() for column in columns}
+
+
+def base_type(type_: TypeEngine[Any]) -> TypeEngine[Any]:
+    """The SQLAlchemy type a column's values are converted by (a decorator's own type)."""
     if isinstance(type_, TypeDecorator):
         impl = type_.impl
         return impl if isinstance(impl, TypeEngine) else impl()
     return type_
+
+
+_base = base_type
 
 
 def _datetime_to_python(value: WireValue) -> Any:
