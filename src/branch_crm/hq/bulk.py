@@ -28,7 +28,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Select, String, Table, Text, bindparam, cast, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    Table,
+    Text,
+    bindparam,
+    cast,
+    func,
+    select,
+    tuple_,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
@@ -72,6 +83,25 @@ def _fast_utc(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
         return processor(value)
 
     return process
+
+
+def pair_match(
+    conn: Connection, first: Any, second: Any, pairs: Sequence[tuple[str, str]]
+) -> ColumnElement[bool]:
+    """``(first, second)`` is one of ``pairs`` (one bound JSON text parameter)."""
+    text = orjson.dumps([list(pair) for pair in pairs]).decode()
+    param = bindparam(None, text, type_=Text())
+    values: Select[Any]
+    if is_postgres(conn):
+        item = func.jsonb_array_elements(cast(param, JSONB)).table_valued("value").alias("p")
+        values = select(item.c.value.op("->>")(0), item.c.value.op("->>")(1))
+    else:
+        item = func.json_each(param).table_valued("value").alias("p")
+        values = select(
+            func.json_extract(item.c.value, "$[0]"), func.json_extract(item.c.value, "$[1]")
+        )
+    within: ColumnElement[bool] = tuple_(first, second).in_(values)
+    return within
 
 
 def _bind_processors(dialect: Dialect, table: Table, columns: Sequence[str]) -> list[Processor]:

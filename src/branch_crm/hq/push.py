@@ -36,7 +36,7 @@ from sqlalchemy.engine import Connection
 
 from branch_crm.hq import tables as t
 from branch_crm.hq.auth import NodeAuth
-from branch_crm.hq.bulk import id_match, insert_rows, update_rows
+from branch_crm.hq.bulk import id_match, insert_rows, pair_match, update_rows
 from branch_crm.hq.errors import BadPayload, Forbidden
 from branch_crm.ids import new_id
 from branch_crm.models.base import HQ_BRANCH
@@ -128,35 +128,45 @@ COLUMN_NAMES: dict[str, list[str]] = {
 
 
 def load_states(b: Batch, wanted: dict[str, set[str]]) -> None:
-    """Read (and on PostgreSQL lock) the rows, clocks and parked copies a batch touches."""
-    pg = b.conn.dialect.name == "postgresql"
+    """Read (and on PostgreSQL lock) the rows, clocks and parked copies a batch touches.
+
+    The clocks are read first, locked (every table's in one statement, in one order), so
+    a concurrent push of the same rows waits here and then reads the rows it committed."""
+    pairs: list[tuple[str, str]] = []
+    new: dict[str, list[str]] = {}
     for table_name in sorted(wanted):
-        pks = sorted(wanted[table_name] - {pk for (tn, pk) in b.states if tn == table_name})
-        if not pks:
-            continue
+        entity(table_name)
+        pks = sorted(pk for pk in wanted[table_name] if (table_name, pk) not in b.states)
+        if pks:
+            new[table_name] = pks
+            for pk in pks:
+                b.states[(table_name, pk)] = RowState(table_name, pk)
+                pairs.append((table_name, pk))
+    if not pairs:
+        return
+    clock = t.row_clock
+    clock_q = select(clock.c.table_name, clock.c.pk, clock.c.clocks).where(
+        pair_match(b.conn, clock.c.table_name, clock.c.pk, pairs)
+    )
+    if b.conn.dialect.name == "postgresql":
+        clock_q = clock_q.order_by(clock.c.table_name, clock.c.pk).with_for_update()
+    for table_name, pk, clocks in b.conn.execute(clock_q):
+        state = b.states[(table_name, pk)]
+        state.clocks, state.clock_in_db = codec.decode_clocks(clocks), True
+    for table_name, pks in new.items():
         table = entity(table_name)[0]
-        for pk in pks:
-            b.states[(table_name, pk)] = RowState(table_name, pk)
-        clock_q = select(t.row_clock.c.pk, t.row_clock.c.clocks).where(
-            t.row_clock.c.table_name == table_name, id_match(b.conn, t.row_clock.c.pk, pks)
-        )
-        if pg:
-            clock_q = clock_q.order_by(t.row_clock.c.pk).with_for_update()
-        for pk, clocks in b.conn.execute(clock_q):
-            state = b.states[(table_name, pk)]
-            state.clocks, state.clock_in_db = codec.decode_clocks(clocks), True
         for row in b.conn.execute(select(table).where(id_match(b.conn, table.c.id, pks))):
             state = b.states[(table_name, row.id)]
             state.values, state.in_db = dict(row._mapping), True
-        parked_q = select(t.parked).where(
-            t.parked.c.table_name == table_name, id_match(b.conn, t.parked.c.pk, pks)
-        )
-        for row in b.conn.execute(parked_q):
-            state = b.states[(table_name, row.pk)]
-            state.values = _from_wire(table, codec.loads(row.data))
-            state.clocks = codec.decode_clocks(row.clocks)
-            state.parked_branch, state.parked_conflict = row.branch_code, row.conflict_id
-            state.parked_in_db = True
+    parked_q = select(t.parked).where(
+        pair_match(b.conn, t.parked.c.table_name, t.parked.c.pk, pairs)
+    )
+    for row in b.conn.execute(parked_q):
+        state = b.states[(row.table_name, row.pk)]
+        state.values = _from_wire(entity(row.table_name)[0], codec.loads(row.data))
+        state.clocks = codec.decode_clocks(row.clocks)
+        state.parked_branch, state.parked_conflict = row.branch_code, row.conflict_id
+        state.parked_in_db = True
 
 
 def _from_wire(table: Table, data: dict[str, Any]) -> dict[str, Any]:
@@ -590,6 +600,7 @@ def write_states(b: Batch) -> None:
     for state in b.states.values():
         if state.dirty or state.clock_dirty:
             by_table[state.table].append(state)
+    clocks: tuple[list[dict[str, Any]], list[dict[str, Any]]] = ([], [])
     for table_name, states in by_table.items():
         table = entity(table_name)[0]
         inserts: list[dict[str, Any]] = []
@@ -604,23 +615,23 @@ def write_states(b: Batch) -> None:
         update_rows(b.conn, table, updates, ("id",))
         # after updates: a tombstone written here may free a unique value
         insert_rows(b.conn, table, inserts)
-        _write_clocks(b, table_name, states)
+        _collect_clocks(table_name, states, clocks)
         _write_parked(b, table, states)
-
-
-def _write_clocks(b: Batch, table_name: str, states: list[RowState]) -> None:
-    new = [
-        {"table_name": table_name, "pk": s.pk, "clocks": codec.encode_clocks(s.clocks)}
-        for s in states
-        if s.clock_dirty and not s.clock_in_db and s.parked_branch is None
-    ]
-    old = [
-        {"table_name": table_name, "pk": s.pk, "clocks": codec.encode_clocks(s.clocks)}
-        for s in states
-        if s.clock_dirty and s.clock_in_db and s.parked_branch is None
-    ]
+    new, old = clocks  # every table's clocks in one statement each
     insert_rows(b.conn, t.row_clock, new)
     update_rows(b.conn, t.row_clock, old, ("table_name", "pk"))
+
+
+def _collect_clocks(
+    table_name: str,
+    states: list[RowState],
+    into: tuple[list[dict[str, Any]], list[dict[str, Any]]],
+) -> None:
+    """The clock rows of ``states`` to insert (first) and to update (second)."""
+    for s in states:
+        if s.clock_dirty and s.parked_branch is None:
+            row = {"table_name": table_name, "pk": s.pk, "clocks": codec.encode_clocks(s.clocks)}
+            into[1 if s.clock_in_db else 0].append(row)
 
 
 def _write_parked(b: Batch, table: Table, states: list[RowState]) -> None:

@@ -39,6 +39,11 @@ def encode_clocks(clocks: dict[str, str]) -> str:
     grouped by stamp, ``{"<stamp>": ["column", ...]}`` -- most rows have one stamp for all
     their columns, so this is a quarter of ``{"column": "<stamp>"}`` (the stamp repeated per
     column), and those tables are written for every synced row."""
+    stamps = set(clocks.values())
+    if len(stamps) == 1:  # the usual row: every column written by one change
+        (stamp,) = stamps
+        if type(stamp) is str:
+            return dumps({stamp: list(clocks)})
     groups: dict[str, list[str]] = {}
     for column, stamp in clocks.items():
         if type(stamp) is not str:
