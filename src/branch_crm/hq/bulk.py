@@ -89,7 +89,7 @@ def pair_match(
     conn: Connection, first: Any, second: Any, pairs: Sequence[tuple[str, str]]
 ) -> ColumnElement[bool]:
     """``(first, second)`` is one of ``pairs`` (one bound JSON text parameter)."""
-    text = orjson.dumps([list(pair) for pair in pairs]).decode()
+    text = orjson.dumps(pairs).decode()  # tuples are JSON arrays
     param = bindparam(None, text, type_=Text())
     values: Select[Any]
     if is_postgres(conn):
@@ -130,14 +130,16 @@ def _plain_impl(type_: UtcDateTime, dialect: Dialect) -> bool:
 
 def _bound(
     dialect: Dialect, table: Table, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]
-) -> list[tuple[Any, ...]]:
+) -> list[list[Any]]:
+    """Each row's values of ``columns`` (missing ones None) through the bind processors."""
     processors = _bind_processors(dialect, table, columns)
-    pairs = list(zip(columns, processors, strict=True))
-    if all(p is None for p in processors):
-        return [tuple(row[c] for c in columns) for row in rows]
-    return [
-        tuple(v if (v := row[c]) is None or p is None else p(v) for c, p in pairs) for row in rows
-    ]
+    processed = [(i, p) for i, p in enumerate(processors) if p is not None]
+    values = [[row.get(c) for c in columns] for row in rows]
+    for row in values:
+        for i, process in processed:
+            if (value := row[i]) is not None:
+                row[i] = process(value)
+    return values
 
 
 @contextmanager
@@ -154,11 +156,18 @@ def _quoted(names: Sequence[str]) -> str:
     return ", ".join(f'"{name}"' for name in names)
 
 
-def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """INSERT ``rows`` (all with the same keys) into ``table`` in bulk."""
+def insert_rows(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    columns: Sequence[str] | None = None,
+) -> None:
+    """INSERT ``rows`` into ``table`` in bulk: ``columns`` (default: the first row's keys),
+    a column missing from a row is NULL."""
     if not rows:
         return
-    columns = list(rows[0])
+    columns = list(columns or rows[0])
     values = _bound(conn.dialect, table, columns, rows)
     if is_postgres(conn):
         statement = f'COPY "{table.name}" ({_quoted(columns)}) FROM STDIN'
@@ -173,7 +182,7 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
         return
     marks = ", ".join("?" * len(columns))
     statement = f'INSERT INTO "{table.name}" ({_quoted(columns)}) VALUES ({marks})'
-    conn.exec_driver_sql(statement, values)
+    conn.exec_driver_sql(statement, [tuple(row) for row in values])
 
 
 def _cast_type(conn: Connection, table: Table, column: str) -> str:
@@ -184,13 +193,18 @@ def _cast_type(conn: Connection, table: Table, column: str) -> str:
 
 
 def update_rows(
-    conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], keys: Sequence[str]
+    conn: Connection,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    keys: Sequence[str],
+    *,
+    columns: Sequence[str] | None = None,
 ) -> None:
-    """UPDATE the rows of ``table`` matching each row's ``keys`` with its other values (all
-    rows carry the same columns)."""
+    """UPDATE the rows of ``table`` matching each row's ``keys`` with its other ``columns``
+    (default: the first row's keys; a column missing from a row is set NULL)."""
     if not rows:
         return
-    columns = list(rows[0])
+    columns = list(columns or rows[0])
     setting = [c for c in columns if c not in keys]
     values = _bound(conn.dialect, table, columns, rows)
     if not is_postgres(conn):

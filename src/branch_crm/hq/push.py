@@ -171,6 +171,10 @@ def load_states(b: Batch, wanted: dict[str, set[str]]) -> None:
 
 def _from_wire(table: Table, data: dict[str, Any]) -> dict[str, Any]:
     converters = PY_CONVERT[table.name]
+    try:  # the usual change: known columns, valid values
+        return {name: converters[name](value) for name, value in data.items()}
+    except (KeyError, TypeError, ValueError):
+        pass  # say which column, below
     values: dict[str, Any] = {}
     for name, value in data.items():
         convert = converters.get(name)
@@ -590,10 +594,6 @@ def _rebroadcast(b: Batch, state: RowState, columns: list[str]) -> None:
 # --- writing ---------------------------------------------------------------------------
 
 
-def _db_values(table: Table, values: dict[str, Any]) -> dict[str, Any]:
-    return {name: values.get(name) for name in COLUMN_NAMES[table.name]}
-
-
 def write_states(b: Batch) -> None:
     """Write every changed row, clock and parked copy."""
     by_table: dict[str, list[RowState]] = defaultdict(list)
@@ -610,11 +610,11 @@ def write_states(b: Batch) -> None:
                 continue
             if state.parked_branch is not None:
                 continue
-            row = _db_values(table, state.values)
-            (updates if state.in_db else inserts).append(row)
-        update_rows(b.conn, table, updates, ("id",))
+            (updates if state.in_db else inserts).append(state.values)
+        columns = COLUMN_NAMES[table_name]  # every column (a value missing here is NULL)
+        update_rows(b.conn, table, updates, ("id",), columns=columns)
         # after updates: a tombstone written here may free a unique value
-        insert_rows(b.conn, table, inserts)
+        insert_rows(b.conn, table, inserts, columns=columns)
         _collect_clocks(table_name, states, clocks)
         _write_parked(b, table, states)
     new, old = clocks  # every table's clocks in one statement each

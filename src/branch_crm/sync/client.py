@@ -13,7 +13,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import httpx
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from branch_crm import __version__
 from branch_crm.db import Database, head_revision
@@ -171,13 +171,12 @@ class SyncClient:
         engine, size = self.db.engine, self.batch_size
         with ThreadPoolExecutor(1, thread_name_prefix="sync-push") as helper:
             settling: list[Future[None]] = []
-            following = helper.submit(next_batch, engine, size)
-            while (batch := following.result()) is not None:
+            following = helper.submit(self._prepare, engine, size, True, None)
+            while (prepared := following.result()) is not None:
+                batch, body = prepared
                 # after a resent batch, more may wait from the earlier round: look again
-                following = helper.submit(
-                    next_batch, engine, size, resend=batch.resent, in_flight=batch.batch_id
-                )
-                ack = self._send(http, batch)
+                following = helper.submit(self._prepare, engine, size, batch.resent, batch.batch_id)
+                ack = self._send(http, batch, body)
                 settling.append(helper.submit(self._settle, batch, ack))
                 pushed += len(batch.rows)
                 conflicts += len(ack.conflicts)
@@ -190,15 +189,23 @@ class SyncClient:
 
     def push_batch(self, http: httpx.Client, batch: OutgoingBatch) -> PushAck:
         """Send one batch and settle its acknowledgement."""
-        ack = self._send(http, batch)
+        ack = self._send(http, batch, self._body(batch))
         self._settle(batch, ack)
         return ack
 
-    def _send(self, http: httpx.Client, batch: OutgoingBatch) -> PushAck:
+    def _body(self, batch: OutgoingBatch) -> bytes:
+        return batch.request_json(self.branch, self.node_id, self.schema)
+
+    def _prepare(
+        self, engine: Engine, size: int, resend: bool, in_flight: str | None
+    ) -> tuple[OutgoingBatch, bytes] | None:
+        """The next batch and its request body (None when the queue is empty)."""
+        batch = next_batch(engine, size, resend=resend, in_flight=in_flight)
+        return None if batch is None else (batch, self._body(batch))
+
+    def _send(self, http: httpx.Client, batch: OutgoingBatch, body: bytes) -> PushAck:
         response = http.post(
-            "/api/v1/sync/push",
-            content=batch.request_json(self.branch, self.node_id, self.schema),
-            headers={"Content-Type": "application/json"},
+            "/api/v1/sync/push", content=body, headers={"Content-Type": "application/json"}
         )
         ack = PushAck.model_validate_json(self._content(response))
         if ack.batch_id != batch.batch_id:
