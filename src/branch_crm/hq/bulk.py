@@ -11,9 +11,10 @@ serialised, ...) but send them in bulk:
 * :func:`update_rows` -- one ``UPDATE ... FROM (VALUES ...)`` per chunk on PostgreSQL (values
   cast to the column types without lengths, so an over-long value still fails as in an
   INSERT), the driver's ``executemany`` on SQLite;
-* :func:`id_match` -- ``column IN (SELECT jsonb_array_elements_text(:ids))`` on PostgreSQL,
-  ``column IN (SELECT value FROM json_each(:ids))`` on SQLite: one bound JSON text parameter
-  whatever the number of ids (cheaper to send than an array of a thousand strings).
+* :func:`id_match` -- ``column = ANY(array(SELECT jsonb_array_elements_text(:ids)))`` on
+  PostgreSQL, ``column IN (SELECT value FROM json_each(:ids))`` on SQLite: one bound JSON
+  text parameter whatever the number of ids (cheaper to send than an array of a thousand
+  strings), answered through the column's index.
 
 Driver errors are re-raised as SQLAlchemy's ``DBAPIError`` subclasses (``IntegrityError``,
 ``OperationalError``, ...), as a statement run through SQLAlchemy would raise them, so the
@@ -34,11 +35,12 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    any_,
     bindparam,
     cast,
     func,
     select,
-    tuple_,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, Dialect
@@ -59,15 +61,82 @@ def is_postgres(conn: Connection) -> bool:
     return conn.dialect.name == "postgresql"
 
 
+def prefer_index_lookups(conn: Connection) -> None:
+    """For the rest of this transaction, plan keyed lookups with their index (PostgreSQL).
+
+    A push looks up a thousand ids or unique values at a time in tables that grow by as
+    many rows per batch. Until autovacuum analyses a fresh or fast-growing table, the
+    planner believes it small and scans it whole (a hash join, or ``= ANY(array)`` checked
+    row by row), so each batch costs more than the last. Every statement of a push is a
+    keyed lookup or write: turning sequential scans off makes that plan the only one."""
+    if is_postgres(conn):
+        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+
+
+def rows_by_keys(
+    conn: Connection,
+    table: Table,
+    key_columns: Sequence[str],
+    keys: Sequence[Sequence[str]],
+    *,
+    columns: Sequence[str] | None = None,
+    live_only: bool = False,
+    branches: Sequence[str] | None = None,
+    lock: bool = False,
+) -> list[Any]:
+    """The rows of ``table`` whose ``key_columns`` (text columns) equal one of ``keys``,
+    with ``columns`` (default all); ``live_only``: not tombstoned; ``branches``: owned by
+    one of them; ``lock``: ``FOR UPDATE`` (PostgreSQL), in the order of ``keys``.
+
+    On PostgreSQL every key is looked up on its own (a lateral subquery the planner cannot
+    merge into a join), so the lookup always goes through the index, whatever the planner
+    believes about the table: until autovacuum analyses a fresh or fast-growing table it
+    thinks it small and scans it whole -- a hash join, or each row checked against every
+    key -- and every batch then costs more than the last. On SQLite, ``IN (json_each)``.
+    """
+    names = list(columns or [c.name for c in table.columns])
+    selected = ", ".join(f'"{c}"' for c in names)
+    params: dict[str, Any] = {"keys": orjson.dumps([list(key) for key in keys]).decode()}
+    extra = ' AND "deleted_at" IS NULL' if live_only else ""
+    if branches is not None:
+        params["branches"] = orjson.dumps(list(branches)).decode()
+    if is_postgres(conn):
+        match = " AND ".join(f'"{c}" = k.v ->> {i}' for i, c in enumerate(key_columns))
+        if branches is not None:
+            owners = "SELECT jsonb_array_elements_text(CAST(:branches AS JSONB))"
+            extra += f' AND "branch_id" IN ({owners})'
+        sql = (
+            f"SELECT r.* FROM jsonb_array_elements(CAST(:keys AS JSONB)) AS k(v) "
+            f'CROSS JOIN LATERAL (SELECT {selected} FROM "{table.name}" WHERE {match}{extra} '
+            f"{'FOR UPDATE' if lock else 'OFFSET 0'}) AS r"
+        )
+    else:
+        wanted = ", ".join(f'"{c}"' for c in key_columns)
+        parts = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(key_columns)))
+        if branches is not None:
+            extra += ' AND "branch_id" IN (SELECT value FROM json_each(:branches))'
+        sql = (
+            f'SELECT {selected} FROM "{table.name}" WHERE ({wanted}) IN '
+            f"(SELECT {parts} FROM json_each(:keys)){extra}"
+        )
+    statement = text(sql).columns(*[table.c[c] for c in names])
+    return list(conn.execute(statement, params))
+
+
 def id_match(conn: Connection, column: Any, ids: Sequence[Any]) -> ColumnElement[bool]:
     """``column`` is one of ``ids`` (a single bound parameter on either database)."""
-    text = orjson.dumps(list(ids), default=str).decode()
+    ids_json = orjson.dumps(list(ids), default=str).decode()
     values: Select[Any]
     if is_postgres(conn):
-        values = select(func.jsonb_array_elements_text(cast(bindparam(None, text, Text()), JSONB)))
+        # = ANY(array(...)): an index condition (see prefer_index_lookups)
+        elements = func.jsonb_array_elements_text(cast(bindparam(None, ids_json, Text()), JSONB))
+        matches: ColumnElement[bool] = column == any_(
+            func.array(select(elements).scalar_subquery())
+        )
+        return matches
     else:
         values = select(literal_column("value")).select_from(
-            func.json_each(bindparam(None, text, type_=Text()))
+            func.json_each(bindparam(None, ids_json, type_=Text()))
         )
     within: ColumnElement[bool] = column.in_(values)
     return within
@@ -83,25 +152,6 @@ def _fast_utc(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
         return processor(value)
 
     return process
-
-
-def pair_match(
-    conn: Connection, first: Any, second: Any, pairs: Sequence[tuple[str, str]]
-) -> ColumnElement[bool]:
-    """``(first, second)`` is one of ``pairs`` (one bound JSON text parameter)."""
-    text = orjson.dumps(pairs).decode()  # tuples are JSON arrays
-    param = bindparam(None, text, type_=Text())
-    values: Select[Any]
-    if is_postgres(conn):
-        item = func.jsonb_array_elements(cast(param, JSONB)).table_valued("value").alias("p")
-        values = select(item.c.value.op("->>")(0), item.c.value.op("->>")(1))
-    else:
-        item = func.json_each(param).table_valued("value").alias("p")
-        values = select(
-            func.json_extract(item.c.value, "$[0]"), func.json_extract(item.c.value, "$[1]")
-        )
-    within: ColumnElement[bool] = tuple_(first, second).in_(values)
-    return within
 
 
 def _bind_processors(dialect: Dialect, table: Table, columns: Sequence[str]) -> list[Processor]:

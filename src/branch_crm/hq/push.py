@@ -36,7 +36,7 @@ from sqlalchemy.engine import Connection
 
 from branch_crm.hq import tables as t
 from branch_crm.hq.auth import NodeAuth
-from branch_crm.hq.bulk import id_match, insert_rows, pair_match, update_rows
+from branch_crm.hq.bulk import insert_rows, prefer_index_lookups, rows_by_keys, update_rows
 from branch_crm.hq.errors import BadPayload, Forbidden
 from branch_crm.ids import new_id
 from branch_crm.models.base import HQ_BRANCH
@@ -144,24 +144,23 @@ def load_states(b: Batch, wanted: dict[str, set[str]]) -> None:
                 pairs.append((table_name, pk))
     if not pairs:
         return
-    clock = t.row_clock
-    clock_q = select(clock.c.table_name, clock.c.pk, clock.c.clocks).where(
-        pair_match(b.conn, clock.c.table_name, clock.c.pk, pairs)
+    clock_rows = rows_by_keys(
+        b.conn,
+        t.row_clock,
+        ("table_name", "pk"),
+        pairs,
+        columns=("table_name", "pk", "clocks"),
+        lock=True,
     )
-    if b.conn.dialect.name == "postgresql":
-        clock_q = clock_q.order_by(clock.c.table_name, clock.c.pk).with_for_update()
-    for table_name, pk, clocks in b.conn.execute(clock_q):
+    for table_name, pk, clocks in clock_rows:
         state = b.states[(table_name, pk)]
         state.clocks, state.clock_in_db = codec.decode_clocks(clocks), True
-    for table_name, pks in new.items():
+    for table_name, ids in new.items():
         table = entity(table_name)[0]
-        for row in b.conn.execute(select(table).where(id_match(b.conn, table.c.id, pks))):
+        for row in rows_by_keys(b.conn, table, ("id",), [(pk,) for pk in ids]):
             state = b.states[(table_name, row.id)]
             state.values, state.in_db = dict(row._mapping), True
-    parked_q = select(t.parked).where(
-        pair_match(b.conn, t.parked.c.table_name, t.parked.c.pk, pairs)
-    )
-    for row in b.conn.execute(parked_q):
+    for row in rows_by_keys(b.conn, t.parked, ("table_name", "pk"), pairs):
         state = b.states[(row.table_name, row.pk)]
         state.values = _from_wire(entity(row.table_name)[0], codec.loads(row.data))
         state.clocks = codec.decode_clocks(row.clocks)
@@ -267,14 +266,25 @@ def _load_holders(b: Batch, wanted: dict[str, set[Any]], branches: set[str]) -> 
         for column_name in sorted({key[0] for key in keys}):
             column = table.c[column_name]
             starting = [key for key in keys if key[0] == column_name]
+            live_only = all(partial[key] for key in starting)
+            scoped = all((table_name, key) not in t.GLOBAL_UNIQUE for key in starting)
             query = select(table.c.id)
-            if all(partial[key] for key in starting):
+            if live_only:
                 query = query.where(table.c.deleted_at.is_(None))
-            if all((table_name, key) not in t.GLOBAL_UNIQUE for key in starting):
-                query = query.where(id_match(b.conn, table.c.branch_id, sorted(branches)))
+            if scoped:
+                query = query.where(table.c.branch_id.in_(sorted(branches)))
             ordered = sorted(values, key=str)
             if isinstance(column.type, String):
-                ids.update(b.conn.scalars(query.where(id_match(b.conn, column, ordered))))
+                found = rows_by_keys(
+                    b.conn,
+                    table,
+                    (column_name,),
+                    [(value,) for value in ordered],
+                    columns=("id",),
+                    live_only=live_only,
+                    branches=sorted(branches) if scoped else None,
+                )
+                ids.update(row.id for row in found)
                 continue
             for start in range(0, len(ordered), CHUNK):
                 part = ordered[start : start + CHUNK]
@@ -690,6 +700,7 @@ def apply_push(
     previous = stored_ack(conn, request.batch_id, auth.branch)
     if previous is not None:
         return previous
+    prefer_index_lookups(conn)
     now = utcnow()
     conn.execute(
         insert(t.batch).values(
