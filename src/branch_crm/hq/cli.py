@@ -153,10 +153,15 @@ def _reference_values(args: argparse.Namespace) -> dict[str, Any]:
         }
     if kind == "holiday":
         return {"day": date.fromisoformat(args.day), "name": args.name, "is_workday": args.workday}
-    data = json.loads(Path(args.json_file).read_text(encoding="utf-8"))
-    if not isinstance(data, dict):
-        raise ValueError(f"{args.json_file}: expected a JSON object")
-    return data
+    from branch_crm.hq.reference_check import check_reference
+
+    try:
+        data = json.loads(Path(args.json_file).read_text(encoding="utf-8"))
+        return check_reference(REFERENCE[kind], data)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{args.json_file}: not valid JSON ({exc})") from None
+    except ValueError as exc:
+        raise ValueError(f"{args.json_file}: {exc}") from None
 
 
 def cmd_ref_add(args: argparse.Namespace) -> int:
