@@ -144,8 +144,11 @@ FILES: dict[str, type[_Strict]] = {
 }
 
 
-def _where(loc: tuple[int | str, ...]) -> str:
-    return ".".join(str(part) for part in loc) or "file"
+def _problem(error: Any) -> str:
+    """'targets.0.grade: Input should be 1, 2 or 3', or the message alone for the whole file."""
+    message = str(error["msg"]).removeprefix("Value error, ")
+    where = ".".join(str(part) for part in error["loc"])
+    return f"{where}: {message}" if where else message
 
 
 def check_reference(table: str, data: Any) -> dict[str, Any]:
@@ -158,8 +161,5 @@ def check_reference(table: str, data: Any) -> dict[str, Any]:
     try:
         checked = model.model_validate(data)
     except ValidationError as exc:
-        problems = [
-            f"{_where(e['loc'])}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()
-        ]
-        raise ValueError("; ".join(problems)) from None
+        raise ValueError("; ".join(_problem(e) for e in exc.errors())) from None
     return checked.model_dump(mode="json")
