@@ -96,6 +96,12 @@ class Batch:
         default_factory=lambda: defaultdict(set)
     )
 
+    def __post_init__(self) -> None:
+        # the same for every entry of the batch: computed once
+        self.log_at = self.now.replace(tzinfo=None)
+        self.origin = self.auth.node_id or self.auth.branch
+        self.source = f"branch {self.auth.branch}"
+
 
 def entity(table: str) -> tuple[Table, str, list[tuple[str, ...]], dict[tuple[str, ...], bool]]:
     """The head-office table of a synced table name (BadPayload if unknown)."""
@@ -377,8 +383,8 @@ def emit(
             "op": op,
             "data": codec.dumps(data),
             "hlc": hlc,
-            "origin": b.auth.node_id or b.auth.branch,
-            "at": b.now.replace(tzinfo=None),
+            "origin": b.origin,
+            "at": b.log_at,
         }
     )
 
@@ -529,14 +535,15 @@ def apply_change(b: Batch, change: Change) -> None:
     """Merge one incoming change into head office's state."""
     table, kind, _keys, _partial = entity(change.table)
     state = b.states[(change.table, change.pk)]
-    hlc = b.clock.admit(change.hlc, source=f"branch {b.auth.branch}")
+    hlc = b.clock.admit(change.hlc, source=b.source)
     if hlc != change.hlc:
         b.rewrites[change.hlc] = hlc
     values = _from_wire(table, change.data)
     if kind == "insert_only":
         if change.op != "insert" or state.values is not None:
             return  # a duplicate (by id) or an update of an event: ignored
-        state.values = {**values, "id": change.pk}
+        values["id"] = change.pk  # (a fresh dict from _from_wire)
+        state.values = values
         state.clocks = dict.fromkeys(state.values, hlc)
         b.accepted += 1
         settle(b, state, "insert", list(state.values), hlc, wire=change.data)
@@ -545,7 +552,8 @@ def apply_change(b: Batch, change: Change) -> None:
         if change.op != "insert":
             log_rejection(b, change, "unknown_row", sorted(change.data))
             return
-        state.values = {**values, "id": change.pk}
+        values["id"] = change.pk  # (a fresh dict from _from_wire)
+        state.values = values
         state.clocks = dict.fromkeys(state.values, hlc)
         b.accepted += 1
         settle(b, state, "insert", list(state.values), hlc, wire=change.data)
