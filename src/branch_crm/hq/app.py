@@ -6,21 +6,21 @@ import functools
 import gc
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, cast
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy import text, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from branch_crm import __version__
 from branch_crm.hq import auth as hq_auth
 from branch_crm.hq import tables as t
-from branch_crm.hq.db import WRITE_OPTION, make_engine
+from branch_crm.hq.db import make_engine, read_transaction, write_transaction
 from branch_crm.hq.errors import HqError, IncompatibleSchema
 from branch_crm.hq.pull import pull_page
 from branch_crm.hq.push import apply_push
@@ -71,19 +71,15 @@ def check_schema(version: str | None, protocol: str | None, known: list[str]) ->
         )
 
 
-def connection(request: Request) -> Iterator[Connection]:
-    """Session dependency: one connection and transaction per request (reads)."""
-    with request.app.state.engine.connect() as conn, conn.begin():
-        yield conn
+async def engine_of(request: Request) -> Engine:
+    """The service's engine. Routes open their connection themselves, in the thread that
+    runs them: a connection taken by a dependency is held while the route waits for a
+    worker thread, and with every thread waiting for a pooled connection that held ones
+    would never give back, the service stood still until the pool timed out."""
+    return cast(Engine, request.app.state.engine)
 
 
-def write_connection(request: Request) -> Iterator[Connection]:
-    """A connection whose transactions are write transactions (BEGIN IMMEDIATE on SQLite)."""
-    with request.app.state.engine.connect().execution_options(**{WRITE_OPTION: True}) as conn:
-        yield conn
-
-
-def schema(
+async def schema(
     request: Request,
     x_sync_schema: Annotated[str | None, Header()] = None,
     x_sync_protocol: Annotated[str | None, Header()] = None,
@@ -93,8 +89,7 @@ def schema(
     return x_sync_schema or ""
 
 
-Conn = Annotated[Connection, Depends(connection)]
-WriteConn = Annotated[Connection, Depends(write_connection)]
+EngineDep = Annotated[Engine, Depends(engine_of)]
 Schema = Annotated[str, Depends(schema)]
 Authorization = Annotated[str | None, Header()]
 UserAgent = Annotated[str | None, Header()]
@@ -157,13 +152,14 @@ def create_app(settings: HqSettings | None = None) -> FastAPI:
         return response
 
     @app.get("/healthz")
-    def healthz(conn: Conn) -> dict[str, Any]:
-        conn.execute(text("SELECT 1"))
+    def healthz(db: EngineDep) -> dict[str, Any]:
+        with read_transaction(db) as conn:
+            conn.execute(text("SELECT 1"))
         return {"status": "ok", "version": __version__, "database": engine.dialect.name}
 
     @app.post("/api/v1/register", response_model=RegisterResponse)
-    def register(body: RegisterRequest, conn: WriteConn) -> RegisterResponse:
-        with conn.begin():
+    def register(body: RegisterRequest, db: EngineDep) -> RegisterResponse:
+        with write_transaction(db) as conn:
             token, name = hq_auth.register(
                 conn, code=body.code, branch=body.branch, node_id=body.node
             )
@@ -173,25 +169,25 @@ def create_app(settings: HqSettings | None = None) -> FastAPI:
     @app.post("/api/v1/sync/push", response_model=PushAck, openapi_extra=PUSH_BODY_DOC)
     def push(
         raw: PushBody,
-        conn: WriteConn,
+        db: EngineDep,
         _schema: Schema,
         authorization: Authorization = None,
         user_agent: UserAgent = None,
     ) -> Response:
         body = parse_push(raw)
-        ack = _push_with_retry(conn, body, authorization, clock, user_agent)
+        ack = _push_with_retry(db, body, authorization, clock, user_agent)
         return Response(ack.model_dump_json(), media_type="application/json")
 
     @app.get("/api/v1/sync/pull", response_model=PullResponse)
     def pull(
-        conn: WriteConn,
+        db: EngineDep,
         _schema: Schema,
         after: Annotated[int, Query(ge=0)] = 0,
         limit: Annotated[int, Query(ge=1)] = 1000,
         authorization: Authorization = None,
         user_agent: UserAgent = None,
     ) -> Response:
-        with conn.begin():  # records the cursor too (a write transaction on SQLite)
+        with write_transaction(db) as conn:  # records the cursor too
             node = hq_auth.authenticate(conn, authorization)
             limit = min(limit, settings.pull_page_limit)
             page = pull_page(conn, node, clock, after=after, limit=limit)
@@ -306,7 +302,7 @@ def note_versions(
 
 
 def _push_with_retry(
-    conn: Connection,
+    db: Engine,
     body: PushRequest,
     authorization: str | None,
     clock: HybridClock,
@@ -314,7 +310,7 @@ def _push_with_retry(
 ) -> PushAck:
     for attempt in range(RETRIES):
         try:
-            with conn.begin():
+            with write_transaction(db) as conn:
                 node = hq_auth.authenticate(conn, authorization)
                 ack = apply_push(conn, body, node, clock)
                 note_versions(conn, node, user_agent, body.schema_version)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from typing import Any
 
@@ -11,14 +14,93 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool
 
 WRITE_OPTION = "hq_write"
-_sqlite_write_lock = threading.Lock()
+
+
+class FifoLock:
+    """A lock granted in the order it was asked for, releasable from any thread.
+
+    ``threading.Lock`` (like SQLite's busy handler, which polls) is not fair: under a queue
+    of a few hundred writers some waited for minutes while later ones went first."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._waiters: deque[threading.Lock] = deque()
+        self._held = False
+
+    def acquire(self) -> None:
+        with self._mutex:
+            if not self._held:
+                self._held = True
+                return
+            gate = threading.Lock()
+            gate.acquire()
+            self._waiters.append(gate)
+        gate.acquire()  # released by the holder's release(): the lock passes straight on
+
+    def release(self) -> None:
+        with self._mutex:
+            if self._waiters:
+                self._waiters.popleft().release()
+            else:
+                self._held = False
+
+    def __enter__(self) -> FifoLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.release()
+
+
+_write_locks: dict[str, FifoLock] = {}
+_write_locks_guard = threading.Lock()
+
+
+def _sqlite_write_lock(engine: Engine) -> FifoLock:
+    """The one write lock of this process for a SQLite database file."""
+    key = str(engine.url.database)
+    with _write_locks_guard:
+        return _write_locks.setdefault(key, FifoLock())
+
+
+@contextmanager
+def read_transaction(engine: Engine) -> Iterator[Connection]:
+    """A connection in a read transaction, for the length of the block."""
+    with engine.connect() as conn, conn.begin():
+        yield conn
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A connection in a write transaction (committed at the end of the block, rolled back
+    on an error).
+
+    On SQLite one writer at a time can work, so the service's writers queue here in arrival
+    order, without a pooled connection, and start with ``BEGIN IMMEDIATE`` once it is their
+    turn (another process writing, such as a command-line tool, is still waited for by
+    SQLite's busy timeout). PostgreSQL lets them all in."""
+    if engine.dialect.name != "sqlite":
+        with engine.connect() as conn, conn.begin():
+            yield conn
+        return
+    with (
+        _sqlite_write_lock(engine),
+        engine.connect().execution_options(**{WRITE_OPTION: True}) as conn,
+        conn.begin(),
+    ):
+        yield conn
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     """An engine for ``url``: SQLite in WAL mode with immediate write transactions, or
     PostgreSQL (psycopg 3) with a connection pool."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=pool_size,
+            max_overflow=-1,  # readers are never turned away; writers queue at the lock
+        )
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
