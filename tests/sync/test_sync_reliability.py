@@ -731,3 +731,31 @@ def test_open_database_keeps_capture_after_reopen(tmp_path: Path) -> None:
     db = open_database(tmp_path / "x.db")
     assert not outbox_empty(db)
     db.dispose()
+
+
+# --- what a round reports ------------------------------------------------------------------
+
+
+def test_a_round_counts_as_received_only_what_changed_something_here(
+    hq: Any, make_branch: Any
+) -> None:
+    db_a, c_a = make_branch("BR1", name="pc_a")
+    db_b, c_b = make_branch("BR1", name="pc_b")
+    _sync_all(c_a, c_b)
+    ids = [add_customer(db_a, "BR1", f"回执{i}", f"1381234000{i}") for i in range(3)]
+    sent = c_a.run_once()  # head office sends these changes back to PC A too
+    _ok(sent)
+    assert sent.pushed >= 6  # three customers and their phones (and the audit trail)
+    assert sent.pulled == 0  # ... but they are already here: nothing received
+    received = c_b.run_once()
+    _ok(received)
+    assert received.pushed == 0
+    assert received.pulled == sent.pushed  # every one of them is new at PC B
+    assert c_b.run_once().pulled == 0  # nothing new since
+    edit_customer(db_b, "BR1", ids[0], notes="changed at B")
+    _ok(c_b.run_once())
+    back = c_a.run_once()
+    _ok(back)
+    assert back.pulled >= 1
+    assert column(db_a, "customer", ids[0], "notes") == "changed at B"
+    assert_converged(hq.engine, [(db_a, "BR1"), (db_b, "BR1")])

@@ -45,6 +45,8 @@ class SyncResult:
 
     pushed: int
     pulled: int
+    """Changes received from head office, without this PC's own ones: head office sends
+    those back like anyone's (they change nothing here, unless one lost a merge)."""
     conflicts: int
     error: str | None = None
 
@@ -231,6 +233,7 @@ class SyncClient:
         applied (pages are still applied one by one, in order; a page fetched for a cursor
         another round has moved meanwhile is dropped and fetched again)."""
         pulled = 0
+        own = f".{self.node_id}"  # the stamp of a change made on this PC ends so
         cursor = self._cursor()
         with ThreadPoolExecutor(1, thread_name_prefix="sync-pull") as fetcher:
             following = fetcher.submit(self._fetch, http, cursor)
@@ -239,7 +242,7 @@ class SyncClient:
                 if page.has_more:
                     following = fetcher.submit(self._fetch, http, page.next_cursor)
                 apply_page(self.db, page, expected_cursor=cursor)
-                pulled += len(page.changes)
+                pulled += sum(1 for change in page.changes if not change.hlc.endswith(own))
                 self._receive_clock(page.server_hlc, page.server_time_ms)
                 if not page.has_more:
                     return pulled

@@ -162,7 +162,8 @@ class SyncController(QObject):
         self.sig_finished.emit(result)
         if self.started:
             self.schedule(self.next_delay_ms(result))
-        if result.pulled or result.conflicts:
+        if result.pulled or result.pushed or result.conflicts:
+            # a pushed change that lost a merge comes back with the winning value
             self.ctx.bus.changed(*PULLED_KINDS)
         else:
             self.ctx.bus.changed("sync")
