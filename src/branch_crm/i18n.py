@@ -3,7 +3,9 @@
 Source strings are English. Catalogues are gettext ``.po`` files under
 ``resources/locale/<language>/``; every ``*.po`` file of a language is loaded (one file per
 area keeps edits apart). Mark strings with ``_()`` (translated now), ``N_()`` (marked for
-extraction, translated where shown) or ``ngettext()``.
+extraction, translated where shown) or ``ngettext()``. :func:`translator` translates into a
+given language without touching the process's own (head office answers each request in the
+caller's language, many at once).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ _language = "en"
 _singular: dict[str, str] = {}
 _plural: dict[str, tuple[str, ...]] = {}
 _listeners: list[Callable[[str], None]] = []
+_catalogs: dict[str, tuple[dict[str, str], dict[str, tuple[str, ...]]]] = {}
+_catalogs_lock = threading.Lock()
 
 
 def locale_dir() -> Path:
@@ -159,6 +163,62 @@ def load_catalog(language: str) -> tuple[dict[str, str], dict[str, tuple[str, ..
         singular.update(one)
         plural.update(many)
     return singular, plural
+
+
+def cached_catalog(language: str) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
+    """:func:`load_catalog` of ``language``, read once per process (safe from any thread);
+    callers must not change the maps."""
+    with _catalogs_lock:
+        if language not in _catalogs:
+            _catalogs[language] = load_catalog(language)
+        return _catalogs[language]
+
+
+def translator(language: str) -> Callable[[str], str]:
+    """A ``_()`` for ``language`` that leaves the process-wide language as it is."""
+    if language not in LANGUAGES:
+        raise ValueError(f"unsupported language {language!r}")
+    singular = cached_catalog(language)[0]
+
+    def translate(message: str) -> str:
+        return singular.get(message, message)
+
+    return translate
+
+
+def language_from_header(value: str | None) -> str:
+    """The shipped language an HTTP ``Accept-Language`` value prefers most (``zh-CN``,
+    ``zh-Hans;q=0.9, en;q=0.8``, ...); English when it names none of ours, or is missing.
+
+    Any ``zh`` tag gets Simplified Chinese, the only Chinese we ship (RFC 4647 lookup falls
+    back from ``zh-TW`` to ``zh`` the same way); ``*`` and unknown languages get English.
+    """
+    ranked: list[tuple[float, int, str]] = []
+    for index, item in enumerate((value or "").split(",")):
+        tag, *options = (part.strip() for part in item.split(";"))
+        quality = 1.0
+        for option in options:
+            name, _eq, number = option.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(number)
+                except ValueError:
+                    quality = 0.0  # a malformed weight: ignore the entry
+        if tag and quality > 0:
+            ranked.append((-quality, index, tag.lower().replace("_", "-")))
+    for _quality, _index, tag in sorted(ranked):
+        primary = tag.split("-")[0]
+        if primary == "zh":
+            return "zh_CN"
+        if primary == "en":
+            return "en"
+    return "en"
+
+
+def http_language(language: str | None = None) -> str:
+    """A language code as HTTP writes it (``zh_CN`` -> ``zh-CN``); the current one by
+    default."""
+    return (language or _language).replace("_", "-")
 
 
 def set_language(language: str) -> None:

@@ -17,6 +17,7 @@ from branch_crm.hq import tables as t
 from branch_crm.hq.auth import NodeAuth, new_registration_code
 from branch_crm.hq.errors import BadPayload
 from branch_crm.hq.push import Batch, entity, hq_write, new_tx_id, write_log, write_states
+from branch_crm.i18n import N_
 from branch_crm.ids import new_id
 from branch_crm.models.base import HQ_BRANCH
 from branch_crm.sync.hlc import HybridClock
@@ -42,7 +43,9 @@ class BranchInfo:
 def add_branch(conn: Connection, code: str, name: str, *, days: int = 7) -> str:
     """Create a branch (or reuse it, for another PC) and return a one-time registration code."""
     if not code.isalnum() or len(code) > 16 or code.upper() == HQ_BRANCH:
-        raise BadPayload(f"{code!r} is not a valid branch code (letters and digits, 16 at most).")
+        raise BadPayload(
+            N_("'{code}' is not a valid branch code (letters and digits, 16 at most)."), code=code
+        )
     exists = conn.scalar(select(t.branch.c.code).where(t.branch.c.code == code))
     if exists is None:
         conn.execute(insert(t.branch).values(code=code, name=name, created_at=utcnow()))
@@ -84,7 +87,7 @@ def write_reference(
 ) -> str:
     """Create or change one head-office reference row; returns its id."""
     if entity(table)[1] != "reference":
-        raise BadPayload(f"{table} is not reference data")
+        raise BadPayload(N_("{table} is not reference data"), table=table)
     b = Batch(conn=conn, auth=HQ_AUTH, clock=HybridClock("hq"), tx_id=new_tx_id(), now=utcnow())
     row_id = pk or new_id()
     hq_write(b, table, row_id, {"branch_id": HQ_BRANCH, **values})

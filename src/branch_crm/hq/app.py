@@ -21,10 +21,11 @@ from branch_crm import __version__
 from branch_crm.hq import auth as hq_auth
 from branch_crm.hq import tables as t
 from branch_crm.hq.db import make_engine, read_transaction, write_transaction
-from branch_crm.hq.errors import HqError, IncompatibleSchema
+from branch_crm.hq.errors import BadPayload, HqError, IncompatibleSchema
 from branch_crm.hq.pull import pull_page
 from branch_crm.hq.push import apply_push
 from branch_crm.hq.settings import HqSettings
+from branch_crm.i18n import N_, http_language, language_from_header, translator
 from branch_crm.sync.hlc import HybridClock
 from branch_crm.sync.protocol import (
     PROTOCOL_VERSION,
@@ -54,20 +55,31 @@ def check_schema(version: str | None, protocol: str | None, known: list[str]) ->
     """409 with a clear message unless this branch version can sync with head office."""
     if protocol is not None and protocol != str(PROTOCOL_VERSION):
         raise IncompatibleSchema(
-            f"This branch speaks sync protocol {protocol}; head office speaks "
-            f"{PROTOCOL_VERSION}. Install the matching version; queued changes are kept."
+            N_(
+                "This branch speaks sync protocol {protocol}; head office speaks {supported}. "
+                "Install the matching version; queued changes are kept."
+            ),
+            protocol=protocol,
+            supported=PROTOCOL_VERSION,
         )
     if not version:
-        raise IncompatibleSchema("The request does not say its schema version.")
+        raise IncompatibleSchema(N_("The request does not say its schema version."))
     if version not in known:
         raise IncompatibleSchema(
-            f"This branch runs a newer database schema ({version}) than head office knows "
-            f"(up to {known[-1]}). Upgrade head office; queued changes are kept."
+            N_(
+                "This branch runs a newer database schema ({version}) than head office knows "
+                "(up to {newest}). Upgrade head office; queued changes are kept."
+            ),
+            version=version,
+            newest=known[-1],
         )
     if version < MIN_BRANCH_SCHEMA:
         raise IncompatibleSchema(
-            f"This branch's database schema ({version}) is too old to sync; "
-            "update the branch app. Queued changes are kept."
+            N_(
+                "This branch's database schema ({version}) is too old to sync; "
+                "update the branch app. Queued changes are kept."
+            ),
+            version=version,
         )
 
 
@@ -113,15 +125,16 @@ def create_app(settings: HqSettings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
 
     @app.exception_handler(HqError)
-    async def _hq_error(_request: Request, exc: HqError) -> JSONResponse:
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status)
+    async def _hq_error(request: Request, exc: HqError) -> JSONResponse:
+        return refusal(request, exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()))
-        detail = f"Malformed request at {where}: {first.get('msg', 'invalid')}"
-        return JSONResponse({"detail": detail}, status_code=422)
+        problem = str(first.get("msg", "invalid"))  # pydantic's English words
+        malformed = N_("Malformed request at {where}: {problem}")
+        return refusal(request, BadPayload(malformed, where=where, problem=problem))
 
     @app.middleware("http")
     async def _limit_and_log(
@@ -130,10 +143,7 @@ def create_app(settings: HqSettings | None = None) -> FastAPI:
         start = time.perf_counter()
         length = request.headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > settings.max_request_bytes:
-            response: Response = JSONResponse(
-                {"detail": f"Request too large (limit {settings.max_request_bytes} bytes)."},
-                status_code=413,
-            )
+            response: Response = refusal(request, TooLarge(settings.max_request_bytes))
         else:
             response = await call_next(request)
         log.info(
@@ -254,6 +264,30 @@ def tune_gc() -> None:
     gc.set_threshold(GC_THRESHOLD, middle, old)
 
 
+class TooLarge(HqError, HTTPException):
+    """A body over the limit (413). Also an ``HTTPException``: FastAPI lets those through
+    when reading a body and turns anything else raised there into a 400."""
+
+    status = 413
+
+    def __init__(self, limit: int) -> None:
+        message = N_("Request too large (limit {limit} bytes).")
+        HTTPException.__init__(self, 413, message.format(limit=limit))
+        self.message, self.params = message, {"limit": limit}
+        self.detail = message.format(limit=limit)
+
+
+def refusal(request: Request, exc: HqError) -> JSONResponse:
+    """The JSON answer to a refusal, in the language the request asks for
+    (``Accept-Language``; English without one)."""
+    language = language_from_header(request.headers.get("accept-language"))
+    return JSONResponse(
+        {"detail": exc.render(translator(language))},
+        status_code=exc.status,
+        headers={"Content-Language": http_language(language)},
+    )
+
+
 class BodyLimit:
     """413 for a body over the limit even without a Content-Length (chunked uploads): the
     bytes are counted as they arrive, so an oversized request is never read whole."""
@@ -273,7 +307,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.limit:
-                    raise HTTPException(413, f"Request too large (limit {self.limit} bytes).")
+                    raise TooLarge(self.limit)
             return message
 
         await self.app(scope, counted, send)

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 
 from branch_crm.hq import tables as t
 from branch_crm.hq.errors import Forbidden, NotFoundError, Unauthorized
+from branch_crm.i18n import N_
 from branch_crm.timeutil import utcnow
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -42,7 +43,7 @@ def new_registration_code(conn: Connection, branch: str, *, days: int) -> str:
     """Create a one-time code for ``branch`` valid for ``days``; returns it (shown once)."""
     exists = conn.execute(select(t.branch.c.code).where(t.branch.c.code == branch)).first()
     if exists is None:
-        raise NotFoundError(f"no branch {branch!r}; add it first")
+        raise NotFoundError(N_("no branch '{branch}'; add it first"), branch=branch)
     raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
     now = utcnow()
     conn.execute(
@@ -65,10 +66,10 @@ def register(conn: Connection, *, code: str, branch: str, node_id: str | None) -
     now = utcnow()
     if row is None or row.used_at is not None or _aware(row.expires_at) < now:
         raise Unauthorized(
-            "This registration code is unknown, used or expired. Ask head office for a new one."
+            N_("This registration code is unknown, used or expired. Ask head office for a new one.")
         )
     if row.branch_code != branch:
-        raise Forbidden(f"This registration code is not for branch {branch}.")
+        raise Forbidden(N_("This registration code is not for branch {branch}."), branch=branch)
     conn.execute(
         update(t.registration).where(t.registration.c.code_hash == code_hash).values(used_at=now)
     )
@@ -91,16 +92,16 @@ def register(conn: Connection, *, code: str, branch: str, node_id: str | None) -
 def authenticate(conn: Connection, authorization: str | None) -> NodeAuth:
     """The caller behind an ``Authorization: Bearer`` header, or Unauthorized."""
     if not authorization or not authorization.lower().startswith("bearer "):
-        raise Unauthorized("Missing token: register this branch with head office first.")
+        raise Unauthorized(N_("Missing token: register this branch with head office first."))
     token = authorization[7:].strip()
     token_id, _, secret = token.partition(".")
     row = conn.execute(select(t.node).where(t.node.c.token_id == token_id)).first()
     expected = row.token_hash if row is not None else digest("x")
     valid = hmac.compare_digest(digest(secret), expected)
     if row is None or not valid or not secret:
-        raise Unauthorized("Head office does not know this token. Register the branch again.")
+        raise Unauthorized(N_("Head office does not know this token. Register the branch again."))
     if row.revoked_at is not None:
-        raise Unauthorized("This branch's token was revoked by head office. Register again.")
+        raise Unauthorized(N_("This branch's token was revoked by head office. Register again."))
     return NodeAuth(token_id=token_id, branch=row.branch_code, node_id=row.node_id)
 
 

@@ -1,6 +1,13 @@
-"""Errors of head office's service layer; the app turns each into a JSON response."""
+"""Errors of head office's service layer; the app turns each into a JSON response.
+
+An error carries an English message template marked with ``N_()`` and its values:
+``.detail`` is the English sentence (logs, tests, the command line); the app answers in
+the caller's language with :meth:`HqError.render`.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 
 class HqError(Exception):
@@ -8,9 +15,18 @@ class HqError(Exception):
 
     status = 400
 
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
+    def __init__(self, message: str, /, **params: object) -> None:
+        self.message, self.params = message, params
+        self.detail = message.format(**params)
+        super().__init__(self.detail)
+
+    def render(self, translate: Callable[[str], str]) -> str:
+        """The sentence in the language of ``translate`` (English if its template is
+        broken: a refusal must still be answered)."""
+        try:
+            return translate(self.message).format(**self.params)
+        except (KeyError, IndexError, ValueError):
+            return self.detail
 
 
 class Unauthorized(HqError):

@@ -38,6 +38,7 @@ from branch_crm.hq import tables as t
 from branch_crm.hq.auth import NodeAuth
 from branch_crm.hq.bulk import insert_rows, prefer_index_lookups, rows_by_keys, update_rows
 from branch_crm.hq.errors import BadPayload, Forbidden
+from branch_crm.i18n import N_
 from branch_crm.ids import new_id
 from branch_crm.models.base import HQ_BRANCH
 from branch_crm.sync import codec
@@ -108,7 +109,7 @@ def entity(table: str) -> tuple[Table, str, list[tuple[str, ...]], dict[tuple[st
     try:
         return t.ENTITIES[table]
     except KeyError:
-        raise BadPayload(f"unknown table {table!r}") from None
+        raise BadPayload(N_("unknown table '{table}'"), table=table) from None
 
 
 PY_CONVERT: dict[str, dict[str, Callable[[Any], Any]]] = {
@@ -189,7 +190,12 @@ def _from_wire(table: Table, data: dict[str, Any]) -> dict[str, Any]:
         try:
             values[name] = convert(value)
         except (TypeError, ValueError) as exc:
-            raise BadPayload(f"{table.name}.{name}: {value!r} is not valid ({exc})") from None
+            raise BadPayload(
+                N_("{column}: {value} is not valid ({problem})"),
+                column=f"{table.name}.{name}",
+                value=repr(value),
+                problem=str(exc),
+            ) from None
     return values
 
 
@@ -201,6 +207,9 @@ def _to_wire(table: Table, values: dict[str, Any]) -> dict[str, Any]:
 # --- security --------------------------------------------------------------------------
 
 
+NOT_YOURS = N_("Row {table}/{pk} belongs to branch {owner}, not to {branch}; it was not accepted.")
+
+
 def check_ownership(b: Batch, changes: list[Change]) -> None:
     """403 unless every change writes a row of the token's branch in a table branches own."""
     branch = b.auth.branch
@@ -208,23 +217,21 @@ def check_ownership(b: Batch, changes: list[Change]) -> None:
         kind = entity(change.table)[1]
         if kind == "reference":
             raise Forbidden(
-                f"{change.table} is head-office reference data; branch {branch} cannot change it."
+                N_("{table} is head-office reference data; branch {branch} cannot change it."),
+                table=change.table,
+                branch=branch,
             )
         new_owner = change.data.get("branch_id")
         if "branch_id" in change.data and new_owner != branch:
             raise Forbidden(
-                f"Row {change.table}/{change.pk} belongs to branch {new_owner}, "
-                f"not to {branch}; it was not accepted."
+                NOT_YOURS, table=change.table, pk=change.pk, owner=new_owner, branch=branch
             )
         state = b.states.get((change.table, change.pk))
         owner = None
         if state is not None and state.values is not None:
             owner = state.parked_branch or state.values.get("branch_id")
         if owner is not None and owner != branch:
-            raise Forbidden(
-                f"Row {change.table}/{change.pk} belongs to branch {owner}, "
-                f"not to {branch}; it was not accepted."
-            )
+            raise Forbidden(NOT_YOURS, table=change.table, pk=change.pk, owner=owner, branch=branch)
 
 
 # --- unique keys -----------------------------------------------------------------------
@@ -692,7 +699,7 @@ def stored_ack(conn: Connection, batch_id: str, branch: str) -> PushAck | None:
     if row is None:
         return None
     if row.branch_code != branch:
-        raise Forbidden("This batch id was used by another branch.")
+        raise Forbidden(N_("This batch id was used by another branch."))
     ack = PushAck.model_validate(row.ack)
     return ack.model_copy(update={"duplicate": True})
 
@@ -703,7 +710,9 @@ def apply_push(
     """Apply one batch inside the caller's transaction and return its acknowledgement."""
     if request.branch != auth.branch:
         raise Forbidden(
-            f"This token belongs to branch {auth.branch}; it cannot push for {request.branch}."
+            N_("This token belongs to branch {owner}; it cannot push for {branch}."),
+            owner=auth.branch,
+            branch=request.branch,
         )
     previous = stored_ack(conn, request.batch_id, auth.branch)
     if previous is not None:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from branch_crm.db import Database
 from branch_crm.errors import CrmError
-from branch_crm.i18n import _
+from branch_crm.i18n import _, http_language
 from branch_crm.models import SyncOutbox, SyncState
 from branch_crm.services import settings as app_settings
 from branch_crm.sync import tokens
@@ -85,7 +85,7 @@ def register_branch(
             response = http.post(
                 f"{url}/api/v1/register",
                 content=body.model_dump_json(),
-                headers={"Content-Type": "application/json"},
+                headers={"Content-Type": "application/json", "Accept-Language": http_language()},
             )
     except httpx.HTTPError as exc:
         raise SyncError(

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from branch_crm import __version__
 from branch_crm.db import Database, head_revision
-from branch_crm.i18n import _
+from branch_crm.i18n import _, http_language
 from branch_crm.sync.applier import PageApplier
 from branch_crm.sync.capture import capture_suspended
 from branch_crm.sync.hlc import parse
@@ -105,6 +105,7 @@ class SyncClient:
                 SCHEMA_HEADER: self.schema,
                 PROTOCOL_HEADER: str(PROTOCOL_VERSION),
                 "User-Agent": f"branch-crm/{__version__}",
+                "Accept-Language": http_language(),  # head office answers in it
             },
         )
 
