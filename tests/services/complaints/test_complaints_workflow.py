@@ -146,6 +146,24 @@ def test_repeat_complaint_within_30_days_is_grade_1(
         assert not cs.is_repeat_complainer(session, make_customer("新客户"))
 
 
+def test_a_deleted_complaint_does_not_make_a_repeat_complainer(
+    db, counter, make_customer, clock, call
+) -> None:
+    from branch_crm.models import Complaint
+    from branch_crm.timeutil import utcnow
+
+    customer = make_customer()
+    clock(local("2025-10-02 10:00"))
+    first = take(call, counter, customer)
+    clock(local("2025-10-05 10:00"))
+    take(call, counter, customer)
+    with unit_of_work(db, counter) as session:
+        assert cs.is_repeat_complainer(session, customer)
+        session.get(Complaint, first.id).deleted_at = utcnow()  # e.g. keyed in by mistake
+    with unit_of_work(db, counter) as session:
+        assert not cs.is_repeat_complainer(session, customer)
+
+
 def test_grade_override_needs_a_reason_and_lowering_needs_a_supervisor(
     db, counter, supervisor, make_customer, call
 ) -> None:
