@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shlex
 import socket
 import sqlite3
@@ -119,8 +120,11 @@ def serving(url: str, env: dict[str, str], folder: Path) -> Iterator[str]:
 
 
 def registration_code(output: str) -> str:
-    """The code printed by ``branch-crm-hq branch add``."""
-    return output.split("registration code", 1)[1].split(maxsplit=1)[0]
+    """The code printed by ``branch-crm-hq branch add`` (XXXX-XXXX-XXXX, in any language)."""
+    found = re.search(r"(?<![A-Z0-9-])[A-Z0-9]{4}(?:-[A-Z0-9]{4}){2}(?![A-Z0-9-])", output)
+    if found is None:
+        raise SystemExit(f"no registration code in {output!r}")
+    return found.group()
 
 
 def new_branch_db(path: Path, code: str, name: str) -> None:

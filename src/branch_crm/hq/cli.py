@@ -1,5 +1,9 @@
 """``branch-crm-hq``: serve head office, migrate its database, manage branches and reference
-data. Reads ``BRANCH_CRM_HQ_DATABASE_URL`` (default: SQLite file ``hq.db`` in the data folder)."""
+data. Reads ``BRANCH_CRM_HQ_DATABASE_URL`` (default: SQLite file ``hq.db`` in the data folder).
+
+It speaks ``--lang``, else the OS language (head office has no saved setting); the language is
+settled before the parser is built, as in ``branch-crm``, whose parser pieces it shares.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from branch_crm import i18n
+from branch_crm.argparse_i18n import Parser, columns, option_value, translate_argparse
 from branch_crm.hq.settings import HqSettings
+from branch_crm.i18n import LANGUAGES, N_, _, ngettext
 
 REFERENCE = {
     "category": "reference_code",
@@ -20,6 +27,14 @@ REFERENCE = {
     "survey-template": "survey_template",
     "holiday": "holiday",
 }
+KIND_NAMES = {
+    "category": N_("complaint category"),
+    "root-cause": N_("root cause"),
+    "sla": N_("SLA policy"),
+    "survey-template": N_("survey template"),
+    "holiday": N_("holiday"),
+}
+"""What each kind of reference data is called in messages."""
 
 
 def _out(text: str) -> None:
@@ -82,7 +97,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
     engine = make_null_pool_engine(_settings(args).resolved_url())
     migrate(engine)
-    _out(f"head-office schema at {current_revision(engine)}")
+    _out(_("head-office schema at {revision}").format(revision=current_revision(engine)))
     engine.dispose()
     return 0
 
@@ -95,8 +110,21 @@ def cmd_branch_add(args: argparse.Namespace) -> int:
     with conn, conn.begin():
         code = add_branch(conn, args.code, args.name or args.code, days=args.days)
     engine.dispose()
-    _out(f"branch {args.code}: registration code {code} (valid {args.days} days, once)")
+    text = ngettext(
+        "branch {branch}: registration code {code} (valid {days} day, once)",
+        "branch {branch}: registration code {code} (valid {days} days, once)",
+        args.days,
+    )
+    _out(text.format(branch=args.code, code=code, days=args.days))
     return 0
+
+
+BRANCH_HEADINGS = N_("code|name|PCs|backlog|last push|last pull|app|schema")
+"""The headings of ``branch list`` in one text, so that a translator sees them together
+("name" alone is a person's name elsewhere)."""
+BRANCH_COLUMNS = ((10, False, 1), (20, False, 1), (3, True, 1), (8, True, 2), (16, False, 2),
+                  (16, False, 2), (8, False, 1), (0, False, 0))  # fmt: skip
+"""Per column of ``branch list``: least width, right-aligned, spaces after it."""
 
 
 def cmd_branch_list(args: argparse.Namespace) -> int:
@@ -110,34 +138,44 @@ def cmd_branch_list(args: argparse.Namespace) -> int:
     if args.json:
         _out(json.dumps([r.__dict__ for r in rows], default=str, ensure_ascii=False))
         return 0
-    _out(
-        f"{'code':<10} {_pad('name', 20)} {'PCs':>3} {'backlog':>8}  "
-        f"{'last push':<16}  {'last pull':<16}  {'app':<8} schema"
-    )
+    headings = _(BRANCH_HEADINGS).split("|")
+    if len(headings) != len(BRANCH_COLUMNS):  # a broken translation: the English ones
+        headings = BRANCH_HEADINGS.split("|")
+    widths = [max(c[0], columns(h)) for h, c in zip(headings, BRANCH_COLUMNS, strict=True)]
+    _out(_branch_line(headings, widths))
     for r in rows:
-        _out(
-            f"{r.code:<10} {_pad(r.name, 20)} {r.nodes:>3} {r.backlog:>8}  "
-            f"{_when(r.last_push_at):<16}  {_when(r.last_pull_at):<16}  "
-            f"{r.app_version or '-':<8} {r.schema_version or '-'}"
-        )
+        cells = [r.code, r.name, str(r.nodes), str(r.backlog), _when(r.last_push_at)]
+        cells += [_when(r.last_pull_at), r.app_version or "-", r.schema_version or "-"]
+        _out(_branch_line(cells, widths))
     return 0
 
 
-def _pad(text: str, width: int) -> str:
-    """``text`` cut and padded to ``width`` terminal columns (Chinese characters take two)."""
-    import unicodedata
+def _branch_line(cells: list[str], widths: list[int]) -> str:
+    """One line of the ``branch list`` table; a long name is cut to its column."""
+    parts: list[str] = []
+    for index, (cell, width, (_least, right, gap)) in enumerate(
+        zip(cells, widths, BRANCH_COLUMNS, strict=True)
+    ):
+        last = index == len(cells) - 1
+        parts.append((cell if last else _pad(cell, width, right=right, cut=index == 1)) + " " * gap)
+    return "".join(parts)
 
+
+def _pad(text: str, width: int, *, right: bool = False, cut: bool = True) -> str:
+    """``text`` padded to ``width`` terminal columns (Chinese characters take two), on the
+    left when ``right``; a longer text is cut to fit unless ``cut`` is false."""
     out, used = "", 0
     for char in text:
-        size = 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
-        if used + size > width:
+        size = columns(char)
+        if cut and used + size > width:
             break
         out, used = out + char, used + size
-    return out + " " * (width - used)
+    fill = " " * max(width - used, 0)
+    return fill + out if right else out + fill
 
 
 def _when(value: Any) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value else "never"
+    return value.strftime("%Y-%m-%d %H:%M") if value else _("never")
 
 
 def _reference_values(args: argparse.Namespace) -> dict[str, Any]:
@@ -152,14 +190,19 @@ def _reference_values(args: argparse.Namespace) -> dict[str, Any]:
             "active": True,
         }
     if kind == "holiday":
-        return {"day": date.fromisoformat(args.day), "name": args.name, "is_workday": args.workday}
+        try:
+            day = date.fromisoformat(args.day)
+        except ValueError:
+            raise ValueError(_("{day} is not a date (YYYY-MM-DD)").format(day=args.day)) from None
+        return {"day": day, "name": args.name, "is_workday": args.workday}
     from branch_crm.hq.reference_check import check_reference
 
     try:
         data = json.loads(Path(args.json_file).read_text(encoding="utf-8"))
         return check_reference(REFERENCE[kind], data)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{args.json_file}: not valid JSON ({exc})") from None
+        message = _("{file}: not valid JSON ({error})")
+        raise ValueError(message.format(file=args.json_file, error=exc)) from None
     except ValueError as exc:
         raise ValueError(f"{args.json_file}: {exc}") from None
 
@@ -172,7 +215,7 @@ def cmd_ref_add(args: argparse.Namespace) -> int:
     with conn, conn.begin():
         row_id = write_reference(conn, REFERENCE[args.kind], _reference_values(args), pk=args.id)
     engine.dispose()
-    _out(f"{args.kind} saved ({row_id})")
+    _out(_("{kind} saved ({id})").format(kind=_(KIND_NAMES[args.kind]), id=row_id))
     return 0
 
 
@@ -190,70 +233,188 @@ def cmd_ref_list(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``branch-crm-hq`` command line."""
-    parser = argparse.ArgumentParser(prog="branch-crm-hq", description="Branch CRM head office")
-    parser.add_argument("--db", help="database URL (default: $BRANCH_CRM_HQ_DATABASE_URL or hq.db)")
-    sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="run the HTTP service")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8765)
-    serve.add_argument("--workers", type=int, default=1)
-    serve.add_argument("--migrate", action="store_true", help="migrate the database first")
-    serve.set_defaults(handler=cmd_serve)
-    both = sub.add_parser("migrate-and-serve", help="migrate, then serve (one worker)")
-    both.add_argument("--host", default="127.0.0.1")
-    both.add_argument("--port", type=int, default=8765)
-    both.set_defaults(handler=cmd_serve, migrate=True, workers=1)
-    sub.add_parser("migrate", help="create or upgrade the schema").set_defaults(handler=cmd_migrate)
-    branch = sub.add_parser("branch", help="branches and registration codes")
-    bsub = branch.add_subparsers(dest="branch_command", required=True)
-    add = bsub.add_parser("add", help="add a branch (or another PC) and print a one-time code")
-    add.add_argument("code")
-    add.add_argument("name", nargs="?")
-    add.add_argument("--days", type=int, default=7, help="days the code stays valid")
-    add.set_defaults(handler=cmd_branch_add)
-    lst = bsub.add_parser("list", help="branches with last sync, backlog and versions")
-    lst.add_argument("--json", action="store_true")
-    lst.set_defaults(handler=cmd_branch_list)
-    ref = sub.add_parser("ref", help="reference data that flows to every branch")
-    rsub = ref.add_subparsers(dest="kind", required=True)
-    for kind in ("category", "root-cause"):
-        p = rsub.add_parser(kind, help=f"add or change a {kind}")
-        p.add_argument("code")
-        p.add_argument("name_zh")
-        p.add_argument("name_en")
-        p.add_argument("--sort", type=int, default=0)
-        p.add_argument("--id", help="change the row with this id instead of adding one")
-        p.add_argument("--list", action="store_true", help="list instead of adding")
-    hol = rsub.add_parser("holiday", help="add a public holiday or make-up working day")
-    hol.add_argument("day", help="YYYY-MM-DD")
-    hol.add_argument("name")
-    hol.add_argument("--workday", action="store_true")
-    hol.add_argument("--id")
-    for kind in ("sla", "survey-template"):
-        p = rsub.add_parser(kind, help=f"add or change a {kind} from a JSON file")
-        p.add_argument("json_file")
-        p.add_argument("--id")
-    for p in rsub.choices.values():
-        p.set_defaults(handler=cmd_ref_add)
-    ls = sub.add_parser("ref-list", help="list reference data of one kind")
-    ls.add_argument("kind", choices=sorted(REFERENCE))
+    """The ``branch-crm-hq`` command line, its texts in the current language (set it first:
+    help texts are translated as they are added)."""
+    translate_argparse()
+    parser = Parser(
+        prog="branch-crm-hq",
+        description=_(
+            "Branch CRM head office: the service the branches sync with, its database, "
+            "the branches and the reference data they receive."
+        ),
+    )
+    parser.add_argument(
+        "--db", help=_("database URL (default: $BRANCH_CRM_HQ_DATABASE_URL or hq.db)")
+    )
+    parser.add_argument(
+        "--lang",
+        choices=sorted(LANGUAGES),
+        help=_("language of help and messages (default: the OS language)"),
+    )
+    sub = parser.add_subparsers(
+        dest="command", required=True, title=_("commands"), metavar="COMMAND"
+    )
+    _add_serve(sub)
+    migrate = sub.add_parser(
+        "migrate",
+        help=_("create or upgrade the schema"),
+        description=_("Create head office's database schema, or upgrade it to this version."),
+    )
+    migrate.set_defaults(handler=cmd_migrate)
+    _add_branch(sub)
+    _add_ref(sub)
+    ls = sub.add_parser(
+        "ref-list",
+        help=_("list reference data of one kind"),
+        description=_("Print the current rows of one kind of reference data, one JSON per line."),
+    )
+    ls.add_argument("kind", choices=sorted(REFERENCE), help=_("kind of reference data"))
     ls.set_defaults(handler=cmd_ref_list)
     return parser
+
+
+def _add_listen_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--host", default="127.0.0.1", help=_("address to listen on (default: %(default)s)")
+    )
+    parser.add_argument(
+        "--port", type=int, default=8765, help=_("port to listen on (default: %(default)s)")
+    )
+
+
+def _add_serve(sub: Any) -> None:
+    """``serve`` and ``migrate-and-serve``."""
+    serve = sub.add_parser(
+        "serve",
+        help=_("run the HTTP service"),
+        description=_("Run the HTTP service the branches sync with, until stopped (Ctrl+C)."),
+    )
+    _add_listen_options(serve)
+    serve.add_argument(
+        "--workers", type=int, default=1, help=_("worker processes (default: %(default)s)")
+    )
+    serve.add_argument("--migrate", action="store_true", help=_("migrate the database first"))
+    serve.set_defaults(handler=cmd_serve)
+    both = sub.add_parser(
+        "migrate-and-serve",
+        help=_("migrate, then serve (one worker)"),
+        description=_("Migrate the database, then run the HTTP service with one worker."),
+    )
+    _add_listen_options(both)
+    both.set_defaults(handler=cmd_serve, migrate=True, workers=1)
+
+
+def _add_branch(sub: Any) -> None:
+    """``branch add`` and ``branch list``."""
+    branch = sub.add_parser(
+        "branch",
+        help=_("branches and registration codes"),
+        description=_("Add branches and registration codes for their PCs; see their sync health."),
+    )
+    bsub = branch.add_subparsers(
+        dest="branch_command", required=True, title=_("branch commands"), metavar="SUBCOMMAND"
+    )
+    add = bsub.add_parser(
+        "add",
+        help=_("add a branch (or another PC) and print a one-time code"),
+        description=_(
+            "Add the branch if it is new and print a registration code that one PC of it "
+            "can use once. Run it again for each further PC of the branch."
+        ),
+    )
+    add.add_argument("code", help=_("branch code (letters and digits, 16 at most)"))
+    add.add_argument("name", nargs="?", help=_("branch name (default: the code)"))
+    add.add_argument(
+        "--days", type=int, default=7, help=_("days the code stays valid (default: %(default)s)")
+    )
+    add.set_defaults(handler=cmd_branch_add)
+    lst = bsub.add_parser(
+        "list",
+        help=_("branches with last sync, backlog and versions"),
+        description=_(
+            "Every branch with its PCs, the changes its slowest PC has not received yet, "
+            "its last push and pull, and the app and schema version of its newest PC."
+        ),
+    )
+    lst.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    lst.set_defaults(handler=cmd_branch_list)
+
+
+def _add_ref(sub: Any) -> None:
+    """``ref KIND ...``: one sub-command per kind of reference data."""
+    ref = sub.add_parser(
+        "ref",
+        help=_("reference data that flows to every branch"),
+        description=_("Add or change reference data; every branch receives it at its next sync."),
+    )
+    rsub = ref.add_subparsers(
+        dest="kind", required=True, title=_("kinds of reference data"), metavar="KIND"
+    )
+    helps = {
+        "category": _("add or change a complaint category"),
+        "root-cause": _("add or change a root cause"),
+    }
+    for kind, text in helps.items():
+        p = rsub.add_parser(kind, help=text, description=text)
+        p.add_argument("code", help=_("code (the same in every language)"))
+        p.add_argument("name_zh", help=_("name in Simplified Chinese"))
+        p.add_argument("name_en", help=_("name in English"))
+        p.add_argument(
+            "--sort",
+            type=int,
+            default=0,
+            help=_("place in lists, smaller first (default: %(default)s)"),
+        )
+        _add_id_option(p)
+        p.add_argument("--list", action="store_true", help=_("list instead of adding"))
+    text = _("add a public holiday or make-up working day")
+    hol = rsub.add_parser("holiday", help=text, description=text)
+    hol.add_argument("day", help=_("the date, YYYY-MM-DD"))
+    hol.add_argument("name", help=_("name of the holiday"))
+    hol.add_argument(
+        "--workday", action="store_true", help=_("a make-up working day instead of a day off")
+    )
+    _add_id_option(hol)
+    files = {
+        "sla": _("add or change the SLA policy from a JSON file"),
+        "survey-template": _("add or change a survey template from a JSON file"),
+    }
+    for kind, text in files.items():
+        p = rsub.add_parser(kind, help=text, description=text)
+        p.add_argument("json_file", help=_("JSON file (checked before it is saved)"))
+        _add_id_option(p)
+    for p in rsub.choices.values():
+        p.set_defaults(handler=cmd_ref_add)
+
+
+def _add_id_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--id", help=_("change the row with this id instead of adding one"))
+
+
+def command_language(argv: Sequence[str]) -> str:
+    """The language of a command line: ``--lang``, else the OS language."""
+    wanted = option_value(argv, "--lang")
+    if wanted is not None and wanted in LANGUAGES:
+        return wanted
+    return i18n.system_language()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``branch-crm-hq``."""
     from branch_crm.hq.errors import HqError
 
+    argv = list(sys.argv[1:] if argv is None else argv)
+    language = command_language(argv)
+    if language != i18n.current_language():
+        i18n.set_language(language)  # before the parser: its help texts are translated
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args))
     except HqError as exc:
-        sys.stderr.write(f"error: {exc.detail}\n")
+        sys.stderr.write(_("error: {message}").format(message=exc.detail) + "\n")
         return 2
     except (ValueError, OSError) as exc:
-        sys.stderr.write(f"error: {exc}\n")
+        sys.stderr.write(_("error: {message}").format(message=exc) + "\n")
         return 2
 
 

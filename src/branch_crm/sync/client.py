@@ -117,6 +117,7 @@ class SyncClient:
             detail = str(response.json().get("detail", ""))
         except ValueError:
             detail = response.text[:200]
+        detail = detail.strip().rstrip("。.")  # it goes inside the sentence below
         code = response.status_code
         if code == 401:
             message = _("Head office did not accept this branch's token ({detail}).")
