@@ -199,8 +199,9 @@ def test_reference_outputs_and_errors_in_chinese(capsys, hq_db, tmp_path) -> Non
     broken.write_text("{", encoding="utf-8")
     assert main([*zh, "ref", "sla", str(broken)]) == 2
     assert capsys.readouterr().err.startswith(f"错误：{broken}：不是有效的 JSON（")
-    assert main([*zh, "branch", "add", "HQ"]) == 2  # head office's detail stays English
-    assert capsys.readouterr().err.startswith("错误：'HQ' is not a valid branch code")
+    assert main([*zh, "branch", "add", "HQ"]) == 2
+    refused = "错误：“HQ”不是有效的网点代码（只能用字母和数字，最多 16 位）。\n"
+    assert capsys.readouterr().err == refused  # head office's own sentence in Chinese too
     assert main(["--lang", "en", "--db", hq_db, "ref", "holiday", "2026-02-30", "x"]) == 2
     assert capsys.readouterr().err == "error: 2026-02-30 is not a date (YYYY-MM-DD)\n"
 

@@ -156,9 +156,7 @@ def test_chinese_branch_pc_reads_a_refused_token_without_english(
     try:
         forged = SyncClient(db, base_url=base, token=client.token + "x")
         result = forged.run_once()
-        assert (
-            result.error == "总部不接受本网点的令牌（总部不认识这个令牌。请重新注册这台电脑）。"
-        )
+        assert result.error == "总部不接受本网点的令牌（总部不认识这个令牌。请重新注册这台电脑）。"
         assert not LETTERS.search(result.error)
     finally:
         db.dispose()

@@ -366,7 +366,6 @@ def _add_ref(sub: Any) -> None:
             help=_("place in lists, smaller first (default: %(default)s)"),
         )
         _add_id_option(p)
-        p.add_argument("--list", action="store_true", help=_("list instead of adding"))
     text = _("add a public holiday or make-up working day")
     hol = rsub.add_parser("holiday", help=text, description=text)
     hol.add_argument("day", help=_("the date, YYYY-MM-DD"))
@@ -411,7 +410,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except HqError as exc:
-        sys.stderr.write(_("error: {message}").format(message=exc.detail) + "\n")
+        sys.stderr.write(_("error: {message}").format(message=exc.render(_)) + "\n")
         return 2
     except (ValueError, OSError) as exc:
         sys.stderr.write(_("error: {message}").format(message=exc) + "\n")
