@@ -4,61 +4,32 @@ included) and argparse's errors come in that language, wrapped by display width.
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import sqlite3
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from branch_crm import i18n
 from branch_crm.cli import build_parser, command_language, main, saved_language, wrap_text
+from cli_help import columns, help_output, help_texts
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-def _parsers(
-    parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
-) -> Iterator[tuple[tuple[str, ...], argparse.ArgumentParser]]:
-    yield path, parser
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            for name, sub in action.choices.items():
-                yield from _parsers(sub, (*path, name))
-
-
-def _texts(parser: argparse.ArgumentParser) -> list[str]:
-    """The help texts a parser's --help shows (description, headings, options, commands)."""
-    texts = [parser.description or ""]
-    texts += [group.title or "" for group in parser._action_groups if group._group_actions]
-    for action in parser._actions:
-        texts.append(action.help or "")
-        if isinstance(action, argparse._SubParsersAction):
-            texts += [choice.help or "" for choice in action._choices_actions]
-    return [" ".join(text.split()) for text in texts if text and text != argparse.SUPPRESS]
-
-
 def _help_texts(language: str) -> dict[tuple[str, ...], list[str]]:
-    i18n.set_language(language)
-    try:
-        return {path: _texts(parser) for path, parser in _parsers(build_parser())}
-    finally:
-        i18n.set_language("en")
+    return help_texts(build_parser, language)
 
 
 COMMANDS = sorted(_help_texts("en"))
 
 
 def _help(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
-    with pytest.raises(SystemExit) as done:
-        main([*argv, "--help"])
-    assert done.value.code == 0
-    return " ".join(capsys.readouterr().out.split())  # wrapping aside
+    return help_output(main, capsys, *argv)
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "branch-crm")
@@ -91,20 +62,14 @@ def test_chinese_help_lines_fit_the_terminal(capsys, monkeypatch) -> None:  # ty
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("用法：branch-crm sync")
     description = [line for line in lines if "同步一轮" in line or "失败时" in line]
-    assert description and all(_columns(line) <= 60 for line in lines)
-
-
-def _columns(text: str) -> int:
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    assert description and all(columns(line) <= 60 for line in lines)
 
 
 def test_wrapping_by_display_width() -> None:
     text = "不带子命令时：同步一轮（先发送待发送的变更，再接收新的变更）。成功时退出码为 0。"
     lines = wrap_text(text, 20)
     assert "".join(lines).replace(" ", "") == text.replace(" ", "")
-    assert all(_columns(line) <= 20 for line in lines)
+    assert all(columns(line) <= 20 for line in lines)
     assert not any(line[0] in "，。）：" for line in lines)
     english = "Without a sub-command: one round (send what waits, then receive what is new)."
     assert wrap_text(english, 30) == textwrap.wrap(english, 30)  # English as argparse had it
@@ -117,7 +82,7 @@ def test_usage_continuation_lines_align_under_a_chinese_prefix(capsys, monkeypat
     lines = capsys.readouterr().out.splitlines()
     first = lines[0]
     assert first.startswith("用法：branch-crm [-h]")
-    column = _columns(first[: first.index("[-h]")])  # where the options start on screen
+    column = columns(first[: first.index("[-h]")])  # where the options start on screen
     assert lines[1].startswith(" " * column + "[") and lines[1][column] == "["
 
 

@@ -4,65 +4,29 @@ outputs and the ``branch list`` table, which stays aligned with Chinese headings
 
 from __future__ import annotations
 
-import argparse
 import re
 import subprocess
 import sys
-import unicodedata
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from branch_crm import i18n
 from branch_crm.hq.cli import build_parser, command_language, main
+from cli_help import columns, help_output, help_texts
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-def _parsers(
-    parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
-) -> Iterator[tuple[tuple[str, ...], argparse.ArgumentParser]]:
-    yield path, parser
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            for name, sub in action.choices.items():
-                yield from _parsers(sub, (*path, name))
-
-
-def _texts(parser: argparse.ArgumentParser) -> list[str]:
-    """The help texts a parser's --help shows (description, headings, arguments, commands),
-    ``%(default)s`` filled in as argparse does."""
-    texts = [parser.description or ""]
-    texts += [group.title or "" for group in parser._action_groups if group._group_actions]
-    for action in parser._actions:
-        if action.help and action.help != argparse.SUPPRESS:
-            texts.append(action.help % {"default": action.default})
-        if isinstance(action, argparse._SubParsersAction):
-            texts += [choice.help or "" for choice in action._choices_actions]
-    return [" ".join(text.split()) for text in texts if text]
-
-
 def _help_texts(language: str) -> dict[tuple[str, ...], list[str]]:
-    i18n.set_language(language)
-    try:
-        return {path: _texts(parser) for path, parser in _parsers(build_parser())}
-    finally:
-        i18n.set_language("en")
+    return help_texts(build_parser, language)
 
 
 COMMANDS = sorted(_help_texts("en"))
 
 
 def _help(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
-    with pytest.raises(SystemExit) as done:
-        main([*argv, "--help"])
-    assert done.value.code == 0
-    return " ".join(capsys.readouterr().out.split())  # wrapping aside
-
-
-def _columns(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return help_output(main, capsys, *argv)
 
 
 def test_every_command_is_covered() -> None:
@@ -172,7 +136,7 @@ def test_branch_add_and_list_in_chinese_with_an_aligned_table(capsys, hq_db) -> 
 def _cells(line: str) -> list[tuple[str, int, int]]:
     """The words of a table line with the display columns where each starts and ends."""
     return [
-        (m.group(), _columns(line[: m.start()]), _columns(line[: m.end()]))
+        (m.group(), columns(line[: m.start()]), columns(line[: m.end()]))
         for m in re.finditer(r"\S+", line)
     ]
 

@@ -1,0 +1,70 @@
+"""What the language tests of both command lines (``branch-crm``, ``branch-crm-hq``) read
+off an argparse parser and its ``--help``."""
+
+from __future__ import annotations
+
+import argparse
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
+
+import pytest
+
+from branch_crm import i18n
+
+
+def parsers(
+    parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], argparse.ArgumentParser]]:
+    """The parser and every sub-command parser below it, with its command path."""
+    yield path, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from parsers(sub, (*path, name))
+
+
+def _expanded(parser: argparse.ArgumentParser, action: argparse.Action) -> str:
+    """An action's help with ``%(default)s`` and the like filled in, as argparse does."""
+    assert action.help is not None
+    params = {**vars(action), "prog": parser.prog}
+    if params.get("choices") is not None:
+        params["choices"] = ", ".join(map(str, params["choices"]))
+    return action.help % params
+
+
+def texts(parser: argparse.ArgumentParser) -> list[str]:
+    """The help texts a parser's --help shows (description, headings, arguments, commands)."""
+    found = [parser.description or ""]
+    found += [group.title or "" for group in parser._action_groups if group._group_actions]
+    for action in parser._actions:
+        if action.help and action.help != argparse.SUPPRESS:
+            found.append(_expanded(parser, action))
+        if isinstance(action, argparse._SubParsersAction):
+            found += [choice.help or "" for choice in action._choices_actions]
+    return [" ".join(text.split()) for text in found if text]
+
+
+def help_texts(
+    build_parser: Callable[[], argparse.ArgumentParser], language: str
+) -> dict[tuple[str, ...], list[str]]:
+    """Every command's help texts in ``language`` (the language is English again after)."""
+    i18n.set_language(language)
+    try:
+        return {path: texts(parser) for path, parser in parsers(build_parser())}
+    finally:
+        i18n.set_language("en")
+
+
+def help_output(
+    main: Callable[[Sequence[str]], int], capsys: pytest.CaptureFixture[str], *argv: str
+) -> str:
+    """What ``main([*argv, "--help"])`` prints, its wrapping undone."""
+    with pytest.raises(SystemExit) as done:
+        main([*argv, "--help"])
+    assert done.value.code == 0
+    return " ".join(capsys.readouterr().out.split())
+
+
+def columns(text: str) -> int:
+    """Display width: Chinese characters take two columns."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
