@@ -4,6 +4,7 @@ off an argparse parser and its ``--help``."""
 from __future__ import annotations
 
 import argparse
+import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 
@@ -68,3 +69,25 @@ def help_output(
 def columns(text: str) -> int:
     """Display width: Chinese characters take two columns."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def assert_chinese_help(out: str, chinese: list[str], english: list[str]) -> None:
+    """A --help output (wrapping undone) that is Chinese throughout: every help text in its
+    Chinese form, none in English, argparse's own words and headings too."""
+    assert "显示此帮助并退出" in out
+    assert all(CJK.search(text) for text in chinese), chinese  # every text translated
+    missing = [text for text in chinese if text.replace(" ", "") not in out.replace(" ", "")]
+    assert missing == []
+    assert [text for text in english if text in out] == []
+    assert "usage:" not in out and "options:" not in out and "show this help" not in out
+    assert not re.search(r"[\u4e00-\u9fff]:", out)  # headings end with a full-width colon
+
+
+def assert_english_help(out: str, english: list[str], chinese: list[str]) -> None:
+    """A --help output that is English throughout."""
+    assert "show this help message and exit" in out
+    assert all(text in out for text in english)
+    assert [text for text in chinese if text in out] == []

@@ -16,7 +16,13 @@ import pytest
 
 from branch_crm import i18n
 from branch_crm.cli import build_parser, command_language, main, saved_language, wrap_text
-from cli_help import columns, help_output, help_texts
+from cli_help import (
+    assert_chinese_help,
+    assert_english_help,
+    columns,
+    help_output,
+    help_texts,
+)
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -36,23 +42,16 @@ def _help(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
 def test_lang_zh_cn_help_of_every_command_is_chinese(capsys, command) -> None:  # type: ignore[no-untyped-def]
     out = _help(capsys, "--lang", "zh_CN", *command)
     chinese, english = _help_texts("zh_CN")[command], _help_texts("en")[command]
-    assert out.startswith("用法：branch-crm") and "显示此帮助并退出" in out
-    assert all(CJK.search(text) for text in chinese), chinese  # every text translated
-    missing = [text for text in chinese if text.replace(" ", "") not in out.replace(" ", "")]
-    assert missing == []
-    assert [text for text in english if text in out] == []
-    assert "usage:" not in out and "options:" not in out and "show this help" not in out
-    assert not re.search(r"[\u4e00-\u9fff]:", out)  # headings end with a full-width colon
+    assert out.startswith("用法：branch-crm")
+    assert_chinese_help(out, chinese, english)
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "branch-crm")
 def test_lang_en_help_of_every_command_is_english(capsys, command) -> None:  # type: ignore[no-untyped-def]
     i18n.set_language("zh_CN")  # whatever came before: --lang en wins
     out = _help(capsys, "--lang", "en", *command)
-    assert out.startswith("usage: branch-crm") and "show this help message and exit" in out
-    assert all(text in out for text in _help_texts("en")[command])
-    chinese = _help_texts("zh_CN")[command]
-    assert [text for text in chinese if text in out] == []
+    assert out.startswith("usage: branch-crm")
+    assert_english_help(out, _help_texts("en")[command], _help_texts("zh_CN")[command])
 
 
 def test_chinese_help_lines_fit_the_terminal(capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
