@@ -91,3 +91,20 @@ def assert_english_help(out: str, english: list[str], chinese: list[str]) -> Non
     assert "show this help message and exit" in out
     assert all(text in out for text in english)
     assert [text for text in chinese if text in out] == []
+
+
+def overlong_help_lines(
+    build_parser: Callable[[], argparse.ArgumentParser], width: int
+) -> list[tuple[tuple[str, ...], str]]:
+    """Lines of any command's Chinese --help wider than ``width`` display columns (the
+    terminal width, ``COLUMNS``, must be set to it)."""
+    i18n.set_language("zh_CN")
+    try:
+        return [
+            (path, line)
+            for path, parser in parsers(build_parser())
+            for line in parser.format_help().splitlines()
+            if columns(line) > width
+        ]
+    finally:
+        i18n.set_language("en")

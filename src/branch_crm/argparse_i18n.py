@@ -109,6 +109,18 @@ class HelpFormatter(argparse.HelpFormatter):
     def _fill_text(self, text: str, width: int, indent: str) -> str:
         return "\n".join(indent + line for line in wrap_text(text, width - len(indent)))
 
+    def _format_usage(self, usage: Any, actions: Any, groups: Any, prefix: Any) -> str:
+        # argparse counts the "usage" prefix in characters; a Chinese one is wider on
+        # screen, so the usage is laid out that much narrower (Parser then shifts its
+        # continuation lines under the prefix by the same amount)
+        shown = _("usage: ") if prefix is None else prefix
+        extra = columns(shown) - len(shown)
+        self._width -= extra
+        try:
+            return str(super()._format_usage(usage, actions, groups, prefix))
+        finally:
+            self._width += extra
+
 
 class Parser(argparse.ArgumentParser):
     """The parser of every command: display-width wrapping, Chinese headings with a

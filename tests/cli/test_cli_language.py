@@ -22,6 +22,7 @@ from cli_help import (
     columns,
     help_output,
     help_texts,
+    overlong_help_lines,
 )
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -185,3 +186,10 @@ def test_a_real_process_prints_chinese_help() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("用法：branch-crm sync") and "同步命令：" in done.stdout
+
+
+@pytest.mark.parametrize("width", [80, 100])
+def test_no_chinese_help_line_is_wider_than_the_terminal(monkeypatch, width) -> None:  # type: ignore[no-untyped-def]
+    # usage lines included: argparse counts the "用法：" prefix as 3 columns, not 6
+    monkeypatch.setenv("COLUMNS", str(width))
+    assert overlong_help_lines(build_parser, width) == []
