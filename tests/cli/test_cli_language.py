@@ -4,6 +4,7 @@ included) and argparse's errors come in that language, wrapped by display width.
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import sqlite3
@@ -189,7 +190,9 @@ def test_a_real_process_prints_chinese_help() -> None:
 
 
 @pytest.mark.parametrize("width", [80, 100])
-def test_no_chinese_help_line_is_wider_than_the_terminal(monkeypatch, width) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("command_line", ["branch_crm.cli", "branch_crm.hq.cli"])
+def test_no_chinese_help_line_is_wider_than_the_terminal(monkeypatch, command_line, width) -> None:  # type: ignore[no-untyped-def]
     # usage lines included: argparse counts the "用法：" prefix as 3 columns, not 6
     monkeypatch.setenv("COLUMNS", str(width))
-    assert overlong_help_lines(build_parser, width) == []
+    parser = importlib.import_module(command_line).build_parser
+    assert overlong_help_lines(parser, width) == []

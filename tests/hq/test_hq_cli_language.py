@@ -19,7 +19,6 @@ from cli_help import (
     columns,
     help_output,
     help_texts,
-    overlong_help_lines,
 )
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -206,10 +205,3 @@ def test_a_real_process_prints_chinese_help_without_loading_the_database_layer()
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("用法：branch-crm-hq ref") and "参考数据类别：" in done.stdout
     assert done.stdout.endswith("heavy: []\n")
-
-
-@pytest.mark.parametrize("width", [80, 100])
-def test_no_chinese_help_line_is_wider_than_the_terminal(monkeypatch, width) -> None:  # type: ignore[no-untyped-def]
-    # usage lines included: argparse counts the "用法：" prefix as 3 columns, not 6
-    monkeypatch.setenv("COLUMNS", str(width))
-    assert overlong_help_lines(build_parser, width) == []
