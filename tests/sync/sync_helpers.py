@@ -8,6 +8,24 @@ from branch_crm.db import Database
 from branch_crm.models import Customer, CustomerPhone
 from branch_crm.timeutil import utcnow
 
+STAMP = "2026-01-01 00:00:00.000000"
+"""A datetime column as head office sends it (wire form)."""
+
+
+def pulled_customer(name: str) -> dict[str, Any]:
+    """A customer of BR001 as a pulled change's data carries it (wire values)."""
+    return {
+        "name": name,
+        "name_pinyin": "",
+        "name_initials": "",
+        "customer_type": "individual",
+        "need_tags": "",
+        "marketing_consent": 0,
+        "branch_id": "BR001",
+        "created_at": STAMP,
+        "updated_at": STAMP,
+    }
+
 
 def add_customer(db: Database, branch: str, name: str, phone: str | None = None) -> str:
     """Create a customer (with a phone) at a branch; returns its id."""

@@ -9,7 +9,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from sync_helpers import add_customer
+from sync_helpers import STAMP, add_customer, pulled_customer
 
 from branch_crm.db import Database, open_database
 from branch_crm.models import synced_tables
@@ -17,27 +17,12 @@ from branch_crm.sync.client import apply_page
 from branch_crm.sync.outbox import next_batch, pending_count
 from branch_crm.sync.protocol import PullResponse, ServerChange
 
-STAMP = "2026-01-01 00:00:00.000000"
 CLASHING_PHONE = "13900000002"
 SECOND_CLASH = "13900000005"
 
 
 def _hlc(n: int) -> str:
     return f"{1767225600000 + n:013d}.0000000000.hq"
-
-
-def _customer(name: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "name_pinyin": "",
-        "name_initials": "",
-        "customer_type": "individual",
-        "need_tags": "",
-        "marketing_consent": 0,
-        "branch_id": "BR001",
-        "created_at": STAMP,
-        "updated_at": STAMP,
-    }
 
 
 def _phone(customer: str, phone: str) -> dict[str, Any]:
@@ -66,15 +51,15 @@ def _changes() -> list[tuple[str, str, str, dict[str, Any]]]:
     c1, c2, c3, c4 = _pk(1), _pk(2), _pk(3), _pk(4)
     p1, p2, p3, p4 = _pk(11), _pk(12), _pk(13), _pk(14)
     return [
-        ("customer", c1, "insert", _customer("一")),
+        ("customer", c1, "insert", pulled_customer("一")),
         ("customer_phone", p1, "insert", _phone(c1, "13900000001")),
-        ("customer", c2, "insert", _customer("二")),
+        ("customer", c2, "insert", pulled_customer("二")),
         ("customer_phone", p2, "insert", _phone(c2, CLASHING_PHONE)),
-        ("customer", c3, "insert", _customer("三")),
+        ("customer", c3, "insert", pulled_customer("三")),
         ("customer_phone", p3, "insert", _phone(c3, "13900000003")),
         ("customer", c2, "update", {"name": "二改"}),
         ("customer_phone", p1, "update", {"position": 1}),
-        ("customer", c4, "insert", _customer("四")),
+        ("customer", c4, "insert", pulled_customer("四")),
         ("customer", c4, "update", {"notes": "同页更新"}),
         ("customer", c1, "update", {"notes": "第一次"}),
         ("customer", c1, "update", {"notes": "第二次"}),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from sync_helpers import add_customer, column
+from sync_helpers import add_customer, column, pulled_customer
 
 from branch_crm.db import Database
 from branch_crm.sync.capture import capture_suspended
@@ -83,17 +83,7 @@ def test_applying_pulled_changes_is_not_queued_again(db: Database) -> None:
                 table="customer",
                 pk="0190c0de-0000-7000-8000-000000000001",
                 op="insert",
-                data={
-                    "name": "来自总部",
-                    "name_pinyin": "",
-                    "name_initials": "",
-                    "customer_type": "individual",
-                    "need_tags": "",
-                    "marketing_consent": 0,
-                    "branch_id": "BR001",
-                    "created_at": "2026-01-01 00:00:00.000000",
-                    "updated_at": "2026-01-01 00:00:00.000000",
-                },
+                data=pulled_customer("来自总部"),
                 hlc="1767225600000.0000000000.hq",
                 tx="t1",
             )

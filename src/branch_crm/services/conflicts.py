@@ -15,10 +15,10 @@ Any row this PC parked because it clashed locally is applied once the clash is g
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import select, update
+from sqlalchemy import DateTime, select, update
 from sqlalchemy.orm import Session
 
 from branch_crm.errors import NotFound, ValidationError
@@ -141,7 +141,7 @@ def _bury_parked(session: Session, table: str, pk: str, now: datetime) -> bool:
     import json
 
     from branch_crm.sync.applier import local_columns, write_row
-    from branch_crm.sync.codec import WIRE_DATETIME
+    from branch_crm.sync.codec import to_wire
 
     conn = session.connection()
     parked = conn.exec_driver_sql(
@@ -151,9 +151,9 @@ def _bury_parked(session: Session, table: str, pk: str, now: datetime) -> bool:
         return False
     known = local_columns(conn, {}, table)
     values = {c: v for c, v in json.loads(parked).items() if c in known and c != "id"}
-    stamp = now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now
+    stamp = to_wire(DateTime(), now)
     for column in {"deleted_at", "updated_at"} & known:
-        values[column] = stamp.strftime(WIRE_DATETIME)
+        values[column] = stamp
     write_row(conn, table, pk, values, insert=True)
     conn.exec_driver_sql("DELETE FROM sync_parked WHERE table_name = ? AND pk = ?", (table, pk))
     return True

@@ -109,18 +109,26 @@ def write_row(
     """
     names = list(values)
     if names:
-        sets = ", ".join(f'"{c}" = ?' for c in names)
-        result = conn.exec_driver_sql(
-            f'UPDATE "{table}" SET {sets} WHERE id = ?', (*values.values(), pk)
-        )
+        result = conn.exec_driver_sql(_update_sql(table, names), (*values.values(), pk))
         if result.rowcount:
             return True
     if not insert:
         return False
+    conn.exec_driver_sql(_insert_sql(table, names), (pk, *values.values()))
+    return True
+
+
+def _update_sql(table: str, names: list[str]) -> str:
+    """UPDATE of ``names`` (in this order), then the id, as parameters."""
+    sets = ", ".join(f'"{c}" = ?' for c in names)
+    return f'UPDATE "{table}" SET {sets} WHERE id = ?'
+
+
+def _insert_sql(table: str, names: list[str]) -> str:
+    """INSERT of the id, then ``names`` (in this order), as parameters."""
     cols = ", ".join(f'"{c}"' for c in ["id", *names])
     marks = ", ".join("?" * (len(names) + 1))
-    conn.exec_driver_sql(f'INSERT INTO "{table}" ({cols}) VALUES ({marks})', (pk, *values.values()))
-    return True
+    return f'INSERT INTO "{table}" ({cols}) VALUES ({marks})'
 
 
 @dataclass
@@ -247,13 +255,10 @@ class PageApplier:
         first = group[0]
         table, names = first.change.table, list(first.values)
         if first.insert:
-            cols = ", ".join(f'"{c}"' for c in ["id", *names])
-            marks = ", ".join("?" * (len(names) + 1))
-            sql = f'INSERT INTO "{table}" ({cols}) VALUES ({marks})'
+            sql = _insert_sql(table, names)
             params = [(w.change.pk, *w.values.values()) for w in group]
         else:
-            sets = ", ".join(f'"{c}" = ?' for c in names)
-            sql = f'UPDATE "{table}" SET {sets} WHERE id = ?'
+            sql = _update_sql(table, names)
             params = [(*w.values.values(), w.change.pk) for w in group]
         self.conn.exec_driver_sql("SAVEPOINT sync_group")
         try:
@@ -328,11 +333,8 @@ class PageApplier:
             "UPDATE sync_parked SET data = ?, clocks = ? WHERE table_name = ? AND pk = ?",
             (json.dumps(data), codec.encode_clocks(clocks), change.table, change.pk),
         )
-        retry_parked(self.conn, [(change.table, change.pk)], self.columns)
-        if not self.conn.exec_driver_sql(
-            "SELECT 1 FROM sync_parked WHERE table_name = ? AND pk = ?", (change.table, change.pk)
-        ).fetchone():
-            self.parked_keys.discard((change.table, change.pk))
+        if retry_parked(self.conn, [(change.table, change.pk)], self.columns):
+            self.parked_keys.discard((change.table, change.pk))  # applied, no longer parked
 
 
 def retry_parked(

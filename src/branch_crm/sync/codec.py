@@ -69,9 +69,6 @@ def base_type(type_: TypeEngine[Any]) -> TypeEngine[Any]:
     return type_
 
 
-_base = base_type
-
-
 def _datetime_to_python(value: WireValue) -> Any:
     if value is None:
         return None
@@ -118,7 +115,7 @@ def _text_to_python(value: WireValue) -> Any:
 def python_converter(type_: TypeEngine[Any]) -> Callable[[WireValue], Any]:  # noqa: PLR0911
     """The function turning wire values into Python values of a column of ``type_`` (what
     :func:`to_python` does, chosen once per column instead of once per value)."""
-    base = _base(type_)
+    base = base_type(type_)
     if isinstance(base, DateTime):
         return _datetime_to_python
     if isinstance(base, Date):
@@ -189,7 +186,7 @@ def _text_to_wire(value: Any) -> WireValue:
 def wire_converter(type_: TypeEngine[Any]) -> Callable[[Any], WireValue]:
     """The function turning Python values of a column of ``type_`` into wire values (what
     :func:`to_wire` does, chosen once per column)."""
-    base = _base(type_)
+    base = base_type(type_)
     if isinstance(base, DateTime):
         return _datetime_to_wire
     if isinstance(base, Date):

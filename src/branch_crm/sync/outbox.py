@@ -16,10 +16,9 @@ looks at the whole queue, once per round.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import orjson
 from sqlalchemy.engine import Connection, Engine
@@ -102,10 +101,6 @@ class OutgoingBatch:
 _COLUMNS = "table_name, pk, op, data, hlc, tx_id, schema_version"
 
 
-def _changes(rows: Sequence[Any]) -> list[OutboxRow]:
-    return [OutboxRow(*row) for row in rows]
-
-
 def _rows(
     conn: Connection, batch_id: str, tx_range: tuple[int, int] | None = None
 ) -> list[OutboxRow]:
@@ -119,7 +114,7 @@ def _rows(
             "ORDER BY seq",
             (*tx_range, batch_id),
         ).fetchall()
-    return _changes(rows)
+    return [OutboxRow(*row) for row in rows]
 
 
 def close_epoch(conn: Connection) -> int:
