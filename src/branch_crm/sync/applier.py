@@ -344,12 +344,14 @@ def retry_parked(
 ) -> int:
     """Apply parked rows that no longer clash (all of them, or ``keys``); returns how many."""
     cache = columns if columns is not None else {}
-    rows = conn.exec_driver_sql("SELECT table_name, pk, data, clocks FROM sync_parked").fetchall()
-    wanted = set(keys) if keys is not None else None
+    select_parked = "SELECT table_name, pk, data, clocks FROM sync_parked"
+    if keys is None:
+        rows = conn.exec_driver_sql(select_parked).fetchall()
+    else:  # only those rows, looked up by key (not the whole table read and filtered)
+        where = f"{select_parked} WHERE table_name = ? AND pk = ?"
+        rows = [row for key in dict.fromkeys(keys) for row in conn.exec_driver_sql(where, key)]
     applied = 0
     for table, pk, data, clocks in rows:
-        if wanted is not None and (table, pk) not in wanted:
-            continue
         known = local_columns(conn, cache, table)
         values = {c: v for c, v in json.loads(data).items() if c in known and c != "id"}
         conn.exec_driver_sql("SAVEPOINT sync_parked_row")
