@@ -4,6 +4,7 @@ off an argparse parser and its ``--help``."""
 from __future__ import annotations
 
 import argparse
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
@@ -45,10 +46,12 @@ def texts(parser: argparse.ArgumentParser) -> list[str]:
     return [" ".join(text.split()) for text in found if text]
 
 
+@functools.cache
 def help_texts(
     build_parser: Callable[[], argparse.ArgumentParser], language: str
 ) -> dict[tuple[str, ...], list[str]]:
-    """Every command's help texts in ``language`` (the language is English again after)."""
+    """Every command's help texts in ``language`` (the language is English again after),
+    read once per process (callers must not change them)."""
     i18n.set_language(language)
     try:
         return {path: texts(parser) for path, parser in parsers(build_parser())}

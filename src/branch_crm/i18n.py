@@ -174,10 +174,14 @@ def cached_catalog(language: str) -> tuple[dict[str, str], dict[str, tuple[str, 
         return _catalogs[language]
 
 
-def translator(language: str) -> Callable[[str], str]:
-    """A ``_()`` for ``language`` that leaves the process-wide language as it is."""
+def _check_language(language: str) -> None:
     if language not in LANGUAGES:
         raise ValueError(f"unsupported language {language!r}")
+
+
+def translator(language: str) -> Callable[[str], str]:
+    """A ``_()`` for ``language`` that leaves the process-wide language as it is."""
+    _check_language(language)
     singular = cached_catalog(language)[0]
 
     def translate(message: str) -> str:
@@ -224,9 +228,8 @@ def http_language(language: str | None = None) -> str:
 def set_language(language: str) -> None:
     """Switch every later ``_()`` call to ``language`` and notify listeners."""
     global _language, _singular, _plural
-    if language not in LANGUAGES:
-        raise ValueError(f"unsupported language {language!r}")
-    singular, plural = load_catalog(language)
+    _check_language(language)
+    singular, plural = cached_catalog(language)
     with _lock:
         _language, _singular, _plural = language, singular, plural
     for listener in list(_listeners):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import re
 import sqlite3
 import subprocess
 import sys
@@ -16,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from branch_crm import i18n
-from branch_crm.cli import build_parser, command_language, main, saved_language, wrap_text
+from branch_crm.argparse_i18n import wrap_text
+from branch_crm.cli import build_parser, command_language, main, saved_language
 from cli_help import (
     assert_chinese_help,
     assert_english_help,
@@ -25,8 +25,6 @@ from cli_help import (
     help_texts,
     overlong_help_lines,
 )
-
-CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _help_texts(language: str) -> dict[tuple[str, ...], list[str]]:

@@ -14,14 +14,13 @@ import pytest
 from branch_crm import i18n
 from branch_crm.hq.cli import build_parser, command_language, main
 from cli_help import (
+    CJK,
     assert_chinese_help,
     assert_english_help,
     columns,
     help_output,
     help_texts,
 )
-
-CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _help_texts(language: str) -> dict[tuple[str, ...], list[str]]:

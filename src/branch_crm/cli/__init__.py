@@ -25,7 +25,6 @@ from sqlalchemy.exc import DatabaseError as SaDatabaseError
 
 from branch_crm import __version__, i18n
 from branch_crm.argparse_i18n import Parser, option_value, translate_argparse
-from branch_crm.argparse_i18n import wrap_text as wrap_text  # used by the tests from here
 from branch_crm.errors import CrmError
 from branch_crm.i18n import LANGUAGES, _
 

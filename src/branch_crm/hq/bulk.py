@@ -11,10 +11,9 @@ serialised, ...) but send them in bulk:
 * :func:`update_rows` -- one ``UPDATE ... FROM (VALUES ...)`` per chunk on PostgreSQL (values
   cast to the column types without lengths, so an over-long value still fails as in an
   INSERT), the driver's ``executemany`` on SQLite;
-* :func:`id_match` -- ``column = ANY(array(SELECT jsonb_array_elements_text(:ids)))`` on
-  PostgreSQL, ``column IN (SELECT value FROM json_each(:ids))`` on SQLite: one bound JSON
-  text parameter whatever the number of ids (cheaper to send than an array of a thousand
-  strings), answered through the column's index.
+* :func:`rows_by_keys` -- the rows matching a list of keys, sent as one bound JSON text
+  parameter whatever their number (cheaper to send than an array of a thousand strings),
+  each key answered through the index.
 
 Driver errors are re-raised as SQLAlchemy's ``DBAPIError`` subclasses (``IntegrityError``,
 ``OperationalError``, ...), as a statement run through SQLAlchemy would raise them, so the
@@ -29,24 +28,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import (
-    ColumnElement,
-    Select,
-    String,
-    Table,
-    Text,
-    any_,
-    bindparam,
-    cast,
-    func,
-    select,
-    text,
-)
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import String, Table, text
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.sql.elements import literal_column
 
+from branch_crm.hq.db import is_postgres
 from branch_crm.models.base import UtcDateTime
 
 MAX_PARAMS = 30_000
@@ -54,11 +40,6 @@ MAX_PARAMS = 30_000
 
 Processor = Callable[[Any], Any] | None
 _processors: dict[tuple[int, str, tuple[str, ...]], list[Processor]] = {}
-
-
-def is_postgres(conn: Connection) -> bool:
-    """True on PostgreSQL."""
-    return conn.dialect.name == "postgresql"
 
 
 def prefer_index_lookups(conn: Connection) -> None:
@@ -95,7 +76,7 @@ def rows_by_keys(
     key -- and every batch then costs more than the last. On SQLite, ``IN (json_each)``.
     """
     names = list(columns or [c.name for c in table.columns])
-    selected = ", ".join(f'"{c}"' for c in names)
+    selected = _quoted(names)
     params: dict[str, Any] = {"keys": orjson.dumps([list(key) for key in keys]).decode()}
     extra = ' AND "deleted_at" IS NULL' if live_only else ""
     if branches is not None:
@@ -111,7 +92,7 @@ def rows_by_keys(
             f"{'FOR UPDATE' if lock else 'OFFSET 0'}) AS r"
         )
     else:
-        wanted = ", ".join(f'"{c}"' for c in key_columns)
+        wanted = _quoted(key_columns)
         parts = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(key_columns)))
         if branches is not None:
             extra += ' AND "branch_id" IN (SELECT value FROM json_each(:branches))'
@@ -121,25 +102,6 @@ def rows_by_keys(
         )
     statement = text(sql).columns(*[table.c[c] for c in names])
     return list(conn.execute(statement, params))
-
-
-def id_match(conn: Connection, column: Any, ids: Sequence[Any]) -> ColumnElement[bool]:
-    """``column`` is one of ``ids`` (a single bound parameter on either database)."""
-    ids_json = orjson.dumps(list(ids), default=str).decode()
-    values: Select[Any]
-    if is_postgres(conn):
-        # = ANY(array(...)): an index condition (see prefer_index_lookups)
-        elements = func.jsonb_array_elements_text(cast(bindparam(None, ids_json, Text()), JSONB))
-        matches: ColumnElement[bool] = column == any_(
-            func.array(select(elements).scalar_subquery())
-        )
-        return matches
-    else:
-        values = select(literal_column("value")).select_from(
-            func.json_each(bindparam(None, ids_json, type_=Text()))
-        )
-    within: ColumnElement[bool] = column.in_(values)
-    return within
 
 
 def _fast_utc(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:

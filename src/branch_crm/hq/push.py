@@ -37,6 +37,7 @@ from sqlalchemy.engine import Connection
 from branch_crm.hq import tables as t
 from branch_crm.hq.auth import NodeAuth
 from branch_crm.hq.bulk import insert_rows, prefer_index_lookups, rows_by_keys, update_rows
+from branch_crm.hq.db import is_postgres
 from branch_crm.hq.errors import BadPayload, Forbidden
 from branch_crm.i18n import N_
 from branch_crm.ids import new_id
@@ -281,11 +282,6 @@ def _load_holders(b: Batch, wanted: dict[str, set[Any]], branches: set[str]) -> 
             starting = [key for key in keys if key[0] == column_name]
             live_only = all(partial[key] for key in starting)
             scoped = all((table_name, key) not in t.GLOBAL_UNIQUE for key in starting)
-            query = select(table.c.id)
-            if live_only:
-                query = query.where(table.c.deleted_at.is_(None))
-            if scoped:
-                query = query.where(table.c.branch_id.in_(sorted(branches)))
             ordered = sorted(values, key=str)
             if isinstance(column.type, String):
                 found = rows_by_keys(
@@ -299,6 +295,11 @@ def _load_holders(b: Batch, wanted: dict[str, set[Any]], branches: set[str]) -> 
                 )
                 ids.update(row.id for row in found)
                 continue
+            query = select(table.c.id)
+            if live_only:
+                query = query.where(table.c.deleted_at.is_(None))
+            if scoped:
+                query = query.where(table.c.branch_id.in_(sorted(branches)))
             for start in range(0, len(ordered), CHUNK):
                 part = ordered[start : start + CHUNK]
                 ids.update(b.conn.scalars(query.where(column.in_(part))))
@@ -546,15 +547,8 @@ def apply_change(b: Batch, change: Change) -> None:
     if hlc != change.hlc:
         b.rewrites[change.hlc] = hlc
     values = _from_wire(table, change.data)
-    if kind == "insert_only":
-        if change.op != "insert" or state.values is not None:
-            return  # a duplicate (by id) or an update of an event: ignored
-        values["id"] = change.pk  # (a fresh dict from _from_wire)
-        state.values = values
-        state.clocks = dict.fromkeys(state.values, hlc)
-        b.accepted += 1
-        settle(b, state, "insert", list(state.values), hlc, wire=change.data)
-        return
+    if kind == "insert_only" and (change.op != "insert" or state.values is not None):
+        return  # a duplicate (by id) or an update of an event: ignored
     if state.values is None:
         if change.op != "insert":
             log_rejection(b, change, "unknown_row", sorted(change.data))
@@ -685,7 +679,7 @@ def write_log(b: Batch) -> None:
     """Append the change log; on PostgreSQL under the commit-order lock (see module doc)."""
     if not b.log:
         return
-    if b.conn.dialect.name == "postgresql":
+    if is_postgres(b.conn):
         b.conn.execute(select(func.pg_advisory_xact_lock(LOG_LOCK_KEY)))
     insert_rows(b.conn, t.change_log, b.log)
 
