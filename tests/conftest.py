@@ -49,6 +49,30 @@ def db(db_path: Path):  # type: ignore[no-untyped-def]
     database.dispose()
 
 
+@pytest.fixture
+def lock_database(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """``with lock_database(db):`` another program holds the write lock of ``db``'s file, and
+    the app waits 50 ms for it, not the 5 s busy timeout (for the rest of the test)."""
+    import sqlite3
+    from contextlib import contextmanager
+
+    from branch_crm import db as database
+
+    @contextmanager
+    def hold(target: database.Database) -> Iterator[None]:
+        monkeypatch.setattr(database, "BUSY_TIMEOUT_MS", 50)
+        target.engine.dispose()  # new connections take the short timeout
+        holder = sqlite3.connect(target.path, timeout=0.1, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            holder.rollback()
+            holder.close()
+
+    return hold
+
+
 BRANCH = "BR001"
 
 

@@ -101,7 +101,7 @@ def test_password_needs_a_terminal_or_option(capsys, db_path, monkeypatch) -> No
 
 
 def test_list_shows_translated_role_names_and_json_keeps_the_code(capsys, db_path) -> None:
-    import unicodedata
+    from cli_help import columns
 
     db = ["--db", str(db_path)]
     for username, role, name in (("liu", "courier", "刘洋"), ("zhou", "supervisor", "周敏")):
@@ -125,8 +125,7 @@ def test_list_shows_translated_role_names_and_json_keeps_the_code(capsys, db_pat
     assert "揽件员" in liu and "主管" in zhou
 
     def column_of(line: str, text: str) -> int:  # terminal column (CJK characters take two)
-        head = line[: line.index(text)]
-        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in head)
+        return columns(line[: line.index(text)])
 
     assert column_of(liu, "刘洋") == column_of(zhou, "周敏")  # names line up in Chinese too
     assert (

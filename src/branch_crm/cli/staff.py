@@ -10,11 +10,11 @@ import argparse
 import getpass
 import json
 import sys
-import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from branch_crm.argparse_i18n import columns
 from branch_crm.errors import ValidationError
 from branch_crm.i18n import _
 
@@ -31,8 +31,7 @@ def _err(text: str) -> None:
 
 def _pad(text: str, width: int) -> str:
     """``text`` padded to ``width`` terminal columns (a Chinese character takes two)."""
-    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-    return text + " " * max(0, width - used)
+    return text + " " * max(0, width - columns(text))
 
 
 def _role_name(role: str) -> str:

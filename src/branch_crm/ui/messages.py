@@ -64,10 +64,11 @@ def _busy_text(path: str | None) -> str:
     ).format(path=path)
 
 
-def database_problem(exc: BaseException, path: Path | str) -> DatabaseError | None:
+def database_problem(exc: BaseException, path: Path | str | None) -> DatabaseError | None:
     """The typed, translated error for a SQLite failure of the open database ``path`` in the
     middle of a session (db.as_database_error: locked, read-only, damaged), or None when
-    ``exc`` is not such a failure. The unit of work that failed has rolled back."""
+    ``exc`` is not such a failure. The unit of work that failed has rolled back. Without
+    ``path`` only a lock is explained (naming no file)."""
     from branch_crm.db import as_database_error
 
     raw = exc.orig if isinstance(exc, DBAPIError) else exc
@@ -76,10 +77,10 @@ def database_problem(exc: BaseException, path: Path | str) -> DatabaseError | No
     text = str(raw).lower()
     if not any(marker in text for marker in _DATABASE_FAILURES):
         return None
-    problem = as_database_error(raw, path)
+    problem = as_database_error(raw, path or "")
     if isinstance(problem, DatabaseLocked):  # "try again", not "close it" as at start-up
-        return DatabaseLocked(_busy_text(problem.path), problem.path)
-    return problem
+        return DatabaseLocked(_busy_text(None if path is None else problem.path), problem.path)
+    return problem if path is not None else None
 
 
 def error_text(exc_or_text: BaseException | str, db_path: Path | str | None = None) -> str:
@@ -99,10 +100,10 @@ def error_text(exc_or_text: BaseException | str, db_path: Path | str | None = No
         detail = exc_or_text.strerror or str(exc_or_text)
         where = f" ({exc_or_text.filename})" if exc_or_text.filename else ""
         return _("The file system refused: {detail}{where}").format(detail=detail, where=where)
-    problem = database_problem(exc_or_text, db_path or "")
-    if problem is not None and (db_path is not None or isinstance(problem, DatabaseLocked)):
+    problem = database_problem(exc_or_text, db_path)
+    if problem is not None:
         log.warning("database failure shown to the user", exc_info=exc_or_text)
-        return problem.message if db_path is not None else _busy_text(None)
+        return problem.message
     log.error("unexpected error shown to the user", exc_info=exc_or_text)
     return _(
         "Something went wrong: {error}. The details are in the log file; please tell IT."

@@ -15,6 +15,7 @@ only on the GUI thread, for the cycles the rest of the UI makes.
 
 from __future__ import annotations
 
+import functools
 import gc
 import itertools
 import logging
@@ -134,7 +135,7 @@ class Job:
         except BaseException as exc:  # delivered to on_error on the GUI thread
             self.error = exc
         finally:
-            del work
+            del work  # a traceback kept elsewhere (a log record) keeps this frame
 
     def _release(self) -> None:
         """Forget what the job reached (GUI thread, after delivery): function, callbacks,
@@ -170,14 +171,12 @@ class _Relay(QObject):
     @Slot(object)
     def _deliver(self, job: Job) -> None:
         runner = job._runner
+        if runner is None:  # dropped at shutdown: already finished and released
+            return
         try:
-            if runner is not None:
-                runner._on_finished(job)
+            runner._on_finished(job)  # marks the job done and releases it, whatever happens
         except RuntimeError:  # the runner's Qt object is gone
             log.debug("job %s finished after its runner was deleted", job.id)
-        finally:
-            job.done = True
-            job._release()
 
     @Slot(object)
     def _deliver_progress(self, job: Job) -> None:
@@ -186,17 +185,10 @@ class _Relay(QObject):
             runner._on_progress(job)
 
 
-_relay: list[_Relay] = []
-"""The program's one relay (a list so it can be set without a ``global`` statement)."""
-_relay_lock = threading.Lock()
-
-
+@functools.cache
 def _the_relay() -> _Relay:
     """The program's one relay, created on the (GUI) thread that makes the first runner."""
-    with _relay_lock:
-        if not _relay:
-            _relay.append(_Relay())
-        return _relay[0]
+    return _Relay()
 
 
 def _db_loop(jobs: queue.SimpleQueue[Job | None], relay: _Relay) -> None:

@@ -280,10 +280,7 @@ def test_date_defaults_are_the_branch_day_not_the_machine_day(qtbot, ctx) -> Non
     )
 
 
-def test_save_while_another_program_locks_the_file(qtbot, ctx, add_customer, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import sqlite3
-
-    from branch_crm import db as database
+def test_save_while_another_program_locks_the_file(qtbot, ctx, add_customer, lock_database) -> None:  # type: ignore[no-untyped-def]
     from branch_crm.i18n import set_language
     from branch_crm.models import AuditEntry
     from branch_crm.services.customers import get_customer
@@ -291,14 +288,10 @@ def test_save_while_another_program_locks_the_file(qtbot, ctx, add_customer, mon
     view = add_customer("冯三", "13577778888")
     dialog = actions.open_customer(ctx, view.id)
     qtbot.addWidget(dialog)
-    monkeypatch.setattr(database, "BUSY_TIMEOUT_MS", 50)  # wait 50 ms for the lock, not 5 s
-    ctx.db.engine.dispose()  # new connections take the short timeout
     with ctx.db.session(audit=False) as session:
         audit_before = session.scalar(select(func.count()).select_from(AuditEntry))
     qtbot.keyClicks(dialog.form.company, "Locked Ltd")
-    holder = sqlite3.connect(ctx.db.path, timeout=0.1, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")  # another program holds the write lock
-    try:
+    with lock_database(ctx.db):  # another program holds the write lock
         assert not dialog.save()
         shown = dialog.message.text()
         assert "is busy: another program is using it" in shown and str(ctx.db.path) in shown
@@ -307,9 +300,6 @@ def test_save_while_another_program_locks_the_file(qtbot, ctx, add_customer, mon
         assert not dialog.save()
         assert "正忙" in dialog.message.text() and str(ctx.db.path) in dialog.message.text()
         set_language("en")
-    finally:
-        holder.rollback()
-        holder.close()
     assert dialog.is_dirty()  # the user's edit is still there to save again
     assert ctx.call(get_customer, customer_id=view.id).company is None  # nothing half-written
     with ctx.db.session(audit=False) as session:

@@ -147,21 +147,12 @@ def test_first_admin_dialog_errors_beside_fields(qtbot, show, db) -> None:
         assert needs_first_admin(session=session)
 
 
-def test_sign_in_on_a_locked_database_names_the_file(qtbot, show, db, staffed, monkeypatch) -> None:
-    import sqlite3
-
-    from branch_crm import db as database
-
-    monkeypatch.setattr(database, "BUSY_TIMEOUT_MS", 50)  # wait 50 ms for the lock, not 5 s
-    db.engine.dispose()
+def test_sign_in_on_a_locked_database_names_the_file(
+    qtbot, show, db, staffed, lock_database
+) -> None:
     dialog = make_login(show, db)
-    holder = sqlite3.connect(db.path, timeout=0.1, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")  # signing in records the sign-in: it must write
-    try:
+    with lock_database(db):  # signing in records the sign-in: it must write
         type_credentials(qtbot, dialog, "wang", PASSWORDS["wang"])
-    finally:
-        holder.rollback()
-        holder.close()
     assert dialog.isVisible() and dialog.actor is None
     assert dialog.error_message() == (
         f"The database {db.path} is busy: another program is using it. Try again in a moment."

@@ -207,11 +207,8 @@ def test_jobs_after_shutdown_are_dropped_quietly(qapp) -> None:
 
 
 def test_job_on_a_database_locked_by_another_program_says_so(
-    qtbot, threaded_ctx, runner, boxes, monkeypatch
+    qtbot, threaded_ctx, runner, boxes, lock_database
 ) -> None:
-    import sqlite3
-
-    from branch_crm import db as database
     from branch_crm.errors import DatabaseLocked
     from branch_crm.ui.messages import error_text
 
@@ -223,16 +220,9 @@ def test_job_on_a_database_locked_by_another_program_says_so(
     with threaded_ctx.db.session() as session:
         name_before = settings.get(session, "branch.name")
         company_before = settings.get(session, "company.name")
-    monkeypatch.setattr(database, "BUSY_TIMEOUT_MS", 50)  # wait 50 ms for the lock, not 5 s
-    threaded_ctx.db.engine.dispose()
-    holder = sqlite3.connect(threaded_ctx.db.path, timeout=0.1, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")  # another program holds the write lock
-    try:
+    with lock_database(threaded_ctx.db):  # another program holds the write lock
         threaded_ctx.submit(two_writes)  # no on_error: the shell's message box reports it
         assert runner.wait_idle(5)
-    finally:
-        holder.rollback()
-        holder.close()
     assert len(boxes.errors) == 1 and isinstance(boxes.errors[0], DatabaseLocked)
     text = error_text(boxes.errors[0])
     assert text == (
