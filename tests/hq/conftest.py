@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from postgres_helpers import fresh_postgres_database
+
 
 @pytest.fixture(autouse=True)
 def _no_os_keyring(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -19,13 +21,5 @@ def hq_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite+pysqlite:///{tmp_path / 'hq.db'}"
         return
-    from branch_crm.hq.testing import PostgresUnavailable, postgres_database, postgres_required
-
-    try:
-        with postgres_database() as url:
-            yield url
-    except PostgresUnavailable as exc:
-        message = f"PostgreSQL at 127.0.0.1:5432 is not reachable: {exc}"
-        if postgres_required():
-            pytest.fail(f"{message} (CI or BRANCH_CRM_REQUIRE_POSTGRES: these tests must run)")
-        pytest.skip(message)
+    with fresh_postgres_database() as url:
+        yield url

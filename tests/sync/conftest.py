@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from postgres_helpers import fresh_postgres_database
+
 
 @pytest.fixture(autouse=True)
 def _no_os_keyring(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -21,16 +23,8 @@ def hq_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[
     if request.param == "sqlite":
         yield f"sqlite+pysqlite:///{tmp_path / 'hq.db'}"
         return
-    from branch_crm.hq.testing import PostgresUnavailable, postgres_database, postgres_required
-
-    try:
-        with postgres_database() as url:
-            yield url
-    except PostgresUnavailable as exc:
-        message = f"PostgreSQL at 127.0.0.1:5432 is not reachable: {exc}"
-        if postgres_required():
-            pytest.fail(f"{message} (CI or BRANCH_CRM_REQUIRE_POSTGRES: these tests must run)")
-        pytest.skip(message)
+    with fresh_postgres_database() as url:
+        yield url
 
 
 @pytest.fixture

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from postgres_helpers import no_postgres
+
 pytestmark = pytest.mark.slow
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "two_branches_demo.py"
 
@@ -30,12 +32,7 @@ def _postgres_reachable() -> str | None:
 @pytest.mark.parametrize("hq", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def test_two_branches_demo(hq: str) -> None:
     if hq == "postgresql" and (reason := _postgres_reachable()):
-        from branch_crm.hq.testing import postgres_required
-
-        message = f"PostgreSQL at 127.0.0.1:5432 is not reachable: {reason}"
-        if postgres_required():
-            pytest.fail(f"{message} (CI or BRANCH_CRM_REQUIRE_POSTGRES: these tests must run)")
-        pytest.skip(message)
+        no_postgres(reason)
     done = subprocess.run(
         [sys.executable, str(SCRIPT), "--hq", hq],
         capture_output=True,

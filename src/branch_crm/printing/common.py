@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import lru_cache
 from typing import Any
 
 from reportlab.lib.pagesizes import A4
@@ -29,16 +28,12 @@ NO_LINE_START = frozenset("。，、；：？！）」』】》〉”’…·.,;
 """Punctuation that must not begin a line (kinsoku): it hangs at the end of the line before."""
 
 
-@lru_cache(maxsize=4)
-def _catalog(language: str) -> dict[str, str]:
-    from branch_crm.i18n import load_catalog
-
-    return load_catalog(language)[0]
-
-
 def translator(language: str) -> Translate:
-    """A ``_()`` for ``language`` that leaves the screen language alone."""
-    catalog = _catalog(language)
+    """A ``_()`` for ``language`` that leaves the screen language alone (the catalogue
+    cache of :mod:`branch_crm.i18n`; a language without a catalogue prints the source)."""
+    from branch_crm.i18n import cached_catalog
+
+    catalog = cached_catalog(language)[0]
     return lambda message: catalog.get(message, message)
 
 

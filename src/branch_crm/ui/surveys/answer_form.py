@@ -34,16 +34,10 @@ from branch_crm.errors import CrmError, ValidationError
 from branch_crm.i18n import _, current_language
 from branch_crm.services import survey_entry as se
 from branch_crm.services.survey_template import SurveyItem, TemplateView
-from branch_crm.timeutil import local_today
+from branch_crm.ui.counter.widgets import business_today
 from branch_crm.ui.messages import ERROR_LABEL_STYLE
 
 log = logging.getLogger(__name__)
-
-
-def business_today() -> QDate:
-    """Today at the branch (business time zone), which the services check dates against."""
-    day = local_today()
-    return QDate(day.year, day.month, day.day)
 
 
 DIGIT_KEYS = {getattr(Qt.Key, f"Key_{d}"): str(d) for d in range(10)}
