@@ -41,7 +41,6 @@ KIND_LABELS = {
 }
 STATUS_LABELS = {OPEN: N_("open"), DONE: N_("done"), CANCELLED: N_("cancelled")}
 TIMELINE_ICONS = {"care_done": "care_done", "care_cancelled": "care_cancel"}
-_registered: set[str] = set()
 
 
 def kind_label(kind: str) -> str:
@@ -116,16 +115,16 @@ class FollowUp:
         """Open and due before ``today``."""
         return self.status == OPEN and self.due_on < today
 
-    def is_mine(self, actor: Actor) -> bool:
-        """Assigned to the actor."""
-        return actor.staff_id is not None and self.assignee_id == actor.staff_id
-
     @property
     def outcome(self) -> str:
         """What was recorded when the task was closed (the last line of its notes)."""
-        if self.status == OPEN or not self.notes:
-            return ""
-        return self.notes.rstrip().splitlines()[-1]
+        return _outcome(self.status, self.notes)
+
+
+def _outcome(status: str, notes: str | None) -> str:
+    if status == OPEN or not notes:
+        return ""
+    return notes.rstrip().splitlines()[-1]
 
 
 @dataclass(frozen=True)
@@ -347,7 +346,6 @@ def care_timeline(session: Session, customer_id: str) -> list[Any]:
     ).tuples()
     entries = []
     for task, name in rows:
-        view = _view(task, None, None, None)
         done = task.status == DONE
         text = _("Follow-up done: {title}") if done else _("Follow-up cancelled: {title}")
         title = text.format(title=task.title)
@@ -356,7 +354,7 @@ def care_timeline(session: Session, customer_id: str) -> list[Any]:
                 at=(task.done_at if done and task.done_at else task.updated_at),
                 kind="care_done" if done else "care_cancelled",
                 title=title,
-                detail=view.outcome,
+                detail=_outcome(task.status, task.notes),
                 actor_name=name,
             )
         )
@@ -365,9 +363,6 @@ def care_timeline(session: Session, customer_id: str) -> list[Any]:
 
 def register_care_timeline() -> None:
     """Put closed follow-ups on the customer timeline (services.customers); idempotent."""
-    if "timeline" in _registered:
-        return
     from branch_crm.services.customers import register_timeline_provider
 
     register_timeline_provider(care_timeline)
-    _registered.add("timeline")

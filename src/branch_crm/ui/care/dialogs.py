@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
 from branch_crm.errors import CrmError, ValidationError
 from branch_crm.i18n import _
 from branch_crm.services import care
-from branch_crm.services.search import format_phone
 from branch_crm.ui import messages
+from branch_crm.ui.care.texts import phone_text
 
 DONE, CANCEL = "done", "cancel"
 
@@ -37,8 +37,7 @@ def _summary_label(parent: QWidget) -> QLabel:
 
 def summary_text(row: care.FollowUp) -> str:
     """Customer, phone, reason and what the customer said, one per line."""
-    phone = format_phone(row.phone) if row.phone else ""
-    lines = [f"{row.customer_name}  {phone}".strip(), row.title]
+    lines = [f"{row.customer_name}  {phone_text(row)}".strip(), row.title]
     if row.notes:
         lines.append(_("Customer said: {notes}").format(notes=row.notes))
     return "\n".join(lines)

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
 from branch_crm.i18n import _
 from branch_crm.services import care
-from branch_crm.services.search import format_phone
 from branch_crm.timeutil import local_today, to_local
-from branch_crm.ui.care.texts import assignee_text, due_text
+from branch_crm.ui.care.texts import assignee_text, due_text, phone_text
 
 COLUMNS = ("due", "customer", "phone", "reason", "notes", "assignee", "kind", "created")
 DUE, CUSTOMER, PHONE, REASON, NOTES, ASSIGNEE, KIND, CREATED = range(len(COLUMNS))
@@ -36,8 +36,31 @@ def _headers() -> tuple[str, ...]:
     )
 
 
+_TEXTS: dict[int, Callable[[care.FollowUp, date], str]] = {
+    DUE: lambda r, today: due_text(r.due_on, today),
+    CUSTOMER: lambda r, _t: r.customer_name,
+    PHONE: lambda r, _t: phone_text(r),
+    REASON: lambda r, _t: r.title,
+    NOTES: lambda r, _t: " ".join((r.notes or "").split()),
+    ASSIGNEE: lambda r, _t: assignee_text(r),
+    KIND: lambda r, _t: care.kind_label(r.kind),
+    CREATED: lambda r, _t: to_local(r.created_at).strftime("%Y-%m-%d %H:%M"),
+}
+"""Cell text per column, from the row and today's date."""
+
+
 class FollowUpModel(QAbstractTableModel):
     """Open follow-ups, overdue and due today first; overdue rows tinted red, today's amber."""
+
+    _GETTERS: ClassVar[dict[int, Callable[[FollowUpModel, care.FollowUp, int], Any]]] = {
+        Qt.ItemDataRole.DisplayRole: lambda m, r, c: m._text(r, c),
+        Qt.ItemDataRole.ToolTipRole: lambda m, r, _c: m._tooltip(r),
+        Qt.ItemDataRole.BackgroundRole: lambda m, r, _c: m._background(r),
+        Qt.ItemDataRole.ForegroundRole: lambda m, r, _c: m._foreground(r),
+        ID_ROLE: lambda _m, r, _c: r.id,
+        CUSTOMER_ROLE: lambda _m, r, _c: r.customer_id,
+    }
+    """Value per role (built once: ``data`` runs for every cell and role)."""
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -97,21 +120,10 @@ class FollowUpModel(QAbstractTableModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Qt: cell text, tooltip (the notes), background by due date, ids."""
         row = self.row_at(index.row()) if index.isValid() else None
-        getter = self._getters.get(role)
+        getter = self._GETTERS.get(role)
         if row is None or getter is None:
             return None
-        return getter(row, index.column())
-
-    @property
-    def _getters(self) -> dict[int, Any]:
-        return {
-            Qt.ItemDataRole.DisplayRole: self._text,
-            Qt.ItemDataRole.ToolTipRole: lambda r, _c: self._tooltip(r),
-            Qt.ItemDataRole.BackgroundRole: lambda r, _c: self._background(r),
-            Qt.ItemDataRole.ForegroundRole: lambda r, _c: self._foreground(r),
-            ID_ROLE: lambda r, _c: r.id,
-            CUSTOMER_ROLE: lambda r, _c: r.customer_id,
-        }
+        return getter(self, row, index.column())
 
     def _background(self, row: care.FollowUp) -> QBrush | None:
         if row.due_on < self._today:
@@ -125,18 +137,8 @@ class FollowUpModel(QAbstractTableModel):
         return QBrush(QColor(0, 0, 0)) if row.due_on <= self._today else None
 
     def _text(self, row: care.FollowUp, column: int) -> str:
-        texts = {
-            DUE: lambda: due_text(row.due_on, self._today),
-            CUSTOMER: lambda: row.customer_name,
-            PHONE: lambda: format_phone(row.phone) if row.phone else "",
-            REASON: lambda: row.title,
-            NOTES: lambda: " ".join((row.notes or "").split()),
-            ASSIGNEE: lambda: assignee_text(row),
-            KIND: lambda: care.kind_label(row.kind),
-            CREATED: lambda: to_local(row.created_at).strftime("%Y-%m-%d %H:%M"),
-        }
-        text = texts.get(column)
-        return text() if text else ""
+        text = _TEXTS.get(column)
+        return text(row, self._today) if text else ""
 
     def _tooltip(self, row: care.FollowUp) -> str:
         lines = [row.title, _("Due {day}").format(day=row.due_on.isoformat())]

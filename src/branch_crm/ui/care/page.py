@@ -179,7 +179,7 @@ class FollowUpsPage(QWidget):
         keys = ("Ctrl+D", "Del", "Ctrl+R", "Enter", "F5")
         for (button, text, tip), key in zip(texts, keys, strict=True):
             button.setText(text)
-            button.setToolTip(f"{tip} ({key})" if key else tip)
+            button.setToolTip(f"{tip} ({key})")
             button.setAccessibleName(text.replace("&", "").rstrip("…"))
         self.table.setAccessibleName(_("Open follow-ups"))
         self.model.retranslate()

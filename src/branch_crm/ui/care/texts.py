@@ -1,4 +1,4 @@
-"""Words shared by the follow-up views: due dates in words, the row as one line."""
+"""Words shared by the follow-up views: due dates in words, the phone, the row as one line."""
 
 from __future__ import annotations
 
@@ -21,10 +21,14 @@ def due_text(due_on: date, today: date) -> str:
     return due_on.isoformat()
 
 
+def phone_text(row: care.FollowUp) -> str:
+    """The customer's primary phone in display form ("" when there is none)."""
+    return format_phone(row.phone) if row.phone else ""
+
+
 def one_line(row: care.FollowUp, today: date) -> str:
     """'today · 张三 138 1234 5678 · Survey follow-up: NPS 3' for compact lists."""
-    phone = format_phone(row.phone) if row.phone else ""
-    who = f"{row.customer_name} {phone}".strip()
+    who = f"{row.customer_name} {phone_text(row)}".strip()
     return f"{due_text(row.due_on, today)} · {who} · {row.title}"
 
 
