@@ -44,6 +44,7 @@ from branch_crm.ids import new_id
 from branch_crm.models.base import HQ_BRANCH
 from branch_crm.sync import codec
 from branch_crm.sync.hlc import HybridClock
+from branch_crm.sync.merge import meaningful, merge_row
 from branch_crm.sync.protocol import Change, ConflictInfo, PushAck, PushRequest, Rejected
 from branch_crm.timeutil import utcnow
 
@@ -52,7 +53,6 @@ log = logging.getLogger(__name__)
 CHUNK = 500
 LOG_LOCK_KEY = 7_310_001
 HQ_NODE = "hq"
-BOOKKEEPING = {"updated_at", "updated_by"}
 
 
 @dataclass
@@ -443,9 +443,12 @@ def hq_write(b: Batch, table_name: str, pk: str, values: dict[str, Any]) -> RowS
     return state
 
 
-def log_rejection(b: Batch, change: Change, reason: str, columns: list[str]) -> None:
-    """Record a losing change where the sender's supervisors can see it."""
-    if reason != "deleted":
+def log_rejection(
+    b: Batch, change: Change, reason: str, columns: list[str], *, acknowledge: bool = True
+) -> None:
+    """Record a losing change where the sender's supervisors can see it (and, unless
+    ``acknowledge`` is False or it lost to a delete, in the acknowledgement)."""
+    if acknowledge and reason != "deleted":
         b.rejected.append(
             Rejected(table=change.table, pk=change.pk, reason=reason, columns=columns)
         )
@@ -565,39 +568,29 @@ def apply_change(b: Batch, change: Change) -> None:
 def _merge_existing(
     b: Batch, state: RowState, change: Change, values: dict[str, Any], hlc: str
 ) -> None:
+    """Merge a change into a row head office holds, by the one merge rule (sync.merge)."""
     assert state.values is not None
-    tombstoned = state.values.get("deleted_at") is not None
-    deleting = values.get("deleted_at") is not None
-    if tombstoned and not deleting:
-        meaningful = sorted(set(values) - BOOKKEEPING)
-        if meaningful:
-            log_rejection(b, change, "deleted", meaningful)
+    merged = merge_row(state.values, state.clocks, values, hlc)
+    b.accepted += 1
+    if merged.lost_to_delete:
+        lost = meaningful([*merged.won, *merged.lost])
+        if lost:
+            log_rejection(b, change, "deleted", lost)
         b.rejected.append(
             Rejected(table=change.table, pk=change.pk, reason="deleted", columns=sorted(values))
         )
-        _rebroadcast(b, state, sorted(values))
-        return
-    won: list[str] = []
-    lost: list[str] = []
-    for column, value in values.items():
-        if hlc == state.clocks.get(column):
-            continue  # the same change again (a replay): nothing to do
-        if (deleting and column == "deleted_at" and not tombstoned) or hlc > state.clocks.get(
-            column, ""
-        ):
-            state.values[column] = value
-            state.clocks[column] = hlc
-            won.append(column)
-        else:
-            lost.append(column)
-    b.accepted += 1
-    if lost:
-        b.rejected.append(Rejected(table=change.table, pk=change.pk, reason="older", columns=lost))
-        _rebroadcast(b, state, lost)
-    if won:
-        op = "delete" if deleting and "deleted_at" in won else "update"
-        settle(b, state, op, won, hlc)
-    if change.table == "sync_conflict" and "resolution" in won:
+    elif merged.lost:
+        b.rejected.append(
+            Rejected(table=change.table, pk=change.pk, reason="older", columns=merged.lost)
+        )
+        lost = meaningful(merged.lost)
+        if lost:  # a newer value won: the sender's supervisors see what was lost
+            log_rejection(b, change, "older", lost, acknowledge=False)
+    if merged.lost:
+        _rebroadcast(b, state, merged.lost)
+    if merged.won:
+        settle(b, state, "delete" if merged.deletes else "update", merged.won, hlc)
+    if change.table == "sync_conflict" and "resolution" in merged.won:
         b.resolutions.append(change.pk)
 
 

@@ -33,6 +33,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from branch_crm.sync import codec
+from branch_crm.sync.merge import TOMBSTONE, column_wins, merge_row
 from branch_crm.sync.protocol import ServerChange
 
 log = logging.getLogger(__name__)
@@ -59,16 +60,24 @@ def _by_row(
     return found
 
 
-def _existing(conn: Connection, keys: dict[str, set[str]]) -> set[tuple[str, str]]:
-    """The keys among ``keys`` whose row exists here (tables known to exist)."""
+def _existing(
+    conn: Connection, keys: dict[str, set[str]]
+) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    """The keys among ``keys`` whose row exists here (tables known to exist), and those of
+    them that are tombstones."""
     found: set[tuple[str, str]] = set()
+    tombstones: set[tuple[str, str]] = set()
     for table, pks in keys.items():
         rows = conn.exec_driver_sql(
-            f'SELECT id FROM "{table}" WHERE id IN (SELECT value FROM json_each(?))',
+            f'SELECT id, {TOMBSTONE} IS NOT NULL FROM "{table}" '
+            "WHERE id IN (SELECT value FROM json_each(?))",
             (codec.dumps(sorted(pks)),),
         )
-        found.update((table, row[0]) for row in rows.fetchall())
-    return found
+        for row in rows.fetchall():
+            found.add((table, row[0]))
+            if row[1]:
+                tombstones.add((table, row[0]))
+    return found, tombstones
 
 
 def merge_clocks(conn: Connection, updates: dict[tuple[str, str], dict[str, str]]) -> None:
@@ -160,7 +169,7 @@ class PageApplier:
         for change in changes:
             keys[change.table].add(change.pk)
         known = {t: pks for t, pks in keys.items() if local_columns(self.conn, self.columns, t)}
-        self.exists = _existing(self.conn, known)
+        self.exists, self.tombstones = _existing(self.conn, known)
         pending_rows = _by_row(
             self.conn,
             "SELECT table_name, pk, data FROM sync_outbox WHERE table_name = ? AND pk IN ({marks})",
@@ -196,16 +205,18 @@ class PageApplier:
         key = (change.table, change.pk)
         pending = self.pending.get(key, set())
         stamps = self.clocks.get(key, {})
-        if not pending and not stamps:  # nothing local to keep: every known column
+        tombstoned = key in self.tombstones
+        if not pending and not stamps and not tombstoned:  # nothing here to keep
             return {c: v for c, v in change.data.items() if c in known and c != "id"}
         wanted: dict[str, Any] = {}
         for column, value in change.data.items():
             if column not in known or column == "id":
                 continue
-            tombstone = column == "deleted_at" and value is not None
-            if not tombstone and (column in pending or change.hlc < stamps.get(column, "")):
-                continue
-            wanted[column] = value
+            here = True if column == TOMBSTONE and tombstoned else None
+            if column in pending and not (column == TOMBSTONE and value is not None):
+                continue  # a local change waits for head office, which will merge it
+            if column_wins(column, value, change.hlc, here, stamps.get(column)):
+                wanted[column] = value
         return wanted
 
     def _plan(self, change: ServerChange) -> None:
@@ -242,6 +253,10 @@ class PageApplier:
         self.queued.add(key)
         if write.insert:
             self.exists.add(key)
+        # later changes of this row on the page merge against what this one writes
+        self.clocks.setdefault(key, {}).update(dict.fromkeys(wanted, change.hlc))
+        if wanted.get(TOMBSTONE) is not None:
+            self.tombstones.add(key)
 
     def _flush(self) -> None:
         """Run every queued group, in the order they were opened."""
@@ -326,9 +341,7 @@ class PageApplier:
         ).fetchone()
         assert row is not None
         data, clocks = json.loads(row[0]), codec.decode_clocks(row[1])
-        for column, value in change.data.items():
-            if change.hlc >= clocks.get(column, ""):
-                data[column], clocks[column] = value, change.hlc
+        merge_row(data, clocks, change.data, change.hlc)
         self.conn.exec_driver_sql(
             "UPDATE sync_parked SET data = ?, clocks = ? WHERE table_name = ? AND pk = ?",
             (json.dumps(data), codec.encode_clocks(clocks), change.table, change.pk),
