@@ -137,13 +137,9 @@ def _token_parts(code_hash: str, key: str | None) -> tuple[str, str]:
     return digest(f"{code_hash}:{key}")[:16], key
 
 
-def _repeated(
-    conn: Connection, code_hash: str, node_id: str | None, key: str | None
-) -> Registered:
+def _repeated(conn: Connection, code_hash: str, node_id: str | None, key: str | None) -> Registered:
     """The answer already given for this code, if the same node asks with the same key."""
-    row = conn.execute(
-        select(t.registration).where(t.registration.c.code_hash == code_hash)
-    ).one()
+    row = conn.execute(select(t.registration).where(t.registration.c.code_hash == code_hash)).one()
     if key is None or node_id is None or row.node_id != node_id:
         raise Unauthorized(USED)
     token_id, secret = _token_parts(code_hash, key)
@@ -193,7 +189,12 @@ def authenticate(conn: Connection, authorization: str | None) -> NodeAuth:
     if row is None or not valid or not secret:
         raise Unauthorized(N_("Head office does not know this token. Register the branch again."))
     if row.revoked_at is not None:
-        raise Unauthorized(N_("This branch's token was revoked by head office. Register again."))
+        raise Unauthorized(
+            N_(
+                "Head office revoked this PC's token. Ask head office for a new registration "
+                "code and register this PC again; its unsent changes are kept."
+            )
+        )
     return NodeAuth(token_id=token_id, branch=row.branch_code, node_id=row.node_id)
 
 

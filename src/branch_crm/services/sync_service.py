@@ -94,7 +94,9 @@ def register_branch(
     answer = _send_registration(url, body, transport)
     where = tokens.save_token(state.node_id, answer.token)
     state.hq_url, state.branch_code, state.registered_at = url, branch, utcnow()
-    state.pc_code = answer.pc_code if answer.pc_code and code_index(answer.pc_code) is not None else None
+    state.pc_code = (
+        answer.pc_code if answer.pc_code and code_index(answer.pc_code) is not None else None
+    )
     state.registration_key = None
     state.last_error = None
     app_settings.put(session, None, "hq.url", url)

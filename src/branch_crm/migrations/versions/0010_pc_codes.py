@@ -24,9 +24,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.add_column("sync_state", sa.Column("pc_code", sa.String(length=4), nullable=True))
-    op.add_column(
-        "sync_state", sa.Column("registration_key", sa.String(length=64), nullable=True)
-    )
+    op.add_column("sync_state", sa.Column("registration_key", sa.String(length=64), nullable=True))
 
 
 def downgrade() -> None:
