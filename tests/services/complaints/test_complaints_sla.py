@@ -7,7 +7,6 @@ monotonic UUIDv7 generator ahead of real time for the tests that follow."""
 from __future__ import annotations
 
 import re
-
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
