@@ -166,3 +166,34 @@ def test_admin_actions_are_logged_without_secrets(
     for message in logged:
         assert not any(s in message for s in secrets), message
     db.dispose()
+
+
+def test_the_pc_code_migrations_go_down_and_up(hq_url: str, tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from branch_crm.db import alembic_config as branch_config
+    from branch_crm.db import make_engine as branch_engine
+    from branch_crm.db import open_database
+    from branch_crm.hq.db import alembic_config, make_null_pool_engine, migrate
+
+    engine = make_null_pool_engine(hq_url)
+    migrate(engine)
+    with engine.connect().execution_options(**{WRITE_OPTION: True}) as conn, conn.begin():
+        command.downgrade(alembic_config(connection=conn), "hq0003")
+    assert "pc_code" not in {c["name"] for c in inspect(engine).get_columns("hq_node")}
+    migrate(engine)
+    assert "pc_code" in {c["name"] for c in inspect(engine).get_columns("hq_node")}
+    engine.dispose()
+
+    open_database(tmp_path / "b.db").dispose()
+    local = branch_engine(tmp_path / "b.db")
+    with local.connect() as conn, conn.begin():
+        command.downgrade(branch_config(connection=conn), "0009")
+    assert "pc_code" not in {c["name"] for c in inspect(local).get_columns("sync_state")}
+    local.dispose()
+    database = open_database(tmp_path / "b.db")  # upgrades again
+    assert "registration_key" in {
+        c["name"] for c in inspect(database.engine).get_columns("sync_state")
+    }
+    database.dispose()

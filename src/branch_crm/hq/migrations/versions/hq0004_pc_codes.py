@@ -1,8 +1,8 @@
 """PC codes and idempotent registration
 
-``hq_node.pc_code``: the PC's code in the numbers it makes, unique within its branch; PCs
-registered before get codes in the order they registered (``A``, ``B``, ...), so codes given
-from now on never repeat theirs. ``hq_registration.token_id`` / ``node_id``: which token and
+``hq_node.pc_code``: the PC's code in the numbers it makes, unique within its branch. PCs
+registered before have none (they number with their provisional code until registered again,
+see ``branch_crm.sync.pc_codes``). ``hq_registration.token_id`` / ``node_id``: which token and
 node redeemed a code, so the same PC asking again after a lost answer gets its token.
 
 Revision ID: hq0004
@@ -23,37 +23,13 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-def _backfill_codes() -> None:
-    from branch_crm.sync.pc_codes import assigned_code
-
-    conn = op.get_bind()
-    node = sa.table(
-        "hq_node", sa.column("token_id"), sa.column("branch_code"), sa.column("created_at"),
-        sa.column("pc_code"),
-    )  # fmt: skip
-    rows = conn.execute(
-        sa.select(node.c.token_id, node.c.branch_code).order_by(
-            node.c.branch_code, node.c.created_at, node.c.token_id
-        )
-    ).all()
-    taken: dict[str, int] = {}
-    for token_id, branch in rows:
-        index = taken.get(branch, 0)
-        taken[branch] = index + 1
-        conn.execute(
-            sa.update(node).where(node.c.token_id == token_id).values(pc_code=assigned_code(index))
-        )
-
-
 def upgrade() -> None:
     with op.batch_alter_table("hq_node", schema=None) as batch_op:
         batch_op.add_column(sa.Column("pc_code", sa.String(length=4), nullable=True))
+        batch_op.create_index("uq_hq_node_branch_pc_code", ["branch_code", "pc_code"], unique=True)
     with op.batch_alter_table("hq_registration", schema=None) as batch_op:
         batch_op.add_column(sa.Column("token_id", sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column("node_id", sa.String(length=32), nullable=True))
-    _backfill_codes()
-    with op.batch_alter_table("hq_node", schema=None) as batch_op:
-        batch_op.create_index("uq_hq_node_branch_pc_code", ["branch_code", "pc_code"], unique=True)
 
 
 def downgrade() -> None:
