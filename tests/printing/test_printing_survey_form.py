@@ -49,12 +49,15 @@ def _forms(db) -> list[SurveyForm]:  # type: ignore[no-untyped-def]
 def test_serial_check_digit_and_normalising() -> None:
     from datetime import date
 
-    serial = make_serial("br001", date(2026, 11, 23), 7)
-    assert serial.startswith("BR001-26112300070"[:16]) and serial_is_valid(serial)
+    serial = make_serial("br001", "A", date(2026, 11, 23), 7)
+    assert serial == "BR001-A26112300079" and serial_is_valid(serial)
     broken = serial[:-2] + str((int(serial[-2]) + 1) % 10) + serial[-1]
     assert not serial_is_valid(broken)
-    assert normalize_serial(" ｂｒ001-" + serial[6:] + " ", "BR001") == serial
+    assert normalize_serial(" ｂｒ001-" + serial[6:].lower() + " ", "BR001") == serial
     assert normalize_serial(serial[6:], "BR001") == serial
+    printed_before_pc_codes = "BR001-26112300079"
+    assert serial_is_valid(printed_before_pc_codes)
+    assert normalize_serial("26112300079", "BR001") == printed_before_pc_codes
 
 
 def test_default_template_is_seeded_once_as_head_office_data(db, supervisor) -> None:  # type: ignore[no-untyped-def]

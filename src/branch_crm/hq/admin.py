@@ -6,16 +6,17 @@ edit gets a stamp and a change-log entry in partition "HQ" that every branch pul
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from branch_crm.hq import tables as t
 from branch_crm.hq.auth import NodeAuth, new_registration_code
-from branch_crm.hq.errors import BadPayload
+from branch_crm.hq.errors import BadPayload, NotFoundError
 from branch_crm.hq.push import Batch, entity, hq_write, new_tx_id, write_log, write_states
 from branch_crm.i18n import N_
 from branch_crm.ids import new_id
@@ -23,6 +24,7 @@ from branch_crm.models.base import HQ_BRANCH
 from branch_crm.sync.hlc import HybridClock
 from branch_crm.timeutil import utcnow
 
+log = logging.getLogger("branch_crm.hq")
 HQ_AUTH = NodeAuth(token_id="hq", branch=HQ_BRANCH, node_id="hq")
 
 
@@ -49,7 +51,72 @@ def add_branch(conn: Connection, code: str, name: str, *, days: int = 7) -> str:
     exists = conn.scalar(select(t.branch.c.code).where(t.branch.c.code == code))
     if exists is None:
         conn.execute(insert(t.branch).values(code=code, name=name, created_at=utcnow()))
-    return new_registration_code(conn, code, days=days)
+        log.info("admin: branch %s added", code, extra={"branch": code})
+    registration_code = new_registration_code(conn, code, days=days)
+    log.info(
+        "admin: registration code issued for branch %s, valid %d days", code, days,
+        extra={"branch": code},
+    )  # fmt: skip
+    return registration_code
+
+
+@dataclass(frozen=True)
+class PcInfo:
+    """One row of ``pc list``: a registered installation and its token (never the secret)."""
+
+    token_id: str
+    branch: str
+    pc_code: str | None
+    node_id: str | None
+    app_version: str | None
+    schema_version: str | None
+    registered_at: datetime
+    last_seen_at: datetime | None
+    revoked_at: datetime | None
+
+
+def _pc_info(row: Any) -> PcInfo:
+    return PcInfo(
+        token_id=row.token_id,
+        branch=row.branch_code,
+        pc_code=row.pc_code,
+        node_id=row.node_id,
+        app_version=row.app_version,
+        schema_version=row.schema_version,
+        registered_at=row.created_at,
+        last_seen_at=row.last_seen_at,
+        revoked_at=row.revoked_at,
+    )
+
+
+def list_pcs(conn: Connection, branch: str | None = None) -> list[PcInfo]:
+    """Every registered PC (of ``branch``), by branch and registration time."""
+    query = select(t.node).order_by(t.node.c.branch_code, t.node.c.created_at, t.node.c.token_id)
+    if branch is not None:
+        if conn.scalar(select(t.branch.c.code).where(t.branch.c.code == branch)) is None:
+            raise NotFoundError(N_("no branch '{branch}'; add it first"), branch=branch)
+        query = query.where(t.node.c.branch_code == branch)
+    return [_pc_info(row) for row in conn.execute(query)]
+
+
+def revoke_pc(conn: Connection, token_id: str) -> tuple[PcInfo, bool]:
+    """Revoke a PC's token: its next request is refused and its queue stays on the PC.
+    Returns the PC and whether this call revoked it (False: it was revoked before)."""
+    revoked = conn.execute(
+        update(t.node)
+        .where(t.node.c.token_id == token_id, t.node.c.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    row = conn.execute(select(t.node).where(t.node.c.token_id == token_id)).first()
+    if row is None:
+        raise NotFoundError(N_("No PC has the token id {token_id}."), token_id=token_id)
+    info = _pc_info(row)
+    if revoked.rowcount:
+        log.info(
+            "admin: PC %s of branch %s revoked (token %s, node %s)",
+            info.pc_code, info.branch, token_id, info.node_id, extra={"branch": info.branch},
+        )  # fmt: skip
+    return info, bool(revoked.rowcount)
 
 
 def list_branches(conn: Connection) -> list[BranchInfo]:
@@ -93,6 +160,7 @@ def write_reference(
     hq_write(b, table, row_id, {"branch_id": HQ_BRANCH, **values})
     write_states(b)
     write_log(b)
+    log.info("admin: %s %s %s", table, row_id, "changed" if pk else "added")
     return row_id
 
 

@@ -170,11 +170,21 @@ def create_app(settings: HqSettings | None = None) -> FastAPI:
     @app.post("/api/v1/register", response_model=RegisterResponse)
     def register(body: RegisterRequest, db: EngineDep) -> RegisterResponse:
         with write_transaction(db) as conn:
-            token, name = hq_auth.register(
-                conn, code=body.code, branch=body.branch, node_id=body.node
+            done = hq_auth.register(
+                conn, code=body.code, branch=body.branch, node_id=body.node, key=body.key
             )
-        log.info("node registered for branch %s", body.branch, extra={"branch": body.branch})
-        return RegisterResponse(token=token, branch=body.branch, branch_name=name)
+        log.info(
+            "node %s %s for branch %s as PC %s (token %s)",
+            body.node,
+            "asked again" if done.repeated else "registered",
+            done.branch,
+            done.pc_code,
+            done.token_id,
+            extra={"branch": body.branch},
+        )
+        return RegisterResponse(
+            token=done.token, branch=done.branch, branch_name=done.branch_name, pc_code=done.pc_code
+        )
 
     @app.post("/api/v1/sync/push", response_model=PushAck, openapi_extra=PUSH_BODY_DOC)
     def push(

@@ -13,8 +13,9 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
 from branch_crm.hq import tables as t
-from branch_crm.hq.errors import Forbidden, NotFoundError, Unauthorized
+from branch_crm.hq.errors import BadPayload, Forbidden, NotFoundError, Unauthorized
 from branch_crm.i18n import N_
+from branch_crm.sync.pc_codes import MAX_ASSIGNED, assigned_code, code_index
 from branch_crm.timeutil import utcnow
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -39,8 +40,24 @@ def normalize_code(code: str) -> str:
     return "".join(ch for ch in code.upper() if ch.isalnum())
 
 
+MAX_CODE_DAYS = 365
+"""A registration code is valid 1 to 365 days."""
+
+
+def check_days(days: int) -> int:
+    """``days`` if a code may be valid that long, else BadPayload."""
+    if not 1 <= days <= MAX_CODE_DAYS:
+        raise BadPayload(
+            N_("A registration code is valid 1 to {most} days, not {days}."),
+            most=MAX_CODE_DAYS,
+            days=days,
+        )
+    return days
+
+
 def new_registration_code(conn: Connection, branch: str, *, days: int) -> str:
     """Create a one-time code for ``branch`` valid for ``days``; returns it (shown once)."""
+    check_days(days)
     exists = conn.execute(select(t.branch.c.code).where(t.branch.c.code == branch)).first()
     if exists is None:
         raise NotFoundError(N_("no branch '{branch}'; add it first"), branch=branch)
@@ -57,24 +74,47 @@ def new_registration_code(conn: Connection, branch: str, *, days: int) -> str:
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
 
 
-def register(conn: Connection, *, code: str, branch: str, node_id: str | None) -> tuple[str, str]:
-    """Exchange a code for a token; returns (token, branch name). Codes work once."""
+@dataclass(frozen=True)
+class Registered:
+    """The answer to a registration: the token (shown once) and what the PC needs to know."""
+
+    token: str
+    token_id: str
+    branch: str
+    branch_name: str
+    pc_code: str
+    repeated: bool = False
+    """True when the same PC asked again with the same code and key (its answer was lost)."""
+
+
+USED = N_("This registration code is unknown, used or expired. Ask head office for a new one.")
+
+
+def register(
+    conn: Connection, *, code: str, branch: str, node_id: str | None, key: str | None = None
+) -> Registered:
+    """Exchange a code for a token. A code works once: redeeming it is one conditional
+    UPDATE, so of many requests at once exactly one wins. With ``key`` the token is derived
+    from it, and the same node sending the same code and key again gets the same answer."""
     code_hash = digest(normalize_code(code))
     row = conn.execute(
         select(t.registration).where(t.registration.c.code_hash == code_hash)
     ).first()
     now = utcnow()
-    if row is None or row.used_at is not None or _aware(row.expires_at) < now:
-        raise Unauthorized(
-            N_("This registration code is unknown, used or expired. Ask head office for a new one.")
-        )
+    if row is None or _aware(row.expires_at) < now:
+        raise Unauthorized(USED)
     if row.branch_code != branch:
         raise Forbidden(N_("This registration code is not for branch {branch}."), branch=branch)
-    conn.execute(
-        update(t.registration).where(t.registration.c.code_hash == code_hash).values(used_at=now)
+    token_id, secret = _token_parts(code_hash, key)
+    redeemed = conn.execute(
+        update(t.registration)
+        .where(t.registration.c.code_hash == code_hash, t.registration.c.used_at.is_(None))
+        .values(used_at=now, token_id=token_id, node_id=node_id)
     )
-    token_id = secrets.token_hex(8)
-    secret = secrets.token_urlsafe(32)
+    if redeemed.rowcount != 1:  # used before, or by a request that won the race just now
+        return _repeated(conn, code_hash, node_id, key)
+    name = _lock_branch(conn, branch)
+    pc_code = _next_pc_code(conn, branch)
     conn.execute(
         insert(t.node).values(
             token_id=token_id,
@@ -83,10 +123,58 @@ def register(conn: Connection, *, code: str, branch: str, node_id: str | None) -
             token_hash=digest(secret),
             created_at=now,
             cursor=0,
+            pc_code=pc_code,
         )
     )
-    name = conn.execute(select(t.branch.c.name).where(t.branch.c.code == branch)).scalar_one()
-    return f"{token_id}.{secret}", str(name)
+    return Registered(f"{token_id}.{secret}", token_id, branch, name, pc_code)
+
+
+def _token_parts(code_hash: str, key: str | None) -> tuple[str, str]:
+    """(token id, secret): derived from the PC's key (the same for the same code and key),
+    else random (older clients)."""
+    if key is None:
+        return secrets.token_hex(8), secrets.token_urlsafe(32)
+    return digest(f"{code_hash}:{key}")[:16], key
+
+
+def _repeated(conn: Connection, code_hash: str, node_id: str | None, key: str | None) -> Registered:
+    """The answer already given for this code, if the same node asks with the same key."""
+    row = conn.execute(select(t.registration).where(t.registration.c.code_hash == code_hash)).one()
+    if key is None or node_id is None or row.node_id != node_id:
+        raise Unauthorized(USED)
+    token_id, secret = _token_parts(code_hash, key)
+    node = conn.execute(select(t.node).where(t.node.c.token_id == token_id)).first()
+    valid = node is not None and hmac.compare_digest(node.token_hash, digest(secret))
+    if node is None or not valid or row.token_id != token_id or node.revoked_at is not None:
+        raise Unauthorized(USED)
+    name = conn.execute(select(t.branch.c.name).where(t.branch.c.code == node.branch_code))
+    return Registered(
+        f"{token_id}.{secret}",
+        token_id,
+        node.branch_code,
+        str(name.scalar_one()),
+        str(node.pc_code),
+        repeated=True,
+    )
+
+
+def _lock_branch(conn: Connection, branch: str) -> str:
+    """The branch's name, its row locked to the end of the transaction (PostgreSQL; SQLite
+    has one writer anyway), so PCs of one branch registering at once get codes in turn."""
+    query = select(t.branch.c.name).where(t.branch.c.code == branch).with_for_update()
+    return str(conn.execute(query).scalar_one())
+
+
+def _next_pc_code(conn: Connection, branch: str) -> str:
+    """The branch's next unused PC code (codes of revoked PCs are never given again)."""
+    codes = conn.scalars(
+        select(t.node.c.pc_code).where(t.node.c.branch_code == branch, t.node.c.pc_code.isnot(None))
+    )
+    used = [code_index(c) for c in codes]
+    index = max((i for i in used if i is not None), default=-1) + 1
+    if index >= MAX_ASSIGNED:
+        raise BadPayload(N_("Branch {branch} has no PC code left."), branch=branch)
+    return assigned_code(index)
 
 
 def authenticate(conn: Connection, authorization: str | None) -> NodeAuth:
@@ -101,7 +189,12 @@ def authenticate(conn: Connection, authorization: str | None) -> NodeAuth:
     if row is None or not valid or not secret:
         raise Unauthorized(N_("Head office does not know this token. Register the branch again."))
     if row.revoked_at is not None:
-        raise Unauthorized(N_("This branch's token was revoked by head office. Register again."))
+        raise Unauthorized(
+            N_(
+                "Head office revoked this PC's token. Ask head office for a new registration "
+                "code and register this PC again; its unsent changes are kept."
+            )
+        )
     return NodeAuth(token_id=token_id, branch=row.branch_code, node_id=row.node_id)
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -105,7 +107,9 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def cmd_branch_add(args: argparse.Namespace) -> int:
     """Create a branch (or another PC of it) and print a one-time registration code."""
     from branch_crm.hq.admin import add_branch
+    from branch_crm.hq.auth import check_days
 
+    check_days(args.days)  # before the database is opened
     engine, conn = _write_conn(_settings(args))
     with conn, conn.begin():
         code = add_branch(conn, args.code, args.name or args.code, days=args.days)
@@ -176,6 +180,64 @@ def _pad(text: str, width: int, *, right: bool = False, cut: bool = True) -> str
 
 def _when(value: Any) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value else _("never")
+
+
+PC_HEADINGS = N_("token id|branch|PC|node|app|schema|registered|last seen|revoked")
+"""The headings of ``pc list`` in one text, so that a translator sees them together."""
+PC_WIDTHS = (16, 10, 3, 16, 8, 6, 16, 16, 0)
+"""Least width of each column of ``pc list`` (the last one is not padded)."""
+
+
+def cmd_pc_list(args: argparse.Namespace) -> int:
+    """Print every registered PC (of one branch with --branch)."""
+    from branch_crm.hq.admin import list_pcs
+
+    engine, conn = _write_conn(_settings(args))
+    with conn, conn.begin():
+        rows = list_pcs(conn, args.branch)
+    engine.dispose()
+    if args.json:
+        _out(json.dumps([r.__dict__ for r in rows], default=str, ensure_ascii=False))
+        return 0
+    headings = _(PC_HEADINGS).split("|")
+    if len(headings) != len(PC_WIDTHS):  # a broken translation: the English ones
+        headings = PC_HEADINGS.split("|")
+    _print_table([headings, *(_pc_cells(r) for r in rows)], PC_WIDTHS)
+    return 0
+
+
+def _print_table(table: list[list[str]], least: Sequence[int]) -> None:
+    """Rows of cells in columns as wide as their widest cell (Chinese characters take two)."""
+    widths = [max([w, *(columns(line[i]) for line in table)]) for i, w in enumerate(least)]
+    for line in table:
+        cells = (_pad(cell, width, cut=False) for cell, width in zip(line, widths, strict=True))
+        _out("  ".join(cells).rstrip())
+
+
+def _pc_cells(row: Any) -> list[str]:
+    """One PC as the cells of ``pc list``."""
+    cells = [row.token_id, row.branch, row.pc_code or "-", row.node_id or "-"]
+    cells += [row.app_version or "-", row.schema_version or "-", _when(row.registered_at)]
+    return [*cells, _when(row.last_seen_at), _when(row.revoked_at) if row.revoked_at else "-"]
+
+
+def cmd_pc_revoke(args: argparse.Namespace) -> int:
+    """Revoke one PC's token; its next sync is refused and its queue stays on the PC."""
+    from branch_crm.hq.admin import revoke_pc
+
+    engine, conn = _write_conn(_settings(args))
+    with conn, conn.begin():
+        pc, now = revoke_pc(conn, args.token_id)
+    engine.dispose()
+    values = {"pc": pc.pc_code or "-", "branch": pc.branch, "token_id": pc.token_id}
+    if now:
+        text = _("PC {pc} of branch {branch} revoked (token {token_id}): its next sync is "
+                 "refused; what it has not sent yet stays on it.")  # fmt: skip
+    else:
+        text = _("PC {pc} of branch {branch} (token {token_id}) was already revoked on {when}.")
+        values["when"] = _when(pc.revoked_at)
+    _out(text.format(**values))
+    return 0
 
 
 def _reference_values(args: argparse.Namespace) -> dict[str, Any]:
@@ -262,6 +324,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     migrate.set_defaults(handler=cmd_migrate)
     _add_branch(sub)
+    _add_pc(sub)
     _add_ref(sub)
     ls = sub.add_parser(
         "ref-list",
@@ -325,7 +388,10 @@ def _add_branch(sub: Any) -> None:
     add.add_argument("code", help=_("branch code (letters and digits, 16 at most)"))
     add.add_argument("name", nargs="?", help=_("branch name (default: the code)"))
     add.add_argument(
-        "--days", type=int, default=7, help=_("days the code stays valid (default: %(default)s)")
+        "--days",
+        type=int,
+        default=7,
+        help=_("days the code stays valid, 1 to 365 (default: %(default)s)"),
     )
     add.set_defaults(handler=cmd_branch_add)
     lst = bsub.add_parser(
@@ -338,6 +404,40 @@ def _add_branch(sub: Any) -> None:
     )
     lst.add_argument("--json", action="store_true", help=_("machine-readable output"))
     lst.set_defaults(handler=cmd_branch_list)
+
+
+def _add_pc(sub: Any) -> None:
+    """``pc list`` and ``pc revoke``."""
+    pc = sub.add_parser(
+        "pc",
+        help=_("registered PCs and their tokens"),
+        description=_("See the PCs registered with head office; revoke a lost or retired one."),
+    )
+    psub = pc.add_subparsers(
+        dest="pc_command", required=True, title=_("PC commands"), metavar="SUBCOMMAND"
+    )
+    lst = psub.add_parser(
+        "list",
+        help=_("registered PCs with their codes and last contact"),
+        description=_(
+            "Every registered PC: its token id, branch, PC code (in the numbers it makes), "
+            "node id, app and schema version, when it registered, when it was last seen and "
+            "whether it is revoked."
+        ),
+    )
+    lst.add_argument("--branch", metavar="CODE", help=_("only the PCs of this branch"))
+    lst.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    lst.set_defaults(handler=cmd_pc_list)
+    revoke = psub.add_parser(
+        "revoke",
+        help=_("revoke a PC's token"),
+        description=_(
+            "Revoke a PC's token (see pc list): head office refuses its next sync and it keeps "
+            "its unsent changes. Register it again with a new code to let it sync."
+        ),
+    )
+    revoke.add_argument("token_id", help=_("the token id shown by pc list"))
+    revoke.set_defaults(handler=cmd_pc_revoke)
 
 
 def _add_ref(sub: Any) -> None:
@@ -390,6 +490,29 @@ def _add_id_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--id", help=_("change the row with this id instead of adding one"))
 
 
+@contextmanager
+def _admin_log(args: argparse.Namespace) -> Iterator[None]:
+    """While a command runs, head office's log records (its admin actions: branch added,
+    code issued, PC revoked, reference data changed; never a secret) go to stderr as JSON
+    lines, like the service's own. ``serve`` sets up its logging itself."""
+    if args.handler is cmd_serve:
+        yield
+        return
+    from branch_crm.hq.logs import JsonFormatter
+
+    logger = logging.getLogger("branch_crm.hq")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(_settings(args).log_level.upper())
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
 def command_language(argv: Sequence[str]) -> str:
     """The language of a command line: ``--lang``, else the OS language."""
     wanted = option_value(argv, "--lang")
@@ -408,7 +531,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         i18n.set_language(language)  # before the parser: its help texts are translated
     args = build_parser().parse_args(argv)
     try:
-        return int(args.handler(args))
+        with _admin_log(args):
+            return int(args.handler(args))
     except HqError as exc:
         sys.stderr.write(_("error: {message}").format(message=exc.render(_)) + "\n")
         return 2

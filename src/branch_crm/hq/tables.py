@@ -124,7 +124,11 @@ node = Table(
     Column("app_version", String(32)),
     Column("schema_version", String(32)),
     Column("cursor", BigInteger(), nullable=False, default=0),
+    Column("pc_code", String(4)),
+    Index("uq_hq_node_branch_pc_code", "branch_code", "pc_code", unique=True),
 )
+"""One registered installation (PC) of a branch; ``pc_code`` is its code in the numbers it
+makes (:mod:`branch_crm.sync.pc_codes`), unique within the branch."""
 
 registration = Table(
     "hq_registration",
@@ -134,7 +138,11 @@ registration = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("expires_at", UtcDateTime(), nullable=False),
     Column("used_at", UtcDateTime()),
+    Column("token_id", String(32)),
+    Column("node_id", String(32)),
 )
+"""A one-time registration code (its hash); once used, the token and node that redeemed it,
+so that the same PC asking again after a lost answer gets the same token."""
 
 batch = Table(
     "hq_batch",

@@ -43,6 +43,12 @@ class SyncState(Base):
     last_success_at: Mapped[datetime | None] = mapped_column(default=None)
     last_error: Mapped[str | None] = mapped_column(Text)
     failures: Mapped[int] = mapped_column(Integer, default=0)
+    pc_code: Mapped[str | None] = mapped_column(String(4))
+    """This PC's code in complaint numbers and survey serials, assigned by head office at
+    registration (see :mod:`branch_crm.sync.pc_codes`); None until then."""
+    registration_key: Mapped[str | None] = mapped_column(String(64))
+    """The secret of a registration under way, saved before it is sent so that a retry after
+    a lost answer gets the same token; cleared once the token is stored."""
 
 
 class SyncOutbox(Base):

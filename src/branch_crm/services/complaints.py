@@ -36,6 +36,7 @@ from branch_crm.models import (
 )
 from branch_crm.services import settings, sla
 from branch_crm.services.context import Actor
+from branch_crm.services.pc_code import this_pc_code
 from branch_crm.services.permissions import Permission, allowed, require, role_label
 from branch_crm.timeutil import to_local, utcnow
 
@@ -435,14 +436,18 @@ def _chosen_grade(
 
 
 def next_number(session: Session, branch_id: str, now: datetime) -> str:
-    """BR001-20261122-0001: branch, local date, a running number per branch and day."""
-    prefix = f"{branch_id}-{to_local(now):%Y%m%d}-"
+    """BR001-20261122-A0001: branch, local date, this PC's code and a running number per PC
+    and day (deleted complaints included), so PCs of one branch never issue the same number
+    offline. Numbers issued before PC codes (BR001-20261122-0001) stay as they are."""
+    prefix = f"{branch_id}-{to_local(now):%Y%m%d}-{this_pc_code(session)}"
     last = session.scalar(
-        select(func.max(Complaint.number))
-        .where(Complaint.number > prefix, Complaint.number < prefix + "~")
+        select(Complaint.number)
+        .where(Complaint.number >= prefix + "0", Complaint.number < prefix + ":")
+        .order_by(func.length(Complaint.number).desc(), Complaint.number.desc())
+        .limit(1)
         .execution_options(include_deleted=True)
     )
-    seq = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    seq = int(last[len(prefix) :]) + 1 if last else 1
     return f"{prefix}{seq:04d}"
 
 

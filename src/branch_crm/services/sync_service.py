@@ -6,6 +6,7 @@ translated message, or come back in :class:`~branch_crm.sync.client.SyncResult`.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,6 +21,7 @@ from branch_crm.models import SyncOutbox, SyncState
 from branch_crm.services import settings as app_settings
 from branch_crm.sync import tokens
 from branch_crm.sync.client import SyncClient, SyncResult
+from branch_crm.sync.pc_codes import code_index
 from branch_crm.sync.protocol import RegisterRequest, RegisterResponse
 from branch_crm.timeutil import utcnow
 
@@ -73,18 +75,43 @@ def _state(session: Session) -> SyncState:
 def register_branch(
     *, session: Session, url: str, code: str, transport: httpx.BaseTransport | None = None
 ) -> Registration:
-    """Exchange a one-time code for this PC's token; store the token and the URL."""
+    """Exchange a one-time code for this PC's token; store the token, the URL and the PC code.
+
+    The request carries a secret key saved (committed) before it is sent: if the answer is
+    lost, trying again with the same code gets the same token (head office derives it from
+    the key); the key is forgotten once the token is stored."""
     url = url.strip().rstrip("/")
     if not url.startswith(("http://", "https://")):
         raise SyncError(_("The head-office URL must start with http:// or https://."))
     branch = str(app_settings.get(session, "branch.code"))
     state = _state(session)
-    body = RegisterRequest(code=code.strip(), branch=branch, node=state.node_id)
+    if not state.registration_key:
+        state.registration_key = secrets.token_urlsafe(32)
+    session.commit()  # the key is on disk before head office can use it
+    body = RegisterRequest(
+        code=code.strip(), branch=branch, node=state.node_id, key=state.registration_key
+    )
+    answer = _send_registration(url, body, transport)
+    where = tokens.save_token(state.node_id, answer.token)
+    state.hq_url, state.branch_code, state.registered_at = url, branch, utcnow()
+    state.pc_code = (
+        answer.pc_code if answer.pc_code and code_index(answer.pc_code) is not None else None
+    )
+    state.registration_key = None
+    state.last_error = None
+    app_settings.put(session, None, "hq.url", url)
+    return Registration(answer.branch, answer.branch_name, url, where)
+
+
+def _send_registration(
+    url: str, body: RegisterRequest, transport: httpx.BaseTransport | None
+) -> RegisterResponse:
+    """Post the registration; head office's answer, or SyncError saying why not."""
     try:
         with httpx.Client(transport=transport, timeout=30) as http:
             response = http.post(
                 f"{url}/api/v1/register",
-                content=body.model_dump_json(),
+                content=body.model_dump_json(exclude_none=True),
                 headers={"Content-Type": "application/json", "Accept-Language": http_language()},
             )
     except httpx.HTTPError as exc:
@@ -99,12 +126,7 @@ def register_branch(
         except ValueError:
             detail = response.text[:200]
         raise SyncError(_("Head office refused the registration: {detail}").format(detail=detail))
-    answer = RegisterResponse.model_validate(response.json())
-    where = tokens.save_token(state.node_id, answer.token)
-    state.hq_url, state.branch_code, state.registered_at = url, branch, utcnow()
-    state.last_error = None
-    app_settings.put(session, None, "hq.url", url)
-    return Registration(answer.branch, answer.branch_name, url, where)
+    return RegisterResponse.model_validate(response.json())
 
 
 def stored_token(db: Database) -> str | None:

@@ -110,6 +110,10 @@ class RegisterRequest(BaseModel):
     code: str = Field(min_length=4, max_length=64)
     branch: str = Field(min_length=1, max_length=16)
     node: str | None = Field(default=None, max_length=32)
+    key: str | None = Field(default=None, min_length=32, max_length=64, pattern=r"^[\w-]+$")
+    """A secret the PC made and saved before sending: the token is derived from it, so the
+    same PC sending the same code and key again (its answer was lost) gets the same token.
+    Older clients send none and get a random token, once."""
 
 
 class RegisterResponse(BaseModel):
@@ -118,6 +122,9 @@ class RegisterResponse(BaseModel):
     token: str
     branch: str
     branch_name: str
+    pc_code: str | None = None
+    """This PC's code in complaint numbers and survey serials (absent from older head
+    offices; see :mod:`branch_crm.sync.pc_codes`)."""
 
 
 class ErrorBody(BaseModel):

@@ -14,6 +14,7 @@ from branch_crm.models import ComplaintEvent
 from branch_crm.services import complaints as cs
 from branch_crm.services import settings
 from branch_crm.services.context import unit_of_work
+from branch_crm.services.pc_code import this_pc_code
 
 
 def take(call: Any, actor: Any, customer: str, category: str = "delay", **kw: Any) -> Any:
@@ -78,10 +79,12 @@ def test_complaint_is_taken_with_number_event_and_due_times(
     second = take(call, counter, make_customer("王五"), channel="phone")
     clock(local("2025-11-25 00:01"))
     third = take(call, counter, make_customer("赵六"))
+    with db.session() as session:
+        pc = this_pc_code(session)  # provisional: this database never registered
     assert (first.number, second.number, third.number) == (
-        "BR001-20251124-0001",
-        "BR001-20251124-0002",
-        "BR001-20251125-0001",
+        f"BR001-20251124-{pc}0001",
+        f"BR001-20251124-{pc}0002",
+        f"BR001-20251125-{pc}0001",
     )
     assert first.status == "received" and first.waybill_no == "SF1234567890123"
     assert first.response_due_at == local("2025-11-24 13:00")  # grade 3: 4 h

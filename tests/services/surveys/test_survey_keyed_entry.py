@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -36,15 +37,16 @@ def test_lookup_accepts_what_people_type(db, counter, form) -> None:  # type: ig
 
 def test_lookup_names_a_mistyped_or_unknown_serial(db, counter, form) -> None:  # type: ignore[no-untyped-def]
     _cid, serial = form
-    wrong_check = serial[:-1] + str((int(serial[-1]) + 1) % 10)
+    wrong_check = serial[:-1] + ("B" if serial[-1] == "A" else "A")
     with pytest.raises(ValidationError) as info:
         run(db, counter, se.lookup_form, serial=wrong_check)
     assert "serial" in info.value.fields and wrong_check in info.value.fields["serial"]
-    from branch_crm.services.surveys import luhn_digit
+    from branch_crm.services.surveys import luhn_digit, make_serial
 
-    valid_unknown = "BR001-2001010001" + luhn_digit("2001010001")
-    with pytest.raises(NotFound, match=valid_unknown):
-        run(db, counter, se.lookup_form, serial=valid_unknown)
+    old_form = "BR001-2001010001" + luhn_digit("2001010001")  # printed before PC codes
+    for valid_unknown in (old_form, make_serial("BR001", "C", date(2020, 1, 1), 1)):
+        with pytest.raises(NotFound, match=valid_unknown):
+            run(db, counter, se.lookup_form, serial=valid_unknown)
     with pytest.raises(ValidationError):
         run(db, counter, se.lookup_form, serial="   ")
 

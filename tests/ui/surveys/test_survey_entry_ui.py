@@ -112,7 +112,7 @@ def test_out_of_range_and_letters_are_refused(qtbot, entry, form) -> None:  # ty
 
 def test_unknown_and_mistyped_serials(qtbot, entry, form) -> None:  # type: ignore[no-untyped-def]
     _cid, serial = form
-    wrong = serial[:-1] + str((int(serial[-1]) + 1) % 10)
+    wrong = serial[:-1] + ("B" if serial[-1] == "A" else "A")  # another check character
     _look_up(qtbot, entry, wrong)
     assert wrong in entry.serial_error.text()
     assert not entry.answers.isEnabled() and entry.serial.hasFocus()

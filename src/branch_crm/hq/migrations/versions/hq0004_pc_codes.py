@@ -1,4 +1,9 @@
-"""PC codes and idempotent registration (placeholder)
+"""PC codes and idempotent registration
+
+``hq_node.pc_code``: the PC's code in the numbers it makes, unique within its branch. PCs
+registered before have none (they number with their provisional code until registered again,
+see ``branch_crm.sync.pc_codes``). ``hq_registration.token_id`` / ``node_id``: which token and
+node redeemed a code, so the same PC asking again after a lost answer gets its token.
 
 Revision ID: hq0004
 Revises: hq0003
@@ -9,6 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
+from alembic import op
+
 revision: str = "hq0004"
 down_revision: str | None = "hq0003"
 branch_labels: str | Sequence[str] | None = None
@@ -16,8 +24,18 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("hq_node", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("pc_code", sa.String(length=4), nullable=True))
+        batch_op.create_index("uq_hq_node_branch_pc_code", ["branch_code", "pc_code"], unique=True)
+    with op.batch_alter_table("hq_registration", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("token_id", sa.String(length=32), nullable=True))
+        batch_op.add_column(sa.Column("node_id", sa.String(length=32), nullable=True))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("hq_node", schema=None) as batch_op:
+        batch_op.drop_index("uq_hq_node_branch_pc_code")
+        batch_op.drop_column("pc_code")
+    with op.batch_alter_table("hq_registration", schema=None) as batch_op:
+        batch_op.drop_column("node_id")
+        batch_op.drop_column("token_id")
