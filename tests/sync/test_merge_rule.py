@@ -572,3 +572,19 @@ def test_an_older_change_after_a_parked_row_was_applied_on_the_same_page(
     )
     # the page: p-3 takes 13900000001 first, so p-2's insert is parked here
     assert _both(tmp_path, templates, events, [0, 1, 2, 3, 4, 5], [[0, 2, 5, 1, 4, 3]]) == []
+
+
+def test_a_change_parked_on_a_branch_keeps_only_the_columns_it_won(
+    tmp_path: Path, templates: tuple[Path, Path]
+) -> None:
+    """Branch: p-3's older change (p-2's number, position 1) clashes and is parked whole,
+    though its position had already lost to a newer change: the parked copy (and the row,
+    once the clash is gone) carries position 1, head office 0."""
+    events = _history(
+        (CUSTOMERS[1], "insert", {}, "pc0a"),
+        ("p-2", "insert", {}, "pc0b"),  # 13900000001
+        ("p-3", "insert", {}, "pc0a"),  # 13900000002
+        ("p-3", "update", {"phone": PHONES[0], "position": 1}, "pc0b"),  # older ...
+        ("p-3", "update", {"position": 0}, "pc0a"),  # ... than this one
+    )
+    assert _both(tmp_path, templates, events, [0, 1, 2, 4, 3], [[0, 1, 2, 4, 3]]) == []
