@@ -1,4 +1,5 @@
-"""Client-generated UUIDv7 identifiers (RFC 9562): time-ordered, unique across branches."""
+"""Client-generated UUIDv7 identifiers (RFC 9562): time-ordered, unique across branches; and
+keyed ids, derived from a row's key, for tables that hold one live row per key."""
 
 from __future__ import annotations
 
@@ -46,3 +47,14 @@ def new_id() -> str:
 def uuid7_time_ms(value: str) -> int:
     """The Unix time in milliseconds embedded in a UUIDv7 string."""
     return uuid.UUID(value).int >> 80
+
+
+KEYED_NAMESPACE = uuid.UUID("5b0c7f2e-4a61-4d0e-9a8e-3f1c2d6b7a90")
+"""The namespace of :func:`keyed_id` (fixed forever: changing it changes every derived id)."""
+
+
+def keyed_id(table: str, *key: str) -> str:
+    """The id of the one live row of ``table`` for ``key`` (a customer's pickup preferences,
+    its volume of one month): every PC derives the same id, so rows two PCs create offline
+    are one row that merges per column (sync.merge) instead of clashing on a unique index."""
+    return str(uuid.uuid5(KEYED_NAMESPACE, "\x1f".join((table, *key))))

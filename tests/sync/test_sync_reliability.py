@@ -408,9 +408,10 @@ def test_phone_clash_within_a_branch_merges_the_two_customers(
     with db_b.session(actor_id=actor.staff_id, branch_id="BR1") as session:
         resolve_conflict(session=session, actor=actor, conflict_id=conflict.id, choice="merge")
     _sync_all(c_b, c_a)
-    for db in (db_a, db_b):
-        assert column(db, "customer", second, "deleted_at") is not None
-        assert column(db, "customer", first, "deleted_at") is None
+    for db in (db_a, db_b):  # the conflict's own customer (whose phone was set aside) stays
+        assert column(db, "customer", first, "deleted_at") is not None
+        assert column(db, "customer", second, "deleted_at") is None
+        assert _live_phone(db, "13966667777")
     assert_converged(hq.engine, [(db_a, "BR1"), (db_b, "BR1")])
 
 

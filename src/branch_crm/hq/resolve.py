@@ -6,11 +6,12 @@ The branch updates its ``sync_conflict`` row (status, resolution); when that cha
   parked row is applied;
 * ``keep_theirs``: the branch also sent a tombstone of its own row, which un-parks it as a
   deleted row -- nothing more to do here;
-* ``merge``: within one branch the branch moved everything itself (its changes arrive in the
-  same batch); across branches head office tombstones the other customer and its phone,
-  copies that customer's other numbers and empty profile fields to the survivor (this
-  branch's customer) and applies the parked row. The other branch keeps its own history
-  rows, which still name the (now deleted) customer.
+* ``merge``: within one branch the branch merged the customers itself (its changes arrive in
+  the same batch); across branches head office folds the other branch's customer into this
+  branch's by the one rule of :mod:`branch_crm.sync.customer_merge` (numbers copied, profile
+  gaps filled, preferences merged field by field, the same month's volumes added up, the
+  other customer and its rows tombstoned) and applies the parked row. The other branch
+  keeps its own history rows, which still name the (now deleted) customer.
 
 If by then yet another row holds the value (a third PC took the same phone), the parked row
 stays parked under a new conflict naming that row.
@@ -35,10 +36,9 @@ from branch_crm.hq.push import (
     settle,
 )
 from branch_crm.ids import new_id
+from branch_crm.sync.customer_merge import MergeInput, plan_merge, tables_read
 
 log = logging.getLogger(__name__)
-
-FILLABLE = ("company", "address", "birthday", "first_shipment_date", "notes")
 
 
 def _state(b: Batch, table: str, pk: str | None) -> RowState | None:
@@ -74,41 +74,48 @@ def apply_resolution(b: Batch, conflict_id: str) -> None:
 
 
 def _merge_across_branches(b: Batch, conflict: dict[str, Any], other_phone: RowState) -> None:
-    survivor_id = conflict.get("customer_id")
-    absorbed_id = conflict.get("other_customer_id")
-    survivor = _state(b, "customer", survivor_id)
-    absorbed = _state(b, "customer", absorbed_id)
-    hq_write(b, "customer_phone", other_phone.pk, {"deleted_at": b.now})
-    phones = t.ENTITIES["customer_phone"][0]
-    query = select(phones.c.id).where(
-        phones.c.customer_id == absorbed_id, phones.c.deleted_at.is_(None)
+    """Fold the other branch's customer into this branch's, as sync.customer_merge decides
+    (the same rule a branch follows within itself), writing as head office."""
+    survivor = _state(b, "customer", conflict.get("customer_id"))
+    absorbed = _state(b, "customer", conflict.get("other_customer_id"))
+    ours = survivor is not None and survivor.values is not None and survivor.live
+    if not ours or absorbed is None or absorbed.values is None:
+        hq_write(b, "customer_phone", other_phone.pk, {"deleted_at": b.now})
+        return
+    assert survivor is not None and survivor.values is not None
+    if survivor.values.get("branch_id") != b.auth.branch:
+        return  # a branch merges into its own customer only
+    rows = {table: _live_rows(b, table, (survivor, absorbed)) for table in tables_read(True)}
+    mine = _state(b, str(conflict["table_name"]), conflict.get("row_id"))
+    if mine is not None and mine.live and mine.table == "customer_phone":
+        assert mine.values is not None  # the contested number, set aside: the survivor's
+        rows["customer_phone"] = [
+            *(r for r in rows["customer_phone"] if r["id"] != mine.pk),
+            {**mine.values, "id": mine.pk},
+        ]
+    merge = MergeInput(survivor.values, absorbed.values, rows, across_branches=True)
+    for write in plan_merge(merge, b.now):
+        held = _state(b, write.table, write.pk)
+        assert held is not None
+        if held.parked_branch is not None:
+            continue  # a row set aside for its own conflict is left to it
+        taken = write.insert and held.values is not None  # a deleted row holds the derived id
+        hq_write(b, write.table, new_id() if taken else write.pk, write.values)
+
+
+def _live_rows(b: Batch, table_name: str, customers: tuple[RowState, ...]) -> list[dict[str, Any]]:
+    """The live rows of ``table_name`` of the customers, each in its customer's branch."""
+    table = t.ENTITIES[table_name][0]
+    owners = {str(c.pk): c.values.get("branch_id") for c in customers if c.values is not None}
+    query = select(table.c.id).where(
+        table.c.customer_id.in_(sorted(owners)), table.c.deleted_at.is_(None)
     )
-    for phone_id in list(b.conn.scalars(query)):
-        phone = _state(b, "customer_phone", phone_id)
-        if phone is None or not phone.live or phone.pk == other_phone.pk:
+    rows = []
+    for pk in sorted(b.conn.scalars(query)):
+        state = _state(b, table_name, pk)
+        if state is None or not state.live or state.parked_branch is not None:
             continue
-        assert phone.values is not None
-        hq_write(b, "customer_phone", phone.pk, {"deleted_at": b.now})
-        hq_write(
-            b,
-            "customer_phone",
-            new_id(),
-            {
-                "branch_id": b.auth.branch,
-                "customer_id": survivor_id,
-                "phone": phone.values["phone"],
-                "kind": phone.values.get("kind", "mobile"),
-                "position": 9,
-            },
-        )
-    if survivor is not None and survivor.values is not None and absorbed is not None:
-        assert absorbed.values is not None
-        fill = {
-            column: absorbed.values[column]
-            for column in FILLABLE
-            if survivor.values.get(column) in (None, "") and absorbed.values.get(column)
-        }
-        if fill:
-            hq_write(b, "customer", survivor.pk, fill)
-    if absorbed is not None and absorbed.live:
-        hq_write(b, "customer", absorbed.pk, {"deleted_at": b.now})
+        assert state.values is not None
+        if state.values.get("branch_id") == owners.get(str(state.values.get("customer_id"))):
+            rows.append({**state.values, "id": pk})
+    return rows

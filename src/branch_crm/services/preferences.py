@@ -2,7 +2,10 @@
 
 One live ``PickupPreference`` row per customer holds the current answers; every save is an
 audited update of that row, so the history (who changed what, when) is read back from the
-audit log and shown on the customer's timeline.
+audit log and shown on the customer's timeline. The row's id is derived from the customer
+(:func:`~branch_crm.sync.customer_merge.preference_id`): two PCs recording a customer's
+first preferences offline create the same row, which sync merges column by column; a row
+stored earlier under another id is found by its customer and updated.
 """
 
 from __future__ import annotations
@@ -18,10 +21,12 @@ from sqlalchemy.orm import Session
 
 from branch_crm.errors import NotFound, ValidationError
 from branch_crm.i18n import N_, _
+from branch_crm.ids import new_id
 from branch_crm.models import AuditEntry, Customer, DropOffPlace, PickupPreference, SpecialHandling
 from branch_crm.services.context import Actor
 from branch_crm.services.customers import TimelineEntry, actor_name
 from branch_crm.services.permissions import Permission, require
+from branch_crm.sync.customer_merge import preference_id
 from branch_crm.timeutil import utcnow
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -169,6 +174,19 @@ def _current(session: Session, customer_id: str) -> PickupPreference | None:
     ).first()
 
 
+def _new_row_id(session: Session, customer_id: str) -> str:
+    """The id of the customer's first preference row: the one every PC derives, so two PCs
+    recording it offline write one row that merges per column; a fresh id in the (unlikely)
+    case that a deleted row holds the derived one."""
+    derived = preference_id(customer_id)
+    taken = session.scalar(
+        select(PickupPreference.id)
+        .where(PickupPreference.id == derived)
+        .execution_options(include_deleted=True)
+    )
+    return new_id() if taken else derived
+
+
 def _view(session: Session, row: PickupPreference) -> PreferenceView:
     availability = {
         day: tuple((str(w[0]), str(w[1])) for w in windows)
@@ -213,7 +231,7 @@ def save_preferences(
     _live_customer(session, customer_id)
     row = _current(session, customer_id)
     if row is None:
-        row = PickupPreference(customer_id=customer_id)
+        row = PickupPreference(id=_new_row_id(session, customer_id), customer_id=customer_id)
         session.add(row)
     values: dict[str, Any] = {
         "availability": _stored_availability(data),

@@ -277,16 +277,17 @@ class ConflictsPage(QWidget):
         questions = {
             "keep_mine": _("Keep {value} on {mine}? {theirs} at branch {branch} gives it up."),
             "keep_theirs": _("Give {value} up here? {mine}'s record of it is removed."),
-            # within a branch this PC folds its customer into the other one; across
-            # branches head office folds the other branch's customer into this one
+            # the other customer is folded into this one (sync.customer_merge): by this PC
+            # within a branch, by head office across branches (history stays there)
             "merge": _(
-                "{mine} and {theirs} are one person ({value})? {mine} is merged into {theirs}: "
-                "phones, volumes, complaints and the rest move."
+                "{mine} and {theirs} are one person ({value})? {theirs} is merged into {mine}: "
+                "its phones, preferences, volumes, complaints and the rest move here."
             )
             if same_branch
             else _(
                 "{mine} and {theirs} (branch {branch}) are one person ({value})? {theirs} is "
-                "merged into {mine}: its other phones and missing details move here."
+                "merged into {mine}: its phones, preferences, volumes and missing details come "
+                "here; its history stays at branch {branch}."
             ),
         }
         question = questions[choice].format(
