@@ -198,3 +198,13 @@ def test_timeline_shows_record_changes_and_other_providers(call, counter, staff)
     assert titles.count(f"visit {view.id[:4]}") == 1
     assert entries[-1].at == marker  # newest first
     assert entries[0].actor_name == "柜台小王"
+
+
+def test_one_save_changing_name_and_first_shipment_date(call, counter) -> None:  # type: ignore[no-untyped-def]
+    """The name marks the customer for re-indexing and the new date changes its search rank
+    in the same save: the stats upsert's trigger must not clash with the waiting mark."""
+    view = call(counter, create_customer, data=_data("张三"))
+    changed = _data("张三丰", first_shipment_date=date(2020, 1, 1))
+    saved = call(counter, update_customer, customer_id=view.id, data=changed)
+    assert saved.name == "张三丰"
+    assert saved.first_shipment_date == date(2020, 1, 1)
