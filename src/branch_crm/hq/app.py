@@ -267,13 +267,15 @@ def _openapi_with_push_body(app: FastAPI) -> dict[str, Any]:
         body["properties"]["schema_version"] = version
         components.update(_change_schemas(components.pop("Change"), version))
         _pin_version_headers(schema, version)
+        _document_unreadable_bodies(schema)
         app.openapi_schema = schema
     return app.openapi_schema
 
 
 INT32, INT64 = 2**31, 2**63
-WIRE_DATETIME_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?$"
-WIRE_DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+WIRE_DATE = r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+WIRE_DATETIME_PATTERN = rf"^{WIRE_DATE} ([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{{1,6}})?$"
+WIRE_DATE_PATTERN = rf"^{WIRE_DATE}$"
 HLC_PATTERN = r"^[0-9]{13}\.[0-9]{10}\.[0-9A-Za-z_-]{1,32}$"
 
 
@@ -337,6 +339,17 @@ def _change_schemas(generic: dict[str, Any], version: dict[str, Any]) -> dict[st
             variants.append({"$ref": f"#/components/schemas/{title}"})
     added["Change"] = {"title": "Change", "description": generic["description"], "oneOf": variants}
     return added
+
+
+def _document_unreadable_bodies(schema: dict[str, Any]) -> None:
+    """A body that is not JSON at all gets FastAPI's 400 (a readable ``detail`` too)."""
+    error = {
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+    }
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            if "requestBody" in operation:
+                operation["responses"].setdefault("400", {"description": "Bad Request", **error})
 
 
 def _pin_version_headers(schema: dict[str, Any], version: dict[str, Any]) -> None:
