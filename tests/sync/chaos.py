@@ -81,6 +81,17 @@ FAULT_WEIGHTS = {
     "cut_response": 3,
 }
 ROUND_SUFFIX = ".out"
+WORKLOAD = {
+    "complaints_two_pcs": "complaints on pc2 too (the same day as pc1's)",
+    "staff": "a staff account added on pc2",
+    "survey": "survey forms printed on pc1",
+    "shared_phones": "one phone entered on pc1 and pc2, another on pc1 and pc3",
+    "preferences": "pickup preferences (also for one customer on pc1 and pc2)",
+    "edit_parked": "edits of rows behind an open conflict",
+    "deletes": "customers deleted (also one pc2 edits meanwhile)",
+    "resolve": "conflicts resolved during the run (healing always resolves them)",
+}
+"""Parts of the workload, by the name ``ChaosConfig.skip`` (BRANCH_CRM_CHAOS_SKIP) uses."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +121,8 @@ class ChaosConfig:
     heal_passes: int = 15
     batch_size: int = 20
     pull_limit: int = 40
+    skip: frozenset[str] = frozenset()
+    """Parts of the workload left out (see WORKLOAD), to tell one failure from another."""
 
 
 @dataclass
@@ -339,9 +352,14 @@ class ChaosRun:
             pc.note_outbox()
         self._rounds(cycle)
         for pc in self.pcs:
-            if self.rng.random() < self.config.resolve_chance:
+            if self.rng.random() < self.config.resolve_chance and self._on("resolve"):
                 self._resolve_one(pc, choice=None)
                 pc.note_outbox()
+
+    def _on(self, part: str) -> bool:
+        """True unless this part of the workload is left out."""
+        assert part in WORKLOAD, part
+        return part not in self.config.skip
 
     def _hq_up_maybe(self, cycle: int) -> None:
         """Restart head office if it is down (it may stay down for a cycle)."""
@@ -518,17 +536,19 @@ class ChaosRun:
         """Scripted events of this cycle, then random work."""
         self._scripted(pc, cycle)
         low, high = self.config.work_per_cycle
-        actions: list[tuple[str, Callable[[Pc], None], int]] = [
+        complaints = pc.name != "pc2" or self._on("complaints_two_pcs")
+        actions: list[tuple[str, Callable[[Pc], None], float]] = [
             ("new_customer", self._new_customer, 4),
             ("edit_customer", self._edit_customer, 4),
-            ("delete_customer", self._delete_customer, 1),
-            ("complaint", self._complaint, 3),
-            ("preferences", self._preferences, 2),
-            ("survey_print", self._survey_print, 1 if pc.name == "pc1" else 0),
-            ("edit_parked", self._edit_parked, 2),
+            ("delete_customer", self._delete_customer, self._on("deletes")),
+            ("complaint", self._complaint, 3 * complaints),
+            ("preferences", self._preferences, 2 * self._on("preferences")),
+            ("survey_print", self._survey_print, (pc.name == "pc1") * self._on("survey")),
+            ("edit_parked", self._edit_parked, 2 * self._on("edit_parked")),
         ]
+        weights = [a[2] for a in actions]
         for _ in range(self.rng.randint(low, high)):
-            name, action, _weight = self.rng.choices(actions, weights=[a[2] for a in actions])[0]
+            name, action, _weight = self.rng.choices(actions, weights=weights)[0]
             self._do(pc, name, action)
 
     def _scripted(self, pc: Pc, cycle: int) -> None:
@@ -536,19 +556,23 @@ class ChaosRun:
         if cycle == 0:
             for _ in range(4):
                 self._do(pc, "new_customer", self._new_customer)
+        complaints = pc.name != "pc2" or self._on("complaints_two_pcs")
+        shared = self._on("shared_phones")
         if cycle == 1:
-            if pc.name in ("pc1", "pc2"):
+            if pc.name in ("pc1", "pc2") and shared:
                 self._do(pc, "same_phone_in_branch", self._shared_phone(SHARED_IN_BRANCH))
+            if pc.name in ("pc1", "pc2") and complaints:
                 self._do(pc, "complaint_same_day", self._complaint)
-            if pc.name in ("pc1", "pc3"):
+            if pc.name in ("pc1", "pc3") and shared:
                 self._do(pc, "same_phone_across_branches", self._shared_phone(SHARED_ACROSS))
-        if cycle == 2 and pc.name == "pc2":
+        if cycle == 2 and pc.name == "pc2" and self._on("staff"):
             self._do(pc, "staff_added", self._add_staff)
-        if cycle == 2 and pc.name == "pc1":
+        if cycle == 2 and pc.name == "pc1" and self._on("survey"):
             self._do(pc, "survey_print", self._survey_print)
         if cycle >= 3 and pc.name == "pc1" and "pair" not in self.done:
             self._pair_work()
-        if self.config.cycles // 2 <= cycle <= self.config.cycles // 2 + 1 and pc.branch == "BR001":
+        offline_day = self.config.cycles // 2
+        if offline_day <= cycle <= offline_day + 1 and pc.branch == "BR001" and complaints:
             self._do(pc, "complaint_offline_day", self._complaint)
 
     def _pair_work(self) -> None:
@@ -559,10 +583,12 @@ class ChaosRun:
         if len(both) < 2:
             return
         first, second = self.rng.sample(both, 2)
-        for pc in (pc1, pc2):
-            self._do(pc, "preferences_same_customer", lambda p, c=first: self._prefs_of(p, c))
-        self._do(pc1, "delete_while_edited", lambda p: self._delete_of(p, second))
-        self._do(pc2, "edit_while_deleted", lambda p: self._edit_of(p, second))
+        if self._on("preferences"):
+            for pc in (pc1, pc2):
+                self._do(pc, "preferences_same_customer", lambda p, c=first: self._prefs_of(p, c))
+        if self._on("deletes"):
+            self._do(pc1, "delete_while_edited", lambda p: self._delete_of(p, second))
+            self._do(pc2, "edit_while_deleted", lambda p: self._edit_of(p, second))
         pc2.note_outbox()
         self.done.add("pair")
 
@@ -817,10 +843,12 @@ class ChaosRun:
             self.problems.append(
                 f"sync rounds crashed instead of reporting an error in words ({count}x): {what}"
             )
+        builtin = builtin_reference_ids()
         for pc in self.pcs:
             self._check_queues(pc)
             self._check_cursor(pc)
-            self.problems += differences(self.engine, pc.db, pc.branch)[:20]
+            diverged = differences(self.engine, pc.db, pc.branch)
+            self.problems += [d for d in diverged if not _builtin_only_here(d, builtin)][:20]
             self._check_ledger(pc)
             self._check_exactly_once(pc)
         self._check_hq_parked()
@@ -960,7 +988,16 @@ class ChaosRun:
             )
         twice = [d for d in duplicates if (d[0], d[1]) not in conflict_rows]
         for table, pk, hlc, count in twice[:10]:
-            self.problems.append(f"{pc.name}: {table}/{pk}@{hlc} logged {count} times")
+            with self.engine.connect() as conn:
+                entries = conn.execute(
+                    text(
+                        "SELECT seq, op, tx_id, data FROM hq_change_log WHERE origin = :n "
+                        "AND table_name = :t AND pk = :p AND hlc = :h ORDER BY seq"
+                    ),
+                    {"n": node, "t": table, "p": pk, "h": hlc},
+                ).fetchall()
+            how = "; ".join(f"seq {e[0]} {e[1]} tx {e[2][:8]} {e[3][:80]}" for e in entries)
+            self.problems.append(f"{pc.name}: {table}/{pk}@{hlc} logged {count} times ({how})")
 
     def _check_hq_parked(self) -> None:
         for table, pk in sorted(self._hq_parked())[:10]:
@@ -979,6 +1016,32 @@ class ChaosRun:
         if errors:
             logged = _exceptions_in(self.config.folder / "hq.out")
             self.problems += [f"head office logged: {line}" for line in logged[:8]]
+
+
+def builtin_reference_ids() -> set[str]:
+    """Ids of the reference rows every PC seeds itself, the same everywhere (the default
+    SLA policy, complaint categories, root causes and survey template): head office does
+    not seed them, so a PC holding one that head office never published is no divergence."""
+    from branch_crm.models import ReferenceKind
+    from branch_crm.services import sla
+    from branch_crm.services.survey_template import DEFAULT_CODE, DEFAULT_VERSION
+
+    ids = {sla.DEFAULT_POLICY_ID}
+    ids.add(sla.reference_id("survey_template", DEFAULT_CODE, str(DEFAULT_VERSION)))
+    for kind, codes in (
+        (ReferenceKind.COMPLAINT_CATEGORY, sla.CATEGORIES),
+        (ReferenceKind.ROOT_CAUSE, sla.ROOT_CAUSES),
+    ):
+        ids.update(sla.reference_id(kind.value, code) for code, _zh, _en in codes)
+    return ids
+
+
+def _builtin_only_here(difference: str, builtin: set[str]) -> bool:
+    """True for the oracle's "<table>/<id> not at head office" about a built-in row."""
+    if not difference.endswith(" not at head office"):
+        return False
+    row = difference.split(": ", 1)[-1].removesuffix(" not at head office")
+    return row.rsplit("/", 1)[-1] in builtin
 
 
 def _kill(process: BaseProcess) -> None:
