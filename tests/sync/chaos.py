@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import sqlite3
 import threading
 import time
@@ -108,9 +109,9 @@ class ChaosConfig:
     """A child sync round still running after this long is a hung round (killed)."""
     kill_client_chance: float = 0.25
     kill_point_chance: float = 0.1
-    kill_hq_chance: float = 0.3
+    kill_hq_chance: float = 0.25
     hq_kill_point_chance: float = 0.25
-    hq_stays_down_chance: float = 0.3
+    hq_stays_down_chance: float = 0.2
     fault_chance: float = 0.45
     offline_chance: float = 0.1
     reference_write_chance: float = 0.3
@@ -206,6 +207,8 @@ class Stats:
     hq_restarts: int = 0
     offline_cycles: int = 0
     reference_writes: int = 0
+    round_errors: Counter[str] = field(default_factory=Counter)
+    """The errors in words failed rounds reported (head office's address left out)."""
     work: Counter[str] = field(default_factory=Counter)
     refused: Counter[str] = field(default_factory=Counter)
     conflicts_resolved: int = 0
@@ -482,6 +485,7 @@ class ChaosRun:
             self.crashes[f"{r.pc.name}: {_last_exception(out)}"] += 1
         elif result.get("error"):
             self.stats.rounds_failed += 1
+            self.stats.round_errors[_without_address(str(result["error"]))] += 1
         else:
             self.stats.rounds_ok += 1
 
@@ -1086,6 +1090,11 @@ def _exceptions_in(path: Path) -> list[str]:
         return []
     lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     return list(dict.fromkeys(line[:240] for line in lines if _is_exception_line(line)))
+
+
+def _without_address(message: str) -> str:
+    """An error message without the proxy's address (which differs per PC)."""
+    return re.sub(r"https?://[0-9.:]+", "<head office>", message)[:120]
 
 
 def _one_line(exc: BaseException) -> str:
