@@ -25,7 +25,8 @@ its outbox after each piece of local work) is at head office, live or tombstoned
 tombstone is a tombstone at head office and at every PC of its branch (delete wins); head
 office received each captured change exactly once (batches and change log, per PC); head
 office never answered 5xx (recorded at the proxies); no sync round crashed or hung; no local
-work failed with anything but a refusal in words. Every breach is one line of
+work failed with anything but a refusal in words; only shared phones raised conflicts
+(complaint numbers and serials never clash, preferences merge). Every breach is one line of
 :attr:`ChaosReport.problems`.
 
 Decisions come from ``random.Random(seed)``, so a seed replays the same workload, faults
@@ -612,9 +613,17 @@ class ChaosRun:
         self._create(pc, pc.new_phone())
 
     def _shared_phone(self, phone: str) -> Callable[[Pc], None]:
-        return lambda pc: self._create(pc, phone)
+        """A new customer with ``phone``, with pickup preferences (a merge of two such
+        customers moves preferences onto a customer that has some)."""
 
-    def _create(self, pc: Pc, phone: str) -> None:
+        def create(pc: Pc) -> None:
+            customer_id = self._create(pc, phone)
+            if self._on("preferences"):
+                self._prefs_of(pc, customer_id)
+
+        return create
+
+    def _create(self, pc: Pc, phone: str) -> str:
         from branch_crm.services.customers import CustomerInput, create_customer
 
         data = CustomerInput(
@@ -623,7 +632,7 @@ class ChaosRun:
             address=f"{self.rng.randint(1, 99)}号",
         )
         with unit_of_work(pc.db, pc.actor(Role.COUNTER)) as session:
-            create_customer(session=session, actor=pc.actor(Role.COUNTER), data=data)
+            return create_customer(session=session, actor=pc.actor(Role.COUNTER), data=data).id
 
     def _pick(self, pc: Pc) -> str | None:
         customers = pc.live_customers()
@@ -763,8 +772,8 @@ class ChaosRun:
         if not conflicts:
             return False
         conflict = self.rng.choice(conflicts)
-        options = CHOICES if conflict.table == "customer_phone" else CHOICES[:2]
-        chosen = choice or self.rng.choice(options)
+        phone = conflict.table == "customer_phone"
+        chosen = choice or self.rng.choices(CHOICES, weights=(1, 1, 2 if phone else 0))[0]
         try:
             with unit_of_work(pc.db, pc.actor()) as session:
                 resolve_conflict(
@@ -861,6 +870,7 @@ class ChaosRun:
             self._check_ledger(pc)
             self._check_exactly_once(pc)
         self._check_hq_parked()
+        self._check_needless_conflicts()
 
     def _check_queues(self, pc: Pc) -> None:
         with closing_sqlite(pc.db.path) as raw:
@@ -1012,6 +1022,24 @@ class ChaosRun:
     def _check_hq_parked(self) -> None:
         for table, pk in sorted(self._hq_parked())[:10]:
             self.problems.append(f"head office still holds {table}/{pk} parked")
+
+    def _check_needless_conflicts(self) -> None:
+        """Only a phone on two customers needs a supervisor: complaint numbers and survey
+        serials are unique on every PC without a network, and two PCs recording one
+        customer's preferences merge them per column."""
+        assert self.engine is not None
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT table_name, COUNT(*) FROM sync_conflict "
+                    "WHERE table_name <> 'customer_phone' GROUP BY table_name ORDER BY table_name"
+                )
+            ).fetchall()
+        for table, count in rows:
+            self.problems.append(
+                f"head office raised {count} conflicts on {table} (only a shared phone should "
+                "need a supervisor)"
+            )
 
     def _check_server_errors(self) -> None:
         errors: Counter[str] = Counter()
