@@ -29,10 +29,11 @@ work failed with anything but a refusal in words; only shared phones raised conf
 (complaint numbers and serials never clash, preferences merge). Every breach is one line of
 :attr:`ChaosReport.problems`.
 
-Decisions come from ``random.Random(seed)``, so a seed replays the same workload, faults
-and kill plan; the exact moment a timer fires relative to the work of a process still
-varies from run to run, so a failure is reproduced by running its seed a few times.
-Every wait is bounded.
+Decisions come from two ``random.Random`` seeded with the seed: the chaos plan (faults,
+outages, kill timers and kill points; head office is always killed in cycle 1) is the same
+for a seed whatever happens; the workload replays the same choices as long as the PCs hold
+the same rows. The moment a timer fires relative to a process's work still varies from run
+to run, so a failure is reproduced by running its seed a few times. Every wait is bounded.
 """
 
 from __future__ import annotations
@@ -275,6 +276,9 @@ class ChaosRun:
     def __init__(self, config: ChaosConfig) -> None:
         self.config = config
         self.rng = random.Random(config.seed)
+        """The workload's choices (some depend on what a PC holds, so on timing)."""
+        self.plan = random.Random(f"{config.seed}/chaos")
+        """Faults, kills and outages: the same for a seed whatever the workload does."""
         self.stats = Stats()
         self.problems: list[str] = []
         self.pcs: list[Pc] = []
@@ -372,12 +376,12 @@ class ChaosRun:
         assert self.hq is not None
         if self.hq.process is not None and self.hq.process.exitcode is None:
             return
-        if cycle > 0 and self.rng.random() < self.config.hq_stays_down_chance:
+        if cycle > 0 and self.plan.random() < self.config.hq_stays_down_chance:
             return
         kill_at = None
-        if self.rng.random() < self.config.hq_kill_point_chance:
-            step = self.rng.choice(killpoints.SERVER_STEPS)
-            kill_at = f"{step}@{self.rng.randint(1, 4)}"
+        if self.plan.random() < self.config.hq_kill_point_chance:
+            step = self.plan.choice(killpoints.SERVER_STEPS)
+            kill_at = f"{step}@{self.plan.randint(1, 4)}"
         self.hq.start(kill_at=kill_at, kill_log=self.hq_kill_log)
         self.stats.hq_restarts += 1
 
@@ -388,25 +392,25 @@ class ChaosRun:
             pc.proxy.clear()
             if cycle in (offline_day, offline_day + 1) and pc.branch == "BR001":
                 pc.offline_until = max(pc.offline_until, offline_day + 1)  # both BR001 PCs
-            elif cycle > pc.offline_until and self.rng.random() < self.config.offline_chance:
-                pc.offline_until = cycle + self.rng.randint(0, 2)
+            elif cycle > pc.offline_until and self.plan.random() < self.config.offline_chance:
+                pc.offline_until = cycle + self.plan.randint(0, 2)
             offline = cycle <= pc.offline_until
             pc.proxy.set_network(not offline)
             self.stats.offline_cycles += offline
-            if self.rng.random() < self.config.fault_chance:
-                for _ in range(self.rng.randint(1, 2)):
+            if self.plan.random() < self.config.fault_chance:
+                for _ in range(self.plan.randint(1, 2)):
                     pc.proxy.add_rule(
                         self._random_fault(),
-                        every=self.rng.randint(1, 4),
-                        times=self.rng.randint(1, 3),
+                        every=self.plan.randint(1, 4),
+                        times=self.plan.randint(1, 3),
                     )
 
     def _random_fault(self) -> Fault:
         kinds = list(FAULT_WEIGHTS)
-        kind = self.rng.choices(kinds, weights=[FAULT_WEIGHTS[k] for k in kinds])[0]
+        kind = self.plan.choices(kinds, weights=[FAULT_WEIGHTS[k] for k in kinds])[0]
         return Fault(
             kind,  # type: ignore[arg-type]
-            at=round(self.rng.uniform(0.05, 0.95), 2),
+            at=round(self.plan.uniform(0.05, 0.95), 2),
             delay=self.config.client_timeout * 1.5,
         )
 
@@ -418,11 +422,11 @@ class ChaosRun:
         rounds = [self._start_round(pc) for pc in self.pcs]
         timers = [r.timer for r in rounds if r.timer is not None]
         hq_timer = None
-        if self.rng.random() < self.config.kill_hq_chance:
+        if self.plan.random() < self.config.kill_hq_chance or cycle == 1:
             hq_timer = threading.Timer(self._kill_delay(), self._kill_hq)
             hq_timer.start()
         writer = None
-        if self.rng.random() < self.config.reference_write_chance:
+        if self.plan.random() < self.config.reference_write_chance:
             writer = threading.Thread(target=self._write_reference, daemon=True)
             writer.start()
         for timer in timers:
@@ -439,15 +443,15 @@ class ChaosRun:
         self._note_hq_death()
 
     def _kill_delay(self) -> float:
-        return self.rng.uniform(0.02, self.config.kill_window)
+        return self.plan.uniform(0.02, self.config.kill_window)
 
     def _start_round(self, pc: Pc) -> Round:
         self.round_number += 1
         stem = self.config.folder / "rounds" / f"{self.round_number:04d}-{pc.name}"
         kill_at = None
-        if self.rng.random() < self.config.kill_point_chance:
-            step = self.rng.choice(killpoints.CLIENT_STEPS)
-            kill_at = f"{step}@{self.rng.randint(1, 2)}"
+        if self.plan.random() < self.config.kill_point_chance:
+            step = self.plan.choice(killpoints.CLIENT_STEPS)
+            kill_at = f"{step}@{self.plan.randint(1, 2)}"
         argv = ["client", str(pc.db.path), pc.proxy.url, pc.token]
         argv += ["--batch-size", str(self.config.batch_size)]
         argv += ["--pull-limit", str(self.config.pull_limit)]
@@ -456,7 +460,7 @@ class ChaosRun:
         output = stem.with_suffix(ROUND_SUFFIX)
         process = killpoints.spawn(argv, child_env(kill_at, kill_log), str(output))
         timer = None
-        if self.rng.random() < self.config.kill_client_chance:
+        if self.plan.random() < self.config.kill_client_chance:
             timer = threading.Timer(self._kill_delay(), _kill, args=(process,))
         self.stats.rounds += 1
         return Round(pc, process, output, kill_log, kill_at, timer)
