@@ -19,9 +19,10 @@ head-office reference writer may commit in the middle.
 
 Healing: faults off, head office up, rounds on every PC until a whole pass moves nothing
 (bounded), every open conflict resolved by a supervisor. Then :meth:`ChaosRun.verify`
-checks: every outbox empty and nothing parked; every cursor at the end; every PC equal to
-head office's partition (:mod:`oracle`); every row id a PC committed (the ledger, read from
-its outbox after each piece of local work) is at head office, live or tombstoned; every
+checks: every outbox empty and nothing parked, quarantined or waiting (at the PCs and at
+head office); every cursor at the end; every PC equal to head office's partition
+(:mod:`oracle`); every row id a PC committed (the ledger, read from its outbox after each
+piece of local work) is at head office, live or tombstoned; every
 tombstone is a tombstone at head office and at every PC of its branch (delete wins); head
 office received each captured change exactly once (batches and change log, per PC); head
 office never answered 5xx (recorded at the proxies); no sync round crashed or hung; no local
@@ -57,7 +58,7 @@ import killpoints
 from faultproxy import Fault, FaultProxy
 from oracle import differences
 from reliability_support import HqProcess, child_env, node_id, read_kill_log
-from sqlalchemy import select, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import Engine
 
 from branch_crm.db import Database
@@ -236,6 +237,7 @@ class ChaosReport:
     faults: Counter[str]
     changes: int
     hq_answers: Counter[int]
+    skipped: frozenset[str] = frozenset()
 
     @property
     def converged(self) -> bool:
@@ -252,9 +254,10 @@ class ChaosReport:
             head.append(f"  ... and {len(self.problems) - 60} more")
         head.append(f"figures: {json.dumps(self.stats.figures(), default=str)}")
         head.append(f"faults injected: {dict(self.faults)}; changes captured: {self.changes}")
-        head.append(
-            f"replay: BRANCH_CRM_CHAOS_SEED={self.seed} python -m pytest tests/sync/test_chaos.py"
-        )
+        env = f"BRANCH_CRM_CHAOS_SEED={self.seed} BRANCH_CRM_CHAOS_CYCLES={self.stats.cycles}"
+        if self.skipped:
+            env += f" BRANCH_CRM_CHAOS_SKIP={','.join(sorted(self.skipped))}"
+        head.append(f"replay: {env} python -m pytest tests/sync/test_chaos.py")
         return "\n".join(head)
 
 
@@ -312,7 +315,9 @@ class ChaosRun:
             faults.update(pc.proxy.stats.faults)
             answers.update(pc.proxy.stats.answers)
         changes = sum(len(pc.ledger.seqs) for pc in self.pcs)
-        return ChaosReport(self.config.seed, self.problems, self.stats, faults, changes, answers)
+        return ChaosReport(
+            self.config.seed, self.problems, self.stats, faults, changes, answers, self.config.skip
+        )
 
     def _setup(self) -> None:
         from branch_crm.hq.admin import add_branch
@@ -896,6 +901,8 @@ class ChaosRun:
             self.problems.append(f"{pc.name}: {open_conflicts} conflicts still open")
         if error:
             self.problems.append(f"{pc.name}: last sync error still shown: {error}")
+        for table, count in _held_rows(pc.db.path).items():
+            self.problems.append(f"{pc.name}: {count} rows still held in {table}")
 
     def _check_cursor(self, pc: Pc) -> None:
         assert self.engine is not None
@@ -1031,8 +1038,15 @@ class ChaosRun:
             self.problems.append(f"{pc.name}: {table}/{pk}@{hlc} logged {count} times ({how})")
 
     def _check_hq_parked(self) -> None:
+        assert self.engine is not None
         for table, pk in sorted(self._hq_parked())[:10]:
             self.problems.append(f"head office still holds {table}/{pk} parked")
+        names = [n for n in inspect(self.engine).get_table_names() if HOLDING.search(n)]
+        with self.engine.connect() as conn:
+            for name in names:
+                count = conn.execute(text(f'SELECT COUNT(*) FROM "{name}"')).scalar_one()
+                if count:
+                    self.problems.append(f"head office still holds {count} rows in {name}")
 
     def _check_needless_conflicts(self) -> None:
         """Only a phone on two customers needs a supervisor: complaint numbers and survey
@@ -1109,6 +1123,24 @@ def _last_json(output: str) -> dict[str, Any] | None:
                 if isinstance(value, dict):
                     return value
     return None
+
+
+HOLDING = re.compile(r"^(sync|hq)_.*(quarantin|waiting)")
+"""Tables where changes wait or are set aside (a clean workload leaves them empty)."""
+
+
+def _held_rows(path: Path) -> dict[str, int]:
+    """Rows in a branch database's holding tables (see HOLDING), per table."""
+    with closing_sqlite(path) as raw:
+        names = [
+            str(r[0])
+            for r in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            if HOLDING.search(str(r[0]))
+        ]
+        counts = {
+            name: raw.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0] for name in names
+        }
+    return {name: int(count) for name, count in counts.items() if count}
 
 
 def _is_exception_line(line: str) -> bool:
