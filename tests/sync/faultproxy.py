@@ -21,7 +21,8 @@ Faults are picked by :class:`Rule` (every k-th matching request, optional path p
 optional number of times) or for exact request numbers (:meth:`FaultProxy.schedule`).
 :meth:`FaultProxy.set_network` switches the whole line off (every connection reset at
 once) and back on; :meth:`FaultProxy.set_upstream` points it at another server.
-Counters in :attr:`FaultProxy.stats` say what happened, so tests can assert faults fired.
+Counters in :attr:`FaultProxy.stats` say what happened, so tests can assert faults fired,
+and record every status code head office answered with (its 5xx answers with their bodies).
 """
 
 from __future__ import annotations
@@ -101,6 +102,10 @@ class ProxyStats:
     faults: Counter[str] = field(default_factory=Counter)
     log: list[tuple[int, str, str, str]] = field(default_factory=list)
     """(request number, method, path, outcome) for every request."""
+    answers: Counter[int] = field(default_factory=Counter)
+    """Status codes head office itself answered with (not the proxy's own 502s)."""
+    server_errors: list[tuple[int, str, str, int, bytes]] = field(default_factory=list)
+    """(request number, method, path, status, body) of every 5xx answer from head office."""
 
 
 class HttpMessage:
@@ -286,6 +291,17 @@ class FaultProxy:
             if outcome == "ok":
                 self.stats.completed += 1
 
+    def _answered(
+        self, number: int, method: str, path: str, response: HttpMessage, body: bytes
+    ) -> None:
+        """Count head office's answer (whether or not it reaches the client)."""
+        parts = response.start_line.split(" ")
+        status = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+        with self._lock:
+            self.stats.answers[status] += 1
+            if status >= 500:
+                self.stats.server_errors.append((number, method, path, status, body[:2000]))
+
     # --- lifecycle ----------------------------------------------------------------------
 
     def start(self) -> FaultProxy:
@@ -446,6 +462,7 @@ class FaultProxy:
             raise ConnectionError("head office closed the connection without answering")
         response = HttpMessage(response_head)
         response_body = await read_body(up_reader, response, until_eof=True)
+        self._answered(number, method, path, response, response_body)
         if fault is not None:
             self._note(number, method, path, kind)
             if kind == "cut_response":

@@ -163,7 +163,11 @@ def run_client(args: argparse.Namespace) -> int:
     db = open_database(args.db)
     try:
         sync = client.SyncClient(
-            db, base_url=args.url, token=args.token, batch_size=args.batch_size
+            db,
+            base_url=args.url,
+            token=args.token,
+            batch_size=args.batch_size,
+            timeout=args.timeout,
         )
         result = sync.run_once()
     finally:
@@ -196,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     client.add_argument("token")
     client.add_argument("--batch-size", type=int, default=1000)
     client.add_argument("--pull-limit", type=int, default=0)
+    client.add_argument("--timeout", type=float, default=30, help="HTTP timeout, seconds")
     client.set_defaults(handler=run_client)
     server = sub.add_parser("serve")
     server.add_argument("database_url")
