@@ -67,7 +67,7 @@ def _pulled(office: Office, pc: Pc, after: int, limit: int) -> tuple[list[int], 
 
 def test_commits_between_the_statements_of_a_pull_are_not_skipped(office: Office) -> None:
     reader, writer = office.register("BR1", "reader"), office.register("BR1", "writer")
-    engine = office.server.server.config.app.state.engine  # the service's own engine
+    engine = office.server.app.state.engine  # the service's own engine
     fired = threading.Event()
 
     def between(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:

@@ -133,7 +133,7 @@ def test_a_change_the_database_refuses_is_quarantined_and_never_logged(
 
 def test_engines_hide_sql_parameters(office: Office) -> None:
     assert office.server.engine.hide_parameters
-    assert office.server.server.config.app.state.engine.hide_parameters
+    assert office.server.app.state.engine.hide_parameters
 
 
 def test_a_client_hanging_up_mid_upload_is_one_info_line(
@@ -155,3 +155,18 @@ def test_a_client_hanging_up_mid_upload_is_one_info_line(
     lines = [r for r in recorder.records if "disconnected" in r.getMessage()]
     assert len(lines) == 1 and lines[0].levelno == logging.INFO
     assert lines[0].exc_info is None
+
+
+def test_the_loopback_head_office_fails_a_test_it_answered_with_a_server_error(
+    hq_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from branch_crm.hq import app
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("a bug of head office")
+
+    monkeypatch.setattr(app, "apply_push", broken)
+    with pytest.raises(AssertionError, match="/api/v1/sync/push"), office_at(hq_url) as office:
+        pc = office.register("BR1", "mynode")
+        assert office.push(pc, []).status_code == 500
+        assert office.server.server_errors == [("/api/v1/sync/push", 500)]
