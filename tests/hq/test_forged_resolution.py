@@ -257,3 +257,18 @@ def test_the_body_naming_another_branch_is_still_refused_as_a_whole(world: World
     w = world
     answer = w.office.push(w.br2, [], branch="BR1")
     assert answer.status_code == 403 and "BR2" in answer.json()["detail"]
+
+
+def test_another_branchs_conflict_cannot_be_resolved(world: World) -> None:
+    w, theirs = world, new_pk()
+    clash = w.office.push(
+        w.br1,
+        [change("customer_phone", theirs, phone("BR1", w.c1, "13922220001"), now_stamp("node1"))],
+    )
+    ((conflict_id, _info),) = [(c["id"], c) for c in clash.json()["conflicts"]]
+    answer = w.office.push(w.br2, [_resolve(conflict_id, "keep_theirs", w.br2.node)])
+    _forbidden(answer, conflict_id)
+    (stored,) = w.office.rows("sync_conflict", id=conflict_id)
+    assert stored["status"] == "open" and stored["branch_id"] == "BR1"
+    assert w.office.rows("customer_phone", id=w.p2)[0]["deleted_at"] is None
+    assert conflict_id not in {c["pk"] for c in w.office.pull_all(w.br2)}
