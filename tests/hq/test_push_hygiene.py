@@ -170,3 +170,27 @@ def test_the_loopback_head_office_fails_a_test_it_answered_with_a_server_error(
         pc = office.register("BR1", "mynode")
         assert office.push(pc, []).status_code == 500
         assert office.server.server_errors == [("/api/v1/sync/push", 500)]
+
+
+def test_a_failure_of_the_database_itself_quarantines_nothing(
+    hq_url: str, monkeypatch: pytest.MonkeyPatch, recorder: Recorder
+) -> None:
+    """A disk that is full is no reason to set a branch's changes aside: the push fails
+    (503, the PC sends it again later) and nothing of it is kept."""
+    from sqlalchemy.exc import OperationalError
+
+    from branch_crm.hq import push
+
+    def disk_full(_b: object) -> None:
+        raise OperationalError("INSERT ...", {}, Exception("database or disk is full"))
+
+    with office_at(hq_url, allow_server_errors=True) as office:
+        pc = office.register("BR1", "mynode")
+        monkeypatch.setattr(push, "write_log", disk_full)
+        pk = new_pk()
+        data = customer("BR1", "王五", notes=SECRET)
+        answer = office.push(pc, [change("customer", pk, data, now_stamp(pc.node))])
+        assert answer.status_code == 503, answer.text
+        assert office.server.server_errors == [("/api/v1/sync/push", 503)]
+        assert office.count("customer") == 0 and office.count("hq_quarantine") == 0
+    assert SECRET not in "\n".join(recorder.text)

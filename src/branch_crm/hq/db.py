@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.pool import NullPool
 
 WRITE_OPTION = "hq_write"
@@ -143,6 +143,21 @@ def retryable(exc: DBAPIError) -> bool:
     if _sqlstate(exc) in RETRYABLE_STATES:
         return True
     return isinstance(exc, OperationalError) and "locked" in str(exc.orig).lower()
+
+
+DATA_STATE_CLASSES = ("22", "23", "P0")
+"""PostgreSQL's error classes a value or a row causes: data exception, integrity constraint
+violation, an exception raised by a trigger."""
+
+
+def caused_by_data(exc: DBAPIError) -> bool:
+    """A failure the statement's data causes (a constraint, a value the column refuses, a
+    trigger's refusal), as opposed to one of the database itself (connection lost, disk
+    full, out of memory): only the former is a reason to set a change aside."""
+    state = _sqlstate(exc)
+    if state is not None:
+        return state.startswith(DATA_STATE_CLASSES)
+    return isinstance(exc, IntegrityError | DataError)  # SQLite, or refused by the driver
 
 
 def _sqlstate(exc: DBAPIError) -> str | None:

@@ -64,7 +64,7 @@ from sqlalchemy.engine import Connection
 from branch_crm.hq import tables as t
 from branch_crm.hq.auth import NodeAuth
 from branch_crm.hq.bulk import insert_rows, prefer_index_lookups, rows_by_keys, update_rows
-from branch_crm.hq.db import describe_error, is_postgres, retryable
+from branch_crm.hq.db import caused_by_data, describe_error, is_postgres, retryable
 from branch_crm.hq.errors import BadPayload, Forbidden
 from branch_crm.hq.validate import NODE, Invalid, Screened, screen
 from branch_crm.i18n import N_
@@ -992,13 +992,15 @@ def _apply_all(
 
 
 def _recoverable(exc: Exception) -> bool:
-    """A failure one change can cause (quarantine it), not one to retry the push for (a
-    deadlock, a serialisation failure, a locked database) or a refusal of the request."""
+    """A failure one change causes (quarantine it): a database error its data causes, or a
+    value the driver cannot bind -- not a deadlock or a locked database (the push is
+    retried), a failure of the database itself (the push fails and is sent again later), a
+    refusal of the request, or a bug."""
     from sqlalchemy.exc import DBAPIError
 
-    if isinstance(exc, Forbidden | BadPayload):
-        return False
-    return not (isinstance(exc, DBAPIError) and retryable(exc))
+    if isinstance(exc, DBAPIError):
+        return caused_by_data(exc) and not retryable(exc)
+    return isinstance(exc, ValueError | TypeError | ArithmeticError)
 
 
 def _apply(b: Batch, screened: list[Screened]) -> None:

@@ -52,7 +52,8 @@ INTEGER_BITS = {SmallInteger: 16, BigInteger: 64, Integer: 32}
 """Bits of each integer type as PostgreSQL stores it (most specific type first)."""
 MAX_JSON_DEPTH = 64
 NODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
-STAMP = re.compile(r"([0-9]{13})\.([0-9]{10})\.(.*)", re.DOTALL)
+STAMP = re.compile(r"[0-9]{13}\.[0-9]{10}\.[A-Za-z0-9_-]{1,32}")
+"""A stamp as :mod:`branch_crm.sync.hlc` writes it, with a node id a branch can have."""
 TRUE = frozenset({"1", "true", "t", "yes"})
 FALSE = frozenset({"0", "false", "f", "no"})
 
@@ -253,8 +254,7 @@ def _required(table: str) -> dict[str, tuple[bool, WireValue]]:
 
 def check_stamp(text: str) -> None:
     """Refuse a stamp that is not ``<13 digits>.<10 digits>.<node id>``."""
-    match = STAMP.fullmatch(text)
-    if match is None or NODE.fullmatch(match.group(3)) is None:
+    if STAMP.fullmatch(text) is None:
         raise Invalid(N_("the change's stamp (HLC) is malformed"))
 
 
@@ -275,10 +275,13 @@ def screen(change: Change) -> Screened:
             values[name] = check(value)
     if "id" in values and values.pop("id") != change.pk:
         raise Invalid(N_("{column}: not the row's key"), column=f"{change.table}.id")
-    for name, (has_default, default) in _required(change.table).items():
-        missing = name not in values and change.op == "insert"
-        if (name in values and values[name] is None) or (missing and not has_default):
+    required = _required(change.table)
+    for name in sorted(required.keys() - values.keys()) if change.op == "insert" else ():
+        has_default, default = required[name]
+        if not has_default:
             raise Invalid(N_("{column}: a value is required"), column=f"{change.table}.{name}")
-        if missing:
-            values[name] = column_checks[name](default)
+        values[name] = column_checks[name](default)
+    for name in required:
+        if values.get(name, required) is None:  # sent as null (missing is fine on an update)
+            raise Invalid(N_("{column}: a value is required"), column=f"{change.table}.{name}")
     return Screened(change, values)
