@@ -1,5 +1,6 @@
 """Head office's tables: the branch entity tables (copied from the branch models) plus sync
-bookkeeping (branches, node tokens, registration codes, batches, change log, clocks).
+bookkeeping (branches, node tokens, registration codes, batches, change log, clocks,
+quarantined changes, the high-water mark of head office's clock).
 
 Entity tables are copies of :func:`branch_crm.models.synced_tables` without foreign keys (head
 office stores rows as they arrive, a child may come before a parked parent) and without
