@@ -194,3 +194,44 @@ def test_a_failure_of_the_database_itself_quarantines_nothing(
         assert office.server.server_errors == [("/api/v1/sync/push", 503)]
         assert office.count("customer") == 0 and office.count("hq_quarantine") == 0
     assert SECRET not in "\n".join(recorder.text)
+
+
+def test_a_batch_sent_again_while_its_first_attempt_is_applied_gets_the_same_ack(
+    hq_url: str,
+) -> None:
+    """A PC killed mid-push resends the batch while head office still applies the first
+    request: the second waits for the first and gets its acknowledgement (was: a unique
+    violation on the batch id, HTTP 503 once IntegrityError was no longer retried)."""
+    from branch_crm.hq.auth import NodeAuth
+    from branch_crm.hq.db import make_engine, migrate, write_transaction
+    from branch_crm.hq.push import apply_push
+    from branch_crm.sync.hlc import HybridClock
+    from branch_crm.sync.protocol import PushAck, PushRequest
+
+    engine = make_engine(hq_url)
+    migrate(engine)
+    auth, clock = NodeAuth("t1", "BR1", "mynode"), HybridClock("hq")
+    request = PushRequest.model_validate(
+        {
+            "branch": "BR1",
+            "node": "mynode",
+            "batch_id": new_pk(),
+            "schema_version": "0011",
+            "changes": [change("customer", new_pk(), customer("BR1", "张三"), now_stamp("mynode"))],
+        }
+    )
+    second: list[PushAck] = []
+    try:
+        with write_transaction(engine) as conn:
+            first = apply_push(conn, request, auth, clock)
+
+            def again() -> None:
+                with write_transaction(engine) as other:
+                    second.append(apply_push(other, request, auth, clock))
+
+            resend = threading.Thread(target=again)
+            resend.start()  # waits for the first transaction (row lock, or SQLite's lock)
+        resend.join()
+    finally:
+        engine.dispose()
+    assert second == [first.model_copy(update={"duplicate": True})]

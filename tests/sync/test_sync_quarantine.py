@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from oracle import assert_converged
 from sqlalchemy import func, select
 from sync_helpers import add_customer, column
 
@@ -63,6 +64,24 @@ def test_editing_a_parked_phone_row_keeps_it_parked_and_sync_goes_on(
     assert _count(hq, phones, phone="13855550001", deleted_at=None) == 1  # BR1's only
     _ok(c1.run_once())
     assert column(db1, "customer_phone", _phone_id(db1, _only_customer(db1)), "deleted_at") is None
+    assert _resolve_all(db2, "BR2", "keep_theirs") == 1  # the resolution gets through too
+    _ok(c2.run_once())
+    assert _outbox(db2) == 0 and _count(hq, t.parked) == 0
+    assert_converged(hq.engine, [(db1, "BR1"), (db2, "BR2")])
+
+
+def _resolve_all(db: Any, branch: str, choice: str) -> int:
+    from branch_crm.models import Role
+    from branch_crm.services.conflicts import list_conflicts, resolve_conflict
+    from branch_crm.services.context import Actor
+
+    actor = Actor("staff-sup", "sup", "Supervisor", Role.SUPERVISOR, branch)
+    with db.session() as session:
+        conflicts = list_conflicts(session=session)
+    for conflict in conflicts:
+        with db.session(actor_id=actor.staff_id, branch_id=branch) as session:
+            resolve_conflict(session=session, actor=actor, conflict_id=conflict.id, choice=choice)
+    return len(conflicts)
 
 
 def _only_customer(db: Any) -> str:

@@ -59,6 +59,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import DateTime, String, Table, func, insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from branch_crm.hq import tables as t
@@ -896,15 +898,10 @@ def apply_push(
     prefer_index_lookups(conn)
     load_clock(conn, clock)
     now = utcnow()
-    conn.execute(
-        insert(t.batch).values(
-            batch_id=request.batch_id,
-            branch_code=auth.branch,
-            node_id=auth.node_id,
-            received_at=now,
-            changes=len(request.changes),
-        )
-    )
+    if not _claim_batch(conn, request, auth, now):  # the same batch, applied meanwhile
+        applied = stored_ack(conn, request.batch_id, auth.branch)
+        assert applied is not None  # committed, with its acknowledgement, by the other request
+        return applied
     screened, refused = _screen_all(request.changes, auth.branch)
     b = _apply_all(conn, auth, clock, request.batch_id, now=now, screened=screened)
     q = Batch(conn=conn, auth=auth, clock=clock, tx_id=request.batch_id, now=now)
@@ -929,6 +926,26 @@ def apply_push(
         .values(last_seen_at=now, schema_version=request.schema_version)
     )
     return ack
+
+
+def _claim_batch(conn: Connection, request: PushRequest, auth: NodeAuth, now: datetime) -> bool:
+    """Record the batch id; False when another request of the same batch (a PC resending
+    while its first attempt was still being applied) committed it first -- waited for, not
+    an error."""
+    values = {
+        "batch_id": request.batch_id,
+        "branch_code": auth.branch,
+        "node_id": auth.node_id,
+        "received_at": now,
+        "changes": len(request.changes),
+    }
+    claim = _dialect_insert(conn)(t.batch).values(**values).on_conflict_do_nothing()
+    return bool(conn.execute(claim).rowcount)
+
+
+def _dialect_insert(conn: Connection) -> Any:
+    """The INSERT construct of the connection's database (for ``ON CONFLICT DO NOTHING``)."""
+    return postgresql_insert if is_postgres(conn) else sqlite_insert
 
 
 def _screen_all(changes: list[Change], branch: str) -> tuple[list[Screened], list[Refusal]]:
@@ -1060,10 +1077,8 @@ def _quarantine(b: Batch, refused: list[Refusal], translate: Translate) -> None:
             "detail": detail,
             "at": b.now,
         }
-    known = rows_by_keys(b.conn, t.quarantine, ("id",), [(k,) for k in rows], columns=("id",))
-    for row in known:
-        rows.pop(row.id)
-    insert_rows(b.conn, t.quarantine, [{"id": k, **row} for k, row in rows.items()])
+    keep = _dialect_insert(b.conn)(t.quarantine).on_conflict_do_nothing()  # kept before: once
+    b.conn.execute(keep, [{"id": k, **row} for k, row in rows.items()])
     write_states(b)
     write_log(b)
 
