@@ -854,7 +854,9 @@ def save_clock(conn: Connection, clock: HybridClock) -> None:
 
 def load_clock(conn: Connection, clock: HybridClock) -> None:
     """Move the clock past the high-water mark head office kept (nothing if none is)."""
-    row = conn.execute(select(t.state.c.clock_ms, t.state.c.clock_counter)).first()
+    query = select(t.state.c.clock_ms, t.state.c.clock_counter).where(t.state.c.id == 1)
+    row = conn.execute(query).first()  # by its key: a scan would be JIT-compiled under
+    # prefer_index_lookups (sequential scans priced out), costing milliseconds a push
     if row is not None:
         clock.receive(Hlc(int(row.clock_ms), int(row.clock_counter), clock.node))
 
