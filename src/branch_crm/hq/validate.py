@@ -104,12 +104,13 @@ def _text(name: str, length: int | None) -> Check:
 
 def _integer(name: str, bits: int) -> Check:
     low, high = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+    convert = codec.python_converter(Integer())
 
     def check(value: WireValue) -> Any:
         if value is None:
             return None
         try:
-            number = codec.to_python(Integer(), value)
+            number = convert(value)
         except (ValueError, TypeError, OverflowError):
             if isinstance(value, float) and math.isfinite(value):
                 raise Invalid(N_("{column}: not a whole number"), column=name) from None
