@@ -131,21 +131,33 @@ def test_refusals_in_english_otherwise(office: Office, language: str | None) -> 
     assert all(answer.headers["content-language"] == "en" for answer in answers.values())
 
 
-def test_reference_table_and_unknown_table_refused_in_chinese(office: Office) -> None:
-    def push(table: str) -> httpx.Response:
-        change = {"table": table, "pk": str(uuid.uuid4()), "op": "insert"}
+def test_reference_table_and_unknown_table_quarantined_in_chinese(office: Office) -> None:
+    """Quarantined, not refused as a whole (issue 10 item 5): the supervisors of the PC read
+    why in its language, on the rejected change head office records for them."""
+
+    def push(table: str) -> tuple[httpx.Response, str]:
+        pk = str(uuid.uuid4())
+        change = {"table": table, "pk": pk, "op": "insert"}
         change |= {"data": {"branch_id": "BR1", "code": "x"}, "hlc": "0000001000000:0000:n1"}
         change |= {"tx": 1, "schema_version": "0003"}
         body = {"branch": "BR1", "node": "n1", "batch_id": str(uuid.uuid4())}
         body |= {"schema_version": "0003", "changes": [change]}
         headers = {**SYNC, "Authorization": f"Bearer {office.token}", "Accept-Language": "zh"}
-        return httpx.post(f"{office.server.base_url}/api/v1/sync/push", json=body, headers=headers)
+        url = f"{office.server.base_url}/api/v1/sync/push"
+        return httpx.post(url, json=body, headers=headers), pk
 
-    reference, unknown = push("reference_code"), push("no_such_table")
-    assert reference.status_code == 403, reference.text
-    assert reference.json()["detail"] == "reference_code 是总部的参考数据，网点 BR1 不能修改。"
-    assert unknown.status_code == 422, unknown.text
-    assert unknown.json()["detail"] == "未知的数据表“no_such_table”"
+    def detail(pk: str) -> str:
+        with office.server.engine.connect() as conn:
+            query = "SELECT detail FROM sync_rejected_change WHERE row_id = ?"
+            return str(conn.exec_driver_sql(query, (pk,)).scalar())
+
+    (reference, ref_pk), (unknown, unknown_pk) = push("reference_code"), push("no_such_table")
+    assert reference.status_code == 200, reference.text
+    assert reference.json()["rejected"][0]["reason"] == "forbidden"
+    assert detail(ref_pk) == "reference_code 是总部的参考数据，网点 BR1 不能修改。"
+    assert unknown.status_code == 200, unknown.text
+    assert unknown.json()["rejected"][0]["reason"] == "invalid"
+    assert detail(unknown_pk) == "未知的数据表“no_such_table”"
 
 
 def test_chinese_branch_pc_reads_a_refused_token_without_english(

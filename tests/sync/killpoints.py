@@ -20,7 +20,7 @@ client (``python killpoints.py client DB URL TOKEN``), push then pull:
 server (``python killpoints.py serve DATABASE_URL PORT``):
   server_push_before_commit               batch applied in the open transaction
   server_push_after_commit_before_response  batch committed, acknowledgement not sent
-  server_pull_before_commit               page read and node cursor updated, not committed
+  server_pull_before_commit               page read (one snapshot), node cursor not recorded
   server_pull_after_commit_before_response  page committed, answer not sent
 """
 

@@ -1,4 +1,5 @@
-"""``branch-crm sync``: one sync round (exit 1 on failure), ``register URL CODE``, ``status``."""
+"""``branch-crm sync``: one sync round (exit 1 on failure), ``register URL CODE``, ``status``,
+``rejected`` (the changes head office did not apply, and why)."""
 
 from __future__ import annotations
 
@@ -58,12 +59,14 @@ def cmd_register(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     """Print pending changes, last success and last error."""
+    from branch_crm.services.rejected_changes import count_rejected
     from branch_crm.services.sync_service import sync_status
 
     db = _db(args)
     try:
         with db.session() as session:
             status = sync_status(session=session)
+            rejected = count_rejected(session=session)
     finally:
         db.dispose()
     if args.json:
@@ -77,8 +80,32 @@ def cmd_status(args: argparse.Namespace) -> int:
         _("last attempt: {value}").format(value=_local_time(status.last_attempt_at)),
         _("last error: {value}").format(value=status.last_error or "-"),
         _("open conflicts: {n}").format(n=status.open_conflicts),
+        _("changes head office did not apply: {n} (branch-crm sync rejected)").format(n=rejected),
     ]
     sys.stdout.write("\n".join(lines) + "\n")
+    return 0
+
+
+def cmd_rejected(args: argparse.Namespace) -> int:
+    """List the changes head office did not apply, newest first, with the reason."""
+    from branch_crm.services.rejected_changes import list_rejected
+
+    db = _db(args)
+    try:
+        with db.session() as session:
+            rows = list_rejected(session=session, limit=args.limit)
+    finally:
+        db.dispose()
+    if args.json:
+        entries = [{**row.__dict__, "columns": list(row.columns)} for row in rows]
+        sys.stdout.write(json.dumps(entries, default=str, ensure_ascii=False) + "\n")
+        return 0
+    if not rows:
+        sys.stdout.write(_("Head office applied every change of this branch.") + "\n")
+        return 0
+    for row in rows:
+        why = f"{row.reason_text}: {row.detail}" if row.detail else row.reason_text
+        sys.stdout.write(f"{_local_time(row.at)}  {row.table} {row.row_id}  {why}\n")
     return 0
 
 
@@ -112,3 +139,18 @@ def register(subparsers: Any) -> None:
     status = sub.add_parser("status", help=_("pending changes, last success and last error"))
     status.add_argument("--json", action="store_true", help=_("machine-readable output"))
     status.set_defaults(handler=cmd_status)
+    rejected = sub.add_parser(
+        "rejected",
+        help=_("changes head office did not apply, and why"),
+        description=_(
+            "Newest first: an edit that lost to a delete or a newer one, or a change head "
+            "office quarantined (a value it cannot store, a record this branch may not "
+            "change). Head office keeps a quarantined change aside for its IT staff; other "
+            "PCs do not get it."
+        ),
+    )
+    rejected.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    rejected.add_argument(
+        "--limit", type=int, default=200, metavar="N", help=_("show at most N (default 200)")
+    )
+    rejected.set_defaults(handler=cmd_rejected)

@@ -17,7 +17,15 @@ from sqlalchemy.engine import Connection
 from branch_crm.hq import tables as t
 from branch_crm.hq.auth import NodeAuth, new_registration_code
 from branch_crm.hq.errors import BadPayload, NotFoundError
-from branch_crm.hq.push import Batch, entity, hq_write, new_tx_id, write_log, write_states
+from branch_crm.hq.push import (
+    Batch,
+    entity,
+    hq_write,
+    load_clock,
+    new_tx_id,
+    write_log,
+    write_states,
+)
 from branch_crm.i18n import N_
 from branch_crm.ids import new_id
 from branch_crm.models.base import HQ_BRANCH
@@ -155,7 +163,9 @@ def write_reference(
     """Create or change one head-office reference row; returns its id."""
     if entity(table)[1] != "reference":
         raise BadPayload(N_("{table} is not reference data"), table=table)
-    b = Batch(conn=conn, auth=HQ_AUTH, clock=HybridClock("hq"), tx_id=new_tx_id(), now=utcnow())
+    clock = HybridClock("hq")
+    load_clock(conn, clock)  # later than anything head office stamped before (hq.push)
+    b = Batch(conn=conn, auth=HQ_AUTH, clock=clock, tx_id=new_tx_id(), now=utcnow())
     row_id = pk or new_id()
     hq_write(b, table, row_id, {"branch_id": HQ_BRANCH, **values})
     write_states(b)

@@ -6,6 +6,7 @@ import functools
 import gc
 import logging
 import time
+import traceback
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, cast
 
@@ -26,15 +27,22 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError
+from starlette.requests import ClientDisconnect
 
 from branch_crm import __version__
 from branch_crm.hq import auth as hq_auth
 from branch_crm.hq import tables as t
-from branch_crm.hq.db import make_engine, read_transaction, write_transaction
+from branch_crm.hq.db import (
+    describe_error,
+    make_engine,
+    read_transaction,
+    retryable,
+    write_transaction,
+)
 from branch_crm.hq.errors import BadPayload, HqError, IncompatibleSchema
-from branch_crm.hq.pull import pull_page
-from branch_crm.hq.push import apply_push
+from branch_crm.hq.pull import pull_page, record_pull
+from branch_crm.hq.push import Translate, apply_push, load_clock
 from branch_crm.hq.settings import HqSettings
 from branch_crm.i18n import N_, http_language, language_from_header, translator
 from branch_crm.sync import codec
@@ -54,6 +62,8 @@ from branch_crm.sync.protocol import (
 log = logging.getLogger("branch_crm.hq")
 RETRIES = 6
 MIN_BRANCH_SCHEMA = "0003"
+MAX_SEQ = 2**63 - 1
+"""The largest change-log sequence number (BIGINT): a cursor beyond it is malformed."""
 
 
 def _known_branch_schemas() -> list[str]:
@@ -119,7 +129,27 @@ EngineDep = Annotated[Engine, Depends(engine_of)]
 Schema = Annotated[str, Depends(schema)]
 Authorization = Annotated[str | None, Header()]
 UserAgent = Annotated[str | None, Header()]
+AcceptLanguage = Annotated[str | None, Header()]
 APP_AGENT = "branch-crm/"
+
+
+class Unavailable(HqError):
+    """Head office's database failed (503): nothing the request can change; try later."""
+
+    status = 503
+
+
+class ClientGone(HqError):
+    """The client hung up before its request arrived whole (400; nobody reads the answer)."""
+
+
+def _load_persisted_clock(engine: Engine, clock: HybridClock) -> None:
+    """Start the clock past the high-water mark head office kept (pushes read it again)."""
+    try:
+        with read_transaction(engine) as conn:
+            load_clock(conn, clock)
+    except DBAPIError as exc:  # a database not migrated yet: nothing kept
+        log.info("no saved clock read at start-up (%s)", describe_error(exc))
 
 
 def create_app(settings: HqSettings | None = None) -> FastAPI:
@@ -127,6 +157,7 @@ def create_app(settings: HqSettings | None = None) -> FastAPI:
     settings = settings or HqSettings()
     engine = make_engine(settings.resolved_url())
     clock = HybridClock("hq", max_ahead_ms=settings.clock_skew_limit_ms)
+    _load_persisted_clock(engine, clock)
     known = _known_branch_schemas()
     app = FastAPI(
         title="Branch CRM head office",
@@ -141,6 +172,19 @@ def create_app(settings: HqSettings | None = None) -> FastAPI:
     @app.exception_handler(HqError)
     async def _hq_error(request: Request, exc: HqError) -> JSONResponse:
         return refusal(request, exc)
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        # the error's own text may quote rows (PostgreSQL's DETAIL): only names are logged
+        log.error(
+            "database error on %s %s: %s\n%s",
+            request.method,
+            request.url.path,
+            describe_error(exc),
+            "".join(traceback.format_tb(exc.__traceback__)),
+        )
+        busy = N_("Head office's database is unavailable just now; try again later.")
+        return refusal(request, Unavailable(busy))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -207,24 +251,29 @@ def create_app(settings: HqSettings | None = None) -> FastAPI:
         _schema: Schema,
         authorization: Authorization = None,
         user_agent: UserAgent = None,
+        accept_language: AcceptLanguage = None,
     ) -> Response:
         body = parse_push(raw)
-        ack = _push_with_retry(db, body, authorization, clock, user_agent)
+        check_schema(body.schema_version, None, known)  # stored: checked like the header
+        translate = translator(language_from_header(accept_language))
+        ack = _push_with_retry(db, body, authorization, clock, user_agent, translate=translate)
         return Response(ack.model_dump_json(), media_type="application/json")
 
     @app.get("/api/v1/sync/pull", response_model=PullResponse)
     def pull(
         db: EngineDep,
         _schema: Schema,
-        after: Annotated[int, Query(ge=0)] = 0,
+        after: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
         limit: Annotated[int, Query(ge=1)] = 1000,
         authorization: Authorization = None,
         user_agent: UserAgent = None,
     ) -> Response:
-        with write_transaction(db) as conn:  # records the cursor too
+        limit = min(limit, settings.pull_page_limit)
+        with read_transaction(db, snapshot=True) as conn:  # one snapshot: see hq.pull
             node = hq_auth.authenticate(conn, authorization)
-            limit = min(limit, settings.pull_page_limit)
             page = pull_page(conn, node, clock, after=after, limit=limit)
+        with write_transaction(db) as conn:
+            record_pull(conn, node, page.next_cursor)
             note_versions(conn, node, user_agent, _schema)
         log.debug("pull", extra={"branch": node.branch, "changes": len(page.rows)})
         return Response(page.to_json(), media_type="application/json")
@@ -244,8 +293,13 @@ PUSH_BODY_DOC: dict[str, Any] = {
 
 async def push_body(request: Request) -> bytes:
     """The raw push body, read before the other dependencies (an oversized upload gets its
-    413 before anything else is looked at)."""
-    return await request.body()
+    413 before anything else is looked at). A client hanging up meanwhile (a lost line) is
+    ordinary for a branch: one info line, no error."""
+    try:
+        return await request.body()
+    except ClientDisconnect:
+        log.info("client disconnected during the upload of %s", request.url.path)
+        raise ClientGone(N_("The request ended before its body arrived.")) from None
 
 
 PushBody = Annotated[bytes, Depends(push_body)]
@@ -441,15 +495,6 @@ class BodyLimit:
         await self.app(scope, counted, send)
 
 
-def _retryable(exc: DBAPIError) -> bool:
-    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
-    if isinstance(exc, IntegrityError):
-        return True  # a concurrent batch inserted a clashing key first: re-check and park
-    return code in {"40P01", "40001"} or (
-        isinstance(exc, OperationalError) and "locked" in str(exc).lower()
-    )
-
-
 def note_versions(
     conn: Connection, node: hq_auth.NodeAuth, user_agent: str | None, schema: str
 ) -> None:
@@ -469,12 +514,17 @@ def _push_with_retry(
     authorization: str | None,
     clock: HybridClock,
     user_agent: str | None = None,
+    *,
+    translate: Translate = str,
 ) -> PushAck:
+    """Apply a push in a transaction of its own, again after a deadlock, a serialisation
+    failure or a locked database (a change the data itself makes fail is quarantined by
+    apply_push, never retried)."""
     for attempt in range(RETRIES):
         try:
             with write_transaction(db) as conn:
                 node = hq_auth.authenticate(conn, authorization)
-                ack = apply_push(conn, body, node, clock)
+                ack = apply_push(conn, body, node, clock, translate=translate)
                 note_versions(conn, node, user_agent, body.schema_version)
             log.info(
                 "batch %s applied",
@@ -483,7 +533,7 @@ def _push_with_retry(
             )
             return ack
         except DBAPIError as exc:
-            if attempt == RETRIES - 1 or not _retryable(exc):
+            if attempt == RETRIES - 1 or not retryable(exc):
                 raise
             log.warning("push of %s retried after %s", body.batch_id, type(exc.orig).__name__)
     raise AssertionError("unreachable")

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.pool import NullPool
 
 WRITE_OPTION = "hq_write"
@@ -64,10 +65,15 @@ def _sqlite_write_lock(engine: Engine) -> FifoLock:
 
 
 @contextmanager
-def read_transaction(engine: Engine) -> Iterator[Connection]:
-    """A connection in a read transaction, for the length of the block."""
-    with engine.connect() as conn, conn.begin():
-        yield conn
+def read_transaction(engine: Engine, *, snapshot: bool = False) -> Iterator[Connection]:
+    """A connection in a read transaction, for the length of the block. ``snapshot``: every
+    statement sees the same committed state (REPEATABLE READ on PostgreSQL; a SQLite read
+    transaction always does)."""
+    with engine.connect() as conn:
+        if snapshot and is_postgres(conn):
+            conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            yield conn
 
 
 @contextmanager
@@ -93,20 +99,28 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     """An engine for ``url``: SQLite in WAL mode with immediate write transactions, or
-    PostgreSQL (psycopg 3) with a connection pool."""
+    PostgreSQL (psycopg 3) with a connection pool. SQL parameters (customers' data) never
+    appear in an error's text, so never in a log (``hide_parameters``)."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
             pool_size=pool_size,
             max_overflow=-1,  # readers are never turned away; writers queue at the lock
+            hide_parameters=True,
         )
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        hide_parameters=True,
+    )
 
 
 def make_null_pool_engine(url: str) -> Engine:
@@ -115,7 +129,61 @@ def make_null_pool_engine(url: str) -> Engine:
         return make_engine(url)
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, poolclass=NullPool)
+    return create_engine(url, poolclass=NullPool, hide_parameters=True)
+
+
+RETRYABLE_STATES = frozenset({"40P01", "40001"})
+"""PostgreSQL's deadlock and serialisation failure: the transaction may simply be retried."""
+
+
+def retryable(exc: DBAPIError) -> bool:
+    """A failure that retrying the whole transaction may get past (a deadlock, a
+    serialisation failure, a locked SQLite database) -- not one the data itself causes,
+    such as a constraint it breaks."""
+    if _sqlstate(exc) in RETRYABLE_STATES:
+        return True
+    return isinstance(exc, OperationalError) and "locked" in str(exc.orig).lower()
+
+
+DATA_STATE_CLASSES = ("22", "23", "P0")
+"""PostgreSQL's error classes a value or a row causes: data exception, integrity constraint
+violation, an exception raised by a trigger."""
+
+
+def caused_by_data(exc: DBAPIError) -> bool:
+    """A failure the statement's data causes (a constraint, a value the column refuses, a
+    trigger's refusal), as opposed to one of the database itself (connection lost, disk
+    full, out of memory): only the former is a reason to set a change aside."""
+    state = _sqlstate(exc)
+    if state is not None:
+        return state.startswith(DATA_STATE_CLASSES)
+    return isinstance(exc, IntegrityError | DataError)  # SQLite, or refused by the driver
+
+
+def _sqlstate(exc: DBAPIError) -> str | None:
+    orig = exc.orig
+    return getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+
+
+def describe_error(exc: BaseException) -> str:
+    """An error in words fit for a log and a supervisor: what kind of failure and which
+    constraint, table or column -- never the values (PostgreSQL's details quote whole rows,
+    SQLAlchemy's text the SQL parameters)."""
+    if not isinstance(exc, DBAPIError):
+        return type(exc).__name__
+    diag = getattr(exc.orig, "diag", None)
+    if diag is None:  # SQLite: its messages name constraints and columns, never values
+        return str(exc.orig).splitlines()[0][:120] if exc.orig is not None else "database error"
+    names = [
+        f"{label} {value}"
+        for label, value in (
+            ("constraint", diag.constraint_name),
+            ("table", diag.table_name),
+            ("column", diag.column_name),
+        )
+        if value
+    ]
+    return ", ".join([f"SQLSTATE {_sqlstate(exc)}", *names])[:120]
 
 
 def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:

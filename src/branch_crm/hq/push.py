@@ -14,36 +14,66 @@ Merge rules (DESIGN.md section 3):
   ``sync_conflict`` for the sender's supervisors; nothing is overwritten. The parked row
   still goes to the sender's partition, so every PC of that branch holds it (a PC where it
   clashes locally parks it too) and any of them can resolve the conflict.
-* ``reference`` tables belong to head office: a branch writing one is refused (403).
+* a branch writes only rows of its own branch, never ``reference`` tables (head office's),
+  and of ``sync_conflict`` / ``sync_rejected_change`` only what the models declare
+  (``__branch_inserts__``, ``__branch_columns__``, ``__branch_values__``): resolving a
+  conflict head office created for it. A change that breaks this is quarantined as
+  ``forbidden`` (see below); a body naming another branch than the token's is refused (403).
+
+Quarantine: a push is never refused for the data it carries, so a PC's queue never stalls.
+Every value is checked against its column first (:mod:`branch_crm.hq.validate`); a change
+that cannot be applied (an invalid value, a forbidden row, or -- the safety net -- a
+database error on it) is kept in ``hq_quarantine``, reported to the sender's supervisors as
+a ``sync_rejected_change`` (reason ``invalid`` or ``forbidden``, the problem in words in
+``detail``) and acknowledged in ``rejected`` without columns; the rest of the batch is
+applied. A batch whose bulk write still raises a database error is rolled back to a
+savepoint and applied change by change, each in a savepoint of its own, so that exactly the
+changes that fail are quarantined. Rejected-change rows have ids derived from the change
+(branch, table, key, stamp, reason): a replayed change is recorded once.
+
+Stamps: a stamp names the node that wrote it; head office rewrites the node part of a pushed
+stamp to the caller's node id (reported in ``hlc_rewrites``, like a clamped stamp), so one PC
+cannot win ties as another. Head office's own writes (conflicts, resolutions, rejected
+changes, reference data) stamp a row's columns later than every stamp the row already
+carries, and the clock's high-water mark is kept in ``hq_state`` (read at every push, saved
+with every change-log append): after a restart, with the machine clock set back, or in
+another worker, head office never stamps older than what it already wrote or admitted.
 
 Gap-free pull: on PostgreSQL the change-log rows are inserted under a transaction-scoped
 advisory lock held until commit, so sequence numbers become visible in commit order; on
-SQLite the single writer gives the same guarantee.
+SQLite the single writer gives the same guarantee. Every writer of the change log goes
+through :func:`write_log` (pushes, and reference data through hq.admin).
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import math
+import re
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, String, Table, func, insert, select, update
+from sqlalchemy import DateTime, String, Table, func, insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from branch_crm.hq import tables as t
 from branch_crm.hq.auth import NodeAuth
 from branch_crm.hq.bulk import insert_rows, prefer_index_lookups, rows_by_keys, update_rows
-from branch_crm.hq.db import is_postgres
+from branch_crm.hq.db import caused_by_data, describe_error, is_postgres, retryable
 from branch_crm.hq.errors import BadPayload, Forbidden
+from branch_crm.hq.validate import NODE, Invalid, Screened, screen
 from branch_crm.i18n import N_
 from branch_crm.ids import new_id
 from branch_crm.models.base import HQ_BRANCH
 from branch_crm.sync import codec
-from branch_crm.sync.hlc import HybridClock
+from branch_crm.sync.hlc import Hlc, HybridClock, parse
 from branch_crm.sync.merge import meaningful, merge_row
 from branch_crm.sync.protocol import Change, ConflictInfo, PushAck, PushRequest, Rejected
 from branch_crm.timeutil import utcnow
@@ -53,6 +83,19 @@ log = logging.getLogger(__name__)
 CHUNK = 500
 LOG_LOCK_KEY = 7_310_001
 HQ_NODE = "hq"
+REJECTION_IDS = uuid.UUID("6f0c7a52-3f51-4a57-9d0e-5c1b1e0a7d10")
+"""Namespace of the ids of rejected-change rows (uuid5 of the change they describe)."""
+BATCH_ID = re.compile(r"[A-Za-z0-9_-]{8,36}")
+Translate = Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A change head office does not apply: ``reason`` ``invalid`` or ``forbidden``."""
+
+    change: Change
+    reason: str
+    problem: Invalid
 
 
 @dataclass
@@ -93,6 +136,7 @@ class Batch:
     rewrites: dict[str, str] = field(default_factory=dict)
     accepted: int = 0
     resolutions: list[str] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
     # unique-key index over rows known in this batch: (table, key, value) -> pks
     key_index: dict[tuple[str, tuple[str, ...], tuple[Any, ...]], set[str]] = field(
         default_factory=lambda: defaultdict(set)
@@ -103,6 +147,14 @@ class Batch:
         self.log_at = self.now.replace(tzinfo=None)
         self.origin = self.auth.node_id or self.auth.branch
         self.source = f"branch {self.auth.branch}"
+
+    def absorb(self, other: Batch) -> None:
+        """Add what another batch (one change of a batch applied change by change) did."""
+        self.accepted += other.accepted
+        self.rejected += other.rejected
+        self.conflicts += other.conflicts
+        self.rewrites.update(other.rewrites)
+        self.refused += other.refused
 
 
 def entity(table: str) -> tuple[Table, str, list[tuple[str, ...]], dict[tuple[str, ...], bool]]:
@@ -208,54 +260,102 @@ def _to_wire(table: Table, values: dict[str, Any]) -> dict[str, Any]:
 # --- security --------------------------------------------------------------------------
 
 
-NOT_YOURS = N_("Row {table}/{pk} belongs to branch {owner}, not to {branch}; it was not accepted.")
+@dataclass(frozen=True)
+class BranchWrites:
+    """What a branch may write of one table, as its model declares it (``__branch_inserts__``,
+    ``__branch_columns__``, ``__branch_values__``; a model without them: anything of its own
+    rows)."""
+
+    inserts: bool = True
+    columns: frozenset[str] | None = None
+    values: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
-def check_ownership(b: Batch, changes: list[Change]) -> None:
-    """403 unless every change writes a row of the token's branch in a table branches own."""
-    branch = b.auth.branch
-    for change in changes:
-        kind = entity(change.table)[1]
-        if kind == "reference":
-            raise Forbidden(
-                N_("{table} is head-office reference data; branch {branch} cannot change it."),
-                table=change.table,
-                branch=branch,
-            )
-        new_owner = change.data.get("branch_id")
-        if "branch_id" in change.data and new_owner != branch:
-            raise Forbidden(
-                NOT_YOURS, table=change.table, pk=change.pk, owner=new_owner, branch=branch
-            )
-        state = b.states.get((change.table, change.pk))
-        owner = None
-        if state is not None and state.values is not None:
-            owner = state.parked_branch or state.values.get("branch_id")
-        if owner is not None and owner != branch:
-            raise Forbidden(NOT_YOURS, table=change.table, pk=change.pk, owner=owner, branch=branch)
+def _branch_writes() -> dict[str, BranchWrites]:
+    from branch_crm.models import synced_tables
+
+    return {
+        cls.__tablename__: BranchWrites(  # type: ignore[attr-defined]
+            inserts=getattr(cls, "__branch_inserts__", True),
+            columns=getattr(cls, "__branch_columns__", None),
+            values=getattr(cls, "__branch_values__", {}),
+        )
+        for cls in synced_tables()
+    }
+
+
+BRANCH_WRITES = _branch_writes()
+ANY_WRITE = BranchWrites()
+
+
+def forbidden_outright(change: Change, branch: str) -> Invalid | None:
+    """Why ``branch`` may not make this change whatever head office holds (None if it may
+    as far as that goes): a write of a reference table, or of a row of another branch."""
+    table = change.table
+    if table in t.ENTITIES and entity(table)[1] == "reference":
+        return Invalid(
+            N_("{table} is head-office reference data; branch {branch} cannot change it."),
+            table=table,
+            branch=branch,
+        )
+    if "branch_id" in change.data and change.data["branch_id"] != branch:
+        return Invalid(N_("{table}/{pk}: a row of another branch"), table=table, pk=change.pk)
+    return None
+
+
+def forbidden(b: Batch, item: Screened) -> Invalid | None:
+    """Why the caller's branch may not make this change (None if it may): a row of another
+    branch (as held here), or more than its model lets a branch write."""
+    change, values = item.change, item.values
+    table, branch = change.table, b.auth.branch
+    state = b.states[(table, change.pk)]
+    held = state.values
+    if held is not None and (state.parked_branch or held.get("branch_id")) != branch:
+        return Invalid(N_("{table}/{pk}: a row of another branch"), table=table, pk=change.pk)
+    rule = BRANCH_WRITES.get(table, ANY_WRITE)
+    if held is None and not rule.inserts:
+        return Invalid(N_("{table}: only head office creates these rows"), table=table)
+    extra = sorted(set(values) - rule.columns) if rule.columns is not None else []
+    if extra:
+        column = f"{table}.{extra[0]}"
+        return Invalid(N_("{column}: only head office changes this column"), column=column)
+    for name, allowed in rule.values.items():
+        if name in values and values[name] not in allowed:
+            column = f"{table}.{name}"
+            return Invalid(N_("{column}: a branch cannot set this value"), column=column)
+    return None
 
 
 # --- unique keys -----------------------------------------------------------------------
 
 
-def _key_value(values: dict[str, Any], table: str, key: tuple[str, ...]) -> tuple[Any, ...] | None:
+def key_value(values: dict[str, Any], table: str, key: tuple[str, ...]) -> tuple[Any, ...] | None:
+    """A row's value of a unique key, with its branch when the key holds within a branch
+    (None when a column of it is empty)."""
     if any(values.get(c) is None for c in key):
         return None
     scope = () if (table, key) in t.GLOBAL_UNIQUE else (values.get("branch_id"),)
     return (*scope, *(values[c] for c in key))
 
 
-def prefetch_unique(b: Batch, changes: list[Change]) -> None:
-    """Load every live row that could clash with a unique key value in the batch."""
+def prefetch_unique(b: Batch, items: list[Screened]) -> None:
+    """Load every live row that could clash with a unique key value in the batch: the values
+    the changes carry, and the whole unique values of rows parked here (an edit of a parked
+    row that does not repeat its key still un-parks it only if nothing holds the key)."""
     wanted: dict[str, set[Any]] = defaultdict(set)
     branches = {b.auth.branch}
-    for change in changes:
-        keys = entity(change.table)[2]
-        for key in keys:
-            value = change.data.get(key[0])
-            if value is not None:
-                wanted[change.table].add(PY_CONVERT[change.table][key[0]](value))
-                branches.add(str(change.data.get("branch_id") or b.auth.branch))
+    for item in items:
+        table = item.change.table
+        state = b.states[(table, item.change.pk)]
+        sources = [item.values]
+        if state.parked_branch is not None and state.values is not None:
+            sources.append(state.values)
+        for key in entity(table)[2]:
+            for source in sources:
+                value = source.get(key[0])
+                if value is not None:
+                    wanted[table].add(value)
+                    branches.add(str(source.get("branch_id") or b.auth.branch))
     _load_holders(b, wanted, branches)
 
 
@@ -314,7 +414,7 @@ def index_state(b: Batch, state: RowState) -> None:
         return
     _table, _kind, keys, _partial = entity(state.table)
     for key in keys:
-        value = _key_value(state.values, state.table, key)
+        value = key_value(state.values, state.table, key)
         if value is not None:
             b.key_index[(state.table, key, value)].add(state.pk)
 
@@ -327,7 +427,7 @@ def find_clash(b: Batch, state: RowState) -> tuple[tuple[str, ...], RowState] | 
     for key in keys:
         if partial[key] and not state.live:
             continue
-        value = _key_value(state.values, state.table, key)
+        value = key_value(state.values, state.table, key)
         if value is None:
             continue
         for pk in list(b.key_index.get((state.table, key, value), ())):
@@ -336,7 +436,7 @@ def find_clash(b: Batch, state: RowState) -> tuple[tuple[str, ...], RowState] | 
                 continue
             if partial[key] and not other.live:
                 continue
-            if _key_value(other.values, state.table, key) == value:
+            if key_value(other.values, state.table, key) == value:
                 return key, other
     return None
 
@@ -417,11 +517,13 @@ def emit_as_stored(b: Batch, state: RowState) -> None:
 
 
 def hq_write(b: Batch, table_name: str, pk: str, values: dict[str, Any]) -> RowState:
-    """Write columns as head office itself (conflict records, resolutions, reference data)."""
+    """Write columns as head office itself (conflict records, resolutions, reference data),
+    stamped later than every stamp the row already carries (see the module docstring)."""
     state = b.states.get((table_name, pk))
     if state is None:
         load_states(b, {table_name: {pk}})
         state = b.states[(table_name, pk)]
+    _after_stamps(b.clock, state.clocks.values())
     hlc = str(b.clock.now())
     is_new = state.values is None
     table = entity(table_name)[0]
@@ -443,28 +545,75 @@ def hq_write(b: Batch, table_name: str, pk: str, values: dict[str, Any]) -> RowS
     return state
 
 
+def _after_stamps(clock: HybridClock, stamps: Iterable[str]) -> None:
+    """Make the clock's next stamp later than every one of ``stamps`` (malformed ones, kept
+    from before stamps were checked, are left out)."""
+    newest: Hlc | None = None
+    for stamp in stamps:
+        try:
+            parsed = parse(stamp)
+        except (ValueError, TypeError):
+            continue
+        newest = parsed if newest is None or parsed > newest else newest
+    if newest is not None:
+        clock.receive(newest)
+
+
+def rejection_id(branch: str, change: Change, reason: str) -> str:
+    """The id of the rejected-change row telling ``branch`` that ``change`` was not applied
+    for ``reason``: the same whenever the same change comes again."""
+    name = "\x1f".join((branch, change.table, change.pk, change.hlc, reason))
+    return str(uuid.uuid5(REJECTION_IDS, name))
+
+
+def _storable(value: str, length: int) -> str:
+    """Text received from a branch, made safe for a column of ``length`` (a NUL written
+    out, cut to length): for bookkeeping rows that name what was refused."""
+    return value.replace("\x00", "\\0")[:length]
+
+
+def _storable_data(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A change's data as a JSON column can keep it (non-finite numbers written out)."""
+    return {
+        _storable(str(k), 64): str(v) if isinstance(v, float) and not math.isfinite(v) else v
+        for k, v in data.items()
+    }
+
+
 def log_rejection(
-    b: Batch, change: Change, reason: str, columns: list[str], *, acknowledge: bool = True
+    b: Batch,
+    change: Change,
+    reason: str,
+    columns: list[str],
+    *,
+    acknowledge: bool = True,
+    detail: str | None = None,
 ) -> None:
-    """Record a losing change where the sender's supervisors can see it (and, unless
-    ``acknowledge`` is False or it lost to a delete, in the acknowledgement)."""
+    """Record a change that was not applied (or not whole) where the sender's supervisors
+    can see it, once per change and reason (and, unless ``acknowledge`` is False or it
+    lost to a delete, in the acknowledgement)."""
     if acknowledge and reason != "deleted":
         b.rejected.append(
             Rejected(table=change.table, pk=change.pk, reason=reason, columns=columns)
         )
+    row_id = rejection_id(b.auth.branch, change, reason)
+    load_states(b, {"sync_rejected_change": {row_id}})
+    if b.states[("sync_rejected_change", row_id)].values is not None:
+        return  # the same change was rejected before (a replay)
     data = {c: change.data[c] for c in columns if c in change.data}
     hq_write(
         b,
         "sync_rejected_change",
-        new_id(),
+        row_id,
         {
             "branch_id": b.auth.branch,
-            "table_name": change.table,
-            "row_id": change.pk,
+            "table_name": _storable(change.table, 40),
+            "row_id": _storable(change.pk, 36),
             "reason": reason,
-            "data": data,
-            "hlc": change.hlc,
+            "data": _storable_data(data),
+            "hlc": _storable(change.hlc, 64),
             "node_id": b.auth.node_id,
+            "detail": detail[:200] if detail is not None else None,
         },
     )
 
@@ -542,21 +691,30 @@ def settle(
 # --- the merge rules -------------------------------------------------------------------
 
 
-def apply_change(b: Batch, change: Change) -> None:
-    """Merge one incoming change into head office's state."""
-    table, kind, _keys, _partial = entity(change.table)
+def own_stamp(stamp: str, node: str | None) -> str:
+    """``stamp`` with its node part replaced by the caller's node id (unchanged for a node
+    id that is not one a stamp can carry, e.g. none was registered)."""
+    if node is None or NODE.fullmatch(node) is None:
+        return stamp
+    return f"{stamp.rsplit('.', 1)[0]}.{node}"
+
+
+def apply_change(b: Batch, item: Screened) -> None:
+    """Merge one incoming change (its values checked) into head office's state."""
+    change = item.change
+    kind = entity(change.table)[1]
     state = b.states[(change.table, change.pk)]
-    hlc = b.clock.admit(change.hlc, source=b.source)
+    hlc = b.clock.admit(own_stamp(change.hlc, b.auth.node_id), source=b.source)
     if hlc != change.hlc:
         b.rewrites[change.hlc] = hlc
-    values = _from_wire(table, change.data)
+    values = dict(item.values)
     if kind == "insert_only" and (change.op != "insert" or state.values is not None):
         return  # a duplicate (by id) or an update of an event: ignored
     if state.values is None:
         if change.op != "insert":
             log_rejection(b, change, "unknown_row", sorted(change.data))
             return
-        values["id"] = change.pk  # (a fresh dict from _from_wire)
+        values["id"] = change.pk
         state.values = values
         state.clocks = dict.fromkeys(state.values, hlc)
         b.accepted += 1
@@ -669,12 +827,38 @@ def _write_parked(b: Batch, table: Table, states: list[RowState]) -> None:
 
 
 def write_log(b: Batch) -> None:
-    """Append the change log; on PostgreSQL under the commit-order lock (see module doc)."""
+    """Append the change log, and save the clock's high-water mark; on PostgreSQL under the
+    commit-order lock (see module doc), which also keeps those saves in order."""
     if not b.log:
         return
     if is_postgres(b.conn):
         b.conn.execute(select(func.pg_advisory_xact_lock(LOG_LOCK_KEY)))
     insert_rows(b.conn, t.change_log, b.log)
+    save_clock(b.conn, b.clock)
+
+
+SAVE_CLOCK = text(
+    "INSERT INTO hq_state (id, clock_ms, clock_counter) VALUES (1, :ms, :counter) "
+    "ON CONFLICT (id) DO UPDATE SET clock_ms = excluded.clock_ms, "
+    "clock_counter = excluded.clock_counter "
+    "WHERE (hq_state.clock_ms, hq_state.clock_counter) "
+    "< (excluded.clock_ms, excluded.clock_counter)"
+)
+
+
+def save_clock(conn: Connection, clock: HybridClock) -> None:
+    """Keep the clock's high-water mark (a stamp it just issued) unless a later one is kept."""
+    stamp = clock.now()
+    conn.execute(SAVE_CLOCK, {"ms": stamp.ms, "counter": stamp.counter})
+
+
+def load_clock(conn: Connection, clock: HybridClock) -> None:
+    """Move the clock past the high-water mark head office kept (nothing if none is)."""
+    query = select(t.state.c.clock_ms, t.state.c.clock_counter).where(t.state.c.id == 1)
+    row = conn.execute(query).first()  # by its key: a scan would be JIT-compiled under
+    # prefer_index_lookups (sequential scans priced out), costing milliseconds a push
+    if row is not None:
+        clock.receive(Hlc(int(row.clock_ms), int(row.clock_counter), clock.node))
 
 
 # --- the whole push --------------------------------------------------------------------
@@ -692,49 +876,42 @@ def stored_ack(conn: Connection, batch_id: str, branch: str) -> PushAck | None:
 
 
 def apply_push(
-    conn: Connection, request: PushRequest, auth: NodeAuth, clock: HybridClock
+    conn: Connection,
+    request: PushRequest,
+    auth: NodeAuth,
+    clock: HybridClock,
+    *,
+    translate: Translate = str,
 ) -> PushAck:
-    """Apply one batch inside the caller's transaction and return its acknowledgement."""
+    """Apply one batch inside the caller's transaction and return its acknowledgement.
+
+    ``translate``: the language of the pushing PC, for the words of quarantined changes."""
     if request.branch != auth.branch:
         raise Forbidden(
             N_("This token belongs to branch {owner}; it cannot push for {branch}."),
             owner=auth.branch,
             branch=request.branch,
         )
+    if BATCH_ID.fullmatch(request.batch_id) is None:
+        raise BadPayload(N_("The batch id is malformed."))
     previous = stored_ack(conn, request.batch_id, auth.branch)
     if previous is not None:
         return previous
     prefer_index_lookups(conn)
+    load_clock(conn, clock)
     now = utcnow()
-    conn.execute(
-        insert(t.batch).values(
-            batch_id=request.batch_id,
-            branch_code=auth.branch,
-            node_id=auth.node_id,
-            received_at=now,
-            changes=len(request.changes),
-        )
-    )
-    b = Batch(conn=conn, auth=auth, clock=clock, tx_id=request.batch_id, now=now)
-    wanted: dict[str, set[str]] = defaultdict(set)
-    for change in request.changes:
-        entity(change.table)
-        wanted[change.table].add(change.pk)
-    load_states(b, wanted)
-    check_ownership(b, request.changes)
-    prefetch_unique(b, request.changes)
-    for change in request.changes:
-        apply_change(b, change)
-    for conflict_id in b.resolutions:
-        from branch_crm.hq.resolve import apply_resolution
-
-        apply_resolution(b, conflict_id)
-    write_states(b)
-    write_log(b)
+    if not _claim_batch(conn, request, auth, now):  # the same batch, applied meanwhile
+        applied = stored_ack(conn, request.batch_id, auth.branch)
+        assert applied is not None  # committed, with its acknowledgement, by the other request
+        return applied
+    screened, refused = _screen_all(request.changes, auth.branch)
+    b = _apply_all(conn, auth, clock, request.batch_id, now=now, screened=screened)
+    q = Batch(conn=conn, auth=auth, clock=clock, tx_id=request.batch_id, now=now)
+    _quarantine(q, [*refused, *b.refused], translate)
     ack = PushAck(
         batch_id=request.batch_id,
         accepted=b.accepted,
-        rejected=b.rejected,
+        rejected=[*b.rejected, *q.rejected],
         conflicts=b.conflicts,
         server_hlc=str(clock.now()),
         hlc_rewrites=b.rewrites,
@@ -751,6 +928,161 @@ def apply_push(
         .values(last_seen_at=now, schema_version=request.schema_version)
     )
     return ack
+
+
+def _claim_batch(conn: Connection, request: PushRequest, auth: NodeAuth, now: datetime) -> bool:
+    """Record the batch id; False when another request of the same batch (a PC resending
+    while its first attempt was still being applied) committed it first -- waited for, not
+    an error."""
+    values = {
+        "batch_id": request.batch_id,
+        "branch_code": auth.branch,
+        "node_id": auth.node_id,
+        "received_at": now,
+        "changes": len(request.changes),
+    }
+    claim = _dialect_insert(conn)(t.batch).values(**values).on_conflict_do_nothing()
+    return bool(conn.execute(claim).rowcount)
+
+
+def _dialect_insert(conn: Connection) -> Any:
+    """The INSERT construct of the connection's database (for ``ON CONFLICT DO NOTHING``)."""
+    return postgresql_insert if is_postgres(conn) else sqlite_insert
+
+
+def _screen_all(changes: list[Change], branch: str) -> tuple[list[Screened], list[Refusal]]:
+    """The changes whose values fit head office's columns, and the others, refused
+    (forbidden before invalid: a branch may not write them whatever their values)."""
+    screened: list[Screened] = []
+    refused: list[Refusal] = []
+    for change in changes:
+        problem = forbidden_outright(change, branch)
+        if problem is not None:
+            refused.append(Refusal(change, "forbidden", problem))
+            continue
+        try:
+            screened.append(screen(change))
+        except Invalid as invalid:
+            refused.append(Refusal(change, "invalid", invalid))
+    return screened, refused
+
+
+def _apply_all(
+    conn: Connection,
+    auth: NodeAuth,
+    clock: HybridClock,
+    tx_id: str,
+    *,
+    now: datetime,
+    screened: list[Screened],
+) -> Batch:
+    """Apply the checked changes in bulk; if the database still refuses something, roll
+    that back and apply them change by change, quarantining exactly the ones that fail."""
+    try:
+        with conn.begin_nested():
+            b = Batch(conn=conn, auth=auth, clock=clock, tx_id=tx_id, now=now)
+            _apply(b, screened)
+            return b
+    except Exception as exc:
+        if not _recoverable(exc):
+            raise
+        log.warning(
+            "batch %s of branch %s failed as a whole (%s): applied change by change",
+            tx_id,
+            auth.branch,
+            describe_error(exc),
+        )
+    total = Batch(conn=conn, auth=auth, clock=clock, tx_id=tx_id, now=now)
+    for item in screened:
+        try:
+            with conn.begin_nested():
+                one = Batch(conn=conn, auth=auth, clock=clock, tx_id=tx_id, now=now)
+                _apply(one, [item])
+        except Exception as exc:
+            if not _recoverable(exc):
+                raise
+            problem = Invalid(
+                N_("head office's database refused it ({problem})"), problem=describe_error(exc)
+            )
+            total.refused.append(Refusal(item.change, "invalid", problem))
+            continue
+        total.absorb(one)
+    return total
+
+
+def _recoverable(exc: Exception) -> bool:
+    """A failure one change causes (quarantine it): a database error its data causes, or a
+    value the driver cannot bind -- not a deadlock or a locked database (the push is
+    retried), a failure of the database itself (the push fails and is sent again later), a
+    refusal of the request, or a bug."""
+    from sqlalchemy.exc import DBAPIError
+
+    if isinstance(exc, DBAPIError):
+        return caused_by_data(exc) and not retryable(exc)
+    return isinstance(exc, ValueError | TypeError | ArithmeticError)
+
+
+def _apply(b: Batch, screened: list[Screened]) -> None:
+    """Apply checked changes in one batch: ownership, merge rules, resolutions, writes."""
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for item in screened:
+        wanted[item.change.table].add(item.change.pk)
+    load_states(b, wanted)
+    allowed: list[Screened] = []
+    for item in screened:
+        problem = forbidden(b, item)
+        if problem is None:
+            allowed.append(item)
+        else:
+            b.refused.append(Refusal(item.change, "forbidden", problem))
+    prefetch_unique(b, allowed)
+    for item in allowed:
+        apply_change(b, item)
+    for conflict_id in b.resolutions:
+        from branch_crm.hq.resolve import apply_resolution
+
+        apply_resolution(b, conflict_id)
+    write_states(b)
+    write_log(b)
+
+
+def _quarantine(b: Batch, refused: list[Refusal], translate: Translate) -> None:
+    """Keep the refused changes in ``hq_quarantine`` and tell the sender's supervisors (a
+    rejected-change row each, once per change) and the sender (``rejected``, no columns),
+    all through ``b``, a batch of its own."""
+    if not refused:
+        return
+    batch_id = b.tx_id
+    rows: dict[str, dict[str, Any]] = {}
+    for refusal in refused:
+        change = refusal.change
+        detail = refusal.problem.render(translate)[:200]
+        log.warning(
+            "change %s/%s of batch %s quarantined (%s): %s",
+            _storable(change.table, 40),
+            _storable(change.pk, 36),
+            batch_id,
+            refusal.reason,
+            refusal.problem.detail,
+        )
+        log_rejection(b, change, refusal.reason, [], detail=detail)
+        rows[rejection_id(b.auth.branch, change, refusal.reason)] = {
+            "branch_code": b.auth.branch,
+            "node_id": b.auth.node_id,
+            "batch_id": batch_id,
+            "table_name": _storable(change.table, 40),
+            "pk": _storable(change.pk, 36),
+            "op": change.op,
+            "data": json.dumps(_storable_data(change.data), ensure_ascii=False),
+            "hlc": _storable(change.hlc, 64),
+            "reason": refusal.reason,
+            "detail": detail,
+            "at": b.now,
+        }
+    keep = _dialect_insert(b.conn)(t.quarantine).on_conflict_do_nothing()  # kept before: once
+    b.conn.execute(keep, [{"id": k, **row} for k, row in rows.items()])
+    write_states(b)
+    write_log(b)
 
 
 def new_tx_id() -> str:

@@ -1,5 +1,6 @@
 """Head office's tables: the branch entity tables (copied from the branch models) plus sync
-bookkeeping (branches, node tokens, registration codes, batches, change log, clocks).
+bookkeeping (branches, node tokens, registration codes, batches, change log, clocks,
+quarantined changes, the high-water mark of head office's clock).
 
 Entity tables are copies of :func:`branch_crm.models.synced_tables` without foreign keys (head
 office stores rows as they arrive, a child may come before a parked parent) and without
@@ -190,3 +191,34 @@ parked = Table(
     Column("clocks", Text(), nullable=False),
     Column("conflict_id", String(36), nullable=False),
 )
+
+quarantine = Table(
+    "hq_quarantine",
+    hq_metadata,
+    Column("id", String(36), primary_key=True),
+    Column("branch_code", String(16), nullable=False),
+    Column("node_id", String(32)),
+    Column("batch_id", String(36), nullable=False),
+    Column("table_name", String(40), nullable=False),
+    Column("pk", String(36), nullable=False),
+    Column("op", String(8), nullable=False),
+    Column("data", Text(), nullable=False),
+    Column("hlc", String(64), nullable=False),
+    Column("reason", String(20), nullable=False),
+    Column("detail", String(200), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Index("ix_hq_quarantine_branch_code_at", "branch_code", "at"),
+)
+"""Changes head office could not apply (a value it cannot store, a row the branch may not
+write, a database error), kept as they came; the sender's supervisors see each one as a
+``sync_rejected_change`` of the same id."""
+
+state = Table(
+    "hq_state",
+    hq_metadata,
+    Column("id", Integer(), primary_key=True),
+    Column("clock_ms", BigInteger(), nullable=False, default=0),
+    Column("clock_counter", BigInteger(), nullable=False, default=0),
+)
+"""One row (id 1): the high-water mark of head office's clock, so a restarted service (or
+another worker) never stamps older than what head office already issued or admitted."""

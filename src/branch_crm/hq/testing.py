@@ -2,7 +2,10 @@
 
 * :func:`running_hq` -- migrate a database (SQLite path/URL or PostgreSQL URL) and serve it
   with uvicorn in a background thread on a free 127.0.0.1 port; yields an :class:`HqServer`
-  (``base_url``, ``engine``, ``add_branch(code, name) -> registration code``).
+  (``base_url``, ``engine``, ``add_branch(code, name) -> registration code``). Head office
+  never answers a sync request with a server error (issue 10): any 5xx answer is recorded in
+  ``server_errors`` and fails the test at the end of the block unless the test expects it
+  (``allow_server_errors=True``, or it empties the list).
 * :func:`spawn_hq_process` -- the same in a separate ``python -m branch_crm.hq.cli serve``
   process (for SIGKILL tests); returns a ``subprocess.Popen`` and the base URL.
 * :func:`registered_branch` -- a migrated branch database registered at that head office,
@@ -92,6 +95,10 @@ class HqServer:
     database_url: str
     engine: Engine
     server: Any = field(repr=False)
+    app: Any = field(default=None, repr=False)
+    """The FastAPI application (``app.state.engine`` is the service's own engine)."""
+    server_errors: list[tuple[str, int]] = field(default_factory=list)
+    """(path, status) of every 5xx answer of a sync request so far."""
 
     def add_branch(self, code: str, name: str | None = None) -> str:
         """Create the branch (if new) and return a fresh registration code."""
@@ -112,29 +119,64 @@ def _wait_until_up(url: str, timeout: float = 20) -> None:
     raise RuntimeError(f"head office at {url} did not start")
 
 
+class ServerErrors:
+    """ASGI wrapper recording every 5xx answer of a sync request into ``seen``."""
+
+    def __init__(self, app: Any, seen: list[tuple[str, int]]) -> None:
+        self.app, self.seen = app, seen
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or not path.startswith("/api/v1/sync/"):
+            await self.app(scope, receive, send)
+            return
+
+        async def watched(message: Any) -> None:
+            if message["type"] == "http.response.start" and message["status"] >= 500:
+                self.seen.append((path, message["status"]))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception:  # uvicorn answers 500 for it
+            self.seen.append((path, 500))
+            raise
+
+
 @contextmanager
-def running_hq(database_url: str, **settings: Any) -> Iterator[HqServer]:
-    """Serve head office on a free loopback port in a thread (migrating its database first)."""
+def running_hq(
+    database_url: str, *, allow_server_errors: bool = False, **settings: Any
+) -> Iterator[HqServer]:
+    """Serve head office on a free loopback port in a thread (migrating its database first).
+
+    A 5xx answer to a sync request fails the test when the block ends (see the module
+    docstring), unless ``allow_server_errors``."""
     if not database_url.startswith(("sqlite", "postgresql")):
         database_url = f"sqlite+pysqlite:///{database_url}"
     hq_settings = HqSettings(database_url=database_url, **settings)
     engine = make_engine(database_url)
     migrate(engine)
     app = create_app(hq_settings)
+    errors: list[tuple[str, int]] = []
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
+    config = uvicorn.Config(
+        ServerErrors(app, errors), host="127.0.0.1", port=port, log_config=None, access_log=False
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"hq-{port}", daemon=True)
     thread.start()
     base_url = f"http://127.0.0.1:{port}"
+    hq = HqServer(base_url, database_url, engine, server, app, errors)
     try:
         _wait_until_up(base_url)
-        yield HqServer(base_url, database_url, engine, server)
+        yield hq
     finally:
         server.should_exit = True
         thread.join(timeout=10)
         app.state.engine.dispose()
         engine.dispose()
+    if hq.server_errors and not allow_server_errors:
+        raise AssertionError(f"head office answered sync requests with {hq.server_errors}")
 
 
 def spawn_hq_process(

@@ -4,7 +4,8 @@ Local-only tables: ``sync_state`` (one row: node id, HLC, cursor, last success/e
 ``sync_outbox`` (captured changes waiting for head office), ``sync_clock`` (per-column HLC of
 the values head office confirmed) and ``sync_parked`` (pulled changes that clashed with a
 unique key here). Synced tables: ``sync_conflict`` (a clash for a supervisor; its resolution
-syncs back) and ``sync_rejected_change`` (the log of losing updates, written by head office).
+syncs back) and ``sync_rejected_change`` (the log of changes head office did not apply, and
+why; written by head office).
 The triggers that fill the outbox live in :mod:`branch_crm.sync.capture`.
 """
 
@@ -101,9 +102,20 @@ class SyncParked(Base):
 
 
 class SyncConflict(SyncedMixin, Base):
-    """A unique clash (e.g. one phone on two customers) waiting for a supervisor."""
+    """A unique clash (e.g. one phone on two customers) waiting for a supervisor.
+
+    Head office creates it; a branch only resolves it: the columns and values below are all
+    a branch may write (head office quarantines anything else, see hq.push)."""
 
     __tablename__ = "sync_conflict"
+    __branch_inserts__: ClassVar[bool] = False
+    __branch_columns__: ClassVar[frozenset[str]] = frozenset(
+        {"status", "resolution", "resolved_by", "resolved_at", "updated_at", "updated_by"}
+    )
+    __branch_values__: ClassVar[dict[str, frozenset[str]]] = {
+        "status": frozenset({"resolved"}),  # open -> resolved, never back
+        "resolution": frozenset({"keep_mine", "keep_theirs", "merge"}),
+    }
 
     kind: Mapped[str] = mapped_column(String(30))
     """unique_phone, unique (another unique key)."""
@@ -128,15 +140,23 @@ class SyncConflict(SyncedMixin, Base):
 
 
 class SyncRejectedChange(SyncedMixin, Base):
-    """A change head office did not apply (it lost to a delete or a newer value)."""
+    """A change head office did not apply, or not whole: it lost to a delete or a newer
+    value, or head office quarantined it. Written by head office only."""
 
     __tablename__ = "sync_rejected_change"
     __sync_kind__: ClassVar[SyncKind] = "insert_only"
+    __branch_inserts__: ClassVar[bool] = False
+    __branch_columns__: ClassVar[frozenset[str]] = frozenset()
 
     table_name: Mapped[str] = mapped_column(String(40))
     row_id: Mapped[str] = mapped_column(String(36))
     reason: Mapped[str] = mapped_column(String(20))
-    """deleted (a delete won), older (a newer value won), unknown_row, insert_only."""
+    """deleted (a delete won), older (a newer value won), unknown_row (an update of a row
+    head office does not hold), invalid (a value head office cannot store: quarantined),
+    forbidden (a row this branch may not write: quarantined)."""
+    detail: Mapped[str | None] = mapped_column(String(200))
+    """Why, in words (in the language of the PC that pushed it), e.g. "customer.name: text
+    longer than 50 characters"; empty for deleted and older."""
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     """The columns and values that lost."""
     hlc: Mapped[str] = mapped_column(String(64))

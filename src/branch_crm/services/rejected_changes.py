@@ -1,0 +1,91 @@
+"""Changes head office did not apply, for supervisors (the Sync page and ``branch-crm sync
+rejected``).
+
+Head office records each one as a ``sync_rejected_change`` row of this branch, pulled by
+every PC of the branch: an edit that lost to a delete or to a newer value, an update of a row
+head office does not hold, or a change head office quarantined -- a value it cannot store
+(``invalid``) or a row this branch may not write (``forbidden``). ``detail`` says what was
+wrong in words, written by head office in the language of the PC that sent the change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from branch_crm.i18n import N_, _
+from branch_crm.models import SyncRejectedChange
+
+REASONS = {
+    "deleted": N_("deleted meanwhile"),
+    "older": N_("a newer change won"),
+    "unknown_row": N_("head office does not have the record"),
+    "insert_only": N_("records of this kind cannot be changed"),
+    "invalid": N_("head office cannot store it"),
+    "forbidden": N_("this branch may not change it"),
+}
+"""Each reason head office gives, in words (translated when shown)."""
+QUARANTINED = frozenset({"invalid", "forbidden"})
+
+
+@dataclass(frozen=True)
+class RejectedView:
+    """One change head office did not apply, as a supervisor reads it."""
+
+    id: str
+    at: datetime
+    table: str
+    row_id: str
+    reason: str
+    reason_text: str
+    detail: str | None
+    columns: tuple[str, ...]
+    node_id: str | None
+
+    @property
+    def quarantined(self) -> bool:
+        """Nothing of the change was applied (head office keeps it aside)."""
+        return self.reason in QUARANTINED
+
+
+def reason_text(reason: str) -> str:
+    """A reason in words, in the current language (the code itself if unknown)."""
+    words = REASONS.get(reason)
+    return _(words) if words else reason
+
+
+def _view(row: SyncRejectedChange) -> RejectedView:
+    return RejectedView(
+        id=row.id,
+        at=row.created_at,
+        table=row.table_name,
+        row_id=row.row_id,
+        reason=row.reason,
+        reason_text=reason_text(row.reason),
+        detail=row.detail,
+        columns=tuple(sorted(row.data or {})),
+        node_id=row.node_id,
+    )
+
+
+def list_rejected(*, session: Session, limit: int = 500) -> list[RejectedView]:
+    """The newest ``limit`` changes head office did not apply, newest first."""
+    query = (
+        select(SyncRejectedChange)
+        .where(SyncRejectedChange.deleted_at.is_(None))
+        .order_by(SyncRejectedChange.created_at.desc(), SyncRejectedChange.id)
+        .limit(limit)
+    )
+    return [_view(row) for row in session.scalars(query)]
+
+
+def count_rejected(*, session: Session, quarantined_only: bool = False) -> int:
+    """How many changes head office did not apply (only the quarantined ones if asked)."""
+    query = select(func.count()).select_from(SyncRejectedChange)
+    query = query.where(SyncRejectedChange.deleted_at.is_(None))
+    if quarantined_only:
+        query = query.where(SyncRejectedChange.reason.in_(sorted(QUARANTINED)))
+    return int(session.scalar(query) or 0)
