@@ -442,6 +442,7 @@ def open_database(path: Path | str | None = None, *, migrate: bool = True) -> Da
         if migrate and current != head_revision():
             _backup_before_migration(db_path, current)
             run_migrations(engine)
+            seed_reference_rows(engine)
     except DatabaseError:
         engine.dispose()
         raise
@@ -450,6 +451,16 @@ def open_database(path: Path | str | None = None, *, migrate: bool = True) -> Da
         raise _classify(exc, db_path) from exc
     factory = sessionmaker(engine, expire_on_commit=False)
     return Database(path=db_path, engine=engine, session_factory=factory)
+
+
+def seed_reference_rows(engine: Engine) -> None:
+    """Head-office rows every PC must hold before any sync (same ids and values everywhere;
+    head office publishes them too): the default survey template, which printed forms name.
+    Run once the schema is at head (a new or just migrated database)."""
+    from branch_crm.services.survey_template import seed_default_template
+
+    with engine.begin() as conn:
+        seed_default_template(conn)
 
 
 def run_migrations(engine: Engine, revision: str = "head") -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import httpx
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from branch_crm import __version__
 from branch_crm.db import Database, head_revision
@@ -315,14 +316,31 @@ def correct_clock(conn: Connection, server_time_ms: int) -> None:
 
 
 def apply_page(db: Database, page: PullResponse, *, expected_cursor: int) -> int:
-    """Apply a pulled page and move the cursor, in one transaction, without re-capturing."""
+    """Apply a pulled page and move the cursor, in one transaction, without re-capturing.
+
+    Should the commit fail on a foreign key all the same (rows waiting for a parent are
+    found without reading whole tables, see sync.applier), the page is applied again, one
+    change at a time, each written row checked, so one bad row cannot stop sync for good.
+    """
+    try:
+        return _apply_page(db, page, expected_cursor, thorough=False)
+    except IntegrityError as exc:
+        if "FOREIGN KEY" not in str(exc):
+            raise
+        log.warning(
+            "page after %d failed its foreign keys; applied again, checked", expected_cursor
+        )
+        return _apply_page(db, page, expected_cursor, thorough=True)
+
+
+def _apply_page(db: Database, page: PullResponse, expected_cursor: int, *, thorough: bool) -> int:
     with db.engine.begin() as conn:
         cursor = conn.exec_driver_sql("SELECT cursor FROM sync_state WHERE id = 1").scalar_one()
         if int(cursor) != expected_cursor:
             return 0  # another round applied this page meanwhile
         conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
         with capture_suspended(conn):
-            applied = PageApplier(conn).apply(page.changes)
+            applied = PageApplier(conn, thorough=thorough).apply(page.changes)
             conn.exec_driver_sql(
                 "UPDATE sync_state SET cursor = ? WHERE id = 1", (page.next_cursor,)
             )
