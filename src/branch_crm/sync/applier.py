@@ -111,21 +111,24 @@ def table_rules() -> dict[str, TableRules]:
     return rules
 
 
+_NO_RULES = TableRules()
+
+
 def local_defaults(table: str) -> dict[str, Any]:
     """Local-only columns of ``table`` and the value a pulled insert gives them."""
-    return table_rules().get(table, TableRules()).defaults
+    return table_rules().get(table, _NO_RULES).defaults
 
 
 def _rank(table: str) -> int:
-    return table_rules().get(table, TableRules()).rank
+    return table_rules().get(table, _NO_RULES).rank
 
 
 def parent_keys(table: str, values: dict[str, Any]) -> list[Key]:
     """The rows ``values`` (columns of a ``table`` row) name through a foreign key."""
-    rules = table_rules().get(table)
-    if rules is None:
+    parents = table_rules().get(table, _NO_RULES).parents
+    if not parents:
         return []
-    return [(parent, values[c]) for c, parent in rules.parents if values.get(c) is not None]
+    return [(parent, values[c]) for c, parent in parents if values.get(c) is not None]
 
 
 def local_columns(conn: Connection, cache: dict[str, set[str]], table: str) -> set[str]:
@@ -309,11 +312,13 @@ class PageApplier:
             keys[change.table].add(change.pk)
         known = {t: pks for t, pks in keys.items() if local_columns(self.conn, self.columns, t)}
         self.exists, self.tombstones = _existing(self.conn, known)
+        rules = table_rules()
+        self.parents = {t: rules.get(t, _NO_RULES).parents for t in keys}
         named = {
-            p
+            (parent, value)
             for c in changes
-            for p in parent_keys(c.table, c.data)
-            if p[1] not in keys.get(p[0], ())
+            for column, parent in self.parents[c.table]
+            if (value := c.data.get(column)) is not None and value not in keys.get(parent, ())
         }
         self.exists |= _present(self.conn, self.columns, named)
         pending_rows = _by_row(
@@ -389,8 +394,10 @@ class PageApplier:
             log.info("pulled update of %s/%s, which is not here, skipped", *key)
             return
         write = _Write(change, wanted, insert=key not in self.exists)
-        for parent in parent_keys(change.table, wanted):
-            if parent not in self.exists:
+        for column, table in self.parents[change.table]:
+            if (value := wanted.get(column)) is None:
+                continue
+            if (parent := (table, value)) not in self.exists:
                 self._wait(change, parent)
                 return
             if parent in self.inserting:
@@ -424,15 +431,17 @@ class PageApplier:
     def _ready(self, group: list[_Write]) -> list[_Write]:
         """The writes of a group whose parents (inserted earlier on the page) got in; the
         others wait for them."""
+        if not any(write.after for write in group):
+            return group
         ready = []
         for write in group:
-            missing = next((p for p in write.after if p not in self.exists), None)
-            if missing is None:
+            missing = [p for p in write.after if p not in self.exists]
+            if not missing:
                 ready.append(write)
                 continue
             if write.insert:
                 self.exists.discard((write.change.table, write.change.pk))
-            self._wait(write.change, missing)
+            self._wait(write.change, missing[0])
         return ready
 
     def _run_group(self, group: list[_Write]) -> None:
