@@ -330,6 +330,21 @@ def _current_revision(conn: Connection) -> str | None:
     return MigrationContext.configure(conn).get_current_revision()
 
 
+CORRUPT_CODES = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+"""SQLite's own names (extended codes included) for a file that is damaged or no database."""
+CORRUPT_WORDS = ("malformed", "not a database")
+
+
+def is_corrupt(exc: BaseException) -> bool:
+    """True only when SQLite says the file itself is damaged or not a database: any other
+    failure (a constraint, a trigger refusing a write, a bug) leaves the file intact."""
+    raw = getattr(exc, "orig", None) or exc
+    if str(getattr(raw, "sqlite_errorname", "")).startswith(CORRUPT_CODES):
+        return True
+    text = str(raw).lower()
+    return any(word in text for word in CORRUPT_WORDS)
+
+
 def _classify(exc: BaseException, path: Path) -> DatabaseError:
     text = str(exc).lower()
     shown = str(path)
@@ -347,18 +362,27 @@ def _classify(exc: BaseException, path: Path) -> DatabaseError:
             ),
             shown,
         )
-    return DatabaseCorrupt(
+    if is_corrupt(exc):
+        return DatabaseCorrupt(
+            _(
+                "The database {path} is damaged or is not a Branch CRM database. "
+                "Restore it from a backup."
+            ).format(path=shown),
+            shown,
+        )
+    reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
+    return DatabaseError(
         _(
-            "The database {path} is damaged or is not a Branch CRM database. "
-            "Restore it from a backup."
-        ).format(path=shown),
+            "The database {path} refused the operation ({reason}); the file itself is intact."
+        ).format(path=shown, reason=reason),
         shown,
     )
 
 
 def as_database_error(exc: BaseException, path: Path | str) -> DatabaseError:
     """The typed, translated error for a SQLite failure on ``path`` after it was opened
-    (locked by another program, read-only, damaged)."""
+    (locked by another program, read-only, damaged; anything else is said neutrally: it is
+    never a reason to restore a backup)."""
     return _classify(exc, Path(path))
 
 

@@ -315,7 +315,7 @@ class PageApplier:
         rules = table_rules()
         self.parents = {t: rules.get(t, _NO_RULES).parents for t in keys}
         named = {
-            (parent, value)
+            (parent, str(value))
             for c in changes
             for column, parent in self.parents[c.table]
             if (value := c.data.get(column)) is not None and value not in keys.get(parent, ())

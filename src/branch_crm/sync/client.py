@@ -1,25 +1,29 @@
 """The branch's sync client: one round = push every queued batch, then pull every page.
 
-``SyncClient.run_once`` never raises for network or server trouble: it records the error in
-words (``sync_state.last_error``) and returns it in :class:`SyncResult`; a change leaves the
-outbox only after head office acknowledged it, so nothing is lost whatever fails.
+``SyncClient.run_once`` never raises for sync trouble (the network, head office, a pulled change
+that cannot be applied, the database): it records the error in words
+(``sync_state.last_error``) and returns it in :class:`SyncResult`; a change leaves the outbox
+only after head office acknowledged it, so nothing is lost whatever fails. The database is
+called damaged only when SQLite says so (:func:`branch_crm.db.is_corrupt`).
 """
 
 from __future__ import annotations
 
 import logging
 import random
+import sqlite3
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import httpx
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from branch_crm import __version__
-from branch_crm.db import Database, head_revision
+from branch_crm.db import Database, as_database_error, head_revision
+from branch_crm.errors import DatabaseCorrupt, DatabaseLocked, DatabaseReadOnly
 from branch_crm.i18n import _, http_language
-from branch_crm.sync.applier import PageApplier
+from branch_crm.sync.applier import ApplyError, PageApplier
 from branch_crm.sync.capture import capture_suspended
 from branch_crm.sync.hlc import parse
 from branch_crm.sync.outbox import OutgoingBatch, next_batch, settle_ack
@@ -137,30 +141,59 @@ class SyncClient:
     # --- one round -------------------------------------------------------------------
 
     def run_once(self) -> SyncResult:
-        """Push everything queued, then pull everything new; never raises for sync trouble."""
-        self._record_attempt()
+        """Push everything queued, then pull everything new; never raises for sync trouble:
+        whatever stops the round is recorded in words (``sync_state.last_error``) and
+        returned."""
         pushed = pulled = conflicts = 0
         try:
+            self._record_attempt()
             with self._http() as http:
                 pushed, conflicts = self._push_all(http)
                 pulled = self._pull_all(http)
-        except SyncFailed as exc:
-            return self._record_failure(str(exc), pushed, pulled, conflicts)
-        except httpx.TimeoutException:
-            message = _("Head office at {url} did not answer in time.").format(url=self.base_url)
-            return self._record_failure(message, pushed, pulled, conflicts)
-        except httpx.HTTPError as exc:
-            message = _("Cannot reach head office at {url} ({reason}).").format(
-                url=self.base_url, reason=type(exc).__name__
+            self._record_success()
+        except Exception as exc:  # every failure is said in words, none escapes
+            return self._record_failure(self._failure_text(exc), pushed, pulled, conflicts)
+        return SyncResult(pushed, pulled, conflicts, None)
+
+    def _failure_text(self, exc: Exception) -> str:
+        """What stopped a round, in words a user can act on (translated)."""
+        if isinstance(exc, SyncFailed):
+            return str(exc)
+        if isinstance(exc, httpx.HTTPError):
+            return self._network_text(exc)
+        if isinstance(exc, ApplyError):
+            return _("Could not apply changes from head office: {table} {row}: {reason}").format(
+                table=exc.table, row=exc.pk, reason=exc.reason
             )
-            return self._record_failure(message, pushed, pulled, conflicts)
-        except ValueError as exc:
-            message = _("Head office sent an answer this version cannot read ({reason}).").format(
+        if isinstance(exc, (DBAPIError, sqlite3.Error)):
+            return self._database_text(exc)
+        if isinstance(exc, ValueError):  # a malformed answer (pydantic's errors are these)
+            return _("Head office sent an answer this version cannot read ({reason}).").format(
                 reason=str(exc)[:200]
             )
-            return self._record_failure(message, pushed, pulled, conflicts)
-        self._record_success()
-        return SyncResult(pushed, pulled, conflicts, None)
+        log.exception("sync round stopped by an unexpected error")
+        return _("Sync stopped by an unexpected error ({reason}); it is in the log file.").format(
+            reason=f"{type(exc).__name__}: {str(exc)[:200]}"
+        )
+
+    def _network_text(self, exc: httpx.HTTPError) -> str:
+        if isinstance(exc, httpx.TimeoutException):
+            return _("Head office at {url} did not answer in time.").format(url=self.base_url)
+        return _("Cannot reach head office at {url} ({reason}).").format(
+            url=self.base_url, reason=type(exc).__name__
+        )
+
+    def _database_text(self, exc: Exception) -> str:
+        """A database failure during a round: the file is called damaged only when SQLite
+        says so; anything else is a sync problem that the next round may not have."""
+        log.warning("database failure during a sync round", exc_info=exc)
+        problem = as_database_error(exc, self.db.path)
+        if isinstance(problem, DatabaseCorrupt | DatabaseReadOnly):
+            return problem.message
+        if isinstance(problem, DatabaseLocked):
+            return _("The database was busy with other work; the next round tries again.")
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
+        return _("Sync stopped by a database error on this PC ({reason}).").format(reason=reason)
 
     def _push_all(self, http: httpx.Client) -> tuple[int, int]:
         """Send every queued batch, in order, each one only after the previous one's
@@ -284,11 +317,14 @@ class SyncClient:
 
     def _record_failure(self, message: str, pushed: int, pulled: int, conflicts: int) -> SyncResult:
         log.warning("sync with %s failed: %s", self.base_url, message)
-        with self.db.engine.begin() as conn:
-            conn.exec_driver_sql(
-                "UPDATE sync_state SET last_error = ?, failures = failures + 1 WHERE id = 1",
-                (message,),
-            )
+        try:
+            with self.db.engine.begin() as conn:
+                conn.exec_driver_sql(
+                    "UPDATE sync_state SET last_error = ?, failures = failures + 1 WHERE id = 1",
+                    (message,),
+                )
+        except (DBAPIError, sqlite3.Error):  # the result still says it
+            log.warning("could not record the sync failure", exc_info=True)
         return SyncResult(pushed, pulled, conflicts, message)
 
 
