@@ -26,9 +26,10 @@ from branch_crm.hq.pull import pull_page
 from branch_crm.hq.push import apply_push
 from branch_crm.hq.settings import HqSettings
 from branch_crm.i18n import N_, http_language, language_from_header, translator
-from branch_crm.sync.hlc import HybridClock
+from branch_crm.sync.hlc import HybridClock, wall_ms
 from branch_crm.sync.protocol import (
     PROTOCOL_VERSION,
+    ClockReading,
     ErrorBody,
     PullResponse,
     PushAck,
@@ -187,6 +188,15 @@ def create_app(settings: HqSettings | None = None) -> FastAPI:
         body = parse_push(raw)
         ack = _push_with_retry(db, body, authorization, clock, user_agent)
         return Response(ack.model_dump_json(), media_type="application/json")
+
+    @app.get("/api/v1/sync/clock", response_model=ClockReading)
+    def clock_reading(
+        db: EngineDep, _schema: Schema, authorization: Authorization = None
+    ) -> ClockReading:
+        """Head office's time, for a PC to measure its clock against before it pushes."""
+        with read_transaction(db) as conn:
+            hq_auth.authenticate(conn, authorization)
+        return ClockReading(server_hlc=str(clock.now()), server_time_ms=wall_ms())
 
     @app.get("/api/v1/sync/pull", response_model=PullResponse)
     def pull(

@@ -1,4 +1,5 @@
-"""The branch's sync client: one round = push every queued batch, then pull every page.
+"""The branch's sync client: one round = measure the clock (see sync.clock), push every queued
+batch, then pull every page.
 
 ``SyncClient.run_once`` never raises for sync trouble (the network, head office, a pulled change
 that cannot be applied, the database): it records the error in words
@@ -16,7 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import httpx
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from branch_crm import __version__
@@ -25,6 +26,7 @@ from branch_crm.errors import DatabaseCorrupt, DatabaseLocked, DatabaseReadOnly
 from branch_crm.i18n import _, http_language
 from branch_crm.sync.applier import ApplyError, PageApplier
 from branch_crm.sync.capture import capture_suspended
+from branch_crm.sync.clock import adjust_clock, correct_offset, machine_ms
 from branch_crm.sync.hlc import parse
 from branch_crm.sync.outbox import OutgoingBatch, next_batch, settle_ack
 from branch_crm.sync.protocol import (
@@ -32,6 +34,7 @@ from branch_crm.sync.protocol import (
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
     SCHEMA_HEADER,
+    ClockReading,
     PullResponse,
     PushAck,
 )
@@ -39,8 +42,6 @@ from branch_crm.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
-CLOCK_CORRECTION_MS = 60_000
-"""A PC clock further off head office's than this is corrected for future stamps."""
 PULL_LIMIT = 1000
 
 
@@ -97,6 +98,7 @@ class SyncClient:
                 "SELECT node_id, branch_code FROM sync_state WHERE id = 1"
             ).one()
         self.node_id, self.branch = str(row[0]), str(row[1] or "")
+        self.clock_measured = False
 
     # --- HTTP ------------------------------------------------------------------------
 
@@ -148,6 +150,7 @@ class SyncClient:
         try:
             self._record_attempt()
             with self._http() as http:
+                self._measure_clock(http)
                 pushed, conflicts = self._push_all(http)
                 pulled = self._pull_all(http)
             self._record_success()
@@ -279,7 +282,8 @@ class SyncClient:
                     following = fetcher.submit(self._fetch, http, page.next_cursor)
                 apply_page(self.db, page, expected_cursor=cursor)
                 pulled += sum(1 for change in page.changes if not change.hlc.endswith(own))
-                self._receive_clock(page.server_hlc, page.server_time_ms)
+                measured = self.clock_measured  # else: corrected from the page's time
+                self._receive_clock(page.server_hlc, None if measured else page.server_time_ms)
                 if not page.has_more:
                     return pulled
                 cursor = self._cursor()
@@ -288,6 +292,25 @@ class SyncClient:
                     following = fetcher.submit(self._fetch, http, cursor)
 
     # --- clock and status ------------------------------------------------------------
+
+    def _measure_clock(self, http: httpx.Client) -> None:
+        """Read head office's time and set this PC's clock offset, HLC and queued stamps
+        right before anything is pushed (see sync.clock)."""
+        sent = machine_ms()
+        response = http.get("/api/v1/sync/clock")
+        received = machine_ms()
+        self.clock_measured = response.status_code != 404  # else: an older head office
+        if not self.clock_measured:
+            return
+        reading = ClockReading.model_validate_json(self._content(response))
+        with self.db.engine.begin() as conn:
+            adjust_clock(
+                conn,
+                server_hlc=reading.server_hlc,
+                server_time_ms=reading.server_time_ms,
+                sent_ms=sent,
+                received_ms=received,
+            )
 
     def _receive_clock(self, server_hlc: str, server_time_ms: int | None) -> None:
         stamp = parse(server_hlc)
@@ -299,7 +322,7 @@ class SyncClient:
                 (stamp.ms, stamp.counter, stamp.ms, stamp.counter, stamp.ms),
             )
             if server_time_ms is not None:
-                correct_clock(conn, server_time_ms)
+                correct_offset(conn, server_time_ms)
 
     def _record_attempt(self) -> None:
         with self.db.engine.begin() as conn:
@@ -330,25 +353,6 @@ class SyncClient:
 
 def _stamp() -> str:
     return utcnow().replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-def trigger_clock_ms(conn: Connection) -> int:
-    """The time the capture triggers stamp with now (PC clock + correction)."""
-    value = conn.exec_driver_sql(
-        "SELECT CAST(ROUND((julianday('now') - 2440587.5) * 86400000.0) AS INTEGER) "
-        "+ clock_offset_ms FROM sync_state WHERE id = 1"
-    ).scalar_one()
-    return int(value)
-
-
-def correct_clock(conn: Connection, server_time_ms: int) -> None:
-    """Shift future stamps by the PC clock's error when it exceeds CLOCK_CORRECTION_MS."""
-    skew = server_time_ms - trigger_clock_ms(conn)
-    if abs(skew) > CLOCK_CORRECTION_MS:
-        conn.exec_driver_sql(
-            "UPDATE sync_state SET clock_offset_ms = clock_offset_ms + ? WHERE id = 1", (skew,)
-        )
-        log.warning("PC clock is %d ms off head office's; stamps corrected", -skew)
 
 
 def apply_page(db: Database, page: PullResponse, *, expected_cursor: int) -> int:
