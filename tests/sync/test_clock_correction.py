@@ -236,3 +236,25 @@ def test_the_clock_route_needs_a_token(hq: Any, make_branch: Any) -> None:
         parse(reading.json()["server_hlc"])
         del headers["authorization"]
         assert http.get("/api/v1/sync/clock", headers=headers).status_code == 401
+
+
+def test_a_reading_holds_until_the_clock_moves_or_grows_old(
+    db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A push does not wait for a clock reading every round (on a bad line each request
+    counts), but one is taken again once the PC clock or its offset moved, or it is old."""
+    from branch_crm.sync import clock
+
+    key = str(db.path)
+    with db.engine.begin() as conn:
+        assert not clock.reading_holds(key, conn)  # never measured here
+        clock.note_reading(key, conn)
+        assert clock.reading_holds(key, conn)
+    _set_state(db, clock_offset_ms=-DAY_MS)  # the PC clock was set back a day
+    with db.engine.begin() as conn:
+        assert not clock.reading_holds(key, conn)
+        clock.note_reading(key, conn)
+        assert clock.reading_holds(key, conn)
+        later = time.monotonic() + clock.CLOCK_CHECK_MS / 1000 + 1
+        monkeypatch.setattr(clock.time, "monotonic", lambda: later)
+        assert not clock.reading_holds(key, conn)  # ten minutes on: read again

@@ -1,5 +1,6 @@
-"""The branch's sync client: one round = measure the clock (see sync.clock), push every queued
-batch, then pull every page.
+"""The branch's sync client: one round = push every queued batch, then pull every page; head
+office's clock is read before the push (when the last reading no longer holds) and with every
+page (see sync.clock).
 
 ``SyncClient.run_once`` never raises for sync trouble (the network, head office, a pulled change
 that cannot be applied, the database): it records the error in words
@@ -26,7 +27,7 @@ from branch_crm.errors import DatabaseCorrupt, DatabaseLocked, DatabaseReadOnly
 from branch_crm.i18n import _, http_language
 from branch_crm.sync.applier import ApplyError, PageApplier
 from branch_crm.sync.capture import capture_suspended
-from branch_crm.sync.clock import adjust_clock, correct_offset, machine_ms
+from branch_crm.sync.clock import adjust_clock, machine_ms, note_reading, reading_holds
 from branch_crm.sync.hlc import parse
 from branch_crm.sync.outbox import OutgoingBatch, next_batch, settle_ack
 from branch_crm.sync.protocol import (
@@ -98,7 +99,7 @@ class SyncClient:
                 "SELECT node_id, branch_code FROM sync_state WHERE id = 1"
             ).one()
         self.node_id, self.branch = str(row[0]), str(row[1] or "")
-        self.clock_measured = False
+        self.clock_key = str(db.path)
 
     # --- HTTP ------------------------------------------------------------------------
 
@@ -255,16 +256,19 @@ class SyncClient:
 
     def _settle(self, batch: OutgoingBatch, ack: PushAck) -> None:
         settle_ack(self.db.engine, batch, ack)
-        self._receive_clock(ack.server_hlc, None)
+        self._receive_clock(ack.server_hlc)
 
     def _cursor(self) -> int:
         with self.db.engine.connect() as conn:
             value = conn.exec_driver_sql("SELECT cursor FROM sync_state WHERE id = 1").scalar_one()
         return int(value)
 
-    def _fetch(self, http: httpx.Client, cursor: int) -> PullResponse:
+    def _fetch(self, http: httpx.Client, cursor: int) -> tuple[PullResponse, int, int]:
+        """A page, and this machine's clock when it was asked for and when it came."""
+        sent = machine_ms()
         response = http.get("/api/v1/sync/pull", params={"after": cursor, "limit": PULL_LIMIT})
-        return PullResponse.model_validate_json(self._content(response))
+        received = machine_ms()
+        return PullResponse.model_validate_json(self._content(response)), sent, received
 
     def _pull_all(self, http: httpx.Client) -> int:
         """Pull and apply pages until head office has no more, each page applied with its
@@ -277,13 +281,12 @@ class SyncClient:
         with ThreadPoolExecutor(1, thread_name_prefix="sync-pull") as fetcher:
             following = fetcher.submit(self._fetch, http, cursor)
             while True:
-                page = following.result()
+                page, sent, received = following.result()
                 if page.has_more:
                     following = fetcher.submit(self._fetch, http, page.next_cursor)
                 apply_page(self.db, page, expected_cursor=cursor)
                 pulled += sum(1 for change in page.changes if not change.hlc.endswith(own))
-                measured = self.clock_measured  # else: corrected from the page's time
-                self._receive_clock(page.server_hlc, None if measured else page.server_time_ms)
+                self._adjust_clock(page.server_hlc, page.server_time_ms, sent, received)
                 if not page.has_more:
                     return pulled
                 cursor = self._cursor()
@@ -295,24 +298,31 @@ class SyncClient:
 
     def _measure_clock(self, http: httpx.Client) -> None:
         """Read head office's time and set this PC's clock offset, HLC and queued stamps
-        right before anything is pushed (see sync.clock)."""
+        before anything is pushed, unless the last reading still holds (see sync.clock)."""
+        with self.db.engine.connect() as conn:
+            if reading_holds(self.clock_key, conn):
+                return
         sent = machine_ms()
         response = http.get("/api/v1/sync/clock")
         received = machine_ms()
-        self.clock_measured = response.status_code != 404  # else: an older head office
-        if not self.clock_measured:
+        if response.status_code == 404:  # an older head office: its pages' time is read
             return
         reading = ClockReading.model_validate_json(self._content(response))
+        self._adjust_clock(reading.server_hlc, reading.server_time_ms, sent, received)
+
+    def _adjust_clock(self, server_hlc: str, server_time_ms: int, sent: int, received: int) -> None:
         with self.db.engine.begin() as conn:
             adjust_clock(
                 conn,
-                server_hlc=reading.server_hlc,
-                server_time_ms=reading.server_time_ms,
+                server_hlc=server_hlc,
+                server_time_ms=server_time_ms,
                 sent_ms=sent,
                 received_ms=received,
             )
+            note_reading(self.clock_key, conn)
 
-    def _receive_clock(self, server_hlc: str, server_time_ms: int | None) -> None:
+    def _receive_clock(self, server_hlc: str) -> None:
+        """Fold a stamp head office sent in: later local stamps order after it."""
         stamp = parse(server_hlc)
         with self.db.engine.begin() as conn:
             conn.exec_driver_sql(
@@ -321,8 +331,6 @@ class SyncClient:
                 "hlc_ms = max(hlc_ms, ?) WHERE id = 1",
                 (stamp.ms, stamp.counter, stamp.ms, stamp.counter, stamp.ms),
             )
-            if server_time_ms is not None:
-                correct_offset(conn, server_time_ms)
 
     def _record_attempt(self) -> None:
         with self.db.engine.begin() as conn:

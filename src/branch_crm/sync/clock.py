@@ -2,8 +2,11 @@
 wrong clock did to the stamps of changes not yet sent.
 
 The capture triggers stamp a change with ``max(HLC, PC clock + clock_offset_ms)`` (see
-:mod:`branch_crm.sync.capture`). At the start of every round the client reads head office's
-time (``GET /api/v1/sync/clock``, the round trip halved) and :func:`adjust_clock`:
+:mod:`branch_crm.sync.capture`). The client reads head office's time (the round trip halved)
+with every page it pulls, and before it pushes unless its last reading still holds (taken
+less than ``CLOCK_CHECK_MS`` ago, and neither the PC clock nor the offset moved since: see
+:func:`reading_holds`; on a bad line a round must not spend a request on it every time) with
+``GET /api/v1/sync/clock``. Each reading goes through :func:`adjust_clock`:
 
 * if the PC clock (with its offset) is more than ``CLOCK_CORRECTION_MS`` off, sets the offset
   so that future stamps follow head office's time, and shifts the stamps of the changes still
@@ -27,6 +30,7 @@ ones. That is the rule README states for a wrong clock.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass
 
@@ -40,6 +44,38 @@ CLOCK_CORRECTION_MS = 60_000
 """A PC clock further off head office's than this is corrected (future and queued stamps)."""
 CLOCK_WARNING_MS = 5 * 60_000
 """A PC clock further off than this is shown as a warning: someone should set it right."""
+CLOCK_CHECK_MS = 10 * 60_000
+"""A reading older than this is taken again before a push."""
+
+
+@dataclass(frozen=True)
+class _Reading:
+    monotonic_ms: float
+    trigger_ms: int
+
+
+_readings: dict[str, _Reading] = {}
+_readings_lock = threading.Lock()
+
+
+def note_reading(key: str, conn: Connection) -> None:
+    """Remember that the clock of database ``key`` was measured just now."""
+    reading = _Reading(time.monotonic() * 1000, trigger_clock_ms(conn))
+    with _readings_lock:
+        _readings[key] = reading
+
+
+def reading_holds(key: str, conn: Connection) -> bool:
+    """True while the last reading of database ``key`` (in this process) still holds: it is
+    recent, and the capture triggers' clock has moved like the monotonic clock since (nobody
+    set the PC clock, nor the offset)."""
+    with _readings_lock:
+        last = _readings.get(key)
+    if last is None:
+        return False
+    elapsed = time.monotonic() * 1000 - last.monotonic_ms
+    moved = trigger_clock_ms(conn) - last.trigger_ms
+    return elapsed <= CLOCK_CHECK_MS and abs(moved - elapsed) <= CLOCK_CORRECTION_MS
 
 
 @dataclass(frozen=True)
@@ -67,17 +103,6 @@ def trigger_clock_ms(conn: Connection) -> int:
         "+ clock_offset_ms FROM sync_state WHERE id = 1"
     ).scalar_one()
     return int(value)
-
-
-def correct_offset(conn: Connection, server_time_ms: int) -> None:
-    """Shift future stamps by the PC clock's error when it exceeds CLOCK_CORRECTION_MS (a
-    head office without the clock route: its time is read from a pull, round trip ignored)."""
-    skew = server_time_ms - trigger_clock_ms(conn)
-    if abs(skew) > CLOCK_CORRECTION_MS:
-        conn.exec_driver_sql(
-            "UPDATE sync_state SET clock_offset_ms = clock_offset_ms + ? WHERE id = 1", (skew,)
-        )
-        log.warning("PC clock is %d ms off head office's; stamps corrected", -skew)
 
 
 def adjust_clock(
