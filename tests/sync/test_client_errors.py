@@ -57,6 +57,30 @@ def test_a_change_that_cannot_be_applied_is_a_sync_error_in_words(
     assert_converged(hq.engine, [(db_a, "BR1"), (db_b, "BR1")])
 
 
+def test_a_page_whose_commit_fails_even_when_checked_row_by_row_is_an_error_in_words(
+    hq: Any, make_branch: Any
+) -> None:
+    """Not a row the page wrote: a local trigger writes a row naming one that does not exist.
+    The safety net cannot wait that one out; the round says which changes failed."""
+    db_a, c_a = make_branch("BR1", name="pc_a")
+    db_b, c_b = make_branch("BR1", name="pc_b")
+    add_customer(db_a, "BR1", "王五", "13800003333")
+    assert c_a.run_once().error is None
+    with sqlite3.connect(db_b.path) as raw:
+        raw.executescript(
+            "CREATE TABLE test_note (customer_id VARCHAR(36) REFERENCES customer (id));"
+            "CREATE TRIGGER test_dangling AFTER INSERT ON customer BEGIN "
+            "INSERT INTO test_note VALUES ('not-a-customer'); END;"
+        )
+    result = c_b.run_once()
+    assert result.error is not None
+    assert result.error.startswith("Could not apply changes from head office: the changes after")
+    assert result.error.endswith("FOREIGN KEY constraint failed")
+    with sqlite3.connect(db_b.path) as raw:
+        raw.execute("DROP TRIGGER test_dangling")
+    assert c_b.run_once().error is None
+
+
 def test_an_unexpected_failure_of_a_round_is_returned_not_raised(
     hq: Any, make_branch: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -66,11 +66,16 @@ PARENT = "parent"
 
 class ApplyError(Exception):
     """A pulled change could not be written for a reason other than a clash or a missing
-    parent (a bug, or a local trigger refusing it); names the row."""
+    parent (a bug, or a local trigger refusing it); ``where`` names the row (or the page)."""
 
-    def __init__(self, table: str, pk: str, reason: str) -> None:
-        super().__init__(f"{table} {pk}: {reason}")
-        self.table, self.pk, self.reason = table, pk, reason
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(f"{where}: {reason}")
+        self.where, self.reason = where, reason
+
+    @classmethod
+    def of_row(cls, table: str, pk: str, exc: Exception) -> ApplyError:
+        """The error of one row, in the database's own words (no SQL, no parameters)."""
+        return cls(f"{table} {pk}", str(getattr(exc, "orig", None) or exc))
 
 
 @dataclass(frozen=True)
@@ -249,11 +254,6 @@ def _is_clash(exc: Exception) -> bool:
     return "UNIQUE" in str(exc)
 
 
-def _reason(exc: Exception) -> str:
-    """The database's own words for a failure (without SQLAlchemy's SQL and parameters)."""
-    return str(getattr(exc, "orig", None) or exc)
-
-
 def _live_foreign_keys(conn: Connection, table: str) -> list[tuple[str, str, str]]:
     """(column, parent table, parent column) of each foreign key the database declares."""
     rows = conn.exec_driver_sql(f'PRAGMA foreign_key_list("{table}")').fetchall()
@@ -351,8 +351,6 @@ class PageApplier:
         # a row written on this page may be the parent, or have freed the unique value, that a
         # parked row waits for
         retry_parked(self.conn, None, self.columns, verify=self.thorough)
-        if self.thorough:
-            _check_tables(self.conn, known)
         return applied
 
     def _wanted(self, change: ServerChange, known: set[str]) -> dict[str, Any]:
@@ -493,7 +491,7 @@ class PageApplier:
             self.conn.exec_driver_sql("ROLLBACK TO sync_row")
             self.conn.exec_driver_sql("RELEASE sync_row")
             if not _is_clash(exc):
-                raise ApplyError(change.table, change.pk, _reason(exc)) from exc
+                raise ApplyError.of_row(change.table, change.pk, exc) from exc
             self._park(change, UNIQUE, None)
             return
         if missing is not None:
@@ -552,17 +550,6 @@ class PageApplier:
         for key in _retry(self.conn, rows, self.columns, verify=self.thorough):
             self.parked_keys.discard(key)  # applied, no longer parked
             self.exists.add(key)
-
-
-def _check_tables(conn: Connection, tables: Iterable[str]) -> None:
-    """ApplyError naming the first row of ``tables`` that names a missing row (the thorough
-    pass's last check: every table the page touched, read whole)."""
-    for table in tables:
-        row = conn.exec_driver_sql(f'PRAGMA foreign_key_check("{table}")').fetchone()
-        if row is None:
-            continue
-        pk = conn.exec_driver_sql(f'SELECT id FROM "{table}" WHERE rowid = ?', (row[1],)).scalar()
-        raise ApplyError(table, str(pk), f"names a missing {row[2]} row")
 
 
 _PARKED = "SELECT table_name, pk, data, clocks FROM sync_parked"
@@ -657,7 +644,7 @@ def _retry_one(
             conn.exec_driver_sql("ROLLBACK TO sync_parked_row")
             conn.exec_driver_sql("RELEASE sync_parked_row")
             if not _is_clash(exc):
-                raise ApplyError(table, pk, _reason(exc)) from exc
+                raise ApplyError.of_row(table, pk, exc) from exc
             _still_parked(conn, table, pk, UNIQUE, None)
             return False
         if missing is None:

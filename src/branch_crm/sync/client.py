@@ -166,8 +166,8 @@ class SyncClient:
         if isinstance(exc, httpx.HTTPError):
             return self._network_text(exc)
         if isinstance(exc, ApplyError):
-            return _("Could not apply changes from head office: {table} {row}: {reason}").format(
-                table=exc.table, row=exc.pk, reason=exc.reason
+            return _("Could not apply changes from head office: {where}: {reason}").format(
+                where=exc.where, reason=exc.reason
             )
         if isinstance(exc, (DBAPIError, sqlite3.Error)):
             return self._database_text(exc)
@@ -378,7 +378,11 @@ def apply_page(db: Database, page: PullResponse, *, expected_cursor: int) -> int
         log.warning(
             "page after %d failed its foreign keys; applied again, checked", expected_cursor
         )
+    try:
         return _apply_page(db, page, expected_cursor, thorough=True)
+    except IntegrityError as exc:  # not a row this page wrote: a trigger's, or a bug
+        where = _("the changes after {cursor}").format(cursor=expected_cursor)
+        raise ApplyError(where, str(exc.orig)) from exc
 
 
 def _apply_page(db: Database, page: PullResponse, expected_cursor: int, *, thorough: bool) -> int:
