@@ -330,6 +330,21 @@ def _current_revision(conn: Connection) -> str | None:
     return MigrationContext.configure(conn).get_current_revision()
 
 
+CORRUPT_CODES = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+"""SQLite's own names (extended codes included) for a file that is damaged or no database."""
+CORRUPT_WORDS = ("malformed", "not a database")
+
+
+def is_corrupt(exc: BaseException) -> bool:
+    """True only when SQLite says the file itself is damaged or not a database: any other
+    failure (a constraint, a trigger refusing a write, a bug) leaves the file intact."""
+    raw = getattr(exc, "orig", None) or exc
+    if str(getattr(raw, "sqlite_errorname", "")).startswith(CORRUPT_CODES):
+        return True
+    text = str(raw).lower()
+    return any(word in text for word in CORRUPT_WORDS)
+
+
 def _classify(exc: BaseException, path: Path) -> DatabaseError:
     text = str(exc).lower()
     shown = str(path)
@@ -347,18 +362,27 @@ def _classify(exc: BaseException, path: Path) -> DatabaseError:
             ),
             shown,
         )
-    return DatabaseCorrupt(
+    if is_corrupt(exc):
+        return DatabaseCorrupt(
+            _(
+                "The database {path} is damaged or is not a Branch CRM database. "
+                "Restore it from a backup."
+            ).format(path=shown),
+            shown,
+        )
+    reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
+    return DatabaseError(
         _(
-            "The database {path} is damaged or is not a Branch CRM database. "
-            "Restore it from a backup."
-        ).format(path=shown),
+            "The database {path} refused the operation ({reason}); the file itself is intact."
+        ).format(path=shown, reason=reason),
         shown,
     )
 
 
 def as_database_error(exc: BaseException, path: Path | str) -> DatabaseError:
     """The typed, translated error for a SQLite failure on ``path`` after it was opened
-    (locked by another program, read-only, damaged)."""
+    (locked by another program, read-only, damaged; anything else is said neutrally: it is
+    never a reason to restore a backup)."""
     return _classify(exc, Path(path))
 
 
@@ -442,6 +466,7 @@ def open_database(path: Path | str | None = None, *, migrate: bool = True) -> Da
         if migrate and current != head_revision():
             _backup_before_migration(db_path, current)
             run_migrations(engine)
+            seed_reference_rows(engine)
     except DatabaseError:
         engine.dispose()
         raise
@@ -450,6 +475,16 @@ def open_database(path: Path | str | None = None, *, migrate: bool = True) -> Da
         raise _classify(exc, db_path) from exc
     factory = sessionmaker(engine, expire_on_commit=False)
     return Database(path=db_path, engine=engine, session_factory=factory)
+
+
+def seed_reference_rows(engine: Engine) -> None:
+    """Head-office rows every PC must hold before any sync (same ids and values everywhere;
+    head office publishes them too): the default survey template, which printed forms name.
+    Run once the schema is at head (a new or just migrated database)."""
+    from branch_crm.services.survey_template import seed_default_template
+
+    with engine.begin() as conn:
+        seed_default_template(conn)
 
 
 def run_migrations(engine: Engine, revision: str = "head") -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from branch_crm import i18n
+from branch_crm.hq.admin import default_reference
 from branch_crm.hq.cli import build_parser, command_language, main
 from cli_help import (
     CJK,
@@ -123,7 +124,8 @@ def test_branch_add_and_list_in_chinese_with_an_aligned_table(capsys, hq_db) -> 
     heads = _cells(header)
     for row in rows:
         cells = _cells(row)
-        assert [c[0] for c in cells][2:] == ["0", "0", "从未", "从未", "-", "-"]
+        seeded = str(len(default_reference()))  # head office's own reference rows wait
+        assert [c[0] for c in cells][2:] == ["0", seeded, "从未", "从未", "-", "-"]
         for index, ((_h, h_start, h_end), (_c, c_start, c_end)) in enumerate(
             zip(heads, cells, strict=True)
         ):
@@ -150,7 +152,8 @@ def test_branch_list_in_english_keeps_its_layout(capsys, hq_db) -> None:  # type
         "code       name                 PCs  backlog  last push         last pull         "
         "app      schema"
     )
-    assert row.startswith("BR001      一号网点               0        0  never ")
+    seeded = len(default_reference())  # head office's own reference rows wait for it
+    assert row.startswith(f"BR001      一号网点               0  {seeded:>7}  never ")
 
 
 def test_reference_outputs_and_errors_in_chinese(capsys, hq_db, tmp_path) -> None:  # type: ignore[no-untyped-def]

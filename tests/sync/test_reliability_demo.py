@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from branch_crm.hq.admin import default_reference
 from postgres_helpers import no_postgres
 
 pytestmark = pytest.mark.slow
@@ -45,6 +46,8 @@ def test_two_branches_demo(hq: str) -> None:
     lines = done.stdout.splitlines()
     assert lines[-1] == "demo passed"
     assert sum(line.startswith("ok    ") for line in lines) == 9
-    # received: head office's category and the conflict record; its own 8 changes (the
-    # parked phone among them) come back too but do not count
-    assert "sync done: 8 sent, 2 received, 1 new conflicts" in done.stdout
+    # received: head office's category, the conflict record and the reference rows every PC
+    # seeds (head office publishes them too); its own 8 changes (the parked phone among them)
+    # come back too but do not count
+    received = 2 + len(default_reference())
+    assert f"sync done: 8 sent, {received} received, 1 new conflicts" in done.stdout

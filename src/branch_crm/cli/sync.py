@@ -70,7 +70,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     finally:
         db.dispose()
     if args.json:
-        sys.stdout.write(json.dumps(status.__dict__, default=str, ensure_ascii=False) + "\n")
+        fields = {**status.__dict__, "clock_warning": status.clock_warning}
+        sys.stdout.write(json.dumps(fields, default=str, ensure_ascii=False) + "\n")
         return 0
     lines = [
         _("registered: {value}").format(value=_("yes") if status.registered else _("no")),
@@ -82,6 +83,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         _("open conflicts: {n}").format(n=status.open_conflicts),
         _("changes head office did not apply: {n} (branch-crm sync rejected)").format(n=rejected),
     ]
+    if status.clock_warning:
+        lines.append(status.clock_warning)
     sys.stdout.write("\n".join(lines) + "\n")
     return 0
 

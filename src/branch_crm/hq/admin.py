@@ -174,6 +174,37 @@ def write_reference(
     return row_id
 
 
+def default_reference() -> list[tuple[str, str, dict[str, Any]]]:
+    """(table, id, columns) of the reference rows every PC seeds by itself (SLA policy,
+    complaint categories and root causes, the survey template): head office holds the same."""
+    from branch_crm.services.sla import default_reference_rows
+    from branch_crm.services.survey_template import DEFAULT_TEMPLATE_ID, default_template_values
+
+    template = ("survey_template", DEFAULT_TEMPLATE_ID, default_template_values())
+    return [*default_reference_rows(), template]
+
+
+def seed_reference(conn: Connection) -> int:
+    """Publish :func:`default_reference` unless head office holds it (same ids and values as
+    every PC), so those rows reach branches like any reference row and a PC's own copy
+    matches head office's; returns how many rows were written. Run at every migration."""
+    written = 0
+    for table, pk, values in default_reference():
+        source = entity(table)[0]
+        if table == "sla_policy":  # like a PC: the default only where there is no policy
+            held = select(source.c.id).limit(1)
+        elif table == "reference_code":  # a code head office already lists keeps its row
+            held = select(source.c.id).where(
+                source.c.list_kind == values["list_kind"], source.c.code == values["code"]
+            )
+        else:
+            held = select(source.c.id).where(source.c.id == pk)
+        if conn.execute(held).first() is None:
+            write_reference(conn, table, values, pk=pk)
+            written += 1
+    return written
+
+
 def list_reference(conn: Connection, table: str) -> list[dict[str, Any]]:
     """Live rows of a reference table."""
     source = entity(table)[0]

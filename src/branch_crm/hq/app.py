@@ -46,11 +46,12 @@ from branch_crm.hq.push import Translate, apply_push, load_clock
 from branch_crm.hq.settings import HqSettings
 from branch_crm.i18n import N_, http_language, language_from_header, translator
 from branch_crm.sync import codec
-from branch_crm.sync.hlc import HybridClock
+from branch_crm.sync.hlc import HybridClock, wall_ms
 from branch_crm.sync.protocol import (
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
     SCHEMA_HEADER,
+    ClockReading,
     ErrorBody,
     PullResponse,
     PushAck,
@@ -152,22 +153,9 @@ def _load_persisted_clock(engine: Engine, clock: HybridClock) -> None:
         log.info("no saved clock read at start-up (%s)", describe_error(exc))
 
 
-def create_app(settings: HqSettings | None = None) -> FastAPI:
-    """The head-office application; its engine and clock live on ``app.state``."""
-    settings = settings or HqSettings()
-    engine = make_engine(settings.resolved_url())
-    clock = HybridClock("hq", max_ahead_ms=settings.clock_skew_limit_ms)
-    _load_persisted_clock(engine, clock)
-    known = _known_branch_schemas()
-    app = FastAPI(
-        title="Branch CRM head office",
-        version=__version__,
-        responses={code: {"model": ErrorBody} for code in (401, 403, 409, 413, 422)},
-    )
-    app.state.engine, app.state.clock, app.state.settings = engine, clock, settings
-    app.state.known_schemas = known
-
-    app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
+def _install_handlers(app: FastAPI, settings: HqSettings) -> None:
+    """Refusals in the caller's language, database errors without their data, the body
+    limit and the access log."""
 
     @app.exception_handler(HqError)
     async def _hq_error(request: Request, exc: HqError) -> JSONResponse:
@@ -219,6 +207,26 @@ def create_app(settings: HqSettings | None = None) -> FastAPI:
         )
         return response
 
+
+def create_app(settings: HqSettings | None = None) -> FastAPI:
+    """The head-office application; its engine and clock live on ``app.state``."""
+    settings = settings or HqSettings()
+    engine = make_engine(settings.resolved_url())
+    clock = HybridClock("hq", max_ahead_ms=settings.clock_skew_limit_ms)
+    _load_persisted_clock(engine, clock)
+    known = _known_branch_schemas()
+    app = FastAPI(
+        title="Branch CRM head office",
+        version=__version__,
+        responses={code: {"model": ErrorBody} for code in (401, 403, 409, 413, 422)},
+    )
+    app.state.engine, app.state.clock, app.state.settings = engine, clock, settings
+    app.state.known_schemas = known
+
+    app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
+
+    _install_handlers(app, settings)
+
     @app.get("/healthz")
     def healthz(db: EngineDep) -> dict[str, Any]:
         with read_transaction(db) as conn:
@@ -258,6 +266,15 @@ def create_app(settings: HqSettings | None = None) -> FastAPI:
         translate = translator(language_from_header(accept_language))
         ack = _push_with_retry(db, body, authorization, clock, user_agent, translate=translate)
         return Response(ack.model_dump_json(), media_type="application/json")
+
+    @app.get("/api/v1/sync/clock", response_model=ClockReading)
+    def clock_reading(
+        db: EngineDep, _schema: Schema, authorization: Authorization = None
+    ) -> ClockReading:
+        """Head office's time, for a PC to measure its clock against before it pushes."""
+        with read_transaction(db) as conn:
+            hq_auth.authenticate(conn, authorization)
+        return ClockReading(server_hlc=str(clock.now()), server_time_ms=wall_ms())
 
     @app.get("/api/v1/sync/pull", response_model=PullResponse)
     def pull(

@@ -224,6 +224,10 @@ def migrate(engine: Engine, revision: str = "head") -> None:
 
     with engine.connect().execution_options(**{WRITE_OPTION: True}) as conn, conn.begin():
         command.upgrade(alembic_config(connection=conn), revision)
+        if revision == "head":  # the default reference rows every PC seeds, published
+            from branch_crm.hq.admin import seed_reference
+
+            seed_reference(conn)
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -2,11 +2,11 @@
 
 Local-only tables: ``sync_state`` (one row: node id, HLC, cursor, last success/error),
 ``sync_outbox`` (captured changes waiting for head office), ``sync_clock`` (per-column HLC of
-the values head office confirmed) and ``sync_parked`` (pulled changes that clashed with a
-unique key here). Synced tables: ``sync_conflict`` (a clash for a supervisor; its resolution
-syncs back) and ``sync_rejected_change`` (the log of changes head office did not apply, and
-why; written by head office).
-The triggers that fill the outbox live in :mod:`branch_crm.sync.capture`.
+the values head office confirmed) and ``sync_parked`` (pulled changes that cannot be applied
+yet: a unique clash here, or a parent row that is not here). Synced tables: ``sync_conflict``
+(a clash for a supervisor; its resolution syncs back) and ``sync_rejected_change`` (the log
+of changes head office did not apply, and why; written by head office). The triggers that
+fill the outbox live in :mod:`branch_crm.sync.capture`.
 """
 
 from __future__ import annotations
@@ -89,16 +89,24 @@ class SyncClock(Base):
 
 
 class SyncParked(Base):
-    """A pulled row that clashed with a unique key here; applied once the clash is resolved."""
+    """A pulled row that cannot be applied yet: it clashes with a unique key here (applied
+    once the clash is resolved), or it names a row that is not here (applied once it is)."""
 
     __tablename__ = "sync_parked"
-    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012 - SQLAlchemy convention
+    __table_args__ = (
+        Index("ix_sync_parked_parent_table", "parent_table", "parent_pk"),
+        {"sqlite_with_rowid": False},
+    )
 
     table_name: Mapped[str] = mapped_column(String(40), primary_key=True)
     pk: Mapped[str] = mapped_column(String(36), primary_key=True)
     data: Mapped[str] = mapped_column(Text)
     """JSON of the full row as head office has it."""
     clocks: Mapped[str] = mapped_column(Text, default="{}")
+    reason: Mapped[str] = mapped_column(String(16), default="unique", server_default="unique")
+    """unique (a unique clash here) or parent (waits for ``parent_table``/``parent_pk``)."""
+    parent_table: Mapped[str | None] = mapped_column(String(40))
+    parent_pk: Mapped[str | None] = mapped_column(String(36))
 
 
 class SyncConflict(SyncedMixin, Base):

@@ -299,53 +299,60 @@ def policy_for(
 # --- reference data seeding -----------------------------------------------------------------
 
 
-def ensure_reference_data(session: Session) -> int:
-    """Seed the default policy, categories and root causes when absent; returns rows added."""
-    added = 0
-    if session.scalar(select(SlaPolicy.id).limit(1)) is None:
-        policy = default_policy()
-        session.add(
-            SlaPolicy(
-                id=policy.id,
-                branch_id=HQ_BRANCH,
-                name=policy.name,
-                version=policy.version,
-                active=True,
-                calendar=policy.calendar,
-                working_hours={},
-                timezone=policy.timezone,
-                warn_ratio=policy.warn_ratio,
-                targets=[
+def default_reference_rows() -> list[tuple[str, str, dict[str, Any]]]:
+    """(table, id, columns) of the default policy, categories and root causes: every PC and
+    head office seed these same rows (same ids, same values)."""
+    policy = default_policy()
+    rows: list[tuple[str, str, dict[str, Any]]] = [
+        (
+            "sla_policy",
+            DEFAULT_POLICY_ID,
+            {
+                "name": policy.name,
+                "version": policy.version,
+                "active": True,
+                "calendar": policy.calendar,
+                "working_hours": {},
+                "timezone": policy.timezone,
+                "warn_ratio": policy.warn_ratio,
+                "targets": [
                     {"grade": g, "category": None, "response_minutes": r, "resolution_minutes": s}
                     for g, r, s in DEFAULT_TARGETS
                 ],
-                escalation={"supervisor_ratio": 1.0, "head_office_ratio": 1.5},
-            )
+                "escalation": {"supervisor_ratio": 1.0, "head_office_ratio": 1.5},
+            },
         )
-        added += 1
+    ]
     for kind, codes in (
         (ReferenceKind.COMPLAINT_CATEGORY, CATEGORIES),
         (ReferenceKind.ROOT_CAUSE, ROOT_CAUSES),
     ):
-        present = set(
-            session.scalars(select(ReferenceCode.code).where(ReferenceCode.list_kind == kind))
-        )
         for order, (code, name_zh, name_en) in enumerate(codes):
-            if code in present:
-                continue
-            session.add(
-                ReferenceCode(
-                    id=reference_id(kind.value, code),
-                    branch_id=HQ_BRANCH,
-                    list_kind=kind.value,
-                    code=code,
-                    name_zh=name_zh,
-                    name_en=name_en,
-                    sort_order=(order + 1) * 10,
-                    active=True,
-                )
-            )
-            added += 1
+            values = {
+                "list_kind": kind.value,
+                "code": code,
+                "name_zh": name_zh,
+                "name_en": name_en,
+                "sort_order": (order + 1) * 10,
+                "active": True,
+            }
+            rows.append(("reference_code", reference_id(kind.value, code), values))
+    return rows
+
+
+def ensure_reference_data(session: Session) -> int:
+    """Seed the default policy, categories and root causes when absent; returns rows added."""
+    added = 0
+    (_table, policy_id, policy), *codes = default_reference_rows()
+    if session.scalar(select(SlaPolicy.id).limit(1)) is None:
+        session.add(SlaPolicy(id=policy_id, branch_id=HQ_BRANCH, **policy))
+        added += 1
+    present = set(session.execute(select(ReferenceCode.list_kind, ReferenceCode.code)).tuples())
+    for _table, row_id, values in codes:
+        if (values["list_kind"], values["code"]) in present:
+            continue
+        session.add(ReferenceCode(id=row_id, branch_id=HQ_BRANCH, **values))
+        added += 1
     if added:
         session.flush()
         session.info.pop("code_labels", None)

@@ -9,9 +9,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from branch_crm.errors import NotFound
@@ -171,27 +173,48 @@ def template_view(row: SurveyTemplate) -> TemplateView:
     )
 
 
-def ensure_default_template(session: Session) -> str:
-    """Seed the default template (owned by head office) when no template exists; its id."""
-    template_id = reference_id("survey_template", DEFAULT_CODE, str(DEFAULT_VERSION))
-    if (
-        session.get(SurveyTemplate, template_id) is None
-        and session.scalar(select(SurveyTemplate.id).limit(1)) is None
-    ):
-        session.add(
-            SurveyTemplate(
-                id=template_id,
-                branch_id=HQ_BRANCH,
-                code=DEFAULT_CODE,
-                version=DEFAULT_VERSION,
-                title_zh="客户满意度调查表",
-                title_en="Customer satisfaction survey",
-                items=default_items(),
-                active=True,
-            )
+DEFAULT_TEMPLATE_ID = reference_id("survey_template", DEFAULT_CODE, str(DEFAULT_VERSION))
+SEEDED_AT = datetime(2026, 1, 1, tzinfo=UTC)
+"""created_at/updated_at of the default template as a PC seeds it (head office's copy,
+received on the first pull, replaces them)."""
+
+
+def default_template_values() -> dict[str, Any]:
+    """The columns of the default template, the same on every PC and at head office."""
+    return {
+        "code": DEFAULT_CODE,
+        "version": DEFAULT_VERSION,
+        "title_zh": "客户满意度调查表",
+        "title_en": "Customer satisfaction survey",
+        "items": default_items(),
+        "active": True,
+    }
+
+
+def seed_default_template(conn: Connection) -> bool:
+    """Insert the default template unless this database holds it (even as a tombstone);
+    True if it was added. Every PC does this when its database is created or migrated, so a
+    form printed anywhere can be applied everywhere (head office publishes it too)."""
+    query = select(SurveyTemplate.id).where(SurveyTemplate.id == DEFAULT_TEMPLATE_ID)
+    if conn.execute(query).first() is not None:  # a plain connection: tombstones too
+        return False
+    conn.execute(
+        insert(SurveyTemplate).values(
+            id=DEFAULT_TEMPLATE_ID,
+            branch_id=HQ_BRANCH,
+            created_at=SEEDED_AT,
+            updated_at=SEEDED_AT,
+            **default_template_values(),
         )
-        session.flush()
-    return template_id
+    )
+    log.info("default survey template seeded")
+    return True
+
+
+def ensure_default_template(session: Session) -> str:
+    """The default template's id, seeding the template first if this database lacks it."""
+    seed_default_template(session.connection())
+    return DEFAULT_TEMPLATE_ID
 
 
 def active_template(*, session: Session) -> TemplateView:

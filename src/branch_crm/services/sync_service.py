@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 
 from branch_crm.db import Database
 from branch_crm.errors import CrmError
-from branch_crm.i18n import _, http_language
+from branch_crm.i18n import _, http_language, ngettext
 from branch_crm.models import SyncOutbox, SyncState
 from branch_crm.services import settings as app_settings
 from branch_crm.sync import tokens
 from branch_crm.sync.client import SyncClient, SyncResult
+from branch_crm.sync.clock import CLOCK_WARNING_MS
 from branch_crm.sync.pc_codes import code_index
 from branch_crm.sync.protocol import RegisterRequest, RegisterResponse
 from branch_crm.timeutil import utcnow
@@ -30,6 +31,7 @@ __all__ = [
     "SyncError",
     "SyncResult",
     "SyncStatus",
+    "clock_warning",
     "register_branch",
     "run_sync",
     "stored_token",
@@ -63,6 +65,29 @@ class SyncStatus:
     last_error: str | None
     last_attempt_at: datetime | None
     open_conflicts: int = 0
+    clock_offset_ms: int = 0
+    """How far this PC's clock was behind head office's when last measured (negative: ahead);
+    sync makes up for it, but the PC's own clock stays wrong."""
+
+    @property
+    def clock_warning(self) -> str | None:
+        """The warning to show while this PC's clock is far off, in words."""
+        return clock_warning(self.clock_offset_ms)
+
+
+def clock_warning(offset_ms: int) -> str | None:
+    """ "This PC's clock is N minutes off; ..." when ``offset_ms`` exceeds a few minutes."""
+    if abs(offset_ms) <= CLOCK_WARNING_MS:
+        return None
+    minutes = round(abs(offset_ms) / 60_000)
+    if minutes < 120:
+        off = ngettext("{n} minute", "{n} minutes", minutes).format(n=minutes)
+    elif minutes < 48 * 60:
+        off = ngettext("{n} hour", "{n} hours", minutes // 60).format(n=minutes // 60)
+    else:
+        days = minutes // (24 * 60)
+        off = ngettext("{n} day", "{n} days", days).format(n=days)
+    return _("This PC's clock is {off} off; fix the Windows time.").format(off=off)
 
 
 def _state(session: Session) -> SyncState:
@@ -153,6 +178,7 @@ def sync_status(*, session: Session) -> SyncStatus:
         last_error=state.last_error,
         last_attempt_at=state.last_attempt_at,
         open_conflicts=conflicts,
+        clock_offset_ms=state.clock_offset_ms or 0,
     )
 
 

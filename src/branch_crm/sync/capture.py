@@ -10,7 +10,9 @@ hard ``DELETE`` (which the app never does) is captured as a tombstone too. Refer
 Each outbox row carries:
 
 * an HLC stamp computed in SQL from ``sync_state`` (PC clock + ``clock_offset_ms``, counter,
-  node id) -- see :mod:`branch_crm.sync.hlc`;
+  node id) -- see :mod:`branch_crm.sync.hlc`; the sync client sets the offset from head
+  office's clock, shifts the stamps still queued and brings back an HLC left far ahead by a
+  clock that was wrong (:mod:`branch_crm.sync.clock`);
 * a transaction id, ``sync_state.tx_epoch`` at the time of the write. SQLite has no
   transaction id a trigger can read, so the id is an epoch counter: the branch app's engine
   bumps it right before each commit that captured something (:func:`_bump_epoch`, installed

@@ -1,25 +1,33 @@
-"""The branch's sync client: one round = push every queued batch, then pull every page.
+"""The branch's sync client: one round = push every queued batch, then pull every page; head
+office's clock is read before the push (when the last reading no longer holds) and with every
+page (see sync.clock).
 
-``SyncClient.run_once`` never raises for network or server trouble: it records the error in
-words (``sync_state.last_error``) and returns it in :class:`SyncResult`; a change leaves the
-outbox only after head office acknowledged it, so nothing is lost whatever fails.
+``SyncClient.run_once`` never raises for sync trouble (the network, head office, a pulled change
+that cannot be applied, the database): it records the error in words
+(``sync_state.last_error``) and returns it in :class:`SyncResult`; a change leaves the outbox
+only after head office acknowledged it, so nothing is lost whatever fails. The database is
+called damaged only when SQLite says so (:func:`branch_crm.db.is_corrupt`).
 """
 
 from __future__ import annotations
 
 import logging
 import random
+import sqlite3
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import httpx
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from branch_crm import __version__
-from branch_crm.db import Database, head_revision
+from branch_crm.db import Database, as_database_error, head_revision
+from branch_crm.errors import DatabaseCorrupt, DatabaseLocked, DatabaseReadOnly
 from branch_crm.i18n import _, http_language
-from branch_crm.sync.applier import PageApplier
+from branch_crm.sync.applier import ApplyError, PageApplier
 from branch_crm.sync.capture import capture_suspended
+from branch_crm.sync.clock import adjust_clock, machine_ms, note_reading, reading_holds
 from branch_crm.sync.hlc import parse
 from branch_crm.sync.outbox import OutgoingBatch, next_batch, settle_ack
 from branch_crm.sync.protocol import (
@@ -27,6 +35,7 @@ from branch_crm.sync.protocol import (
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
     SCHEMA_HEADER,
+    ClockReading,
     PullResponse,
     PushAck,
 )
@@ -34,8 +43,6 @@ from branch_crm.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
-CLOCK_CORRECTION_MS = 60_000
-"""A PC clock further off head office's than this is corrected for future stamps."""
 PULL_LIMIT = 1000
 
 
@@ -92,6 +99,7 @@ class SyncClient:
                 "SELECT node_id, branch_code FROM sync_state WHERE id = 1"
             ).one()
         self.node_id, self.branch = str(row[0]), str(row[1] or "")
+        self.clock_key = str(db.path)
 
     # --- HTTP ------------------------------------------------------------------------
 
@@ -136,30 +144,60 @@ class SyncClient:
     # --- one round -------------------------------------------------------------------
 
     def run_once(self) -> SyncResult:
-        """Push everything queued, then pull everything new; never raises for sync trouble."""
-        self._record_attempt()
+        """Push everything queued, then pull everything new; never raises for sync trouble:
+        whatever stops the round is recorded in words (``sync_state.last_error``) and
+        returned."""
         pushed = pulled = conflicts = 0
         try:
+            self._record_attempt()
             with self._http() as http:
+                self._measure_clock(http)
                 pushed, conflicts = self._push_all(http)
                 pulled = self._pull_all(http)
-        except SyncFailed as exc:
-            return self._record_failure(str(exc), pushed, pulled, conflicts)
-        except httpx.TimeoutException:
-            message = _("Head office at {url} did not answer in time.").format(url=self.base_url)
-            return self._record_failure(message, pushed, pulled, conflicts)
-        except httpx.HTTPError as exc:
-            message = _("Cannot reach head office at {url} ({reason}).").format(
-                url=self.base_url, reason=type(exc).__name__
+            self._record_success()
+        except Exception as exc:  # every failure is said in words, none escapes
+            return self._record_failure(self._failure_text(exc), pushed, pulled, conflicts)
+        return SyncResult(pushed, pulled, conflicts, None)
+
+    def _failure_text(self, exc: Exception) -> str:
+        """What stopped a round, in words a user can act on (translated)."""
+        if isinstance(exc, SyncFailed):
+            return str(exc)
+        if isinstance(exc, httpx.HTTPError):
+            return self._network_text(exc)
+        if isinstance(exc, ApplyError):
+            return _("Could not apply changes from head office: {where}: {reason}").format(
+                where=exc.where, reason=exc.reason
             )
-            return self._record_failure(message, pushed, pulled, conflicts)
-        except ValueError as exc:
-            message = _("Head office sent an answer this version cannot read ({reason}).").format(
+        if isinstance(exc, (DBAPIError, sqlite3.Error)):
+            return self._database_text(exc)
+        if isinstance(exc, ValueError):  # a malformed answer (pydantic's errors are these)
+            return _("Head office sent an answer this version cannot read ({reason}).").format(
                 reason=str(exc)[:200]
             )
-            return self._record_failure(message, pushed, pulled, conflicts)
-        self._record_success()
-        return SyncResult(pushed, pulled, conflicts, None)
+        log.exception("sync round stopped by an unexpected error")
+        return _("Sync stopped by an unexpected error ({reason}); it is in the log file.").format(
+            reason=f"{type(exc).__name__}: {str(exc)[:200]}"
+        )
+
+    def _network_text(self, exc: httpx.HTTPError) -> str:
+        if isinstance(exc, httpx.TimeoutException):
+            return _("Head office at {url} did not answer in time.").format(url=self.base_url)
+        return _("Cannot reach head office at {url} ({reason}).").format(
+            url=self.base_url, reason=type(exc).__name__
+        )
+
+    def _database_text(self, exc: Exception) -> str:
+        """A database failure during a round: the file is called damaged only when SQLite
+        says so; anything else is a sync problem that the next round may not have."""
+        log.warning("database failure during a sync round", exc_info=exc)
+        problem = as_database_error(exc, self.db.path)
+        if isinstance(problem, DatabaseCorrupt | DatabaseReadOnly):
+            return problem.message
+        if isinstance(problem, DatabaseLocked):
+            return _("The database was busy with other work; the next round tries again.")
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
+        return _("Sync stopped by a database error on this PC ({reason}).").format(reason=reason)
 
     def _push_all(self, http: httpx.Client) -> tuple[int, int]:
         """Send every queued batch, in order, each one only after the previous one's
@@ -218,16 +256,19 @@ class SyncClient:
 
     def _settle(self, batch: OutgoingBatch, ack: PushAck) -> None:
         settle_ack(self.db.engine, batch, ack)
-        self._receive_clock(ack.server_hlc, None)
+        self._receive_clock(ack.server_hlc)
 
     def _cursor(self) -> int:
         with self.db.engine.connect() as conn:
             value = conn.exec_driver_sql("SELECT cursor FROM sync_state WHERE id = 1").scalar_one()
         return int(value)
 
-    def _fetch(self, http: httpx.Client, cursor: int) -> PullResponse:
+    def _fetch(self, http: httpx.Client, cursor: int) -> tuple[PullResponse, int, int]:
+        """A page, and this machine's clock when it was asked for and when it came."""
+        sent = machine_ms()
         response = http.get("/api/v1/sync/pull", params={"after": cursor, "limit": PULL_LIMIT})
-        return PullResponse.model_validate_json(self._content(response))
+        received = machine_ms()
+        return PullResponse.model_validate_json(self._content(response)), sent, received
 
     def _pull_all(self, http: httpx.Client) -> int:
         """Pull and apply pages until head office has no more, each page applied with its
@@ -240,12 +281,12 @@ class SyncClient:
         with ThreadPoolExecutor(1, thread_name_prefix="sync-pull") as fetcher:
             following = fetcher.submit(self._fetch, http, cursor)
             while True:
-                page = following.result()
+                page, sent, received = following.result()
                 if page.has_more:
                     following = fetcher.submit(self._fetch, http, page.next_cursor)
                 apply_page(self.db, page, expected_cursor=cursor)
                 pulled += sum(1 for change in page.changes if not change.hlc.endswith(own))
-                self._receive_clock(page.server_hlc, page.server_time_ms)
+                self._adjust_clock(page.server_hlc, page.server_time_ms, sent, received)
                 if not page.has_more:
                     return pulled
                 cursor = self._cursor()
@@ -255,7 +296,33 @@ class SyncClient:
 
     # --- clock and status ------------------------------------------------------------
 
-    def _receive_clock(self, server_hlc: str, server_time_ms: int | None) -> None:
+    def _measure_clock(self, http: httpx.Client) -> None:
+        """Read head office's time and set this PC's clock offset, HLC and queued stamps
+        before anything is pushed, unless the last reading still holds (see sync.clock)."""
+        with self.db.engine.connect() as conn:
+            if reading_holds(self.clock_key, conn):
+                return
+        sent = machine_ms()
+        response = http.get("/api/v1/sync/clock")
+        received = machine_ms()
+        if response.status_code == 404:  # an older head office: its pages' time is read
+            return
+        reading = ClockReading.model_validate_json(self._content(response))
+        self._adjust_clock(reading.server_hlc, reading.server_time_ms, sent, received)
+
+    def _adjust_clock(self, server_hlc: str, server_time_ms: int, sent: int, received: int) -> None:
+        with self.db.engine.begin() as conn:
+            adjust_clock(
+                conn,
+                server_hlc=server_hlc,
+                server_time_ms=server_time_ms,
+                sent_ms=sent,
+                received_ms=received,
+            )
+            note_reading(self.clock_key, conn)
+
+    def _receive_clock(self, server_hlc: str) -> None:
+        """Fold a stamp head office sent in: later local stamps order after it."""
         stamp = parse(server_hlc)
         with self.db.engine.begin() as conn:
             conn.exec_driver_sql(
@@ -264,8 +331,6 @@ class SyncClient:
                 "hlc_ms = max(hlc_ms, ?) WHERE id = 1",
                 (stamp.ms, stamp.counter, stamp.ms, stamp.counter, stamp.ms),
             )
-            if server_time_ms is not None:
-                correct_clock(conn, server_time_ms)
 
     def _record_attempt(self) -> None:
         with self.db.engine.begin() as conn:
@@ -283,11 +348,14 @@ class SyncClient:
 
     def _record_failure(self, message: str, pushed: int, pulled: int, conflicts: int) -> SyncResult:
         log.warning("sync with %s failed: %s", self.base_url, message)
-        with self.db.engine.begin() as conn:
-            conn.exec_driver_sql(
-                "UPDATE sync_state SET last_error = ?, failures = failures + 1 WHERE id = 1",
-                (message,),
-            )
+        try:
+            with self.db.engine.begin() as conn:
+                conn.exec_driver_sql(
+                    "UPDATE sync_state SET last_error = ?, failures = failures + 1 WHERE id = 1",
+                    (message,),
+                )
+        except (DBAPIError, sqlite3.Error):  # the result still says it
+            log.warning("could not record the sync failure", exc_info=True)
         return SyncResult(pushed, pulled, conflicts, message)
 
 
@@ -295,34 +363,36 @@ def _stamp() -> str:
     return utcnow().replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def trigger_clock_ms(conn: Connection) -> int:
-    """The time the capture triggers stamp with now (PC clock + correction)."""
-    value = conn.exec_driver_sql(
-        "SELECT CAST(ROUND((julianday('now') - 2440587.5) * 86400000.0) AS INTEGER) "
-        "+ clock_offset_ms FROM sync_state WHERE id = 1"
-    ).scalar_one()
-    return int(value)
-
-
-def correct_clock(conn: Connection, server_time_ms: int) -> None:
-    """Shift future stamps by the PC clock's error when it exceeds CLOCK_CORRECTION_MS."""
-    skew = server_time_ms - trigger_clock_ms(conn)
-    if abs(skew) > CLOCK_CORRECTION_MS:
-        conn.exec_driver_sql(
-            "UPDATE sync_state SET clock_offset_ms = clock_offset_ms + ? WHERE id = 1", (skew,)
-        )
-        log.warning("PC clock is %d ms off head office's; stamps corrected", -skew)
-
-
 def apply_page(db: Database, page: PullResponse, *, expected_cursor: int) -> int:
-    """Apply a pulled page and move the cursor, in one transaction, without re-capturing."""
+    """Apply a pulled page and move the cursor, in one transaction, without re-capturing.
+
+    Should the commit fail on a foreign key all the same (rows waiting for a parent are
+    found without reading whole tables, see sync.applier), the page is applied again, one
+    change at a time, each written row checked, so one bad row cannot stop sync for good.
+    """
+    try:
+        return _apply_page(db, page, expected_cursor, thorough=False)
+    except IntegrityError as exc:
+        if "FOREIGN KEY" not in str(exc):
+            raise
+        log.warning(
+            "page after %d failed its foreign keys; applied again, checked", expected_cursor
+        )
+    try:
+        return _apply_page(db, page, expected_cursor, thorough=True)
+    except IntegrityError as exc:  # not a row this page wrote: a trigger's, or a bug
+        where = _("the changes after {cursor}").format(cursor=expected_cursor)
+        raise ApplyError(where, str(exc.orig)) from exc
+
+
+def _apply_page(db: Database, page: PullResponse, expected_cursor: int, *, thorough: bool) -> int:
     with db.engine.begin() as conn:
         cursor = conn.exec_driver_sql("SELECT cursor FROM sync_state WHERE id = 1").scalar_one()
         if int(cursor) != expected_cursor:
             return 0  # another round applied this page meanwhile
         conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
         with capture_suspended(conn):
-            applied = PageApplier(conn).apply(page.changes)
+            applied = PageApplier(conn, thorough=thorough).apply(page.changes)
             conn.exec_driver_sql(
                 "UPDATE sync_state SET cursor = ? WHERE id = 1", (page.next_cursor,)
             )

@@ -102,6 +102,16 @@ class PullResponse(BaseModel):
     server_time_ms: int
 
 
+class ClockReading(BaseModel):
+    """Head office's clock (``GET /api/v1/sync/clock``): a PC measures its offset with it at
+    the start of every round, before it pushes."""
+
+    server_hlc: str
+    """Head office's HLC: no stamp it confirmed is greater."""
+    server_time_ms: int
+    """Head office's wall clock, milliseconds since the Unix epoch."""
+
+
 class RegisterRequest(BaseModel):
     """Exchange a one-time registration code for a node token."""
 

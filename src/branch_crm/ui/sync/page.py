@@ -23,7 +23,7 @@ from branch_crm.ui.icons import icon
 from branch_crm.ui.sync import texts
 from branch_crm.ui.sync.controller import controller_for
 from branch_crm.ui.sync.register_dialog import RegisterDialog, may_register
-from branch_crm.ui.sync.widgets import SYNC_NOW_SHORTCUT
+from branch_crm.ui.sync.widgets import SYNC_NOW_SHORTCUT, clock_label, show_clock_warning
 
 HISTORY_ROWS = 20
 
@@ -58,6 +58,8 @@ class SyncPage(QWidget):
             form.addRow(label, value)
             self.labels[key], self.values[key] = label, value
         layout.addWidget(self.box)
+        self.clock = clock_label(self, "sync_page_clock")
+        layout.addWidget(self.clock)
         self.interval = QLabel(self)
         self.interval.setObjectName("sync_page_interval")
         self.interval.setWordWrap(True)
@@ -123,6 +125,7 @@ class SyncPage(QWidget):
                 self.controller.interval_minutes,
             ).format(n=self.controller.interval_minutes)
         )
+        show_clock_warning(self.clock, status)
         if status is None:
             for value in self.values.values():
                 value.setText("…")

@@ -58,6 +58,8 @@ def short_status(status: SyncStatus | None, *, running: bool) -> str:
                 n=status.open_conflicts
             )
         )
+    if status.clock_warning:
+        parts.append(_("PC clock wrong"))
     return _("Sync: {details}").format(details=" · ".join(parts))
 
 
@@ -84,6 +86,8 @@ def full_status(status: SyncStatus | None) -> str:
                 status.open_conflicts,
             ).format(n=status.open_conflicts)
         )
+    if status.clock_warning:
+        lines.append(status.clock_warning)
     return "\n".join(lines)
 
 

@@ -41,6 +41,23 @@ def status_icon(status: SyncStatus | None, running: bool) -> str:
     return "sync_error" if status.last_error else "sync_ok"
 
 
+def clock_label(parent: QWidget, name: str) -> QLabel:
+    """The (hidden until needed) warning that this PC's clock is far off."""
+    label = QLabel(parent)
+    label.setObjectName(name)
+    label.setWordWrap(True)
+    label.setStyleSheet("color: #b00020;")
+    label.setVisible(False)
+    return label
+
+
+def show_clock_warning(label: QLabel, status: SyncStatus | None) -> None:
+    """Show the clock warning of ``status`` in ``label``, or hide it."""
+    warning = status.clock_warning if status is not None else None
+    label.setText(warning or "")
+    label.setVisible(warning is not None)
+
+
 def sync_now_or_register(ctx: Any, parent: QWidget) -> None:
     """Sync now, or open the registration dialog when this PC is not registered yet."""
     controller = controller_for(ctx)
@@ -124,6 +141,8 @@ class SyncHomeCard(QGroupBox):
         self.conflicts.setObjectName("sync_card_conflicts")
         self.conflicts.setWordWrap(True)
         layout.addWidget(self.conflicts)
+        self.clock = clock_label(self, "sync_card_clock")
+        layout.addWidget(self.clock)
         buttons = QHBoxLayout()
         self.sync_button = QPushButton(icon("sync"), "", self)
         self.sync_button.setObjectName("sync_card_sync_now")
@@ -158,6 +177,7 @@ class SyncHomeCard(QGroupBox):
         )  # fmt: skip
         self.sync_button.setToolTip(_("Shortcut: {keys}").format(keys=SYNC_NOW_SHORTCUT))
         self.sync_button.setEnabled(not running)
+        show_clock_warning(self.clock, status)
         if status is None:
             for label in (self.pending, self.success, self.error):
                 label.setText("…")
