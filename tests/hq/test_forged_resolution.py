@@ -247,7 +247,8 @@ def test_every_write_naming_another_branchs_rows_is_refused(world: World) -> Non
     assert w.office.rows("customer", id=w.c2)[0]["branch_id"] == "BR2"
     assert w.office.rows("reference_code", id=w.category)[0]["name_en"] == "Late"
     assert w.office.count("customer", id=theirs_pk) == 0
-    assert w.office.count("reference_code") == 1
+    assert w.office.count("reference_code", id=ref) == 0
+    assert w.office.count("reference_code", branch_id="BR2") == 0
     told = w.office.rows("sync_rejected_change", branch_id="BR2", reason="forbidden")
     assert told and all("BR1" not in (r["detail"] or "") for r in told)
     _nothing_of_br1_in_br2s_pull(w)

@@ -101,7 +101,8 @@ def test_a_complaint_parked_for_a_clash_parks_its_events_and_sync_goes_on(
     _ok(c_a.run_once())
     assert outbox_empty(db_a)
     _ok(c_c.run_once())  # the third PC gets whichever came first, the other one parked
-    assert _count(db_c, "SELECT COUNT(*) FROM complaint") == 1
+    assert _count(db_c, "SELECT COUNT(*) FROM complaint WHERE number = ?", number) == 1
+    assert _waiting(db_c, "complaint") == [(second, "unique")]
 
     _renumber(db_a, "BR1", first, number + "A")  # the clash is gone: both complaints apply
     _sync_all(c_a, c_b, c_c, rounds=3)
