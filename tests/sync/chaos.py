@@ -450,11 +450,11 @@ class ChaosRun:
     def _kill_delay(self) -> float:
         return self.plan.uniform(0.02, self.config.kill_window)
 
-    def _start_round(self, pc: Pc) -> Round:
+    def _start_round(self, pc: Pc, *, forced_kill: str | None = None) -> Round:
         self.round_number += 1
         stem = self.config.folder / "rounds" / f"{self.round_number:04d}-{pc.name}"
-        kill_at = None
-        if self.plan.random() < self.config.kill_point_chance:
+        kill_at = forced_kill
+        if forced_kill is None and self.plan.random() < self.config.kill_point_chance:
             step = self.plan.choice(killpoints.CLIENT_STEPS)
             kill_at = f"{step}@{self.plan.randint(1, 2)}"
         argv = ["client", str(pc.db.path), pc.proxy.url, pc.token]
@@ -465,7 +465,7 @@ class ChaosRun:
         output = stem.with_suffix(ROUND_SUFFIX)
         process = killpoints.spawn(argv, child_env(kill_at, kill_log), str(output))
         timer = None
-        if self.plan.random() < self.config.kill_client_chance:
+        if forced_kill is None and self.plan.random() < self.config.kill_client_chance:
             timer = threading.Timer(self._kill_delay(), _kill, args=(process,))
         self.stats.rounds += 1
         return Round(pc, process, output, kill_log, kill_at, timer)
@@ -814,6 +814,7 @@ class ChaosRun:
         self.hq.stop()  # restarted without a kill point armed
         self.hq.start()
         self.stats.hq_restarts += 1
+        self._sure_client_kill()
         last: dict[str, str] = {}
         for _pass in range(self.config.heal_passes):
             self.stats.heal_passes += 1
@@ -845,6 +846,20 @@ class ChaosRun:
             f"sync did not settle in {self.config.heal_passes} healing passes "
             "(something still moves every round, or a conflict cannot be resolved)"
         )
+
+    def _sure_client_kill(self) -> None:
+        """A sync process killed at least once per run: when the random timers and points
+        all missed (rounds on a faulty line end early), one round on a clear line is killed
+        right after it marked a batch (new work queued first, so the step is reached)."""
+        if self.stats.client_kills_timer + self.stats.client_kills_point:
+            return
+        pc = self.pcs[0]
+        self._do(pc, "new_customer", self._new_customer)
+        pc.note_outbox()
+        forced = self._start_round(pc, forced_kill="push_after_batch_marked@1")
+        self._finish_round(forced, time.monotonic() + self.config.round_timeout)
+        if not self.stats.client_kills_point:
+            self.problems.append(f"{pc.name}: the forced kill point was never reached")
 
     def _resolve_everything(self) -> bool:
         """A supervisor of each branch resolves the open conflicts (on one PC of it)."""

@@ -528,9 +528,9 @@ def hq_write(b: Batch, table_name: str, pk: str, values: dict[str, Any]) -> RowS
     is_new = state.values is None
     table = entity(table_name)[0]
     if is_new:
-        base = {
-            c.name: getattr(c.default, "arg", None) for c in table.columns if c.default is not None
-        }
+        # every column, so a PC that seeded the same row itself (built-in reference data)
+        # ends with head office's values in all of them
+        base = {c.name: getattr(c.default, "arg", None) for c in table.columns}
         state.values = {**base, "id": pk, "created_at": b.now, "deleted_at": None}
     assert state.values is not None
     values = {**values, "updated_at": b.now}
