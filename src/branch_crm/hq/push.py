@@ -74,7 +74,7 @@ from branch_crm.ids import new_id
 from branch_crm.models.base import HQ_BRANCH
 from branch_crm.sync import codec
 from branch_crm.sync.hlc import Hlc, HybridClock, parse
-from branch_crm.sync.merge import meaningful, merge_row
+from branch_crm.sync.merge import TOMBSTONE, meaningful, merge_row
 from branch_crm.sync.protocol import Change, ConflictInfo, PushAck, PushRequest, Rejected
 from branch_crm.timeutil import utcnow
 
@@ -114,10 +114,19 @@ class RowState:
     parked_conflict: str | None = None
     parked_in_db: bool = False
     unpark: bool = False
+    stored: dict[str, Any] | None = None
+    """The row as head office's table holds it (None if not there). A parked change leaves
+    the table row as it was, so the row keeps holding its old unique values."""
 
     @property
     def live(self) -> bool:
         return self.values is not None and self.values.get("deleted_at") is None
+
+    @property
+    def held(self) -> dict[str, Any] | None:
+        """The values the row holds in its table at the end of the batch: the stored ones
+        while it is parked, else its values."""
+        return self.stored if self.parked_branch is not None else self.values
 
 
 @dataclass
@@ -220,6 +229,7 @@ def load_states(b: Batch, wanted: dict[str, set[str]]) -> None:
         for row in rows_by_keys(b.conn, table, ("id",), [(pk,) for pk in ids]):
             state = b.states[(table_name, row.id)]
             state.values, state.in_db = dict(row._mapping), True
+            state.stored = dict(state.values)
     for row in rows_by_keys(b.conn, t.parked, ("table_name", "pk"), pairs):
         state = b.states[(row.table_name, row.pk)]
         state.values = _from_wire(entity(row.table_name)[0], codec.loads(row.data))
@@ -409,12 +419,13 @@ def _load_holders(b: Batch, wanted: dict[str, set[Any]], branches: set[str]) -> 
 
 
 def index_state(b: Batch, state: RowState) -> None:
-    """Record a row's unique-key values in the batch's index."""
-    if state.values is None or state.parked_branch is not None:
+    """Record the unique-key values a row holds in its table in the batch's index."""
+    held = state.held
+    if held is None:
         return
     _table, _kind, keys, _partial = entity(state.table)
     for key in keys:
-        value = key_value(state.values, state.table, key)
+        value = key_value(held, state.table, key)
         if value is not None:
             b.key_index[(state.table, key, value)].add(state.pk)
 
@@ -432,11 +443,12 @@ def find_clash(b: Batch, state: RowState) -> tuple[tuple[str, ...], RowState] | 
             continue
         for pk in list(b.key_index.get((state.table, key, value), ())):
             other = b.states[(state.table, pk)]
-            if pk == state.pk or other.values is None or other.parked_branch is not None:
+            held = other.held
+            if pk == state.pk or held is None:
                 continue
-            if partial[key] and not other.live:
+            if partial[key] and held.get(TOMBSTONE) is not None:
                 continue
-            if key_value(other.values, state.table, key) == value:
+            if key_value(held, state.table, key) == value:
                 return key, other
     return None
 

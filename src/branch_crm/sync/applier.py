@@ -396,7 +396,7 @@ class PageApplier:
             if (value := wanted.get(column)) is None:
                 continue
             if (parent := (table, value)) not in self.exists:
-                self._wait(change, parent)
+                self._wait(change, wanted, parent)
                 return
             if parent in self.inserting:
                 write.after.append(parent)
@@ -439,7 +439,7 @@ class PageApplier:
                 continue
             if write.insert:
                 self.exists.discard((write.change.table, write.change.pk))
-            self._wait(write.change, missing[0])
+            self._wait(write.change, write.values, missing[0])
         return ready
 
     def _run_group(self, group: list[_Write]) -> None:
@@ -492,13 +492,13 @@ class PageApplier:
             self.conn.exec_driver_sql("RELEASE sync_row")
             if not _is_clash(exc):
                 raise ApplyError.of_row(change.table, change.pk, exc) from exc
-            self._park(change, UNIQUE, None)
+            self._park(change, write.values, UNIQUE, None)
             return
         if missing is not None:
             self.conn.exec_driver_sql("ROLLBACK TO sync_row")
             self.conn.exec_driver_sql("RELEASE sync_row")
             self.exists.discard(key)
-            self._wait(change, missing)
+            self._wait(change, write.values, missing)
             return
         self.conn.exec_driver_sql("RELEASE sync_row")
         if done:
@@ -509,13 +509,17 @@ class PageApplier:
         else:
             log.info("pulled update of %s/%s, which is not here, skipped", *key)
 
-    def _wait(self, change: ServerChange, parent: Key) -> None:
+    def _wait(self, change: ServerChange, values: dict[str, Any], parent: Key) -> None:
         log.info(
             "pulled %s/%s waits for %s/%s, which is not here", change.table, change.pk, *parent
         )
-        self._park(change, PARENT, parent)
+        self._park(change, values, PARENT, parent)
 
-    def _park(self, change: ServerChange, reason: str, parent: Key | None) -> None:
+    def _park(
+        self, change: ServerChange, values: dict[str, Any], reason: str, parent: Key | None
+    ) -> None:
+        """Keep ``values`` (the columns of the change that won here, not the ones that had
+        already lost to newer values) aside until the row can be written."""
         if reason == UNIQUE:
             log.info("pulled %s/%s clashes with a unique key here; parked", change.table, change.pk)
         self.conn.exec_driver_sql(
@@ -524,8 +528,8 @@ class PageApplier:
             (
                 change.table,
                 change.pk,
-                json.dumps(change.data),
-                codec.encode_clocks(dict.fromkeys(change.data, change.hlc)),
+                json.dumps(values),
+                codec.encode_clocks(dict.fromkeys(values, change.hlc)),
                 reason,
                 *(parent or (None, None)),
             ),
@@ -550,6 +554,10 @@ class PageApplier:
         for key in _retry(self.conn, rows, self.columns, verify=self.thorough):
             self.parked_keys.discard(key)  # applied, no longer parked
             self.exists.add(key)
+            # later changes of the row on this page merge against what was just written
+            self.clocks.setdefault(key, {}).update(clocks)
+            if data.get(TOMBSTONE) is not None:
+                self.tombstones.add(key)
 
 
 _PARKED = "SELECT table_name, pk, data, clocks FROM sync_parked"
