@@ -136,10 +136,10 @@ def clash(make_branch: Any, monkeypatch: pytest.MonkeyPatch, request: Any) -> Cl
     customer = _customer(a[0], "张三")
     _sync(a[1], b[1], rounds=1)
     number = f"BR1-{to_local(utcnow()):%Y%m%d}-0001"  # the number before PC codes
-    if request.param == "issued":
-        monkeypatch.setattr(cs, "next_number", lambda *_args: number)
-    first, second = _take_complaint(a[0], customer), _take_complaint(b[0], customer)
-    monkeypatch.undo()
+    with monkeypatch.context() as patch:
+        if request.param == "issued":
+            patch.setattr(cs, "next_number", lambda *_args: number)
+        first, second = _take_complaint(a[0], customer), _take_complaint(b[0], customer)
     if request.param == "edited":
         _set(a[0], Complaint, first, "number", number)
         _set(b[0], Complaint, second, "number", number)
@@ -244,11 +244,11 @@ def form_clash(
     b = make_branch("BR1", name="pc_b")
     customer = _customer(a[0], "张三")
     _sync(a[1], b[1], rounds=1)
-    if request.param == "issued":  # printed by a version before PC codes
-        monkeypatch.setattr(surveys, "make_serial", lambda *_args: OLD_SERIAL)
-    first = _print_form(a[0], customer, tmp_path / "a.pdf")
-    second = _print_form(b[0], customer, tmp_path / "b.pdf")
-    monkeypatch.undo()
+    with monkeypatch.context() as patch:
+        if request.param == "issued":  # printed by a version before PC codes
+            patch.setattr(surveys, "make_serial", lambda *_args: OLD_SERIAL)
+        first = _print_form(a[0], customer, tmp_path / "a.pdf")
+        second = _print_form(b[0], customer, tmp_path / "b.pdf")
     if request.param == "edited":
         _set(a[0], SurveyForm, first, "serial", OLD_SERIAL)
         _set(b[0], SurveyForm, second, "serial", OLD_SERIAL)

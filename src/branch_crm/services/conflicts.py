@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal, cast
 
 from sqlalchemy import DateTime, func, select
@@ -41,6 +41,7 @@ from branch_crm.ids import new_id
 from branch_crm.models import (
     AuditEntry,
     Complaint,
+    Customer,
     SurveyForm,
     SyncConflict,
     SyncParked,
@@ -76,6 +77,7 @@ class ConflictView:
     table: str
     value: str
     row_id: str
+    other_row_id: str
     customer_id: str | None
     other_branch: str
     other_customer_id: str | None
@@ -111,6 +113,7 @@ def _view(row: SyncConflict) -> ConflictView:
         table=row.table_name,
         value=row.value,
         row_id=row.row_id,
+        other_row_id=row.other_row_id,
         customer_id=row.customer_id,
         other_branch=row.other_branch_id,
         other_customer_id=row.other_customer_id,
@@ -127,6 +130,68 @@ def list_conflicts(*, session: Session, include_resolved: bool = False) -> list[
     if not include_resolved:
         query = query.where(SyncConflict.status == "open")
     return [_view(row) for row in session.scalars(query)]
+
+
+@dataclass(frozen=True)
+class RecordView:
+    """A complaint or survey form on one side of a number conflict, as this PC holds it
+    (what head office sent of it and this PC set aside wins over the stored row)."""
+
+    table: str
+    id: str
+    number: str
+    customer_name: str | None
+    dated: datetime | None
+    """When the complaint was received, or the form printed (UTC)."""
+    status: str
+    description: str | None
+    set_aside: bool
+    """True when this PC holds the record (or a change of it) only in ``sync_parked``."""
+    deleted: bool
+
+
+def record_of(*, session: Session, table: str, pk: str) -> RecordView | None:
+    """One side of a complaint-number or survey-serial conflict (None if not on this PC)."""
+    if table not in RENUMBERED:
+        return None
+    stored = session.get(_model(table), pk, execution_options={"include_deleted": True})
+    values = _as_row(stored) if stored is not None else {}
+    parked = (
+        session.connection()
+        .exec_driver_sql(
+            "SELECT data FROM sync_parked WHERE table_name = ? AND pk = ?", (table, pk)
+        )
+        .scalar()
+    )
+    if parked is not None:
+        values.update(json.loads(parked))
+    if not values.get(RENUMBERED[table]):
+        return None
+    customer = values.get("customer_id")
+    name = session.scalar(
+        select(Customer.name).where(Customer.id == customer).execution_options(include_deleted=True)
+    )
+    dated = values.get("received_at" if table == "complaint" else "printed_at")
+    return RecordView(
+        table=table,
+        id=pk,
+        number=str(values[RENUMBERED[table]]),
+        customer_name=name,
+        dated=_as_datetime(dated),
+        status=str(values.get("status") or ""),
+        description=values.get("description"),
+        set_aside=parked is not None,
+        deleted=values.get("deleted_at") is not None,
+    )
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    """A datetime column as stored (aware or naive UTC) or as sync sends it (wire text)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if not isinstance(value, datetime):
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def resolve_conflict(
@@ -335,8 +400,6 @@ def _tombstone_renumbered(session: Session, row: SyncConflict, now: datetime) ->
 def _merge_here(session: Session, row: SyncConflict, now: datetime) -> None:
     """Fold the other customer into this one (both are in this branch), as
     sync.customer_merge decides; every write goes through the session (audited, synced)."""
-    from branch_crm.models import Customer
-
     survivor = session.get(Customer, row.customer_id) if row.customer_id else None
     absorbed = session.get(Customer, row.other_customer_id) if row.other_customer_id else None
     if survivor is None or absorbed is None or survivor.deleted_at is not None:
