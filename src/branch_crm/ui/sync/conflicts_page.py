@@ -426,8 +426,8 @@ def number_question(row: ConflictRow, choice: str) -> str:
     else:
         text = _(
             "Give form {value} of {mine} a new serial? The form of {theirs} keeps {value}. "
-            "The paper form still shows {value}: write the new serial on it (or print it "
-            "again) before it is handed out or keyed in."
+            "The paper form still shows {value}: write the new serial on it before it is "
+            "handed out or keyed in."
         )
     return text.format(value=value, mine=mine, theirs=theirs)
 
