@@ -122,7 +122,7 @@ class SyncConflict(SyncedMixin, Base):
     )
     __branch_values__: ClassVar[dict[str, frozenset[str]]] = {
         "status": frozenset({"resolved"}),  # open -> resolved, never back
-        "resolution": frozenset({"keep_mine", "keep_theirs", "merge"}),
+        "resolution": frozenset({"keep_mine", "keep_theirs", "merge", "renumber"}),
     }
 
     kind: Mapped[str] = mapped_column(String(30))
@@ -142,7 +142,7 @@ class SyncConflict(SyncedMixin, Base):
     status: Mapped[str] = mapped_column(String(16), default="open")
     """open, resolved."""
     resolution: Mapped[str | None] = mapped_column(String(16))
-    """keep_mine, keep_theirs, merge."""
+    """keep_mine, keep_theirs, merge, renumber (see services.conflicts)."""
     resolved_by: Mapped[str | None] = mapped_column(String(36))
     resolved_at: Mapped[datetime | None] = mapped_column(default=None)
 

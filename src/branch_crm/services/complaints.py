@@ -33,6 +33,7 @@ from branch_crm.models import (
     CustomerStats,
     ReferenceKind,
     Staff,
+    SyncParked,
 )
 from branch_crm.services import settings, sla
 from branch_crm.services.context import Actor
@@ -435,10 +436,17 @@ def _chosen_grade(
     return data.grade, reason
 
 
-def next_number(session: Session, branch_id: str, now: datetime) -> str:
+def next_number(
+    session: Session, branch_id: str, now: datetime, *, issued: Iterable[str] = ()
+) -> str:
     """BR001-20261122-A0001: branch, local date, this PC's code and a running number per PC
     and day (deleted complaints included), so PCs of one branch never issue the same number
-    offline. Numbers issued before PC codes (BR001-20261122-0001) stay as they are."""
+    offline. Numbers issued before PC codes (BR001-20261122-0001) stay as they are.
+
+    Complaints sync set aside here (``sync_parked``) count too: after a restored backup this
+    PC's earlier numbers may come back from head office while a clash keeps them out of the
+    table, and a number must not be issued twice. ``issued``: more numbers to count as
+    issued (services.conflicts, renumbering, passes the numbers records used to have)."""
     prefix = f"{branch_id}-{to_local(now):%Y%m%d}-{this_pc_code(session)}"
     last = session.scalar(
         select(Complaint.number)
@@ -447,8 +455,20 @@ def next_number(session: Session, branch_id: str, now: datetime) -> str:
         .limit(1)
         .execution_options(include_deleted=True)
     )
-    seq = int(last[len(prefix) :]) + 1 if last else 1
+    number = func.json_extract(SyncParked.data, "$.number")
+    parked = session.scalars(
+        select(number).where(
+            SyncParked.table_name == "complaint", number >= prefix + "0", number < prefix + ":"
+        )
+    )
+    seq = _highest(prefix, [*([last] if last else []), *parked, *issued]) + 1
     return f"{prefix}{seq:04d}"
+
+
+def _highest(prefix: str, numbers: Iterable[Any]) -> int:
+    """The highest running number after ``prefix`` among ``numbers`` (0 if none)."""
+    tails = [str(n)[len(prefix) :] for n in numbers if str(n).startswith(prefix)]
+    return max((int(tail) for tail in tails if tail.isdigit()), default=0)
 
 
 # --- reading ----------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Sync conflicts for supervisors: list them and resolve them (the resolution syncs).
 
-A conflict is a unique clash head office found (one phone on two customers). Choices:
+A conflict is a unique clash head office found (one phone on two customers, one complaint
+number on two complaints). Choices (:func:`choices_for` says which fit a conflict):
 
 * ``keep_mine``: this branch's row keeps the value; head office deletes the other row;
 * ``keep_theirs``: this branch's row is deleted (tombstoned) here;
@@ -9,38 +10,62 @@ A conflict is a unique clash head office found (one phone on two customers). Cho
   one rule of :mod:`branch_crm.sync.customer_merge` (which fields, phones, preferences,
   volumes and history go where). When both are in this branch this PC does it, through the
   session; across branches head office does it (see branch_crm.hq.resolve).
+* ``renumber`` (complaint numbers, survey serials): this branch's record gets a new number,
+  issued the normal way by this PC (its code, the record's own date), as an ordinary edit
+  through the session (audited, synced); head office then finds no clash and applies the
+  row it set aside. Both records are kept. A deleted record still holds its number (these
+  numbers are never issued twice), so for them ``keep_mine`` cannot work at all and
+  ``keep_theirs`` (a survey form never handed out) renumbers the form and then deletes it.
 
-Any row this PC parked because it clashed locally is applied once the clash is gone.
+Any row this PC parked because it clashes locally is applied once the clash is gone. A
+record this PC holds only in ``sync_parked`` (another PC of the branch wrote it) can be
+resolved too: it is written into its table first (see :func:`_unpark_for_renumber`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal, cast
 
-from sqlalchemy import DateTime, select
+from sqlalchemy import DateTime, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, class_mapper
+from sqlalchemy.orm.attributes import set_committed_value
 
 from branch_crm.errors import NotFound, ValidationError
 from branch_crm.i18n import _
 from branch_crm.ids import new_id
-from branch_crm.models import SyncConflict, synced_tables
+from branch_crm.models import (
+    AuditEntry,
+    Complaint,
+    Customer,
+    SurveyForm,
+    SyncConflict,
+    SyncParked,
+    synced_tables,
+)
 from branch_crm.models.base import SyncedMixin
 from branch_crm.services.classification import recompute_stats
+from branch_crm.services.complaints import next_number
 from branch_crm.services.context import Actor
 from branch_crm.services.dbapi import raw_connection
+from branch_crm.services.pc_code import this_pc_code
 from branch_crm.services.permissions import Permission, require
 from branch_crm.services.search_index import INLINE_LIMIT, process_dirty
+from branch_crm.services.surveys import _next_sequence, make_serial
 from branch_crm.sync.customer_merge import MergeInput, Write, plan_merge, tables_read
-from branch_crm.timeutil import utcnow
+from branch_crm.timeutil import BUSINESS_TZ, to_local, utcnow
 
 log = logging.getLogger(__name__)
 
-Choice = Literal["keep_mine", "keep_theirs", "merge"]
-CHOICES = ("keep_mine", "keep_theirs", "merge")
+Choice = Literal["keep_mine", "keep_theirs", "merge", "renumber"]
+CHOICES = ("keep_mine", "keep_theirs", "merge", "renumber")
+RENUMBERED = {"complaint": "number", "survey_form": "serial"}
+"""Tables whose clashing value is a number people read out, and its column: issued by a PC,
+never twice (a deleted record keeps its number), so a clash is resolved by renumbering."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +77,7 @@ class ConflictView:
     table: str
     value: str
     row_id: str
+    other_row_id: str
     customer_id: str | None
     other_branch: str
     other_customer_id: str | None
@@ -59,6 +85,25 @@ class ConflictView:
     status: str
     resolution: str | None
     created_at: datetime
+    new_value: str | None = None
+    """The number a ``renumber`` (or a form's ``keep_theirs``) just gave this branch's
+    record; set only on the view :func:`resolve_conflict` returns."""
+
+
+def choices_for(conflict: ConflictView | SyncConflict) -> tuple[str, ...]:
+    """The choices that resolve this conflict, in the order a supervisor is offered them.
+
+    Phones: keep mine, keep theirs, merge. Complaint numbers: renumber only (a complaint is
+    a customer's; removing one is no answer). Survey serials: renumber, or keep theirs for
+    a form never handed out. Any other unique value: keep mine, keep theirs."""
+    table = conflict.table if isinstance(conflict, ConflictView) else conflict.table_name
+    if table == "customer_phone":
+        return ("keep_mine", "keep_theirs", "merge")
+    if table == "complaint":
+        return ("renumber",)
+    if table == "survey_form":
+        return ("renumber", "keep_theirs")
+    return ("keep_mine", "keep_theirs")
 
 
 def _view(row: SyncConflict) -> ConflictView:
@@ -68,6 +113,7 @@ def _view(row: SyncConflict) -> ConflictView:
         table=row.table_name,
         value=row.value,
         row_id=row.row_id,
+        other_row_id=row.other_row_id,
         customer_id=row.customer_id,
         other_branch=row.other_branch_id,
         other_customer_id=row.other_customer_id,
@@ -86,20 +132,93 @@ def list_conflicts(*, session: Session, include_resolved: bool = False) -> list[
     return [_view(row) for row in session.scalars(query)]
 
 
+@dataclass(frozen=True)
+class RecordView:
+    """A complaint or survey form on one side of a number conflict, as this PC holds it
+    (what head office sent of it and this PC set aside wins over the stored row)."""
+
+    table: str
+    id: str
+    number: str
+    customer_name: str | None
+    dated: datetime | None
+    """When the complaint was received, or the form printed (UTC)."""
+    status: str
+    description: str | None
+    set_aside: bool
+    """True when this PC holds the record (or a change of it) only in ``sync_parked``."""
+    deleted: bool
+
+
+def record_of(*, session: Session, table: str, pk: str) -> RecordView | None:
+    """One side of a complaint-number or survey-serial conflict (None if not on this PC)."""
+    if table not in RENUMBERED:
+        return None
+    stored = session.get(_model(table), pk, execution_options={"include_deleted": True})
+    values = _as_row(stored) if stored is not None else {}
+    parked = (
+        session.connection()
+        .exec_driver_sql(
+            "SELECT data FROM sync_parked WHERE table_name = ? AND pk = ?", (table, pk)
+        )
+        .scalar()
+    )
+    if parked is not None:
+        values.update(json.loads(parked))
+    if not values.get(RENUMBERED[table]):
+        return None
+    customer = values.get("customer_id")
+    name = session.scalar(
+        select(Customer.name).where(Customer.id == customer).execution_options(include_deleted=True)
+    )
+    dated = values.get("received_at" if table == "complaint" else "printed_at")
+    return RecordView(
+        table=table,
+        id=pk,
+        number=str(values[RENUMBERED[table]]),
+        customer_name=name,
+        dated=_as_datetime(dated),
+        status=str(values.get("status") or ""),
+        description=values.get("description"),
+        set_aside=parked is not None,
+        deleted=values.get("deleted_at") is not None,
+    )
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    """A datetime column as stored (aware or naive UTC) or as sync sends it (wire text)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if not isinstance(value, datetime):
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
 def resolve_conflict(
     *, session: Session, actor: Actor, conflict_id: str, choice: str
 ) -> ConflictView:
-    """Record the supervisor's choice and make the local changes it implies."""
+    """Record the supervisor's choice and make the local changes it implies.
+
+    The record's own changes are flushed before the conflict's: they reach head office
+    first (in the same push or an earlier one), so when head office checks the set-aside
+    row again for the resolution, the clash is already gone."""
     require(actor, Permission.CONFLICT_RESOLVE)
     if choice not in CHOICES:
-        raise ValidationError({"choice": _("Choose keep mine, keep theirs or merge.")})
+        raise ValidationError(
+            {"choice": _("Choose keep mine, keep theirs, merge or a new number.")}
+        )
     row = session.get(SyncConflict, conflict_id)
     if row is None or row.status != "open":
         raise NotFound(_("This conflict does not exist or was already resolved."))
-    if choice == "merge" and row.table_name != "customer_phone":
-        raise ValidationError({"choice": _("Only customers with the same phone can be merged.")})
+    _check_choice(row, choice)
     now = utcnow()
-    if choice == "keep_theirs":
+    new_value = None
+    if row.table_name in RENUMBERED:
+        new_value = _renumber(session, row.table_name, row.row_id)
+        if choice == "keep_theirs":
+            _tombstone_renumbered(session, row, now)
+        session.flush()
+    elif choice == "keep_theirs":
         _tombstone_mine(session, row, now)
     elif choice == "merge" and row.other_branch_id == row.branch_id:
         _merge_here(session, row, now)
@@ -107,7 +226,23 @@ def resolve_conflict(
     row.resolved_by, row.resolved_at = actor.staff_id, now
     session.flush()
     _retry_parked(session)
-    return _view(row)
+    log.info("conflict %s resolved: %s", row.id, choice)
+    return replace(_view(row), new_value=new_value)
+
+
+def _check_choice(row: SyncConflict, choice: str) -> None:
+    """ValidationError, in words, unless ``choice`` is one of :func:`choices_for` ``row``."""
+    if choice in choices_for(row):
+        return
+    if choice == "merge":
+        message = _("Only customers with the same phone can be merged.")
+    elif choice == "renumber":
+        message = _("Only complaint numbers and survey form serials can be renumbered.")
+    elif row.table_name == "complaint":
+        message = _("A complaint is kept whatever its number: give it a new number instead.")
+    else:
+        message = _("A deleted form keeps its serial: give the form a new serial instead.")
+    raise ValidationError({"choice": message})
 
 
 def _tombstone_mine(session: Session, row: SyncConflict, now: datetime) -> None:
@@ -147,11 +282,124 @@ def _bury_parked(session: Session, table: str, pk: str, now: datetime) -> bool:
     return True
 
 
+def _renumber(session: Session, table: str, pk: str) -> str:
+    """Give this branch's record a new number, issued by this PC the normal way for the
+    record's own date (the day a complaint was received, the day a form was printed: the
+    date people read in the number stays true); written through the session, so the edit is
+    audited and synced like any other. Returns the new number."""
+    column = RENUMBERED[table]
+    record = _unpark_for_renumber(session, table, pk) or session.get(
+        _model(table), pk, execution_options={"include_deleted": True}
+    )
+    if record is None:
+        raise NotFound(_("This record is not on this PC yet; sync first."))
+    if isinstance(record, Complaint):
+        day = to_local(record.received_at).date()
+        issued = _once_held(session, Complaint, Complaint.received_at, day)
+        new = next_number(session, record.branch_id, record.received_at, issued=issued)
+    else:
+        assert isinstance(record, SurveyForm)
+        new = _new_serial(session, record)
+    setattr(record, column, new)
+    session.flush()
+    return new
+
+
+def _unpark_for_renumber(session: Session, table: str, pk: str) -> SyncedMixin | None:
+    """Write what this PC holds of the record in ``sync_parked`` (the whole record when
+    another PC wrote it, or a change of the record here, both clashing here) into its table,
+    as head office sent it but under a placeholder number (the record's id: no number equals
+    it), with capture off; then make the session see the parked number as the record's, so
+    renumbering it is an ordinary captured update of the number alone and its audit entry
+    reads old -> new. None when nothing of the record is parked here."""
+    from branch_crm.sync import codec
+    from branch_crm.sync.applier import local_columns, merge_clocks, violation, write_row
+    from branch_crm.sync.capture import capture_suspended
+
+    column = RENUMBERED[table]
+    conn = session.connection()
+    parked = conn.exec_driver_sql(
+        "SELECT data, clocks FROM sync_parked WHERE table_name = ? AND pk = ?", (table, pk)
+    ).first()
+    if parked is None:
+        return None
+    data = json.loads(parked[0])
+    known = local_columns(conn, {}, table)
+    values = {c: v for c, v in data.items() if c in known and c != "id"}
+    if column in values:
+        values[column] = pk
+    with capture_suspended(conn):
+        conn.exec_driver_sql("SAVEPOINT renumber_parked")
+        try:
+            write_row(conn, table, pk, values, insert=True)
+            missing = violation(conn, table, pk)
+        except IntegrityError:
+            missing = (table, pk)
+        if missing is not None:
+            conn.exec_driver_sql("ROLLBACK TO renumber_parked")
+            conn.exec_driver_sql("RELEASE renumber_parked")
+            raise NotFound(_("This record is not complete on this PC yet; sync first."))
+        conn.exec_driver_sql("RELEASE renumber_parked")
+        merge_clocks(conn, {(table, pk): codec.decode_clocks(parked[1])})
+    conn.exec_driver_sql("DELETE FROM sync_parked WHERE table_name = ? AND pk = ?", (table, pk))
+    record = session.get(
+        _model(table), pk, populate_existing=True, execution_options={"include_deleted": True}
+    )
+    assert record is not None
+    if column in data:
+        set_committed_value(record, column, data[column])
+    return record
+
+
+def _new_serial(session: Session, form: SurveyForm) -> str:
+    """The next serial of this PC for the day the form was printed (forms parked here
+    count, as in complaints.next_number)."""
+    day = to_local(form.printed_at).date()
+    pc_code = this_pc_code(session)
+    prefix = f"{form.branch_id.upper()}-{pc_code}{day:%y%m%d}"
+    serial = func.json_extract(SyncParked.data, "$.serial")
+    parked = session.scalars(
+        select(serial).where(
+            SyncParked.table_name == "survey_form", serial.startswith(prefix, autoescape=True)
+        )
+    )
+    before = _once_held(session, SurveyForm, SurveyForm.printed_at, day)
+    used = [str(s)[len(prefix) : -1] for s in [*parked, *before] if str(s).startswith(prefix)]
+    highest = max((int(u) for u in used if u.isdigit()), default=0)
+    sequence = max(_next_sequence(session, form.branch_id, pc_code, day), highest + 1)
+    return make_serial(form.branch_id, pc_code, day, sequence)
+
+
+def _once_held(session: Session, model: Any, dated: Any, day: date) -> set[str]:
+    """Every number the records of ``model`` dated ``day`` (local) ever had, by the audit log:
+    a number one of them gave up may still be held by that record on another PC (its change
+    waiting there for a clash of its own), so it is not issued again."""
+    table = model.__tablename__
+    column = RENUMBERED[table]
+    start = datetime.combine(day, time(), BUSINESS_TZ)
+    records = select(model.id).where(dated >= start, dated < start + timedelta(days=1))
+    changes = session.scalars(
+        select(AuditEntry.changes)
+        .where(AuditEntry.entity == table, AuditEntry.entity_id.in_(records))
+        .execution_options(include_deleted=True)
+    )
+    held: set[str] = set()
+    for change in changes:
+        values = change.get(column) if isinstance(change, dict) else None
+        held.update(str(v) for v in values or () if v)
+    return held
+
+
+def _tombstone_renumbered(session: Session, row: SyncConflict, now: datetime) -> None:
+    """Delete this branch's record (just renumbered, so its tombstone frees the value)."""
+    record = session.get(_model(row.table_name), row.row_id)
+    if record is not None:
+        record.deleted_at = now
+
+
 def _merge_here(session: Session, row: SyncConflict, now: datetime) -> None:
     """Fold the other customer into this one (both are in this branch), as
     sync.customer_merge decides; every write goes through the session (audited, synced)."""
-    from branch_crm.models import Customer
-
     survivor = session.get(Customer, row.customer_id) if row.customer_id else None
     absorbed = session.get(Customer, row.other_customer_id) if row.other_customer_id else None
     if survivor is None or absorbed is None or survivor.deleted_at is not None:

@@ -6,18 +6,25 @@ every PC of the branch: an edit that lost to a delete or to a newer value, an up
 head office does not hold, or a change head office quarantined -- a value it cannot store
 (``invalid``) or a row this branch may not write (``forbidden``). ``detail`` says what was
 wrong in words, written by head office in the language of the PC that sent the change.
+
+*Unseen* ones (the status bar and the home card count them): those newer than the newest one
+the "Changes not applied" page listed when it was last opened on this PC. The mark is a
+setting of this PC (``local_setting``, never synced): each PC counts what was not looked at
+on it. Stamps of head office's rows are compared with each other, never with this PC's
+clock, so a PC clock that is off does not hide or repeat any.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from branch_crm.i18n import N_, _
-from branch_crm.models import SyncRejectedChange
+from branch_crm.models import LocalSetting, SyncRejectedChange
 
 REASONS = {
     "deleted": N_("deleted meanwhile"),
@@ -29,6 +36,8 @@ REASONS = {
 }
 """Each reason head office gives, in words (translated when shown)."""
 QUARANTINED = frozenset({"invalid", "forbidden"})
+SEEN_KEY = "sync.rejected_seen_up_to"
+"""Local setting: ``created_at`` of the newest change listed when the page was last opened."""
 
 
 @dataclass(frozen=True)
@@ -89,3 +98,46 @@ def count_rejected(*, session: Session, quarantined_only: bool = False) -> int:
     if quarantined_only:
         query = query.where(SyncRejectedChange.reason.in_(sorted(QUARANTINED)))
     return int(session.scalar(query) or 0)
+
+
+def _live() -> Any:
+    return (
+        select(func.count())
+        .select_from(SyncRejectedChange)
+        .where(SyncRejectedChange.deleted_at.is_(None))
+    )
+
+
+def _seen_up_to(session: Session) -> datetime | None:
+    row = session.get(LocalSetting, SEEN_KEY)
+    value = row.value.get("value") if row is not None else None
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
+def count_unseen(*, session: Session) -> int:
+    """How many changes head office did not apply arrived since the page last listed them
+    on this PC (all of them if it never did)."""
+    query = _live()
+    seen = _seen_up_to(session)
+    if seen is not None:
+        query = query.where(SyncRejectedChange.created_at > seen)
+    return int(session.scalar(query) or 0)
+
+
+def mark_rejected_seen(*, session: Session) -> None:
+    """Count every change listed now as seen on this PC (the page was opened)."""
+    newest = session.scalar(
+        select(func.max(SyncRejectedChange.created_at)).where(
+            SyncRejectedChange.deleted_at.is_(None)
+        )
+    )
+    if newest is None:
+        return
+    seen = _seen_up_to(session)
+    if seen is not None and seen >= newest:
+        return
+    row = session.get(LocalSetting, SEEN_KEY)
+    if row is None:
+        session.add(LocalSetting(key=SEEN_KEY, value={"value": newest.isoformat()}))
+    else:
+        row.value = {"value": newest.isoformat()}

@@ -19,6 +19,7 @@ from branch_crm.errors import CrmError
 from branch_crm.i18n import _, http_language, ngettext
 from branch_crm.models import SyncOutbox, SyncState
 from branch_crm.services import settings as app_settings
+from branch_crm.services.rejected_changes import count_unseen
 from branch_crm.sync import tokens
 from branch_crm.sync.client import SyncClient, SyncResult
 from branch_crm.sync.clock import CLOCK_WARNING_MS
@@ -68,6 +69,9 @@ class SyncStatus:
     clock_offset_ms: int = 0
     """How far this PC's clock was behind head office's when last measured (negative: ahead);
     sync makes up for it, but the PC's own clock stays wrong."""
+    unseen_rejected: int = 0
+    """Changes head office did not apply that arrived since the "Changes not applied" page
+    last listed them on this PC (services.rejected_changes.count_unseen)."""
 
     @property
     def clock_warning(self) -> str | None:
@@ -179,6 +183,7 @@ def sync_status(*, session: Session) -> SyncStatus:
         last_attempt_at=state.last_attempt_at,
         open_conflicts=conflicts,
         clock_offset_ms=state.clock_offset_ms or 0,
+        unseen_rejected=count_unseen(session=session),
     )
 
 

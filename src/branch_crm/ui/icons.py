@@ -98,6 +98,7 @@ ICONS: dict[str, str] = {
     "conflict_keep_mine": "fa5s.arrow-circle-left",
     "conflict_keep_theirs": "fa5s.arrow-circle-right",
     "conflict_merge": "fa5s.compress-arrows-alt",
+    "conflict_renumber": "fa5s.hashtag",
     # care follow-ups (issue 4)
     "care_tasks": "fa5s.tasks",
     "care_done": "fa5s.check",

@@ -58,6 +58,8 @@ def test_conflict_listed_with_both_sides(
     assert page.theirs.title() == f"Branch BR002: {PHONE}"
     assert page.theirs.body.text() == "张三\n(not on this PC)"
     assert page.merge.isEnabled() and page.keep_mine.isEnabled()
+    assert not page.merge.isHidden() and not page.keep_theirs.isHidden()
+    assert page.renumber.isHidden()  # a phone is not renumbered
 
 
 @dataclass
@@ -123,3 +125,119 @@ def test_counter_staff_do_not_get_the_page(counter: Any) -> None:
 
     spec = next(s for s in discover_pages() if s.key == "sync_conflicts")
     assert spec.permission is not None and not allowed(counter, spec.permission)
+
+
+# --- a clash on a number people read out ----------------------------------------------------
+
+
+def _take_complaint(db: Any, actor: Any, customer_id: str) -> str:
+    from branch_crm.services.complaints import ComplaintInput, take_complaint
+    from branch_crm.services.context import unit_of_work
+
+    with unit_of_work(db, actor) as session:
+        data = ComplaintInput(customer_id, "phone", "delay", "parcel two days late")
+        return take_complaint(session=session, actor=actor, data=data).id
+
+
+@pytest.fixture
+def number_clash(
+    hq: Any, branch_db: Any, supervisor: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Any:
+    """Two PCs of BR001 (an older version on each) took a complaint under one number the
+    same day; the other PC synced first, so head office set this PC's complaint aside.
+    Yields (head office, other PC's db, the number, this PC's complaint id, the other's)."""
+    from branch_crm.services import complaints
+
+    other = open_branch(hq, hq.base_url, tmp_path / "br001_pc2.db", "BR001")
+    customer = add_customer(branch_db, "BR001", "王五", "13911112222")
+    assert run_sync(branch_db).error is None and run_sync(other).error is None
+    number = "BR001-20261207-0001"
+    with monkeypatch.context() as patch:
+        patch.setattr(complaints, "next_number", lambda *_args: number)
+        theirs = _take_complaint(other, supervisor, customer)
+        mine = _take_complaint(branch_db, supervisor, customer)
+    assert run_sync(other).error is None
+    result = run_sync(branch_db)
+    assert result.error is None and result.conflicts == 1
+    yield hq, other, number, mine, theirs
+    other.dispose()
+
+
+def test_a_complaint_number_clash_offers_only_a_new_number(
+    qtbot: Any, branch_db: Any, supervisor: Any, number_clash: Any, boxes: Boxes
+) -> None:
+    hq, other, number, mine, theirs = number_clash
+    page = _page(qtbot, branch_db, supervisor)
+    model = page.model
+    cells = [model.data(model.index(0, column)) for column in range(model.columnCount())]
+    assert cells[1:4] == ["Same complaint number", number, "BR001"]
+    assert not page.renumber.isHidden() and page.renumber.isEnabled()
+    assert page.renumber.text() == "Give mine a new number"
+    for button in (page.keep_mine, page.keep_theirs, page.merge):
+        assert button.isHidden()
+    assert page.mine.title() == f"Set aside: {number}"
+    assert page.theirs.title() == f"Holds {number}"
+    assert page.mine.body.text().splitlines()[:2] == [f"Complaint {number}", "Customer: 王五"]
+    assert "parcel two days late" in page.mine.body.text()
+    assert "(set aside on this PC until the clash is resolved)" in page.theirs.body.text()
+
+    page.renumber.click()
+    assert len(boxes.confirms) == 1 and number in boxes.confirms[0]
+    assert boxes.errors == []
+    new = value(branch_db, "SELECT number FROM complaint WHERE id = ?", mine)
+    assert new.startswith("BR001-20261207-") and new != number
+    assert boxes.infos == [f"The complaint's number is now {new}."]
+    assert page.model.rowCount() == 0
+    assert _hq(hq, "SELECT status || ':' || resolution FROM sync_conflict") == "resolved:renumber"
+    for _ in range(2):
+        assert run_sync(other).error is None and run_sync(branch_db).error is None
+    for db in (branch_db, other):
+        numbers = dict.fromkeys((mine, theirs))
+        for pk in numbers:
+            numbers[pk] = value(db, "SELECT number FROM complaint WHERE id = ?", pk)
+        assert numbers == {mine: new, theirs: number}
+        assert value(db, "SELECT COUNT(*) FROM sync_parked") == 0
+
+
+def test_a_survey_serial_clash_offers_a_new_serial_or_giving_the_form_up(
+    qtbot: Any, branch_db: Any, supervisor: Any, boxes: Boxes
+) -> None:
+    from datetime import UTC, datetime
+
+    from branch_crm.services.conflicts import ConflictView, RecordView
+    from branch_crm.ui.sync.conflicts_page import ConflictRow
+
+    page = _page(qtbot, branch_db, supervisor)
+    at = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
+    serial = "BR001-26120700019"
+    conflict = ConflictView(
+        id="c1",
+        kind="unique",
+        table="survey_form",
+        value=serial,
+        row_id="f2",
+        other_row_id="f1",
+        customer_id="k2",
+        other_branch="BR001",
+        other_customer_id="k1",
+        other_customer_name="张三",
+        status="open",
+        resolution=None,
+        created_at=at,
+    )
+    mine = RecordView("survey_form", "f2", serial, "李四", at, "printed", None, False, False)
+    page._on_loaded([ConflictRow(conflict, None, None, mine, None)])
+    assert not page.renumber.isHidden() and not page.keep_theirs.isHidden()
+    assert page.keep_mine.isHidden() and page.merge.isHidden()
+    assert page.mine.body.text().splitlines() == [
+        f"Survey form {serial}",
+        "Customer: 李四",
+        "Printed: 2026-12-07 10:00",
+        "Status: printed",
+    ]
+    assert page.theirs.body.text() == "(not on this PC)"
+    boxes.answer = False
+    page.renumber.click()
+    page.keep_theirs.click()
+    assert "The paper form still shows" in boxes.confirms[0]
+    assert "never handed out" in boxes.confirms[1]

@@ -69,3 +69,49 @@ def test_the_command_line_lists_it_and_counts_it_in_the_status(
     assert (entry["reason"], entry["row_id"]) == ("invalid", quarantined)
     assert main(["--db", path, "sync", "status"]) == 0
     assert "changes head office did not apply: 1" in capsys.readouterr().out
+
+
+def test_status_bar_and_home_card_count_it_until_the_page_is_opened(
+    qtbot: Any, branch_db: Any, supervisor: Any, quarantined: str
+) -> None:
+    from branch_crm.ui.sync.rejected_page import RejectedPage
+    from branch_crm.ui.sync.widgets import SyncHomeCard, SyncStatusWidget
+
+    ctx = make_ctx(branch_db, supervisor)
+    widget = SyncStatusWidget(ctx, autostart=False)
+    card = SyncHomeCard(ctx)
+    for shown in (widget, card):
+        qtbot.addWidget(shown)
+    assert widget.text().endswith(" · 1 change not applied")
+    assert "1 change head office did not apply (see Changes not applied)." in widget.toolTip()
+    assert card.rejected.text() == "1 change head office did not apply (see Changes not applied)."
+    assert not card.rejected.isHidden() and not card.rejected_button.isHidden()
+    assert card.rejected_button.text() == "Changes not applied"
+
+    page = RejectedPage(ctx)  # built (e.g. at start-up) but not shown: nothing is seen yet
+    qtbot.addWidget(page)
+    ctx.bus.changed("sync")
+    assert "not applied" in widget.text()
+    page.on_shown()  # the supervisor opens the page
+    assert page.model.rowCount() == 1
+    assert "not applied" not in widget.text() and "did not apply" not in widget.toolTip()
+    assert card.rejected.isHidden() and card.rejected_button.isHidden()
+
+
+def test_counter_staff_see_the_count_but_no_button(
+    qtbot: Any, branch_db: Any, counter: Any, quarantined: str
+) -> None:
+    from branch_crm.i18n import set_language
+    from branch_crm.ui.sync.widgets import SyncHomeCard, SyncStatusWidget
+
+    ctx = make_ctx(branch_db, counter)
+    card = SyncHomeCard(ctx)
+    widget = SyncStatusWidget(ctx, autostart=False)
+    for shown in (widget, card):
+        qtbot.addWidget(shown)
+    assert not card.rejected.isHidden() and card.rejected_button.isHidden()
+    set_language("zh_CN")
+    widget.retranslate_ui()
+    card.retranslate_ui()
+    assert widget.text().endswith(" · 1 条修改未被采用")
+    assert card.rejected.text() == "总部未采用 1 条修改（见“未采用的修改”）。"

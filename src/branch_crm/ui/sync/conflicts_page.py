@@ -1,5 +1,7 @@
 """Supervisors' conflicts page: every open sync conflict, the two sides next to each other,
-and the three ways out (keep mine, keep theirs, merge the two customers).
+and the ways out that fit it (``services.conflicts.choices_for``): keep mine, keep theirs,
+merge the two customers (phones), give mine a new number (complaint numbers, survey serials).
+A button that makes no sense for the selected conflict is hidden.
 
 A resolution is written by ``services.conflicts.resolve_conflict`` and then synced at once
 (a round is started), so head office and the other branch learn it without waiting.
@@ -26,27 +28,41 @@ from PySide6.QtWidgets import (
 )
 
 from branch_crm.errors import NotFound
-from branch_crm.i18n import _
-from branch_crm.services.conflicts import ConflictView, list_conflicts, resolve_conflict
+from branch_crm.i18n import N_, _
+from branch_crm.services.complaints import status_label
+from branch_crm.services.conflicts import (
+    RENUMBERED,
+    ConflictView,
+    RecordView,
+    choices_for,
+    list_conflicts,
+    record_of,
+    resolve_conflict,
+)
 from branch_crm.services.customers import CustomerView, get_customer
+from branch_crm.timeutil import to_local
 from branch_crm.ui import messages
 from branch_crm.ui.icons import icon
 from branch_crm.ui.sync.controller import controller_for
-from branch_crm.ui.sync.texts import when_text
+from branch_crm.ui.sync.texts import elide, when_text
 
 log = logging.getLogger(__name__)
 
-WATCH = frozenset({"conflict", "sync", "customer"})
+WATCH = frozenset({"conflict", "sync", "customer", "complaint", "survey"})
 ModelIndex = QModelIndex | QPersistentModelIndex
+FORM_STATUS = {"printed": N_("printed"), "returned": N_("returned"), "void": N_("voided")}
 
 
 @dataclass(frozen=True)
 class ConflictRow:
-    """A conflict with both customers as far as this PC knows them."""
+    """A conflict with both customers (and, for a number, both records) as far as this PC
+    knows them."""
 
     conflict: ConflictView
     mine: CustomerView | None
     theirs: CustomerView | None
+    mine_record: RecordView | None = None
+    theirs_record: RecordView | None = None
 
 
 def _customer(session: Any, customer_id: str | None) -> CustomerView | None:
@@ -58,17 +74,60 @@ def _customer(session: Any, customer_id: str | None) -> CustomerView | None:
         return None
 
 
+def _row(session: Any, c: ConflictView) -> ConflictRow:
+    mine, theirs = _customer(session, c.customer_id), _customer(session, c.other_customer_id)
+    if c.table not in RENUMBERED:
+        return ConflictRow(c, mine, theirs)
+    return ConflictRow(
+        c,
+        mine,
+        theirs,
+        record_of(session=session, table=c.table, pk=c.row_id),
+        record_of(session=session, table=c.table, pk=c.other_row_id),
+    )
+
+
 def load_rows(*, session: Any) -> list[ConflictRow]:
-    """Open conflicts with the customers on both sides (None where not on this PC)."""
-    return [
-        ConflictRow(c, _customer(session, c.customer_id), _customer(session, c.other_customer_id))
-        for c in list_conflicts(session=session)
-    ]
+    """Open conflicts with the customers (and records) on both sides (None where not on
+    this PC)."""
+    return [_row(session, c) for c in list_conflicts(session=session)]
 
 
-def kind_text(kind: str) -> str:
+def kind_text(kind: str, table: str | None = None) -> str:
     """A conflict kind in words."""
+    if table == "complaint":
+        return _("Same complaint number")
+    if table == "survey_form":
+        return _("Same survey form serial")
     return _("Same phone on two customers") if kind == "unique_phone" else _("Same unique value")
+
+
+def record_lines(record: RecordView) -> list[str]:
+    """A complaint or survey form in a few lines."""
+    when = to_local(record.dated).strftime("%Y-%m-%d %H:%M") if record.dated else "-"
+    name = record.customer_name or _("(unknown)")
+    if record.table == "complaint":
+        lines = [
+            _("Complaint {number}").format(number=record.number),
+            _("Customer: {name}").format(name=name),
+            _("Received: {when}").format(when=when),
+            _("Status: {status}").format(status=status_label(record.status)),
+        ]
+        if record.description:
+            lines.append(elide(record.description, 120))
+    else:
+        status = FORM_STATUS.get(record.status)
+        lines = [
+            _("Survey form {serial}").format(serial=record.number),
+            _("Customer: {name}").format(name=name),
+            _("Printed: {when}").format(when=when),
+            _("Status: {status}").format(status=_(status) if status else record.status),
+        ]
+    if record.deleted:
+        lines.append(_("(deleted)"))
+    if record.set_aside:
+        lines.append(_("(set aside on this PC until the clash is resolved)"))
+    return lines
 
 
 class ConflictsModel(QAbstractTableModel):
@@ -104,7 +163,13 @@ class ConflictsModel(QAbstractTableModel):
         row = self.rows[index.row()]
         c = row.conflict
         other = row.theirs.name if row.theirs else (c.other_customer_name or "-")
-        values = (when_text(c.created_at), kind_text(c.kind), c.value, c.other_branch, other)
+        values = (
+            when_text(c.created_at),
+            kind_text(c.kind, c.table),
+            c.value,
+            c.other_branch,
+            other,
+        )
         return values[index.column()]
 
 
@@ -138,6 +203,13 @@ class SidePanel(QGroupBox):
             lines.append(_("Notes: {notes}").format(notes=customer.notes))
         lines.append(_("Since: {date}").format(date=customer.created_at.date().isoformat()))
         self.body.setText("\n".join(lines))
+
+    def show_record(self, record: RecordView | None) -> None:
+        """A complaint or survey form, or that it is not on this PC."""
+        if record is None:
+            self.body.setText(_("(not on this PC)"))
+            return
+        self.body.setText("\n".join(record_lines(record)))
 
 
 class ConflictsPage(QWidget):
@@ -177,11 +249,15 @@ class ConflictsPage(QWidget):
         self.keep_theirs.setObjectName("sync_conflict_keep_theirs")
         self.merge = QPushButton(icon("conflict_merge"), "", self)
         self.merge.setObjectName("sync_conflict_merge")
-        for button, choice in (
-            (self.keep_mine, "keep_mine"),
-            (self.keep_theirs, "keep_theirs"),
-            (self.merge, "merge"),
-        ):
+        self.renumber = QPushButton(icon("conflict_renumber"), "", self)
+        self.renumber.setObjectName("sync_conflict_renumber")
+        self.buttons = {
+            "renumber": self.renumber,
+            "keep_mine": self.keep_mine,
+            "keep_theirs": self.keep_theirs,
+            "merge": self.merge,
+        }
+        for choice, button in self.buttons.items():
             button.clicked.connect(lambda _checked=False, c=choice: self.resolve(c))
             buttons.addWidget(button)
         buttons.addStretch(1)
@@ -202,6 +278,13 @@ class ConflictsPage(QWidget):
         )
         self.merge.setText(_("Merge the two customers"))
         self.merge.setToolTip(_("They are one person: everything moves to one customer record."))
+        self.renumber.setText(_("Give mine a new number"))
+        self.renumber.setToolTip(
+            _(
+                "This PC gives this branch's record a new number; the other one keeps the "
+                "value. Both records are kept."
+            )
+        )
         self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, 4)
         self._render_summary()
         self._render_current()
@@ -249,8 +332,11 @@ class ConflictsPage(QWidget):
 
     def _render_current(self) -> None:
         row = self.current()
-        for button in (self.keep_mine, self.keep_theirs, self.merge):
+        offered = choices_for(row.conflict) if row is not None else ()
+        for choice, button in self.buttons.items():
             button.setEnabled(row is not None)
+            button.setHidden(row is not None and choice not in offered)
+        self.renumber.setHidden(row is None or "renumber" not in offered)
         if row is None:
             self.mine.setTitle(_("This branch"))
             self.theirs.setTitle(_("Other side"))
@@ -258,7 +344,12 @@ class ConflictsPage(QWidget):
             self.theirs.body.clear()
             return
         c = row.conflict
-        self.merge.setEnabled(c.table == "customer_phone")
+        if c.table in RENUMBERED:
+            self.mine.setTitle(_("Set aside: {value}").format(value=c.value))
+            self.theirs.setTitle(_("Holds {value}").format(value=c.value))
+            self.mine.show_record(row.mine_record)
+            self.theirs.show_record(row.theirs_record)
+            return
         self.mine.setTitle(_("This branch: {value}").format(value=c.value))
         self.theirs.setTitle(
             _("Branch {branch}: {value}").format(branch=c.other_branch or "?", value=c.value)
@@ -271,6 +362,19 @@ class ConflictsPage(QWidget):
         row = self.current()
         if row is None:
             return
+        if not messages.confirm(self, self.question(row, choice)):
+            return
+        self.ctx.submit(
+            resolve_conflict,
+            kwargs={"conflict_id": row.conflict.id, "choice": choice},
+            on_result=self._on_resolved,
+            on_error=lambda exc: messages.show_error(self, exc),
+        )
+
+    def question(self, row: ConflictRow, choice: str) -> str:
+        """What the supervisor confirms before ``choice`` is carried out."""
+        if row.conflict.table in RENUMBERED:
+            return number_question(row, choice)
         mine = row.mine.name if row.mine else _("this branch's record")
         theirs = row.theirs.name if row.theirs else (row.conflict.other_customer_name or "?")
         same_branch = row.conflict.other_branch == self.ctx.actor.branch_id
@@ -290,19 +394,46 @@ class ConflictsPage(QWidget):
                 "here; its history stays at branch {branch}."
             ),
         }
-        question = questions[choice].format(
+        return questions[choice].format(
             value=row.conflict.value, mine=mine, theirs=theirs, branch=row.conflict.other_branch
-        )
-        if not messages.confirm(self, question):
-            return
-        self.ctx.submit(
-            resolve_conflict,
-            kwargs={"conflict_id": row.conflict.id, "choice": choice},
-            on_result=self._on_resolved,
-            on_error=lambda exc: messages.show_error(self, exc),
         )
 
     def _on_resolved(self, view: ConflictView) -> None:
         log.info("conflict %s resolved: %s", view.id, view.resolution)
-        self.ctx.bus.changed("conflict", "customer", "sync")
+        self.ctx.bus.changed("conflict", "customer", "complaint", "survey", "sync")
         self.controller.sync_now()
+        if view.new_value and view.resolution == "renumber":
+            messages.info(self, renumbered_text(view.table, view.new_value))
+
+
+def number_question(row: ConflictRow, choice: str) -> str:
+    """The question before a complaint or survey form gets a new number (or a form is
+    given up)."""
+    value = row.conflict.value
+    mine = row.mine_record.customer_name if row.mine_record else None
+    theirs = row.theirs_record.customer_name if row.theirs_record else None
+    mine, theirs = mine or _("(unknown)"), theirs or row.conflict.other_customer_name or "?"
+    if row.conflict.table == "complaint":
+        text = _(
+            "Give the complaint of {mine} a new number? The complaint of {theirs} keeps "
+            "{value}. If {mine} was told {value}, tell them the new number."
+        )
+    elif choice == "keep_theirs":
+        text = _(
+            "Was form {value} of {mine} never handed out? It is removed, and {value} stays "
+            "with the form of {theirs}."
+        )
+    else:
+        text = _(
+            "Give form {value} of {mine} a new serial? The form of {theirs} keeps {value}. "
+            "The paper form still shows {value}: write the new serial on it before it is "
+            "handed out or keyed in."
+        )
+    return text.format(value=value, mine=mine, theirs=theirs)
+
+
+def renumbered_text(table: str, number: str) -> str:
+    """What the supervisor is told once a record got its new number."""
+    if table == "complaint":
+        return _("The complaint's number is now {number}.").format(number=number)
+    return _("The form's serial is now {serial}. Write it on the paper form.").format(serial=number)

@@ -50,7 +50,8 @@ class SyncPage(QWidget):
         form = QFormLayout(self.box)
         self.values: dict[str, QLabel] = {}
         self.labels: dict[str, QLabel] = {}
-        for key in ("hq", "branch", "pending", "success", "attempt", "error", "conflicts"):
+        keys = ("hq", "branch", "pending", "success", "attempt", "error", "conflicts", "rejected")
+        for key in keys:
             label, value = QLabel(self.box), QLabel(self.box)
             value.setObjectName(f"sync_page_{key}")
             value.setWordWrap(True)
@@ -98,6 +99,7 @@ class SyncPage(QWidget):
             "attempt": _("Last attempt:"),
             "error": _("Last error:"),
             "conflicts": _("Open conflicts:"),
+            "rejected": _("Not applied, not yet seen:"),
         }
         for key, text in names.items():
             self.labels[key].setText(text)
@@ -139,6 +141,7 @@ class SyncPage(QWidget):
         self.values["error"].setText(status.last_error or _("none"))
         self.values["error"].setStyleSheet("color: #b00020;" if status.last_error else "")
         self.values["conflicts"].setText(str(status.open_conflicts))
+        self.values["rejected"].setText(str(status.unseen_rejected))
 
     def _render_history(self, *_args: Any) -> None:
         self.history.clear()

@@ -2,7 +2,8 @@
 
 An edit that lost to a delete or to a newer edit, or a change head office quarantined (a
 value it cannot store, a record this branch may not change); head office's words say what
-was wrong. Read-only: the list comes from ``services.rejected_changes``.
+was wrong. Read-only: the list comes from ``services.rejected_changes``. Showing the page
+marks what it lists as seen on this PC, so the status bar and the home card stop counting it.
 """
 
 from __future__ import annotations
@@ -20,12 +21,26 @@ from PySide6.QtWidgets import (
 )
 
 from branch_crm.i18n import _
-from branch_crm.services.rejected_changes import RejectedView, list_rejected, reason_text
+from branch_crm.services.rejected_changes import (
+    RejectedView,
+    list_rejected,
+    mark_rejected_seen,
+    reason_text,
+)
+from branch_crm.ui.sync.controller import controller_for
 from branch_crm.ui.sync.texts import when_text
 
 WATCH = frozenset({"sync"})
 ModelIndex = QModelIndex | QPersistentModelIndex
 COLUMNS = 4
+
+
+def load_rejected(*, session: Any, seen: bool) -> tuple[list[RejectedView], bool]:
+    """The list, and (``seen``) mark it seen on this PC; True when it was marked."""
+    rows = list_rejected(session=session)
+    if seen:
+        mark_rejected_seen(session=session)
+    return rows, seen
 
 
 def record_text(row: RejectedView) -> str:
@@ -108,20 +123,23 @@ class RejectedPage(QWidget):
         self._render_summary()
 
     def on_shown(self) -> None:
-        """Load again whenever the page is shown."""
-        self.reload()
+        """Load again whenever the page is shown; what it lists is then seen."""
+        self.reload(seen=True)
 
     def _on_bus_data_changed(self, what: frozenset[str]) -> None:
         if what & WATCH:
-            self.reload()
+            self.reload(seen=self.isVisible())
 
-    def reload(self) -> None:
-        """Load the list on the database worker."""
-        self.ctx.submit(list_rejected, on_result=self._on_loaded)
+    def reload(self, *, seen: bool = False) -> None:
+        """Load the list on the database worker (``seen``: and mark it seen on this PC)."""
+        self.ctx.submit(load_rejected, kwargs={"seen": seen}, on_result=self._on_loaded)
 
-    def _on_loaded(self, rows: list[RejectedView]) -> None:
+    def _on_loaded(self, loaded: tuple[list[RejectedView], bool]) -> None:
+        rows, marked = loaded
         self.model.set_rows(rows)
         self._render_summary()
+        if marked:
+            controller_for(self.ctx).refresh_status()  # the status bar stops counting them
 
     def _render_summary(self) -> None:
         count = len(self.model.rows)

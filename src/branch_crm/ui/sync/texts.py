@@ -58,6 +58,8 @@ def short_status(status: SyncStatus | None, *, running: bool) -> str:
                 n=status.open_conflicts
             )
         )
+    if status.unseen_rejected:
+        parts.append(not_applied_text(status.unseen_rejected))
     if status.clock_warning:
         parts.append(_("PC clock wrong"))
     return _("Sync: {details}").format(details=" · ".join(parts))
@@ -86,9 +88,25 @@ def full_status(status: SyncStatus | None) -> str:
                 status.open_conflicts,
             ).format(n=status.open_conflicts)
         )
+    if status.unseen_rejected:
+        lines.append(not_applied_line(status.unseen_rejected))
     if status.clock_warning:
         lines.append(status.clock_warning)
     return "\n".join(lines)
+
+
+def not_applied_text(count: int) -> str:
+    """'2 changes not applied' (the status bar's short form)."""
+    return ngettext("{n} change not applied", "{n} changes not applied", count).format(n=count)
+
+
+def not_applied_line(count: int) -> str:
+    """The unseen changes head office did not apply, in a sentence (tooltip, home card)."""
+    return ngettext(
+        "{n} change head office did not apply (see Changes not applied).",
+        "{n} changes head office did not apply (see Changes not applied).",
+        count,
+    ).format(n=count)
 
 
 def elide(text: str, limit: int) -> str:

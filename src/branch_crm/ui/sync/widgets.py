@@ -115,7 +115,8 @@ class SyncStatusWidget(QToolButton):
 
 
 class SyncHomeCard(QGroupBox):
-    """Home card: waiting changes, last success, last error, conflicts; Sync now."""
+    """Home card: waiting changes, last success, last error, conflicts, changes not applied
+    nobody has looked at here yet; Sync now."""
 
     def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -141,6 +142,10 @@ class SyncHomeCard(QGroupBox):
         self.conflicts.setObjectName("sync_card_conflicts")
         self.conflicts.setWordWrap(True)
         layout.addWidget(self.conflicts)
+        self.rejected = QLabel(self)
+        self.rejected.setObjectName("sync_card_rejected")
+        self.rejected.setWordWrap(True)
+        layout.addWidget(self.rejected)
         self.clock = clock_label(self, "sync_card_clock")
         layout.addWidget(self.clock)
         buttons = QHBoxLayout()
@@ -150,8 +155,12 @@ class SyncHomeCard(QGroupBox):
         self.conflicts_button = QPushButton(icon("conflicts"), "", self)
         self.conflicts_button.setObjectName("sync_card_conflicts_button")
         self.conflicts_button.clicked.connect(self._on_conflicts_clicked)
+        self.rejected_button = QPushButton(icon("error"), "", self)
+        self.rejected_button.setObjectName("sync_card_rejected_button")
+        self.rejected_button.clicked.connect(self._on_rejected_clicked)
         buttons.addWidget(self.sync_button)
         buttons.addWidget(self.conflicts_button)
+        buttons.addWidget(self.rejected_button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
         self.controller.sig_status.connect(self._render)
@@ -166,6 +175,7 @@ class SyncHomeCard(QGroupBox):
         self.success_label.setText(_("Last success:"))
         self.error_label.setText(_("Last error:"))
         self.conflicts_button.setText(_("Resolve conflicts"))
+        self.rejected_button.setText(_("Changes not applied"))
         self._render()
 
     def _render(self, *_args: Any) -> None:
@@ -181,8 +191,10 @@ class SyncHomeCard(QGroupBox):
         if status is None:
             for label in (self.pending, self.success, self.error):
                 label.setText("…")
-            self.conflicts.setVisible(False)
-            self.conflicts_button.setVisible(False)
+            for widget in (self.conflicts, self.conflicts_button):
+                widget.setVisible(False)
+            for widget in (self.rejected, self.rejected_button):
+                widget.setVisible(False)
             return
         if not status.registered:
             self.pending.setText(texts.pending_text(status.pending_changes))
@@ -202,9 +214,12 @@ class SyncHomeCard(QGroupBox):
             ).format(n=count)
         )
         self.conflicts.setVisible(count > 0)
-        self.conflicts_button.setVisible(
-            count > 0 and allowed(self.ctx.actor, Permission.CONFLICT_RESOLVE)
-        )
+        supervisor = allowed(self.ctx.actor, Permission.CONFLICT_RESOLVE)
+        self.conflicts_button.setVisible(count > 0 and supervisor)
+        unseen = status.unseen_rejected
+        self.rejected.setText(texts.not_applied_line(unseen))
+        self.rejected.setVisible(unseen > 0)
+        self.rejected_button.setVisible(unseen > 0 and supervisor)
 
     def _on_sync_clicked(self) -> None:
         sync_now_or_register(self.ctx, self)
@@ -213,3 +228,8 @@ class SyncHomeCard(QGroupBox):
         window = self.ctx.main_window
         if window is not None:
             window.show_page("sync_conflicts")
+
+    def _on_rejected_clicked(self) -> None:
+        window = self.ctx.main_window
+        if window is not None:
+            window.show_page("sync_rejected")
