@@ -21,6 +21,12 @@ PROTOCOL_HEADER = "X-Sync-Protocol"
 CLIENT_TIME_HEADER = "X-Sync-Client-Time"
 
 Op = Literal["insert", "update", "delete"]
+NODE_PATTERN = r"^[A-Za-z0-9_-]{1,32}$"
+"""A node id: what the app makes (``sync_state.node_id``, 16 hex digits), in stamps too."""
+BRANCH_PATTERN = r"^[^\W_]{1,16}$"
+"""A branch code: letters and digits, 16 at most (as ``branch-crm-hq branch add`` allows)."""
+BATCH_PATTERN = r"^[A-Za-z0-9_-]{8,36}$"
+"""A batch id: a UUID as the app makes it."""
 
 
 class Change(BaseModel):
@@ -42,9 +48,9 @@ class PushRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    branch: str = Field(max_length=16)
-    node: str = Field(max_length=32)
-    batch_id: str = Field(min_length=8, max_length=36)
+    branch: str = Field(max_length=16, pattern=BRANCH_PATTERN)
+    node: str = Field(max_length=32, pattern=NODE_PATTERN)
+    batch_id: str = Field(min_length=8, max_length=36, pattern=BATCH_PATTERN)
     schema_version: str = Field(max_length=32)
     changes: list[Change] = Field(max_length=MAX_CHANGES_PER_REQUEST)
 
@@ -118,8 +124,8 @@ class RegisterRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     code: str = Field(min_length=4, max_length=64)
-    branch: str = Field(min_length=1, max_length=16)
-    node: str | None = Field(default=None, max_length=32)
+    branch: str = Field(min_length=1, max_length=16, pattern=BRANCH_PATTERN)
+    node: str | None = Field(default=None, max_length=32, pattern=NODE_PATTERN)
     key: str | None = Field(default=None, min_length=32, max_length=64, pattern=r"^[\w-]+$")
     """A secret the PC made and saved before sending: the token is derived from it, so the
     same PC sending the same code and key again (its answer was lost) gets the same token.
