@@ -52,8 +52,12 @@ def test_node_ids_the_app_makes_and_the_tests_use_are_accepted(office: Office) -
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [*(("node", n) for n in BAD_NODES), *(("branch", b) for b in BAD_BRANCHES)]
-    + [("batch_id", "batch id with spaces"), ("batch_id", "b\x00" + "0" * 10)],
+    [
+        *(("node", n) for n in BAD_NODES),
+        *(("branch", b) for b in BAD_BRANCHES),
+        ("batch_id", "batch id with spaces"),
+        ("batch_id", "b\x00" + "0" * 10),
+    ],
     ids=repr,
 )
 def test_a_push_with_a_malformed_field_is_refused(office: Office, field: str, value: str) -> None:
