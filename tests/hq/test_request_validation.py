@@ -1,8 +1,8 @@
 """Free-text fields of requests are checked by the request schema (HTTP 422), before head
 office's database sees them: a node id is what the app makes (``sync_state.node_id``, 16 hex
-digits; letters, digits, ``_`` and ``-``, 32 at most), a branch code letters and digits (16 at
-most, as ``branch add`` allows), a batch id letters, digits, ``_`` and ``-`` (8 to 36). A NUL
-byte in a node id used to reach PostgreSQL and come back as HTTP 503."""
+digits; letters, digits, ``_`` and ``-``, 32 at most), a branch code the same (16 at most:
+what a PC can hold), a batch id too (8 to 36). A NUL byte in a node id used to reach
+PostgreSQL and come back as HTTP 503."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from hq_push_support import SCHEMA, Office, office_at
 
 BAD_NODES = ["a\x00b", "has space", "x" * 33, "", "节点", "node/1", "node\n"]
-BAD_BRANCHES = ["BR\x001", "BR 1", "BR-1", "B" * 17, ""]
+BAD_BRANCHES = ["BR\x001", "BR 1", "分行", "B" * 17, ""]
 
 
 @pytest.fixture

@@ -23,8 +23,9 @@ CLIENT_TIME_HEADER = "X-Sync-Client-Time"
 Op = Literal["insert", "update", "delete"]
 NODE_PATTERN = r"^[A-Za-z0-9_-]{1,32}$"
 """A node id: what the app makes (``sync_state.node_id``, 16 hex digits), in stamps too."""
-BRANCH_PATTERN = r"^[^\W_]{1,16}$"
-"""A branch code: letters and digits, 16 at most (as ``branch-crm-hq branch add`` allows)."""
+BRANCH_PATTERN = r"^[A-Za-z0-9_-]{1,16}$"
+"""A branch code: every code a PC can hold (``create_first_admin``) fits it, and every one
+head office gives out (letters and digits, ``branch add``) that a PC can hold."""
 BATCH_PATTERN = r"^[A-Za-z0-9_-]{8,36}$"
 """A batch id: a UUID as the app makes it."""
 
