@@ -271,10 +271,15 @@ def create_app(settings: HqSettings | None = None) -> FastAPI:
     def clock_reading(
         db: EngineDep, _schema: Schema, authorization: Authorization = None
     ) -> ClockReading:
-        """Head office's time, for a PC to measure its clock against before it pushes."""
+        """Head office's time, for a PC to measure its clock against before it pushes, and
+        the PC's code (given now to a PC registered before PC codes existed)."""
         with read_transaction(db) as conn:
-            hq_auth.authenticate(conn, authorization)
-        return ClockReading(server_hlc=str(clock.now()), server_time_ms=wall_ms())
+            node = hq_auth.authenticate(conn, authorization)
+        pc_code = node.pc_code
+        if pc_code is None:
+            with write_transaction(db) as conn:
+                pc_code = hq_auth.pc_code_of(conn, node)
+        return ClockReading(server_hlc=str(clock.now()), server_time_ms=wall_ms(), pc_code=pc_code)
 
     @app.get("/api/v1/sync/pull", response_model=PullResponse)
     def pull(

@@ -117,6 +117,9 @@ class ClockReading(BaseModel):
     """Head office's HLC: no stamp it confirmed is greater."""
     server_time_ms: int
     """Head office's wall clock, milliseconds since the Unix epoch."""
+    pc_code: str | None = None
+    """This PC's code in complaint numbers and survey serials: a PC registered before PC
+    codes existed gets its code here (absent from older head offices)."""
 
 
 class RegisterRequest(BaseModel):
