@@ -69,7 +69,7 @@ def test_list_shows_the_newest_first_with_reason_and_why(capsys, aside: SetAside
 def test_list_of_one_branch_and_a_limit(capsys, aside: SetAside) -> None:  # type: ignore[no-untyped-def]
     code, out, _err = aside.run(capsys, "quarantine", "list", "--branch", "BR1", "--limit", "1")
     assert code == 0
-    header, row, note = out.splitlines()
+    _header, row, note = out.splitlines()
     assert aside.forbidden in row
     assert note == "1 of 2 changes shown, newest first (--limit shows more)."
     code, _out, err = aside.run(capsys, "quarantine", "list", "--branch", "BR9")
