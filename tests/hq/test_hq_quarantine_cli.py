@@ -31,7 +31,9 @@ class SetAside:
     forbidden: str
     other_branch: str
 
-    def run(self, capsys: pytest.CaptureFixture[str], *argv: str, lang: str = "en") -> tuple:
+    def run(
+        self, capsys: pytest.CaptureFixture[str], *argv: str, lang: str = "en"
+    ) -> tuple[int, str, str]:
         code = main(["--lang", lang, "--db", self.office.server.database_url, *argv])
         out, err = capsys.readouterr()
         return code, out, err
