@@ -221,7 +221,7 @@ ERROR_ANSWERS = {
 """What each error status a route answers with means (OpenAPI's descriptions)."""
 
 
-def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+def error_answers(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """The error answers a route documents: each carries an ``ErrorBody``."""
     return {s: {"model": ErrorBody, "description": ERROR_ANSWERS[s]} for s in statuses}
 
@@ -241,7 +241,7 @@ def create_app(settings: HqSettings | None = None) -> FastAPI:
 
     _install_handlers(app, settings)
 
-    @app.get("/healthz", responses=errors(413, 503))
+    @app.get("/healthz", responses=error_answers(413, 503))
     def healthz(db: EngineDep) -> dict[str, Any]:
         with read_transaction(db) as conn:
             conn.execute(text("SELECT 1"))
@@ -250,7 +250,7 @@ def create_app(settings: HqSettings | None = None) -> FastAPI:
     @app.post(
         "/api/v1/register",
         response_model=RegisterResponse,
-        responses=errors(400, 401, 403, 413, 422, 503),
+        responses=error_answers(400, 401, 403, 413, 422, 503),
     )
     def register(body: RegisterRequest, db: EngineDep) -> RegisterResponse:
         with write_transaction(db) as conn:
@@ -274,7 +274,7 @@ def create_app(settings: HqSettings | None = None) -> FastAPI:
         "/api/v1/sync/push",
         response_model=PushAck,
         openapi_extra=PUSH_BODY_DOC,
-        responses=errors(400, 401, 403, 409, 413, 422, 503),
+        responses=error_answers(400, 401, 403, 409, 413, 422, 503),
     )
     def push(
         raw: PushBody,
@@ -293,7 +293,7 @@ def create_app(settings: HqSettings | None = None) -> FastAPI:
     @app.get(
         "/api/v1/sync/clock",
         response_model=ClockReading,
-        responses=errors(401, 409, 413, 422, 503),
+        responses=error_answers(401, 409, 413, 422, 503),
     )
     def clock_reading(
         db: EngineDep, _schema: Schema, authorization: Authorization = None
@@ -311,7 +311,7 @@ def create_app(settings: HqSettings | None = None) -> FastAPI:
     @app.get(
         "/api/v1/sync/pull",
         response_model=PullResponse,
-        responses=errors(401, 409, 413, 422, 503),
+        responses=error_answers(401, 409, 413, 422, 503),
     )
     def pull(
         db: EngineDep,

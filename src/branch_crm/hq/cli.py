@@ -255,8 +255,8 @@ def _positive(text: str) -> int:
     except ValueError:
         value = 0
     if value < 1:
-        raise argparse.ArgumentTypeError(_("{value} is not a whole number of 1 or more").format(
-            value=text))  # fmt: skip
+        message = _("{value} is not a whole number of 1 or more")
+        raise argparse.ArgumentTypeError(message.format(value=text))
     return value
 
 
