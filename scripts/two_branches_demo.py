@@ -14,8 +14,9 @@ same reason. The run checks what each side ends with and exits non-zero if anyth
 1. head office adds a complaint category -> both branches receive it;
 2. branch BR001 adds a staff account (CLI) and a customer -> head office has them, BR002 not;
 3. BR002 registers a customer with BR001's customer's phone -> a conflict for BR002's
-   supervisor, nothing overwritten; the supervisor keeps BR002's record ("keep mine") ->
-   after the next rounds head office and BR001 have given the number up.
+   supervisor, nothing overwritten; BR002 adds its supervisor (CLI), who keeps BR002's
+   record ("keep mine") -> after the next rounds head office and BR001 have given the
+   number up.
 """
 
 from __future__ import annotations
@@ -158,15 +159,17 @@ def add_customer(path: Path, branch: str, name: str, phone: str) -> str:
     return view.id
 
 
-def keep_mine(path: Path, branch: str) -> None:
-    """The supervisor of ``branch`` resolves its one open conflict with "keep mine"."""
+def keep_mine(path: Path, branch: str, username: str) -> None:
+    """Supervisor ``username`` of ``branch`` resolves its one open conflict with "keep mine"
+    (head office accepts a resolution only from a supervisor of the branch)."""
     from branch_crm.db import open_database
     from branch_crm.models import Role
     from branch_crm.services.conflicts import list_conflicts, resolve_conflict
     from branch_crm.services.context import Actor, unit_of_work
 
+    staff_id = scalar(path, "SELECT id FROM staff WHERE username = ?", username)
     db = open_database(path)
-    actor = Actor(None, "boss", "Supervisor", Role.SUPERVISOR, branch)
+    actor = Actor(staff_id, username, "Supervisor", Role.SUPERVISOR, branch)
     with unit_of_work(db, actor) as session:
         (conflict,) = list_conflicts(session=session)
         say(
@@ -223,7 +226,9 @@ def demo(kind: str, folder: Path, keep: bool) -> int:
                 "BR002 has one open conflict for the shared phone",
                 failures,
             )
-            keep_mine(br2, "BR002")
+            run(crm, "--db", str(br2), "staff", "add", "--role", "supervisor", "--name", "赵主管",
+                "--password", "demo-pass-1234", "zhaozg", env=env)  # fmt: skip
+            keep_mine(br2, "BR002", "zhaozg")
             run(crm, "--db", str(br2), "sync", env=env)
             run(crm, "--db", str(br1), "sync", env=env)
             run(crm, "--db", str(br1), "sync", "status", env=env)

@@ -178,6 +178,21 @@ def phone(branch: str, customer_id: str, number: str, **extra: Any) -> dict[str,
     }
 
 
+def staff(branch: str, username: str, role: str, **extra: Any) -> dict[str, Any]:
+    """The data of a staff insert (wire values)."""
+    return {
+        "username": username,
+        "display_name": username,
+        "role": role,
+        "password_hash": "$argon2id$not-a-real-hash",
+        "active": 1,
+        "branch_id": branch,
+        "created_at": WHEN,
+        "updated_at": WHEN,
+        **extra,
+    }
+
+
 def new_pk() -> str:
     """A fresh row id."""
     return str(uuid.uuid4())

@@ -1,10 +1,10 @@
 """Fuzz head office's API with schemathesis, from the OpenAPI schema the service publishes.
 
 A real head office serves on loopback (SQLite and PostgreSQL); a branch is registered, so
-requests carry a valid token. schemathesis generates requests for push, pull and register
-from ``/openapi.json`` -- valid ones (positive) and ones that break the schema (negative) --
-and every answer must be no 5xx, a documented status code, with the documented content
-type and body schema.
+requests carry a valid token. schemathesis generates requests for push, pull, the clock
+reading and register from ``/openapi.json`` -- valid ones (positive) and ones that break
+the schema (negative) -- and every answer must be no 5xx, a documented status code, with the
+documented content type and body schema.
 
 Push bodies are generated from a *focused* copy of the schema: the real one with the
 branch's own code in ``branch`` / ``branch_id``, row ids and unique values (phone numbers,
@@ -15,13 +15,15 @@ merge code runs; random ids and another branch's code would only ever get a 403.
 
 Deterministic (hypothesis ``derandomize``) and bounded (a fixed number of examples per
 operation and mode, no shrinking): a failure lists every distinct problem, each with the
-curl command that reproduces it.
+curl command that reproduces it. A deeper run: ``BRANCH_CRM_FUZZ_SCALE=10`` (ten times the
+examples).
 """
 
 from __future__ import annotations
 
 import copy
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -51,7 +53,9 @@ pytestmark = pytest.mark.slow
 BRANCH = "BR001"
 NODE = "fuzznode0001"
 PUSH, PULL, REGISTER = "/api/v1/sync/push", "/api/v1/sync/pull", "/api/v1/register"
-EXAMPLES = {PUSH: 200, PULL: 30, REGISTER: 25}
+CLOCK = "/api/v1/sync/clock"
+SCALE = int(os.environ.get("BRANCH_CRM_FUZZ_SCALE", "1"))
+EXAMPLES = {PUSH: 200 * SCALE, PULL: 30 * SCALE, REGISTER: 25 * SCALE, CLOCK: 15 * SCALE}
 """Examples per operation and generation mode (positive and negative)."""
 ROW_IDS = [f"0190a000-0000-7000-8000-00000000000{i}" for i in range(6)]
 UNIQUE_VALUES = {"phone": ["13800000001", "13800000002"], "month": ["2026-01", "2026-02"]}
@@ -249,6 +253,7 @@ def test_api_fuzz_no_server_error_and_answers_match_the_schema(hq: HqServer) -> 
         for path, method, schema, headers in (
             (PUSH, "POST", narrowed, auth),
             (PULL, "GET", real, auth),
+            (CLOCK, "GET", real, auth),
             (REGISTER, "POST", real, {}),
         ):
             operation = schema[path][method]

@@ -16,7 +16,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from hq_push_support import WHEN, Office, Pc, change, customer, new_pk, now_stamp, office_at, phone
+from hq_push_support import (
+    WHEN,
+    Office,
+    Pc,
+    change,
+    customer,
+    new_pk,
+    now_stamp,
+    office_at,
+    phone,
+    staff,
+)
 
 from branch_crm.hq.admin import write_reference
 from branch_crm.hq.db import write_transaction
@@ -185,9 +196,12 @@ def test_a_real_conflict_cannot_be_pointed_at_other_rows(world: World) -> None:
     )
     bad_choice = _resolve(conflict_id, "delete_everything", w.br2.node)
     _forbidden(w.office.push(w.br2, [back, bad_choice]), conflict_id)
-    # the real resolution still works: keep mine deletes BR1's clashing phone, and only it
-    honest = _resolve(conflict_id, "keep_mine", w.br2.node, resolved_by="sup", updated_at=WHEN)
-    answer = w.office.push(w.br2, [honest])
+    # the real resolution, by a supervisor of BR2, still works: keep mine deletes BR1's
+    # clashing phone, and only it
+    boss = new_pk()
+    supervisor = change("staff", boss, staff("BR2", "sup", "supervisor"), now_stamp(w.br2.node))
+    honest = _resolve(conflict_id, "keep_mine", w.br2.node, resolved_by=boss, updated_at=WHEN)
+    answer = w.office.push(w.br2, [supervisor, honest])
     assert answer.status_code == 200 and answer.json()["rejected"] == [], answer.text
     assert w.office.rows("customer_phone", id=w.p1)[0]["deleted_at"] is not None
     assert w.office.rows("customer_phone", id=w.p1b)[0]["deleted_at"] is None

@@ -38,7 +38,8 @@ def _help(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
 def test_every_command_is_covered() -> None:
     assert ("ref", "survey-template") in COMMANDS and ("branch", "list") in COMMANDS
     assert ("pc", "list") in COMMANDS and ("pc", "revoke") in COMMANDS
-    assert len(COMMANDS) == 17  # top, 7 commands, 2 branch, 2 pc and 5 ref sub-commands
+    assert ("quarantine", "list") in COMMANDS and ("quarantine", "show") in COMMANDS
+    assert len(COMMANDS) == 20  # top, 8 commands, 2 branch, 2 pc, 2 quarantine, 5 ref ones
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "branch-crm-hq")

@@ -60,6 +60,7 @@ from oracle import differences
 from reliability_support import HqProcess, child_env, node_id, read_kill_log
 from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import Engine
+from sync_helpers import on_staff
 
 from branch_crm.db import Database
 from branch_crm.errors import CrmError
@@ -784,9 +785,10 @@ class ChaosRun:
         phone = conflict.table == "customer_phone"
         chosen = choice or self.rng.choices(CHOICES, weights=(1, 1, 2 if phone else 0))[0]
         try:
-            with unit_of_work(pc.db, pc.actor()) as session:
+            actor = on_staff(pc.db, pc.actor())  # head office wants a real supervisor
+            with unit_of_work(pc.db, actor) as session:
                 resolve_conflict(
-                    session=session, actor=pc.actor(), conflict_id=conflict.id, choice=chosen
+                    session=session, actor=actor, conflict_id=conflict.id, choice=chosen
                 )
         except CrmError:
             self.stats.refused[f"resolve_{chosen}"] += 1

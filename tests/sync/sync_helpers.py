@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from branch_crm.db import Database
-from branch_crm.models import Customer, CustomerPhone
+from branch_crm.models import Customer, CustomerPhone, Staff
 from branch_crm.timeutil import utcnow
 
 STAMP = "2026-01-01 00:00:00.000000"
@@ -36,6 +36,25 @@ def add_customer(db: Database, branch: str, name: str, phone: str | None = None)
         if phone:
             session.add(CustomerPhone(customer_id=customer.id, phone=phone))
         return customer.id
+
+
+def on_staff(db: Database, actor: Any) -> Any:
+    """``actor`` (an ``Actor``), with a staff row behind it on this PC (synced like any
+    account, created if missing): head office accepts a conflict resolution only in the name
+    of a staff member of the branch whose role may resolve conflicts."""
+    with db.session(actor_id=actor.staff_id, branch_id=actor.branch_id) as session:
+        if session.get(Staff, actor.staff_id) is None:
+            session.add(
+                Staff(
+                    id=actor.staff_id,
+                    username=actor.username,
+                    display_name=actor.display_name,
+                    role=str(actor.role),
+                    password_hash="-",
+                    branch_id=actor.branch_id,
+                )
+            )
+    return actor
 
 
 def edit_customer(db: Database, branch: str, customer_id: str, **values: Any) -> None:

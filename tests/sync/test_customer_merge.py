@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from oracle import assert_converged
-from sync_helpers import add_customer
+from sync_helpers import add_customer, on_staff
 
 from branch_crm.models import Role
 from branch_crm.services.context import Actor
@@ -121,7 +121,7 @@ def _profiled(db: Any, branch: str, name: str, phone: str, parcels: int, **prefs
 def _resolve_merge(db: Any, branch: str) -> None:
     from branch_crm.services.conflicts import list_conflicts, resolve_conflict
 
-    actor = Actor("staff-boss", "boss", "boss", Role.SUPERVISOR, branch)
+    actor = on_staff(db, Actor(f"boss-{branch}", "boss", "boss", Role.SUPERVISOR, branch))
     with db.session() as session:
         (conflict,) = list_conflicts(session=session)
     with db.session(actor_id=actor.staff_id, branch_id=branch) as session:

@@ -8,7 +8,7 @@ from typing import Any
 
 from oracle import assert_converged
 from sqlalchemy import func, select
-from sync_helpers import add_customer, column
+from sync_helpers import add_customer, column, on_staff
 
 from branch_crm.hq import tables as t
 from branch_crm.models import CustomerPhone, MonthlyVolume
@@ -75,7 +75,7 @@ def _resolve_all(db: Any, branch: str, choice: str) -> int:
     from branch_crm.services.conflicts import list_conflicts, resolve_conflict
     from branch_crm.services.context import Actor
 
-    actor = Actor("staff-sup", "sup", "Supervisor", Role.SUPERVISOR, branch)
+    actor = on_staff(db, Actor(f"sup-{branch}", "sup", "Supervisor", Role.SUPERVISOR, branch))
     with db.session() as session:
         conflicts = list_conflicts(session=session)
     for conflict in conflicts:

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from oracle import assert_converged, outbox_empty
 from sqlalchemy import func, select
-from sync_helpers import add_customer, column, delete_customer, edit_customer
+from sync_helpers import add_customer, column, delete_customer, edit_customer, on_staff
 
 from branch_crm.db import make_engine, open_database, run_migrations
 from branch_crm.hq import tables as t
@@ -368,7 +368,7 @@ def test_phone_clash_between_branches_is_a_conflict_and_keep_mine_syncs(
         ("unique_phone", "13855556666", "BR1", "张三")
     ]
     assert _hq_count(hq, "customer_phone", phone="13855556666") == 1  # nothing overwritten
-    actor = supervisor.__class__(**{**supervisor.__dict__, "branch_id": "BR2"})
+    actor = on_staff(db2, supervisor.__class__(**{**supervisor.__dict__, "branch_id": "BR2"}))
     with db2.session(actor_id=actor.staff_id, branch_id="BR2") as session:
         resolve_conflict(
             session=session, actor=actor, conflict_id=conflicts[0].id, choice="keep_mine"
@@ -399,7 +399,7 @@ def test_phone_clash_within_a_branch_merges_the_two_customers(
     _sync_all(c_a, c_b)
     with db_b.session() as session:
         (conflict,) = list_conflicts(session=session)
-    actor = supervisor.__class__(**{**supervisor.__dict__, "branch_id": "BR1"})
+    actor = on_staff(db_b, supervisor.__class__(**{**supervisor.__dict__, "branch_id": "BR1"}))
     with db_b.session(actor_id=actor.staff_id, branch_id="BR1") as session:
         resolve_conflict(session=session, actor=actor, conflict_id=conflict.id, choice="merge")
     _sync_all(c_b, c_a)
@@ -603,7 +603,7 @@ def _resolve_open(db: Any, code: str, pick: int) -> int:
     from branch_crm.services.conflicts import CHOICES, list_conflicts, resolve_conflict
     from branch_crm.services.context import Actor
 
-    actor = Actor("staff-sup", "sup", "Supervisor", Role.SUPERVISOR, code)
+    actor = on_staff(db, Actor(f"sup-{code}", "sup", "Supervisor", Role.SUPERVISOR, code))
     with db.session() as session:
         conflicts = list_conflicts(session=session)
     for number, conflict in enumerate(conflicts):

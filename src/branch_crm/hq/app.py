@@ -208,6 +208,24 @@ def _install_handlers(app: FastAPI, settings: HqSettings) -> None:
         return response
 
 
+ERROR_ANSWERS = {
+    400: "The body is not JSON, or the client hung up before it arrived.",
+    401: "No token, or one head office does not know or revoked (registration: the code is "
+    "unknown, used or expired).",
+    403: "The request names another branch than the token's (or the code's).",
+    409: "The branch's schema or sync protocol is one head office does not sync with.",
+    413: "The request is larger than head office accepts.",
+    422: "The request is malformed.",
+    503: "Head office's database is unavailable just now; try again later.",
+}
+"""What each error status a route answers with means (OpenAPI's descriptions)."""
+
+
+def error_answers(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The error answers a route documents: each carries an ``ErrorBody``."""
+    return {s: {"model": ErrorBody, "description": ERROR_ANSWERS[s]} for s in statuses}
+
+
 def create_app(settings: HqSettings | None = None) -> FastAPI:
     """The head-office application; its engine and clock live on ``app.state``."""
     settings = settings or HqSettings()
@@ -215,11 +233,7 @@ def create_app(settings: HqSettings | None = None) -> FastAPI:
     clock = HybridClock("hq", max_ahead_ms=settings.clock_skew_limit_ms)
     _load_persisted_clock(engine, clock)
     known = _known_branch_schemas()
-    app = FastAPI(
-        title="Branch CRM head office",
-        version=__version__,
-        responses={code: {"model": ErrorBody} for code in (401, 403, 409, 413, 422)},
-    )
+    app = FastAPI(title="Branch CRM head office", version=__version__)
     app.state.engine, app.state.clock, app.state.settings = engine, clock, settings
     app.state.known_schemas = known
 
@@ -227,13 +241,17 @@ def create_app(settings: HqSettings | None = None) -> FastAPI:
 
     _install_handlers(app, settings)
 
-    @app.get("/healthz")
+    @app.get("/healthz", responses=error_answers(413, 503))
     def healthz(db: EngineDep) -> dict[str, Any]:
         with read_transaction(db) as conn:
             conn.execute(text("SELECT 1"))
         return {"status": "ok", "version": __version__, "database": engine.dialect.name}
 
-    @app.post("/api/v1/register", response_model=RegisterResponse)
+    @app.post(
+        "/api/v1/register",
+        response_model=RegisterResponse,
+        responses=error_answers(400, 401, 403, 413, 422, 503),
+    )
     def register(body: RegisterRequest, db: EngineDep) -> RegisterResponse:
         with write_transaction(db) as conn:
             done = hq_auth.register(
@@ -252,7 +270,12 @@ def create_app(settings: HqSettings | None = None) -> FastAPI:
             token=done.token, branch=done.branch, branch_name=done.branch_name, pc_code=done.pc_code
         )
 
-    @app.post("/api/v1/sync/push", response_model=PushAck, openapi_extra=PUSH_BODY_DOC)
+    @app.post(
+        "/api/v1/sync/push",
+        response_model=PushAck,
+        openapi_extra=PUSH_BODY_DOC,
+        responses=error_answers(400, 401, 403, 409, 413, 422, 503),
+    )
     def push(
         raw: PushBody,
         db: EngineDep,
@@ -267,16 +290,29 @@ def create_app(settings: HqSettings | None = None) -> FastAPI:
         ack = _push_with_retry(db, body, authorization, clock, user_agent, translate=translate)
         return Response(ack.model_dump_json(), media_type="application/json")
 
-    @app.get("/api/v1/sync/clock", response_model=ClockReading)
+    @app.get(
+        "/api/v1/sync/clock",
+        response_model=ClockReading,
+        responses=error_answers(401, 409, 413, 422, 503),
+    )
     def clock_reading(
         db: EngineDep, _schema: Schema, authorization: Authorization = None
     ) -> ClockReading:
-        """Head office's time, for a PC to measure its clock against before it pushes."""
+        """Head office's time, for a PC to measure its clock against before it pushes, and
+        the PC's code (given now to a PC registered before PC codes existed)."""
         with read_transaction(db) as conn:
-            hq_auth.authenticate(conn, authorization)
-        return ClockReading(server_hlc=str(clock.now()), server_time_ms=wall_ms())
+            node = hq_auth.authenticate(conn, authorization)
+        pc_code = node.pc_code
+        if pc_code is None:
+            with write_transaction(db) as conn:
+                pc_code = hq_auth.pc_code_of(conn, node)
+        return ClockReading(server_hlc=str(clock.now()), server_time_ms=wall_ms(), pc_code=pc_code)
 
-    @app.get("/api/v1/sync/pull", response_model=PullResponse)
+    @app.get(
+        "/api/v1/sync/pull",
+        response_model=PullResponse,
+        responses=error_answers(401, 409, 413, 422, 503),
+    )
     def pull(
         db: EngineDep,
         _schema: Schema,
@@ -348,7 +384,6 @@ def _openapi_with_push_body(app: FastAPI) -> dict[str, Any]:
         body["properties"]["schema_version"] = version
         components.update(_change_schemas(components.pop("Change"), version))
         _pin_version_headers(schema, version)
-        _document_unreadable_bodies(schema)
         app.openapi_schema = schema
     return app.openapi_schema
 
@@ -420,17 +455,6 @@ def _change_schemas(generic: dict[str, Any], version: dict[str, Any]) -> dict[st
             variants.append({"$ref": f"#/components/schemas/{title}"})
     added["Change"] = {"title": "Change", "description": generic["description"], "oneOf": variants}
     return added
-
-
-def _document_unreadable_bodies(schema: dict[str, Any]) -> None:
-    """A body that is not JSON at all gets FastAPI's 400 (a readable ``detail`` too)."""
-    error = {
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
-    }
-    for operations in schema.get("paths", {}).values():
-        for operation in operations.values():
-            if "requestBody" in operation:
-                operation["responses"].setdefault("400", {"description": "Bad Request", **error})
 
 
 def _pin_version_headers(schema: dict[str, Any], version: dict[str, Any]) -> None:

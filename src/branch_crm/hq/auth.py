@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +19,8 @@ from branch_crm.i18n import N_
 from branch_crm.sync.pc_codes import MAX_ASSIGNED, assigned_code, code_index
 from branch_crm.timeutil import utcnow
 
+log = logging.getLogger("branch_crm.hq")
+
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
@@ -28,6 +31,9 @@ class NodeAuth:
     token_id: str
     branch: str
     node_id: str | None
+    pc_code: str | None = None
+    """Its code in the numbers it makes; None for a PC registered before PC codes existed
+    until it reads the clock (:func:`pc_code_of`)."""
 
 
 def digest(secret: str) -> str:
@@ -195,7 +201,37 @@ def authenticate(conn: Connection, authorization: str | None) -> NodeAuth:
                 "code and register this PC again; its unsent changes are kept."
             )
         )
-    return NodeAuth(token_id=token_id, branch=row.branch_code, node_id=row.node_id)
+    return NodeAuth(
+        token_id=token_id, branch=row.branch_code, node_id=row.node_id, pc_code=row.pc_code
+    )
+
+
+def pc_code_of(conn: Connection, node: NodeAuth) -> str | None:
+    """The node's PC code, given now if it has none (a PC registered before PC codes existed:
+    migration hq0004 left it empty), in turn within its branch as at registration and under
+    the same lock, so PCs asking at once get one each. None when the branch has no code left
+    (the PC goes on with its provisional code; the clock reading must not fail for it)."""
+    if node.pc_code is not None:
+        return node.pc_code
+    _lock_branch(conn, node.branch)
+    held = select(t.node.c.pc_code).where(t.node.c.token_id == node.token_id)
+    current = conn.scalar(held)  # another request of this PC may have given it meanwhile
+    if current is not None:
+        return str(current)
+    try:
+        code = _next_pc_code(conn, node.branch)
+    except BadPayload:
+        log.warning("branch %s has no PC code left for node %s", node.branch, node.node_id)
+        return None
+    conn.execute(update(t.node).where(t.node.c.token_id == node.token_id).values(pc_code=code))
+    log.info(
+        "node %s of branch %s (registered before PC codes) is PC %s",
+        node.node_id,
+        node.branch,
+        code,
+        extra={"branch": node.branch},
+    )
+    return code
 
 
 def _aware(value: datetime) -> datetime:

@@ -240,6 +240,90 @@ def cmd_pc_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+QUARANTINE_HEADINGS = N_("id|received|branch|PC|table|row|reason|why")
+"""The headings of ``quarantine list`` in one text, so that a translator sees them together."""
+QUARANTINE_WIDTHS = (8, 16, 6, 2, 12, 36, 9, 0)
+"""Least width of each column of ``quarantine list`` (the last one is not padded)."""
+QUARANTINE_LABELS = N_("id|received|branch|PC|node|batch|table|row|operation|stamp|reason|why|data")
+"""The labels of ``quarantine show``, in one text like the headings of a table."""
+
+
+def _positive(text: str) -> int:
+    """An argument that must be a whole number of 1 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        message = _("{value} is not a whole number of 1 or more")
+        raise argparse.ArgumentTypeError(message.format(value=text))
+    return value
+
+
+def _headings(text: str, count: int) -> list[str]:
+    """The translated ``|``-separated headings (the English ones if a translation breaks)."""
+    headings = _(text).split("|")
+    return headings if len(headings) == count else text.split("|")
+
+
+def _quarantine_json(row: Any) -> str:
+    return json.dumps(row.__dict__, default=str, ensure_ascii=False)
+
+
+def cmd_quarantine_list(args: argparse.Namespace) -> int:
+    """Print the newest changes head office set aside (of one branch with --branch)."""
+    from branch_crm.hq.quarantine import list_quarantined
+
+    engine, conn = _write_conn(_settings(args))
+    with conn, conn.begin():
+        rows, total = list_quarantined(conn, branch=args.branch, limit=args.limit)
+    engine.dispose()
+    if args.json:
+        _out("[" + ", ".join(_quarantine_json(r) for r in rows) + "]")
+        return 0
+    if not rows:
+        _out(_("Nothing is quarantined."))
+        return 0
+    headings = _headings(QUARANTINE_HEADINGS, len(QUARANTINE_WIDTHS))
+    _print_table([headings, *(_quarantine_cells(r) for r in rows)], QUARANTINE_WIDTHS)
+    if total > len(rows):
+        text = ngettext(
+            "{shown} of {total} change shown, newest first (--limit shows more).",
+            "{shown} of {total} changes shown, newest first (--limit shows more).",
+            total,
+        )
+        _out(text.format(shown=len(rows), total=total))
+    return 0
+
+
+def _quarantine_cells(row: Any) -> list[str]:
+    """One quarantined change as the cells of ``quarantine list``."""
+    cells = [row.id[:8], _when(row.at), row.branch, row.pc_code or "-", row.table, row.pk]
+    return [*cells, row.reason, " ".join(row.detail.split())]
+
+
+def cmd_quarantine_show(args: argparse.Namespace) -> int:
+    """Print one quarantined change in full: where it came from, why, and what it carried."""
+    from branch_crm.hq.quarantine import find_quarantined
+
+    engine, conn = _write_conn(_settings(args))
+    with conn, conn.begin():
+        row = find_quarantined(conn, args.id)
+    engine.dispose()
+    if args.json:
+        _out(_quarantine_json(row))
+        return 0
+    values = [row.id, _when(row.at), row.branch, row.pc_code or "-", row.node_id or "-"]
+    values += [row.batch_id, row.table, row.pk, row.op, row.hlc, row.reason, row.detail]
+    data = json.dumps(row.data, ensure_ascii=False, indent=2, default=str)
+    labels = _headings(QUARANTINE_LABELS, len(values) + 1)
+    width = max(columns(label) for label in labels)
+    data = data.replace("\n", "\n" + " " * (width + 2))  # under its label's value column
+    for label, value in zip(labels, [*values, data], strict=True):
+        _out(f"{_pad(label, width)}  {value}")
+    return 0
+
+
 def _reference_values(args: argparse.Namespace) -> dict[str, Any]:
     kind = args.kind
     if kind in ("category", "root-cause"):
@@ -325,6 +409,7 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.set_defaults(handler=cmd_migrate)
     _add_branch(sub)
     _add_pc(sub)
+    _add_quarantine(sub)
     _add_ref(sub)
     ls = sub.add_parser(
         "ref-list",
@@ -438,6 +523,52 @@ def _add_pc(sub: Any) -> None:
     )
     revoke.add_argument("token_id", help=_("the token id shown by pc list"))
     revoke.set_defaults(handler=cmd_pc_revoke)
+
+
+def _add_quarantine(sub: Any) -> None:
+    """``quarantine list`` and ``quarantine show``."""
+    quarantine = sub.add_parser(
+        "quarantine",
+        help=_("changes head office set aside, and why"),
+        description=_(
+            "See the changes from branches that head office did not apply (a value it cannot "
+            "store, a record the branch may not change) and why. The branch's supervisors see "
+            "each one too; sync went on without it."
+        ),
+    )
+    qsub = quarantine.add_subparsers(
+        dest="quarantine_command", required=True, title=_("quarantine commands"),
+        metavar="SUBCOMMAND",
+    )  # fmt: skip
+    lst = qsub.add_parser(
+        "list",
+        help=_("the newest changes set aside"),
+        description=_(
+            "The newest changes set aside first: the start of their id, when they came, "
+            "branch, PC, table, record id, reason and why."
+        ),
+    )
+    lst.add_argument("--branch", metavar="CODE", help=_("only the changes of this branch"))
+    lst.add_argument(
+        "--limit",
+        type=_positive,
+        default=50,
+        metavar="N",
+        help=_("show at most N changes (default: %(default)s)"),
+    )
+    lst.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    lst.set_defaults(handler=cmd_quarantine_list)
+    show = qsub.add_parser(
+        "show",
+        help=_("one change set aside, in full"),
+        description=_(
+            "One change set aside, in full: the PC and batch it came with, its stamp, why it "
+            "was set aside and the values it carried."
+        ),
+    )
+    show.add_argument("id", help=_("its id, or the start of it that quarantine list shows"))
+    show.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    show.set_defaults(handler=cmd_quarantine_show)
 
 
 def _add_ref(sub: Any) -> None:

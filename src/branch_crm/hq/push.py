@@ -17,8 +17,10 @@ Merge rules (DESIGN.md section 3):
 * a branch writes only rows of its own branch, never ``reference`` tables (head office's),
   and of ``sync_conflict`` / ``sync_rejected_change`` only what the models declare
   (``__branch_inserts__``, ``__branch_columns__``, ``__branch_values__``): resolving a
-  conflict head office created for it. A change that breaks this is quarantined as
-  ``forbidden`` (see below); a body naming another branch than the token's is refused (403).
+  conflict head office created for it, and only in the name of a staff member of that
+  branch whose role may resolve conflicts (hq.resolve ``unauthorised_resolution``). A change
+  that breaks this is quarantined as ``forbidden`` (see below); a body naming another branch
+  than the token's is refused (403).
 
 Quarantine: a push is never refused for the data it carries, so a PC's queue never stalls.
 Every value is checked against its column first (:mod:`branch_crm.hq.validate`); a change
@@ -1048,11 +1050,15 @@ def _apply(b: Batch, screened: list[Screened]) -> None:
         else:
             b.refused.append(Refusal(item.change, "forbidden", problem))
     prefetch_unique(b, allowed)
-    for item in allowed:
-        apply_change(b, item)
-    for conflict_id in b.resolutions:
-        from branch_crm.hq.resolve import apply_resolution
+    from branch_crm.hq.resolve import apply_resolution, unauthorised_resolution
 
+    for item in allowed:
+        problem = unauthorised_resolution(b, item)  # by the staff as applied so far
+        if problem is None:
+            apply_change(b, item)
+        else:
+            b.refused.append(Refusal(item.change, "forbidden", problem))
+    for conflict_id in b.resolutions:
         apply_resolution(b, conflict_id)
     write_states(b)
     write_log(b)

@@ -17,7 +17,10 @@ If by then yet another row holds the value (a third PC took the same phone), the
 stays parked under a new conflict naming that row.
 
 Only head office's copy of the conflict is trusted (a branch may change nothing but its
-status and resolution, see hq.push ``forbidden``), and even that only so far: a resolution
+status and resolution, see hq.push ``forbidden``), and only as the act of someone allowed to
+resolve conflicts: ``resolved_by`` must name a live staff member of that branch whose role
+has ``Permission.CONFLICT_RESOLVE`` (:func:`unauthorised_resolution`; the staff row may have
+come earlier in the same push). Even then a resolution
 acts on rows of the tables a conflict can name (branch tables with a unique key), on this
 branch's row, and on the other row only while it belongs to the branch the conflict names
 and really holds the same unique value; a merge takes the two customers from those rows.
@@ -42,7 +45,10 @@ from branch_crm.hq.push import (
     prefetch_holders,
     settle,
 )
+from branch_crm.hq.validate import Invalid, Screened
+from branch_crm.i18n import N_
 from branch_crm.ids import new_id
+from branch_crm.services.permissions import ROLE_PERMISSIONS, Permission
 from branch_crm.sync.customer_merge import MergeInput, plan_merge, tables_read
 
 log = logging.getLogger(__name__)
@@ -53,6 +59,12 @@ CONFLICT_TABLES = frozenset(
     if kind == "lww" and keys and not name.startswith("sync_")
 )
 """Tables a conflict can name: a branch's own tables with a unique key."""
+RESOLVER_ROLES = frozenset(
+    role.value for role, rights in ROLE_PERMISSIONS.items() if Permission.CONFLICT_RESOLVE in rights
+)
+"""The staff roles that may resolve a conflict (the branch app's own permission table)."""
+RESOLVING_COLUMNS = frozenset({"status", "resolution", "resolved_by"})
+"""A change of a conflict carrying one of these is a resolution: it needs a resolver."""
 
 
 def _state(b: Batch, table: str, pk: str | None) -> RowState | None:
@@ -97,6 +109,36 @@ def _customers(b: Batch, conflict: dict[str, Any], mine: RowState, other: RowSta
         return False
     conflict["customer_id"], conflict["other_customer_id"] = survivor.pk, absorbed.pk
     return True
+
+
+def unauthorised_resolution(b: Batch, item: Screened) -> Invalid | None:
+    """Why a change of a conflict's resolution is not the act of someone who may resolve
+    conflicts at the caller's branch (None if it is, or if it resolves nothing). The staff
+    row is taken as the batch holds it so far: one added or promoted earlier in the same
+    push counts, as does one head office set aside for a clash of its own (parked)."""
+    change = item.change
+    if change.table != "sync_conflict" or not RESOLVING_COLUMNS & item.values.keys():
+        return None
+    held = b.states[(change.table, change.pk)].values or {}
+    resolver = item.values.get("resolved_by", held.get("resolved_by"))
+    staff = _state(b, "staff", str(resolver) if resolver else None)
+    if staff is None or not staff.live or _owner(staff) != b.auth.branch:
+        return Invalid(
+            N_("{table}/{pk}: not resolved by a staff member of branch {branch}"),
+            table=change.table,
+            pk=change.pk,
+            branch=b.auth.branch,
+        )
+    assert staff.values is not None
+    role = str(staff.values.get("role"))
+    if role not in RESOLVER_ROLES:
+        return Invalid(
+            N_("{table}/{pk}: resolved by staff whose role ({role}) may not resolve conflicts"),
+            table=change.table,
+            pk=change.pk,
+            role=role[:16],
+        )
+    return None
 
 
 def apply_resolution(b: Batch, conflict_id: str) -> None:

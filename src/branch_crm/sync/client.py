@@ -1,6 +1,6 @@
 """The branch's sync client: one round = push every queued batch, then pull every page; head
-office's clock is read before the push (when the last reading no longer holds) and with every
-page (see sync.clock).
+office's clock is read before the push (when the last reading no longer holds, or this PC has
+no PC code yet: the reading brings it) and with every page (see sync.clock).
 
 ``SyncClient.run_once`` never raises for sync trouble (the network, head office, a pulled change
 that cannot be applied, the database): it records the error in words
@@ -18,7 +18,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import httpx
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from branch_crm import __version__
@@ -30,6 +30,7 @@ from branch_crm.sync.capture import capture_suspended
 from branch_crm.sync.clock import adjust_clock, machine_ms, note_reading, reading_holds
 from branch_crm.sync.hlc import parse
 from branch_crm.sync.outbox import OutgoingBatch, next_batch, settle_ack
+from branch_crm.sync.pc_codes import code_index
 from branch_crm.sync.protocol import (
     MAX_BATCH_CHANGES,
     PROTOCOL_HEADER,
@@ -298,9 +299,11 @@ class SyncClient:
 
     def _measure_clock(self, http: httpx.Client) -> None:
         """Read head office's time and set this PC's clock offset, HLC and queued stamps
-        before anything is pushed, unless the last reading still holds (see sync.clock)."""
+        before anything is pushed, unless the last reading still holds (see sync.clock) and
+        this PC has its PC code (the reading brings it to a PC registered before PC codes
+        existed)."""
         with self.db.engine.connect() as conn:
-            if reading_holds(self.clock_key, conn):
+            if reading_holds(self.clock_key, conn) and _pc_code(conn) is not None:
                 return
         sent = machine_ms()
         response = http.get("/api/v1/sync/clock")
@@ -309,6 +312,23 @@ class SyncClient:
             return
         reading = ClockReading.model_validate_json(self._content(response))
         self._adjust_clock(reading.server_hlc, reading.server_time_ms, sent, received)
+        if reading.pc_code is not None:
+            self._store_pc_code(reading.pc_code)
+
+    def _store_pc_code(self, pc_code: str) -> None:
+        """Keep the PC code head office gives this PC, if it is one and not the one kept:
+        from now on the numbers this PC makes carry it (sync.pc_codes)."""
+        if code_index(pc_code) is None:
+            log.warning("head office sent a PC code that is none (%r): ignored", pc_code[:8])
+            return
+        with self.db.engine.begin() as conn:
+            changed = conn.exec_driver_sql(
+                "UPDATE sync_state SET pc_code = ? WHERE id = 1 "
+                "AND (pc_code IS NULL OR pc_code <> ?)",
+                (pc_code, pc_code),
+            ).rowcount
+        if changed:
+            log.info("head office gave this PC the code %s", pc_code)
 
     def _adjust_clock(self, server_hlc: str, server_time_ms: int, sent: int, received: int) -> None:
         with self.db.engine.begin() as conn:
@@ -357,6 +377,12 @@ class SyncClient:
         except (DBAPIError, sqlite3.Error):  # the result still says it
             log.warning("could not record the sync failure", exc_info=True)
         return SyncResult(pushed, pulled, conflicts, message)
+
+
+def _pc_code(conn: Connection) -> str | None:
+    """This PC's code as kept (None before head office gave it one)."""
+    value = conn.exec_driver_sql("SELECT pc_code FROM sync_state WHERE id = 1").scalar()
+    return None if value is None else str(value)
 
 
 def _stamp() -> str:

@@ -21,6 +21,13 @@ PROTOCOL_HEADER = "X-Sync-Protocol"
 CLIENT_TIME_HEADER = "X-Sync-Client-Time"
 
 Op = Literal["insert", "update", "delete"]
+NODE_PATTERN = r"^[A-Za-z0-9_-]{1,32}$"
+"""A node id: what the app makes (``sync_state.node_id``, 16 hex digits), in stamps too."""
+BRANCH_PATTERN = r"^[A-Za-z0-9_-]{1,16}$"
+"""A branch code: every code a PC can hold (``create_first_admin``) fits it, and every one
+head office gives out (letters and digits, ``branch add``) that a PC can hold."""
+BATCH_PATTERN = r"^[A-Za-z0-9_-]{8,36}$"
+"""A batch id: a UUID as the app makes it."""
 
 
 class Change(BaseModel):
@@ -42,9 +49,9 @@ class PushRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    branch: str = Field(max_length=16)
-    node: str = Field(max_length=32)
-    batch_id: str = Field(min_length=8, max_length=36)
+    branch: str = Field(max_length=16, pattern=BRANCH_PATTERN)
+    node: str = Field(max_length=32, pattern=NODE_PATTERN)
+    batch_id: str = Field(min_length=8, max_length=36, pattern=BATCH_PATTERN)
     schema_version: str = Field(max_length=32)
     changes: list[Change] = Field(max_length=MAX_CHANGES_PER_REQUEST)
 
@@ -110,6 +117,9 @@ class ClockReading(BaseModel):
     """Head office's HLC: no stamp it confirmed is greater."""
     server_time_ms: int
     """Head office's wall clock, milliseconds since the Unix epoch."""
+    pc_code: str | None = None
+    """This PC's code in complaint numbers and survey serials: a PC registered before PC
+    codes existed gets its code here (absent from older head offices)."""
 
 
 class RegisterRequest(BaseModel):
@@ -118,8 +128,8 @@ class RegisterRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     code: str = Field(min_length=4, max_length=64)
-    branch: str = Field(min_length=1, max_length=16)
-    node: str | None = Field(default=None, max_length=32)
+    branch: str = Field(min_length=1, max_length=16, pattern=BRANCH_PATTERN)
+    node: str | None = Field(default=None, max_length=32, pattern=NODE_PATTERN)
     key: str | None = Field(default=None, min_length=32, max_length=64, pattern=r"^[\w-]+$")
     """A secret the PC made and saved before sending: the token is derived from it, so the
     same PC sending the same code and key again (its answer was lost) gets the same token.

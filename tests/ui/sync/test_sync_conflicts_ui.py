@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
+from sync_helpers import on_staff
 from sync_ui_helpers import Boxes, add_customer, make_ctx, open_branch, value
 
 from branch_crm.services.sync_service import run_sync
@@ -77,7 +78,8 @@ class Scene:
 @pytest.fixture
 def scene(qtbot: Any, branch_db: Any, supervisor: Any, clash: Any, boxes: Boxes) -> Scene:
     other, mine, theirs = clash
-    return Scene(_page(qtbot, branch_db, supervisor), boxes, branch_db, other, mine, theirs)
+    boss = on_staff(branch_db, supervisor)  # head office wants a real supervisor of BR001
+    return Scene(_page(qtbot, branch_db, boss), boxes, branch_db, other, mine, theirs)
 
 
 @pytest.mark.parametrize("choice", ["keep_mine", "keep_theirs", "merge"])
