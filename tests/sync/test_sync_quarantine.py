@@ -139,3 +139,63 @@ def test_a_value_head_office_refuses_is_shown_to_the_supervisors_and_the_queue_m
             ).fetchone()
         assert reason == "invalid"
         assert detail == "customer.name: text longer than 50 characters"
+
+
+# --- a refused change comes back as head office holds it ----------------------------------
+
+
+def test_an_edit_head_office_refuses_is_undone_on_the_pc_that_made_it(
+    hq: Any, make_branch: Any
+) -> None:
+    """The PC no longer queues a quarantined edit: head office sends its own values back,
+    so that PC ends equal to head office and the other PCs (the edit stays listed)."""
+    db_a, c_a = make_branch("BR1", name="a")
+    db_b, c_b = make_branch("BR1", name="b")
+    customer = add_customer(db_a, "BR1", "张三", "13800000005")
+    _ok(c_a.run_once())
+    _ok(c_b.run_once())
+    with sqlite3.connect(db_a.path) as raw:  # SQLite takes it; head office's column does not
+        raw.execute("UPDATE customer SET name = ? WHERE id = ?", ("长" * 60, customer))
+    _ok(c_a.run_once())
+    _ok(c_a.run_once())
+    assert _count(hq, t.quarantine, pk=customer) == 1
+    assert column(db_a, "customer", customer, "name") == "张三"
+    _ok(c_b.run_once())
+    assert_converged(hq.engine, [(db_a, "BR1"), (db_b, "BR1")])
+
+
+def test_a_resolution_head_office_refuses_shows_the_conflict_open_again(
+    hq: Any, make_branch: Any
+) -> None:
+    """A supervisor resolves a conflict on one PC while an administrator on another PC made
+    them a counter clerk: head office refuses the resolution, and the PC that made it shows
+    the conflict open again, so that a supervisor can still resolve it."""
+    from branch_crm.models import Role, Staff
+    from branch_crm.services.conflicts import list_conflicts, resolve_conflict
+    from branch_crm.services.context import Actor
+
+    db_a, c_a = make_branch("BR1", name="a")
+    db_b, c_b = make_branch("BR1", name="b")
+    add_customer(db_a, "BR1", "张三", "13800000006")
+    _ok(c_a.run_once())
+    add_customer(db_b, "BR1", "张先生", "13800000006")
+    supervisor = on_staff(db_b, Actor("sup-b", "supb", "主管", Role.SUPERVISOR, "BR1"))
+    _ok(c_b.run_once())
+    _ok(c_a.run_once())
+    with db_a.session(actor_id="admin", branch_id="BR1") as session:  # demoted on PC a
+        staff = session.get(Staff, supervisor.staff_id)
+        assert staff is not None
+        staff.role = Role.COUNTER
+    _ok(c_a.run_once())
+    with db_b.session() as session:
+        (conflict,) = list_conflicts(session=session)
+    with db_b.session(actor_id=supervisor.staff_id, branch_id="BR1") as session:
+        resolve_conflict(  # PC b has not heard of the demotion yet
+            session=session, actor=supervisor, conflict_id=conflict.id, choice="keep_theirs"
+        )
+    _ok(c_b.run_once())
+    _ok(c_b.run_once())
+    assert _count(hq, t.quarantine, pk=conflict.id) == 1
+    with db_b.session() as session:
+        assert [c.id for c in list_conflicts(session=session)] == [conflict.id]  # open again
+    assert column(db_b, "sync_conflict", conflict.id, "resolution") is None

@@ -64,6 +64,7 @@ from sqlalchemy import DateTime, String, Table, func, insert, select, text, upda
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 from branch_crm.hq import tables as t
 from branch_crm.hq.auth import NodeAuth
@@ -1029,8 +1030,6 @@ def _recoverable(exc: Exception) -> bool:
     value the driver cannot bind -- not a deadlock or a locked database (the push is
     retried), a failure of the database itself (the push fails and is sent again later), a
     refusal of the request, or a bug."""
-    from sqlalchemy.exc import DBAPIError
-
     if isinstance(exc, DBAPIError):
         return caused_by_data(exc) and not retryable(exc)
     return isinstance(exc, ValueError | TypeError | ArithmeticError)
@@ -1084,6 +1083,7 @@ def _quarantine(b: Batch, refused: list[Refusal], translate: Translate) -> None:
             refusal.problem.detail,
         )
         log_rejection(b, change, refusal.reason, [], detail=detail)
+        restore_senders_copy(b, change)
         rows[rejection_id(b.auth.branch, change, refusal.reason)] = {
             "branch_code": b.auth.branch,
             "node_id": b.auth.node_id,
@@ -1101,6 +1101,29 @@ def _quarantine(b: Batch, refused: list[Refusal], translate: Translate) -> None:
     b.conn.execute(keep, [{"id": k, **row} for k, row in rows.items()])
     write_states(b)
     write_log(b)
+
+
+def restore_senders_copy(b: Batch, change: Change) -> None:
+    """Send head office's values of the columns a refused change touched back to the
+    sender's branch, stamped later than the row's stamps, so the PC that made the change
+    (which no longer queues it) ends with what every other PC and head office hold -- a
+    refused resolution shows its conflict open again. Only for a row of the sender's own
+    branch that head office holds (nothing of another branch is ever sent)."""
+    try:
+        table = entity(change.table)[0]
+        with b.conn.begin_nested():
+            load_states(b, {change.table: {change.pk}})
+    except (BadPayload, DBAPIError):
+        b.states.pop((change.table, change.pk), None)
+        return  # an unknown table, or a key head office cannot even look up
+    state = b.states[(change.table, change.pk)]
+    if state.values is None or state.parked_branch is not None:
+        return
+    if state.values.get("branch_id") != b.auth.branch:
+        return
+    columns = [c for c in change.data if c in table.c and c not in ("id", "branch_id")]
+    if columns:
+        hq_write(b, change.table, change.pk, {c: state.values.get(c) for c in columns})
 
 
 def new_tx_id() -> str:
