@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from oracle import assert_converged, outbox_empty
 from sqlalchemy import func, select
+from sync_helpers import on_staff
 
 from branch_crm.db import Database
 from branch_crm.errors import ValidationError
@@ -97,9 +98,10 @@ def _open_conflict(db: Database) -> ConflictView:
 
 
 def _resolve(db: Database, conflict_id: str, choice: str) -> ConflictView:
-    with unit_of_work(db, _actor()) as session:
+    actor = on_staff(db, _actor())  # head office counts a supervisor of BR1 only
+    with unit_of_work(db, actor) as session:
         return resolve_conflict(
-            session=session, actor=_actor(), conflict_id=conflict_id, choice=choice
+            session=session, actor=actor, conflict_id=conflict_id, choice=choice
         )
 
 

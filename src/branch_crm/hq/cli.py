@@ -629,10 +629,10 @@ def _admin_log(args: argparse.Namespace) -> Iterator[None]:
     if args.handler is cmd_serve:
         yield
         return
-    from branch_crm.hq.logs import JsonFormatter
+    from branch_crm.hq.logs import JsonFormatter, StderrHandler
 
     logger = logging.getLogger("branch_crm.hq")
-    handler = logging.StreamHandler(sys.stderr)
+    handler = StderrHandler()
     handler.setFormatter(JsonFormatter())
     level = logger.level
     logger.addHandler(handler)

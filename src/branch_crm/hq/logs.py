@@ -8,6 +8,7 @@ import logging
 import re
 import sys
 from datetime import UTC, datetime
+from typing import Any
 
 SECRET_PATTERN = re.compile(r"(?i)(bearer\s+)\S+|\b[0-9a-f]{16}\.[A-Za-z0-9_\-]{20,}")
 
@@ -37,9 +38,28 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """A handler writing to whatever ``sys.stderr`` is when a record comes, not to the
+    stream it was at set-up: a handler left holding a replaced and closed stream (a test's
+    captured output, an embedding program's) would fail on every later record."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass  # always the current sys.stderr
+
+
 def setup_json_logging(level: str = "INFO", stream: object = None) -> None:
     """Route every log record (uvicorn's too) to one JSON handler on stderr."""
-    handler = logging.StreamHandler(stream or sys.stderr)  # type: ignore[arg-type]
+    handler: logging.Handler = (
+        StderrHandler() if stream is None else logging.StreamHandler(stream)  # type: ignore[call-overload]
+    )
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     for existing in list(root.handlers):

@@ -169,7 +169,7 @@ def test_a_complaint_number_clash_offers_only_a_new_number(
     qtbot: Any, branch_db: Any, supervisor: Any, number_clash: Any, boxes: Boxes
 ) -> None:
     hq, other, number, mine, theirs = number_clash
-    page = _page(qtbot, branch_db, supervisor)
+    page = _page(qtbot, branch_db, on_staff(branch_db, supervisor))
     model = page.model
     cells = [model.data(model.index(0, column)) for column in range(model.columnCount())]
     assert cells[1:4] == ["Same complaint number", number, "BR001"]
