@@ -33,6 +33,24 @@ def _english(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     set_language("en")
 
 
+@pytest.fixture(autouse=True)
+def _root_logging_restored() -> Iterator[None]:
+    """A command line run in-process sets up the root logger (a console handler, a log
+    file in that test's data folder); put it back as it was, so one test's logging set-up
+    never writes into another test's output."""
+    import logging
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    configured = getattr(root, "_branch_crm_configured", False)
+    yield
+    for handler in [h for h in root.handlers if h not in handlers]:
+        root.removeHandler(handler)
+        handler.close()
+    root.setLevel(level)
+    root._branch_crm_configured = configured  # type: ignore[attr-defined]
+
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     """Path of a database file that does not exist yet."""

@@ -5,6 +5,25 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import os
+import sys
+from typing import Any
+
+
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """A handler writing to whatever ``sys.stderr`` is when a record comes, not to the
+    stream it was at set-up: a handler left holding a replaced and closed stream (a test's
+    captured output, an embedding program's) would fail on every later record."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass  # always the current sys.stderr
 
 
 def setup_logging(level: int = logging.INFO) -> None:
@@ -26,7 +45,7 @@ def setup_logging(level: int = logging.INFO) -> None:
         root.addHandler(handler)
     except OSError:
         pass
-    console = logging.StreamHandler()
+    console = StderrHandler()
     console.setLevel(logging.DEBUG if os.environ.get("BRANCH_CRM_DEBUG") else logging.WARNING)
     console.setFormatter(fmt)
     root.addHandler(console)

@@ -10,7 +10,8 @@ import sys
 
 import pytest
 
-from branch_crm.hq.logs import JsonFormatter, StderrHandler
+from branch_crm.hq.logs import JsonFormatter
+from branch_crm.logsetup import StderrHandler
 
 
 def test_the_handler_writes_to_the_stderr_of_the_moment(monkeypatch: pytest.MonkeyPatch) -> None:

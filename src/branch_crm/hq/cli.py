@@ -629,7 +629,8 @@ def _admin_log(args: argparse.Namespace) -> Iterator[None]:
     if args.handler is cmd_serve:
         yield
         return
-    from branch_crm.hq.logs import JsonFormatter, StderrHandler
+    from branch_crm.hq.logs import JsonFormatter
+    from branch_crm.logsetup import StderrHandler
 
     logger = logging.getLogger("branch_crm.hq")
     handler = StderrHandler()

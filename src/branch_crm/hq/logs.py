@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 import logging
 import re
-import sys
 from datetime import UTC, datetime
-from typing import Any
+
+from branch_crm.logsetup import StderrHandler
 
 SECRET_PATTERN = re.compile(r"(?i)(bearer\s+)\S+|\b[0-9a-f]{16}\.[A-Za-z0-9_\-]{20,}")
 
@@ -36,23 +36,6 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["error"] = redact(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False)
-
-
-class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """A handler writing to whatever ``sys.stderr`` is when a record comes, not to the
-    stream it was at set-up: a handler left holding a replaced and closed stream (a test's
-    captured output, an embedding program's) would fail on every later record."""
-
-    def __init__(self) -> None:
-        super().__init__(sys.stderr)
-
-    @property
-    def stream(self) -> Any:
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, _value: Any) -> None:
-        pass  # always the current sys.stderr
 
 
 def setup_json_logging(level: str = "INFO", stream: object = None) -> None:
