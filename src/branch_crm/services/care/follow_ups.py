@@ -1,6 +1,6 @@
 """Customer care follow-ups: the open tasks staff work through, and closing them.
 
-A survey detractor (services.survey_entry) or any other feature opens a ``CareTask`` on a
+A survey detractor (services.surveys.entry) or any other feature opens a ``CareTask`` on a
 customer. Here staff see the open ones (overdue and due today first), mark one done with
 what the customer was told, or cancel it with a reason; a supervisor may hand it to someone
 else. Counter staff and supervisors work tasks; a courier only sees the tasks assigned to
@@ -40,7 +40,6 @@ KIND_LABELS = {
     "greeting": N_("Holiday greeting"),
 }
 STATUS_LABELS = {OPEN: N_("open"), DONE: N_("done"), CANCELLED: N_("cancelled")}
-TIMELINE_ICONS = {"care_done": "care_done", "care_cancelled": "care_cancel"}
 
 
 def kind_label(kind: str) -> str:
@@ -95,7 +94,7 @@ class FollowUp:
     customer_id: str
     customer_name: str
     phone: str
-    """Primary phone, digits as stored (format with services.search.format_phone)."""
+    """Primary phone, digits as stored (format with services.customers.search.format_phone)."""
     kind: str
     title: str
     """The reason, e.g. "Survey follow-up: NPS 3, Timeliness 2"."""
@@ -118,10 +117,10 @@ class FollowUp:
     @property
     def outcome(self) -> str:
         """What was recorded when the task was closed (the last line of its notes)."""
-        return _outcome(self.status, self.notes)
+        return outcome(self.status, self.notes)
 
 
-def _outcome(status: str, notes: str | None) -> str:
+def outcome(status: str, notes: str | None) -> str:
     if status == OPEN or not notes:
         return ""
     return notes.rstrip().splitlines()[-1]
@@ -326,43 +325,3 @@ def reassign_follow_up(
     task.assignee_id = assignee_id
     session.flush()
     return get_follow_up(session=session, actor=actor, task_id=task.id)
-
-
-# --- customer timeline ----------------------------------------------------------------------
-
-
-def care_timeline(session: Session, customer_id: str) -> list[Any]:
-    """Closed care tasks of the customer: when, by whom, and what was recorded."""
-    from branch_crm.services.customers import TimelineEntry
-
-    closer = aliased(Staff)
-    rows = session.execute(
-        select(CareTask, closer.display_name)
-        .outerjoin(closer, closer.id == CareTask.updated_by)
-        .where(
-            CareTask.customer_id == customer_id,
-            CareTask.status.in_((DONE, CANCELLED)),
-        )
-    ).tuples()
-    entries = []
-    for task, name in rows:
-        done = task.status == DONE
-        text = _("Follow-up done: {title}") if done else _("Follow-up cancelled: {title}")
-        title = text.format(title=task.title)
-        entries.append(
-            TimelineEntry(
-                at=(task.done_at if done and task.done_at else task.updated_at),
-                kind="care_done" if done else "care_cancelled",
-                title=title,
-                detail=_outcome(task.status, task.notes),
-                actor_name=name,
-            )
-        )
-    return entries
-
-
-def register_care_timeline() -> None:
-    """Put closed follow-ups on the customer timeline (services.customers); idempotent."""
-    from branch_crm.services.customers import register_timeline_provider
-
-    register_timeline_provider(care_timeline)

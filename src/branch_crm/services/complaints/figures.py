@@ -30,7 +30,13 @@ from sqlalchemy.orm import Session
 from branch_crm.errors import ValidationError
 from branch_crm.i18n import N_, _
 from branch_crm.models import Complaint, ReferenceKind
-from branch_crm.services import sla
+from branch_crm.services.complaints.business_calendar import (
+    BusinessCalendar,
+    calendar_for,
+    holidays,
+)
+from branch_crm.services.complaints.policy import Policy, policy_for
+from branch_crm.services.complaints.reference import code_labels
 from branch_crm.services.context import Actor
 from branch_crm.services.permissions import Permission, require
 from branch_crm.timeutil import BUSINESS_TZ, utcnow
@@ -137,15 +143,15 @@ class _Clocks:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.policies: dict[str, sla.Policy] = {}
-        self.calendars: dict[str, sla.BusinessCalendar] = {}
-        self.holidays = sla.holidays(session)
+        self.policies: dict[str, Policy] = {}
+        self.calendars: dict[str, BusinessCalendar] = {}
+        self.holidays = holidays(session)
 
-    def calendar(self, policy_id: str | None) -> sla.BusinessCalendar:
-        policy = sla.policy_for(self.session, policy_id, self.policies)
+    def calendar(self, policy_id: str | None) -> BusinessCalendar:
+        policy = policy_for(self.session, policy_id, self.policies)
         key = policy.id or ""
         if key not in self.calendars:
-            self.calendars[key] = sla.calendar_for(policy, self.holidays)
+            self.calendars[key] = calendar_for(policy, self.holidays)
         return self.calendars[key]
 
     def response_minutes(self, c: Complaint) -> float | None:
@@ -175,8 +181,8 @@ def complaint_stats(
     clocks = _Clocks(session)
     response_times = [m for c in received if (m := clocks.response_minutes(c)) is not None]
     resolution_times = [m for c in received if (m := clocks.resolution_minutes(c)) is not None]
-    categories = sla.code_labels(session, ReferenceKind.COMPLAINT_CATEGORY)
-    causes = sla.code_labels(session, ReferenceKind.ROOT_CAUSE)
+    categories = code_labels(session, ReferenceKind.COMPLAINT_CATEGORY)
+    causes = code_labels(session, ReferenceKind.ROOT_CAUSE)
     closed_causes: Counter[str] = Counter(
         str(cause)
         for cause in session.scalars(

@@ -18,10 +18,13 @@ from sqlalchemy import ColumnElement, Float, and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from branch_crm.i18n import N_, _
-from branch_crm.models import Complaint, Customer
+from branch_crm.models import Complaint, Customer, ReferenceKind
+from branch_crm.services.complaints.clock import PAUSED_STATUSES
+from branch_crm.services.complaints.reference import code_labels
+from branch_crm.services.complaints.sla import open_clause
+from branch_crm.services.complaints.views import staff_names
 from branch_crm.services.context import Actor
 from branch_crm.services.dbapi import raw_connection
-from branch_crm.services.sla import PAUSED_STATUSES, open_clause
 from branch_crm.timeutil import utcnow
 
 OK, WARNED, BREACHED, PAUSED = "ok", "warned", "breached", "paused"
@@ -279,10 +282,6 @@ class QueueSnapshot:
 
 def queue_snapshot(*, session: Session) -> QueueSnapshot:
     """All open complaints (unsorted) with category labels and assignee names."""
-    from branch_crm.models import ReferenceKind
-    from branch_crm.services.complaints import staff_names
-    from branch_crm.services.sla import code_labels
-
     rows = load_queue(session=session)
     return QueueSnapshot(
         rows=rows,

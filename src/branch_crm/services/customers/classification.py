@@ -40,8 +40,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from branch_crm.i18n import N_, _
-from branch_crm.services import settings
+from branch_crm.services.customers import search_index
 from branch_crm.services.dbapi import raw_connection
+from branch_crm.services.settings import values as settings
 from branch_crm.timeutil import add_months, local_today, month_key
 
 TIERS = ("strategic", "key", "ordinary", "walk_in")
@@ -255,13 +256,11 @@ def recompute_stats(
         return 0
     params = stats_params(session, today or local_today())
     count = compute_stats(raw, params, ids)
-    from branch_crm.services.search_index import INLINE_LIMIT, process_dirty
-
     if ids is None:
-        process_dirty(raw)
+        search_index.process_dirty(raw)
         store_basis(raw, params)
     else:
-        process_dirty(raw, limit=INLINE_LIMIT, first=ids)
+        search_index.process_dirty(raw, limit=search_index.INLINE_LIMIT, first=ids)
     return count
 
 
@@ -346,9 +345,7 @@ class CatchUp:
 
 
 def _index_stage(raw: sqlite3.Connection) -> CatchUp:
-    from branch_crm.services.search_index import dirty_count
-
-    waiting = dirty_count(raw)
+    waiting = search_index.dirty_count(raw)
     return CatchUp("index", 0, waiting) if waiting else CatchUp("done")
 
 
@@ -396,9 +393,7 @@ def _stats_step(session: Session, raw: sqlite3.Connection, state: CatchUp, day: 
 
 
 def _index_step(session: Session, raw: sqlite3.Connection, state: CatchUp) -> CatchUp:
-    from branch_crm.services.search_index import process_dirty_chunk
-
-    processed = process_dirty_chunk(
+    processed = search_index.process_dirty_chunk(
         raw,
         lambda ids: recompute_stats(session=session, customer_ids=ids),
         size=INDEX_CHUNK,

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from branch_crm.models import NeedTag
 from branch_crm.models.customer_list import LIST_SORT_INDEXES, index_columns
+from branch_crm.services.customers import search_index
 from branch_crm.services.dbapi import raw_connection
 
 SORT_COLUMNS = ("name", "tier", "last_month_parcels", "lifecycle", "visit_class", "created_at")
@@ -255,10 +256,9 @@ def fetch_rows(*, session: Session, keys: Sequence[int]) -> list[CustomerRow]:
     """The rows of ``keys`` in the same order (a key with no customer at all is left out)."""
     if not len(keys):
         return []
-    from branch_crm.services.search_index import INLINE_LIMIT, process_dirty
-
     raw = raw_connection(session)
-    process_dirty(raw, limit=INLINE_LIMIT)  # one index probe when nothing changed
+    # one index probe when nothing changed
+    search_index.process_dirty(raw, limit=search_index.INLINE_LIMIT)
     wanted = json.dumps([int(k) for k in keys])
     found = {
         row[0]: CustomerRow(

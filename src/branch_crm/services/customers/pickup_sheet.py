@@ -13,7 +13,8 @@ from branch_crm.errors import NotFound, ValidationError
 from branch_crm.i18n import _
 from branch_crm.models import Customer, CustomerPhone, PickupPreference, Staff
 from branch_crm.printing.pickup_sheet import PickupEntry, render_pickup_sheet
-from branch_crm.services.print_header import print_header
+from branch_crm.services.customers.search import format_phone
+from branch_crm.services.settings.print_header import print_header
 from branch_crm.timeutil import to_local, utcnow
 
 log = logging.getLogger(__name__)
@@ -23,8 +24,6 @@ MAX_CUSTOMERS = 500
 
 def display_phone(phone: str) -> str:
     """Readable form of a normalised phone ('138 1234 5678', '021-5555 1234'), as on screen."""
-    from branch_crm.services.search import format_phone
-
     return format_phone(phone)
 
 

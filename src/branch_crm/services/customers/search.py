@@ -12,7 +12,7 @@ The query decides the path (see :func:`plan`):
   containing it.
 
 Within each step the results come from ``search_term`` (see
-:mod:`branch_crm.services.search_index`) as an index walk: equal term, highest search rank
+:mod:`branch_crm.services.customers.search_index`) as an index walk: equal term, highest search rank
 first, stopping at ``limit``. Pending ``search_dirty`` rows are re-indexed first (one index
 probe when there are none). The hot path runs cached SQL on the session's DBAPI connection.
 """
@@ -27,15 +27,16 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from branch_crm.services import phone_numbers
-from branch_crm.services.dbapi import raw_connection
-from branch_crm.services.search_index import (
+from branch_crm.services.customers import phone_numbers
+from branch_crm.services.customers.classification import recompute_stats
+from branch_crm.services.customers.search_index import (
     HITS_SQL,
     INLINE_LIMIT,
     Kind,
     process_dirty,
     search_key,
 )
+from branch_crm.services.dbapi import raw_connection
 
 FULL_PHONE_LENGTHS = (10, 11, 12)
 CONTAINS_SCAN = 5_000
@@ -198,8 +199,6 @@ def _hits(raw: sqlite3.Connection, found: dict[int, str]) -> list[SearchHit]:
 
 
 def _compute_stats(session: Session) -> object:
-    from branch_crm.services.classification import recompute_stats
-
     return lambda ids: recompute_stats(session=session, customer_ids=ids)
 
 

@@ -29,7 +29,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from branch_crm.services.pinyin import name_pinyin
+from branch_crm.services.customers.pinyin import name_pinyin
 
 log = logging.getLogger(__name__)
 

@@ -18,8 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from branch_crm.models import Customer, CustomerPhone, Role, Staff
-from branch_crm.services import complaints as cs
-from branch_crm.services import sla
+from branch_crm.services.complaints import intake, policy, reference, sla, views, workflow
 from branch_crm.services.context import Actor
 from branch_crm.timeutil import utcnow
 
@@ -141,7 +140,7 @@ def add_demo_complaints(
     """Create ``n`` demo complaints through the workflow; returns how many were created."""
     now = now or utcnow()
     rng = random.Random(seed)
-    sla.ensure_reference_data(session)
+    reference.ensure_reference_data(session)
     cast = _cast(session, branch_id)
     customers = _customers(session, rng, n)
     recent = round(n * 0.3)  # still being worked: on time, due soon, a few overdue
@@ -166,7 +165,7 @@ def _overdue_pair(
         ("damage", 150_000, 100, "笔记本电脑屏幕碎裂，要求按保价赔偿"),
     )
     for category, cents, age_minutes, text in cases:
-        data = cs.ComplaintInput(
+        data = intake.ComplaintInput(
             customer_id=rng.choice(customers),
             channel="counter",
             category=category,
@@ -175,7 +174,7 @@ def _overdue_pair(
             compensation_requested_cents=cents,
         )
         start = now - timedelta(minutes=age_minutes)
-        cs.take_complaint(session=session, actor=rng.choice(cast.counter), data=data, now=start)
+        intake.take_complaint(session=session, actor=rng.choice(cast.counter), data=data, now=start)
     return len(cases)
 
 
@@ -191,7 +190,7 @@ def _one(
     category = rng.choices(list(CATEGORY_WEIGHTS), weights=list(CATEGORY_WEIGHTS.values()))[0]
     clerk = rng.choice(cast.counter)
     cents = rng.choice([0, 0, 0, 2000, 5000, 15000, 30000, 120000]) if category != "tracking" else 0
-    data = cs.ComplaintInput(
+    data = intake.ComplaintInput(
         customer_id=customer_id,
         channel=rng.choices(["counter", "phone", "online", "courier"], weights=[5, 4, 2, 1])[0],
         category=category,
@@ -199,28 +198,28 @@ def _one(
         waybill_no=f"SF{rng.randrange(10**12, 10**13)}" if rng.random() < 0.8 else None,
         compensation_requested_cents=cents,
     )
-    view = cs.take_complaint(session=session, actor=clerk, data=data, now=start)
+    view = intake.take_complaint(session=session, actor=clerk, data=data, now=start)
     if now - start < timedelta(hours=3) and rng.random() < 0.6:
         return  # just came in
-    target = sla.default_policy().target(view.grade, category)
+    target = policy.default_policy().target(view.grade, category)
     t = start + timedelta(minutes=target.response_minutes * rng.uniform(0.1, 1.1))
     if t >= now:
         return
-    cs.accept_complaint(session=session, actor=clerk, complaint_id=view.id, now=t)
+    workflow.accept_complaint(session=session, actor=clerk, complaint_id=view.id, now=t)
     if rng.random() < 0.3:
         t += timedelta(hours=rng.uniform(0.5, 6))
         if t >= now:
             return
-        cs.wait_for_customer(
+        workflow.wait_for_customer(
             session=session, actor=clerk, complaint_id=view.id, now=t, note="等客户提供照片"
         )
         t += timedelta(hours=rng.uniform(1, 30))
         if t >= now:
             return
-        cs.resume_complaint(session=session, actor=clerk, complaint_id=view.id, now=t)
+        workflow.resume_complaint(session=session, actor=clerk, complaint_id=view.id, now=t)
     if cents and rng.random() < 0.6:
         granted = min(cents, 20000)
-        cs.grant_compensation(
+        workflow.grant_compensation(
             session=session, actor=clerk, complaint_id=view.id, amount_cents=granted, now=t,
             note="按规定赔付",
         )  # fmt: skip
@@ -238,25 +237,25 @@ def _finish(
     t: datetime,
     now: datetime,
 ) -> None:
-    view = cs.get_complaint(session=session, complaint_id=complaint_id)
-    target = sla.default_policy().target(view.grade, category)
+    view = views.get_complaint(session=session, complaint_id=complaint_id)
+    target = policy.default_policy().target(view.grade, category)
     t += timedelta(minutes=target.resolution_minutes * rng.uniform(0.1, 1.05))
     if t >= now:
         return
-    cs.give_feedback(
+    workflow.give_feedback(
         session=session, actor=clerk, complaint_id=complaint_id, now=t, note=rng.choice(FEEDBACK)
     )
     t += timedelta(hours=rng.uniform(1, 20))
     if t >= now:
         return
     if rng.random() < 0.08:  # not satisfied: reopened, answered again a day later
-        cs.reopen_complaint(
+        workflow.reopen_complaint(
             session=session, actor=clerk, complaint_id=complaint_id, now=t, note="客户对结果不满意"
         )
         t += timedelta(hours=rng.uniform(2, 30))
         if t >= now:
             return
-        cs.give_feedback(
+        workflow.give_feedback(
             session=session, actor=clerk, complaint_id=complaint_id, now=t, note="已重新处理并赔付"
         )
         t += timedelta(hours=rng.uniform(1, 10))
@@ -264,7 +263,7 @@ def _finish(
             return
     cause = rng.choice(ROOT_CAUSES[category])
     closer, confirmed = (clerk, True) if rng.random() < 0.9 else (cast.supervisor, False)
-    cs.close_complaint(
+    workflow.close_complaint(
         session=session,
         actor=closer,
         complaint_id=complaint_id,

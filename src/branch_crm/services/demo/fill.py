@@ -2,10 +2,10 @@
 
 Staff (one per role, credentials returned), branch settings, N customers with phones,
 18 months of volumes, pickup preferences, then the classification, the lookup index and a
-few demo complaints (when the complaints feature provides its generator). Customers are
-written with plain ``sqlite3`` ``executemany`` in large transactions, without per-row ORM
-work, audit entries or sync capture (a demo is not a change to sync), so a million customers
-take minutes, not hours; the classification and the index are built with SQL at the end.
+few demo complaints. Customers are written with plain ``sqlite3`` ``executemany`` in large
+transactions, without per-row ORM work, audit entries or sync capture (a demo is not a
+change to sync), so a million customers take minutes, not hours; the classification and the
+index are built with SQL at the end.
 """
 
 from __future__ import annotations
@@ -16,22 +16,27 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from branch_crm.db import Database, backup_file, open_database
 from branch_crm.errors import CrmError
 from branch_crm.i18n import _
 from branch_crm.models import Customer, Role, Staff
-from branch_crm.services import settings
-from branch_crm.services.classification import compute_stats, stats_params, store_basis
-from branch_crm.services.context import system_actor, unit_of_work
-from branch_crm.services.demo_gen import DemoGenerator, Rows
-from branch_crm.services.search_index import docs_from_columns, rebuild_terms
+from branch_crm.services.context import Actor, system_actor, unit_of_work
+from branch_crm.services.customers.classification import compute_stats, stats_params, store_basis
+from branch_crm.services.customers.listing import bulk_list_load
+from branch_crm.services.customers.search_index import docs_from_columns, rebuild_terms
+from branch_crm.services.demo.complaints import add_demo_complaints
+from branch_crm.services.demo.generator import DemoGenerator, Rows
+from branch_crm.services.settings import values as settings
+from branch_crm.services.staff.accounts import create_staff
+from branch_crm.sync.capture import capture_suspended
 from branch_crm.timeutil import local_today
 
 log = logging.getLogger(__name__)
@@ -111,37 +116,14 @@ def _password(rng: random.Random, role: str) -> str:
 
 
 def _create_staff(
-    session: Any, actor: Any, *, username: str, name: str, role: Role, password: str
+    session: Session, actor: Actor, *, username: str, name: str, role: Role, password: str
 ) -> str:
-    """Create a staff member through the staff service when it exists, else directly."""
-    create = _staff_service_create()
-    if create is not None:
-        view = create(
-            session=session, actor=actor, username=username, display_name=name, role=role,
-            password=password,
-        )  # fmt: skip
-        return str(getattr(view, "id", view))
-    from argon2 import PasswordHasher
-
-    row = Staff(
-        username=username,
-        display_name=name,
-        role=role,
-        password_hash=PasswordHasher().hash(password),
-    )
-    session.add(row)
-    session.flush()
-    return row.id
-
-
-def _staff_service_create() -> Callable[..., Any] | None:
-    """services.staff.create_staff, when the staff feature is installed."""
-    try:
-        from branch_crm.services import staff
-    except ImportError:
-        return None
-    create: Callable[..., Any] | None = getattr(staff, "create_staff", None)
-    return create
+    """Create a staff member through the staff service."""
+    view = create_staff(
+        session=session, actor=actor, username=username, display_name=name, role=role,
+        password=password,
+    )  # fmt: skip
+    return view.id
 
 
 def _free_username(session: Any, wanted: str) -> str:
@@ -203,24 +185,6 @@ def _triggers_paused(raw: sqlite3.Connection) -> Iterator[None]:
     finally:
         for _name, sql in triggers:
             raw.execute(sql)
-
-
-def _list_bulk_load(raw: sqlite3.Connection) -> AbstractContextManager[Any]:
-    """The customer list's bulk mode (its indexes rebuilt once at the end), if present."""
-    try:
-        from branch_crm.services.customer_list import bulk_list_load
-    except ImportError:
-        return nullcontext()
-    return bulk_list_load(raw)
-
-
-def _capture_suspended(raw: sqlite3.Connection) -> AbstractContextManager[Any]:
-    """The sync feature's switch that stops outbox capture for a bulk load, if present."""
-    try:
-        from branch_crm.sync.capture import capture_suspended
-    except ImportError:
-        return nullcontext()
-    return capture_suspended(raw)
 
 
 @contextmanager
@@ -311,11 +275,7 @@ def _build_index(raw: sqlite3.Connection, progress: Progress) -> None:
 
 
 def _complaints(path: Path, branch: str, customers: int, seed: int) -> int:
-    """Demo complaints from the complaints feature's own generator, when it is installed."""
-    try:
-        from branch_crm.services.complaints_demo import add_demo_complaints
-    except ImportError:
-        return 0
+    """Demo complaints from the complaints feature's own generator."""
     wanted = max(10, min(300, customers // 40))
     db = open_database(path)
     try:
@@ -362,8 +322,8 @@ def _load(path: Path, plan: _Plan, customers: int, seed: int, report: Progress) 
     gen = DemoGenerator(
         seed, local_today(), plan.branch, [ids["supervisor"], ids["counter"]], ids["courier"]
     )
-    with _bulk_connection(path) as raw, _capture_suspended(raw):
-        with _triggers_paused(raw), _list_bulk_load(raw):
+    with _bulk_connection(path) as raw, capture_suspended(raw):
+        with _triggers_paused(raw), bulk_list_load(raw):
             _load_customers(raw, gen, customers, report)
             report("stats", 0, 1)
             compute_stats(raw, plan.params, None)

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import accumulate
 
-from branch_crm.services import demo_data as data
-from branch_crm.services.pinyin import name_pinyin
+from branch_crm.services.customers.pinyin import name_pinyin
+from branch_crm.services.demo import words as data
 from branch_crm.timeutil import add_months, month_key
 
 HISTORY_MONTHS = 18

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from branch_crm.errors import CrmError
 from branch_crm.i18n import LANGUAGES, _, system_language
-from branch_crm.services import settings
+from branch_crm.services.settings import values as settings
 
 
 class OutputError(CrmError):

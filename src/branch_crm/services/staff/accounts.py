@@ -1,48 +1,34 @@
-"""Staff accounts, passwords (argon2) and sign-in with lock-out after repeated wrong passwords.
+"""Staff accounts: create, change, disable, reset passwords, and the first admin.
 
 Role checks live here: only an admin (Permission.STAFF_MANAGE) manages accounts. Sign-in
-events (login, failed login, lock-out) are written to the audit log explicitly; every other
-change to a staff row is audited by the session hooks (the password hash is masked there).
+events (services.staff.sign_in) are written to the audit log explicitly; every other change
+to a staff row is audited by the session hooks (the password hash is masked there).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from branch_crm.errors import AuthenticationError, NotFound, ValidationError
 from branch_crm.i18n import _
-from branch_crm.ids import new_id
-from branch_crm.models import AuditEntry, Role, Staff
-from branch_crm.services import settings
+from branch_crm.models import Role, Staff
 from branch_crm.services.context import Actor
 from branch_crm.services.permissions import Permission, require
-from branch_crm.timeutil import to_local, utcnow
+from branch_crm.services.settings import values as settings
+from branch_crm.services.staff.login_state import audit_sign_in, set_login_state
+from branch_crm.services.staff.passwords import hash_password, password_problem, verify_password
+from branch_crm.timeutil import utcnow
 
-PASSWORD_MIN_LENGTH = 8
-PASSWORD_MAX_LENGTH = 128
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
 DISPLAY_NAME_MAX = 50
 PHONE_RE = re.compile(r"^[0-9+\- ()]{3,20}$")
 ROLES: tuple[Role, ...] = (Role.COUNTER, Role.COURIER, Role.SUPERVISOR, Role.ADMIN)
-
-_hasher = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
-"""argon2id with OWASP's recommended minimum (19 MiB, 2 passes): about 0.1 s on a branch PC."""
-_dummy_hash: list[str] = []
-
-
-def _dummy() -> str:
-    """A hash to verify against for unknown user names (same work, so no timing leak)."""
-    if not _dummy_hash:
-        _dummy_hash.append(_hasher.hash("not a real password: evens out timing"))
-    return _dummy_hash[0]
 
 
 @dataclass(frozen=True)
@@ -63,33 +49,6 @@ class StaffView:
     def is_locked(self, now: datetime | None = None) -> bool:
         """True while a lock-out is running."""
         return self.locked_until is not None and self.locked_until > (now or utcnow())
-
-
-# --- passwords ----------------------------------------------------------------------------
-
-
-def hash_password(password: str) -> str:
-    """An argon2id hash of ``password`` (salted, parameters encoded in the string)."""
-    return _hasher.hash(password)
-
-
-def verify_password(password_hash: str, password: str) -> bool:
-    """True when ``password`` matches; False for a mismatch or a damaged hash."""
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
-
-
-def password_problem(password: str) -> str | None:
-    """The translated reason a new password is refused, or None when it is acceptable."""
-    if len(password) < PASSWORD_MIN_LENGTH:
-        return _("The password must have at least {n} characters.").format(n=PASSWORD_MIN_LENGTH)
-    if len(password) > PASSWORD_MAX_LENGTH:
-        return _("The password may have at most {n} characters.").format(n=PASSWORD_MAX_LENGTH)
-    if password.strip() != password or not password.strip():
-        return _("The password must not start or end with a space.")
-    return None
 
 
 # --- validation ---------------------------------------------------------------------------
@@ -142,7 +101,7 @@ def _view(staff: Staff) -> StaffView:
     )
 
 
-def _by_username(session: Session, username: str) -> Staff | None:
+def by_username(session: Session, username: str) -> Staff | None:
     return session.scalars(
         select(Staff).where(Staff.username == normalize_username(username))
     ).first()
@@ -178,7 +137,7 @@ def list_staff(*, session: Session, actor: Actor, include_disabled: bool = True)
 
 def get_staff(*, session: Session, username: str) -> StaffView:
     """One account by user name (NotFound when there is none)."""
-    staff = _by_username(session, username)
+    staff = by_username(session, username)
     if staff is None:
         raise NotFound(_("There is no staff account {username}.").format(username=username))
     return _view(staff)
@@ -207,7 +166,7 @@ def _new_staff(
     problem = password_problem(password)
     if problem:
         errors["password"] = problem
-    if "username" not in errors and _by_username(session, username) is not None:
+    if "username" not in errors and by_username(session, username) is not None:
         errors["username"] = _("The user name {username} is taken.").format(
             username=normalize_username(username)
         )
@@ -375,8 +334,10 @@ def reset_password(*, session: Session, actor: Actor, staff_id: str, password: s
         raise ValidationError({"password": problem})
     staff.password_hash = hash_password(password)
     session.flush()
-    _set_login_state(session, staff, failed=0, locked_until=None)
-    _audit(session, staff, "password_reset", {}, actor_id=actor.staff_id, branch=actor.branch_id)
+    set_login_state(session, staff, failed=0, locked_until=None)
+    audit_sign_in(
+        session, staff, "password_reset", {}, actor_id=actor.staff_id, branch=actor.branch_id
+    )
     return _view(staff)
 
 
@@ -400,138 +361,6 @@ def unlock_staff(*, session: Session, actor: Actor, staff_id: str) -> StaffView:
     """Lift a lock-out now (admins only)."""
     require(actor, Permission.STAFF_MANAGE)
     staff = _get(session, staff_id)
-    _set_login_state(session, staff, failed=0, locked_until=None)
-    _audit(session, staff, "unlocked", {}, actor_id=actor.staff_id, branch=actor.branch_id)
+    set_login_state(session, staff, failed=0, locked_until=None)
+    audit_sign_in(session, staff, "unlocked", {}, actor_id=actor.staff_id, branch=actor.branch_id)
     return _view(staff)
-
-
-# --- signing in ---------------------------------------------------------------------------
-
-
-def _set_login_state(
-    session: Session,
-    staff: Staff,
-    *,
-    failed: int,
-    locked_until: datetime | None,
-    last_login_at: datetime | None = None,
-) -> None:
-    """Update the local-only sign-in columns without touching ``updated_at`` (no sync noise)."""
-    values: dict[str, Any] = {
-        "failed_logins": failed,
-        "locked_until": locked_until,
-        "updated_at": Staff.updated_at,
-    }
-    if last_login_at is not None:
-        values["last_login_at"] = last_login_at
-    session.execute(
-        update(Staff).where(Staff.id == staff.id).values(**values),
-        execution_options={"synchronize_session": False},
-    )
-    session.expire(staff, ["failed_logins", "locked_until", "last_login_at", "updated_at"])
-
-
-def _audit(
-    session: Session,
-    staff: Staff | None,
-    action: str,
-    changes: dict[str, Any],
-    *,
-    actor_id: str | None,
-    branch: str,
-) -> None:
-    """An explicit audit row for a sign-in event (the hooks only see row changes)."""
-    session.add(
-        AuditEntry(
-            id=new_id(),
-            at=utcnow(),
-            actor_id=actor_id,
-            action=action,
-            entity="staff",
-            entity_id=staff.id if staff is not None else None,
-            changes=changes,
-            branch_id=branch,
-            created_by=actor_id,
-            updated_by=actor_id,
-        )
-    )
-
-
-def _hhmm(moment: datetime) -> str:
-    return to_local(moment).strftime("%H:%M")
-
-
-def _wrong() -> str:
-    return _("Wrong user name or password.")
-
-
-def authenticate(*, session: Session, username: str, password: str, branch_id: str) -> Actor:
-    """Check a sign-in; returns the Actor or raises AuthenticationError with a clear message.
-
-    The message never says whether the name or the password was wrong. After
-    ``auth.max_failed_logins`` wrong passwords the account is locked for
-    ``auth.lockout_minutes``. Failed attempts are committed before the error is raised, so
-    the caller's rollback cannot undo the count or the audit rows.
-    """
-    now = utcnow()
-    staff = _by_username(session, username) if username.strip() else None
-    if staff is None:
-        verify_password(_dummy(), password)  # same work as for a real account
-        _audit(
-            session,
-            None,
-            "login_failed",
-            {"username": [None, username.strip()[:40]]},
-            actor_id=None,
-            branch=branch_id,
-        )
-        session.commit()
-        raise AuthenticationError(_wrong())
-    if staff.locked_until is not None and staff.locked_until > now:
-        raise AuthenticationError(
-            _(
-                "Too many wrong passwords: this account is locked until {time}. Try again then,"
-                " or ask an administrator to unlock it."
-            ).format(time=_hhmm(staff.locked_until))
-        )
-    if not verify_password(staff.password_hash, password):
-        _refuse(session, staff, now, branch_id)
-    if not staff.active:
-        raise AuthenticationError(_("This account is disabled. Ask an administrator to enable it."))
-    if _hasher.check_needs_rehash(staff.password_hash):
-        staff.password_hash = hash_password(password)
-    _set_login_state(session, staff, failed=0, locked_until=None, last_login_at=now)
-    _audit(session, staff, "login", {}, actor_id=staff.id, branch=branch_id)
-    session.flush()
-    return Actor(staff.id, staff.username, staff.display_name, Role(staff.role), branch_id)
-
-
-def _refuse(session: Session, staff: Staff, now: datetime, branch_id: str) -> None:
-    """Count a wrong password, lock when the limit is reached, commit, raise."""
-    limit = int(settings.get(session, "auth.max_failed_logins"))
-    minutes = int(settings.get(session, "auth.lockout_minutes"))
-    failed = (staff.failed_logins or 0) + 1
-    changes = {"failed_logins": [failed - 1, failed]}
-    if failed >= limit:
-        until = now + timedelta(minutes=minutes)
-        _set_login_state(session, staff, failed=0, locked_until=until)
-        _audit(session, staff, "login_failed", changes, actor_id=None, branch=branch_id)
-        _audit(
-            session,
-            staff,
-            "locked",
-            {"locked_until": [None, until.isoformat()]},
-            actor_id=None,
-            branch=branch_id,
-        )
-        session.commit()
-        raise AuthenticationError(
-            _(
-                "Wrong user name or password. After {n} wrong attempts this account is locked"
-                " until {time}."
-            ).format(n=limit, time=_hhmm(until))
-        )
-    _set_login_state(session, staff, failed=failed, locked_until=None)
-    _audit(session, staff, "login_failed", changes, actor_id=None, branch=branch_id)
-    session.commit()
-    raise AuthenticationError(_wrong())

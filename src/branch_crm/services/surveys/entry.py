@@ -3,7 +3,7 @@
 A printed form is entered once. A correction never edits a response: it writes a new
 ``SurveyResponse`` that supersedes the old one, so the history stays (responses are
 insert-only for sync). A detractor (NPS <= 6) or any item scored <= 2 opens a follow-up
-care task on the customer and, when asked, a complaint.
+care task on the customer (services.surveys.follow_ups) and, when asked, a complaint.
 """
 
 from __future__ import annotations
@@ -11,25 +11,28 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from branch_crm.errors import NotFound, ValidationError
 from branch_crm.i18n import N_, _
-from branch_crm.models import CareTask, Customer, CustomerPhone, Staff, SurveyForm, SurveyResponse
+from branch_crm.models import Customer, CustomerPhone, Staff, SurveyForm, SurveyResponse
+from branch_crm.services.complaints.intake import ComplaintInput, take_complaint
 from branch_crm.services.context import Actor
 from branch_crm.services.permissions import Permission, require
-from branch_crm.services.survey_template import (
-    TemplateView,
-    active_template,
-    get_template,
+from branch_crm.services.surveys.follow_ups import (
+    cancel_follow_up,
+    follow_up_reasons,
+    open_follow_up,
 )
-from branch_crm.services.surveys import normalize_serial, serial_is_valid
+from branch_crm.services.surveys.serials import normalize_serial, serial_is_valid
+from branch_crm.services.surveys.template import TemplateView, active_template, get_template
 from branch_crm.timeutil import BUSINESS_TZ, local_today, to_local, utcnow
 
 log = logging.getLogger(__name__)
+
 
 CHANNELS = ("paper", "phone", "counter")
 CHANNEL_LABELS = {
@@ -37,9 +40,8 @@ CHANNEL_LABELS = {
     "phone": N_("By phone"),
     "counter": N_("At the counter"),
 }
-FOLLOW_UP_KIND = "survey_follow_up"
-DETRACTOR_MAX = 6
-LOW_SCORE_MAX = 2
+
+
 MAX_SUGGESTION = 2000
 COMPLAINT_CHANNEL = {"paper": "counter", "counter": "counter", "phone": "phone"}
 
@@ -256,75 +258,6 @@ def _answered_at(day: date | None) -> datetime:
     return datetime.combine(day, time(12), tzinfo=BUSINESS_TZ).astimezone(UTC)
 
 
-def follow_up_reasons(template: TemplateView, answers: Mapping[str, int | None]) -> list[str]:
-    """Why the answers need a follow-up: a detractor NPS, or items scored 2 or lower."""
-    reasons = []
-    for item in template.scored():
-        value = answers.get(item.code)
-        if value is None:
-            continue
-        if item.kind == "nps" and value <= DETRACTOR_MAX:
-            reasons.append(_("NPS {value}").format(value=value))
-        elif item.kind == "ces" and value <= LOW_SCORE_MAX:
-            reasons.append(_("CES {value}").format(value=value))
-        elif item.kind == "scale5" and value <= LOW_SCORE_MAX:
-            short = item.text(_language()).split("：")[0].split(":")[0]
-            reasons.append(f"{short} {value}")
-    return reasons
-
-
-def _language() -> str:
-    from branch_crm.i18n import current_language
-
-    return current_language()
-
-
-def _follow_up(
-    session: Session, response: SurveyResponse, chain: set[str], reasons: list[str]
-) -> str:
-    """Open (or refresh, after a correction) the follow-up task of a response."""
-    title = _("Survey follow-up: {reasons}").format(reasons=_(", ").join(reasons))
-    task = session.scalars(
-        select(CareTask).where(
-            CareTask.kind == FOLLOW_UP_KIND,
-            CareTask.status == "open",
-            CareTask.source_id.in_(chain),
-        )
-    ).first()
-    if task is None:
-        customer = session.get(Customer, response.customer_id)
-        task = CareTask(
-            customer_id=response.customer_id,
-            kind=FOLLOW_UP_KIND,
-            due_on=local_today() + timedelta(days=1),
-            status="open",
-            title=title[:200],
-            notes=response.suggestion,
-            source_id=response.id,
-            assignee_id=customer.account_manager_id if customer else None,
-        )
-        session.add(task)
-    else:
-        task.title, task.source_id, task.notes = title[:200], response.id, response.suggestion
-    session.flush()
-    return task.id
-
-
-def _cancel_follow_up(session: Session, chain: set[str]) -> None:
-    """A correction left nothing to follow up: the open task of the earlier answers is void."""
-    for task in session.scalars(
-        select(CareTask).where(
-            CareTask.kind == FOLLOW_UP_KIND,
-            CareTask.status == "open",
-            CareTask.source_id.in_(chain),
-        )
-    ):
-        task.status = "cancelled"
-        note = _("Cancelled: the corrected answers need no follow-up.")
-        task.notes = f"{task.notes}\n{note}" if task.notes else note
-    session.flush()
-
-
 def _complaint(
     session: Session,
     actor: Actor,
@@ -334,8 +267,6 @@ def _complaint(
     reasons: list[str],
     data: ResponseInput,
 ) -> str:
-    from branch_crm.services.complaints import ComplaintInput, take_complaint
-
     source = (
         _("survey {serial}").format(serial=serial) if serial else channel_label(response.channel)
     )
@@ -397,9 +328,9 @@ def _store(
         form.status = "returned"
     session.flush()
     reasons = follow_up_reasons(template, answers)
-    task_id = _follow_up(session, response, chain | {response.id}, reasons) if reasons else None
+    task_id = open_follow_up(session, response, chain | {response.id}, reasons) if reasons else None
     if not reasons and chain:
-        _cancel_follow_up(session, chain)
+        cancel_follow_up(session, chain)
     number = None
     if data.raise_complaint:
         serial = form.serial if form else None

@@ -1,21 +1,11 @@
 """Printing satisfaction surveys: one personalised form, or a batch for a selection, in one PDF.
 
-Every printed form is recorded (``SurveyForm``) with a unique serial: branch code, the code of
-the PC that printed it (see :mod:`branch_crm.sync.pc_codes`), the print date (YYMMDD), a
-running number per PC and day and a check character, e.g. ``BR001-A2611230007`` plus check
-``BR001-A26112300079``. The check is Luhn mod 34 over the part after the dash, on the alphabet
-``0-9`` then the letters without I and O: it catches any one wrong character and most swaps of
-neighbours at keyed entry. Serials printed before PC codes (``BR001-26112300079``: digits and a
-Luhn check digit) are still keyed in and found. Both forms must carry a real date; from 2030 on
-a PC letter mistyped as a digit can (about 1 in 10 of such slips) read as an older serial, which
-then matches no printed form.
+Every printed form is recorded (``SurveyForm``) with a unique serial (services.surveys.serials).
 """
 
 from __future__ import annotations
 
 import logging
-import re
-import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -32,30 +22,25 @@ from branch_crm.models import (
     Complaint,
     ComplaintStatus,
     Customer,
+    CustomerPhone,
     CustomerStats,
     SurveyForm,
 )
 from branch_crm.printing.survey_form import Question, SurveyFormWriter, build_header
 from branch_crm.services.context import Actor
+from branch_crm.services.customers.validation import normalize_phone
 from branch_crm.services.pc_code import this_pc_code
 from branch_crm.services.permissions import Permission, require
-from branch_crm.services.print_header import PrintHeader, output_error, print_header
-from branch_crm.services.survey_template import TemplateView, active_template
-from branch_crm.sync.pc_codes import LETTERS, PC_CODE_PATTERN
+from branch_crm.services.settings.print_header import PrintHeader, output_error, print_header
+from branch_crm.services.surveys import serials
+from branch_crm.services.surveys.template import TemplateView, active_template
 from branch_crm.timeutil import to_local, utcnow
 
 log = logging.getLogger(__name__)
 
+
 CHUNK = 200
 MAX_BATCH = 20_000
-CHECK_ALPHABET = "0123456789" + LETTERS
-"""Characters of a serial's body and check, in the order of their Luhn mod 34 values."""
-SERIAL_RE = re.compile(
-    rf"^(?P<branch>[A-Z0-9]+)-(?P<body>(?P<pc>{PC_CODE_PATTERN})?\d{{10,}})(?P<check>[0-9A-Z])$"
-)
-"""``BRANCH-`` + body (PC code, YYMMDD, running number) + check; no PC code before PC codes."""
-BODY_RE = re.compile(rf"^(?:{PC_CODE_PATTERN})\d{{10,}}[0-9A-Z]$")
-"""A serial typed without its branch (bare digits are an older serial)."""
 
 
 class PrintCancelled(CrmError):
@@ -72,7 +57,7 @@ class Control(Protocol):
 
 
 class ListFilterLike(Protocol):
-    """The customer-list filter (services.customer_list.ListFilter has these fields)."""
+    """The customer-list filter (services.customers.listing.ListFilter has these fields)."""
 
     tier: str | None
     lifecycle: str | None
@@ -100,84 +85,6 @@ class PrintedSurveys:
     batch_id: str | None
     first_serial: str | None
     last_serial: str | None
-
-
-# -- serials -----------------------------------------------------------------------------
-
-
-def luhn_digit(digits: str) -> str:
-    """The Luhn check digit of a string of digits."""
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char)
-        if index % 2 == 0:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return str((10 - total % 10) % 10)
-
-
-def check_character(body: str) -> str:
-    """The Luhn mod 34 check character of a serial's body (digits and letters)."""
-    size = len(CHECK_ALPHABET)
-    total = 0
-    for index, char in enumerate(reversed(body)):
-        value = CHECK_ALPHABET.index(char)
-        if index % 2 == 0:
-            value = (value * 2) // size + (value * 2) % size
-        total += value
-    return CHECK_ALPHABET[(size - total % size) % size]
-
-
-def make_serial(branch: str, pc_code: str, day: date, sequence: int) -> str:
-    """Serial of the ``sequence``-th form printed by PC ``pc_code`` of ``branch`` on ``day``."""
-    body = f"{pc_code.upper()}{day:%y%m%d}{sequence:04d}"
-    return f"{branch.upper()}-{body}{check_character(body)}"
-
-
-def serial_is_valid(serial: str) -> bool:
-    """True when the serial is well formed, carries a real print date and its check character
-    matches (a serial from before PC codes: its Luhn check digit)."""
-    match = SERIAL_RE.match(serial)
-    if match is None:
-        return False
-    body, pc, check = match["body"], match["pc"] or "", match["check"]
-    if not _is_day(body[len(pc) : len(pc) + 6]):
-        return False
-    return (check_character(body) if pc else luhn_digit(body)) == check
-
-
-def _is_day(yymmdd: str) -> bool:
-    try:
-        datetime.strptime(yymmdd, "%y%m%d")
-    except ValueError:
-        return False
-    return True
-
-
-def normalize_serial(raw: str, branch: str) -> str:
-    """Upper-case, spaces removed; a serial typed without its branch (bare digits, or a PC
-    code and digits) gets this branch's code in front."""
-    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", raw or "")).upper()
-    if text.isdigit() or BODY_RE.match(text):
-        text = f"{branch.upper()}-{text}"
-    return text
-
-
-def _next_sequence(session: Session, branch: str, pc_code: str, day: date) -> int:
-    """The next running number of this PC's serials of ``day`` (deleted forms included)."""
-    prefix = f"{branch.upper()}-{pc_code}{day:%y%m%d}"
-    serials = session.scalars(
-        select(SurveyForm.serial)
-        .where(SurveyForm.serial.startswith(prefix, autoescape=True))
-        .execution_options(include_deleted=True)
-    ).all()
-    used = [int(s[len(prefix) : -1]) for s in serials if s[len(prefix) : -1].isdigit()]
-    return max(used, default=0) + 1
-
-
-# -- selection -----------------------------------------------------------------------------
 
 
 def _selection_query(selection: Selection, now: datetime) -> Select[tuple[str]]:
@@ -278,7 +185,7 @@ def _print(
     now = utcnow()
     day = to_local(now).date()
     pc_code = this_pc_code(session)
-    sequence = _next_sequence(session, actor.branch_id, pc_code, day)
+    sequence = serials.next_sequence(session, actor.branch_id, pc_code, day)
     batch_id = new_id() if batch else None
     output = Path(output)
     partial = output.with_name(output.name + ".part")
@@ -296,7 +203,7 @@ def _print(
             for customer_id in chunk:
                 if control is not None and control.cancelled:
                     raise PrintCancelled(_("Printing was cancelled; no form was recorded."))
-                serial = make_serial(actor.branch_id, pc_code, day, sequence)
+                serial = serials.make_serial(actor.branch_id, pc_code, day, sequence)
                 sequence += 1
                 session.add(
                     SurveyForm(
@@ -382,9 +289,6 @@ def print_survey_batch(
 
 def customer_by_phone(*, session: Session, phone: str) -> str:
     """The id of the live customer with this phone (as typed: +86, spaces, dashes allowed)."""
-    from branch_crm.models import CustomerPhone
-    from branch_crm.services.customers import normalize_phone
-
     try:
         digits, _kind = normalize_phone(phone)
     except ValueError as exc:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from branch_crm.errors import ValidationError
 from branch_crm.i18n import _
 from branch_crm.models import CustomerStats, SurveyResponse, SurveyTemplate
+from branch_crm.services.customers.classification import TIERS
 from branch_crm.timeutil import BUSINESS_TZ, add_months, local_today, month_key, to_local
 
 PROMOTER_MIN = 9
@@ -152,8 +153,6 @@ def scores_by_tier(
     *, session: Session, start: date | None = None, end: date | None = None
 ) -> dict[str, Scores]:
     """Scores per customer tier (customers without computed stats are left out)."""
-    from branch_crm.services.classification import TIERS
-
     return {tier: survey_scores(session=session, start=start, end=end, tier=tier) for tier in TIERS}
 
 

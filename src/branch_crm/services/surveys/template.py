@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from branch_crm.errors import NotFound
 from branch_crm.i18n import _
 from branch_crm.models import HQ_BRANCH, SurveyTemplate
-from branch_crm.services.sla import reference_id
+from branch_crm.services.reference_ids import reference_id
 
 log = logging.getLogger(__name__)
 

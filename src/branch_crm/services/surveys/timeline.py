@@ -11,14 +11,9 @@ from sqlalchemy.orm import Session
 
 from branch_crm.i18n import _
 from branch_crm.models import CareTask, Staff, SurveyForm, SurveyResponse, SurveyTemplate
-
-TIMELINE_ICONS = {
-    "survey_form": "survey_print",
-    "survey_response": "surveys",
-    "survey_follow_up": "attendance",
-}
-FOLLOW_UP_KIND = "survey_follow_up"
-_registered: set[str] = set()
+from branch_crm.services.surveys.entry import channel_label
+from branch_crm.services.surveys.follow_ups import FOLLOW_UP_KIND
+from branch_crm.services.timeline_entry import TimelineEntry
 
 
 def _kinds(session: Session, template_ids: set[str]) -> dict[str, dict[str, str]]:
@@ -55,10 +50,7 @@ def _names(session: Session, ids: set[str]) -> dict[str, str]:
     return {staff_id: name for staff_id, name in rows}
 
 
-def _responses(session: Session, customer_id: str) -> list[Any]:
-    from branch_crm.services.customers import TimelineEntry
-    from branch_crm.services.survey_entry import channel_label
-
+def _responses(session: Session, customer_id: str) -> list[TimelineEntry]:
     rows = list(
         session.scalars(select(SurveyResponse).where(SurveyResponse.customer_id == customer_id))
     )
@@ -96,9 +88,7 @@ def _responses(session: Session, customer_id: str) -> list[Any]:
     return entries
 
 
-def _forms(session: Session, customer_id: str) -> list[Any]:
-    from branch_crm.services.customers import TimelineEntry
-
+def _forms(session: Session, customer_id: str) -> list[TimelineEntry]:
     rows = list(session.scalars(select(SurveyForm).where(SurveyForm.customer_id == customer_id)))
     names = _names(session, {r.created_by or "" for r in rows})
     return [
@@ -113,9 +103,7 @@ def _forms(session: Session, customer_id: str) -> list[Any]:
     ]
 
 
-def _follow_ups(session: Session, customer_id: str) -> list[Any]:
-    from branch_crm.services.customers import TimelineEntry
-
+def _follow_ups(session: Session, customer_id: str) -> list[TimelineEntry]:
     rows = list(
         session.scalars(
             select(CareTask).where(
@@ -138,7 +126,7 @@ def _follow_ups(session: Session, customer_id: str) -> list[Any]:
     ]
 
 
-def survey_timeline(session: Session, customer_id: str) -> list[Any]:
+def survey_timeline(session: Session, customer_id: str) -> list[TimelineEntry]:
     """The customer's survey events, newest first."""
     entries = [
         *_forms(session, customer_id),
@@ -146,13 +134,3 @@ def survey_timeline(session: Session, customer_id: str) -> list[Any]:
         *_follow_ups(session, customer_id),
     ]
     return sorted(entries, key=lambda e: e.at, reverse=True)
-
-
-def register_survey_timeline() -> None:
-    """Put surveys on the customer timeline (services.customers); safe to call twice."""
-    if "timeline" in _registered:
-        return
-    from branch_crm.services.customers import register_timeline_provider
-
-    register_timeline_provider(survey_timeline)
-    _registered.add("timeline")

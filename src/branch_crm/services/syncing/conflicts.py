@@ -48,14 +48,18 @@ from branch_crm.models import (
     synced_tables,
 )
 from branch_crm.models.base import SyncedMixin
-from branch_crm.services.classification import recompute_stats
-from branch_crm.services.complaints import next_number
+from branch_crm.services.complaints.numbers import next_number
 from branch_crm.services.context import Actor
+from branch_crm.services.customers.classification import recompute_stats
+from branch_crm.services.customers.search_index import INLINE_LIMIT, process_dirty
 from branch_crm.services.dbapi import raw_connection
 from branch_crm.services.pc_code import this_pc_code
 from branch_crm.services.permissions import Permission, require
-from branch_crm.services.search_index import INLINE_LIMIT, process_dirty
-from branch_crm.services.surveys import _next_sequence, make_serial
+from branch_crm.services.surveys.serials import make_serial, next_sequence
+from branch_crm.sync import codec
+from branch_crm.sync.applier import local_columns, merge_clocks, retry_parked, violation, write_row
+from branch_crm.sync.capture import capture_suspended
+from branch_crm.sync.codec import to_wire
 from branch_crm.sync.customer_merge import MergeInput, Write, plan_merge, tables_read
 from branch_crm.timeutil import BUSINESS_TZ, to_local, utcnow
 
@@ -261,11 +265,6 @@ def _bury_parked(session: Session, table: str, pk: str, now: datetime) -> bool:
     row there as a deleted one: the conflict can be resolved on any PC of the branch, not
     only on the one that wrote the row.
     """
-    import json
-
-    from branch_crm.sync.applier import local_columns, write_row
-    from branch_crm.sync.codec import to_wire
-
     conn = session.connection()
     parked = conn.exec_driver_sql(
         "SELECT data FROM sync_parked WHERE table_name = ? AND pk = ?", (table, pk)
@@ -312,10 +311,6 @@ def _unpark_for_renumber(session: Session, table: str, pk: str) -> SyncedMixin |
     it), with capture off; then make the session see the parked number as the record's, so
     renumbering it is an ordinary captured update of the number alone and its audit entry
     reads old -> new. None when nothing of the record is parked here."""
-    from branch_crm.sync import codec
-    from branch_crm.sync.applier import local_columns, merge_clocks, violation, write_row
-    from branch_crm.sync.capture import capture_suspended
-
     column = RENUMBERED[table]
     conn = session.connection()
     parked = conn.exec_driver_sql(
@@ -366,7 +361,7 @@ def _new_serial(session: Session, form: SurveyForm) -> str:
     before = _once_held(session, SurveyForm, SurveyForm.printed_at, day)
     used = [str(s)[len(prefix) : -1] for s in [*parked, *before] if str(s).startswith(prefix)]
     highest = max((int(u) for u in used if u.isdigit()), default=0)
-    sequence = max(_next_sequence(session, form.branch_id, pc_code, day), highest + 1)
+    sequence = max(next_sequence(session, form.branch_id, pc_code, day), highest + 1)
     return make_serial(form.branch_id, pc_code, day, sequence)
 
 
@@ -488,9 +483,6 @@ def _write_parked(session: Session, write: Write, now: datetime) -> None:
 
 
 def _retry_parked(session: Session) -> None:
-    from branch_crm.sync.applier import retry_parked
-    from branch_crm.sync.capture import capture_suspended
-
     conn = session.connection()
     with capture_suspended(conn):
         retry_parked(conn)

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from branch_crm.db import Database
 from branch_crm.errors import CrmError
 from branch_crm.i18n import _, http_language, ngettext
-from branch_crm.models import SyncOutbox, SyncState
-from branch_crm.services import settings as app_settings
-from branch_crm.services.rejected_changes import count_unseen
+from branch_crm.models import SyncConflict, SyncOutbox, SyncState
+from branch_crm.services.settings import values as app_settings
+from branch_crm.services.syncing.rejected_changes import count_unseen
 from branch_crm.sync import tokens
 from branch_crm.sync.client import SyncClient, SyncResult
 from branch_crm.sync.clock import CLOCK_WARNING_MS
@@ -71,7 +71,7 @@ class SyncStatus:
     sync makes up for it, but the PC's own clock stays wrong."""
     unseen_rejected: int = 0
     """Changes head office did not apply that arrived since the "Changes not applied" page
-    last listed them on this PC (services.rejected_changes.count_unseen)."""
+    last listed them on this PC (services.syncing.rejected_changes.count_unseen)."""
 
     @property
     def clock_warning(self) -> str | None:
@@ -167,8 +167,6 @@ def stored_token(db: Database) -> str | None:
 
 def sync_status(*, session: Session) -> SyncStatus:
     """Pending changes, last success and last error in words."""
-    from branch_crm.models import SyncConflict
-
     state = _state(session)
     pending = session.scalar(select(SyncOutbox.seq).order_by(SyncOutbox.seq.desc()).limit(1))
     count = session.query(SyncOutbox).count() if pending is not None else 0
