@@ -189,8 +189,6 @@ def test_a_detractor_survey_opens_a_task_that_can_be_closed(  # type: ignore[no-
     assert row.due_on == local_today() + timedelta(days=1)
     assert care.kind_label(row.kind) == "Survey follow-up"
 
-    care.register_care_timeline()
-    care.register_care_timeline()  # idempotent
     call(counter, care.complete_follow_up, task_id=row.id, note="已致歉并更换快递员")
     entries = [
         e for e in call(counter, customer_timeline, customer_id=cid) if e.kind == "care_done"
@@ -206,7 +204,6 @@ def test_cancelled_task_on_the_timeline(call, counter, make_customer, make_task)
 
     cid = make_customer()
     task_id = make_task(cid, 0, title="Birthday call", kind="birthday")
-    care.register_care_timeline()
     call(counter, care.cancel_follow_up, task_id=task_id, reason="客户已注销手机号")
     entries = [
         e for e in call(counter, customer_timeline, customer_id=cid) if e.kind.startswith("care")

@@ -422,8 +422,6 @@ def test_customer_complaints_newest_first(db, counter, make_customer, clock, cal
 def test_complaints_on_the_customer_timeline_and_repeat_flag(db, counter, clock, call) -> None:
     from branch_crm.services import customers
 
-    cs.register_customer_timeline()
-    cs.register_customer_timeline()  # twice is harmless
     data = customers.CustomerInput(name="张三", phones=["13812345678"])
     customer = call(counter, customers.create_customer, data=data).id
     assert not call(counter, customers.get_customer, customer_id=customer).repeat_complainer

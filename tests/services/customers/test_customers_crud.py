@@ -14,7 +14,6 @@ from branch_crm.services.customers import (
     delete_customer,
     get_customer,
     list_account_managers,
-    register_timeline_provider,
     update_customer,
 )
 
@@ -177,9 +176,12 @@ def test_account_manager_must_be_active_staff(call, counter, staff) -> None:  # 
     assert [name for _id, name in managers] == sorted(name for _id, name in managers)
 
 
-def test_timeline_shows_record_changes_and_other_providers(call, counter, staff) -> None:  # type: ignore[no-untyped-def]
+def test_timeline_shows_record_changes_and_other_providers(  # type: ignore[no-untyped-def]
+    call, counter, staff, monkeypatch
+) -> None:
     from datetime import UTC, datetime
 
+    from branch_crm.services import timeline
     from branch_crm.services.customers import TimelineEntry
 
     view = call(counter, create_customer, data=_data("张三"))
@@ -189,8 +191,7 @@ def test_timeline_shows_record_changes_and_other_providers(call, counter, staff)
     def provider(session, customer_id):  # type: ignore[no-untyped-def]
         return [TimelineEntry(marker, "test", f"visit {customer_id[:4]}", "", None)]
 
-    register_timeline_provider(provider)
-    register_timeline_provider(provider)  # idempotent
+    monkeypatch.setattr(timeline, "SOURCES", (*timeline.SOURCES, provider))
     entries = call(counter, customer_timeline, customer_id=view.id)
     titles = [e.title for e in entries]
     assert titles[0] == "Customer details changed" and "phone" in entries[0].detail

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from branch_crm.services.survey_timeline import summary
 from survey_entry_helpers import answers, customer, printed_form, run
 
 from branch_crm.services import survey_entry as se
 from branch_crm.services.customers import customer_timeline
-from branch_crm.services.survey_timeline import register_survey_timeline, summary
 
 
 def test_summary_of_answers() -> None:
@@ -20,8 +20,6 @@ def test_summary_of_answers() -> None:
 
 
 def test_survey_events_on_the_timeline(db, supervisor, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    register_survey_timeline()
-    register_survey_timeline()  # idempotent
     cid = customer(db, supervisor, "张三", "13812345678")
     serial = printed_form(db, supervisor, cid, tmp_path)
     first = run(

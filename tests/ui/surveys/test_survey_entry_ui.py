@@ -249,11 +249,11 @@ def test_counter_staff_see_no_scores_and_no_batch(qtbot, db, counter, boxes, sho
 
 
 def test_survey_timeline_feature_registers(qapp) -> None:  # type: ignore[no-untyped-def]
-    from branch_crm.services.customers import _providers
     from branch_crm.services.survey_timeline import survey_timeline
-    from branch_crm.ui import registry
 
-    assert "survey_timeline" in registry.load_features()
-    icons = registry.timeline_renderers()
+    from branch_crm.services.timeline import SOURCES
+    from branch_crm.ui.counter.timeline_icons import TIMELINE_ICONS
+
+    icons = TIMELINE_ICONS
     assert icons["survey_response"] == "surveys" and icons["survey_form"] == "survey_print"
-    assert survey_timeline in _providers
+    assert survey_timeline in SOURCES
