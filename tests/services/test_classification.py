@@ -11,15 +11,15 @@ import pytest
 import time_machine
 
 from branch_crm.models import Customer, CustomerStats, MonthlyVolume
-from branch_crm.services import settings
-from branch_crm.services.classification import (
+from branch_crm.services.context import unit_of_work
+from branch_crm.services.customers.classification import (
     lifecycle_label,
     recompute_stats,
     reference_month,
     stage_label,
     tier_label,
 )
-from branch_crm.services.context import unit_of_work
+from branch_crm.services.settings import values as settings
 from branch_crm.timeutil import add_months
 
 TODAY = date(2026, 11, 23)
@@ -268,7 +268,7 @@ def test_rank_is_stable_when_only_recency_moves(add, stats) -> None:  # type: ig
 
 
 def test_refresh_only_when_a_new_month_began(db, counter, add) -> None:  # type: ignore[no-untyped-def]
-    from branch_crm.services.classification import refresh_if_stale
+    from branch_crm.services.customers.classification import refresh_if_stale
 
     add(last3(40))
     add({})
@@ -280,7 +280,7 @@ def test_refresh_only_when_a_new_month_began(db, counter, add) -> None:  # type:
 
 def _catch_up_all(db, counter, today: date) -> list[Any]:  # type: ignore[no-untyped-def]
     """Run catch_up_step to the end, one unit of work per step (as the app does)."""
-    from branch_crm.services.classification import catch_up_step
+    from branch_crm.services.customers.classification import catch_up_step
 
     states: list[Any] = []
     state = None
@@ -294,7 +294,7 @@ def _catch_up_all(db, counter, today: date) -> list[Any]:  # type: ignore[no-unt
 
 
 def test_catch_up_recomputes_a_new_month_in_steps(db, counter, add, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from branch_crm.services import classification
+    from branch_crm.services.customers import classification
 
     monkeypatch.setattr(classification, "STATS_CHUNK", 2)
     busy = add(last3(1200))
@@ -324,8 +324,8 @@ def test_catch_up_after_a_threshold_change(db, counter, admin, add) -> None:  # 
 
 
 def test_catch_up_reindexes_the_lookup_backlog(db, counter, add, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from branch_crm.services import classification
-    from branch_crm.services.search import search_customers
+    from branch_crm.services.customers import classification
+    from branch_crm.services.customers.search import search_customers
 
     monkeypatch.setattr(classification, "INDEX_CHUNK", 2)
     ids = [add({}, name=name) for name in ("张三", "李四", "王五")]

@@ -11,12 +11,12 @@ import pytest
 from argon2 import PasswordHasher
 
 from branch_crm.errors import CrmError
-from branch_crm.services import demo as demo_module
-from branch_crm.services.classification import LIFECYCLES, STAGES, TIERS, reference_month
-from branch_crm.services.demo import fill_demo
-from branch_crm.services.demo_gen import DemoGenerator
-from branch_crm.services.phone_numbers import normalize_phone
-from branch_crm.services.search_index import Doc, doc_terms
+from branch_crm.services.customers.classification import LIFECYCLES, STAGES, TIERS, reference_month
+from branch_crm.services.customers.phone_numbers import normalize_phone
+from branch_crm.services.customers.search_index import Doc, doc_terms
+from branch_crm.services.demo import fill as demo_module
+from branch_crm.services.demo.fill import fill_demo
+from branch_crm.services.demo.generator import DemoGenerator
 from branch_crm.timeutil import add_months
 
 CUSTOMERS = 1500
@@ -125,7 +125,7 @@ def test_bulk_load_is_not_sync_traffic(demo) -> None:  # type: ignore[no-untyped
 def test_search_finds_demo_customers(demo) -> None:  # type: ignore[no-untyped-def]
     from branch_crm.db import open_database
     from branch_crm.services.context import system_actor, unit_of_work
-    from branch_crm.services.search import search_customers
+    from branch_crm.services.customers.search import search_customers
 
     name, phone = rows(demo.path, "SELECT name, phone FROM search_doc WHERE local_no = 700")[0]
     db = open_database(demo.path)
@@ -208,8 +208,8 @@ def test_preference_times_are_the_forms_slots_in_order(demo) -> None:  # type: i
 
 def test_nothing_is_due_for_the_catch_up_after_a_fill(demo) -> None:  # type: ignore[no-untyped-def]
     from branch_crm.db import open_database
-    from branch_crm.services.classification import catch_up_step
     from branch_crm.services.context import system_actor, unit_of_work
+    from branch_crm.services.customers.classification import catch_up_step
 
     db = open_database(demo.path)
     try:

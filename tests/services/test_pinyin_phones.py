@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from branch_crm.services.phone_numbers import clean_digits, format_phone, normalize_phone
-from branch_crm.services.pinyin import name_pinyin
+from branch_crm.services.customers.phone_numbers import clean_digits, format_phone, normalize_phone
+from branch_crm.services.customers.pinyin import name_pinyin
 
 
 @pytest.mark.parametrize(

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from branch_crm.models import Customer, CustomerPhone, CustomerStats
-from branch_crm.services import search_index
 from branch_crm.services.context import unit_of_work
+from branch_crm.services.customers import search_index
+from branch_crm.services.customers.pinyin import name_pinyin
+from branch_crm.services.customers.search_index import Doc, Kind, doc_terms, search_key
 from branch_crm.services.dbapi import raw_connection
-from branch_crm.services.pinyin import name_pinyin
-from branch_crm.services.search_index import Doc, Kind, doc_terms, search_key
 
 NAMES = [
     ("张三丰", "上海顺达贸易有限公司", ["13812345678", "02155551234"]),
@@ -48,7 +48,7 @@ def add(db, counter) -> Iterator[Any]:  # type: ignore[no-untyped-def]
 
 def index(db, counter) -> None:  # type: ignore[no-untyped-def]
     """Process pending dirty rows (what the lookup does before each search)."""
-    from branch_crm.services.classification import recompute_stats
+    from branch_crm.services.customers.classification import recompute_stats
 
     with unit_of_work(db, counter) as session:
         raw = raw_connection(session)
@@ -221,9 +221,10 @@ def test_raw_sql_phone_changes_are_reindexed(db, db_path, counter, add) -> None:
 def test_a_large_backlog_is_left_to_the_background(db, counter, add, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """The lookup and a save never re-index a big backlog inline: the lookup answers from
     the index as it stands, a save re-indexes only its own customer."""
-    from branch_crm.services import search
-    from branch_crm.services.customers import CustomerInput, update_customer
-    from branch_crm.services.search import search_customers
+    from branch_crm.services.customers import search
+    from branch_crm.services.customers.profile import update_customer
+    from branch_crm.services.customers.search import search_customers
+    from branch_crm.services.customers.validation import CustomerInput
 
     for name, company, phones in NAMES:
         add(name, company, phones)

@@ -7,9 +7,9 @@ import pytest
 from branch_crm.errors import PermissionDenied, ValidationError
 from branch_crm.models import PolicySetting
 from branch_crm.models.base import HQ_BRANCH
-from branch_crm.services import settings
 from branch_crm.services.context import unit_of_work
-from branch_crm.services.settings_form import save_settings, settings_overview
+from branch_crm.services.settings import values as settings
+from branch_crm.services.settings.form import save_settings, settings_overview
 
 
 def test_overview_shows_head_office_value_and_override(db, admin) -> None:

@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from branch_crm.errors import AuthenticationError, PermissionDenied, ValidationError
 from branch_crm.models import AuditEntry, Role, Staff
-from branch_crm.services import settings
-from branch_crm.services import staff as svc
 from branch_crm.services.context import system_actor, unit_of_work
+from branch_crm.services.settings import values as settings
+from branch_crm.services.staff import accounts, passwords, sign_in
 
 BRANCH = "BR001"
 START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
@@ -28,7 +28,7 @@ def clock() -> Iterator[time_machine.Coordinates]:
 @pytest.fixture
 def first_admin(db):
     with db.session(branch_id=BRANCH) as session:
-        return svc.create_first_admin(
+        return accounts.create_first_admin(
             session=session,
             username="Boss",
             display_name="王老板",
@@ -47,7 +47,7 @@ def admin_actor(first_admin):
 
 def login(db, username: str, password: str):
     with db.session(branch_id=BRANCH) as session:
-        return svc.authenticate(
+        return sign_in.authenticate(
             session=session, username=username, password=password, branch_id=BRANCH
         )
 
@@ -63,48 +63,48 @@ def audit_actions(db) -> list[tuple[str, str | None]]:
 
 
 def test_password_hash_is_argon2_salted_and_verifies() -> None:
-    first, second = svc.hash_password("secret-123"), svc.hash_password("secret-123")
+    first, second = passwords.hash_password("secret-123"), passwords.hash_password("secret-123")
     assert first.startswith("$argon2id$")
     assert first != second  # salted
-    assert svc.verify_password(first, "secret-123")
-    assert not svc.verify_password(first, "secret-124")
-    assert not svc.verify_password("not a hash", "secret-123")
+    assert passwords.verify_password(first, "secret-123")
+    assert not passwords.verify_password(first, "secret-124")
+    assert not passwords.verify_password("not a hash", "secret-123")
 
 
 def test_password_rules() -> None:
-    assert "at least 8" in (svc.password_problem("short") or "")
-    assert svc.password_problem(" leading-space") is not None
-    assert svc.password_problem("long enough") is None
+    assert "at least 8" in (passwords.password_problem("short") or "")
+    assert passwords.password_problem(" leading-space") is not None
+    assert passwords.password_problem("long enough") is None
 
 
 def test_first_admin_only_once_and_stores_branch(db, first_admin) -> None:
     assert first_admin.role == "admin" and first_admin.username == "boss"
     with db.session(branch_id=BRANCH) as session:
-        assert not svc.needs_first_admin(session=session)
+        assert not accounts.needs_first_admin(session=session)
         assert settings.get(session, "branch.code") == "BR001"
         assert settings.get(session, "branch.name") == "浦东网点"
         stored = session.scalars(select(Staff)).one()
         assert stored.password_hash.startswith("$argon2id$")
         assert stored.branch_id == "BR001"
     with pytest.raises(AuthenticationError), db.session(branch_id=BRANCH) as session:
-        svc.create_first_admin(
+        accounts.create_first_admin(
             session=session, username="x2", display_name="X", password="12345678", branch_id="B2"
         )
 
 
 def test_needs_first_admin_on_empty_database(db) -> None:
     with db.session() as session:
-        assert svc.needs_first_admin(session=session)
+        assert accounts.needs_first_admin(session=session)
 
 
 def test_first_admin_validation_names_every_field(db) -> None:
     with pytest.raises(ValidationError) as caught, db.session(branch_id=BRANCH) as session:
-        svc.create_first_admin(
+        accounts.create_first_admin(
             session=session, username="a b", display_name=" ", password="short", branch_id="?"
         )
     assert set(caught.value.fields) == {"username", "display_name", "password", "branch_id"}
     with db.session() as session:
-        assert svc.needs_first_admin(session=session)  # nothing half-written
+        assert accounts.needs_first_admin(session=session)  # nothing half-written
 
 
 def test_login_returns_actor_and_audits(db, first_admin) -> None:
@@ -172,7 +172,7 @@ def test_login_state_does_not_touch_synced_columns(db, first_admin) -> None:
 
 def test_disabled_account_refused_with_clear_message(db, admin_actor) -> None:
     with unit_of_work(db, admin_actor) as session:
-        clerk = svc.create_staff(
+        clerk = accounts.create_staff(
             session=session,
             actor=admin_actor,
             username="li",
@@ -180,7 +180,7 @@ def test_disabled_account_refused_with_clear_message(db, admin_actor) -> None:
             role="counter",
             password="counter-pass",
         )
-        svc.disable_staff(session=session, actor=admin_actor, staff_id=clerk.id)
+        accounts.disable_staff(session=session, actor=admin_actor, staff_id=clerk.id)
     with pytest.raises(AuthenticationError, match="disabled"):
         login(db, "li", "counter-pass")
     with pytest.raises(AuthenticationError, match=r"^Wrong user name or password\.$"):
@@ -190,7 +190,7 @@ def test_disabled_account_refused_with_clear_message(db, admin_actor) -> None:
 def test_only_admins_manage_staff(db, admin_actor, counter, supervisor) -> None:
     for actor in (counter, supervisor):
         with pytest.raises(PermissionDenied), unit_of_work(db, actor) as session:
-            svc.create_staff(
+            accounts.create_staff(
                 session=session,
                 actor=actor,
                 username="x1",
@@ -199,12 +199,12 @@ def test_only_admins_manage_staff(db, admin_actor, counter, supervisor) -> None:
                 password="12345678",
             )
         with pytest.raises(PermissionDenied), unit_of_work(db, actor) as session:
-            svc.list_staff(session=session, actor=actor)
+            accounts.list_staff(session=session, actor=actor)
 
 
 def test_create_staff_validation_and_unique_names(db, admin_actor) -> None:
     with unit_of_work(db, admin_actor) as session:
-        svc.create_staff(
+        accounts.create_staff(
             session=session,
             actor=admin_actor,
             username="zhang",
@@ -214,7 +214,7 @@ def test_create_staff_validation_and_unique_names(db, admin_actor) -> None:
             phone="138 1234 5678",
         )
     with pytest.raises(ValidationError) as caught, unit_of_work(db, admin_actor) as session:
-        svc.create_staff(
+        accounts.create_staff(
             session=session,
             actor=admin_actor,
             username="ZHANG",
@@ -226,7 +226,7 @@ def test_create_staff_validation_and_unique_names(db, admin_actor) -> None:
     assert set(caught.value.fields) == {"username", "display_name", "role", "password", "phone"}
     assert "taken" in caught.value.fields["username"]
     with unit_of_work(db, admin_actor) as session:
-        names = [v.username for v in svc.list_staff(session=session, actor=admin_actor)]
+        names = [v.username for v in accounts.list_staff(session=session, actor=admin_actor)]
     assert names == ["boss", "zhang"]
 
 
@@ -235,9 +235,9 @@ def test_last_admin_is_protected(db, admin_actor) -> None:
         pytest.raises(ValidationError, match="own account"),
         unit_of_work(db, admin_actor) as session,
     ):
-        svc.disable_staff(session=session, actor=admin_actor, staff_id=admin_actor.staff_id)
+        accounts.disable_staff(session=session, actor=admin_actor, staff_id=admin_actor.staff_id)
     with pytest.raises(ValidationError) as caught, unit_of_work(db, admin_actor) as session:
-        svc.update_staff(
+        accounts.update_staff(
             session=session, actor=admin_actor, staff_id=admin_actor.staff_id, role="counter"
         )
     assert "only administrator" in caught.value.fields["role"]
@@ -245,7 +245,7 @@ def test_last_admin_is_protected(db, admin_actor) -> None:
 
 def test_reset_password_unlocks_and_audit_masks_hash(clock, db, admin_actor) -> None:
     with unit_of_work(db, admin_actor) as session:
-        clerk = svc.create_staff(
+        clerk = accounts.create_staff(
             session=session,
             actor=admin_actor,
             username="wang",
@@ -257,9 +257,9 @@ def test_reset_password_unlocks_and_audit_masks_hash(clock, db, admin_actor) -> 
         with pytest.raises(AuthenticationError):
             login(db, "wang", "wrong-pass")
     with unit_of_work(db, admin_actor) as session:
-        view = svc.get_staff(session=session, username="wang")
+        view = accounts.get_staff(session=session, username="wang")
         assert view.is_locked()
-        svc.reset_password(
+        accounts.reset_password(
             session=session, actor=admin_actor, staff_id=clerk.id, password="second-pass"
         )
     assert login(db, "wang", "second-pass").staff_id == clerk.id
@@ -283,19 +283,21 @@ def test_unlock(db, admin_actor) -> None:
         with pytest.raises(AuthenticationError):
             login(db, "boss", "wrong-pass")
     with db.session(branch_id=BRANCH) as session:
-        svc.unlock_staff(session=session, actor=system_actor(BRANCH), staff_id=admin_actor.staff_id)
+        accounts.unlock_staff(
+            session=session, actor=system_actor(BRANCH), staff_id=admin_actor.staff_id
+        )
     assert login(db, "boss", "admin-pass-1").staff_id == admin_actor.staff_id
     assert "unlocked" in [a for a, _who in audit_actions(db)]
 
 
 def test_change_own_password(db, admin_actor) -> None:
     with pytest.raises(ValidationError) as caught, unit_of_work(db, admin_actor) as session:
-        svc.change_own_password(
+        accounts.change_own_password(
             session=session, actor=admin_actor, old_password="bad", new_password="new-pass-99"
         )
     assert "old_password" in caught.value.fields
     with unit_of_work(db, admin_actor) as session:
-        svc.change_own_password(
+        accounts.change_own_password(
             session=session,
             actor=admin_actor,
             old_password="admin-pass-1",

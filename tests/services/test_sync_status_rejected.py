@@ -9,8 +9,8 @@ from datetime import timedelta
 from typing import Any
 
 from branch_crm.models import SyncRejectedChange
-from branch_crm.services.rejected_changes import count_unseen, mark_rejected_seen
-from branch_crm.services.sync_service import sync_status
+from branch_crm.services.syncing.rejected_changes import count_unseen, mark_rejected_seen
+from branch_crm.services.syncing.service import sync_status
 from branch_crm.sync.capture import capture_suspended
 from branch_crm.timeutil import utcnow
 

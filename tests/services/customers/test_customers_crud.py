@@ -7,15 +7,15 @@ from datetime import date
 import pytest
 
 from branch_crm.errors import DuplicatePhoneError, NotFound, PermissionDenied, ValidationError
-from branch_crm.services.customers import (
-    CustomerInput,
+from branch_crm.services.customers.profile import (
     create_customer,
-    customer_timeline,
     delete_customer,
     get_customer,
     list_account_managers,
     update_customer,
 )
+from branch_crm.services.customers.validation import CustomerInput
+from branch_crm.services.timeline import customer_timeline
 
 
 def _data(name: str = "张三", *phones: str, **kwargs: object) -> CustomerInput:
@@ -182,7 +182,7 @@ def test_timeline_shows_record_changes_and_other_providers(  # type: ignore[no-u
     from datetime import UTC, datetime
 
     from branch_crm.services import timeline
-    from branch_crm.services.customers import TimelineEntry
+    from branch_crm.services.timeline_entry import TimelineEntry
 
     view = call(counter, create_customer, data=_data("张三"))
     call(counter, update_customer, customer_id=view.id, data=_data("张三", "13900001111"))
