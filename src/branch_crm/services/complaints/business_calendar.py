@@ -17,9 +17,6 @@ MAX_CALENDAR_DAYS = 3 * 366
 """How far the arithmetic walks before deciding a calendar has no working time."""
 
 
-# --- business calendar -----------------------------------------------------------------------
-
-
 class BusinessCalendar:
     """Working time in a zone: 24x7, or weekday hours with holidays and make-up working days."""
 

@@ -19,9 +19,6 @@ OPEN_STATUSES = (
 PAUSED_STATUSES = (ComplaintStatus.WAITING_CUSTOMER, ComplaintStatus.FEEDBACK_GIVEN)
 
 
-# --- schedule of one complaint ----------------------------------------------------------------
-
-
 @dataclass(frozen=True, slots=True)
 class Clocks:
     """The facts of a complaint that its SLA instants depend on."""

@@ -21,8 +21,6 @@ CHANNEL_LABELS: dict[str, str] = {
     Channel.COURIER: N_("Courier"),
 }
 GRADES = (1, 2, 3)
-
-
 ESCALATION_LABELS = (N_("Assignee"), N_("Supervisor"), N_("Head office"))
 SYSTEM_NAME = N_("SLA monitor")
 

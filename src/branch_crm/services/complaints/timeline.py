@@ -17,8 +17,6 @@ from branch_crm.services.complaints.reference import code_labels
 from branch_crm.services.complaints.views import staff_names
 from branch_crm.services.timeline_entry import TimelineEntry
 
-# --- customer timeline ------------------------------------------------------------------------
-
 TIMELINE_KINDS = {
     "received": "complaint",
     "closed": "complaint_closed",

@@ -40,9 +40,6 @@ from branch_crm.timeutil import utcnow
 MAX_NOTE = 4000
 
 
-# --- workflow -----------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class Step:
     """A workflow action: from which states, to which state, which right, which label."""

@@ -10,8 +10,6 @@ from branch_crm.models import AuditEntry, CustomerPhone
 from branch_crm.services.customers.profile import actor_name
 from branch_crm.services.timeline_entry import TimelineEntry
 
-# --- timeline -----------------------------------------------------------------------------
-
 FIELD_LABELS = {
     "name": N_("name"),
     "customer_type": N_("type"),

@@ -9,8 +9,6 @@ from branch_crm.i18n import _
 
 PASSWORD_MIN_LENGTH = 8
 PASSWORD_MAX_LENGTH = 128
-
-
 _hasher = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
 """argon2id with OWASP's recommended minimum (19 MiB, 2 passes): about 0.1 s on a branch PC."""
 _dummy_hash: list[str] = []

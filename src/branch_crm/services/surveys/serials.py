@@ -33,9 +33,6 @@ BODY_RE = re.compile(rf"^(?:{PC_CODE_PATTERN})\d{{10,}}[0-9A-Z]$")
 """A serial typed without its branch (bare digits are an older serial)."""
 
 
-# -- serials -----------------------------------------------------------------------------
-
-
 def luhn_digit(digits: str) -> str:
     """The Luhn check digit of a string of digits."""
     total = 0
