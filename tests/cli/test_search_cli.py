@@ -14,7 +14,8 @@ from branch_crm.cli import main
 def filled(db, counter) -> Path:  # type: ignore[no-untyped-def]
     """A database file with three customers (closed again before the CLI opens it)."""
     from branch_crm.services.context import unit_of_work
-    from branch_crm.services.customers import CustomerInput, create_customer
+    from branch_crm.services.customers.profile import create_customer
+    from branch_crm.services.customers.validation import CustomerInput
 
     with unit_of_work(db, counter) as session:
         for name, phone, company in [
@@ -81,7 +82,7 @@ def test_command_line_search_catches_up_a_large_backlog(
     answers, however many customers wait (the app leaves a large backlog to its catch-up)."""
     import sqlite3
 
-    from branch_crm.services import search
+    from branch_crm.services.customers import search
 
     monkeypatch.setattr(search, "INLINE_LIMIT", 1)  # 3 waiting is "large" here
     raw = sqlite3.connect(filled)

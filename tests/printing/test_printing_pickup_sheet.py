@@ -9,7 +9,7 @@ from print_helpers import add_customer, page_texts, pdf_text, run_service, set_s
 from pypdf import PdfReader
 
 from branch_crm.errors import NotFound, ValidationError
-from branch_crm.services.pickup_sheet import build_pickup_sheet, display_phone
+from branch_crm.services.customers.pickup_sheet import build_pickup_sheet, display_phone
 
 PREF = {
     "availability": {"mon": [["09:00", "12:00"], ["14:00", "18:00"]], "sat": [["10:00", "12:00"]]},

@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services" / "train
 from training_helpers import run, session_input
 
 from branch_crm.errors import CrmError
-from branch_crm.services import training as t
+from branch_crm.services.training import sessions, signin_sheet
 
 HEADINGS = ("序号", "姓名", "联系方式", "签到", "备注")
 
@@ -29,8 +29,10 @@ def chinese_branch(db):  # type: ignore[no-untyped-def]
 
 
 def _print(db, actor, count: int, tmp_path: Path, **overrides):  # type: ignore[no-untyped-def]
-    view = run(db, actor, t.create_session, data=session_input(count, **overrides))
-    out = run(db, actor, t.print_signin_sheet, session_id=view.id, output=tmp_path / "s.pdf")
+    view = run(db, actor, sessions.create_session, data=session_input(count, **overrides))
+    out = run(
+        db, actor, signin_sheet.print_signin_sheet, session_id=view.id, output=tmp_path / "s.pdf"
+    )
     return view, out
 
 
@@ -144,14 +146,14 @@ def test_fallback_font_sheet(chinese_branch, supervisor, tmp_path, fallback_font
 
 
 def test_unwritable_output_is_a_clear_error(chinese_branch, supervisor, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    view = run(chinese_branch, supervisor, t.create_session, data=session_input(1))
+    view = run(chinese_branch, supervisor, sessions.create_session, data=session_input(1))
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     with pytest.raises(CrmError, match="Cannot write"):
         run(
             chinese_branch,
             supervisor,
-            t.print_signin_sheet,
+            signin_sheet.print_signin_sheet,
             session_id=view.id,
             output=blocker / "s.pdf",
         )

@@ -42,8 +42,8 @@ def _open(args: argparse.Namespace) -> Any:
 
 def _run(args: argparse.Namespace, fn: Any, **kwargs: Any) -> Any:
     """Call a service function in a unit of work of the branch's system actor."""
-    from branch_crm.services import settings
     from branch_crm.services.context import system_actor, unit_of_work
+    from branch_crm.services.settings import values as settings
 
     db = _open(args)
     try:
@@ -57,7 +57,7 @@ def _run(args: argparse.Namespace, fn: Any, **kwargs: Any) -> Any:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Record breaches and escalations that became due (for a scheduled task)."""
-    from branch_crm.services.sla import sweep
+    from branch_crm.services.complaints.sla import sweep
 
     result = _run(args, sweep)
     if args.json:
@@ -72,9 +72,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def _list_rows(session: Any, open_only: bool, limit: int) -> list[dict[str, Any]]:
     from branch_crm.models import ReferenceKind
-    from branch_crm.services import complaint_queue as cq
-    from branch_crm.services import complaints as cs
-    from branch_crm.services.sla import code_labels, ensure_reference_data
+    from branch_crm.services.complaints import labels as cs_labels
+    from branch_crm.services.complaints import queue as cq
+    from branch_crm.services.complaints.reference import code_labels, ensure_reference_data
     from branch_crm.timeutil import to_local, utcnow
 
     ensure_reference_data(session)
@@ -96,7 +96,7 @@ def _list_rows(session: Any, open_only: bool, limit: int) -> list[dict[str, Any]
                 "id": r.id,
                 "number": r.number,
                 "status": r.status,
-                "status_label": cs.status_label(r.status),
+                "status_label": cs_labels.status_label(r.status),
                 "grade": r.grade,
                 "category": r.category,
                 "category_label": labels.get(r.category, r.category),
@@ -135,7 +135,7 @@ def _pad(text: str, width: int) -> str:
 
 def cmd_list(args: argparse.Namespace) -> int:
     """Print complaints (open ones by time left with --open) as a table or JSON."""
-    from branch_crm.services.complaints import format_minutes
+    from branch_crm.services.complaints.labels import format_minutes
 
     rows = _run(args, _list_rows, open_only=args.open, limit=args.limit)
     if args.json:
@@ -160,13 +160,13 @@ def _percent(value: float | None) -> str:
 
 
 def _minutes(value: float | None) -> str:
-    from branch_crm.services.complaints import format_minutes
+    from branch_crm.services.complaints.labels import format_minutes
 
     return "-" if value is None else format_minutes(value)
 
 
 def _stats_lines(s: Any) -> list[str]:
-    from branch_crm.services.complaints import format_money
+    from branch_crm.services.complaints.labels import format_money
     from branch_crm.timeutil import to_local
 
     def shares(rows: Any) -> str:
@@ -220,7 +220,7 @@ def _stats_json(s: Any) -> dict[str, Any]:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     """Print the figures of a period (optionally one block per month or week)."""
-    from branch_crm.services.complaint_stats import stats_by_period
+    from branch_crm.services.complaints.figures import stats_by_period
 
     periods = _run(args, stats_by_period, start=args.start, end=args.end, by=args.by)
     if args.json:

@@ -26,8 +26,8 @@ PRINT_MODULES = ("branch_crm.cli.print_surveys", "branch_crm.cli.print_training"
 def run_service(args: argparse.Namespace, fn: Callable[..., Any], **kwargs: Any) -> Any:
     """Call ``fn`` in a unit of work of the system actor of the database's branch."""
     from branch_crm.db import default_db_path, open_database
-    from branch_crm.services import settings
     from branch_crm.services.context import system_actor, unit_of_work
+    from branch_crm.services.settings import values as settings
 
     db = open_database(args.db or default_db_path())
     try:

@@ -50,7 +50,7 @@ def _days(text: str) -> int:
 
 
 def _ids_by_phone(session: Any, phones: list[str]) -> list[str]:
-    from branch_crm.services.surveys import customer_by_phone
+    from branch_crm.services.surveys.forms import customer_by_phone
 
     return [customer_by_phone(session=session, phone=p) for p in phones]
 
@@ -58,7 +58,7 @@ def _ids_by_phone(session: Any, phones: list[str]) -> list[str]:
 def _print_forms(
     *, session: Any, actor: Any, phones: list[str], output: Path, language: str | None
 ) -> Any:
-    from branch_crm.services.surveys import Selection, print_survey_batch, print_survey_form
+    from branch_crm.services.surveys.forms import Selection, print_survey_batch, print_survey_form
 
     ids = _ids_by_phone(session, phones)
     if len(ids) == 1:
@@ -75,7 +75,7 @@ def _print_forms(
 
 
 def _selection(args: argparse.Namespace) -> Any:
-    from branch_crm.services.surveys import Selection
+    from branch_crm.services.surveys.forms import Selection
 
     return Selection(
         complaint_closed_days=args.complaint_closed_days,
@@ -91,7 +91,7 @@ def _selection(args: argparse.Namespace) -> Any:
 
 
 class _ListFilter:
-    """The customer-list filter fields (services.customer_list.ListFilter's shape)."""
+    """The customer-list filter fields (services.customers.listing.ListFilter's shape)."""
 
     def __init__(self, **fields: Any) -> None:
         self.tier: str | None = fields["tier"]
@@ -104,7 +104,7 @@ class _ListFilter:
 def cmd_survey(args: argparse.Namespace) -> int:
     """Print one form per --customer phone, or a --batch for a filter, into one PDF."""
     from branch_crm.cli.print_ import run_service, say
-    from branch_crm.services.surveys import print_survey_batch
+    from branch_crm.services.surveys.forms import print_survey_batch
 
     if bool(args.customer) == bool(args.batch):
         args.survey_parser.error(_("give --customer PHONE (one or more) or --batch with a filter"))
@@ -152,7 +152,7 @@ def cmd_survey(args: argparse.Namespace) -> int:
 def cmd_pickup(args: argparse.Namespace) -> int:
     """Write the courier pickup sheet of the customers with the given phones."""
     from branch_crm.cli.print_ import run_service, say
-    from branch_crm.services.pickup_sheet import build_pickup_sheet
+    from branch_crm.services.customers.pickup_sheet import build_pickup_sheet
 
     def build(*, session: Any) -> Path:
         return build_pickup_sheet(

@@ -37,8 +37,8 @@ def _database_path(args: argparse.Namespace) -> Path:
 
 
 def _table(hits: list[Any]) -> list[str]:
-    from branch_crm.services.classification import tier_label
-    from branch_crm.services.search import format_phone
+    from branch_crm.services.customers.classification import tier_label
+    from branch_crm.services.customers.search import format_phone
 
     labels = {
         "phone": _("phone"),
@@ -71,9 +71,9 @@ def _table(hits: list[Any]) -> list[str]:
 def cmd_search(args: argparse.Namespace) -> int:
     """Print the customers matching the query, best match first."""
     from branch_crm.db import open_database
-    from branch_crm.services import settings
     from branch_crm.services.context import system_actor, unit_of_work
-    from branch_crm.services.search import search_customers
+    from branch_crm.services.customers.search import search_customers
+    from branch_crm.services.settings import values as settings
 
     if args.limit < 1:
         sys.stderr.write(_("error: --limit must be at least 1") + "\n")

@@ -47,8 +47,8 @@ def _role_name(role: str) -> str:
 def _run(args: argparse.Namespace, fn: Callable[..., Any], **kwargs: Any) -> Any:
     """Call a staff service function as the branch's system actor, in one unit of work."""
     from branch_crm.db import default_db_path, open_database
-    from branch_crm.services import settings
     from branch_crm.services.context import system_actor, unit_of_work
+    from branch_crm.services.settings import values as settings
 
     db = open_database(args.db or default_db_path())
     try:
@@ -83,14 +83,14 @@ def _report(exc: ValidationError) -> int:
 
 
 def _find(args: argparse.Namespace) -> Any:
-    from branch_crm.services.staff import get_staff
+    from branch_crm.services.staff.accounts import get_staff
 
     return _run(args, lambda session, actor: get_staff(session=session, username=args.username))
 
 
 def cmd_add(args: argparse.Namespace) -> int:
     """Create an account."""
-    from branch_crm.services.staff import create_staff
+    from branch_crm.services.staff.accounts import create_staff
 
     password = _password(args)
     if password is None:
@@ -117,7 +117,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 def cmd_list(args: argparse.Namespace) -> int:
     """Every account, one a line (or JSON)."""
-    from branch_crm.services.staff import list_staff
+    from branch_crm.services.staff.accounts import list_staff
     from branch_crm.timeutil import to_local
 
     rows = _run(args, list_staff)
@@ -155,7 +155,7 @@ def _as_json(view: Any) -> dict[str, Any]:
 
 def cmd_reset_password(args: argparse.Namespace) -> int:
     """Set a new password (lifts a lock-out)."""
-    from branch_crm.services.staff import reset_password
+    from branch_crm.services.staff.accounts import reset_password
 
     view = _find(args)
     password = _password(args)
@@ -171,7 +171,7 @@ def cmd_reset_password(args: argparse.Namespace) -> int:
 
 def cmd_unlock(args: argparse.Namespace) -> int:
     """Lift a lock-out now."""
-    from branch_crm.services.staff import unlock_staff
+    from branch_crm.services.staff.accounts import unlock_staff
 
     view = _find(args)
     _run(args, unlock_staff, staff_id=view.id)
@@ -181,7 +181,7 @@ def cmd_unlock(args: argparse.Namespace) -> int:
 
 def cmd_set_active(args: argparse.Namespace) -> int:
     """Disable or enable an account."""
-    from branch_crm.services.staff import set_active
+    from branch_crm.services.staff.accounts import set_active
 
     view = _find(args)
     try:

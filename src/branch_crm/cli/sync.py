@@ -19,7 +19,7 @@ def _db(args: argparse.Namespace) -> Any:
 
 def cmd_round(args: argparse.Namespace) -> int:
     """Run one round; print what moved; non-zero exit when it failed."""
-    from branch_crm.services.sync_service import run_sync
+    from branch_crm.services.syncing.service import run_sync
 
     db = _db(args)
     try:
@@ -40,7 +40,7 @@ def cmd_round(args: argparse.Namespace) -> int:
 
 def cmd_register(args: argparse.Namespace) -> int:
     """Exchange a registration code for this PC's token."""
-    from branch_crm.services.sync_service import register_branch
+    from branch_crm.services.syncing.service import register_branch
 
     db = _db(args)
     try:
@@ -59,8 +59,8 @@ def cmd_register(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     """Print pending changes, last success and last error."""
-    from branch_crm.services.rejected_changes import count_rejected
-    from branch_crm.services.sync_service import sync_status
+    from branch_crm.services.syncing.rejected_changes import count_rejected
+    from branch_crm.services.syncing.service import sync_status
 
     db = _db(args)
     try:
@@ -91,7 +91,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_rejected(args: argparse.Namespace) -> int:
     """List the changes head office did not apply, newest first, with the reason."""
-    from branch_crm.services.rejected_changes import list_rejected
+    from branch_crm.services.syncing.rejected_changes import list_rejected
 
     db = _db(args)
     try:

@@ -28,7 +28,7 @@ def _when(value: Any) -> str:
 def cmd_list(args: argparse.Namespace) -> int:
     """One line per session, newest first."""
     from branch_crm.cli.print_ import run_service, say
-    from branch_crm.services.training import list_sessions
+    from branch_crm.services.training.sessions import list_sessions
 
     rows = run_service(args, list_sessions, since=args.since, until=args.until, text=args.text)
     if args.json:
@@ -71,7 +71,8 @@ def _summary_json(r: Any) -> dict[str, Any]:
 def cmd_show(args: argparse.Namespace) -> int:
     """A session with its attendees and their attendance."""
     from branch_crm.cli.print_ import run_service, say
-    from branch_crm.services.training import display_contact, get_session, status_label
+    from branch_crm.services.training.inputs import display_contact, status_label
+    from branch_crm.services.training.sessions import get_session
 
     view = run_service(args, get_session, session_id=args.session)
     say(f"{view.reference}  {_when(view.starts_at)}  {view.title}")

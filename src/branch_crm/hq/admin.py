@@ -177,8 +177,8 @@ def write_reference(
 def default_reference() -> list[tuple[str, str, dict[str, Any]]]:
     """(table, id, columns) of the reference rows every PC seeds by itself (SLA policy,
     complaint categories and root causes, the survey template): head office holds the same."""
-    from branch_crm.services.sla import default_reference_rows
-    from branch_crm.services.survey_template import DEFAULT_TEMPLATE_ID, default_template_values
+    from branch_crm.services.complaints.reference import default_reference_rows
+    from branch_crm.services.surveys.template import DEFAULT_TEMPLATE_ID, default_template_values
 
     template = ("survey_template", DEFAULT_TEMPLATE_ID, default_template_values())
     return [*default_reference_rows(), template]

@@ -206,11 +206,11 @@ def registered_branch(
     batch_size: int = 1000,
 ) -> tuple[Database, SyncClient]:
     """A migrated branch database at ``path`` registered with ``code``, and its client."""
-    from branch_crm.services.sync_service import register_branch, stored_token
+    from branch_crm.services.syncing.service import register_branch, stored_token
 
     db = open_database(path)
     with db.session() as session:
-        from branch_crm.services import settings as app_settings
+        from branch_crm.services.settings import values as app_settings
 
         app_settings.put(session, None, "branch.code", branch)
         register_branch(session=session, url=base_url, code=code, transport=transport)

@@ -27,7 +27,6 @@ class CustomerAction:
 _home_cards: list[tuple[int, int, WidgetFactory]] = []
 _status_widgets: list[tuple[int, int, WidgetFactory]] = []
 _customer_actions: list[CustomerAction] = []
-_timeline_icons: dict[str, str] = {}
 _customer_opener: list[Callable[[Any, str], None]] = []
 _features_loaded: list[str] = []
 
@@ -50,11 +49,6 @@ def register_customer_action(
         _customer_actions.append(CustomerAction(label, icon, handler))
 
 
-def register_timeline_renderer(kind: str, icon: str) -> None:
-    """The icon shown for customer timeline entries of ``kind``."""
-    _timeline_icons[kind] = icon
-
-
 def set_customer_opener(opener: Callable[[Any, str], None]) -> None:
     """The function that opens a customer's profile (provided by the counter desk)."""
     _customer_opener[:] = [opener]
@@ -73,11 +67,6 @@ def status_widgets() -> list[WidgetFactory]:
 def customer_actions() -> list[CustomerAction]:
     """Registered customer actions in registration order."""
     return list(_customer_actions)
-
-
-def timeline_renderers() -> dict[str, str]:
-    """Timeline kind -> icon name."""
-    return dict(_timeline_icons)
 
 
 def customer_opener() -> Callable[[Any, str], None] | None:

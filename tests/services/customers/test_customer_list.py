@@ -6,13 +6,14 @@ import array
 
 import pytest
 
-from branch_crm.services.customer_list import (
+from branch_crm.services.customers.listing import (
     SORT_COLUMNS,
     ListFilter,
     fetch_rows,
     list_customer_keys,
 )
-from branch_crm.services.customers import CustomerInput, create_customer, delete_customer
+from branch_crm.services.customers.profile import create_customer, delete_customer
+from branch_crm.services.customers.validation import CustomerInput
 
 # name, phone, visit class, need tags, parcels in each of the last 3 complete months
 ROWS = [
@@ -28,8 +29,8 @@ ROWS = [
 def listed(call, counter, db):  # type: ignore[no-untyped-def]
     """The customers above with monthly volumes and fresh stats; name -> id."""
     from branch_crm.models import MonthlyVolume
-    from branch_crm.services.classification import recompute_stats, reference_month
     from branch_crm.services.context import unit_of_work
+    from branch_crm.services.customers.classification import recompute_stats, reference_month
     from branch_crm.timeutil import add_months
 
     ids = {}
@@ -147,7 +148,7 @@ def test_list_follows_raw_sql_writes(call, counter, listed, db) -> None:  # type
 
 
 def test_customers_arriving_without_local_number_join_once_indexed(call, counter, db) -> None:  # type: ignore[no-untyped-def]
-    from branch_crm.services.search import search_customers
+    from branch_crm.services.customers.search import search_customers
 
     with db.engine.begin() as conn:  # as the sync applier writes them: no local number yet
         conn.exec_driver_sql(
@@ -162,7 +163,7 @@ def test_customers_arriving_without_local_number_join_once_indexed(call, counter
 
 
 def test_bulk_rebuild_gives_the_same_list(call, counter, listed, db) -> None:  # type: ignore[no-untyped-def]
-    from branch_crm.services.customer_list import bulk_list_load
+    from branch_crm.services.customers.listing import bulk_list_load
 
     before = {s: keys_of(call, counter, sort=s) for s in SORT_COLUMNS}
     with db.engine.begin() as conn, bulk_list_load(conn.connection.driver_connection):
@@ -179,7 +180,7 @@ def test_rows_of_keys_read_before_a_delete_stay_aligned(call, counter, listed) -
 
 
 def test_rows_follow_an_edit_at_once(call, counter, listed) -> None:  # type: ignore[no-untyped-def]
-    from branch_crm.services.customers import update_customer
+    from branch_crm.services.customers.profile import update_customer
 
     keys = call(counter, list_customer_keys, flt=ListFilter(tier="strategic"))
     data = CustomerInput(name="王大大", phones=["13800000009"], company="大王贸易", visit_class="B")
@@ -197,8 +198,8 @@ def test_rows_follow_an_edit_at_once(call, counter, listed) -> None:  # type: ig
 def test_churn_risk_filter_finds_a_sharp_drop(call, counter, listed, db) -> None:  # type: ignore[no-untyped-def]
     """李二 shipped 2000 a month, then only 100 last month: flagged, and only 李二."""
     from branch_crm.models import MonthlyVolume
-    from branch_crm.services.classification import recompute_stats, reference_month
     from branch_crm.services.context import unit_of_work
+    from branch_crm.services.customers.classification import recompute_stats, reference_month
     from branch_crm.timeutil import add_months
 
     with unit_of_work(db, counter) as session:

@@ -15,8 +15,8 @@ from sqlalchemy import update
 from survey_entry_helpers import customer, printed_form, run
 
 from branch_crm.models import SurveyForm, SyncState
-from branch_crm.services import survey_entry as se
-from branch_crm.services.surveys import (
+from branch_crm.services.surveys import entry
+from branch_crm.services.surveys.serials import (
     CHECK_ALPHABET,
     luhn_digit,
     make_serial,
@@ -110,4 +110,4 @@ def test_forms_printed_before_pc_codes_are_still_keyed_in(
         (old, old),
         ("2611 2300 079", old),
     ]:
-        assert run(db, counter, se.lookup_form, serial=typed).serial == serial
+        assert run(db, counter, entry.lookup_form, serial=typed).serial == serial

@@ -28,10 +28,10 @@ def test_card_counts_and_next_tasks(qtbot, ctx, show, tasks) -> None:  # type: i
 
 
 def test_card_refreshes_on_care_changes(qtbot, ctx, show, tasks) -> None:  # type: ignore[no-untyped-def]
-    from branch_crm.services import care
+    from branch_crm.services.care import follow_ups
 
     card = _card(ctx, show)
-    ctx.call(care.complete_follow_up, task_id=tasks["overdue"][0], note="已告知")
+    ctx.call(follow_ups.complete_follow_up, task_id=tasks["overdue"][0], note="已告知")
     with qtbot.waitSignal(card.sig_loaded):
         ctx.bus.changed("care")
     assert card.counts.open == 2 and card.counts.overdue == 0
@@ -90,14 +90,15 @@ def test_enter_on_a_task_shows_it_on_the_page(qtbot, ctx, show, tasks, opened) -
 
 
 def test_feature_registers_card_timeline_and_icons(qapp) -> None:  # type: ignore[no-untyped-def]
-    from branch_crm.services.care import care_timeline
-    from branch_crm.services.customers import _providers
+    from branch_crm.services.care.timeline import care_timeline
+    from branch_crm.services.timeline import SOURCES
     from branch_crm.ui import registry
+    from branch_crm.ui.counter.timeline_icons import TIMELINE_ICONS
     from branch_crm.ui.icons import ICONS
 
     assert "care" in registry.load_features()
-    assert care_timeline in _providers
-    assert registry.timeline_renderers()["care_done"] == "care_done"
+    assert care_timeline in SOURCES
+    assert TIMELINE_ICONS["care_done"] == "care_done"
     assert any(getattr(f, "__module__", "") == "branch_crm.ui.features.care"
                for f in registry.home_cards())  # fmt: skip
     assert {"care_tasks", "care_done", "care_cancel", "care_assign"} <= set(ICONS)

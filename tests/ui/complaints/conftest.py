@@ -74,7 +74,8 @@ def add_customer(ctx):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def real_customer(ctx):  # type: ignore[no-untyped-def]
     """real_customer(name, phone) -> id, through the counter desk's customer service."""
-    from branch_crm.services.customers import CustomerInput, create_customer
+    from branch_crm.services.customers.profile import create_customer
+    from branch_crm.services.customers.validation import CustomerInput
 
     def add(name: str, phone: str) -> str:
         return str(ctx.call(create_customer, data=CustomerInput(name=name, phones=[phone])).id)
@@ -85,12 +86,12 @@ def real_customer(ctx):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def take(ctx):  # type: ignore[no-untyped-def]
     """take(customer_id, category, **fields) -> ComplaintView via the service."""
-    from branch_crm.services import complaints as cs
+    from branch_crm.services.complaints import intake
 
     def run(customer_id: str, category: str = "delay", **kwargs: Any) -> Any:
-        data = cs.ComplaintInput(customer_id, kwargs.pop("channel", "counter"), category, "x",
+        data = intake.ComplaintInput(customer_id, kwargs.pop("channel", "counter"), category, "x",
                                  **kwargs)  # fmt: skip
-        return ctx.call(cs.take_complaint, data=data)
+        return ctx.call(intake.take_complaint, data=data)
 
     return run
 

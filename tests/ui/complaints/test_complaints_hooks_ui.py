@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from branch_crm.ui import registry
 from branch_crm.ui.complaints.take_dialog import TakeComplaintDialog
+from branch_crm.ui.counter.timeline_icons import TIMELINE_ICONS
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
@@ -17,7 +18,7 @@ def test_feature_registers_its_hooks(qtbot, ctx, add_customer) -> None:  # type:
     from branch_crm.ui.pages.complaints import PAGE
 
     assert (PAGE.key, PAGE.order, PAGE.shortcut) == ("complaints", 30, "Ctrl+3")
-    renderers = registry.timeline_renderers()
+    renderers = TIMELINE_ICONS
     assert renderers["complaint"] == "complaints"
     assert renderers["complaint_closed"] == "complaint_closed"
     cards = [f(ctx) for f in registry.home_cards()]

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from branch_crm.services import complaint_queue as cq
-from branch_crm.services import complaints as cs
+from branch_crm.services.complaints import labels
+from branch_crm.services.complaints import queue as cq
 from branch_crm.ui.complaints.take_dialog import TakeComplaintDialog
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
@@ -105,7 +105,7 @@ def test_create_customer_on_the_spot(qtbot, ctx, boxes, real_customer, dialog) -
     qtbot.keyClicks(picker.new_phone, "139 0000 2222")
     qtbot.keyClick(picker.new_phone, Qt.Key.Key_Return)
     assert picker.customer_id is not None
-    from branch_crm.services.customers import get_customer
+    from branch_crm.services.customers.profile import get_customer
 
     assert ctx.call(get_customer, customer_id=picker.customer_id).name == "周敏"
     # a phone that already belongs to someone picks that customer
@@ -127,7 +127,7 @@ def test_repeat_complaint_raises_the_suggestion(qtbot, ctx, boxes, real_customer
     assert "repeat complainer" not in dialog.customer.chosen.text()  # one complaint only
     _choose_category(dialog, "billing")
     assert dialog.suggested.text().startswith("Grade 1 — Repeat complaint: 1 earlier")
-    assert cs.grade_label(1) in dialog.suggested.text()
+    assert labels.grade_label(1) in dialog.suggested.text()
 
 
 @pytest.mark.parametrize("language", ["en", "zh_CN"])

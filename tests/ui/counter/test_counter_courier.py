@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from branch_crm.services.preferences import get_preferences
+from branch_crm.services.customers.preferences import get_preferences
 from branch_crm.ui.counter.courier import CourierModePage
 from branch_crm.ui.counter.preferences_editor import PreferenceHistoryDialog
 

@@ -188,7 +188,7 @@ def test_chinese_labels_after_language_change(qtbot, page) -> None:  # type: ign
 def test_lookup_answers_while_a_large_backlog_waits(qtbot, page, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """After a schema change or a big sync page the backlog is the catch-up's job: typing
     still finds customers at once from the index as it stands, and writes nothing."""
-    from branch_crm.services import search
+    from branch_crm.services.customers import search
 
     monkeypatch.setattr(search, "INLINE_LIMIT", 1)
     with page.ctx.db.engine.begin() as conn:

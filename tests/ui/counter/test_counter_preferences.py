@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from branch_crm.services.preferences import get_preferences
+from branch_crm.services.customers.preferences import get_preferences
 from branch_crm.ui.counter.preferences import PreferencesForm, parse_windows
 from branch_crm.ui.counter.preferences_editor import PreferencesEditor
 
@@ -134,7 +134,7 @@ def test_day_and_window_headings_toggle_rows_and_columns(qtbot, editor) -> None:
 
 
 def test_stored_preferences_fill_the_form(qtbot, ctx, customer) -> None:  # type: ignore[no-untyped-def]
-    from branch_crm.services.preferences import PreferenceInput, save_preferences
+    from branch_crm.services.customers.preferences import PreferenceInput, save_preferences
 
     ctx.call(
         save_preferences,

@@ -56,7 +56,7 @@ def test_create_by_keyboard_saves_every_field(qtbot, ctx, new_dialog) -> None:  
     save_by_keyboard(qtbot, new_dialog)
 
     assert new_dialog.customer_id is not None, new_dialog.message.text()
-    from branch_crm.services.customers import get_customer
+    from branch_crm.services.customers.profile import get_customer
 
     view = ctx.call(get_customer, customer_id=new_dialog.customer_id)
     assert view.name == "Zhou Min"
@@ -156,7 +156,7 @@ def test_edit_existing_customer_and_timeline(qtbot, ctx, add_customer) -> None: 
     qtbot.keyClicks(dialog.form.company, "New Company")
     assert dialog.is_dirty()
     assert dialog.save()
-    from branch_crm.services.customers import get_customer
+    from branch_crm.services.customers.profile import get_customer
 
     assert ctx.call(get_customer, customer_id=view.id).company == "New Company"
     assert not dialog.is_dirty()
@@ -223,7 +223,7 @@ def test_retranslate_profile(qtbot, new_dialog) -> None:  # type: ignore[no-unty
 
 def test_repeat_complainer_flagged_in_classification(qtbot, ctx, add_customer) -> None:  # type: ignore[no-untyped-def]
     from branch_crm.i18n import set_language
-    from branch_crm.services.complaints import ComplaintInput, take_complaint
+    from branch_crm.services.complaints.intake import ComplaintInput, take_complaint
 
     def complain(customer_id: str) -> None:
         data = ComplaintInput(customer_id, "counter", "delay", "parcel two days late")
@@ -283,7 +283,7 @@ def test_date_defaults_are_the_branch_day_not_the_machine_day(qtbot, ctx) -> Non
 def test_save_while_another_program_locks_the_file(qtbot, ctx, add_customer, lock_database) -> None:  # type: ignore[no-untyped-def]
     from branch_crm.i18n import set_language
     from branch_crm.models import AuditEntry
-    from branch_crm.services.customers import get_customer
+    from branch_crm.services.customers.profile import get_customer
 
     view = add_customer("冯三", "13577778888")
     dialog = actions.open_customer(ctx, view.id)

@@ -43,11 +43,11 @@ def boxes(monkeypatch: pytest.MonkeyPatch) -> Boxes:
 def staffed(db):
     """The database with a first admin and one account per other role: username -> Actor."""
     from branch_crm.models import Role
-    from branch_crm.services import staff as svc
     from branch_crm.services.context import Actor, unit_of_work
+    from branch_crm.services.staff import accounts
 
     with db.session(branch_id=BRANCH) as session:
-        boss = svc.create_first_admin(
+        boss = accounts.create_first_admin(
             session=session,
             username="boss",
             display_name="周涛",
@@ -63,7 +63,7 @@ def staffed(db):
             ("wang", "王芳", Role.COUNTER),
             ("li", "李强", Role.COURIER),
         ):
-            view = svc.create_staff(
+            view = accounts.create_staff(
                 session=session,
                 actor=admin,
                 username=username,

@@ -111,7 +111,7 @@ def jobs_mode(db_path: Path) -> None:
 def shell_mode(db_path: Path) -> None:
     from shell_accounts import BRANCH, PASSWORDS  # this folder is the script's sys.path[0]
 
-    from branch_crm.services.staff import authenticate
+    from branch_crm.services.staff.sign_in import authenticate
     from branch_crm.ui.shell.launcher import Shell
     from branch_crm.ui.tasks import GuiGarbageCollector
 

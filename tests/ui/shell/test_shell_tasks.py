@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from branch_crm.errors import NotFound, ValidationError
 from branch_crm.models import LocalSetting
-from branch_crm.services import settings
+from branch_crm.services.settings import values as settings
 from branch_crm.ui.context import AppContext, DataBus
 from branch_crm.ui.tasks import JobCancelled, TaskRunner
 

@@ -84,7 +84,7 @@ def test_batch_with_a_list_filter(qtbot, sup_ctx, people, shown) -> None:  # typ
 def test_cancel_and_refusals_are_shown_not_raised(
     qtbot, sup_ctx, counter_ctx, people, shown
 ) -> None:  # type: ignore[no-untyped-def]
-    from branch_crm.services.surveys import PrintCancelled
+    from branch_crm.services.surveys.forms import PrintCancelled
 
     dialog = BatchPrintDialog(sup_ctx)
     qtbot.addWidget(dialog)

@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "services" / "surve
 from survey_entry_helpers import answers, customer, printed_form, run
 from survey_ui_helpers import type_text
 
-from branch_crm.services import survey_entry as se
+from branch_crm.services.surveys import entry as se_entry
 from branch_crm.ui.surveys.direct import DirectEntryWidget
 from branch_crm.ui.surveys.entry import KeyedEntryWidget
 from branch_crm.ui.surveys.page import SurveysPage
@@ -77,7 +77,7 @@ def test_key_a_form_without_touching_the_mouse(qtbot, ctx, entry, form) -> None:
     qtbot.keyClick(entry.answers.suggestion, Qt.Key.Key_Return)  # Enter there saves
     assert entry.result.text() == f"Form {serial} saved."
     assert entry.serial.text() == "" and entry.serial.hasFocus()
-    (saved,) = run(ctx.db, ctx.actor, se.customer_responses, customer_id=cid)
+    (saved,) = run(ctx.db, ctx.actor, se_entry.customer_responses, customer_id=cid)
     assert saved.channel == "paper" and saved.serial == serial
     assert [saved.answers[c] for c in SCALE] == [4, 5, 4, 5, 4, 5, 4, 5]
     assert (saved.answers["nps"], saved.answers["ces"]) == (10, 6)
@@ -137,9 +137,9 @@ def test_second_entry_shows_history_and_corrects(qtbot, ctx, entry, form) -> Non
     run(
         ctx.db,
         ctx.actor,
-        se.enter_form_response,
+        se_entry.enter_form_response,
         serial=serial,
-        data=se.ResponseInput(answers(scale=4, nps=9, ces=6)),
+        data=se_entry.ResponseInput(answers(scale=4, nps=9, ces=6)),
     )
     _look_up(qtbot, entry, serial)
     assert "cannot be entered twice" in entry.entered.text()
@@ -153,16 +153,17 @@ def test_second_entry_shows_history_and_corrects(qtbot, ctx, entry, form) -> Non
     qtbot.keyClick(field, Qt.Key.Key_2)
     qtbot.keyClick(entry, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert entry.result.text().startswith(f"Form {serial} saved. Follow-up task created")
-    (current,) = run(ctx.db, ctx.actor, se.customer_responses, customer_id=cid)
+    (current,) = run(ctx.db, ctx.actor, se_entry.customer_responses, customer_id=cid)
     assert current.answers["timeliness"] == 2 and current.supersedes_id is not None
-    history = run(ctx.db, ctx.actor, se.response_history, response_id=current.id)
+    history = run(ctx.db, ctx.actor, se_entry.response_history, response_id=current.id)
     assert [v.current for v in history] == [False, True]
     _look_up(qtbot, entry, serial)
     assert entry.history.count() == 2
 
 
 def test_phone_answers_without_a_form(qtbot, ctx, show) -> None:  # type: ignore[no-untyped-def]
-    from branch_crm.services.customers import CustomerInput, create_customer
+    from branch_crm.services.customers.profile import create_customer
+    from branch_crm.services.customers.validation import CustomerInput
 
     view = ctx.call(create_customer, data=CustomerInput(name="李四", phones=["13900001111"]))
     widget = show(DirectEntryWidget(ctx))
@@ -180,7 +181,7 @@ def test_phone_answers_without_a_form(qtbot, ctx, show) -> None:  # type: ignore
     assert widget.result.text() == ""
     qtbot.keyClick(widget.answers.fields["ces"], Qt.Key.Key_Return)  # Enter on the last saves
     assert widget.result.text() == "Answers of 李四 saved."
-    (saved,) = run(ctx.db, ctx.actor, se.customer_responses, customer_id=view.id)
+    (saved,) = run(ctx.db, ctx.actor, se_entry.customer_responses, customer_id=view.id)
     assert saved.channel == "counter" and saved.form_id is None and saved.answers["nps"] == 9
 
 
@@ -192,10 +193,10 @@ def test_scores_show_hand_computed_figures(qtbot, ctx, show, tmp_path) -> None: 
         run(
             ctx.db,
             ctx.actor,
-            se.record_direct_response,
+            se_entry.record_direct_response,
             customer_id=cid,
             channel="phone",
-            data=se.ResponseInput(answers(scale=scale, nps=nps, ces=ces)),
+            data=se_entry.ResponseInput(answers(scale=scale, nps=nps, ces=ces)),
         )
     widget = show(ScoresWidget(ctx))
     qtbot.addWidget(widget)
@@ -249,11 +250,10 @@ def test_counter_staff_see_no_scores_and_no_batch(qtbot, db, counter, boxes, sho
 
 
 def test_survey_timeline_feature_registers(qapp) -> None:  # type: ignore[no-untyped-def]
-    from branch_crm.services.customers import _providers
-    from branch_crm.services.survey_timeline import survey_timeline
-    from branch_crm.ui import registry
+    from branch_crm.services.surveys.timeline import survey_timeline
+    from branch_crm.services.timeline import SOURCES
+    from branch_crm.ui.counter.timeline_icons import TIMELINE_ICONS
 
-    assert "survey_timeline" in registry.load_features()
-    icons = registry.timeline_renderers()
+    icons = TIMELINE_ICONS
     assert icons["survey_response"] == "surveys" and icons["survey_form"] == "survey_print"
-    assert survey_timeline in _providers
+    assert survey_timeline in SOURCES

@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "services" / "train
 from survey_ui_helpers import cell_editor, commit_cell, type_text
 from training_helpers import local, run, session_input
 
-from branch_crm.services import training as ts
+from branch_crm.services.training import inputs, sessions
 from branch_crm.ui.printing.preview import PdfPreviewDialog
 from branch_crm.ui.training.attendance_dialog import AttendanceDialog
 from branch_crm.ui.training.page import TrainingPage
@@ -80,7 +80,7 @@ def test_plan_a_session_by_keyboard(qtbot, ctx, show, staff_member) -> None:  # 
         ("王五", "13912345678", staff_member),
         ("外协 李工", "13800138000", None),
     ]
-    assert run(ctx.db, ctx.actor, ts.get_session, session_id=saved.id) == saved
+    assert run(ctx.db, ctx.actor, sessions.get_session, session_id=saved.id) == saved
 
 
 def test_errors_show_beside_the_fields(qtbot, ctx, show, boxes) -> None:  # type: ignore[no-untyped-def]
@@ -96,12 +96,12 @@ def test_errors_show_beside_the_fields(qtbot, ctx, show, boxes) -> None:  # type
     assert dialog.attendees_error.text() == "Row 1: Enter the attendee's name."
     qtbot.keyClicks(dialog.title_edit, "x")
     assert not dialog.errors.label("title").isVisible()
-    assert run(ctx.db, ctx.actor, ts.list_sessions) == []
+    assert run(ctx.db, ctx.actor, sessions.list_sessions) == []
     assert boxes.errors == []
 
 
 def test_edit_keeps_people(qtbot, ctx, show, db, supervisor) -> None:  # type: ignore[no-untyped-def]
-    view = run(db, supervisor, ts.create_session, data=session_input(2))
+    view = run(db, supervisor, sessions.create_session, data=session_input(2))
     dialog = show(SessionDialog(ctx, view))
     qtbot.addWidget(dialog)
     assert dialog.title_edit.text() == view.title
@@ -113,7 +113,7 @@ def test_edit_keeps_people(qtbot, ctx, show, db, supervisor) -> None:  # type: i
     dialog.attendees.setFocus()
     qtbot.keyClick(dialog.attendees, Qt.Key.Key_Delete)
     qtbot.keyClick(dialog, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    saved = run(db, supervisor, ts.get_session, session_id=view.id)
+    saved = run(db, supervisor, sessions.get_session, session_id=view.id)
     assert saved.title == "复训"
     assert [(a.id, a.name) for a in saved.attendees] == [(view.attendees[1].id, "司机02")]
 
@@ -122,7 +122,7 @@ def test_attendance_by_number_keys_and_a_walk_in(qtbot, ctx, show, db, superviso
     view = run(
         db,
         supervisor,
-        ts.create_session,
+        sessions.create_session,
         data=session_input(4, starts_at=local("2025-01-15 09:00")),
     )
     dialog = show(AttendanceDialog(ctx, view))
@@ -141,7 +141,7 @@ def test_attendance_by_number_keys_and_a_walk_in(qtbot, ctx, show, db, superviso
     qtbot.mouseClick(dialog.all_present_button, Qt.MouseButton.LeftButton)
     assert "Present 3 · late 1 · absent 1" in dialog.counts.text()
     qtbot.keyClick(dialog, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    after = run(db, supervisor, ts.get_session, session_id=view.id)
+    after = run(db, supervisor, sessions.get_session, session_id=view.id)
     assert [(a.name, a.status, a.remarks) for a in after.attendees] == [
         ("司机01", "present", None),
         ("司机02", "late", "堵车"),
@@ -152,7 +152,7 @@ def test_attendance_by_number_keys_and_a_walk_in(qtbot, ctx, show, db, superviso
 
 
 def test_attendance_remarks_by_f2_and_enter_does_not_save(qtbot, ctx, show, db, supervisor) -> None:  # type: ignore[no-untyped-def]
-    view = run(db, supervisor, ts.create_session, data=session_input(3))
+    view = run(db, supervisor, sessions.create_session, data=session_input(3))
     dialog = show(AttendanceDialog(ctx, view))
     qtbot.addWidget(dialog)
     table = dialog.table
@@ -169,7 +169,7 @@ def test_attendance_remarks_by_f2_and_enter_does_not_save(qtbot, ctx, show, db, 
     qtbot.keyClick(table, Qt.Key.Key_3)
     qtbot.keyClick(dialog, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert dialog.saved is not None
-    after = run(db, supervisor, ts.get_session, session_id=view.id)
+    after = run(db, supervisor, sessions.get_session, session_id=view.id)
     assert [(a.status, a.remarks) for a in after.attendees] == [
         ("present", None),
         ("excused", "病假"),
@@ -181,7 +181,7 @@ def test_attendance_refused_before_the_start(qtbot, ctx, boxes, db, supervisor) 
     view = run(
         db,
         supervisor,
-        ts.create_session,
+        sessions.create_session,
         data=session_input(1, starts_at=local("2099-01-01 09:00"), ends_at=None),
     )
     dialog = AttendanceDialog(ctx, view)
@@ -193,11 +193,11 @@ def test_attendance_refused_before_the_start(qtbot, ctx, boxes, db, supervisor) 
 
 
 def test_page_lists_searches_prints_and_deletes(qtbot, ctx, show, boxes) -> None:  # type: ignore[no-untyped-def]
-    first = run(ctx.db, ctx.actor, ts.create_session, data=session_input(3))
+    first = run(ctx.db, ctx.actor, sessions.create_session, data=session_input(3))
     second = run(
         ctx.db,
         ctx.actor,
-        ts.create_session,
+        sessions.create_session,
         data=session_input(
             1, title="沟通技巧", audience="柜台", starts_at=local("2025-02-01 14:00"), ends_at=None
         ),
@@ -226,14 +226,14 @@ def test_page_lists_searches_prints_and_deletes(qtbot, ctx, show, boxes) -> None
 
 
 def test_attendance_by_person_tab(qtbot, ctx, show, db, supervisor) -> None:  # type: ignore[no-untyped-def]
-    view = run(db, supervisor, ts.create_session, data=session_input(2))
+    view = run(db, supervisor, sessions.create_session, data=session_input(2))
     run(
         db,
         supervisor,
-        ts.record_attendance,
+        sessions.record_attendance,
         session_id=view.id,
         now=local("2025-01-16 00:00"),
-        marks=[ts.AttendanceMark(view.attendees[0].id, "absent", "病")],
+        marks=[inputs.AttendanceMark(view.attendees[0].id, "absent", "病")],
     )
     page = show(TrainingPage(ctx))
     qtbot.addWidget(page)

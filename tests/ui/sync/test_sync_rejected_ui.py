@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sync_ui_helpers import add_customer, make_ctx
 
-from branch_crm.services.sync_service import run_sync
+from branch_crm.services.syncing.service import run_sync
 
 LONG = "长" * 60
 

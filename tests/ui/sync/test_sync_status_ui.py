@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from sync_ui_helpers import Boxes, add_customer, make_ctx, queued
 
-from branch_crm.services import settings as app_settings
+from branch_crm.services.settings import values as app_settings
 
 
 def _ctx(db: Any, actor: Any, *, synchronous: bool = True) -> Any:
@@ -215,7 +215,7 @@ def test_status_follows_the_language(
 
 def test_the_status_line_counts_open_conflicts() -> None:
     from branch_crm.i18n import set_language
-    from branch_crm.services.sync_service import SyncStatus
+    from branch_crm.services.syncing.service import SyncStatus
     from branch_crm.ui.sync.texts import short_status
 
     status = SyncStatus(True, "http://hq", "BR1", 0, None, None, None, open_conflicts=2)

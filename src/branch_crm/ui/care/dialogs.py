@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from branch_crm.errors import CrmError, ValidationError
 from branch_crm.i18n import _
-from branch_crm.services import care
+from branch_crm.services.care import follow_ups
 from branch_crm.ui import messages
 from branch_crm.ui.care.texts import phone_text
 
@@ -35,7 +35,7 @@ def _summary_label(parent: QWidget) -> QLabel:
     return label
 
 
-def summary_text(row: care.FollowUp) -> str:
+def summary_text(row: follow_ups.FollowUp) -> str:
     """Customer, phone, reason and what the customer said, one per line."""
     lines = [f"{row.customer_name}  {phone_text(row)}".strip(), row.title]
     if row.notes:
@@ -46,12 +46,14 @@ def summary_text(row: care.FollowUp) -> str:
 class CloseFollowUpDialog(QDialog):
     """Done… (what the customer was told) or Cancel… (why); Ctrl+Enter saves."""
 
-    def __init__(self, ctx: Any, row: care.FollowUp, mode: str, parent: QWidget | None = None):
+    def __init__(
+        self, ctx: Any, row: follow_ups.FollowUp, mode: str, parent: QWidget | None = None
+    ):
         super().__init__(parent)
         self.ctx = ctx
         self.row = row
         self.mode = mode
-        self.result_row: care.FollowUp | None = None
+        self.result_row: follow_ups.FollowUp | None = None
         self.setObjectName("careDoneDialog" if mode == DONE else "careCancelDialog")
         self.summary = _summary_label(self)
         self.caption = QLabel(self)
@@ -103,7 +105,7 @@ class CloseFollowUpDialog(QDialog):
 
     def save(self) -> None:
         """Store the note; the dialog closes on success, the message shows under the field."""
-        fn = care.complete_follow_up if self.mode == DONE else care.cancel_follow_up
+        fn = follow_ups.complete_follow_up if self.mode == DONE else follow_ups.cancel_follow_up
         text = self.note.toPlainText()
         kwargs = {"note": text} if self.mode == DONE else {"reason": text}
         try:
@@ -127,14 +129,14 @@ class ReassignDialog(QDialog):
     def __init__(
         self,
         ctx: Any,
-        row: care.FollowUp,
+        row: follow_ups.FollowUp,
         staff: list[tuple[str, str]],
         parent: QWidget | None = None,
     ):
         super().__init__(parent)
         self.ctx = ctx
         self.row = row
-        self.result_row: care.FollowUp | None = None
+        self.result_row: follow_ups.FollowUp | None = None
         self.setObjectName("careReassignDialog")
         self.summary = _summary_label(self)
         self.choice = QComboBox(self)
@@ -177,7 +179,9 @@ class ReassignDialog(QDialog):
         """Store the new assignee; the dialog closes on success."""
         try:
             self.result_row = self.ctx.call(
-                care.reassign_follow_up, task_id=self.row.id, assignee_id=self.choice.currentData()
+                follow_ups.reassign_follow_up,
+                task_id=self.row.id,
+                assignee_id=self.choice.currentData(),
             )
         except CrmError as exc:
             messages.show_error(self, exc)

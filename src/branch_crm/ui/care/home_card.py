@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from branch_crm.i18n import _
-from branch_crm.services import care
+from branch_crm.services.care import follow_ups
 from branch_crm.timeutil import local_today
 from branch_crm.ui import messages, registry
 from branch_crm.ui.care.texts import one_line
@@ -38,7 +38,7 @@ ID_ROLE = Qt.ItemDataRole.UserRole
 CUSTOMER_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
-def counts_text(counts: care.FollowUpCounts) -> str:
+def counts_text(counts: follow_ups.FollowUpCounts) -> str:
     """'7 open · 2 overdue · 3 due today · 1 mine'."""
     return _("{open} open · {overdue} overdue · {today} due today · {mine} mine").format(
         open=counts.open, overdue=counts.overdue, today=counts.due_today, mine=counts.mine
@@ -47,8 +47,8 @@ def counts_text(counts: care.FollowUpCounts) -> str:
 
 def load_card(*, session: Any, actor: Any, top: int = 5) -> tuple[Any, list[Any]]:
     """Counts and the first ``top`` open tasks the actor sees (one unit of work)."""
-    counts = care.follow_up_counts(session=session, actor=actor)
-    rows = care.list_follow_ups(session=session, actor=actor, limit=top)
+    counts = follow_ups.follow_up_counts(session=session, actor=actor)
+    rows = follow_ups.list_follow_ups(session=session, actor=actor, limit=top)
     return counts, rows
 
 
@@ -62,8 +62,8 @@ class FollowUpHomeCard(QGroupBox):
         super().__init__(parent)
         self.ctx = ctx
         self.setObjectName("careHomeCard")
-        self.counts: care.FollowUpCounts | None = None
-        self._rows: list[care.FollowUp] = []
+        self.counts: follow_ups.FollowUpCounts | None = None
+        self._rows: list[follow_ups.FollowUp] = []
         self.summary = QLabel(self)
         self.summary.setObjectName("careHomeCounts")
         self.summary.setWordWrap(True)
@@ -117,7 +117,9 @@ class FollowUpHomeCard(QGroupBox):
         if what & WATCH:
             self.refresh()
 
-    def _on_loaded(self, result: tuple[care.FollowUpCounts, list[care.FollowUp]]) -> None:
+    def _on_loaded(
+        self, result: tuple[follow_ups.FollowUpCounts, list[follow_ups.FollowUp]]
+    ) -> None:
         self.counts, self._rows = result
         self._render()
         self.sig_loaded.emit(self.counts)

@@ -33,10 +33,11 @@ from PySide6.QtWidgets import (
 from branch_crm.errors import CrmError
 from branch_crm.i18n import N_, _
 from branch_crm.models import ComplaintStatus
-from branch_crm.services import complaint_queue as cq
-from branch_crm.services import complaints as cs
-from branch_crm.services import sla
-from branch_crm.services.complaints import format_minutes
+from branch_crm.services.complaints import events as cs_events
+from branch_crm.services.complaints import labels, reference, views, workflow
+from branch_crm.services.complaints import labels as sla_labels
+from branch_crm.services.complaints import queue as cq
+from branch_crm.services.complaints.labels import format_minutes
 from branch_crm.services.permissions import Permission, allowed
 from branch_crm.timeutil import to_local, utcnow
 from branch_crm.ui import messages
@@ -105,8 +106,8 @@ class ComplaintDetailDialog(QDialog):
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.ctx = ctx
         self.complaint_id = complaint_id
-        self.view: cs.ComplaintView | None = None
-        self._events: list[cs.EventView] = []
+        self.view: views.ComplaintView | None = None
+        self._events: list[cs_events.EventView] = []
         self.step_dialog: StepDialog | None = None
         self.buttons: dict[str, QPushButton] = {}
         self._build()
@@ -190,18 +191,18 @@ class ComplaintDetailDialog(QDialog):
     def reload(self) -> None:
         """Read the complaint and its timeline again."""
         try:
-            view = self.ctx.call(cs.get_complaint, complaint_id=self.complaint_id)
-            events = self.ctx.call(cs.complaint_events, complaint_id=self.complaint_id)
+            view = self.ctx.call(views.get_complaint, complaint_id=self.complaint_id)
+            events = self.ctx.call(cs_events.complaint_events, complaint_id=self.complaint_id)
         except CrmError as exc:
             messages.show_error(self, exc)
             return
         self._show(view, events)
 
-    def _show(self, view: cs.ComplaintView, events: list[cs.EventView]) -> None:
+    def _show(self, view: views.ComplaintView, events: list[cs_events.EventView]) -> None:
         self.view, self._events = view, events
         self.setWindowTitle(_("Complaint {number}").format(number=view.number))
         self.header.setText(
-            f"{view.number} · {view.status_label} · {cs.grade_label(view.grade)} · "
+            f"{view.number} · {view.status_label} · {labels.grade_label(view.grade)} · "
             f"{view.customer_name}"
         )
         self.header.setAccessibleName(self.header.text())
@@ -211,7 +212,7 @@ class ComplaintDetailDialog(QDialog):
         self._show_timeline(events)
         self._enable_actions(view)
 
-    def _show_timeline(self, events: list[cs.EventView]) -> None:
+    def _show_timeline(self, events: list[cs_events.EventView]) -> None:
         self.timeline.clear()
         for event in reversed(events):  # newest first
             item = QTreeWidgetItem(
@@ -227,8 +228,8 @@ class ComplaintDetailDialog(QDialog):
             item.setData(0, Qt.ItemDataRole.UserRole, event.kind)
             self.timeline.addTopLevelItem(item)
 
-    def _enable_actions(self, view: cs.ComplaintView) -> None:
-        steps = cs.available_steps(self.ctx.actor, view.status)
+    def _enable_actions(self, view: views.ComplaintView) -> None:
+        steps = workflow.available_steps(self.ctx.actor, view.status)
         for action in ACTIONS:
             reasons = [steps[s] for s in action.steps]
             enabled = any(r is None for r in reasons)
@@ -266,9 +267,9 @@ class ComplaintDetailDialog(QDialog):
         if self.view is None or not self.buttons[key].isEnabled():
             return
         direct: dict[str, Callable[..., Any]] = {
-            "accept": cs.accept_complaint,
-            "resume": cs.resume_complaint,
-            "assign_me": cs.assign_to_me,
+            "accept": workflow.accept_complaint,
+            "resume": workflow.resume_complaint,
+            "assign_me": workflow.assign_to_me,
         }
         if key in direct:
             self._call(direct[key])
@@ -305,33 +306,33 @@ class ComplaintDetailDialog(QDialog):
               intro: str = "") -> StepDialog:  # fmt: skip
         return StepDialog(title, fields, self._guarded(fn), intro=intro, parent=self)
 
-    def _form_wait(self, view: cs.ComplaintView) -> StepDialog:
+    def _form_wait(self, view: views.ComplaintView) -> StepDialog:
         return self._form(
             _("Wait for the customer"),
             [("note", _("What are we waiting for?"), text_field(_("e.g. photos of the box")))],
-            cs.wait_for_customer,
+            workflow.wait_for_customer,
             _("The resolution clock stops until you resume."),
         )
 
-    def _form_feedback(self, view: cs.ComplaintView) -> StepDialog:
+    def _form_feedback(self, view: views.ComplaintView) -> StepDialog:
         return self._form(
             _("Feedback to the customer"),
             [("note", _("What was the customer told?"), text_field())],
-            cs.give_feedback,
+            workflow.give_feedback,
         )
 
-    def _form_reopen(self, view: cs.ComplaintView) -> StepDialog:
+    def _form_reopen(self, view: views.ComplaintView) -> StepDialog:
         return self._form(
             _("Reopen"),
             [("note", _("Why is the customer not satisfied?"), text_field())],
-            cs.reopen_complaint,
+            workflow.reopen_complaint,
         )
 
-    def _form_note(self, view: cs.ComplaintView) -> StepDialog:
-        return self._form(_("Note"), [("note", _("Note"), text_field())], cs.add_note)
+    def _form_note(self, view: views.ComplaintView) -> StepDialog:
+        return self._form(_("Note"), [("note", _("Note"), text_field())], workflow.add_note)
 
-    def _form_close(self, view: cs.ComplaintView) -> StepDialog:
-        causes = self.ctx.call(sla.reference_codes, kind="root_cause")
+    def _form_close(self, view: views.ComplaintView) -> StepDialog:
+        causes = self.ctx.call(reference.reference_codes, kind="root_cause")
         confirmed = QCheckBox()
         can_force = allowed(self.ctx.actor, Permission.COMPLAINT_SUPERVISE)
         confirmed.setChecked(view.status == ComplaintStatus.FEEDBACK_GIVEN)
@@ -351,14 +352,14 @@ class ComplaintDetailDialog(QDialog):
                 ("customer_confirmed", _("Confirmation"), confirmed),
                 ("note", _("Note"), text_field()),
             ],
-            cs.close_complaint,
+            workflow.close_complaint,
         )  # fmt: skip
 
-    def _form_compensation(self, view: cs.ComplaintView) -> StepDialog:
+    def _form_compensation(self, view: views.ComplaintView) -> StepDialog:
         limit = self.ctx.call(_limit)
         intro = _("Requested: {requested}. Up to {limit} without a supervisor.").format(
-            requested=cs.format_money(view.compensation_requested_cents),
-            limit=cs.format_money(limit),
+            requested=labels.format_money(view.compensation_requested_cents),
+            limit=labels.format_money(limit),
         )
         return self._form(
             _("Compensation"),
@@ -367,25 +368,25 @@ class ComplaintDetailDialog(QDialog):
                     view.compensation_granted_cents or view.compensation_requested_cents)),
                 ("note", _("For what"), text_field()),
             ],
-            cs.grant_compensation,
+            workflow.grant_compensation,
             intro,
         )  # fmt: skip
 
-    def _form_regrade(self, view: cs.ComplaintView) -> StepDialog:
+    def _form_regrade(self, view: views.ComplaintView) -> StepDialog:
         return self._form(
             _("Regrade"),
             [
                 ("grade", _("New grade"),
-                 combo([(cs.grade_label(g), g) for g in cs.GRADES], view.grade)),
+                 combo([(labels.grade_label(g), g) for g in labels.GRADES], view.grade)),
                 ("reason", _("Reason"), text_field()),
             ],
-            cs.regrade_complaint,
+            workflow.regrade_complaint,
             _("Due times are recomputed; a breach already recorded stays."),
         )  # fmt: skip
 
 
 def _limit(*, session: Any) -> int:
-    from branch_crm.services import settings
+    from branch_crm.services.settings import values as settings
 
     return int(settings.get(session, "complaint.compensation_limit_cents"))
 
@@ -429,24 +430,24 @@ def _clock(done: Any, due: Any, breached: bool, paused: bool = False) -> str:
     return text
 
 
-def fact_text(key: str, v: cs.ComplaintView) -> str:
+def fact_text(key: str, v: views.ComplaintView) -> str:
     """The text shown for one fact of a complaint."""
     texts: dict[str, Callable[[], str]] = {
         "customer": lambda: f"{v.customer_name}  {_phone(v.customer_phone)}",
         "category": lambda: v.category_label,
         "waybill": lambda: v.waybill_no or "-",
-        "channel": lambda: cs.channel_label(v.channel),
+        "channel": lambda: labels.channel_label(v.channel),
         "received": lambda: _when(v.received_at),
         "response": lambda: _clock(v.responded_at, v.response_due_at, v.response_breached),
         "resolution": lambda: _clock(
             v.resolved_at, v.resolution_due_at, v.resolution_breached, v.paused_since is not None
         ),
-        "escalation": lambda: sla.escalation_label(v.escalation_level),
+        "escalation": lambda: sla_labels.escalation_label(v.escalation_level),
         "assignee": lambda: v.assignee_name or _("nobody yet"),
         "grade": lambda: _grade_text(v),
         "compensation": lambda: _("requested {requested}, granted {granted}").format(
-            requested=cs.format_money(v.compensation_requested_cents),
-            granted=cs.format_money(v.compensation_granted_cents),
+            requested=labels.format_money(v.compensation_requested_cents),
+            granted=labels.format_money(v.compensation_granted_cents),
         ),
         "root_cause": lambda: (
             f"{v.root_cause_label}: {v.corrective_action}" if v.root_cause_label else "-"
@@ -455,10 +456,10 @@ def fact_text(key: str, v: cs.ComplaintView) -> str:
     return texts[key]()
 
 
-def _grade_text(v: cs.ComplaintView) -> str:
-    text = cs.grade_label(v.grade)
+def _grade_text(v: views.ComplaintView) -> str:
+    text = labels.grade_label(v.grade)
     if v.grade != v.suggested_grade:
-        text += " " + _("(suggested {grade})").format(grade=cs.grade_label(v.suggested_grade))
+        text += " " + _("(suggested {grade})").format(grade=labels.grade_label(v.suggested_grade))
     reasons = [v.grade_reason] if v.grade_reason else [r.text for r in v.grade_rules]
     if reasons:
         text += " — " + "; ".join(reasons)
@@ -466,6 +467,6 @@ def _grade_text(v: cs.ComplaintView) -> str:
 
 
 def _phone(digits: str) -> str:
-    from branch_crm.services.search import format_phone
+    from branch_crm.services.customers.search import format_phone
 
     return format_phone(digits) if digits else ""

@@ -1,7 +1,7 @@
 """Complaint figures for supervisors: SLA compliance, handling times, open backlog by age,
 hotspots by category and root cause (Pareto) and compensation, per month or week.
 
-Computed by services.complaint_stats on the database worker; printed reports come with the
+Computed by services.complaints.figures on the database worker; printed reports come with the
 reports feature, ``branch-crm complaints stats`` prints the same figures.
 """
 
@@ -32,8 +32,8 @@ from PySide6.QtWidgets import (
 )
 
 from branch_crm.i18n import N_, _
-from branch_crm.services import complaint_stats as cst
-from branch_crm.services.complaints import format_minutes, format_money, grade_label
+from branch_crm.services.complaints import figures as cst
+from branch_crm.services.complaints.labels import format_minutes, format_money, grade_label
 from branch_crm.timeutil import local_today, to_local
 from branch_crm.ui import messages
 from branch_crm.ui.periods import preset_range, presets

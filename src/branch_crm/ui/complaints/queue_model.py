@@ -12,9 +12,8 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from branch_crm.i18n import _
-from branch_crm.services import complaint_queue as cq
-from branch_crm.services.complaints import grade_label, status_label
-from branch_crm.services.sla import escalation_label
+from branch_crm.services.complaints import queue as cq
+from branch_crm.services.complaints.labels import escalation_label, grade_label, status_label
 from branch_crm.timeutil import to_local
 from branch_crm.ui.complaints import visuals
 

@@ -26,9 +26,9 @@ from PySide6.QtWidgets import (
 )
 
 from branch_crm.i18n import _
-from branch_crm.services import complaint_queue as cq
-from branch_crm.services import sla
-from branch_crm.services.complaints import grade_label
+from branch_crm.services.complaints import queue as cq
+from branch_crm.services.complaints import reference, sla
+from branch_crm.services.complaints.labels import grade_label
 from branch_crm.services.permissions import Permission, allowed
 from branch_crm.timeutil import utcnow
 from branch_crm.ui.complaints.queue_model import ID_ROLE, ComplaintQueueModel
@@ -201,7 +201,7 @@ class ComplaintQueuePage(QWidget):
 
     def _categories(self) -> dict[str, str]:
         try:
-            codes = self.ctx.call(sla.reference_codes, kind="complaint_category")
+            codes = self.ctx.call(reference.reference_codes, kind="complaint_category")
         except Exception:
             log.exception("categories could not be read")
             return {}

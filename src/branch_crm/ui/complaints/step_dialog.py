@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from branch_crm.errors import CrmError, ValidationError
 from branch_crm.i18n import _
-from branch_crm.services import complaints as cs
+from branch_crm.services.complaints import intake
 from branch_crm.ui import messages
 
 
@@ -132,7 +132,7 @@ def combo(items: list[tuple[str, Any]], current: Any = None) -> QComboBox:
 def money_field(cents: int = 0) -> QDoubleSpinBox:
     """Yuan with two decimals (the value is handed on in cents)."""
     box = QDoubleSpinBox()
-    box.setRange(0, cs.MAX_COMPENSATION_CENTS / 100)
+    box.setRange(0, intake.MAX_COMPENSATION_CENTS / 100)
     box.setDecimals(2)
     box.setPrefix("¥ ")
     box.setGroupSeparatorShown(True)

@@ -30,8 +30,7 @@ from PySide6.QtWidgets import (
 from branch_crm.errors import CrmError, DuplicatePhoneError, ValidationError
 from branch_crm.i18n import _
 from branch_crm.models import Channel
-from branch_crm.services import complaints as cs
-from branch_crm.services import sla
+from branch_crm.services.complaints import grading, intake, labels, reference, views
 from branch_crm.timeutil import to_local
 from branch_crm.ui import messages
 
@@ -133,7 +132,8 @@ class CustomerPicker(QWidget):
 
     def create_customer(self) -> None:
         """Create the customer from name and phone (an existing phone picks its owner)."""
-        from branch_crm.services.customers import CustomerInput, create_customer
+        from branch_crm.services.customers.profile import create_customer
+        from branch_crm.services.customers.validation import CustomerInput
 
         data = CustomerInput(name=self.new_name.text().strip(), phones=[self.new_phone.text()])
         try:
@@ -155,8 +155,8 @@ class CustomerPicker(QWidget):
 
     def choose(self, customer_id: str) -> None:
         """Take ``customer_id`` as the complaining customer."""
-        from branch_crm.services.customers import get_customer
-        from branch_crm.services.search import format_phone
+        from branch_crm.services.customers.profile import get_customer
+        from branch_crm.services.customers.search import format_phone
 
         try:
             view = self.ctx.call(get_customer, customer_id=customer_id)
@@ -205,8 +205,8 @@ class TakeComplaintDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("takeComplaintDialog")
         self.ctx = ctx
-        self.suggestion: cs.GradeSuggestion | None = None
-        self.result_view: cs.ComplaintView | None = None
+        self.suggestion: grading.GradeSuggestion | None = None
+        self.result_view: views.ComplaintView | None = None
         self._build()
         self.retranslate_ui()
         self._on_inputs_changed()
@@ -230,7 +230,7 @@ class TakeComplaintDialog(QDialog):
         self.description.setMaximumHeight(110)
         self.compensation = QDoubleSpinBox(self)
         self.compensation.setObjectName("complaintCompensation")
-        self.compensation.setRange(0, cs.MAX_COMPENSATION_CENTS / 100)
+        self.compensation.setRange(0, intake.MAX_COMPENSATION_CENTS / 100)
         self.compensation.setDecimals(2)
         self.compensation.setPrefix("¥ ")
         self.compensation.setGroupSeparatorShown(True)
@@ -340,14 +340,14 @@ class TakeComplaintDialog(QDialog):
             combo.blockSignals(True)
             combo.clear()
         for value in CHANNELS:
-            self.channel.addItem(cs.channel_label(value), value.value)
+            self.channel.addItem(labels.channel_label(value), value.value)
         codes = self.ctx.call(_categories)
         self.category.addItem(_("— choose —"), None)
         for code in codes:
             self.category.addItem(code.label, code.code)
         self.grade.addItem(_("As suggested"), None)
-        for g in cs.GRADES:
-            self.grade.addItem(cs.grade_label(g), g)
+        for g in labels.GRADES:
+            self.grade.addItem(labels.grade_label(g), g)
         for combo, value in (
             (self.channel, channel),
             (self.category, category),
@@ -364,7 +364,7 @@ class TakeComplaintDialog(QDialog):
         else:
             try:
                 self.suggestion = self.ctx.call(
-                    cs.suggest_grade,
+                    grading.suggest_grade,
                     customer_id=self.customer.customer_id,
                     category=category,
                     compensation_requested_cents=self._cents(),
@@ -379,7 +379,7 @@ class TakeComplaintDialog(QDialog):
         if s is None:
             self.suggested.setText(_("Choose the category (and customer) to see the grade."))
         else:
-            text = _("{grade} — {rule}").format(grade=cs.grade_label(s.grade), rule=s.reason)
+            text = _("{grade} — {rule}").format(grade=labels.grade_label(s.grade), rule=s.reason)
             others = [r.text for r in s.rules[1:]]
             if others:
                 text += "; " + _("also: {rules}").format(rules=", ".join(others))
@@ -398,7 +398,7 @@ class TakeComplaintDialog(QDialog):
     def _on_waybill_editing_finished(self) -> None:
         """Check the waybill format as soon as it is typed (the message stays beside it)."""
         try:
-            value = cs.normalize_waybill(self.waybill.text())
+            value = intake.normalize_waybill(self.waybill.text())
         except ValueError as exc:
             label = self.errors.label("waybill_no")
             label.setText(str(exc))
@@ -412,10 +412,10 @@ class TakeComplaintDialog(QDialog):
         return round(self.compensation.value() * 100)
 
     # -- submit ---------------------------------------------------------------------
-    def collect(self) -> cs.ComplaintInput:
+    def collect(self) -> intake.ComplaintInput:
         """The form as service input."""
         grade = self.grade.currentData()
-        return cs.ComplaintInput(
+        return intake.ComplaintInput(
             customer_id=self.customer.customer_id or "",
             channel=self.channel.currentData() or "",
             category=self.category.currentData() or "",
@@ -430,7 +430,7 @@ class TakeComplaintDialog(QDialog):
         """Record the complaint; field problems appear beside their fields."""
         self.errors.clear()
         try:
-            view = self.ctx.call(cs.take_complaint, data=self.collect())
+            view = self.ctx.call(intake.take_complaint, data=self.collect())
         except ValidationError as exc:
             if self.errors.show(exc):
                 messages.show_error(self, exc)
@@ -446,16 +446,16 @@ class TakeComplaintDialog(QDialog):
             self,
             _("Complaint {number} recorded ({grade}). We answer by {due}.").format(
                 number=view.number,
-                grade=cs.grade_label(view.grade),
+                grade=labels.grade_label(view.grade),
                 due=f"{due:%m-%d %H:%M}" if due else "-",
             ),
         )
         self.accept()
 
 
-def _categories(*, session: Any) -> list[sla.Code]:
-    sla.ensure_reference_data(session)
-    return sla.reference_codes(session, "complaint_category")
+def _categories(*, session: Any) -> list[reference.Code]:
+    reference.ensure_reference_data(session)
+    return reference.reference_codes(session, "complaint_category")
 
 
 def take_complaint(

@@ -9,8 +9,8 @@ from PySide6.QtCore import QSize
 from PySide6.QtGui import QColor, QIcon
 
 from branch_crm.i18n import _
-from branch_crm.services import complaint_queue as cq
-from branch_crm.services.complaints import format_minutes
+from branch_crm.services.complaints import queue as cq
+from branch_crm.services.complaints.labels import format_minutes
 
 log = logging.getLogger(__name__)
 

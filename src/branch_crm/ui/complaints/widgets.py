@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from branch_crm.i18n import _
-from branch_crm.services import complaint_queue as cq
+from branch_crm.services.complaints import queue as cq
 from branch_crm.timeutil import utcnow
 from branch_crm.ui.complaints import visuals
 from branch_crm.ui.complaints.queue_model import state_text
@@ -94,7 +94,7 @@ class ComplaintStatusWidget(QToolButton, _CountsMixin):
 
     def sweep(self) -> None:
         """Record what became due, then count (a recorded breach announces a change)."""
-        from branch_crm.services.sla import sweep
+        from branch_crm.services.complaints.sla import sweep
 
         self.ctx.submit(sweep, on_result=self._on_swept, on_error=self._on_failed)
 

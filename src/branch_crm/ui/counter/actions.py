@@ -100,7 +100,7 @@ def pickup_sheet(ctx, customer_ids: list[str], parent: QWidget | None = None) ->
         messages.info(parent, _("Select one or more customers first."))
         return
     try:
-        from branch_crm.services.pickup_sheet import build_pickup_sheet
+        from branch_crm.services.customers.pickup_sheet import build_pickup_sheet
     except ImportError:
         messages.show_error(parent, _("Pickup sheets are not available in this version."))
         return

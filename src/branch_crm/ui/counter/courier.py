@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from branch_crm.errors import CrmError
 from branch_crm.i18n import _
-from branch_crm.services.customers import get_customer
+from branch_crm.services.customers.profile import get_customer
 from branch_crm.ui import messages
 from branch_crm.ui.counter.lookup import LookupWidget
 from branch_crm.ui.counter.preferences_editor import PreferenceHistoryDialog, PreferencesEditor

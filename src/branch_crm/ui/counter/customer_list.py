@@ -19,8 +19,13 @@ from PySide6.QtWidgets import (
 )
 
 from branch_crm.i18n import _, ngettext
-from branch_crm.services.classification import LIFECYCLES, TIERS, lifecycle_label, tier_label
-from branch_crm.services.customer_list import ListFilter
+from branch_crm.services.customers.classification import (
+    LIFECYCLES,
+    TIERS,
+    lifecycle_label,
+    tier_label,
+)
+from branch_crm.services.customers.listing import ListFilter
 from branch_crm.ui import messages
 from branch_crm.ui.counter import actions
 from branch_crm.ui.counter.labels import NEED_TAGS, VISIT_CLASSES, label

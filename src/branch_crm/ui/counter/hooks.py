@@ -1,10 +1,11 @@
-"""The counter desk's view of the shell's registries (customer actions, timeline icons)."""
+"""The counter desk's view of the shell's registries (customer actions) and the timeline icons."""
 
 from __future__ import annotations
 
 from PySide6.QtGui import QIcon
 
 from branch_crm.ui import registry
+from branch_crm.ui.counter.timeline_icons import TIMELINE_ICONS
 from branch_crm.ui.icons import icon
 from branch_crm.ui.registry import CustomerAction
 
@@ -17,6 +18,6 @@ def customer_actions() -> list[CustomerAction]:
 
 
 def timeline_icon(kind: str) -> QIcon:
-    """The icon registered for a timeline entry kind (empty when none is)."""
-    name = registry.timeline_renderers().get(kind)
+    """The icon of a timeline entry kind (empty when it has none)."""
+    name = TIMELINE_ICONS.get(kind)
     return icon(name) if name else QIcon()

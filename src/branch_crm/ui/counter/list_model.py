@@ -18,14 +18,14 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor
 
 from branch_crm.i18n import N_, _
-from branch_crm.services.classification import lifecycle_label, tier_label
-from branch_crm.services.customer_list import (
+from branch_crm.services.customers.classification import lifecycle_label, tier_label
+from branch_crm.services.customers.listing import (
     CustomerRow,
     ListFilter,
     fetch_rows,
     list_customer_keys,
 )
-from branch_crm.services.search import format_phone
+from branch_crm.services.customers.search import format_phone
 from branch_crm.ui.counter.labels import need_tags_text
 from branch_crm.ui.counter.widgets import TIER_ROLE
 

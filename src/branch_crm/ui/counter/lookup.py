@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from branch_crm.errors import CrmError
 from branch_crm.i18n import _, ngettext
-from branch_crm.services.search import search_customers
+from branch_crm.services.customers.search import search_customers
 from branch_crm.ui.counter.search_model import TIER_COLUMN, SearchResultsModel
 from branch_crm.ui.counter.widgets import TierBadgeDelegate, enlarge
 

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from branch_crm.errors import CrmError, ValidationError
 from branch_crm.i18n import N_, _
-from branch_crm.services.preferences import (
+from branch_crm.services.customers.preferences import (
     WEEKDAYS,
     PreferenceInput,
     PreferenceView,

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from branch_crm.i18n import _
-from branch_crm.services.customers import TimelineEntry
+from branch_crm.services.timeline_entry import TimelineEntry
 from branch_crm.ui.counter import hooks
 from branch_crm.ui.counter.preferences import PreferencesForm
 from branch_crm.ui.counter.profile_panels import TimelineView

@@ -20,17 +20,16 @@ from PySide6.QtWidgets import (
 
 from branch_crm.errors import CrmError, DuplicatePhoneError, ValidationError
 from branch_crm.i18n import _
-from branch_crm.services.customers import (
-    CustomerInput,
+from branch_crm.services.customers.profile import (
     CustomerView,
     create_customer,
-    customer_timeline,
     get_customer,
     list_account_managers,
     update_customer,
-    validate_customer,
 )
+from branch_crm.services.customers.validation import CustomerInput, validate_customer
 from branch_crm.services.permissions import Permission, allowed
+from branch_crm.services.timeline import customer_timeline
 from branch_crm.ui import messages
 from branch_crm.ui.counter import actions, hooks
 from branch_crm.ui.counter.preferences_editor import PreferencesEditor

@@ -19,8 +19,9 @@ from PySide6.QtWidgets import (
 )
 
 from branch_crm.i18n import _
-from branch_crm.services.customers import CustomerInput, CustomerView, normalize_phone
-from branch_crm.services.search import format_phone, search_customers
+from branch_crm.services.customers.profile import CustomerView
+from branch_crm.services.customers.search import format_phone, search_customers
+from branch_crm.services.customers.validation import CustomerInput, normalize_phone
 from branch_crm.ui.counter.labels import (
     CUSTOMER_TYPES,
     NEED_TAGS,

@@ -15,8 +15,9 @@ from PySide6.QtWidgets import (
 )
 
 from branch_crm.i18n import _
-from branch_crm.services.classification import lifecycle_label, stage_label, tier_label
-from branch_crm.services.customers import Classification, TimelineEntry
+from branch_crm.services.customers.classification import lifecycle_label, stage_label, tier_label
+from branch_crm.services.customers.profile import Classification
+from branch_crm.services.timeline_entry import TimelineEntry
 from branch_crm.timeutil import to_local
 from branch_crm.ui.counter.widgets import TIER_COLOURS, error_palette
 

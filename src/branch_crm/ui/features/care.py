@@ -1,10 +1,9 @@
-"""Care follow-up hooks: the home card and closed follow-ups on the customer timeline."""
+"""Care follow-up hooks: the home card."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from branch_crm.services import care as _care
 from branch_crm.ui import registry
 
 
@@ -14,7 +13,4 @@ def _home_card(ctx: Any) -> Any:
     return FollowUpHomeCard(ctx)
 
 
-_care.register_care_timeline()
 registry.register_home_card(_home_card, 35)
-for _kind, _icon in _care.TIMELINE_ICONS.items():
-    registry.register_timeline_renderer(_kind, _icon)

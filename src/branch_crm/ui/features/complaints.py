@@ -1,12 +1,10 @@
-"""Complaint hooks: home card, status bar counts, "New complaint" on the customer profile,
-timeline icons; importing it also registers the complaints on the customer timeline."""
+"""Complaint hooks: home card, status bar counts, "New complaint" on the customer profile."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from branch_crm.i18n import N_, _
-from branch_crm.services import complaints as _complaints
 from branch_crm.services.permissions import Permission, allowed
 from branch_crm.ui import registry
 
@@ -33,9 +31,6 @@ def _new_complaint(ctx: Any, customer_id: str, parent: Any) -> None:
     take_complaint(ctx, customer_id=customer_id, parent=parent)
 
 
-_complaints.register_customer_timeline()
 registry.register_home_card(_home_card, 30)
 registry.register_status_widget(_status_widget, 30)
 registry.register_customer_action(N_("New complaint"), "complaint_new", _new_complaint)
-for _kind, _icon in _complaints.TIMELINE_ICONS.items():
-    registry.register_timeline_renderer(_kind, _icon)

@@ -1,4 +1,4 @@
-"""Counter desk hooks: the customer opener other features use, timeline icons."""
+"""Counter desk hooks: the customer opener other features use."""
 
 from __future__ import annotations
 
@@ -12,5 +12,3 @@ def _open_customer(ctx, customer_id: str) -> None:  # type: ignore[no-untyped-de
 
 
 registry.set_customer_opener(_open_customer)
-registry.register_timeline_renderer("customer", "customers")
-registry.register_timeline_renderer("preference", "courier")

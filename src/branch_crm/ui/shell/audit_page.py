@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 
 from branch_crm.errors import ValidationError
 from branch_crm.i18n import N_, _
-from branch_crm.services import audit
-from branch_crm.services.audit import AuditFilter, AuditRow
+from branch_crm.services.staff import audit
+from branch_crm.services.staff.audit import AuditFilter, AuditRow
 from branch_crm.timeutil import BUSINESS_TZ, local_today, to_local
 from branch_crm.ui import messages
 from branch_crm.ui.context import AppContext

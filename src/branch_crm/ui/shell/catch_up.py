@@ -2,7 +2,7 @@
 status bar: the classification when a new month began (or a threshold changed), and the
 lookup index of customers changed by a sync, a migration or raw SQL.
 
-The work runs as a chain of short database jobs (services.classification.catch_up_step),
+The work runs as a chain of short database jobs (services.customers.classification.catch_up_step),
 so the counter's saves get in between and the lookup keeps answering from the index as it
 stands. It runs again when customers change (a sync page) or settings change, and when the
 month turns while the app stays open.
@@ -16,7 +16,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QWidget
 
 from branch_crm.i18n import _
-from branch_crm.services.classification import CatchUp, catch_up_step, reference_month
+from branch_crm.services.customers.classification import CatchUp, catch_up_step, reference_month
 from branch_crm.ui.context import AppContext
 
 log = logging.getLogger(__name__)

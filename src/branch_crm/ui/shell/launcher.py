@@ -71,9 +71,9 @@ def _stage_text(stage: str) -> str:
 
 
 def fill_demo_with_progress(path: Path, *, customers: int = DEMO_CUSTOMERS) -> Any:
-    """Run services.demo.fill_demo in a thread behind a progress dialog; returns its result
+    """Run services.demo.fill.fill_demo in a thread behind a progress dialog; returns its result
     or raises what it raised."""
-    from branch_crm.services.demo import fill_demo
+    from branch_crm.services.demo.fill import fill_demo
 
     relay = _DemoRelay()
     dialog = QProgressDialog()
@@ -189,7 +189,7 @@ class Shell(QObject):
 
     def _fill_demo(self, path: Path) -> None:
         from branch_crm.db import open_database
-        from branch_crm.services import settings
+        from branch_crm.services.settings import values as settings
 
         try:
             result = fill_demo_with_progress(path)
@@ -208,7 +208,7 @@ class Shell(QObject):
             self.on_demo_accounts(lines)
 
     def _read_settings(self) -> None:
-        from branch_crm.services import settings
+        from branch_crm.services.settings import values as settings
 
         assert self.db is not None
         with self.db.session() as session:
@@ -227,7 +227,7 @@ class Shell(QObject):
 
     def _save_language_if_changed(self) -> None:
         """A language picked in a sign-in dialog sticks for the next start."""
-        from branch_crm.services import settings
+        from branch_crm.services.settings import values as settings
 
         current = i18n.current_language()
         effective = self.stored_language or i18n.system_language()
@@ -244,7 +244,7 @@ class Shell(QObject):
 
     def sign_in(self) -> Actor | None:
         """First admin on a new installation, else the sign-in dialog; None = quit."""
-        from branch_crm.services.staff import needs_first_admin
+        from branch_crm.services.staff.accounts import needs_first_admin
 
         assert self.db is not None
         with self.db.session() as session:
@@ -256,7 +256,7 @@ class Shell(QObject):
         return actor
 
     def _read_settings_branch(self) -> None:
-        from branch_crm.services import settings
+        from branch_crm.services.settings import values as settings
 
         assert self.db is not None
         with self.db.session() as session:
@@ -286,7 +286,7 @@ class Shell(QObject):
 
     def _autologin(self) -> Actor | None:
         from branch_crm.errors import AuthenticationError
-        from branch_crm.services.staff import authenticate
+        from branch_crm.services.staff.sign_in import authenticate
 
         value = os.environ.get(AUTOLOGIN_ENV, "")
         if ":" not in value or self.db is None:

@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 from branch_crm import i18n
 from branch_crm.errors import CrmError, ValidationError
 from branch_crm.i18n import N_, _
-from branch_crm.services import settings_form
-from branch_crm.services.settings_form import SettingView
+from branch_crm.services.settings import form as settings_form
+from branch_crm.services.settings.form import SettingView
 from branch_crm.ui import messages
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.messages import ERROR_LABEL_STYLE, FieldErrors
@@ -94,7 +94,7 @@ class PolicyEditor(QWidget):
 
 def settings_label(key: str) -> str:
     """The N_-marked label of a setting (translated by the caller)."""
-    from branch_crm.services.settings import SETTINGS
+    from branch_crm.services.settings.values import SETTINGS
 
     return SETTINGS[key].label
 

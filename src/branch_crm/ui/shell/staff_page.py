@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
 
 from branch_crm.errors import CrmError, ValidationError
 from branch_crm.i18n import N_, _
-from branch_crm.services import staff as staff_service
 from branch_crm.services.permissions import role_label
-from branch_crm.services.staff import StaffView
+from branch_crm.services.staff import accounts
+from branch_crm.services.staff.accounts import StaffView
 from branch_crm.timeutil import to_local, utcnow
 from branch_crm.ui import messages
 from branch_crm.ui.context import AppContext
@@ -161,7 +161,7 @@ class StaffDialog(QDialog):
         self.display_name.setMaxLength(50)
         self.role = QComboBox(self)
         self.role.setObjectName("staff_role")
-        for role in staff_service.ROLES:
+        for role in accounts.ROLES:
             self.role.addItem(role_label(role), role.value)
         self.role.setCurrentIndex(max(0, self.role.findData(view.role if view else "counter")))
         self.phone = QLineEdit((view.phone or "") if view else "", self)
@@ -208,7 +208,7 @@ class StaffDialog(QDialog):
                     self.errors.show({"password_again": _("The two passwords differ.")})
                     return
                 self.result_view = self.ctx.call(
-                    staff_service.create_staff,
+                    accounts.create_staff,
                     username=self.username.text(),
                     display_name=self.display_name.text(),
                     role=self.role.currentData(),
@@ -217,7 +217,7 @@ class StaffDialog(QDialog):
                 )
             else:
                 self.result_view = self.ctx.call(
-                    staff_service.update_staff,
+                    accounts.update_staff,
                     staff_id=self.view.id,
                     display_name=self.display_name.text(),
                     role=self.role.currentData(),
@@ -288,7 +288,7 @@ class PasswordDialog(QDialog):
             return
         try:
             self.ctx.call(
-                staff_service.reset_password, staff_id=self.view.id, password=self.password.text()
+                accounts.reset_password, staff_id=self.view.id, password=self.password.text()
             )
         except ValidationError as exc:
             self.errors.show(exc)
@@ -378,7 +378,7 @@ class StaffPage(QWidget):
         """Load the accounts again, keeping the selection."""
         selected = self.selected()
         try:
-            rows = self.ctx.call(staff_service.list_staff)
+            rows = self.ctx.call(accounts.list_staff)
         except CrmError as exc:
             messages.show_error(self, exc)
             return
@@ -440,7 +440,7 @@ class StaffPage(QWidget):
         ):
             return
         try:
-            self.ctx.call(staff_service.set_active, staff_id=view.id, active=not view.active)
+            self.ctx.call(accounts.set_active, staff_id=view.id, active=not view.active)
         except CrmError as exc:
             messages.show_error(self, exc)
             return
@@ -462,7 +462,7 @@ class StaffPage(QWidget):
         if view is None:
             return
         try:
-            self.ctx.call(staff_service.unlock_staff, staff_id=view.id)
+            self.ctx.call(accounts.unlock_staff, staff_id=view.id)
         except CrmError as exc:
             messages.show_error(self, exc)
             return

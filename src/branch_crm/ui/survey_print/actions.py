@@ -39,7 +39,7 @@ def show_printed(parent: QWidget | None, path: Path, title: str) -> Any:
 
 def print_survey(ctx: Any, customer_id: str, parent: QWidget | None = None) -> None:
     """Customer action "Print survey": record a numbered form and preview it."""
-    from branch_crm.services.surveys import print_survey_form
+    from branch_crm.services.surveys.forms import print_survey_form
 
     if not allowed(ctx.actor, Permission.SURVEY_PRINT):
         messages.show_error(parent, _("You may not print surveys."))

@@ -32,7 +32,7 @@ MODES = ("complaints", "tier", "list")
 
 
 class ListFilter:
-    """The customer-list filter fields (the shape services.surveys.Selection expects)."""
+    """The customer-list filter fields (the shape services.surveys.forms.Selection expects)."""
 
     def __init__(
         self,
@@ -163,7 +163,7 @@ class BatchPrintDialog(QDialog):
         self.visit_label.setText(_("Visit class:"))
         self.need_label.setText(_("Need:"))
         self.churn.setText(_("Only customers with churn risk"))
-        from branch_crm.services.classification import (
+        from branch_crm.services.customers.classification import (
             LIFECYCLES,
             TIERS,
             lifecycle_label,
@@ -196,8 +196,8 @@ class BatchPrintDialog(QDialog):
             self.refresh_count()
 
     def selection(self) -> Any:
-        """The services.surveys.Selection of the current choices."""
-        from branch_crm.services.surveys import Selection
+        """The services.surveys.forms.Selection of the current choices."""
+        from branch_crm.services.surveys.forms import Selection
 
         mode = self.mode()
         if mode == "complaints":
@@ -215,7 +215,7 @@ class BatchPrintDialog(QDialog):
 
     def refresh_count(self) -> None:
         """Count the customers of the current selection (a quick query)."""
-        from branch_crm.services.surveys import count_selection
+        from branch_crm.services.surveys.forms import count_selection
 
         try:
             self.count = int(self.ctx.call(count_selection, selection=self.selection()))
@@ -239,7 +239,7 @@ class BatchPrintDialog(QDialog):
 
     def start_printing(self) -> None:
         """Print the batch off the GUI thread with a cancellable progress dialog."""
-        from branch_crm.services.surveys import print_survey_batch
+        from branch_crm.services.surveys.forms import print_survey_batch
 
         if not allowed(self.ctx.actor, Permission.SURVEY_BATCH):
             messages.show_error(self, _("You may not print survey batches."))
@@ -272,7 +272,7 @@ class BatchPrintDialog(QDialog):
         )
 
     def _on_failed(self, exc: BaseException) -> None:
-        from branch_crm.services.surveys import PrintCancelled
+        from branch_crm.services.surveys.forms import PrintCancelled
 
         self.busy = False
         self._show_count()

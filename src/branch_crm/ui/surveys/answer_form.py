@@ -32,8 +32,8 @@ from PySide6.QtWidgets import (
 
 from branch_crm.errors import CrmError, ValidationError
 from branch_crm.i18n import _, current_language
-from branch_crm.services import survey_entry as se
-from branch_crm.services.survey_template import SurveyItem, TemplateView
+from branch_crm.services.surveys import entry, follow_ups
+from branch_crm.services.surveys.template import SurveyItem, TemplateView
 from branch_crm.ui.counter.widgets import business_today
 from branch_crm.ui.messages import ERROR_LABEL_STYLE
 
@@ -57,10 +57,10 @@ PASS_KEYS = {
 def complaint_categories(*, session: Any) -> dict[str, str]:
     """code -> label of the complaint categories (seeded when the list is empty)."""
     from branch_crm.models import ReferenceKind
-    from branch_crm.services import sla
+    from branch_crm.services.complaints import reference
 
-    sla.ensure_reference_data(session)
-    return dict(sla.code_labels(session, ReferenceKind.COMPLAINT_CATEGORY))
+    reference.ensure_reference_data(session)
+    return dict(reference.code_labels(session, ReferenceKind.COMPLAINT_CATEGORY))
 
 
 class AnswerField(QLineEdit):
@@ -85,7 +85,7 @@ class AnswerField(QLineEdit):
 
     def value(self) -> int | None:
         """The answer (None when blank); ValueError with a message when out of range."""
-        return se.parse_answer(self.template, self.item.code, self.text())
+        return entry.parse_answer(self.template, self.item.code, self.text())
 
     def problem(self) -> str:
         """The message for the current text, "" when it is a valid answer or blank."""
@@ -326,7 +326,7 @@ class AnswerForm(QWidget):
         if self.template is None:
             self.follow_up.clear()
             return
-        reasons = se.follow_up_reasons(self.template, self.valid_answers())
+        reasons = follow_ups.follow_up_reasons(self.template, self.valid_answers())
         self.follow_up.setText(
             _("A follow-up task will be created: {reasons}").format(reasons=", ".join(reasons))
             if reasons
@@ -364,7 +364,7 @@ class AnswerForm(QWidget):
         self.form_error.setVisible(False)
         self._update_follow_up()
 
-    def load(self, view: se.ResponseView) -> None:
+    def load(self, view: entry.ResponseView) -> None:
         """Show stored answers (for a correction)."""
         self.clear()
         for code, value in view.answers.items():
@@ -374,7 +374,7 @@ class AnswerForm(QWidget):
         day = view.answered_on
         self.answered_on.setDate(QDate(day.year, day.month, day.day))
 
-    def data(self) -> se.ResponseInput:
+    def data(self) -> entry.ResponseInput:
         """The form as service input; ValidationError (by item code) for bad numbers."""
         answers: dict[str, int | None] = {}
         errors: dict[str, str] = {}
@@ -386,7 +386,7 @@ class AnswerForm(QWidget):
         if errors:
             raise ValidationError(errors)
         qdate = self.answered_on.date()
-        return se.ResponseInput(
+        return entry.ResponseInput(
             answers=answers,
             suggestion=self.suggestion.toPlainText().strip() or None,
             answered_on=date(qdate.year(), qdate.month(), qdate.day()),

@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
 
 from branch_crm.errors import CrmError, ValidationError
 from branch_crm.i18n import _
-from branch_crm.services import survey_entry as se
-from branch_crm.services.survey_template import active_template
+from branch_crm.services.surveys import entry
+from branch_crm.services.surveys.template import active_template
 from branch_crm.ui import messages
 from branch_crm.ui.surveys.answer_form import AnswerForm
 from branch_crm.ui.surveys.entry import changed_kinds, result_text
@@ -150,7 +150,7 @@ class DirectEntryWidget(QWidget):
         self.answers.focus_first()
 
     def _name_of(self, customer_id: str) -> str:
-        from branch_crm.services.customers import get_customer
+        from branch_crm.services.customers.profile import get_customer
 
         try:
             return str(self.ctx.call(get_customer, customer_id=customer_id).name)
@@ -168,7 +168,7 @@ class DirectEntryWidget(QWidget):
         try:
             data = self.answers.data()
             result = self.ctx.call(
-                se.record_direct_response,
+                entry.record_direct_response,
                 customer_id=self.customer_id,
                 channel=self.channel(),
                 data=data,

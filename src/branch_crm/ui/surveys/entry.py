@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
 
 from branch_crm.errors import CrmError, NotFound, ValidationError
 from branch_crm.i18n import _
-from branch_crm.services import survey_entry as se
-from branch_crm.services.phone_numbers import format_phone
+from branch_crm.services.customers.phone_numbers import format_phone
+from branch_crm.services.surveys import entry
 from branch_crm.timeutil import to_local
 from branch_crm.ui import messages
 from branch_crm.ui.messages import ERROR_LABEL_STYLE
@@ -36,7 +36,7 @@ from branch_crm.ui.surveys.answer_form import AnswerForm
 log = logging.getLogger(__name__)
 
 
-def result_text(result: se.EntryResult, subject: str) -> str:
+def result_text(result: entry.EntryResult, subject: str) -> str:
     """What happened after a save, in one or two sentences."""
     parts = [_("{subject} saved.").format(subject=subject)]
     if result.follow_up_task_id:
@@ -48,13 +48,13 @@ def result_text(result: se.EntryResult, subject: str) -> str:
     return " ".join(parts)
 
 
-def history_line(view: se.ResponseView) -> str:
+def history_line(view: entry.ResponseView) -> str:
     """One version of a response in the correction history."""
     answers = " ".join(f"{code}={value}" for code, value in view.answers.items())
     who = view.entered_by_name or "-"
     when = to_local(view.entered_at).strftime("%Y-%m-%d %H:%M")
     state = _("current") if view.current else _("replaced")
-    return f"{when} · {who} · {se.channel_label(view.channel)} · {state} · {answers}"
+    return f"{when} · {who} · {entry.channel_label(view.channel)} · {state} · {answers}"
 
 
 class KeyedEntryWidget(QWidget):
@@ -67,7 +67,7 @@ class KeyedEntryWidget(QWidget):
         super().__init__(parent)
         self.setObjectName("surveyEntry")
         self.ctx = ctx
-        self.form: se.FormLookup | None = None
+        self.form: entry.FormLookup | None = None
         self.correcting: str | None = None
         """The response id being corrected, when in correction mode."""
         self._build()
@@ -179,7 +179,7 @@ class KeyedEntryWidget(QWidget):
 
     def _show_active_template(self) -> None:
         """Show the questions (greyed) before any serial, so the screen reads like the form."""
-        from branch_crm.services.survey_template import active_template
+        from branch_crm.services.surveys.template import active_template
 
         try:
             self.answers.set_template(self.ctx.call(active_template))
@@ -192,7 +192,7 @@ class KeyedEntryWidget(QWidget):
         if not text:
             return
         try:
-            form: se.FormLookup = self.ctx.call(se.lookup_form, serial=text)
+            form: entry.FormLookup = self.ctx.call(entry.lookup_form, serial=text)
         except (ValidationError, NotFound) as exc:
             message = (
                 exc.fields.get("serial", exc.message)
@@ -208,7 +208,7 @@ class KeyedEntryWidget(QWidget):
         self.result.clear()
         self._show_form(form)
 
-    def _show_form(self, form: se.FormLookup) -> None:
+    def _show_form(self, form: entry.FormLookup) -> None:
         self.form = form
         self.serial.setText(form.serial)
         self.serial_error.clear()
@@ -232,7 +232,7 @@ class KeyedEntryWidget(QWidget):
             return
         self._show_entered(form.current)
 
-    def _show_entered(self, current: se.ResponseView) -> None:
+    def _show_entered(self, current: entry.ResponseView) -> None:
         when = to_local(current.entered_at).strftime("%Y-%m-%d %H:%M")
         self.entered.setText(
             _("This form was entered on {when} by {who}; it cannot be entered twice.").format(
@@ -244,7 +244,7 @@ class KeyedEntryWidget(QWidget):
         self.answers.load(current)
         self.answers.setEnabled(False)
         self.save_button.setEnabled(False)
-        history = self.ctx.call(se.response_history, response_id=current.id)
+        history = self.ctx.call(entry.response_history, response_id=current.id)
         self.history.clear()
         self.history.addItems([history_line(v) for v in history])
         self.history.setVisible(True)
@@ -270,9 +270,13 @@ class KeyedEntryWidget(QWidget):
         try:
             data = self.answers.data()
             if self.correcting:
-                result = self.ctx.call(se.correct_response, response_id=self.correcting, data=data)
+                result = self.ctx.call(
+                    entry.correct_response, response_id=self.correcting, data=data
+                )
             else:
-                result = self.ctx.call(se.enter_form_response, serial=self.form.serial, data=data)
+                result = self.ctx.call(
+                    entry.enter_form_response, serial=self.form.serial, data=data
+                )
         except ValidationError as exc:
             if "serial" in exc.fields:
                 self.serial_error.setText(exc.fields["serial"])
@@ -288,7 +292,7 @@ class KeyedEntryWidget(QWidget):
         self.sig_saved.emit(result)
 
 
-def changed_kinds(result: se.EntryResult) -> tuple[str, ...]:
+def changed_kinds(result: entry.EntryResult) -> tuple[str, ...]:
     """What a saved response changed, for the data bus."""
     kinds = ["survey", "customer"]
     if result.follow_up_task_id:

@@ -26,9 +26,9 @@ from PySide6.QtWidgets import (
 
 from branch_crm.errors import CrmError
 from branch_crm.i18n import _, current_language
-from branch_crm.services import survey_scores as ss
-from branch_crm.services.classification import TIERS, tier_label
-from branch_crm.services.survey_template import active_template
+from branch_crm.services.customers.classification import TIERS, tier_label
+from branch_crm.services.surveys import scores as ss
+from branch_crm.services.surveys.template import active_template
 from branch_crm.timeutil import local_today, month_key
 from branch_crm.ui import messages
 from branch_crm.ui.periods import preset_range, presets

@@ -1,9 +1,9 @@
 """Supervisors' conflicts page: every open sync conflict, the two sides next to each other,
-and the ways out that fit it (``services.conflicts.choices_for``): keep mine, keep theirs,
+and the ways out that fit it (``services.syncing.conflicts.choices_for``): keep mine, keep theirs,
 merge the two customers (phones), give mine a new number (complaint numbers, survey serials).
 A button that makes no sense for the selected conflict is hidden.
 
-A resolution is written by ``services.conflicts.resolve_conflict`` and then synced at once
+A resolution is written by ``services.syncing.conflicts.resolve_conflict`` and then synced at once
 (a round is started), so head office and the other branch learn it without waiting.
 """
 
@@ -29,8 +29,9 @@ from PySide6.QtWidgets import (
 
 from branch_crm.errors import NotFound
 from branch_crm.i18n import N_, _
-from branch_crm.services.complaints import status_label
-from branch_crm.services.conflicts import (
+from branch_crm.services.complaints.labels import status_label
+from branch_crm.services.customers.profile import CustomerView, get_customer
+from branch_crm.services.syncing.conflicts import (
     RENUMBERED,
     ConflictView,
     RecordView,
@@ -39,7 +40,6 @@ from branch_crm.services.conflicts import (
     record_of,
     resolve_conflict,
 )
-from branch_crm.services.customers import CustomerView, get_customer
 from branch_crm.timeutil import to_local
 from branch_crm.ui import messages
 from branch_crm.ui.icons import icon

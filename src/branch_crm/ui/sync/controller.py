@@ -17,9 +17,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from branch_crm.services import settings as app_settings
 from branch_crm.services.permissions import Permission, allowed
-from branch_crm.services.sync_service import (
+from branch_crm.services.settings import values as app_settings
+from branch_crm.services.syncing.service import (
     RoundOutcome,
     SyncResult,
     SyncStatus,

@@ -2,7 +2,7 @@
 
 An edit that lost to a delete or to a newer edit, or a change head office quarantined (a
 value it cannot store, a record this branch may not change); head office's words say what
-was wrong. Read-only: the list comes from ``services.rejected_changes``. Showing the page
+was wrong. Read-only: the list comes from ``services.syncing.rejected_changes``. Showing the page
 marks what it lists as seen on this PC, so the status bar and the home card stop counting it.
 """
 
@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from branch_crm.i18n import _
-from branch_crm.services.rejected_changes import (
+from branch_crm.services.syncing.rejected_changes import (
     RejectedView,
     list_rejected,
     mark_rejected_seen,

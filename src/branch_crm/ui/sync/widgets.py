@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from branch_crm.i18n import _, ngettext
 from branch_crm.services.permissions import Permission, allowed
-from branch_crm.services.sync_service import SyncStatus
+from branch_crm.services.syncing.service import SyncStatus
 from branch_crm.ui.icons import icon
 from branch_crm.ui.sync import texts
 from branch_crm.ui.sync.controller import controller_for

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from branch_crm.errors import CrmError, ValidationError
 from branch_crm.i18n import _
-from branch_crm.services import training as ts
+from branch_crm.services.training import inputs, sessions
 from branch_crm.timeutil import to_local
 from branch_crm.ui import messages
 
@@ -113,7 +113,7 @@ class AttendanceTable(QTableWidget):
         """Show ``status`` in the row."""
         item = self.item(row, COL_STATUS)
         item.setData(STATUS_ROLE, status)
-        item.setText(ts.status_label(status))
+        item.setText(inputs.status_label(status))
         item.setForeground(Qt.GlobalColor.black)
         if status in COLOURS:
             from PySide6.QtGui import QColor
@@ -157,7 +157,7 @@ class AttendanceTable(QTableWidget):
         self.setCurrentCell(row, column)
         self.editItem(self.item(row, column))
 
-    def marks(self) -> list[ts.AttendanceMark]:
+    def marks(self) -> list[inputs.AttendanceMark]:
         """The rows as service input (walk-in rows without a name are skipped)."""
         marks = []
         for row in range(self.rowCount()):
@@ -166,7 +166,7 @@ class AttendanceTable(QTableWidget):
             if attendee_id is None and not name:
                 continue
             marks.append(
-                ts.AttendanceMark(
+                inputs.AttendanceMark(
                     attendee_id=attendee_id,
                     status=self.status(row),
                     remarks=self.item(row, COL_REMARKS).text().strip() or None,
@@ -180,12 +180,14 @@ class AttendanceTable(QTableWidget):
 class AttendanceDialog(QDialog):
     """Attendance of one session: statuses, remarks, walk-ins."""
 
-    def __init__(self, ctx: Any, session: ts.SessionView, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, ctx: Any, session: sessions.SessionView, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("attendanceDialog")
         self.ctx = ctx
         self.session = session
-        self.saved: ts.SessionView | None = None
+        self.saved: sessions.SessionView | None = None
         self.heading = QLabel(self)
         self.heading.setWordWrap(True)
         self.hint = QLabel(self)
@@ -226,7 +228,7 @@ class AttendanceDialog(QDialog):
             self.table.add_row(
                 number=a.position,
                 name=a.name,
-                contact=ts.display_contact(a.contact),
+                contact=inputs.display_contact(a.contact),
                 status=a.status,
                 remarks=a.remarks or "",
                 attendee_id=a.id,
@@ -270,7 +272,7 @@ class AttendanceDialog(QDialog):
             _(
                 "Present {present} · late {late} · absent {absent} · excused {excused} · "
                 "not recorded {expected}"
-            ).format(**{s: statuses.count(s) for s in ts.STATUSES})
+            ).format(**{s: statuses.count(s) for s in inputs.STATUSES})
         )
 
     def rest_present(self) -> None:
@@ -292,7 +294,7 @@ class AttendanceDialog(QDialog):
         """Store the attendance; the dialog closes on success."""
         try:
             self.saved = self.ctx.call(
-                ts.record_attendance, session_id=self.session.id, marks=self.table.marks()
+                sessions.record_attendance, session_id=self.session.id, marks=self.table.marks()
             )
         except ValidationError as exc:
             messages.show_error(self, ValidationError(row_messages(exc.fields), exc.message))

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from branch_crm.db import default_data_dir
 from branch_crm.errors import CrmError
 from branch_crm.i18n import N_, _
-from branch_crm.services import training as ts
+from branch_crm.services.training import attendance, inputs, sessions, signin_sheet
 from branch_crm.timeutil import local_today, to_local
 from branch_crm.ui import messages
 from branch_crm.ui.icons import icon
@@ -122,8 +122,8 @@ class TrainingPage(QWidget):
         super().__init__(parent)
         self.setObjectName("trainingPage")
         self.ctx = ctx
-        self.sessions: list[ts.SessionSummary] = []
-        self.people: list[ts.PersonAttendance] = []
+        self.sessions: list[sessions.SessionSummary] = []
+        self.people: list[attendance.PersonAttendance] = []
         self._build()
         ctx.bus.sig_data_changed.connect(self._on_bus_data_changed)
         self.retranslate_ui()
@@ -291,9 +291,9 @@ class TrainingPage(QWidget):
         since, until = period_range(str(self.period.currentData() or "all"), local_today())
         try:
             self.sessions = self.ctx.call(
-                ts.list_sessions, since=since, until=until, text=self.search.text()
+                sessions.list_sessions, since=since, until=until, text=self.search.text()
             )
-            self.people = self.ctx.call(ts.attendance_by_person, since=since, until=until)
+            self.people = self.ctx.call(attendance.attendance_by_person, since=since, until=until)
         except CrmError as exc:
             messages.show_error(self, exc)
             return
@@ -331,7 +331,7 @@ class TrainingPage(QWidget):
         for row, p in enumerate(self.people):
             cells = [
                 _item(p.name, p.key),
-                _item(ts.display_contact(p.contact)),
+                _item(inputs.display_contact(p.contact)),
                 _item(str(p.invited), align_right=True),
                 _item(str(p.present), align_right=True),
                 _item(str(p.late), align_right=True),
@@ -351,14 +351,14 @@ class TrainingPage(QWidget):
             self.history.setRowCount(0)
             return
         since, until = period_range(str(self.period.currentData() or "all"), local_today())
-        rows = self.ctx.call(ts.person_sessions, key=key, since=since, until=until)
+        rows = self.ctx.call(attendance.person_sessions, key=key, since=since, until=until)
         self.history.setRowCount(len(rows))
         for row, h in enumerate(rows):
             for column, item in enumerate(
                 (
                     _item(to_local(h.starts_at).strftime("%Y-%m-%d %H:%M"), h.session_id),
                     _item(h.title),
-                    _item(ts.status_label(h.status)),
+                    _item(inputs.status_label(h.status)),
                     _item(h.remarks or ""),
                 )
             ):
@@ -384,12 +384,12 @@ class TrainingPage(QWidget):
 
     # --- actions -------------------------------------------------------------------------------
 
-    def _current(self) -> ts.SessionView | None:
+    def _current(self) -> sessions.SessionView | None:
         key = self.table.current_key()
         if key is None:
             return None
         try:
-            view: ts.SessionView = self.ctx.call(ts.get_session, session_id=key)
+            view: sessions.SessionView = self.ctx.call(sessions.get_session, session_id=key)
         except CrmError as exc:
             messages.show_error(self, exc)
             self.reload()
@@ -434,7 +434,7 @@ class TrainingPage(QWidget):
         ):
             return
         try:
-            self.ctx.call(ts.delete_session, session_id=view.id)
+            self.ctx.call(sessions.delete_session, session_id=view.id)
         except CrmError as exc:
             messages.show_error(self, exc)
             return
@@ -449,7 +449,7 @@ class TrainingPage(QWidget):
 
         title = _("Sign-in sheet: {title}").format(title=view.title)
         self.ctx.submit(
-            ts.print_signin_sheet,
+            signin_sheet.print_signin_sheet,
             kwargs={"session_id": view.id, "output": printout_path(view.reference)},
             on_result=lambda path: preview_pdf(self, Path(path), title),
             on_error=lambda exc: messages.show_error(self, exc),

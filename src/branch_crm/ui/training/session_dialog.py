@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from branch_crm.errors import CrmError, ValidationError
 from branch_crm.i18n import N_, _
-from branch_crm.services import training as ts
+from branch_crm.services.training import inputs, sessions
 from branch_crm.timeutil import BUSINESS_TZ, local_today, to_local
 from branch_crm.ui import messages
 from branch_crm.ui.messages import FieldErrors
@@ -85,7 +85,7 @@ class AttendeeTable(QTableWidget):
         for row in sorted({i.row() for i in self.selectedIndexes()}, reverse=True):
             self.removeRow(row)
 
-    def people(self) -> list[ts.AttendeeInput]:
+    def people(self) -> list[inputs.AttendeeInput]:
         """The rows as service input (rows left completely empty are skipped)."""
         out = []
         for row in range(self.rowCount()):
@@ -95,7 +95,7 @@ class AttendeeTable(QTableWidget):
             if not name and not contact:
                 continue
             out.append(
-                ts.AttendeeInput(
+                inputs.AttendeeInput(
                     name=name,
                     contact=contact or None,
                     staff_id=name_item.data(STAFF_ROLE) if name_item else None,
@@ -109,13 +109,13 @@ class SessionDialog(QDialog):
     """Create (``session=None``) or edit a training session."""
 
     def __init__(
-        self, ctx: Any, session: ts.SessionView | None = None, parent: QWidget | None = None
+        self, ctx: Any, session: sessions.SessionView | None = None, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.setObjectName("trainingSessionDialog")
         self.ctx = ctx
         self.session = session
-        self.saved: ts.SessionView | None = None
+        self.saved: sessions.SessionView | None = None
         self._build()
         self._fill()
         self.retranslate_ui()
@@ -237,7 +237,7 @@ class SessionDialog(QDialog):
         )
 
     def _fill(self) -> None:
-        for staff_id, name, phone in self.ctx.call(ts.staff_choices):
+        for staff_id, name, phone in self.ctx.call(sessions.staff_choices):
             self.staff_combo.addItem(name, (staff_id, name, phone or ""))
         s = self.session
         if s is None:
@@ -259,7 +259,7 @@ class SessionDialog(QDialog):
         self.incident_edit.setPlainText(s.incident_notice or "")
         for a in s.attendees:
             self.attendees.add_person(
-                a.name, ts.display_contact(a.contact), attendee_id=a.id, staff_id=a.staff_id
+                a.name, inputs.display_contact(a.contact), attendee_id=a.id, staff_id=a.staff_id
             )
 
     def retranslate_ui(self) -> None:
@@ -317,7 +317,7 @@ class SessionDialog(QDialog):
         staff_id, name, phone = data
         if any(p.staff_id == staff_id for p in self.attendees.people()):
             return
-        self.attendees.add_person(name, ts.display_contact(phone), staff_id=staff_id)
+        self.attendees.add_person(name, inputs.display_contact(phone), staff_id=staff_id)
 
     def add_person(self) -> None:
         """Add an empty row and start typing the name."""
@@ -325,10 +325,10 @@ class SessionDialog(QDialog):
         self.attendees.setCurrentCell(row, 0)
         self.attendees.editItem(self.attendees.item(row, 0))
 
-    def data(self) -> ts.SessionInput:
+    def data(self) -> inputs.SessionInput:
         """What the form holds, as service input."""
         day = self.date_edit.date()
-        return ts.SessionInput(
+        return inputs.SessionInput(
             title=self.title_edit.text(),
             starts_at=local_datetime(day, self.start_edit.time()),
             ends_at=local_datetime(day, self.end_edit.time()),
@@ -361,9 +361,11 @@ class SessionDialog(QDialog):
         data = self.data()
         try:
             if self.session is None:
-                self.saved = self.ctx.call(ts.create_session, data=data)
+                self.saved = self.ctx.call(sessions.create_session, data=data)
             else:
-                self.saved = self.ctx.call(ts.update_session, session_id=self.session.id, data=data)
+                self.saved = self.ctx.call(
+                    sessions.update_session, session_id=self.session.id, data=data
+                )
         except ValidationError as exc:
             unplaced = self.errors.show(self._attendee_messages(exc.fields))
             if unplaced:
