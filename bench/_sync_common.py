@@ -106,7 +106,8 @@ def hq_child(
 ) -> Iterator[HqChild]:
     """Migrate and serve head office in a child process on a free loopback port
     (``in_thread``: in a thread of this process instead -- quick smoke runs only)."""
-    from branch_crm.hq.db import make_null_pool_engine, migrate
+    from branch_crm.hq.db import make_null_pool_engine
+    from branch_crm.hq.schema import migrate
     from branch_crm.hq.testing import free_port, running_hq
 
     if in_thread:
