@@ -1,8 +1,9 @@
-"""The main window: navigation of the discovered pages, home, status bar, menus."""
+"""The main window: navigation of the pages (ui.pages), home, status bar, menus."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal
@@ -24,13 +25,33 @@ from branch_crm.services.permissions import allowed, role_label
 from branch_crm.ui import registry
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
-from branch_crm.ui.pages import PageSpec, discover_pages
+from branch_crm.ui.pages import PAGES, PageSpec
 from branch_crm.ui.shell.language import notifier
 
 log = logging.getLogger(__name__)
 
 KEY_ROLE = Qt.ItemDataRole.UserRole
 NAV_WIDTH = 200
+
+
+def _complaint_status(ctx: Any) -> Any:
+    """Open and breached complaint counts; a click shows the queue."""
+    from branch_crm.ui.complaints.widgets import ComplaintStatusWidget
+
+    return ComplaintStatusWidget(ctx)
+
+
+def _sync_status(ctx: Any) -> Any:
+    """Pending changes, last success or error; it starts background syncing and owns the
+    Ctrl+Shift+S "Sync now" shortcut."""
+    from branch_crm.ui.sync.widgets import SyncStatusWidget
+
+    return SyncStatusWidget(ctx)
+
+
+STATUS_WIDGETS: tuple[Callable[[Any], Any], ...] = (_complaint_status, _sync_status)
+"""The permanent widgets of the status bar, left to right, ``factory(ctx) -> QWidget``
+(the signed-in user and the branch follow them)."""
 
 
 def _call_optional(widget: Any, method: str) -> None:
@@ -78,7 +99,7 @@ class MainWindow(QMainWindow):
         self,
         ctx: AppContext,
         *,
-        pages: list[PageSpec] | None = None,
+        pages: Sequence[PageSpec] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -87,8 +108,8 @@ class MainWindow(QMainWindow):
         ctx.tasks.dialog_parent = self
         self.setObjectName("main_window")
         self._quitting = False
-        registry.load_features()
-        specs = pages if pages is not None else discover_pages()
+        registry.install_timeline()
+        specs = pages if pages is not None else PAGES
         self.specs: list[PageSpec] = [s for s in specs if self._may_see(s)]
         self.shortcuts = self._assign_shortcuts(self.specs)
         self.page_widgets: dict[str, QWidget] = {}
@@ -204,11 +225,10 @@ class MainWindow(QMainWindow):
         self.sig_page_changed.emit(key)
 
     def open_customer(self, customer_id: str) -> None:
-        """Open a customer's profile through the counter desk's opener."""
-        if not registry.open_customer(self.ctx, customer_id):
-            from branch_crm.ui import messages
+        """Open a customer's profile (the counter desk's profile window)."""
+        from branch_crm.ui.counter import actions
 
-            messages.info(self, _("Customer profiles are not available in this version."))
+        actions.open_customer(self.ctx, customer_id)
 
     # --- menus and status bar --------------------------------------------------------------
 
@@ -264,7 +284,7 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         bar.setObjectName("status_bar")
         self.status_widgets: list[QWidget] = []
-        for factory in registry.status_widgets():
+        for factory in STATUS_WIDGETS:
             try:
                 widget = factory(self.ctx)
             except Exception:

@@ -248,12 +248,12 @@ def test_counter_staff_see_no_scores_and_no_batch(qtbot, db, counter, boxes, sho
     assert not page.batch_button.isVisibleTo(page)
 
 
-def test_survey_timeline_feature_registers(qapp) -> None:  # type: ignore[no-untyped-def]
+def test_survey_timeline_is_installed(qapp) -> None:  # type: ignore[no-untyped-def]
     from branch_crm.services.customers import _providers
     from branch_crm.services.survey_timeline import survey_timeline
     from branch_crm.ui import registry
 
-    assert "survey_timeline" in registry.load_features()
+    registry.install_timeline()
     icons = registry.timeline_renderers()
     assert icons["survey_response"] == "surveys" and icons["survey_form"] == "survey_print"
     assert survey_timeline in _providers
