@@ -204,7 +204,7 @@ def fill_changes(
     transaction) through the capture triggers with plain sqlite3; returns the seconds taken.
     Phone numbers are numbered from ``first``: give every branch its own range, or their
     customers clash on phone numbers (a conflict each) at head office."""
-    from branch_crm.sync.capture import bump_epoch
+    from branch_crm.db import bump_epoch
 
     pairs = customer_rows(code, changes // 2, start=first)
     raw = sqlite3.connect(db_path, isolation_level=None)
