@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QMainWindow,
     QMenu,
     QStackedWidget,
     QVBoxLayout,
@@ -27,6 +26,7 @@ from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
 from branch_crm.ui.pages import PAGES, PageSpec
 from branch_crm.ui.shell.language import notifier
+from branch_crm.ui.shell.window import ShellWindow
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ class PageError(QWidget):
         )
 
 
-class MainWindow(QMainWindow):
+class MainWindow(ShellWindow):
     """Navigation on the left (Ctrl+digit shortcuts), the current page on the right."""
 
     sig_sign_out_requested = Signal()
