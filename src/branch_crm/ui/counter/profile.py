@@ -1,5 +1,5 @@
 """The customer profile window: details form, pickup preferences, classification, timeline
-and the actions other features register (e.g. "New complaint")."""
+and the buttons other features add (counter.hooks PROFILE_ACTIONS, e.g. "New complaint")."""
 
 from __future__ import annotations
 
