@@ -200,6 +200,7 @@ def _from_wire(table: Table, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def to_wire(table: Table, values: dict[str, Any]) -> dict[str, Any]:
+    """A row's values as a change carries them (a parked copy is kept so)."""
     converters = WIRE_CONVERT[table.name]
     return {name: converters[name](value) for name, value in values.items()}
 
