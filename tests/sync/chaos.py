@@ -322,7 +322,8 @@ class ChaosRun:
 
     def _setup(self) -> None:
         from branch_crm.hq.admin import add_branch
-        from branch_crm.hq.db import WRITE_OPTION, make_null_pool_engine, migrate
+        from branch_crm.hq.db import WRITE_OPTION, make_null_pool_engine
+        from branch_crm.hq.schema import migrate
         from branch_crm.hq.testing import free_port, registered_branch
 
         folder = self.config.folder

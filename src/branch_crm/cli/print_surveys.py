@@ -103,7 +103,7 @@ class _ListFilter:
 
 def cmd_survey(args: argparse.Namespace) -> int:
     """Print one form per --customer phone, or a --batch for a filter, into one PDF."""
-    from branch_crm.cli.print_ import run_service, say
+    from branch_crm.cli.runner import run_service, say
     from branch_crm.services.surveys.forms import print_survey_batch
 
     if bool(args.customer) == bool(args.batch):
@@ -151,7 +151,7 @@ def cmd_survey(args: argparse.Namespace) -> int:
 
 def cmd_pickup(args: argparse.Namespace) -> int:
     """Write the courier pickup sheet of the customers with the given phones."""
-    from branch_crm.cli.print_ import run_service, say
+    from branch_crm.cli.runner import run_service, say
     from branch_crm.services.customers.pickup_sheet import build_pickup_sheet
 
     def build(*, session: Any) -> Path:

@@ -11,7 +11,7 @@ from branch_crm.i18n import LANGUAGES, _
 
 def cmd_signin(args: argparse.Namespace) -> int:
     """Write the sign-in sheet PDF of ``--session`` to ``-o``."""
-    from branch_crm.cli.print_ import run_service, say
+    from branch_crm.cli.runner import run_service, say
     from branch_crm.services.training.signin_sheet import print_signin_sheet
 
     output = run_service(

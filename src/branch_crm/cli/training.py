@@ -27,7 +27,7 @@ def _when(value: Any) -> str:
 
 def cmd_list(args: argparse.Namespace) -> int:
     """One line per session, newest first."""
-    from branch_crm.cli.print_ import run_service, say
+    from branch_crm.cli.runner import run_service, say
     from branch_crm.services.training.sessions import list_sessions
 
     rows = run_service(args, list_sessions, since=args.since, until=args.until, text=args.text)
@@ -70,7 +70,7 @@ def _summary_json(r: Any) -> dict[str, Any]:
 
 def cmd_show(args: argparse.Namespace) -> int:
     """A session with its attendees and their attendance."""
-    from branch_crm.cli.print_ import run_service, say
+    from branch_crm.cli.runner import run_service, say
     from branch_crm.services.training.inputs import display_contact, status_label
     from branch_crm.services.training.sessions import get_session
 

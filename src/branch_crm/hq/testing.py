@@ -36,7 +36,8 @@ from sqlalchemy.engine import Engine
 from branch_crm.db import Database, open_database
 from branch_crm.hq.admin import add_branch
 from branch_crm.hq.app import create_app
-from branch_crm.hq.db import WRITE_OPTION, make_engine, migrate
+from branch_crm.hq.db import WRITE_OPTION, make_engine
+from branch_crm.hq.schema import migrate
 from branch_crm.hq.settings import HqSettings
 from branch_crm.sync.client import SyncClient
 

@@ -17,7 +17,7 @@ from branch_crm.ui.messages import database_problem
 from branch_crm.ui.tasks import Job, JobControl, TaskRunner
 
 if TYPE_CHECKING:
-    from branch_crm.ui.main_window import MainWindow
+    from branch_crm.ui.shell.window import ShellWindow
 
 __all__ = ["AppContext", "DataBus", "Job", "JobControl", "TaskRunner", "accepts"]
 
@@ -85,7 +85,7 @@ class AppContext(QObject):
         # a runner of its own is a Qt child: deleting the context deletes it, on this thread
         self.tasks = tasks if tasks is not None else TaskRunner(parent=self)
         self.bus = bus if bus is not None else DataBus(self)
-        self.main_window: MainWindow | None = None
+        self.main_window: ShellWindow | None = None
 
     @classmethod
     def for_tests(

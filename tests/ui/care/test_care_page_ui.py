@@ -105,10 +105,10 @@ def test_a_task_closed_elsewhere_meanwhile(ctx, show, opened, boxes, tasks) -> N
 
 
 def test_enter_opens_the_customer(qtbot, ctx, show, tasks, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from branch_crm.ui import registry
+    from branch_crm.ui.counter import actions
 
     seen: list[str] = []
-    monkeypatch.setattr(registry, "_customer_opener", [lambda _ctx, cid: seen.append(cid)])
+    monkeypatch.setattr(actions, "open_customer", lambda _ctx, cid: seen.append(cid))
     page = _page(ctx, show)
     page.table.setFocus()
     qtbot.keyClick(page.table, Qt.Key.Key_Down)

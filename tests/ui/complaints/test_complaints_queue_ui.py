@@ -201,12 +201,10 @@ def test_status_bar_timer_records_breaches_nobody_looks_at(qtbot, ctx, three, cl
 
 
 def test_main_window_status_bar_carries_the_sweeping_widget(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
-    """The complaint status widget is registered for every main window's status bar."""
-    from branch_crm.ui import registry
-    from branch_crm.ui.features import complaints as feature
+    """The complaint status widget is listed for every main window's status bar."""
+    from branch_crm.ui import main_window
 
-    registry.load_features()
-    assert feature._status_widget in registry.status_widgets()
-    widget = feature._status_widget(ctx)
+    assert main_window._complaint_status in main_window.STATUS_WIDGETS
+    widget = main_window._complaint_status(ctx)
     qtbot.addWidget(widget)
     assert isinstance(widget, ComplaintStatusWidget)

@@ -106,8 +106,11 @@ def test_inline_phone_normalisation_feedback(qtbot, new_dialog) -> None:  # type
     assert "landline" in phone.feedback.text() or phone.feedback.text()
 
 
-def test_duplicate_phone_links_to_the_owner(qtbot, ctx, new_dialog, add_customer) -> None:  # type: ignore[no-untyped-def]
+def test_duplicate_phone_links_to_the_owner(qtbot, ctx, show, add_customer) -> None:  # type: ignore[no-untyped-def]
     owner = add_customer("张三", "13812345678")
+    new_dialog = actions.new_customer(ctx)  # as the app opens it: the link opens a profile
+    qtbot.addWidget(new_dialog)
+    show(new_dialog)
     form = new_dialog.form
     qtbot.keyClicks(form.name, "Someone Else")
     qtbot.keyClicks(form.phones[0].edit, "138 1234 5678")

@@ -123,9 +123,9 @@ def test_each_choice_is_carried_out_and_synced(hq: Any, scene: Scene, choice: st
 
 def test_counter_staff_do_not_get_the_page(counter: Any) -> None:
     from branch_crm.services.permissions import allowed
-    from branch_crm.ui.pages import discover_pages
+    from branch_crm.ui.pages import PAGES
 
-    spec = next(s for s in discover_pages() if s.key == "sync_conflicts")
+    spec = next(s for s in PAGES if s.key == "sync_conflicts")
     assert spec.permission is not None and not allowed(counter, spec.permission)
 
 

@@ -64,15 +64,14 @@ def test_status_widget_and_home_card_in_words(
 def test_sync_now_shortcut_in_the_main_window(
     qtbot: Any, branch_db: Any, counter: Any, monkeypatch: pytest.MonkeyPatch, boxes: Boxes
 ) -> None:
-    from branch_crm.ui import registry
-    from branch_crm.ui.features import sync as sync_feature
+    from branch_crm.ui import main_window
     from branch_crm.ui.main_window import MainWindow
-    from branch_crm.ui.pages import discover_pages
+    from branch_crm.ui.pages import PAGES
 
-    registry.load_features()  # the real hook modules, then only the sync status widget
-    monkeypatch.setattr(registry, "_status_widgets", [(70, 0, sync_feature._status_widget)])
+    # only the sync status widget in the status bar
+    monkeypatch.setattr(main_window, "STATUS_WIDGETS", (main_window._sync_status,))
     ctx = _ctx(branch_db, counter)
-    pages = [s for s in discover_pages() if s.key in ("home", "sync")]
+    pages = [s for s in PAGES if s.key in ("home", "sync")]
     window = MainWindow(ctx, pages=pages)
     qtbot.addWidget(window)
     window.show()

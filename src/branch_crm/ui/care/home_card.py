@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
 from branch_crm.i18n import _
 from branch_crm.services.care import follow_ups
 from branch_crm.timeutil import local_today
-from branch_crm.ui import messages, registry
 from branch_crm.ui.care.texts import one_line
 from branch_crm.ui.icons import icon
 
@@ -163,8 +162,9 @@ class FollowUpHomeCard(QGroupBox):
         customer_id = item.data(CUSTOMER_ROLE) if item is not None else None
         if not customer_id:
             return
-        if not registry.open_customer(self.ctx, customer_id):
-            messages.info(self, _("Customer profiles are not available in this version."))
+        from branch_crm.ui.counter import actions
+
+        actions.open_customer(self.ctx, customer_id)
 
     def _show_page(self) -> Any:
         window = getattr(self.ctx, "main_window", None)

@@ -29,7 +29,7 @@ from branch_crm.errors import CrmError
 from branch_crm.i18n import N_, _
 from branch_crm.services.care import follow_ups
 from branch_crm.timeutil import local_today
-from branch_crm.ui import messages, registry
+from branch_crm.ui import messages
 from branch_crm.ui.care.dialogs import CANCEL, DONE, CloseFollowUpDialog, ReassignDialog
 from branch_crm.ui.care.model import NOTES, FollowUpModel
 from branch_crm.ui.icons import icon
@@ -303,5 +303,6 @@ class FollowUpsPage(QWidget):
         row = self.current_row()
         if row is None:
             return
-        if not registry.open_customer(self.ctx, row.customer_id):
-            messages.info(self, _("Customer profiles are not available in this version."))
+        from branch_crm.ui.counter import actions
+
+        actions.open_customer(self.ctx, row.customer_id)

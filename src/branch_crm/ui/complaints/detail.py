@@ -251,15 +251,9 @@ class ComplaintDetailDialog(QDialog):
         """Open the complaining customer's profile."""
         if self.view is None:
             return
-        window = getattr(self.ctx, "main_window", None)
-        if window is not None:
-            window.open_customer(self.view.customer_id)
-            return
-        from branch_crm.ui import registry
+        from branch_crm.ui.counter import actions
 
-        opener = getattr(registry, "customer_opener", lambda: None)()
-        if opener is not None:
-            opener(self.ctx, self.view.customer_id)
+        actions.open_customer(self.ctx, self.view.customer_id)
 
     # -- actions --------------------------------------------------------------------
     def run_action(self, key: str) -> None:

@@ -47,6 +47,7 @@ def open_customer(ctx, customer_id: str, parent: QWidget | None = None) -> Custo
         dialog.activateWindow()
         return dialog
     dialog = CustomerProfileDialog(ctx, customer_id=customer_id, parent=_parent(ctx, parent))
+    _open_others(ctx, dialog)
     _track(dialog)
     dialog.show()
     return dialog
@@ -61,9 +62,17 @@ def new_customer(  # type: ignore[no-untyped-def]
     dialog = CustomerProfileDialog(
         ctx, prefill_name=name, prefill_phone=phone, parent=_parent(ctx, parent)
     )
+    _open_others(ctx, dialog)
     dialog.sig_created.connect(lambda _id, d=dialog: _track(d))
     dialog.show()
     return dialog
+
+
+def _open_others(ctx, dialog: CustomerProfileDialog) -> None:  # type: ignore[no-untyped-def]
+    """Open the profiles that ``dialog`` asks for (a duplicate phone's owner) beside it."""
+    dialog.sig_open_customer.connect(
+        lambda customer_id, d=dialog: open_customer(ctx, customer_id, parent=d.parentWidget())
+    )
 
 
 def _track(dialog: CustomerProfileDialog) -> None:
@@ -99,11 +108,8 @@ def pickup_sheet(ctx, customer_ids: list[str], parent: QWidget | None = None) ->
     if not customer_ids:
         messages.info(parent, _("Select one or more customers first."))
         return
-    try:
-        from branch_crm.services.customers.pickup_sheet import build_pickup_sheet
-    except ImportError:
-        messages.show_error(parent, _("Pickup sheets are not available in this version."))
-        return
+    from branch_crm.services.customers.pickup_sheet import build_pickup_sheet
+
     courier = ctx.actor.display_name if ctx.actor.role == Role.COURIER else None
 
     def on_result(path: Path) -> None:

@@ -1,5 +1,5 @@
 """The customer profile window: details form, pickup preferences, classification, timeline
-and the actions other features register (e.g. "New complaint")."""
+and the buttons other features add (counter.hooks PROFILE_ACTIONS, e.g. "New complaint")."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from branch_crm.services.customers.validation import CustomerInput, validate_cus
 from branch_crm.services.permissions import Permission, allowed
 from branch_crm.services.timeline import customer_timeline
 from branch_crm.ui import messages
-from branch_crm.ui.counter import actions, hooks
+from branch_crm.ui.counter import hooks
 from branch_crm.ui.counter.preferences_editor import PreferencesEditor
 from branch_crm.ui.counter.profile_form import CustomerForm
 from branch_crm.ui.counter.profile_panels import ProfileSide
@@ -47,6 +47,9 @@ class CustomerProfileDialog(QDialog):
     sig_created = Signal(str)
     sig_saved = Signal(object)
     """The stored CustomerView after each successful save."""
+    sig_open_customer = Signal(str)
+    """Another customer's profile is asked for (the owner of a duplicate phone); whoever
+    manages profile windows opens it (counter.actions)."""
 
     def __init__(  # type: ignore[no-untyped-def]
         self,
@@ -123,10 +126,10 @@ class CustomerProfileDialog(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(splitter, 1)
         layout.addLayout(self.actions_row)
-        self._add_registered_actions()
+        self._add_feature_buttons()
 
-    def _add_registered_actions(self) -> None:
-        for spec in hooks.customer_actions():
+    def _add_feature_buttons(self) -> None:
+        for spec in hooks.PROFILE_ACTIONS:
             button = QPushButton(self)
             button.setObjectName(f"customerAction_{spec.icon}")
             button.setIcon(hooks.icon(spec.icon))
@@ -138,7 +141,7 @@ class CustomerProfileDialog(QDialog):
     def _connect(self) -> None:
         self.save_button.clicked.connect(self.save)
         self.close_button.clicked.connect(self.reject)
-        self.form.sig_open_customer.connect(self._on_form_open_customer)
+        self.form.sig_open_customer.connect(self.sig_open_customer)
         self.form.sig_changed.connect(self._update_state)
         self.preferences.form.sig_saved.connect(self._on_preferences_saved)
         shortcut = QShortcut(QKeySequence("Ctrl+S"), self)
@@ -273,9 +276,6 @@ class CustomerProfileDialog(QDialog):
         self.tabs.setCurrentIndex(0)
 
     # -- other ---------------------------------------------------------------------------
-    def _on_form_open_customer(self, customer_id: str) -> None:
-        actions.open_customer(self.ctx, customer_id, parent=self.parentWidget())
-
     def _on_preferences_saved(self, _view: object) -> None:
         self._show_message(_("Pickup preferences saved."))
         self._reload_timeline()

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBo
 
 from branch_crm.i18n import _
 from branch_crm.services.permissions import Permission, allowed
-from branch_crm.ui import messages
 from branch_crm.ui.icons import icon
 
 log = logging.getLogger(__name__)
@@ -94,9 +93,6 @@ class SurveysPage(QWidget):
         """Open the batch printing dialog (forms for a selection of customers)."""
         if not allowed(self.ctx.actor, Permission.SURVEY_BATCH):
             return
-        try:
-            from branch_crm.ui.survey_print.batch_dialog import open_batch_print
-        except ImportError:
-            messages.show_error(self, _("Batch printing is not available in this version."))
-            return
+        from branch_crm.ui.survey_print.batch_dialog import open_batch_print
+
         open_batch_print(self.ctx, self)
