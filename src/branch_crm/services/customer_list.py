@@ -255,10 +255,7 @@ def fetch_rows(*, session: Session, keys: Sequence[int]) -> list[CustomerRow]:
     """The rows of ``keys`` in the same order (a key with no customer at all is left out)."""
     if not len(keys):
         return []
-    from branch_crm.services.search_index import INLINE_LIMIT, process_dirty
-
     raw = raw_connection(session)
-    process_dirty(raw, limit=INLINE_LIMIT)  # one index probe when nothing changed
     wanted = json.dumps([int(k) for k in keys])
     found = {
         row[0]: CustomerRow(

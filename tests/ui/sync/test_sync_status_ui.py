@@ -177,7 +177,7 @@ def test_a_status_read_from_before_a_round_never_overwrites_its_result(
 
     def hold_status_reads(fn: Any, /, **kwargs: Any) -> Any:
         if fn is read_snapshot:  # a status read still on the database worker ...
-            late.append((kwargs["on_result"], ctx.call(read_snapshot)))
+            late.append((kwargs["on_result"], ctx.read(read_snapshot)))
             return None
         return real_submit(fn, **kwargs)
 

@@ -291,7 +291,7 @@ class FollowUpsPage(QWidget):
         if row is None or not care.may_reassign(self.ctx.actor):
             return
         try:
-            staff = self.ctx.call(care.assignable_staff)
+            staff = self.ctx.read(care.assignable_staff)
         except CrmError as exc:
             messages.show_error(self, exc)
             return

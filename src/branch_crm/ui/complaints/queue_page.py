@@ -201,7 +201,7 @@ class ComplaintQueuePage(QWidget):
 
     def _categories(self) -> dict[str, str]:
         try:
-            codes = self.ctx.call(sla.reference_codes, kind="complaint_category")
+            codes = self.ctx.read(sla.reference_codes, kind="complaint_category")
         except Exception:
             log.exception("categories could not be read")
             return {}
