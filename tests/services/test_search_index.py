@@ -221,14 +221,12 @@ def test_raw_sql_phone_changes_are_reindexed(db, db_path, counter, add) -> None:
 def test_a_large_backlog_is_left_to_the_background(db, counter, add, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """The lookup and a save never re-index a big backlog inline: the lookup answers from
     the index as it stands, a save re-indexes only its own customer."""
-    from branch_crm.services import search
     from branch_crm.services.customers import CustomerInput, update_customer
     from branch_crm.services.search import search_customers
 
     for name, company, phones in NAMES:
         add(name, company, phones)
     index(db, counter)
-    monkeypatch.setattr(search, "INLINE_LIMIT", 2)
     monkeypatch.setattr(search_index, "INLINE_LIMIT", 2)
     with db.engine.begin() as conn:
         conn.exec_driver_sql("INSERT OR IGNORE INTO search_dirty SELECT id FROM customer")

@@ -33,10 +33,12 @@ from branch_crm.models import (
 )
 from branch_crm.services import classification
 from branch_crm.services.context import Actor
+from branch_crm.services.dbapi import raw_connection
 from branch_crm.services.permissions import Permission, require
 from branch_crm.services.phone_numbers import format_phone
 from branch_crm.services.phone_numbers import normalize_phone as _normalize_phone
 from branch_crm.services.pinyin import name_pinyin
+from branch_crm.services.search_index import INLINE_LIMIT, process_dirty
 from branch_crm.timeutil import local_today, utcnow
 
 log = logging.getLogger(__name__)
@@ -401,6 +403,8 @@ def delete_customer(*, session: Session, actor: Actor, customer_id: str) -> None
     session.connection().exec_driver_sql(
         "DELETE FROM customer_stats WHERE customer_id = ?", (customer_id,)
     )
+    # out of the lookup at once (a lookup never re-indexes: it only reads)
+    process_dirty(raw_connection(session), limit=INLINE_LIMIT, first=[customer_id])
 
 
 # --- reads --------------------------------------------------------------------------------
