@@ -182,10 +182,6 @@ class AppContext(QObject):
 
         return self.submit(fn, kwargs=kwargs, on_result=done, on_error=failed)
 
-    def writing(self, widget: QWidget) -> bool:
-        """True while a write asked for with ``busy=widget`` runs."""
-        return widget in self._busy
-
     def _idle(self, widget: QWidget | None) -> bool:
         """The write of ``widget`` finished: not busy any more. False when the widget is gone
         (its window closed and deleted meanwhile): nothing is left to call back."""
