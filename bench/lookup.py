@@ -226,7 +226,7 @@ def run(size: int | None, quick: bool) -> Iterable[dict[str, Any]]:
         with unit_of_work(db, actor) as session:
             from branch_crm.services.customers.search import search_customers
 
-            search_customers(session=session, query="1")  # index any pending changes first
+            search_customers(session=session, query="1", catch_up=True)  # index pending first
             samples = _samples(raw, count, seed=size)
             for kind in KINDS:
                 yield _figure(kind, size, _measure_kind(session, raw, samples[kind]))

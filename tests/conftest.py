@@ -91,6 +91,28 @@ def lock_database(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-d
     return hold
 
 
+@pytest.fixture
+def ctx_write():  # type: ignore[no-untyped-def]
+    """ctx_write(ctx, fn, **kwargs): ``ctx.write`` (the database thread) waited for; returns
+    the result, raises the error."""
+    from typing import Any
+
+    def run(ctx: Any, fn: Any, **kwargs: Any) -> Any:
+        outcome: dict[str, Any] = {}
+        job = ctx.write(
+            fn,
+            on_done=lambda result: outcome.setdefault("result", result),
+            on_error=lambda exc: outcome.setdefault("error", exc),
+            **kwargs,
+        )
+        assert job is not None and ctx.tasks.wait_idle(10)
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["result"]
+
+    return run
+
+
 BRANCH = "BR001"
 
 

@@ -279,6 +279,34 @@ class Database:
         self.engine.dispose()
 
 
+READ_ONLY = "read_only"
+"""``Session.info`` key set on the sessions of :func:`read_only_database`."""
+
+
+def is_read_only(session: Session) -> bool:
+    """True for a session of :func:`read_only_database` (a service that would store a
+    derived value on the side, say, leaves that to the writer)."""
+    return bool(session.info.get(READ_ONLY, False))
+
+
+def _set_read_only_pragmas(dbapi_conn: sqlite3.Connection, record: Any) -> None:
+    _set_sqlite_pragmas(dbapi_conn, record)
+    dbapi_conn.execute("PRAGMA query_only=ON")
+
+
+def read_only_database(db: Database) -> Database:
+    """``db``'s file on connections that cannot write (``PRAGMA query_only``): the GUI
+    thread reads there. In WAL mode a reader never takes nor waits for the write lock, so it
+    goes on while the database thread or another program writes; a statement that would
+    write fails at once ("attempt to write a readonly database")."""
+    engine = create_engine(
+        f"sqlite+pysqlite:///{db.path}", connect_args={"check_same_thread": False}
+    )
+    event.listen(engine, "connect", _set_read_only_pragmas)
+    factory = sessionmaker(engine, expire_on_commit=False, info={READ_ONLY: True})
+    return Database(path=db.path, engine=engine, session_factory=factory)
+
+
 def alembic_config(connection: Connection | None = None) -> Any:
     """The Alembic configuration of the branch migrations (optionally bound to a connection)."""
     from alembic.config import Config

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import array
+from typing import Any
 
 import pytest
 
@@ -133,6 +134,15 @@ def test_deleted_customers_leave_the_list(call, counter, listed) -> None:  # typ
     assert "王大" not in keys_of(call, counter)
 
 
+def _index_waiting(*, session: Any) -> None:
+    """The app's background catch-up (a write on its database thread): lookups and list rows
+    only read, so customers changed by raw SQL show once indexed."""
+    from branch_crm.services.customers.search_index import process_dirty
+    from branch_crm.services.dbapi import raw_connection
+
+    process_dirty(raw_connection(session))
+
+
 def test_list_follows_raw_sql_writes(call, counter, listed, db) -> None:  # type: ignore[no-untyped-def]
     with db.engine.begin() as conn:
         conn.exec_driver_sql("UPDATE customer SET visit_class = 'C' WHERE name = '张三'")
@@ -144,6 +154,8 @@ def test_list_follows_raw_sql_writes(call, counter, listed, db) -> None:  # type
         )
     assert keys_of(call, counter, flt=ListFilter(visit_class="C")) == ["阿四", "张三"]
     assert keys_of(call, counter, flt=ListFilter(churn_risk=True)) == ["李二"]
+    assert keys_of(call, counter)[0] == "赵五"  # in its new place, its row read as indexed
+    call(counter, _index_waiting)
     assert keys_of(call, counter)[0] == "艾五"
 
 
@@ -158,6 +170,8 @@ def test_customers_arriving_without_local_number_join_once_indexed(call, counter
             "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"
         )
     assert keys_of(call, counter) == []
+    assert call(counter, search_customers, query="孙七") == []  # a lookup never writes
+    call(counter, _index_waiting)
     assert [h.name for h in call(counter, search_customers, query="孙七")] == ["孙七"]
     assert keys_of(call, counter, flt=ListFilter(need_tag="fragile")) == ["孙七"]
 

@@ -221,7 +221,6 @@ def test_raw_sql_phone_changes_are_reindexed(db, db_path, counter, add) -> None:
 def test_a_large_backlog_is_left_to_the_background(db, counter, add, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """The lookup and a save never re-index a big backlog inline: the lookup answers from
     the index as it stands, a save re-indexes only its own customer."""
-    from branch_crm.services.customers import search
     from branch_crm.services.customers.profile import update_customer
     from branch_crm.services.customers.search import search_customers
     from branch_crm.services.customers.validation import CustomerInput
@@ -229,7 +228,6 @@ def test_a_large_backlog_is_left_to_the_background(db, counter, add, monkeypatch
     for name, company, phones in NAMES:
         add(name, company, phones)
     index(db, counter)
-    monkeypatch.setattr(search, "INLINE_LIMIT", 2)
     monkeypatch.setattr(search_index, "INLINE_LIMIT", 2)
     with db.engine.begin() as conn:
         conn.exec_driver_sql("INSERT OR IGNORE INTO search_dirty SELECT id FROM customer")

@@ -27,11 +27,11 @@ def test_card_counts_and_next_tasks(qtbot, ctx, show, tasks) -> None:  # type: i
     assert len(items) == 3
 
 
-def test_card_refreshes_on_care_changes(qtbot, ctx, show, tasks) -> None:  # type: ignore[no-untyped-def]
+def test_card_refreshes_on_care_changes(qtbot, ctx, show, tasks, ctx_write) -> None:  # type: ignore[no-untyped-def]
     from branch_crm.services.care import follow_ups
 
     card = _card(ctx, show)
-    ctx.call(follow_ups.complete_follow_up, task_id=tasks["overdue"][0], note="已告知")
+    ctx_write(ctx, follow_ups.complete_follow_up, task_id=tasks["overdue"][0], note="已告知")
     with qtbot.waitSignal(card.sig_loaded):
         ctx.bus.changed("care")
     assert card.counts.open == 2 and card.counts.overdue == 0

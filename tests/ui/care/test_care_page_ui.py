@@ -73,7 +73,7 @@ def test_done_by_keyboard_needs_a_note(qtbot, ctx, show, opened, tasks) -> None:
     assert "care" in changed.args[0]
     assert not dialog.isVisible() and dialog.result_row.status == "done"
     assert _customers(page) == ["李四", "王五"]
-    closed = ctx.call(follow_ups.get_follow_up, task_id=tasks["overdue"][0])
+    closed = ctx.read(follow_ups.get_follow_up, task_id=tasks["overdue"][0])
     assert closed.outcome == "Done: Apologised, redelivery tomorrow"
 
 
@@ -89,15 +89,17 @@ def test_cancel_with_delete_and_a_reason(qtbot, ctx, show, opened, tasks) -> Non
     assert not dialog.isVisible()
     assert _customers(page) == ["张三", "王五"]
     assert page.current_task_id() == tasks["later"][0]  # the next task takes its place
-    assert ctx.call(follow_ups.get_follow_up, task_id=tasks["today"][0]).status == "cancelled"
+    assert ctx.read(follow_ups.get_follow_up, task_id=tasks["today"][0]).status == "cancelled"
 
 
-def test_a_task_closed_elsewhere_meanwhile(ctx, show, opened, boxes, tasks) -> None:  # type: ignore[no-untyped-def]
+def test_a_task_closed_elsewhere_meanwhile(ctx, show, opened, boxes, tasks, *, ctx_write) -> None:  # type: ignore[no-untyped-def]
     page = _page(ctx, show)
     page.mark_done()
     dialog = opened[-1]
     # another PC closed it first
-    ctx.call(follow_ups.complete_follow_up, task_id=tasks["overdue"][0], note="called already")
+    ctx_write(
+        ctx, follow_ups.complete_follow_up, task_id=tasks["overdue"][0], note="called already"
+    )
     dialog.note.setPlainText("me too")
     dialog.save()
     assert "already closed (done)" in boxes.errors[-1].message

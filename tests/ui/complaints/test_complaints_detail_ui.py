@@ -100,9 +100,9 @@ def test_wait_resume_feedback_close_reopen(qtbot, ctx, boxes, complaint) -> None
 
 
 def test_compensation_above_the_limit_needs_a_supervisor(
-    qtbot, ctx, sup_ctx, boxes, complaint
+    qtbot, ctx, sup_ctx, boxes, complaint, *, ctx_write
 ) -> None:  # type: ignore[no-untyped-def]
-    ctx.call(workflow.accept_complaint, complaint_id=complaint.id)
+    ctx_write(ctx, workflow.accept_complaint, complaint_id=complaint.id)
     dialog = _detail(qtbot, ctx, complaint.id)
     press(qtbot, dialog, Qt.Key.Key_F9, _form_open(dialog))
     form = dialog.step_dialog

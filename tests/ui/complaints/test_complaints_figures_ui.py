@@ -4,6 +4,7 @@ whole-range column, the Pareto tables, and the queue button that only supervisor
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 from complaint_ui_helpers import local_time
@@ -18,10 +19,13 @@ pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
 
 @pytest.fixture
-def two_months(sup_ctx, add_customer, clock):  # type: ignore[no-untyped-def]
+def two_months(sup_ctx, add_customer, clock, ctx_write):  # type: ignore[no-untyped-def]
     """Oct: a delay answered in 30 min, fed back after 1 day, closed (packaging).
     Nov: a loss answered after 2 h (missed) with ¥500 requested and ¥300 granted, still open."""
-    call = sup_ctx.call
+
+    def call(fn: Any, **kwargs: Any) -> Any:
+        return ctx_write(sup_ctx, fn, **kwargs)
+
     clock(local_time("2025-10-10 09:00"))
     data = intake.ComplaintInput(add_customer("张三", "13812345678"), "counter", "delay", "late")
     a = call(intake.take_complaint, data=data)

@@ -65,7 +65,7 @@ def test_messages_beside_fields_and_nothing_written(qtbot, ctx, boxes, dialog) -
     assert dialog.errors.labels["description"].text() == "Describe what went wrong."
     qtbot.keyClicks(dialog.waybill, "5")  # editing clears that field's message
     assert dialog.errors.labels["waybill_no"].text() == ""
-    assert ctx.call(cq.queue_counts).open == 0
+    assert ctx.read(cq.queue_counts).open == 0
 
 
 def test_grade_override_needs_a_reason(qtbot, ctx, boxes, real_customer, dialog) -> None:  # type: ignore[no-untyped-def]
@@ -107,7 +107,7 @@ def test_create_customer_on_the_spot(qtbot, ctx, boxes, real_customer, dialog) -
     assert picker.customer_id is not None
     from branch_crm.services.customers.profile import get_customer
 
-    assert ctx.call(get_customer, customer_id=picker.customer_id).name == "周敏"
+    assert ctx.read(get_customer, customer_id=picker.customer_id).name == "周敏"
     # a phone that already belongs to someone picks that customer
     existing = real_customer("赵六", "15866665678")
     picker.change()

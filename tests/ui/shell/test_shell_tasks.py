@@ -164,12 +164,12 @@ def test_cancelled_before_start_is_skipped(qtbot, runner) -> None:
     assert isinstance(second.error, JobCancelled)
 
 
-def test_context_call_passes_session_and_actor(admin_ctx) -> None:
+def test_context_write_passes_session_and_actor(admin_ctx, ctx_write) -> None:
     def service(*, session: Any, actor: Any, key: str) -> str:
         settings.put(session, actor, key, "Demo Co")
         return actor.username
 
-    assert admin_ctx.call(service, key="company.name") == "boss"
+    assert ctx_write(admin_ctx, service, key="company.name") == "boss"
     with admin_ctx.db.session() as session:
         assert settings.get(session, "company.name") == "Demo Co"
 

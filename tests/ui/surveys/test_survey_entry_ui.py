@@ -161,11 +161,11 @@ def test_second_entry_shows_history_and_corrects(qtbot, ctx, entry, form) -> Non
     assert entry.history.count() == 2
 
 
-def test_phone_answers_without_a_form(qtbot, ctx, show) -> None:  # type: ignore[no-untyped-def]
+def test_phone_answers_without_a_form(qtbot, ctx, show, ctx_write) -> None:  # type: ignore[no-untyped-def]
     from branch_crm.services.customers.profile import create_customer
     from branch_crm.services.customers.validation import CustomerInput
 
-    view = ctx.call(create_customer, data=CustomerInput(name="李四", phones=["13900001111"]))
+    view = ctx_write(ctx, create_customer, data=CustomerInput(name="李四", phones=["13900001111"]))
     widget = show(DirectEntryWidget(ctx))
     qtbot.addWidget(widget)
     assert widget.lookup.search_box.hasFocus()

@@ -176,7 +176,7 @@ def test_a_status_read_from_before_a_round_never_overwrites_its_result(
 
     def hold_status_reads(fn: Any, /, **kwargs: Any) -> Any:
         if fn is read_snapshot:  # a status read still on the database worker ...
-            late.append((kwargs["on_result"], ctx.call(read_snapshot)))
+            late.append((kwargs["on_result"], ctx.read(read_snapshot)))
             return None
         return real_submit(fn, **kwargs)
 
@@ -223,3 +223,43 @@ def test_the_status_line_counts_open_conflicts() -> None:
     )
     set_language("zh_CN")
     assert short_status(status, running=False).endswith(" · 2 条冲突")
+
+
+def test_a_rounds_writes_take_turns_on_the_database_thread(
+    qtbot: Any, branch_db: Any, counter: Any, proxy: Any, boxes: Boxes
+) -> None:
+    """A round runs on the network pool, but every statement it writes (the attempt, each
+    batch marked and settled, each page with its cursor, the clock) runs on the one database
+    thread, in turn with the window's saves: they never race for the file."""
+    import re
+    import threading
+
+    from sqlalchemy import event
+
+    from branch_crm.ui.sync.controller import controller_for
+
+    writing = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+    writes: list[tuple[str, str]] = []
+
+    def trace(dbapi_conn: Any, _record: Any) -> None:
+        def seen(sql: str) -> None:
+            if writing.match(sql):
+                writes.append((threading.current_thread().name, sql))
+
+        dbapi_conn.set_trace_callback(seen)
+
+    add_customer(branch_db, "BR001", "孙七", "13800005555")
+    branch_db.engine.dispose()  # new connections, traced from the start
+    event.listen(branch_db.engine, "connect", trace)
+    ctx = _ctx(branch_db, counter, synchronous=False)
+    controller = controller_for(ctx)
+    try:
+        assert controller.sync_now()
+        qtbot.waitUntil(lambda: controller.last_result is not None, timeout=10_000)
+        assert controller.last_result is not None and controller.last_result.error is None
+        assert controller.last_result.pushed >= 2 and queued(branch_db) == 0
+        assert any("sync_state" in sql for _thread, sql in writes)
+        assert {thread for thread, _sql in writes} == {"branch-crm-db-writer"}
+    finally:
+        event.remove(branch_db.engine, "connect", trace)
+        ctx.close()

@@ -118,6 +118,18 @@ class Code:
     active: bool = True
 
 
+def default_codes(kind: str) -> list[Code]:
+    """The entries :func:`ensure_reference_data` seeds for a list, labelled: what a read
+    shows before anything was seeded (a read never seeds)."""
+    zh = current_language().startswith("zh")
+    rows = [v for table, _id, v in default_reference_rows() if table == "reference_code"]
+    return [
+        Code(v["code"], v["name_zh"] if zh else v["name_en"])
+        for v in sorted(rows, key=lambda v: (v["sort_order"], v["code"]))
+        if v["list_kind"] == kind
+    ]
+
+
 def reference_codes(session: Session, kind: str, *, include_inactive: bool = False) -> list[Code]:
     """The entries of a list in their order; one per code (the newest row wins)."""
     rows = session.scalars(

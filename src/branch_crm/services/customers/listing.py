@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from branch_crm.models import NeedTag
 from branch_crm.models.customer_list import LIST_SORT_INDEXES, index_columns
-from branch_crm.services.customers import search_index
 from branch_crm.services.dbapi import raw_connection
 
 SORT_COLUMNS = ("name", "tier", "last_month_parcels", "lifecycle", "visit_class", "created_at")
@@ -257,8 +256,6 @@ def fetch_rows(*, session: Session, keys: Sequence[int]) -> list[CustomerRow]:
     if not len(keys):
         return []
     raw = raw_connection(session)
-    # one index probe when nothing changed
-    search_index.process_dirty(raw, limit=search_index.INLINE_LIMIT)
     wanted = json.dumps([int(k) for k in keys])
     found = {
         row[0]: CustomerRow(

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from branch_crm.db import is_read_only
 from branch_crm.errors import NotFound
 from branch_crm.i18n import _
 from branch_crm.models import Customer, CustomerPhone, CustomerStats, NeedTag, Staff
@@ -25,7 +26,9 @@ from branch_crm.services.context import Actor
 from branch_crm.services.customers import classification
 from branch_crm.services.customers.phone_numbers import format_phone
 from branch_crm.services.customers.pinyin import name_pinyin
+from branch_crm.services.customers.search_index import INLINE_LIMIT, process_dirty
 from branch_crm.services.customers.validation import CustomerInput, checked, text_or_none
+from branch_crm.services.dbapi import raw_connection
 from branch_crm.services.permissions import Permission, require
 from branch_crm.timeutil import utcnow
 
@@ -189,6 +192,8 @@ def delete_customer(*, session: Session, actor: Actor, customer_id: str) -> None
     session.connection().exec_driver_sql(
         "DELETE FROM customer_stats WHERE customer_id = ?", (customer_id,)
     )
+    # out of the lookup at once (a lookup never re-indexes: it only reads)
+    process_dirty(raw_connection(session), limit=INLINE_LIMIT, first=[customer_id])
 
 
 # --- reads --------------------------------------------------------------------------------
@@ -196,13 +201,14 @@ def delete_customer(*, session: Session, actor: Actor, customer_id: str) -> None
 
 def _classification(session: Session, customer_id: str) -> Classification:
     stats = session.get(CustomerStats, customer_id)
-    if stats is None or stats.computed_for != classification.reference_month():
+    stale = stats is None or stats.computed_for != classification.reference_month()
+    if stale and not is_read_only(session):  # a read shows what is stored until catch-up
         classification.recompute_stats(session=session, customer_ids=[customer_id])
         if stats is not None:
             session.refresh(stats)
         else:
             stats = session.get(CustomerStats, customer_id)
-    if stats is None:  # pragma: no cover - recompute always writes a row for a live customer
+    if stats is None:  # not classified yet (a read before the catch-up came to it)
         return Classification("walk_in", "new", "new", False, 1, 1, 1, 0, 0)
     return Classification(
         tier=stats.tier,

@@ -13,8 +13,10 @@ The query decides the path (see :func:`plan`):
 
 Within each step the results come from ``search_term`` (see
 :mod:`branch_crm.services.customers.search_index`) as an index walk: equal term, highest search rank
-first, stopping at ``limit``. Pending ``search_dirty`` rows are re-indexed first (one index
-probe when there are none). The hot path runs cached SQL on the session's DBAPI connection.
+first, stopping at ``limit``. A lookup only reads (the app runs it on a read-only
+connection): a save indexes its own customer, and customers waiting in ``search_dirty`` (a
+sync, another program) are indexed by the app's background catch-up on its database thread.
+The hot path runs cached SQL on the session's DBAPI connection.
 """
 
 from __future__ import annotations
@@ -31,7 +33,6 @@ from branch_crm.services.customers import phone_numbers
 from branch_crm.services.customers.classification import recompute_stats
 from branch_crm.services.customers.search_index import (
     HITS_SQL,
-    INLINE_LIMIT,
     Kind,
     process_dirty,
     search_key,
@@ -207,13 +208,13 @@ def search_customers(
 ) -> list[SearchHit]:
     """Customers matching ``query``, best match first; [] for a blank query.
 
-    Customers changed since the last lookup are re-indexed first when they are few; a larger
-    backlog is left to the app's background catch-up (the index is searched as it stands)
-    unless ``catch_up`` (the command line: re-index everything first, however long it takes).
+    Never writes: the index is searched as it stands (customers changed by a sync or another
+    program are found once the app's background catch-up indexed them), unless ``catch_up``
+    (the command line: re-index everything waiting first, however long it takes; a write).
     """
     if not query or not query.strip() or limit <= 0:
         return []
     raw = raw_connection(session)
-    inline = None if catch_up else INLINE_LIMIT
-    process_dirty(raw, _compute_stats(session), limit=inline)  # type: ignore[arg-type]
+    if catch_up:
+        process_dirty(raw, _compute_stats(session))  # type: ignore[arg-type]
     return _hits(raw, _collect(raw, plan(raw, query), limit))

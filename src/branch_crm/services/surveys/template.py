@@ -16,6 +16,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from branch_crm.db import is_read_only
 from branch_crm.errors import NotFound
 from branch_crm.i18n import _
 from branch_crm.models import HQ_BRANCH, SurveyTemplate
@@ -212,8 +213,10 @@ def seed_default_template(conn: Connection) -> bool:
 
 
 def ensure_default_template(session: Session) -> str:
-    """The default template's id, seeding the template first if this database lacks it."""
-    seed_default_template(session.connection())
+    """The default template's id, seeding the template first if this database lacks it
+    (not on a read-only session: reads never write; the database was seeded when opened)."""
+    if not is_read_only(session):
+        seed_default_template(session.connection())
     return DEFAULT_TEMPLATE_ID
 
 

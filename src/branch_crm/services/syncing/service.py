@@ -7,8 +7,10 @@ translated message, or come back in :class:`~branch_crm.sync.client.SyncResult`.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 import httpx
 from sqlalchemy import select
@@ -18,14 +20,17 @@ from branch_crm.db import Database
 from branch_crm.errors import CrmError
 from branch_crm.i18n import _, http_language, ngettext
 from branch_crm.models import SyncConflict, SyncOutbox, SyncState
+from branch_crm.services.context import Actor, unit_of_work
 from branch_crm.services.settings import values as app_settings
 from branch_crm.services.syncing.rejected_changes import count_unseen
 from branch_crm.sync import tokens
-from branch_crm.sync.client import SyncClient, SyncResult
+from branch_crm.sync.client import SyncClient, SyncResult, Writer, write_here
 from branch_crm.sync.clock import CLOCK_WARNING_MS
 from branch_crm.sync.pc_codes import code_index
 from branch_crm.sync.protocol import RegisterRequest, RegisterResponse
 from branch_crm.timeutil import utcnow
+
+T = TypeVar("T")
 
 __all__ = [
     "Registration",
@@ -34,6 +39,7 @@ __all__ = [
     "SyncStatus",
     "clock_warning",
     "register_branch",
+    "register_with_writer",
     "run_sync",
     "stored_token",
     "sync_status",
@@ -109,18 +115,61 @@ def register_branch(
     The request carries a secret key saved (committed) before it is sent: if the answer is
     lost, trying again with the same code gets the same token (head office derives it from
     the key); the key is forgotten once the token is stored."""
+    url = _checked_url(url)
+    body = registration_request(session=session, code=code)
+    answer = _send_registration(url, body, transport)
+    return store_registration(session=session, url=url, answer=answer)
+
+
+def register_with_writer(
+    *,
+    db: Database,
+    actor: Actor,
+    url: str,
+    code: str,
+    writer: Writer = write_here,
+    transport: httpx.BaseTransport | None = None,
+) -> Registration:
+    """:func:`register_branch` for a network job of the app: the key and the answer are each
+    written in a unit of work handed to ``writer`` (the app's database thread); head office
+    is asked in between, with no transaction open."""
+    url = _checked_url(url)
+
+    def written(step: Callable[[Session], T]) -> T:
+        def run() -> T:
+            with unit_of_work(db, actor) as session:
+                return step(session)
+
+        return writer(run)
+
+    body = written(lambda session: registration_request(session=session, code=code))
+    answer = _send_registration(url, body, transport)
+    return written(lambda session: store_registration(session=session, url=url, answer=answer))
+
+
+def _checked_url(url: str) -> str:
     url = url.strip().rstrip("/")
     if not url.startswith(("http://", "https://")):
         raise SyncError(_("The head-office URL must start with http:// or https://."))
+    return url
+
+
+def registration_request(*, session: Session, code: str) -> RegisterRequest:
+    """The registration request, with this PC's secret key saved (committed) first."""
     branch = str(app_settings.get(session, "branch.code"))
     state = _state(session)
     if not state.registration_key:
         state.registration_key = secrets.token_urlsafe(32)
     session.commit()  # the key is on disk before head office can use it
-    body = RegisterRequest(
+    return RegisterRequest(
         code=code.strip(), branch=branch, node=state.node_id, key=state.registration_key
     )
-    answer = _send_registration(url, body, transport)
+
+
+def store_registration(*, session: Session, url: str, answer: RegisterResponse) -> Registration:
+    """Keep what head office answered: the token (credential store), URL, branch, PC code."""
+    branch = str(app_settings.get(session, "branch.code"))
+    state = _state(session)
     where = tokens.save_token(state.node_id, answer.token)
     state.hq_url, state.branch_code, state.registered_at = url, branch, utcnow()
     state.pc_code = (
@@ -185,8 +234,11 @@ def sync_status(*, session: Session) -> SyncStatus:
     )
 
 
-def run_sync(db: Database, *, transport: httpx.BaseTransport | None = None) -> SyncResult:
-    """One round with the stored URL and token (an error result if not registered)."""
+def run_sync(
+    db: Database, *, transport: httpx.BaseTransport | None = None, writer: Writer = write_here
+) -> SyncResult:
+    """One round with the stored URL and token (an error result if not registered); its
+    writes go through ``writer`` (the app: its database thread)."""
     with db.session() as session:
         state = _state(session)
         url, node_id = state.hq_url, state.node_id
@@ -194,7 +246,7 @@ def run_sync(db: Database, *, transport: httpx.BaseTransport | None = None) -> S
     if not url or not token:
         message = _("This branch is not registered with head office yet.")
         return SyncResult(0, 0, 0, message)
-    return SyncClient(db, base_url=url, token=token, transport=transport).run_once()
+    return SyncClient(db, base_url=url, token=token, transport=transport, writer=writer).run_once()
 
 
 @dataclass(frozen=True)
@@ -205,9 +257,11 @@ class RoundOutcome:
     status: SyncStatus
 
 
-def sync_round(db: Database, *, transport: httpx.BaseTransport | None = None) -> RoundOutcome:
+def sync_round(
+    db: Database, *, transport: httpx.BaseTransport | None = None, writer: Writer = write_here
+) -> RoundOutcome:
     """One round, then the status read in the same job: whoever shows both never pairs a
     fresh result with a status from before the round."""
-    result = run_sync(db, transport=transport)
+    result = run_sync(db, transport=transport, writer=writer)
     with db.session() as session:
         return RoundOutcome(result, sync_status(session=session))

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from branch_crm.errors import CrmError, ValidationError
+from branch_crm.errors import CrmError, DatabaseError, ValidationError
 from branch_crm.i18n import _
 from branch_crm.services.care import follow_ups
 from branch_crm.ui import messages
@@ -104,23 +104,33 @@ class CloseFollowUpDialog(QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Back"))
 
     def save(self) -> None:
-        """Store the note; the dialog closes on success, the message shows under the field."""
+        """Store the note; the dialog closes once stored, a message shows under the field."""
         fn = follow_ups.complete_follow_up if self.mode == DONE else follow_ups.cancel_follow_up
         text = self.note.toPlainText()
         kwargs = {"note": text} if self.mode == DONE else {"reason": text}
-        try:
-            self.result_row = self.ctx.call(fn, task_id=self.row.id, **kwargs)
-        except ValidationError as exc:
+        self.ctx.write(
+            fn,
+            task_id=self.row.id,
+            **kwargs,
+            busy=self,
+            on_done=self._on_saved,
+            on_error=self._on_save_failed,
+        )
+
+    def _on_saved(self, row: follow_ups.FollowUp) -> None:
+        self.result_row = row
+        self.ctx.bus.changed("care", "customer")
+        self.accept()
+
+    def _on_save_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, ValidationError):
             unplaced = self.errors.show(exc)
             if unplaced:
                 messages.show_error(self, ValidationError(unplaced))
             return
-        except CrmError as exc:
-            messages.show_error(self, exc)
-            self.reject()
-            return
-        self.ctx.bus.changed("care", "customer")
-        self.accept()
+        messages.show_error(self, exc)
+        if isinstance(exc, CrmError) and not isinstance(exc, DatabaseError):
+            self.reject()  # the follow-up moved on meanwhile; a busy file: try again
 
 
 class ReassignDialog(QDialog):
@@ -176,15 +186,16 @@ class ReassignDialog(QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Back"))
 
     def save(self) -> None:
-        """Store the new assignee; the dialog closes on success."""
-        try:
-            self.result_row = self.ctx.call(
-                follow_ups.reassign_follow_up,
-                task_id=self.row.id,
-                assignee_id=self.choice.currentData(),
-            )
-        except CrmError as exc:
-            messages.show_error(self, exc)
-            return
+        """Store the new assignee; the dialog closes once stored."""
+        self.ctx.write(
+            follow_ups.reassign_follow_up,
+            task_id=self.row.id,
+            assignee_id=self.choice.currentData(),
+            busy=self,
+            on_done=self._on_saved,
+        )
+
+    def _on_saved(self, row: follow_ups.FollowUp) -> None:
+        self.result_row = row
         self.ctx.bus.changed("care")
         self.accept()

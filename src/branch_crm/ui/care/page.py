@@ -291,7 +291,7 @@ class FollowUpsPage(QWidget):
         if row is None or not follow_ups.may_reassign(self.ctx.actor):
             return
         try:
-            staff = self.ctx.call(follow_ups.assignable_staff)
+            staff = self.ctx.read(follow_ups.assignable_staff)
         except CrmError as exc:
             messages.show_error(self, exc)
             return

@@ -191,8 +191,8 @@ class ComplaintDetailDialog(QDialog):
     def reload(self) -> None:
         """Read the complaint and its timeline again."""
         try:
-            view = self.ctx.call(views.get_complaint, complaint_id=self.complaint_id)
-            events = self.ctx.call(cs_events.complaint_events, complaint_id=self.complaint_id)
+            view = self.ctx.read(views.get_complaint, complaint_id=self.complaint_id)
+            events = self.ctx.read(cs_events.complaint_events, complaint_id=self.complaint_id)
         except CrmError as exc:
             messages.show_error(self, exc)
             return
@@ -274,22 +274,20 @@ class ComplaintDetailDialog(QDialog):
         dialog.accepted.connect(self._after_step)
         dialog.open()
 
-    def _call(self, fn: Callable[..., Any], **kwargs: Any) -> Any:
-        """Run a step without a form; refresh and announce on success, explain a refusal."""
-        try:
-            result = self.ctx.call(fn, complaint_id=self.complaint_id, **kwargs)
-        except CrmError as exc:
-            messages.show_error(self, exc)
-            self.reload()
-            return None
-        self._after_step()
-        return result
+    def _call(self, fn: Callable[..., Any], **kwargs: Any) -> None:
+        """Write a step without a form; refresh and announce once stored, explain a refusal."""
+        self.ctx.write(
+            fn,
+            complaint_id=self.complaint_id,
+            **kwargs,
+            busy=self,
+            on_done=lambda _result: self._after_step(),
+            on_error=self._on_step_failed,
+        )
 
-    def _guarded(self, fn: Callable[..., Any]) -> Callable[..., Any]:
-        def run(**kwargs: Any) -> Any:
-            return self.ctx.call(fn, complaint_id=self.complaint_id, **kwargs)
-
-        return run
+    def _on_step_failed(self, exc: BaseException) -> None:
+        messages.show_error(self, exc)
+        self.reload()
 
     def _after_step(self) -> None:
         self.ctx.bus.changed("complaint")
@@ -298,7 +296,8 @@ class ComplaintDetailDialog(QDialog):
 
     def _form(self, title: str, fields: list[tuple[str, str, QWidget]], fn: Callable[..., Any],
               intro: str = "") -> StepDialog:  # fmt: skip
-        return StepDialog(title, fields, self._guarded(fn), intro=intro, parent=self)
+        fixed = {"complaint_id": self.complaint_id}
+        return StepDialog(title, fields, self.ctx, fn, fixed=fixed, intro=intro, parent=self)
 
     def _form_wait(self, view: views.ComplaintView) -> StepDialog:
         return self._form(
@@ -326,7 +325,7 @@ class ComplaintDetailDialog(QDialog):
         return self._form(_("Note"), [("note", _("Note"), text_field())], workflow.add_note)
 
     def _form_close(self, view: views.ComplaintView) -> StepDialog:
-        causes = self.ctx.call(reference.reference_codes, kind="root_cause")
+        causes = self.ctx.read(reference.reference_codes, kind="root_cause")
         confirmed = QCheckBox()
         can_force = allowed(self.ctx.actor, Permission.COMPLAINT_SUPERVISE)
         confirmed.setChecked(view.status == ComplaintStatus.FEEDBACK_GIVEN)
@@ -350,7 +349,7 @@ class ComplaintDetailDialog(QDialog):
         )  # fmt: skip
 
     def _form_compensation(self, view: views.ComplaintView) -> StepDialog:
-        limit = self.ctx.call(_limit)
+        limit = self.ctx.read(_limit)
         intro = _("Requested: {requested}. Up to {limit} without a supervisor.").format(
             requested=labels.format_money(view.compensation_requested_cents),
             limit=labels.format_money(limit),

@@ -201,7 +201,7 @@ class ComplaintQueuePage(QWidget):
 
     def _categories(self) -> dict[str, str]:
         try:
-            codes = self.ctx.call(reference.reference_codes, kind="complaint_category")
+            codes = self.ctx.read(reference.reference_codes, kind="complaint_category")
         except Exception:
             log.exception("categories could not be read")
             return {}

@@ -8,7 +8,7 @@ and may be overridden with a reason. Ctrl+Enter records it.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -33,6 +33,9 @@ from branch_crm.models import Channel
 from branch_crm.services.complaints import grading, intake, labels, reference, views
 from branch_crm.timeutil import to_local
 from branch_crm.ui import messages
+
+if TYPE_CHECKING:
+    from branch_crm.services.customers.profile import CustomerView
 
 log = logging.getLogger(__name__)
 
@@ -136,22 +139,28 @@ class CustomerPicker(QWidget):
         from branch_crm.services.customers.validation import CustomerInput
 
         data = CustomerInput(name=self.new_name.text().strip(), phones=[self.new_phone.text()])
-        try:
-            view = self.ctx.call(create_customer, data=data)
-        except DuplicatePhoneError as exc:
+        self.ctx.write(
+            create_customer,
+            data=data,
+            busy=self,
+            on_done=self._on_customer_created,
+            on_error=self._on_create_failed,
+        )
+
+    def _on_customer_created(self, view: CustomerView) -> None:
+        self.ctx.bus.changed("customer")
+        self.choose(view.id)
+
+    def _on_create_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, DuplicatePhoneError):
             self.choose(exc.customer_id)
             self.message.setText(
                 _("This phone belongs to {name}, who is now chosen.").format(name=exc.customer_name)
             )
-            return
-        except ValidationError as exc:
+        elif isinstance(exc, ValidationError):
             self.message.setText(" ".join(exc.fields.values()) or exc.message)
-            return
-        except CrmError as exc:
+        else:
             messages.show_error(self, exc)
-            return
-        self.ctx.bus.changed("customer")
-        self.choose(view.id)
 
     def choose(self, customer_id: str) -> None:
         """Take ``customer_id`` as the complaining customer."""
@@ -159,7 +168,7 @@ class CustomerPicker(QWidget):
         from branch_crm.services.customers.search import format_phone
 
         try:
-            view = self.ctx.call(get_customer, customer_id=customer_id)
+            view = self.ctx.read(get_customer, customer_id=customer_id)
         except CrmError as exc:
             messages.show_error(self, exc)
             return
@@ -341,7 +350,7 @@ class TakeComplaintDialog(QDialog):
             combo.clear()
         for value in CHANNELS:
             self.channel.addItem(labels.channel_label(value), value.value)
-        codes = self.ctx.call(_categories)
+        codes = self.ctx.read(_categories)
         self.category.addItem(_("— choose —"), None)
         for code in codes:
             self.category.addItem(code.label, code.code)
@@ -363,7 +372,7 @@ class TakeComplaintDialog(QDialog):
             self.suggestion = None
         else:
             try:
-                self.suggestion = self.ctx.call(
+                self.suggestion = self.ctx.read(
                     grading.suggest_grade,
                     customer_id=self.customer.customer_id,
                     category=category,
@@ -429,15 +438,20 @@ class TakeComplaintDialog(QDialog):
     def submit(self) -> None:
         """Record the complaint; field problems appear beside their fields."""
         self.errors.clear()
-        try:
-            view = self.ctx.call(intake.take_complaint, data=self.collect())
-        except ValidationError as exc:
-            if self.errors.show(exc):
-                messages.show_error(self, exc)
+        self.ctx.write(
+            intake.take_complaint,
+            data=self.collect(),
+            busy=self,
+            on_done=self._on_taken,
+            on_error=self._on_take_failed,
+        )
+
+    def _on_take_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, ValidationError) and not self.errors.show(exc):
             return
-        except CrmError as exc:
-            messages.show_error(self, exc)
-            return
+        messages.show_error(self, exc)
+
+    def _on_taken(self, view: views.ComplaintView) -> None:
         self.result_view = view
         self.ctx.bus.changed("complaint")
         self.sig_taken.emit(view.id)
@@ -454,8 +468,8 @@ class TakeComplaintDialog(QDialog):
 
 
 def _categories(*, session: Any) -> list[reference.Code]:
-    reference.ensure_reference_data(session)
-    return reference.reference_codes(session, "complaint_category")
+    kind = "complaint_category"
+    return reference.reference_codes(session, kind) or reference.default_codes(kind)
 
 
 def take_complaint(

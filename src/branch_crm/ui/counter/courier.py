@@ -132,7 +132,7 @@ class CourierModePage(QStackedWidget):
     def open_customer(self, customer_id: str) -> None:
         """Show the preferences form of ``customer_id``."""
         try:
-            view = self.ctx.call(get_customer, customer_id=customer_id)
+            view = self.ctx.read(get_customer, customer_id=customer_id)
         except CrmError as exc:
             messages.show_error(self, exc)
             return

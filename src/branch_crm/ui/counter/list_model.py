@@ -173,7 +173,7 @@ class CustomerListModel(QAbstractTableModel):
         start = number * self.page_size
         keys = self._keys[start : start + self.page_size]
         try:
-            rows: list[CustomerRow | None] = list(self.ctx.call(fetch_rows, keys=keys))
+            rows: list[CustomerRow | None] = list(self.ctx.read(fetch_rows, keys=keys))
         except Exception:  # a vanished row must not break painting; the next reload fixes it
             log.exception("fetching rows %d..%d failed", start, start + len(keys))
             rows = []

@@ -155,7 +155,7 @@ class LookupWidget(QWidget):
         error = None
         if query:
             try:
-                hits = self.ctx.call(search_customers, query=query, limit=RESULT_LIMIT)
+                hits = self.ctx.read(search_customers, query=query, limit=RESULT_LIMIT)
             except CrmError as exc:
                 error = exc.message
                 log.warning("search failed: %s", exc)

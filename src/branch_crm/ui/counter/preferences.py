@@ -44,6 +44,7 @@ from branch_crm.services.customers.preferences import (
     save_preferences,
 )
 from branch_crm.timeutil import to_local
+from branch_crm.ui import messages
 from branch_crm.ui.counter.labels import DROP_OFF_PLACES, SPECIAL_HANDLING, WEEKDAY_NAMES, label
 from branch_crm.ui.counter.widgets import error_palette
 
@@ -521,8 +522,8 @@ class PreferencesForm(QWidget):
         """Show the stored preferences (or an empty form) and the history of a customer."""
         self.customer_id = customer_id
         try:
-            view = self.ctx.call(get_preferences, customer_id=customer_id)
-            history = self.ctx.call(preference_history, customer_id=customer_id)
+            view = self.ctx.read(get_preferences, customer_id=customer_id)
+            history = self.ctx.read(preference_history, customer_id=customer_id)
         except CrmError as exc:
             self.general_error.setText(exc.message)
             return
@@ -594,29 +595,42 @@ class PreferencesForm(QWidget):
                 " ".join(loose) or _("Please correct the highlighted fields.")
             )
 
-    def save(self) -> PreferenceView | None:
-        """Store the form; on refusal show why and keep what was typed."""
+    def save(self) -> bool:
+        """Store the form on the database thread (``sig_saved`` once stored); on refusal show
+        why and keep what was typed. False when refused before anything was sent."""
         if self.customer_id is None:
-            return None
+            return False
         try:
             data = self.value()
-            view = self.ctx.call(save_preferences, customer_id=self.customer_id, data=data)
         except ValidationError as exc:
             self.show_errors(exc.fields)
-            return None
-        except CrmError as exc:
-            self.clear_errors()
-            self.general_error.setText(exc.message)
-            return None
+            return False
+        job = self.ctx.write(
+            save_preferences,
+            customer_id=self.customer_id,
+            data=data,
+            busy=self,
+            on_done=self._on_saved,
+            on_error=self._on_save_failed,
+        )
+        return job is not None
+
+    def _on_saved(self, view: PreferenceView) -> None:
         self.ctx.bus.changed("preference")
         self.set_view(view)
         try:
-            self.history = self.ctx.call(preference_history, customer_id=self.customer_id)
+            self.history = self.ctx.read(preference_history, customer_id=view.customer_id)
             self.sig_history.emit(self.history)
         except CrmError:
             log.exception("reloading the preference history failed")
         self.sig_saved.emit(view)
-        return view
+
+    def _on_save_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, ValidationError):
+            self.show_errors(exc.fields)
+            return
+        self.clear_errors()
+        self.general_error.setText(messages.error_text(exc))
 
 
 def _alias(field: str) -> str:

@@ -85,7 +85,7 @@ class CustomerProfileDialog(QDialog):
     # -- construction ---------------------------------------------------------------------
     def _build(self) -> None:
         try:
-            managers = self.ctx.call(list_account_managers)
+            managers = self.ctx.read(list_account_managers)
         except CrmError:
             log.exception("account managers could not be listed")
             managers = []
@@ -182,7 +182,7 @@ class CustomerProfileDialog(QDialog):
         """Read the customer, its classification and timeline again."""
         assert self.customer_id is not None
         try:
-            view = self.ctx.call(get_customer, customer_id=self.customer_id)
+            view = self.ctx.read(get_customer, customer_id=self.customer_id)
         except CrmError as exc:
             self._show_message(exc.message, error=True)
             return
@@ -203,7 +203,7 @@ class CustomerProfileDialog(QDialog):
         if self.customer_id is None:
             return
         try:
-            entries = self.ctx.call(customer_timeline, customer_id=self.customer_id)
+            entries = self.ctx.read(customer_timeline, customer_id=self.customer_id)
         except CrmError:
             log.exception("timeline of %s failed", self.customer_id)
             entries = []
@@ -229,13 +229,15 @@ class CustomerProfileDialog(QDialog):
 
     # -- saving ---------------------------------------------------------------------------
     def save(self) -> bool:
-        """Save the tab in front (details or pickup preferences)."""
+        """Save the tab in front (details or pickup preferences); True when the save was
+        sent to the database thread (its outcome shows when it is done)."""
         if self.tabs.currentIndex() == 1:
-            return self.preferences.form.save() is not None
+            return self.preferences.form.save()
         return self.save_customer()
 
     def save_customer(self) -> bool:
-        """Validate and store the details; on refusal show each message beside its field."""
+        """Validate and store the details; on refusal show each message beside its field.
+        False when refused before anything was sent; what was typed stays either way."""
         if not self.can_edit:
             return False
         data = self.form.value()
@@ -243,23 +245,34 @@ class CustomerProfileDialog(QDialog):
         if problems:
             self._refused(ValidationError(problems))
             return False
-        try:
-            if self.customer_id is None:
-                view = self.ctx.call(create_customer, data=data)
-            else:
-                view = self.ctx.call(update_customer, customer_id=self.customer_id, data=data)
-        except DuplicatePhoneError as exc:
+        saved, failed = self._on_customer_saved, self._on_customer_save_failed
+        if self.customer_id is None:
+            job = self.ctx.write(
+                create_customer, data=data, busy=self, on_done=saved, on_error=failed
+            )
+        else:
+            job = self.ctx.write(
+                update_customer,
+                customer_id=self.customer_id,
+                data=data,
+                busy=self,
+                on_done=saved,
+                on_error=failed,
+            )
+        return job is not None
+
+    def _on_customer_save_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, DuplicatePhoneError):
             self._refused(exc)
             field = next(iter(exc.fields), "phones.0")
             message = exc.fields.get(field)
             self.form.show_duplicate(field, exc.customer_id, exc.customer_name, message)
-            return False
-        except ValidationError as exc:
+        elif isinstance(exc, ValidationError):
             self._refused(exc)
-            return False
-        except CrmError as exc:
-            self._show_message(exc.message, error=True)
-            return False
+        else:
+            self._show_message(messages.error_text(exc, self.ctx.db.path), error=True)
+
+    def _on_customer_saved(self, view: CustomerView) -> None:
         created = self.customer_id is None
         self._show_view(view)
         self.preferences.load(view.id)
@@ -268,7 +281,6 @@ class CustomerProfileDialog(QDialog):
         if created:
             self.sig_created.emit(view.id)
         self.sig_saved.emit(view)
-        return True
 
     def _refused(self, exc: ValidationError) -> None:
         loose = self.form.show_errors(exc.fields)
@@ -294,7 +306,7 @@ class CustomerProfileDialog(QDialog):
         """Classification and repeat-complainer flag again (a complaint was taken or moved)."""
         assert self.customer_id is not None
         try:
-            view = self.ctx.call(get_customer, customer_id=self.customer_id)
+            view = self.ctx.read(get_customer, customer_id=self.customer_id)
         except CrmError:
             log.exception("refreshing customer %s failed", self.customer_id)
             return

@@ -406,7 +406,7 @@ class CustomerForm(QWidget):
     def _phone_owner(self, digits: str) -> tuple[str, str] | None:
         """(id, name) of another live customer with this exact number, if any."""
         try:
-            hits = self.ctx.call(search_customers, query=digits, limit=5)
+            hits = self.ctx.read(search_customers, query=digits, limit=5)
         except Exception:  # the save will check again; inline help must never break typing
             log.exception("duplicate phone check failed")
             return None

@@ -140,11 +140,11 @@ class AuditPage(QWidget):
     def _fill_combos(self) -> None:
         self.entity.clear()
         self.entity.addItem("", None)
-        for name in self.ctx.call(audit.audit_entities):
+        for name in self.ctx.read(audit.audit_entities):
             self.entity.addItem(name, name)
         self.actor.clear()
         self.actor.addItem("", None)
-        for staff_id, name in self.ctx.call(audit.audit_actors):
+        for staff_id, name in self.ctx.read(audit.audit_actors):
             self.actor.addItem(name, staff_id)
         self.action.clear()
         self.action.addItem("", None)

@@ -375,7 +375,7 @@ class Shell(QObject):
             window.sig_closed.connect(self._on_window_closed)
             return False
         if self.ctx is not None:
-            self.ctx.tasks.shutdown(wait=True)
+            self.ctx.close()  # queued writes still run; read connections closed
             self.ctx.deleteLater()  # its Qt objects (timers of its children) die on this thread
         # the old window's and context's Python objects are reference cycles: collect them
         # here on the GUI thread once the window is gone, not on whichever thread the
@@ -407,7 +407,7 @@ class Shell(QObject):
             self.window.deleteLater()
             self.window = None
         if self.ctx is not None:
-            self.ctx.tasks.shutdown(wait=True)
+            self.ctx.close()  # queued writes still run; read connections closed
             self.ctx = None
         QTimer.singleShot(0, self.app.quit)
 

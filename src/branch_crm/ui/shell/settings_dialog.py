@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from branch_crm import i18n
-from branch_crm.errors import CrmError, ValidationError
+from branch_crm.errors import ValidationError
 from branch_crm.i18n import N_, _
 from branch_crm.services.settings import form as settings_form
 from branch_crm.services.settings.form import SettingView
@@ -127,7 +127,7 @@ class SettingsDialog(QDialog):
         self.setObjectName("settings_dialog")
         self.setMinimumSize(860, 540)
         self.original_language = i18n.current_language()
-        self.views = {v.key: v for v in ctx.call(settings_form.settings_overview)}
+        self.views = {v.key: v for v in ctx.read(settings_form.settings_overview)}
         self.editors: dict[str, QWidget] = {}
         self.labels: dict[str, QLabel] = {}
         self.policy: dict[str, PolicyEditor] = {}
@@ -315,21 +315,27 @@ class SettingsDialog(QDialog):
             ).format(old=old_code, new=new_code),
         ):  # fmt: skip
             return
-        try:
-            changed = self.ctx.call(
-                settings_form.save_settings, values=values, clear_overrides=clear
-            )
-        except ValidationError as exc:
+        self.ctx.write(
+            settings_form.save_settings,
+            values=values,
+            clear_overrides=clear,
+            busy=self,
+            on_done=lambda changed: self._on_saved(changed, values),
+            on_error=self._on_save_failed,
+        )
+
+    def _on_saved(self, changed: list[str], values: dict[str, Any]) -> None:
+        self._apply(changed, values)
+        self.accept()
+
+    def _on_save_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, ValidationError):
             unplaced = self.errors.show(exc)
             self._select_tab_of_first_error(exc)
             if unplaced:
                 self._show_general("\n".join(unplaced.values()))
             return
-        except CrmError as exc:
-            self._show_general(exc.message)
-            return
-        self._apply(changed, values)
-        self.accept()
+        self._show_general(messages.error_text(exc))
 
     def _select_tab_of_first_error(self, exc: ValidationError) -> None:
         for key in exc.fields:

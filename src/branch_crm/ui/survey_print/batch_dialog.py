@@ -218,7 +218,7 @@ class BatchPrintDialog(QDialog):
         from branch_crm.services.surveys.forms import count_selection
 
         try:
-            self.count = int(self.ctx.call(count_selection, selection=self.selection()))
+            self.count = int(self.ctx.read(count_selection, selection=self.selection()))
         except Exception as exc:  # shown, never a traceback
             log.exception("counting the survey selection failed")
             self.count = 0

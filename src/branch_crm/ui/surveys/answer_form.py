@@ -55,12 +55,13 @@ PASS_KEYS = {
 
 
 def complaint_categories(*, session: Any) -> dict[str, str]:
-    """code -> label of the complaint categories (seeded when the list is empty)."""
+    """code -> label of the complaint categories (the defaults before any were seeded)."""
     from branch_crm.models import ReferenceKind
     from branch_crm.services.complaints import reference
 
-    reference.ensure_reference_data(session)
-    return dict(reference.code_labels(session, ReferenceKind.COMPLAINT_CATEGORY))
+    kind = ReferenceKind.COMPLAINT_CATEGORY
+    labels = dict(reference.code_labels(session, kind))
+    return labels or {code.code: code.label for code in reference.default_codes(kind)}
 
 
 class AnswerField(QLineEdit):
@@ -252,7 +253,7 @@ class AnswerForm(QWidget):
     def load_categories(self) -> None:
         """Fill the complaint categories from the head-office list."""
         try:
-            self.set_categories(self.ctx.call(complaint_categories))
+            self.set_categories(self.ctx.read(complaint_categories))
         except CrmError as exc:
             log.warning("complaint categories unavailable: %s", exc.message)
 

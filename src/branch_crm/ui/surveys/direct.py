@@ -134,7 +134,7 @@ class DirectEntryWidget(QWidget):
         self.customer_id = customer_id
         self.customer_name = hit.name if hit is not None else self._name_of(customer_id)
         try:
-            template = self.ctx.call(active_template)
+            template = self.ctx.read(active_template)
         except CrmError as exc:
             messages.show_error(self, exc)
             return
@@ -153,7 +153,7 @@ class DirectEntryWidget(QWidget):
         from branch_crm.services.customers.profile import get_customer
 
         try:
-            return str(self.ctx.call(get_customer, customer_id=customer_id).name)
+            return str(self.ctx.read(get_customer, customer_id=customer_id).name)
         except CrmError:
             return customer_id
 
@@ -167,18 +167,26 @@ class DirectEntryWidget(QWidget):
             return
         try:
             data = self.answers.data()
-            result = self.ctx.call(
-                entry.record_direct_response,
-                customer_id=self.customer_id,
-                channel=self.channel(),
-                data=data,
-            )
         except ValidationError as exc:
             self.answers.show_errors(exc)
             return
-        except CrmError as exc:
-            messages.show_error(self, exc)
+        self.ctx.write(
+            entry.record_direct_response,
+            customer_id=self.customer_id,
+            channel=self.channel(),
+            data=data,
+            busy=self,
+            on_done=self._on_saved,
+            on_error=self._on_save_failed,
+        )
+
+    def _on_save_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, ValidationError):
+            self.answers.show_errors(exc)
             return
+        messages.show_error(self, exc)
+
+    def _on_saved(self, result: entry.EntryResult) -> None:
         subject = _("Answers of {name}").format(name=self.customer_name)
         self.ctx.bus.changed(*changed_kinds(result))
         name = self.customer_name

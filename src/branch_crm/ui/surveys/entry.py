@@ -182,7 +182,7 @@ class KeyedEntryWidget(QWidget):
         from branch_crm.services.surveys.template import active_template
 
         try:
-            self.answers.set_template(self.ctx.call(active_template))
+            self.answers.set_template(self.ctx.read(active_template))
         except CrmError as exc:  # no template yet: the form's own template comes with it
             log.info("no survey template to show: %s", exc.message)
 
@@ -192,7 +192,7 @@ class KeyedEntryWidget(QWidget):
         if not text:
             return
         try:
-            form: entry.FormLookup = self.ctx.call(entry.lookup_form, serial=text)
+            form: entry.FormLookup = self.ctx.read(entry.lookup_form, serial=text)
         except (ValidationError, NotFound) as exc:
             message = (
                 exc.fields.get("serial", exc.message)
@@ -244,7 +244,7 @@ class KeyedEntryWidget(QWidget):
         self.answers.load(current)
         self.answers.setEnabled(False)
         self.save_button.setEnabled(False)
-        history = self.ctx.call(entry.response_history, response_id=current.id)
+        history = self.ctx.read(entry.response_history, response_id=current.id)
         self.history.clear()
         self.history.addItems([history_line(v) for v in history])
         self.history.setVisible(True)
@@ -269,23 +269,43 @@ class KeyedEntryWidget(QWidget):
             return
         try:
             data = self.answers.data()
-            if self.correcting:
-                result = self.ctx.call(
-                    entry.correct_response, response_id=self.correcting, data=data
-                )
-            else:
-                result = self.ctx.call(
-                    entry.enter_form_response, serial=self.form.serial, data=data
-                )
         except ValidationError as exc:
+            self._on_save_failed(exc)
+            return
+        subject = _("Form {serial}").format(serial=self.form.serial)
+        failed = self._on_save_failed
+
+        def saved(result: entry.EntryResult) -> None:
+            self._on_saved(result, subject)
+
+        if self.correcting:
+            self.ctx.write(
+                entry.correct_response,
+                response_id=self.correcting,
+                data=data,
+                busy=self,
+                on_done=saved,
+                on_error=failed,
+            )
+            return
+        self.ctx.write(
+            entry.enter_form_response,
+            serial=self.form.serial,
+            data=data,
+            busy=self,
+            on_done=saved,
+            on_error=failed,
+        )
+
+    def _on_save_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, ValidationError):
             if "serial" in exc.fields:
                 self.serial_error.setText(exc.fields["serial"])
             self.answers.show_errors(exc)
             return
-        except CrmError as exc:
-            messages.show_error(self, exc)
-            return
-        subject = _("Form {serial}").format(serial=self.form.serial)
+        messages.show_error(self, exc)
+
+    def _on_saved(self, result: entry.EntryResult, subject: str) -> None:
         self.ctx.bus.changed(*changed_kinds(result))
         self.reset()
         self.result.setText(result_text(result, subject))

@@ -244,12 +244,12 @@ class ScoresWidget(QWidget):
         start, end = self.period()
         tier = str(self.tier.currentData() or "") or None
         try:
-            self.scores = self.ctx.call(ss.survey_scores, start=start, end=end, tier=tier)
-            self.by_tier = self.ctx.call(ss.scores_by_tier, start=start, end=end)
-            self.trend = self.ctx.call(
+            self.scores = self.ctx.read(ss.survey_scores, start=start, end=end, tier=tier)
+            self.by_tier = self.ctx.read(ss.scores_by_tier, start=start, end=end)
+            self.trend = self.ctx.read(
                 ss.monthly_trend, months=TREND_MONTHS, last_month=month_key(end), tier=tier
             )
-            template = self.ctx.call(active_template)
+            template = self.ctx.read(active_template)
         except CrmError as exc:
             messages.show_error(self, exc)
             return

@@ -1,7 +1,8 @@
 """One sync controller per signed-in app: background rounds, "Sync now", the status.
 
-Rounds run with ``ctx.submit(run_sync, kind="net")`` on the network pool, so the window
-never waits for head office; one round at a time. Automatic rounds come every
+Rounds run with ``ctx.submit(sync_round, kind="net")`` on the network pool, so the window
+never waits for head office; one round at a time. The round's writes are handed one by one to
+the database thread (its ``writer``), in turn with the window's saves. Automatic rounds come every
 ``sync.interval_minutes`` (the setting, re-read whenever the status is read); after a failed
 round the next automatic attempt comes sooner, backing off exponentially (the client's
 ``backoff_seconds``: 30 s, 1 min, 2 min ... with jitter) up to the interval itself.

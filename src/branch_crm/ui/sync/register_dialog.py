@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from branch_crm.errors import CrmError
 from branch_crm.i18n import _
 from branch_crm.services.permissions import Permission, allowed
-from branch_crm.services.syncing.service import Registration, register_branch
+from branch_crm.services.syncing.service import Registration, register_with_writer
 from branch_crm.ui import messages
 from branch_crm.ui.messages import ERROR_LABEL_STYLE
 from branch_crm.ui.sync.controller import controller_for
@@ -128,7 +128,7 @@ class RegisterDialog(QDialog):
             return
         self._set_busy(True)
         self.ctx.submit(
-            register_branch,
+            register_with_writer,
             kwargs={"url": url, "code": code},
             kind="net",
             on_result=self._on_registered,

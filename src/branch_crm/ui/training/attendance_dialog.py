@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from branch_crm.errors import CrmError, ValidationError
+from branch_crm.errors import ValidationError
 from branch_crm.i18n import _
 from branch_crm.services.training import inputs, sessions
 from branch_crm.timeutil import to_local
@@ -291,16 +291,22 @@ class AttendanceDialog(QDialog):
         self.table.editItem(self.table.item(row, COL_NAME))
 
     def save(self) -> None:
-        """Store the attendance; the dialog closes on success."""
-        try:
-            self.saved = self.ctx.call(
-                sessions.record_attendance, session_id=self.session.id, marks=self.table.marks()
-            )
-        except ValidationError as exc:
-            messages.show_error(self, ValidationError(row_messages(exc.fields), exc.message))
-            return
-        except CrmError as exc:
-            messages.show_error(self, exc)
-            return
+        """Store the attendance; the dialog closes once stored."""
+        self.ctx.write(
+            sessions.record_attendance,
+            session_id=self.session.id,
+            marks=self.table.marks(),
+            busy=self,
+            on_done=self._on_saved,
+            on_error=self._on_save_failed,
+        )
+
+    def _on_saved(self, saved: sessions.SessionView) -> None:
+        self.saved = saved
         self.ctx.bus.changed("training")
         self.accept()
+
+    def _on_save_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, ValidationError):
+            exc = ValidationError(row_messages(exc.fields), exc.message)
+        messages.show_error(self, exc)

@@ -290,10 +290,10 @@ class TrainingPage(QWidget):
         """Load the sessions and per-person attendance of the chosen period."""
         since, until = period_range(str(self.period.currentData() or "all"), local_today())
         try:
-            self.sessions = self.ctx.call(
+            self.sessions = self.ctx.read(
                 sessions.list_sessions, since=since, until=until, text=self.search.text()
             )
-            self.people = self.ctx.call(attendance.attendance_by_person, since=since, until=until)
+            self.people = self.ctx.read(attendance.attendance_by_person, since=since, until=until)
         except CrmError as exc:
             messages.show_error(self, exc)
             return
@@ -351,7 +351,7 @@ class TrainingPage(QWidget):
             self.history.setRowCount(0)
             return
         since, until = period_range(str(self.period.currentData() or "all"), local_today())
-        rows = self.ctx.call(attendance.person_sessions, key=key, since=since, until=until)
+        rows = self.ctx.read(attendance.person_sessions, key=key, since=since, until=until)
         self.history.setRowCount(len(rows))
         for row, h in enumerate(rows):
             for column, item in enumerate(
@@ -389,7 +389,7 @@ class TrainingPage(QWidget):
         if key is None:
             return None
         try:
-            view: sessions.SessionView = self.ctx.call(sessions.get_session, session_id=key)
+            view: sessions.SessionView = self.ctx.read(sessions.get_session, session_id=key)
         except CrmError as exc:
             messages.show_error(self, exc)
             self.reload()
@@ -433,12 +433,12 @@ class TrainingPage(QWidget):
             self, _("Delete the training session “{title}”?").format(title=view.title)
         ):
             return
-        try:
-            self.ctx.call(sessions.delete_session, session_id=view.id)
-        except CrmError as exc:
-            messages.show_error(self, exc)
-            return
-        self.ctx.bus.changed("training")
+        self.ctx.write(
+            sessions.delete_session,
+            session_id=view.id,
+            busy=self,
+            on_done=lambda _none: self.ctx.bus.changed("training"),
+        )
 
     def print_sheet(self) -> None:
         """Write the sign-in sheet off the GUI thread, then preview it (print / Save PDF)."""

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from branch_crm.errors import CrmError, ValidationError
+from branch_crm.errors import ValidationError
 from branch_crm.i18n import N_, _
 from branch_crm.services.training import inputs, sessions
 from branch_crm.timeutil import BUSINESS_TZ, local_today, to_local
@@ -237,7 +237,7 @@ class SessionDialog(QDialog):
         )
 
     def _fill(self) -> None:
-        for staff_id, name, phone in self.ctx.call(sessions.staff_choices):
+        for staff_id, name, phone in self.ctx.read(sessions.staff_choices):
             self.staff_combo.addItem(name, (staff_id, name, phone or ""))
         s = self.session
         if s is None:
@@ -357,22 +357,32 @@ class SessionDialog(QDialog):
         return out
 
     def save(self) -> None:
-        """Validate and store; the dialog closes on success."""
+        """Validate and store; the dialog closes once stored."""
         data = self.data()
-        try:
-            if self.session is None:
-                self.saved = self.ctx.call(sessions.create_session, data=data)
-            else:
-                self.saved = self.ctx.call(
-                    sessions.update_session, session_id=self.session.id, data=data
-                )
-        except ValidationError as exc:
+        saved, failed = self._on_saved, self._on_save_failed
+        if self.session is None:
+            self.ctx.write(
+                sessions.create_session, data=data, busy=self, on_done=saved, on_error=failed
+            )
+            return
+        self.ctx.write(
+            sessions.update_session,
+            session_id=self.session.id,
+            data=data,
+            busy=self,
+            on_done=saved,
+            on_error=failed,
+        )
+
+    def _on_saved(self, saved: sessions.SessionView) -> None:
+        self.saved = saved
+        self.ctx.bus.changed("training")
+        self.accept()
+
+    def _on_save_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, ValidationError):
             unplaced = self.errors.show(self._attendee_messages(exc.fields))
             if unplaced:
                 messages.show_error(self, ValidationError(unplaced))
             return
-        except CrmError as exc:
-            messages.show_error(self, exc)
-            return
-        self.ctx.bus.changed("training")
-        self.accept()
+        messages.show_error(self, exc)
