@@ -7,12 +7,21 @@ import logging
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, TypeAlias
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from branch_crm.ui.context import AppContext
 
 log = logging.getLogger(__name__)
 
-WidgetFactory = Callable[[Any], Any]
+WidgetFactory: TypeAlias = "Callable[[AppContext], QWidget]"
 """``factory(ctx) -> QWidget``."""
+ActionHandler: TypeAlias = "Callable[[AppContext, str, QWidget | None], None]"
+"""``handler(ctx, customer_id, parent_widget)``."""
+CustomerOpener: TypeAlias = "Callable[[AppContext, str], None]"
+"""``opener(ctx, customer_id)``."""
 
 
 @dataclass(frozen=True)
@@ -21,14 +30,14 @@ class CustomerAction:
 
     label: str
     icon: str
-    handler: Callable[[Any, str, Any], None]
+    handler: ActionHandler
 
 
 _home_cards: list[tuple[int, int, WidgetFactory]] = []
 _status_widgets: list[tuple[int, int, WidgetFactory]] = []
 _customer_actions: list[CustomerAction] = []
 _timeline_icons: dict[str, str] = {}
-_customer_opener: list[Callable[[Any, str], None]] = []
+_customer_opener: list[CustomerOpener] = []
 _features_loaded: list[str] = []
 
 
@@ -42,9 +51,7 @@ def register_status_widget(factory: WidgetFactory, order: int) -> None:
     _status_widgets.append((order, len(_status_widgets), factory))
 
 
-def register_customer_action(
-    label: str, icon: str, handler: Callable[[Any, str, Any], None]
-) -> None:
+def register_customer_action(label: str, icon: str, handler: ActionHandler) -> None:
     """A button on the customer profile: ``handler(ctx, customer_id, parent_widget)``."""
     if all(action.label != label for action in _customer_actions):
         _customer_actions.append(CustomerAction(label, icon, handler))
@@ -55,7 +62,7 @@ def register_timeline_renderer(kind: str, icon: str) -> None:
     _timeline_icons[kind] = icon
 
 
-def set_customer_opener(opener: Callable[[Any, str], None]) -> None:
+def set_customer_opener(opener: CustomerOpener) -> None:
     """The function that opens a customer's profile (provided by the counter desk)."""
     _customer_opener[:] = [opener]
 
@@ -80,12 +87,12 @@ def timeline_renderers() -> dict[str, str]:
     return dict(_timeline_icons)
 
 
-def customer_opener() -> Callable[[Any, str], None] | None:
+def customer_opener() -> CustomerOpener | None:
     """The registered customer opener, if any."""
     return _customer_opener[0] if _customer_opener else None
 
 
-def open_customer(ctx: Any, customer_id: str) -> bool:
+def open_customer(ctx: AppContext, customer_id: str) -> bool:
     """Open a customer's profile; False when no feature registered an opener."""
     opener = customer_opener()
     if opener is None:

@@ -3,8 +3,6 @@ and handing it to someone else (supervisors)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -23,6 +21,7 @@ from branch_crm.i18n import _
 from branch_crm.services import care
 from branch_crm.ui import messages
 from branch_crm.ui.care.texts import phone_text
+from branch_crm.ui.context import AppContext
 
 DONE, CANCEL = "done", "cancel"
 
@@ -46,7 +45,9 @@ def summary_text(row: care.FollowUp) -> str:
 class CloseFollowUpDialog(QDialog):
     """Done… (what the customer was told) or Cancel… (why); Ctrl+Enter saves."""
 
-    def __init__(self, ctx: Any, row: care.FollowUp, mode: str, parent: QWidget | None = None):
+    def __init__(
+        self, ctx: AppContext, row: care.FollowUp, mode: str, parent: QWidget | None = None
+    ):
         super().__init__(parent)
         self.ctx = ctx
         self.row = row
@@ -78,7 +79,7 @@ class CloseFollowUpDialog(QDialog):
         self.errors.add(self.field, self.note)
         layout.addWidget(self.buttons)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(keys), self, activated=self.save)
+            QShortcut(QKeySequence(keys), self).activated.connect(self.save)
         self.retranslate_ui()
         self.note.setFocus()
 
@@ -126,7 +127,7 @@ class ReassignDialog(QDialog):
 
     def __init__(
         self,
-        ctx: Any,
+        ctx: AppContext,
         row: care.FollowUp,
         staff: list[tuple[str, str]],
         parent: QWidget | None = None,

@@ -27,6 +27,7 @@ from branch_crm.services import care
 from branch_crm.timeutil import local_today
 from branch_crm.ui import messages, registry
 from branch_crm.ui.care.texts import one_line
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,9 @@ class FollowUpHomeCard(QGroupBox):
     TOP = 5
     sig_loaded = Signal(object)
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None, *, refresh_ms: int = REFRESH_MS):
+    def __init__(
+        self, ctx: AppContext, parent: QWidget | None = None, *, refresh_ms: int = REFRESH_MS
+    ):
         super().__init__(parent)
         self.ctx = ctx
         self.setObjectName("careHomeCard")

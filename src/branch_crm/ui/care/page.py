@@ -32,6 +32,7 @@ from branch_crm.timeutil import local_today
 from branch_crm.ui import messages, registry
 from branch_crm.ui.care.dialogs import CANCEL, DONE, CloseFollowUpDialog, ReassignDialog
 from branch_crm.ui.care.model import NOTES, FollowUpModel
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ class FollowUpsPage(QWidget):
     sig_loaded = Signal(int)
     """Emitted after a reload with the number of rows shown."""
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("carePage")
         self.ctx = ctx
@@ -147,8 +148,9 @@ class FollowUpsPage(QWidget):
             ("Ctrl+R", self.reassign),
             ("F5", self.reload),
         ):
-            QShortcut(QKeySequence(keys), self, activated=slot)  # while the page is shown
-        delete = QShortcut(QKeySequence("Del"), self.table, activated=self.cancel_task)
+            QShortcut(QKeySequence(keys), self).activated.connect(slot)  # while the page is shown
+        delete = QShortcut(QKeySequence("Del"), self.table)
+        delete.activated.connect(self.cancel_task)
         delete.setContext(Qt.ShortcutContext.WidgetShortcut)
 
     def _button(self, name: str, icon_name: str, slot: Any) -> QPushButton:

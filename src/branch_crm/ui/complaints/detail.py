@@ -42,6 +42,7 @@ from branch_crm.timeutil import to_local, utcnow
 from branch_crm.ui import messages
 from branch_crm.ui.complaints import visuals
 from branch_crm.ui.complaints.step_dialog import StepDialog, combo, money_field, text_field
+from branch_crm.ui.context import AppContext
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ _open: dict[str, ComplaintDetailDialog] = {}
 
 
 def open_complaint(
-    ctx: Any, complaint_id: str, parent: QWidget | None = None
+    ctx: AppContext, complaint_id: str, parent: QWidget | None = None
 ) -> ComplaintDetailDialog:
     """Show the detail of ``complaint_id`` (raising it when already open)."""
     dialog = _open.get(complaint_id)
@@ -99,7 +100,7 @@ class ComplaintDetailDialog(QDialog):
 
     sig_changed = Signal(str)
 
-    def __init__(self, ctx: Any, complaint_id: str, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, complaint_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("complaintDetail")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

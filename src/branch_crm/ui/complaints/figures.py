@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import date
-from typing import Any
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -36,6 +35,7 @@ from branch_crm.services import complaint_stats as cst
 from branch_crm.services.complaints import format_minutes, format_money, grade_label
 from branch_crm.timeutil import local_today, to_local
 from branch_crm.ui import messages
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.periods import preset_range, presets
 
 log = logging.getLogger(__name__)
@@ -133,7 +133,7 @@ class ComplaintFiguresDialog(QDialog):
 
     sig_loaded = Signal()
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("complaintFigures")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -175,7 +175,7 @@ class ComplaintFiguresDialog(QDialog):
         self.end.dateChanged.connect(lambda _d: self._custom())
         self.split.currentIndexChanged.connect(lambda _i: self.reload())
         self.refresh_button.clicked.connect(self.reload)
-        QShortcut(QKeySequence("F5"), self, activated=self.reload)
+        QShortcut(QKeySequence("F5"), self).activated.connect(self.reload)
 
     def _layout(self) -> None:
         choose = QHBoxLayout()
@@ -330,7 +330,7 @@ class ComplaintFiguresDialog(QDialog):
         }
 
 
-def open_figures(ctx: Any, parent: QWidget | None = None) -> ComplaintFiguresDialog:
+def open_figures(ctx: AppContext, parent: QWidget | None = None) -> ComplaintFiguresDialog:
     """Show the figures window (non-modal)."""
     dialog = ComplaintFiguresDialog(ctx, parent)
     dialog.show()

@@ -32,6 +32,7 @@ from branch_crm.services.complaints import grade_label
 from branch_crm.services.permissions import Permission, allowed
 from branch_crm.timeutil import utcnow
 from branch_crm.ui.complaints.queue_model import ID_ROLE, ComplaintQueueModel
+from branch_crm.ui.context import AppContext
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,9 @@ class ComplaintQueuePage(QWidget):
     sig_ticked = Signal()
     """Emitted after a time-passing refresh."""
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None, *, refresh_ms: int = REFRESH_MS):
+    def __init__(
+        self, ctx: AppContext, parent: QWidget | None = None, *, refresh_ms: int = REFRESH_MS
+    ):
         super().__init__(parent)
         self.setObjectName("complaintQueuePage")
         self.ctx = ctx

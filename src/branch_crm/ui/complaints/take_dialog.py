@@ -34,6 +34,7 @@ from branch_crm.services import complaints as cs
 from branch_crm.services import sla
 from branch_crm.timeutil import to_local
 from branch_crm.ui import messages
+from branch_crm.ui.context import AppContext
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ class CustomerPicker(QWidget):
 
     sig_chosen = Signal(str)
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         from branch_crm.ui.counter.lookup import LookupWidget
 
@@ -200,7 +201,7 @@ class TakeComplaintDialog(QDialog):
     sig_taken = Signal(str)
 
     def __init__(
-        self, ctx: Any, *, customer_id: str | None = None, parent: QWidget | None = None
+        self, ctx: AppContext, *, customer_id: str | None = None, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.setObjectName("takeComplaintDialog")
@@ -459,7 +460,7 @@ def _categories(*, session: Any) -> list[sla.Code]:
 
 
 def take_complaint(
-    ctx: Any, *, customer_id: str | None = None, parent: QWidget | None = None
+    ctx: AppContext, *, customer_id: str | None = None, parent: QWidget | None = None
 ) -> TakeComplaintDialog:
     """Open the take-a-complaint dialog (non-blocking)."""
     dialog = TakeComplaintDialog(ctx, customer_id=customer_id, parent=parent)

@@ -24,6 +24,7 @@ from branch_crm.services import complaint_queue as cq
 from branch_crm.timeutil import utcnow
 from branch_crm.ui.complaints import visuals
 from branch_crm.ui.complaints.queue_model import state_text
+from branch_crm.ui.context import AppContext
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ WATCH = frozenset({"complaint", "sync"})
 class _CountsMixin:
     """Loads :class:`QueueCounts` on the database worker now, on changes and every 30 s."""
 
-    ctx: Any
+    ctx: AppContext
     counts: cq.QueueCounts | None
 
     def _start_counting(self, owner: QWidget, refresh_ms: int) -> None:
@@ -79,7 +80,9 @@ class ComplaintStatusWidget(QToolButton, _CountsMixin):
 
     sig_counted = Signal(object)
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None, *, refresh_ms: int = REFRESH_MS):
+    def __init__(
+        self, ctx: AppContext, parent: QWidget | None = None, *, refresh_ms: int = REFRESH_MS
+    ):
         super().__init__(parent)
         self.ctx = ctx
         self.setObjectName("complaintStatus")
@@ -140,7 +143,9 @@ class ComplaintHomeCard(QGroupBox, _CountsMixin):
 
     TOP = 5
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None, *, refresh_ms: int = REFRESH_MS):
+    def __init__(
+        self, ctx: AppContext, parent: QWidget | None = None, *, refresh_ms: int = REFRESH_MS
+    ):
         super().__init__(parent)
         self.ctx = ctx
         self.setObjectName("complaintHomeCard")

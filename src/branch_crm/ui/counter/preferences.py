@@ -44,6 +44,7 @@ from branch_crm.services.preferences import (
     save_preferences,
 )
 from branch_crm.timeutil import to_local
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.counter.labels import DROP_OFF_PLACES, SPECIAL_HANDLING, WEEKDAY_NAMES, label
 from branch_crm.ui.counter.widgets import error_palette
 
@@ -113,7 +114,7 @@ class _GridKeys(QObject):
         if event.type() != QEvent.Type.KeyPress:
             return False
         assert isinstance(event, QKeyEvent)
-        moves = {
+        moves: dict[int, tuple[int, int]] = {  # QKeyEvent.key() is a plain int
             Qt.Key.Key_Left: (0, -1),
             Qt.Key.Key_Right: (0, 1),
             Qt.Key.Key_Up: (-1, 0),
@@ -133,7 +134,9 @@ class PreferencesForm(QWidget):
     sig_history = Signal(object)
     """list[TimelineEntry] of the loaded customer's preference history (newest first)."""
 
-    def __init__(self, ctx, *, large: bool = False, parent=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(
+        self, ctx: AppContext, *, large: bool = False, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.large = large
@@ -542,8 +545,8 @@ class PreferencesForm(QWidget):
         for day in WEEKDAYS:
             presets = {(s, e): w for w, s, e in WINDOWS}
             extra = []
-            for window in stored[day]:
-                start, end = str(window[0]), str(window[1])
+            for pair in stored[day]:
+                start, end = str(pair[0]), str(pair[1])
                 if (start, end) in presets:
                     continue
                 extra.append(f"{start}-{end}")
@@ -600,7 +603,9 @@ class PreferencesForm(QWidget):
             return None
         try:
             data = self.value()
-            view = self.ctx.call(save_preferences, customer_id=self.customer_id, data=data)
+            view: PreferenceView = self.ctx.call(
+                save_preferences, customer_id=self.customer_id, data=data
+            )
         except ValidationError as exc:
             self.show_errors(exc.fields)
             return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from branch_crm.i18n import N_, _
 from branch_crm.services.classification import tier_label
@@ -44,7 +44,7 @@ class SearchResultsModel(QAbstractTableModel):
     table, and data() runs several hundred times per paint.
     """
 
-    def __init__(self, parent=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._hits: list[SearchHit] = []
         self._texts: list[tuple[str, ...]] = []

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from branch_crm.services import care as _care
 from branch_crm.ui import registry
 
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
 
-def _home_card(ctx: Any) -> Any:
+    from branch_crm.ui.context import AppContext
+
+
+def _home_card(ctx: AppContext) -> QWidget:
     from branch_crm.ui.care.home_card import FollowUpHomeCard
 
     return FollowUpHomeCard(ctx)

@@ -3,27 +3,32 @@ timeline icons; importing it also registers the complaints on the customer timel
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from branch_crm.i18n import N_, _
 from branch_crm.services import complaints as _complaints
 from branch_crm.services.permissions import Permission, allowed
 from branch_crm.ui import registry
 
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
 
-def _home_card(ctx: Any) -> Any:
+    from branch_crm.ui.context import AppContext
+
+
+def _home_card(ctx: AppContext) -> QWidget:
     from branch_crm.ui.complaints.widgets import ComplaintHomeCard
 
     return ComplaintHomeCard(ctx)
 
 
-def _status_widget(ctx: Any) -> Any:
+def _status_widget(ctx: AppContext) -> QWidget:
     from branch_crm.ui.complaints.widgets import ComplaintStatusWidget
 
     return ComplaintStatusWidget(ctx)
 
 
-def _new_complaint(ctx: Any, customer_id: str, parent: Any) -> None:
+def _new_complaint(ctx: AppContext, customer_id: str, parent: QWidget | None) -> None:
     from branch_crm.ui import messages
     from branch_crm.ui.complaints.take_dialog import take_complaint
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from branch_crm.ui import registry
 
+if TYPE_CHECKING:
+    from branch_crm.ui.context import AppContext
 
-def _open_customer(ctx, customer_id: str) -> None:  # type: ignore[no-untyped-def]
+
+def _open_customer(ctx: AppContext, customer_id: str) -> None:
     from branch_crm.ui.counter import actions
 
     actions.open_customer(ctx, customer_id)

@@ -3,18 +3,23 @@ Ctrl+Shift+S "Sync now" shortcut) and the home card."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from branch_crm.ui import registry
 
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
 
-def _status_widget(ctx: Any) -> Any:
+    from branch_crm.ui.context import AppContext
+
+
+def _status_widget(ctx: AppContext) -> QWidget:
     from branch_crm.ui.sync.widgets import SyncStatusWidget
 
     return SyncStatusWidget(ctx)
 
 
-def _home_card(ctx: Any) -> Any:
+def _home_card(ctx: AppContext) -> QWidget:
     from branch_crm.ui.sync.widgets import SyncHomeCard
 
     return SyncHomeCard(ctx)

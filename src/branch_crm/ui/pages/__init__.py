@@ -12,9 +12,14 @@ import logging
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from branch_crm.services.permissions import Permission
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from branch_crm.ui.context import AppContext
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +33,7 @@ class PageSpec:
     key: str
     title: str
     icon: str
-    factory: Callable[[Any], Any]
+    factory: Callable[[AppContext], QWidget]
     order: int = 100
     permission: Permission | None = None
     shortcut: str | None = None

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from branch_crm.i18n import N_
 from branch_crm.services.permissions import Permission
 from branch_crm.ui.pages import PageSpec
 
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
 
-def _factory(ctx):  # type: ignore[no-untyped-def]
+    from branch_crm.ui.context import AppContext
+
+
+def _factory(ctx: AppContext) -> QWidget:
     from branch_crm.ui.shell.staff_page import StaffPage
 
     return StaffPage(ctx)

@@ -254,7 +254,7 @@ class PdfPreviewDialog(QDialog):
             (QKeySequence.StandardKey.Save, self.save_as),
         )
         for keys, slot in pairs:
-            QShortcut(QKeySequence(keys), self, activated=slot)
+            QShortcut(QKeySequence(keys), self).activated.connect(slot)
 
     def _open(self) -> None:
         try:

@@ -81,7 +81,7 @@ def fill_demo_with_progress(path: Path, *, customers: int = DEMO_CUSTOMERS) -> A
     dialog.setWindowTitle(_("Creating demo data — Branch CRM"))
     dialog.setLabelText(_("Creating demo data…"))
     dialog.setAccessibleName(_("Creating demo data"))
-    dialog.setCancelButton(None)  # type: ignore[arg-type]
+    dialog.setCancelButton(None)
     dialog.setRange(0, 0)
     dialog.setMinimumDuration(0)
     dialog.setMinimumWidth(420)

@@ -199,6 +199,7 @@ class SettingsDialog(QDialog):
         if editor is None or not may_register(self.ctx.actor):
             return
         page = editor.parentWidget()
+        assert page is not None  # every editor sits on a tab page
         form = page.layout()
         if isinstance(form, QFormLayout):
             self.register_button = QPushButton(page)
@@ -337,7 +338,8 @@ class SettingsDialog(QDialog):
             if editor is None:
                 continue
             for index in range(self.tabs.count()):
-                if self.tabs.widget(index).isAncestorOf(editor):
+                tab = self.tabs.widget(index)
+                if tab is not None and tab.isAncestorOf(editor):
                     self.tabs.setCurrentIndex(index)
                     editor.setFocus()
                     return

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QWidget
 from branch_crm.i18n import _
 from branch_crm.services.permissions import Permission, allowed
 from branch_crm.ui import messages
+from branch_crm.ui.context import AppContext
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ def show_printed(parent: QWidget | None, path: Path, title: str) -> Any:
     return preview_pdf(parent, Path(path), title)
 
 
-def print_survey(ctx: Any, customer_id: str, parent: QWidget | None = None) -> None:
+def print_survey(ctx: AppContext, customer_id: str, parent: QWidget | None = None) -> None:
     """Customer action "Print survey": record a numbered form and preview it."""
     from branch_crm.services.surveys import print_survey_form
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from branch_crm.i18n import _
 from branch_crm.services.permissions import Permission, allowed
 from branch_crm.ui import messages
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.survey_print.actions import new_pdf_path, show_printed
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ class BatchPrintDialog(QDialog):
 
     sig_printed = Signal(object)  # PrintedSurveys
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.count = 0
@@ -283,7 +284,7 @@ class BatchPrintDialog(QDialog):
         messages.show_error(self, exc)
 
 
-def open_batch_print(ctx: Any, parent: QWidget | None = None) -> BatchPrintDialog:
+def open_batch_print(ctx: AppContext, parent: QWidget | None = None) -> BatchPrintDialog:
     """Open the batch print dialog (non-modal) and return it."""
     dialog = BatchPrintDialog(ctx, parent)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -34,6 +34,7 @@ from branch_crm.errors import CrmError, ValidationError
 from branch_crm.i18n import _, current_language
 from branch_crm.services import survey_entry as se
 from branch_crm.services.survey_template import SurveyItem, TemplateView
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.counter.widgets import business_today
 from branch_crm.ui.messages import ERROR_LABEL_STYLE
 
@@ -154,7 +155,7 @@ class AnswerForm(QWidget):
     """Enter on the last answer or in the suggestion: save."""
     sig_changed = Signal()
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("surveyAnswerForm")
         self.ctx = ctx

@@ -8,7 +8,6 @@ Ctrl+B opens the batch printing dialog.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
@@ -16,6 +15,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBo
 from branch_crm.i18n import _
 from branch_crm.services.permissions import Permission, allowed
 from branch_crm.ui import messages
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 class SurveysPage(QWidget):
     """Tabs: keyed entry, phone/counter answers, scores (for those who may see reports)."""
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         from branch_crm.ui.surveys.direct import DirectEntryWidget
         from branch_crm.ui.surveys.entry import KeyedEntryWidget
@@ -59,7 +59,7 @@ class SurveysPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.tabs, 1)
-        QShortcut(QKeySequence("Ctrl+B"), self, activated=self.print_batch)
+        QShortcut(QKeySequence("Ctrl+B"), self).activated.connect(self.print_batch)
         self.retranslate_ui()
 
     def retranslate_ui(self) -> None:

@@ -31,6 +31,7 @@ from branch_crm.services.classification import TIERS, tier_label
 from branch_crm.services.survey_template import active_template
 from branch_crm.timeutil import local_today, month_key
 from branch_crm.ui import messages
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.periods import preset_range, presets
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ class ScoresWidget(QWidget):
 
     sig_loaded = Signal()
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("surveyScores")
         self.ctx = ctx
@@ -132,7 +133,9 @@ class ScoresWidget(QWidget):
         self.end.dateChanged.connect(lambda _d: self._custom())
         self.tier.currentIndexChanged.connect(lambda _i: self.reload())
         self.refresh_button.clicked.connect(self.reload)
-        QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self, activated=self.reload)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self).activated.connect(
+            self.reload
+        )
 
     def _layout(self) -> None:
         choose = QHBoxLayout()

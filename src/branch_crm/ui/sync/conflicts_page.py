@@ -42,6 +42,7 @@ from branch_crm.services.conflicts import (
 from branch_crm.services.customers import CustomerView, get_customer
 from branch_crm.timeutil import to_local
 from branch_crm.ui import messages
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
 from branch_crm.ui.sync.controller import controller_for
 from branch_crm.ui.sync.texts import elide, when_text
@@ -215,7 +216,7 @@ class SidePanel(QGroupBox):
 class ConflictsPage(QWidget):
     """The list, the two sides, and the resolution buttons."""
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.controller = controller_for(ctx)

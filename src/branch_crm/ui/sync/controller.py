@@ -15,7 +15,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from branch_crm.services import settings as app_settings
 from branch_crm.services.permissions import Permission, allowed
@@ -27,6 +27,7 @@ from branch_crm.services.sync_service import (
     sync_status,
 )
 from branch_crm.sync.client import backoff_seconds
+from branch_crm.ui.context import AppContext
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ class SyncController(QObject):
     sig_running = Signal(bool)
     sig_finished = Signal(object)  # SyncResult (error in words, or None)
 
-    def __init__(self, ctx: Any) -> None:
+    def __init__(self, ctx: AppContext) -> None:
         super().__init__(ctx)
         self.ctx = ctx
         self.status: SyncStatus | None = None
@@ -213,11 +214,9 @@ def _is_crm(exc: BaseException) -> bool:
     return isinstance(exc, CrmError)
 
 
-def controller_for(ctx: Any) -> SyncController:
-    """The app's one controller (created on first use, owned by the context)."""
-    existing = getattr(ctx, "_sync_controller", None)
-    if isinstance(existing, SyncController):
+def controller_for(ctx: AppContext) -> SyncController:
+    """The app's one controller (created on first use, owned by the context: its Qt child)."""
+    existing = ctx.findChild(SyncController, options=Qt.FindChildOption.FindDirectChildrenOnly)
+    if existing is not None:
         return existing
-    controller = SyncController(ctx)
-    ctx._sync_controller = controller
-    return controller
+    return SyncController(ctx)

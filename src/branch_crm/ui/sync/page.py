@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from branch_crm.i18n import _, ngettext
 from branch_crm.services.sync_service import SyncResult, SyncStatus
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
 from branch_crm.ui.sync import texts
 from branch_crm.ui.sync.controller import controller_for
@@ -40,7 +41,7 @@ def result_text(result: SyncResult) -> str:
 class SyncPage(QWidget):
     """Status in full, the actions, and this session's rounds."""
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.controller = controller_for(ctx)

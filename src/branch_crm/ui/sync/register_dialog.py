@@ -22,6 +22,7 @@ from branch_crm.i18n import _
 from branch_crm.services.permissions import Permission, allowed
 from branch_crm.services.sync_service import Registration, register_branch
 from branch_crm.ui import messages
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.messages import ERROR_LABEL_STYLE
 from branch_crm.ui.sync.controller import controller_for
 
@@ -36,7 +37,7 @@ def may_register(actor: Any) -> bool:
 class RegisterDialog(QDialog):
     """Head-office URL + registration code -> this PC's token (kept in the credential store)."""
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.controller = controller_for(ctx)

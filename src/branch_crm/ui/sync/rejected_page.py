@@ -27,6 +27,7 @@ from branch_crm.services.rejected_changes import (
     mark_rejected_seen,
     reason_text,
 )
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.sync.controller import controller_for
 from branch_crm.ui.sync.texts import when_text
 
@@ -91,7 +92,7 @@ class RejectedModel(QAbstractTableModel):
 class RejectedPage(QWidget):
     """A summary line and the list, reloaded after every sync round."""
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.setObjectName("sync_rejected_page")

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from branch_crm.i18n import _, ngettext
 from branch_crm.services.permissions import Permission, allowed
 from branch_crm.services.sync_service import SyncStatus
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
 from branch_crm.ui.sync import texts
 from branch_crm.ui.sync.controller import controller_for
@@ -58,7 +59,7 @@ def show_clock_warning(label: QLabel, status: SyncStatus | None) -> None:
     label.setVisible(warning is not None)
 
 
-def sync_now_or_register(ctx: Any, parent: QWidget) -> None:
+def sync_now_or_register(ctx: AppContext, parent: QWidget) -> None:
     """Sync now, or open the registration dialog when this PC is not registered yet."""
     controller = controller_for(ctx)
     if controller.status is not None and not controller.status.registered:
@@ -72,7 +73,7 @@ def sync_now_or_register(ctx: Any, parent: QWidget) -> None:
 class SyncStatusWidget(QToolButton):
     """Status bar: pending changes, last success or the last error; a click opens the page."""
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None, *, autostart: bool = True):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, autostart: bool = True):
         super().__init__(parent)
         self.ctx = ctx
         self.controller = controller_for(ctx)
@@ -118,7 +119,7 @@ class SyncHomeCard(QGroupBox):
     """Home card: waiting changes, last success, last error, conflicts, changes not applied
     nobody has looked at here yet; Sync now."""
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.controller = controller_for(ctx)

@@ -8,7 +8,6 @@ a blank row; Ctrl+Enter saves.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
@@ -31,6 +30,7 @@ from branch_crm.i18n import _
 from branch_crm.services import training as ts
 from branch_crm.timeutil import to_local
 from branch_crm.ui import messages
+from branch_crm.ui.context import AppContext
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +180,9 @@ class AttendanceTable(QTableWidget):
 class AttendanceDialog(QDialog):
     """Attendance of one session: statuses, remarks, walk-ins."""
 
-    def __init__(self, ctx: Any, session: ts.SessionView, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, ctx: AppContext, session: ts.SessionView, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("attendanceDialog")
         self.ctx = ctx
@@ -220,8 +222,8 @@ class AttendanceDialog(QDialog):
         self.all_present_button.clicked.connect(self.rest_present)
         self.walk_in_button.clicked.connect(self.add_walk_in)
         self.table.sig_status_changed.connect(lambda _r, _s: self._update_counts())
-        QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.save)
-        QShortcut(QKeySequence("Ctrl+Enter"), self, activated=self.save)
+        QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(self.save)
+        QShortcut(QKeySequence("Ctrl+Enter"), self).activated.connect(self.save)
         for a in session.attendees:
             self.table.add_row(
                 number=a.position,

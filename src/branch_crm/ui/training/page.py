@@ -35,6 +35,7 @@ from branch_crm.i18n import N_, _
 from branch_crm.services import training as ts
 from branch_crm.timeutil import local_today, to_local
 from branch_crm.ui import messages
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
 
 log = logging.getLogger(__name__)
@@ -118,7 +119,7 @@ class TrainingPage(QWidget):
     sig_loaded = Signal(int)
     """Emitted after the session list was reloaded, with the number of sessions."""
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("trainingPage")
         self.ctx = ctx
@@ -218,10 +219,12 @@ class TrainingPage(QWidget):
             ("Ctrl+T", self.record_attendance),
             ("Ctrl+F", self.search.setFocus),
         ):
-            QShortcut(QKeySequence(keys), self, activated=slot)
-        QShortcut(QKeySequence(Qt.Key.Key_Return), self.table, activated=self.edit_session)
-        QShortcut(QKeySequence(Qt.Key.Key_Enter), self.table, activated=self.edit_session)
-        QShortcut(QKeySequence.StandardKey.Delete, self.table, activated=self.delete_session)
+            QShortcut(QKeySequence(keys), self).activated.connect(slot)
+        QShortcut(QKeySequence(Qt.Key.Key_Return), self.table).activated.connect(self.edit_session)
+        QShortcut(QKeySequence(Qt.Key.Key_Enter), self.table).activated.connect(self.edit_session)
+        QShortcut(QKeySequence.StandardKey.Delete, self.table).activated.connect(
+            self.delete_session
+        )
 
     def retranslate_ui(self) -> None:
         """Re-apply every translated text."""

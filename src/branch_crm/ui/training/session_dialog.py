@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
 
 from PySide6.QtCore import QDate, Qt, QTime
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -38,6 +37,7 @@ from branch_crm.i18n import N_, _
 from branch_crm.services import training as ts
 from branch_crm.timeutil import BUSINESS_TZ, local_today, to_local
 from branch_crm.ui import messages
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.messages import FieldErrors
 
 log = logging.getLogger(__name__)
@@ -109,7 +109,7 @@ class SessionDialog(QDialog):
     """Create (``session=None``) or edit a training session."""
 
     def __init__(
-        self, ctx: Any, session: ts.SessionView | None = None, parent: QWidget | None = None
+        self, ctx: AppContext, session: ts.SessionView | None = None, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.setObjectName("trainingSessionDialog")
@@ -227,13 +227,11 @@ class SessionDialog(QDialog):
         self.add_staff_button.clicked.connect(self.add_staff)
         self.add_person_button.clicked.connect(self.add_person)
         self.remove_button.clicked.connect(self.attendees.remove_selected)
-        QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.save)
-        QShortcut(QKeySequence("Ctrl+Enter"), self, activated=self.save)
-        QShortcut(QKeySequence("Insert"), self.attendees, activated=self.add_person)
-        QShortcut(
-            QKeySequence.StandardKey.Delete,
-            self.attendees,
-            activated=self.attendees.remove_selected,
+        QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(self.save)
+        QShortcut(QKeySequence("Ctrl+Enter"), self).activated.connect(self.save)
+        QShortcut(QKeySequence("Insert"), self.attendees).activated.connect(self.add_person)
+        QShortcut(QKeySequence.StandardKey.Delete, self.attendees).activated.connect(
+            self.attendees.remove_selected
         )
 
     def _fill(self) -> None:
