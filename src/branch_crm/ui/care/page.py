@@ -8,6 +8,7 @@ customer, F5 reloads, Alt+L / Alt+O pick the list and the overdue filter.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
@@ -153,7 +154,7 @@ class FollowUpsPage(QWidget):
         delete.activated.connect(self.cancel_task)
         delete.setContext(Qt.ShortcutContext.WidgetShortcut)
 
-    def _button(self, name: str, icon_name: str, slot: Any) -> QPushButton:
+    def _button(self, name: str, icon_name: str, slot: Callable[[], object]) -> QPushButton:
         button = QPushButton(icon(icon_name), "", self)
         button.setObjectName(name)
         button.clicked.connect(slot)

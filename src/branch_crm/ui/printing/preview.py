@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -220,7 +221,7 @@ class PdfPreviewDialog(QDialog):
         self._open()
         self.resize(860, 900)
 
-    def _button(self, name: str, icon_name: str | None, slot: Any) -> QPushButton:
+    def _button(self, name: str, icon_name: str | None, slot: Callable[[], object]) -> QPushButton:
         button = QPushButton(self)
         button.setObjectName(name)
         if icon_name:

@@ -8,9 +8,9 @@ attendance, Delete removes a session; Ctrl+F goes to the search box.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -205,7 +205,7 @@ class TrainingPage(QWidget):
         layout.addWidget(self.history, 1)
         return tab
 
-    def _button(self, name: str, icon_name: str, slot: Any) -> QPushButton:
+    def _button(self, name: str, icon_name: str, slot: Callable[[], object]) -> QPushButton:
         button = QPushButton(icon(icon_name), "", self)
         button.setObjectName(name)
         button.clicked.connect(slot)
@@ -451,10 +451,14 @@ class TrainingPage(QWidget):
         from branch_crm.ui.printing.preview import preview_pdf
 
         title = _("Sign-in sheet: {title}").format(title=view.title)
+
+        def on_result(path: Path) -> None:
+            preview_pdf(self, Path(path), title)
+
         self.ctx.submit(
             ts.print_signin_sheet,
             kwargs={"session_id": view.id, "output": printout_path(view.reference)},
-            on_result=lambda path: preview_pdf(self, Path(path), title),
+            on_result=on_result,
             on_error=lambda exc: messages.show_error(self, exc),
             title=_("Printing the sign-in sheet…"),
         )
@@ -463,6 +467,7 @@ class TrainingPage(QWidget):
         """Reload and select a session."""
         self.reload()
         for row in range(self.table.rowCount()):
-            if self.table.item(row, 0).data(ID_ROLE) == session_id:
+            item = self.table.item(row, 0)
+            if item is not None and item.data(ID_ROLE) == session_id:
                 self.table.setCurrentCell(row, 0)
                 return

@@ -170,8 +170,8 @@ class SessionDialog(QDialog):
     def _layout(self) -> None:
         self.form = QFormLayout()
         when = QHBoxLayout()
-        for widget in (self.date_edit, self.start_edit, QLabel("–", self), self.end_edit):
-            when.addWidget(widget)
+        for part in (self.date_edit, self.start_edit, QLabel("–", self), self.end_edit):
+            when.addWidget(part)
         when.addStretch(1)
         self.when_box = QWidget(self)
         self.when_box.setLayout(when)
@@ -188,13 +188,13 @@ class SessionDialog(QDialog):
         self.form.addRow(self.labels["content"], self.points_edit)
         self.form.addRow(self.labels["incident"], self.incident_edit)
         people = QHBoxLayout()
-        for widget in (
+        for control in (
             self.staff_combo,
             self.add_staff_button,
             self.add_person_button,
             self.remove_button,
         ):
-            people.addWidget(widget)
+            people.addWidget(control)
         people.addStretch(1)
         self.attendees_label = QLabel(self)
         layout = QVBoxLayout(self)
@@ -321,7 +321,9 @@ class SessionDialog(QDialog):
         """Add an empty row and start typing the name."""
         row = self.attendees.add_person()
         self.attendees.setCurrentCell(row, 0)
-        self.attendees.editItem(self.attendees.item(row, 0))
+        item = self.attendees.item(row, 0)
+        assert item is not None  # add_person fills both cells
+        self.attendees.editItem(item)
 
     def data(self) -> ts.SessionInput:
         """What the form holds, as service input."""
