@@ -7,7 +7,6 @@ are one key away); "Open customer" opens the selected task's customer profile.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -21,9 +20,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
 from branch_crm.i18n import _
 from branch_crm.services import care
+from branch_crm.services.context import Actor
 from branch_crm.timeutil import local_today
 from branch_crm.ui import messages, registry
 from branch_crm.ui.care.texts import one_line
@@ -46,7 +47,9 @@ def counts_text(counts: care.FollowUpCounts) -> str:
     )
 
 
-def load_card(*, session: Any, actor: Any, top: int = 5) -> tuple[Any, list[Any]]:
+def load_card(
+    *, session: Session, actor: Actor, top: int = 5
+) -> tuple[care.FollowUpCounts, list[care.FollowUp]]:
     """Counts and the first ``top`` open tasks the actor sees (one unit of work)."""
     counts = care.follow_up_counts(session=session, actor=actor)
     rows = care.list_follow_ups(session=session, actor=actor, limit=top)
@@ -167,8 +170,8 @@ class FollowUpHomeCard(QGroupBox):
         if not registry.open_customer(self.ctx, customer_id):
             messages.info(self, _("Customer profiles are not available in this version."))
 
-    def _show_page(self) -> Any:
-        window = getattr(self.ctx, "main_window", None)
+    def _show_page(self) -> QWidget | None:
+        window = self.ctx.main_window
         return window.show_page(PAGE_KEY) if window is not None else None
 
     def _on_open_clicked(self) -> None:

@@ -251,7 +251,7 @@ class ComplaintDetailDialog(QDialog):
         """Open the complaining customer's profile."""
         if self.view is None:
             return
-        window = getattr(self.ctx, "main_window", None)
+        window = self.ctx.main_window
         if window is not None:
             window.open_customer(self.view.customer_id)
             return

@@ -133,7 +133,7 @@ class ComplaintStatusWidget(QToolButton, _CountsMixin):
         self.setAccessibleName(tip)
 
     def _on_clicked(self) -> None:
-        window = getattr(self.ctx, "main_window", None)
+        window = self.ctx.main_window
         if window is not None:
             window.show_page("complaints")
 
@@ -208,6 +208,6 @@ class ComplaintHomeCard(QGroupBox, _CountsMixin):
         open_complaint(self.ctx, item.data(Qt.ItemDataRole.UserRole), parent=self)
 
     def _on_open_clicked(self) -> None:
-        window = getattr(self.ctx, "main_window", None)
+        window = self.ctx.main_window
         if window is not None:
             window.show_page("complaints")

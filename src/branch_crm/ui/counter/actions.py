@@ -31,7 +31,7 @@ _open: dict[str, CustomerProfileDialog] = {}
 
 
 def _parent(ctx: AppContext, parent: QWidget | None) -> QWidget | None:
-    return parent if parent is not None else getattr(ctx, "main_window", None)
+    return parent if parent is not None else ctx.main_window
 
 
 def open_customer(
