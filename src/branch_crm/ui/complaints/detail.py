@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
 from branch_crm.errors import CrmError
 from branch_crm.i18n import N_, _
@@ -385,7 +387,7 @@ class ComplaintDetailDialog(QDialog):
         )  # fmt: skip
 
 
-def _limit(*, session: Any) -> int:
+def _limit(*, session: Session) -> int:
     from branch_crm.services import settings
 
     return int(settings.get(session, "complaint.compensation_limit_cents"))
@@ -407,11 +409,13 @@ FACTS: dict[str, str] = {
 }
 
 
-def _when(value: Any) -> str:
+def _when(value: datetime | None) -> str:
     return f"{to_local(value):%Y-%m-%d %H:%M}" if value else "-"
 
 
-def _clock(done: Any, due: Any, breached: bool, paused: bool = False) -> str:
+def _clock(
+    done: datetime | None, due: datetime | None, breached: bool, paused: bool = False
+) -> str:
     """'due 11-23 10:00, 1 h 05 min left', 'done 11-23 09:40, on time', ..."""
     if done is not None:
         verdict = _("target missed") if breached else _("on time")

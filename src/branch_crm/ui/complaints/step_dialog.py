@@ -46,7 +46,7 @@ class StepDialog(QDialog):
         self.setObjectName("complaintStepDialog")
         self.setWindowTitle(title)
         self.action = action
-        self.result_value: Any = None
+        self.result_value: object = None
         self.widgets = {name: widget for name, _label, widget in fields}
         form = QFormLayout()
         if intro:
@@ -81,9 +81,9 @@ class StepDialog(QDialog):
             self.errors.add(name, widget)
         self.resize(480, 200 + 60 * len(fields))
 
-    def values(self) -> dict[str, Any]:
+    def values(self) -> dict[str, object]:
         """Field name -> value as the service wants it."""
-        result: dict[str, Any] = {}
+        result: dict[str, object] = {}
         for name, widget in self.widgets.items():
             if isinstance(widget, QPlainTextEdit):
                 result[name] = widget.toPlainText()
@@ -120,7 +120,7 @@ def text_field(placeholder: str = "") -> QPlainTextEdit:
     return box
 
 
-def combo(items: list[tuple[str, Any]], current: Any = None) -> QComboBox:
+def combo(items: list[tuple[str, object]], current: object = None) -> QComboBox:
     """A combo box of (label, value) pairs."""
     box = QComboBox()
     for label, value in items:

@@ -8,7 +8,6 @@ and may be overridden with a reason. Ctrl+Enter records it.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
 from branch_crm.errors import CrmError, DuplicatePhoneError, ValidationError
 from branch_crm.i18n import _
@@ -251,7 +251,7 @@ class TakeComplaintDialog(QDialog):
         self.form = QFormLayout()
         self.labels: dict[str, QLabel] = {}
         self.fields: dict[str, QWidget] = {}
-        for key, widget in (
+        for key, field in (
             ("customer", self.customer),
             ("waybill", self.waybill),
             ("channel", self.channel),
@@ -263,8 +263,8 @@ class TakeComplaintDialog(QDialog):
             ("reason", self.reason),
         ):
             self.labels[key] = QLabel(self)
-            self.fields[key] = widget
-            self.form.addRow(self.labels[key], widget)
+            self.fields[key] = field
+            self.form.addRow(self.labels[key], field)
         layout = QVBoxLayout(self)
         layout.addLayout(self.form)
         layout.addStretch(1)  # spare height below the form, not between its rows
@@ -454,7 +454,7 @@ class TakeComplaintDialog(QDialog):
         self.accept()
 
 
-def _categories(*, session: Any) -> list[sla.Code]:
+def _categories(*, session: Session) -> list[sla.Code]:
     sla.ensure_reference_data(session)
     return sla.reference_codes(session, "complaint_category")
 
