@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from typing import Any
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QKeyEvent
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
 from branch_crm.errors import CrmError, ValidationError
 from branch_crm.i18n import _, current_language
@@ -55,7 +55,7 @@ PASS_KEYS = {
 }
 
 
-def complaint_categories(*, session: Any) -> dict[str, str]:
+def complaint_categories(*, session: Session) -> dict[str, str]:
     """code -> label of the complaint categories (seeded when the list is empty)."""
     from branch_crm.models import ReferenceKind
     from branch_crm.services import sla
@@ -398,7 +398,7 @@ class AnswerForm(QWidget):
     def show_errors(self, exc: ValidationError) -> None:
         """Messages beside the questions; the rest under the form."""
         others = []
-        first: QWidget | None = None
+        first: AnswerField | None = None
         for key, message in exc.fields.items():
             if key in self.fields:
                 self._show_problem(key, message)

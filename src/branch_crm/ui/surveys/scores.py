@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from typing import Any
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -28,7 +27,7 @@ from branch_crm.errors import CrmError
 from branch_crm.i18n import _, current_language
 from branch_crm.services import survey_scores as ss
 from branch_crm.services.classification import TIERS, tier_label
-from branch_crm.services.survey_template import active_template
+from branch_crm.services.survey_template import SurveyItem, active_template
 from branch_crm.timeutil import local_today, month_key
 from branch_crm.ui import messages
 from branch_crm.ui.context import AppContext
@@ -95,7 +94,7 @@ class ScoresWidget(QWidget):
         self.scores: ss.Scores | None = None
         self.by_tier: dict[str, ss.Scores] = {}
         self.trend: list[ss.MonthScores] = []
-        self._questions: dict[str, Any] = {}
+        self._questions: dict[str, SurveyItem] = {}
         self._build()
         ctx.bus.sig_data_changed.connect(self._on_bus_data_changed)
         self.retranslate_ui()
