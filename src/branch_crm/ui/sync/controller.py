@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from sqlalchemy.orm import Session
 
 from branch_crm.services import settings as app_settings
 from branch_crm.services.permissions import Permission, allowed
@@ -56,7 +57,7 @@ class Snapshot:
     interval_minutes: int
 
 
-def read_snapshot(*, session: Any) -> Snapshot:
+def read_snapshot(*, session: Session) -> Snapshot:
     """Sync status and the background interval setting."""
     interval = int(app_settings.get(session, "sync.interval_minutes"))
     return Snapshot(sync_status(session=session), interval)
@@ -74,7 +75,7 @@ class SyncController(QObject):
         self.ctx = ctx
         self.status: SyncStatus | None = None
         self.last_result: SyncResult | None = None
-        self.history: list[tuple[Any, SyncResult]] = []
+        self.history: list[tuple[datetime, SyncResult]] = []
         self.running = False
         self.rounds_finished = 0
         self.interval_minutes = 5
@@ -114,8 +115,8 @@ class SyncController(QObject):
         failures = len(self._recent_failures())
         return int(min(backoff_seconds(failures) * 1000, interval_ms))
 
-    def _recent_failures(self) -> list[tuple[Any, SyncResult]]:
-        streak: list[tuple[Any, SyncResult]] = []
+    def _recent_failures(self) -> list[tuple[datetime, SyncResult]]:
+        streak: list[tuple[datetime, SyncResult]] = []
         for entry in reversed(self.history):
             if entry[1].error is None:
                 break

@@ -5,7 +5,6 @@ under the form and the dialog stays open to correct them."""
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from PySide6.QtWidgets import (
     QDialog,
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from branch_crm.errors import CrmError
 from branch_crm.i18n import _
+from branch_crm.services.context import Actor
 from branch_crm.services.permissions import Permission, allowed
 from branch_crm.services.sync_service import Registration, register_branch
 from branch_crm.ui import messages
@@ -29,7 +29,7 @@ from branch_crm.ui.sync.controller import controller_for
 log = logging.getLogger(__name__)
 
 
-def may_register(actor: Any) -> bool:
+def may_register(actor: Actor) -> bool:
     """Registering a PC is set-up work: people who may edit settings."""
     return allowed(actor, Permission.SETTINGS_EDIT)
 

@@ -7,8 +7,6 @@ syncing when the main window creates it.
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -96,7 +94,7 @@ class SyncStatusWidget(QToolButton):
         """Re-apply every translated text."""
         self._render()
 
-    def _render(self, *_args: Any) -> None:
+    def _render(self, *_args: object) -> None:
         status, running = self.controller.status, self.controller.running
         self.setIcon(icon(status_icon(status, running)))
         self.setText(texts.short_status(status, running=running))
@@ -179,7 +177,7 @@ class SyncHomeCard(QGroupBox):
         self.rejected_button.setText(_("Changes not applied"))
         self._render()
 
-    def _render(self, *_args: Any) -> None:
+    def _render(self, *_args: object) -> None:
         status, running = self.controller.status, self.controller.running
         registered = status is not None and status.registered
         self.sync_button.setText(
