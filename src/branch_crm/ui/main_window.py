@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -33,7 +32,7 @@ KEY_ROLE = Qt.ItemDataRole.UserRole
 NAV_WIDTH = 200
 
 
-def _call_optional(widget: Any, method: str) -> None:
+def _call_optional(widget: QWidget, method: str) -> None:
     """Call ``widget.method()`` if it exists; log (never raise) a failure."""
     fn = getattr(widget, method, None)
     if callable(fn):

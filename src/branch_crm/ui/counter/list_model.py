@@ -109,8 +109,8 @@ class CustomerListModel(QAbstractTableModel):
             on_error=self._error_handler(generation),
         )
 
-    def _keys_handler(self, generation: int) -> Callable[[Any], None]:
-        def on_result(keys: Any) -> None:
+    def _keys_handler(self, generation: int) -> Callable[[array.array[int]], None]:
+        def on_result(keys: array.array[int]) -> None:
             if generation == self._generation:
                 self._apply_keys(keys)
 

@@ -558,7 +558,7 @@ class PreferencesForm(QWidget):
         self.call_before.setValue(view.call_before_minutes if view else 0)
         self.packaging.setEditText((view.packaging if view else None) or "")
         for code, check in self.special.items():
-            check.setChecked(bool(view) and code in view.special_handling)  # type: ignore[union-attr]
+            check.setChecked(view is not None and code in view.special_handling)
         self.notes.setPlainText((view.notes if view else None) or "")
         self.blockSignals(blocked)
         self._initial = self._safe_value()

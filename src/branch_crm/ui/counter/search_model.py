@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
@@ -32,9 +33,9 @@ TIER = int(TIER_ROLE)
 ID = int(ID_ROLE)
 
 
-def _role(role: object) -> int:
+def _role(role: int | Enum) -> int:
     """Roles arrive as int from views and as enum members from Python callers."""
-    return role if isinstance(role, int) else role.value  # type: ignore[attr-defined]
+    return role if isinstance(role, int) else int(role.value)
 
 
 class SearchResultsModel(QAbstractTableModel):

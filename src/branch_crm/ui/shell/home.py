@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
@@ -68,7 +67,7 @@ class HomePage(QWidget):
         self._update_greeting()
         self.empty.setText(_("Nothing to show here yet: no feature has added work for today."))
         for card in self.cards:
-            fn: Any = getattr(card, "retranslate_ui", None)
+            fn: object = getattr(card, "retranslate_ui", None)
             if callable(fn):
                 fn()
 
@@ -86,6 +85,6 @@ class HomePage(QWidget):
         ``refresh()`` reload when the page is shown."""
         self._update_greeting()
         for card in self.cards:
-            fn: Any = getattr(card, "refresh", None)
+            fn: object = getattr(card, "refresh", None)
             if callable(fn):
                 fn()

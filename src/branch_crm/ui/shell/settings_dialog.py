@@ -5,7 +5,6 @@ values are valid."""
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -47,7 +46,7 @@ OTHER_TAB = ("other", N_("Other"))
 INT_LIMIT = 1_000_000_000
 
 
-def _format(value: Any) -> str:
+def _format(value: object) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
@@ -281,9 +280,9 @@ class SettingsDialog(QDialog):
 
     # --- saving --------------------------------------------------------------------------
 
-    def collected(self) -> tuple[dict[str, Any], list[str]]:
+    def collected(self) -> tuple[dict[str, object], list[str]]:
         """(values to store, policy overrides to remove) from the editable fields."""
-        values: dict[str, Any] = {}
+        values: dict[str, object] = {}
         clear: list[str] = []
         for key, view in self.views.items():
             if not view.editable:
@@ -348,7 +347,7 @@ class SettingsDialog(QDialog):
         self.general_error.setText(text)
         self.general_error.setVisible(True)
 
-    def _apply(self, changed: list[str], values: dict[str, Any]) -> None:
+    def _apply(self, changed: list[str], values: dict[str, object]) -> None:
         window = self.ctx.main_window
         if window is not None and "branch.name" in changed:
             window.set_branch_name(str(values.get("branch.name", "")).strip())
