@@ -14,16 +14,19 @@ import inspect
 import logging
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TypeVar
 
+from branch_crm.argparse_i18n import SubParsers
 from branch_crm.i18n import _
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 PRINT_MODULES = ("branch_crm.cli.print_surveys", "branch_crm.cli.print_training")
 
 
-def run_service(args: argparse.Namespace, fn: Callable[..., Any], **kwargs: Any) -> Any:
+def run_service(args: argparse.Namespace, fn: Callable[..., T], **kwargs: object) -> T:
     """Call ``fn`` in a unit of work of the system actor of the database's branch."""
     from branch_crm.db import default_db_path, open_database
     from branch_crm.services import settings
@@ -52,7 +55,7 @@ def _no_document(args: argparse.Namespace) -> int:
     return 2
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: SubParsers) -> None:
     """Add ``print`` and the document sub-commands of every print module present."""
     parser = subparsers.add_parser(
         "print", help=_("print survey forms, pickup sheets and training sign-in sheets to PDF")
