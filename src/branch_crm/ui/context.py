@@ -7,7 +7,7 @@ import logging
 import threading
 import weakref
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 __all__ = ["AppContext", "DataBus", "Job", "JobControl", "TaskRunner", "accepts"]
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 _parameter_cache: weakref.WeakKeyDictionary[Any, frozenset[str]] = weakref.WeakKeyDictionary()
@@ -125,17 +127,18 @@ class AppContext(QObject):
             args["db"] = self.db
         return fn(**args)
 
-    def call(self, fn: Callable[..., Any], /, **kwargs: Any) -> Any:
+    def call(self, fn: Callable[..., T], /, **kwargs: Any) -> T:
         """Run a service function now in a unit of work (commits); CrmError propagates."""
-        return self._invoke(fn, kwargs, None)
+        result: T = self._invoke(fn, kwargs, None)
+        return result
 
     def submit(
         self,
-        fn: Callable[..., Any],
+        fn: Callable[..., T],
         /,
         *,
         kwargs: dict[str, Any] | None = None,
-        on_result: Callable[[Any], None] | None = None,
+        on_result: Callable[[T], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
         title: str | None = None,
         cancellable: bool = False,

@@ -6,7 +6,7 @@ the form open with the message beside the field.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -120,7 +120,7 @@ def text_field(placeholder: str = "") -> QPlainTextEdit:
     return box
 
 
-def combo(items: list[tuple[str, object]], current: object = None) -> QComboBox:
+def combo(items: Sequence[tuple[str, object]], current: object = None) -> QComboBox:
     """A combo box of (label, value) pairs."""
     box = QComboBox()
     for label, value in items:

@@ -603,9 +603,7 @@ class PreferencesForm(QWidget):
             return None
         try:
             data = self.value()
-            view: PreferenceView = self.ctx.call(
-                save_preferences, customer_id=self.customer_id, data=data
-            )
+            view = self.ctx.call(save_preferences, customer_id=self.customer_id, data=data)
         except ValidationError as exc:
             self.show_errors(exc.fields)
             return None
