@@ -10,12 +10,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from typing import Any
 
+from branch_crm.argparse_i18n import SubParsers
 from branch_crm.cli import print_surveys, print_training
 from branch_crm.i18n import _
 
-PRINT_COMMANDS: tuple[Callable[[Any], None], ...] = (
+PRINT_COMMANDS: tuple[Callable[[SubParsers], None], ...] = (
     print_surveys.add_print_commands,  # survey, pickup
     print_training.add_print_commands,  # signin
 )
@@ -27,7 +27,7 @@ def _no_document(args: argparse.Namespace) -> int:
     return 2
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: SubParsers) -> None:
     """Add ``print`` and the sub-commands of every printable document."""
     parser = subparsers.add_parser(
         "print", help=_("print survey forms, pickup sheets and training sign-in sheets to PDF")

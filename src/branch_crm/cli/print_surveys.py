@@ -8,9 +8,16 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
+from branch_crm.argparse_i18n import SubParsers
 from branch_crm.i18n import LANGUAGES, _, ngettext
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from branch_crm.services.context import Actor
+    from branch_crm.services.surveys.forms import PrintedSurveys, Selection
 
 TIERS = ("strategic", "key", "ordinary", "walk_in")
 
@@ -49,15 +56,15 @@ def _days(text: str) -> int:
     return value
 
 
-def _ids_by_phone(session: Any, phones: list[str]) -> list[str]:
+def _ids_by_phone(session: Session, phones: list[str]) -> list[str]:
     from branch_crm.services.surveys.forms import customer_by_phone
 
     return [customer_by_phone(session=session, phone=p) for p in phones]
 
 
 def _print_forms(
-    *, session: Any, actor: Any, phones: list[str], output: Path, language: str | None
-) -> Any:
+    *, session: Session, actor: Actor, phones: list[str], output: Path, language: str | None
+) -> PrintedSurveys:
     from branch_crm.services.surveys.forms import Selection, print_survey_batch, print_survey_form
 
     ids = _ids_by_phone(session, phones)
@@ -74,7 +81,7 @@ def _print_forms(
     )
 
 
-def _selection(args: argparse.Namespace) -> Any:
+def _selection(args: argparse.Namespace) -> Selection:
     from branch_crm.services.surveys.forms import Selection
 
     return Selection(
@@ -93,12 +100,20 @@ def _selection(args: argparse.Namespace) -> Any:
 class _ListFilter:
     """The customer-list filter fields (services.customers.listing.ListFilter's shape)."""
 
-    def __init__(self, **fields: Any) -> None:
-        self.tier: str | None = fields["tier"]
-        self.lifecycle: str | None = fields["lifecycle"]
-        self.visit_class: str | None = fields["visit_class"]
-        self.need_tag: str | None = fields["need_tag"]
-        self.churn_risk: bool | None = fields["churn_risk"]
+    def __init__(
+        self,
+        *,
+        tier: str | None,
+        lifecycle: str | None,
+        visit_class: str | None,
+        need_tag: str | None,
+        churn_risk: bool | None,
+    ) -> None:
+        self.tier = tier
+        self.lifecycle = lifecycle
+        self.visit_class = visit_class
+        self.need_tag = need_tag
+        self.churn_risk = churn_risk
 
 
 def cmd_survey(args: argparse.Namespace) -> int:
@@ -154,7 +169,7 @@ def cmd_pickup(args: argparse.Namespace) -> int:
     from branch_crm.cli.runner import run_service, say
     from branch_crm.services.customers.pickup_sheet import build_pickup_sheet
 
-    def build(*, session: Any) -> Path:
+    def build(*, session: Session) -> Path:
         return build_pickup_sheet(
             session=session,
             customer_ids=_ids_by_phone(session, args.phone),
@@ -179,7 +194,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_print_commands(sub: Any) -> None:
+def add_print_commands(sub: SubParsers) -> None:
     """Add ``survey`` and ``pickup`` to ``branch-crm print``."""
     survey = sub.add_parser("survey", help=_("satisfaction survey forms (PDF)"))
     survey.add_argument(

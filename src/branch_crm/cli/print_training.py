@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
+from branch_crm.argparse_i18n import SubParsers
 from branch_crm.i18n import LANGUAGES, _
 
 
@@ -25,7 +25,7 @@ def cmd_signin(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_print_commands(sub: Any) -> None:
+def add_print_commands(sub: SubParsers) -> None:
     """Add ``signin`` to ``branch-crm print``."""
     signin = sub.add_parser("signin", help=_("training sign-in sheet of a session (PDF)"))
     signin.add_argument(

@@ -6,12 +6,18 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
 
+from branch_crm.argparse_i18n import SubParsers
 from branch_crm.i18n import _
 
+if TYPE_CHECKING:
+    from datetime import datetime
 
-def _db(args: argparse.Namespace) -> Any:
+    from branch_crm.db import Database
+
+
+def _db(args: argparse.Namespace) -> Database:
     from branch_crm.db import open_database
 
     return open_database(args.db)
@@ -112,7 +118,7 @@ def cmd_rejected(args: argparse.Namespace) -> int:
     return 0
 
 
-def _local_time(value: Any) -> str:
+def _local_time(value: datetime | None) -> str:
     """A stored UTC instant as this PC's local time, or "never"."""
     if value is None:
         return _("never")
@@ -122,7 +128,7 @@ def _local_time(value: Any) -> str:
     return str(moment.astimezone().strftime("%Y-%m-%d %H:%M:%S"))
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: SubParsers) -> None:
     """Add ``sync`` and its sub-commands."""
     parser = subparsers.add_parser(
         "sync",

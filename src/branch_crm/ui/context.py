@@ -268,11 +268,11 @@ class AppContext(QObject):
 
     def submit(
         self,
-        fn: Callable[..., Any],
+        fn: Callable[..., T],
         /,
         *,
         kwargs: dict[str, Any] | None = None,
-        on_result: Callable[[Any], None] | None = None,
+        on_result: Callable[[T], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
         title: str | None = None,
         cancellable: bool = False,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -33,14 +32,14 @@ KEY_ROLE = Qt.ItemDataRole.UserRole
 NAV_WIDTH = 200
 
 
-def _complaint_status(ctx: Any) -> Any:
+def _complaint_status(ctx: AppContext) -> QWidget:
     """Open and breached complaint counts; a click shows the queue."""
     from branch_crm.ui.complaints.widgets import ComplaintStatusWidget
 
     return ComplaintStatusWidget(ctx)
 
 
-def _sync_status(ctx: Any) -> Any:
+def _sync_status(ctx: AppContext) -> QWidget:
     """Pending changes, last success or error; it starts background syncing and owns the
     Ctrl+Shift+S "Sync now" shortcut."""
     from branch_crm.ui.sync.widgets import SyncStatusWidget
@@ -48,12 +47,12 @@ def _sync_status(ctx: Any) -> Any:
     return SyncStatusWidget(ctx)
 
 
-STATUS_WIDGETS: tuple[Callable[[Any], Any], ...] = (_complaint_status, _sync_status)
+STATUS_WIDGETS: tuple[Callable[[AppContext], QWidget], ...] = (_complaint_status, _sync_status)
 """The permanent widgets of the status bar, left to right, ``factory(ctx) -> QWidget``
 (the signed-in user and the branch follow them)."""
 
 
-def _call_optional(widget: Any, method: str) -> None:
+def _call_optional(widget: QWidget, method: str) -> None:
     """Call ``widget.method()`` if it exists; log (never raise) a failure."""
     fn = getattr(widget, method, None)
     if callable(fn):

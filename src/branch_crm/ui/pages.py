@@ -9,10 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from branch_crm.i18n import N_
 from branch_crm.services.permissions import Permission
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from branch_crm.ui.context import AppContext
 
 
 @dataclass(frozen=True)
@@ -24,96 +29,96 @@ class PageSpec:
     key: str
     title: str
     icon: str
-    factory: Callable[[Any], Any]
+    factory: Callable[[AppContext], QWidget]
     permission: Permission | None = None
     shortcut: str | None = None
 
 
-def _home(ctx: Any) -> Any:
+def _home(ctx: AppContext) -> QWidget:
     """Today's work, one card per feature (ui.shell.home ``HOME_CARDS``)."""
     from branch_crm.ui.shell.home import HomePage
 
     return HomePage(ctx)
 
 
-def _lookup(ctx: Any) -> Any:
+def _lookup(ctx: AppContext) -> QWidget:
     """Find a customer while they wait (counter desk)."""
     from branch_crm.ui.counter.lookup_page import LookupPage
 
     return LookupPage(ctx)
 
 
-def _courier(ctx: Any) -> Any:
+def _courier(ctx: AppContext) -> QWidget:
     """Courier mode: lookup -> pickup preferences with big buttons and fonts."""
     from branch_crm.ui.counter.courier import CourierModePage
 
     return CourierModePage(ctx)
 
 
-def _customers(ctx: Any) -> Any:
+def _customers(ctx: AppContext) -> QWidget:
     """Every customer, filtered and sorted, a million rows smoothly."""
     from branch_crm.ui.counter.customer_list import CustomerListPage
 
     return CustomerListPage(ctx)
 
 
-def _complaints(ctx: Any) -> Any:
+def _complaints(ctx: AppContext) -> QWidget:
     """The queue of open complaints by time left."""
     from branch_crm.ui.complaints.queue_page import ComplaintQueuePage
 
     return ComplaintQueuePage(ctx)
 
 
-def _care(ctx: Any) -> Any:
+def _care(ctx: AppContext) -> QWidget:
     """Open customer care tasks (survey detractors and others) to close."""
     from branch_crm.ui.care.page import FollowUpsPage
 
     return FollowUpsPage(ctx)
 
 
-def _surveys(ctx: Any) -> Any:
+def _surveys(ctx: AppContext) -> QWidget:
     """Key in returned forms, phone/counter answers, scores, batch printing."""
     from branch_crm.ui.surveys.page import SurveysPage
 
     return SurveysPage(ctx)
 
 
-def _training(ctx: Any) -> Any:
+def _training(ctx: AppContext) -> QWidget:
     """Sessions, sign-in sheets and attendance."""
     from branch_crm.ui.training.page import TrainingPage
 
     return TrainingPage(ctx)
 
 
-def _sync(ctx: Any) -> Any:
+def _sync(ctx: AppContext) -> QWidget:
     """Where this PC stands with head office, Sync now, registration."""
     from branch_crm.ui.sync.page import SyncPage
 
     return SyncPage(ctx)
 
 
-def _sync_conflicts(ctx: Any) -> Any:
+def _sync_conflicts(ctx: AppContext) -> QWidget:
     """Sync conflicts side by side and their resolution (supervisors)."""
     from branch_crm.ui.sync.conflicts_page import ConflictsPage
 
     return ConflictsPage(ctx)
 
 
-def _sync_rejected(ctx: Any) -> Any:
+def _sync_rejected(ctx: AppContext) -> QWidget:
     """What head office turned down, and why (supervisors)."""
     from branch_crm.ui.sync.rejected_page import RejectedPage
 
     return RejectedPage(ctx)
 
 
-def _staff(ctx: Any) -> Any:
+def _staff(ctx: AppContext) -> QWidget:
     """Staff accounts (admins): add, edit, disable, reset password, unlock."""
     from branch_crm.ui.shell.staff_page import StaffPage
 
     return StaffPage(ctx)
 
 
-def _audit(ctx: Any) -> Any:
+def _audit(ctx: AppContext) -> QWidget:
     """Who changed what, when (supervisors and admins)."""
     from branch_crm.ui.shell.audit_page import AuditPage
 

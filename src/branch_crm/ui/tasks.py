@@ -510,7 +510,7 @@ class TaskRunner(QObject):
             dialog.setCancelButtonText(_("Cancel"))
             dialog.canceled.connect(job.cancel)
         else:
-            dialog.setCancelButton(None)  # type: ignore[arg-type]
+            dialog.setCancelButton(None)
         self._dialogs[job.id] = dialog
         self._on_progress(job)
         dialog.show()

@@ -3,8 +3,6 @@ and handing it to someone else (supervisors)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -23,6 +21,7 @@ from branch_crm.i18n import _
 from branch_crm.services.care import follow_ups
 from branch_crm.ui import messages
 from branch_crm.ui.care.texts import phone_text
+from branch_crm.ui.context import AppContext
 
 DONE, CANCEL = "done", "cancel"
 
@@ -47,7 +46,7 @@ class CloseFollowUpDialog(QDialog):
     """Done… (what the customer was told) or Cancel… (why); Ctrl+Enter saves."""
 
     def __init__(
-        self, ctx: Any, row: follow_ups.FollowUp, mode: str, parent: QWidget | None = None
+        self, ctx: AppContext, row: follow_ups.FollowUp, mode: str, parent: QWidget | None = None
     ):
         super().__init__(parent)
         self.ctx = ctx
@@ -80,7 +79,7 @@ class CloseFollowUpDialog(QDialog):
         self.errors.add(self.field, self.note)
         layout.addWidget(self.buttons)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(keys), self, activated=self.save)
+            QShortcut(QKeySequence(keys), self).activated.connect(self.save)
         self.retranslate_ui()
         self.note.setFocus()
 
@@ -138,7 +137,7 @@ class ReassignDialog(QDialog):
 
     def __init__(
         self,
-        ctx: Any,
+        ctx: AppContext,
         row: follow_ups.FollowUp,
         staff: list[tuple[str, str]],
         parent: QWidget | None = None,

@@ -7,7 +7,6 @@ are one key away); "Open customer" opens the selected task's customer profile.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -21,11 +20,14 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
 from branch_crm.i18n import _
 from branch_crm.services.care import follow_ups
+from branch_crm.services.context import Actor
 from branch_crm.timeutil import local_today
 from branch_crm.ui.care.texts import one_line
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
 
 log = logging.getLogger(__name__)
@@ -44,7 +46,9 @@ def counts_text(counts: follow_ups.FollowUpCounts) -> str:
     )
 
 
-def load_card(*, session: Any, actor: Any, top: int = 5) -> tuple[Any, list[Any]]:
+def load_card(
+    *, session: Session, actor: Actor, top: int = 5
+) -> tuple[follow_ups.FollowUpCounts, list[follow_ups.FollowUp]]:
     """Counts and the first ``top`` open tasks the actor sees (one unit of work)."""
     counts = follow_ups.follow_up_counts(session=session, actor=actor)
     rows = follow_ups.list_follow_ups(session=session, actor=actor, limit=top)
@@ -57,7 +61,9 @@ class FollowUpHomeCard(QGroupBox):
     TOP = 5
     sig_loaded = Signal(object)
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None, *, refresh_ms: int = REFRESH_MS):
+    def __init__(
+        self, ctx: AppContext, parent: QWidget | None = None, *, refresh_ms: int = REFRESH_MS
+    ):
         super().__init__(parent)
         self.ctx = ctx
         self.setObjectName("careHomeCard")
@@ -166,8 +172,8 @@ class FollowUpHomeCard(QGroupBox):
 
         actions.open_customer(self.ctx, customer_id)
 
-    def _show_page(self) -> Any:
-        window = getattr(self.ctx, "main_window", None)
+    def _show_page(self) -> QWidget | None:
+        window = self.ctx.main_window
         return window.show_page(PAGE_KEY) if window is not None else None
 
     def _on_open_clicked(self) -> None:

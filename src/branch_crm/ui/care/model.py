@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any, ClassVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
 from branch_crm.i18n import _
@@ -62,7 +62,7 @@ class FollowUpModel(QAbstractTableModel):
     }
     """Value per role (built once: ``data`` runs for every cell and role)."""
 
-    def __init__(self, parent: Any = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._rows: list[follow_ups.FollowUp] = []
         self._today = local_today()

@@ -8,10 +8,10 @@ customer, F5 reloads, Alt+L / Alt+O pick the list and the overdue filter.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -32,6 +32,7 @@ from branch_crm.timeutil import local_today
 from branch_crm.ui import messages
 from branch_crm.ui.care.dialogs import CANCEL, DONE, CloseFollowUpDialog, ReassignDialog
 from branch_crm.ui.care.model import NOTES, FollowUpModel
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ class _Table(QTableView):
 
     sig_enter = Signal()
 
-    def keyPressEvent(self, event: Any) -> None:
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         """Qt: Enter/Return -> sig_enter."""
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers():
             self.sig_enter.emit()
@@ -59,7 +60,7 @@ class FollowUpsPage(QWidget):
     sig_loaded = Signal(int)
     """Emitted after a reload with the number of rows shown."""
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("carePage")
         self.ctx = ctx
@@ -147,11 +148,12 @@ class FollowUpsPage(QWidget):
             ("Ctrl+R", self.reassign),
             ("F5", self.reload),
         ):
-            QShortcut(QKeySequence(keys), self, activated=slot)  # while the page is shown
-        delete = QShortcut(QKeySequence("Del"), self.table, activated=self.cancel_task)
+            QShortcut(QKeySequence(keys), self).activated.connect(slot)  # while the page is shown
+        delete = QShortcut(QKeySequence("Del"), self.table)
+        delete.activated.connect(self.cancel_task)
         delete.setContext(Qt.ShortcutContext.WidgetShortcut)
 
-    def _button(self, name: str, icon_name: str, slot: Any) -> QPushButton:
+    def _button(self, name: str, icon_name: str, slot: Callable[[], object]) -> QPushButton:
         button = QPushButton(icon(icon_name), "", self)
         button.setObjectName(name)
         button.clicked.connect(slot)

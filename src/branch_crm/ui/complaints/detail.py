@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
 from branch_crm.errors import CrmError
 from branch_crm.i18n import N_, _
@@ -43,6 +45,7 @@ from branch_crm.timeutil import to_local, utcnow
 from branch_crm.ui import messages
 from branch_crm.ui.complaints import visuals
 from branch_crm.ui.complaints.step_dialog import StepDialog, combo, money_field, text_field
+from branch_crm.ui.context import AppContext
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +79,7 @@ _open: dict[str, ComplaintDetailDialog] = {}
 
 
 def open_complaint(
-    ctx: Any, complaint_id: str, parent: QWidget | None = None
+    ctx: AppContext, complaint_id: str, parent: QWidget | None = None
 ) -> ComplaintDetailDialog:
     """Show the detail of ``complaint_id`` (raising it when already open)."""
     dialog = _open.get(complaint_id)
@@ -100,7 +103,7 @@ class ComplaintDetailDialog(QDialog):
 
     sig_changed = Signal(str)
 
-    def __init__(self, ctx: Any, complaint_id: str, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, complaint_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("complaintDetail")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -378,7 +381,7 @@ class ComplaintDetailDialog(QDialog):
         )  # fmt: skip
 
 
-def _limit(*, session: Any) -> int:
+def _limit(*, session: Session) -> int:
     from branch_crm.services.settings import values as settings
 
     return int(settings.get(session, "complaint.compensation_limit_cents"))
@@ -400,11 +403,13 @@ FACTS: dict[str, str] = {
 }
 
 
-def _when(value: Any) -> str:
+def _when(value: datetime | None) -> str:
     return f"{to_local(value):%Y-%m-%d %H:%M}" if value else "-"
 
 
-def _clock(done: Any, due: Any, breached: bool, paused: bool = False) -> str:
+def _clock(
+    done: datetime | None, due: datetime | None, breached: bool, paused: bool = False
+) -> str:
     """'due 11-23 10:00, 1 h 05 min left', 'done 11-23 09:40, on time', ..."""
     if done is not None:
         verdict = _("target missed") if breached else _("on time")

@@ -7,7 +7,7 @@ field.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
@@ -54,7 +54,7 @@ class StepDialog(QDialog):
         self.ctx = ctx
         self.action = action
         self.fixed = dict(fixed or {})
-        self.result_value: Any = None
+        self.result_value: object = None
         self.widgets = {name: widget for name, _label, widget in fields}
         form = QFormLayout()
         if intro:
@@ -89,9 +89,9 @@ class StepDialog(QDialog):
             self.errors.add(name, widget)
         self.resize(480, 200 + 60 * len(fields))
 
-    def values(self) -> dict[str, Any]:
+    def values(self) -> dict[str, object]:
         """Field name -> value as the service wants it."""
-        result: dict[str, Any] = {}
+        result: dict[str, object] = {}
         for name, widget in self.widgets.items():
             if isinstance(widget, QPlainTextEdit):
                 result[name] = widget.toPlainText()
@@ -136,7 +136,7 @@ def text_field(placeholder: str = "") -> QPlainTextEdit:
     return box
 
 
-def combo(items: list[tuple[str, Any]], current: Any = None) -> QComboBox:
+def combo(items: Sequence[tuple[str, object]], current: object = None) -> QComboBox:
     """A combo box of (label, value) pairs."""
     box = QComboBox()
     for label, value in items:

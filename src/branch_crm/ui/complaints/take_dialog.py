@@ -8,7 +8,7 @@ and may be overridden with a reason. Ctrl+Enter records it.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
 from branch_crm.errors import CrmError, DuplicatePhoneError, ValidationError
 from branch_crm.i18n import _
@@ -33,6 +34,7 @@ from branch_crm.models import Channel
 from branch_crm.services.complaints import grading, intake, labels, reference, views
 from branch_crm.timeutil import to_local
 from branch_crm.ui import messages
+from branch_crm.ui.context import AppContext
 
 if TYPE_CHECKING:
     from branch_crm.services.customers.profile import CustomerView
@@ -47,7 +49,7 @@ class CustomerPicker(QWidget):
 
     sig_chosen = Signal(str)
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         from branch_crm.ui.counter.lookup import LookupWidget
 
@@ -209,7 +211,7 @@ class TakeComplaintDialog(QDialog):
     sig_taken = Signal(str)
 
     def __init__(
-        self, ctx: Any, *, customer_id: str | None = None, parent: QWidget | None = None
+        self, ctx: AppContext, *, customer_id: str | None = None, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.setObjectName("takeComplaintDialog")
@@ -259,7 +261,7 @@ class TakeComplaintDialog(QDialog):
         self.form = QFormLayout()
         self.labels: dict[str, QLabel] = {}
         self.fields: dict[str, QWidget] = {}
-        for key, widget in (
+        for key, field in (
             ("customer", self.customer),
             ("waybill", self.waybill),
             ("channel", self.channel),
@@ -271,8 +273,8 @@ class TakeComplaintDialog(QDialog):
             ("reason", self.reason),
         ):
             self.labels[key] = QLabel(self)
-            self.fields[key] = widget
-            self.form.addRow(self.labels[key], widget)
+            self.fields[key] = field
+            self.form.addRow(self.labels[key], field)
         layout = QVBoxLayout(self)
         layout.addLayout(self.form)
         layout.addStretch(1)  # spare height below the form, not between its rows
@@ -467,13 +469,13 @@ class TakeComplaintDialog(QDialog):
         self.accept()
 
 
-def _categories(*, session: Any) -> list[reference.Code]:
+def _categories(*, session: Session) -> list[reference.Code]:
     kind = "complaint_category"
     return reference.reference_codes(session, kind) or reference.default_codes(kind)
 
 
 def take_complaint(
-    ctx: Any, *, customer_id: str | None = None, parent: QWidget | None = None
+    ctx: AppContext, *, customer_id: str | None = None, parent: QWidget | None = None
 ) -> TakeComplaintDialog:
     """Open the take-a-complaint dialog (non-blocking)."""
     dialog = TakeComplaintDialog(ctx, customer_id=customer_id, parent=parent)

@@ -53,7 +53,8 @@ def named_icon(name: str, colour: str | None = None) -> QIcon:
             return icon(name)
         import qtawesome as qta
 
-        return qta.icon(ICONS[name], color=colour)
+        tinted: QIcon = qta.icon(ICONS[name], color=colour)  # qtawesome is untyped
+        return tinted
     except Exception:
         log.warning("unknown icon %r", name)
         return QIcon()

@@ -16,6 +16,7 @@ from branch_crm.i18n import _
 from branch_crm.models import Role
 from branch_crm.timeutil import to_local, utcnow
 from branch_crm.ui import messages
+from branch_crm.ui.context import AppContext
 
 if TYPE_CHECKING:
     from branch_crm.ui.counter.profile import CustomerProfileDialog
@@ -29,11 +30,13 @@ _open: dict[str, CustomerProfileDialog] = {}
 """Profile windows now open, by customer id (keeps them alive and avoids duplicates)."""
 
 
-def _parent(ctx, parent: QWidget | None) -> QWidget | None:  # type: ignore[no-untyped-def]
-    return parent if parent is not None else getattr(ctx, "main_window", None)
+def _parent(ctx: AppContext, parent: QWidget | None) -> QWidget | None:
+    return parent if parent is not None else ctx.main_window
 
 
-def open_customer(ctx, customer_id: str, parent: QWidget | None = None) -> CustomerProfileDialog:  # type: ignore[no-untyped-def]
+def open_customer(
+    ctx: AppContext, customer_id: str, parent: QWidget | None = None
+) -> CustomerProfileDialog:
     """Show the profile of ``customer_id`` (raising it when already open)."""
     from branch_crm.ui.counter.profile import CustomerProfileDialog
 
@@ -53,8 +56,8 @@ def open_customer(ctx, customer_id: str, parent: QWidget | None = None) -> Custo
     return dialog
 
 
-def new_customer(  # type: ignore[no-untyped-def]
-    ctx, *, name: str = "", phone: str = "", parent: QWidget | None = None
+def new_customer(
+    ctx: AppContext, *, name: str = "", phone: str = "", parent: QWidget | None = None
 ) -> CustomerProfileDialog:
     """An empty profile for a new customer, prefilled with what the counter typed."""
     from branch_crm.ui.counter.profile import CustomerProfileDialog
@@ -103,7 +106,7 @@ def sheet_path(now: datetime | None = None) -> Path:
     return folder / f"pickup-sheet-{stamp}.pdf"
 
 
-def pickup_sheet(ctx, customer_ids: list[str], parent: QWidget | None = None) -> None:  # type: ignore[no-untyped-def]
+def pickup_sheet(ctx: AppContext, customer_ids: list[str], parent: QWidget | None = None) -> None:
     """Build the courier pickup sheet of ``customer_ids`` off the GUI thread, then offer it."""
     if not customer_ids:
         messages.info(parent, _("Select one or more customers first."))

@@ -5,15 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QWidget
 
 from branch_crm.i18n import N_, _
 from branch_crm.services.permissions import Permission, allowed
 from branch_crm.ui import messages
 from branch_crm.ui.counter.timeline_icons import TIMELINE_ICONS
 from branch_crm.ui.icons import icon
+
+if TYPE_CHECKING:
+    from branch_crm.ui.context import AppContext
 
 __all__ = ["PROFILE_ACTIONS", "CustomerAction", "icon", "timeline_icon"]
 
@@ -25,10 +29,10 @@ class CustomerAction:
 
     label: str
     icon: str
-    handler: Callable[[Any, str, Any], None]
+    handler: Callable[[AppContext, str, QWidget], None]
 
 
-def _new_complaint(ctx: Any, customer_id: str, parent: Any) -> None:
+def _new_complaint(ctx: AppContext, customer_id: str, parent: QWidget) -> None:
     """Take a complaint from this customer."""
     from branch_crm.ui.complaints.take_dialog import take_complaint
 
@@ -38,7 +42,7 @@ def _new_complaint(ctx: Any, customer_id: str, parent: Any) -> None:
     take_complaint(ctx, customer_id=customer_id, parent=parent)
 
 
-def _print_survey(ctx: Any, customer_id: str, parent: Any) -> None:
+def _print_survey(ctx: AppContext, customer_id: str, parent: QWidget) -> None:
     """Print a numbered survey form for this customer."""
     from branch_crm.ui.survey_print.actions import print_survey
 

@@ -45,6 +45,7 @@ from branch_crm.services.customers.preferences import (
 )
 from branch_crm.timeutil import to_local
 from branch_crm.ui import messages
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.counter.labels import DROP_OFF_PLACES, SPECIAL_HANDLING, WEEKDAY_NAMES, label
 from branch_crm.ui.counter.widgets import error_palette
 
@@ -114,7 +115,7 @@ class _GridKeys(QObject):
         if event.type() != QEvent.Type.KeyPress:
             return False
         assert isinstance(event, QKeyEvent)
-        moves = {
+        moves: dict[int, tuple[int, int]] = {  # QKeyEvent.key() is a plain int
             Qt.Key.Key_Left: (0, -1),
             Qt.Key.Key_Right: (0, 1),
             Qt.Key.Key_Up: (-1, 0),
@@ -134,7 +135,9 @@ class PreferencesForm(QWidget):
     sig_history = Signal(object)
     """list[TimelineEntry] of the loaded customer's preference history (newest first)."""
 
-    def __init__(self, ctx, *, large: bool = False, parent=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(
+        self, ctx: AppContext, *, large: bool = False, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.large = large
@@ -543,8 +546,8 @@ class PreferencesForm(QWidget):
         for day in WEEKDAYS:
             presets = {(s, e): w for w, s, e in WINDOWS}
             extra = []
-            for window in stored[day]:
-                start, end = str(window[0]), str(window[1])
+            for pair in stored[day]:
+                start, end = str(pair[0]), str(pair[1])
                 if (start, end) in presets:
                     continue
                 extra.append(f"{start}-{end}")
@@ -556,7 +559,7 @@ class PreferencesForm(QWidget):
         self.call_before.setValue(view.call_before_minutes if view else 0)
         self.packaging.setEditText((view.packaging if view else None) or "")
         for code, check in self.special.items():
-            check.setChecked(bool(view) and code in view.special_handling)  # type: ignore[union-attr]
+            check.setChecked(view is not None and code in view.special_handling)
         self.notes.setPlainText((view.notes if view else None) or "")
         self.blockSignals(blocked)
         self._initial = self._safe_value()

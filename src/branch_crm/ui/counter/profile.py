@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTabWidget,
     QVBoxLayout,
+    QWidget,
 )
 
 from branch_crm.errors import CrmError, DuplicatePhoneError, ValidationError
@@ -31,7 +32,9 @@ from branch_crm.services.customers.validation import CustomerInput, validate_cus
 from branch_crm.services.permissions import Permission, allowed
 from branch_crm.services.timeline import customer_timeline
 from branch_crm.ui import messages
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.counter import hooks
+from branch_crm.ui.counter.hooks import CustomerAction
 from branch_crm.ui.counter.preferences_editor import PreferencesEditor
 from branch_crm.ui.counter.profile_form import CustomerForm
 from branch_crm.ui.counter.profile_panels import ProfileSide
@@ -51,14 +54,14 @@ class CustomerProfileDialog(QDialog):
     """Another customer's profile is asked for (the owner of a duplicate phone); whoever
     manages profile windows opens it (counter.actions)."""
 
-    def __init__(  # type: ignore[no-untyped-def]
+    def __init__(
         self,
-        ctx,
+        ctx: AppContext,
         *,
         customer_id: str | None = None,
         prefill_name: str = "",
         prefill_phone: str = "",
-        parent=None,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("customerProfile")
@@ -69,7 +72,7 @@ class CustomerProfileDialog(QDialog):
         self._initial: CustomerInput | None = None
         self._close_confirmed = False
         self.can_edit = allowed(ctx.actor, Permission.CUSTOMER_EDIT)
-        self._action_buttons: list[tuple[QPushButton, object]] = []
+        self._action_buttons: list[tuple[QPushButton, CustomerAction]] = []
         self._build()
         self._connect()
         self.resize(1300, 720)
@@ -312,7 +315,7 @@ class CustomerProfileDialog(QDialog):
             return
         self.side.derived.set_value(view.classification, repeat_complainer=view.repeat_complainer)
 
-    def _run_action(self, spec) -> None:  # type: ignore[no-untyped-def]
+    def _run_action(self, spec: CustomerAction) -> None:
         if self.customer_id is None:
             return
         try:
@@ -334,7 +337,7 @@ class CustomerProfileDialog(QDialog):
         if self._may_close():
             super().reject()
 
-    def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def closeEvent(self, event: QCloseEvent) -> None:
         if not self._may_close():
             event.ignore()
             return

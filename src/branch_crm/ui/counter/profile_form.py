@@ -22,6 +22,7 @@ from branch_crm.i18n import _
 from branch_crm.services.customers.profile import CustomerView
 from branch_crm.services.customers.search import format_phone, search_customers
 from branch_crm.services.customers.validation import CustomerInput, normalize_phone
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.counter.labels import (
     CUSTOMER_TYPES,
     NEED_TAGS,
@@ -52,8 +53,8 @@ class PhoneField(QObject):
 
     sig_open_customer = Signal(str)
 
-    def __init__(  # type: ignore[no-untyped-def]
-        self, slot: int, lookup: Callable[[str], tuple[str, str] | None], parent
+    def __init__(
+        self, slot: int, lookup: Callable[[str], tuple[str, str] | None], parent: QWidget
     ) -> None:
         super().__init__(parent)
         self.slot = slot
@@ -143,7 +144,9 @@ class CustomerForm(QWidget):
     sig_changed = Signal()
     sig_open_customer = Signal(str)
 
-    def __init__(self, ctx, *, managers: list[tuple[str, str]], parent=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(
+        self, ctx: AppContext, *, managers: list[tuple[str, str]], parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.customer_id: str | None = None

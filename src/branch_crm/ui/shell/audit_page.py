@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt
@@ -104,7 +104,7 @@ class AuditModel(QAbstractTableModel):
 
 
 def _start_of(day: QDate) -> datetime:
-    return datetime.combine(day.toPython(), time(0), tzinfo=BUSINESS_TZ)
+    return datetime(day.year(), day.month(), day.day(), tzinfo=BUSINESS_TZ)
 
 
 class AuditPage(QWidget):

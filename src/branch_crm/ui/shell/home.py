@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
@@ -13,33 +13,42 @@ from branch_crm.i18n import _
 from branch_crm.timeutil import local_today
 from branch_crm.ui.context import AppContext
 
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from branch_crm.ui.context import AppContext
+
 log = logging.getLogger(__name__)
 
 COLUMNS = 2
 
 
-def _complaints_card(ctx: Any) -> Any:
+def _complaints_card(ctx: AppContext) -> QWidget:
     """Counts and the open complaints with the least time left."""
     from branch_crm.ui.complaints.widgets import ComplaintHomeCard
 
     return ComplaintHomeCard(ctx)
 
 
-def _follow_ups_card(ctx: Any) -> Any:
+def _follow_ups_card(ctx: AppContext) -> QWidget:
     """Counts and the next open follow-ups."""
     from branch_crm.ui.care.home_card import FollowUpHomeCard
 
     return FollowUpHomeCard(ctx)
 
 
-def _sync_card(ctx: Any) -> Any:
+def _sync_card(ctx: AppContext) -> QWidget:
     """Waiting changes, last success or error, conflicts; Sync now."""
     from branch_crm.ui.sync.widgets import SyncHomeCard
 
     return SyncHomeCard(ctx)
 
 
-HOME_CARDS: tuple[Callable[[Any], Any], ...] = (_complaints_card, _follow_ups_card, _sync_card)
+HOME_CARDS: tuple[Callable[[AppContext], QWidget], ...] = (
+    _complaints_card,
+    _follow_ups_card,
+    _sync_card,
+)
 """The cards of the home page in order (two columns, row by row), ``factory(ctx) -> QWidget``
 (None: no card)."""
 
@@ -94,7 +103,7 @@ class HomePage(QWidget):
         self._update_greeting()
         self.empty.setText(_("Nothing to show here yet: no feature has added work for today."))
         for card in self.cards:
-            fn: Any = getattr(card, "retranslate_ui", None)
+            fn: object = getattr(card, "retranslate_ui", None)
             if callable(fn):
                 fn()
 
@@ -112,6 +121,6 @@ class HomePage(QWidget):
         ``refresh()`` reload when the page is shown."""
         self._update_greeting()
         for card in self.cards:
-            fn: Any = getattr(card, "refresh", None)
+            fn: object = getattr(card, "refresh", None)
             if callable(fn):
                 fn()

@@ -6,6 +6,7 @@ nothing proportional to the number of customers runs on the GUI thread.
 
 from __future__ import annotations
 
+import argparse
 import gc
 import json
 import logging
@@ -13,9 +14,9 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QProgressDialog
@@ -27,6 +28,7 @@ from branch_crm.i18n import _
 if TYPE_CHECKING:
     from branch_crm.db import Database
     from branch_crm.services.context import Actor
+    from branch_crm.services.demo.fill import DemoCredential, DemoResult
     from branch_crm.ui.context import AppContext
     from branch_crm.ui.main_window import MainWindow
     from branch_crm.ui.shell.catch_up import CatchUpStatus
@@ -47,7 +49,7 @@ START_PAGE = "lookup"
 DemoReporter = Callable[[list[str]], None]
 
 
-def demo_account_lines(staff: Any) -> list[str]:
+def demo_account_lines(staff: Iterable[DemoCredential]) -> list[str]:
     """ "user / password (role)" lines for DemoResult.staff."""
     from branch_crm.services.permissions import role_label
 
@@ -70,7 +72,7 @@ def _stage_text(stage: str) -> str:
     return texts.get(stage, _("Creating demo data…"))
 
 
-def fill_demo_with_progress(path: Path, *, customers: int = DEMO_CUSTOMERS) -> Any:
+def fill_demo_with_progress(path: Path, *, customers: int = DEMO_CUSTOMERS) -> DemoResult:
     """Run services.demo.fill.fill_demo in a thread behind a progress dialog; returns its result
     or raises what it raised."""
     from branch_crm.services.demo.fill import fill_demo
@@ -81,11 +83,12 @@ def fill_demo_with_progress(path: Path, *, customers: int = DEMO_CUSTOMERS) -> A
     dialog.setWindowTitle(_("Creating demo data — Branch CRM"))
     dialog.setLabelText(_("Creating demo data…"))
     dialog.setAccessibleName(_("Creating demo data"))
-    dialog.setCancelButton(None)  # type: ignore[arg-type]
+    dialog.setCancelButton(None)
     dialog.setRange(0, 0)
     dialog.setMinimumDuration(0)
     dialog.setMinimumWidth(420)
-    outcome: dict[str, Any] = {}
+    results: list[DemoResult] = []
+    errors: list[BaseException] = []
 
     def on_progress(stage: str, done: int, total: int) -> None:
         dialog.setLabelText(_stage_text(stage))
@@ -98,14 +101,16 @@ def fill_demo_with_progress(path: Path, *, customers: int = DEMO_CUSTOMERS) -> A
 
     def work() -> None:
         try:
-            outcome["result"] = fill_demo(
-                path,
-                customers=customers,
-                seed=DEMO_SEED,
-                progress=relay.sig_progress.emit,
+            results.append(
+                fill_demo(
+                    path,
+                    customers=customers,
+                    seed=DEMO_SEED,
+                    progress=relay.sig_progress.emit,
+                )
             )
         except BaseException as exc:  # re-raised on the GUI thread
-            outcome["error"] = exc
+            errors.append(exc)
         finally:
             finished.set()
 
@@ -117,9 +122,9 @@ def fill_demo_with_progress(path: Path, *, customers: int = DEMO_CUSTOMERS) -> A
         finished.wait(0.02)
     QApplication.processEvents()
     dialog.close()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["result"]
+    if errors:
+        raise errors[0]
+    return results[0]
 
 
 def _collect_garbage_soon() -> None:
@@ -132,7 +137,7 @@ class Shell(QObject):
     def __init__(
         self,
         app: QApplication,
-        args: Any,
+        args: argparse.Namespace,
         *,
         on_demo_accounts: DemoReporter | None = None,
     ) -> None:
@@ -430,7 +435,7 @@ class Shell(QObject):
             self.db = None
 
 
-def run(args: Any, *, on_demo_accounts: DemoReporter | None = None) -> int:
+def run(args: argparse.Namespace, *, on_demo_accounts: DemoReporter | None = None) -> int:
     """Start the desktop app with parsed command-line ``args``; returns the exit code."""
     app = QApplication.instance()
     if not isinstance(app, QApplication):

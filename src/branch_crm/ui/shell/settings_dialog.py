@@ -47,7 +47,7 @@ OTHER_TAB = ("other", N_("Other"))
 INT_LIMIT = 1_000_000_000
 
 
-def _format(value: Any) -> str:
+def _format(value: object) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
@@ -199,6 +199,7 @@ class SettingsDialog(QDialog):
         if editor is None or not may_register(self.ctx.actor):
             return
         page = editor.parentWidget()
+        assert page is not None  # every editor sits on a tab page
         form = page.layout()
         if isinstance(form, QFormLayout):
             self.register_button = QPushButton(page)
@@ -280,9 +281,9 @@ class SettingsDialog(QDialog):
 
     # --- saving --------------------------------------------------------------------------
 
-    def collected(self) -> tuple[dict[str, Any], list[str]]:
+    def collected(self) -> tuple[dict[str, object], list[str]]:
         """(values to store, policy overrides to remove) from the editable fields."""
-        values: dict[str, Any] = {}
+        values: dict[str, object] = {}
         clear: list[str] = []
         for key, view in self.views.items():
             if not view.editable:
@@ -343,7 +344,8 @@ class SettingsDialog(QDialog):
             if editor is None:
                 continue
             for index in range(self.tabs.count()):
-                if self.tabs.widget(index).isAncestorOf(editor):
+                tab = self.tabs.widget(index)
+                if tab is not None and tab.isAncestorOf(editor):
                     self.tabs.setCurrentIndex(index)
                     editor.setFocus()
                     return
@@ -352,7 +354,7 @@ class SettingsDialog(QDialog):
         self.general_error.setText(text)
         self.general_error.setVisible(True)
 
-    def _apply(self, changed: list[str], values: dict[str, Any]) -> None:
+    def _apply(self, changed: list[str], values: dict[str, object]) -> None:
         window = self.ctx.main_window
         if window is not None and "branch.name" in changed:
             window.set_branch_name(str(values.get("branch.name", "")).strip())

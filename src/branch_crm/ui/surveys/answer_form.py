@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from typing import Any
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QKeyEvent
@@ -29,11 +28,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
 from branch_crm.errors import CrmError, ValidationError
 from branch_crm.i18n import _, current_language
 from branch_crm.services.surveys import entry, follow_ups
 from branch_crm.services.surveys.template import SurveyItem, TemplateView
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.counter.widgets import business_today
 from branch_crm.ui.messages import ERROR_LABEL_STYLE
 
@@ -54,7 +55,7 @@ PASS_KEYS = {
 }
 
 
-def complaint_categories(*, session: Any) -> dict[str, str]:
+def complaint_categories(*, session: Session) -> dict[str, str]:
     """code -> label of the complaint categories (the defaults before any were seeded)."""
     from branch_crm.models import ReferenceKind
     from branch_crm.services.complaints import reference
@@ -155,7 +156,7 @@ class AnswerForm(QWidget):
     """Enter on the last answer or in the suggestion: save."""
     sig_changed = Signal()
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("surveyAnswerForm")
         self.ctx = ctx
@@ -398,7 +399,7 @@ class AnswerForm(QWidget):
     def show_errors(self, exc: ValidationError) -> None:
         """Messages beside the questions; the rest under the form."""
         others = []
-        first: QWidget | None = None
+        first: AnswerField | None = None
         for key, message in exc.fields.items():
             if key in self.fields:
                 self._show_problem(key, message)

@@ -7,7 +7,6 @@ taken, then type them like a paper form. Recorded with their channel.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -26,6 +25,7 @@ from branch_crm.i18n import _
 from branch_crm.services.surveys import entry
 from branch_crm.services.surveys.template import active_template
 from branch_crm.ui import messages
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.surveys.answer_form import AnswerForm
 from branch_crm.ui.surveys.entry import changed_kinds, result_text
 
@@ -37,7 +37,7 @@ class DirectEntryWidget(QWidget):
 
     sig_saved = Signal(object)
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         from branch_crm.ui.counter.lookup import LookupWidget
 
@@ -70,8 +70,8 @@ class DirectEntryWidget(QWidget):
         self.change_button.clicked.connect(self.change)
         self.save_button.clicked.connect(self.save)
         self.answers.sig_submit.connect(self.save)
-        QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.save)
-        QShortcut(QKeySequence("Ctrl+Enter"), self, activated=self.save)
+        QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(self.save)
+        QShortcut(QKeySequence("Ctrl+Enter"), self).activated.connect(self.save)
         self.retranslate_ui()
         self.change()
 

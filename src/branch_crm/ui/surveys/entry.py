@@ -9,7 +9,6 @@ corrected version (the old one stays in the history).
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -30,6 +29,7 @@ from branch_crm.services.customers.phone_numbers import format_phone
 from branch_crm.services.surveys import entry
 from branch_crm.timeutil import to_local
 from branch_crm.ui import messages
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.messages import ERROR_LABEL_STYLE
 from branch_crm.ui.surveys.answer_form import AnswerForm
 
@@ -63,7 +63,7 @@ class KeyedEntryWidget(QWidget):
     sig_saved = Signal(object)
     """An EntryResult after a successful save."""
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("surveyEntry")
         self.ctx = ctx
@@ -109,9 +109,9 @@ class KeyedEntryWidget(QWidget):
         self.correct_button.clicked.connect(self.start_correction)
         self.save_button.clicked.connect(self.save)
         self.answers.sig_submit.connect(self.save)
-        QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.save)
-        QShortcut(QKeySequence("Ctrl+Enter"), self, activated=self.save)
-        QShortcut(QKeySequence("Ctrl+L"), self, activated=self.reset)
+        QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(self.save)
+        QShortcut(QKeySequence("Ctrl+Enter"), self).activated.connect(self.save)
+        QShortcut(QKeySequence("Ctrl+L"), self).activated.connect(self.reset)
 
     def _layout(self) -> None:
         top = QHBoxLayout()

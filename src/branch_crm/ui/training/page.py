@@ -8,9 +8,9 @@ attendance, Delete removes a session; Ctrl+F goes to the search box.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -35,6 +35,7 @@ from branch_crm.i18n import N_, _
 from branch_crm.services.training import attendance, inputs, sessions, signin_sheet
 from branch_crm.timeutil import local_today, to_local
 from branch_crm.ui import messages
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
 
 log = logging.getLogger(__name__)
@@ -118,7 +119,7 @@ class TrainingPage(QWidget):
     sig_loaded = Signal(int)
     """Emitted after the session list was reloaded, with the number of sessions."""
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("trainingPage")
         self.ctx = ctx
@@ -204,7 +205,7 @@ class TrainingPage(QWidget):
         layout.addWidget(self.history, 1)
         return tab
 
-    def _button(self, name: str, icon_name: str, slot: Any) -> QPushButton:
+    def _button(self, name: str, icon_name: str, slot: Callable[[], object]) -> QPushButton:
         button = QPushButton(icon(icon_name), "", self)
         button.setObjectName(name)
         button.clicked.connect(slot)
@@ -218,10 +219,12 @@ class TrainingPage(QWidget):
             ("Ctrl+T", self.record_attendance),
             ("Ctrl+F", self.search.setFocus),
         ):
-            QShortcut(QKeySequence(keys), self, activated=slot)
-        QShortcut(QKeySequence(Qt.Key.Key_Return), self.table, activated=self.edit_session)
-        QShortcut(QKeySequence(Qt.Key.Key_Enter), self.table, activated=self.edit_session)
-        QShortcut(QKeySequence.StandardKey.Delete, self.table, activated=self.delete_session)
+            QShortcut(QKeySequence(keys), self).activated.connect(slot)
+        QShortcut(QKeySequence(Qt.Key.Key_Return), self.table).activated.connect(self.edit_session)
+        QShortcut(QKeySequence(Qt.Key.Key_Enter), self.table).activated.connect(self.edit_session)
+        QShortcut(QKeySequence.StandardKey.Delete, self.table).activated.connect(
+            self.delete_session
+        )
 
     def retranslate_ui(self) -> None:
         """Re-apply every translated text."""
@@ -448,10 +451,14 @@ class TrainingPage(QWidget):
         from branch_crm.ui.printing.preview import preview_pdf
 
         title = _("Sign-in sheet: {title}").format(title=view.title)
+
+        def on_result(path: Path) -> None:
+            preview_pdf(self, Path(path), title)
+
         self.ctx.submit(
             signin_sheet.print_signin_sheet,
             kwargs={"session_id": view.id, "output": printout_path(view.reference)},
-            on_result=lambda path: preview_pdf(self, Path(path), title),
+            on_result=on_result,
             on_error=lambda exc: messages.show_error(self, exc),
             title=_("Printing the sign-in sheet…"),
         )
@@ -460,6 +467,7 @@ class TrainingPage(QWidget):
         """Reload and select a session."""
         self.reload()
         for row in range(self.table.rowCount()):
-            if self.table.item(row, 0).data(ID_ROLE) == session_id:
+            item = self.table.item(row, 0)
+            if item is not None and item.data(ID_ROLE) == session_id:
                 self.table.setCurrentCell(row, 0)
                 return

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
 
 from PySide6.QtCore import QDate, Qt, QTime
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -38,6 +37,7 @@ from branch_crm.i18n import N_, _
 from branch_crm.services.training import inputs, sessions
 from branch_crm.timeutil import BUSINESS_TZ, local_today, to_local
 from branch_crm.ui import messages
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.messages import FieldErrors
 
 log = logging.getLogger(__name__)
@@ -109,7 +109,10 @@ class SessionDialog(QDialog):
     """Create (``session=None``) or edit a training session."""
 
     def __init__(
-        self, ctx: Any, session: sessions.SessionView | None = None, parent: QWidget | None = None
+        self,
+        ctx: AppContext,
+        session: sessions.SessionView | None = None,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("trainingSessionDialog")
@@ -170,8 +173,8 @@ class SessionDialog(QDialog):
     def _layout(self) -> None:
         self.form = QFormLayout()
         when = QHBoxLayout()
-        for widget in (self.date_edit, self.start_edit, QLabel("–", self), self.end_edit):
-            when.addWidget(widget)
+        for part in (self.date_edit, self.start_edit, QLabel("–", self), self.end_edit):
+            when.addWidget(part)
         when.addStretch(1)
         self.when_box = QWidget(self)
         self.when_box.setLayout(when)
@@ -188,13 +191,13 @@ class SessionDialog(QDialog):
         self.form.addRow(self.labels["content"], self.points_edit)
         self.form.addRow(self.labels["incident"], self.incident_edit)
         people = QHBoxLayout()
-        for widget in (
+        for control in (
             self.staff_combo,
             self.add_staff_button,
             self.add_person_button,
             self.remove_button,
         ):
-            people.addWidget(widget)
+            people.addWidget(control)
         people.addStretch(1)
         self.attendees_label = QLabel(self)
         layout = QVBoxLayout(self)
@@ -227,13 +230,11 @@ class SessionDialog(QDialog):
         self.add_staff_button.clicked.connect(self.add_staff)
         self.add_person_button.clicked.connect(self.add_person)
         self.remove_button.clicked.connect(self.attendees.remove_selected)
-        QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.save)
-        QShortcut(QKeySequence("Ctrl+Enter"), self, activated=self.save)
-        QShortcut(QKeySequence("Insert"), self.attendees, activated=self.add_person)
-        QShortcut(
-            QKeySequence.StandardKey.Delete,
-            self.attendees,
-            activated=self.attendees.remove_selected,
+        QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(self.save)
+        QShortcut(QKeySequence("Ctrl+Enter"), self).activated.connect(self.save)
+        QShortcut(QKeySequence("Insert"), self.attendees).activated.connect(self.add_person)
+        QShortcut(QKeySequence.StandardKey.Delete, self.attendees).activated.connect(
+            self.attendees.remove_selected
         )
 
     def _fill(self) -> None:
@@ -323,7 +324,9 @@ class SessionDialog(QDialog):
         """Add an empty row and start typing the name."""
         row = self.attendees.add_person()
         self.attendees.setCurrentCell(row, 0)
-        self.attendees.editItem(self.attendees.item(row, 0))
+        item = self.attendees.item(row, 0)
+        assert item is not None  # add_person fills both cells
+        self.attendees.editItem(item)
 
     def data(self) -> inputs.SessionInput:
         """What the form holds, as service input."""
