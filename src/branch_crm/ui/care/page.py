@@ -245,7 +245,7 @@ class FollowUpsPage(QWidget):
         self.table.setFocus()
 
     def _update_summary(self) -> None:
-        rows = self.model.rows()
+        rows = list(self.model.rows)
         today = local_today()
         overdue = sum(r.is_overdue(today) for r in rows)
         self.summary.setText(
