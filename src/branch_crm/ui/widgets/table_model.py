@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush
+from PySide6.QtGui import QBrush, QColor
 
 from branch_crm.i18n import _
 
@@ -29,8 +29,8 @@ class Column(Generic[R]):
     text: Callable[[R], str]
     align: Qt.AlignmentFlag | None = None
     tooltip: Callable[[R], str | None] | None = None
-    foreground: Callable[[R], QBrush | None] | None = None
-    background: Callable[[R], QBrush | None] | None = None
+    foreground: Callable[[R], QBrush | QColor | None] | None = None
+    background: Callable[[R], QBrush | QColor | None] | None = None
     sort_key: Callable[[R], Any] | None = None
 
 
@@ -85,22 +85,16 @@ class RowTableModel(QAbstractTableModel, Generic[R]):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
         """Qt: the translated column titles."""
-        if orientation != Qt.Orientation.Horizontal or role != DISPLAY:
-            return None
-        return _(self.columns[section].header) if 0 <= section < len(self.columns) else None
+        return header_text(self.columns, section, orientation, role)
 
     def data(self, index: Index, role: int = DISPLAY) -> Any:
         """Qt: what the column spec says for ``role``, else ``extra_data``."""
         row = self.row_at(index.row()) if index.isValid() else None
         if row is None or not 0 <= index.column() < len(self.columns):
             return None
-        column = self.columns[index.column()]
         role = int(role)  # views pass an int, Python callers an enum member
-        if role == DISPLAY:
-            return column.text(row)
-        getter = _SPEC_ROLES.get(role)
-        if getter is not None:
-            return getter(column, row)
+        if role in SPEC_ROLES:
+            return column_data(self.columns[index.column()], row, role)
         return self.extra_data(row, index.column(), role)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -113,21 +107,31 @@ class RowTableModel(QAbstractTableModel, Generic[R]):
         self.layoutChanged.emit()
 
 
-def _align(column: Column[Any], _row: Any) -> int | None:
-    return int(column.align) if column.align is not None else None
+def header_text(
+    columns: Sequence[Column[Any]], section: int, orientation: Qt.Orientation, role: int
+) -> str | None:
+    """The translated title of a horizontal header section (None for anything else)."""
+    if orientation != Qt.Orientation.Horizontal or role != DISPLAY:
+        return None
+    return _(columns[section].header) if 0 <= section < len(columns) else None
 
 
-def _optional(name: str) -> Callable[[Column[Any], Any], Any]:
-    def get(column: Column[Any], row: Any) -> Any:
-        getter = getattr(column, name)
-        return getter(row) if getter is not None else None
+def column_data(column: Column[R], row: R, role: int) -> Any:
+    """What ``column`` says about ``row`` for one of the ``SPEC_ROLES``."""
+    if role == DISPLAY:
+        return column.text(row)
+    if role == ALIGN:
+        return int(column.align) if column.align is not None else None
+    getter = getattr(column, SPEC_ROLES[role])
+    return getter(row) if getter is not None else None
 
-    return get
 
-
-_SPEC_ROLES: dict[int, Callable[[Column[Any], Any], Any]] = {
-    int(Qt.ItemDataRole.TextAlignmentRole.value): _align,
-    int(Qt.ItemDataRole.ToolTipRole.value): _optional("tooltip"),
-    int(Qt.ItemDataRole.ForegroundRole.value): _optional("foreground"),
-    int(Qt.ItemDataRole.BackgroundRole.value): _optional("background"),
+ALIGN = int(Qt.ItemDataRole.TextAlignmentRole.value)
+SPEC_ROLES: dict[int, str] = {
+    int(DISPLAY.value): "text",
+    ALIGN: "align",
+    int(Qt.ItemDataRole.ToolTipRole.value): "tooltip",
+    int(Qt.ItemDataRole.ForegroundRole.value): "foreground",
+    int(Qt.ItemDataRole.BackgroundRole.value): "background",
 }
+"""The roles a column spec answers, with the field that answers each."""
