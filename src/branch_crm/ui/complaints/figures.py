@@ -14,7 +14,6 @@ from datetime import date
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDateEdit,
     QDialog,
@@ -37,6 +36,7 @@ from branch_crm.timeutil import local_today, to_local
 from branch_crm.ui import messages
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.periods import preset_range, presets
+from branch_crm.ui.widgets.tables import setup_table
 
 log = logging.getLogger(__name__)
 
@@ -121,13 +121,10 @@ def _cell(text: str, right: bool = True) -> QTableWidgetItem:
 
 def _table(name: str, parent: QWidget) -> QTableWidget:
     table = QTableWidget(parent)
-    table.setObjectName(name)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setWordWrap(False)
-    table.verticalHeader().setVisible(False)
-    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    row_height = table.fontMetrics().height() + 8
+    setup_table(
+        table, name=name, selection=None, stretch_last=None, word_wrap=False, row_height=row_height
+    )
     return table
 
 

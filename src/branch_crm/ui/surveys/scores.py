@@ -9,12 +9,10 @@ from datetime import date
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDateEdit,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QTableWidget,
@@ -32,6 +30,7 @@ from branch_crm.timeutil import local_today, month_key
 from branch_crm.ui import messages
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.periods import preset_range, presets
+from branch_crm.ui.widgets.tables import Resize, setup_table
 
 log = logging.getLogger(__name__)
 
@@ -67,18 +66,11 @@ def _table(
     name: str, parent: QWidget, stretch: int | None = None, spread: bool = False
 ) -> QTableWidget:
     table = QTableWidget(parent)
-    table.setObjectName(name)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.verticalHeader().setVisible(False)
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(
-        QHeaderView.ResizeMode.Stretch if spread else QHeaderView.ResizeMode.ResizeToContents
-    )
-    header.setStretchLastSection(False)
+    resize = Resize.Stretch if spread else Resize.ResizeToContents
+    setup_table(table, name=name, selection=None, resize=resize, stretch_last=False)
     if stretch is not None:
         table.setColumnCount(stretch + 1)
-        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+        table.horizontalHeader().setSectionResizeMode(stretch, Resize.Stretch)
     return table
 
 

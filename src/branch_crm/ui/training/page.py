@@ -15,7 +15,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
@@ -37,6 +36,7 @@ from branch_crm.timeutil import local_today, to_local
 from branch_crm.ui import messages
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
+from branch_crm.ui.widgets.tables import setup_table
 
 log = logging.getLogger(__name__)
 
@@ -88,14 +88,8 @@ class _Table(QTableWidget):
 
     def __init__(self, name: str, parent: QWidget | None = None, stretch: int = -1) -> None:
         super().__init__(parent)
-        self.setObjectName(name)
-        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.verticalHeader().setVisible(False)
+        setup_table(self, name=name, stretch_last=stretch < 0)
         self.setSortingEnabled(False)
-        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.horizontalHeader().setStretchLastSection(stretch < 0)
         self._stretch = stretch
 
     def setColumnCount(self, columns: int) -> None:
