@@ -32,6 +32,7 @@ from branch_crm.ui.care.dialogs import CANCEL, DONE, CloseFollowUpDialog, Reassi
 from branch_crm.ui.care.model import NOTES, FollowUpModel
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
+from branch_crm.ui.widgets.labels import page_title
 from branch_crm.ui.widgets.tables import setup_table
 
 log = logging.getLogger(__name__)
@@ -72,10 +73,7 @@ class FollowUpsPage(QWidget):
     # --- construction --------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.title = QLabel(self)
-        font = self.title.font()
-        font.setPointSize(font.pointSize() + 4)
-        self.title.setFont(font)
+        self.title = page_title(self)
         self.scope_label = QLabel(self)
         self.scope = QComboBox(self)
         self.scope.setObjectName("careScope")

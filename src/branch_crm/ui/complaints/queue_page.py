@@ -31,6 +31,7 @@ from branch_crm.services.permissions import Permission, allowed
 from branch_crm.timeutil import utcnow
 from branch_crm.ui.complaints.queue_model import ID_ROLE, ComplaintQueueModel
 from branch_crm.ui.context import AppContext
+from branch_crm.ui.widgets.labels import page_title
 from branch_crm.ui.widgets.tables import Resize, setup_table
 
 if TYPE_CHECKING:
@@ -72,10 +73,7 @@ class ComplaintQueuePage(QWidget):
 
     # -- construction -----------------------------------------------------------------
     def _build(self) -> None:
-        self.title = QLabel(self)
-        font = self.title.font()
-        font.setPointSize(font.pointSize() + 4)
-        self.title.setFont(font)
+        self.title = page_title(self)
         self.counts = QLabel(self)
         self.counts.setObjectName("complaintQueueCounts")
         self.mine = QCheckBox(self)

@@ -36,6 +36,7 @@ from branch_crm.timeutil import local_today, to_local
 from branch_crm.ui import messages
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
+from branch_crm.ui.widgets.labels import page_title
 from branch_crm.ui.widgets.tables import setup_table
 
 log = logging.getLogger(__name__)
@@ -127,10 +128,7 @@ class TrainingPage(QWidget):
     # --- construction --------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.title = QLabel(self)
-        font = self.title.font()
-        font.setPointSize(font.pointSize() + 4)
-        self.title.setFont(font)
+        self.title = page_title(self)
         self.search = QLineEdit(self)
         self.search.setObjectName("trainingSearch")
         self.search.setClearButtonEnabled(True)
