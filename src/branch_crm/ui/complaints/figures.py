@@ -35,6 +35,7 @@ from branch_crm.timeutil import to_local
 from branch_crm.ui import messages
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.periods import presets
+from branch_crm.ui.widgets.combos import refill_combo
 from branch_crm.ui.widgets.period_picker import PeriodPicker
 from branch_crm.ui.widgets.tables import setup_table
 
@@ -191,13 +192,7 @@ class ComplaintFiguresDialog(QDialog):
         """Re-apply every translated text."""
         self.setWindowTitle(_("Complaint figures"))
         self.picker.retranslate()
-        current = self.split.currentData()
-        self.split.blockSignals(True)
-        self.split.clear()
-        for key, label in SPLITS:
-            self.split.addItem(_(label), key)
-        self.split.setCurrentIndex(max(0, self.split.findData(current)))
-        self.split.blockSignals(False)
+        refill_combo(self.split, ((key, _(label)) for key, label in SPLITS))
         self.split.setAccessibleName(_("Split"))
         self.refresh_button.setText(_("Refresh"))
         self.refresh_button.setToolTip(_("Refresh (F5)"))

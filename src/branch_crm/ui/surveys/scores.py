@@ -29,6 +29,7 @@ from branch_crm.timeutil import month_key
 from branch_crm.ui import messages
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.periods import presets
+from branch_crm.ui.widgets.combos import refill_combo
 from branch_crm.ui.widgets.period_picker import PeriodPicker
 from branch_crm.ui.widgets.tables import Resize, setup_table
 
@@ -176,13 +177,7 @@ class ScoresWidget(QWidget):
 
     def _fill_choices(self) -> None:
         self.picker.retranslate()
-        current = self.tier.currentData()
-        self.tier.blockSignals(True)
-        self.tier.clear()
-        for key, label in [("", _("All tiers")), *((t, tier_label(t)) for t in TIERS)]:
-            self.tier.addItem(label, key)
-        self.tier.setCurrentIndex(max(0, self.tier.findData(current)))
-        self.tier.blockSignals(False)
+        refill_combo(self.tier, [("", _("All tiers")), *((t, tier_label(t)) for t in TIERS)])
 
     # --- period --------------------------------------------------------------------------------
 

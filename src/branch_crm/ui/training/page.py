@@ -36,6 +36,7 @@ from branch_crm.timeutil import local_today, to_local
 from branch_crm.ui import messages
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
+from branch_crm.ui.widgets.combos import refill_combo
 from branch_crm.ui.widgets.labels import page_title
 from branch_crm.ui.widgets.tables import setup_table
 
@@ -223,13 +224,7 @@ class TrainingPage(QWidget):
         self.title.setText(_("Training"))
         self.search.setPlaceholderText(_("Search topic, trainees, trainer, place (Ctrl+F)"))
         self.search.setAccessibleName(_("Search training sessions"))
-        current = self.period.currentData() or "all"
-        self.period.blockSignals(True)
-        self.period.clear()
-        for key, label in PERIODS:
-            self.period.addItem(_(label), key)
-        self.period.setCurrentIndex(max(0, self.period.findData(current)))
-        self.period.blockSignals(False)
+        refill_combo(self.period, ((key, _(label)) for key, label in PERIODS), default="all")
         self.period.setAccessibleName(_("Period"))
         for button, text, tip in (
             (self.new_button, _("New session"), "Ctrl+N"),

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QWidget
 from branch_crm.i18n import _
 from branch_crm.timeutil import local_today
 from branch_crm.ui.periods import preset_range
+from branch_crm.ui.widgets.combos import refill_combo
 
 
 class PeriodPicker(QWidget):
@@ -41,13 +42,7 @@ class PeriodPicker(QWidget):
 
     def retranslate(self) -> None:
         """Preset names and accessible names in the current language."""
-        current = self.preset.currentData()
-        self.preset.blockSignals(True)
-        self.preset.clear()
-        for key, label in self._entries:
-            self.preset.addItem(_(label), key)
-        self.preset.setCurrentIndex(max(0, self.preset.findData(current)))
-        self.preset.blockSignals(False)
+        refill_combo(self.preset, ((key, _(label)) for key, label in self._entries))
         self.preset.setAccessibleName(_("Period"))
         self.start.setAccessibleName(_("From"))
         self.end.setAccessibleName(_("To"))
