@@ -20,7 +20,7 @@ def _page(ctx: Any, show: Any) -> Any:
 
 
 def _customers(page: Any) -> list[str]:
-    return [row.customer_name for row in page.model.rows()]
+    return [row.customer_name for row in page.model.rows]
 
 
 def test_model_passes_qtmodeltester(qtmodeltester, qapp, db, counter, tasks) -> None:  # type: ignore[no-untyped-def]
@@ -130,7 +130,7 @@ def test_supervisor_reassigns(qtbot, supervisor_ctx, show, opened, tasks) -> Non
     assert dialog.choice.currentData() == "staff-supervisor"
     dialog.choice.setCurrentIndex(dialog.choice.findData("staff-courier"))
     dialog.ok_button.click()
-    assert page.model.rows()[0].assignee_name == "李快递"
+    assert page.model.rows[0].assignee_name == "李快递"
     assert page.current_task_id() == tasks["overdue"][0]  # selection kept after reload
 
 

@@ -8,16 +8,10 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QGroupBox,
-    QHBoxLayout,
-    QLabel,
-    QListWidget,
     QListWidgetItem,
     QPushButton,
-    QSizePolicy,
-    QVBoxLayout,
     QWidget,
 )
 from sqlalchemy.orm import Session
@@ -29,6 +23,7 @@ from branch_crm.timeutil import local_today
 from branch_crm.ui.care.texts import one_line
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
+from branch_crm.ui.widgets.home_card import HomeCard
 
 log = logging.getLogger(__name__)
 
@@ -55,49 +50,26 @@ def load_card(
     return counts, rows
 
 
-class FollowUpHomeCard(QGroupBox):
+class FollowUpHomeCard(HomeCard[follow_ups.FollowUpCounts, follow_ups.FollowUp]):
     """Counts and the next five open follow-ups; refreshes on care changes and every 5 min."""
-
-    TOP = 5
-    sig_loaded = Signal(object)
 
     def __init__(
         self, ctx: AppContext, parent: QWidget | None = None, *, refresh_ms: int = REFRESH_MS
     ):
-        super().__init__(parent)
-        self.ctx = ctx
-        self.setObjectName("careHomeCard")
-        self.counts: follow_ups.FollowUpCounts | None = None
-        self._rows: list[follow_ups.FollowUp] = []
-        self.summary = QLabel(self)
-        self.summary.setObjectName("careHomeCounts")
-        self.summary.setWordWrap(True)
-        self.top = QListWidget(self)
-        self.top.setObjectName("careHomeTop")
-        self.top.setMaximumHeight(150)
-        self.top.itemActivated.connect(self._on_top_item_activated)
+        super().__init__(
+            ctx,
+            parent,
+            names=("careHomeCard", "careHomeCounts", "careHomeTop", "careHomeOpenPage"),
+            load=load_card,
+            watch=WATCH,
+            page_key=PAGE_KEY,
+            refresh_ms=refresh_ms,
+            open_icon=icon("care_tasks"),
+        )
         self.customer_button = QPushButton(icon("customers"), "", self)
         self.customer_button.setObjectName("careHomeOpenCustomer")
         self.customer_button.clicked.connect(self.open_customer)
-        self.open_button = QPushButton(icon("care_tasks"), "", self)
-        self.open_button.setObjectName("careHomeOpenPage")
-        self.open_button.clicked.connect(self._on_open_clicked)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.customer_button)
-        buttons.addWidget(self.open_button)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.top)
-        layout.addLayout(buttons)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
-        self._timer = QTimer(self)
-        self._timer.setInterval(refresh_ms)
-        self._timer.timeout.connect(self.refresh)
-        self._timer.start()
-        ctx.bus.sig_data_changed.connect(self._on_bus_data_changed)
-        self.retranslate_ui()
-        self.refresh()
+        self._finish([self.customer_button])
 
     def retranslate_ui(self) -> None:
         """Re-apply every translated text."""
@@ -109,45 +81,25 @@ class FollowUpHomeCard(QGroupBox):
         self.top.setAccessibleName(_("Follow-ups due first"))
         self._render()
 
-    def refresh(self) -> None:
-        """Count again (off the GUI thread)."""
-        self.ctx.submit(
-            load_card,
-            kwargs={"top": self.TOP},
-            on_result=self._on_loaded,
-            on_error=self._on_failed,
-        )
+    def summary_text(self, counts: follow_ups.FollowUpCounts) -> str:
+        """'7 open · 2 overdue · 3 due today · 1 mine'."""
+        return counts_text(counts)
 
-    def _on_bus_data_changed(self, what: frozenset[str]) -> None:
-        if what & WATCH:
-            self.refresh()
-
-    def _on_loaded(
-        self, result: tuple[follow_ups.FollowUpCounts, list[follow_ups.FollowUp]]
-    ) -> None:
-        self.counts, self._rows = result
-        self._render()
-        self.sig_loaded.emit(self.counts)
-
-    def _on_failed(self, exc: BaseException) -> None:
-        log.warning("follow-up counts failed: %s", exc)
-
-    def _render(self) -> None:
-        counts = self.counts
-        self.summary.setText(counts_text(counts) if counts else _("Loading…"))
-        self.summary.setAccessibleName(self.summary.text())
-        self.top.clear()
+    def item_for(self, row: follow_ups.FollowUp) -> QListWidgetItem:
+        """The task in one line; overdue ones carry a warning icon."""
         today = local_today()
-        for row in self._rows:
-            item = QListWidgetItem(one_line(row, today))
-            item.setData(ID_ROLE, row.id)
-            item.setData(CUSTOMER_ROLE, row.customer_id)
-            item.setToolTip(row.notes or row.title)
-            item.setIcon(icon("warning" if row.is_overdue(today) else "care_tasks"))
-            self.top.addItem(item)
+        item = QListWidgetItem(one_line(row, today))
+        item.setData(ID_ROLE, row.id)
+        item.setData(CUSTOMER_ROLE, row.customer_id)
+        item.setToolTip(row.notes or row.title)
+        item.setIcon(icon("warning" if row.is_overdue(today) else "care_tasks"))
+        return item
+
+    def _rendered(self) -> None:
+        self.summary.setAccessibleName(self.summary.text())
         if self._rows:
             self.top.setCurrentRow(0)
-        elif counts is not None:
+        elif self.counts is not None:
             placeholder = QListWidgetItem(_("Nothing to follow up. Well done!"))
             placeholder.setFlags(Qt.ItemFlag.NoItemFlags)
             self.top.addItem(placeholder)
@@ -171,10 +123,3 @@ class FollowUpHomeCard(QGroupBox):
         from branch_crm.ui.counter import actions
 
         actions.open_customer(self.ctx, customer_id)
-
-    def _show_page(self) -> QWidget | None:
-        window = self.ctx.main_window
-        return window.show_page(PAGE_KEY) if window is not None else None
-
-    def _on_open_clicked(self) -> None:
-        self._show_page()

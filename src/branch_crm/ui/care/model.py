@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Any, ClassVar
+from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from branch_crm.i18n import _
+from branch_crm.i18n import N_, _
 from branch_crm.services.care import follow_ups
 from branch_crm.timeutil import local_today, to_local
 from branch_crm.ui.care.texts import assignee_text, due_text, phone_text
+from branch_crm.ui.widgets.table_model import Column, RowTableModel
 
 COLUMNS = ("due", "customer", "phone", "reason", "notes", "assignee", "kind", "created")
 DUE, CUSTOMER, PHONE, REASON, NOTES, ASSIGNEE, KIND, CREATED = range(len(COLUMNS))
@@ -20,110 +21,78 @@ ID_ROLE = Qt.ItemDataRole.UserRole
 CUSTOMER_ROLE = Qt.ItemDataRole.UserRole + 1
 OVERDUE_BACKGROUND = QColor(253, 226, 226)
 TODAY_BACKGROUND = QColor(255, 243, 205)
-Index = QModelIndex | QPersistentModelIndex
 
 
-def _headers() -> tuple[str, ...]:
-    return (
-        _("Due"),
-        _("Customer"),
-        _("Phone"),
-        _("Reason"),
-        _("Customer said"),
-        _("Assigned to"),
-        _("Kind"),
-        _("Opened"),
-    )
+_HEADERS = (
+    N_("Due"),
+    N_("Customer"),
+    N_("Phone"),
+    N_("Reason"),
+    N_("Customer said"),
+    N_("Assigned to"),
+    N_("Kind"),
+    N_("Opened"),
+)
 
-
-_TEXTS: dict[int, Callable[[follow_ups.FollowUp, date], str]] = {
-    DUE: lambda r, today: due_text(r.due_on, today),
-    CUSTOMER: lambda r, _t: r.customer_name,
-    PHONE: lambda r, _t: phone_text(r),
-    REASON: lambda r, _t: r.title,
-    NOTES: lambda r, _t: " ".join((r.notes or "").split()),
-    ASSIGNEE: lambda r, _t: assignee_text(r),
-    KIND: lambda r, _t: follow_ups.kind_label(r.kind),
-    CREATED: lambda r, _t: to_local(r.created_at).strftime("%Y-%m-%d %H:%M"),
-}
+_TEXTS: tuple[Callable[[follow_ups.FollowUp, date], str], ...] = (
+    lambda r, today: due_text(r.due_on, today),
+    lambda r, _t: r.customer_name,
+    lambda r, _t: phone_text(r),
+    lambda r, _t: r.title,
+    lambda r, _t: " ".join((r.notes or "").split()),
+    lambda r, _t: assignee_text(r),
+    lambda r, _t: follow_ups.kind_label(r.kind),
+    lambda r, _t: to_local(r.created_at).strftime("%Y-%m-%d %H:%M"),
+)
 """Cell text per column, from the row and today's date."""
 
+_EXTRA_ROLES: dict[int, Callable[[follow_ups.FollowUp], Any]] = {
+    int(ID_ROLE): lambda r: r.id,
+    int(CUSTOMER_ROLE): lambda r: r.customer_id,
+}
 
-class FollowUpModel(QAbstractTableModel):
+
+def _tooltip(row: follow_ups.FollowUp) -> str:
+    lines = [row.title, _("Due {day}").format(day=row.due_on.isoformat())]
+    if row.notes:
+        lines.append(row.notes)
+    return "\n".join(lines)
+
+
+class FollowUpModel(RowTableModel[follow_ups.FollowUp]):
     """Open follow-ups, overdue and due today first; overdue rows tinted red, today's amber."""
 
-    _GETTERS: ClassVar[dict[int, Callable[[FollowUpModel, follow_ups.FollowUp, int], Any]]] = {
-        Qt.ItemDataRole.DisplayRole: lambda m, r, c: m._text(r, c),
-        Qt.ItemDataRole.ToolTipRole: lambda m, r, _c: m._tooltip(r),
-        Qt.ItemDataRole.BackgroundRole: lambda m, r, _c: m._background(r),
-        Qt.ItemDataRole.ForegroundRole: lambda m, r, _c: m._foreground(r),
-        ID_ROLE: lambda _m, r, _c: r.id,
-        CUSTOMER_ROLE: lambda _m, r, _c: r.customer_id,
-    }
-    """Value per role (built once: ``data`` runs for every cell and role)."""
-
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[follow_ups.FollowUp] = []
+        columns = [
+            self._column(header, text) for header, text in zip(_HEADERS, _TEXTS, strict=True)
+        ]
+        super().__init__(columns, parent)
         self._today = local_today()
-        self._headers = _headers()
 
-    def set_rows(self, rows: list[follow_ups.FollowUp], today: date | None = None) -> None:
+    def _column(
+        self, header: str, text: Callable[[follow_ups.FollowUp, date], str]
+    ) -> Column[follow_ups.FollowUp]:
+        return Column(
+            header,
+            lambda r: text(r, self._today),
+            tooltip=_tooltip,
+            foreground=self._foreground,
+            background=self._background,
+        )
+
+    def set_rows(self, rows: Sequence[follow_ups.FollowUp], today: date | None = None) -> None:
         """Replace the rows (a fresh list from the service)."""
-        self.beginResetModel()
-        self._rows = list(rows)
         self._today = today or local_today()
-        self.endResetModel()
-
-    def retranslate(self) -> None:
-        """Headers and cell texts in the current language."""
-        self._headers = _headers()
-        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
-        if self._rows:
-            last = self.index(len(self._rows) - 1, len(COLUMNS) - 1)
-            self.dataChanged.emit(self.index(0, 0), last)
-
-    def row_at(self, row: int) -> follow_ups.FollowUp | None:
-        """The follow-up shown in ``row``."""
-        return self._rows[row] if 0 <= row < len(self._rows) else None
+        super().set_rows(rows)
 
     def row_of(self, task_id: str) -> int:
         """The row showing ``task_id`` (-1 when not listed)."""
-        return next((i for i, r in enumerate(self._rows) if r.id == task_id), -1)
+        return next((i for i, r in enumerate(self.rows) if r.id == task_id), -1)
 
-    def rows(self) -> list[follow_ups.FollowUp]:
-        """Every follow-up shown, in order."""
-        return list(self._rows)
-
-    # --- Qt ------------------------------------------------------------------------------------
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        """Qt: number of follow-ups (a table has no children)."""
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        """Qt: number of columns."""
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        """Qt: column titles."""
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(COLUMNS)
-        ):
-            return self._headers[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Qt: cell text, tooltip (the notes), background by due date, ids."""
-        row = self.row_at(index.row()) if index.isValid() else None
-        getter = self._GETTERS.get(role)
-        if row is None or getter is None:
-            return None
-        return getter(self, row, index.column())
+    def extra_data(self, row: follow_ups.FollowUp, column: int, role: int) -> Any:
+        """The task and customer ids."""
+        getter = _EXTRA_ROLES.get(role)
+        return getter(row) if getter else None
 
     def _background(self, row: follow_ups.FollowUp) -> QBrush | None:
         if row.due_on < self._today:
@@ -135,13 +104,3 @@ class FollowUpModel(QAbstractTableModel):
     def _foreground(self, row: follow_ups.FollowUp) -> QBrush | None:
         # dark text on the light tint, readable in a dark theme too
         return QBrush(QColor(0, 0, 0)) if row.due_on <= self._today else None
-
-    def _text(self, row: follow_ups.FollowUp, column: int) -> str:
-        text = _TEXTS.get(column)
-        return text(row, self._today) if text else ""
-
-    def _tooltip(self, row: follow_ups.FollowUp) -> str:
-        lines = [row.title, _("Due {day}").format(day=row.due_on.isoformat())]
-        if row.notes:
-            lines.append(row.notes)
-        return "\n".join(lines)

@@ -13,11 +13,9 @@ from collections.abc import Callable
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QTableView,
@@ -34,6 +32,8 @@ from branch_crm.ui.care.dialogs import CANCEL, DONE, CloseFollowUpDialog, Reassi
 from branch_crm.ui.care.model import NOTES, FollowUpModel
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
+from branch_crm.ui.widgets.labels import page_title
+from branch_crm.ui.widgets.tables import setup_table
 
 log = logging.getLogger(__name__)
 
@@ -73,10 +73,7 @@ class FollowUpsPage(QWidget):
     # --- construction --------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.title = QLabel(self)
-        font = self.title.font()
-        font.setPointSize(font.pointSize() + 4)
-        self.title.setFont(font)
+        self.title = page_title(self)
         self.scope_label = QLabel(self)
         self.scope = QComboBox(self)
         self.scope.setObjectName("careScope")
@@ -92,16 +89,10 @@ class FollowUpsPage(QWidget):
         self.summary.setObjectName("careSummary")
         self.model = FollowUpModel(self)
         self.table = _Table(self)
-        self.table.setObjectName("careTable")
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setWordWrap(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(NOTES, QHeaderView.ResizeMode.Stretch)
+        setup_table(
+            self.table, name="careTable", stretch_last=None, stretch_column=NOTES, word_wrap=False
+        )
         self._build_buttons()
         self._lay_out()
         self._connect()
@@ -245,7 +236,7 @@ class FollowUpsPage(QWidget):
         self.table.setFocus()
 
     def _update_summary(self) -> None:
-        rows = self.model.rows()
+        rows = list(self.model.rows)
         today = local_today()
         overdue = sum(r.is_overdue(today) for r in rows)
         self.summary.setText(

@@ -11,12 +11,10 @@ import logging
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QGridLayout,
@@ -33,10 +31,13 @@ from PySide6.QtWidgets import (
 from branch_crm.i18n import N_, _
 from branch_crm.services.complaints import figures as cst
 from branch_crm.services.complaints.labels import format_minutes, format_money, grade_label
-from branch_crm.timeutil import local_today, to_local
+from branch_crm.timeutil import to_local
 from branch_crm.ui import messages
 from branch_crm.ui.context import AppContext
-from branch_crm.ui.periods import preset_range, presets
+from branch_crm.ui.periods import presets
+from branch_crm.ui.widgets.combos import refill_combo
+from branch_crm.ui.widgets.period_picker import PeriodPicker
+from branch_crm.ui.widgets.tables import setup_table
 
 log = logging.getLogger(__name__)
 
@@ -121,13 +122,10 @@ def _cell(text: str, right: bool = True) -> QTableWidgetItem:
 
 def _table(name: str, parent: QWidget) -> QTableWidget:
     table = QTableWidget(parent)
-    table.setObjectName(name)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setWordWrap(False)
-    table.verticalHeader().setVisible(False)
-    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    row_height = table.fontMetrics().height() + 8
+    setup_table(
+        table, name=name, selection=None, stretch_last=None, word_wrap=False, row_height=row_height
+    )
     return table
 
 
@@ -151,15 +149,8 @@ class ComplaintFiguresDialog(QDialog):
 
     # -- construction -----------------------------------------------------------------
     def _build(self) -> None:
-        self.preset = QComboBox(self)
-        self.preset.setObjectName("complaintFiguresPeriod")
-        self.start = QDateEdit(self)
-        self.start.setObjectName("complaintFiguresStart")
-        self.end = QDateEdit(self)
-        self.end.setObjectName("complaintFiguresEnd")
-        for edit in (self.start, self.end):
-            edit.setCalendarPopup(True)
-            edit.setDisplayFormat("yyyy-MM-dd")
+        self.picker = PeriodPicker(PRESETS, prefix="complaintFigures", parent=self)
+        self.preset, self.start, self.end = self.picker.preset, self.picker.start, self.picker.end
         self.split = QComboBox(self)
         self.split.setObjectName("complaintFiguresSplit")
         self.refresh_button = QPushButton(self)
@@ -173,16 +164,14 @@ class ComplaintFiguresDialog(QDialog):
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         self.buttons.rejected.connect(self.reject)
         self._layout()
-        self.preset.currentIndexChanged.connect(lambda _i: self.apply_preset())
-        self.start.dateChanged.connect(lambda _d: self._custom())
-        self.end.dateChanged.connect(lambda _d: self._custom())
+        self.picker.sig_changed.connect(self.reload)
         self.split.currentIndexChanged.connect(lambda _i: self.reload())
         self.refresh_button.clicked.connect(self.reload)
         QShortcut(QKeySequence("F5"), self).activated.connect(self.reload)
 
     def _layout(self) -> None:
         choose = QHBoxLayout()
-        for widget in (self.preset, self.start, QLabel("–", self), self.end, self.split):
+        for widget in (self.picker, self.split):
             choose.addWidget(widget)
         choose.addWidget(self.refresh_button)
         choose.addStretch(1)
@@ -202,17 +191,8 @@ class ComplaintFiguresDialog(QDialog):
     def retranslate_ui(self) -> None:
         """Re-apply every translated text."""
         self.setWindowTitle(_("Complaint figures"))
-        for combo, entries in ((self.preset, PRESETS), (self.split, SPLITS)):
-            current = combo.currentData()
-            combo.blockSignals(True)
-            combo.clear()
-            for key, label in entries:
-                combo.addItem(_(label), key)
-            combo.setCurrentIndex(max(0, combo.findData(current)))
-            combo.blockSignals(False)
-        self.preset.setAccessibleName(_("Period"))
-        self.start.setAccessibleName(_("From"))
-        self.end.setAccessibleName(_("To"))
+        self.picker.retranslate()
+        refill_combo(self.split, ((key, _(label)) for key, label in SPLITS))
         self.split.setAccessibleName(_("Split"))
         self.refresh_button.setText(_("Refresh"))
         self.refresh_button.setToolTip(_("Refresh (F5)"))
@@ -235,33 +215,15 @@ class ComplaintFiguresDialog(QDialog):
     # -- period -------------------------------------------------------------------------
     def apply_preset(self) -> None:
         """Set the dates of the chosen preset and reload."""
-        key = str(self.preset.currentData() or "this_month")
-        if key == "custom":
-            return
-        first, last = preset_range(key, local_today())
-        self.set_period(first, last, preset=key)
+        self.picker.apply_preset()
 
     def set_period(self, first: date, last: date, *, preset: str = "custom") -> None:
         """Show the figures of ``first``..``last`` (both included)."""
-        for edit, day in ((self.start, first), (self.end, last)):
-            edit.blockSignals(True)
-            edit.setDate(QDate(day.year, day.month, day.day))
-            edit.blockSignals(False)
-        self.preset.blockSignals(True)
-        self.preset.setCurrentIndex(max(0, self.preset.findData(preset)))
-        self.preset.blockSignals(False)
-        self.reload()
-
-    def _custom(self) -> None:
-        self.preset.blockSignals(True)
-        self.preset.setCurrentIndex(self.preset.findData("custom"))
-        self.preset.blockSignals(False)
-        self.reload()
+        self.picker.set_period(first, last, preset=preset)
 
     def period(self) -> tuple[date, date]:
         """The chosen (first day, last day)."""
-        a, b = self.start.date(), self.end.date()
-        return date(a.year(), a.month(), a.day()), date(b.year(), b.month(), b.day())
+        return self.picker.period()
 
     # -- loading ------------------------------------------------------------------------
     def reload(self) -> None:

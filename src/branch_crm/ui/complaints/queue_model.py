@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QObject, Qt
 
-from branch_crm.i18n import _
+from branch_crm.i18n import N_, _
 from branch_crm.services.complaints import queue as cq
 from branch_crm.services.complaints.labels import escalation_label, grade_label, status_label
 from branch_crm.timeutil import to_local
 from branch_crm.ui.complaints import visuals
+from branch_crm.ui.widgets.table_model import RIGHT, Column, RowTableModel
 
 COLUMNS = (
     "state",
@@ -32,21 +33,19 @@ COLUMNS = (
 STATE, LEFT, NUMBER, CUSTOMER, CATEGORY, GRADE, STATUS, ASSIGNEE, RECEIVED = range(len(COLUMNS))
 ID_ROLE = Qt.ItemDataRole.UserRole
 STATE_ROLE = Qt.ItemDataRole.UserRole + 1
-Index = QModelIndex | QPersistentModelIndex
 
 
-def _headers() -> tuple[str, ...]:
-    return (
-        _("State"),
-        _("Time left"),
-        _("Number"),
-        _("Customer"),
-        _("Category"),
-        _("Grade"),
-        _("Status"),
-        _("Assignee"),
-        _("Received"),
-    )
+HEADERS = (
+    N_("State"),
+    N_("Time left"),
+    N_("Number"),
+    N_("Customer"),
+    N_("Category"),
+    N_("Grade"),
+    N_("Status"),
+    N_("Assignee"),
+    N_("Received"),
+)
 
 
 def state_text(row: cq.QueueRow, state: str, now_ts: float) -> str:
@@ -58,26 +57,48 @@ def state_text(row: cq.QueueRow, state: str, now_ts: float) -> str:
     return cq.state_label(state)
 
 
-class ComplaintQueueModel(QAbstractTableModel):
+class ComplaintQueueModel(RowTableModel[cq.QueueRow]):
     """Open complaints passing the filters, sorted by time left (paused ones last)."""
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+        texts = enumerate(zip(HEADERS, self._texts(), strict=True))
+        super().__init__([self._column(i, h, t) for i, (h, t) in texts], parent)
         self._all: list[cq.QueueRow] = []
-        self._rows: list[cq.QueueRow] = []
         self._states: list[str] = []
+        self._state_of: dict[str, str] = {}
         self._now = 0.0
         self._filter = cq.QueueFilter()
         self._staff_id: str | None = None
         self._categories: dict[str, str] = {}
         self._staff: dict[str, str] = {}
-        self._headers = _headers()
-        self._role_getters: dict[int, Callable[[cq.QueueRow, str], object]] = {
-            Qt.ItemDataRole.BackgroundRole: lambda _r, s: visuals.state_background(s),
-            Qt.ItemDataRole.ToolTipRole: self._tooltip,
-            ID_ROLE: lambda r, _s: r.id,
-            STATE_ROLE: lambda _r, s: s,
+        self._extra_roles: dict[int, Callable[[cq.QueueRow, str], object]] = {
+            int(ID_ROLE): lambda r, _s: r.id,
+            int(STATE_ROLE): lambda _r, s: s,
         }
+
+    def _column(
+        self, index: int, header: str, text: Callable[[cq.QueueRow], str]
+    ) -> Column[cq.QueueRow]:
+        return Column(
+            header,
+            text,
+            align=RIGHT if index in (LEFT, GRADE) else None,
+            tooltip=lambda r: self._tooltip(r, self._state_of[r.id]),
+            background=lambda r: visuals.state_background(self._state_of[r.id]),
+        )
+
+    def _texts(self) -> tuple[Callable[[cq.QueueRow], str], ...]:
+        return (
+            lambda r: state_text(r, self._state_of[r.id], self._now),
+            lambda r: visuals.time_left_text(cq.seconds_left(r, self._now), r.paused),
+            lambda r: r.number,
+            lambda r: r.customer_name,
+            lambda r: self._categories.get(r.category, r.category),
+            lambda r: str(r.grade),
+            lambda r: status_label(r.status),
+            lambda r: self._staff.get(r.assignee_id or "", ""),
+            _received_text,
+        )
 
     # -- feeding -------------------------------------------------------------------
     def set_snapshot(
@@ -107,13 +128,13 @@ class ComplaintQueueModel(QAbstractTableModel):
 
     def tick(self, now_ts: float) -> None:
         """Time passed: recompute states, time left and order; the selection follows its row."""
-        old_ids = [r.id for r in self._rows]
+        old_ids = [r.id for r in self.rows]
         self.layoutAboutToBeChanged.emit()
         persistent = self.persistentIndexList()
         anchors = [(p, old_ids[p.row()] if p.row() < len(old_ids) else None) for p in persistent]
         self._now = now_ts
         self._arrange()
-        positions = {r.id: i for i, r in enumerate(self._rows)}
+        positions = {r.id: i for i, r in enumerate(self.rows)}
         for index, row_id in anchors:
             new_row = positions.get(row_id) if row_id is not None else None
             target = QModelIndex() if new_row is None else self.index(new_row, index.column())
@@ -124,25 +145,14 @@ class ComplaintQueueModel(QAbstractTableModel):
         now = self._now
         rows = [r for r in self._all if self._filter.accepts(r, now, self._staff_id)]
         rows.sort(key=lambda r: cq.sort_key(r, now))
-        self._rows = rows
+        self.rows = rows
         self._states = [cq.row_state(r, now) for r in rows]
-
-    def retranslate(self) -> None:
-        """Headers and texts in the new language."""
-        self._headers = _headers()
-        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
-        if self._rows:
-            last = self.index(len(self._rows) - 1, len(COLUMNS) - 1)
-            self.dataChanged.emit(self.index(0, 0), last)
+        self._state_of = {r.id: s for r, s in zip(rows, self._states, strict=True)}
 
     # -- reading -------------------------------------------------------------------
-    def row_at(self, row: int) -> cq.QueueRow:
-        """The queue row shown at ``row``."""
-        return self._rows[row]
-
     def row_of(self, complaint_id: str) -> int:
         """Where a complaint is shown (-1 when filtered out or gone)."""
-        return next((i for i, r in enumerate(self._rows) if r.id == complaint_id), -1)
+        return next((i for i, r in enumerate(self.rows) if r.id == complaint_id), -1)
 
     def state_at(self, row: int) -> str:
         """ok / warned / breached / paused of the row at ``row``."""
@@ -152,48 +162,15 @@ class ComplaintQueueModel(QAbstractTableModel):
         """Open complaints loaded, before filtering."""
         return len(self._all)
 
-    # -- Qt interface --------------------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self._headers[section] if 0 <= section < len(COLUMNS) else None
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row, state, column = self._rows[index.row()], self._states[index.row()], index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return self._text(row, state, column)
+    def extra_data(self, row: cq.QueueRow, column: int, role: int) -> Any:
+        """Accessible text, the state icon (state column), the id and the state."""
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return self.columns[column].text(row)
+        state = self._state_of[row.id]
         if role == Qt.ItemDataRole.DecorationRole:
             return visuals.state_icon(state) if column == STATE else None
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-            return int(right) if column in (LEFT, GRADE) else None
-        getter = self._role_getters.get(role)
+        getter = self._extra_roles.get(role)
         return getter(row, state) if getter else None
-
-    def _text(self, row: cq.QueueRow, state: str, column: int) -> str:
-        received = cq.as_datetime(row.received_ts)
-        texts = {
-            STATE: lambda: state_text(row, state, self._now),
-            LEFT: lambda: visuals.time_left_text(cq.seconds_left(row, self._now), row.paused),
-            NUMBER: lambda: row.number,
-            CUSTOMER: lambda: row.customer_name,
-            CATEGORY: lambda: self._categories.get(row.category, row.category),
-            GRADE: lambda: str(row.grade),
-            STATUS: lambda: status_label(row.status),
-            ASSIGNEE: lambda: self._staff.get(row.assignee_id or "", ""),
-            RECEIVED: lambda: f"{to_local(received):%m-%d %H:%M}" if received else "",
-        }
-        return texts[column]()
 
     def _tooltip(self, row: cq.QueueRow, state: str) -> str:
         target = _("response") if row.target == "response" else _("resolution")
@@ -217,3 +194,8 @@ class ComplaintQueueModel(QAbstractTableModel):
                 _("escalated to {level}").format(level=escalation_label(row.escalation_level))
             )
         return " · ".join(parts)
+
+
+def _received_text(row: cq.QueueRow) -> str:
+    received = cq.as_datetime(row.received_ts)
+    return f"{to_local(received):%m-%d %H:%M}" if received else ""

@@ -13,11 +13,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QTableView,
@@ -33,6 +31,8 @@ from branch_crm.services.permissions import Permission, allowed
 from branch_crm.timeutil import utcnow
 from branch_crm.ui.complaints.queue_model import ID_ROLE, ComplaintQueueModel
 from branch_crm.ui.context import AppContext
+from branch_crm.ui.widgets.labels import page_title
+from branch_crm.ui.widgets.tables import Resize, setup_table
 
 if TYPE_CHECKING:
     from branch_crm.ui.complaints.detail import ComplaintDetailDialog
@@ -73,10 +73,7 @@ class ComplaintQueuePage(QWidget):
 
     # -- construction -----------------------------------------------------------------
     def _build(self) -> None:
-        self.title = QLabel(self)
-        font = self.title.font()
-        font.setPointSize(font.pointSize() + 4)
-        self.title.setFont(font)
+        self.title = page_title(self)
         self.counts = QLabel(self)
         self.counts.setObjectName("complaintQueueCounts")
         self.mine = QCheckBox(self)
@@ -108,16 +105,9 @@ class ComplaintQueuePage(QWidget):
 
     def _setup_table(self) -> None:
         view = self.table
-        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        view.verticalHeader().setVisible(False)
-        view.verticalHeader().setDefaultSectionSize(28)
-        view.setWordWrap(False)
+        setup_table(view, resize=Resize.Interactive, word_wrap=False, row_height=28)
         view.setTabKeyNavigation(False)
         header = view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
         for column, width in enumerate((150, 160, 170, 100, 140, 55, 140, 90, 100)):
             header.resizeSection(column, width)
 

@@ -7,15 +7,8 @@ from typing import Generic, TypeVar
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QGroupBox,
-    QHBoxLayout,
-    QLabel,
-    QListWidget,
     QListWidgetItem,
-    QPushButton,
-    QSizePolicy,
     QToolButton,
-    QVBoxLayout,
     QWidget,
 )
 from sqlalchemy.orm import Session
@@ -28,6 +21,7 @@ from branch_crm.timeutil import utcnow
 from branch_crm.ui.complaints import visuals
 from branch_crm.ui.complaints.queue_model import state_text
 from branch_crm.ui.context import AppContext
+from branch_crm.ui.widgets.home_card import HomeCard
 
 log = logging.getLogger(__name__)
 
@@ -147,39 +141,35 @@ class ComplaintStatusWidget(QToolButton, _CountsMixin[cq.QueueCounts]):
             window.show_page("complaints")
 
 
-class ComplaintHomeCard(QGroupBox, _CountsMixin[tuple[cq.QueueCounts, list[cq.QueueRow]]]):
-    """Home screen: counts and the five open complaints with the least time left."""
+def load_card(
+    *, session: Session, actor: Actor, top: int = 5
+) -> tuple[cq.QueueCounts, list[cq.QueueRow]]:
+    """Counts and the ``top`` open complaints with the least time left."""
+    counts = cq.queue_counts(session=session, actor=actor)
+    return counts, cq.list_queue(session=session, actor=actor)[:top]
 
-    TOP = 5
+
+class ComplaintHomeCard(HomeCard[cq.QueueCounts, cq.QueueRow]):
+    """Home screen: counts and the five open complaints with the least time left."""
 
     def __init__(
         self, ctx: AppContext, parent: QWidget | None = None, *, refresh_ms: int = REFRESH_MS
     ):
-        super().__init__(parent)
-        self.ctx = ctx
-        self.setObjectName("complaintHomeCard")
-        self.summary = QLabel(self)
-        self.summary.setObjectName("complaintHomeCounts")
-        self.summary.setWordWrap(True)
-        self.top = QListWidget(self)
-        self.top.setObjectName("complaintHomeTop")
-        self.top.setMaximumHeight(150)
-        self.top.itemActivated.connect(self._on_top_item_activated)
-        self.open_button = QPushButton(self)
-        self.open_button.setObjectName("complaintHomeOpenQueue")
-        self.open_button.clicked.connect(self._on_open_clicked)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.open_button)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.top)
-        layout.addLayout(buttons)
-        self._rows: list[cq.QueueRow] = []
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
-        self._start_counting(self, refresh_ms)
-        self.retranslate_ui()
-        self.refresh()
+        super().__init__(
+            ctx,
+            parent,
+            names=(
+                "complaintHomeCard",
+                "complaintHomeCounts",
+                "complaintHomeTop",
+                "complaintHomeOpenQueue",
+            ),
+            load=load_card,
+            watch=WATCH,
+            page_key="complaints",
+            refresh_ms=refresh_ms,
+        )
+        self._finish()
 
     def retranslate_ui(self) -> None:
         """Re-apply every translated text."""
@@ -189,34 +179,23 @@ class ComplaintHomeCard(QGroupBox, _CountsMixin[tuple[cq.QueueCounts, list[cq.Qu
         self.top.setAccessibleName(_("Complaints with the least time left"))
         self._render()
 
-    def _load(self, *, session: Session, actor: Actor) -> tuple[cq.QueueCounts, list[cq.QueueRow]]:
-        counts = cq.queue_counts(session=session, actor=actor)
-        return counts, cq.list_queue(session=session, actor=actor)[: self.TOP]
+    def summary_text(self, counts: cq.QueueCounts) -> str:
+        """'12 open · 3 due soon · 2 breached · 4 waiting'."""
+        return counts_text(counts)
 
-    def _on_loaded(self, result: tuple[cq.QueueCounts, list[cq.QueueRow]]) -> None:
-        self.counts, self._rows = result
-        self._render()
-
-    def _render(self) -> None:
-        self.summary.setText(counts_text(self.counts) if self.counts else _("Loading…"))
-        self.top.clear()
+    def item_for(self, row: cq.QueueRow) -> QListWidgetItem:
+        """Number, customer, state and time left, with the state's icon."""
         now = utcnow().timestamp()
-        for row in self._rows:
-            state = cq.row_state(row, now)
-            left = visuals.time_left_text(cq.seconds_left(row, now), row.paused)
-            item = QListWidgetItem(
-                visuals.state_icon(state),
-                f"{row.number}  {row.customer_name}  {state_text(row, state, now)}  {left}",
-            )
-            item.setData(Qt.ItemDataRole.UserRole, row.id)
-            self.top.addItem(item)
+        state = cq.row_state(row, now)
+        left = visuals.time_left_text(cq.seconds_left(row, now), row.paused)
+        item = QListWidgetItem(
+            visuals.state_icon(state),
+            f"{row.number}  {row.customer_name}  {state_text(row, state, now)}  {left}",
+        )
+        item.setData(Qt.ItemDataRole.UserRole, row.id)
+        return item
 
     def _on_top_item_activated(self, item: QListWidgetItem) -> None:
         from branch_crm.ui.complaints.detail import open_complaint
 
         open_complaint(self.ctx, item.data(Qt.ItemDataRole.UserRole), parent=self)
-
-    def _on_open_clicked(self) -> None:
-        window = self.ctx.main_window
-        if window is not None:
-            window.show_page("complaints")

@@ -7,7 +7,6 @@ import logging
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
@@ -32,6 +31,7 @@ from branch_crm.ui.counter import actions
 from branch_crm.ui.counter.labels import NEED_TAGS, VISIT_CLASSES, label
 from branch_crm.ui.counter.list_model import TIER_COLUMN, CustomerListModel
 from branch_crm.ui.counter.widgets import TierBadgeDelegate
+from branch_crm.ui.widgets.tables import Selection, setup_table
 
 log = logging.getLogger(__name__)
 
@@ -159,18 +159,17 @@ class CustomerListPage(QWidget):
     def _setup_table(self) -> None:
         table = self.table
         table.setModel(self.model)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setAlternatingRowColors(True)
-        table.setWordWrap(False)
+        setup_table(
+            table,
+            selection=Selection.ExtendedSelection,
+            resize=None,
+            word_wrap=False,
+            alternating=True,
+            row_height=ROW_HEIGHT,
+        )
         table.setItemDelegateForColumn(TIER_COLUMN, TierBadgeDelegate(table))
-        vertical = table.verticalHeader()
-        vertical.setVisible(False)
-        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        vertical.setDefaultSectionSize(ROW_HEIGHT)
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header = table.horizontalHeader()
-        header.setStretchLastSection(True)
         header.setSectionsClickable(True)
         header.setSortIndicatorShown(True)
         for column, width in enumerate((120, 130, 220, 90, 80, 70, 160, 80)):

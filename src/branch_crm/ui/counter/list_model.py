@@ -36,24 +36,55 @@ from branch_crm.services.customers.search import format_phone
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.counter.labels import need_tags_text
 from branch_crm.ui.counter.widgets import TIER_ROLE
+from branch_crm.ui.widgets.table_model import (
+    RIGHT,
+    SPEC_ROLES,
+    Column,
+    column_data,
+    header_text,
+)
 
 log = logging.getLogger(__name__)
 
 Index = QModelIndex | QPersistentModelIndex
 
-# (column key, header, sort key understood by list_customer_keys or None)
-COLUMNS: tuple[tuple[str, str, str | None], ...] = (
-    ("name", N_("Name"), "name"),
-    ("phone", N_("Phone"), None),
-    ("company", N_("Company"), None),
-    ("tier", N_("Tier"), "tier"),
-    ("lifecycle", N_("Lifecycle"), "lifecycle"),
-    ("visit_class", N_("Visit class"), "visit_class"),
-    ("need_tags", N_("Needs"), None),
-    ("churn_risk", N_("Churn risk"), None),
-    ("last_month_parcels", N_("Parcels last month"), "last_month_parcels"),
+RED = QColor("#c62828")
+
+LIST_COLUMNS: tuple[Column[CustomerRow], ...] = (
+    Column(N_("Name"), lambda c: c.name),
+    Column(N_("Phone"), lambda c: format_phone(c.phone) if c.phone else ""),
+    Column(N_("Company"), lambda c: c.company or ""),
+    Column(N_("Tier"), lambda c: tier_label(c.tier)),
+    Column(N_("Lifecycle"), lambda c: lifecycle_label(c.lifecycle)),
+    Column(N_("Visit class"), lambda c: c.visit_class or ""),
+    Column(N_("Needs"), lambda c: need_tags_text(c.need_tags)),
+    Column(
+        N_("Churn risk"),
+        lambda c: _("At risk") if c.churn_risk else "",
+        foreground=lambda c: RED if c.churn_risk else None,
+    ),
+    Column(N_("Parcels last month"), lambda c: str(c.last_month_parcels), align=RIGHT),
 )
-COLUMN_KEYS = tuple(c[0] for c in COLUMNS)
+COLUMN_KEYS = (
+    "name",
+    "phone",
+    "company",
+    "tier",
+    "lifecycle",
+    "visit_class",
+    "need_tags",
+    "churn_risk",
+    "last_month_parcels",
+)
+SORTABLE = {key: key for key in ("name", "tier", "lifecycle", "visit_class", "last_month_parcels")}
+"""Column key -> the sort key ``list_customer_keys`` understands (other columns do not sort)."""
+
+
+def sort_key_of(column: int) -> str | None:
+    """The sort key of a column (None: it cannot be sorted)."""
+    return SORTABLE.get(COLUMN_KEYS[column]) if 0 <= column < len(COLUMN_KEYS) else None
+
+
 TIER_COLUMN = COLUMN_KEYS.index("tier")
 ID_ROLE = Qt.ItemDataRole.UserRole + 2
 
@@ -96,7 +127,7 @@ class CustomerListModel(QAbstractTableModel):
         """Re-query the ordered keys for the current filter and sort (off the GUI thread)."""
         self._generation += 1
         generation = self._generation
-        sort_key = COLUMNS[self._sort_column][2] or "name"
+        sort_key = sort_key_of(self._sort_column) or "name"
         self._set_loading(True)
         self.ctx.submit(
             list_customer_keys,
@@ -154,7 +185,7 @@ class CustomerListModel(QAbstractTableModel):
         return self._filter
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        if not 0 <= column < len(COLUMNS) or COLUMNS[column][2] is None:
+        if sort_key_of(column) is None:
             self.sig_sort_changed.emit(self._sort_column, self._order)
             return
         if (column, order) == (self._sort_column, self._order) and (
@@ -207,7 +238,7 @@ class CustomerListModel(QAbstractTableModel):
         self._pages.clear()
         if self._keys:
             self.dataChanged.emit(
-                self.index(0, 0), self.index(len(self._keys) - 1, len(COLUMNS) - 1)
+                self.index(0, 0), self.index(len(self._keys) - 1, len(LIST_COLUMNS) - 1)
             )
 
     def customer_id(self, row: int) -> str | None:
@@ -220,7 +251,7 @@ class CustomerListModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._keys)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
+        return 0 if parent.isValid() else len(LIST_COLUMNS)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or role not in _ROLES:
@@ -228,25 +259,22 @@ class CustomerListModel(QAbstractTableModel):
         customer = self.row(index.row())
         if customer is None:
             return None
-        column = COLUMN_KEYS[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return _CELL[column](customer)
+        if role in SPEC_ROLES:
+            return column_data(LIST_COLUMNS[index.column()], customer, role)
         if role == ID_ROLE:
             return customer.customer_id
-        return _decoration(customer, column, role)
+        return customer.tier if index.column() == TIER_COLUMN else None  # TIER_ROLE: the badge
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(LIST_COLUMNS):
             return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return _(COLUMNS[section][1])
         if role == Qt.ItemDataRole.ToolTipRole:
-            if COLUMNS[section][2] is None:
+            if sort_key_of(section) is None:
                 return _("This column cannot be sorted")
             return _("Click to sort")
-        return None
+        return header_text(LIST_COLUMNS, section, orientation, role)
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
@@ -255,7 +283,7 @@ class CustomerListModel(QAbstractTableModel):
 
     def retranslate(self) -> None:
         """Headers and labels follow the language."""
-        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(LIST_COLUMNS) - 1)
         self.invalidate_rows()
 
 
@@ -266,28 +294,3 @@ _ROLES = {
     Qt.ItemDataRole.ForegroundRole,
     Qt.ItemDataRole.TextAlignmentRole,
 }
-
-
-_CELL: dict[str, Callable[[CustomerRow], str]] = {
-    "name": lambda c: c.name,
-    "phone": lambda c: format_phone(c.phone) if c.phone else "",
-    "company": lambda c: c.company or "",
-    "tier": lambda c: tier_label(c.tier),
-    "lifecycle": lambda c: lifecycle_label(c.lifecycle),
-    "visit_class": lambda c: c.visit_class or "",
-    "need_tags": lambda c: need_tags_text(c.need_tags),
-    "churn_risk": lambda c: _("At risk") if c.churn_risk else "",
-    "last_month_parcels": lambda c: str(c.last_month_parcels),
-}
-"""Display text of each column."""
-
-
-def _decoration(customer: CustomerRow, column: str, role: int) -> Any:
-    """Tier code for the badge, red churn flag, right-aligned numbers."""
-    if role == TIER_ROLE:
-        return customer.tier if column == "tier" else None
-    if role == Qt.ItemDataRole.ForegroundRole:
-        return QColor("#c62828") if column == "churn_risk" and customer.churn_risk else None
-    if role == Qt.ItemDataRole.TextAlignmentRole and column == "last_month_parcels":
-        return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-    return None

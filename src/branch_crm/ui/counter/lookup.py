@@ -14,7 +14,6 @@ import re
 from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -29,6 +28,7 @@ from branch_crm.services.customers.search import search_customers
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.counter.search_model import TIER_COLUMN, SearchResultsModel
 from branch_crm.ui.counter.widgets import TierBadgeDelegate, enlarge
+from branch_crm.ui.widgets.tables import Resize, Selection, setup_table
 
 log = logging.getLogger(__name__)
 
@@ -90,23 +90,18 @@ class LookupWidget(QWidget):
     # -- construction -----------------------------------------------------------------
     def _setup_view(self, large: bool, multi_select: bool) -> None:
         view = self.results
-        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        view.setSelectionMode(
-            QAbstractItemView.SelectionMode.ExtendedSelection
-            if multi_select
-            else QAbstractItemView.SelectionMode.SingleSelection
+        setup_table(
+            view,
+            selection=Selection.ExtendedSelection if multi_select else Selection.SingleSelection,
+            resize=Resize.Interactive,
+            word_wrap=False,
+            alternating=True,
         )
-        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         view.setItemDelegateForColumn(TIER_COLUMN, TierBadgeDelegate(view))
-        view.verticalHeader().setVisible(False)
         view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         # a scroll bar that comes and goes re-lays out and repaints the whole table per key
         view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
-        view.setAlternatingRowColors(True)
-        view.setWordWrap(False)
         header = view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
         for column, width in enumerate((150, 150, 240, 110)):
             header.resizeSection(column, width)
         if large:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QObject, Qt
 
-from branch_crm.i18n import N_, _
+from branch_crm.i18n import N_
 from branch_crm.services.customers.classification import tier_label
 from branch_crm.services.customers.search import SearchHit, format_phone
 from branch_crm.ui.counter.labels import MATCH_KINDS, label
 from branch_crm.ui.counter.widgets import TIER_ROLE
+from branch_crm.ui.widgets.table_model import Column, RowTableModel
 
 COLUMNS = (
     ("name", N_("Name")),
@@ -23,22 +25,49 @@ COLUMNS = (
 TIER_COLUMN = 3
 ID_ROLE = Qt.ItemDataRole.UserRole + 2
 """Role returning the customer id of a row."""
-
-Index = QModelIndex | QPersistentModelIndex
-
-
-DISPLAY = Qt.ItemDataRole.DisplayRole.value
-TOOLTIP = Qt.ItemDataRole.ToolTipRole.value
 TIER = int(TIER_ROLE)
 ID = int(ID_ROLE)
 
 
-def _role(role: int | Enum) -> int:
-    """Roles arrive as int from views and as enum members from Python callers."""
-    return role if isinstance(role, int) else int(role.value)
+@dataclass(frozen=True)
+class _Shown:
+    """A hit with its cell texts, computed once per search."""
+
+    hit: SearchHit
+    texts: tuple[str, ...]
 
 
-class SearchResultsModel(QAbstractTableModel):
+def _display(hit: SearchHit, column: str) -> str:
+    if column == "name":
+        return hit.name
+    if column == "phone":
+        return format_phone(hit.phone) if hit.phone else ""
+    if column == "company":
+        return hit.company or ""
+    if column == "tier":
+        return tier_label(hit.tier)
+    return label(MATCH_KINDS, hit.match)
+
+
+def _shown(hit: SearchHit) -> _Shown:
+    return _Shown(hit, tuple(_display(hit, c) for c, _t in COLUMNS))
+
+
+def _text_of(column: int) -> Callable[[_Shown], str]:
+    return lambda shown: shown.texts[column]
+
+
+SEARCH_COLUMNS: tuple[Column[_Shown], ...] = tuple(
+    Column(
+        header,
+        _text_of(i),
+        tooltip=(lambda shown: shown.hit.name) if i == 0 else None,
+    )
+    for i, (_key, header) in enumerate(COLUMNS)
+)
+
+
+class SearchResultsModel(RowTableModel[_Shown]):
     """Holds the hits of the last search; replaced as a whole on every new search.
 
     Cell texts are computed once per search (not on every paint): a keystroke repaints the
@@ -46,74 +75,37 @@ class SearchResultsModel(QAbstractTableModel):
     """
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._hits: list[SearchHit] = []
-        self._texts: list[tuple[str, ...]] = []
+        super().__init__(SEARCH_COLUMNS, parent)
 
     def set_hits(self, hits: list[SearchHit]) -> None:
         """Replace the rows (one model reset: views repaint once)."""
-        self.beginResetModel()
-        self._hits = list(hits)
-        self._texts = [tuple(self._display(h, c) for c, _t in COLUMNS) for h in self._hits]
-        self.endResetModel()
+        self.set_rows([_shown(h) for h in hits])
 
     def hits(self) -> list[SearchHit]:
         """The rows shown, best match first."""
-        return list(self._hits)
+        return [shown.hit for shown in self.rows]
 
     def hit(self, row: int) -> SearchHit:
         """The hit shown in ``row``."""
-        return self._hits[row]
+        return self.rows[row].hit
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._hits)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def data(self, index: Index, role: int = DISPLAY) -> Any:
-        row = index.row()
-        if not 0 <= row < len(self._hits):
-            return None
-        role = _role(role)
-        if role == DISPLAY:
-            return self._texts[row][index.column()]
+    def extra_data(self, row: _Shown, column: int, role: int) -> Any:
+        """The tier (tier column) and the customer id."""
         if role == TIER:
-            return self._hits[row].tier if index.column() == TIER_COLUMN else None
+            return row.hit.tier if column == TIER_COLUMN else None
         if role == ID:
-            return self._hits[row].customer_id
-        if role == TOOLTIP and index.column() == 0:
-            return self._hits[row].name
+            return row.hit.customer_id
         return None
-
-    @staticmethod
-    def _display(hit: SearchHit, column: str) -> str:
-        if column == "name":
-            return hit.name
-        if column == "phone":
-            return format_phone(hit.phone) if hit.phone else ""
-        if column == "company":
-            return hit.company or ""
-        if column == "tier":
-            return tier_label(hit.tier)
-        return label(MATCH_KINDS, hit.match)
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
-            return _(COLUMNS[section][1])
-        if orientation == Qt.Orientation.Vertical:
+        """Qt: column titles; rows are numbered."""
+        if orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
             return section + 1
-        return None
+        return super().headerData(section, orientation, role)
 
     def retranslate(self) -> None:
         """Headers and labels change with the language."""
-        self._texts = [tuple(self._display(h, c) for c, _t in COLUMNS) for h in self._hits]
-        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
-        if self._hits:
-            self.dataChanged.emit(
-                self.index(0, 0), self.index(len(self._hits) - 1, len(COLUMNS) - 1)
-            )
+        self.rows = [_shown(shown.hit) for shown in self.rows]
+        super().retranslate()

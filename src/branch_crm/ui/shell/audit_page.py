@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDateEdit,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -31,76 +28,37 @@ from branch_crm.timeutil import BUSINESS_TZ, local_today, to_local
 from branch_crm.ui import messages
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
+from branch_crm.ui.widgets.table_model import Column, RowTableModel
+from branch_crm.ui.widgets.tables import Resize, setup_table
 
 log = logging.getLogger(__name__)
 
-ModelIndex = QModelIndex | QPersistentModelIndex
 PAGE_SIZE = 200
-COLUMNS = (N_("When"), N_("Who"), N_("Action"), N_("Record"), N_("Record id"), N_("Changes"))
 
 
-class AuditModel(QAbstractTableModel):
+def _actor_text(row: AuditRow) -> str:
+    return row.actor_name or (_("system") if row.actor_id is None else row.actor_id[:8])
+
+
+def _changes_tooltip(row: AuditRow) -> str:
+    return audit.describe_changes(row.changes, limit=50).replace("; ", "\n")
+
+
+AUDIT_COLUMNS: tuple[Column[AuditRow], ...] = (
+    Column(N_("When"), lambda r: to_local(r.at).strftime("%Y-%m-%d %H:%M:%S")),
+    Column(N_("Who"), _actor_text),
+    Column(N_("Action"), lambda r: audit.action_label(r.action)),
+    Column(N_("Record"), lambda r: r.entity),
+    Column(N_("Record id"), lambda r: r.entity_id or ""),
+    Column(N_("Changes"), lambda r: audit.describe_changes(r.changes), tooltip=_changes_tooltip),
+)
+
+
+class AuditModel(RowTableModel[AuditRow]):
     """Audit rows; more are appended as the user asks for older ones."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.rows: list[AuditRow] = []
-
-    def set_rows(self, rows: list[AuditRow], *, append: bool = False) -> None:
-        """Replace (or extend) the rows."""
-        if append:
-            if rows:
-                start = len(self.rows)
-                self.beginInsertRows(QModelIndex(), start, start + len(rows) - 1)
-                self.rows.extend(rows)
-                self.endInsertRows()
-            return
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        """Qt: number of rows."""
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        """Qt: number of columns."""
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Qt: cell text (tooltip: every change)."""
-        if not index.isValid():
-            return None
-        row = self.rows[index.row()]
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 5:
-            return audit.describe_changes(row.changes, limit=50).replace("; ", "\n")
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        values = (
-            to_local(row.at).strftime("%Y-%m-%d %H:%M:%S"),
-            row.actor_name or (_("system") if row.actor_id is None else row.actor_id[:8]),
-            audit.action_label(row.action),
-            row.entity,
-            row.entity_id or "",
-            audit.describe_changes(row.changes),
-        )
-        return values[index.column()]
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        """Qt: column titles."""
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return _(COLUMNS[section])
-        return None
-
-    def retranslate(self) -> None:
-        """Refresh translated cells and titles."""
-        if self.rows:
-            self.dataChanged.emit(
-                self.index(0, 0), self.index(len(self.rows) - 1, len(COLUMNS) - 1)
-            )
-        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
+        super().__init__(AUDIT_COLUMNS, parent)
 
 
 def _start_of(day: QDate) -> datetime:
@@ -205,7 +163,7 @@ class AuditPage(QWidget):
     def _on_loaded(self, generation: int, rows: list[AuditRow], offset: int) -> None:
         if generation != self._generation:
             return  # a newer filter was applied meanwhile
-        self.model.set_rows(rows, append=offset > 0)
+        (self.model.append_rows if offset > 0 else self.model.set_rows)(rows)
         self._exhausted = len(rows) < PAGE_SIZE
         self.more_button.setEnabled(not self._exhausted)
         if offset == 0:
@@ -272,14 +230,8 @@ class AuditPage(QWidget):
     def _build_table(self, layout: QVBoxLayout) -> None:
         self.model = AuditModel(self)
         self.table = QTableView(self)
-        self.table.setObjectName("audit_table")
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
+        setup_table(self.table, name="audit_table", selection=None, resize=Resize.Interactive)
         layout.addWidget(self.table, 1)
         bottom = QHBoxLayout()
         self.count_label = QLabel(self)

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -33,18 +29,10 @@ from branch_crm.ui import messages
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
 from branch_crm.ui.messages import ERROR_LABEL_STYLE, FieldErrors
+from branch_crm.ui.widgets.table_model import Column, RowTableModel
+from branch_crm.ui.widgets.tables import setup_table
 
 log = logging.getLogger(__name__)
-
-ModelIndex = QModelIndex | QPersistentModelIndex
-COLUMNS = (
-    N_("User name"),
-    N_("Name"),
-    N_("Role"),
-    N_("Phone"),
-    N_("Account status"),
-    N_("Last sign-in"),
-)
 
 
 def status_text(view: StaffView) -> str:
@@ -56,62 +44,27 @@ def status_text(view: StaffView) -> str:
     return _("Can sign in")
 
 
-class StaffModel(QAbstractTableModel):
+def _last_sign_in(view: StaffView) -> str:
+    if view.last_login_at is None:
+        return _("never")
+    return to_local(view.last_login_at).strftime("%Y-%m-%d %H:%M")
+
+
+STAFF_COLUMNS: tuple[Column[StaffView], ...] = (
+    Column(N_("User name"), lambda v: v.username),
+    Column(N_("Name"), lambda v: v.display_name),
+    Column(N_("Role"), lambda v: role_label(v.role)),
+    Column(N_("Phone"), lambda v: v.phone or ""),
+    Column(N_("Account status"), status_text),
+    Column(N_("Last sign-in"), _last_sign_in),
+)
+
+
+class StaffModel(RowTableModel[StaffView]):
     """The staff accounts as a table."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.rows: list[StaffView] = []
-
-    def set_rows(self, rows: list[StaffView]) -> None:
-        """Replace every row."""
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        """Qt: number of accounts."""
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        """Qt: number of columns."""
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Qt: cell text."""
-        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
-            return None
-        view = self.rows[index.row()]
-        last = (
-            to_local(view.last_login_at).strftime("%Y-%m-%d %H:%M")
-            if view.last_login_at is not None
-            else _("never")
-        )
-        values = (
-            view.username,
-            view.display_name,
-            role_label(view.role),
-            view.phone or "",
-            status_text(view),
-            last,
-        )
-        return values[index.column()]
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        """Qt: column titles."""
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return _(COLUMNS[section])
-        return None
-
-    def retranslate(self) -> None:
-        """Refresh translated cells and titles."""
-        if self.rows:
-            self.dataChanged.emit(
-                self.index(0, 0), self.index(len(self.rows) - 1, len(COLUMNS) - 1)
-            )
-        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
+        super().__init__(STAFF_COLUMNS, parent)
 
 
 class StaffDialog(QDialog):
@@ -343,14 +296,8 @@ class StaffPage(QWidget):
         layout.addLayout(bar)
         self.model = StaffModel(self)
         self.table = QTableView(self)
-        self.table.setObjectName("staff_table")
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        setup_table(self.table, name="staff_table")
         self.table.doubleClicked.connect(lambda _index: self.edit())
         layout.addWidget(self.table, 1)
         self.add_button.clicked.connect(self.add)

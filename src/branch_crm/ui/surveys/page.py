@@ -11,12 +11,13 @@ import logging
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from branch_crm.i18n import _
 from branch_crm.services.permissions import Permission, allowed
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
+from branch_crm.ui.widgets.labels import page_title
 
 if TYPE_CHECKING:
     from branch_crm.ui.surveys.scores import ScoresWidget
@@ -34,10 +35,7 @@ class SurveysPage(QWidget):
 
         self.setObjectName("surveysPage")
         self.ctx = ctx
-        self.title = QLabel(self)
-        font = self.title.font()
-        font.setPointSize(font.pointSize() + 4)
-        self.title.setFont(font)
+        self.title = page_title(self)
         self.batch_button = QPushButton(icon("survey_print"), "", self)
         self.batch_button.setObjectName("surveyBatchPrint")
         self.batch_button.setVisible(allowed(ctx.actor, Permission.SURVEY_BATCH))

@@ -6,15 +6,12 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
-    QDateEdit,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QTableWidget,
@@ -28,10 +25,13 @@ from branch_crm.i18n import _, current_language
 from branch_crm.services.customers.classification import TIERS, tier_label
 from branch_crm.services.surveys import scores as ss
 from branch_crm.services.surveys.template import SurveyItem, active_template
-from branch_crm.timeutil import local_today, month_key
+from branch_crm.timeutil import month_key
 from branch_crm.ui import messages
 from branch_crm.ui.context import AppContext
-from branch_crm.ui.periods import preset_range, presets
+from branch_crm.ui.periods import presets
+from branch_crm.ui.widgets.combos import refill_combo
+from branch_crm.ui.widgets.period_picker import PeriodPicker
+from branch_crm.ui.widgets.tables import Resize, setup_table
 
 log = logging.getLogger(__name__)
 
@@ -67,18 +67,11 @@ def _table(
     name: str, parent: QWidget, stretch: int | None = None, spread: bool = False
 ) -> QTableWidget:
     table = QTableWidget(parent)
-    table.setObjectName(name)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.verticalHeader().setVisible(False)
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(
-        QHeaderView.ResizeMode.Stretch if spread else QHeaderView.ResizeMode.ResizeToContents
-    )
-    header.setStretchLastSection(False)
+    resize = Resize.Stretch if spread else Resize.ResizeToContents
+    setup_table(table, name=name, selection=None, resize=resize, stretch_last=False)
     if stretch is not None:
         table.setColumnCount(stretch + 1)
-        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+        table.horizontalHeader().setSectionResizeMode(stretch, Resize.Stretch)
     return table
 
 
@@ -101,15 +94,8 @@ class ScoresWidget(QWidget):
         self.apply_preset()
 
     def _build(self) -> None:
-        self.preset = QComboBox(self)
-        self.preset.setObjectName("scoresPeriod")
-        self.start = QDateEdit(self)
-        self.start.setObjectName("scoresStart")
-        self.end = QDateEdit(self)
-        self.end.setObjectName("scoresEnd")
-        for edit in (self.start, self.end):
-            edit.setCalendarPopup(True)
-            edit.setDisplayFormat("yyyy-MM-dd")
+        self.picker = PeriodPicker(PRESETS, prefix="scores", parent=self)
+        self.preset, self.start, self.end = self.picker.preset, self.picker.start, self.picker.end
         self.tier = QComboBox(self)
         self.tier.setObjectName("scoresTier")
         self.refresh_button = QPushButton(self)
@@ -127,9 +113,7 @@ class ScoresWidget(QWidget):
         self.trend_table = _table("scoresTrend", self, spread=True)
         self.section = {key: QLabel(self) for key in ("items", "tiers", "trend")}
         self._layout()
-        self.preset.currentIndexChanged.connect(lambda _i: self.apply_preset())
-        self.start.dateChanged.connect(lambda _d: self._custom())
-        self.end.dateChanged.connect(lambda _d: self._custom())
+        self.picker.sig_changed.connect(self.reload)
         self.tier.currentIndexChanged.connect(lambda _i: self.reload())
         self.refresh_button.clicked.connect(self.reload)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self).activated.connect(
@@ -138,14 +122,7 @@ class ScoresWidget(QWidget):
 
     def _layout(self) -> None:
         choose = QHBoxLayout()
-        for widget in (
-            self.preset,
-            self.start,
-            QLabel("–", self),
-            self.end,
-            self.tier,
-            self.refresh_button,
-        ):
+        for widget in (self.picker, self.tier, self.refresh_button):
             choose.addWidget(widget)
         choose.addStretch(1)
         figures = QGridLayout()
@@ -170,9 +147,6 @@ class ScoresWidget(QWidget):
         self.refresh_button.setText(_("Refresh"))
         self.refresh_button.setToolTip(_("Refresh (F5)"))
         self.refresh_button.setAccessibleName(_("Refresh"))
-        self.preset.setAccessibleName(_("Period"))
-        self.start.setAccessibleName(_("From"))
-        self.end.setAccessibleName(_("To"))
         self.tier.setAccessibleName(_("Customer tier"))
         self.captions["responses"].setText(_("Responses"))
         self.captions["csat"].setText(_("CSAT (share of 4–5)"))
@@ -202,42 +176,18 @@ class ScoresWidget(QWidget):
         self._fill()
 
     def _fill_choices(self) -> None:
-        for combo, entries in (
-            (self.preset, [(key, _(label)) for key, label in PRESETS]),
-            (self.tier, [("", _("All tiers")), *((t, tier_label(t)) for t in TIERS)]),
-        ):
-            current = combo.currentData()
-            combo.blockSignals(True)
-            combo.clear()
-            for key, label in entries:
-                combo.addItem(label, key)
-            combo.setCurrentIndex(max(0, combo.findData(current)))
-            combo.blockSignals(False)
+        self.picker.retranslate()
+        refill_combo(self.tier, [("", _("All tiers")), *((t, tier_label(t)) for t in TIERS)])
 
     # --- period --------------------------------------------------------------------------------
 
     def apply_preset(self) -> None:
         """Set the dates of the chosen preset and reload."""
-        key = str(self.preset.currentData() or "this_month")
-        if key == "custom":
-            return
-        first, last = preset_range(key, local_today())
-        for edit, day in ((self.start, first), (self.end, last)):
-            edit.blockSignals(True)
-            edit.setDate(QDate(day.year, day.month, day.day))
-            edit.blockSignals(False)
-        self.reload()
-
-    def _custom(self) -> None:
-        self.preset.blockSignals(True)
-        self.preset.setCurrentIndex(self.preset.findData("custom"))
-        self.preset.blockSignals(False)
-        self.reload()
+        self.picker.apply_preset()
 
     def period(self) -> tuple[date, date]:
         """The chosen (first day, last day)."""
-        a, b = self.start.date(), self.end.date()
-        return date(a.year(), a.month(), a.day()), date(b.year(), b.month(), b.day())
+        return self.picker.period()
 
     # --- loading -------------------------------------------------------------------------------
 

@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QSplitter,
@@ -47,11 +44,12 @@ from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
 from branch_crm.ui.sync.controller import controller_for
 from branch_crm.ui.sync.texts import elide, when_text
+from branch_crm.ui.widgets.table_model import Column, RowTableModel
+from branch_crm.ui.widgets.tables import Resize, setup_table
 
 log = logging.getLogger(__name__)
 
 WATCH = frozenset({"conflict", "sync", "customer", "complaint", "survey"})
-ModelIndex = QModelIndex | QPersistentModelIndex
 FORM_STATUS = {"printed": N_("printed"), "returned": N_("returned"), "void": N_("voided")}
 
 
@@ -132,47 +130,24 @@ def record_lines(record: RecordView) -> list[str]:
     return lines
 
 
-class ConflictsModel(QAbstractTableModel):
+def _other_customer(row: ConflictRow) -> str:
+    return row.theirs.name if row.theirs else (row.conflict.other_customer_name or "-")
+
+
+CONFLICT_COLUMNS: tuple[Column[ConflictRow], ...] = (
+    Column(N_("Raised"), lambda r: when_text(r.conflict.created_at)),
+    Column(N_("Kind"), lambda r: kind_text(r.conflict.kind, r.conflict.table)),
+    Column(N_("Value"), lambda r: r.conflict.value),
+    Column(N_("Other branch"), lambda r: r.conflict.other_branch),
+    Column(N_("Other customer"), _other_customer),
+)
+
+
+class ConflictsModel(RowTableModel[ConflictRow]):
     """The conflict list: raised, kind, value, other branch, other customer."""
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.rows: list[ConflictRow] = []
-
-    def set_rows(self, rows: list[ConflictRow]) -> None:
-        """Replace every row."""
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else 5
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
-            return None
-        titles = (_("Raised"), _("Kind"), _("Value"), _("Other branch"), _("Other customer"))
-        return titles[section] if 0 <= section < len(titles) else None
-
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
-            return None
-        row = self.rows[index.row()]
-        c = row.conflict
-        other = row.theirs.name if row.theirs else (c.other_customer_name or "-")
-        values = (
-            when_text(c.created_at),
-            kind_text(c.kind, c.table),
-            c.value,
-            c.other_branch,
-            other,
-        )
-        return values[index.column()]
+        super().__init__(CONFLICT_COLUMNS, parent)
 
 
 class SidePanel(QGroupBox):
@@ -230,12 +205,14 @@ class ConflictsPage(QWidget):
         splitter = QSplitter(Qt.Orientation.Vertical, self)
         self.model = ConflictsModel(self)
         self.table = QTableView(splitter)
-        self.table.setObjectName("sync_conflicts_table")
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.table.verticalHeader().setVisible(False)
+        setup_table(
+            self.table,
+            name="sync_conflicts_table",
+            read_only=False,
+            resize=Resize.Stretch,
+            stretch_last=None,
+        )
         self.table.selectionModel().currentRowChanged.connect(self._on_current_changed)
         sides = QWidget(splitter)
         side_layout = QHBoxLayout(sides)

@@ -8,12 +8,8 @@ marks what it lists as seen on this PC, so the status bar and the home card stop
 
 from __future__ import annotations
 
-from typing import Any
-
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QObject
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHeaderView,
     QLabel,
     QTableView,
     QVBoxLayout,
@@ -21,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from branch_crm.i18n import _
+from branch_crm.i18n import N_, _
 from branch_crm.services.syncing.rejected_changes import (
     RejectedView,
     list_rejected,
@@ -31,10 +27,10 @@ from branch_crm.services.syncing.rejected_changes import (
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.sync.controller import controller_for
 from branch_crm.ui.sync.texts import when_text
+from branch_crm.ui.widgets.table_model import Column, RowTableModel
+from branch_crm.ui.widgets.tables import setup_table
 
 WATCH = frozenset({"sync"})
-ModelIndex = QModelIndex | QPersistentModelIndex
-COLUMNS = 4
 
 
 def load_rejected(*, session: Session, seen: bool) -> tuple[list[RejectedView], bool]:
@@ -50,44 +46,23 @@ def record_text(row: RejectedView) -> str:
     return f"{row.table} {row.row_id[:13]}"
 
 
-class RejectedModel(QAbstractTableModel):
+def _details(row: RejectedView) -> str:
+    return row.detail or ", ".join(row.columns)
+
+
+REJECTED_COLUMNS: tuple[Column[RejectedView], ...] = (
+    Column(N_("When"), lambda r: when_text(r.at)),
+    Column(N_("Record"), record_text, tooltip=lambda r: f"{r.table} {r.row_id}"),
+    Column(N_("Reason"), lambda r: reason_text(r.reason)),
+    Column(N_("Details"), _details),
+)
+
+
+class RejectedModel(RowTableModel[RejectedView]):
     """The list: when, record, reason, head office's words."""
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.rows: list[RejectedView] = []
-
-    def set_rows(self, rows: list[RejectedView]) -> None:
-        """Replace every row."""
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else COLUMNS
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
-            return None
-        titles = (_("When"), _("Record"), _("Reason"), _("Details"))
-        return titles[section] if 0 <= section < len(titles) else None
-
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self.rows):
-            return None
-        row = self.rows[index.row()]
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 1:
-            return f"{row.table} {row.row_id}"
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        details = row.detail or ", ".join(row.columns)
-        values = (when_text(row.at), record_text(row), reason_text(row.reason), details)
-        return values[index.column()]
+        super().__init__(REJECTED_COLUMNS, parent)
 
 
 class RejectedPage(QWidget):
@@ -104,13 +79,8 @@ class RejectedPage(QWidget):
         layout.addWidget(self.summary)
         self.model = RejectedModel(self)
         self.table = QTableView(self)
-        self.table.setObjectName("sync_rejected_table")
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        setup_table(self.table, name="sync_rejected_table", selection=None, read_only=False)
         layout.addWidget(self.table, 1)
         ctx.bus.sig_data_changed.connect(self._on_bus_data_changed)
         self.retranslate_ui()
@@ -118,10 +88,7 @@ class RejectedPage(QWidget):
 
     def retranslate_ui(self) -> None:
         """Re-apply every translated text."""
-        self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, COLUMNS - 1)
-        self.model.dataChanged.emit(
-            self.model.index(0, 0), self.model.index(len(self.model.rows) - 1, COLUMNS - 1)
-        )
+        self.model.retranslate()
         self._render_summary()
 
     def on_shown(self) -> None:

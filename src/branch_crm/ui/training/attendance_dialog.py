@@ -12,11 +12,9 @@ import logging
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QTableWidget,
@@ -31,6 +29,7 @@ from branch_crm.services.training import inputs, sessions
 from branch_crm.timeutil import to_local
 from branch_crm.ui import messages
 from branch_crm.ui.context import AppContext
+from branch_crm.ui.widgets.tables import setup_table
 
 log = logging.getLogger(__name__)
 
@@ -70,14 +69,14 @@ class AttendanceTable(QTableWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(0, 5, parent)
-        self.setObjectName("attendanceTable")
-        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        setup_table(
+            self,
+            name="attendanceTable",
+            read_only=False,
+            stretch_last=None,
+            stretch_column=COL_REMARKS,
+        )
         self.setTabKeyNavigation(False)
-        header = self.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(COL_REMARKS, QHeaderView.ResizeMode.Stretch)
-        self.verticalHeader().setVisible(False)
 
     def add_row(
         self,

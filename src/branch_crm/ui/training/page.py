@@ -15,7 +15,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
@@ -37,6 +36,9 @@ from branch_crm.timeutil import local_today, to_local
 from branch_crm.ui import messages
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
+from branch_crm.ui.widgets.combos import refill_combo
+from branch_crm.ui.widgets.labels import page_title
+from branch_crm.ui.widgets.tables import setup_table
 
 log = logging.getLogger(__name__)
 
@@ -88,14 +90,8 @@ class _Table(QTableWidget):
 
     def __init__(self, name: str, parent: QWidget | None = None, stretch: int = -1) -> None:
         super().__init__(parent)
-        self.setObjectName(name)
-        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.verticalHeader().setVisible(False)
+        setup_table(self, name=name, stretch_last=stretch < 0)
         self.setSortingEnabled(False)
-        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.horizontalHeader().setStretchLastSection(stretch < 0)
         self._stretch = stretch
 
     def setColumnCount(self, columns: int) -> None:
@@ -133,10 +129,7 @@ class TrainingPage(QWidget):
     # --- construction --------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.title = QLabel(self)
-        font = self.title.font()
-        font.setPointSize(font.pointSize() + 4)
-        self.title.setFont(font)
+        self.title = page_title(self)
         self.search = QLineEdit(self)
         self.search.setObjectName("trainingSearch")
         self.search.setClearButtonEnabled(True)
@@ -231,13 +224,7 @@ class TrainingPage(QWidget):
         self.title.setText(_("Training"))
         self.search.setPlaceholderText(_("Search topic, trainees, trainer, place (Ctrl+F)"))
         self.search.setAccessibleName(_("Search training sessions"))
-        current = self.period.currentData() or "all"
-        self.period.blockSignals(True)
-        self.period.clear()
-        for key, label in PERIODS:
-            self.period.addItem(_(label), key)
-        self.period.setCurrentIndex(max(0, self.period.findData(current)))
-        self.period.blockSignals(False)
+        refill_combo(self.period, ((key, _(label)) for key, label in PERIODS), default="all")
         self.period.setAccessibleName(_("Period"))
         for button, text, tip in (
             (self.new_button, _("New session"), "Ctrl+N"),

@@ -1,0 +1,1 @@
+"""Shared UI building blocks: the list-table base, table set-up, home card, period picker."""
