@@ -35,8 +35,14 @@ from PySide6.QtWidgets import (
 
 from branch_crm.errors import CrmError, ValidationError
 from branch_crm.i18n import N_, _
-from branch_crm.services.customers.preferences import (
+from branch_crm.reference.labels import (
+    DROP_OFF_PLACES,
+    SPECIAL_HANDLING,
+    WEEKDAY_NAMES,
     WEEKDAYS,
+    label,
+)
+from branch_crm.services.customers.preferences import (
     PreferenceInput,
     PreferenceView,
     get_preferences,
@@ -46,7 +52,6 @@ from branch_crm.services.customers.preferences import (
 from branch_crm.timeutil import to_local
 from branch_crm.ui import messages
 from branch_crm.ui.context import AppContext
-from branch_crm.ui.counter.labels import DROP_OFF_PLACES, SPECIAL_HANDLING, WEEKDAY_NAMES, label
 from branch_crm.ui.counter.widgets import error_palette
 
 log = logging.getLogger(__name__)

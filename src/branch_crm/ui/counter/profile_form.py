@@ -19,17 +19,17 @@ from PySide6.QtWidgets import (
 )
 
 from branch_crm.i18n import _
-from branch_crm.services.customers.profile import CustomerView
-from branch_crm.services.customers.search import format_phone, search_customers
-from branch_crm.services.customers.validation import CustomerInput, normalize_phone
-from branch_crm.ui.context import AppContext
-from branch_crm.ui.counter.labels import (
+from branch_crm.reference.labels import (
     CUSTOMER_TYPES,
     NEED_TAGS,
     PHONE_KINDS,
     VISIT_CLASSES,
     label,
 )
+from branch_crm.services.customers.profile import CustomerView
+from branch_crm.services.customers.search import format_phone, search_customers
+from branch_crm.services.customers.validation import CustomerInput, normalize_phone
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.counter.widgets import (
     OptionalDateEdit,
     business_today,
