@@ -117,6 +117,8 @@ class SlaPolicyFile(_Strict):
 
 KINDS = ("scale5", "nps", "ces", "text")
 """Kinds of survey question: three scored on a scale, one answered in words."""
+RANGES = {"scale5": (1, 5), "nps": (0, 10), "ces": (1, 7)}
+"""The answers a scored kind allows (lowest, highest)."""
 
 
 class SurveyItemFile(_Strict):

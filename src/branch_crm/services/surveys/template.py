@@ -26,7 +26,7 @@ from branch_crm.reference.defaults import (
     default_template_values,
     seed_default_template,
 )
-from branch_crm.reference.schema import KINDS, read_items
+from branch_crm.reference.schema import KINDS, RANGES, read_items
 
 __all__ = [
     "DEFAULT_CODE",
@@ -47,8 +47,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-RANGES = {"scale5": (1, 5), "nps": (0, 10), "ces": (1, 7)}
 
 
 @dataclass(frozen=True)
