@@ -25,26 +25,28 @@ MAY_IMPORT: dict[str, set[str]] = {
     # a layer (a package or module right under branch_crm) -> what it may import besides
     # itself and BASE; anything else is an upward (or sideways) import
     "models": set(),
-    "db": {"models"},
+    "reference": {"models"},  # the schema, defaults, roles and labels both sides share
+    "db": {"models", "reference"},  # seeds the default survey template after a migration
     "migrations": {"models", "db", "sync"},  # a migration regenerates the capture triggers
     "sync": {"models", "db"},
-    "printing": set(),
+    "printing": {"reference"},  # the codes' labels
     "excel": set(),
     "omr": set(),
     "logsetup": {"db"},  # the log file lives in the data folder
-    "services": {"models", "db", "sync", "printing", "excel", "omr"},
-    "hq": {"models", "db", "sync", "logsetup"},  # sync + its own storage (on the same tables)
-    "ui": {"models", "db", "sync", "services", "printing", "excel", "omr", "logsetup"},
-    "cli": {"models", "db", "sync", "services", "printing", "excel", "omr", "logsetup", "ui"},
+    "services": {"models", "reference", "db", "sync", "printing", "excel", "omr"},
+    # sync + its own storage (on the same tables) + the shared reference schema and roles
+    "hq": {"models", "reference", "db", "sync", "logsetup"},
+    "ui": {"models", "reference", "db", "sync", "services", "printing", "excel", "omr", "logsetup"},
+    "cli": {
+        *("models", "reference", "db", "sync", "services", "printing", "excel", "omr"),
+        *("logsetup", "ui"),
+    },
 }
 
 KNOWN_UPWARD: dict[tuple[str, str], str] = {
     # (importing module, layer it may not import) -> why it still does; the cycle such an
     # import closes is its fault and is not reported again by the cycle check
-    ("branch_crm.db", "services"): "seeds the default survey template (services) after a migration",
     ("branch_crm.migrations.versions.0007_customer_list", "services"): "fills the list columns",
-    ("branch_crm.hq.admin", "services"): "the default reference rows come from services",
-    ("branch_crm.hq.resolve", "services"): "the branch's role table (services.permissions)",
     ("branch_crm.hq.testing", "services"): "the test harness registers a real branch",
 }
 

@@ -533,7 +533,7 @@ def seed_reference_rows(engine: Engine) -> None:
     """Head-office rows every PC must hold before any sync (same ids and values everywhere;
     head office publishes them too): the default survey template, which printed forms name.
     Run once the schema is at head (a new or just migrated database)."""
-    from branch_crm.services.surveys.template import seed_default_template
+    from branch_crm.reference.defaults import seed_default_template
 
     with engine.begin() as conn:
         seed_default_template(conn)

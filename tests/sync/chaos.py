@@ -1106,7 +1106,7 @@ def builtin_reference_ids() -> set[str]:
     SLA policy, complaint categories, root causes and survey template): head office does
     not seed them, so a PC holding one that head office never published is no divergence."""
     from branch_crm.models import ReferenceKind
-    from branch_crm.services import reference_ids
+    from branch_crm.reference import ids as reference_ids
     from branch_crm.services.complaints import policy, reference
     from branch_crm.services.surveys.template import DEFAULT_CODE, DEFAULT_VERSION
 

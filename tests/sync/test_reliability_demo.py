@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from branch_crm.hq.admin import default_reference
+from branch_crm.reference.defaults import default_reference
 from postgres_helpers import no_postgres
 
 pytestmark = pytest.mark.slow

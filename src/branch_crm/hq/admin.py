@@ -23,6 +23,7 @@ from branch_crm.hq.push.store import load_clock, write_log, write_states
 from branch_crm.i18n import N_
 from branch_crm.ids import new_id
 from branch_crm.models.base import HQ_BRANCH
+from branch_crm.reference.defaults import default_reference
 from branch_crm.sync.hlc import HybridClock
 from branch_crm.timeutil import utcnow
 
@@ -166,16 +167,6 @@ def write_reference(
     write_log(b)
     log.info("admin: %s %s %s", table, row_id, "changed" if pk else "added")
     return row_id
-
-
-def default_reference() -> list[tuple[str, str, dict[str, Any]]]:
-    """(table, id, columns) of the reference rows every PC seeds by itself (SLA policy,
-    complaint categories and root causes, the survey template): head office holds the same."""
-    from branch_crm.services.complaints.reference import default_reference_rows
-    from branch_crm.services.surveys.template import DEFAULT_TEMPLATE_ID, default_template_values
-
-    template = ("survey_template", DEFAULT_TEMPLATE_ID, default_template_values())
-    return [*default_reference_rows(), template]
 
 
 def seed_reference(conn: Connection) -> int:

@@ -342,7 +342,7 @@ def _reference_values(args: argparse.Namespace) -> dict[str, Any]:
         except ValueError:
             raise ValueError(_("{day} is not a date (YYYY-MM-DD)").format(day=args.day)) from None
         return {"day": day, "name": args.name, "is_workday": args.workday}
-    from branch_crm.hq.reference_check import check_reference
+    from branch_crm.reference.schema import check_reference
 
     try:
         data = json.loads(Path(args.json_file).read_text(encoding="utf-8"))

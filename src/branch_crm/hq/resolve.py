@@ -40,7 +40,7 @@ from branch_crm.hq.push.state import Batch, RowState, load_states
 from branch_crm.hq.validate import Invalid, Screened
 from branch_crm.i18n import N_
 from branch_crm.ids import new_id
-from branch_crm.services.permissions import ROLE_PERMISSIONS, Permission
+from branch_crm.reference.roles import ROLE_PERMISSIONS, Permission
 from branch_crm.sync.customer_merge import MergeInput, plan_merge, tables_read
 
 log = logging.getLogger(__name__)

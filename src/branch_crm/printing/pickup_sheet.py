@@ -9,7 +9,6 @@ from pathlib import Path
 
 from reportlab.pdfgen.canvas import Canvas
 
-from branch_crm.i18n import N_
 from branch_crm.printing.common import (
     MARGIN,
     MM,
@@ -21,28 +20,7 @@ from branch_crm.printing.common import (
     translator,
 )
 from branch_crm.printing.pdf_file import pdf_canvas
-
-WEEKDAY_LABELS = {
-    "mon": N_("Mon"),
-    "tue": N_("Tue"),
-    "wed": N_("Wed"),
-    "thu": N_("Thu"),
-    "fri": N_("Fri"),
-    "sat": N_("Sat"),
-    "sun": N_("Sun"),
-}
-DROP_OFF_LABELS = {
-    "door": N_("At the door"),
-    "parcel_locker": N_("Parcel locker"),
-    "property_desk": N_("Property management desk"),
-    "front_desk": N_("Front desk / reception"),
-    "other": N_("Other place"),
-}
-HANDLING_LABELS = {
-    "fragile": N_("Fragile"),
-    "cold_chain": N_("Cold chain"),
-    "valuables": N_("Valuables"),
-}
+from branch_crm.reference.labels import DROP_OFF_PLACES, SPECIAL_HANDLING, WEEKDAY_NAMES
 
 
 @dataclass(frozen=True)
@@ -68,7 +46,7 @@ class PickupEntry:
 def availability_text(entry: PickupEntry, _: Translate) -> str:
     """Weekday windows, e.g. 'Mon 09:00–12:00, 14:00–18:00 · Sat 10:00–12:00'."""
     parts = []
-    for day, label in WEEKDAY_LABELS.items():
+    for day, label in WEEKDAY_NAMES.items():
         windows = entry.availability.get(day) or []
         if windows:
             spans = ", ".join(f"{start}–{end}" for start, end in windows)
@@ -88,7 +66,7 @@ def preference_lines(entry: PickupEntry, _: Translate) -> list[tuple[str, str]]:
         lines.append((_("Preferences"), _("None recorded yet")))
         return lines
     lines.append((_("Available"), availability_text(entry, _)))
-    place = _(DROP_OFF_LABELS.get(entry.drop_off, entry.drop_off))
+    place = _(DROP_OFF_PLACES.get(entry.drop_off, entry.drop_off))
     if entry.drop_off == "other" and entry.drop_off_other:
         place = f"{place}: {entry.drop_off_other}"
     call = (
@@ -100,7 +78,7 @@ def preference_lines(entry: PickupEntry, _: Translate) -> list[tuple[str, str]]:
     if entry.packaging:
         lines.append((_("Packaging"), entry.packaging))
     if entry.special_handling:
-        handling = ", ".join(_(HANDLING_LABELS.get(h, h)) for h in entry.special_handling)
+        handling = ", ".join(_(SPECIAL_HANDLING.get(h, h)) for h in entry.special_handling)
         lines.append((_("Special handling"), handling))
     if entry.notes:
         lines.append((_("Notes"), entry.notes))

@@ -18,6 +18,6 @@ module that defines it.
 * ``staff/`` -- accounts, passwords, signing in, the audit log
 * ``settings/`` -- typed settings, the settings screen, headers of printed documents
 * shared plumbing: ``context`` (who acts, units of work), ``permissions``, ``dbapi``,
-  ``backup``, ``pc_code`` (this PC's code in the numbers it makes), ``reference_ids`` (ids of
-  seeded reference rows), ``timeline_entry`` (what a timeline entry is)
+  ``backup``, ``pc_code`` (this PC's code in the numbers it makes), ``timeline_entry``
+  (what a timeline entry is)
 """

@@ -15,6 +15,7 @@ import pytest
 from complaint_helpers import SHANGHAI, local
 
 from branch_crm.models import ComplaintEvent, Holiday, SlaPolicy
+from branch_crm.reference.labels import WEEKDAYS
 from branch_crm.services.complaints import (
     business_calendar,
     intake,
@@ -94,9 +95,7 @@ def test_spring_forward_in_a_zone_with_clock_changes() -> None:
     assert due.astimezone(berlin).hour == 11
     assert cal.minutes_between(local("2026-03-27 16:00", berlin), due) == 240
     # the night of the change is one hour short: a whole-day calendar has 23 hours that Sunday
-    all_day = business_calendar.BusinessCalendar(
-        berlin, {d: ((0, 1440),) for d in sla_policy.WEEKDAYS}
-    )
+    all_day = business_calendar.BusinessCalendar(berlin, {d: ((0, 1440),) for d in WEEKDAYS})
     assert (
         all_day.minutes_between(
             local("2026-03-29 00:00", berlin), local("2026-03-30 00:00", berlin)
@@ -111,9 +110,7 @@ def test_spring_forward_in_a_zone_with_clock_changes() -> None:
 
 def test_fall_back_day_has_25_hours() -> None:
     new_york = ZoneInfo("America/New_York")
-    all_day = business_calendar.BusinessCalendar(
-        new_york, {d: ((0, 1440),) for d in sla_policy.WEEKDAYS}
-    )
+    all_day = business_calendar.BusinessCalendar(new_york, {d: ((0, 1440),) for d in WEEKDAYS})
     assert (
         all_day.minutes_between(
             local("2026-11-01 00:00", new_york), local("2026-11-02 00:00", new_york)

@@ -140,9 +140,9 @@ def test_history_in_words_newest_first_and_on_the_timeline(
     ]
     latest, first = history
     assert latest.actor_name == "柜台小王" and first.actor_name == "揽件员老李"
-    assert "Drop-off: parcel locker → at the door" in latest.detail
+    assert "Drop-off: Parcel locker → At the door" in latest.detail
     assert "Call before: no call needed → call 15 min before" in latest.detail
-    assert "Drop-off: parcel locker" in first.detail and "Mon 09:00-12:00" in first.detail
+    assert "Drop-off: Parcel locker" in first.detail and "Mon 09:00-12:00" in first.detail
     assert latest.at >= first.at
     timeline = call(counter, customer_timeline, customer_id=customer)
     kinds = [e.kind for e in timeline]
@@ -170,6 +170,6 @@ def test_preferences_without_a_local_trail_still_show_who_recorded_them(
     assert [(e.title, e.actor_name) for e in history] == [
         ("Pickup preferences recorded", "揽件员老李")
     ]
-    assert "Drop-off: parcel locker" in history[0].detail and "Mon 09:00-12:00" in history[0].detail
+    assert "Drop-off: Parcel locker" in history[0].detail and "Mon 09:00-12:00" in history[0].detail
     timeline = call(counter, customer_timeline, customer_id=customer)
     assert [e.kind for e in timeline].count("preference") == 1

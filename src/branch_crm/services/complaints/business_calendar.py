@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from branch_crm.models import Holiday
-from branch_crm.services.complaints.policy import WEEKDAYS, Interval, Policy
+from branch_crm.reference.labels import WEEKDAYS
+from branch_crm.services.complaints.policy import Interval, Policy
 
 MAX_CALENDAR_DAYS = 3 * 366
 """How far the arithmetic walks before deciding a calendar has no working time."""

@@ -8,27 +8,30 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from branch_crm.models import SlaPolicy
-from branch_crm.services.reference_ids import reference_id
+from branch_crm.reference.defaults import DEFAULT_POLICY, DEFAULT_POLICY_ID, DEFAULT_TARGETS
+from branch_crm.reference.schema import SlaPolicyFile, minutes_of_day, read_policy
+
+__all__ = [
+    "DEFAULT_POLICY_ID",
+    "DEFAULT_TARGETS",
+    "Interval",
+    "Policy",
+    "Target",
+    "TargetRule",
+    "active_policy",
+    "default_policy",
+    "parse_policy",
+    "parse_working_hours",
+    "policy_for",
+]
 
 log = logging.getLogger(__name__)
-
-
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-# --- head-office defaults (DOMAIN.md "Complaints") -----------------------------------------
-
-DEFAULT_TARGETS: tuple[tuple[int, int, int], ...] = ((1, 60, 1440), (2, 120, 2880), (3, 240, 4320))
-"""(grade, response minutes, resolution minutes): 1 h/24 h, 2 h/48 h, 4 h/72 h."""
-
-
-DEFAULT_POLICY_ID = reference_id("sla_policy", "default")
 
 
 # --- policy ----------------------------------------------------------------------------------
@@ -93,80 +96,39 @@ class Policy:
 
 def default_policy() -> Policy:
     """The DOMAIN.md default: 24x7 in Asia/Shanghai, warning at 75%."""
-    return Policy(
-        id=DEFAULT_POLICY_ID,
-        name="default",
-        version=1,
-        calendar="24x7",
-        working_hours={},
-        timezone="Asia/Shanghai",
-        warn_ratio=0.75,
-        targets=tuple(TargetRule(g, None, r, s) for g, r, s in DEFAULT_TARGETS),
-    )
-
-
-def _minutes_of_day(text: str) -> int:
-    hours, _sep, minutes = str(text).partition(":")
-    value = int(hours) * 60 + int(minutes or 0)
-    if not 0 <= value <= 1440:
-        raise ValueError(f"time of day out of range: {text!r}")
-    return value
+    return _policy(DEFAULT_POLICY_ID, SlaPolicyFile.model_validate(DEFAULT_POLICY))
 
 
 def parse_working_hours(raw: Mapping[str, Any]) -> dict[str, tuple[Interval, ...]]:
-    """{"mon": [["08:30", "17:30"]], ...} -> minutes; keys are weekdays and "makeup"."""
-    parsed: dict[str, tuple[Interval, ...]] = {}
-    for key, spans in raw.items():
-        if key not in (*WEEKDAYS, "makeup"):
-            raise ValueError(f"unknown working-hours day {key!r}")
-        intervals = []
-        for span in spans or ():
-            start, end = (_minutes_of_day(v) for v in span)
-            if end <= start:
-                raise ValueError(f"{key}: {span!r} ends before it starts")
-            intervals.append((start, end))
-        parsed[key] = tuple(sorted(intervals))
-    return parsed
+    """{"mon": [["08:30", "17:30"]], ...} (checked by the schema) -> minutes, sorted."""
+    return {
+        day: tuple(sorted((minutes_of_day(a), minutes_of_day(b)) for a, b in spans or ()))
+        for day, spans in raw.items()
+    }
 
 
 def parse_policy(row: SlaPolicy) -> Policy:
-    """A policy from its reference row; ValueError names what is wrong with it."""
-    try:
-        ZoneInfo(row.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {row.timezone!r}") from None
-    if row.calendar not in ("24x7", "working_hours"):
-        raise ValueError(f"unknown calendar {row.calendar!r}")
-    targets = tuple(
-        TargetRule(
-            int(t["grade"]),
-            t.get("category") or None,
-            int(t["response_minutes"]),
-            int(t["resolution_minutes"]),
-        )
-        for t in row.targets or ()
+    """A policy from its reference row, read with the head-office schema
+    (:mod:`branch_crm.reference.schema`); ValueError names what is wrong with it."""
+    return _policy(row.id, read_policy(row))
+
+
+def _policy(policy_id: str | None, checked: SlaPolicyFile) -> Policy:
+    return Policy(
+        id=policy_id,
+        name=checked.name,
+        version=checked.version,
+        calendar=checked.calendar,
+        working_hours=parse_working_hours(checked.working_hours),
+        timezone=checked.timezone,
+        warn_ratio=checked.warn_ratio,
+        targets=tuple(
+            TargetRule(t.grade, t.category, t.response_minutes, t.resolution_minutes)
+            for t in checked.targets
+        ),
+        supervisor_ratio=checked.escalation.supervisor_ratio,
+        head_office_ratio=checked.escalation.head_office_ratio,
     )
-    hours = parse_working_hours(row.working_hours or {})
-    if row.calendar == "working_hours" and not any(hours.get(d) for d in WEEKDAYS):
-        raise ValueError("working-hours calendar without any working hours")
-    escalation = row.escalation or {}
-    policy = Policy(
-        id=row.id,
-        name=row.name,
-        version=row.version,
-        calendar=row.calendar,
-        working_hours=hours,
-        timezone=row.timezone,
-        warn_ratio=float(row.warn_ratio),
-        targets=targets,
-        supervisor_ratio=float(escalation.get("supervisor_ratio", 1.0)),
-        head_office_ratio=float(escalation.get("head_office_ratio", 1.5)),
-    )
-    for grade in (1, 2, 3):
-        policy.target(grade)
-    if not 0 < policy.warn_ratio < 1:
-        raise ValueError(f"warn_ratio must be between 0 and 1, not {policy.warn_ratio}")
-    return policy
 
 
 def _policy_rank(row: SlaPolicy) -> tuple[int, int, datetime]:

@@ -23,6 +23,7 @@ from sqlalchemy import literal_column, or_, select, text
 from sqlalchemy.orm import Session
 
 from branch_crm.models import Complaint, ComplaintEvent
+from branch_crm.reference.ids import deterministic_id
 from branch_crm.services.complaints.business_calendar import (
     BusinessCalendar,
     calendar_for,
@@ -33,7 +34,6 @@ from branch_crm.services.complaints.labels import SYSTEM_NAME
 from branch_crm.services.complaints.policy import Policy, policy_for
 from branch_crm.services.complaints.reference import ensure_reference_data
 from branch_crm.services.context import Actor
-from branch_crm.services.reference_ids import deterministic_id
 from branch_crm.timeutil import utcnow
 
 log = logging.getLogger(__name__)

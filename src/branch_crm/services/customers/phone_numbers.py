@@ -16,6 +16,8 @@ MOBILE = "mobile"
 LANDLINE = "landline"
 MOBILE_LENGTH = 11
 PHONE_MAX_DIGITS = 12
+PHONE_TEXT_MAX = 24
+"""The longest phone number as typed (the digits with separators or an extension)."""
 
 _SEPARATORS = re.compile(r"[\s\-‐‑–—()（）.·/]+")
 _EXTENSION = re.compile(r"(转|分机|ext\.?|x|#)\s*\d+\s*$", re.IGNORECASE)

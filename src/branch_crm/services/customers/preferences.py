@@ -23,6 +23,7 @@ from branch_crm.errors import NotFound, ValidationError
 from branch_crm.i18n import N_, _
 from branch_crm.ids import new_id
 from branch_crm.models import AuditEntry, Customer, DropOffPlace, PickupPreference, SpecialHandling
+from branch_crm.reference.labels import DROP_OFF_PLACES, SPECIAL_HANDLING, WEEKDAY_NAMES, WEEKDAYS
 from branch_crm.services.context import Actor
 from branch_crm.services.customers.profile import actor_name
 from branch_crm.services.permissions import Permission, require
@@ -30,35 +31,12 @@ from branch_crm.services.timeline_entry import TimelineEntry
 from branch_crm.sync.customer_merge import preference_id
 from branch_crm.timeutil import utcnow
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_WINDOWS = 4
 MAX_CALL_BEFORE = 240
 DROP_OFF_OTHER_MAX = 100
 PACKAGING_MAX = 100
 NOTES_MAX = 1000
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
-
-WEEKDAY_LABELS = {
-    "mon": N_("Mon"),
-    "tue": N_("Tue"),
-    "wed": N_("Wed"),
-    "thu": N_("Thu"),
-    "fri": N_("Fri"),
-    "sat": N_("Sat"),
-    "sun": N_("Sun"),
-}
-DROP_OFF_LABELS = {
-    "door": N_("at the door"),
-    "parcel_locker": N_("parcel locker"),
-    "property_desk": N_("property desk"),
-    "front_desk": N_("front desk"),
-    "other": N_("other place"),
-}
-HANDLING_LABELS = {
-    "fragile": N_("fragile"),
-    "cold_chain": N_("cold chain"),
-    "valuables": N_("valuables"),
-}
 
 
 @dataclass
@@ -268,13 +246,13 @@ def _availability_text(value: Any) -> str:
         windows = value.get(day) if isinstance(value, dict) else None
         if windows:
             spans = ", ".join(f"{w[0]}-{w[1]}" for w in windows)
-            parts.append(f"{_(WEEKDAY_LABELS[day])} {spans}")
+            parts.append(f"{_(WEEKDAY_NAMES[day])} {spans}")
     return "; ".join(parts) or _("no times given")
 
 
 def _handling_text(value: Any) -> str:
     items = [h for h in str(value or "").split(",") if h]
-    return ", ".join(_(HANDLING_LABELS.get(h, h)) for h in items) or _("none")
+    return ", ".join(_(SPECIAL_HANDLING.get(h, h)) for h in items) or _("none")
 
 
 def _call_text(value: Any) -> str:
@@ -282,7 +260,7 @@ def _call_text(value: Any) -> str:
 
 
 def _drop_off_text(value: Any) -> str:
-    return _(DROP_OFF_LABELS[value]) if value in DROP_OFF_LABELS else str(value)
+    return _(DROP_OFF_PLACES[value]) if value in DROP_OFF_PLACES else str(value)
 
 
 def _weekend_text(value: Any) -> str:

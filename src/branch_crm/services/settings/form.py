@@ -25,7 +25,12 @@ from branch_crm.services.settings import values as settings
 
 EVERYONE_MAY_CHANGE = frozenset({"language"})
 HIDDEN = frozenset({"demo.accounts"})
-BRANCH_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,15}$")
+BRANCH_CODE_MAX = 16
+BRANCH_CODE_RE = re.compile(rf"^[A-Z0-9][A-Z0-9_-]{{1,{BRANCH_CODE_MAX - 1}}}$")
+NAME_MAX = 60
+"""The longest branch or company name."""
+URL_MAX = 300
+"""The longest head-office address the settings screen takes."""
 
 
 @dataclass(frozen=True)
@@ -100,8 +105,8 @@ def _extra_check(key: str, value: Any) -> str | None:
         parsed = urlparse(str(value))
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
             return _("Enter the full address, for example https://hq.example.com.")
-    if key in ("branch.name", "company.name") and len(str(value)) > 60:
-        return _("At most {n} characters.").format(n=60)
+    if key in ("branch.name", "company.name") and len(str(value)) > NAME_MAX:
+        return _("At most {n} characters.").format(n=NAME_MAX)
     return None
 
 

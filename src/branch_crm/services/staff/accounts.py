@@ -21,13 +21,16 @@ from branch_crm.models import Role, Staff
 from branch_crm.services.context import Actor
 from branch_crm.services.permissions import Permission, require
 from branch_crm.services.settings import values as settings
+from branch_crm.services.settings.form import BRANCH_CODE_RE, NAME_MAX
 from branch_crm.services.staff.login_state import audit_sign_in, set_login_state
 from branch_crm.services.staff.passwords import hash_password, password_problem, verify_password
 from branch_crm.timeutil import utcnow
 
-USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
+USERNAME_MAX = 40
+USERNAME_RE = re.compile(rf"^[a-z0-9][a-z0-9._-]{{1,{USERNAME_MAX - 1}}}$")
 DISPLAY_NAME_MAX = 50
-PHONE_RE = re.compile(r"^[0-9+\- ()]{3,20}$")
+PHONE_MAX = 20
+PHONE_RE = re.compile(rf"^[0-9+\- ()]{{3,{PHONE_MAX}}}$")
 ROLES: tuple[Role, ...] = (Role.COUNTER, Role.COURIER, Role.SUPERVISOR, Role.ADMIN)
 
 
@@ -229,13 +232,15 @@ def create_first_admin(
         raise AuthenticationError(_("An administrator exists already; please sign in."))
     errors: dict[str, str] = {}
     code = branch_id.strip().upper()
-    if not re.match(r"^[A-Z0-9][A-Z0-9_-]{1,15}$", code) or code == "HQ":
+    if not BRANCH_CODE_RE.match(code) or code == "HQ":
         errors["branch_id"] = _(
             "A branch code has 2 to 16 letters or digits (for example BR001), as head office"
             " registered it."
         )
-    if branch_name is not None and len(branch_name.strip()) > 60:
-        errors["branch_name"] = _("The branch name may have at most {n} characters.").format(n=60)
+    if branch_name is not None and len(branch_name.strip()) > NAME_MAX:
+        errors["branch_name"] = _("The branch name may have at most {n} characters.").format(
+            n=NAME_MAX
+        )
     try:
         staff = _new_staff(
             session,

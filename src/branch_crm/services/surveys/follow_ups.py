@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 
 from branch_crm.i18n import _, current_language
 from branch_crm.models import CareTask, Customer, SurveyResponse
+from branch_crm.services.surveys.scores import DETRACTOR_MAX
 from branch_crm.services.surveys.template import TemplateView
 from branch_crm.timeutil import local_today
 
 FOLLOW_UP_KIND = "survey_follow_up"
-DETRACTOR_MAX = 6
 LOW_SCORE_MAX = 2
 
 

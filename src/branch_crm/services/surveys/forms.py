@@ -188,10 +188,8 @@ def _print(
     sequence = serials.next_sequence(session, actor.branch_id, pc_code, day)
     batch_id = new_id() if batch else None
     output = Path(output)
-    partial = output.with_name(output.name + ".part")
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        writer = _writer(partial, template, header, day)
+    try:  # printing.pdf_file writes atomically: output appears only once complete
+        writer = _writer(output, template, header, day)
     except OSError as exc:
         raise output_error(output, exc) from exc
     first: str | None = None
@@ -225,10 +223,8 @@ def _print(
                     done, total, _("{done} of {total} forms").format(done=done, total=total)
                 )
         writer.close()
-        partial.replace(output)
     except BaseException as exc:
         writer.discard()
-        partial.unlink(missing_ok=True)
         if isinstance(exc, OSError):
             raise output_error(output, exc) from exc
         raise

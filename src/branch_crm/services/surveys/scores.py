@@ -27,6 +27,7 @@ from branch_crm.timeutil import BUSINESS_TZ, add_months, local_today, month_key,
 
 PROMOTER_MIN = 9
 DETRACTOR_MAX = 6
+"""An NPS answer up to this is a detractor's (DOMAIN.md)."""
 CES_EASY_MIN = 5
 
 

@@ -1,11 +1,8 @@
-"""The sign-in sheet of a training session (PDF), written atomically."""
+"""The sign-in sheet of a training session (PDF, written atomically by printing.pdf_file)."""
 
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -18,25 +15,6 @@ from branch_crm.services.training.sessions import get_session
 from branch_crm.timeutil import to_local
 
 log = logging.getLogger(__name__)
-
-
-def write_atomically(output: Path, render: Callable[[Path], object]) -> None:
-    """Call ``render(tmp_path)`` and move the result to ``output`` (no half-written file)."""
-    output = Path(output)
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        handle, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".pdf", dir=output.parent)
-        os.close(handle)
-    except OSError as exc:
-        raise output_error(output, exc) from exc
-    tmp = Path(tmp_name)
-    try:
-        render(tmp)
-        os.replace(tmp, output)
-    except OSError as exc:
-        raise output_error(output, exc) from exc
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def print_signin_sheet(
@@ -67,6 +45,9 @@ def print_signin_sheet(
         reference=f"{header.branch_label} · {view.reference}",
         language=header.language,
     )
-    write_atomically(Path(output), lambda tmp: render_signin_sheet(tmp, sheet))
+    try:
+        render_signin_sheet(Path(output), sheet)
+    except OSError as exc:
+        raise output_error(Path(output), exc) from exc
     log.info("sign-in sheet of %s written to %s", view.reference, output)
     return Path(output)

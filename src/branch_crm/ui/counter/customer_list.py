@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from branch_crm.i18n import _, ngettext
+from branch_crm.reference.labels import NEED_TAGS, VISIT_CLASSES, label
 from branch_crm.services.customers.classification import (
     LIFECYCLES,
     TIERS,
@@ -28,7 +29,6 @@ from branch_crm.services.customers.listing import ListFilter
 from branch_crm.ui import messages
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.counter import actions
-from branch_crm.ui.counter.labels import NEED_TAGS, VISIT_CLASSES, label
 from branch_crm.ui.counter.list_model import TIER_COLUMN, CustomerListModel
 from branch_crm.ui.counter.widgets import TierBadgeDelegate
 from branch_crm.ui.widgets.tables import Selection, setup_table

@@ -25,6 +25,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor
 
 from branch_crm.i18n import N_, _
+from branch_crm.reference.labels import need_tags_text
 from branch_crm.services.customers.classification import lifecycle_label, tier_label
 from branch_crm.services.customers.listing import (
     CustomerRow,
@@ -34,7 +35,6 @@ from branch_crm.services.customers.listing import (
 )
 from branch_crm.services.customers.search import format_phone
 from branch_crm.ui.context import AppContext
-from branch_crm.ui.counter.labels import need_tags_text
 from branch_crm.ui.counter.widgets import TIER_ROLE
 from branch_crm.ui.widgets.table_model import (
     RIGHT,

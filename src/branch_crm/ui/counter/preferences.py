@@ -35,8 +35,17 @@ from PySide6.QtWidgets import (
 
 from branch_crm.errors import CrmError, ValidationError
 from branch_crm.i18n import N_, _
-from branch_crm.services.customers.preferences import (
+from branch_crm.reference.labels import (
+    DROP_OFF_PLACES,
+    SPECIAL_HANDLING,
+    WEEKDAY_NAMES,
     WEEKDAYS,
+    label,
+)
+from branch_crm.services.customers.preferences import (
+    DROP_OFF_OTHER_MAX,
+    NOTES_MAX,
+    PACKAGING_MAX,
     PreferenceInput,
     PreferenceView,
     get_preferences,
@@ -46,7 +55,6 @@ from branch_crm.services.customers.preferences import (
 from branch_crm.timeutil import to_local
 from branch_crm.ui import messages
 from branch_crm.ui.context import AppContext
-from branch_crm.ui.counter.labels import DROP_OFF_PLACES, SPECIAL_HANDLING, WEEKDAY_NAMES, label
 from branch_crm.ui.counter.widgets import error_palette
 
 log = logging.getLogger(__name__)
@@ -79,7 +87,7 @@ LARGE_STYLE = (  # a style sheet, because fonts set on a parent do not reach sty
     ' QPushButton[windowHead="true"] { font-size: 12pt; }'
     " QRadioButton::indicator, QCheckBox::indicator { width: 26px; height: 26px; }"
 )
-PACKAGING_MAX, OTHER_MAX, NOTES_MAX, CUSTOM_MAX = 100, 100, 1000, 60
+CUSTOM_MAX = 60  # the typed text of a day's other times (parsed here into windows)
 
 
 def parse_windows(text: str) -> list[tuple[str, str]]:
@@ -256,7 +264,7 @@ class PreferencesForm(QWidget):
             button.toggled.connect(self._on_drop_off_changed)
         self.drop_off_other = QLineEdit(box)
         self.drop_off_other.setObjectName("prefDropOffOther")
-        self.drop_off_other.setMaxLength(OTHER_MAX)
+        self.drop_off_other.setMaxLength(DROP_OFF_OTHER_MAX)
         self.drop_off_other.textChanged.connect(self._on_any_changed)
         below = (len(DROP_OFF_PLACES) - 1) // per_row + 1
         if self.large:  # two buttons a row: the field takes the whole row, its error below

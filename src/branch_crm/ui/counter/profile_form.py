@@ -19,17 +19,26 @@ from PySide6.QtWidgets import (
 )
 
 from branch_crm.i18n import _
-from branch_crm.services.customers.profile import CustomerView
-from branch_crm.services.customers.search import format_phone, search_customers
-from branch_crm.services.customers.validation import CustomerInput, normalize_phone
-from branch_crm.ui.context import AppContext
-from branch_crm.ui.counter.labels import (
+from branch_crm.reference.labels import (
     CUSTOMER_TYPES,
     NEED_TAGS,
     PHONE_KINDS,
     VISIT_CLASSES,
     label,
 )
+from branch_crm.services.customers.phone_numbers import PHONE_TEXT_MAX as PHONE_MAX
+from branch_crm.services.customers.profile import CustomerView
+from branch_crm.services.customers.search import format_phone, search_customers
+from branch_crm.services.customers.validation import (
+    ADDRESS_MAX,
+    COMPANY_MAX,
+    NAME_MAX,
+    NOTES_MAX,
+    CustomerInput,
+    normalize_phone,
+)
+from branch_crm.services.customers.validation import MAX_PHONES as PHONE_SLOTS
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.counter.widgets import (
     OptionalDateEdit,
     business_today,
@@ -40,8 +49,6 @@ from branch_crm.ui.messages import FieldErrors
 
 log = logging.getLogger(__name__)
 
-PHONE_SLOTS = 3
-NAME_MAX, COMPANY_MAX, ADDRESS_MAX, PHONE_MAX, NOTES_MAX = 50, 100, 200, 24, 2000
 REQUIRED = ("name", "phones.0")
 
 

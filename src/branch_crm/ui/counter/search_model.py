@@ -9,9 +9,9 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt
 
 from branch_crm.i18n import N_
+from branch_crm.reference.labels import MATCH_KINDS, label
 from branch_crm.services.customers.classification import tier_label
 from branch_crm.services.customers.search import SearchHit, format_phone
-from branch_crm.ui.counter.labels import MATCH_KINDS, label
 from branch_crm.ui.counter.widgets import TIER_ROLE
 from branch_crm.ui.widgets.table_model import Column, RowTableModel
 

@@ -19,6 +19,10 @@ from branch_crm.errors import CrmError, ValidationError
 from branch_crm.i18n import _
 from branch_crm.models import Role
 from branch_crm.services.context import Actor
+from branch_crm.services.settings.form import BRANCH_CODE_MAX
+from branch_crm.services.settings.form import NAME_MAX as BRANCH_NAME_MAX
+from branch_crm.services.staff.accounts import DISPLAY_NAME_MAX, USERNAME_MAX
+from branch_crm.services.staff.passwords import PASSWORD_MAX_LENGTH
 from branch_crm.ui.messages import ERROR_LABEL_STYLE, FieldErrors, error_text
 from branch_crm.ui.shell.language import notifier
 from branch_crm.ui.shell.widgets import LanguageBox, heading_font
@@ -54,12 +58,12 @@ class FirstAdminDialog(QDialog):
         self.fields: dict[str, QLineEdit] = {}
         self.labels: dict[str, QLabel] = {}
         for name, max_length in (
-            ("branch_id", 16),
-            ("branch_name", 60),
-            ("username", 40),
-            ("display_name", 50),
-            ("password", 128),
-            ("password_again", 128),
+            ("branch_id", BRANCH_CODE_MAX),
+            ("branch_name", BRANCH_NAME_MAX),
+            ("username", USERNAME_MAX),
+            ("display_name", DISPLAY_NAME_MAX),
+            ("password", PASSWORD_MAX_LENGTH),
+            ("password_again", PASSWORD_MAX_LENGTH),
         ):
             edit = QLineEdit(self)
             edit.setObjectName(f"first_admin_{name}")

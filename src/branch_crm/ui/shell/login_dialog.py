@@ -19,6 +19,8 @@ from branch_crm.db import Database
 from branch_crm.errors import AuthenticationError, CrmError
 from branch_crm.i18n import _
 from branch_crm.services.context import Actor
+from branch_crm.services.staff.accounts import USERNAME_MAX
+from branch_crm.services.staff.passwords import PASSWORD_MAX_LENGTH
 from branch_crm.ui.messages import ERROR_LABEL_STYLE, error_text
 from branch_crm.ui.shell.language import notifier
 from branch_crm.ui.shell.widgets import LanguageBox, heading_font
@@ -90,11 +92,11 @@ class LoginDialog(QDialog):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.username = QLineEdit(username, self)
         self.username.setObjectName("login_username")
-        self.username.setMaxLength(40)
+        self.username.setMaxLength(USERNAME_MAX)
         self.password = QLineEdit(self)
         self.password.setObjectName("login_password")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password.setMaxLength(128)
+        self.password.setMaxLength(PASSWORD_MAX_LENGTH)
         self.language = LanguageBox(self)
         self.language.setObjectName("login_language")
         self.username_label = QLabel(self)

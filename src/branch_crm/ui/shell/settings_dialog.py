@@ -238,7 +238,9 @@ class SettingsDialog(QDialog):
             editor = _number_editor(view, parent)
         else:
             line = QLineEdit(str(view.value or ""), parent)
-            line.setMaxLength(300 if view.key == "hq.url" else 60)
+            line.setMaxLength(
+                settings_form.URL_MAX if view.key == "hq.url" else settings_form.NAME_MAX
+            )
             editor = line
         if view.scope != "policy":
             editor.setObjectName(f"setting_{view.key}")

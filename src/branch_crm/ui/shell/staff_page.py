@@ -107,11 +107,11 @@ class StaffDialog(QDialog):
     def _make_fields(self, view: StaffView | None) -> None:
         self.username = QLineEdit(view.username if view else "", self)
         self.username.setObjectName("staff_username")
-        self.username.setMaxLength(40)
+        self.username.setMaxLength(accounts.USERNAME_MAX)
         self.username.setReadOnly(view is not None)
         self.display_name = QLineEdit(view.display_name if view else "", self)
         self.display_name.setObjectName("staff_display_name")
-        self.display_name.setMaxLength(50)
+        self.display_name.setMaxLength(accounts.DISPLAY_NAME_MAX)
         self.role = QComboBox(self)
         self.role.setObjectName("staff_role")
         for role in accounts.ROLES:
@@ -119,7 +119,7 @@ class StaffDialog(QDialog):
         self.role.setCurrentIndex(max(0, self.role.findData(view.role if view else "counter")))
         self.phone = QLineEdit((view.phone or "") if view else "", self)
         self.phone.setObjectName("staff_phone")
-        self.phone.setMaxLength(20)
+        self.phone.setMaxLength(accounts.PHONE_MAX)
         self.password = QLineEdit(self)
         self.password.setObjectName("staff_password")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)

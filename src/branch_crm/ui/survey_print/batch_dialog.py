@@ -156,7 +156,7 @@ class BatchPrintDialog(QDialog):
 
     def retranslate_ui(self) -> None:
         """Re-apply every translated text."""
-        from branch_crm.ui.counter.labels import NEED_TAGS, VISIT_CLASSES
+        from branch_crm.reference.labels import NEED_TAGS, VISIT_CLASSES
 
         self.setWindowTitle(_("Print survey batch"))
         self.radios["complaints"].setText(_("Customers whose &complaint was closed recently"))

@@ -1,4 +1,5 @@
-"""Translated display labels of the counter desk's stored codes (need tags, drop-off, ...).
+"""The one home of stored codes' translated labels (need tags, drop-off places, special
+handling, weekdays, ...), read by services, printing and the UI alike.
 
 Codes are stored in English (enum values); people see these labels in their language.
 """
@@ -30,11 +31,11 @@ MATCH_KINDS = {
 }
 
 DROP_OFF_PLACES = {
-    "door": N_("Door"),
+    "door": N_("At the door"),
     "parcel_locker": N_("Parcel locker"),
-    "property_desk": N_("Property desk"),
-    "front_desk": N_("Front desk"),
-    "other": N_("Other"),
+    "property_desk": N_("Property management desk"),
+    "front_desk": N_("Front desk / reception"),
+    "other": N_("Other place"),
 }
 
 SPECIAL_HANDLING = {
@@ -52,6 +53,9 @@ WEEKDAY_NAMES = {
     "sat": N_("Sat"),
     "sun": N_("Sun"),
 }
+
+WEEKDAYS = tuple(WEEKDAY_NAMES)
+"""The stored weekday codes, Monday first (``date.weekday()`` indexes them)."""
 
 PHONE_KINDS = {"mobile": N_("mobile"), "landline": N_("landline")}
 

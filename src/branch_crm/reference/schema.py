@@ -1,21 +1,28 @@
-"""Strict checks of the reference-data files head office publishes (SLA policy, survey
-template) before they are stored and flow to every branch.
+"""The one schema of the reference data head office publishes (SLA policy, survey template),
+used by both sides.
 
-Branches are lenient with what arrives (a faulty policy falls back to the default, a faulty
-survey question is skipped) so that printing and the complaint clock never stop; head office
-is where a mistake can still be told to the person who made it. ``check_reference(kind, data)``
-returns the values to store or raises ``ValueError`` naming every problem and where it is.
+Head office is strict: ``check_reference(kind, data)`` returns the values to store or raises
+``ValueError`` naming every problem and where it is, so a mistake is told to the person who
+made it. Branches read the stored rows with the same models but leniently
+(:func:`read_policy` raises and the caller falls back to the default policy;
+:func:`read_items` skips a faulty survey question) so printing and the complaint clock never
+stop.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+from branch_crm.reference.labels import WEEKDAYS
+
+log = logging.getLogger(__name__)
+
 TIME = re.compile(r"^([01]?\d|2[0-3]):[0-5]\d$|^24:00$")
 
 Text = Annotated[str, Field(min_length=1, max_length=200)]
@@ -26,7 +33,8 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-def _minutes(text: str) -> int:
+def minutes_of_day(text: str) -> int:
+    """Minutes from midnight of a checked time of day ("HH:MM", up to "24:00")."""
     hours, _sep, minutes = text.partition(":")
     return int(hours) * 60 + int(minutes)
 
@@ -87,7 +95,7 @@ class SlaPolicyFile(_Strict):
                 for text in (start, end):
                     if not TIME.match(text):
                         raise ValueError(f"{day}: {text!r} is not a time of day (HH:MM)")
-                if _minutes(end) <= _minutes(start):
+                if minutes_of_day(end) <= minutes_of_day(start):
                     raise ValueError(f"{day}: {start}-{end} ends before it starts")
         return value
 
@@ -105,6 +113,12 @@ class SlaPolicyFile(_Strict):
         ):
             raise ValueError("a working_hours calendar needs working hours on some weekday")
         return self
+
+
+KINDS = ("scale5", "nps", "ces", "text")
+"""Kinds of survey question: three scored on a scale, one answered in words."""
+RANGES = {"scale5": (1, 5), "nps": (0, 10), "ces": (1, 7)}
+"""The answers a scored kind allows (lowest, highest)."""
 
 
 class SurveyItemFile(_Strict):
@@ -143,6 +157,10 @@ FILES: dict[str, type[_Strict]] = {
 }
 
 
+def _problems(exc: ValidationError) -> str:
+    return "; ".join(_problem(e) for e in exc.errors())
+
+
 def _problem(error: Any) -> str:
     """'targets.0.grade: Input should be 1, 2 or 3', or the message alone for the whole file."""
     message = str(error["msg"]).removeprefix("Value error, ")
@@ -160,5 +178,53 @@ def check_reference(table: str, data: Any) -> dict[str, Any]:
     try:
         checked = model.model_validate(data)
     except ValidationError as exc:
-        raise ValueError("; ".join(_problem(e) for e in exc.errors())) from None
+        raise ValueError(_problems(exc)) from None
     return checked.model_dump(mode="json")
+
+
+POLICY_COLUMNS = tuple(SlaPolicyFile.model_fields)
+"""The columns of a stored policy row the schema checks."""
+
+
+def read_policy(row: Any) -> SlaPolicyFile:
+    """A stored policy row (anything with the schema's columns as attributes) checked by the
+    schema; ValueError names every problem (the branch then falls back to another policy)."""
+    values = {name: getattr(row, name) for name in POLICY_COLUMNS if hasattr(row, name)}
+    values = {k: v for k, v in values.items() if v is not None}  # a NULL column: the default
+    try:
+        return SlaPolicyFile.model_validate(values)
+    except ValidationError as exc:
+        raise ValueError(_problems(exc)) from None
+
+
+def read_item(raw: Any) -> SurveyItemFile | None:
+    """One stored survey question, or None when it is faulty (a missing kind is a 1-5 scale,
+    a missing text is the other language's or the code)."""
+    if not isinstance(raw, Mapping):
+        return None
+    code = str(raw.get("code") or "").strip()
+    values = {
+        "code": code,
+        "kind": raw.get("kind", "scale5"),
+        "text_zh": str(raw.get("text_zh") or raw.get("text_en") or code),
+        "text_en": str(raw.get("text_en") or raw.get("text_zh") or code),
+    }
+    try:
+        return SurveyItemFile.model_validate(values)
+    except ValidationError:
+        return None
+
+
+def read_items(raw_items: Any) -> tuple[SurveyItemFile, ...]:
+    """The questions of a stored template; entries head office got wrong are left out (an
+    unknown kind, no code, a code used twice) so one bad line cannot stop printing."""
+    items: list[SurveyItemFile] = []
+    seen: set[str] = set()
+    for raw in raw_items if isinstance(raw_items, list) else ():
+        item = read_item(raw)
+        if item is None or item.code in seen:
+            log.warning("survey template item skipped: %r", raw)
+            continue
+        seen.add(item.code)
+        items.append(item)
+    return tuple(items)
