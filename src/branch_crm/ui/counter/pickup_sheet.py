@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import logging
-import shutil
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QImage, QPixmap
 from PySide6.QtWidgets import (
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -20,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from branch_crm.i18n import _, ngettext
-from branch_crm.ui import messages
+from branch_crm.ui.printing.save_copy import save_pdf_copy
 from branch_crm.ui.shell.language import notifier
 
 log = logging.getLogger(__name__)
@@ -155,26 +153,7 @@ class PickupSheetReady(QDialog):
 
     def save_as(self) -> Path | None:
         """Copy the PDF where the user chooses."""
-        target, _filter = QFileDialog.getSaveFileName(
-            self, _("Save PDF"), str(Path.home() / self.path.name), _("PDF files (*.pdf)")
-        )
-        if not target:
-            return None
-        destination = Path(target)
-        if destination.suffix.lower() != ".pdf":
-            destination = destination.with_suffix(".pdf")
-        try:
-            shutil.copyfile(self.path, destination)
-        except OSError as exc:
-            messages.show_error(
-                self,
-                _("Could not save {path}: {reason}").format(
-                    path=destination, reason=exc.strerror or exc
-                ),
-            )
-            return None
-        messages.info(self, _("Saved {path}").format(path=destination))
-        return destination
+        return save_pdf_copy(self, self.path)
 
     def open_pdf(self) -> bool:
         """Open the PDF in the system viewer (to print it)."""

@@ -9,7 +9,6 @@ previews in bounded memory.
 from __future__ import annotations
 
 import logging
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,7 +25,6 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -38,6 +36,7 @@ from PySide6.QtWidgets import (
 from branch_crm.i18n import _, ngettext
 from branch_crm.ui import messages
 from branch_crm.ui.icons import icon
+from branch_crm.ui.printing.save_copy import save_pdf_copy
 
 if TYPE_CHECKING:
     import pypdfium2 as pdfium
@@ -393,27 +392,7 @@ class PdfPreviewDialog(QDialog):
 
     def save_as(self) -> Path | None:
         """Copy the PDF where the user chooses; None when cancelled or refused."""
-        target, _filter = QFileDialog.getSaveFileName(
-            self, _("Save PDF"), str(Path.home() / self.path.name), _("PDF files (*.pdf)")
-        )
-        if not target:
-            return None
-        destination = Path(target)
-        if destination.suffix.lower() != ".pdf":
-            destination = destination.with_suffix(".pdf")
-        try:
-            if destination.resolve() != self.path.resolve():
-                shutil.copyfile(self.path, destination)
-        except OSError as exc:
-            messages.show_error(
-                self,
-                _("Could not save {path}: {reason}").format(
-                    path=destination, reason=exc.strerror or exc
-                ),
-            )
-            return None
-        messages.info(self, _("Saved {path}").format(path=destination))
-        return destination
+        return save_pdf_copy(self, self.path)
 
     def open_external(self) -> bool:
         """Open the PDF in the system's PDF viewer."""
