@@ -1,12 +1,20 @@
-"""Shared fixtures: a fresh branch database, signed-in actors per role, frozen clocks."""
+"""Shared fixtures: a fresh branch database, actors per role, a service call in its own unit
+of work, a frozen clock, a fresh head-office database. Helpers the tests import live in
+tests/support; the UI tests' fixtures in tests/ui/conftest.py."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from tests.support.accounts import BRANCH
+from tests.support.postgres import fresh_postgres_database
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -15,8 +23,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 def _isolated_data_dir(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Never touch the real per-user data folder or credential store from a test."""
+    """Never touch the real per-user data folder or credential store from a test (sync
+    tokens go to the user-only fallback file; a test of the store switches it back on)."""
     monkeypatch.setenv("BRANCH_CRM_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+    monkeypatch.setenv("BRANCH_CRM_KEYRING", "off")
 
 
 @pytest.fixture(autouse=True)
@@ -91,9 +101,6 @@ def lock_database(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-d
     return hold
 
 
-BRANCH = "BR001"
-
-
 def _actor(role: str):  # type: ignore[no-untyped-def]
     from branch_crm.models import Role
     from branch_crm.services.context import Actor
@@ -123,3 +130,41 @@ def supervisor():  # type: ignore[no-untyped-def]
 def admin():  # type: ignore[no-untyped-def]
     """An actor with the admin role."""
     return _actor("admin")
+
+
+@pytest.fixture
+def call(db):  # type: ignore[no-untyped-def]
+    """call(actor, fn, **kwargs): run a service function in its own unit of work."""
+    from tests.support.services import run_service
+
+    return partial(run_service, db)
+
+
+@pytest.fixture
+def clock() -> Iterator[Callable[[datetime], None]]:
+    """clock(instant): freeze time at ``instant`` (aware); call again to move it."""
+    import time_machine
+
+    travellers: list[tuple[Any, Any]] = []
+
+    def move(instant: datetime) -> None:
+        if travellers:
+            travellers[-1][1].move_to(instant)
+            return
+        traveller = time_machine.travel(instant, tick=False)
+        travellers.append((traveller, traveller.start()))
+
+    yield move
+    for traveller, _coordinates in travellers:
+        traveller.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def hq_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty head-office database: a SQLite file, or a uniquely named PostgreSQL
+    database (skipped with the reason when no server answers)."""
+    if request.param == "sqlite":
+        yield f"sqlite+pysqlite:///{tmp_path / 'hq.db'}"
+        return
+    with fresh_postgres_database() as url:
+        yield url

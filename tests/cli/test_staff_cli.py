@@ -101,7 +101,7 @@ def test_password_needs_a_terminal_or_option(capsys, db_path, monkeypatch) -> No
 
 
 def test_list_shows_translated_role_names_and_json_keeps_the_code(capsys, db_path) -> None:
-    from cli_help import columns
+    from tests.support.cli_help import columns
 
     db = ["--db", str(db_path)]
     for username, role, name in (("liu", "courier", "刘洋"), ("zhou", "supervisor", "周敏")):

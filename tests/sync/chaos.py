@@ -55,18 +55,18 @@ from pathlib import Path
 from typing import Any
 
 import killpoints
-from faultproxy import Fault, FaultProxy
 from oracle import differences
 from reliability_support import HqProcess, child_env, node_id, read_kill_log
 from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import Engine
-from sync_helpers import on_staff
 
 from branch_crm.db import Database
 from branch_crm.errors import CrmError
 from branch_crm.hq import tables as t
 from branch_crm.models import Role
 from branch_crm.services.context import Actor, unit_of_work
+from tests.support.faultproxy import Fault, FaultProxy
+from tests.support.sync import on_staff
 
 BRANCHES = ("BR001", "BR002")
 PCS = (("pc1", "BR001"), ("pc2", "BR001"), ("pc3", "BR002"))

@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 from oracle import assert_converged, outbox_empty
 from sqlalchemy import func, select
-from sync_helpers import on_staff
 
 from branch_crm.db import Database
 from branch_crm.errors import ValidationError
@@ -35,6 +34,7 @@ from branch_crm.services.conflicts import (
 )
 from branch_crm.services.context import Actor, unit_of_work
 from branch_crm.timeutil import to_local, utcnow
+from tests.support.sync import on_staff
 
 pytestmark = pytest.mark.slow
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from sync_helpers import add_customer, column, pulled_customer
-
 from branch_crm.db import Database
 from branch_crm.sync.capture import capture_suspended
 from branch_crm.sync.client import apply_page
 from branch_crm.sync.outbox import next_batch
 from branch_crm.sync.protocol import PullResponse, ServerChange
+from tests.support.sync import add_customer, column, pulled_customer
 
 
 def _outbox(db: Database) -> list[tuple[str, str, str, dict[str, object], int]]:

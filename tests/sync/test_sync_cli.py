@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sync_helpers import add_customer
 
 from branch_crm.cli import main
+from tests.support.sync import add_customer
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -22,12 +22,12 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import func, select
-from sync_helpers import add_customer
 
 from branch_crm.hq import tables as t
 from branch_crm.hq.db import FifoLock
 from branch_crm.sync.outbox import next_batch
 from branch_crm.sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, SCHEMA_HEADER
+from tests.support.sync import add_customer
 
 PUSHES = 90  # well over the pool's 20 connections and the 40 worker threads
 

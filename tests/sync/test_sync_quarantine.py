@@ -8,10 +8,10 @@ from typing import Any
 
 from oracle import assert_converged
 from sqlalchemy import func, select
-from sync_helpers import add_customer, column, on_staff
 
 from branch_crm.hq import tables as t
 from branch_crm.models import CustomerPhone, MonthlyVolume
+from tests.support.sync import add_customer, column, on_staff
 
 
 def _ok(result: Any) -> None:

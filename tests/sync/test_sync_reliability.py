@@ -17,7 +17,6 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from oracle import assert_converged, outbox_empty
 from sqlalchemy import func, select
-from sync_helpers import add_customer, column, delete_customer, edit_customer, on_staff
 
 from branch_crm.db import make_engine, open_database, run_migrations
 from branch_crm.hq import tables as t
@@ -29,6 +28,7 @@ from branch_crm.sync.protocol import (
     Change,
     PushRequest,
 )
+from tests.support.sync import add_customer, column, delete_customer, edit_customer, on_staff
 
 pytestmark = pytest.mark.slow
 DAY_MS = 86_400_000

@@ -6,13 +6,13 @@ import json
 from typing import Any
 
 import pytest
-from complaint_helpers import local
 
 from branch_crm.cli import main
 from branch_crm.services import complaint_queue as cq
 from branch_crm.services import complaints as cs
 from branch_crm.services.complaints_demo import add_demo_complaints
 from branch_crm.services.context import system_actor, unit_of_work
+from tests.support.clock import local
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from complaint_helpers import local
 
 from branch_crm.models import Customer
 from branch_crm.services import complaints as cs
 from branch_crm.services import sla
 from branch_crm.services.context import unit_of_work
+from tests.support.clock import local
 
 OFFICE = {d: [["09:00", "12:00"], ["13:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
 

@@ -7,7 +7,6 @@ from datetime import date
 from typing import Any
 
 import pytest
-from complaint_helpers import local
 
 from branch_crm.errors import ValidationError
 from branch_crm.services import complaint_queue as cq
@@ -15,6 +14,7 @@ from branch_crm.services import complaint_stats as st
 from branch_crm.services import complaints as cs
 from branch_crm.services import sla
 from branch_crm.services.context import unit_of_work
+from tests.support.clock import local
 
 
 def _take(call: Any, actor: Any, make_customer: Any, category: str, cents: int = 0) -> Any:

@@ -7,7 +7,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from complaint_helpers import local
 
 from branch_crm.errors import InvalidTransition, PermissionDenied, ValidationError
 from branch_crm.models import ComplaintEvent
@@ -15,6 +14,7 @@ from branch_crm.services import complaints as cs
 from branch_crm.services import settings
 from branch_crm.services.context import unit_of_work
 from branch_crm.services.pc_code import this_pc_code
+from tests.support.clock import local
 
 
 def take(call: Any, actor: Any, customer: str, category: str = "delay", **kw: Any) -> Any:

@@ -9,7 +9,6 @@ import re
 from typing import Any
 
 import pytest
-from complaint_helpers import local
 from sqlalchemy import update
 
 from branch_crm.cli import main as cli_main
@@ -24,6 +23,7 @@ from branch_crm.sync.pc_codes import (
     is_pc_code,
     provisional_code,
 )
+from tests.support.clock import local
 
 
 def test_pc_codes_run_a_to_z_without_i_and_o_then_two_letters() -> None:

@@ -12,7 +12,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import update
-from survey_entry_helpers import customer, printed_form, run
 
 from branch_crm.models import SurveyForm, SyncState
 from branch_crm.services import survey_entry as se
@@ -24,6 +23,8 @@ from branch_crm.services.surveys import (
     serial_is_valid,
 )
 from branch_crm.sync.pc_codes import MAX_ASSIGNED, assigned_code, provisional_code
+from tests.support.services import run_service
+from tests.support.surveys import customer, printed_form
 
 pc_codes = st.one_of(
     st.integers(0, MAX_ASSIGNED - 1).map(assigned_code),
@@ -110,4 +111,4 @@ def test_forms_printed_before_pc_codes_are_still_keyed_in(
         (old, old),
         ("2611 2300 079", old),
     ]:
-        assert run(db, counter, se.lookup_form, serial=typed).serial == serial
+        assert run_service(db, counter, se.lookup_form, serial=typed).serial == serial

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 from PySide6.QtWidgets import QApplication, QMessageBox
-from shell_accounts import PASSWORDS
 
 from branch_crm.errors import DatabaseCorrupt, DatabaseLocked, DatabaseReadOnly, DatabaseTooNew
 from branch_crm.ui.shell import db_error, launcher
 from branch_crm.ui.shell.launcher import Shell
+from tests.support.accounts import PASSWORDS
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 

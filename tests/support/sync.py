@@ -1,4 +1,4 @@
-"""Small writers used by the sync tests (ORM sessions, like the services use)."""
+"""Small writers of the sync tests on a branch PC (ORM sessions, like the services use)."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def add_customer(db: Database, branch: str, name: str, phone: str | None = None)
         session.flush()
         if phone:
             session.add(CustomerPhone(customer_id=customer.id, phone=phone))
-        return customer.id
+        return str(customer.id)
 
 
 def on_staff(db: Database, actor: Any) -> Any:
