@@ -168,3 +168,18 @@ def hq_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         return
     with fresh_postgres_database() as url:
         yield url
+
+
+@pytest.fixture
+def hq_and_branch(tmp_path: Path) -> Iterator[tuple[Any, Any]]:
+    """(head office on loopback (SQLite), (branch database, sync client)) for branch BR001."""
+    from branch_crm.hq.testing import registered_branch, running_hq
+
+    with running_hq(f"sqlite+pysqlite:///{tmp_path / 'hq.db'}") as hq:
+        db, client = registered_branch(
+            hq.base_url, tmp_path / "branch.db", BRANCH, hq.add_branch(BRANCH)
+        )
+        try:
+            yield hq, (db, client)
+        finally:
+            db.dispose()

@@ -5,8 +5,8 @@ Three PCs -- ``pc1`` and ``pc2`` of branch BR001, ``pc3`` of BR002 -- each with 
 branch database registered at one head office. Head office runs as a child process
 (:class:`reliability_support.HqProcess`, SQLite or PostgreSQL) that a timer SIGKILLs at
 random moments (sometimes a named server kill point too) and that is restarted on the same
-port. Each PC talks to it through its own :class:`faultproxy.FaultProxy`, which resets
-connections, stalls, cuts requests and answers, answers 502 and goes off line for whole
+port. Each PC talks to it through its own :class:`tests.support.faultproxy.FaultProxy`, which
+resets connections, stalls, cuts requests and answers, answers 502 and goes off line for whole
 cycles.
 
 A cycle: local work on every PC in this process, through the real services (customers with

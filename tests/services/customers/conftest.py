@@ -41,3 +41,12 @@ def count(db):  # type: ignore[no-untyped-def]
             return int(conn.exec_driver_sql(sql).scalar() or 0)
 
     return run
+
+
+@pytest.fixture
+def customer(call, counter, staff) -> str:  # type: ignore[no-untyped-def]
+    """张三 with one mobile number, made through the service: its id."""
+    from branch_crm.services.customers import CustomerInput, create_customer
+
+    data = CustomerInput(name="张三", phones=["13812345678"])
+    return str(call(counter, create_customer, data=data).id)

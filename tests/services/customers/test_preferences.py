@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from branch_crm.errors import NotFound, PermissionDenied, ValidationError
-from branch_crm.services.customers import CustomerInput, create_customer, customer_timeline
+from branch_crm.services.customers import customer_timeline
 from branch_crm.services.preferences import (
     PreferenceInput,
     get_preferences,
@@ -13,12 +13,6 @@ from branch_crm.services.preferences import (
     save_preferences,
     validate_preferences,
 )
-
-
-@pytest.fixture
-def customer(call, counter, staff) -> str:  # type: ignore[no-untyped-def]
-    data = CustomerInput(name="张三", phones=["13812345678"])
-    return str(call(counter, create_customer, data=data).id)
 
 
 def prefs(**kwargs: object) -> PreferenceInput:

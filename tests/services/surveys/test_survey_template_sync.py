@@ -7,7 +7,6 @@ CLI as an administrator would use it (``branch-crm-hq ref survey-template FILE.j
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,22 +19,6 @@ from branch_crm.services import survey_scores as ss
 from branch_crm.services.survey_template import active_template, default_items
 from tests.support.services import run_service
 from tests.support.surveys import answers, customer, printed_form
-
-
-@pytest.fixture
-def hq_and_branch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, Any]]:
-    """(head office, (branch database, sync client)) for branch BR001."""
-    from branch_crm.hq.testing import registered_branch, running_hq
-
-    monkeypatch.setenv("BRANCH_CRM_KEYRING", "off")
-    with running_hq(f"sqlite+pysqlite:///{tmp_path / 'hq.db'}") as hq:
-        db, client = registered_branch(
-            hq.base_url, tmp_path / "branch.db", "BR001", hq.add_branch("BR001")
-        )
-        try:
-            yield hq, (db, client)
-        finally:
-            db.dispose()
 
 
 def _publish(hq: Any, tmp_path: Path, template: dict[str, Any]) -> None:

@@ -43,3 +43,14 @@ def people(add_customer):  # type: ignore[no-untyped-def]
         ("赵六", "15866665678", {}),
     ]
     return {name: add_customer(name, phone, **kw) for name, phone, kw in rows}
+
+
+@pytest.fixture
+def page(qtbot, ctx, people, show):  # type: ignore[no-untyped-def]
+    """The lookup page, shown, with ``people`` to find (searches at once, no debounce)."""
+    from branch_crm.ui.counter.lookup_page import LookupPage
+
+    widget = LookupPage(ctx, debounce_ms=0)
+    qtbot.addWidget(widget)
+    show(widget)
+    return widget
