@@ -15,12 +15,6 @@ def open_branch(hq: Any, url: str, path: Path, code: str) -> Any:
     return db
 
 
-def queued(db: Any) -> int:
-    """Changes waiting in the outbox."""
-    with sqlite3.connect(db.path) as raw:
-        return int(raw.execute("SELECT COUNT(*) FROM sync_outbox").fetchone()[0])
-
-
 def value(db: Any, sql: str, *params: Any) -> Any:
     """One value read with raw SQL."""
     with sqlite3.connect(db.path) as raw:

@@ -9,9 +9,8 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from sync_ui_helpers import queued
 
-from tests.support.sync import add_customer
+from tests.support.sync import add_customer, queued
 from tests.support.ui import Boxes, make_ctx
 
 

@@ -10,10 +10,9 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
-from sync_ui_helpers import queued
 
 from branch_crm.services import settings as app_settings
-from tests.support.sync import add_customer
+from tests.support.sync import add_customer, queued
 from tests.support.ui import Boxes, make_ctx
 
 
