@@ -101,6 +101,24 @@ def lock_database(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-d
     return hold
 
 
+@pytest.fixture
+def read_only_file(monkeypatch: pytest.MonkeyPatch) -> Callable[[Path], None]:
+    """``read_only_file(path)``: the app finds ``path`` not writable, for the rest of the test
+    (simulated: tests run as root, which ignores file modes)."""
+
+    def make(target: Path) -> None:
+        real_access = os.access
+
+        def no_write(path: object, mode: int) -> bool:
+            if mode & os.W_OK and Path(str(path)) == target:
+                return False
+            return real_access(path, mode)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(os, "access", no_write)
+
+    return make
+
+
 def _actor(role: str):  # type: ignore[no-untyped-def]
     from branch_crm.models import Role
     from branch_crm.services.context import Actor

@@ -1,17 +1,35 @@
 """Fixtures of every UI test: message boxes that record instead of blocking, an app context
-per role on the test database (jobs run synchronously), real staff accounts, and ``show``.
+per role on the test database (jobs run synchronously), real staff accounts, ``show``, and
+Qt's garbage freed on the GUI thread only.
 
 The role contexts use the actors of tests/conftest.py; a folder whose tests need other
 actors overrides those (tests/ui/shell signs in with the real ``staffed`` accounts)."""
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.support.accounts import BRANCH, PASSWORDS
 from tests.support.ui import Boxes, make_ctx, record_boxes
+
+
+@pytest.fixture(autouse=True)
+def _qt_garbage_dies_on_the_gui_thread() -> Iterator[None]:
+    """Qt objects in reference cycles (a context its jobs hold, a closed window's timers) die
+    on the GUI thread, as the app's GuiGarbageCollector makes sure: no automatic collection
+    during a test, one on the GUI thread after it. Left automatic, the collector runs on
+    whichever thread allocates (a worker's, uvicorn's, the fault proxy's) and Qt warns, or
+    crashes at the next timer event of a QTimer freed there."""
+    enabled = gc.isenabled()
+    gc.disable()
+    yield
+    gc.collect()
+    if enabled:
+        gc.enable()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ sync_ui_helpers.py."""
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,17 +11,6 @@ from typing import Any
 import pytest
 
 from tests.support.faultproxy import FaultProxy
-
-
-@pytest.fixture(autouse=True)
-def _qt_garbage_dies_on_the_gui_thread() -> Iterator[None]:
-    """A test's context, controller and timers end up in reference cycles (jobs hold the
-    context); collect them here, on the GUI thread, before the next test. Left to the cyclic
-    garbage collector they die on whichever thread it runs next (uvicorn's, the proxy's, a
-    worker's), and Qt crashes on the next timer event of a QTimer deleted from another
-    thread."""
-    yield
-    gc.collect()
 
 
 @pytest.fixture
