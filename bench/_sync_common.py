@@ -106,7 +106,8 @@ def hq_child(
 ) -> Iterator[HqChild]:
     """Migrate and serve head office in a child process on a free loopback port
     (``in_thread``: in a thread of this process instead -- quick smoke runs only)."""
-    from branch_crm.hq.db import make_null_pool_engine, migrate
+    from branch_crm.hq.db import make_null_pool_engine
+    from branch_crm.hq.schema import migrate
     from branch_crm.hq.testing import free_port, running_hq
 
     if in_thread:
@@ -203,7 +204,7 @@ def fill_changes(
     transaction) through the capture triggers with plain sqlite3; returns the seconds taken.
     Phone numbers are numbered from ``first``: give every branch its own range, or their
     customers clash on phone numbers (a conflict each) at head office."""
-    from branch_crm.sync.capture import bump_epoch
+    from branch_crm.db import bump_epoch
 
     pairs = customer_rows(code, changes // 2, start=first)
     raw = sqlite3.connect(db_path, isolation_level=None)

@@ -47,12 +47,13 @@ def _stamp(value: datetime | None) -> str | None:
 
 def _complaint_rows(size: int, customers: list[str], now: datetime) -> Iterable[tuple[Any, ...]]:
     from branch_crm.ids import new_id
-    from branch_crm.services import sla
+    from branch_crm.services.complaints import business_calendar, clock, reference, sla
+    from branch_crm.services.complaints import policy as sla_policy
 
     rng = random.Random(3)
-    policy = sla.default_policy()
-    cal = sla.BusinessCalendar("Asia/Shanghai")
-    categories = [c[0] for c in sla.CATEGORIES]
+    policy = sla_policy.default_policy()
+    cal = business_calendar.BusinessCalendar("Asia/Shanghai")
+    categories = [c[0] for c in reference.CATEGORIES]
     n_open = int(size * OPEN_SHARE)
     for i in range(size):
         is_open = i < n_open
@@ -71,9 +72,9 @@ def _complaint_rows(size: int, customers: list[str], now: datetime) -> Iterable[
         )
         if paused is not None and responded is not None and paused < responded:
             paused = responded
-        clocks = sla.Clocks(received, responded, None, paused, 0, status)
-        sched = sla.schedule(policy, cal, clocks, target)
-        verdict = sla.judge(sched, clocks, min(now, paused or now))
+        clocks = clock.Clocks(received, responded, None, paused, 0, status)
+        sched = clock.schedule(policy, cal, clocks, target)
+        verdict = clock.judge(sched, clocks, min(now, paused or now))
         closed = (
             received + timedelta(minutes=target.resolution_minutes * 0.5) if not is_open else None
         )
@@ -99,13 +100,13 @@ def build(path: Path, size: int) -> None:
     """A migrated branch database with ``size`` complaints for size/5 customers."""
     from branch_crm.db import open_database
     from branch_crm.ids import new_id
-    from branch_crm.services import sla
+    from branch_crm.services.complaints import reference
     from branch_crm.services.context import system_actor, unit_of_work
     from branch_crm.sync.capture import capture_suspended
 
     db = open_database(path)
     with unit_of_work(db, system_actor("BR001"), audit=False) as session:
-        sla.ensure_reference_data(session)
+        reference.ensure_reference_data(session)
     db.dispose()
     now = datetime.now(UTC)
     stamp = _stamp(now)
@@ -139,7 +140,7 @@ def build(path: Path, size: int) -> None:
 def _raw_sql() -> str:
     from sqlalchemy.dialects import sqlite
 
-    from branch_crm.services.complaint_queue import _query
+    from branch_crm.services.complaints.queue import _query
 
     compiled = _query().compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True})
     return str(compiled)
@@ -152,8 +153,8 @@ def run(size: int | None, quick: bool) -> Iterable[dict[str, Any]]:
 
     from branch_crm.db import open_database
     from branch_crm.models import Role
-    from branch_crm.services import complaint_queue as cq
-    from branch_crm.services import sla
+    from branch_crm.services.complaints import queue as cq
+    from branch_crm.services.complaints import sla
     from branch_crm.services.context import Actor, unit_of_work
     from branch_crm.ui.complaints.queue_model import ComplaintQueueModel
 

@@ -100,7 +100,7 @@ def _type(app: Any, page: Any, text: str) -> tuple[list[float], list[float]]:
 def _baseline(db: Any, actor: Any, texts: list[str]) -> list[float]:
     """Raw search service time for every prefix that was typed, in ms."""
     from branch_crm.services.context import unit_of_work
-    from branch_crm.services.search import search_customers
+    from branch_crm.services.customers.search import search_customers
 
     times = []
     with unit_of_work(db, actor) as session:

@@ -1,7 +1,7 @@
 """Counter lookup on N customers (issue 2: p95 <= 10 ms per query kind, <= 5x raw sqlite3).
 
 A demo database of ``--size`` customers (default 1,000,000; ``--quick`` 20,000) is built once
-with ``services.demo.fill_demo`` and cached (see :func:`demo_database`). Per query kind --
+with ``services.demo.fill.fill_demo`` and cached (see :func:`demo_database`). Per query kind --
 full phone, last 4 digits, name part, pinyin initials, plus company -- a few hundred
 realistic queries drawn from the database's own customers run through
 ``search_customers`` (the service call on an open session, until the hit rows are ready) and
@@ -48,7 +48,7 @@ def _progress(stage: str, done: int, total: int) -> None:
 def demo_database(size: int, seed: int = 1) -> Path:
     """A demo database of ``size`` customers, built once per size, seed and schema version."""
     from branch_crm.db import head_revision
-    from branch_crm.services.demo import fill_demo
+    from branch_crm.services.demo.fill import fill_demo
 
     name = f"demo-{size}-s{seed}-r{head_revision()}-g{GENERATOR_VERSION}.db"
     path = cache_dir() / name
@@ -149,7 +149,7 @@ def baseline_sql(steps: list[Any], limit: int) -> tuple[str, list[Any]]:
 
 
 def _service(session: Any, query: str) -> tuple[float, list[tuple[Any, ...]]]:
-    from branch_crm.services.search import search_customers
+    from branch_crm.services.customers.search import search_customers
 
     start = time.perf_counter()
     hits = search_customers(session=session, query=query)
@@ -160,7 +160,7 @@ def _service(session: Any, query: str) -> tuple[float, list[tuple[Any, ...]]]:
 def _raw(raw: sqlite3.Connection, text: str) -> tuple[float, list[Any]]:
     """The same work on a bare sqlite3 connection: the plan's own lookups (e.g. choosing the
     rarest piece of a long text), then its walks merged into one statement."""
-    from branch_crm.services.search import plan
+    from branch_crm.services.customers.search import plan
 
     start = time.perf_counter()
     sql, params = baseline_sql(plan(raw, text), 50)
@@ -224,9 +224,9 @@ def run(size: int | None, quick: bool) -> Iterable[dict[str, Any]]:
     actor = Actor(None, "bench", "Bench", Role.COUNTER, "BR001")
     try:
         with unit_of_work(db, actor) as session:
-            from branch_crm.services.search import search_customers
+            from branch_crm.services.customers.search import search_customers
 
-            search_customers(session=session, query="1")  # index any pending changes first
+            search_customers(session=session, query="1", catch_up=True)  # index pending first
             samples = _samples(raw, count, seed=size)
             for kind in KINDS:
                 yield _figure(kind, size, _measure_kind(session, raw, samples[kind]))

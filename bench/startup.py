@@ -47,9 +47,9 @@ def ensure_bench_account(path: Path) -> None:
     """A counter account with a known password in the (cached) demo database."""
     from branch_crm.db import open_database
     from branch_crm.errors import NotFound
-    from branch_crm.services import settings
     from branch_crm.services.context import system_actor, unit_of_work
-    from branch_crm.services.staff import create_staff, get_staff
+    from branch_crm.services.settings import values as settings
+    from branch_crm.services.staff.accounts import create_staff, get_staff
 
     db = open_database(path)
     try:

@@ -2,7 +2,7 @@
 
 Figures:
 
-* ``survey_batch``: seconds for ``services.surveys.print_survey_batch`` (selection query,
+* ``survey_batch``: seconds for ``services.surveys.forms.print_survey_batch`` (selection query,
   serials, ``SurveyForm`` rows with their audit entries, layout, QR codes, PDF file);
   baseline: a bare reportlab canvas drawing the same text, boxes, corner marks and QR
   modules on every page (strings pre-wrapped, no database), in the same run, same fonts.
@@ -41,8 +41,8 @@ def make_database(path: Path, customers: int) -> list[str]:
     """A branch database with ``customers`` strategic customers; returns their ids."""
     from branch_crm.db import open_database
     from branch_crm.models import Customer, CustomerPhone, CustomerStats
-    from branch_crm.services import settings
     from branch_crm.services.context import unit_of_work
+    from branch_crm.services.settings import values as settings
 
     surnames, given = (
         "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗",
@@ -76,7 +76,7 @@ def print_batch(db_path: Path, ids: list[str], output: Path) -> float:
     """Seconds for the real service to print one form per id into ``output``."""
     from branch_crm.db import open_database
     from branch_crm.services.context import unit_of_work
-    from branch_crm.services.surveys import Selection, print_survey_batch
+    from branch_crm.services.surveys.forms import Selection, print_survey_batch
 
     db = open_database(db_path)
     try:
@@ -101,7 +101,7 @@ def _static_lines(language: str) -> list[tuple[float, float, str, float]]:
 
     from branch_crm.printing import survey_form as sf
     from branch_crm.printing.common import MM, PAGE_H, Writer, translator
-    from branch_crm.services.survey_template import DEFAULT_ITEMS
+    from branch_crm.services.surveys.template import DEFAULT_ITEMS
 
     _ = translator(language)
     writer = Writer(Canvas(os.devnull))

@@ -76,8 +76,8 @@ def _prepare(
 ) -> list[dict[str, str]]:
     """Copies of the template, each registered as its own branch, with changes queued."""
     from branch_crm.db import open_database
-    from branch_crm.services import settings as app_settings
-    from branch_crm.services.sync_service import register_branch, stored_token
+    from branch_crm.services.settings import values as app_settings
+    from branch_crm.services.syncing.service import register_branch, stored_token
 
     specs = []
     registrations = _codes(hq.database_url, codes)

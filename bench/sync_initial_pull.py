@@ -232,7 +232,7 @@ def _branch_rows(db_path: Path) -> int:
 
 
 def _memory_run(hq: HqChild, folder: Path, total: int) -> dict[str, Any]:
-    from branch_crm.services.sync_service import stored_token
+    from branch_crm.services.syncing.service import stored_token
 
     db, _client = branch(hq, folder / "pc_new.db", "BR1")
     process = _start_child(db, hq.base_url, str(stored_token(db)))
@@ -266,7 +266,7 @@ def _memory_run(hq: HqChild, folder: Path, total: int) -> dict[str, Any]:
 
 
 def _resume_run(hq: HqChild, folder: Path, total: int) -> dict[str, Any]:
-    from branch_crm.services.sync_service import stored_token
+    from branch_crm.services.syncing.service import stored_token
 
     db, _client = branch(hq, folder / "pc_resume.db", "BR1")
     token = str(stored_token(db))

@@ -1,6 +1,6 @@
 """Quick start: set everything up and run the whole test suite with its quality gates.
 
-Runs ruff (lint and format check), mypy (strict on models, services, sync, hq) and pytest.
+Runs ruff (lint and format check), mypy (strict on the whole package) and pytest.
 Extra arguments go to pytest (e.g. ``python scripts/test.py tests/services -x``).
 """
 

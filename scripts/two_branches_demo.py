@@ -131,7 +131,7 @@ def registration_code(output: str) -> str:
 def new_branch_db(path: Path, code: str, name: str) -> None:
     """A new branch database with its branch code and name (settings service)."""
     from branch_crm.db import open_database
-    from branch_crm.services import settings
+    from branch_crm.services.settings import values as settings
 
     db = open_database(path)
     with db.session() as session:
@@ -146,7 +146,8 @@ def add_customer(path: Path, branch: str, name: str, phone: str) -> str:
     from branch_crm.db import open_database
     from branch_crm.models import Role
     from branch_crm.services.context import Actor, unit_of_work
-    from branch_crm.services.customers import CustomerInput, create_customer
+    from branch_crm.services.customers.profile import create_customer
+    from branch_crm.services.customers.validation import CustomerInput
 
     db = open_database(path)
     actor = Actor(None, "demo", "Demo", Role.COUNTER, branch)
@@ -164,8 +165,8 @@ def keep_mine(path: Path, branch: str, username: str) -> None:
     (head office accepts a resolution only from a supervisor of the branch)."""
     from branch_crm.db import open_database
     from branch_crm.models import Role
-    from branch_crm.services.conflicts import list_conflicts, resolve_conflict
     from branch_crm.services.context import Actor, unit_of_work
+    from branch_crm.services.syncing.conflicts import list_conflicts, resolve_conflict
 
     staff_id = scalar(path, "SELECT id FROM staff WHERE username = ?", username)
     db = open_database(path)

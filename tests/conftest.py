@@ -119,6 +119,27 @@ def read_only_file(monkeypatch: pytest.MonkeyPatch) -> Callable[[Path], None]:
     return make
 
 
+@pytest.fixture
+def ctx_write():  # type: ignore[no-untyped-def]
+    """ctx_write(ctx, fn, **kwargs): ``ctx.write`` (the database thread) waited for; returns
+    the result, raises the error."""
+
+    def run(ctx: Any, fn: Any, **kwargs: Any) -> Any:
+        outcome: dict[str, Any] = {}
+        job = ctx.write(
+            fn,
+            on_done=lambda result: outcome.setdefault("result", result),
+            on_error=lambda exc: outcome.setdefault("error", exc),
+            **kwargs,
+        )
+        assert job is not None and ctx.tasks.wait_idle(10)
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["result"]
+
+    return run
+
+
 def _actor(role: str):  # type: ignore[no-untyped-def]
     from branch_crm.models import Role
     from branch_crm.services.context import Actor

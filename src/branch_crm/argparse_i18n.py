@@ -12,8 +12,8 @@ import argparse
 import re
 import textwrap
 import unicodedata
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeAlias
 
 from branch_crm import i18n
 from branch_crm.i18n import N_, _
@@ -109,7 +109,13 @@ class HelpFormatter(argparse.HelpFormatter):
     def _fill_text(self, text: str, width: int, indent: str) -> str:
         return "\n".join(indent + line for line in wrap_text(text, width - len(indent)))
 
-    def _format_usage(self, usage: Any, actions: Any, groups: Any, prefix: Any) -> str:
+    def _format_usage(
+        self,
+        usage: str | None,
+        actions: Iterable[argparse.Action],
+        groups: Iterable[argparse._MutuallyExclusiveGroup],
+        prefix: str | None,
+    ) -> str:
         # argparse counts the "usage" prefix in characters; a Chinese one is wider on
         # screen, so the usage is laid out that much narrower (Parser then shifts its
         # continuation lines under the prefix by the same amount)
@@ -149,6 +155,10 @@ class Parser(argparse.ArgumentParser):
                 lines[index] = " " * extra + lines[index]
             text = "\n".join(lines)
         return _CJK_HEADING.sub("\\1：", text)
+
+
+SubParsers: TypeAlias = "argparse._SubParsersAction[Parser]"
+"""What ``Parser.add_subparsers()`` returns; command modules add their parsers to it."""
 
 
 def option_value(argv: Sequence[str], name: str) -> str | None:

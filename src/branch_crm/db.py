@@ -77,11 +77,37 @@ def _set_sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     cursor.close()
 
 
+def bump_epoch(raw: Any) -> None:
+    """Start a new sync transaction id if the current one captured anything (DBAPI
+    connection): ``sync_state.tx_epoch``, which the capture triggers stamp on every outbox
+    row (see :mod:`branch_crm.sync.capture`)."""
+    try:
+        row = raw.execute(
+            "SELECT tx_epoch, (SELECT tx_id FROM sync_outbox ORDER BY seq DESC LIMIT 1) "
+            "FROM sync_state WHERE id = 1"
+        ).fetchone()
+    except sqlite3.Error:
+        return  # not a branch database (yet)
+    if row is not None and row[1] is not None and row[1] >= row[0]:
+        raw.execute("UPDATE sync_state SET tx_epoch = ? WHERE id = 1", (row[1] + 1,))
+
+
+def _bump_epoch(conn: Connection) -> None:
+    """Engine ``commit`` hook: runs in the committing transaction, after its last write."""
+    if conn.dialect.name != "sqlite":
+        return
+    raw = conn.connection.driver_connection
+    if raw is not None:
+        bump_epoch(raw)
+
+
 def make_engine(path: Path | str) -> Engine:
-    """An engine on the SQLite file with WAL, foreign keys and a busy timeout."""
+    """An engine on the SQLite file with WAL, foreign keys and a busy timeout; each commit
+    that captured changes closes its sync transaction id (:func:`bump_epoch`)."""
     url = f"sqlite+pysqlite:///{path}"
     engine = create_engine(url, connect_args={"check_same_thread": False})
     event.listen(engine, "connect", _set_sqlite_pragmas)
+    event.listen(engine, "commit", _bump_epoch)
     return engine
 
 
@@ -251,6 +277,34 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+READ_ONLY = "read_only"
+"""``Session.info`` key set on the sessions of :func:`read_only_database`."""
+
+
+def is_read_only(session: Session) -> bool:
+    """True for a session of :func:`read_only_database` (a service that would store a
+    derived value on the side, say, leaves that to the writer)."""
+    return bool(session.info.get(READ_ONLY, False))
+
+
+def _set_read_only_pragmas(dbapi_conn: sqlite3.Connection, record: Any) -> None:
+    _set_sqlite_pragmas(dbapi_conn, record)
+    dbapi_conn.execute("PRAGMA query_only=ON")
+
+
+def read_only_database(db: Database) -> Database:
+    """``db``'s file on connections that cannot write (``PRAGMA query_only``): the GUI
+    thread reads there. In WAL mode a reader never takes nor waits for the write lock, so it
+    goes on while the database thread or another program writes; a statement that would
+    write fails at once ("attempt to write a readonly database")."""
+    engine = create_engine(
+        f"sqlite+pysqlite:///{db.path}", connect_args={"check_same_thread": False}
+    )
+    event.listen(engine, "connect", _set_read_only_pragmas)
+    factory = sessionmaker(engine, expire_on_commit=False, info={READ_ONLY: True})
+    return Database(path=db.path, engine=engine, session_factory=factory)
 
 
 def alembic_config(connection: Connection | None = None) -> Any:
@@ -442,8 +496,6 @@ def _backup_before_migration(path: Path, revision: str | None) -> Path | None:
 def open_database(path: Path | str | None = None, *, migrate: bool = True) -> Database:
     """Open (creating if needed) and migrate the branch database, or raise a DatabaseError."""
     db_path = Path(path) if path is not None else default_db_path()
-    import branch_crm.sync.capture  # noqa: F401 - installs the sync transaction-id commit hook
-
     _precheck_file(db_path)
     engine = make_engine(db_path)
     try:
@@ -481,7 +533,7 @@ def seed_reference_rows(engine: Engine) -> None:
     """Head-office rows every PC must hold before any sync (same ids and values everywhere;
     head office publishes them too): the default survey template, which printed forms name.
     Run once the schema is at head (a new or just migrated database)."""
-    from branch_crm.services.survey_template import seed_default_template
+    from branch_crm.services.surveys.template import seed_default_template
 
     with engine.begin() as conn:
         seed_default_template(conn)

@@ -6,10 +6,10 @@ import logging
 import logging.handlers
 import os
 import sys
-from typing import Any
+from typing import TextIO
 
 
-class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class StderrHandler(logging.StreamHandler[TextIO]):
     """A handler writing to whatever ``sys.stderr`` is when a record comes, not to the
     stream it was at set-up: a handler left holding a replaced and closed stream (a test's
     captured output, an embedding program's) would fail on every later record."""
@@ -18,11 +18,11 @@ class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         super().__init__(sys.stderr)
 
     @property
-    def stream(self) -> Any:
+    def stream(self) -> TextIO:
         return sys.stderr
 
     @stream.setter
-    def stream(self, _value: Any) -> None:
+    def stream(self, _value: TextIO) -> None:
         pass  # always the current sys.stderr
 
 
@@ -49,4 +49,5 @@ def setup_logging(level: int = logging.INFO) -> None:
     console.setLevel(logging.DEBUG if os.environ.get("BRANCH_CRM_DEBUG") else logging.WARNING)
     console.setFormatter(fmt)
     root.addHandler(console)
+    # a marker on the root logger itself (tests/conftest.py saves and restores it)
     root._branch_crm_configured = True  # type: ignore[attr-defined]

@@ -102,7 +102,7 @@ def test_argparse_errors_in_chinese(capsys) -> None:  # type: ignore[no-untyped-
 
 def _saved(path: Path, language: str) -> Path:
     from branch_crm.db import open_database
-    from branch_crm.services import settings
+    from branch_crm.services.settings import values as settings
 
     db = open_database(path)
     with db.session() as session:

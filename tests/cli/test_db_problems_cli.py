@@ -89,7 +89,7 @@ def test_a_lock_taken_in_mid_command_is_a_clear_error(
     db_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Opening succeeded, then another program holds the file: still one line, exit 2."""
-    from branch_crm.services import search
+    from branch_crm.services.customers import search
 
     _filled(db_path)
 

@@ -8,8 +8,8 @@ import pytest
 from pypdf import PdfReader
 
 from branch_crm.cli import main
-from branch_crm.services import settings
-from branch_crm.services import training as t
+from branch_crm.services.settings import values as settings
+from branch_crm.services.training import inputs, sessions
 from tests.support.clock import local
 from tests.support.printing import pdf_text
 from tests.support.services import run_service
@@ -21,14 +21,14 @@ def planned(db, db_path, supervisor):  # type: ignore[no-untyped-def]
     with db.session() as session:
         settings.put(session, None, "language", "zh_CN")
         settings.put(session, None, "company.name", "A公司")
-    view = run_service(db, supervisor, t.create_session, data=session_input(2))
+    view = run_service(db, supervisor, sessions.create_session, data=session_input(2))
     run_service(
         db,
         supervisor,
-        t.record_attendance,
+        sessions.record_attendance,
         session_id=view.id,
         now=local("2025-01-15 10:00"),
-        marks=[t.AttendanceMark(view.attendees[0].id, "late", "堵车")],
+        marks=[inputs.AttendanceMark(view.attendees[0].id, "late", "堵车")],
     )
     db.dispose()
     return view

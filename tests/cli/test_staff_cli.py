@@ -44,7 +44,7 @@ def test_add_list_reset_unlock(capsys, db_path) -> None:
 
     from branch_crm.db import open_database
     from branch_crm.errors import AuthenticationError
-    from branch_crm.services.staff import authenticate
+    from branch_crm.services.staff.sign_in import authenticate
 
     database = open_database(db_path)
     try:

@@ -9,7 +9,8 @@ import pytest
 from alembic import command
 from sqlalchemy import text
 
-from branch_crm.hq.db import WRITE_OPTION, alembic_config, make_engine, migrate
+from branch_crm.hq.db import WRITE_OPTION, make_engine
+from branch_crm.hq.schema import alembic_config, migrate
 from branch_crm.sync import codec
 
 STAMP_A = "1767225600000.0000000000.node-a"

@@ -178,8 +178,8 @@ def test_chinese_registration_refusal_without_english(
     office: Office, tmp_path: Path, chinese: None
 ) -> None:
     from branch_crm.db import open_database
-    from branch_crm.services import settings as app_settings
-    from branch_crm.services.sync_service import SyncError, register_branch
+    from branch_crm.services.settings import values as app_settings
+    from branch_crm.services.syncing.service import SyncError, register_branch
 
     db = open_database(tmp_path / "c.db")
     try:

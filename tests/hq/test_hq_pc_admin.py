@@ -21,7 +21,7 @@ from branch_crm.hq.db import WRITE_OPTION
 from branch_crm.hq.errors import BadPayload
 from branch_crm.hq.testing import HqServer, registered_branch, running_hq
 from branch_crm.models import Customer, SyncOutbox
-from branch_crm.services.sync_service import run_sync, stored_token, sync_status
+from branch_crm.services.syncing.service import run_sync, stored_token, sync_status
 from tests.support.cli_help import columns
 
 
@@ -175,7 +175,8 @@ def test_the_pc_code_migrations_go_down_and_up(hq_url: str, tmp_path: Path) -> N
     from branch_crm.db import alembic_config as branch_config
     from branch_crm.db import make_engine as branch_engine
     from branch_crm.db import open_database
-    from branch_crm.hq.db import alembic_config, make_null_pool_engine, migrate
+    from branch_crm.hq.db import make_null_pool_engine
+    from branch_crm.hq.schema import alembic_config, migrate
 
     engine = make_null_pool_engine(hq_url)
     migrate(engine)

@@ -13,8 +13,8 @@ import pytest
 
 from branch_crm.hq.cli import main as hq_main
 from branch_crm.hq.reference_check import check_reference
-from branch_crm.services import sla
-from branch_crm.services.survey_template import default_items, template_view
+from branch_crm.services.complaints import policy as sla_policy
+from branch_crm.services.surveys.template import default_items, template_view
 
 POLICY: dict[str, Any] = {
     "name": "office hours 2026",
@@ -56,7 +56,7 @@ def _changed(base: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
 def test_a_good_policy_is_stored_as_the_branch_reads_it() -> None:
     stored = check_reference("sla_policy", POLICY)
     assert stored["active"] is True and stored["targets"][3]["category"] is None
-    policy = sla.parse_policy(SimpleNamespace(id="p", **stored))
+    policy = sla_policy.parse_policy(SimpleNamespace(id="p", **stored))
     assert policy.target(1, "loss").response_minutes == 30
     assert policy.target(3).resolution_minutes == 4320
     assert policy.working_hours["mon"] == ((540, 720), (780, 1080))

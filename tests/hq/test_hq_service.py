@@ -18,8 +18,9 @@ from alembic.migration import MigrationContext
 
 from branch_crm.hq.admin import default_reference
 from branch_crm.hq.cli import main as hq_main
-from branch_crm.hq.db import make_engine, migrate
+from branch_crm.hq.db import make_engine
 from branch_crm.hq.logs import JsonFormatter
+from branch_crm.hq.schema import migrate
 from branch_crm.hq.tables import hq_metadata
 from branch_crm.hq.testing import running_hq
 from branch_crm.sync.protocol import PROTOCOL_HEADER, SCHEMA_HEADER

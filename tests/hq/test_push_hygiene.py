@@ -173,7 +173,7 @@ def test_a_failure_of_the_database_itself_quarantines_nothing(
     (503, the PC sends it again later) and nothing of it is kept."""
     from sqlalchemy.exc import OperationalError
 
-    from branch_crm.hq import push
+    from branch_crm.hq.push import apply as push
 
     def disk_full(_b: object) -> None:
         raise OperationalError("INSERT ...", {}, Exception("database or disk is full"))
@@ -197,8 +197,9 @@ def test_a_batch_sent_again_while_its_first_attempt_is_applied_gets_the_same_ack
     request: the second waits for the first and gets its acknowledgement (was: a unique
     violation on the batch id, HTTP 503 once IntegrityError was no longer retried)."""
     from branch_crm.hq.auth import NodeAuth
-    from branch_crm.hq.db import make_engine, migrate, write_transaction
-    from branch_crm.hq.push import apply_push
+    from branch_crm.hq.db import make_engine, write_transaction
+    from branch_crm.hq.push.apply import apply_push
+    from branch_crm.hq.schema import migrate
     from branch_crm.sync.hlc import HybridClock
     from branch_crm.sync.protocol import PushAck, PushRequest
 

@@ -8,7 +8,7 @@ import pytest
 from pypdf import PdfReader
 
 from branch_crm.errors import NotFound, ValidationError
-from branch_crm.services.pickup_sheet import build_pickup_sheet, display_phone
+from branch_crm.services.customers.pickup_sheet import build_pickup_sheet, display_phone
 from tests.support.printing import add_customer, page_texts, pdf_text, set_setting
 from tests.support.services import run_service
 

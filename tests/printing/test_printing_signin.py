@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from branch_crm.errors import CrmError
-from branch_crm.services import training as t
+from branch_crm.services.training import sessions, signin_sheet
 from tests.support.printing import page_texts, pdf_text, render_page, set_setting
 from tests.support.services import run_service
 from tests.support.training import session_input
@@ -27,9 +27,9 @@ def chinese_branch(db):  # type: ignore[no-untyped-def]
 
 
 def _print(db, actor, count: int, tmp_path: Path, **overrides):  # type: ignore[no-untyped-def]
-    view = run_service(db, actor, t.create_session, data=session_input(count, **overrides))
+    view = run_service(db, actor, sessions.create_session, data=session_input(count, **overrides))
     out = run_service(
-        db, actor, t.print_signin_sheet, session_id=view.id, output=tmp_path / "s.pdf"
+        db, actor, signin_sheet.print_signin_sheet, session_id=view.id, output=tmp_path / "s.pdf"
     )
     return view, out
 
@@ -143,14 +143,14 @@ def test_fallback_font_sheet(chinese_branch, supervisor, tmp_path, fallback_font
 
 
 def test_unwritable_output_is_a_clear_error(chinese_branch, supervisor, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    view = run_service(chinese_branch, supervisor, t.create_session, data=session_input(1))
+    view = run_service(chinese_branch, supervisor, sessions.create_session, data=session_input(1))
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     with pytest.raises(CrmError, match="Cannot write"):
         run_service(
             chinese_branch,
             supervisor,
-            t.print_signin_sheet,
+            signin_sheet.print_signin_sheet,
             session_id=view.id,
             output=blocker / "s.pdf",
         )

@@ -9,17 +9,15 @@ from sqlalchemy import func, select
 
 from branch_crm.errors import NotFound, PermissionDenied, ValidationError
 from branch_crm.models import SurveyForm, SurveyTemplate
-from branch_crm.services import surveys
-from branch_crm.services.survey_template import active_template
-from branch_crm.services.surveys import (
+from branch_crm.services.surveys import forms as surveys_forms
+from branch_crm.services.surveys.forms import (
     PrintCancelled,
     Selection,
-    make_serial,
-    normalize_serial,
     print_survey_batch,
     print_survey_form,
-    serial_is_valid,
 )
+from branch_crm.services.surveys.serials import make_serial, normalize_serial, serial_is_valid
+from branch_crm.services.surveys.template import active_template
 from tests.support.printing import (
     RecordingControl,
     add_closed_complaint,
@@ -151,8 +149,10 @@ def test_batch_of_recently_closed_complaints(chinese_branch, supervisor, tmp_pat
     add_closed_complaint(db, supervisor, recent, closed_days_ago=2)
     add_closed_complaint(db, supervisor, old, closed_days_ago=20)
     selection = Selection(complaint_closed_days=7)
-    assert run_service(db, supervisor, surveys.select_customers, selection=selection) == [recent]
-    assert run_service(db, supervisor, surveys.count_selection, selection=selection) == 1
+    assert run_service(db, supervisor, surveys_forms.select_customers, selection=selection) == [
+        recent
+    ]
+    assert run_service(db, supervisor, surveys_forms.count_selection, selection=selection) == 1
     result = run_service(db, supervisor, print_survey_batch, selection=selection,
                          output=tmp_path / "c.pdf")  # fmt: skip
     text = pdf_text(result.path)
@@ -166,7 +166,7 @@ def test_batch_with_a_customer_list_filter(chinese_branch, supervisor, tmp_path:
     from branch_crm.services.context import unit_of_work
 
     @dataclass(frozen=True)
-    class Filter:  # the fields of services.customer_list.ListFilter
+    class Filter:  # the fields of services.customers.listing.ListFilter
         tier: str | None = None
         lifecycle: str | None = None
         visit_class: str | None = None
@@ -180,11 +180,11 @@ def test_batch_with_a_customer_list_filter(chinese_branch, supervisor, tmp_path:
         session.get(Customer, a).visit_class = "A"
         session.get(Customer, a).need_tags = "fragile,cold_chain"
         session.get(Customer, b).visit_class = "B"
-    found = run_service(db, supervisor, surveys.select_customers,
+    found = run_service(db, supervisor, surveys_forms.select_customers,
                         selection=Selection(list_filter=Filter(visit_class="A")))  # fmt: skip
     assert found == [a]
     cold = Selection(list_filter=Filter(need_tag="cold_chain", tier="key"))
-    found = run_service(db, supervisor, surveys.select_customers, selection=cold)
+    found = run_service(db, supervisor, surveys_forms.select_customers, selection=cold)
     assert found == [a]
     with pytest.raises(ValidationError, match="No customer"):
         run_service(db, supervisor, print_survey_batch, output=tmp_path / "none.pdf",
@@ -234,7 +234,7 @@ def test_batch_selection_equals_the_customer_list(chinese_branch, supervisor) ->
     without computed figures, which the list shows as walk-in / new)."""
     from branch_crm.models import Customer, CustomerStats
     from branch_crm.services.context import unit_of_work
-    from branch_crm.services.customer_list import ListFilter, fetch_rows, list_customer_keys
+    from branch_crm.services.customers.listing import ListFilter, fetch_rows, list_customer_keys
 
     db = chinese_branch
     plain = add_customer(db, supervisor, "无统计", ("13800000009",))
@@ -267,11 +267,11 @@ def test_batch_selection_equals_the_customer_list(chinese_branch, supervisor) ->
             keys = list_customer_keys(session=session, flt=flt)
             listed = {row.customer_id for row in fetch_rows(session=session, keys=keys)}
         selected = run_service(
-            db, supervisor, surveys.select_customers, selection=Selection(list_filter=flt)
+            db, supervisor, surveys_forms.select_customers, selection=Selection(list_filter=flt)
         )
         assert set(selected) == listed, flt
     walk_in = run_service(
-        db, supervisor, surveys.select_customers, selection=Selection(tier="walk_in")
+        db, supervisor, surveys_forms.select_customers, selection=Selection(tier="walk_in")
     )
     assert set(walk_in) == {plain, ids[2]}
 

@@ -9,8 +9,8 @@ from datetime import date, timedelta
 import pytest
 
 from branch_crm.errors import CrmError
-from branch_crm.services import settings
 from branch_crm.services.backup import backup_dir, daily_backup, list_backups
+from branch_crm.services.settings import values as settings
 
 
 def test_one_copy_per_day_readable_and_consistent(db, db_path) -> None:

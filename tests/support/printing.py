@@ -24,7 +24,7 @@ def add_customer(
     """Insert a customer (and optional stats row / pickup preference); returns its id."""
     from branch_crm.models import Customer, CustomerPhone, CustomerStats, PickupPreference
     from branch_crm.services.context import unit_of_work
-    from branch_crm.services.customers import next_local_no
+    from branch_crm.services.customers.profile import next_local_no
 
     with unit_of_work(db, actor) as session:
         customer = Customer(
@@ -47,7 +47,7 @@ def add_customer(
 
 def set_setting(db: Any, key: str, value: Any) -> None:
     """Store a local setting (first-run style, no actor check)."""
-    from branch_crm.services import settings
+    from branch_crm.services.settings import values as settings
 
     with db.session() as session:
         settings.put(session, None, key, value)

@@ -30,7 +30,7 @@ def printed_form(
 ) -> str:
     """Print one form for the customer; returns its serial. ``printed_on`` back-dates the
     form (answers may not predate their form), as if it had been printed that day."""
-    from branch_crm.services.surveys import print_survey_form
+    from branch_crm.services.surveys.forms import print_survey_form
 
     result = run_service(db, actor, print_survey_form, customer_id=customer_id,
                          output=folder / f"{customer_id}.pdf")  # fmt: skip
@@ -50,7 +50,7 @@ def printed_form(
 
 def answers(scale: int | None = 4, nps: int | None = 9, ces: int | None = 6) -> dict[str, Any]:
     """A full set of answers with every 1-5 item at ``scale``."""
-    from branch_crm.services.survey_template import DEFAULT_ITEMS
+    from branch_crm.services.surveys.template import DEFAULT_ITEMS
 
     out: dict[str, Any] = {c: scale for c, kind, _zh, _en in DEFAULT_ITEMS if kind == "scale5"}
     out["nps"] = nps

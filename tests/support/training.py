@@ -17,7 +17,7 @@ INCIDENT = "沪E*****车辆因锁扣未锁好、拐弯速度快导致货物掉�
 def session_input(count: int = 3, **overrides: Any) -> Any:
     """A seed-003-like session (项目司机 at 上海分拨) with ``count`` expected drivers
     (``attendees=[...]`` replaces them)."""
-    from branch_crm.services.training import AttendeeInput, SessionInput
+    from branch_crm.services.training.inputs import AttendeeInput, SessionInput
 
     values: dict[str, Any] = {
         "title": "项目司机安全培训",

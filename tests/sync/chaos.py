@@ -322,7 +322,8 @@ class ChaosRun:
 
     def _setup(self) -> None:
         from branch_crm.hq.admin import add_branch
-        from branch_crm.hq.db import WRITE_OPTION, make_null_pool_engine, migrate
+        from branch_crm.hq.db import WRITE_OPTION, make_null_pool_engine
+        from branch_crm.hq.schema import migrate
         from branch_crm.hq.testing import free_port, registered_branch
 
         folder = self.config.folder
@@ -341,7 +342,7 @@ class ChaosRun:
         self.hq.start()
         for index, ((name, branch), code) in enumerate(zip(PCS, codes, strict=True), start=1):
             db, _client = registered_branch(self.hq.base_url, folder / f"{name}.db", branch, code)
-            from branch_crm.services.sync_service import stored_token
+            from branch_crm.services.syncing.service import stored_token
 
             token = stored_token(db)
             assert token is not None
@@ -634,7 +635,8 @@ class ChaosRun:
         return create
 
     def _create(self, pc: Pc, phone: str) -> str:
-        from branch_crm.services.customers import CustomerInput, create_customer
+        from branch_crm.services.customers.profile import create_customer
+        from branch_crm.services.customers.validation import CustomerInput
 
         data = CustomerInput(
             name=f"{pc.name}客户{pc.phones}",
@@ -656,7 +658,8 @@ class ChaosRun:
     def _edit_of(self, pc: Pc, customer_id: str, *, new_phone: bool | None = None) -> None:
         """Edit a customer through the profile form's service (notes, address, or a new
         first phone, which moves the others down a position)."""
-        from branch_crm.services.customers import CustomerInput, get_customer, update_customer
+        from branch_crm.services.customers.profile import get_customer, update_customer
+        from branch_crm.services.customers.validation import CustomerInput
 
         actor = pc.actor(Role.COUNTER)
         with unit_of_work(pc.db, actor) as session:
@@ -687,13 +690,13 @@ class ChaosRun:
             self._delete_of(pc, customer)
 
     def _delete_of(self, pc: Pc, customer_id: str) -> None:
-        from branch_crm.services.customers import delete_customer
+        from branch_crm.services.customers.profile import delete_customer
 
         with unit_of_work(pc.db, pc.actor(Role.COUNTER)) as session:
             delete_customer(session=session, actor=pc.actor(Role.COUNTER), customer_id=customer_id)
 
     def _complaint(self, pc: Pc) -> None:
-        from branch_crm.services.complaints import ComplaintInput, take_complaint
+        from branch_crm.services.complaints.intake import ComplaintInput, take_complaint
 
         customer = self._pick(pc)
         if customer is None:
@@ -713,7 +716,7 @@ class ChaosRun:
             self._prefs_of(pc, customer)
 
     def _prefs_of(self, pc: Pc, customer_id: str) -> None:
-        from branch_crm.services.preferences import PreferenceInput, save_preferences
+        from branch_crm.services.customers.preferences import PreferenceInput, save_preferences
 
         start = self.rng.choice(["08:00", "09:00", "10:00"])
         data = PreferenceInput(
@@ -727,7 +730,7 @@ class ChaosRun:
             )
 
     def _survey_print(self, pc: Pc) -> None:
-        from branch_crm.services.surveys import print_survey_form
+        from branch_crm.services.surveys.forms import print_survey_form
 
         customer = self._pick(pc)
         if customer is None:
@@ -739,7 +742,7 @@ class ChaosRun:
             )
 
     def _add_staff(self, pc: Pc) -> None:
-        from branch_crm.services.staff import create_staff
+        from branch_crm.services.staff.accounts import create_staff
 
         pc.staff += 1
         with unit_of_work(pc.db, pc.actor(Role.ADMIN)) as session:
@@ -769,14 +772,14 @@ class ChaosRun:
     # --- conflicts -------------------------------------------------------------------
 
     def _open_conflicts(self, pc: Pc) -> list[Any]:
-        from branch_crm.services.conflicts import list_conflicts
+        from branch_crm.services.syncing.conflicts import list_conflicts
 
         with unit_of_work(pc.db, pc.actor()) as session:
             return sorted(list_conflicts(session=session), key=lambda c: c.id)
 
     def _resolve_one(self, pc: Pc, choice: str | None) -> bool:
         """A supervisor resolves one open conflict on this PC; True if one was resolved."""
-        from branch_crm.services.conflicts import resolve_conflict
+        from branch_crm.services.syncing.conflicts import resolve_conflict
 
         conflicts = self._open_conflicts(pc)
         if not conflicts:
@@ -1103,16 +1106,17 @@ def builtin_reference_ids() -> set[str]:
     SLA policy, complaint categories, root causes and survey template): head office does
     not seed them, so a PC holding one that head office never published is no divergence."""
     from branch_crm.models import ReferenceKind
-    from branch_crm.services import sla
-    from branch_crm.services.survey_template import DEFAULT_CODE, DEFAULT_VERSION
+    from branch_crm.services import reference_ids
+    from branch_crm.services.complaints import policy, reference
+    from branch_crm.services.surveys.template import DEFAULT_CODE, DEFAULT_VERSION
 
-    ids = {sla.DEFAULT_POLICY_ID}
-    ids.add(sla.reference_id("survey_template", DEFAULT_CODE, str(DEFAULT_VERSION)))
+    ids = {policy.DEFAULT_POLICY_ID}
+    ids.add(reference_ids.reference_id("survey_template", DEFAULT_CODE, str(DEFAULT_VERSION)))
     for kind, codes in (
-        (ReferenceKind.COMPLAINT_CATEGORY, sla.CATEGORIES),
-        (ReferenceKind.ROOT_CAUSE, sla.ROOT_CAUSES),
+        (ReferenceKind.COMPLAINT_CATEGORY, reference.CATEGORIES),
+        (ReferenceKind.ROOT_CAUSE, reference.ROOT_CAUSES),
     ):
-        ids.update(sla.reference_id(kind.value, code) for code, _zh, _en in codes)
+        ids.update(reference_ids.reference_id(kind.value, code) for code, _zh, _en in codes)
     return ids
 
 

@@ -229,7 +229,7 @@ class HqProcess:
 
 def stored_token_of(db: Database) -> str:
     """The token registration stored for this PC."""
-    from branch_crm.services.sync_service import stored_token
+    from branch_crm.services.syncing.service import stored_token
 
     token = stored_token(db)
     assert token is not None

@@ -50,7 +50,7 @@ def _waiting(db: Any, table: str) -> list[tuple[str, str]]:
 
 def _take_complaint(db: Any, code: str, customer_id: str) -> str:
     """A complaint taken at the counter (the real intake: it writes its first event too)."""
-    from branch_crm.services.complaints import ComplaintInput, take_complaint
+    from branch_crm.services.complaints.intake import ComplaintInput, take_complaint
     from branch_crm.services.context import unit_of_work
 
     actor = _actor(code)
@@ -117,7 +117,8 @@ def test_a_complaint_parked_for_a_clash_parks_its_events_and_sync_goes_on(
 
 
 def test_a_staff_account_added_on_one_pc_reaches_the_others(hq: Any, make_branch: Any) -> None:
-    from branch_crm.services.staff import authenticate, create_staff
+    from branch_crm.services.staff.accounts import create_staff
+    from branch_crm.services.staff.sign_in import authenticate
 
     db_a, c_a = make_branch("BR1", name="pc_a")
     db_b, c_b = make_branch("BR1", name="pc_b")
@@ -167,7 +168,7 @@ def test_a_form_printed_on_one_pc_reaches_a_pc_that_never_printed(
     hq: Any, make_branch: Any, tmp_path: Path
 ) -> None:
     from branch_crm.services.context import unit_of_work
-    from branch_crm.services.surveys import print_survey_form
+    from branch_crm.services.surveys.forms import print_survey_form
 
     db_a, c_a = make_branch("BR1", name="pc_a")
     db_b, c_b = make_branch("BR1", name="pc_b")
@@ -187,7 +188,7 @@ def test_a_form_printed_on_one_pc_reaches_a_pc_that_never_printed(
 
 def test_every_pc_and_head_office_hold_the_same_default_template(hq: Any, make_branch: Any) -> None:
     from branch_crm.hq import tables as t
-    from branch_crm.services.survey_template import DEFAULT_CODE
+    from branch_crm.services.surveys.template import DEFAULT_CODE
 
     db_a, c_a = make_branch("BR1", name="pc_a")
     db_b, _c_b = make_branch("BR2", name="pc_b")
@@ -209,7 +210,7 @@ def test_a_form_whose_template_is_missing_waits_for_it(
     only the printing PC held reaches the other PC after the form that names it."""
     from branch_crm.hq.admin import write_reference
     from branch_crm.services.context import unit_of_work
-    from branch_crm.services.surveys import print_survey_form
+    from branch_crm.services.surveys.forms import print_survey_form
 
     db_a, c_a = make_branch("BR1", name="pc_a")
     db_b, c_b = make_branch("BR1", name="pc_b")

@@ -25,7 +25,7 @@ REFUSE = (
 def test_a_change_that_cannot_be_applied_is_a_sync_error_in_words(
     hq: Any, make_branch: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from branch_crm.services.sync_service import sync_status
+    from branch_crm.services.syncing.service import sync_status
 
     db_a, c_a = make_branch("BR1", name="pc_a")
     db_b, c_b = make_branch("BR1", name="pc_b")

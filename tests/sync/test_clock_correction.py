@@ -197,7 +197,7 @@ def test_a_pc_far_off_is_warned_in_the_status_and_on_the_command_line(
 ) -> None:
     from branch_crm.cli import main
     from branch_crm.i18n import set_language
-    from branch_crm.services.sync_service import sync_status
+    from branch_crm.services.syncing.service import sync_status
 
     db, client = make_branch("BR1")
     _ok(client.run_once())

@@ -12,8 +12,8 @@ from oracle import assert_converged
 
 from branch_crm.models import Role
 from branch_crm.services.context import Actor
-from branch_crm.services.pickup_sheet import _entry
-from branch_crm.services.preferences import PreferenceInput, save_preferences
+from branch_crm.services.customers.pickup_sheet import _entry
+from branch_crm.services.customers.preferences import PreferenceInput, save_preferences
 from tests.support.sync import add_customer, on_staff
 
 pytestmark = pytest.mark.slow
@@ -119,7 +119,7 @@ def _profiled(db: Any, branch: str, name: str, phone: str, parcels: int, **prefs
 
 
 def _resolve_merge(db: Any, branch: str) -> None:
-    from branch_crm.services.conflicts import list_conflicts, resolve_conflict
+    from branch_crm.services.syncing.conflicts import list_conflicts, resolve_conflict
 
     actor = on_staff(db, Actor(f"boss-{branch}", "boss", "boss", Role.SUPERVISOR, branch))
     with db.session() as session:

@@ -6,7 +6,7 @@ delivered again later.
    duplicates, ends with the same values and stamps.
 2. The real components: random changes of a few rows of ``customer``, ``customer_phone``
    (with unique-phone clashes) and ``pickup_preference`` (with clashes of a second live row
-   per customer) go through head office's push code (``hq.push.apply_push`` on a SQLite
+   per customer) go through head office's push code (``hq.push.apply.apply_push`` on a SQLite
    head-office database) in one order, and through a branch database's page applier
    (``sync.client.apply_page``) in other orders, with duplicates and late redeliveries, cut
    into pages. Every row (a row set aside for a clash counts, with its values) ends equal.
@@ -41,8 +41,9 @@ from sqlalchemy import select
 from branch_crm.db import Database, head_revision, open_database
 from branch_crm.hq import tables as t
 from branch_crm.hq.auth import NodeAuth
-from branch_crm.hq.db import make_engine, migrate, write_transaction
-from branch_crm.hq.push import apply_push
+from branch_crm.hq.db import make_engine, write_transaction
+from branch_crm.hq.push.apply import apply_push
+from branch_crm.hq.schema import migrate
 from branch_crm.sync import codec
 from branch_crm.sync.client import apply_page
 from branch_crm.sync.customer_merge import preference_id

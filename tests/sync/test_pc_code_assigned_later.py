@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from branch_crm.db import Database, head_revision
 from branch_crm.hq import tables as t
 from branch_crm.models import Customer
-from branch_crm.services import complaints as cs
+from branch_crm.services.complaints import intake
 from branch_crm.services.context import Actor, unit_of_work
 from branch_crm.sync.client import SyncClient
 from branch_crm.sync.pc_codes import provisional_code
@@ -54,8 +54,8 @@ def _complaint(db: Database, actor: Actor) -> str:
         customer = Customer(name="王五")
         session.add(customer)
         session.flush()
-        data = cs.ComplaintInput(customer.id, "counter", "loss", "lost parcel")
-        return cs.take_complaint(session=session, actor=actor, data=data).number
+        data = intake.ComplaintInput(customer.id, "counter", "loss", "lost parcel")
+        return intake.take_complaint(session=session, actor=actor, data=data).number
 
 
 def _code_in(number: str) -> str:

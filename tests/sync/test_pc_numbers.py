@@ -12,9 +12,10 @@ from sqlalchemy import func, select
 from branch_crm.db import Database
 from branch_crm.hq import tables as t
 from branch_crm.models import Complaint, Customer, SurveyForm, SyncParked
-from branch_crm.services import complaints as cs
-from branch_crm.services import surveys
+from branch_crm.services.complaints import intake
 from branch_crm.services.context import Actor, unit_of_work
+from branch_crm.services.surveys import forms
+from branch_crm.services.surveys import serials as surveys_serials
 
 
 def _customer(db: Database, actor: Actor, name: str) -> str:
@@ -31,10 +32,10 @@ def _work(db: Database, actor: Actor, name: str, out: Path) -> tuple[list[str], 
     for i in range(2):
         customer = _customer(db, actor, f"{name}{i}")
         with unit_of_work(db, actor) as session:
-            data = cs.ComplaintInput(customer, "counter", "loss", "lost parcel")
-            numbers.append(cs.take_complaint(session=session, actor=actor, data=data).number)
+            data = intake.ComplaintInput(customer, "counter", "loss", "lost parcel")
+            numbers.append(intake.take_complaint(session=session, actor=actor, data=data).number)
         with unit_of_work(db, actor) as session:
-            printed = surveys.print_survey_form(
+            printed = forms.print_survey_form(
                 session=session, actor=actor, customer_id=customer, output=out / f"{name}{i}.pdf"
             )
             assert printed.first_serial is not None
@@ -68,7 +69,7 @@ def test_two_pcs_of_one_branch_number_apart_and_nothing_is_parked(
     assert all(re.fullmatch(r"BR001-\d{8}-[A-Z]\d{4}", n) for n in numbers), numbers
     assert {n[15] for n in numbers1} == {"A"} and {n[15] for n in numbers2} == {"B"}
     assert all(re.fullmatch(r"BR001-[AB]\d{10}[0-9A-Z]", s) for s in serials), serials
-    assert all(surveys.serial_is_valid(s) for s in serials)
+    assert all(surveys_serials.serial_is_valid(s) for s in serials)
     with hq.engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(t.parked)) == 0
         complaint = t.ENTITIES["complaint"][0]

@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 from branch_crm.db import Database, open_database
 from branch_crm.hq import tables as t
 from branch_crm.models import SyncState
-from branch_crm.services import settings as app_settings
-from branch_crm.services.sync_service import SyncError, register_branch, stored_token
+from branch_crm.services.settings import values as app_settings
+from branch_crm.services.syncing.service import SyncError, register_branch, stored_token
 from branch_crm.sync.client import SyncClient
 from branch_crm.sync.pc_codes import assigned_code
 from tests.support.faultproxy import Fault, FaultProxy

@@ -23,7 +23,7 @@ from reliability_support import (
     write_work,
 )
 
-from branch_crm.services.sync_service import sync_status
+from branch_crm.services.syncing.service import sync_status
 from branch_crm.sync import client as sync_client
 from branch_crm.sync.client import SyncClient
 from tests.support.faultproxy import Fault, FaultProxy

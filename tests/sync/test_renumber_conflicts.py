@@ -24,15 +24,17 @@ from branch_crm.db import Database
 from branch_crm.errors import ValidationError
 from branch_crm.hq import tables as t
 from branch_crm.models import Complaint, Customer, Role, SurveyForm
-from branch_crm.services import complaints as cs
-from branch_crm.services import surveys
-from branch_crm.services.conflicts import (
+from branch_crm.services.complaints import intake
+from branch_crm.services.complaints import numbers as cs_numbers
+from branch_crm.services.context import Actor, unit_of_work
+from branch_crm.services.surveys import forms
+from branch_crm.services.surveys import serials as surveys_serials
+from branch_crm.services.syncing.conflicts import (
     ConflictView,
     choices_for,
     list_conflicts,
     resolve_conflict,
 )
-from branch_crm.services.context import Actor, unit_of_work
 from branch_crm.timeutil import to_local, utcnow
 from tests.support.sync import on_staff, parked_at_hq
 
@@ -71,13 +73,13 @@ def _customer(db: Database, name: str) -> str:
 
 def _take_complaint(db: Database, customer_id: str) -> str:
     with unit_of_work(db, _actor()) as session:
-        data = cs.ComplaintInput(customer_id, "phone", "delay", "late parcel")
-        return cs.take_complaint(session=session, actor=_actor(), data=data).id
+        data = intake.ComplaintInput(customer_id, "phone", "delay", "late parcel")
+        return intake.take_complaint(session=session, actor=_actor(), data=data).id
 
 
 def _print_form(db: Database, customer_id: str, out: Path) -> str:
     with unit_of_work(db, _actor()) as session:
-        surveys.print_survey_form(
+        forms.print_survey_form(
             session=session, actor=_actor(), customer_id=customer_id, output=out
         )
         return str(session.scalars(select(SurveyForm.id)).one())
@@ -135,7 +137,7 @@ def clash(make_branch: Any, monkeypatch: pytest.MonkeyPatch, request: Any) -> Cl
     number = f"BR1-{to_local(utcnow()):%Y%m%d}-0001"  # the number before PC codes
     with monkeypatch.context() as patch:
         if request.param == "issued":
-            patch.setattr(cs, "next_number", lambda *_args: number)
+            patch.setattr(cs_numbers, "next_number", lambda *_args: number)
         first, second = _take_complaint(a[0], customer), _take_complaint(b[0], customer)
     if request.param == "edited":
         _set(a[0], Complaint, first, "number", number)
@@ -243,7 +245,7 @@ def form_clash(
     _sync(a[1], b[1], rounds=1)
     with monkeypatch.context() as patch:
         if request.param == "issued":  # printed by a version before PC codes
-            patch.setattr(surveys, "make_serial", lambda *_args: OLD_SERIAL)
+            patch.setattr(surveys_serials, "make_serial", lambda *_args: OLD_SERIAL)
         first = _print_form(a[0], customer, tmp_path / "a.pdf")
         second = _print_form(b[0], customer, tmp_path / "b.pdf")
     if request.param == "edited":
@@ -267,7 +269,7 @@ def test_a_form_serial_clash_is_renumbered_or_the_unused_form_removed(
     assert choices_for(conflict) == ("renumber", "keep_theirs")
     view = _resolve(db, conflict.id, choice)
     new = view.new_value
-    assert new is not None and surveys.serial_is_valid(new) and new.startswith("BR1-")
+    assert new is not None and surveys_serials.serial_is_valid(new) and new.startswith("BR1-")
 
     _sync(client_a, client_b, rounds=2)
     serials = {form_clash.first: OLD_SERIAL, form_clash.second: new}

@@ -22,7 +22,7 @@ def test_register_sync_and_status_from_the_command_line(
     hq: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from branch_crm.db import open_database
-    from branch_crm.services import settings as app_settings
+    from branch_crm.services.settings import values as app_settings
 
     path = tmp_path / "branch.db"
     db = open_database(path)

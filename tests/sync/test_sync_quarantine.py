@@ -67,8 +67,8 @@ def test_editing_a_parked_phone_row_keeps_it_parked_and_sync_goes_on(
 
 def _resolve_all(db: Any, branch: str, choice: str) -> int:
     from branch_crm.models import Role
-    from branch_crm.services.conflicts import list_conflicts, resolve_conflict
     from branch_crm.services.context import Actor
+    from branch_crm.services.syncing.conflicts import list_conflicts, resolve_conflict
 
     actor = on_staff(db, Actor(f"sup-{branch}", "sup", "Supervisor", Role.SUPERVISOR, branch))
     with db.session() as session:
@@ -166,8 +166,8 @@ def test_a_resolution_head_office_refuses_shows_the_conflict_open_again(
     them a counter clerk: head office refuses the resolution, and the PC that made it shows
     the conflict open again, so that a supervisor can still resolve it."""
     from branch_crm.models import Role, Staff
-    from branch_crm.services.conflicts import list_conflicts, resolve_conflict
     from branch_crm.services.context import Actor
+    from branch_crm.services.syncing.conflicts import list_conflicts, resolve_conflict
 
     db_a, c_a = make_branch("BR1", name="a")
     db_b, c_b = make_branch("BR1", name="b")

@@ -359,7 +359,7 @@ def test_a_token_cannot_write_or_read_another_branchs_rows(hq: Any, make_branch:
 def test_phone_clash_between_branches_is_a_conflict_and_keep_mine_syncs(
     hq: Any, make_branch: Any, supervisor: Any
 ) -> None:
-    from branch_crm.services.conflicts import list_conflicts, resolve_conflict
+    from branch_crm.services.syncing.conflicts import list_conflicts, resolve_conflict
 
     db1, c1 = make_branch("BR1")
     db2, c2 = make_branch("BR2")
@@ -396,7 +396,7 @@ def test_phone_clash_between_branches_is_a_conflict_and_keep_mine_syncs(
 def test_phone_clash_within_a_branch_merges_the_two_customers(
     hq: Any, make_branch: Any, supervisor: Any
 ) -> None:
-    from branch_crm.services.conflicts import list_conflicts, resolve_conflict
+    from branch_crm.services.syncing.conflicts import list_conflicts, resolve_conflict
 
     db_a, c_a = make_branch("BR1", name="pc_a")
     db_b, c_b = make_branch("BR1", name="pc_b")
@@ -493,7 +493,7 @@ def test_keep_mine_after_a_third_pc_took_the_phone_opens_a_new_conflict(
     assert _resolve_open(db_c, "BR2", 0) == 1  # keep mine, but now a's phone holds it
     _ok(c_c.run_once())
     with db_c.session() as session:
-        from branch_crm.services.conflicts import list_conflicts
+        from branch_crm.services.syncing.conflicts import list_conflicts
 
         (again,) = list_conflicts(session=session)
     assert again.other_branch == "BR1" and again.other_customer_name == "一"
@@ -602,8 +602,8 @@ def _resolve_open(db: Any, code: str, pick: int) -> int:
     """Resolve every open conflict on this PC as a supervisor would; returns how many."""
     from branch_crm.errors import NotFound, ValidationError
     from branch_crm.models import Role
-    from branch_crm.services.conflicts import CHOICES, list_conflicts, resolve_conflict
     from branch_crm.services.context import Actor
+    from branch_crm.services.syncing.conflicts import CHOICES, list_conflicts, resolve_conflict
 
     actor = on_staff(db, Actor(f"sup-{code}", "sup", "Supervisor", Role.SUPERVISOR, code))
     with db.session() as session:

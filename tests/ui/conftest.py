@@ -82,11 +82,11 @@ def show(qtbot):  # type: ignore[no-untyped-def]
 def staffed(db) -> dict[str, Any]:
     """The database with a first admin and one account per other role: username -> Actor."""
     from branch_crm.models import Role
-    from branch_crm.services import staff as svc
     from branch_crm.services.context import Actor, unit_of_work
+    from branch_crm.services.staff import accounts
 
     with db.session(branch_id=BRANCH) as session:
-        boss = svc.create_first_admin(
+        boss = accounts.create_first_admin(
             session=session,
             username="boss",
             display_name="周涛",
@@ -102,7 +102,7 @@ def staffed(db) -> dict[str, Any]:
             ("wang", "王芳", Role.COUNTER),
             ("li", "李强", Role.COURIER),
         ):
-            view = svc.create_staff(
+            view = accounts.create_staff(
                 session=session,
                 actor=admin,
                 username=username,

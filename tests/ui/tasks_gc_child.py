@@ -109,7 +109,7 @@ def jobs_mode(db_path: Path) -> None:
 
 
 def shell_mode(db_path: Path) -> None:
-    from branch_crm.services.staff import authenticate
+    from branch_crm.services.staff.sign_in import authenticate
     from branch_crm.ui.shell.launcher import Shell
     from branch_crm.ui.tasks import GuiGarbageCollector
     from tests.support.accounts import BRANCH, PASSWORDS

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from branch_crm.errors import NotFound, ValidationError
 from branch_crm.models import LocalSetting
-from branch_crm.services import settings
+from branch_crm.services.settings import values as settings
 from branch_crm.ui.context import AppContext, DataBus
 from branch_crm.ui.tasks import JobCancelled, TaskRunner
 from tests.support.ui import make_ctx
@@ -165,13 +165,13 @@ def test_cancelled_before_start_is_skipped(qtbot, runner) -> None:
     assert isinstance(second.error, JobCancelled)
 
 
-def test_context_call_passes_session_and_actor(db, staffed, boxes) -> None:
+def test_context_write_passes_session_and_actor(db, staffed, boxes, ctx_write) -> None:
     def service(*, session: Any, actor: Any, key: str) -> str:
         settings.put(session, actor, key, "Demo Co")
         return actor.username
 
     admin_ctx = make_ctx(db, staffed["boss"])
-    assert admin_ctx.call(service, key="company.name") == "boss"
+    assert ctx_write(admin_ctx, service, key="company.name") == "boss"
     with admin_ctx.db.session() as session:
         assert settings.get(session, "company.name") == "Demo Co"
 

@@ -1,7 +1,7 @@
 """Command line of the branch app: ``branch-crm`` starts the app; sub-commands for IT.
 
-Each module in this package that defines ``register(subparsers)`` adds its sub-commands;
-a handler receives the parsed arguments and returns the process exit code.
+Each command group is a module of this package with ``register(subparsers)``, listed in
+:data:`COMMANDS`; a handler receives the parsed arguments and returns the process exit code.
 
 The language is settled before the parser is built (its help texts are translated as they
 are added): ``--lang``, else the language saved in the database (the settings dialog's),
@@ -12,27 +12,39 @@ display-width wrapping) live in :mod:`branch_crm.argparse_i18n`, shared with ``b
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import logging
-import pkgutil
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.exc import DatabaseError as SaDatabaseError
 
 from branch_crm import __version__, i18n
 from branch_crm.argparse_i18n import Parser, option_value, translate_argparse
+from branch_crm.cli import complaints, demo, print_, search, staff, sync, training
 from branch_crm.errors import CrmError
 from branch_crm.i18n import LANGUAGES, _
 
 log = logging.getLogger(__name__)
 
+COMMANDS: tuple[Callable[[Any], None], ...] = (
+    complaints.register,
+    demo.register,
+    print_.register,
+    search.register,
+    staff.register,
+    sync.register,
+    training.register,
+)
+"""The sub-commands of ``branch-crm``, in the order ``--help`` lists them (without one, the
+desktop app starts: cli/app.py)."""
+
 
 def build_parser() -> argparse.ArgumentParser:
-    """The top-level parser with every sub-command module registered, its texts in the
+    """The top-level parser with every command group of :data:`COMMANDS`, its texts in the
     current language (set it first: help texts are translated as they are added)."""
     translate_argparse()
     parser = Parser(
@@ -57,11 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.set_defaults(handler=None)
     sub = parser.add_subparsers(title=_("commands"), metavar="COMMAND")
-    for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{__name__}.{module_info.name}")
-        register = getattr(module, "register", None)
-        if register is not None:
-            register(sub)
+    for register in COMMANDS:
+        register(sub)
     return parser
 
 

@@ -6,12 +6,22 @@ import argparse
 import json
 import sys
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from branch_crm.argparse_i18n import SubParsers
 from branch_crm.i18n import _
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from branch_crm.db import Database
+    from branch_crm.services.complaints.figures import ComplaintStats, ShareRow
+
+T = TypeVar("T")
 
 
 def _out(text: str) -> None:
@@ -27,7 +37,7 @@ def _date(text: str) -> date:
         ) from None
 
 
-def _open(args: argparse.Namespace) -> Any:
+def _open(args: argparse.Namespace) -> Database:
     """The branch database of ``--db`` (or the default one); it must exist already."""
     from branch_crm.db import default_db_path, open_database
     from branch_crm.errors import DatabaseError
@@ -40,10 +50,10 @@ def _open(args: argparse.Namespace) -> Any:
     return open_database(path)
 
 
-def _run(args: argparse.Namespace, fn: Any, **kwargs: Any) -> Any:
+def _run(args: argparse.Namespace, fn: Callable[..., T], **kwargs: object) -> T:
     """Call a service function in a unit of work of the branch's system actor."""
-    from branch_crm.services import settings
     from branch_crm.services.context import system_actor, unit_of_work
+    from branch_crm.services.settings import values as settings
 
     db = _open(args)
     try:
@@ -57,7 +67,7 @@ def _run(args: argparse.Namespace, fn: Any, **kwargs: Any) -> Any:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Record breaches and escalations that became due (for a scheduled task)."""
-    from branch_crm.services.sla import sweep
+    from branch_crm.services.complaints.sla import sweep
 
     result = _run(args, sweep)
     if args.json:
@@ -70,11 +80,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
-def _list_rows(session: Any, open_only: bool, limit: int) -> list[dict[str, Any]]:
+def _list_rows(session: Session, open_only: bool, limit: int) -> list[dict[str, Any]]:
     from branch_crm.models import ReferenceKind
-    from branch_crm.services import complaint_queue as cq
-    from branch_crm.services import complaints as cs
-    from branch_crm.services.sla import code_labels, ensure_reference_data
+    from branch_crm.services.complaints import labels as cs_labels
+    from branch_crm.services.complaints import queue as cq
+    from branch_crm.services.complaints.reference import code_labels, ensure_reference_data
     from branch_crm.timeutil import to_local, utcnow
 
     ensure_reference_data(session)
@@ -91,17 +101,19 @@ def _list_rows(session: Any, open_only: bool, limit: int) -> list[dict[str, Any]
         state = ("breached" if r.breached_before else "met") if closed else cq.row_state(r, now_ts)
         left = None if closed else cq.seconds_left(r, now_ts)
         due = cq.as_datetime(r.due_ts)
+        received = cq.as_datetime(r.received_ts)
+        assert received is not None  # received_ts is never None
         result.append(
             {
                 "id": r.id,
                 "number": r.number,
                 "status": r.status,
-                "status_label": cs.status_label(r.status),
+                "status_label": cs_labels.status_label(r.status),
                 "grade": r.grade,
                 "category": r.category,
                 "category_label": labels.get(r.category, r.category),
                 "customer": r.customer_name,
-                "received_at": to_local(cq.as_datetime(r.received_ts)).isoformat(),  # type: ignore[arg-type]
+                "received_at": to_local(received).isoformat(),
                 "due_at": to_local(due).isoformat() if due and not closed else None,
                 "state": state,
                 "seconds_left": None if left is None else round(left),
@@ -135,7 +147,7 @@ def _pad(text: str, width: int) -> str:
 
 def cmd_list(args: argparse.Namespace) -> int:
     """Print complaints (open ones by time left with --open) as a table or JSON."""
-    from branch_crm.services.complaints import format_minutes
+    from branch_crm.services.complaints.labels import format_minutes
 
     rows = _run(args, _list_rows, open_only=args.open, limit=args.limit)
     if args.json:
@@ -160,16 +172,16 @@ def _percent(value: float | None) -> str:
 
 
 def _minutes(value: float | None) -> str:
-    from branch_crm.services.complaints import format_minutes
+    from branch_crm.services.complaints.labels import format_minutes
 
     return "-" if value is None else format_minutes(value)
 
 
-def _stats_lines(s: Any) -> list[str]:
-    from branch_crm.services.complaints import format_money
+def _stats_lines(s: ComplaintStats) -> list[str]:
+    from branch_crm.services.complaints.labels import format_money
     from branch_crm.timeutil import to_local
 
-    def shares(rows: Any) -> str:
+    def shares(rows: Iterable[ShareRow]) -> str:
         return (
             "; ".join(
                 f"{r.label} {r.count} ({_percent(r.share)}, {_percent(r.cumulative)})" for r in rows
@@ -210,7 +222,7 @@ def _stats_lines(s: Any) -> list[str]:
     ]  # fmt: skip
 
 
-def _stats_json(s: Any) -> dict[str, Any]:
+def _stats_json(s: ComplaintStats) -> dict[str, Any]:
     data = asdict(s)
     data["backlog_total"] = s.backlog_total
     data["response"]["rate"] = s.response.rate
@@ -220,11 +232,11 @@ def _stats_json(s: Any) -> dict[str, Any]:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     """Print the figures of a period (optionally one block per month or week)."""
-    from branch_crm.services.complaint_stats import stats_by_period
+    from branch_crm.services.complaints.figures import stats_by_period
 
     periods = _run(args, stats_by_period, start=args.start, end=args.end, by=args.by)
     if args.json:
-        data: Any = [_stats_json(s) for s in periods]
+        data = [_stats_json(s) for s in periods]
         _out(json.dumps(data if args.by != "all" else data[0], default=str, ensure_ascii=False))
         return 0
     for i, s in enumerate(periods):
@@ -245,7 +257,7 @@ def _add_db(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: SubParsers) -> None:
     """Add ``complaints`` and its sub-commands."""
     parser = subparsers.add_parser("complaints", help=_("complaint SLA sweep, lists and figures"))
     sub = parser.add_subparsers(title=_("commands"), metavar="COMMAND", required=True)

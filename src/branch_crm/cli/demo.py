@@ -54,7 +54,7 @@ class _Progress:
 def cmd_demo(args: argparse.Namespace) -> int:
     """Fill the database and print the demo staff accounts."""
     from branch_crm.db import default_db_path
-    from branch_crm.services.demo import fill_demo
+    from branch_crm.services.demo.fill import fill_demo
     from branch_crm.services.permissions import role_label
 
     path = Path(args.db or default_db_path())

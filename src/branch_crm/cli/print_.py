@@ -1,50 +1,25 @@
 """``branch-crm print ...``: printed documents for supervisors, IT and scheduled tasks.
 
 This module only builds the ``print`` command; each kind of document adds its own
-sub-commands through ``add_print_commands(subparsers)`` in one of :data:`PRINT_MODULES`
-(surveys and pickup sheets, training sign-in sheets). :func:`run_service` runs a service
-function in a unit of work of the branch's system actor.
+sub-commands through ``add_print_commands(subparsers)``, listed in :data:`PRINT_COMMANDS`
+(surveys and pickup sheets, training sign-in sheets).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
-import inspect
-import logging
 import sys
 from collections.abc import Callable
-from typing import Any
 
+from branch_crm.argparse_i18n import SubParsers
+from branch_crm.cli import print_surveys, print_training
 from branch_crm.i18n import _
 
-log = logging.getLogger(__name__)
-
-PRINT_MODULES = ("branch_crm.cli.print_surveys", "branch_crm.cli.print_training")
-
-
-def run_service(args: argparse.Namespace, fn: Callable[..., Any], **kwargs: Any) -> Any:
-    """Call ``fn`` in a unit of work of the system actor of the database's branch."""
-    from branch_crm.db import default_db_path, open_database
-    from branch_crm.services import settings
-    from branch_crm.services.context import system_actor, unit_of_work
-
-    db = open_database(args.db or default_db_path())
-    try:
-        with db.session() as probe:
-            branch = str(settings.get(probe, "branch.code"))
-        actor = system_actor(branch)
-        with unit_of_work(db, actor) as session:
-            if "actor" in inspect.signature(fn).parameters:
-                kwargs["actor"] = actor
-            return fn(session=session, **kwargs)
-    finally:
-        db.dispose()
-
-
-def say(text: str) -> None:
-    """One line of normal output."""
-    sys.stdout.write(text + "\n")
+PRINT_COMMANDS: tuple[Callable[[SubParsers], None], ...] = (
+    print_surveys.add_print_commands,  # survey, pickup
+    print_training.add_print_commands,  # signin
+)
+"""The printable documents: each adds its sub-commands to ``branch-crm print``, in order."""
 
 
 def _no_document(args: argparse.Namespace) -> int:
@@ -52,19 +27,12 @@ def _no_document(args: argparse.Namespace) -> int:
     return 2
 
 
-def register(subparsers: Any) -> None:
-    """Add ``print`` and the document sub-commands of every print module present."""
+def register(subparsers: SubParsers) -> None:
+    """Add ``print`` and the sub-commands of every printable document."""
     parser = subparsers.add_parser(
         "print", help=_("print survey forms, pickup sheets and training sign-in sheets to PDF")
     )
     parser.set_defaults(handler=_no_document, print_parser=parser)
     sub = parser.add_subparsers(title=_("documents"), metavar="DOCUMENT")
-    for name in PRINT_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ImportError as exc:
-            if exc.name != name:
-                raise
-            log.debug("print module %s is not installed", name)
-            continue
-        module.add_print_commands(sub)
+    for add_print_commands in PRINT_COMMANDS:
+        add_print_commands(sub)

@@ -8,9 +8,16 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
+from branch_crm.argparse_i18n import SubParsers
 from branch_crm.i18n import LANGUAGES, _, ngettext
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from branch_crm.services.context import Actor
+    from branch_crm.services.surveys.forms import PrintedSurveys, Selection
 
 TIERS = ("strategic", "key", "ordinary", "walk_in")
 
@@ -49,16 +56,16 @@ def _days(text: str) -> int:
     return value
 
 
-def _ids_by_phone(session: Any, phones: list[str]) -> list[str]:
-    from branch_crm.services.surveys import customer_by_phone
+def _ids_by_phone(session: Session, phones: list[str]) -> list[str]:
+    from branch_crm.services.surveys.forms import customer_by_phone
 
     return [customer_by_phone(session=session, phone=p) for p in phones]
 
 
 def _print_forms(
-    *, session: Any, actor: Any, phones: list[str], output: Path, language: str | None
-) -> Any:
-    from branch_crm.services.surveys import Selection, print_survey_batch, print_survey_form
+    *, session: Session, actor: Actor, phones: list[str], output: Path, language: str | None
+) -> PrintedSurveys:
+    from branch_crm.services.surveys.forms import Selection, print_survey_batch, print_survey_form
 
     ids = _ids_by_phone(session, phones)
     if len(ids) == 1:
@@ -74,8 +81,8 @@ def _print_forms(
     )
 
 
-def _selection(args: argparse.Namespace) -> Any:
-    from branch_crm.services.surveys import Selection
+def _selection(args: argparse.Namespace) -> Selection:
+    from branch_crm.services.surveys.forms import Selection
 
     return Selection(
         complaint_closed_days=args.complaint_closed_days,
@@ -91,20 +98,28 @@ def _selection(args: argparse.Namespace) -> Any:
 
 
 class _ListFilter:
-    """The customer-list filter fields (services.customer_list.ListFilter's shape)."""
+    """The customer-list filter fields (services.customers.listing.ListFilter's shape)."""
 
-    def __init__(self, **fields: Any) -> None:
-        self.tier: str | None = fields["tier"]
-        self.lifecycle: str | None = fields["lifecycle"]
-        self.visit_class: str | None = fields["visit_class"]
-        self.need_tag: str | None = fields["need_tag"]
-        self.churn_risk: bool | None = fields["churn_risk"]
+    def __init__(
+        self,
+        *,
+        tier: str | None,
+        lifecycle: str | None,
+        visit_class: str | None,
+        need_tag: str | None,
+        churn_risk: bool | None,
+    ) -> None:
+        self.tier = tier
+        self.lifecycle = lifecycle
+        self.visit_class = visit_class
+        self.need_tag = need_tag
+        self.churn_risk = churn_risk
 
 
 def cmd_survey(args: argparse.Namespace) -> int:
     """Print one form per --customer phone, or a --batch for a filter, into one PDF."""
-    from branch_crm.cli.print_ import run_service, say
-    from branch_crm.services.surveys import print_survey_batch
+    from branch_crm.cli.runner import run_service, say
+    from branch_crm.services.surveys.forms import print_survey_batch
 
     if bool(args.customer) == bool(args.batch):
         args.survey_parser.error(_("give --customer PHONE (one or more) or --batch with a filter"))
@@ -151,10 +166,10 @@ def cmd_survey(args: argparse.Namespace) -> int:
 
 def cmd_pickup(args: argparse.Namespace) -> int:
     """Write the courier pickup sheet of the customers with the given phones."""
-    from branch_crm.cli.print_ import run_service, say
-    from branch_crm.services.pickup_sheet import build_pickup_sheet
+    from branch_crm.cli.runner import run_service, say
+    from branch_crm.services.customers.pickup_sheet import build_pickup_sheet
 
-    def build(*, session: Any) -> Path:
+    def build(*, session: Session) -> Path:
         return build_pickup_sheet(
             session=session,
             customer_ids=_ids_by_phone(session, args.phone),
@@ -179,7 +194,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_print_commands(sub: Any) -> None:
+def add_print_commands(sub: SubParsers) -> None:
     """Add ``survey`` and ``pickup`` to ``branch-crm print``."""
     survey = sub.add_parser("survey", help=_("satisfaction survey forms (PDF)"))
     survey.add_argument(

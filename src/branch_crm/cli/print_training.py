@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
+from branch_crm.argparse_i18n import SubParsers
 from branch_crm.i18n import LANGUAGES, _
 
 
 def cmd_signin(args: argparse.Namespace) -> int:
     """Write the sign-in sheet PDF of ``--session`` to ``-o``."""
-    from branch_crm.cli.print_ import run_service, say
-    from branch_crm.services.training import print_signin_sheet
+    from branch_crm.cli.runner import run_service, say
+    from branch_crm.services.training.signin_sheet import print_signin_sheet
 
     output = run_service(
         args,
@@ -25,7 +25,7 @@ def cmd_signin(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_print_commands(sub: Any) -> None:
+def add_print_commands(sub: SubParsers) -> None:
     """Add ``signin`` to ``branch-crm print``."""
     signin = sub.add_parser("signin", help=_("training sign-in sheet of a session (PDF)"))
     signin.add_argument(

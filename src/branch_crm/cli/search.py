@@ -8,10 +8,14 @@ import sys
 import unicodedata
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
+from branch_crm.argparse_i18n import SubParsers
 from branch_crm.errors import DatabaseError
 from branch_crm.i18n import _
+
+if TYPE_CHECKING:
+    from branch_crm.services.customers.search import SearchHit
 
 
 def _width(text: str) -> int:
@@ -36,9 +40,9 @@ def _database_path(args: argparse.Namespace) -> Path:
     return path
 
 
-def _table(hits: list[Any]) -> list[str]:
-    from branch_crm.services.classification import tier_label
-    from branch_crm.services.search import format_phone
+def _table(hits: list[SearchHit]) -> list[str]:
+    from branch_crm.services.customers.classification import tier_label
+    from branch_crm.services.customers.search import format_phone
 
     labels = {
         "phone": _("phone"),
@@ -71,9 +75,9 @@ def _table(hits: list[Any]) -> list[str]:
 def cmd_search(args: argparse.Namespace) -> int:
     """Print the customers matching the query, best match first."""
     from branch_crm.db import open_database
-    from branch_crm.services import settings
     from branch_crm.services.context import system_actor, unit_of_work
-    from branch_crm.services.search import search_customers
+    from branch_crm.services.customers.search import search_customers
+    from branch_crm.services.settings import values as settings
 
     if args.limit < 1:
         sys.stderr.write(_("error: --limit must be at least 1") + "\n")
@@ -98,7 +102,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: SubParsers) -> None:
     """Add ``search``."""
     parser = subparsers.add_parser(
         "search",

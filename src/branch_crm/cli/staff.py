@@ -12,11 +12,16 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
-from branch_crm.argparse_i18n import columns
+from branch_crm.argparse_i18n import SubParsers, columns
 from branch_crm.errors import ValidationError
 from branch_crm.i18n import _
+
+if TYPE_CHECKING:
+    from branch_crm.services.staff.accounts import StaffView
+
+T = TypeVar("T")
 
 ROLE_CHOICES = ("counter", "courier", "supervisor", "admin")
 
@@ -44,11 +49,11 @@ def _role_name(role: str) -> str:
         return role
 
 
-def _run(args: argparse.Namespace, fn: Callable[..., Any], **kwargs: Any) -> Any:
+def _run(args: argparse.Namespace, fn: Callable[..., T], **kwargs: object) -> T:
     """Call a staff service function as the branch's system actor, in one unit of work."""
     from branch_crm.db import default_db_path, open_database
-    from branch_crm.services import settings
     from branch_crm.services.context import system_actor, unit_of_work
+    from branch_crm.services.settings import values as settings
 
     db = open_database(args.db or default_db_path())
     try:
@@ -82,15 +87,15 @@ def _report(exc: ValidationError) -> int:
     return 2
 
 
-def _find(args: argparse.Namespace) -> Any:
-    from branch_crm.services.staff import get_staff
+def _find(args: argparse.Namespace) -> StaffView:
+    from branch_crm.services.staff.accounts import get_staff
 
     return _run(args, lambda session, actor: get_staff(session=session, username=args.username))
 
 
 def cmd_add(args: argparse.Namespace) -> int:
     """Create an account."""
-    from branch_crm.services.staff import create_staff
+    from branch_crm.services.staff.accounts import create_staff
 
     password = _password(args)
     if password is None:
@@ -117,7 +122,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 def cmd_list(args: argparse.Namespace) -> int:
     """Every account, one a line (or JSON)."""
-    from branch_crm.services.staff import list_staff
+    from branch_crm.services.staff.accounts import list_staff
     from branch_crm.timeutil import to_local
 
     rows = _run(args, list_staff)
@@ -127,6 +132,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     for view in rows:
         state = _("active") if view.active else _("disabled")
         if view.is_locked():
+            assert view.locked_until is not None  # is_locked() says so
             state = _("locked until {time}").format(
                 time=to_local(view.locked_until).strftime("%H:%M")
             )
@@ -139,7 +145,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _as_json(view: Any) -> dict[str, Any]:
+def _as_json(view: StaffView) -> dict[str, object]:
     return {
         "id": view.id,
         "username": view.username,
@@ -155,7 +161,7 @@ def _as_json(view: Any) -> dict[str, Any]:
 
 def cmd_reset_password(args: argparse.Namespace) -> int:
     """Set a new password (lifts a lock-out)."""
-    from branch_crm.services.staff import reset_password
+    from branch_crm.services.staff.accounts import reset_password
 
     view = _find(args)
     password = _password(args)
@@ -171,7 +177,7 @@ def cmd_reset_password(args: argparse.Namespace) -> int:
 
 def cmd_unlock(args: argparse.Namespace) -> int:
     """Lift a lock-out now."""
-    from branch_crm.services.staff import unlock_staff
+    from branch_crm.services.staff.accounts import unlock_staff
 
     view = _find(args)
     _run(args, unlock_staff, staff_id=view.id)
@@ -181,7 +187,7 @@ def cmd_unlock(args: argparse.Namespace) -> int:
 
 def cmd_set_active(args: argparse.Namespace) -> int:
     """Disable or enable an account."""
-    from branch_crm.services.staff import set_active
+    from branch_crm.services.staff.accounts import set_active
 
     view = _find(args)
     try:
@@ -195,12 +201,17 @@ def cmd_set_active(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: SubParsers) -> None:
     """Add ``staff`` and its sub-commands."""
     staff = subparsers.add_parser(
         "staff", help=_("staff accounts: add, list, reset passwords, unlock")
     )
-    staff.set_defaults(handler=lambda _args: staff.print_help() or 2)
+
+    def show_help(_args: argparse.Namespace) -> int:
+        staff.print_help()
+        return 2
+
+    staff.set_defaults(handler=show_help)
     sub = staff.add_subparsers(title=_("commands"), metavar="COMMAND")
 
     add = sub.add_parser("add", help=_("create an account"))

@@ -6,12 +6,18 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
 
+from branch_crm.argparse_i18n import SubParsers
 from branch_crm.i18n import _
 
+if TYPE_CHECKING:
+    from datetime import datetime
 
-def _db(args: argparse.Namespace) -> Any:
+    from branch_crm.db import Database
+
+
+def _db(args: argparse.Namespace) -> Database:
     from branch_crm.db import open_database
 
     return open_database(args.db)
@@ -19,7 +25,7 @@ def _db(args: argparse.Namespace) -> Any:
 
 def cmd_round(args: argparse.Namespace) -> int:
     """Run one round; print what moved; non-zero exit when it failed."""
-    from branch_crm.services.sync_service import run_sync
+    from branch_crm.services.syncing.service import run_sync
 
     db = _db(args)
     try:
@@ -40,7 +46,7 @@ def cmd_round(args: argparse.Namespace) -> int:
 
 def cmd_register(args: argparse.Namespace) -> int:
     """Exchange a registration code for this PC's token."""
-    from branch_crm.services.sync_service import register_branch
+    from branch_crm.services.syncing.service import register_branch
 
     db = _db(args)
     try:
@@ -59,8 +65,8 @@ def cmd_register(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     """Print pending changes, last success and last error."""
-    from branch_crm.services.rejected_changes import count_rejected
-    from branch_crm.services.sync_service import sync_status
+    from branch_crm.services.syncing.rejected_changes import count_rejected
+    from branch_crm.services.syncing.service import sync_status
 
     db = _db(args)
     try:
@@ -91,7 +97,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_rejected(args: argparse.Namespace) -> int:
     """List the changes head office did not apply, newest first, with the reason."""
-    from branch_crm.services.rejected_changes import list_rejected
+    from branch_crm.services.syncing.rejected_changes import list_rejected
 
     db = _db(args)
     try:
@@ -112,7 +118,7 @@ def cmd_rejected(args: argparse.Namespace) -> int:
     return 0
 
 
-def _local_time(value: Any) -> str:
+def _local_time(value: datetime | None) -> str:
     """A stored UTC instant as this PC's local time, or "never"."""
     if value is None:
         return _("never")
@@ -122,7 +128,7 @@ def _local_time(value: Any) -> str:
     return str(moment.astimezone().strftime("%Y-%m-%d %H:%M:%S"))
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: SubParsers) -> None:
     """Add ``sync`` and its sub-commands."""
     parser = subparsers.add_parser(
         "sync",

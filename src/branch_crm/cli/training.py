@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import TYPE_CHECKING
 
+from branch_crm.argparse_i18n import SubParsers
 from branch_crm.i18n import _
+
+if TYPE_CHECKING:
+    from branch_crm.services.training.sessions import SessionSummary
 
 
 def _date(text: str) -> date:
@@ -19,7 +23,7 @@ def _date(text: str) -> date:
         ) from None
 
 
-def _when(value: Any) -> str:
+def _when(value: datetime) -> str:
     from branch_crm.timeutil import to_local
 
     return str(to_local(value).strftime("%Y-%m-%d %H:%M"))
@@ -27,8 +31,8 @@ def _when(value: Any) -> str:
 
 def cmd_list(args: argparse.Namespace) -> int:
     """One line per session, newest first."""
-    from branch_crm.cli.print_ import run_service, say
-    from branch_crm.services.training import list_sessions
+    from branch_crm.cli.runner import run_service, say
+    from branch_crm.services.training.sessions import list_sessions
 
     rows = run_service(args, list_sessions, since=args.since, until=args.until, text=args.text)
     if args.json:
@@ -52,7 +56,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _summary_json(r: Any) -> dict[str, Any]:
+def _summary_json(r: SessionSummary) -> dict[str, object]:
     c = r.counts
     return {
         "id": r.id,
@@ -70,8 +74,9 @@ def _summary_json(r: Any) -> dict[str, Any]:
 
 def cmd_show(args: argparse.Namespace) -> int:
     """A session with its attendees and their attendance."""
-    from branch_crm.cli.print_ import run_service, say
-    from branch_crm.services.training import display_contact, get_session, status_label
+    from branch_crm.cli.runner import run_service, say
+    from branch_crm.services.training.inputs import display_contact, status_label
+    from branch_crm.services.training.sessions import get_session
 
     view = run_service(args, get_session, session_id=args.session)
     say(f"{view.reference}  {_when(view.starts_at)}  {view.title}")
@@ -81,7 +86,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: SubParsers) -> None:
     """Add ``training`` and its sub-commands."""
     parser = subparsers.add_parser("training", help=_("training sessions and attendance"))
     sub = parser.add_subparsers(title=_("commands"), metavar="COMMAND", required=True)

@@ -1,6 +1,6 @@
 """Head-office administration: branches, registration codes and reference data.
 
-Reference data is written through the same machinery as a push (hq.push.hq_write), so every
+Reference data is written through the same machinery as a push (hq.push.rows.hq_write), so every
 edit gets a stamp and a change-log entry in partition "HQ" that every branch pulls.
 """
 
@@ -17,15 +17,9 @@ from sqlalchemy.engine import Connection
 from branch_crm.hq import tables as t
 from branch_crm.hq.auth import NodeAuth, new_registration_code
 from branch_crm.hq.errors import BadPayload, NotFoundError
-from branch_crm.hq.push import (
-    Batch,
-    entity,
-    hq_write,
-    load_clock,
-    new_tx_id,
-    write_log,
-    write_states,
-)
+from branch_crm.hq.push.rows import hq_write
+from branch_crm.hq.push.state import Batch, entity, new_tx_id
+from branch_crm.hq.push.store import load_clock, write_log, write_states
 from branch_crm.i18n import N_
 from branch_crm.ids import new_id
 from branch_crm.models.base import HQ_BRANCH
@@ -177,8 +171,8 @@ def write_reference(
 def default_reference() -> list[tuple[str, str, dict[str, Any]]]:
     """(table, id, columns) of the reference rows every PC seeds by itself (SLA policy,
     complaint categories and root causes, the survey template): head office holds the same."""
-    from branch_crm.services.sla import default_reference_rows
-    from branch_crm.services.survey_template import DEFAULT_TEMPLATE_ID, default_template_values
+    from branch_crm.services.complaints.reference import default_reference_rows
+    from branch_crm.services.surveys.template import DEFAULT_TEMPLATE_ID, default_template_values
 
     template = ("survey_template", DEFAULT_TEMPLATE_ID, default_template_values())
     return [*default_reference_rows(), template]

@@ -42,7 +42,8 @@ from branch_crm.hq.db import (
 )
 from branch_crm.hq.errors import BadPayload, HqError, IncompatibleSchema
 from branch_crm.hq.pull import pull_page, record_pull
-from branch_crm.hq.push import Translate, apply_push, load_clock
+from branch_crm.hq.push.apply import Translate, apply_push
+from branch_crm.hq.push.store import load_clock
 from branch_crm.hq.settings import HqSettings
 from branch_crm.i18n import N_, http_language, language_from_header, translator
 from branch_crm.sync import codec

@@ -95,7 +95,8 @@ def _app(settings: HqSettings) -> Any:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     """Create or upgrade head office's schema."""
-    from branch_crm.hq.db import current_revision, make_null_pool_engine, migrate
+    from branch_crm.hq.db import make_null_pool_engine
+    from branch_crm.hq.schema import current_revision, migrate
 
     engine = make_null_pool_engine(_settings(args).resolved_url())
     migrate(engine)

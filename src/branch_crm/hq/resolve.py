@@ -34,17 +34,9 @@ from typing import Any
 from sqlalchemy import select
 
 from branch_crm.hq import tables as t
-from branch_crm.hq.push import (
-    Batch,
-    RowState,
-    find_clash,
-    hq_write,
-    key_value,
-    load_states,
-    park,
-    prefetch_holders,
-    settle,
-)
+from branch_crm.hq.push.keys import find_clash, key_value, prefetch_holders
+from branch_crm.hq.push.rows import hq_write, park, settle
+from branch_crm.hq.push.state import Batch, RowState, load_states
 from branch_crm.hq.validate import Invalid, Screened
 from branch_crm.i18n import N_
 from branch_crm.ids import new_id

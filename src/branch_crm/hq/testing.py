@@ -36,7 +36,8 @@ from sqlalchemy.engine import Engine
 from branch_crm.db import Database, open_database
 from branch_crm.hq.admin import add_branch
 from branch_crm.hq.app import create_app
-from branch_crm.hq.db import WRITE_OPTION, make_engine, migrate
+from branch_crm.hq.db import WRITE_OPTION, make_engine
+from branch_crm.hq.schema import migrate
 from branch_crm.hq.settings import HqSettings
 from branch_crm.sync.client import SyncClient
 
@@ -206,11 +207,11 @@ def registered_branch(
     batch_size: int = 1000,
 ) -> tuple[Database, SyncClient]:
     """A migrated branch database at ``path`` registered with ``code``, and its client."""
-    from branch_crm.services.sync_service import register_branch, stored_token
+    from branch_crm.services.syncing.service import register_branch, stored_token
 
     db = open_database(path)
     with db.session() as session:
-        from branch_crm.services import settings as app_settings
+        from branch_crm.services.settings import values as app_settings
 
         app_settings.put(session, None, "branch.code", branch)
         register_branch(session=session, url=base_url, code=code, transport=transport)

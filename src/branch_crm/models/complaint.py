@@ -106,7 +106,7 @@ class Complaint(SyncedMixin, Base):
     sla_policy_id: Mapped[str | None] = mapped_column(String(36))
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     # Derived SLA instants kept on this PC only (recomputed from the synced facts above by
-    # services.sla; ``sla_basis`` fingerprints the facts they were computed from).
+    # services.complaints.sla; ``sla_basis`` fingerprints the facts they were computed from).
     response_warn_at: Mapped[datetime | None] = mapped_column(default=None, **local_only())
     resolution_warn_at: Mapped[datetime | None] = mapped_column(default=None, **local_only())
     sla_check_at: Mapped[datetime | None] = mapped_column(default=None, **local_only())

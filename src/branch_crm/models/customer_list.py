@@ -26,7 +26,7 @@ def index_columns(sort: tuple[str, ...]) -> list[str]:
 
 
 class CustomerListEntry(Base):
-    """One live customer as the list sees it, kept by triggers (services.customer_list).
+    """One live customer as the list sees it, kept by triggers (services.customers.listing).
 
     Small integer codes keep the six covering indexes compact: tier 0 strategic .. 3 walk-in,
     lifecycle 0 new, 1 active, 2 dormant; visit 1 A, 2 B, 3 C, 9 none; tags a bit mask of

@@ -142,7 +142,7 @@ class SyncConflict(SyncedMixin, Base):
     status: Mapped[str] = mapped_column(String(16), default="open")
     """open, resolved."""
     resolution: Mapped[str | None] = mapped_column(String(16))
-    """keep_mine, keep_theirs, merge, renumber (see services.conflicts)."""
+    """keep_mine, keep_theirs, merge, renumber (see services.syncing.conflicts)."""
     resolved_by: Mapped[str | None] = mapped_column(String(36))
     resolved_at: Mapped[datetime | None] = mapped_column(default=None)
 

@@ -20,6 +20,7 @@ from branch_crm.printing.common import (
     titled,
     translator,
 )
+from branch_crm.printing.pdf_file import pdf_canvas
 
 WEEKDAY_LABELS = {
     "mon": N_("Mon"),
@@ -183,7 +184,8 @@ def render_pickup_sheet(
     printed_at: datetime,
     courier_name: str | None = None,
 ) -> Path:
-    """Write the pickup sheet PDF to ``output`` and return it."""
+    """Write the pickup sheet PDF to ``output`` (atomically, see printing.pdf_file) and
+    return it."""
     _ = translator(language)
     title = titled(company, _("Courier pickup sheet"), language)
     bits = [
@@ -193,14 +195,11 @@ def render_pickup_sheet(
     ]
     if courier_name:
         bits.insert(1, _("Courier: {name}").format(name=courier_name))
-    canvas = Canvas(str(output), pagesize=(PAGE_W, PAGE_H), pageCompression=1)
-    canvas.setTitle(title)
-    canvas.setCreator("Branch CRM")
-    sheet = _Sheet(canvas, _, title, "   ".join(bits))
-    sheet.new_page()
-    for number, entry in enumerate(entries, start=1):
-        sheet.entry(number, entry)
-    sheet.footer()
-    canvas.showPage()
-    canvas.save()
+    with pdf_canvas(output, title=title) as canvas:
+        sheet = _Sheet(canvas, _, title, "   ".join(bits))
+        sheet.new_page()
+        for number, entry in enumerate(entries, start=1):
+            sheet.entry(number, entry)
+        sheet.footer()
+        canvas.showPage()
     return output

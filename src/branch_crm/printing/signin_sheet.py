@@ -17,6 +17,7 @@ from pathlib import Path
 from reportlab.pdfgen.canvas import Canvas
 
 from branch_crm.printing.common import MARGIN, MM, PAGE_H, PAGE_W, Translate, Writer, translator
+from branch_crm.printing.pdf_file import pdf_canvas
 
 ROW_H = 10 * MM
 """Row height: room for a signature."""
@@ -278,13 +279,11 @@ class _Layout:
 
 
 def render_signin_sheet(output: Path, sheet: SigninSheet) -> int:
-    """Write the sign-in sheet PDF to ``output``; returns the number of pages."""
-    canvas = Canvas(str(output), pagesize=(PAGE_W, PAGE_H), pageCompression=1)
-    canvas.setTitle(heading(sheet.company, sheet.language, translator(sheet.language)))
-    canvas.setCreator("Branch CRM")
-    pages = _Layout(canvas, sheet).draw()
-    canvas.save()
-    return pages
+    """Write the sign-in sheet PDF to ``output`` (atomically, see printing.pdf_file);
+    returns the number of pages."""
+    title = heading(sheet.company, sheet.language, translator(sheet.language))
+    with pdf_canvas(output, title=title) as canvas:
+        return _Layout(canvas, sheet).draw()
 
 
 def pages_needed(sheet: SigninSheet) -> int:

@@ -25,7 +25,7 @@ from branch_crm.printing.common import (
     titled,
     translator,
 )
-from branch_crm.printing.stream import StreamingCanvas
+from branch_crm.printing.pdf_file import PdfFile
 
 LEFT = 20 * MM
 RIGHT = PAGE_W - 20 * MM
@@ -221,9 +221,8 @@ class SurveyFormWriter:
         self.header = header
         self.t = translator(header.language)
         # pages go to the file as they are finished: memory does not grow with the batch
-        self.c = StreamingCanvas(output, pagesize=(PAGE_W, PAGE_H), pageCompression=1)
-        self.c.setTitle(titled(header.company, header.title, header.language))
-        self.c.setCreator("Branch CRM")
+        self.pdf = PdfFile(output, title=titled(header.company, header.title, header.language))
+        self.c = self.pdf.canvas
         self.w = Writer(self.c)
         self.c.beginForm(STATIC)
         _StaticPart(self.c, header, self.t).draw()
@@ -245,13 +244,12 @@ class SurveyFormWriter:
         self.pages += 1
 
     def close(self) -> Path:
-        """Finish the PDF file."""
-        self.c.save()
-        return self.output
+        """Finish the PDF file: it appears at ``output`` now, complete."""
+        return self.pdf.finish()
 
     def discard(self) -> None:
-        """Abandon an unfinished file (cancel or error); the caller removes it."""
-        self.c.discard()
+        """Abandon the unfinished file (cancel or error): ``output`` is left as it was."""
+        self.pdf.discard()
 
 
 def build_header(

@@ -15,8 +15,8 @@ Each outbox row carries:
   clock that was wrong (:mod:`branch_crm.sync.clock`);
 * a transaction id, ``sync_state.tx_epoch`` at the time of the write. SQLite has no
   transaction id a trigger can read, so the id is an epoch counter: the branch app's engine
-  bumps it right before each commit that captured something (:func:`_bump_epoch`, installed
-  for every SQLite engine when this module is imported), and the sync client bumps it before
+  bumps it right before each commit that captured something (:func:`branch_crm.db.bump_epoch`,
+  a commit hook installed by ``db.make_engine``), and the sync client bumps it before
   collecting a push. Changes written by other programs (raw ``sqlite3``) simply join the next
   epoch: transactions may be merged with a neighbour, never split -- which is what the push
   needs (a batch never splits a transaction).
@@ -42,10 +42,8 @@ import logging
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from branch_crm.sync.hlc import SQL_FORMAT
@@ -187,28 +185,3 @@ def capture_suspended(connection: Connection | Session | sqlite3.Connection) -> 
             _execute(connection, "UPDATE sync_state SET suppress = 0 WHERE id = 1")
         except Exception:  # the transaction failed; the rollback clears the flag anyway
             log.debug("could not clear the capture suppression flag", exc_info=True)
-
-
-def bump_epoch(raw: Any) -> None:
-    """Start a new transaction id if the current one captured anything (DBAPI connection)."""
-    try:
-        row = raw.execute(
-            "SELECT tx_epoch, (SELECT tx_id FROM sync_outbox ORDER BY seq DESC LIMIT 1) "
-            "FROM sync_state WHERE id = 1"
-        ).fetchone()
-    except sqlite3.Error:
-        return  # not a branch database (yet)
-    if row is not None and row[1] is not None and row[1] >= row[0]:
-        raw.execute("UPDATE sync_state SET tx_epoch = ? WHERE id = 1", (row[1] + 1,))
-
-
-def _bump_epoch(conn: Connection) -> None:
-    """Engine ``commit`` hook: runs in the committing transaction, after its last write."""
-    if conn.dialect.name != "sqlite":
-        return
-    raw = conn.connection.driver_connection
-    if raw is not None:
-        bump_epoch(raw)
-
-
-event.listen(Engine, "commit", _bump_epoch)

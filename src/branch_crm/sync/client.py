@@ -14,8 +14,11 @@ from __future__ import annotations
 import logging
 import random
 import sqlite3
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
+from typing import Protocol, TypeVar
 
 import httpx
 from sqlalchemy.engine import Connection, Engine
@@ -45,6 +48,20 @@ from branch_crm.timeutil import utcnow
 log = logging.getLogger(__name__)
 
 PULL_LIMIT = 1000
+T = TypeVar("T")
+
+
+class Writer(Protocol):
+    """Runs a piece of database writing where the program's writes take turns, and returns
+    its result: the app hands it to its one database thread (the window's saves and a sync
+    round's writes never race); the command line writes right here (:func:`write_here`)."""
+
+    def __call__(self, work: Callable[[], T], /) -> T: ...
+
+
+def write_here(work: Callable[[], T]) -> T:
+    """The :class:`Writer` of a program with no other writer: ``work()`` on this thread."""
+    return work()
 
 
 @dataclass(frozen=True)
@@ -87,8 +104,10 @@ class SyncClient:
         transport: httpx.BaseTransport | None = None,
         timeout: float = 30,
         batch_size: int = MAX_BATCH_CHANGES,
+        writer: Writer = write_here,
     ) -> None:
         self.db = db
+        self.write = writer
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.transport = transport
@@ -147,15 +166,16 @@ class SyncClient:
     def run_once(self) -> SyncResult:
         """Push everything queued, then pull everything new; never raises for sync trouble:
         whatever stops the round is recorded in words (``sync_state.last_error``) and
-        returned."""
+        returned. Every write goes through the client's writer, one short transaction at a
+        time; no transaction is open while head office is asked."""
         pushed = pulled = conflicts = 0
         try:
-            self._record_attempt()
+            self.write(self._record_attempt)
             with self._http() as http:
                 self._measure_clock(http)
                 pushed, conflicts = self._push_all(http)
                 pulled = self._pull_all(http)
-            self._record_success()
+            self.write(self._record_success)
         except Exception as exc:  # every failure is said in words, none escapes
             return self._record_failure(self._failure_text(exc), pushed, pulled, conflicts)
         return SyncResult(pushed, pulled, conflicts, None)
@@ -243,7 +263,7 @@ class SyncClient:
         self, engine: Engine, size: int, resend: bool, in_flight: str | None
     ) -> tuple[OutgoingBatch, bytes] | None:
         """The next batch and its request body (None when the queue is empty)."""
-        batch = next_batch(engine, size, resend=resend, in_flight=in_flight)
+        batch = self.write(partial(next_batch, engine, size, resend=resend, in_flight=in_flight))
         return None if batch is None else (batch, self._body(batch))
 
     def _send(self, http: httpx.Client, batch: OutgoingBatch, body: bytes) -> PushAck:
@@ -256,8 +276,8 @@ class SyncClient:
         return ack
 
     def _settle(self, batch: OutgoingBatch, ack: PushAck) -> None:
-        settle_ack(self.db.engine, batch, ack)
-        self._receive_clock(ack.server_hlc)
+        self.write(partial(settle_ack, self.db.engine, batch, ack))
+        self.write(partial(self._receive_clock, ack.server_hlc))
 
     def _cursor(self) -> int:
         with self.db.engine.connect() as conn:
@@ -285,9 +305,13 @@ class SyncClient:
                 page, sent, received = following.result()
                 if page.has_more:
                     following = fetcher.submit(self._fetch, http, page.next_cursor)
-                apply_page(self.db, page, expected_cursor=cursor)
+                self.write(partial(apply_page, self.db, page, expected_cursor=cursor))
                 pulled += sum(1 for change in page.changes if not change.hlc.endswith(own))
-                self._adjust_clock(page.server_hlc, page.server_time_ms, sent, received)
+                self.write(
+                    partial(
+                        self._adjust_clock, page.server_hlc, page.server_time_ms, sent, received
+                    )
+                )
                 if not page.has_more:
                     return pulled
                 cursor = self._cursor()
@@ -311,9 +335,11 @@ class SyncClient:
         if response.status_code == 404:  # an older head office: its pages' time is read
             return
         reading = ClockReading.model_validate_json(self._content(response))
-        self._adjust_clock(reading.server_hlc, reading.server_time_ms, sent, received)
+        self.write(
+            partial(self._adjust_clock, reading.server_hlc, reading.server_time_ms, sent, received)
+        )
         if reading.pc_code is not None:
-            self._store_pc_code(reading.pc_code)
+            self.write(partial(self._store_pc_code, reading.pc_code))
 
     def _store_pc_code(self, pc_code: str) -> None:
         """Keep the PC code head office gives this PC, if it is one and not the one kept:
@@ -368,12 +394,16 @@ class SyncClient:
 
     def _record_failure(self, message: str, pushed: int, pulled: int, conflicts: int) -> SyncResult:
         log.warning("sync with %s failed: %s", self.base_url, message)
-        try:
+
+        def record() -> None:
             with self.db.engine.begin() as conn:
                 conn.exec_driver_sql(
                     "UPDATE sync_state SET last_error = ?, failures = failures + 1 WHERE id = 1",
                     (message,),
                 )
+
+        try:
+            self.write(record)
         except (DBAPIError, sqlite3.Error):  # the result still says it
             log.warning("could not record the sync failure", exc_info=True)
         return SyncResult(pushed, pulled, conflicts, message)

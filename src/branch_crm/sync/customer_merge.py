@@ -1,9 +1,9 @@
 """What "merge the two customers" does, decided once for a branch and for head office.
 
 A supervisor merges two customer records that turned out to be one person (the same phone on
-both, see services.conflicts). This module only decides; it works on plain rows (dicts of
+both, see services.syncing.conflicts). This module only decides; it works on plain rows (dicts of
 column values) and returns the writes to make. A branch carries them out through its ORM
-session (services.conflicts, both records in that branch), head office through ``hq_write``
+session (services.syncing.conflicts, both records in that branch), head office through ``hq_write``
 (hq.resolve, the records in two branches): both make the same merge.
 
 The rules:

@@ -192,7 +192,8 @@ def _make(spec: str) -> QIcon:
         return QIcon(engine)
     import qtawesome as qta
 
-    return qta.icon(spec)
+    fallback: QIcon = qta.icon(spec)  # qtawesome is untyped
+    return fallback
 
 
 def icon(name: str) -> QIcon:

@@ -1,9 +1,9 @@
-"""The main window: navigation of the discovered pages, home, status bar, menus."""
+"""The main window: navigation of the pages (ui.pages), home, status bar, menus."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QMainWindow,
     QMenu,
     QStackedWidget,
     QVBoxLayout,
@@ -21,11 +20,11 @@ from PySide6.QtWidgets import (
 
 from branch_crm.i18n import _
 from branch_crm.services.permissions import allowed, role_label
-from branch_crm.ui import registry
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
-from branch_crm.ui.pages import PageSpec, discover_pages
+from branch_crm.ui.pages import PAGES, PageSpec
 from branch_crm.ui.shell.language import notifier
+from branch_crm.ui.shell.window import ShellWindow
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +32,27 @@ KEY_ROLE = Qt.ItemDataRole.UserRole
 NAV_WIDTH = 200
 
 
-def _call_optional(widget: Any, method: str) -> None:
+def _complaint_status(ctx: AppContext) -> QWidget:
+    """Open and breached complaint counts; a click shows the queue."""
+    from branch_crm.ui.complaints.widgets import ComplaintStatusWidget
+
+    return ComplaintStatusWidget(ctx)
+
+
+def _sync_status(ctx: AppContext) -> QWidget:
+    """Pending changes, last success or error; it starts background syncing and owns the
+    Ctrl+Shift+S "Sync now" shortcut."""
+    from branch_crm.ui.sync.widgets import SyncStatusWidget
+
+    return SyncStatusWidget(ctx)
+
+
+STATUS_WIDGETS: tuple[Callable[[AppContext], QWidget], ...] = (_complaint_status, _sync_status)
+"""The permanent widgets of the status bar, left to right, ``factory(ctx) -> QWidget``
+(the signed-in user and the branch follow them)."""
+
+
+def _call_optional(widget: QWidget, method: str) -> None:
     """Call ``widget.method()`` if it exists; log (never raise) a failure."""
     fn = getattr(widget, method, None)
     if callable(fn):
@@ -67,7 +86,7 @@ class PageError(QWidget):
         )
 
 
-class MainWindow(QMainWindow):
+class MainWindow(ShellWindow):
     """Navigation on the left (Ctrl+digit shortcuts), the current page on the right."""
 
     sig_sign_out_requested = Signal()
@@ -78,7 +97,7 @@ class MainWindow(QMainWindow):
         self,
         ctx: AppContext,
         *,
-        pages: list[PageSpec] | None = None,
+        pages: Sequence[PageSpec] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -87,8 +106,7 @@ class MainWindow(QMainWindow):
         ctx.tasks.dialog_parent = self
         self.setObjectName("main_window")
         self._quitting = False
-        registry.load_features()
-        specs = pages if pages is not None else discover_pages()
+        specs = pages if pages is not None else PAGES
         self.specs: list[PageSpec] = [s for s in specs if self._may_see(s)]
         self.shortcuts = self._assign_shortcuts(self.specs)
         self.page_widgets: dict[str, QWidget] = {}
@@ -204,11 +222,10 @@ class MainWindow(QMainWindow):
         self.sig_page_changed.emit(key)
 
     def open_customer(self, customer_id: str) -> None:
-        """Open a customer's profile through the counter desk's opener."""
-        if not registry.open_customer(self.ctx, customer_id):
-            from branch_crm.ui import messages
+        """Open a customer's profile (the counter desk's profile window)."""
+        from branch_crm.ui.counter import actions
 
-            messages.info(self, _("Customer profiles are not available in this version."))
+        actions.open_customer(self.ctx, customer_id)
 
     # --- menus and status bar --------------------------------------------------------------
 
@@ -264,7 +281,7 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         bar.setObjectName("status_bar")
         self.status_widgets: list[QWidget] = []
-        for factory in registry.status_widgets():
+        for factory in STATUS_WIDGETS:
             try:
                 widget = factory(self.ctx)
             except Exception:

@@ -9,6 +9,7 @@ import logging
 import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
+from typing import cast
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import (
@@ -72,7 +73,7 @@ def database_problem(exc: BaseException, path: Path | str | None) -> DatabaseErr
     from branch_crm.db import as_database_error
 
     raw = exc.orig if isinstance(exc, DBAPIError) else exc
-    if type(raw) not in (sqlite3.OperationalError, sqlite3.DatabaseError):
+    if raw is None or type(raw) not in (sqlite3.OperationalError, sqlite3.DatabaseError):
         return None  # IntegrityError, ProgrammingError ...: a bug, not the file
     text = str(raw).lower()
     if not any(marker in text for marker in _DATABASE_FAILURES):
@@ -161,7 +162,8 @@ def _insert_below(widget: QWidget, label: QLabel) -> bool:
     while stack:
         current = stack.pop()
         if isinstance(current, QFormLayout):
-            row, _role = current.getWidgetPosition(widget)
+            # PySide6's stubs declare the (row, role) pair as plain object
+            row, _role = cast("tuple[int, QFormLayout.ItemRole]", current.getWidgetPosition(widget))
             if row >= 0:
                 current.insertRow(row + 1, "", label)
                 return True
@@ -173,11 +175,14 @@ def _insert_below(widget: QWidget, label: QLabel) -> bool:
         elif isinstance(current, QGridLayout):
             index = current.indexOf(widget)
             if index >= 0:
-                row, column, _rs, col_span = current.getItemPosition(index)
-                current.addWidget(label, row + 1, column, 1, col_span or 1)  # type: ignore[arg-type]
+                # PySide6's stubs declare the (row, column, row span, column span) as object
+                position = cast("tuple[int, int, int, int]", current.getItemPosition(index))
+                row, column, _rs, col_span = position
+                current.addWidget(label, row + 1, column, 1, col_span or 1)
                 return True
         for i in range(current.count()):
-            child = current.itemAt(i).layout()
+            item = current.itemAt(i)
+            child = item.layout() if item is not None else None
             if child is not None:
                 stack.append(child)
     return False

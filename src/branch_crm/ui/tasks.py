@@ -24,7 +24,7 @@ import threading
 import weakref
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QWidget
@@ -32,6 +32,8 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 from branch_crm.i18n import _
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 KINDS = ("db", "net", "cpu")
 NET_WORKERS = 4
@@ -191,13 +193,31 @@ def _the_relay() -> _Relay:
     return _Relay()
 
 
-def _db_loop(jobs: queue.SimpleQueue[Job | None], relay: _Relay) -> None:
+class _Call:
+    """A piece of work another thread waits for on the database thread (see
+    :meth:`TaskRunner.call_in_db_thread`): no GUI delivery, the outcome goes to its future."""
+
+    def __init__(self, work: Callable[[], Any]) -> None:
+        self.work = work
+        self.future: Future[Any] = Future()
+
+    def run(self) -> None:
+        try:
+            self.future.set_result(self.work())
+        except BaseException as exc:  # re-raised in the waiting thread
+            self.future.set_exception(exc)
+
+
+def _db_loop(jobs: queue.SimpleQueue[Job | _Call | None], relay: _Relay) -> None:
     """The database thread: jobs in submission order until ``None``."""
     while True:
         job = jobs.get()
         if job is None:
             return
-        _run_and_relay(job, relay)
+        if isinstance(job, _Call):
+            job.run()
+        else:
+            _run_and_relay(job, relay)
         del job  # not kept while waiting for the next one
 
 
@@ -273,8 +293,9 @@ class TaskRunner(QObject):
         self.synchronous = synchronous
         self.dialog_parent: QWidget | None = None
         self._relay = _the_relay()
-        self._db_queue: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
+        self._db_queue: queue.SimpleQueue[Job | _Call | None] = queue.SimpleQueue()
         self._db_thread: threading.Thread | None = None
+        self._db_stopped = False
         self._pools: dict[str, ThreadPoolExecutor] = {}
         self._pending: dict[int, Job] = {}
         self._dialogs: dict[int, QProgressDialog] = {}
@@ -318,11 +339,41 @@ class TaskRunner(QObject):
         if title:
             QTimer.singleShot(PROGRESS_DELAY_MS, lambda j=job: self._show_dialog(j))
         if kind == "db":
-            self._ensure_db_thread()
-            self._db_queue.put(job)
+            if not self._put_db(job):
+                self._drop(job)
         else:
             job._future = self._pool(kind).submit(_run_and_relay, job, self._relay)
         return job
+
+    def call_in_db_thread(self, work: Callable[[], T]) -> T:
+        """Run ``work()`` on the database thread, after the jobs queued before it, and wait for
+        its result (it raises what ``work`` raised). For network and CPU jobs that write (a sync
+        round): their writes take their turn with the GUI's instead of racing them. Inline
+        when synchronous, when called on the database thread, or once that thread stopped."""
+        if self.synchronous or threading.current_thread() is self._db_thread:
+            return work()
+        call = _Call(work)
+        if not self._put_db(call):
+            return work()
+        result: T = call.future.result()
+        return result
+
+    def _put_db(self, item: Job | _Call) -> bool:
+        """Queue ``item`` for the database thread (started on first use); False once it
+        stopped (``shutdown``)."""
+        with self._lock:
+            if self._db_stopped:
+                return False
+            if self._db_thread is None:
+                self._db_thread = threading.Thread(
+                    target=_db_loop,
+                    args=(self._db_queue, self._relay),
+                    name="branch-crm-db-writer",
+                    daemon=True,
+                )
+                self._db_thread.start()
+            self._db_queue.put(item)
+            return True
 
     def _drop(self, job: Job) -> None:
         """Finish a job that will never run (GUI thread): cancelled, released."""
@@ -356,10 +407,12 @@ class TaskRunner(QObject):
         for job in list(self._pending.values()):
             if job.kind != "db":
                 job.cancel()
-        if self._db_thread is not None:
-            self._db_queue.put(None)
-            if wait:
-                self._db_thread.join(timeout=10)
+        with self._lock:
+            self._db_stopped = True  # later calls from other threads run where they are
+            if self._db_thread is not None:
+                self._db_queue.put(None)
+        if self._db_thread is not None and wait:
+            self._db_thread.join(timeout=10)
         for pool in self._pools.values():
             pool.shutdown(wait=wait, cancel_futures=True)
         for job in list(self._pending.values()):
@@ -371,17 +424,6 @@ class TaskRunner(QObject):
         self._dialogs.clear()
 
     # --- worker side -----------------------------------------------------------------------
-
-    def _ensure_db_thread(self) -> None:
-        with self._lock:
-            if self._db_thread is None:
-                self._db_thread = threading.Thread(
-                    target=_db_loop,
-                    args=(self._db_queue, self._relay),
-                    name="branch-crm-db-writer",
-                    daemon=True,
-                )
-                self._db_thread.start()
 
     def _pool(self, kind: str) -> ThreadPoolExecutor:
         with self._lock:
@@ -468,7 +510,7 @@ class TaskRunner(QObject):
             dialog.setCancelButtonText(_("Cancel"))
             dialog.canceled.connect(job.cancel)
         else:
-            dialog.setCancelButton(None)  # type: ignore[arg-type]
+            dialog.setCancelButton(None)
         self._dialogs[job.id] = dialog
         self._on_progress(job)
         dialog.show()

@@ -8,21 +8,21 @@ from typing import Any
 import pytest
 
 from branch_crm.cli import main
-from branch_crm.services import complaint_queue as cq
-from branch_crm.services import complaints as cs
-from branch_crm.services.complaints_demo import add_demo_complaints
+from branch_crm.services.complaints import intake, workflow
+from branch_crm.services.complaints import queue as cq
 from branch_crm.services.context import system_actor, unit_of_work
+from branch_crm.services.demo.complaints import add_demo_complaints
 from tests.support.cli_help import run_cli
 from tests.support.clock import local
 
 
 def test_sweep_list_and_stats(db, db_path, counter, *, make_customer, clock, call, capsys) -> None:
     clock(local("2025-11-24 09:00"))
-    data = cs.ComplaintInput(make_customer("张三"), "counter", "loss", "parcel lost")
-    lost = call(counter, cs.take_complaint, data=data)
-    data = cs.ComplaintInput(make_customer("李四"), "phone", "delay", "late")
-    late = call(counter, cs.take_complaint, data=data)
-    call(counter, cs.accept_complaint, complaint_id=late.id)
+    data = intake.ComplaintInput(make_customer("张三"), "counter", "loss", "parcel lost")
+    lost = call(counter, intake.take_complaint, data=data)
+    data = intake.ComplaintInput(make_customer("李四"), "phone", "delay", "late")
+    late = call(counter, intake.take_complaint, data=data)
+    call(counter, workflow.accept_complaint, complaint_id=late.id)
     db.dispose()
     clock(local("2025-11-24 10:30"))
     code, out, _err = run_cli(capsys, "--db", str(db_path), "complaints", "sweep", "--json")

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from branch_crm.models import Customer
-from branch_crm.services import complaints as cs
-from branch_crm.services import sla
+from branch_crm.services.complaints import intake, reference, sla, views
+from branch_crm.services.complaints import policy as sla_policy
 from branch_crm.services.context import unit_of_work
 from tests.support.clock import local
 
@@ -23,13 +23,13 @@ def _hq(hq: Any, *argv: str) -> None:
     assert hq_main(["--db", hq.database_url, "ref", *argv]) == 0
 
 
-def _take(db: Any, actor: Any, category: str) -> cs.ComplaintView:
+def _take(db: Any, actor: Any, category: str) -> views.ComplaintView:
     with unit_of_work(db, actor) as session:
         customer = Customer(name="张三")
         session.add(customer)
         session.flush()
-        data = cs.ComplaintInput(customer.id, "counter", category, "x")
-        return cs.take_complaint(session=session, actor=actor, data=data)
+        data = intake.ComplaintInput(customer.id, "counter", category, "x")
+        return intake.take_complaint(session=session, actor=actor, data=data)
 
 
 def test_head_office_policy_holiday_and_category_reach_the_branch(
@@ -65,8 +65,8 @@ def test_head_office_policy_holiday_and_category_reach_the_branch(
     assert result.error is None, result
 
     with unit_of_work(db, counter) as session:
-        active = sla.active_policy(session)
-        codes = [c.code for c in sla.reference_codes(session, "complaint_category")]
+        active = sla_policy.active_policy(session)
+        codes = [c.code for c in reference.reference_codes(session, "complaint_category")]
     assert (active.name, active.calendar) == ("office hours 2026", "working_hours")
     assert active.warn_ratio == 0.8
     assert codes[-1] == "customs"
@@ -86,6 +86,6 @@ def test_head_office_policy_holiday_and_category_reach_the_branch(
     assert again.resolution_due_at == before.resolution_due_at
 
 
-def _get(db: Any, actor: Any, complaint_id: str) -> cs.ComplaintView:
+def _get(db: Any, actor: Any, complaint_id: str) -> views.ComplaintView:
     with unit_of_work(db, actor) as session:
-        return cs.get_complaint(session=session, complaint_id=complaint_id)
+        return views.get_complaint(session=session, complaint_id=complaint_id)

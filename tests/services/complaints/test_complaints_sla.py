@@ -14,8 +14,16 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from branch_crm.models import ComplaintEvent, Holiday, SlaPolicy
-from branch_crm.services import complaints as cs
-from branch_crm.services import sla
+from branch_crm.services.complaints import (
+    business_calendar,
+    intake,
+    reference,
+    sla,
+    views,
+    workflow,
+)
+from branch_crm.services.complaints import events as cs_events
+from branch_crm.services.complaints import policy as sla_policy
 from branch_crm.services.context import unit_of_work
 from tests.support.clock import SHANGHAI, local
 
@@ -28,15 +36,15 @@ NATIONAL_DAY = {date(2025, 10, d): False for d in range(2, 9)} | {
 
 
 def office_calendar(tz: str = "Asia/Shanghai", holidays: dict[date, bool] | None = None) -> Any:
-    hours = sla.parse_working_hours(OFFICE)
-    return sla.BusinessCalendar(tz, hours, holidays)
+    hours = sla_policy.parse_working_hours(OFFICE)
+    return business_calendar.BusinessCalendar(tz, hours, holidays)
 
 
 # --- pure calendar arithmetic -------------------------------------------------------------------
 
 
 def test_24x7_counts_every_minute() -> None:
-    cal = sla.BusinessCalendar("Asia/Shanghai")
+    cal = business_calendar.BusinessCalendar("Asia/Shanghai")
     start = local("2025-11-21 23:30")
     assert cal.add_minutes(start, 90) == local("2025-11-22 01:00")
     assert cal.minutes_between(start, local("2025-11-23 23:30")) == 2 * 24 * 60
@@ -69,7 +77,7 @@ def test_holidays_are_skipped_and_make_up_days_are_worked() -> None:
 
 def test_calendar_without_working_time_is_refused() -> None:
     with pytest.raises(ValueError, match="working hours"):
-        sla.BusinessCalendar("Asia/Shanghai", {"mon": ()})
+        business_calendar.BusinessCalendar("Asia/Shanghai", {"mon": ()})
     everything_off = {date(2025, 11, 24) + timedelta(days=i): False for i in range(4 * 366)}
     cal = office_calendar(holidays=everything_off)
     with pytest.raises(ValueError, match="no working time"):
@@ -86,7 +94,9 @@ def test_spring_forward_in_a_zone_with_clock_changes() -> None:
     assert due.astimezone(berlin).hour == 11
     assert cal.minutes_between(local("2026-03-27 16:00", berlin), due) == 240
     # the night of the change is one hour short: a whole-day calendar has 23 hours that Sunday
-    all_day = sla.BusinessCalendar(berlin, {d: ((0, 1440),) for d in sla.WEEKDAYS})
+    all_day = business_calendar.BusinessCalendar(
+        berlin, {d: ((0, 1440),) for d in sla_policy.WEEKDAYS}
+    )
     assert (
         all_day.minutes_between(
             local("2026-03-29 00:00", berlin), local("2026-03-30 00:00", berlin)
@@ -94,14 +104,16 @@ def test_spring_forward_in_a_zone_with_clock_changes() -> None:
         == 23 * 60
     )
     # 24x7 counts real minutes across the jump: 01:30 CET + 60 min = 03:30 CEST
-    assert sla.BusinessCalendar(berlin).add_minutes(local("2026-03-29 01:30", berlin), 60) == (
-        local("2026-03-29 03:30", berlin)
-    )
+    assert business_calendar.BusinessCalendar(berlin).add_minutes(
+        local("2026-03-29 01:30", berlin), 60
+    ) == (local("2026-03-29 03:30", berlin))
 
 
 def test_fall_back_day_has_25_hours() -> None:
     new_york = ZoneInfo("America/New_York")
-    all_day = sla.BusinessCalendar(new_york, {d: ((0, 1440),) for d in sla.WEEKDAYS})
+    all_day = business_calendar.BusinessCalendar(
+        new_york, {d: ((0, 1440),) for d in sla_policy.WEEKDAYS}
+    )
     assert (
         all_day.minutes_between(
             local("2026-11-01 00:00", new_york), local("2026-11-02 00:00", new_york)
@@ -109,7 +121,9 @@ def test_fall_back_day_has_25_hours() -> None:
         == 25 * 60
     )
     # 24x7 from 01:30 EDT (05:30 UTC) + 60 min = 06:30 UTC, which reads 01:30 EST
-    due = sla.BusinessCalendar(new_york).add_minutes(datetime(2026, 11, 1, 5, 30, tzinfo=UTC), 60)
+    due = business_calendar.BusinessCalendar(new_york).add_minutes(
+        datetime(2026, 11, 1, 5, 30, tzinfo=UTC), 60
+    )
     assert due == datetime(2026, 11, 1, 6, 30, tzinfo=UTC)
     assert due.astimezone(new_york).strftime("%H:%M %Z") == "01:30 EST"
 
@@ -123,7 +137,7 @@ def test_add_and_between_are_inverse() -> None:
 
 def test_naive_datetimes_are_refused() -> None:
     with pytest.raises(ValueError, match="naive"):
-        sla.BusinessCalendar().add_minutes(datetime(2026, 1, 1), 5)
+        business_calendar.BusinessCalendar().add_minutes(datetime(2026, 1, 1), 5)
 
 
 # --- policy -------------------------------------------------------------------------------------
@@ -131,42 +145,47 @@ def test_naive_datetimes_are_refused() -> None:
 
 def test_default_policy_and_reference_data_are_seeded_once(db, counter) -> None:
     with unit_of_work(db, counter) as session:
-        assert sla.ensure_reference_data(session) == 1 + len(sla.CATEGORIES) + len(sla.ROOT_CAUSES)
-        assert sla.ensure_reference_data(session) == 0
-        policy = sla.active_policy(session)
+        assert reference.ensure_reference_data(session) == 1 + len(reference.CATEGORIES) + len(
+            reference.ROOT_CAUSES
+        )
+        assert reference.ensure_reference_data(session) == 0
+        policy = sla_policy.active_policy(session)
         rows = session.query(SlaPolicy).all()
     assert [r.branch_id for r in rows] == ["HQ"]
-    assert policy.id == sla.DEFAULT_POLICY_ID
-    assert policy.target(1) == sla.Target(60, 24 * 60)
-    assert policy.target(2) == sla.Target(120, 48 * 60)
-    assert policy.target(3) == sla.Target(240, 72 * 60)
+    assert policy.id == sla_policy.DEFAULT_POLICY_ID
+    assert policy.target(1) == sla_policy.Target(60, 24 * 60)
+    assert policy.target(2) == sla_policy.Target(120, 48 * 60)
+    assert policy.target(3) == sla_policy.Target(240, 72 * 60)
     assert (policy.calendar, policy.timezone, policy.warn_ratio) == ("24x7", "Asia/Shanghai", 0.75)
 
 
 def test_category_target_overrides_the_grade_target() -> None:
-    policy = sla.default_policy()
-    policy = sla.Policy(
-        **{**policy.__dict__, "targets": (*policy.targets, sla.TargetRule(2, "loss", 30, 600))}
+    policy = sla_policy.default_policy()
+    policy = sla_policy.Policy(
+        **{
+            **policy.__dict__,
+            "targets": (*policy.targets, sla_policy.TargetRule(2, "loss", 30, 600)),
+        }
     )
-    assert policy.target(2, "loss") == sla.Target(30, 600)
-    assert policy.target(2, "delay") == sla.Target(120, 2880)
+    assert policy.target(2, "loss") == sla_policy.Target(30, 600)
+    assert policy.target(2, "delay") == sla_policy.Target(120, 2880)
 
 
 def test_broken_head_office_policy_falls_back_with_a_log(db, counter, caplog) -> None:
     with unit_of_work(db, counter) as session:
-        sla.ensure_reference_data(session)
+        reference.ensure_reference_data(session)
         session.add(
             SlaPolicy(branch_id="HQ", name="broken", version=9, timezone="Mars/Olympus", targets=[])
         )
         session.flush()
-        assert sla.active_policy(session).id == sla.DEFAULT_POLICY_ID
+        assert sla_policy.active_policy(session).id == sla_policy.DEFAULT_POLICY_ID
     assert "Mars/Olympus" in caplog.text
 
 
 def install_office_policy(db: Any, actor: Any, tz: str = "Asia/Shanghai") -> None:
     """A head-office policy with office hours and the National Day holidays (wins: version 2)."""
     with unit_of_work(db, actor) as session:
-        sla.ensure_reference_data(session)
+        reference.ensure_reference_data(session)
         session.add(
             SlaPolicy(
                 branch_id="HQ",
@@ -178,7 +197,7 @@ def install_office_policy(db: Any, actor: Any, tz: str = "Asia/Shanghai") -> Non
                 warn_ratio=0.75,
                 targets=[
                     {"grade": g, "response_minutes": r, "resolution_minutes": s}
-                    for g, r, s in sla.DEFAULT_TARGETS
+                    for g, r, s in sla_policy.DEFAULT_TARGETS
                 ],
                 escalation={"supervisor_ratio": 1.0, "head_office_ratio": 1.5},
             )
@@ -196,8 +215,8 @@ def test_complaint_spanning_a_holiday_and_a_pause(db, counter, make_customer, cl
     clock(local("2025-10-01 16:00"))  # Wednesday before National Day
     view = call(
         counter,
-        cs.take_complaint,
-        data=cs.ComplaintInput(customer, "counter", "damage", "box crushed", grade=None),
+        intake.take_complaint,
+        data=intake.ComplaintInput(customer, "counter", "damage", "box crushed", grade=None),
     )
     assert view.grade == 2  # damage below the high-value threshold
     # response 120 min: Wed 16:00-18:00 -> due 18:00; warning at 90 min = 17:30
@@ -208,16 +227,16 @@ def test_complaint_spanning_a_holiday_and_a_pause(db, counter, make_customer, cl
     assert view.resolution_due_at == local("2025-10-15 16:00")
 
     clock(local("2025-10-01 17:00"))
-    view = call(counter, cs.accept_complaint, complaint_id=view.id)
+    view = call(counter, workflow.accept_complaint, complaint_id=view.id)
     assert view.responded_at == local("2025-10-01 17:00")
     assert not view.response_breached
 
     clock(local("2025-10-09 10:00"))
-    view = call(counter, cs.wait_for_customer, complaint_id=view.id, note="photos of the box")
+    view = call(counter, workflow.wait_for_customer, complaint_id=view.id, note="photos of the box")
     assert view.paused_since == local("2025-10-09 10:00")
 
     clock(local("2025-10-10 14:00"))
-    view = call(counter, cs.resume_complaint, complaint_id=view.id)
+    view = call(counter, workflow.resume_complaint, complaint_id=view.id)
     # paused: Thu 10-12 (120) + 13-18 (300) + Fri 9-12 (180) + 13-14 (60) = 660 min
     assert view.paused_seconds == 660 * 60
     # due moves by 660 business minutes: 3540 from the start -> Thu 16 ends at 3480,
@@ -227,11 +246,11 @@ def test_complaint_spanning_a_holiday_and_a_pause(db, counter, make_customer, cl
     assert view.resolution_warn_at == local("2025-10-15 15:00")
 
     clock(local("2025-10-16 11:00"))
-    view = call(counter, cs.give_feedback, complaint_id=view.id, note="replacement sent")
+    view = call(counter, workflow.give_feedback, complaint_id=view.id, note="replacement sent")
     clock(local("2025-10-16 15:00"))
     view = call(
         counter,
-        cs.close_complaint,
+        workflow.close_complaint,
         complaint_id=view.id,
         root_cause="rough_handling",
         corrective_action="brief the loading team",
@@ -247,22 +266,24 @@ def test_breach_while_waiting_is_not_counted_but_after_resume_it_is(
     customer = make_customer()
     clock(local("2025-11-24 09:00"))  # default policy: 24x7
     view = call(
-        counter, cs.take_complaint, data=cs.ComplaintInput(customer, "phone", "delay", "late")
+        counter,
+        intake.take_complaint,
+        data=intake.ComplaintInput(customer, "phone", "delay", "late"),
     )
     assert view.grade == 3  # resolution 72 h
-    call(counter, cs.accept_complaint, complaint_id=view.id)
+    call(counter, workflow.accept_complaint, complaint_id=view.id)
     clock(local("2025-11-24 10:00"))
-    call(counter, cs.wait_for_customer, complaint_id=view.id)
+    call(counter, workflow.wait_for_customer, complaint_id=view.id)
     clock(local("2025-11-28 10:00"))  # 96 h later, still waiting: the clock stands
     with unit_of_work(db, counter) as session:
         assert sla.sweep(session=session).breaches == 0
-    view = call(counter, cs.resume_complaint, complaint_id=view.id)
+    view = call(counter, workflow.resume_complaint, complaint_id=view.id)
     assert view.resolution_due_at == local("2025-12-01 09:00")  # 72 h + 96 h paused
     clock(local("2025-12-01 09:00"))
     with unit_of_work(db, counter) as session:
         result = sla.sweep(session=session)
     assert result.breaches == 1
-    assert call(counter, cs.get_complaint, complaint_id=view.id).resolution_breached
+    assert call(counter, views.get_complaint, complaint_id=view.id).resolution_breached
 
 
 # --- breaches and escalations -------------------------------------------------------------------
@@ -278,21 +299,23 @@ def test_breach_stays_recorded_after_a_late_fix(db, counter, make_customer, cloc
     customer = make_customer()
     clock(local("2025-11-24 09:00"))
     view = call(
-        counter, cs.take_complaint, data=cs.ComplaintInput(customer, "counter", "loss", "gone")
+        counter,
+        intake.take_complaint,
+        data=intake.ComplaintInput(customer, "counter", "loss", "gone"),
     )
     assert view.grade == 1  # respond within 60 min
     clock(local("2025-11-24 09:59"))
     with unit_of_work(db, counter) as session:
         assert sla.sweep(session=session).breaches == 0
     clock(local("2025-11-24 10:20"))  # nobody swept since: the late accept records the breach
-    view = call(counter, cs.accept_complaint, complaint_id=view.id)
+    view = call(counter, workflow.accept_complaint, complaint_id=view.id)
     assert view.response_breached
     assert view.escalation_level == 1  # supervisor at 100% of the response target
     # handled fast afterwards: the breach is not erased
-    view = call(counter, cs.give_feedback, complaint_id=view.id, note="found it")
+    view = call(counter, workflow.give_feedback, complaint_id=view.id, note="found it")
     view = call(
         counter,
-        cs.close_complaint,
+        workflow.close_complaint,
         complaint_id=view.id,
         root_cause="sorting_error",
         corrective_action="re-label the chute",
@@ -309,7 +332,9 @@ def test_sweep_records_breaches_and_escalations_once(
     customer = make_customer()
     clock(local("2025-11-24 09:00"))
     view = call(
-        counter, cs.take_complaint, data=cs.ComplaintInput(customer, "counter", "loss", "gone")
+        counter,
+        intake.take_complaint,
+        data=intake.ComplaintInput(customer, "counter", "loss", "gone"),
     )
     clock(local("2025-11-24 09:46"))  # 76%: warned, nothing to record
     with unit_of_work(db, counter) as session:
@@ -328,7 +353,7 @@ def test_sweep_records_breaches_and_escalations_once(
     events = _events(db, counter, view.id)
     assert [d["level"] for k, d in events if k == "escalated"] == [1, 2]
     assert [d["target"] for k, d in events if k == "sla_breached"] == ["response"]
-    view = call(counter, cs.get_complaint, complaint_id=view.id)
+    view = call(counter, views.get_complaint, complaint_id=view.id)
     assert view.escalation_level == 2
     # resolution 24 h: breach recorded by the sweep a day later, once
     clock(local("2025-11-25 09:00"))
@@ -342,7 +367,9 @@ def test_sweep_repairs_instants_changed_elsewhere(db, counter, make_customer, cl
     customer = make_customer()
     clock(local("2025-11-24 09:00"))
     view = call(
-        counter, cs.take_complaint, data=cs.ComplaintInput(customer, "counter", "delay", "x")
+        counter,
+        intake.take_complaint,
+        data=intake.ComplaintInput(customer, "counter", "delay", "x"),
     )
     with unit_of_work(db, counter) as session:  # the other PC regraded it to 1 (synced columns)
         session.execute(
@@ -350,7 +377,7 @@ def test_sweep_repairs_instants_changed_elsewhere(db, counter, make_customer, cl
         )
     with unit_of_work(db, counter) as session:
         assert sla.sweep(session=session).recomputed == 1
-    view = call(counter, cs.get_complaint, complaint_id=view.id)
+    view = call(counter, views.get_complaint, complaint_id=view.id)
     assert view.response_due_at == local("2025-11-24 10:00")
     assert view.response_warn_at == local("2025-11-24 09:45")
 
@@ -361,12 +388,16 @@ def test_regrade_recomputes_due_times_but_keeps_breaches(
     customer = make_customer()
     clock(local("2025-11-24 09:00"))
     view = call(
-        counter, cs.take_complaint, data=cs.ComplaintInput(customer, "counter", "loss", "gone")
+        counter,
+        intake.take_complaint,
+        data=intake.ComplaintInput(customer, "counter", "loss", "gone"),
     )
     clock(local("2025-11-24 10:05"))
     with unit_of_work(db, counter) as session:
         sla.sweep(session=session)
-    view = call(supervisor, cs.regrade_complaint, complaint_id=view.id, grade=3, reason="found")
+    view = call(
+        supervisor, workflow.regrade_complaint, complaint_id=view.id, grade=3, reason="found"
+    )
     assert view.grade == 3
     assert view.response_due_at == local("2025-11-24 13:00")  # 4 h
     assert view.resolution_due_at == local("2025-11-27 09:00")  # 72 h
@@ -377,7 +408,9 @@ def test_event_times_are_utc_and_shown_in_shanghai(db, counter, make_customer, c
     customer = make_customer()
     clock(datetime(2025, 11, 24, 16, 30, tzinfo=UTC))  # 00:30 on the 25th in Shanghai
     view = call(
-        counter, cs.take_complaint, data=cs.ComplaintInput(customer, "counter", "delay", "x")
+        counter,
+        intake.take_complaint,
+        data=intake.ComplaintInput(customer, "counter", "delay", "x"),
     )
     assert re.fullmatch(r"BR001-20251125-[2-9][A-Z]0001", view.number)  # local date; PC code
     assert view.received_at.astimezone(SHANGHAI).day == 25
@@ -390,14 +423,16 @@ def test_late_sweep_dates_breaches_and_escalations_when_the_targets_passed(
     customer = make_customer()
     clock(local("2025-11-24 09:00"))
     view = call(
-        counter, cs.take_complaint, data=cs.ComplaintInput(customer, "counter", "loss", "gone")
+        counter,
+        intake.take_complaint,
+        data=intake.ComplaintInput(customer, "counter", "loss", "gone"),
     )
     clock(local("2025-11-24 11:00"))  # nobody looked for two hours
     with unit_of_work(db, counter) as session:
         assert sla.sweep(session=session) == sla.SweepResult(1, 1, 2, 0)
     events = {
         (e.kind, e.data.get("level")): e
-        for e in call(counter, cs.complaint_events, complaint_id=view.id)
+        for e in call(counter, cs_events.complaint_events, complaint_id=view.id)
     }
     # response 60 min: missed and supervisor at 10:00; head office at 150 % = 10:30
     assert events[("sla_breached", None)].at == local("2025-11-24 10:00")
@@ -406,7 +441,7 @@ def test_late_sweep_dates_breaches_and_escalations_when_the_targets_passed(
     recorded = {e.data["recorded_at"] for (kind, _l), e in events.items() if kind != "received"}
     assert recorded == {local("2025-11-24 11:00").astimezone(UTC).isoformat()}
     assert all(e.actor_name == "SLA monitor" for (k, _l), e in events.items() if k != "received")
-    kinds = [e.kind for e in call(counter, cs.complaint_events, complaint_id=view.id)]
+    kinds = [e.kind for e in call(counter, cs_events.complaint_events, complaint_id=view.id)]
     assert kinds == ["received", "sla_breached", "escalated", "escalated"]
 
 
@@ -418,13 +453,15 @@ def test_a_wall_clock_stepped_back_during_a_pause_adds_no_negative_time(
     customer = make_customer()
     clock(local("2025-11-24 09:00"))
     view = call(
-        counter, cs.take_complaint, data=cs.ComplaintInput(customer, "counter", "loss", "gone")
+        counter,
+        intake.take_complaint,
+        data=intake.ComplaintInput(customer, "counter", "loss", "gone"),
     )
     clock(local("2025-11-24 10:10"))
-    call(counter, cs.accept_complaint, complaint_id=view.id)  # 10 min late: response missed
-    call(counter, cs.wait_for_customer, complaint_id=view.id)
+    call(counter, workflow.accept_complaint, complaint_id=view.id)  # 10 min late: response missed
+    call(counter, workflow.wait_for_customer, complaint_id=view.id)
     clock(local("2025-11-24 09:40"))  # clock corrected by half an hour backwards
-    view = call(counter, cs.resume_complaint, complaint_id=view.id)
+    view = call(counter, workflow.resume_complaint, complaint_id=view.id)
     assert view.paused_seconds == 0
     assert view.resolution_due_at == local("2025-11-25 09:00")  # 24 h, unchanged
     assert view.response_breached
@@ -440,14 +477,16 @@ def test_a_pause_over_a_holiday_costs_no_business_time(
     customer = make_customer("王五")
     clock(local("2025-09-30 09:00"))  # Tuesday
     view = call(
-        counter, cs.take_complaint, data=cs.ComplaintInput(customer, "phone", "delay", "late")
+        counter,
+        intake.take_complaint,
+        data=intake.ComplaintInput(customer, "phone", "delay", "late"),
     )
     assert view.grade == 3  # resolution 4320 business minutes = 9 office days
-    call(counter, cs.accept_complaint, complaint_id=view.id)
+    call(counter, workflow.accept_complaint, complaint_id=view.id)
     clock(local("2025-10-01 17:00"))  # Wed: 480 + 420 = 900 minutes used
-    call(counter, cs.wait_for_customer, complaint_id=view.id)
+    call(counter, workflow.wait_for_customer, complaint_id=view.id)
     clock(local("2025-10-09 09:30"))  # Thu after the holidays: paused 60 (Wed) + 30 = 90
-    view = call(counter, cs.resume_complaint, complaint_id=view.id)
+    view = call(counter, workflow.resume_complaint, complaint_id=view.id)
     assert view.paused_seconds == 90 * 60
     # 4320 + 90 = 4410 from Tue 30 Sep 09:00: Tue 480, Wed 960, Thu 9 1440, Fri 10 1920,
     # Sat 11 (make-up) 2400, Mon 13 2880, Tue 14 3360, Wed 15 3840, Thu 16 4320, Fri 17: 90

@@ -9,23 +9,22 @@ from typing import Any
 import pytest
 
 from branch_crm.errors import ValidationError
-from branch_crm.services import complaint_queue as cq
-from branch_crm.services import complaint_stats as st
-from branch_crm.services import complaints as cs
-from branch_crm.services import sla
+from branch_crm.services.complaints import figures as st
+from branch_crm.services.complaints import intake, sla, workflow
+from branch_crm.services.complaints import queue as cq
 from branch_crm.services.context import unit_of_work
 from tests.support.clock import local
 
 
 def _take(call: Any, actor: Any, make_customer: Any, category: str, cents: int = 0) -> Any:
-    data = cs.ComplaintInput(
+    data = intake.ComplaintInput(
         make_customer(f"客户{category}"),
         "counter",
         category,
         "x",
         compensation_requested_cents=cents,
     )
-    return call(actor, cs.take_complaint, data=data)
+    return call(actor, intake.take_complaint, data=data)
 
 
 @pytest.fixture
@@ -41,31 +40,31 @@ def november(db, supervisor, make_customer, clock, call) -> dict[str, Any]:  # t
     at("2025-11-02 09:00")
     a = made["A"] = _take(call, sv, make_customer, "delay", 5000)  # grade 3: 4 h / 72 h
     at("2025-11-02 10:00")
-    call(sv, cs.accept_complaint, complaint_id=a.id)  # response 60 min
-    call(sv, cs.grant_compensation, complaint_id=a.id, amount_cents=3000, note="voucher")
+    call(sv, workflow.accept_complaint, complaint_id=a.id)  # response 60 min
+    call(sv, workflow.grant_compensation, complaint_id=a.id, amount_cents=3000, note="voucher")
     at("2025-11-03 09:00")
-    call(sv, cs.give_feedback, complaint_id=a.id, note="delivered")  # resolution 1440 min
+    call(sv, workflow.give_feedback, complaint_id=a.id, note="delivered")  # resolution 1440 min
     at("2025-11-03 10:00")
-    call(sv, cs.close_complaint, complaint_id=a.id, root_cause="line_haul_delay",
+    call(sv, workflow.close_complaint, complaint_id=a.id, root_cause="line_haul_delay",
          corrective_action="x")  # fmt: skip
     at("2025-11-05 09:00")
     b = made["B"] = _take(call, sv, make_customer, "loss", 100_000)  # grade 1: 1 h / 24 h
     at("2025-11-05 11:00")
-    call(sv, cs.accept_complaint, complaint_id=b.id)  # 120 min: response breached
+    call(sv, workflow.accept_complaint, complaint_id=b.id)  # 120 min: response breached
     at("2025-11-05 12:00")
-    call(sv, cs.wait_for_customer, complaint_id=b.id)
+    call(sv, workflow.wait_for_customer, complaint_id=b.id)
     at("2025-11-06 12:00")
-    call(sv, cs.resume_complaint, complaint_id=b.id)  # paused 1440 min
-    call(sv, cs.grant_compensation, complaint_id=b.id, amount_cents=50_000, note="declared")
+    call(sv, workflow.resume_complaint, complaint_id=b.id)  # paused 1440 min
+    call(sv, workflow.grant_compensation, complaint_id=b.id, amount_cents=50_000, note="declared")
     at("2025-11-07 08:00")
-    call(sv, cs.give_feedback, complaint_id=b.id, note="paid")  # 2820 - 1440 = 1380 min
+    call(sv, workflow.give_feedback, complaint_id=b.id, note="paid")  # 2820 - 1440 = 1380 min
     at("2025-11-08 10:00")
-    call(sv, cs.close_complaint, complaint_id=b.id, root_cause="sorting_error",
+    call(sv, workflow.close_complaint, complaint_id=b.id, root_cause="sorting_error",
          corrective_action="x")  # fmt: skip
     at("2025-11-10 09:00")
     c = made["C"] = _take(call, sv, make_customer, "damage")  # grade 2: 2 h / 48 h
     at("2025-11-10 09:30")
-    call(sv, cs.accept_complaint, complaint_id=c.id)  # 30 min
+    call(sv, workflow.accept_complaint, complaint_id=c.id)  # 30 min
     at("2025-11-20 09:00")
     made["D"] = _take(call, sv, make_customer, "delay")  # never accepted
     at("2025-11-29 12:00")
@@ -189,7 +188,7 @@ def test_times_are_business_minutes_of_the_complaints_calendar(
     clock(local("2025-11-21 17:00"))  # Friday
     view = _take(call, counter, make_customer, "delay")
     clock(local("2025-11-24 10:00"))  # Monday
-    call(counter, cs.accept_complaint, complaint_id=view.id)
+    call(counter, workflow.accept_complaint, complaint_id=view.id)
     s = call(counter, st.complaint_stats, start=date(2025, 11, 21), end=date(2025, 11, 21))
     assert s.response_time.mean_minutes == 120  # Fri 17-18 and Mon 9-10
 
@@ -232,9 +231,9 @@ def test_paused_rows_go_last_with_their_time_left_frozen(
     clock(local("2025-11-23 09:00"))
     first = _take(call, counter, make_customer, "delay")
     second = _take(call, counter, make_customer, "billing")
-    call(counter, cs.accept_complaint, complaint_id=first.id)
+    call(counter, workflow.accept_complaint, complaint_id=first.id)
     clock(local("2025-11-23 10:00"))
-    call(counter, cs.wait_for_customer, complaint_id=first.id)  # 71 h of 72 left, frozen
+    call(counter, workflow.wait_for_customer, complaint_id=first.id)  # 71 h of 72 left, frozen
     for hours in (0, 50):
         now = local("2025-11-23 10:00").timestamp() + hours * 3600
         rows = call(counter, cq.list_queue, now=sla.datetime.fromtimestamp(now, sla.UTC))

@@ -10,23 +10,24 @@ import pytest
 
 from branch_crm.errors import InvalidTransition, PermissionDenied, ValidationError
 from branch_crm.models import ComplaintEvent
-from branch_crm.services import complaints as cs
-from branch_crm.services import settings
+from branch_crm.services.complaints import events as cs_events
+from branch_crm.services.complaints import grading, intake, labels, views, workflow
 from branch_crm.services.context import unit_of_work
 from branch_crm.services.pc_code import this_pc_code
+from branch_crm.services.settings import values as settings
 from tests.support.clock import local
 
 
 def take(call: Any, actor: Any, customer: str, category: str = "delay", **kw: Any) -> Any:
-    data = cs.ComplaintInput(customer, kw.pop("channel", "counter"), category, "text", **kw)
-    return call(actor, cs.take_complaint, data=data)
+    data = intake.ComplaintInput(customer, kw.pop("channel", "counter"), category, "text", **kw)
+    return call(actor, intake.take_complaint, data=data)
 
 
 # --- taking a complaint -------------------------------------------------------------------------
 
 
 def test_every_bad_field_is_named(db, counter, call) -> None:
-    data = cs.ComplaintInput(
+    data = intake.ComplaintInput(
         customer_id="nobody",
         channel="fax",
         category="weather",
@@ -36,7 +37,7 @@ def test_every_bad_field_is_named(db, counter, call) -> None:
         grade=4,
     )
     with pytest.raises(ValidationError) as caught:
-        call(counter, cs.take_complaint, data=data)
+        call(counter, intake.take_complaint, data=data)
     assert set(caught.value.fields) == {
         "customer_id",
         "channel",
@@ -61,13 +62,13 @@ def test_every_bad_field_is_named(db, counter, call) -> None:
     ],
 )
 def test_waybill_numbers_are_normalised(raw: str | None, expected: str | None) -> None:
-    assert cs.normalize_waybill(raw) == expected
+    assert intake.normalize_waybill(raw) == expected
 
 
 @pytest.mark.parametrize("raw", ["1234567", "ABCDE12345678", "SF12345678901234567890X", "顺丰123"])
 def test_odd_waybill_numbers_are_refused(raw: str) -> None:
     with pytest.raises(ValueError, match="waybill"):
-        cs.normalize_waybill(raw)
+        intake.normalize_waybill(raw)
 
 
 def test_complaint_is_taken_with_number_event_and_due_times(
@@ -88,7 +89,7 @@ def test_complaint_is_taken_with_number_event_and_due_times(
     )
     assert first.status == "received" and first.waybill_no == "SF1234567890123"
     assert first.response_due_at == local("2025-11-24 13:00")  # grade 3: 4 h
-    events = call(counter, cs.complaint_events, complaint_id=first.id)
+    events = call(counter, cs_events.complaint_events, complaint_id=first.id)
     assert [(e.kind, e.actor_name, e.to_status) for e in events] == [
         ("received", "Counter", "received")
     ]
@@ -100,7 +101,7 @@ def test_complaint_is_taken_with_number_event_and_due_times(
 def _suggest(call: Any, actor: Any, customer: str | None, category: str, cents: int = 0) -> Any:
     return call(
         actor,
-        cs.suggest_grade,
+        grading.suggest_grade,
         customer_id=customer,
         category=category,
         compensation_requested_cents=cents,
@@ -145,8 +146,8 @@ def test_repeat_complaint_within_30_days_is_grade_1(
     assert repeat.grade_reason is None  # as suggested
     assert [r.text for r in repeat.grade_rules] == ["Repeat complaint: 1 earlier within 30 days"]
     with unit_of_work(db, counter) as session:
-        assert cs.is_repeat_complainer(session, customer)
-        assert not cs.is_repeat_complainer(session, make_customer("新客户"))
+        assert views.is_repeat_complainer(session, customer)
+        assert not views.is_repeat_complainer(session, make_customer("新客户"))
 
 
 def test_a_deleted_complaint_does_not_make_a_repeat_complainer(
@@ -161,10 +162,10 @@ def test_a_deleted_complaint_does_not_make_a_repeat_complainer(
     clock(local("2025-10-05 10:00"))
     take(call, counter, customer)
     with unit_of_work(db, counter) as session:
-        assert cs.is_repeat_complainer(session, customer)
+        assert views.is_repeat_complainer(session, customer)
         session.get(Complaint, first.id).deleted_at = utcnow()  # e.g. keyed in by mistake
     with unit_of_work(db, counter) as session:
-        assert not cs.is_repeat_complainer(session, customer)
+        assert not views.is_repeat_complainer(session, customer)
 
 
 def test_grade_override_needs_a_reason_and_lowering_needs_a_supervisor(
@@ -189,7 +190,7 @@ def test_grade_override_needs_a_reason_and_lowering_needs_a_supervisor(
 def test_a_courier_may_take_but_not_work_a_complaint(db, courier, make_customer, call) -> None:
     view = take(call, courier, make_customer(), channel="courier")
     with pytest.raises(PermissionDenied, match="Pickup courier may not"):
-        call(courier, cs.accept_complaint, complaint_id=view.id)
+        call(courier, workflow.accept_complaint, complaint_id=view.id)
 
 
 # --- transitions ----------------------------------------------------------------------------------
@@ -199,14 +200,17 @@ def _to(call: Any, actor: Any, view: Any, status: str) -> Any:
     """Drive a fresh complaint to ``status`` through legal steps."""
     steps = {
         "received": [],
-        "in_progress": [(cs.accept_complaint, {})],
-        "waiting_customer": [(cs.accept_complaint, {}), (cs.wait_for_customer, {})],
-        "feedback_given": [(cs.accept_complaint, {}), (cs.give_feedback, {"note": "fixed"})],
+        "in_progress": [(workflow.accept_complaint, {})],
+        "waiting_customer": [(workflow.accept_complaint, {}), (workflow.wait_for_customer, {})],
+        "feedback_given": [
+            (workflow.accept_complaint, {}),
+            (workflow.give_feedback, {"note": "fixed"}),
+        ],
         "closed": [
-            (cs.accept_complaint, {}),
-            (cs.give_feedback, {"note": "fixed"}),
+            (workflow.accept_complaint, {}),
+            (workflow.give_feedback, {"note": "fixed"}),
             (
-                cs.close_complaint,
+                workflow.close_complaint,
                 {"root_cause": "other", "corrective_action": "none needed"},
             ),
         ],
@@ -218,22 +222,22 @@ def _to(call: Any, actor: Any, view: Any, status: str) -> Any:
 
 
 ILLEGAL = [
-    ("received", cs.wait_for_customer, {}),
-    ("received", cs.resume_complaint, {}),
-    ("received", cs.give_feedback, {"note": "x"}),
-    ("received", cs.reopen_complaint, {"note": "x"}),
-    ("in_progress", cs.accept_complaint, {}),
-    ("in_progress", cs.resume_complaint, {}),
-    ("in_progress", cs.reopen_complaint, {"note": "x"}),
-    ("in_progress", cs.close_complaint, {"root_cause": "other", "corrective_action": "x"}),
-    ("waiting_customer", cs.give_feedback, {"note": "x"}),
-    ("waiting_customer", cs.wait_for_customer, {}),
-    ("feedback_given", cs.accept_complaint, {}),
-    ("feedback_given", cs.give_feedback, {"note": "x"}),
-    ("closed", cs.accept_complaint, {}),
-    ("closed", cs.wait_for_customer, {}),
-    ("closed", cs.grant_compensation, {"amount_cents": 100, "note": "x"}),
-    ("closed", cs.close_complaint, {"root_cause": "other", "corrective_action": "x"}),
+    ("received", workflow.wait_for_customer, {}),
+    ("received", workflow.resume_complaint, {}),
+    ("received", workflow.give_feedback, {"note": "x"}),
+    ("received", workflow.reopen_complaint, {"note": "x"}),
+    ("in_progress", workflow.accept_complaint, {}),
+    ("in_progress", workflow.resume_complaint, {}),
+    ("in_progress", workflow.reopen_complaint, {"note": "x"}),
+    ("in_progress", workflow.close_complaint, {"root_cause": "other", "corrective_action": "x"}),
+    ("waiting_customer", workflow.give_feedback, {"note": "x"}),
+    ("waiting_customer", workflow.wait_for_customer, {}),
+    ("feedback_given", workflow.accept_complaint, {}),
+    ("feedback_given", workflow.give_feedback, {"note": "x"}),
+    ("closed", workflow.accept_complaint, {}),
+    ("closed", workflow.wait_for_customer, {}),
+    ("closed", workflow.grant_compensation, {"amount_cents": 100, "note": "x"}),
+    ("closed", workflow.close_complaint, {"root_cause": "other", "corrective_action": "x"}),
 ]
 
 
@@ -246,33 +250,35 @@ def test_illegal_transitions_are_refused_clearly(
         before = session.query(ComplaintEvent).count()
     with pytest.raises(InvalidTransition) as caught:
         call(supervisor, fn, complaint_id=view.id, **kwargs)
-    assert cs.status_label(status) in caught.value.message
+    assert labels.status_label(status) in caught.value.message
     assert "possible when" in caught.value.message
     with unit_of_work(db, supervisor) as session:
         assert session.query(ComplaintEvent).count() == before
-    assert call(supervisor, cs.get_complaint, complaint_id=view.id).status == status
+    assert call(supervisor, views.get_complaint, complaint_id=view.id).status == status
 
 
 def test_full_loop_with_reopen(db, counter, make_customer, clock, call) -> None:
     clock(local("2025-11-24 09:00"))
     view = take(call, counter, make_customer())
     clock(local("2025-11-24 09:30"))
-    view = call(counter, cs.accept_complaint, complaint_id=view.id, note="calling the hub")
+    view = call(counter, workflow.accept_complaint, complaint_id=view.id, note="calling the hub")
     assert view.assignee_id == counter.staff_id and view.assignee_name == "Counter"
     clock(local("2025-11-24 11:00"))
-    view = call(counter, cs.give_feedback, complaint_id=view.id, note="parcel arrives tomorrow")
+    view = call(
+        counter, workflow.give_feedback, complaint_id=view.id, note="parcel arrives tomorrow"
+    )
     assert view.resolved_at == local("2025-11-24 11:00")
     clock(local("2025-11-24 15:00"))  # four hours later the customer says it is not enough
-    view = call(counter, cs.reopen_complaint, complaint_id=view.id, note="wants a refund")
+    view = call(counter, workflow.reopen_complaint, complaint_id=view.id, note="wants a refund")
     assert (view.status, view.reopen_count, view.resolved_at) == ("in_progress", 1, None)
     assert view.paused_seconds == 4 * 3600  # the customer held our answer for 4 h
     assert view.resolution_due_at == local("2025-11-27 13:00")  # 72 h + 4 h
     clock(local("2025-11-25 10:00"))
-    view = call(counter, cs.give_feedback, complaint_id=view.id, note="refund approved")
+    view = call(counter, workflow.give_feedback, complaint_id=view.id, note="refund approved")
     clock(local("2025-11-25 12:00"))
     view = call(
         counter,
-        cs.close_complaint,
+        workflow.close_complaint,
         complaint_id=view.id,
         root_cause="line_haul_delay",
         corrective_action="escalate late trunk arrivals to the hub manager",
@@ -284,9 +290,11 @@ def test_full_loop_with_reopen(db, counter, make_customer, clock, call) -> None:
         "Line-haul delay",
     )
     clock(local("2025-11-26 09:00"))
-    view = call(counter, cs.reopen_complaint, complaint_id=view.id, note="refund not received")
+    view = call(
+        counter, workflow.reopen_complaint, complaint_id=view.id, note="refund not received"
+    )
     assert (view.status, view.reopen_count, view.closed_at) == ("in_progress", 2, None)
-    events = call(counter, cs.complaint_events, complaint_id=view.id)
+    events = call(counter, cs_events.complaint_events, complaint_id=view.id)
     assert [e.kind for e in events] == [
         "received",
         "accepted",
@@ -308,12 +316,18 @@ def test_full_loop_with_reopen(db, counter, make_customer, clock, call) -> None:
 def test_closing_needs_root_cause_and_corrective_action(db, counter, make_customer, call) -> None:
     view = _to(call, counter, take(call, counter, make_customer()), "feedback_given")
     with pytest.raises(ValidationError) as caught:
-        call(counter, cs.close_complaint, complaint_id=view.id, root_cause="", corrective_action="")
+        call(
+            counter,
+            workflow.close_complaint,
+            complaint_id=view.id,
+            root_cause="",
+            corrective_action="",
+        )
     assert set(caught.value.fields) == {"root_cause", "corrective_action"}
     with pytest.raises(ValidationError):
         call(
             counter,
-            cs.close_complaint,
+            workflow.close_complaint,
             complaint_id=view.id,
             root_cause="bad_luck",
             corrective_action="x",
@@ -323,7 +337,7 @@ def test_closing_needs_root_cause_and_corrective_action(db, counter, make_custom
 def test_feedback_and_reopen_need_a_note(db, counter, make_customer, call) -> None:
     view = _to(call, counter, take(call, counter, make_customer()), "in_progress")
     with pytest.raises(ValidationError) as caught:
-        call(counter, cs.give_feedback, complaint_id=view.id, note=" ")
+        call(counter, workflow.give_feedback, complaint_id=view.id, note=" ")
     assert caught.value.fields == {"note": "Say what the customer was told."}
 
 
@@ -333,24 +347,24 @@ def test_feedback_and_reopen_need_a_note(db, counter, make_customer, call) -> No
 def test_supervisor_only_steps(db, counter, supervisor, make_customer, call) -> None:
     view = _to(call, counter, take(call, counter, make_customer()), "in_progress")
     with pytest.raises(PermissionDenied, match="Only a supervisor may regrade"):
-        call(counter, cs.regrade_complaint, complaint_id=view.id, grade=1, reason="vip")
+        call(counter, workflow.regrade_complaint, complaint_id=view.id, grade=1, reason="vip")
     with pytest.raises(PermissionDenied, match="supervisor"):
         call(
             counter,
-            cs.close_complaint,
+            workflow.close_complaint,
             complaint_id=view.id,
             root_cause="other",
             corrective_action="x",
             customer_confirmed=False,
         )
     with pytest.raises(ValidationError) as caught:
-        call(supervisor, cs.regrade_complaint, complaint_id=view.id, grade=1, reason="")
+        call(supervisor, workflow.regrade_complaint, complaint_id=view.id, grade=1, reason="")
     assert "reason" in caught.value.fields
-    view = call(supervisor, cs.regrade_complaint, complaint_id=view.id, grade=1, reason="vip")
+    view = call(supervisor, workflow.regrade_complaint, complaint_id=view.id, grade=1, reason="vip")
     assert view.grade == 1
     view = call(
         supervisor,
-        cs.close_complaint,
+        workflow.close_complaint,
         complaint_id=view.id,
         root_cause="customer_side",
         corrective_action="none",
@@ -358,7 +372,7 @@ def test_supervisor_only_steps(db, counter, supervisor, make_customer, call) -> 
         note="customer unreachable for 5 days",
     )
     assert view.status == "closed"
-    events = call(supervisor, cs.complaint_events, complaint_id=view.id)
+    events = call(supervisor, cs_events.complaint_events, complaint_id=view.id)
     assert events[-1].title.startswith("Closed without the customer's confirmation")
     assert events[-2].title == "Regraded from grade 3 to grade 1"
 
@@ -368,33 +382,43 @@ def test_compensation_above_the_branch_limit_needs_a_supervisor(
 ) -> None:
     view = _to(call, counter, take(call, counter, make_customer()), "in_progress")
     view = call(
-        counter, cs.grant_compensation, complaint_id=view.id, amount_cents=20_000, note="ok"
+        counter, workflow.grant_compensation, complaint_id=view.id, amount_cents=20_000, note="ok"
     )
     assert view.compensation_granted_cents == 20_000  # exactly the default limit of ¥200
     with pytest.raises(PermissionDenied, match="above ¥200"):
-        call(counter, cs.grant_compensation, complaint_id=view.id, amount_cents=20_001, note="x")
+        call(
+            counter,
+            workflow.grant_compensation,
+            complaint_id=view.id,
+            amount_cents=20_001,
+            note="x",
+        )
     view = call(
-        supervisor, cs.grant_compensation, complaint_id=view.id, amount_cents=50_000, note="box"
+        supervisor,
+        workflow.grant_compensation,
+        complaint_id=view.id,
+        amount_cents=50_000,
+        note="box",
     )
     assert view.compensation_granted_cents == 50_000
-    titles = [e.title for e in call(counter, cs.complaint_events, complaint_id=view.id)]
+    titles = [e.title for e in call(counter, cs_events.complaint_events, complaint_id=view.id)]
     assert titles[-2:] == ["Compensation granted: ¥200.00", "Compensation granted: ¥500.00"]
 
 
 def test_available_steps_explain_refusals(counter, supervisor) -> None:
-    steps = cs.available_steps(counter, "in_progress")
+    steps = workflow.available_steps(counter, "in_progress")
     assert steps["wait"] is None and steps["feedback"] is None and steps["note"] is None
     assert steps["regrade"] == "Only a supervisor may regrade."
     assert "possible when" in (steps["resume"] or "")
-    assert cs.available_steps(supervisor, "in_progress")["force_close"] is None
-    assert cs.available_steps(supervisor, "closed")["reopen"] is None
+    assert workflow.available_steps(supervisor, "in_progress")["force_close"] is None
+    assert workflow.available_steps(supervisor, "closed")["reopen"] is None
 
 
 def test_take_over_assigns_me(db, counter, supervisor, make_customer, call) -> None:
     view = _to(call, counter, take(call, counter, make_customer()), "in_progress")
-    view = call(supervisor, cs.assign_to_me, complaint_id=view.id)
+    view = call(supervisor, workflow.assign_to_me, complaint_id=view.id)
     assert (view.assignee_id, view.assignee_name) == (supervisor.staff_id, "Supervisor")
-    assert call(counter, cs.complaint_events, complaint_id=view.id)[-1].title == (
+    assert call(counter, cs_events.complaint_events, complaint_id=view.id)[-1].title == (
         "Assigned to Supervisor"
     )
 
@@ -403,7 +427,7 @@ def test_events_are_never_rewritten(db, counter, make_customer, call) -> None:
     view = _to(call, counter, take(call, counter, make_customer()), "closed")
     with unit_of_work(db, counter) as session:
         stamps = {(e.id, e.updated_at) for e in session.query(ComplaintEvent)}
-    call(counter, cs.add_note, complaint_id=view.id, note="customer called to thank us")
+    call(counter, workflow.add_note, complaint_id=view.id, note="customer called to thank us")
     with unit_of_work(db, counter) as session:
         after = {(e.id, e.updated_at) for e in session.query(ComplaintEvent)}
     assert stamps < after and len(after - stamps) == 1
@@ -415,18 +439,17 @@ def test_customer_complaints_newest_first(db, counter, make_customer, clock, cal
     older = take(call, counter, customer)
     clock(local("2025-11-21 09:00") + timedelta(days=1))
     newer = take(call, counter, customer)
-    listed = call(counter, cs.customer_complaints, customer_id=customer)
+    listed = call(counter, views.customer_complaints, customer_id=customer)
     assert [v.id for v in listed] == [newer.id, older.id]
 
 
 def test_complaints_on_the_customer_timeline_and_repeat_flag(db, counter, clock, call) -> None:
-    from branch_crm.services import customers
+    from branch_crm.services import timeline
+    from branch_crm.services.customers import profile, validation
 
-    cs.register_customer_timeline()
-    cs.register_customer_timeline()  # twice is harmless
-    data = customers.CustomerInput(name="张三", phones=["13812345678"])
-    customer = call(counter, customers.create_customer, data=data).id
-    assert not call(counter, customers.get_customer, customer_id=customer).repeat_complainer
+    data = validation.CustomerInput(name="张三", phones=["13812345678"])
+    customer = call(counter, profile.create_customer, data=data).id
+    assert not call(counter, profile.get_customer, customer_id=customer).repeat_complainer
     clock(local("2025-11-21 09:00"))
     first = take(call, counter, customer, "loss")
     clock(local("2025-11-21 10:00"))
@@ -435,7 +458,7 @@ def test_complaints_on_the_customer_timeline_and_repeat_flag(db, counter, clock,
     second = take(call, counter, customer, "billing")
     entries = [
         e
-        for e in call(counter, customers.customer_timeline, customer_id=customer)
+        for e in call(counter, timeline.customer_timeline, customer_id=customer)
         if e.kind.startswith("complaint")
     ]
     # the second one came 2 days after the first: a repeat complaint (grade 1 by that rule)
@@ -449,4 +472,4 @@ def test_complaints_on_the_customer_timeline_and_repeat_flag(db, counter, clock,
         f"Closed, confirmed by the customer (root cause: Other) · Grade 1 · {first.number}"
     )
     assert entries[0].actor_name == "Counter"
-    assert call(counter, customers.get_customer, customer_id=customer).repeat_complainer
+    assert call(counter, profile.get_customer, customer_id=customer).repeat_complainer

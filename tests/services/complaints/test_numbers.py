@@ -14,7 +14,7 @@ from sqlalchemy import update
 from branch_crm.cli import main as cli_main
 from branch_crm.db import Database
 from branch_crm.models import Complaint, SyncState
-from branch_crm.services import complaints as cs
+from branch_crm.services.complaints import intake
 from branch_crm.sync.pc_codes import (
     LETTERS,
     MAX_ASSIGNED,
@@ -48,8 +48,8 @@ def test_a_provisional_code_is_a_digit_and_a_letter_never_an_assigned_one() -> N
 
 
 def _take(call: Any, actor: Any, customer: str) -> str:
-    data = cs.ComplaintInput(customer, "counter", "loss", "x")
-    return str(call(actor, cs.take_complaint, data=data).number)
+    data = intake.ComplaintInput(customer, "counter", "loss", "x")
+    return str(call(actor, intake.take_complaint, data=data).number)
 
 
 def _set_pc_code(db: Database, code: str | None) -> None:

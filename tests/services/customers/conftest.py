@@ -46,7 +46,8 @@ def count(db):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def customer(call, counter, staff) -> str:  # type: ignore[no-untyped-def]
     """张三 with one mobile number, made through the service: its id."""
-    from branch_crm.services.customers import CustomerInput, create_customer
+    from branch_crm.services.customers.profile import create_customer
+    from branch_crm.services.customers.validation import CustomerInput
 
     data = CustomerInput(name="张三", phones=["13812345678"])
     return str(call(counter, create_customer, data=data).id)

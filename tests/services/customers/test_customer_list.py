@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import array
+from typing import Any
 
 import pytest
 
-from branch_crm.services.customer_list import (
+from branch_crm.services.customers.listing import (
     SORT_COLUMNS,
     ListFilter,
     fetch_rows,
     list_customer_keys,
 )
-from branch_crm.services.customers import CustomerInput, create_customer, delete_customer
+from branch_crm.services.customers.profile import create_customer, delete_customer
+from branch_crm.services.customers.validation import CustomerInput
 
 # name, phone, visit class, need tags, parcels in each of the last 3 complete months
 ROWS = [
@@ -28,8 +30,8 @@ ROWS = [
 def listed(call, counter, db):  # type: ignore[no-untyped-def]
     """The customers above with monthly volumes and fresh stats; name -> id."""
     from branch_crm.models import MonthlyVolume
-    from branch_crm.services.classification import recompute_stats, reference_month
     from branch_crm.services.context import unit_of_work
+    from branch_crm.services.customers.classification import recompute_stats, reference_month
     from branch_crm.timeutil import add_months
 
     ids = {}
@@ -132,6 +134,15 @@ def test_deleted_customers_leave_the_list(call, counter, listed) -> None:  # typ
     assert "王大" not in keys_of(call, counter)
 
 
+def _index_waiting(*, session: Any) -> None:
+    """The app's background catch-up (a write on its database thread): lookups and list rows
+    only read, so customers changed by raw SQL show once indexed."""
+    from branch_crm.services.customers.search_index import process_dirty
+    from branch_crm.services.dbapi import raw_connection
+
+    process_dirty(raw_connection(session))
+
+
 def test_list_follows_raw_sql_writes(call, counter, listed, db) -> None:  # type: ignore[no-untyped-def]
     with db.engine.begin() as conn:
         conn.exec_driver_sql("UPDATE customer SET visit_class = 'C' WHERE name = '张三'")
@@ -143,11 +154,13 @@ def test_list_follows_raw_sql_writes(call, counter, listed, db) -> None:  # type
         )
     assert keys_of(call, counter, flt=ListFilter(visit_class="C")) == ["阿四", "张三"]
     assert keys_of(call, counter, flt=ListFilter(churn_risk=True)) == ["李二"]
+    assert keys_of(call, counter)[0] == "赵五"  # in its new place, its row read as indexed
+    call(counter, _index_waiting)
     assert keys_of(call, counter)[0] == "艾五"
 
 
 def test_customers_arriving_without_local_number_join_once_indexed(call, counter, db) -> None:  # type: ignore[no-untyped-def]
-    from branch_crm.services.search import search_customers
+    from branch_crm.services.customers.search import search_customers
 
     with db.engine.begin() as conn:  # as the sync applier writes them: no local number yet
         conn.exec_driver_sql(
@@ -157,12 +170,14 @@ def test_customers_arriving_without_local_number_join_once_indexed(call, counter
             "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"
         )
     assert keys_of(call, counter) == []
+    assert call(counter, search_customers, query="孙七") == []  # a lookup never writes
+    call(counter, _index_waiting)
     assert [h.name for h in call(counter, search_customers, query="孙七")] == ["孙七"]
     assert keys_of(call, counter, flt=ListFilter(need_tag="fragile")) == ["孙七"]
 
 
 def test_bulk_rebuild_gives_the_same_list(call, counter, listed, db) -> None:  # type: ignore[no-untyped-def]
-    from branch_crm.services.customer_list import bulk_list_load
+    from branch_crm.services.customers.listing import bulk_list_load
 
     before = {s: keys_of(call, counter, sort=s) for s in SORT_COLUMNS}
     with db.engine.begin() as conn, bulk_list_load(conn.connection.driver_connection):
@@ -179,7 +194,7 @@ def test_rows_of_keys_read_before_a_delete_stay_aligned(call, counter, listed) -
 
 
 def test_rows_follow_an_edit_at_once(call, counter, listed) -> None:  # type: ignore[no-untyped-def]
-    from branch_crm.services.customers import update_customer
+    from branch_crm.services.customers.profile import update_customer
 
     keys = call(counter, list_customer_keys, flt=ListFilter(tier="strategic"))
     data = CustomerInput(name="王大大", phones=["13800000009"], company="大王贸易", visit_class="B")
@@ -197,8 +212,8 @@ def test_rows_follow_an_edit_at_once(call, counter, listed) -> None:  # type: ig
 def test_churn_risk_filter_finds_a_sharp_drop(call, counter, listed, db) -> None:  # type: ignore[no-untyped-def]
     """李二 shipped 2000 a month, then only 100 last month: flagged, and only 李二."""
     from branch_crm.models import MonthlyVolume
-    from branch_crm.services.classification import recompute_stats, reference_month
     from branch_crm.services.context import unit_of_work
+    from branch_crm.services.customers.classification import recompute_stats, reference_month
     from branch_crm.timeutil import add_months
 
     with unit_of_work(db, counter) as session:

@@ -7,16 +7,15 @@ from datetime import date
 import pytest
 
 from branch_crm.errors import DuplicatePhoneError, NotFound, PermissionDenied, ValidationError
-from branch_crm.services.customers import (
-    CustomerInput,
+from branch_crm.services.customers.profile import (
     create_customer,
-    customer_timeline,
     delete_customer,
     get_customer,
     list_account_managers,
-    register_timeline_provider,
     update_customer,
 )
+from branch_crm.services.customers.validation import CustomerInput
+from branch_crm.services.timeline import customer_timeline
 
 
 def _data(name: str = "张三", *phones: str, **kwargs: object) -> CustomerInput:
@@ -177,10 +176,13 @@ def test_account_manager_must_be_active_staff(call, counter, staff) -> None:  # 
     assert [name for _id, name in managers] == sorted(name for _id, name in managers)
 
 
-def test_timeline_shows_record_changes_and_other_providers(call, counter, staff) -> None:  # type: ignore[no-untyped-def]
+def test_timeline_shows_record_changes_and_other_providers(  # type: ignore[no-untyped-def]
+    call, counter, staff, monkeypatch
+) -> None:
     from datetime import UTC, datetime
 
-    from branch_crm.services.customers import TimelineEntry
+    from branch_crm.services import timeline
+    from branch_crm.services.timeline_entry import TimelineEntry
 
     view = call(counter, create_customer, data=_data("张三"))
     call(counter, update_customer, customer_id=view.id, data=_data("张三", "13900001111"))
@@ -189,8 +191,7 @@ def test_timeline_shows_record_changes_and_other_providers(call, counter, staff)
     def provider(session, customer_id):  # type: ignore[no-untyped-def]
         return [TimelineEntry(marker, "test", f"visit {customer_id[:4]}", "", None)]
 
-    register_timeline_provider(provider)
-    register_timeline_provider(provider)  # idempotent
+    monkeypatch.setattr(timeline, "SOURCES", (*timeline.SOURCES, provider))
     entries = call(counter, customer_timeline, customer_id=view.id)
     titles = [e.title for e in entries]
     assert titles[0] == "Customer details changed" and "phone" in entries[0].detail

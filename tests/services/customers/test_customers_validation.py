@@ -6,7 +6,11 @@ from datetime import date, timedelta
 
 import pytest
 
-from branch_crm.services.customers import CustomerInput, normalize_phone, validate_customer
+from branch_crm.services.customers.validation import (
+    CustomerInput,
+    normalize_phone,
+    validate_customer,
+)
 from branch_crm.timeutil import local_today
 
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from branch_crm.errors import NotFound, PermissionDenied, ValidationError
-from branch_crm.services.customers import customer_timeline
-from branch_crm.services.preferences import (
+from branch_crm.services.customers.preferences import (
     PreferenceInput,
     get_preferences,
     preference_history,
     save_preferences,
     validate_preferences,
 )
+from branch_crm.services.timeline import customer_timeline
 
 
 def prefs(**kwargs: object) -> PreferenceInput:

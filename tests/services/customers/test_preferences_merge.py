@@ -19,10 +19,15 @@ from branch_crm.models import (
     SyncConflict,
     Visit,
 )
-from branch_crm.services.conflicts import resolve_conflict
 from branch_crm.services.context import unit_of_work
-from branch_crm.services.customers import CustomerInput, create_customer
-from branch_crm.services.preferences import PreferenceInput, get_preferences, save_preferences
+from branch_crm.services.customers.preferences import (
+    PreferenceInput,
+    get_preferences,
+    save_preferences,
+)
+from branch_crm.services.customers.profile import create_customer
+from branch_crm.services.customers.validation import CustomerInput
+from branch_crm.services.syncing.conflicts import resolve_conflict
 from branch_crm.sync.customer_merge import preference_id, volume_id
 from branch_crm.timeutil import utcnow
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from branch_crm.errors import ValidationError
-from branch_crm.services import survey_entry as se
-from branch_crm.services import survey_scores as ss
+from branch_crm.services.surveys import entry
+from branch_crm.services.surveys import scores as ss
 from tests.support.services import run_service
 from tests.support.surveys import answers, customer, printed_form
 
@@ -33,10 +33,10 @@ def example(db, supervisor, tmp_path: Path) -> None:  # type: ignore[no-untyped-
     for i, (name, tier, day, given) in enumerate(plan):
         cid = customer(db, supervisor, name, f"1380000000{i}", tier=tier)
         serial = printed_form(db, supervisor, cid, tmp_path, printed_on=date(2025, 1, 2))
-        last = run_service(db, supervisor, se.enter_form_response, serial=serial,
-                           data=se.ResponseInput(given, answered_on=day))  # fmt: skip
-    run_service(db, supervisor, se.correct_response, response_id=last.response.id,
-                data=se.ResponseInput(answers(5, 9, None)))  # fmt: skip
+        last = run_service(db, supervisor, entry.enter_form_response, serial=serial,
+                           data=entry.ResponseInput(given, answered_on=day))  # fmt: skip
+    run_service(db, supervisor, entry.correct_response, response_id=last.response.id,
+                data=entry.ResponseInput(answers(5, 9, None)))  # fmt: skip
 
 
 def test_compute_scores_is_plain_arithmetic() -> None:

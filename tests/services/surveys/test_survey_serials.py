@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from sqlalchemy import update
 
 from branch_crm.models import SurveyForm
-from branch_crm.services import survey_entry as se
-from branch_crm.services.surveys import (
+from branch_crm.services.surveys import entry
+from branch_crm.services.surveys.serials import (
     CHECK_ALPHABET,
     luhn_digit,
     make_serial,
@@ -105,4 +105,4 @@ def test_forms_printed_before_pc_codes_are_still_keyed_in(
         (old, old),
         ("2611 2300 079", old),
     ]:
-        assert run_service(db, counter, se.lookup_form, serial=typed).serial == serial
+        assert run_service(db, counter, entry.lookup_form, serial=typed).serial == serial

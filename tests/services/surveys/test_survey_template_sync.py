@@ -14,9 +14,9 @@ import pytest
 
 from branch_crm.errors import ValidationError
 from branch_crm.models import SurveyForm
-from branch_crm.services import survey_entry as se
-from branch_crm.services import survey_scores as ss
-from branch_crm.services.survey_template import active_template, default_items
+from branch_crm.services.surveys import entry
+from branch_crm.services.surveys import scores as ss
+from branch_crm.services.surveys.template import active_template, default_items
 from tests.support.services import run_service
 from tests.support.surveys import answers, customer, printed_form
 
@@ -80,26 +80,30 @@ def test_published_version_reaches_the_branch_and_is_printed(
     assert "第二版" in text or "(v2)" in text
 
     # a form printed before keeps the questions it was printed with
-    old = run_service(db, supervisor, se.lookup_form, serial=old_serial)
+    old = run_service(db, supervisor, entry.lookup_form, serial=old_serial)
     assert old.template.version == 1
     with pytest.raises(ValidationError) as refused:
         run_service(
             db,
             supervisor,
-            se.enter_form_response,
+            entry.enter_form_response,
             serial=old_serial,
-            data=se.ResponseInput({**answers(), "courier": 5}),
+            data=entry.ResponseInput({**answers(), "courier": 5}),
         )
     assert "courier" in refused.value.fields
     run_service(
-        db, supervisor, se.enter_form_response, serial=old_serial, data=se.ResponseInput(answers())
+        db,
+        supervisor,
+        entry.enter_form_response,
+        serial=old_serial,
+        data=entry.ResponseInput(answers()),
     )
     run_service(
         db,
         supervisor,
-        se.enter_form_response,
+        entry.enter_form_response,
         serial=new_serial,
-        data=se.ResponseInput({**answers(4), "courier": 2}),
+        data=entry.ResponseInput({**answers(4), "courier": 2}),
     )
     scores = run_service(db, supervisor, ss.survey_scores)
     assert scores.responses == 2 and scores.item_averages["courier"] == 2.0
@@ -110,7 +114,7 @@ def test_head_office_can_retire_the_built_in_default(
     hq_and_branch: Any, supervisor: Any, tmp_path: Path
 ) -> None:
     """Head office re-publishes the default row itself (same deterministic id) as inactive."""
-    from branch_crm.services.survey_template import DEFAULT_CODE, ensure_default_template
+    from branch_crm.services.surveys.template import DEFAULT_CODE, ensure_default_template
 
     hq, (db, client) = hq_and_branch
     default_id = run_service(db, supervisor, lambda *, session: ensure_default_template(session))

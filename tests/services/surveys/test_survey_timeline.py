@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from branch_crm.services import survey_entry as se
-from branch_crm.services.customers import customer_timeline
-from branch_crm.services.survey_timeline import register_survey_timeline, summary
+from branch_crm.services.surveys import entry
+from branch_crm.services.surveys.timeline import summary
+from branch_crm.services.timeline import customer_timeline
 from tests.support.services import run_service
 from tests.support.surveys import answers, customer, printed_form
 
@@ -20,23 +20,21 @@ def test_summary_of_answers() -> None:
 
 
 def test_survey_events_on_the_timeline(db, supervisor, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    register_survey_timeline()
-    register_survey_timeline()  # idempotent
     cid = customer(db, supervisor, "张三", "13812345678")
     serial = printed_form(db, supervisor, cid, tmp_path)
     first = run_service(
         db,
         supervisor,
-        se.enter_form_response,
+        entry.enter_form_response,
         serial=serial,
-        data=se.ResponseInput(answers(scale=4, nps=9, ces=6)),
+        data=entry.ResponseInput(answers(scale=4, nps=9, ces=6)),
     )
     run_service(
         db,
         supervisor,
-        se.correct_response,
+        entry.correct_response,
         response_id=first.response.id,
-        data=se.ResponseInput(answers(scale=4, nps=3, ces=6), suggestion="派送太慢"),
+        data=entry.ResponseInput(answers(scale=4, nps=3, ces=6), suggestion="派送太慢"),
     )
     entries = [
         e
@@ -52,7 +50,7 @@ def test_survey_events_on_the_timeline(db, supervisor, tmp_path: Path) -> None: 
     ]
     titles = {e.title for e in entries}
     assert f"Survey form {serial} printed" in titles
-    assert f"Survey answered ({se.channel_label('paper')})" in titles
+    assert f"Survey answered ({entry.channel_label('paper')})" in titles
     corrected = next(e for e in entries if e.title.startswith("Survey answers corrected"))
     assert serial in corrected.detail and "NPS 3" in corrected.detail
     assert "satisfied 8/8" in corrected.detail and "派送太慢" in corrected.detail

@@ -27,11 +27,11 @@ def test_card_counts_and_next_tasks(qtbot, ctx, show, tasks) -> None:  # type: i
     assert len(items) == 3
 
 
-def test_card_refreshes_on_care_changes(qtbot, ctx, show, tasks) -> None:  # type: ignore[no-untyped-def]
-    from branch_crm.services import care
+def test_card_refreshes_on_care_changes(qtbot, ctx, show, tasks, ctx_write) -> None:  # type: ignore[no-untyped-def]
+    from branch_crm.services.care import follow_ups
 
     card = _card(ctx, show)
-    ctx.call(care.complete_follow_up, task_id=tasks["overdue"][0], note="已告知")
+    ctx_write(ctx, follow_ups.complete_follow_up, task_id=tasks["overdue"][0], note="已告知")
     with qtbot.waitSignal(card.sig_loaded):
         ctx.bus.changed("care")
     assert card.counts.open == 2 and card.counts.overdue == 0
@@ -51,10 +51,10 @@ def test_courier_card_shows_own_tasks(qtbot, courier_ctx, show, tasks) -> None: 
 
 
 def test_open_customer_button(qtbot, ctx, show, tasks, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from branch_crm.ui import registry
+    from branch_crm.ui.counter import actions
 
     seen: list[str] = []
-    monkeypatch.setattr(registry, "_customer_opener", [lambda _ctx, cid: seen.append(cid)])
+    monkeypatch.setattr(actions, "open_customer", lambda _ctx, cid: seen.append(cid))
     card = _card(ctx, show)
     card.top.setCurrentRow(1)
     card.customer_button.click()
@@ -63,10 +63,9 @@ def test_open_customer_button(qtbot, ctx, show, tasks, monkeypatch) -> None:  # 
 
 def test_enter_on_a_task_shows_it_on_the_page(qtbot, ctx, show, tasks, opened) -> None:  # type: ignore[no-untyped-def]
     from branch_crm.ui.main_window import MainWindow
-    from branch_crm.ui.pages import care as care_page
-    from branch_crm.ui.pages import home as home_page
+    from branch_crm.ui.pages import PAGES
 
-    window = show(MainWindow(ctx, pages=[home_page.PAGE, care_page.PAGE]))
+    window = show(MainWindow(ctx, pages=[s for s in PAGES if s.key in ("home", "care")]))
     assert window.page_keys() == ["home", "care"]
     home = window.page("home")
     card = next(c for c in home.cards if c.objectName() == "careHomeCard")
@@ -89,17 +88,16 @@ def test_enter_on_a_task_shows_it_on_the_page(qtbot, ctx, show, tasks, opened) -
     assert window.shortcuts["care"] == "Ctrl+6"
 
 
-def test_feature_registers_card_timeline_and_icons(qapp) -> None:  # type: ignore[no-untyped-def]
-    from branch_crm.services.care import care_timeline
-    from branch_crm.services.customers import _providers
-    from branch_crm.ui import registry
+def test_feature_has_its_card_timeline_and_icons(qapp) -> None:  # type: ignore[no-untyped-def]
+    from branch_crm.services.care.timeline import care_timeline
+    from branch_crm.services.timeline import SOURCES
+    from branch_crm.ui.counter.timeline_icons import TIMELINE_ICONS
     from branch_crm.ui.icons import ICONS
+    from branch_crm.ui.shell.home import HOME_CARDS
 
-    assert "care" in registry.load_features()
-    assert care_timeline in _providers
-    assert registry.timeline_renderers()["care_done"] == "care_done"
-    assert any(getattr(f, "__module__", "") == "branch_crm.ui.features.care"
-               for f in registry.home_cards())  # fmt: skip
+    assert care_timeline in SOURCES
+    assert TIMELINE_ICONS["care_done"] == "care_done"
+    assert any(f.__name__ == "_follow_ups_card" for f in HOME_CARDS)
     assert {"care_tasks", "care_done", "care_cancel", "care_assign"} <= set(ICONS)
 
 

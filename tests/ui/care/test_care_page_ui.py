@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
-from branch_crm.services import care
+from branch_crm.services.care import follow_ups
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
@@ -30,7 +30,7 @@ def test_model_passes_qtmodeltester(qtmodeltester, qapp, db, counter, tasks) -> 
 
     model = FollowUpModel()
     with unit_of_work(db, counter) as session:
-        rows = care.list_follow_ups(session=session, actor=counter)
+        rows = follow_ups.list_follow_ups(session=session, actor=counter)
     model.set_rows(rows, local_today())
     qtmodeltester.check(model)
     assert model.data(model.index(0, DUE)) == "2 days overdue"
@@ -73,7 +73,7 @@ def test_done_by_keyboard_needs_a_note(qtbot, ctx, show, opened, tasks) -> None:
     assert "care" in changed.args[0]
     assert not dialog.isVisible() and dialog.result_row.status == "done"
     assert _customers(page) == ["李四", "王五"]
-    closed = ctx.call(care.get_follow_up, task_id=tasks["overdue"][0])
+    closed = ctx.read(follow_ups.get_follow_up, task_id=tasks["overdue"][0])
     assert closed.outcome == "Done: Apologised, redelivery tomorrow"
 
 
@@ -89,15 +89,17 @@ def test_cancel_with_delete_and_a_reason(qtbot, ctx, show, opened, tasks) -> Non
     assert not dialog.isVisible()
     assert _customers(page) == ["张三", "王五"]
     assert page.current_task_id() == tasks["later"][0]  # the next task takes its place
-    assert ctx.call(care.get_follow_up, task_id=tasks["today"][0]).status == "cancelled"
+    assert ctx.read(follow_ups.get_follow_up, task_id=tasks["today"][0]).status == "cancelled"
 
 
-def test_a_task_closed_elsewhere_meanwhile(ctx, show, opened, boxes, tasks) -> None:  # type: ignore[no-untyped-def]
+def test_a_task_closed_elsewhere_meanwhile(ctx, show, opened, boxes, tasks, *, ctx_write) -> None:  # type: ignore[no-untyped-def]
     page = _page(ctx, show)
     page.mark_done()
     dialog = opened[-1]
     # another PC closed it first
-    ctx.call(care.complete_follow_up, task_id=tasks["overdue"][0], note="called already")
+    ctx_write(
+        ctx, follow_ups.complete_follow_up, task_id=tasks["overdue"][0], note="called already"
+    )
     dialog.note.setPlainText("me too")
     dialog.save()
     assert "already closed (done)" in boxes.errors[-1].message
@@ -105,10 +107,10 @@ def test_a_task_closed_elsewhere_meanwhile(ctx, show, opened, boxes, tasks) -> N
 
 
 def test_enter_opens_the_customer(qtbot, ctx, show, tasks, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from branch_crm.ui import registry
+    from branch_crm.ui.counter import actions
 
     seen: list[str] = []
-    monkeypatch.setattr(registry, "_customer_opener", [lambda _ctx, cid: seen.append(cid)])
+    monkeypatch.setattr(actions, "open_customer", lambda _ctx, cid: seen.append(cid))
     page = _page(ctx, show)
     page.table.setFocus()
     qtbot.keyClick(page.table, Qt.Key.Key_Down)

@@ -11,7 +11,7 @@ import pytest
 
 
 @pytest.fixture
-def add_customer(ctx):  # type: ignore[no-untyped-def]
+def add_customer(ctx, ctx_write):  # type: ignore[no-untyped-def]
     """add_customer(name, phone) -> id, written with the ORM (queue and detail tests)."""
     from branch_crm.models import Customer, CustomerPhone
 
@@ -23,31 +23,34 @@ def add_customer(ctx):  # type: ignore[no-untyped-def]
             session.add(CustomerPhone(customer_id=customer.id, phone=phone, position=0))
             return customer.id
 
-        return str(ctx.call(write))
+        return str(ctx_write(ctx, write))
 
     return add
 
 
 @pytest.fixture
-def real_customer(ctx):  # type: ignore[no-untyped-def]
+def real_customer(ctx, ctx_write):  # type: ignore[no-untyped-def]
     """real_customer(name, phone) -> id, through the counter desk's customer service."""
-    from branch_crm.services.customers import CustomerInput, create_customer
+    from branch_crm.services.customers.profile import create_customer
+    from branch_crm.services.customers.validation import CustomerInput
 
     def add(name: str, phone: str) -> str:
-        return str(ctx.call(create_customer, data=CustomerInput(name=name, phones=[phone])).id)
+        return str(
+            ctx_write(ctx, create_customer, data=CustomerInput(name=name, phones=[phone])).id
+        )
 
     return add
 
 
 @pytest.fixture
-def take(ctx):  # type: ignore[no-untyped-def]
+def take(ctx, ctx_write):  # type: ignore[no-untyped-def]
     """take(customer_id, category, **fields) -> ComplaintView via the service."""
-    from branch_crm.services import complaints as cs
+    from branch_crm.services.complaints import intake
 
     def run(customer_id: str, category: str = "delay", **kwargs: Any) -> Any:
-        data = cs.ComplaintInput(customer_id, kwargs.pop("channel", "counter"), category, "x",
+        data = intake.ComplaintInput(customer_id, kwargs.pop("channel", "counter"), category, "x",
                                  **kwargs)  # fmt: skip
-        return ctx.call(cs.take_complaint, data=data)
+        return ctx_write(ctx, intake.take_complaint, data=data)
 
     return run
 

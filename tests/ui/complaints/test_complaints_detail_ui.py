@@ -10,7 +10,7 @@ from complaint_ui_helpers import press
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox
 
-from branch_crm.services import complaints as cs
+from branch_crm.services.complaints import workflow
 from branch_crm.ui.complaints.detail import ComplaintDetailDialog, open_complaint
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
@@ -100,9 +100,9 @@ def test_wait_resume_feedback_close_reopen(qtbot, ctx, boxes, complaint) -> None
 
 
 def test_compensation_above_the_limit_needs_a_supervisor(
-    qtbot, ctx, supervisor_ctx, boxes, complaint
+    qtbot, ctx, supervisor_ctx, boxes, complaint, *, ctx_write
 ) -> None:  # type: ignore[no-untyped-def]
-    ctx.call(cs.accept_complaint, complaint_id=complaint.id)
+    ctx_write(ctx, workflow.accept_complaint, complaint_id=complaint.id)
     dialog = _detail(qtbot, ctx, complaint.id)
     press(qtbot, dialog, Qt.Key.Key_F9, _form_open(dialog))
     form = dialog.step_dialog

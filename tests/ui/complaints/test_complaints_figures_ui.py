@@ -4,11 +4,12 @@ whole-range column, the Pareto tables, and the queue button that only supervisor
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
 
-from branch_crm.services import complaints as cs
+from branch_crm.services.complaints import intake, workflow
 from branch_crm.ui.complaints.figures import ComplaintFiguresDialog
 from branch_crm.ui.complaints.queue_page import ComplaintQueuePage
 from branch_crm.ui.periods import preset_range
@@ -18,27 +19,30 @@ pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
 
 @pytest.fixture
-def two_months(supervisor_ctx, add_customer, clock):  # type: ignore[no-untyped-def]
+def two_months(supervisor_ctx, add_customer, clock, ctx_write):  # type: ignore[no-untyped-def]
     """Oct: a delay answered in 30 min, fed back after 1 day, closed (packaging).
     Nov: a loss answered after 2 h (missed) with ¥500 requested and ¥300 granted, still open."""
-    call = supervisor_ctx.call
+
+    def call(fn: Any, **kwargs: Any) -> Any:
+        return ctx_write(supervisor_ctx, fn, **kwargs)
+
     clock(local("2025-10-10 09:00"))
-    data = cs.ComplaintInput(add_customer("张三", "13812345678"), "counter", "delay", "late")
-    a = call(cs.take_complaint, data=data)
+    data = intake.ComplaintInput(add_customer("张三", "13812345678"), "counter", "delay", "late")
+    a = call(intake.take_complaint, data=data)
     clock(local("2025-10-10 09:30"))
-    call(cs.accept_complaint, complaint_id=a.id)
+    call(workflow.accept_complaint, complaint_id=a.id)
     clock(local("2025-10-11 09:00"))
-    call(cs.give_feedback, complaint_id=a.id, note="delivered")
-    call(cs.close_complaint, complaint_id=a.id, root_cause="packaging", corrective_action="x")
+    call(workflow.give_feedback, complaint_id=a.id, note="delivered")
+    call(workflow.close_complaint, complaint_id=a.id, root_cause="packaging", corrective_action="x")
     clock(local("2025-11-05 09:00"))
-    data = cs.ComplaintInput(
+    data = intake.ComplaintInput(
         add_customer("李四", "13712340000"), "phone", "loss", "gone",
         compensation_requested_cents=50_000,
     )  # fmt: skip
-    b = call(cs.take_complaint, data=data)
+    b = call(intake.take_complaint, data=data)
     clock(local("2025-11-05 11:00"))
-    call(cs.accept_complaint, complaint_id=b.id)
-    call(cs.grant_compensation, complaint_id=b.id, amount_cents=30_000, note="declared value")
+    call(workflow.accept_complaint, complaint_id=b.id)
+    call(workflow.grant_compensation, complaint_id=b.id, amount_cents=30_000, note="declared value")
     clock(local("2025-11-06 10:00"))
 
 

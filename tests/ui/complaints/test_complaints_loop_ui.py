@@ -9,8 +9,8 @@ import pytest
 from complaint_ui_helpers import press
 from PySide6.QtCore import Qt
 
-from branch_crm.services import complaint_queue as cq
-from branch_crm.services import complaints as cs
+from branch_crm.services.complaints import queue as cq
+from branch_crm.services.complaints import workflow
 from branch_crm.ui.complaints.detail import ComplaintDetailDialog, open_complaint
 from branch_crm.ui.complaints.queue_model import STATE
 from branch_crm.ui.complaints.queue_page import ComplaintQueuePage
@@ -122,7 +122,7 @@ def test_taken_breached_escalated_worked_closed_reopened(
 
 
 def test_a_courier_takes_a_complaint_but_cannot_work_it(
-    qtbot, db, courier, boxes, *, real_customer, ctx
+    qtbot, db, courier, boxes, *, real_customer, ctx, ctx_write
 ) -> None:  # type: ignore[no-untyped-def]
     real_customer("李四", "13712340000")
     courier_ctx = make_ctx(db, courier)
@@ -131,8 +131,8 @@ def test_a_courier_takes_a_complaint_but_cannot_work_it(
     detail = ComplaintDetailDialog(courier_ctx, taken.id)
     qtbot.addWidget(detail)
     assert not any(button.isEnabled() for button in detail.buttons.values())
-    with pytest.raises(cs.PermissionDenied):
-        courier_ctx.call(cs.accept_complaint, complaint_id=taken.id)
+    with pytest.raises(workflow.PermissionDenied):
+        ctx_write(courier_ctx, workflow.accept_complaint, complaint_id=taken.id)
 
 
 def test_waybill_is_checked_as_soon_as_it_is_typed(qtbot, ctx, boxes) -> None:  # type: ignore[no-untyped-def]

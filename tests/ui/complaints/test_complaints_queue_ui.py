@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
-from branch_crm.services import complaint_queue as cq
-from branch_crm.services import complaints as cs
+from branch_crm.services.complaints import events as cs_events
+from branch_crm.services.complaints import queue as cq
+from branch_crm.services.complaints import workflow
 from branch_crm.ui.complaints.queue_model import (
     ID_ROLE,
     LEFT,
@@ -51,7 +52,7 @@ def _page(qtbot, ctx) -> ComplaintQueuePage:  # type: ignore[no-untyped-def]
 
 def test_model_passes_the_model_tester(qtmodeltester, ctx, three) -> None:  # type: ignore[no-untyped-def]
     model = ComplaintQueueModel()
-    snapshot = ctx.call(cq.queue_snapshot)
+    snapshot = ctx.read(cq.queue_snapshot)
     model.set_snapshot(snapshot, local("2025-11-24 09:30").timestamp())
     qtmodeltester.check(model)
     assert model.rowCount() == 3
@@ -78,11 +79,11 @@ def test_sorted_by_time_left_with_states_that_move_with_the_clock(qtbot, ctx, th
     assert "0 due soon · 1 breached" in page.counts.text()  # damage at 65 of 120 min: on time
 
 
-def test_order_changes_as_clocks_pause(qtbot, ctx, three, clock) -> None:  # type: ignore[no-untyped-def]
+def test_order_changes_as_clocks_pause(qtbot, ctx, three, clock, ctx_write) -> None:  # type: ignore[no-untyped-def]
     clock(local("2025-11-24 09:10"))
-    ctx.call(cs.accept_complaint, complaint_id=three["loss"].id)  # now 24 h resolution
-    ctx.call(cs.accept_complaint, complaint_id=three["delay"].id)
-    ctx.call(cs.wait_for_customer, complaint_id=three["delay"].id)
+    ctx_write(ctx, workflow.accept_complaint, complaint_id=three["loss"].id)  # now 24 h resolution
+    ctx_write(ctx, workflow.accept_complaint, complaint_id=three["delay"].id)
+    ctx_write(ctx, workflow.wait_for_customer, complaint_id=three["delay"].id)
     page = _page(qtbot, ctx)
     # damage response due 11:00; loss resolution due tomorrow 09:00; the paused one last
     assert _numbers(page) == [three[k].number for k in ("damage", "loss", "delay")]
@@ -90,10 +91,10 @@ def test_order_changes_as_clocks_pause(qtbot, ctx, three, clock) -> None:  # typ
     assert page.model.index(2, LEFT).data().endswith("(paused)")
 
 
-def test_filters(qtbot, ctx, supervisor_ctx, three, clock) -> None:  # type: ignore[no-untyped-def]
-    supervisor_ctx.call(cs.accept_complaint, complaint_id=three["damage"].id)
-    ctx.call(cs.accept_complaint, complaint_id=three["delay"].id)
-    ctx.call(cs.wait_for_customer, complaint_id=three["delay"].id)
+def test_filters(qtbot, ctx, supervisor_ctx, three, clock, *, ctx_write) -> None:  # type: ignore[no-untyped-def]
+    ctx_write(supervisor_ctx, workflow.accept_complaint, complaint_id=three["damage"].id)
+    ctx_write(ctx, workflow.accept_complaint, complaint_id=three["delay"].id)
+    ctx_write(ctx, workflow.wait_for_customer, complaint_id=three["delay"].id)
     clock(local("2025-11-24 10:30"))  # loss response missed
     page = _page(qtbot, ctx)
     page.mine.setChecked(True)  # the counter accepted only the delay
@@ -123,7 +124,7 @@ def test_timer_sweeps_and_data_changes_reload(
     clock(local("2025-11-24 10:00"))
     with qtbot.waitSignal(page.sig_loaded, timeout=2000):
         page.timer.timeout.emit()  # tick + sweep; the sweep's breach reloads the rows
-    events = ctx.call(cs.complaint_events, complaint_id=three["loss"].id)
+    events = ctx.read(cs_events.complaint_events, complaint_id=three["loss"].id)
     assert [e.kind for e in events] == ["received", "sla_breached", "escalated"]
     with qtbot.waitSignal(page.sig_loaded, timeout=2000):
         take(add_customer("赵六", "15866665678"), "billing")
@@ -157,9 +158,11 @@ def test_home_card_and_status_widget(qtbot, ctx, three, clock) -> None:  # type:
     assert card.top.item(0).text().startswith(three["loss"].number)
 
 
-def test_a_missed_response_stays_visible_after_a_late_accept(qtbot, ctx, three, clock) -> None:  # type: ignore[no-untyped-def]
+def test_a_missed_response_stays_visible_after_a_late_accept(
+    qtbot, ctx, three, clock, ctx_write
+) -> None:  # type: ignore[no-untyped-def]
     clock(local("2025-11-24 10:20"))
-    ctx.call(cs.accept_complaint, complaint_id=three["loss"].id)  # 20 min late
+    ctx_write(ctx, workflow.accept_complaint, complaint_id=three["loss"].id)  # 20 min late
     page = _page(qtbot, ctx)
     row = page.model.row_of(three["loss"].id)
     assert page.model.index(row, STATE).data() == "Response missed"
@@ -181,7 +184,7 @@ def test_status_bar_timer_records_breaches_nobody_looks_at(qtbot, ctx, three, cl
     with qtbot.waitSignal(status.sig_counted, timeout=2000):
         status._timer.timeout.emit()
     assert status.text() == "Complaints 3 · 1 breached"
-    events = ctx.call(cs.complaint_events, complaint_id=three["loss"].id)
+    events = ctx.read(cs_events.complaint_events, complaint_id=three["loss"].id)
     assert [(e.kind, e.data.get("level")) for e in events] == [
         ("received", None),
         ("sla_breached", None),
@@ -196,16 +199,14 @@ def test_status_bar_timer_records_breaches_nobody_looks_at(qtbot, ctx, three, cl
     assert [e.title for e in events[2:]] == ["Escalated to Supervisor", "Escalated to Head office"]
     with qtbot.waitSignal(status.sig_counted, timeout=2000):
         status._timer.timeout.emit()  # nothing new: no second event
-    assert len(ctx.call(cs.complaint_events, complaint_id=three["loss"].id)) == 4
+    assert len(ctx.read(cs_events.complaint_events, complaint_id=three["loss"].id)) == 4
 
 
 def test_main_window_status_bar_carries_the_sweeping_widget(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
-    """The complaint status widget is registered for every main window's status bar."""
-    from branch_crm.ui import registry
-    from branch_crm.ui.features import complaints as feature
+    """The complaint status widget is listed for every main window's status bar."""
+    from branch_crm.ui import main_window
 
-    registry.load_features()
-    assert feature._status_widget in registry.status_widgets()
-    widget = feature._status_widget(ctx)
+    assert main_window._complaint_status in main_window.STATUS_WIDGETS
+    widget = main_window._complaint_status(ctx)
     qtbot.addWidget(widget)
     assert isinstance(widget, ComplaintStatusWidget)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from branch_crm.services import complaint_queue as cq
-from branch_crm.services import complaints as cs
+from branch_crm.services.complaints import labels
+from branch_crm.services.complaints import queue as cq
 from branch_crm.ui.complaints.take_dialog import TakeComplaintDialog
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
@@ -65,7 +65,7 @@ def test_messages_beside_fields_and_nothing_written(qtbot, ctx, boxes, dialog) -
     assert dialog.errors.labels["description"].text() == "Describe what went wrong."
     qtbot.keyClicks(dialog.waybill, "5")  # editing clears that field's message
     assert dialog.errors.labels["waybill_no"].text() == ""
-    assert ctx.call(cq.queue_counts).open == 0
+    assert ctx.read(cq.queue_counts).open == 0
 
 
 def test_grade_override_needs_a_reason(qtbot, ctx, boxes, real_customer, dialog) -> None:  # type: ignore[no-untyped-def]
@@ -105,9 +105,9 @@ def test_create_customer_on_the_spot(qtbot, ctx, boxes, real_customer, dialog) -
     qtbot.keyClicks(picker.new_phone, "139 0000 2222")
     qtbot.keyClick(picker.new_phone, Qt.Key.Key_Return)
     assert picker.customer_id is not None
-    from branch_crm.services.customers import get_customer
+    from branch_crm.services.customers.profile import get_customer
 
-    assert ctx.call(get_customer, customer_id=picker.customer_id).name == "周敏"
+    assert ctx.read(get_customer, customer_id=picker.customer_id).name == "周敏"
     # a phone that already belongs to someone picks that customer
     existing = real_customer("赵六", "15866665678")
     picker.change()
@@ -127,7 +127,7 @@ def test_repeat_complaint_raises_the_suggestion(qtbot, ctx, boxes, real_customer
     assert "repeat complainer" not in dialog.customer.chosen.text()  # one complaint only
     _choose_category(dialog, "billing")
     assert dialog.suggested.text().startswith("Grade 1 — Repeat complaint: 1 earlier")
-    assert cs.grade_label(1) in dialog.suggested.text()
+    assert labels.grade_label(1) in dialog.suggested.text()
 
 
 @pytest.mark.parametrize("language", ["en", "zh_CN"])

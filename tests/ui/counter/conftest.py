@@ -22,12 +22,15 @@ def _close_profiles(qapp) -> Iterator[None]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def add_customer(ctx):  # type: ignore[no-untyped-def]
+def add_customer(ctx, ctx_write):  # type: ignore[no-untyped-def]
     """add_customer(name, phone, **fields) creates a customer through the real service."""
-    from branch_crm.services.customers import CustomerInput, create_customer
+    from branch_crm.services.customers.profile import create_customer
+    from branch_crm.services.customers.validation import CustomerInput
 
     def add(name: str, phone: str, **kwargs: Any):  # type: ignore[no-untyped-def]
-        return ctx.call(create_customer, data=CustomerInput(name=name, phones=[phone], **kwargs))
+        return ctx_write(
+            ctx, create_customer, data=CustomerInput(name=name, phones=[phone], **kwargs)
+        )
 
     return add
 

@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from branch_crm.services.preferences import get_preferences
+from branch_crm.services.customers.preferences import get_preferences
 from branch_crm.ui.counter.courier import CourierModePage
 from branch_crm.ui.counter.preferences_editor import PreferenceHistoryDialog
 
@@ -49,7 +49,7 @@ def test_courier_flow_by_keyboard(qtbot, page, courier_ctx, people) -> None:  # 
     assert page.lookup.search_box.text() == ""
     assert page.lookup.search_box.hasFocus()
     assert "李四" in page.lookup_message.text()
-    view = courier_ctx.call(get_preferences, customer_id=people["李四"].id)
+    view = courier_ctx.read(get_preferences, customer_id=people["李四"].id)
     assert view is not None
     assert set(view.availability) == {"mon", "tue"}
     assert view.call_before_minutes == 10
@@ -87,7 +87,7 @@ def test_big_touch_targets(page, people) -> None:  # type: ignore[no-untyped-def
 def test_history_window(qtbot, page, people) -> None:  # type: ignore[no-untyped-def]
     page.open_customer(people["王五"].id)
     qtbot.keyClick(page.editor.form.toggles[("mon", "morning")], Qt.Key.Key_Space)
-    assert page.editor.form.save() is not None
+    assert page.editor.form.save()
     page.open_customer(people["王五"].id)
     qtbot.mouseClick(page.history_button, Qt.MouseButton.LeftButton)
     dialog = page.findChild(PreferenceHistoryDialog)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from branch_crm.services.customer_list import ListFilter
+from branch_crm.services.customers.listing import ListFilter
 from branch_crm.ui.counter.customer_list import CustomerListPage
 from branch_crm.ui.counter.list_model import CustomerListModel
 

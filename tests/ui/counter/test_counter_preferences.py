@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from branch_crm.services.preferences import get_preferences
+from branch_crm.services.customers.preferences import get_preferences
 from branch_crm.ui.counter.preferences import PreferencesForm, parse_windows
 from branch_crm.ui.counter.preferences_editor import PreferencesEditor
 
@@ -69,7 +69,7 @@ def test_keyboard_only_fill_and_save(qtbot, ctx, editor, customer) -> None:  # t
     qtbot.keyClicks(form.notes, "Ring twice")
     key(qtbot, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
 
-    view = ctx.call(get_preferences, customer_id=customer.id)
+    view = ctx.read(get_preferences, customer_id=customer.id)
     assert view is not None, form.general_error.text()
     assert [tuple(w) for w in view.availability["mon"]] == [("08:00", "12:00"), ("12:00", "18:00")]
     assert [tuple(w) for w in view.availability["tue"]] == [("07:30", "08:30"), ("12:00", "18:00")]
@@ -88,9 +88,9 @@ def test_keyboard_only_fill_and_save(qtbot, ctx, editor, customer) -> None:  # t
 def test_bad_time_window_is_refused_beside_its_day(qtbot, ctx, editor, customer) -> None:  # type: ignore[no-untyped-def]
     form = editor.form
     qtbot.keyClicks(form.custom["wed"], "25:99-26:00")
-    assert form.save() is None
+    form.save()  # sent; refused by the service
     assert form.errors["availability.wed"].text()
-    assert ctx.call(get_preferences, customer_id=customer.id) is None  # nothing written
+    assert ctx.read(get_preferences, customer_id=customer.id) is None  # nothing written
     assert form.custom["wed"].text() == "25:99-26:00"  # kept as typed
 
 
@@ -99,12 +99,12 @@ def test_other_place_needs_a_description(qtbot, ctx, editor, customer) -> None: 
     assert not form.drop_off_other.isEnabled()
     qtbot.mouseClick(form.drop_off["other"], Qt.MouseButton.LeftButton)
     assert form.drop_off_other.isEnabled()
-    assert form.save() is None
+    form.save()  # sent; refused by the service
     assert form.errors["drop_off_other"].text()
-    assert ctx.call(get_preferences, customer_id=customer.id) is None
+    assert ctx.read(get_preferences, customer_id=customer.id) is None
     qtbot.keyClicks(form.drop_off_other, "Leave with the noodle shop next door")
-    assert form.save() is not None
-    view = ctx.call(get_preferences, customer_id=customer.id)
+    assert form.save()
+    view = ctx.read(get_preferences, customer_id=customer.id)
     assert view.drop_off == "other"
     assert view.drop_off_other == "Leave with the noodle shop next door"
 
@@ -133,10 +133,11 @@ def test_day_and_window_headings_toggle_rows_and_columns(qtbot, editor) -> None:
     assert all(form.toggles[(d, "evening")].isChecked() for d in ("mon", "sun"))
 
 
-def test_stored_preferences_fill_the_form(qtbot, ctx, customer) -> None:  # type: ignore[no-untyped-def]
-    from branch_crm.services.preferences import PreferenceInput, save_preferences
+def test_stored_preferences_fill_the_form(qtbot, ctx, customer, ctx_write) -> None:  # type: ignore[no-untyped-def]
+    from branch_crm.services.customers.preferences import PreferenceInput, save_preferences
 
-    ctx.call(
+    ctx_write(
+        ctx,
         save_preferences,
         customer_id=customer.id,
         data=PreferenceInput(

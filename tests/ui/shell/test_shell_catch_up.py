@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from branch_crm.services import classification
 from branch_crm.services.context import unit_of_work
-from branch_crm.services.customers import CustomerInput, create_customer
+from branch_crm.services.customers import classification
+from branch_crm.services.customers.profile import create_customer
+from branch_crm.services.customers.validation import CustomerInput
 from branch_crm.ui.shell.catch_up import CatchUpStatus, progress_text
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")

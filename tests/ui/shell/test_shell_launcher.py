@@ -198,7 +198,7 @@ def test_backup_runs_after_the_window_is_shown(qtbot, qapp, closed) -> None:
 
 def test_language_comes_from_settings(qapp, db, db_path, staffed) -> None:
     from branch_crm import i18n
-    from branch_crm.services import settings
+    from branch_crm.services.settings import values as settings
 
     with db.session() as session:
         settings.put(session, None, "language", "zh_CN")

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
 from branch_crm import i18n
-from branch_crm.services import settings
+from branch_crm.services.settings import values as settings
 from branch_crm.ui.shell.first_admin_dialog import FirstAdminDialog
 from branch_crm.ui.shell.login_dialog import LoginDialog
 from tests.support.accounts import BRANCH, PASSWORDS
@@ -103,7 +103,7 @@ def test_language_box_switches_live(qtbot, show, db, staffed) -> None:
 
 
 def test_first_admin_dialog_creates_admin(qtbot, show, db) -> None:
-    from branch_crm.services.staff import needs_first_admin
+    from branch_crm.services.staff.accounts import needs_first_admin
 
     dialog = show(FirstAdminDialog(db))
     assert dialog.fields["branch_id"].hasFocus()
@@ -128,7 +128,7 @@ def test_first_admin_dialog_creates_admin(qtbot, show, db) -> None:
 
 
 def test_first_admin_dialog_errors_beside_fields(qtbot, show, db) -> None:
-    from branch_crm.services.staff import needs_first_admin
+    from branch_crm.services.staff.accounts import needs_first_admin
 
     dialog = show(FirstAdminDialog(db))
     qtbot.keyClicks(dialog.fields["password"], "short")

@@ -1,4 +1,4 @@
-"""Main window: discovered pages by role, lazy pages, Ctrl+digit shortcuts, home cards, status
+"""Main window: the listed pages by role, lazy pages, Ctrl+digit shortcuts, home cards, status
 bar, live re-translation, sign out."""
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from PySide6.QtWidgets import QLabel, QWidget
 
 from branch_crm import i18n
 from branch_crm.services.permissions import Permission
-from branch_crm.ui import registry
+from branch_crm.ui import main_window
 from branch_crm.ui.main_window import MainWindow, PageError
-from branch_crm.ui.pages import PageSpec, discover_pages
+from branch_crm.ui.pages import PAGES, PageSpec
+from branch_crm.ui.shell import home as home_page
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
@@ -43,10 +44,10 @@ def broken(ctx: Any) -> QWidget:
 
 def specs() -> list[PageSpec]:
     return [
-        PageSpec("one", "Customers", "customers", lambda c: Probe(c, "one"), 10, None, "Ctrl+1"),
-        PageSpec("two", "Complaints", "complaints", lambda c: Probe(c, "two"), 20, None),
-        PageSpec("boss", "Staff", "staff", lambda c: Probe(c, "boss"), 30, Permission.STAFF_MANAGE),
-        PageSpec("bad", "Reports", "reports", broken, 40, None),
+        PageSpec("one", "Customers", "customers", lambda c: Probe(c, "one"), None, "Ctrl+1"),
+        PageSpec("two", "Complaints", "complaints", lambda c: Probe(c, "two"), None),
+        PageSpec("boss", "Staff", "staff", lambda c: Probe(c, "boss"), Permission.STAFF_MANAGE),
+        PageSpec("bad", "Reports", "reports", broken, None),
     ]
 
 
@@ -113,13 +114,11 @@ def test_status_bar_names_user_and_branch(window) -> None:
     assert window.branch_label.text() == "Branch: BR001 · 浦东网点"
 
 
-def test_registered_status_widget_and_home_card(monkeypatch, show, ctx) -> None:
-    monkeypatch.setattr(registry, "_status_widgets", [])
-    monkeypatch.setattr(registry, "_home_cards", [])
-    registry.register_status_widget(lambda ctx: QLabel("sync ok"), 10)
-    registry.register_home_card(lambda ctx: QLabel("3 open complaints"), 20)
-    registry.register_home_card(lambda ctx: QLabel("first card"), 10)
-    home = next(s for s in discover_pages() if s.key == "home")
+def test_listed_status_widget_and_home_cards(monkeypatch, show, ctx) -> None:
+    monkeypatch.setattr(main_window, "STATUS_WIDGETS", (lambda ctx: QLabel("sync ok"),))
+    cards = (lambda ctx: QLabel("first card"), lambda ctx: QLabel("3 open complaints"))
+    monkeypatch.setattr(home_page, "HOME_CARDS", cards)
+    home = next(s for s in PAGES if s.key == "home")
     window = show(MainWindow(ctx, pages=[home]))
     assert [w.text() for w in window.status_widgets] == ["sync ok"]
     page = window.page("home")
@@ -128,8 +127,8 @@ def test_registered_status_widget_and_home_card(monkeypatch, show, ctx) -> None:
 
 
 def test_home_without_cards_says_so(monkeypatch, show, ctx) -> None:
-    monkeypatch.setattr(registry, "_home_cards", [])
-    home = next(s for s in discover_pages() if s.key == "home")
+    monkeypatch.setattr(home_page, "HOME_CARDS", ())
+    home = next(s for s in PAGES if s.key == "home")
     window = show(MainWindow(ctx, pages=[home]))
     page = window.page("home")
     assert page.cards == []
@@ -153,19 +152,18 @@ def test_page_may_veto_closing(qtbot, show, ctx) -> None:
     assert window.isVisible()
 
 
-def test_discovered_pages_have_unique_keys_and_the_shell_pages() -> None:
-    keys = [spec.key for spec in discover_pages()]
+def test_listed_pages_have_unique_keys_and_the_shell_pages() -> None:
+    keys = [spec.key for spec in PAGES]
     assert len(keys) == len(set(keys))
     assert {"home", "staff", "audit"} <= set(keys)
     assert keys[0] == "home"
 
 
-def test_open_customer_without_opener_informs(monkeypatch, window, boxes) -> None:
-    monkeypatch.setattr(registry, "_customer_opener", [])
-    window.open_customer("nope")
-    assert boxes.infos and "not available" in boxes.infos[0]
+def test_open_customer_opens_the_counter_desk_profile(monkeypatch, window) -> None:
+    from branch_crm.ui.counter import actions
+
     opened: list[str] = []
-    registry.set_customer_opener(lambda ctx, cid: opened.append(cid))
+    monkeypatch.setattr(actions, "open_customer", lambda ctx, cid: opened.append(cid))
     window.open_customer("c-1")
     assert opened == ["c-1"]
 
@@ -190,7 +188,7 @@ def test_home_greeting_shows_the_branch_date_not_the_machine_date(monkeypatch, q
 
     from branch_crm.ui.shell.home import HomePage
 
-    monkeypatch.setattr(registry, "_home_cards", [])
+    monkeypatch.setattr(home_page, "HOME_CARDS", ())
     # 20:00 UTC on 1 March (the machine's zone is UTC here) is already 04:00 on 2 March in
     # Shanghai, the branch's business time zone
     evening = datetime(2025, 3, 1, 20, 0, tzinfo=ZoneInfo("UTC"))

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QWidget
 from branch_crm import i18n
 from branch_crm.models import PolicySetting
 from branch_crm.models.base import HQ_BRANCH
-from branch_crm.services import settings
+from branch_crm.services.settings import values as settings
 from branch_crm.ui.main_window import MainWindow
 from branch_crm.ui.pages import PageSpec
 from branch_crm.ui.shell.settings_dialog import SettingsDialog

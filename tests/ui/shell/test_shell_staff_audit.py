@@ -7,7 +7,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from branch_crm.errors import AuthenticationError
-from branch_crm.services.staff import authenticate
+from branch_crm.services.staff.sign_in import authenticate
 from branch_crm.ui.shell.audit_page import AuditPage
 from branch_crm.ui.shell.staff_page import PasswordDialog, StaffDialog, StaffPage
 from tests.support.accounts import PASSWORDS

@@ -17,11 +17,10 @@ def _text(path) -> str:  # type: ignore[no-untyped-def]
     return "".join(page.extract_text() for page in PdfReader(path).pages)
 
 
-def test_customer_action_is_registered_and_prints(qtbot, ctx, people, shown, db) -> None:  # type: ignore[no-untyped-def]
-    import branch_crm.ui.features.surveys  # noqa: F401  (registers the action)
-    from branch_crm.ui import registry
+def test_customer_action_is_listed_and_prints(qtbot, ctx, people, shown, db) -> None:  # type: ignore[no-untyped-def]
+    from branch_crm.ui.counter.hooks import PROFILE_ACTIONS
 
-    (action,) = [a for a in registry.customer_actions() if a.label == "Print survey"]
+    (action,) = [a for a in PROFILE_ACTIONS if a.label == "Print survey"]
     assert action.icon == "survey_print"
     action.handler(ctx, people["张三"], None)
     assert shown.errors == []
@@ -81,7 +80,7 @@ def test_batch_with_a_list_filter(qtbot, supervisor_ctx, people, shown) -> None:
 def test_cancel_and_refusals_are_shown_not_raised(
     qtbot, supervisor_ctx, ctx, people, shown
 ) -> None:  # type: ignore[no-untyped-def]
-    from branch_crm.services.surveys import PrintCancelled
+    from branch_crm.services.surveys.forms import PrintCancelled
 
     dialog = BatchPrintDialog(supervisor_ctx)
     qtbot.addWidget(dialog)

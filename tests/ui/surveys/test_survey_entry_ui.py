@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from branch_crm.services import survey_entry as se
+from branch_crm.services.surveys import entry as se_entry
 from branch_crm.ui.surveys.direct import DirectEntryWidget
 from branch_crm.ui.surveys.entry import KeyedEntryWidget
 from branch_crm.ui.surveys.page import SurveysPage
@@ -74,7 +74,7 @@ def test_key_a_form_without_touching_the_mouse(qtbot, supervisor_ctx, entry, for
     assert entry.result.text() == f"Form {serial} saved."
     assert entry.serial.text() == "" and entry.serial.hasFocus()
     (saved,) = run_service(
-        supervisor_ctx.db, supervisor_ctx.actor, se.customer_responses, customer_id=cid
+        supervisor_ctx.db, supervisor_ctx.actor, se_entry.customer_responses, customer_id=cid
     )
     assert saved.channel == "paper" and saved.serial == serial
     assert [saved.answers[c] for c in SCALE] == [4, 5, 4, 5, 4, 5, 4, 5]
@@ -135,9 +135,9 @@ def test_second_entry_shows_history_and_corrects(qtbot, supervisor_ctx, entry, f
     run_service(
         supervisor_ctx.db,
         supervisor_ctx.actor,
-        se.enter_form_response,
+        se_entry.enter_form_response,
         serial=serial,
-        data=se.ResponseInput(answers(scale=4, nps=9, ces=6)),
+        data=se_entry.ResponseInput(answers(scale=4, nps=9, ces=6)),
     )
     _look_up(qtbot, entry, serial)
     assert "cannot be entered twice" in entry.entered.text()
@@ -152,22 +152,26 @@ def test_second_entry_shows_history_and_corrects(qtbot, supervisor_ctx, entry, f
     qtbot.keyClick(entry, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert entry.result.text().startswith(f"Form {serial} saved. Follow-up task created")
     (current,) = run_service(
-        supervisor_ctx.db, supervisor_ctx.actor, se.customer_responses, customer_id=cid
+        supervisor_ctx.db, supervisor_ctx.actor, se_entry.customer_responses, customer_id=cid
     )
     assert current.answers["timeliness"] == 2 and current.supersedes_id is not None
     history = run_service(
-        supervisor_ctx.db, supervisor_ctx.actor, se.response_history, response_id=current.id
+        supervisor_ctx.db,
+        supervisor_ctx.actor,
+        se_entry.response_history,
+        response_id=current.id,
     )
     assert [v.current for v in history] == [False, True]
     _look_up(qtbot, entry, serial)
     assert entry.history.count() == 2
 
 
-def test_phone_answers_without_a_form(qtbot, supervisor_ctx, show) -> None:  # type: ignore[no-untyped-def]
-    from branch_crm.services.customers import CustomerInput, create_customer
+def test_phone_answers_without_a_form(qtbot, supervisor_ctx, show, ctx_write) -> None:  # type: ignore[no-untyped-def]
+    from branch_crm.services.customers.profile import create_customer
+    from branch_crm.services.customers.validation import CustomerInput
 
-    view = supervisor_ctx.call(
-        create_customer, data=CustomerInput(name="李四", phones=["13900001111"])
+    view = ctx_write(
+        supervisor_ctx, create_customer, data=CustomerInput(name="李四", phones=["13900001111"])
     )
     widget = show(DirectEntryWidget(supervisor_ctx))
     qtbot.addWidget(widget)
@@ -185,7 +189,10 @@ def test_phone_answers_without_a_form(qtbot, supervisor_ctx, show) -> None:  # t
     qtbot.keyClick(widget.answers.fields["ces"], Qt.Key.Key_Return)  # Enter on the last saves
     assert widget.result.text() == "Answers of 李四 saved."
     (saved,) = run_service(
-        supervisor_ctx.db, supervisor_ctx.actor, se.customer_responses, customer_id=view.id
+        supervisor_ctx.db,
+        supervisor_ctx.actor,
+        se_entry.customer_responses,
+        customer_id=view.id,
     )
     assert saved.channel == "counter" and saved.form_id is None and saved.answers["nps"] == 9
 
@@ -198,10 +205,10 @@ def test_scores_show_hand_computed_figures(qtbot, supervisor_ctx, show, tmp_path
         run_service(
             supervisor_ctx.db,
             supervisor_ctx.actor,
-            se.record_direct_response,
+            se_entry.record_direct_response,
             customer_id=cid,
             channel="phone",
-            data=se.ResponseInput(answers(scale=scale, nps=nps, ces=ces)),
+            data=se_entry.ResponseInput(answers(scale=scale, nps=nps, ces=ces)),
         )
     widget = show(ScoresWidget(supervisor_ctx))
     qtbot.addWidget(widget)
@@ -250,12 +257,11 @@ def test_counter_staff_see_no_scores_and_no_batch(qtbot, ctx) -> None:  # type: 
     assert not page.batch_button.isVisibleTo(page)
 
 
-def test_survey_timeline_feature_registers(qapp) -> None:  # type: ignore[no-untyped-def]
-    from branch_crm.services.customers import _providers
-    from branch_crm.services.survey_timeline import survey_timeline
-    from branch_crm.ui import registry
+def test_survey_timeline_is_installed(qapp) -> None:  # type: ignore[no-untyped-def]
+    from branch_crm.services.surveys.timeline import survey_timeline
+    from branch_crm.services.timeline import SOURCES
+    from branch_crm.ui.counter.timeline_icons import TIMELINE_ICONS
 
-    assert "survey_timeline" in registry.load_features()
-    icons = registry.timeline_renderers()
-    assert icons["survey_response"] == "surveys" and icons["survey_form"] == "survey_print"
-    assert survey_timeline in _providers
+    assert TIMELINE_ICONS["survey_response"] == "surveys"
+    assert TIMELINE_ICONS["survey_form"] == "survey_print"
+    assert survey_timeline in SOURCES

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import text
 from sync_ui_helpers import open_branch, value
 
-from branch_crm.services.sync_service import run_sync
+from branch_crm.services.syncing.service import run_sync
 from tests.support.sync import add_customer, on_staff
 from tests.support.ui import Boxes, make_ctx
 
@@ -124,9 +124,9 @@ def test_each_choice_is_carried_out_and_synced(hq: Any, scene: Scene, choice: st
 
 def test_counter_staff_do_not_get_the_page(counter: Any) -> None:
     from branch_crm.services.permissions import allowed
-    from branch_crm.ui.pages import discover_pages
+    from branch_crm.ui.pages import PAGES
 
-    spec = next(s for s in discover_pages() if s.key == "sync_conflicts")
+    spec = next(s for s in PAGES if s.key == "sync_conflicts")
     assert spec.permission is not None and not allowed(counter, spec.permission)
 
 
@@ -134,7 +134,7 @@ def test_counter_staff_do_not_get_the_page(counter: Any) -> None:
 
 
 def _take_complaint(db: Any, actor: Any, customer_id: str) -> str:
-    from branch_crm.services.complaints import ComplaintInput, take_complaint
+    from branch_crm.services.complaints.intake import ComplaintInput, take_complaint
     from branch_crm.services.context import unit_of_work
 
     with unit_of_work(db, actor) as session:
@@ -149,14 +149,14 @@ def number_clash(
     """Two PCs of BR001 (an older version on each) took a complaint under one number the
     same day; the other PC synced first, so head office set this PC's complaint aside.
     Yields (head office, other PC's db, the number, this PC's complaint id, the other's)."""
-    from branch_crm.services import complaints
+    from branch_crm.services.complaints import numbers as complaints_numbers
 
     other = open_branch(hq, hq.base_url, tmp_path / "br001_pc2.db", "BR001")
     customer = add_customer(branch_db, "BR001", "王五", "13911112222")
     assert run_sync(branch_db).error is None and run_sync(other).error is None
     number = "BR001-20261207-0001"
     with monkeypatch.context() as patch:
-        patch.setattr(complaints, "next_number", lambda *_args: number)
+        patch.setattr(complaints_numbers, "next_number", lambda *_args: number)
         theirs = _take_complaint(other, supervisor, customer)
         mine = _take_complaint(branch_db, supervisor, customer)
     assert run_sync(other).error is None
@@ -207,7 +207,7 @@ def test_a_survey_serial_clash_offers_a_new_serial_or_giving_the_form_up(
 ) -> None:
     from datetime import UTC, datetime
 
-    from branch_crm.services.conflicts import ConflictView, RecordView
+    from branch_crm.services.syncing.conflicts import ConflictView, RecordView
     from branch_crm.ui.sync.conflicts_page import ConflictRow
 
     page = _page(qtbot, branch_db, supervisor)

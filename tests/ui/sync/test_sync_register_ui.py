@@ -44,7 +44,7 @@ def _fill(qtbot: Any, dialog: Any, url: str, code: str) -> None:
 def test_registering_with_a_good_code_syncs_at_once(
     qtbot: Any, hq: Any, fresh_db: Any, admin: Any, boxes: Boxes
 ) -> None:
-    from branch_crm.services.sync_service import sync_status
+    from branch_crm.services.syncing.service import sync_status
 
     add_customer(fresh_db, "BR001", "周八", "13800006666")  # queued before registration
     ctx = make_ctx(fresh_db, admin)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from branch_crm.services.sync_service import run_sync
+from branch_crm.services.syncing.service import run_sync
 from tests.support.sync import add_customer
 from tests.support.ui import make_ctx
 
@@ -48,9 +48,10 @@ def test_the_page_lists_the_change_with_reason_and_details(
 
 def test_the_page_is_for_supervisors() -> None:
     from branch_crm.services.permissions import Permission
-    from branch_crm.ui.pages.sync_rejected import PAGE
+    from branch_crm.ui.pages import PAGES
 
-    assert PAGE.permission is Permission.CONFLICT_RESOLVE
+    page = next(s for s in PAGES if s.key == "sync_rejected")
+    assert page.permission is Permission.CONFLICT_RESOLVE
 
 
 def test_the_command_line_lists_it_and_counts_it_in_the_status(

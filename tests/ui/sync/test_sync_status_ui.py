@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt, QTimer
 
-from branch_crm.services import settings as app_settings
+from branch_crm.services.settings import values as app_settings
 from tests.support.sync import add_customer, queued
 from tests.support.ui import Boxes, make_ctx
 
@@ -65,15 +65,14 @@ def test_status_widget_and_home_card_in_words(
 def test_sync_now_shortcut_in_the_main_window(
     qtbot: Any, branch_db: Any, counter: Any, monkeypatch: pytest.MonkeyPatch, boxes: Boxes
 ) -> None:
-    from branch_crm.ui import registry
-    from branch_crm.ui.features import sync as sync_feature
+    from branch_crm.ui import main_window
     from branch_crm.ui.main_window import MainWindow
-    from branch_crm.ui.pages import discover_pages
+    from branch_crm.ui.pages import PAGES
 
-    registry.load_features()  # the real hook modules, then only the sync status widget
-    monkeypatch.setattr(registry, "_status_widgets", [(70, 0, sync_feature._status_widget)])
+    # only the sync status widget in the status bar
+    monkeypatch.setattr(main_window, "STATUS_WIDGETS", (main_window._sync_status,))
     ctx = _ctx(branch_db, counter)
-    pages = [s for s in discover_pages() if s.key in ("home", "sync")]
+    pages = [s for s in PAGES if s.key in ("home", "sync")]
     window = MainWindow(ctx, pages=pages)
     qtbot.addWidget(window)
     window.show()
@@ -177,7 +176,7 @@ def test_a_status_read_from_before_a_round_never_overwrites_its_result(
 
     def hold_status_reads(fn: Any, /, **kwargs: Any) -> Any:
         if fn is read_snapshot:  # a status read still on the database worker ...
-            late.append((kwargs["on_result"], ctx.call(read_snapshot)))
+            late.append((kwargs["on_result"], ctx.read(read_snapshot)))
             return None
         return real_submit(fn, **kwargs)
 
@@ -215,7 +214,7 @@ def test_status_follows_the_language(
 
 def test_the_status_line_counts_open_conflicts() -> None:
     from branch_crm.i18n import set_language
-    from branch_crm.services.sync_service import SyncStatus
+    from branch_crm.services.syncing.service import SyncStatus
     from branch_crm.ui.sync.texts import short_status
 
     status = SyncStatus(True, "http://hq", "BR1", 0, None, None, None, open_conflicts=2)
@@ -224,3 +223,43 @@ def test_the_status_line_counts_open_conflicts() -> None:
     )
     set_language("zh_CN")
     assert short_status(status, running=False).endswith(" · 2 条冲突")
+
+
+def test_a_rounds_writes_take_turns_on_the_database_thread(
+    qtbot: Any, branch_db: Any, counter: Any, proxy: Any, boxes: Boxes
+) -> None:
+    """A round runs on the network pool, but every statement it writes (the attempt, each
+    batch marked and settled, each page with its cursor, the clock) runs on the one database
+    thread, in turn with the window's saves: they never race for the file."""
+    import re
+    import threading
+
+    from sqlalchemy import event
+
+    from branch_crm.ui.sync.controller import controller_for
+
+    writing = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+    writes: list[tuple[str, str]] = []
+
+    def trace(dbapi_conn: Any, _record: Any) -> None:
+        def seen(sql: str) -> None:
+            if writing.match(sql):
+                writes.append((threading.current_thread().name, sql))
+
+        dbapi_conn.set_trace_callback(seen)
+
+    add_customer(branch_db, "BR001", "孙七", "13800005555")
+    branch_db.engine.dispose()  # new connections, traced from the start
+    event.listen(branch_db.engine, "connect", trace)
+    ctx = _ctx(branch_db, counter, synchronous=False)
+    controller = controller_for(ctx)
+    try:
+        assert controller.sync_now()
+        qtbot.waitUntil(lambda: controller.last_result is not None, timeout=10_000)
+        assert controller.last_result is not None and controller.last_result.error is None
+        assert controller.last_result.pushed >= 2 and queued(branch_db) == 0
+        assert any("sync_state" in sql for _thread, sql in writes)
+        assert {thread for thread, _sql in writes} == {"branch-crm-db-writer"}
+    finally:
+        event.remove(branch_db.engine, "connect", trace)
+        ctx.close()

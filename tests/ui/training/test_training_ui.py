@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from branch_crm.services import training as ts
+from branch_crm.services.training import inputs, sessions
 from branch_crm.ui.printing.preview import PdfPreviewDialog
 from branch_crm.ui.training.attendance_dialog import AttendanceDialog
 from branch_crm.ui.training.page import TrainingPage
@@ -78,7 +78,9 @@ def test_plan_a_session_by_keyboard(qtbot, supervisor_ctx, show, staff_member) -
         ("外协 李工", "13800138000", None),
     ]
     assert (
-        run_service(supervisor_ctx.db, supervisor_ctx.actor, ts.get_session, session_id=saved.id)
+        run_service(
+            supervisor_ctx.db, supervisor_ctx.actor, sessions.get_session, session_id=saved.id
+        )
         == saved
     )
 
@@ -96,12 +98,12 @@ def test_errors_show_beside_the_fields(qtbot, supervisor_ctx, show, boxes) -> No
     assert dialog.attendees_error.text() == "Row 1: Enter the attendee's name."
     qtbot.keyClicks(dialog.title_edit, "x")
     assert not dialog.errors.label("title").isVisible()
-    assert run_service(supervisor_ctx.db, supervisor_ctx.actor, ts.list_sessions) == []
+    assert run_service(supervisor_ctx.db, supervisor_ctx.actor, sessions.list_sessions) == []
     assert boxes.errors == []
 
 
 def test_edit_keeps_people(qtbot, supervisor_ctx, show, db, supervisor) -> None:  # type: ignore[no-untyped-def]
-    view = run_service(db, supervisor, ts.create_session, data=session_input(2))
+    view = run_service(db, supervisor, sessions.create_session, data=session_input(2))
     dialog = show(SessionDialog(supervisor_ctx, view))
     qtbot.addWidget(dialog)
     assert dialog.title_edit.text() == view.title
@@ -113,7 +115,7 @@ def test_edit_keeps_people(qtbot, supervisor_ctx, show, db, supervisor) -> None:
     dialog.attendees.setFocus()
     qtbot.keyClick(dialog.attendees, Qt.Key.Key_Delete)
     qtbot.keyClick(dialog, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    saved = run_service(db, supervisor, ts.get_session, session_id=view.id)
+    saved = run_service(db, supervisor, sessions.get_session, session_id=view.id)
     assert saved.title == "复训"
     assert [(a.id, a.name) for a in saved.attendees] == [(view.attendees[1].id, "司机02")]
 
@@ -124,7 +126,7 @@ def test_attendance_by_number_keys_and_a_walk_in(
     view = run_service(
         db,
         supervisor,
-        ts.create_session,
+        sessions.create_session,
         data=session_input(4, starts_at=local("2025-01-15 09:00")),
     )
     dialog = show(AttendanceDialog(supervisor_ctx, view))
@@ -143,7 +145,7 @@ def test_attendance_by_number_keys_and_a_walk_in(
     qtbot.mouseClick(dialog.all_present_button, Qt.MouseButton.LeftButton)
     assert "Present 3 · late 1 · absent 1" in dialog.counts.text()
     qtbot.keyClick(dialog, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    after = run_service(db, supervisor, ts.get_session, session_id=view.id)
+    after = run_service(db, supervisor, sessions.get_session, session_id=view.id)
     assert [(a.name, a.status, a.remarks) for a in after.attendees] == [
         ("司机01", "present", None),
         ("司机02", "late", "堵车"),
@@ -156,7 +158,7 @@ def test_attendance_by_number_keys_and_a_walk_in(
 def test_attendance_remarks_by_f2_and_enter_does_not_save(
     qtbot, supervisor_ctx, show, db, supervisor
 ) -> None:  # type: ignore[no-untyped-def]
-    view = run_service(db, supervisor, ts.create_session, data=session_input(3))
+    view = run_service(db, supervisor, sessions.create_session, data=session_input(3))
     dialog = show(AttendanceDialog(supervisor_ctx, view))
     qtbot.addWidget(dialog)
     table = dialog.table
@@ -173,7 +175,7 @@ def test_attendance_remarks_by_f2_and_enter_does_not_save(
     qtbot.keyClick(table, Qt.Key.Key_3)
     qtbot.keyClick(dialog, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert dialog.saved is not None
-    after = run_service(db, supervisor, ts.get_session, session_id=view.id)
+    after = run_service(db, supervisor, sessions.get_session, session_id=view.id)
     assert [(a.status, a.remarks) for a in after.attendees] == [
         ("present", None),
         ("excused", "病假"),
@@ -185,7 +187,7 @@ def test_attendance_refused_before_the_start(qtbot, supervisor_ctx, boxes, db, s
     view = run_service(
         db,
         supervisor,
-        ts.create_session,
+        sessions.create_session,
         data=session_input(1, starts_at=local("2099-01-01 09:00"), ends_at=None),
     )
     dialog = AttendanceDialog(supervisor_ctx, view)
@@ -198,12 +200,12 @@ def test_attendance_refused_before_the_start(qtbot, supervisor_ctx, boxes, db, s
 
 def test_page_lists_searches_prints_and_deletes(qtbot, supervisor_ctx, show, boxes) -> None:  # type: ignore[no-untyped-def]
     first = run_service(
-        supervisor_ctx.db, supervisor_ctx.actor, ts.create_session, data=session_input(3)
+        supervisor_ctx.db, supervisor_ctx.actor, sessions.create_session, data=session_input(3)
     )
     second = run_service(
         supervisor_ctx.db,
         supervisor_ctx.actor,
-        ts.create_session,
+        sessions.create_session,
         data=session_input(
             1, title="沟通技巧", audience="柜台", starts_at=local("2025-02-01 14:00"), ends_at=None
         ),
@@ -232,14 +234,14 @@ def test_page_lists_searches_prints_and_deletes(qtbot, supervisor_ctx, show, box
 
 
 def test_attendance_by_person_tab(qtbot, supervisor_ctx, show, db, supervisor) -> None:  # type: ignore[no-untyped-def]
-    view = run_service(db, supervisor, ts.create_session, data=session_input(2))
+    view = run_service(db, supervisor, sessions.create_session, data=session_input(2))
     run_service(
         db,
         supervisor,
-        ts.record_attendance,
+        sessions.record_attendance,
         session_id=view.id,
         now=local("2025-01-16 00:00"),
-        marks=[ts.AttendanceMark(view.attendees[0].id, "absent", "病")],
+        marks=[inputs.AttendanceMark(view.attendees[0].id, "absent", "病")],
     )
     page = show(TrainingPage(supervisor_ctx))
     qtbot.addWidget(page)

@@ -1,4 +1,4 @@
-"""Alembic environment of head office; run through ``branch_crm.hq.db.migrate``."""
+"""Alembic environment of head office; run through ``branch_crm.hq.schema.migrate``."""
 
 from __future__ import annotations
 

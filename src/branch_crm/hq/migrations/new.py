@@ -8,7 +8,8 @@ from pathlib import Path
 
 from alembic import command
 
-from branch_crm.hq.db import alembic_config, make_engine, migrate
+from branch_crm.hq.db import make_engine
+from branch_crm.hq.schema import alembic_config, migrate
 
 
 def main(message: str) -> None:

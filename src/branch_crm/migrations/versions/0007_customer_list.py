@@ -29,7 +29,7 @@ FILTERS = ("tier", "lifecycle", "churn", "visit", "tags")
 
 
 def upgrade() -> None:
-    from branch_crm.services.customer_list import install_list_triggers, rebuild_list
+    from branch_crm.services.customers.listing import install_list_triggers, rebuild_list
 
     op.create_table(
         "customer_list",

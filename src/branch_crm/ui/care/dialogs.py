@@ -3,8 +3,6 @@ and handing it to someone else (supervisors)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -18,11 +16,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from branch_crm.errors import CrmError, ValidationError
+from branch_crm.errors import CrmError, DatabaseError, ValidationError
 from branch_crm.i18n import _
-from branch_crm.services import care
+from branch_crm.services.care import follow_ups
 from branch_crm.ui import messages
 from branch_crm.ui.care.texts import phone_text
+from branch_crm.ui.context import AppContext
 
 DONE, CANCEL = "done", "cancel"
 
@@ -35,7 +34,7 @@ def _summary_label(parent: QWidget) -> QLabel:
     return label
 
 
-def summary_text(row: care.FollowUp) -> str:
+def summary_text(row: follow_ups.FollowUp) -> str:
     """Customer, phone, reason and what the customer said, one per line."""
     lines = [f"{row.customer_name}  {phone_text(row)}".strip(), row.title]
     if row.notes:
@@ -46,12 +45,14 @@ def summary_text(row: care.FollowUp) -> str:
 class CloseFollowUpDialog(QDialog):
     """Done… (what the customer was told) or Cancel… (why); Ctrl+Enter saves."""
 
-    def __init__(self, ctx: Any, row: care.FollowUp, mode: str, parent: QWidget | None = None):
+    def __init__(
+        self, ctx: AppContext, row: follow_ups.FollowUp, mode: str, parent: QWidget | None = None
+    ):
         super().__init__(parent)
         self.ctx = ctx
         self.row = row
         self.mode = mode
-        self.result_row: care.FollowUp | None = None
+        self.result_row: follow_ups.FollowUp | None = None
         self.setObjectName("careDoneDialog" if mode == DONE else "careCancelDialog")
         self.summary = _summary_label(self)
         self.caption = QLabel(self)
@@ -78,7 +79,7 @@ class CloseFollowUpDialog(QDialog):
         self.errors.add(self.field, self.note)
         layout.addWidget(self.buttons)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(keys), self, activated=self.save)
+            QShortcut(QKeySequence(keys), self).activated.connect(self.save)
         self.retranslate_ui()
         self.note.setFocus()
 
@@ -102,23 +103,33 @@ class CloseFollowUpDialog(QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Back"))
 
     def save(self) -> None:
-        """Store the note; the dialog closes on success, the message shows under the field."""
-        fn = care.complete_follow_up if self.mode == DONE else care.cancel_follow_up
+        """Store the note; the dialog closes once stored, a message shows under the field."""
+        fn = follow_ups.complete_follow_up if self.mode == DONE else follow_ups.cancel_follow_up
         text = self.note.toPlainText()
         kwargs = {"note": text} if self.mode == DONE else {"reason": text}
-        try:
-            self.result_row = self.ctx.call(fn, task_id=self.row.id, **kwargs)
-        except ValidationError as exc:
+        self.ctx.write(
+            fn,
+            task_id=self.row.id,
+            **kwargs,
+            busy=self,
+            on_done=self._on_saved,
+            on_error=self._on_save_failed,
+        )
+
+    def _on_saved(self, row: follow_ups.FollowUp) -> None:
+        self.result_row = row
+        self.ctx.bus.changed("care", "customer")
+        self.accept()
+
+    def _on_save_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, ValidationError):
             unplaced = self.errors.show(exc)
             if unplaced:
                 messages.show_error(self, ValidationError(unplaced))
             return
-        except CrmError as exc:
-            messages.show_error(self, exc)
-            self.reject()
-            return
-        self.ctx.bus.changed("care", "customer")
-        self.accept()
+        messages.show_error(self, exc)
+        if isinstance(exc, CrmError) and not isinstance(exc, DatabaseError):
+            self.reject()  # the follow-up moved on meanwhile; a busy file: try again
 
 
 class ReassignDialog(QDialog):
@@ -126,15 +137,15 @@ class ReassignDialog(QDialog):
 
     def __init__(
         self,
-        ctx: Any,
-        row: care.FollowUp,
+        ctx: AppContext,
+        row: follow_ups.FollowUp,
         staff: list[tuple[str, str]],
         parent: QWidget | None = None,
     ):
         super().__init__(parent)
         self.ctx = ctx
         self.row = row
-        self.result_row: care.FollowUp | None = None
+        self.result_row: follow_ups.FollowUp | None = None
         self.setObjectName("careReassignDialog")
         self.summary = _summary_label(self)
         self.choice = QComboBox(self)
@@ -174,13 +185,16 @@ class ReassignDialog(QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Back"))
 
     def save(self) -> None:
-        """Store the new assignee; the dialog closes on success."""
-        try:
-            self.result_row = self.ctx.call(
-                care.reassign_follow_up, task_id=self.row.id, assignee_id=self.choice.currentData()
-            )
-        except CrmError as exc:
-            messages.show_error(self, exc)
-            return
+        """Store the new assignee; the dialog closes once stored."""
+        self.ctx.write(
+            follow_ups.reassign_follow_up,
+            task_id=self.row.id,
+            assignee_id=self.choice.currentData(),
+            busy=self,
+            on_done=self._on_saved,
+        )
+
+    def _on_saved(self, row: follow_ups.FollowUp) -> None:
+        self.result_row = row
         self.ctx.bus.changed("care")
         self.accept()

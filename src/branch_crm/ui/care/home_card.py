@@ -7,7 +7,6 @@ are one key away); "Open customer" opens the selected task's customer profile.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -21,12 +20,14 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
 from branch_crm.i18n import _
-from branch_crm.services import care
+from branch_crm.services.care import follow_ups
+from branch_crm.services.context import Actor
 from branch_crm.timeutil import local_today
-from branch_crm.ui import messages, registry
 from branch_crm.ui.care.texts import one_line
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
 
 log = logging.getLogger(__name__)
@@ -38,17 +39,19 @@ ID_ROLE = Qt.ItemDataRole.UserRole
 CUSTOMER_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
-def counts_text(counts: care.FollowUpCounts) -> str:
+def counts_text(counts: follow_ups.FollowUpCounts) -> str:
     """'7 open · 2 overdue · 3 due today · 1 mine'."""
     return _("{open} open · {overdue} overdue · {today} due today · {mine} mine").format(
         open=counts.open, overdue=counts.overdue, today=counts.due_today, mine=counts.mine
     )
 
 
-def load_card(*, session: Any, actor: Any, top: int = 5) -> tuple[Any, list[Any]]:
+def load_card(
+    *, session: Session, actor: Actor, top: int = 5
+) -> tuple[follow_ups.FollowUpCounts, list[follow_ups.FollowUp]]:
     """Counts and the first ``top`` open tasks the actor sees (one unit of work)."""
-    counts = care.follow_up_counts(session=session, actor=actor)
-    rows = care.list_follow_ups(session=session, actor=actor, limit=top)
+    counts = follow_ups.follow_up_counts(session=session, actor=actor)
+    rows = follow_ups.list_follow_ups(session=session, actor=actor, limit=top)
     return counts, rows
 
 
@@ -58,12 +61,14 @@ class FollowUpHomeCard(QGroupBox):
     TOP = 5
     sig_loaded = Signal(object)
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None, *, refresh_ms: int = REFRESH_MS):
+    def __init__(
+        self, ctx: AppContext, parent: QWidget | None = None, *, refresh_ms: int = REFRESH_MS
+    ):
         super().__init__(parent)
         self.ctx = ctx
         self.setObjectName("careHomeCard")
-        self.counts: care.FollowUpCounts | None = None
-        self._rows: list[care.FollowUp] = []
+        self.counts: follow_ups.FollowUpCounts | None = None
+        self._rows: list[follow_ups.FollowUp] = []
         self.summary = QLabel(self)
         self.summary.setObjectName("careHomeCounts")
         self.summary.setWordWrap(True)
@@ -117,7 +122,9 @@ class FollowUpHomeCard(QGroupBox):
         if what & WATCH:
             self.refresh()
 
-    def _on_loaded(self, result: tuple[care.FollowUpCounts, list[care.FollowUp]]) -> None:
+    def _on_loaded(
+        self, result: tuple[follow_ups.FollowUpCounts, list[follow_ups.FollowUp]]
+    ) -> None:
         self.counts, self._rows = result
         self._render()
         self.sig_loaded.emit(self.counts)
@@ -161,11 +168,12 @@ class FollowUpHomeCard(QGroupBox):
         customer_id = item.data(CUSTOMER_ROLE) if item is not None else None
         if not customer_id:
             return
-        if not registry.open_customer(self.ctx, customer_id):
-            messages.info(self, _("Customer profiles are not available in this version."))
+        from branch_crm.ui.counter import actions
 
-    def _show_page(self) -> Any:
-        window = getattr(self.ctx, "main_window", None)
+        actions.open_customer(self.ctx, customer_id)
+
+    def _show_page(self) -> QWidget | None:
+        window = self.ctx.main_window
         return window.show_page(PAGE_KEY) if window is not None else None
 
     def _on_open_clicked(self) -> None:

@@ -6,11 +6,11 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any, ClassVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
 from branch_crm.i18n import _
-from branch_crm.services import care
+from branch_crm.services.care import follow_ups
 from branch_crm.timeutil import local_today, to_local
 from branch_crm.ui.care.texts import assignee_text, due_text, phone_text
 
@@ -36,14 +36,14 @@ def _headers() -> tuple[str, ...]:
     )
 
 
-_TEXTS: dict[int, Callable[[care.FollowUp, date], str]] = {
+_TEXTS: dict[int, Callable[[follow_ups.FollowUp, date], str]] = {
     DUE: lambda r, today: due_text(r.due_on, today),
     CUSTOMER: lambda r, _t: r.customer_name,
     PHONE: lambda r, _t: phone_text(r),
     REASON: lambda r, _t: r.title,
     NOTES: lambda r, _t: " ".join((r.notes or "").split()),
     ASSIGNEE: lambda r, _t: assignee_text(r),
-    KIND: lambda r, _t: care.kind_label(r.kind),
+    KIND: lambda r, _t: follow_ups.kind_label(r.kind),
     CREATED: lambda r, _t: to_local(r.created_at).strftime("%Y-%m-%d %H:%M"),
 }
 """Cell text per column, from the row and today's date."""
@@ -52,7 +52,7 @@ _TEXTS: dict[int, Callable[[care.FollowUp, date], str]] = {
 class FollowUpModel(QAbstractTableModel):
     """Open follow-ups, overdue and due today first; overdue rows tinted red, today's amber."""
 
-    _GETTERS: ClassVar[dict[int, Callable[[FollowUpModel, care.FollowUp, int], Any]]] = {
+    _GETTERS: ClassVar[dict[int, Callable[[FollowUpModel, follow_ups.FollowUp, int], Any]]] = {
         Qt.ItemDataRole.DisplayRole: lambda m, r, c: m._text(r, c),
         Qt.ItemDataRole.ToolTipRole: lambda m, r, _c: m._tooltip(r),
         Qt.ItemDataRole.BackgroundRole: lambda m, r, _c: m._background(r),
@@ -62,13 +62,13 @@ class FollowUpModel(QAbstractTableModel):
     }
     """Value per role (built once: ``data`` runs for every cell and role)."""
 
-    def __init__(self, parent: Any = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._rows: list[care.FollowUp] = []
+        self._rows: list[follow_ups.FollowUp] = []
         self._today = local_today()
         self._headers = _headers()
 
-    def set_rows(self, rows: list[care.FollowUp], today: date | None = None) -> None:
+    def set_rows(self, rows: list[follow_ups.FollowUp], today: date | None = None) -> None:
         """Replace the rows (a fresh list from the service)."""
         self.beginResetModel()
         self._rows = list(rows)
@@ -83,7 +83,7 @@ class FollowUpModel(QAbstractTableModel):
             last = self.index(len(self._rows) - 1, len(COLUMNS) - 1)
             self.dataChanged.emit(self.index(0, 0), last)
 
-    def row_at(self, row: int) -> care.FollowUp | None:
+    def row_at(self, row: int) -> follow_ups.FollowUp | None:
         """The follow-up shown in ``row``."""
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
@@ -91,7 +91,7 @@ class FollowUpModel(QAbstractTableModel):
         """The row showing ``task_id`` (-1 when not listed)."""
         return next((i for i, r in enumerate(self._rows) if r.id == task_id), -1)
 
-    def rows(self) -> list[care.FollowUp]:
+    def rows(self) -> list[follow_ups.FollowUp]:
         """Every follow-up shown, in order."""
         return list(self._rows)
 
@@ -125,22 +125,22 @@ class FollowUpModel(QAbstractTableModel):
             return None
         return getter(self, row, index.column())
 
-    def _background(self, row: care.FollowUp) -> QBrush | None:
+    def _background(self, row: follow_ups.FollowUp) -> QBrush | None:
         if row.due_on < self._today:
             return QBrush(OVERDUE_BACKGROUND)
         if row.due_on == self._today:
             return QBrush(TODAY_BACKGROUND)
         return None
 
-    def _foreground(self, row: care.FollowUp) -> QBrush | None:
+    def _foreground(self, row: follow_ups.FollowUp) -> QBrush | None:
         # dark text on the light tint, readable in a dark theme too
         return QBrush(QColor(0, 0, 0)) if row.due_on <= self._today else None
 
-    def _text(self, row: care.FollowUp, column: int) -> str:
+    def _text(self, row: follow_ups.FollowUp, column: int) -> str:
         text = _TEXTS.get(column)
         return text(row, self._today) if text else ""
 
-    def _tooltip(self, row: care.FollowUp) -> str:
+    def _tooltip(self, row: follow_ups.FollowUp) -> str:
         lines = [row.title, _("Due {day}").format(day=row.due_on.isoformat())]
         if row.notes:
             lines.append(row.notes)

@@ -8,10 +8,10 @@ customer, F5 reloads, Alt+L / Alt+O pick the list and the overdue filter.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -27,11 +27,12 @@ from PySide6.QtWidgets import (
 
 from branch_crm.errors import CrmError
 from branch_crm.i18n import N_, _
-from branch_crm.services import care
+from branch_crm.services.care import follow_ups
 from branch_crm.timeutil import local_today
-from branch_crm.ui import messages, registry
+from branch_crm.ui import messages
 from branch_crm.ui.care.dialogs import CANCEL, DONE, CloseFollowUpDialog, ReassignDialog
 from branch_crm.ui.care.model import NOTES, FollowUpModel
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ class _Table(QTableView):
 
     sig_enter = Signal()
 
-    def keyPressEvent(self, event: Any) -> None:
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         """Qt: Enter/Return -> sig_enter."""
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers():
             self.sig_enter.emit()
@@ -59,7 +60,7 @@ class FollowUpsPage(QWidget):
     sig_loaded = Signal(int)
     """Emitted after a reload with the number of rows shown."""
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("carePage")
         self.ctx = ctx
@@ -82,7 +83,7 @@ class FollowUpsPage(QWidget):
         for key, _label in SCOPE_LABELS:
             self.scope.addItem("", key)
         self.scope_label.setBuddy(self.scope)
-        may_all = care.may_see_all(self.ctx.actor)
+        may_all = follow_ups.may_see_all(self.ctx.actor)
         self.scope.setCurrentIndex(1 if may_all else 0)
         self.scope.setEnabled(may_all)
         self.overdue = QCheckBox(self)
@@ -109,7 +110,7 @@ class FollowUpsPage(QWidget):
         self.done_button = self._button("careDone", "care_done", self.mark_done)
         self.cancel_button = self._button("careCancel", "care_cancel", self.cancel_task)
         self.reassign_button = self._button("careReassign", "care_assign", self.reassign)
-        self.reassign_button.setVisible(care.may_reassign(self.ctx.actor))
+        self.reassign_button.setVisible(follow_ups.may_reassign(self.ctx.actor))
         self.customer_button = self._button("careOpenCustomer", "customers", self.open_customer)
         self.refresh_button = self._button("careRefresh", "refresh", self.reload)
 
@@ -147,11 +148,12 @@ class FollowUpsPage(QWidget):
             ("Ctrl+R", self.reassign),
             ("F5", self.reload),
         ):
-            QShortcut(QKeySequence(keys), self, activated=slot)  # while the page is shown
-        delete = QShortcut(QKeySequence("Del"), self.table, activated=self.cancel_task)
+            QShortcut(QKeySequence(keys), self).activated.connect(slot)  # while the page is shown
+        delete = QShortcut(QKeySequence("Del"), self.table)
+        delete.activated.connect(self.cancel_task)
         delete.setContext(Qt.ShortcutContext.WidgetShortcut)
 
-    def _button(self, name: str, icon_name: str, slot: Any) -> QPushButton:
+    def _button(self, name: str, icon_name: str, slot: Callable[[], object]) -> QPushButton:
         button = QPushButton(icon(icon_name), "", self)
         button.setObjectName(name)
         button.clicked.connect(slot)
@@ -187,7 +189,7 @@ class FollowUpsPage(QWidget):
 
     # --- loading -------------------------------------------------------------------------------
 
-    def current_scope(self) -> care.Scope:
+    def current_scope(self) -> follow_ups.Scope:
         """The list chosen: "mine" or "all"."""
         value = self.scope.currentData()
         return "mine" if value == "mine" else "all"
@@ -195,13 +197,13 @@ class FollowUpsPage(QWidget):
     def reload(self) -> None:
         """Load the open follow-ups again (off the GUI thread)."""
         self.ctx.submit(
-            care.list_follow_ups,
+            follow_ups.list_follow_ups,
             kwargs={"scope": self.current_scope(), "overdue_only": self.overdue.isChecked()},
             on_result=self._on_loaded,
             on_error=self._on_load_failed,
         )
 
-    def _on_loaded(self, rows: list[care.FollowUp]) -> None:
+    def _on_loaded(self, rows: list[follow_ups.FollowUp]) -> None:
         keep = self._select_after_load or self.current_task_id()
         was_at = max(0, self.table.currentIndex().row())
         self._select_after_load = None
@@ -252,15 +254,15 @@ class FollowUpsPage(QWidget):
 
     def _update_buttons(self) -> None:
         has_row = self.current_row() is not None
-        works = care.may_work(self.ctx.actor)
+        works = follow_ups.may_work(self.ctx.actor)
         self.done_button.setEnabled(has_row and works)
         self.cancel_button.setEnabled(has_row and works)
-        self.reassign_button.setEnabled(has_row and care.may_reassign(self.ctx.actor))
+        self.reassign_button.setEnabled(has_row and follow_ups.may_reassign(self.ctx.actor))
         self.customer_button.setEnabled(has_row)
 
     # --- actions -------------------------------------------------------------------------------
 
-    def current_row(self) -> care.FollowUp | None:
+    def current_row(self) -> follow_ups.FollowUp | None:
         """The selected follow-up."""
         index = self.table.currentIndex()
         return self.model.row_at(index.row()) if index.isValid() else None
@@ -280,7 +282,7 @@ class FollowUpsPage(QWidget):
 
     def _close(self, mode: str) -> None:
         row = self.current_row()
-        if row is None or not care.may_work(self.ctx.actor):
+        if row is None or not follow_ups.may_work(self.ctx.actor):
             return
         dialog = CloseFollowUpDialog(self.ctx, row, mode, self)
         dialog.exec()
@@ -288,10 +290,10 @@ class FollowUpsPage(QWidget):
     def reassign(self) -> None:
         """Reassign… (supervisors)."""
         row = self.current_row()
-        if row is None or not care.may_reassign(self.ctx.actor):
+        if row is None or not follow_ups.may_reassign(self.ctx.actor):
             return
         try:
-            staff = self.ctx.call(care.assignable_staff)
+            staff = self.ctx.read(follow_ups.assignable_staff)
         except CrmError as exc:
             messages.show_error(self, exc)
             return
@@ -303,5 +305,6 @@ class FollowUpsPage(QWidget):
         row = self.current_row()
         if row is None:
             return
-        if not registry.open_customer(self.ctx, row.customer_id):
-            messages.info(self, _("Customer profiles are not available in this version."))
+        from branch_crm.ui.counter import actions
+
+        actions.open_customer(self.ctx, row.customer_id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -29,19 +30,22 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
 from branch_crm.errors import CrmError
 from branch_crm.i18n import N_, _
 from branch_crm.models import ComplaintStatus
-from branch_crm.services import complaint_queue as cq
-from branch_crm.services import complaints as cs
-from branch_crm.services import sla
-from branch_crm.services.complaints import format_minutes
+from branch_crm.services.complaints import events as cs_events
+from branch_crm.services.complaints import labels, reference, views, workflow
+from branch_crm.services.complaints import labels as sla_labels
+from branch_crm.services.complaints import queue as cq
+from branch_crm.services.complaints.labels import format_minutes
 from branch_crm.services.permissions import Permission, allowed
 from branch_crm.timeutil import to_local, utcnow
 from branch_crm.ui import messages
 from branch_crm.ui.complaints import visuals
 from branch_crm.ui.complaints.step_dialog import StepDialog, combo, money_field, text_field
+from branch_crm.ui.context import AppContext
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +79,7 @@ _open: dict[str, ComplaintDetailDialog] = {}
 
 
 def open_complaint(
-    ctx: Any, complaint_id: str, parent: QWidget | None = None
+    ctx: AppContext, complaint_id: str, parent: QWidget | None = None
 ) -> ComplaintDetailDialog:
     """Show the detail of ``complaint_id`` (raising it when already open)."""
     dialog = _open.get(complaint_id)
@@ -99,14 +103,14 @@ class ComplaintDetailDialog(QDialog):
 
     sig_changed = Signal(str)
 
-    def __init__(self, ctx: Any, complaint_id: str, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, complaint_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("complaintDetail")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.ctx = ctx
         self.complaint_id = complaint_id
-        self.view: cs.ComplaintView | None = None
-        self._events: list[cs.EventView] = []
+        self.view: views.ComplaintView | None = None
+        self._events: list[cs_events.EventView] = []
         self.step_dialog: StepDialog | None = None
         self.buttons: dict[str, QPushButton] = {}
         self._build()
@@ -190,18 +194,18 @@ class ComplaintDetailDialog(QDialog):
     def reload(self) -> None:
         """Read the complaint and its timeline again."""
         try:
-            view = self.ctx.call(cs.get_complaint, complaint_id=self.complaint_id)
-            events = self.ctx.call(cs.complaint_events, complaint_id=self.complaint_id)
+            view = self.ctx.read(views.get_complaint, complaint_id=self.complaint_id)
+            events = self.ctx.read(cs_events.complaint_events, complaint_id=self.complaint_id)
         except CrmError as exc:
             messages.show_error(self, exc)
             return
         self._show(view, events)
 
-    def _show(self, view: cs.ComplaintView, events: list[cs.EventView]) -> None:
+    def _show(self, view: views.ComplaintView, events: list[cs_events.EventView]) -> None:
         self.view, self._events = view, events
         self.setWindowTitle(_("Complaint {number}").format(number=view.number))
         self.header.setText(
-            f"{view.number} · {view.status_label} · {cs.grade_label(view.grade)} · "
+            f"{view.number} · {view.status_label} · {labels.grade_label(view.grade)} · "
             f"{view.customer_name}"
         )
         self.header.setAccessibleName(self.header.text())
@@ -211,7 +215,7 @@ class ComplaintDetailDialog(QDialog):
         self._show_timeline(events)
         self._enable_actions(view)
 
-    def _show_timeline(self, events: list[cs.EventView]) -> None:
+    def _show_timeline(self, events: list[cs_events.EventView]) -> None:
         self.timeline.clear()
         for event in reversed(events):  # newest first
             item = QTreeWidgetItem(
@@ -227,8 +231,8 @@ class ComplaintDetailDialog(QDialog):
             item.setData(0, Qt.ItemDataRole.UserRole, event.kind)
             self.timeline.addTopLevelItem(item)
 
-    def _enable_actions(self, view: cs.ComplaintView) -> None:
-        steps = cs.available_steps(self.ctx.actor, view.status)
+    def _enable_actions(self, view: views.ComplaintView) -> None:
+        steps = workflow.available_steps(self.ctx.actor, view.status)
         for action in ACTIONS:
             reasons = [steps[s] for s in action.steps]
             enabled = any(r is None for r in reasons)
@@ -250,15 +254,9 @@ class ComplaintDetailDialog(QDialog):
         """Open the complaining customer's profile."""
         if self.view is None:
             return
-        window = getattr(self.ctx, "main_window", None)
-        if window is not None:
-            window.open_customer(self.view.customer_id)
-            return
-        from branch_crm.ui import registry
+        from branch_crm.ui.counter import actions
 
-        opener = getattr(registry, "customer_opener", lambda: None)()
-        if opener is not None:
-            opener(self.ctx, self.view.customer_id)
+        actions.open_customer(self.ctx, self.view.customer_id)
 
     # -- actions --------------------------------------------------------------------
     def run_action(self, key: str) -> None:
@@ -266,9 +264,9 @@ class ComplaintDetailDialog(QDialog):
         if self.view is None or not self.buttons[key].isEnabled():
             return
         direct: dict[str, Callable[..., Any]] = {
-            "accept": cs.accept_complaint,
-            "resume": cs.resume_complaint,
-            "assign_me": cs.assign_to_me,
+            "accept": workflow.accept_complaint,
+            "resume": workflow.resume_complaint,
+            "assign_me": workflow.assign_to_me,
         }
         if key in direct:
             self._call(direct[key])
@@ -279,22 +277,20 @@ class ComplaintDetailDialog(QDialog):
         dialog.accepted.connect(self._after_step)
         dialog.open()
 
-    def _call(self, fn: Callable[..., Any], **kwargs: Any) -> Any:
-        """Run a step without a form; refresh and announce on success, explain a refusal."""
-        try:
-            result = self.ctx.call(fn, complaint_id=self.complaint_id, **kwargs)
-        except CrmError as exc:
-            messages.show_error(self, exc)
-            self.reload()
-            return None
-        self._after_step()
-        return result
+    def _call(self, fn: Callable[..., Any], **kwargs: Any) -> None:
+        """Write a step without a form; refresh and announce once stored, explain a refusal."""
+        self.ctx.write(
+            fn,
+            complaint_id=self.complaint_id,
+            **kwargs,
+            busy=self,
+            on_done=lambda _result: self._after_step(),
+            on_error=self._on_step_failed,
+        )
 
-    def _guarded(self, fn: Callable[..., Any]) -> Callable[..., Any]:
-        def run(**kwargs: Any) -> Any:
-            return self.ctx.call(fn, complaint_id=self.complaint_id, **kwargs)
-
-        return run
+    def _on_step_failed(self, exc: BaseException) -> None:
+        messages.show_error(self, exc)
+        self.reload()
 
     def _after_step(self) -> None:
         self.ctx.bus.changed("complaint")
@@ -303,35 +299,36 @@ class ComplaintDetailDialog(QDialog):
 
     def _form(self, title: str, fields: list[tuple[str, str, QWidget]], fn: Callable[..., Any],
               intro: str = "") -> StepDialog:  # fmt: skip
-        return StepDialog(title, fields, self._guarded(fn), intro=intro, parent=self)
+        fixed = {"complaint_id": self.complaint_id}
+        return StepDialog(title, fields, self.ctx, fn, fixed=fixed, intro=intro, parent=self)
 
-    def _form_wait(self, view: cs.ComplaintView) -> StepDialog:
+    def _form_wait(self, view: views.ComplaintView) -> StepDialog:
         return self._form(
             _("Wait for the customer"),
             [("note", _("What are we waiting for?"), text_field(_("e.g. photos of the box")))],
-            cs.wait_for_customer,
+            workflow.wait_for_customer,
             _("The resolution clock stops until you resume."),
         )
 
-    def _form_feedback(self, view: cs.ComplaintView) -> StepDialog:
+    def _form_feedback(self, view: views.ComplaintView) -> StepDialog:
         return self._form(
             _("Feedback to the customer"),
             [("note", _("What was the customer told?"), text_field())],
-            cs.give_feedback,
+            workflow.give_feedback,
         )
 
-    def _form_reopen(self, view: cs.ComplaintView) -> StepDialog:
+    def _form_reopen(self, view: views.ComplaintView) -> StepDialog:
         return self._form(
             _("Reopen"),
             [("note", _("Why is the customer not satisfied?"), text_field())],
-            cs.reopen_complaint,
+            workflow.reopen_complaint,
         )
 
-    def _form_note(self, view: cs.ComplaintView) -> StepDialog:
-        return self._form(_("Note"), [("note", _("Note"), text_field())], cs.add_note)
+    def _form_note(self, view: views.ComplaintView) -> StepDialog:
+        return self._form(_("Note"), [("note", _("Note"), text_field())], workflow.add_note)
 
-    def _form_close(self, view: cs.ComplaintView) -> StepDialog:
-        causes = self.ctx.call(sla.reference_codes, kind="root_cause")
+    def _form_close(self, view: views.ComplaintView) -> StepDialog:
+        causes = self.ctx.read(reference.reference_codes, kind="root_cause")
         confirmed = QCheckBox()
         can_force = allowed(self.ctx.actor, Permission.COMPLAINT_SUPERVISE)
         confirmed.setChecked(view.status == ComplaintStatus.FEEDBACK_GIVEN)
@@ -351,14 +348,14 @@ class ComplaintDetailDialog(QDialog):
                 ("customer_confirmed", _("Confirmation"), confirmed),
                 ("note", _("Note"), text_field()),
             ],
-            cs.close_complaint,
+            workflow.close_complaint,
         )  # fmt: skip
 
-    def _form_compensation(self, view: cs.ComplaintView) -> StepDialog:
-        limit = self.ctx.call(_limit)
+    def _form_compensation(self, view: views.ComplaintView) -> StepDialog:
+        limit = self.ctx.read(_limit)
         intro = _("Requested: {requested}. Up to {limit} without a supervisor.").format(
-            requested=cs.format_money(view.compensation_requested_cents),
-            limit=cs.format_money(limit),
+            requested=labels.format_money(view.compensation_requested_cents),
+            limit=labels.format_money(limit),
         )
         return self._form(
             _("Compensation"),
@@ -367,25 +364,25 @@ class ComplaintDetailDialog(QDialog):
                     view.compensation_granted_cents or view.compensation_requested_cents)),
                 ("note", _("For what"), text_field()),
             ],
-            cs.grant_compensation,
+            workflow.grant_compensation,
             intro,
         )  # fmt: skip
 
-    def _form_regrade(self, view: cs.ComplaintView) -> StepDialog:
+    def _form_regrade(self, view: views.ComplaintView) -> StepDialog:
         return self._form(
             _("Regrade"),
             [
                 ("grade", _("New grade"),
-                 combo([(cs.grade_label(g), g) for g in cs.GRADES], view.grade)),
+                 combo([(labels.grade_label(g), g) for g in labels.GRADES], view.grade)),
                 ("reason", _("Reason"), text_field()),
             ],
-            cs.regrade_complaint,
+            workflow.regrade_complaint,
             _("Due times are recomputed; a breach already recorded stays."),
         )  # fmt: skip
 
 
-def _limit(*, session: Any) -> int:
-    from branch_crm.services import settings
+def _limit(*, session: Session) -> int:
+    from branch_crm.services.settings import values as settings
 
     return int(settings.get(session, "complaint.compensation_limit_cents"))
 
@@ -406,11 +403,13 @@ FACTS: dict[str, str] = {
 }
 
 
-def _when(value: Any) -> str:
+def _when(value: datetime | None) -> str:
     return f"{to_local(value):%Y-%m-%d %H:%M}" if value else "-"
 
 
-def _clock(done: Any, due: Any, breached: bool, paused: bool = False) -> str:
+def _clock(
+    done: datetime | None, due: datetime | None, breached: bool, paused: bool = False
+) -> str:
     """'due 11-23 10:00, 1 h 05 min left', 'done 11-23 09:40, on time', ..."""
     if done is not None:
         verdict = _("target missed") if breached else _("on time")
@@ -429,24 +428,24 @@ def _clock(done: Any, due: Any, breached: bool, paused: bool = False) -> str:
     return text
 
 
-def fact_text(key: str, v: cs.ComplaintView) -> str:
+def fact_text(key: str, v: views.ComplaintView) -> str:
     """The text shown for one fact of a complaint."""
     texts: dict[str, Callable[[], str]] = {
         "customer": lambda: f"{v.customer_name}  {_phone(v.customer_phone)}",
         "category": lambda: v.category_label,
         "waybill": lambda: v.waybill_no or "-",
-        "channel": lambda: cs.channel_label(v.channel),
+        "channel": lambda: labels.channel_label(v.channel),
         "received": lambda: _when(v.received_at),
         "response": lambda: _clock(v.responded_at, v.response_due_at, v.response_breached),
         "resolution": lambda: _clock(
             v.resolved_at, v.resolution_due_at, v.resolution_breached, v.paused_since is not None
         ),
-        "escalation": lambda: sla.escalation_label(v.escalation_level),
+        "escalation": lambda: sla_labels.escalation_label(v.escalation_level),
         "assignee": lambda: v.assignee_name or _("nobody yet"),
         "grade": lambda: _grade_text(v),
         "compensation": lambda: _("requested {requested}, granted {granted}").format(
-            requested=cs.format_money(v.compensation_requested_cents),
-            granted=cs.format_money(v.compensation_granted_cents),
+            requested=labels.format_money(v.compensation_requested_cents),
+            granted=labels.format_money(v.compensation_granted_cents),
         ),
         "root_cause": lambda: (
             f"{v.root_cause_label}: {v.corrective_action}" if v.root_cause_label else "-"
@@ -455,10 +454,10 @@ def fact_text(key: str, v: cs.ComplaintView) -> str:
     return texts[key]()
 
 
-def _grade_text(v: cs.ComplaintView) -> str:
-    text = cs.grade_label(v.grade)
+def _grade_text(v: views.ComplaintView) -> str:
+    text = labels.grade_label(v.grade)
     if v.grade != v.suggested_grade:
-        text += " " + _("(suggested {grade})").format(grade=cs.grade_label(v.suggested_grade))
+        text += " " + _("(suggested {grade})").format(grade=labels.grade_label(v.suggested_grade))
     reasons = [v.grade_reason] if v.grade_reason else [r.text for r in v.grade_rules]
     if reasons:
         text += " — " + "; ".join(reasons)
@@ -466,6 +465,6 @@ def _grade_text(v: cs.ComplaintView) -> str:
 
 
 def _phone(digits: str) -> str:
-    from branch_crm.services.search import format_phone
+    from branch_crm.services.customers.search import format_phone
 
     return format_phone(digits) if digits else ""

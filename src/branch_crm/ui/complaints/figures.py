@@ -1,7 +1,7 @@
 """Complaint figures for supervisors: SLA compliance, handling times, open backlog by age,
 hotspots by category and root cause (Pareto) and compensation, per month or week.
 
-Computed by services.complaint_stats on the database worker; printed reports come with the
+Computed by services.complaints.figures on the database worker; printed reports come with the
 reports feature, ``branch-crm complaints stats`` prints the same figures.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import date
-from typing import Any
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -32,10 +31,11 @@ from PySide6.QtWidgets import (
 )
 
 from branch_crm.i18n import N_, _
-from branch_crm.services import complaint_stats as cst
-from branch_crm.services.complaints import format_minutes, format_money, grade_label
+from branch_crm.services.complaints import figures as cst
+from branch_crm.services.complaints.labels import format_minutes, format_money, grade_label
 from branch_crm.timeutil import local_today, to_local
 from branch_crm.ui import messages
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.periods import preset_range, presets
 
 log = logging.getLogger(__name__)
@@ -76,6 +76,14 @@ def period_label(s: cst.ComplaintStats, by: str) -> str:
 Row = tuple[str, Callable[[cst.ComplaintStats], str]]
 
 
+def _received_in_grade(grade: int) -> Callable[[cst.ComplaintStats], str]:
+    return lambda s: str(s.by_grade.get(grade, 0))
+
+
+def _open_in_bucket(index: int) -> Callable[[cst.ComplaintStats], str]:
+    return lambda s: str(s.backlog[index][1])
+
+
 def summary_rows() -> list[Row]:
     """(caption, value of a period) for every line of the summary table, translated."""
     rows: list[Row] = [
@@ -84,7 +92,7 @@ def summary_rows() -> list[Row]:
     ]
     for grade in (1, 2, 3):
         caption = _("Received, {grade}").format(grade=grade_label(grade))
-        rows.append((caption, lambda s, g=grade: str(s.by_grade.get(g, 0))))
+        rows.append((caption, _received_in_grade(grade)))
     rows += [
         (_("Response target met"), lambda s: compliance(s.response)),
         (_("Resolution target met"), lambda s: compliance(s.resolution)),
@@ -95,12 +103,7 @@ def summary_rows() -> list[Row]:
         (_("Open at the period's end (or now)"), lambda s: str(s.backlog_total)),
     ]
     for index, label in enumerate(cst.AGE_BUCKETS):
-        rows.append(
-            (
-                "    " + _("open {age}").format(age=_(label[0])),
-                lambda s, i=index: str(s.backlog[i][1]),
-            )
-        )
+        rows.append(("    " + _("open {age}").format(age=_(label[0])), _open_in_bucket(index)))
     rows += [
         (_("Compensation requested"), lambda s: format_money(s.compensation_requested_cents)),
         (_("Compensation granted"), lambda s: format_money(s.compensation_granted_cents)),
@@ -133,7 +136,7 @@ class ComplaintFiguresDialog(QDialog):
 
     sig_loaded = Signal()
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("complaintFigures")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -175,7 +178,7 @@ class ComplaintFiguresDialog(QDialog):
         self.end.dateChanged.connect(lambda _d: self._custom())
         self.split.currentIndexChanged.connect(lambda _i: self.reload())
         self.refresh_button.clicked.connect(self.reload)
-        QShortcut(QKeySequence("F5"), self, activated=self.reload)
+        QShortcut(QKeySequence("F5"), self).activated.connect(self.reload)
 
     def _layout(self) -> None:
         choose = QHBoxLayout()
@@ -325,12 +328,15 @@ class ComplaintFiguresDialog(QDialog):
     def column_texts(self, column: int) -> dict[str, str]:
         """Summary caption -> text of one column (tests, automation)."""
         table = self.summary
-        return {
-            table.item(r, 0).text(): table.item(r, column).text() for r in range(table.rowCount())
-        }
+
+        def text(row: int, col: int) -> str:
+            item = table.item(row, col)
+            return item.text() if item is not None else ""
+
+        return {text(r, 0): text(r, column) for r in range(table.rowCount())}
 
 
-def open_figures(ctx: Any, parent: QWidget | None = None) -> ComplaintFiguresDialog:
+def open_figures(ctx: AppContext, parent: QWidget | None = None) -> ComplaintFiguresDialog:
     """Show the figures window (non-modal)."""
     dialog = ComplaintFiguresDialog(ctx, parent)
     dialog.show()

@@ -7,14 +7,14 @@ keeps the selection when the order changes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from branch_crm.i18n import _
-from branch_crm.services import complaint_queue as cq
-from branch_crm.services.complaints import grade_label, status_label
-from branch_crm.services.sla import escalation_label
+from branch_crm.services.complaints import queue as cq
+from branch_crm.services.complaints.labels import escalation_label, grade_label, status_label
 from branch_crm.timeutil import to_local
 from branch_crm.ui.complaints import visuals
 
@@ -61,7 +61,7 @@ def state_text(row: cq.QueueRow, state: str, now_ts: float) -> str:
 class ComplaintQueueModel(QAbstractTableModel):
     """Open complaints passing the filters, sorted by time left (paused ones last)."""
 
-    def __init__(self, parent: Any = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._all: list[cq.QueueRow] = []
         self._rows: list[cq.QueueRow] = []
@@ -72,7 +72,7 @@ class ComplaintQueueModel(QAbstractTableModel):
         self._categories: dict[str, str] = {}
         self._staff: dict[str, str] = {}
         self._headers = _headers()
-        self._role_getters: dict[int, Any] = {
+        self._role_getters: dict[int, Callable[[cq.QueueRow, str], object]] = {
             Qt.ItemDataRole.BackgroundRole: lambda _r, s: visuals.state_background(s),
             Qt.ItemDataRole.ToolTipRole: self._tooltip,
             ID_ROLE: lambda r, _s: r.id,

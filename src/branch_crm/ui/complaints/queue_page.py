@@ -8,7 +8,7 @@ and runs the SLA sweep on the database worker; a sweep that recorded something, 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -26,12 +26,18 @@ from PySide6.QtWidgets import (
 )
 
 from branch_crm.i18n import _
-from branch_crm.services import complaint_queue as cq
-from branch_crm.services import sla
-from branch_crm.services.complaints import grade_label
+from branch_crm.services.complaints import queue as cq
+from branch_crm.services.complaints import reference, sla
+from branch_crm.services.complaints.labels import grade_label
 from branch_crm.services.permissions import Permission, allowed
 from branch_crm.timeutil import utcnow
 from branch_crm.ui.complaints.queue_model import ID_ROLE, ComplaintQueueModel
+from branch_crm.ui.context import AppContext
+
+if TYPE_CHECKING:
+    from branch_crm.ui.complaints.detail import ComplaintDetailDialog
+    from branch_crm.ui.complaints.figures import ComplaintFiguresDialog
+    from branch_crm.ui.complaints.take_dialog import TakeComplaintDialog
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +53,9 @@ class ComplaintQueuePage(QWidget):
     sig_ticked = Signal()
     """Emitted after a time-passing refresh."""
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None, *, refresh_ms: int = REFRESH_MS):
+    def __init__(
+        self, ctx: AppContext, parent: QWidget | None = None, *, refresh_ms: int = REFRESH_MS
+    ):
         super().__init__(parent)
         self.setObjectName("complaintQueuePage")
         self.ctx = ctx
@@ -201,7 +209,7 @@ class ComplaintQueuePage(QWidget):
 
     def _categories(self) -> dict[str, str]:
         try:
-            codes = self.ctx.call(sla.reference_codes, kind="complaint_category")
+            codes = self.ctx.read(reference.reference_codes, kind="complaint_category")
         except Exception:
             log.exception("categories could not be read")
             return {}
@@ -322,13 +330,13 @@ class ComplaintQueuePage(QWidget):
         if complaint_id:
             self.open_complaint(complaint_id)
 
-    def open_complaint(self, complaint_id: str) -> Any:
+    def open_complaint(self, complaint_id: str) -> ComplaintDetailDialog:
         """Show the detail window of a complaint."""
         from branch_crm.ui.complaints.detail import open_complaint
 
         return open_complaint(self.ctx, complaint_id, parent=self)
 
-    def open_figures(self) -> Any:
+    def open_figures(self) -> ComplaintFiguresDialog | None:
         """Show the complaint figures (supervisors)."""
         from branch_crm.ui.complaints.figures import open_figures
 
@@ -336,7 +344,7 @@ class ComplaintQueuePage(QWidget):
             return None
         return open_figures(self.ctx, parent=self)
 
-    def new_complaint(self) -> Any:
+    def new_complaint(self) -> TakeComplaintDialog | None:
         """Open the take-a-complaint dialog."""
         from branch_crm.ui.complaints.take_dialog import take_complaint
 

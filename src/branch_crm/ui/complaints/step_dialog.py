@@ -1,13 +1,14 @@
 """Small forms for one workflow step (note, feedback, close, regrade, compensation).
 
-The dialog runs the service call itself when OK is pressed, so a validation problem keeps
-the form open with the message beside the field.
+The dialog asks for the step's write itself when OK is pressed and closes once it is stored,
+so a validation problem (or a busy database) keeps the form open with the message beside the
+field.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -24,29 +25,36 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from branch_crm.errors import CrmError, ValidationError
+from branch_crm.errors import ValidationError
 from branch_crm.i18n import _
-from branch_crm.services import complaints as cs
+from branch_crm.services.complaints import intake
 from branch_crm.ui import messages
+
+if TYPE_CHECKING:
+    from branch_crm.ui.context import AppContext
 
 
 class StepDialog(QDialog):
-    """A form of named fields; OK calls ``action(**values)`` and closes on success."""
+    """A form of named fields; OK writes ``action(**fixed, **values)`` and closes once stored."""
 
     def __init__(
         self,
         title: str,
         fields: list[tuple[str, str, QWidget]],
+        ctx: AppContext,
         action: Callable[..., Any],
         *,
+        fixed: Mapping[str, Any] | None = None,
         intro: str = "",
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("complaintStepDialog")
         self.setWindowTitle(title)
+        self.ctx = ctx
         self.action = action
-        self.result_value: Any = None
+        self.fixed = dict(fixed or {})
+        self.result_value: object = None
         self.widgets = {name: widget for name, _label, widget in fields}
         form = QFormLayout()
         if intro:
@@ -81,9 +89,9 @@ class StepDialog(QDialog):
             self.errors.add(name, widget)
         self.resize(480, 200 + 60 * len(fields))
 
-    def values(self) -> dict[str, Any]:
+    def values(self) -> dict[str, object]:
         """Field name -> value as the service wants it."""
-        result: dict[str, Any] = {}
+        result: dict[str, object] = {}
         for name, widget in self.widgets.items():
             if isinstance(widget, QPlainTextEdit):
                 result[name] = widget.toPlainText()
@@ -96,19 +104,27 @@ class StepDialog(QDialog):
         return result
 
     def submit(self) -> None:
-        """Run the step; keep the form open with the messages if it is refused."""
+        """Write the step; keep the form open with the messages if it is refused."""
         self.errors.clear()
-        try:
-            self.result_value = self.action(**self.values())
-        except ValidationError as exc:
-            unplaced = self.errors.show(exc)
-            if unplaced or not exc.fields:
-                messages.show_error(self, exc)
-            return
-        except CrmError as exc:
-            messages.show_error(self, exc)
-            return
+        self.ctx.write(
+            self.action,
+            **self.fixed,
+            **self.values(),
+            busy=self,
+            on_done=self._on_done,
+            on_error=self._on_failed,
+        )
+
+    def _on_done(self, result: Any) -> None:
+        self.result_value = result
         self.accept()
+
+    def _on_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, ValidationError):
+            unplaced = self.errors.show(exc)
+            if not unplaced and exc.fields:
+                return
+        messages.show_error(self, exc)
 
 
 def text_field(placeholder: str = "") -> QPlainTextEdit:
@@ -120,7 +136,7 @@ def text_field(placeholder: str = "") -> QPlainTextEdit:
     return box
 
 
-def combo(items: list[tuple[str, Any]], current: Any = None) -> QComboBox:
+def combo(items: Sequence[tuple[str, object]], current: object = None) -> QComboBox:
     """A combo box of (label, value) pairs."""
     box = QComboBox()
     for label, value in items:
@@ -132,7 +148,7 @@ def combo(items: list[tuple[str, Any]], current: Any = None) -> QComboBox:
 def money_field(cents: int = 0) -> QDoubleSpinBox:
     """Yuan with two decimals (the value is handed on in cents)."""
     box = QDoubleSpinBox()
-    box.setRange(0, cs.MAX_COMPENSATION_CENTS / 100)
+    box.setRange(0, intake.MAX_COMPENSATION_CENTS / 100)
     box.setDecimals(2)
     box.setPrefix("¥ ")
     box.setGroupSeparatorShown(True)

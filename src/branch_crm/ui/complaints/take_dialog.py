@@ -8,7 +8,7 @@ and may be overridden with a reason. Ctrl+Enter records it.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -26,14 +26,18 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
 from branch_crm.errors import CrmError, DuplicatePhoneError, ValidationError
 from branch_crm.i18n import _
 from branch_crm.models import Channel
-from branch_crm.services import complaints as cs
-from branch_crm.services import sla
+from branch_crm.services.complaints import grading, intake, labels, reference, views
 from branch_crm.timeutil import to_local
 from branch_crm.ui import messages
+from branch_crm.ui.context import AppContext
+
+if TYPE_CHECKING:
+    from branch_crm.services.customers.profile import CustomerView
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +49,7 @@ class CustomerPicker(QWidget):
 
     sig_chosen = Signal(str)
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         from branch_crm.ui.counter.lookup import LookupWidget
 
@@ -133,33 +137,40 @@ class CustomerPicker(QWidget):
 
     def create_customer(self) -> None:
         """Create the customer from name and phone (an existing phone picks its owner)."""
-        from branch_crm.services.customers import CustomerInput, create_customer
+        from branch_crm.services.customers.profile import create_customer
+        from branch_crm.services.customers.validation import CustomerInput
 
         data = CustomerInput(name=self.new_name.text().strip(), phones=[self.new_phone.text()])
-        try:
-            view = self.ctx.call(create_customer, data=data)
-        except DuplicatePhoneError as exc:
+        self.ctx.write(
+            create_customer,
+            data=data,
+            busy=self,
+            on_done=self._on_customer_created,
+            on_error=self._on_create_failed,
+        )
+
+    def _on_customer_created(self, view: CustomerView) -> None:
+        self.ctx.bus.changed("customer")
+        self.choose(view.id)
+
+    def _on_create_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, DuplicatePhoneError):
             self.choose(exc.customer_id)
             self.message.setText(
                 _("This phone belongs to {name}, who is now chosen.").format(name=exc.customer_name)
             )
-            return
-        except ValidationError as exc:
+        elif isinstance(exc, ValidationError):
             self.message.setText(" ".join(exc.fields.values()) or exc.message)
-            return
-        except CrmError as exc:
+        else:
             messages.show_error(self, exc)
-            return
-        self.ctx.bus.changed("customer")
-        self.choose(view.id)
 
     def choose(self, customer_id: str) -> None:
         """Take ``customer_id`` as the complaining customer."""
-        from branch_crm.services.customers import get_customer
-        from branch_crm.services.search import format_phone
+        from branch_crm.services.customers.profile import get_customer
+        from branch_crm.services.customers.search import format_phone
 
         try:
-            view = self.ctx.call(get_customer, customer_id=customer_id)
+            view = self.ctx.read(get_customer, customer_id=customer_id)
         except CrmError as exc:
             messages.show_error(self, exc)
             return
@@ -200,13 +211,13 @@ class TakeComplaintDialog(QDialog):
     sig_taken = Signal(str)
 
     def __init__(
-        self, ctx: Any, *, customer_id: str | None = None, parent: QWidget | None = None
+        self, ctx: AppContext, *, customer_id: str | None = None, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.setObjectName("takeComplaintDialog")
         self.ctx = ctx
-        self.suggestion: cs.GradeSuggestion | None = None
-        self.result_view: cs.ComplaintView | None = None
+        self.suggestion: grading.GradeSuggestion | None = None
+        self.result_view: views.ComplaintView | None = None
         self._build()
         self.retranslate_ui()
         self._on_inputs_changed()
@@ -230,7 +241,7 @@ class TakeComplaintDialog(QDialog):
         self.description.setMaximumHeight(110)
         self.compensation = QDoubleSpinBox(self)
         self.compensation.setObjectName("complaintCompensation")
-        self.compensation.setRange(0, cs.MAX_COMPENSATION_CENTS / 100)
+        self.compensation.setRange(0, intake.MAX_COMPENSATION_CENTS / 100)
         self.compensation.setDecimals(2)
         self.compensation.setPrefix("¥ ")
         self.compensation.setGroupSeparatorShown(True)
@@ -250,7 +261,7 @@ class TakeComplaintDialog(QDialog):
         self.form = QFormLayout()
         self.labels: dict[str, QLabel] = {}
         self.fields: dict[str, QWidget] = {}
-        for key, widget in (
+        for key, field in (
             ("customer", self.customer),
             ("waybill", self.waybill),
             ("channel", self.channel),
@@ -262,8 +273,8 @@ class TakeComplaintDialog(QDialog):
             ("reason", self.reason),
         ):
             self.labels[key] = QLabel(self)
-            self.fields[key] = widget
-            self.form.addRow(self.labels[key], widget)
+            self.fields[key] = field
+            self.form.addRow(self.labels[key], field)
         layout = QVBoxLayout(self)
         layout.addLayout(self.form)
         layout.addStretch(1)  # spare height below the form, not between its rows
@@ -340,14 +351,14 @@ class TakeComplaintDialog(QDialog):
             combo.blockSignals(True)
             combo.clear()
         for value in CHANNELS:
-            self.channel.addItem(cs.channel_label(value), value.value)
-        codes = self.ctx.call(_categories)
+            self.channel.addItem(labels.channel_label(value), value.value)
+        codes = self.ctx.read(_categories)
         self.category.addItem(_("— choose —"), None)
         for code in codes:
             self.category.addItem(code.label, code.code)
         self.grade.addItem(_("As suggested"), None)
-        for g in cs.GRADES:
-            self.grade.addItem(cs.grade_label(g), g)
+        for g in labels.GRADES:
+            self.grade.addItem(labels.grade_label(g), g)
         for combo, value in (
             (self.channel, channel),
             (self.category, category),
@@ -363,8 +374,8 @@ class TakeComplaintDialog(QDialog):
             self.suggestion = None
         else:
             try:
-                self.suggestion = self.ctx.call(
-                    cs.suggest_grade,
+                self.suggestion = self.ctx.read(
+                    grading.suggest_grade,
                     customer_id=self.customer.customer_id,
                     category=category,
                     compensation_requested_cents=self._cents(),
@@ -379,7 +390,7 @@ class TakeComplaintDialog(QDialog):
         if s is None:
             self.suggested.setText(_("Choose the category (and customer) to see the grade."))
         else:
-            text = _("{grade} — {rule}").format(grade=cs.grade_label(s.grade), rule=s.reason)
+            text = _("{grade} — {rule}").format(grade=labels.grade_label(s.grade), rule=s.reason)
             others = [r.text for r in s.rules[1:]]
             if others:
                 text += "; " + _("also: {rules}").format(rules=", ".join(others))
@@ -398,7 +409,7 @@ class TakeComplaintDialog(QDialog):
     def _on_waybill_editing_finished(self) -> None:
         """Check the waybill format as soon as it is typed (the message stays beside it)."""
         try:
-            value = cs.normalize_waybill(self.waybill.text())
+            value = intake.normalize_waybill(self.waybill.text())
         except ValueError as exc:
             label = self.errors.label("waybill_no")
             label.setText(str(exc))
@@ -412,10 +423,10 @@ class TakeComplaintDialog(QDialog):
         return round(self.compensation.value() * 100)
 
     # -- submit ---------------------------------------------------------------------
-    def collect(self) -> cs.ComplaintInput:
+    def collect(self) -> intake.ComplaintInput:
         """The form as service input."""
         grade = self.grade.currentData()
-        return cs.ComplaintInput(
+        return intake.ComplaintInput(
             customer_id=self.customer.customer_id or "",
             channel=self.channel.currentData() or "",
             category=self.category.currentData() or "",
@@ -429,15 +440,20 @@ class TakeComplaintDialog(QDialog):
     def submit(self) -> None:
         """Record the complaint; field problems appear beside their fields."""
         self.errors.clear()
-        try:
-            view = self.ctx.call(cs.take_complaint, data=self.collect())
-        except ValidationError as exc:
-            if self.errors.show(exc):
-                messages.show_error(self, exc)
+        self.ctx.write(
+            intake.take_complaint,
+            data=self.collect(),
+            busy=self,
+            on_done=self._on_taken,
+            on_error=self._on_take_failed,
+        )
+
+    def _on_take_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, ValidationError) and not self.errors.show(exc):
             return
-        except CrmError as exc:
-            messages.show_error(self, exc)
-            return
+        messages.show_error(self, exc)
+
+    def _on_taken(self, view: views.ComplaintView) -> None:
         self.result_view = view
         self.ctx.bus.changed("complaint")
         self.sig_taken.emit(view.id)
@@ -446,20 +462,20 @@ class TakeComplaintDialog(QDialog):
             self,
             _("Complaint {number} recorded ({grade}). We answer by {due}.").format(
                 number=view.number,
-                grade=cs.grade_label(view.grade),
+                grade=labels.grade_label(view.grade),
                 due=f"{due:%m-%d %H:%M}" if due else "-",
             ),
         )
         self.accept()
 
 
-def _categories(*, session: Any) -> list[sla.Code]:
-    sla.ensure_reference_data(session)
-    return sla.reference_codes(session, "complaint_category")
+def _categories(*, session: Session) -> list[reference.Code]:
+    kind = "complaint_category"
+    return reference.reference_codes(session, kind) or reference.default_codes(kind)
 
 
 def take_complaint(
-    ctx: Any, *, customer_id: str | None = None, parent: QWidget | None = None
+    ctx: AppContext, *, customer_id: str | None = None, parent: QWidget | None = None
 ) -> TakeComplaintDialog:
     """Open the take-a-complaint dialog (non-blocking)."""
     dialog = TakeComplaintDialog(ctx, customer_id=customer_id, parent=parent)

@@ -9,8 +9,8 @@ from PySide6.QtCore import QSize
 from PySide6.QtGui import QColor, QIcon
 
 from branch_crm.i18n import _
-from branch_crm.services import complaint_queue as cq
-from branch_crm.services.complaints import format_minutes
+from branch_crm.services.complaints import queue as cq
+from branch_crm.services.complaints.labels import format_minutes
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,8 @@ def named_icon(name: str, colour: str | None = None) -> QIcon:
             return icon(name)
         import qtawesome as qta
 
-        return qta.icon(ICONS[name], color=colour)
+        tinted: QIcon = qta.icon(ICONS[name], color=colour)  # qtawesome is untyped
+        return tinted
     except Exception:
         log.warning("unknown icon %r", name)
         return QIcon()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Generic, TypeVar
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -18,23 +18,30 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
 from branch_crm.i18n import _
-from branch_crm.services import complaint_queue as cq
+from branch_crm.services.complaints import queue as cq
+from branch_crm.services.complaints.sla import SweepResult
+from branch_crm.services.context import Actor
 from branch_crm.timeutil import utcnow
 from branch_crm.ui.complaints import visuals
 from branch_crm.ui.complaints.queue_model import state_text
+from branch_crm.ui.context import AppContext
 
 log = logging.getLogger(__name__)
 
 REFRESH_MS = 30_000
 WATCH = frozenset({"complaint", "sync"})
 
+Loaded = TypeVar("Loaded")
+"""What a counting widget loads (the counts, or the counts with the top rows)."""
 
-class _CountsMixin:
+
+class _CountsMixin(Generic[Loaded]):
     """Loads :class:`QueueCounts` on the database worker now, on changes and every 30 s."""
 
-    ctx: Any
+    ctx: AppContext
     counts: cq.QueueCounts | None
 
     def _start_counting(self, owner: QWidget, refresh_ms: int) -> None:
@@ -53,10 +60,10 @@ class _CountsMixin:
         """Count again."""
         self.ctx.submit(self._load, on_result=self._on_loaded, on_error=self._on_failed)
 
-    def _load(self, *, session: Any, actor: Any) -> Any:
-        return cq.queue_counts(session=session, actor=actor)
+    def _load(self, *, session: Session, actor: Actor) -> Loaded:
+        raise NotImplementedError
 
-    def _on_loaded(self, counts: Any) -> None:
+    def _on_loaded(self, result: Loaded) -> None:
         raise NotImplementedError
 
     def _on_failed(self, exc: BaseException) -> None:
@@ -70,7 +77,7 @@ def counts_text(counts: cq.QueueCounts) -> str:
     )
 
 
-class ComplaintStatusWidget(QToolButton, _CountsMixin):
+class ComplaintStatusWidget(QToolButton, _CountsMixin[cq.QueueCounts]):
     """Status bar: icon + open/breached counts; a click shows the queue.
 
     Always present, so its timer also runs the SLA sweep: breaches and escalations are
@@ -79,7 +86,9 @@ class ComplaintStatusWidget(QToolButton, _CountsMixin):
 
     sig_counted = Signal(object)
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None, *, refresh_ms: int = REFRESH_MS):
+    def __init__(
+        self, ctx: AppContext, parent: QWidget | None = None, *, refresh_ms: int = REFRESH_MS
+    ):
         super().__init__(parent)
         self.ctx = ctx
         self.setObjectName("complaintStatus")
@@ -94,11 +103,11 @@ class ComplaintStatusWidget(QToolButton, _CountsMixin):
 
     def sweep(self) -> None:
         """Record what became due, then count (a recorded breach announces a change)."""
-        from branch_crm.services.sla import sweep
+        from branch_crm.services.complaints.sla import sweep
 
         self.ctx.submit(sweep, on_result=self._on_swept, on_error=self._on_failed)
 
-    def _on_swept(self, result: Any) -> None:
+    def _on_swept(self, result: SweepResult) -> None:
         if result.breaches or result.escalations or result.recomputed:
             self.ctx.bus.changed("complaint")  # every view refreshes, this one too
         else:
@@ -107,6 +116,9 @@ class ComplaintStatusWidget(QToolButton, _CountsMixin):
     def retranslate_ui(self) -> None:
         """Re-apply every translated text."""
         self._render()
+
+    def _load(self, *, session: Session, actor: Actor) -> cq.QueueCounts:
+        return cq.queue_counts(session=session, actor=actor)
 
     def _on_loaded(self, counts: cq.QueueCounts) -> None:
         self.counts = counts
@@ -130,17 +142,19 @@ class ComplaintStatusWidget(QToolButton, _CountsMixin):
         self.setAccessibleName(tip)
 
     def _on_clicked(self) -> None:
-        window = getattr(self.ctx, "main_window", None)
+        window = self.ctx.main_window
         if window is not None:
             window.show_page("complaints")
 
 
-class ComplaintHomeCard(QGroupBox, _CountsMixin):
+class ComplaintHomeCard(QGroupBox, _CountsMixin[tuple[cq.QueueCounts, list[cq.QueueRow]]]):
     """Home screen: counts and the five open complaints with the least time left."""
 
     TOP = 5
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None, *, refresh_ms: int = REFRESH_MS):
+    def __init__(
+        self, ctx: AppContext, parent: QWidget | None = None, *, refresh_ms: int = REFRESH_MS
+    ):
         super().__init__(parent)
         self.ctx = ctx
         self.setObjectName("complaintHomeCard")
@@ -175,11 +189,11 @@ class ComplaintHomeCard(QGroupBox, _CountsMixin):
         self.top.setAccessibleName(_("Complaints with the least time left"))
         self._render()
 
-    def _load(self, *, session: Any, actor: Any) -> Any:
+    def _load(self, *, session: Session, actor: Actor) -> tuple[cq.QueueCounts, list[cq.QueueRow]]:
         counts = cq.queue_counts(session=session, actor=actor)
         return counts, cq.list_queue(session=session, actor=actor)[: self.TOP]
 
-    def _on_loaded(self, result: Any) -> None:
+    def _on_loaded(self, result: tuple[cq.QueueCounts, list[cq.QueueRow]]) -> None:
         self.counts, self._rows = result
         self._render()
 
@@ -203,6 +217,6 @@ class ComplaintHomeCard(QGroupBox, _CountsMixin):
         open_complaint(self.ctx, item.data(Qt.ItemDataRole.UserRole), parent=self)
 
     def _on_open_clicked(self) -> None:
-        window = getattr(self.ctx, "main_window", None)
+        window = self.ctx.main_window
         if window is not None:
             window.show_page("complaints")

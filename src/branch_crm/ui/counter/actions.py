@@ -16,6 +16,7 @@ from branch_crm.i18n import _
 from branch_crm.models import Role
 from branch_crm.timeutil import to_local, utcnow
 from branch_crm.ui import messages
+from branch_crm.ui.context import AppContext
 
 if TYPE_CHECKING:
     from branch_crm.ui.counter.profile import CustomerProfileDialog
@@ -29,11 +30,13 @@ _open: dict[str, CustomerProfileDialog] = {}
 """Profile windows now open, by customer id (keeps them alive and avoids duplicates)."""
 
 
-def _parent(ctx, parent: QWidget | None) -> QWidget | None:  # type: ignore[no-untyped-def]
-    return parent if parent is not None else getattr(ctx, "main_window", None)
+def _parent(ctx: AppContext, parent: QWidget | None) -> QWidget | None:
+    return parent if parent is not None else ctx.main_window
 
 
-def open_customer(ctx, customer_id: str, parent: QWidget | None = None) -> CustomerProfileDialog:  # type: ignore[no-untyped-def]
+def open_customer(
+    ctx: AppContext, customer_id: str, parent: QWidget | None = None
+) -> CustomerProfileDialog:
     """Show the profile of ``customer_id`` (raising it when already open)."""
     from branch_crm.ui.counter.profile import CustomerProfileDialog
 
@@ -47,13 +50,14 @@ def open_customer(ctx, customer_id: str, parent: QWidget | None = None) -> Custo
         dialog.activateWindow()
         return dialog
     dialog = CustomerProfileDialog(ctx, customer_id=customer_id, parent=_parent(ctx, parent))
+    _open_others(ctx, dialog)
     _track(dialog)
     dialog.show()
     return dialog
 
 
-def new_customer(  # type: ignore[no-untyped-def]
-    ctx, *, name: str = "", phone: str = "", parent: QWidget | None = None
+def new_customer(
+    ctx: AppContext, *, name: str = "", phone: str = "", parent: QWidget | None = None
 ) -> CustomerProfileDialog:
     """An empty profile for a new customer, prefilled with what the counter typed."""
     from branch_crm.ui.counter.profile import CustomerProfileDialog
@@ -61,9 +65,17 @@ def new_customer(  # type: ignore[no-untyped-def]
     dialog = CustomerProfileDialog(
         ctx, prefill_name=name, prefill_phone=phone, parent=_parent(ctx, parent)
     )
+    _open_others(ctx, dialog)
     dialog.sig_created.connect(lambda _id, d=dialog: _track(d))
     dialog.show()
     return dialog
+
+
+def _open_others(ctx, dialog: CustomerProfileDialog) -> None:  # type: ignore[no-untyped-def]
+    """Open the profiles that ``dialog`` asks for (a duplicate phone's owner) beside it."""
+    dialog.sig_open_customer.connect(
+        lambda customer_id, d=dialog: open_customer(ctx, customer_id, parent=d.parentWidget())
+    )
 
 
 def _track(dialog: CustomerProfileDialog) -> None:
@@ -94,16 +106,13 @@ def sheet_path(now: datetime | None = None) -> Path:
     return folder / f"pickup-sheet-{stamp}.pdf"
 
 
-def pickup_sheet(ctx, customer_ids: list[str], parent: QWidget | None = None) -> None:  # type: ignore[no-untyped-def]
+def pickup_sheet(ctx: AppContext, customer_ids: list[str], parent: QWidget | None = None) -> None:
     """Build the courier pickup sheet of ``customer_ids`` off the GUI thread, then offer it."""
     if not customer_ids:
         messages.info(parent, _("Select one or more customers first."))
         return
-    try:
-        from branch_crm.services.pickup_sheet import build_pickup_sheet
-    except ImportError:
-        messages.show_error(parent, _("Pickup sheets are not available in this version."))
-        return
+    from branch_crm.services.customers.pickup_sheet import build_pickup_sheet
+
     courier = ctx.actor.display_name if ctx.actor.role == Role.COURIER else None
 
     def on_result(path: Path) -> None:

@@ -21,9 +21,10 @@ from PySide6.QtWidgets import (
 
 from branch_crm.errors import CrmError
 from branch_crm.i18n import _
-from branch_crm.services.customers import get_customer
+from branch_crm.services.customers.profile import get_customer
 from branch_crm.ui import messages
-from branch_crm.ui.counter.lookup import LookupWidget
+from branch_crm.ui.context import AppContext
+from branch_crm.ui.counter.lookup import DEFAULT_DEBOUNCE_MS, LookupWidget
 from branch_crm.ui.counter.preferences_editor import PreferenceHistoryDialog, PreferencesEditor
 from branch_crm.ui.counter.widgets import enlarge
 
@@ -35,13 +36,15 @@ BIG_BUTTON = (200, 60)
 class CourierModePage(QStackedWidget):
     """Two screens in a stack: find the customer, then record the preferences."""
 
-    def __init__(self, ctx, *, debounce_ms: int | None = None, parent=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(
+        self, ctx: AppContext, *, debounce_ms: int | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("courierMode")
         self.ctx = ctx
         self.customer_name = ""
-        kwargs = {} if debounce_ms is None else {"debounce_ms": debounce_ms}
-        self.lookup = LookupWidget(ctx, large=True, multi_select=False, **kwargs)
+        debounce = DEFAULT_DEBOUNCE_MS if debounce_ms is None else debounce_ms
+        self.lookup = LookupWidget(ctx, debounce_ms=debounce, large=True, multi_select=False)
         self.editor = PreferencesEditor(ctx, large=True, show_history=False)
         self.addWidget(self._build_lookup_screen())
         self.addWidget(self._build_form_screen())
@@ -132,7 +135,7 @@ class CourierModePage(QStackedWidget):
     def open_customer(self, customer_id: str) -> None:
         """Show the preferences form of ``customer_id``."""
         try:
-            view = self.ctx.call(get_customer, customer_id=customer_id)
+            view = self.ctx.read(get_customer, customer_id=customer_id)
         except CrmError as exc:
             messages.show_error(self, exc)
             return

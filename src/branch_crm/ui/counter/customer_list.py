@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -19,9 +19,15 @@ from PySide6.QtWidgets import (
 )
 
 from branch_crm.i18n import _, ngettext
-from branch_crm.services.classification import LIFECYCLES, TIERS, lifecycle_label, tier_label
-from branch_crm.services.customer_list import ListFilter
+from branch_crm.services.customers.classification import (
+    LIFECYCLES,
+    TIERS,
+    lifecycle_label,
+    tier_label,
+)
+from branch_crm.services.customers.listing import ListFilter
 from branch_crm.ui import messages
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.counter import actions
 from branch_crm.ui.counter.labels import NEED_TAGS, VISIT_CLASSES, label
 from branch_crm.ui.counter.list_model import TIER_COLUMN, CustomerListModel
@@ -35,7 +41,7 @@ ROW_HEIGHT = 26
 class FilterBar(QWidget):
     """Combo boxes for tier, lifecycle, visit class, need tag and churn risk."""
 
-    def __init__(self, parent=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.tier = self._combo("filterTier")
         self.lifecycle = self._combo("filterLifecycle")
@@ -88,7 +94,7 @@ class FilterBar(QWidget):
         texts = (_("&Tier"), _("&Lifecycle"), _("&Visit class"), _("Nee&d"), _("C&hurn risk"))
         for text_label, text in zip(self._labels, texts, strict=True):
             text_label.setText(text)
-        names = (_("Tier filter"), _("Lifecycle filter"), _("Visit class filter"))
+        names: tuple[str, ...] = (_("Tier filter"), _("Lifecycle filter"), _("Visit class filter"))
         names += (_("Need filter"), _("Churn risk filter"))
         for combo, name in zip(self.combos(), names, strict=True):
             combo.setAccessibleName(name)
@@ -128,7 +134,7 @@ class FilterBar(QWidget):
 class CustomerListPage(QWidget):
     """Every customer of the branch, filtered and sorted, rows fetched as they scroll in."""
 
-    def __init__(self, ctx, parent=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self._loaded = False
@@ -270,7 +276,7 @@ class CustomerListPage(QWidget):
     def selected_count(self) -> int:
         """How many rows are selected (cheap even when a million are)."""
         ranges = self.table.selectionModel().selection()
-        return sum(r.bottom() - r.top() + 1 for r in ranges if r.left() == 0)
+        return sum(r.bottom() - r.top() + 1 for r in ranges.toList() if r.left() == 0)
 
     def selected_ids(self) -> list[str]:
         """Customer ids of the selected rows (the current row when none is selected)."""
@@ -286,7 +292,7 @@ class CustomerListPage(QWidget):
         if index.isValid():
             self._on_table_activated(index)
 
-    def _on_table_activated(self, index) -> None:  # type: ignore[no-untyped-def]
+    def _on_table_activated(self, index: QModelIndex) -> None:
         customer_id = self.model.customer_id(index.row())
         if customer_id:
             actions.open_customer(self.ctx, customer_id, parent=self)

@@ -1,22 +1,62 @@
-"""The counter desk's view of the shell's registries (customer actions, timeline icons)."""
+"""What other features add to the customer profile: its buttons (:data:`PROFILE_ACTIONS`,
+listed here in order) and the icons of the timeline's entries."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QWidget
 
-from branch_crm.ui import registry
+from branch_crm.i18n import N_, _
+from branch_crm.services.permissions import Permission, allowed
+from branch_crm.ui import messages
+from branch_crm.ui.counter.timeline_icons import TIMELINE_ICONS
 from branch_crm.ui.icons import icon
-from branch_crm.ui.registry import CustomerAction
 
-__all__ = ["customer_actions", "icon", "timeline_icon"]
+if TYPE_CHECKING:
+    from branch_crm.ui.context import AppContext
+
+__all__ = ["PROFILE_ACTIONS", "CustomerAction", "icon", "timeline_icon"]
 
 
-def customer_actions() -> list[CustomerAction]:
-    """Actions other features registered for the customer profile, in order."""
-    return registry.customer_actions()
+@dataclass(frozen=True)
+class CustomerAction:
+    """A button on the customer profile (``label`` marked with N_, translated when shown):
+    ``handler(ctx, customer_id, parent_widget)``."""
+
+    label: str
+    icon: str
+    handler: Callable[[AppContext, str, QWidget], None]
+
+
+def _new_complaint(ctx: AppContext, customer_id: str, parent: QWidget) -> None:
+    """Take a complaint from this customer."""
+    from branch_crm.ui.complaints.take_dialog import take_complaint
+
+    if not allowed(ctx.actor, Permission.COMPLAINT_CREATE):
+        messages.show_error(parent, _("You may not take complaints."))
+        return
+    take_complaint(ctx, customer_id=customer_id, parent=parent)
+
+
+def _print_survey(ctx: AppContext, customer_id: str, parent: QWidget) -> None:
+    """Print a numbered survey form for this customer."""
+    from branch_crm.ui.survey_print.actions import print_survey
+
+    print_survey(ctx, customer_id, parent)
+
+
+PROFILE_ACTIONS: tuple[CustomerAction, ...] = (
+    CustomerAction(N_("New complaint"), "complaint_new", _new_complaint),
+    CustomerAction(N_("Print survey"), "survey_print", _print_survey),
+)
+"""The feature buttons of the customer profile, left to right (before Save and Close)."""
 
 
 def timeline_icon(kind: str) -> QIcon:
-    """The icon registered for a timeline entry kind (empty when none is)."""
-    name = registry.timeline_renderers().get(kind)
+    """The icon of a timeline entry kind (empty when it has none)."""
+    name = TIMELINE_ICONS.get(kind)
     return icon(name) if name else QIcon()

@@ -14,18 +14,26 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QColor
 
 from branch_crm.i18n import N_, _
-from branch_crm.services.classification import lifecycle_label, tier_label
-from branch_crm.services.customer_list import (
+from branch_crm.services.customers.classification import lifecycle_label, tier_label
+from branch_crm.services.customers.listing import (
     CustomerRow,
     ListFilter,
     fetch_rows,
     list_customer_keys,
 )
-from branch_crm.services.search import format_phone
+from branch_crm.services.customers.search import format_phone
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.counter.labels import need_tags_text
 from branch_crm.ui.counter.widgets import TIER_ROLE
 
@@ -61,8 +69,13 @@ class CustomerListModel(QAbstractTableModel):
     sig_sort_changed = Signal(int, Qt.SortOrder)
     """The column and order actually in effect (a refused sort re-emits the old one)."""
 
-    def __init__(  # type: ignore[no-untyped-def]
-        self, ctx, *, page_size: int = 200, max_pages: int = 20, parent=None
+    def __init__(
+        self,
+        ctx: AppContext,
+        *,
+        page_size: int = 200,
+        max_pages: int = 20,
+        parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.ctx = ctx
@@ -96,8 +109,8 @@ class CustomerListModel(QAbstractTableModel):
             on_error=self._error_handler(generation),
         )
 
-    def _keys_handler(self, generation: int) -> Callable[[Any], None]:
-        def on_result(keys: Any) -> None:
+    def _keys_handler(self, generation: int) -> Callable[[array.array[int]], None]:
+        def on_result(keys: array.array[int]) -> None:
             if generation == self._generation:
                 self._apply_keys(keys)
 
@@ -173,7 +186,7 @@ class CustomerListModel(QAbstractTableModel):
         start = number * self.page_size
         keys = self._keys[start : start + self.page_size]
         try:
-            rows: list[CustomerRow | None] = list(self.ctx.call(fetch_rows, keys=keys))
+            rows: list[CustomerRow | None] = list(self.ctx.read(fetch_rows, keys=keys))
         except Exception:  # a vanished row must not break painting; the next reload fixes it
             log.exception("fetching rows %d..%d failed", start, start + len(keys))
             rows = []

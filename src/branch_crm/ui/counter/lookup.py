@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
 
 from branch_crm.errors import CrmError
 from branch_crm.i18n import _, ngettext
-from branch_crm.services.search import search_customers
+from branch_crm.services.customers.search import search_customers
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.counter.search_model import TIER_COLUMN, SearchResultsModel
 from branch_crm.ui.counter.widgets import TierBadgeDelegate, enlarge
 
@@ -52,14 +53,14 @@ class LookupWidget(QWidget):
     sig_results_updated = Signal(int)
     """Emitted after each search with the number of hits (the table is already updated)."""
 
-    def __init__(  # type: ignore[no-untyped-def]
+    def __init__(
         self,
-        ctx,
+        ctx: AppContext,
         *,
         debounce_ms: int = DEFAULT_DEBOUNCE_MS,
         large: bool = False,
         multi_select: bool = True,
-        parent=None,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.ctx = ctx
@@ -155,7 +156,7 @@ class LookupWidget(QWidget):
         error = None
         if query:
             try:
-                hits = self.ctx.call(search_customers, query=query, limit=RESULT_LIMIT)
+                hits = self.ctx.read(search_customers, query=query, limit=RESULT_LIMIT)
             except CrmError as exc:
                 error = exc.message
                 log.warning("search failed: %s", exc)
@@ -208,7 +209,7 @@ class LookupWidget(QWidget):
                 return False
             self.clear()
             return True
-        moves = {
+        moves: dict[int, int] = {  # QKeyEvent.key() is a plain int
             Qt.Key.Key_Down: 1,
             Qt.Key.Key_Up: -1,
             Qt.Key.Key_PageDown: 10,
@@ -271,7 +272,7 @@ class LookupWidget(QWidget):
         if customer_id is not None:
             self.sig_customer_activated.emit(customer_id)
 
-    def _on_results_activated(self, index) -> None:  # type: ignore[no-untyped-def]
+    def _on_results_activated(self, index: QModelIndex) -> None:
         if index.isValid():
             self.sig_customer_activated.emit(self.model.hit(index.row()).customer_id)
 

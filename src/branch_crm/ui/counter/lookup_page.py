@@ -3,24 +3,27 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from branch_crm.i18n import _
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.counter import actions
-from branch_crm.ui.counter.lookup import LookupWidget, split_prefill
+from branch_crm.ui.counter.lookup import DEFAULT_DEBOUNCE_MS, LookupWidget, split_prefill
 from branch_crm.ui.counter.widgets import enlarge
 
 
 class LookupPage(QWidget):
     """Find a customer while they wait; Enter opens the profile."""
 
-    def __init__(self, ctx, *, debounce_ms: int | None = None, parent=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(
+        self, ctx: AppContext, *, debounce_ms: int | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("lookupPage")
         self.ctx = ctx
-        kwargs = {} if debounce_ms is None else {"debounce_ms": debounce_ms}
-        self.lookup = LookupWidget(ctx, **kwargs)
+        debounce = DEFAULT_DEBOUNCE_MS if debounce_ms is None else debounce_ms
+        self.lookup = LookupWidget(ctx, debounce_ms=debounce)
         enlarge(self.lookup.search_box, 14)
         self.lookup.search_box.setMinimumHeight(40)
         self.title = QLabel(self)
@@ -75,7 +78,7 @@ class LookupPage(QWidget):
         """Called when the page appears: the search box gets the focus."""
         self.lookup.focus_search()
 
-    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.lookup.search_box.setFocus(Qt.FocusReason.OtherFocusReason)
 

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from branch_crm.errors import CrmError, ValidationError
 from branch_crm.i18n import N_, _
-from branch_crm.services.preferences import (
+from branch_crm.services.customers.preferences import (
     WEEKDAYS,
     PreferenceInput,
     PreferenceView,
@@ -44,6 +44,8 @@ from branch_crm.services.preferences import (
     save_preferences,
 )
 from branch_crm.timeutil import to_local
+from branch_crm.ui import messages
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.counter.labels import DROP_OFF_PLACES, SPECIAL_HANDLING, WEEKDAY_NAMES, label
 from branch_crm.ui.counter.widgets import error_palette
 
@@ -113,7 +115,7 @@ class _GridKeys(QObject):
         if event.type() != QEvent.Type.KeyPress:
             return False
         assert isinstance(event, QKeyEvent)
-        moves = {
+        moves: dict[int, tuple[int, int]] = {  # QKeyEvent.key() is a plain int
             Qt.Key.Key_Left: (0, -1),
             Qt.Key.Key_Right: (0, 1),
             Qt.Key.Key_Up: (-1, 0),
@@ -133,7 +135,9 @@ class PreferencesForm(QWidget):
     sig_history = Signal(object)
     """list[TimelineEntry] of the loaded customer's preference history (newest first)."""
 
-    def __init__(self, ctx, *, large: bool = False, parent=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(
+        self, ctx: AppContext, *, large: bool = False, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.large = large
@@ -521,8 +525,8 @@ class PreferencesForm(QWidget):
         """Show the stored preferences (or an empty form) and the history of a customer."""
         self.customer_id = customer_id
         try:
-            view = self.ctx.call(get_preferences, customer_id=customer_id)
-            history = self.ctx.call(preference_history, customer_id=customer_id)
+            view = self.ctx.read(get_preferences, customer_id=customer_id)
+            history = self.ctx.read(preference_history, customer_id=customer_id)
         except CrmError as exc:
             self.general_error.setText(exc.message)
             return
@@ -542,8 +546,8 @@ class PreferencesForm(QWidget):
         for day in WEEKDAYS:
             presets = {(s, e): w for w, s, e in WINDOWS}
             extra = []
-            for window in stored[day]:
-                start, end = str(window[0]), str(window[1])
+            for pair in stored[day]:
+                start, end = str(pair[0]), str(pair[1])
                 if (start, end) in presets:
                     continue
                 extra.append(f"{start}-{end}")
@@ -555,7 +559,7 @@ class PreferencesForm(QWidget):
         self.call_before.setValue(view.call_before_minutes if view else 0)
         self.packaging.setEditText((view.packaging if view else None) or "")
         for code, check in self.special.items():
-            check.setChecked(bool(view) and code in view.special_handling)  # type: ignore[union-attr]
+            check.setChecked(view is not None and code in view.special_handling)
         self.notes.setPlainText((view.notes if view else None) or "")
         self.blockSignals(blocked)
         self._initial = self._safe_value()
@@ -594,29 +598,42 @@ class PreferencesForm(QWidget):
                 " ".join(loose) or _("Please correct the highlighted fields.")
             )
 
-    def save(self) -> PreferenceView | None:
-        """Store the form; on refusal show why and keep what was typed."""
+    def save(self) -> bool:
+        """Store the form on the database thread (``sig_saved`` once stored); on refusal show
+        why and keep what was typed. False when refused before anything was sent."""
         if self.customer_id is None:
-            return None
+            return False
         try:
             data = self.value()
-            view = self.ctx.call(save_preferences, customer_id=self.customer_id, data=data)
         except ValidationError as exc:
             self.show_errors(exc.fields)
-            return None
-        except CrmError as exc:
-            self.clear_errors()
-            self.general_error.setText(exc.message)
-            return None
+            return False
+        job = self.ctx.write(
+            save_preferences,
+            customer_id=self.customer_id,
+            data=data,
+            busy=self,
+            on_done=self._on_saved,
+            on_error=self._on_save_failed,
+        )
+        return job is not None
+
+    def _on_saved(self, view: PreferenceView) -> None:
         self.ctx.bus.changed("preference")
         self.set_view(view)
         try:
-            self.history = self.ctx.call(preference_history, customer_id=self.customer_id)
+            self.history = self.ctx.read(preference_history, customer_id=view.customer_id)
             self.sig_history.emit(self.history)
         except CrmError:
             log.exception("reloading the preference history failed")
         self.sig_saved.emit(view)
-        return view
+
+    def _on_save_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, ValidationError):
+            self.show_errors(exc.fields)
+            return
+        self.clear_errors()
+        self.general_error.setText(messages.error_text(exc))
 
 
 def _alias(field: str) -> str:

@@ -6,7 +6,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from branch_crm.i18n import _
-from branch_crm.services.customers import TimelineEntry
+from branch_crm.services.timeline_entry import TimelineEntry
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.counter import hooks
 from branch_crm.ui.counter.preferences import PreferencesForm
 from branch_crm.ui.counter.profile_panels import TimelineView
@@ -16,8 +17,13 @@ from branch_crm.ui.counter.widgets import enlarge
 class PreferencesEditor(QSplitter):
     """Form on the left, who changed what and when on the right."""
 
-    def __init__(  # type: ignore[no-untyped-def]
-        self, ctx, *, large: bool = False, show_history: bool = True, parent=None
+    def __init__(
+        self,
+        ctx: AppContext,
+        *,
+        large: bool = False,
+        show_history: bool = True,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.form = PreferencesForm(ctx, large=large, parent=self)

@@ -1,12 +1,12 @@
 """The customer profile window: details form, pickup preferences, classification, timeline
-and the actions other features register (e.g. "New complaint")."""
+and the buttons other features add (counter.hooks PROFILE_ACTIONS, e.g. "New complaint")."""
 
 from __future__ import annotations
 
 import logging
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -16,23 +16,25 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTabWidget,
     QVBoxLayout,
+    QWidget,
 )
 
 from branch_crm.errors import CrmError, DuplicatePhoneError, ValidationError
 from branch_crm.i18n import _
-from branch_crm.services.customers import (
-    CustomerInput,
+from branch_crm.services.customers.profile import (
     CustomerView,
     create_customer,
-    customer_timeline,
     get_customer,
     list_account_managers,
     update_customer,
-    validate_customer,
 )
+from branch_crm.services.customers.validation import CustomerInput, validate_customer
 from branch_crm.services.permissions import Permission, allowed
+from branch_crm.services.timeline import customer_timeline
 from branch_crm.ui import messages
-from branch_crm.ui.counter import actions, hooks
+from branch_crm.ui.context import AppContext
+from branch_crm.ui.counter import hooks
+from branch_crm.ui.counter.hooks import CustomerAction
 from branch_crm.ui.counter.preferences_editor import PreferencesEditor
 from branch_crm.ui.counter.profile_form import CustomerForm
 from branch_crm.ui.counter.profile_panels import ProfileSide
@@ -48,15 +50,18 @@ class CustomerProfileDialog(QDialog):
     sig_created = Signal(str)
     sig_saved = Signal(object)
     """The stored CustomerView after each successful save."""
+    sig_open_customer = Signal(str)
+    """Another customer's profile is asked for (the owner of a duplicate phone); whoever
+    manages profile windows opens it (counter.actions)."""
 
-    def __init__(  # type: ignore[no-untyped-def]
+    def __init__(
         self,
-        ctx,
+        ctx: AppContext,
         *,
         customer_id: str | None = None,
         prefill_name: str = "",
         prefill_phone: str = "",
-        parent=None,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("customerProfile")
@@ -67,7 +72,7 @@ class CustomerProfileDialog(QDialog):
         self._initial: CustomerInput | None = None
         self._close_confirmed = False
         self.can_edit = allowed(ctx.actor, Permission.CUSTOMER_EDIT)
-        self._action_buttons: list[tuple[QPushButton, object]] = []
+        self._action_buttons: list[tuple[QPushButton, CustomerAction]] = []
         self._build()
         self._connect()
         self.resize(1300, 720)
@@ -83,7 +88,7 @@ class CustomerProfileDialog(QDialog):
     # -- construction ---------------------------------------------------------------------
     def _build(self) -> None:
         try:
-            managers = self.ctx.call(list_account_managers)
+            managers = self.ctx.read(list_account_managers)
         except CrmError:
             log.exception("account managers could not be listed")
             managers = []
@@ -124,10 +129,10 @@ class CustomerProfileDialog(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(splitter, 1)
         layout.addLayout(self.actions_row)
-        self._add_registered_actions()
+        self._add_feature_buttons()
 
-    def _add_registered_actions(self) -> None:
-        for spec in hooks.customer_actions():
+    def _add_feature_buttons(self) -> None:
+        for spec in hooks.PROFILE_ACTIONS:
             button = QPushButton(self)
             button.setObjectName(f"customerAction_{spec.icon}")
             button.setIcon(hooks.icon(spec.icon))
@@ -139,7 +144,7 @@ class CustomerProfileDialog(QDialog):
     def _connect(self) -> None:
         self.save_button.clicked.connect(self.save)
         self.close_button.clicked.connect(self.reject)
-        self.form.sig_open_customer.connect(self._on_form_open_customer)
+        self.form.sig_open_customer.connect(self.sig_open_customer)
         self.form.sig_changed.connect(self._update_state)
         self.preferences.form.sig_saved.connect(self._on_preferences_saved)
         shortcut = QShortcut(QKeySequence("Ctrl+S"), self)
@@ -180,7 +185,7 @@ class CustomerProfileDialog(QDialog):
         """Read the customer, its classification and timeline again."""
         assert self.customer_id is not None
         try:
-            view = self.ctx.call(get_customer, customer_id=self.customer_id)
+            view = self.ctx.read(get_customer, customer_id=self.customer_id)
         except CrmError as exc:
             self._show_message(exc.message, error=True)
             return
@@ -201,7 +206,7 @@ class CustomerProfileDialog(QDialog):
         if self.customer_id is None:
             return
         try:
-            entries = self.ctx.call(customer_timeline, customer_id=self.customer_id)
+            entries = self.ctx.read(customer_timeline, customer_id=self.customer_id)
         except CrmError:
             log.exception("timeline of %s failed", self.customer_id)
             entries = []
@@ -227,13 +232,15 @@ class CustomerProfileDialog(QDialog):
 
     # -- saving ---------------------------------------------------------------------------
     def save(self) -> bool:
-        """Save the tab in front (details or pickup preferences)."""
+        """Save the tab in front (details or pickup preferences); True when the save was
+        sent to the database thread (its outcome shows when it is done)."""
         if self.tabs.currentIndex() == 1:
-            return self.preferences.form.save() is not None
+            return self.preferences.form.save()
         return self.save_customer()
 
     def save_customer(self) -> bool:
-        """Validate and store the details; on refusal show each message beside its field."""
+        """Validate and store the details; on refusal show each message beside its field.
+        False when refused before anything was sent; what was typed stays either way."""
         if not self.can_edit:
             return False
         data = self.form.value()
@@ -241,23 +248,34 @@ class CustomerProfileDialog(QDialog):
         if problems:
             self._refused(ValidationError(problems))
             return False
-        try:
-            if self.customer_id is None:
-                view = self.ctx.call(create_customer, data=data)
-            else:
-                view = self.ctx.call(update_customer, customer_id=self.customer_id, data=data)
-        except DuplicatePhoneError as exc:
+        saved, failed = self._on_customer_saved, self._on_customer_save_failed
+        if self.customer_id is None:
+            job = self.ctx.write(
+                create_customer, data=data, busy=self, on_done=saved, on_error=failed
+            )
+        else:
+            job = self.ctx.write(
+                update_customer,
+                customer_id=self.customer_id,
+                data=data,
+                busy=self,
+                on_done=saved,
+                on_error=failed,
+            )
+        return job is not None
+
+    def _on_customer_save_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, DuplicatePhoneError):
             self._refused(exc)
             field = next(iter(exc.fields), "phones.0")
             message = exc.fields.get(field)
             self.form.show_duplicate(field, exc.customer_id, exc.customer_name, message)
-            return False
-        except ValidationError as exc:
+        elif isinstance(exc, ValidationError):
             self._refused(exc)
-            return False
-        except CrmError as exc:
-            self._show_message(exc.message, error=True)
-            return False
+        else:
+            self._show_message(messages.error_text(exc, self.ctx.db.path), error=True)
+
+    def _on_customer_saved(self, view: CustomerView) -> None:
         created = self.customer_id is None
         self._show_view(view)
         self.preferences.load(view.id)
@@ -266,7 +284,6 @@ class CustomerProfileDialog(QDialog):
         if created:
             self.sig_created.emit(view.id)
         self.sig_saved.emit(view)
-        return True
 
     def _refused(self, exc: ValidationError) -> None:
         loose = self.form.show_errors(exc.fields)
@@ -274,9 +291,6 @@ class CustomerProfileDialog(QDialog):
         self.tabs.setCurrentIndex(0)
 
     # -- other ---------------------------------------------------------------------------
-    def _on_form_open_customer(self, customer_id: str) -> None:
-        actions.open_customer(self.ctx, customer_id, parent=self.parentWidget())
-
     def _on_preferences_saved(self, _view: object) -> None:
         self._show_message(_("Pickup preferences saved."))
         self._reload_timeline()
@@ -295,13 +309,13 @@ class CustomerProfileDialog(QDialog):
         """Classification and repeat-complainer flag again (a complaint was taken or moved)."""
         assert self.customer_id is not None
         try:
-            view = self.ctx.call(get_customer, customer_id=self.customer_id)
+            view = self.ctx.read(get_customer, customer_id=self.customer_id)
         except CrmError:
             log.exception("refreshing customer %s failed", self.customer_id)
             return
         self.side.derived.set_value(view.classification, repeat_complainer=view.repeat_complainer)
 
-    def _run_action(self, spec) -> None:  # type: ignore[no-untyped-def]
+    def _run_action(self, spec: CustomerAction) -> None:
         if self.customer_id is None:
             return
         try:
@@ -323,7 +337,7 @@ class CustomerProfileDialog(QDialog):
         if self._may_close():
             super().reject()
 
-    def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def closeEvent(self, event: QCloseEvent) -> None:
         if not self._may_close():
             event.ignore()
             return

@@ -19,8 +19,10 @@ from PySide6.QtWidgets import (
 )
 
 from branch_crm.i18n import _
-from branch_crm.services.customers import CustomerInput, CustomerView, normalize_phone
-from branch_crm.services.search import format_phone, search_customers
+from branch_crm.services.customers.profile import CustomerView
+from branch_crm.services.customers.search import format_phone, search_customers
+from branch_crm.services.customers.validation import CustomerInput, normalize_phone
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.counter.labels import (
     CUSTOMER_TYPES,
     NEED_TAGS,
@@ -51,8 +53,8 @@ class PhoneField(QObject):
 
     sig_open_customer = Signal(str)
 
-    def __init__(  # type: ignore[no-untyped-def]
-        self, slot: int, lookup: Callable[[str], tuple[str, str] | None], parent
+    def __init__(
+        self, slot: int, lookup: Callable[[str], tuple[str, str] | None], parent: QWidget
     ) -> None:
         super().__init__(parent)
         self.slot = slot
@@ -142,7 +144,9 @@ class CustomerForm(QWidget):
     sig_changed = Signal()
     sig_open_customer = Signal(str)
 
-    def __init__(self, ctx, *, managers: list[tuple[str, str]], parent=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(
+        self, ctx: AppContext, *, managers: list[tuple[str, str]], parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.customer_id: str | None = None
@@ -405,7 +409,7 @@ class CustomerForm(QWidget):
     def _phone_owner(self, digits: str) -> tuple[str, str] | None:
         """(id, name) of another live customer with this exact number, if any."""
         try:
-            hits = self.ctx.call(search_customers, query=digits, limit=5)
+            hits = self.ctx.read(search_customers, query=digits, limit=5)
         except Exception:  # the save will check again; inline help must never break typing
             log.exception("duplicate phone check failed")
             return None

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
@@ -15,8 +18,9 @@ from PySide6.QtWidgets import (
 )
 
 from branch_crm.i18n import _
-from branch_crm.services.classification import lifecycle_label, stage_label, tier_label
-from branch_crm.services.customers import Classification, TimelineEntry
+from branch_crm.services.customers.classification import lifecycle_label, stage_label, tier_label
+from branch_crm.services.customers.profile import Classification
+from branch_crm.services.timeline_entry import TimelineEntry
 from branch_crm.timeutil import to_local
 from branch_crm.ui.counter.widgets import TIER_COLOURS, error_palette
 
@@ -27,7 +31,7 @@ class DerivedPanel(QGroupBox):
 
     FIELDS = ("tier", "stage", "rfm", "lifecycle", "volume", "churn", "complaints")
 
-    def __init__(self, parent=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("derivedPanel")
         self._value: Classification | None = None
@@ -111,7 +115,9 @@ class DerivedPanel(QGroupBox):
 class TimelineView(QTreeWidget):
     """Newest-first events of one customer, with an icon per kind."""
 
-    def __init__(self, icon_for_kind, parent=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(
+        self, icon_for_kind: Callable[[str], QIcon], parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("customerTimeline")
         self._icon_for_kind = icon_for_kind
@@ -157,7 +163,9 @@ class TimelineView(QTreeWidget):
 class ProfileSide(QWidget):
     """Right-hand side of the profile: classification on top of the timeline."""
 
-    def __init__(self, icon_for_kind, parent=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(
+        self, icon_for_kind: Callable[[str], QIcon], parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.derived = DerivedPanel(self)
         self.timeline_title = QLabel(self)

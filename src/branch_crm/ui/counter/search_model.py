@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from branch_crm.i18n import N_, _
-from branch_crm.services.classification import tier_label
-from branch_crm.services.search import SearchHit, format_phone
+from branch_crm.services.customers.classification import tier_label
+from branch_crm.services.customers.search import SearchHit, format_phone
 from branch_crm.ui.counter.labels import MATCH_KINDS, label
 from branch_crm.ui.counter.widgets import TIER_ROLE
 
@@ -32,9 +33,9 @@ TIER = int(TIER_ROLE)
 ID = int(ID_ROLE)
 
 
-def _role(role: object) -> int:
+def _role(role: int | Enum) -> int:
     """Roles arrive as int from views and as enum members from Python callers."""
-    return role if isinstance(role, int) else role.value  # type: ignore[attr-defined]
+    return role if isinstance(role, int) else int(role.value)
 
 
 class SearchResultsModel(QAbstractTableModel):
@@ -44,7 +45,7 @@ class SearchResultsModel(QAbstractTableModel):
     table, and data() runs several hundred times per paint.
     """
 
-    def __init__(self, parent=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._hits: list[SearchHit] = []
         self._texts: list[tuple[str, ...]] = []

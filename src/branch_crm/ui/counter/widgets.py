@@ -100,7 +100,9 @@ class OptionalDateEdit(QWidget):
 
     sig_changed = Signal()
 
-    def __init__(self, object_name: str, default: QDate | None = None, parent=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(
+        self, object_name: str, default: QDate | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self._default = default or business_today()
         self.check = QCheckBox(self)

@@ -10,11 +10,20 @@ from __future__ import annotations
 
 import logging
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRect, QSize, Qt, QTimer, QUrl
-from PySide6.QtGui import QDesktopServices, QImage, QKeySequence, QPainter, QPixmap, QShortcut
+from PySide6.QtGui import (
+    QDesktopServices,
+    QImage,
+    QKeySequence,
+    QPainter,
+    QPixmap,
+    QResizeEvent,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -30,6 +39,10 @@ from branch_crm.i18n import _, ngettext
 from branch_crm.ui import messages
 from branch_crm.ui.icons import icon
 
+if TYPE_CHECKING:
+    import pypdfium2 as pdfium
+    from PySide6.QtPrintSupport import QPrinter
+
 log = logging.getLogger(__name__)
 
 POINTS_TO_PIXELS = 96 / 72
@@ -40,7 +53,7 @@ PRINT_DPI_CAP = 300
 PAGE_GAP = 12
 
 
-def render_image(document: Any, index: int, scale: float) -> QImage:
+def render_image(document: pdfium.PdfDocument, index: int, scale: float) -> QImage:
     """Page ``index`` of an open pypdfium2 document as a QImage at ``scale`` px per pt."""
     page = document[index]
     try:
@@ -187,7 +200,7 @@ class PdfPreview(QScrollArea):
         self.rendered.pop(index, None)
         self.rendered[index] = self.zoom
 
-    def resizeEvent(self, event: Any) -> None:
+    def resizeEvent(self, event: QResizeEvent) -> None:
         """Render newly exposed pages after a resize."""
         super().resizeEvent(event)
         self._timer.start()
@@ -220,7 +233,7 @@ class PdfPreviewDialog(QDialog):
         self._open()
         self.resize(860, 900)
 
-    def _button(self, name: str, icon_name: str | None, slot: Any) -> QPushButton:
+    def _button(self, name: str, icon_name: str | None, slot: Callable[[], object]) -> QPushButton:
         button = QPushButton(self)
         button.setObjectName(name)
         if icon_name:
@@ -254,7 +267,7 @@ class PdfPreviewDialog(QDialog):
             (QKeySequence.StandardKey.Save, self.save_as),
         )
         for keys, slot in pairs:
-            QShortcut(QKeySequence(keys), self, activated=slot)
+            QShortcut(QKeySequence(keys), self).activated.connect(slot)
 
     def _open(self) -> None:
         try:
@@ -354,7 +367,7 @@ class PdfPreviewDialog(QDialog):
         log.info("printed %d pages of %s", printed, self.path)
         return printed > 0
 
-    def print_to(self, printer: Any, pages: range | None = None) -> int:
+    def print_to(self, printer: QPrinter, pages: range | None = None) -> int:
         """Render ``pages`` (default all) onto ``printer``; returns how many were printed."""
         assert self.pdf is not None
         pages = pages if pages is not None else range(self.pdf.count)

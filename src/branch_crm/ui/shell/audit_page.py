@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt
@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 
 from branch_crm.errors import ValidationError
 from branch_crm.i18n import N_, _
-from branch_crm.services import audit
-from branch_crm.services.audit import AuditFilter, AuditRow
+from branch_crm.services.staff import audit
+from branch_crm.services.staff.audit import AuditFilter, AuditRow
 from branch_crm.timeutil import BUSINESS_TZ, local_today, to_local
 from branch_crm.ui import messages
 from branch_crm.ui.context import AppContext
@@ -104,7 +104,7 @@ class AuditModel(QAbstractTableModel):
 
 
 def _start_of(day: QDate) -> datetime:
-    return datetime.combine(day.toPython(), time(0), tzinfo=BUSINESS_TZ)
+    return datetime(day.year(), day.month(), day.day(), tzinfo=BUSINESS_TZ)
 
 
 class AuditPage(QWidget):
@@ -140,11 +140,11 @@ class AuditPage(QWidget):
     def _fill_combos(self) -> None:
         self.entity.clear()
         self.entity.addItem("", None)
-        for name in self.ctx.call(audit.audit_entities):
+        for name in self.ctx.read(audit.audit_entities):
             self.entity.addItem(name, name)
         self.actor.clear()
         self.actor.addItem("", None)
-        for staff_id, name in self.ctx.call(audit.audit_actors):
+        for staff_id, name in self.ctx.read(audit.audit_actors):
             self.actor.addItem(name, staff_id)
         self.action.clear()
         self.action.addItem("", None)

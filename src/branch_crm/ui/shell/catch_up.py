@@ -2,10 +2,11 @@
 status bar: the classification when a new month began (or a threshold changed), and the
 lookup index of customers changed by a sync, a migration or raw SQL.
 
-The work runs as a chain of short database jobs (services.classification.catch_up_step),
+The work runs as a chain of short database jobs (services.customers.classification.catch_up_step),
 so the counter's saves get in between and the lookup keeps answering from the index as it
-stands. It runs again when customers change (a sync page) or settings change, and when the
-month turns while the app stays open.
+stands (a lookup only reads: this is where customers changed by a sync or another program
+get indexed). It runs again when customers change (a sync page) or settings change, and
+every minute while the app stays open (another program's changes; the month turning).
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QWidget
 
 from branch_crm.i18n import _
-from branch_crm.services.classification import CatchUp, catch_up_step, reference_month
+from branch_crm.services.customers.classification import CatchUp, catch_up_step
 from branch_crm.ui.context import AppContext
 
 log = logging.getLogger(__name__)
 
-MONTH_CHECK_MS = 30 * 60 * 1000
-"""How often an open app checks whether the month turned."""
+CHECK_MS = 60 * 1000
+"""How often an open app looks for due work (customers another program changed, a new
+month): one cheap database job when there is none."""
 TRIGGERS = frozenset({"customer", "settings"})
 """Data-bus kinds after which the catch-up looks for work again."""
 
@@ -50,9 +52,8 @@ class CatchUpStatus(QLabel):
         self.worked = False
         self.state: CatchUp | None = None
         self._again = False
-        self._month = reference_month()
         self._timer = QTimer(self)
-        self._timer.setInterval(MONTH_CHECK_MS)
+        self._timer.setInterval(CHECK_MS)
         self._timer.timeout.connect(self._on_timer_timeout)
         ctx.bus.sig_data_changed.connect(self._on_bus_data_changed)
         self.hide()
@@ -111,9 +112,7 @@ class CatchUpStatus(QLabel):
             self.start()
 
     def _on_timer_timeout(self) -> None:
-        month = reference_month()
-        if month != self._month:
-            self._month = month
+        if not self.running:
             self.start()
 
     def retranslate_ui(self) -> None:

@@ -144,7 +144,7 @@ class FirstAdminDialog(QDialog):
 
     def submit(self) -> None:
         """Create the admin; field problems appear beside the fields."""
-        from branch_crm.services.staff import create_first_admin
+        from branch_crm.services.staff.accounts import create_first_admin
 
         values = self.values()
         self.general_error.setVisible(False)

@@ -1,25 +1,60 @@
-"""The home page: registered cards of today's work in a responsive grid."""
+"""The home page: the cards of today's work (:data:`HOME_CARDS`) in a responsive grid."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from branch_crm.i18n import _
 from branch_crm.timeutil import local_today
-from branch_crm.ui import registry
 from branch_crm.ui.context import AppContext
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from branch_crm.ui.context import AppContext
 
 log = logging.getLogger(__name__)
 
 COLUMNS = 2
 
 
+def _complaints_card(ctx: AppContext) -> QWidget:
+    """Counts and the open complaints with the least time left."""
+    from branch_crm.ui.complaints.widgets import ComplaintHomeCard
+
+    return ComplaintHomeCard(ctx)
+
+
+def _follow_ups_card(ctx: AppContext) -> QWidget:
+    """Counts and the next open follow-ups."""
+    from branch_crm.ui.care.home_card import FollowUpHomeCard
+
+    return FollowUpHomeCard(ctx)
+
+
+def _sync_card(ctx: AppContext) -> QWidget:
+    """Waiting changes, last success or error, conflicts; Sync now."""
+    from branch_crm.ui.sync.widgets import SyncHomeCard
+
+    return SyncHomeCard(ctx)
+
+
+HOME_CARDS: tuple[Callable[[AppContext], QWidget], ...] = (
+    _complaints_card,
+    _follow_ups_card,
+    _sync_card,
+)
+"""The cards of the home page in order (two columns, row by row), ``factory(ctx) -> QWidget``
+(None: no card)."""
+
+
 class HomePage(QWidget):
-    """Greeting, then every registered home card (or a note that none is installed)."""
+    """Greeting, then every home card (or a note that there is none)."""
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -43,7 +78,7 @@ class HomePage(QWidget):
         scroll.setWidget(body)
         outer.addWidget(scroll, 1)
         self.cards: list[QWidget] = []
-        for factory in registry.home_cards():
+        for factory in HOME_CARDS:
             try:
                 card = factory(ctx)
             except Exception:
@@ -68,7 +103,7 @@ class HomePage(QWidget):
         self._update_greeting()
         self.empty.setText(_("Nothing to show here yet: no feature has added work for today."))
         for card in self.cards:
-            fn: Any = getattr(card, "retranslate_ui", None)
+            fn: object = getattr(card, "retranslate_ui", None)
             if callable(fn):
                 fn()
 
@@ -86,6 +121,6 @@ class HomePage(QWidget):
         ``refresh()`` reload when the page is shown."""
         self._update_greeting()
         for card in self.cards:
-            fn: Any = getattr(card, "refresh", None)
+            fn: object = getattr(card, "refresh", None)
             if callable(fn):
                 fn()

@@ -6,6 +6,7 @@ nothing proportional to the number of customers runs on the GUI thread.
 
 from __future__ import annotations
 
+import argparse
 import gc
 import json
 import logging
@@ -13,9 +14,9 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QProgressDialog
@@ -27,6 +28,7 @@ from branch_crm.i18n import _
 if TYPE_CHECKING:
     from branch_crm.db import Database
     from branch_crm.services.context import Actor
+    from branch_crm.services.demo.fill import DemoCredential, DemoResult
     from branch_crm.ui.context import AppContext
     from branch_crm.ui.main_window import MainWindow
     from branch_crm.ui.shell.catch_up import CatchUpStatus
@@ -47,7 +49,7 @@ START_PAGE = "lookup"
 DemoReporter = Callable[[list[str]], None]
 
 
-def demo_account_lines(staff: Any) -> list[str]:
+def demo_account_lines(staff: Iterable[DemoCredential]) -> list[str]:
     """ "user / password (role)" lines for DemoResult.staff."""
     from branch_crm.services.permissions import role_label
 
@@ -70,10 +72,10 @@ def _stage_text(stage: str) -> str:
     return texts.get(stage, _("Creating demo data…"))
 
 
-def fill_demo_with_progress(path: Path, *, customers: int = DEMO_CUSTOMERS) -> Any:
-    """Run services.demo.fill_demo in a thread behind a progress dialog; returns its result
+def fill_demo_with_progress(path: Path, *, customers: int = DEMO_CUSTOMERS) -> DemoResult:
+    """Run services.demo.fill.fill_demo in a thread behind a progress dialog; returns its result
     or raises what it raised."""
-    from branch_crm.services.demo import fill_demo
+    from branch_crm.services.demo.fill import fill_demo
 
     relay = _DemoRelay()
     dialog = QProgressDialog()
@@ -81,11 +83,12 @@ def fill_demo_with_progress(path: Path, *, customers: int = DEMO_CUSTOMERS) -> A
     dialog.setWindowTitle(_("Creating demo data — Branch CRM"))
     dialog.setLabelText(_("Creating demo data…"))
     dialog.setAccessibleName(_("Creating demo data"))
-    dialog.setCancelButton(None)  # type: ignore[arg-type]
+    dialog.setCancelButton(None)
     dialog.setRange(0, 0)
     dialog.setMinimumDuration(0)
     dialog.setMinimumWidth(420)
-    outcome: dict[str, Any] = {}
+    results: list[DemoResult] = []
+    errors: list[BaseException] = []
 
     def on_progress(stage: str, done: int, total: int) -> None:
         dialog.setLabelText(_stage_text(stage))
@@ -98,14 +101,16 @@ def fill_demo_with_progress(path: Path, *, customers: int = DEMO_CUSTOMERS) -> A
 
     def work() -> None:
         try:
-            outcome["result"] = fill_demo(
-                path,
-                customers=customers,
-                seed=DEMO_SEED,
-                progress=relay.sig_progress.emit,
+            results.append(
+                fill_demo(
+                    path,
+                    customers=customers,
+                    seed=DEMO_SEED,
+                    progress=relay.sig_progress.emit,
+                )
             )
         except BaseException as exc:  # re-raised on the GUI thread
-            outcome["error"] = exc
+            errors.append(exc)
         finally:
             finished.set()
 
@@ -117,9 +122,9 @@ def fill_demo_with_progress(path: Path, *, customers: int = DEMO_CUSTOMERS) -> A
         finished.wait(0.02)
     QApplication.processEvents()
     dialog.close()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["result"]
+    if errors:
+        raise errors[0]
+    return results[0]
 
 
 def _collect_garbage_soon() -> None:
@@ -132,7 +137,7 @@ class Shell(QObject):
     def __init__(
         self,
         app: QApplication,
-        args: Any,
+        args: argparse.Namespace,
         *,
         on_demo_accounts: DemoReporter | None = None,
     ) -> None:
@@ -189,7 +194,7 @@ class Shell(QObject):
 
     def _fill_demo(self, path: Path) -> None:
         from branch_crm.db import open_database
-        from branch_crm.services import settings
+        from branch_crm.services.settings import values as settings
 
         try:
             result = fill_demo_with_progress(path)
@@ -208,7 +213,7 @@ class Shell(QObject):
             self.on_demo_accounts(lines)
 
     def _read_settings(self) -> None:
-        from branch_crm.services import settings
+        from branch_crm.services.settings import values as settings
 
         assert self.db is not None
         with self.db.session() as session:
@@ -227,7 +232,7 @@ class Shell(QObject):
 
     def _save_language_if_changed(self) -> None:
         """A language picked in a sign-in dialog sticks for the next start."""
-        from branch_crm.services import settings
+        from branch_crm.services.settings import values as settings
 
         current = i18n.current_language()
         effective = self.stored_language or i18n.system_language()
@@ -244,7 +249,7 @@ class Shell(QObject):
 
     def sign_in(self) -> Actor | None:
         """First admin on a new installation, else the sign-in dialog; None = quit."""
-        from branch_crm.services.staff import needs_first_admin
+        from branch_crm.services.staff.accounts import needs_first_admin
 
         assert self.db is not None
         with self.db.session() as session:
@@ -256,7 +261,7 @@ class Shell(QObject):
         return actor
 
     def _read_settings_branch(self) -> None:
-        from branch_crm.services import settings
+        from branch_crm.services.settings import values as settings
 
         assert self.db is not None
         with self.db.session() as session:
@@ -286,7 +291,7 @@ class Shell(QObject):
 
     def _autologin(self) -> Actor | None:
         from branch_crm.errors import AuthenticationError
-        from branch_crm.services.staff import authenticate
+        from branch_crm.services.staff.sign_in import authenticate
 
         value = os.environ.get(AUTOLOGIN_ENV, "")
         if ":" not in value or self.db is None:
@@ -375,7 +380,7 @@ class Shell(QObject):
             window.sig_closed.connect(self._on_window_closed)
             return False
         if self.ctx is not None:
-            self.ctx.tasks.shutdown(wait=True)
+            self.ctx.close()  # queued writes still run; read connections closed
             self.ctx.deleteLater()  # its Qt objects (timers of its children) die on this thread
         # the old window's and context's Python objects are reference cycles: collect them
         # here on the GUI thread once the window is gone, not on whichever thread the
@@ -407,7 +412,7 @@ class Shell(QObject):
             self.window.deleteLater()
             self.window = None
         if self.ctx is not None:
-            self.ctx.tasks.shutdown(wait=True)
+            self.ctx.close()  # queued writes still run; read connections closed
             self.ctx = None
         QTimer.singleShot(0, self.app.quit)
 
@@ -430,7 +435,7 @@ class Shell(QObject):
             self.db = None
 
 
-def run(args: Any, *, on_demo_accounts: DemoReporter | None = None) -> int:
+def run(args: argparse.Namespace, *, on_demo_accounts: DemoReporter | None = None) -> int:
     """Start the desktop app with parsed command-line ``args``; returns the exit code."""
     app = QApplication.instance()
     if not isinstance(app, QApplication):

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 
 class LoginDialog(QDialog):
-    """Asks for user name and password and checks them with services.staff.authenticate.
+    """Asks for user name and password and checks them with services.staff.sign_in.authenticate.
 
     ``actor`` holds the signed-in staff member after ``accept``. ``demo_accounts`` (lines
     such as "counter / counter-1234") are shown as a hint on a demo database.
@@ -167,7 +167,7 @@ class LoginDialog(QDialog):
 
     def submit(self) -> None:
         """Check the credentials; accept on success, otherwise say why and stay open."""
-        from branch_crm.services.staff import authenticate
+        from branch_crm.services.staff.sign_in import authenticate
 
         username = self.username.text().strip()
         if not username:

@@ -25,10 +25,10 @@ from PySide6.QtWidgets import (
 )
 
 from branch_crm import i18n
-from branch_crm.errors import CrmError, ValidationError
+from branch_crm.errors import ValidationError
 from branch_crm.i18n import N_, _
-from branch_crm.services import settings_form
-from branch_crm.services.settings_form import SettingView
+from branch_crm.services.settings import form as settings_form
+from branch_crm.services.settings.form import SettingView
 from branch_crm.ui import messages
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.messages import ERROR_LABEL_STYLE, FieldErrors
@@ -47,7 +47,7 @@ OTHER_TAB = ("other", N_("Other"))
 INT_LIMIT = 1_000_000_000
 
 
-def _format(value: Any) -> str:
+def _format(value: object) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
@@ -94,7 +94,7 @@ class PolicyEditor(QWidget):
 
 def settings_label(key: str) -> str:
     """The N_-marked label of a setting (translated by the caller)."""
-    from branch_crm.services.settings import SETTINGS
+    from branch_crm.services.settings.values import SETTINGS
 
     return SETTINGS[key].label
 
@@ -127,7 +127,7 @@ class SettingsDialog(QDialog):
         self.setObjectName("settings_dialog")
         self.setMinimumSize(860, 540)
         self.original_language = i18n.current_language()
-        self.views = {v.key: v for v in ctx.call(settings_form.settings_overview)}
+        self.views = {v.key: v for v in ctx.read(settings_form.settings_overview)}
         self.editors: dict[str, QWidget] = {}
         self.labels: dict[str, QLabel] = {}
         self.policy: dict[str, PolicyEditor] = {}
@@ -199,6 +199,7 @@ class SettingsDialog(QDialog):
         if editor is None or not may_register(self.ctx.actor):
             return
         page = editor.parentWidget()
+        assert page is not None  # every editor sits on a tab page
         form = page.layout()
         if isinstance(form, QFormLayout):
             self.register_button = QPushButton(page)
@@ -280,9 +281,9 @@ class SettingsDialog(QDialog):
 
     # --- saving --------------------------------------------------------------------------
 
-    def collected(self) -> tuple[dict[str, Any], list[str]]:
+    def collected(self) -> tuple[dict[str, object], list[str]]:
         """(values to store, policy overrides to remove) from the editable fields."""
-        values: dict[str, Any] = {}
+        values: dict[str, object] = {}
         clear: list[str] = []
         for key, view in self.views.items():
             if not view.editable:
@@ -315,21 +316,27 @@ class SettingsDialog(QDialog):
             ).format(old=old_code, new=new_code),
         ):  # fmt: skip
             return
-        try:
-            changed = self.ctx.call(
-                settings_form.save_settings, values=values, clear_overrides=clear
-            )
-        except ValidationError as exc:
+        self.ctx.write(
+            settings_form.save_settings,
+            values=values,
+            clear_overrides=clear,
+            busy=self,
+            on_done=lambda changed: self._on_saved(changed, values),
+            on_error=self._on_save_failed,
+        )
+
+    def _on_saved(self, changed: list[str], values: dict[str, Any]) -> None:
+        self._apply(changed, values)
+        self.accept()
+
+    def _on_save_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, ValidationError):
             unplaced = self.errors.show(exc)
             self._select_tab_of_first_error(exc)
             if unplaced:
                 self._show_general("\n".join(unplaced.values()))
             return
-        except CrmError as exc:
-            self._show_general(exc.message)
-            return
-        self._apply(changed, values)
-        self.accept()
+        self._show_general(messages.error_text(exc))
 
     def _select_tab_of_first_error(self, exc: ValidationError) -> None:
         for key in exc.fields:
@@ -337,7 +344,8 @@ class SettingsDialog(QDialog):
             if editor is None:
                 continue
             for index in range(self.tabs.count()):
-                if self.tabs.widget(index).isAncestorOf(editor):
+                tab = self.tabs.widget(index)
+                if tab is not None and tab.isAncestorOf(editor):
                     self.tabs.setCurrentIndex(index)
                     editor.setFocus()
                     return
@@ -346,7 +354,7 @@ class SettingsDialog(QDialog):
         self.general_error.setText(text)
         self.general_error.setVisible(True)
 
-    def _apply(self, changed: list[str], values: dict[str, Any]) -> None:
+    def _apply(self, changed: list[str], values: dict[str, object]) -> None:
         window = self.ctx.main_window
         if window is not None and "branch.name" in changed:
             window.set_branch_name(str(values.get("branch.name", "")).strip())

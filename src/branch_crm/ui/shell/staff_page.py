@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
 
 from branch_crm.errors import CrmError, ValidationError
 from branch_crm.i18n import N_, _
-from branch_crm.services import staff as staff_service
 from branch_crm.services.permissions import role_label
-from branch_crm.services.staff import StaffView
+from branch_crm.services.staff import accounts
+from branch_crm.services.staff.accounts import StaffView
 from branch_crm.timeutil import to_local, utcnow
 from branch_crm.ui import messages
 from branch_crm.ui.context import AppContext
@@ -161,7 +161,7 @@ class StaffDialog(QDialog):
         self.display_name.setMaxLength(50)
         self.role = QComboBox(self)
         self.role.setObjectName("staff_role")
-        for role in staff_service.ROLES:
+        for role in accounts.ROLES:
             self.role.addItem(role_label(role), role.value)
         self.role.setCurrentIndex(max(0, self.role.findData(view.role if view else "counter")))
         self.phone = QLineEdit((view.phone or "") if view else "", self)
@@ -202,38 +202,47 @@ class StaffDialog(QDialog):
     def submit(self) -> None:
         """Save through the staff service; problems appear beside the fields."""
         self.general_error.setVisible(False)
-        try:
-            if self.view is None:
-                if self.password.text() != self.password_again.text():
-                    self.errors.show({"password_again": _("The two passwords differ.")})
-                    return
-                self.result_view = self.ctx.call(
-                    staff_service.create_staff,
-                    username=self.username.text(),
-                    display_name=self.display_name.text(),
-                    role=self.role.currentData(),
-                    password=self.password.text(),
-                    phone=self.phone.text() or None,
-                )
-            else:
-                self.result_view = self.ctx.call(
-                    staff_service.update_staff,
-                    staff_id=self.view.id,
-                    display_name=self.display_name.text(),
-                    role=self.role.currentData(),
-                    phone=self.phone.text() or None,
-                )
-        except ValidationError as exc:
+        saved, failed = self._on_saved, self._on_save_failed
+        if self.view is not None:
+            self.ctx.write(
+                accounts.update_staff,
+                staff_id=self.view.id,
+                display_name=self.display_name.text(),
+                role=self.role.currentData(),
+                phone=self.phone.text() or None,
+                busy=self,
+                on_done=saved,
+                on_error=failed,
+            )
+            return
+        if self.password.text() != self.password_again.text():
+            self.errors.show({"password_again": _("The two passwords differ.")})
+            return
+        self.ctx.write(
+            accounts.create_staff,
+            username=self.username.text(),
+            display_name=self.display_name.text(),
+            role=self.role.currentData(),
+            password=self.password.text(),
+            phone=self.phone.text() or None,
+            busy=self,
+            on_done=saved,
+            on_error=failed,
+        )
+
+    def _on_saved(self, view: StaffView) -> None:
+        self.result_view = view
+        self.accept()
+
+    def _on_save_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, ValidationError):
             unplaced = self.errors.show(exc)
             if unplaced:
                 self.general_error.setText("\n".join(unplaced.values()))
                 self.general_error.setVisible(True)
             return
-        except CrmError as exc:
-            self.general_error.setText(exc.message)
-            self.general_error.setVisible(True)
-            return
-        self.accept()
+        self.general_error.setText(messages.error_text(exc))
+        self.general_error.setVisible(True)
 
 
 class PasswordDialog(QDialog):
@@ -286,14 +295,20 @@ class PasswordDialog(QDialog):
         if self.password.text() != self.password_again.text():
             self.errors.show({"password_again": _("The two passwords differ.")})
             return
-        try:
-            self.ctx.call(
-                staff_service.reset_password, staff_id=self.view.id, password=self.password.text()
-            )
-        except ValidationError as exc:
+        self.ctx.write(
+            accounts.reset_password,
+            staff_id=self.view.id,
+            password=self.password.text(),
+            busy=self,
+            on_done=lambda _none: self.accept(),
+            on_error=self._on_failed,
+        )
+
+    def _on_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, ValidationError):
             self.errors.show(exc)
             return
-        self.accept()
+        messages.show_error(self, exc)
 
 
 class StaffPage(QWidget):
@@ -378,7 +393,7 @@ class StaffPage(QWidget):
         """Load the accounts again, keeping the selection."""
         selected = self.selected()
         try:
-            rows = self.ctx.call(staff_service.list_staff)
+            rows = self.ctx.read(accounts.list_staff)
         except CrmError as exc:
             messages.show_error(self, exc)
             return
@@ -439,12 +454,13 @@ class StaffPage(QWidget):
             ),
         ):
             return
-        try:
-            self.ctx.call(staff_service.set_active, staff_id=view.id, active=not view.active)
-        except CrmError as exc:
-            messages.show_error(self, exc)
-            return
-        self._changed(view.id)
+        self.ctx.write(
+            accounts.set_active,
+            staff_id=view.id,
+            active=not view.active,
+            busy=self,
+            on_done=lambda _view: self._changed(view.id),
+        )
 
     def reset_password(self) -> None:
         """Give the selected account a new password."""
@@ -461,12 +477,12 @@ class StaffPage(QWidget):
         view = self.selected()
         if view is None:
             return
-        try:
-            self.ctx.call(staff_service.unlock_staff, staff_id=view.id)
-        except CrmError as exc:
-            messages.show_error(self, exc)
-            return
-        self._changed(view.id)
+        self.ctx.write(
+            accounts.unlock_staff,
+            staff_id=view.id,
+            busy=self,
+            on_done=lambda _view: self._changed(view.id),
+        )
 
     def _changed(self, staff_id: str) -> None:
         self.refresh()

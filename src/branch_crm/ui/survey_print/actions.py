@@ -5,13 +5,18 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QWidget
 
 from branch_crm.i18n import _
 from branch_crm.services.permissions import Permission, allowed
 from branch_crm.ui import messages
+from branch_crm.ui.context import AppContext
+
+if TYPE_CHECKING:
+    from branch_crm.services.surveys.forms import PrintedSurveys
+    from branch_crm.ui.printing.preview import PdfPreviewDialog
 
 log = logging.getLogger(__name__)
 
@@ -30,22 +35,22 @@ def new_pdf_path(prefix: str) -> Path:
     return survey_folder() / f"{prefix}-{datetime.now():%Y%m%d-%H%M%S-%f}.pdf"
 
 
-def show_printed(parent: QWidget | None, path: Path, title: str) -> Any:
+def show_printed(parent: QWidget | None, path: Path, title: str) -> PdfPreviewDialog:
     """Open the in-app preview (print dialog, Save PDF) of a printed PDF."""
     from branch_crm.ui.printing.preview import preview_pdf
 
     return preview_pdf(parent, Path(path), title)
 
 
-def print_survey(ctx: Any, customer_id: str, parent: QWidget | None = None) -> None:
+def print_survey(ctx: AppContext, customer_id: str, parent: QWidget | None = None) -> None:
     """Customer action "Print survey": record a numbered form and preview it."""
-    from branch_crm.services.surveys import print_survey_form
+    from branch_crm.services.surveys.forms import print_survey_form
 
     if not allowed(ctx.actor, Permission.SURVEY_PRINT):
         messages.show_error(parent, _("You may not print surveys."))
         return
 
-    def on_result(result: Any) -> None:
+    def on_result(result: PrintedSurveys) -> None:
         ctx.bus.changed("survey")
         show_printed(
             parent, result.path, _("Survey form {serial}").format(serial=result.first_serial)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -24,7 +24,11 @@ from PySide6.QtWidgets import (
 from branch_crm.i18n import _
 from branch_crm.services.permissions import Permission, allowed
 from branch_crm.ui import messages
+from branch_crm.ui.context import AppContext, Job
 from branch_crm.ui.survey_print.actions import new_pdf_path, show_printed
+
+if TYPE_CHECKING:
+    from branch_crm.services.surveys.forms import PrintedSurveys, Selection
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +36,7 @@ MODES = ("complaints", "tier", "list")
 
 
 class ListFilter:
-    """The customer-list filter fields (the shape services.surveys.Selection expects)."""
+    """The customer-list filter fields (the shape services.surveys.forms.Selection expects)."""
 
     def __init__(
         self,
@@ -53,13 +57,13 @@ class BatchPrintDialog(QDialog):
 
     sig_printed = Signal(object)  # PrintedSurveys
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.count = 0
-        self.result: Any = None
+        self.last_printed: PrintedSurveys | None = None  # not "result": QDialog.result()
         self.busy = False
-        self.job: Any = None
+        self.job: Job | None = None
         self.setObjectName("surveyBatchDialog")
         self._build()
         self.retranslate_ui()
@@ -130,7 +134,7 @@ class BatchPrintDialog(QDialog):
         layout.addWidget(self.buttons)
 
     def _connect(self) -> None:
-        self.group.idToggled.connect(lambda _id, on: on and self._on_mode_changed())
+        self.group.idToggled.connect(self._on_group_id_toggled)
         self.days.valueChanged.connect(lambda _v: self.refresh_count())
         for combo in (self.tier, self.lifecycle, self.visit_class, self.need_tag):
             combo.currentIndexChanged.connect(lambda _i: self.refresh_count())
@@ -163,7 +167,7 @@ class BatchPrintDialog(QDialog):
         self.visit_label.setText(_("Visit class:"))
         self.need_label.setText(_("Need:"))
         self.churn.setText(_("Only customers with churn risk"))
-        from branch_crm.services.classification import (
+        from branch_crm.services.customers.classification import (
             LIFECYCLES,
             TIERS,
             lifecycle_label,
@@ -186,6 +190,10 @@ class BatchPrintDialog(QDialog):
         """The chosen kind of selection."""
         return MODES[max(self.group.checkedId(), 0)]
 
+    def _on_group_id_toggled(self, _id: int, on: bool) -> None:
+        if on:
+            self._on_mode_changed()
+
     def _on_mode_changed(self, refresh: bool = True) -> None:
         mode = self.mode()
         self.days.setEnabled(mode == "complaints")
@@ -195,9 +203,9 @@ class BatchPrintDialog(QDialog):
         if refresh:
             self.refresh_count()
 
-    def selection(self) -> Any:
-        """The services.surveys.Selection of the current choices."""
-        from branch_crm.services.surveys import Selection
+    def selection(self) -> Selection:
+        """The services.surveys.forms.Selection of the current choices."""
+        from branch_crm.services.surveys.forms import Selection
 
         mode = self.mode()
         if mode == "complaints":
@@ -215,10 +223,10 @@ class BatchPrintDialog(QDialog):
 
     def refresh_count(self) -> None:
         """Count the customers of the current selection (a quick query)."""
-        from branch_crm.services.surveys import count_selection
+        from branch_crm.services.surveys.forms import count_selection
 
         try:
-            self.count = int(self.ctx.call(count_selection, selection=self.selection()))
+            self.count = int(self.ctx.read(count_selection, selection=self.selection()))
         except Exception as exc:  # shown, never a traceback
             log.exception("counting the survey selection failed")
             self.count = 0
@@ -239,7 +247,7 @@ class BatchPrintDialog(QDialog):
 
     def start_printing(self) -> None:
         """Print the batch off the GUI thread with a cancellable progress dialog."""
-        from branch_crm.services.surveys import print_survey_batch
+        from branch_crm.services.surveys.forms import print_survey_batch
 
         if not allowed(self.ctx.actor, Permission.SURVEY_BATCH):
             messages.show_error(self, _("You may not print survey batches."))
@@ -258,9 +266,9 @@ class BatchPrintDialog(QDialog):
             cancellable=True,
         )
 
-    def _on_printed(self, result: Any) -> None:
+    def _on_printed(self, result: PrintedSurveys) -> None:
         self.busy = False
-        self.result = result
+        self.last_printed = result
         self.ctx.bus.changed("survey")
         self.status.setText(
             _("{count} forms printed to {path}").format(count=result.count, path=result.path)
@@ -272,7 +280,7 @@ class BatchPrintDialog(QDialog):
         )
 
     def _on_failed(self, exc: BaseException) -> None:
-        from branch_crm.services.surveys import PrintCancelled
+        from branch_crm.services.surveys.forms import PrintCancelled
 
         self.busy = False
         self._show_count()
@@ -283,7 +291,7 @@ class BatchPrintDialog(QDialog):
         messages.show_error(self, exc)
 
 
-def open_batch_print(ctx: Any, parent: QWidget | None = None) -> BatchPrintDialog:
+def open_batch_print(ctx: AppContext, parent: QWidget | None = None) -> BatchPrintDialog:
     """Open the batch print dialog (non-modal) and return it."""
     dialog = BatchPrintDialog(ctx, parent)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

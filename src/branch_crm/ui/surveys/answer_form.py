@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from typing import Any
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QKeyEvent
@@ -29,11 +28,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
 from branch_crm.errors import CrmError, ValidationError
 from branch_crm.i18n import _, current_language
-from branch_crm.services import survey_entry as se
-from branch_crm.services.survey_template import SurveyItem, TemplateView
+from branch_crm.services.surveys import entry, follow_ups
+from branch_crm.services.surveys.template import SurveyItem, TemplateView
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.counter.widgets import business_today
 from branch_crm.ui.messages import ERROR_LABEL_STYLE
 
@@ -54,13 +55,14 @@ PASS_KEYS = {
 }
 
 
-def complaint_categories(*, session: Any) -> dict[str, str]:
-    """code -> label of the complaint categories (seeded when the list is empty)."""
+def complaint_categories(*, session: Session) -> dict[str, str]:
+    """code -> label of the complaint categories (the defaults before any were seeded)."""
     from branch_crm.models import ReferenceKind
-    from branch_crm.services import sla
+    from branch_crm.services.complaints import reference
 
-    sla.ensure_reference_data(session)
-    return dict(sla.code_labels(session, ReferenceKind.COMPLAINT_CATEGORY))
+    kind = ReferenceKind.COMPLAINT_CATEGORY
+    labels = dict(reference.code_labels(session, kind))
+    return labels or {code.code: code.label for code in reference.default_codes(kind)}
 
 
 class AnswerField(QLineEdit):
@@ -85,7 +87,7 @@ class AnswerField(QLineEdit):
 
     def value(self) -> int | None:
         """The answer (None when blank); ValueError with a message when out of range."""
-        return se.parse_answer(self.template, self.item.code, self.text())
+        return entry.parse_answer(self.template, self.item.code, self.text())
 
     def problem(self) -> str:
         """The message for the current text, "" when it is a valid answer or blank."""
@@ -154,7 +156,7 @@ class AnswerForm(QWidget):
     """Enter on the last answer or in the suggestion: save."""
     sig_changed = Signal()
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("surveyAnswerForm")
         self.ctx = ctx
@@ -252,7 +254,7 @@ class AnswerForm(QWidget):
     def load_categories(self) -> None:
         """Fill the complaint categories from the head-office list."""
         try:
-            self.set_categories(self.ctx.call(complaint_categories))
+            self.set_categories(self.ctx.read(complaint_categories))
         except CrmError as exc:
             log.warning("complaint categories unavailable: %s", exc.message)
 
@@ -326,7 +328,7 @@ class AnswerForm(QWidget):
         if self.template is None:
             self.follow_up.clear()
             return
-        reasons = se.follow_up_reasons(self.template, self.valid_answers())
+        reasons = follow_ups.follow_up_reasons(self.template, self.valid_answers())
         self.follow_up.setText(
             _("A follow-up task will be created: {reasons}").format(reasons=", ".join(reasons))
             if reasons
@@ -364,7 +366,7 @@ class AnswerForm(QWidget):
         self.form_error.setVisible(False)
         self._update_follow_up()
 
-    def load(self, view: se.ResponseView) -> None:
+    def load(self, view: entry.ResponseView) -> None:
         """Show stored answers (for a correction)."""
         self.clear()
         for code, value in view.answers.items():
@@ -374,7 +376,7 @@ class AnswerForm(QWidget):
         day = view.answered_on
         self.answered_on.setDate(QDate(day.year, day.month, day.day))
 
-    def data(self) -> se.ResponseInput:
+    def data(self) -> entry.ResponseInput:
         """The form as service input; ValidationError (by item code) for bad numbers."""
         answers: dict[str, int | None] = {}
         errors: dict[str, str] = {}
@@ -386,7 +388,7 @@ class AnswerForm(QWidget):
         if errors:
             raise ValidationError(errors)
         qdate = self.answered_on.date()
-        return se.ResponseInput(
+        return entry.ResponseInput(
             answers=answers,
             suggestion=self.suggestion.toPlainText().strip() or None,
             answered_on=date(qdate.year(), qdate.month(), qdate.day()),
@@ -397,7 +399,7 @@ class AnswerForm(QWidget):
     def show_errors(self, exc: ValidationError) -> None:
         """Messages beside the questions; the rest under the form."""
         others = []
-        first: QWidget | None = None
+        first: AnswerField | None = None
         for key, message in exc.fields.items():
             if key in self.fields:
                 self._show_problem(key, message)

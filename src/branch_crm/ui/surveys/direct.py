@@ -7,7 +7,6 @@ taken, then type them like a paper form. Recorded with their channel.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -23,9 +22,10 @@ from PySide6.QtWidgets import (
 
 from branch_crm.errors import CrmError, ValidationError
 from branch_crm.i18n import _
-from branch_crm.services import survey_entry as se
-from branch_crm.services.survey_template import active_template
+from branch_crm.services.surveys import entry
+from branch_crm.services.surveys.template import active_template
 from branch_crm.ui import messages
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.surveys.answer_form import AnswerForm
 from branch_crm.ui.surveys.entry import changed_kinds, result_text
 
@@ -37,7 +37,7 @@ class DirectEntryWidget(QWidget):
 
     sig_saved = Signal(object)
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         from branch_crm.ui.counter.lookup import LookupWidget
 
@@ -70,8 +70,8 @@ class DirectEntryWidget(QWidget):
         self.change_button.clicked.connect(self.change)
         self.save_button.clicked.connect(self.save)
         self.answers.sig_submit.connect(self.save)
-        QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.save)
-        QShortcut(QKeySequence("Ctrl+Enter"), self, activated=self.save)
+        QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(self.save)
+        QShortcut(QKeySequence("Ctrl+Enter"), self).activated.connect(self.save)
         self.retranslate_ui()
         self.change()
 
@@ -134,7 +134,7 @@ class DirectEntryWidget(QWidget):
         self.customer_id = customer_id
         self.customer_name = hit.name if hit is not None else self._name_of(customer_id)
         try:
-            template = self.ctx.call(active_template)
+            template = self.ctx.read(active_template)
         except CrmError as exc:
             messages.show_error(self, exc)
             return
@@ -150,10 +150,10 @@ class DirectEntryWidget(QWidget):
         self.answers.focus_first()
 
     def _name_of(self, customer_id: str) -> str:
-        from branch_crm.services.customers import get_customer
+        from branch_crm.services.customers.profile import get_customer
 
         try:
-            return str(self.ctx.call(get_customer, customer_id=customer_id).name)
+            return str(self.ctx.read(get_customer, customer_id=customer_id).name)
         except CrmError:
             return customer_id
 
@@ -167,18 +167,26 @@ class DirectEntryWidget(QWidget):
             return
         try:
             data = self.answers.data()
-            result = self.ctx.call(
-                se.record_direct_response,
-                customer_id=self.customer_id,
-                channel=self.channel(),
-                data=data,
-            )
         except ValidationError as exc:
             self.answers.show_errors(exc)
             return
-        except CrmError as exc:
-            messages.show_error(self, exc)
+        self.ctx.write(
+            entry.record_direct_response,
+            customer_id=self.customer_id,
+            channel=self.channel(),
+            data=data,
+            busy=self,
+            on_done=self._on_saved,
+            on_error=self._on_save_failed,
+        )
+
+    def _on_save_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, ValidationError):
+            self.answers.show_errors(exc)
             return
+        messages.show_error(self, exc)
+
+    def _on_saved(self, result: entry.EntryResult) -> None:
         subject = _("Answers of {name}").format(name=self.customer_name)
         self.ctx.bus.changed(*changed_kinds(result))
         name = self.customer_name

@@ -9,7 +9,6 @@ corrected version (the old one stays in the history).
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -26,17 +25,18 @@ from PySide6.QtWidgets import (
 
 from branch_crm.errors import CrmError, NotFound, ValidationError
 from branch_crm.i18n import _
-from branch_crm.services import survey_entry as se
-from branch_crm.services.phone_numbers import format_phone
+from branch_crm.services.customers.phone_numbers import format_phone
+from branch_crm.services.surveys import entry
 from branch_crm.timeutil import to_local
 from branch_crm.ui import messages
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.messages import ERROR_LABEL_STYLE
 from branch_crm.ui.surveys.answer_form import AnswerForm
 
 log = logging.getLogger(__name__)
 
 
-def result_text(result: se.EntryResult, subject: str) -> str:
+def result_text(result: entry.EntryResult, subject: str) -> str:
     """What happened after a save, in one or two sentences."""
     parts = [_("{subject} saved.").format(subject=subject)]
     if result.follow_up_task_id:
@@ -48,13 +48,13 @@ def result_text(result: se.EntryResult, subject: str) -> str:
     return " ".join(parts)
 
 
-def history_line(view: se.ResponseView) -> str:
+def history_line(view: entry.ResponseView) -> str:
     """One version of a response in the correction history."""
     answers = " ".join(f"{code}={value}" for code, value in view.answers.items())
     who = view.entered_by_name or "-"
     when = to_local(view.entered_at).strftime("%Y-%m-%d %H:%M")
     state = _("current") if view.current else _("replaced")
-    return f"{when} · {who} · {se.channel_label(view.channel)} · {state} · {answers}"
+    return f"{when} · {who} · {entry.channel_label(view.channel)} · {state} · {answers}"
 
 
 class KeyedEntryWidget(QWidget):
@@ -63,11 +63,11 @@ class KeyedEntryWidget(QWidget):
     sig_saved = Signal(object)
     """An EntryResult after a successful save."""
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("surveyEntry")
         self.ctx = ctx
-        self.form: se.FormLookup | None = None
+        self.form: entry.FormLookup | None = None
         self.correcting: str | None = None
         """The response id being corrected, when in correction mode."""
         self._build()
@@ -109,9 +109,9 @@ class KeyedEntryWidget(QWidget):
         self.correct_button.clicked.connect(self.start_correction)
         self.save_button.clicked.connect(self.save)
         self.answers.sig_submit.connect(self.save)
-        QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.save)
-        QShortcut(QKeySequence("Ctrl+Enter"), self, activated=self.save)
-        QShortcut(QKeySequence("Ctrl+L"), self, activated=self.reset)
+        QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(self.save)
+        QShortcut(QKeySequence("Ctrl+Enter"), self).activated.connect(self.save)
+        QShortcut(QKeySequence("Ctrl+L"), self).activated.connect(self.reset)
 
     def _layout(self) -> None:
         top = QHBoxLayout()
@@ -179,10 +179,10 @@ class KeyedEntryWidget(QWidget):
 
     def _show_active_template(self) -> None:
         """Show the questions (greyed) before any serial, so the screen reads like the form."""
-        from branch_crm.services.survey_template import active_template
+        from branch_crm.services.surveys.template import active_template
 
         try:
-            self.answers.set_template(self.ctx.call(active_template))
+            self.answers.set_template(self.ctx.read(active_template))
         except CrmError as exc:  # no template yet: the form's own template comes with it
             log.info("no survey template to show: %s", exc.message)
 
@@ -192,7 +192,7 @@ class KeyedEntryWidget(QWidget):
         if not text:
             return
         try:
-            form: se.FormLookup = self.ctx.call(se.lookup_form, serial=text)
+            form: entry.FormLookup = self.ctx.read(entry.lookup_form, serial=text)
         except (ValidationError, NotFound) as exc:
             message = (
                 exc.fields.get("serial", exc.message)
@@ -208,7 +208,7 @@ class KeyedEntryWidget(QWidget):
         self.result.clear()
         self._show_form(form)
 
-    def _show_form(self, form: se.FormLookup) -> None:
+    def _show_form(self, form: entry.FormLookup) -> None:
         self.form = form
         self.serial.setText(form.serial)
         self.serial_error.clear()
@@ -232,7 +232,7 @@ class KeyedEntryWidget(QWidget):
             return
         self._show_entered(form.current)
 
-    def _show_entered(self, current: se.ResponseView) -> None:
+    def _show_entered(self, current: entry.ResponseView) -> None:
         when = to_local(current.entered_at).strftime("%Y-%m-%d %H:%M")
         self.entered.setText(
             _("This form was entered on {when} by {who}; it cannot be entered twice.").format(
@@ -244,7 +244,7 @@ class KeyedEntryWidget(QWidget):
         self.answers.load(current)
         self.answers.setEnabled(False)
         self.save_button.setEnabled(False)
-        history = self.ctx.call(se.response_history, response_id=current.id)
+        history = self.ctx.read(entry.response_history, response_id=current.id)
         self.history.clear()
         self.history.addItems([history_line(v) for v in history])
         self.history.setVisible(True)
@@ -269,26 +269,50 @@ class KeyedEntryWidget(QWidget):
             return
         try:
             data = self.answers.data()
-            if self.correcting:
-                result = self.ctx.call(se.correct_response, response_id=self.correcting, data=data)
-            else:
-                result = self.ctx.call(se.enter_form_response, serial=self.form.serial, data=data)
         except ValidationError as exc:
+            self._on_save_failed(exc)
+            return
+        subject = _("Form {serial}").format(serial=self.form.serial)
+        failed = self._on_save_failed
+
+        def saved(result: entry.EntryResult) -> None:
+            self._on_saved(result, subject)
+
+        if self.correcting:
+            self.ctx.write(
+                entry.correct_response,
+                response_id=self.correcting,
+                data=data,
+                busy=self,
+                on_done=saved,
+                on_error=failed,
+            )
+            return
+        self.ctx.write(
+            entry.enter_form_response,
+            serial=self.form.serial,
+            data=data,
+            busy=self,
+            on_done=saved,
+            on_error=failed,
+        )
+
+    def _on_save_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, ValidationError):
             if "serial" in exc.fields:
                 self.serial_error.setText(exc.fields["serial"])
             self.answers.show_errors(exc)
             return
-        except CrmError as exc:
-            messages.show_error(self, exc)
-            return
-        subject = _("Form {serial}").format(serial=self.form.serial)
+        messages.show_error(self, exc)
+
+    def _on_saved(self, result: entry.EntryResult, subject: str) -> None:
         self.ctx.bus.changed(*changed_kinds(result))
         self.reset()
         self.result.setText(result_text(result, subject))
         self.sig_saved.emit(result)
 
 
-def changed_kinds(result: se.EntryResult) -> tuple[str, ...]:
+def changed_kinds(result: entry.EntryResult) -> tuple[str, ...]:
     """What a saved response changed, for the data bus."""
     kinds = ["survey", "customer"]
     if result.follow_up_task_id:

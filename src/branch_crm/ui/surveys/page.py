@@ -8,15 +8,18 @@ Ctrl+B opens the batch printing dialog.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from branch_crm.i18n import _
 from branch_crm.services.permissions import Permission, allowed
-from branch_crm.ui import messages
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
+
+if TYPE_CHECKING:
+    from branch_crm.ui.surveys.scores import ScoresWidget
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +27,7 @@ log = logging.getLogger(__name__)
 class SurveysPage(QWidget):
     """Tabs: keyed entry, phone/counter answers, scores (for those who may see reports)."""
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         from branch_crm.ui.surveys.direct import DirectEntryWidget
         from branch_crm.ui.surveys.entry import KeyedEntryWidget
@@ -43,7 +46,7 @@ class SurveysPage(QWidget):
         self.tabs.setObjectName("surveyTabs")
         self.entry = KeyedEntryWidget(ctx, self)
         self.direct = DirectEntryWidget(ctx, self)
-        self.scores: QWidget | None = None
+        self.scores: ScoresWidget | None = None
         self.tabs.addTab(self.entry, icon("survey_entry"), "")
         self.tabs.addTab(self.direct, icon("survey_phone"), "")
         if allowed(ctx.actor, Permission.REPORT_VIEW):
@@ -59,7 +62,7 @@ class SurveysPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.tabs, 1)
-        QShortcut(QKeySequence("Ctrl+B"), self, activated=self.print_batch)
+        QShortcut(QKeySequence("Ctrl+B"), self).activated.connect(self.print_batch)
         self.retranslate_ui()
 
     def retranslate_ui(self) -> None:
@@ -74,7 +77,7 @@ class SurveysPage(QWidget):
             self.tabs.setTabText(2, _("Scores"))
         for child in (self.entry, self.direct, self.scores):
             if child is not None:
-                child.retranslate_ui()  # type: ignore[attr-defined]
+                child.retranslate_ui()
 
     def _on_tabs_current_changed(self, index: int) -> None:
         widget = self.tabs.widget(index)
@@ -82,8 +85,8 @@ class SurveysPage(QWidget):
             self.entry.serial.setFocus()
         elif widget is self.direct:
             self.direct.lookup.focus_search()
-        elif widget is self.scores:
-            self.scores.reload()  # type: ignore[attr-defined]
+        elif self.scores is not None and widget is self.scores:
+            self.scores.reload()
 
     def on_shown(self) -> None:
         """Focus where work starts: the serial box."""
@@ -94,9 +97,6 @@ class SurveysPage(QWidget):
         """Open the batch printing dialog (forms for a selection of customers)."""
         if not allowed(self.ctx.actor, Permission.SURVEY_BATCH):
             return
-        try:
-            from branch_crm.ui.survey_print.batch_dialog import open_batch_print
-        except ImportError:
-            messages.show_error(self, _("Batch printing is not available in this version."))
-            return
+        from branch_crm.ui.survey_print.batch_dialog import open_batch_print
+
         open_batch_print(self.ctx, self)

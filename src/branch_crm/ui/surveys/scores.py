@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from typing import Any
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -26,11 +25,12 @@ from PySide6.QtWidgets import (
 
 from branch_crm.errors import CrmError
 from branch_crm.i18n import _, current_language
-from branch_crm.services import survey_scores as ss
-from branch_crm.services.classification import TIERS, tier_label
-from branch_crm.services.survey_template import active_template
+from branch_crm.services.customers.classification import TIERS, tier_label
+from branch_crm.services.surveys import scores as ss
+from branch_crm.services.surveys.template import SurveyItem, active_template
 from branch_crm.timeutil import local_today, month_key
 from branch_crm.ui import messages
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.periods import preset_range, presets
 
 log = logging.getLogger(__name__)
@@ -87,14 +87,14 @@ class ScoresWidget(QWidget):
 
     sig_loaded = Signal()
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("surveyScores")
         self.ctx = ctx
         self.scores: ss.Scores | None = None
         self.by_tier: dict[str, ss.Scores] = {}
         self.trend: list[ss.MonthScores] = []
-        self._questions: dict[str, Any] = {}
+        self._questions: dict[str, SurveyItem] = {}
         self._build()
         ctx.bus.sig_data_changed.connect(self._on_bus_data_changed)
         self.retranslate_ui()
@@ -132,7 +132,9 @@ class ScoresWidget(QWidget):
         self.end.dateChanged.connect(lambda _d: self._custom())
         self.tier.currentIndexChanged.connect(lambda _i: self.reload())
         self.refresh_button.clicked.connect(self.reload)
-        QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self, activated=self.reload)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self).activated.connect(
+            self.reload
+        )
 
     def _layout(self) -> None:
         choose = QHBoxLayout()
@@ -244,12 +246,12 @@ class ScoresWidget(QWidget):
         start, end = self.period()
         tier = str(self.tier.currentData() or "") or None
         try:
-            self.scores = self.ctx.call(ss.survey_scores, start=start, end=end, tier=tier)
-            self.by_tier = self.ctx.call(ss.scores_by_tier, start=start, end=end)
-            self.trend = self.ctx.call(
+            self.scores = self.ctx.read(ss.survey_scores, start=start, end=end, tier=tier)
+            self.by_tier = self.ctx.read(ss.scores_by_tier, start=start, end=end)
+            self.trend = self.ctx.read(
                 ss.monthly_trend, months=TREND_MONTHS, last_month=month_key(end), tier=tier
             )
-            template = self.ctx.call(active_template)
+            template = self.ctx.read(active_template)
         except CrmError as exc:
             messages.show_error(self, exc)
             return

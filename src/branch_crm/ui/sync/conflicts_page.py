@@ -1,9 +1,9 @@
 """Supervisors' conflicts page: every open sync conflict, the two sides next to each other,
-and the ways out that fit it (``services.conflicts.choices_for``): keep mine, keep theirs,
+and the ways out that fit it (``services.syncing.conflicts.choices_for``): keep mine, keep theirs,
 merge the two customers (phones), give mine a new number (complaint numbers, survey serials).
 A button that makes no sense for the selected conflict is hidden.
 
-A resolution is written by ``services.conflicts.resolve_conflict`` and then synced at once
+A resolution is written by ``services.syncing.conflicts.resolve_conflict`` and then synced at once
 (a round is started), so head office and the other branch learn it without waiting.
 """
 
@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGroupBox,
@@ -26,11 +26,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
 from branch_crm.errors import NotFound
 from branch_crm.i18n import N_, _
-from branch_crm.services.complaints import status_label
-from branch_crm.services.conflicts import (
+from branch_crm.services.complaints.labels import status_label
+from branch_crm.services.customers.profile import CustomerView, get_customer
+from branch_crm.services.syncing.conflicts import (
     RENUMBERED,
     ConflictView,
     RecordView,
@@ -39,9 +41,9 @@ from branch_crm.services.conflicts import (
     record_of,
     resolve_conflict,
 )
-from branch_crm.services.customers import CustomerView, get_customer
 from branch_crm.timeutil import to_local
 from branch_crm.ui import messages
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
 from branch_crm.ui.sync.controller import controller_for
 from branch_crm.ui.sync.texts import elide, when_text
@@ -65,7 +67,7 @@ class ConflictRow:
     theirs_record: RecordView | None = None
 
 
-def _customer(session: Any, customer_id: str | None) -> CustomerView | None:
+def _customer(session: Session, customer_id: str | None) -> CustomerView | None:
     if not customer_id:
         return None
     try:
@@ -74,7 +76,7 @@ def _customer(session: Any, customer_id: str | None) -> CustomerView | None:
         return None
 
 
-def _row(session: Any, c: ConflictView) -> ConflictRow:
+def _row(session: Session, c: ConflictView) -> ConflictRow:
     mine, theirs = _customer(session, c.customer_id), _customer(session, c.other_customer_id)
     if c.table not in RENUMBERED:
         return ConflictRow(c, mine, theirs)
@@ -87,7 +89,7 @@ def _row(session: Any, c: ConflictView) -> ConflictRow:
     )
 
 
-def load_rows(*, session: Any) -> list[ConflictRow]:
+def load_rows(*, session: Session) -> list[ConflictRow]:
     """Open conflicts with the customers (and records) on both sides (None where not on
     this PC)."""
     return [_row(session, c) for c in list_conflicts(session=session)]
@@ -133,7 +135,7 @@ def record_lines(record: RecordView) -> list[str]:
 class ConflictsModel(QAbstractTableModel):
     """The conflict list: raised, kind, value, other branch, other customer."""
 
-    def __init__(self, parent: Any = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.rows: list[ConflictRow] = []
 
@@ -215,7 +217,7 @@ class SidePanel(QGroupBox):
 class ConflictsPage(QWidget):
     """The list, the two sides, and the resolution buttons."""
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.controller = controller_for(ctx)
@@ -319,7 +321,7 @@ class ConflictsPage(QWidget):
             return None
         return self.model.rows[index.row()]
 
-    def _on_current_changed(self, *_args: Any) -> None:
+    def _on_current_changed(self, *_args: object) -> None:
         self._render_current()
 
     def _render_summary(self) -> None:

@@ -1,7 +1,8 @@
 """One sync controller per signed-in app: background rounds, "Sync now", the status.
 
-Rounds run with ``ctx.submit(run_sync, kind="net")`` on the network pool, so the window
-never waits for head office; one round at a time. Automatic rounds come every
+Rounds run with ``ctx.submit(sync_round, kind="net")`` on the network pool, so the window
+never waits for head office; one round at a time. The round's writes are handed one by one to
+the database thread (its ``writer``), in turn with the window's saves. Automatic rounds come every
 ``sync.interval_minutes`` (the setting, re-read whenever the status is read); after a failed
 round the next automatic attempt comes sooner, backing off exponentially (the client's
 ``backoff_seconds``: 30 s, 1 min, 2 min ... with jitter) up to the interval itself.
@@ -13,13 +14,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from sqlalchemy.orm import Session
 
-from branch_crm.services import settings as app_settings
 from branch_crm.services.permissions import Permission, allowed
-from branch_crm.services.sync_service import (
+from branch_crm.services.settings import values as app_settings
+from branch_crm.services.syncing.service import (
     RoundOutcome,
     SyncResult,
     SyncStatus,
@@ -27,6 +29,7 @@ from branch_crm.services.sync_service import (
     sync_status,
 )
 from branch_crm.sync.client import backoff_seconds
+from branch_crm.ui.context import AppContext
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +58,7 @@ class Snapshot:
     interval_minutes: int
 
 
-def read_snapshot(*, session: Any) -> Snapshot:
+def read_snapshot(*, session: Session) -> Snapshot:
     """Sync status and the background interval setting."""
     interval = int(app_settings.get(session, "sync.interval_minutes"))
     return Snapshot(sync_status(session=session), interval)
@@ -68,12 +71,12 @@ class SyncController(QObject):
     sig_running = Signal(bool)
     sig_finished = Signal(object)  # SyncResult (error in words, or None)
 
-    def __init__(self, ctx: Any) -> None:
+    def __init__(self, ctx: AppContext) -> None:
         super().__init__(ctx)
         self.ctx = ctx
         self.status: SyncStatus | None = None
         self.last_result: SyncResult | None = None
-        self.history: list[tuple[Any, SyncResult]] = []
+        self.history: list[tuple[datetime, SyncResult]] = []
         self.running = False
         self.rounds_finished = 0
         self.interval_minutes = 5
@@ -113,8 +116,8 @@ class SyncController(QObject):
         failures = len(self._recent_failures())
         return int(min(backoff_seconds(failures) * 1000, interval_ms))
 
-    def _recent_failures(self) -> list[tuple[Any, SyncResult]]:
-        streak: list[tuple[Any, SyncResult]] = []
+    def _recent_failures(self) -> list[tuple[datetime, SyncResult]]:
+        streak: list[tuple[datetime, SyncResult]] = []
         for entry in reversed(self.history):
             if entry[1].error is None:
                 break
@@ -213,11 +216,9 @@ def _is_crm(exc: BaseException) -> bool:
     return isinstance(exc, CrmError)
 
 
-def controller_for(ctx: Any) -> SyncController:
-    """The app's one controller (created on first use, owned by the context)."""
-    existing = getattr(ctx, "_sync_controller", None)
-    if isinstance(existing, SyncController):
+def controller_for(ctx: AppContext) -> SyncController:
+    """The app's one controller (created on first use, owned by the context: its Qt child)."""
+    existing = ctx.findChild(SyncController, options=Qt.FindChildOption.FindDirectChildrenOnly)
+    if existing is not None:
         return existing
-    controller = SyncController(ctx)
-    ctx._sync_controller = controller
-    return controller
+    return SyncController(ctx)

@@ -3,8 +3,6 @@ rounds run since sign-in."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -18,7 +16,8 @@ from PySide6.QtWidgets import (
 )
 
 from branch_crm.i18n import _, ngettext
-from branch_crm.services.sync_service import SyncResult, SyncStatus
+from branch_crm.services.syncing.service import SyncResult, SyncStatus
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
 from branch_crm.ui.sync import texts
 from branch_crm.ui.sync.controller import controller_for
@@ -40,7 +39,7 @@ def result_text(result: SyncResult) -> str:
 class SyncPage(QWidget):
     """Status in full, the actions, and this session's rounds."""
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.controller = controller_for(ctx)
@@ -115,7 +114,7 @@ class SyncPage(QWidget):
         """Read the status again when the page is shown."""
         self.controller.refresh_status()
 
-    def _render(self, *_args: Any) -> None:
+    def _render(self, *_args: object) -> None:
         status: SyncStatus | None = self.controller.status
         running = self.controller.running
         self.sync_button.setText(_("Syncing…") if running else _("Sync now"))
@@ -143,7 +142,7 @@ class SyncPage(QWidget):
         self.values["conflicts"].setText(str(status.open_conflicts))
         self.values["rejected"].setText(str(status.unseen_rejected))
 
-    def _render_history(self, *_args: Any) -> None:
+    def _render_history(self, *_args: object) -> None:
         self.history.clear()
         for at, result in reversed(self.controller.history[-HISTORY_ROWS:]):
             line = f"{texts.when_text(at)} — {result_text(result)}"

@@ -5,7 +5,6 @@ under the form and the dialog stays open to correct them."""
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from PySide6.QtWidgets import (
     QDialog,
@@ -19,16 +18,18 @@ from PySide6.QtWidgets import (
 
 from branch_crm.errors import CrmError
 from branch_crm.i18n import _
+from branch_crm.services.context import Actor
 from branch_crm.services.permissions import Permission, allowed
-from branch_crm.services.sync_service import Registration, register_branch
+from branch_crm.services.syncing.service import Registration, register_with_writer
 from branch_crm.ui import messages
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.messages import ERROR_LABEL_STYLE
 from branch_crm.ui.sync.controller import controller_for
 
 log = logging.getLogger(__name__)
 
 
-def may_register(actor: Any) -> bool:
+def may_register(actor: Actor) -> bool:
     """Registering a PC is set-up work: people who may edit settings."""
     return allowed(actor, Permission.SETTINGS_EDIT)
 
@@ -36,7 +37,7 @@ def may_register(actor: Any) -> bool:
 class RegisterDialog(QDialog):
     """Head-office URL + registration code -> this PC's token (kept in the credential store)."""
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.controller = controller_for(ctx)
@@ -128,7 +129,7 @@ class RegisterDialog(QDialog):
             return
         self._set_busy(True)
         self.ctx.submit(
-            register_branch,
+            register_with_writer,
             kwargs={"url": url, "code": code},
             kind="net",
             on_result=self._on_registered,

@@ -2,7 +2,7 @@
 
 An edit that lost to a delete or to a newer edit, or a change head office quarantined (a
 value it cannot store, a record this branch may not change); head office's words say what
-was wrong. Read-only: the list comes from ``services.rejected_changes``. Showing the page
+was wrong. Read-only: the list comes from ``services.syncing.rejected_changes``. Showing the page
 marks what it lists as seen on this PC, so the status bar and the home card stop counting it.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -19,14 +19,16 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
 from branch_crm.i18n import _
-from branch_crm.services.rejected_changes import (
+from branch_crm.services.syncing.rejected_changes import (
     RejectedView,
     list_rejected,
     mark_rejected_seen,
     reason_text,
 )
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.sync.controller import controller_for
 from branch_crm.ui.sync.texts import when_text
 
@@ -35,7 +37,7 @@ ModelIndex = QModelIndex | QPersistentModelIndex
 COLUMNS = 4
 
 
-def load_rejected(*, session: Any, seen: bool) -> tuple[list[RejectedView], bool]:
+def load_rejected(*, session: Session, seen: bool) -> tuple[list[RejectedView], bool]:
     """The list, and (``seen``) mark it seen on this PC; True when it was marked."""
     rows = list_rejected(session=session)
     if seen:
@@ -51,7 +53,7 @@ def record_text(row: RejectedView) -> str:
 class RejectedModel(QAbstractTableModel):
     """The list: when, record, reason, head office's words."""
 
-    def __init__(self, parent: Any = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.rows: list[RejectedView] = []
 
@@ -91,7 +93,7 @@ class RejectedModel(QAbstractTableModel):
 class RejectedPage(QWidget):
     """A summary line and the list, reloaded after every sync round."""
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.setObjectName("sync_rejected_page")

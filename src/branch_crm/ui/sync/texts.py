@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from branch_crm.i18n import _, ngettext
-from branch_crm.services.sync_service import SyncStatus
+from branch_crm.services.syncing.service import SyncStatus
 from branch_crm.timeutil import utcnow
 
 

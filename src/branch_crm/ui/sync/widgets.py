@@ -7,8 +7,6 @@ syncing when the main window creates it.
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -24,7 +22,8 @@ from PySide6.QtWidgets import (
 
 from branch_crm.i18n import _, ngettext
 from branch_crm.services.permissions import Permission, allowed
-from branch_crm.services.sync_service import SyncStatus
+from branch_crm.services.syncing.service import SyncStatus
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
 from branch_crm.ui.sync import texts
 from branch_crm.ui.sync.controller import controller_for
@@ -58,7 +57,7 @@ def show_clock_warning(label: QLabel, status: SyncStatus | None) -> None:
     label.setVisible(warning is not None)
 
 
-def sync_now_or_register(ctx: Any, parent: QWidget) -> None:
+def sync_now_or_register(ctx: AppContext, parent: QWidget) -> None:
     """Sync now, or open the registration dialog when this PC is not registered yet."""
     controller = controller_for(ctx)
     if controller.status is not None and not controller.status.registered:
@@ -72,7 +71,7 @@ def sync_now_or_register(ctx: Any, parent: QWidget) -> None:
 class SyncStatusWidget(QToolButton):
     """Status bar: pending changes, last success or the last error; a click opens the page."""
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None, *, autostart: bool = True):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, autostart: bool = True):
         super().__init__(parent)
         self.ctx = ctx
         self.controller = controller_for(ctx)
@@ -95,7 +94,7 @@ class SyncStatusWidget(QToolButton):
         """Re-apply every translated text."""
         self._render()
 
-    def _render(self, *_args: Any) -> None:
+    def _render(self, *_args: object) -> None:
         status, running = self.controller.status, self.controller.running
         self.setIcon(icon(status_icon(status, running)))
         self.setText(texts.short_status(status, running=running))
@@ -118,7 +117,7 @@ class SyncHomeCard(QGroupBox):
     """Home card: waiting changes, last success, last error, conflicts, changes not applied
     nobody has looked at here yet; Sync now."""
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.controller = controller_for(ctx)
@@ -178,7 +177,7 @@ class SyncHomeCard(QGroupBox):
         self.rejected_button.setText(_("Changes not applied"))
         self._render()
 
-    def _render(self, *_args: Any) -> None:
+    def _render(self, *_args: object) -> None:
         status, running = self.controller.status, self.controller.running
         registered = status is not None and status.registered
         self.sync_button.setText(

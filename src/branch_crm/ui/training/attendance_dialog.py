@@ -8,7 +8,6 @@ a blank row; Ctrl+Enter saves.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
@@ -26,11 +25,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from branch_crm.errors import CrmError, ValidationError
+from branch_crm.errors import ValidationError
 from branch_crm.i18n import _
-from branch_crm.services import training as ts
+from branch_crm.services.training import inputs, sessions
 from branch_crm.timeutil import to_local
 from branch_crm.ui import messages
+from branch_crm.ui.context import AppContext
 
 log = logging.getLogger(__name__)
 
@@ -109,11 +109,17 @@ class AttendanceTable(QTableWidget):
         self.set_status(row, status)
         return row
 
+    def cell(self, row: int, column: int) -> QTableWidgetItem:
+        """The item of a cell (add_row fills every cell of its row)."""
+        item = self.item(row, column)
+        assert item is not None
+        return item
+
     def set_status(self, row: int, status: str) -> None:
         """Show ``status`` in the row."""
-        item = self.item(row, COL_STATUS)
+        item = self.cell(row, COL_STATUS)
         item.setData(STATUS_ROLE, status)
-        item.setText(ts.status_label(status))
+        item.setText(inputs.status_label(status))
         item.setForeground(Qt.GlobalColor.black)
         if status in COLOURS:
             from PySide6.QtGui import QColor
@@ -123,7 +129,7 @@ class AttendanceTable(QTableWidget):
 
     def status(self, row: int) -> str:
         """The status chosen for a row."""
-        return str(self.item(row, COL_STATUS).data(STATUS_ROLE))
+        return str(self.cell(row, COL_STATUS).data(STATUS_ROLE))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """1-4 / P L A E: set the current row's status and go to the next row; F2 edits the
@@ -151,27 +157,27 @@ class AttendanceTable(QTableWidget):
     def edit_remarks(self, row: int) -> None:
         """Open the remarks cell of ``row`` (the name cell of a walk-in still unnamed)."""
         column = COL_REMARKS
-        walk_in = self.item(row, COL_NO).data(ID_ROLE) is None
-        if walk_in and not self.item(row, COL_NAME).text().strip():
+        walk_in = self.cell(row, COL_NO).data(ID_ROLE) is None
+        if walk_in and not self.cell(row, COL_NAME).text().strip():
             column = COL_NAME
         self.setCurrentCell(row, column)
-        self.editItem(self.item(row, column))
+        self.editItem(self.cell(row, column))
 
-    def marks(self) -> list[ts.AttendanceMark]:
+    def marks(self) -> list[inputs.AttendanceMark]:
         """The rows as service input (walk-in rows without a name are skipped)."""
         marks = []
         for row in range(self.rowCount()):
-            attendee_id = self.item(row, COL_NO).data(ID_ROLE)
-            name = self.item(row, COL_NAME).text().strip()
+            attendee_id = self.cell(row, COL_NO).data(ID_ROLE)
+            name = self.cell(row, COL_NAME).text().strip()
             if attendee_id is None and not name:
                 continue
             marks.append(
-                ts.AttendanceMark(
+                inputs.AttendanceMark(
                     attendee_id=attendee_id,
                     status=self.status(row),
-                    remarks=self.item(row, COL_REMARKS).text().strip() or None,
+                    remarks=self.cell(row, COL_REMARKS).text().strip() or None,
                     name=None if attendee_id else name,
-                    contact=None if attendee_id else self.item(row, COL_CONTACT).text().strip(),
+                    contact=None if attendee_id else self.cell(row, COL_CONTACT).text().strip(),
                 )
             )
         return marks
@@ -180,12 +186,14 @@ class AttendanceTable(QTableWidget):
 class AttendanceDialog(QDialog):
     """Attendance of one session: statuses, remarks, walk-ins."""
 
-    def __init__(self, ctx: Any, session: ts.SessionView, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, ctx: AppContext, session: sessions.SessionView, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("attendanceDialog")
         self.ctx = ctx
         self.session = session
-        self.saved: ts.SessionView | None = None
+        self.saved: sessions.SessionView | None = None
         self.heading = QLabel(self)
         self.heading.setWordWrap(True)
         self.hint = QLabel(self)
@@ -220,13 +228,13 @@ class AttendanceDialog(QDialog):
         self.all_present_button.clicked.connect(self.rest_present)
         self.walk_in_button.clicked.connect(self.add_walk_in)
         self.table.sig_status_changed.connect(lambda _r, _s: self._update_counts())
-        QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.save)
-        QShortcut(QKeySequence("Ctrl+Enter"), self, activated=self.save)
+        QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(self.save)
+        QShortcut(QKeySequence("Ctrl+Enter"), self).activated.connect(self.save)
         for a in session.attendees:
             self.table.add_row(
                 number=a.position,
                 name=a.name,
-                contact=ts.display_contact(a.contact),
+                contact=inputs.display_contact(a.contact),
                 status=a.status,
                 remarks=a.remarks or "",
                 attendee_id=a.id,
@@ -270,7 +278,7 @@ class AttendanceDialog(QDialog):
             _(
                 "Present {present} · late {late} · absent {absent} · excused {excused} · "
                 "not recorded {expected}"
-            ).format(**{s: statuses.count(s) for s in ts.STATUSES})
+            ).format(**{s: statuses.count(s) for s in inputs.STATUSES})
         )
 
     def rest_present(self) -> None:
@@ -286,19 +294,25 @@ class AttendanceDialog(QDialog):
             number=number, name="", contact="", status="present", remarks="", attendee_id=None
         )
         self.table.setCurrentCell(row, COL_NAME)
-        self.table.editItem(self.table.item(row, COL_NAME))
+        self.table.editItem(self.table.cell(row, COL_NAME))
 
     def save(self) -> None:
-        """Store the attendance; the dialog closes on success."""
-        try:
-            self.saved = self.ctx.call(
-                ts.record_attendance, session_id=self.session.id, marks=self.table.marks()
-            )
-        except ValidationError as exc:
-            messages.show_error(self, ValidationError(row_messages(exc.fields), exc.message))
-            return
-        except CrmError as exc:
-            messages.show_error(self, exc)
-            return
+        """Store the attendance; the dialog closes once stored."""
+        self.ctx.write(
+            sessions.record_attendance,
+            session_id=self.session.id,
+            marks=self.table.marks(),
+            busy=self,
+            on_done=self._on_saved,
+            on_error=self._on_save_failed,
+        )
+
+    def _on_saved(self, saved: sessions.SessionView) -> None:
+        self.saved = saved
         self.ctx.bus.changed("training")
         self.accept()
+
+    def _on_save_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, ValidationError):
+            exc = ValidationError(row_messages(exc.fields), exc.message)
+        messages.show_error(self, exc)

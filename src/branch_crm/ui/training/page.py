@@ -8,9 +8,9 @@ attendance, Delete removes a session; Ctrl+F goes to the search box.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -32,9 +32,10 @@ from PySide6.QtWidgets import (
 from branch_crm.db import default_data_dir
 from branch_crm.errors import CrmError
 from branch_crm.i18n import N_, _
-from branch_crm.services import training as ts
+from branch_crm.services.training import attendance, inputs, sessions, signin_sheet
 from branch_crm.timeutil import local_today, to_local
 from branch_crm.ui import messages
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
 
 log = logging.getLogger(__name__)
@@ -118,12 +119,12 @@ class TrainingPage(QWidget):
     sig_loaded = Signal(int)
     """Emitted after the session list was reloaded, with the number of sessions."""
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("trainingPage")
         self.ctx = ctx
-        self.sessions: list[ts.SessionSummary] = []
-        self.people: list[ts.PersonAttendance] = []
+        self.sessions: list[sessions.SessionSummary] = []
+        self.people: list[attendance.PersonAttendance] = []
         self._build()
         ctx.bus.sig_data_changed.connect(self._on_bus_data_changed)
         self.retranslate_ui()
@@ -204,7 +205,7 @@ class TrainingPage(QWidget):
         layout.addWidget(self.history, 1)
         return tab
 
-    def _button(self, name: str, icon_name: str, slot: Any) -> QPushButton:
+    def _button(self, name: str, icon_name: str, slot: Callable[[], object]) -> QPushButton:
         button = QPushButton(icon(icon_name), "", self)
         button.setObjectName(name)
         button.clicked.connect(slot)
@@ -218,10 +219,12 @@ class TrainingPage(QWidget):
             ("Ctrl+T", self.record_attendance),
             ("Ctrl+F", self.search.setFocus),
         ):
-            QShortcut(QKeySequence(keys), self, activated=slot)
-        QShortcut(QKeySequence(Qt.Key.Key_Return), self.table, activated=self.edit_session)
-        QShortcut(QKeySequence(Qt.Key.Key_Enter), self.table, activated=self.edit_session)
-        QShortcut(QKeySequence.StandardKey.Delete, self.table, activated=self.delete_session)
+            QShortcut(QKeySequence(keys), self).activated.connect(slot)
+        QShortcut(QKeySequence(Qt.Key.Key_Return), self.table).activated.connect(self.edit_session)
+        QShortcut(QKeySequence(Qt.Key.Key_Enter), self.table).activated.connect(self.edit_session)
+        QShortcut(QKeySequence.StandardKey.Delete, self.table).activated.connect(
+            self.delete_session
+        )
 
     def retranslate_ui(self) -> None:
         """Re-apply every translated text."""
@@ -290,10 +293,10 @@ class TrainingPage(QWidget):
         """Load the sessions and per-person attendance of the chosen period."""
         since, until = period_range(str(self.period.currentData() or "all"), local_today())
         try:
-            self.sessions = self.ctx.call(
-                ts.list_sessions, since=since, until=until, text=self.search.text()
+            self.sessions = self.ctx.read(
+                sessions.list_sessions, since=since, until=until, text=self.search.text()
             )
-            self.people = self.ctx.call(ts.attendance_by_person, since=since, until=until)
+            self.people = self.ctx.read(attendance.attendance_by_person, since=since, until=until)
         except CrmError as exc:
             messages.show_error(self, exc)
             return
@@ -331,7 +334,7 @@ class TrainingPage(QWidget):
         for row, p in enumerate(self.people):
             cells = [
                 _item(p.name, p.key),
-                _item(ts.display_contact(p.contact)),
+                _item(inputs.display_contact(p.contact)),
                 _item(str(p.invited), align_right=True),
                 _item(str(p.present), align_right=True),
                 _item(str(p.late), align_right=True),
@@ -351,14 +354,14 @@ class TrainingPage(QWidget):
             self.history.setRowCount(0)
             return
         since, until = period_range(str(self.period.currentData() or "all"), local_today())
-        rows = self.ctx.call(ts.person_sessions, key=key, since=since, until=until)
+        rows = self.ctx.read(attendance.person_sessions, key=key, since=since, until=until)
         self.history.setRowCount(len(rows))
         for row, h in enumerate(rows):
             for column, item in enumerate(
                 (
                     _item(to_local(h.starts_at).strftime("%Y-%m-%d %H:%M"), h.session_id),
                     _item(h.title),
-                    _item(ts.status_label(h.status)),
+                    _item(inputs.status_label(h.status)),
                     _item(h.remarks or ""),
                 )
             ):
@@ -384,12 +387,12 @@ class TrainingPage(QWidget):
 
     # --- actions -------------------------------------------------------------------------------
 
-    def _current(self) -> ts.SessionView | None:
+    def _current(self) -> sessions.SessionView | None:
         key = self.table.current_key()
         if key is None:
             return None
         try:
-            view: ts.SessionView = self.ctx.call(ts.get_session, session_id=key)
+            view: sessions.SessionView = self.ctx.read(sessions.get_session, session_id=key)
         except CrmError as exc:
             messages.show_error(self, exc)
             self.reload()
@@ -433,12 +436,12 @@ class TrainingPage(QWidget):
             self, _("Delete the training session “{title}”?").format(title=view.title)
         ):
             return
-        try:
-            self.ctx.call(ts.delete_session, session_id=view.id)
-        except CrmError as exc:
-            messages.show_error(self, exc)
-            return
-        self.ctx.bus.changed("training")
+        self.ctx.write(
+            sessions.delete_session,
+            session_id=view.id,
+            busy=self,
+            on_done=lambda _none: self.ctx.bus.changed("training"),
+        )
 
     def print_sheet(self) -> None:
         """Write the sign-in sheet off the GUI thread, then preview it (print / Save PDF)."""
@@ -448,10 +451,14 @@ class TrainingPage(QWidget):
         from branch_crm.ui.printing.preview import preview_pdf
 
         title = _("Sign-in sheet: {title}").format(title=view.title)
+
+        def on_result(path: Path) -> None:
+            preview_pdf(self, Path(path), title)
+
         self.ctx.submit(
-            ts.print_signin_sheet,
+            signin_sheet.print_signin_sheet,
             kwargs={"session_id": view.id, "output": printout_path(view.reference)},
-            on_result=lambda path: preview_pdf(self, Path(path), title),
+            on_result=on_result,
             on_error=lambda exc: messages.show_error(self, exc),
             title=_("Printing the sign-in sheet…"),
         )
@@ -460,6 +467,7 @@ class TrainingPage(QWidget):
         """Reload and select a session."""
         self.reload()
         for row in range(self.table.rowCount()):
-            if self.table.item(row, 0).data(ID_ROLE) == session_id:
+            item = self.table.item(row, 0)
+            if item is not None and item.data(ID_ROLE) == session_id:
                 self.table.setCurrentCell(row, 0)
                 return

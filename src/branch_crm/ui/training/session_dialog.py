@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
 
 from PySide6.QtCore import QDate, Qt, QTime
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -33,11 +32,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from branch_crm.errors import CrmError, ValidationError
+from branch_crm.errors import ValidationError
 from branch_crm.i18n import N_, _
-from branch_crm.services import training as ts
+from branch_crm.services.training import inputs, sessions
 from branch_crm.timeutil import BUSINESS_TZ, local_today, to_local
 from branch_crm.ui import messages
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.messages import FieldErrors
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ class AttendeeTable(QTableWidget):
         for row in sorted({i.row() for i in self.selectedIndexes()}, reverse=True):
             self.removeRow(row)
 
-    def people(self) -> list[ts.AttendeeInput]:
+    def people(self) -> list[inputs.AttendeeInput]:
         """The rows as service input (rows left completely empty are skipped)."""
         out = []
         for row in range(self.rowCount()):
@@ -95,7 +95,7 @@ class AttendeeTable(QTableWidget):
             if not name and not contact:
                 continue
             out.append(
-                ts.AttendeeInput(
+                inputs.AttendeeInput(
                     name=name,
                     contact=contact or None,
                     staff_id=name_item.data(STAFF_ROLE) if name_item else None,
@@ -109,13 +109,16 @@ class SessionDialog(QDialog):
     """Create (``session=None``) or edit a training session."""
 
     def __init__(
-        self, ctx: Any, session: ts.SessionView | None = None, parent: QWidget | None = None
+        self,
+        ctx: AppContext,
+        session: sessions.SessionView | None = None,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("trainingSessionDialog")
         self.ctx = ctx
         self.session = session
-        self.saved: ts.SessionView | None = None
+        self.saved: sessions.SessionView | None = None
         self._build()
         self._fill()
         self.retranslate_ui()
@@ -170,8 +173,8 @@ class SessionDialog(QDialog):
     def _layout(self) -> None:
         self.form = QFormLayout()
         when = QHBoxLayout()
-        for widget in (self.date_edit, self.start_edit, QLabel("–", self), self.end_edit):
-            when.addWidget(widget)
+        for part in (self.date_edit, self.start_edit, QLabel("–", self), self.end_edit):
+            when.addWidget(part)
         when.addStretch(1)
         self.when_box = QWidget(self)
         self.when_box.setLayout(when)
@@ -188,13 +191,13 @@ class SessionDialog(QDialog):
         self.form.addRow(self.labels["content"], self.points_edit)
         self.form.addRow(self.labels["incident"], self.incident_edit)
         people = QHBoxLayout()
-        for widget in (
+        for control in (
             self.staff_combo,
             self.add_staff_button,
             self.add_person_button,
             self.remove_button,
         ):
-            people.addWidget(widget)
+            people.addWidget(control)
         people.addStretch(1)
         self.attendees_label = QLabel(self)
         layout = QVBoxLayout(self)
@@ -227,17 +230,15 @@ class SessionDialog(QDialog):
         self.add_staff_button.clicked.connect(self.add_staff)
         self.add_person_button.clicked.connect(self.add_person)
         self.remove_button.clicked.connect(self.attendees.remove_selected)
-        QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.save)
-        QShortcut(QKeySequence("Ctrl+Enter"), self, activated=self.save)
-        QShortcut(QKeySequence("Insert"), self.attendees, activated=self.add_person)
-        QShortcut(
-            QKeySequence.StandardKey.Delete,
-            self.attendees,
-            activated=self.attendees.remove_selected,
+        QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(self.save)
+        QShortcut(QKeySequence("Ctrl+Enter"), self).activated.connect(self.save)
+        QShortcut(QKeySequence("Insert"), self.attendees).activated.connect(self.add_person)
+        QShortcut(QKeySequence.StandardKey.Delete, self.attendees).activated.connect(
+            self.attendees.remove_selected
         )
 
     def _fill(self) -> None:
-        for staff_id, name, phone in self.ctx.call(ts.staff_choices):
+        for staff_id, name, phone in self.ctx.read(sessions.staff_choices):
             self.staff_combo.addItem(name, (staff_id, name, phone or ""))
         s = self.session
         if s is None:
@@ -259,7 +260,7 @@ class SessionDialog(QDialog):
         self.incident_edit.setPlainText(s.incident_notice or "")
         for a in s.attendees:
             self.attendees.add_person(
-                a.name, ts.display_contact(a.contact), attendee_id=a.id, staff_id=a.staff_id
+                a.name, inputs.display_contact(a.contact), attendee_id=a.id, staff_id=a.staff_id
             )
 
     def retranslate_ui(self) -> None:
@@ -317,18 +318,20 @@ class SessionDialog(QDialog):
         staff_id, name, phone = data
         if any(p.staff_id == staff_id for p in self.attendees.people()):
             return
-        self.attendees.add_person(name, ts.display_contact(phone), staff_id=staff_id)
+        self.attendees.add_person(name, inputs.display_contact(phone), staff_id=staff_id)
 
     def add_person(self) -> None:
         """Add an empty row and start typing the name."""
         row = self.attendees.add_person()
         self.attendees.setCurrentCell(row, 0)
-        self.attendees.editItem(self.attendees.item(row, 0))
+        item = self.attendees.item(row, 0)
+        assert item is not None  # add_person fills both cells
+        self.attendees.editItem(item)
 
-    def data(self) -> ts.SessionInput:
+    def data(self) -> inputs.SessionInput:
         """What the form holds, as service input."""
         day = self.date_edit.date()
-        return ts.SessionInput(
+        return inputs.SessionInput(
             title=self.title_edit.text(),
             starts_at=local_datetime(day, self.start_edit.time()),
             ends_at=local_datetime(day, self.end_edit.time()),
@@ -357,20 +360,32 @@ class SessionDialog(QDialog):
         return out
 
     def save(self) -> None:
-        """Validate and store; the dialog closes on success."""
+        """Validate and store; the dialog closes once stored."""
         data = self.data()
-        try:
-            if self.session is None:
-                self.saved = self.ctx.call(ts.create_session, data=data)
-            else:
-                self.saved = self.ctx.call(ts.update_session, session_id=self.session.id, data=data)
-        except ValidationError as exc:
+        saved, failed = self._on_saved, self._on_save_failed
+        if self.session is None:
+            self.ctx.write(
+                sessions.create_session, data=data, busy=self, on_done=saved, on_error=failed
+            )
+            return
+        self.ctx.write(
+            sessions.update_session,
+            session_id=self.session.id,
+            data=data,
+            busy=self,
+            on_done=saved,
+            on_error=failed,
+        )
+
+    def _on_saved(self, saved: sessions.SessionView) -> None:
+        self.saved = saved
+        self.ctx.bus.changed("training")
+        self.accept()
+
+    def _on_save_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, ValidationError):
             unplaced = self.errors.show(self._attendee_messages(exc.fields))
             if unplaced:
                 messages.show_error(self, ValidationError(unplaced))
             return
-        except CrmError as exc:
-            messages.show_error(self, exc)
-            return
-        self.ctx.bus.changed("training")
-        self.accept()
+        messages.show_error(self, exc)
