@@ -1,12 +1,20 @@
-"""Shared fixtures: a fresh branch database, signed-in actors per role, frozen clocks."""
+"""Shared fixtures: a fresh branch database, actors per role, a service call in its own unit
+of work, a frozen clock, a fresh head-office database. Helpers the tests import live in
+tests/support; the UI tests' fixtures in tests/ui/conftest.py."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from tests.support.accounts import BRANCH
+from tests.support.postgres import fresh_postgres_database
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -15,8 +23,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 def _isolated_data_dir(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Never touch the real per-user data folder or credential store from a test."""
+    """Never touch the real per-user data folder or credential store from a test (sync
+    tokens go to the user-only fallback file; a test of the store switches it back on)."""
     monkeypatch.setenv("BRANCH_CRM_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+    monkeypatch.setenv("BRANCH_CRM_KEYRING", "off")
 
 
 @pytest.fixture(autouse=True)
@@ -92,10 +102,27 @@ def lock_database(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-d
 
 
 @pytest.fixture
+def read_only_file(monkeypatch: pytest.MonkeyPatch) -> Callable[[Path], None]:
+    """``read_only_file(path)``: the app finds ``path`` not writable, for the rest of the test
+    (simulated: tests run as root, which ignores file modes)."""
+
+    def make(target: Path) -> None:
+        real_access = os.access
+
+        def no_write(path: object, mode: int) -> bool:
+            if mode & os.W_OK and Path(str(path)) == target:
+                return False
+            return real_access(path, mode)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(os, "access", no_write)
+
+    return make
+
+
+@pytest.fixture
 def ctx_write():  # type: ignore[no-untyped-def]
     """ctx_write(ctx, fn, **kwargs): ``ctx.write`` (the database thread) waited for; returns
     the result, raises the error."""
-    from typing import Any
 
     def run(ctx: Any, fn: Any, **kwargs: Any) -> Any:
         outcome: dict[str, Any] = {}
@@ -111,9 +138,6 @@ def ctx_write():  # type: ignore[no-untyped-def]
         return outcome["result"]
 
     return run
-
-
-BRANCH = "BR001"
 
 
 def _actor(role: str):  # type: ignore[no-untyped-def]
@@ -145,3 +169,56 @@ def supervisor():  # type: ignore[no-untyped-def]
 def admin():  # type: ignore[no-untyped-def]
     """An actor with the admin role."""
     return _actor("admin")
+
+
+@pytest.fixture
+def call(db):  # type: ignore[no-untyped-def]
+    """call(actor, fn, **kwargs): run a service function in its own unit of work."""
+    from tests.support.services import run_service
+
+    return partial(run_service, db)
+
+
+@pytest.fixture
+def clock() -> Iterator[Callable[[datetime], None]]:
+    """clock(instant): freeze time at ``instant`` (aware); call again to move it."""
+    import time_machine
+
+    travellers: list[tuple[Any, Any]] = []
+
+    def move(instant: datetime) -> None:
+        if travellers:
+            travellers[-1][1].move_to(instant)
+            return
+        traveller = time_machine.travel(instant, tick=False)
+        travellers.append((traveller, traveller.start()))
+
+    yield move
+    for traveller, _coordinates in travellers:
+        traveller.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def hq_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty head-office database: a SQLite file, or a uniquely named PostgreSQL
+    database (skipped with the reason when no server answers)."""
+    if request.param == "sqlite":
+        yield f"sqlite+pysqlite:///{tmp_path / 'hq.db'}"
+        return
+    with fresh_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture
+def hq_and_branch(tmp_path: Path) -> Iterator[tuple[Any, Any]]:
+    """(head office on loopback (SQLite), (branch database, sync client)) for branch BR001."""
+    from branch_crm.hq.testing import registered_branch, running_hq
+
+    with running_hq(f"sqlite+pysqlite:///{tmp_path / 'hq.db'}") as hq:
+        db, client = registered_branch(
+            hq.base_url, tmp_path / "branch.db", BRANCH, hq.add_branch(BRANCH)
+        )
+        try:
+            yield hq, (db, client)
+        finally:
+            db.dispose()

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import pytest
+from scripts import i18n as tool
 
 from branch_crm.i18n import LANGUAGES, _, load_catalog, set_language
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
-import i18n as tool  # noqa: E402
 
 PLACEHOLDER = re.compile(r"\{[a-z_0-9]*\}")
 

@@ -17,7 +17,7 @@ import pytest
 from branch_crm import i18n
 from branch_crm.argparse_i18n import wrap_text
 from branch_crm.cli import build_parser, command_language, main, saved_language
-from cli_help import (
+from tests.support.cli_help import (
     assert_chinese_help,
     assert_english_help,
     columns,

@@ -8,17 +8,12 @@ from pathlib import Path
 import pytest
 
 from branch_crm.cli import main
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.support.cli_help import run_cli
 
 
 def test_demo_fills_and_prints_accounts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "demo.db"
-    code, out, err = run(capsys, "demo", "--db", str(path), "--customers", "150", "--seed", "3")
+    code, out, err = run_cli(capsys, "demo", "--db", str(path), "--customers", "150", "--seed", "3")
     assert code == 0
     assert "150 demo customers written to" in out
     lines = {line.split()[0]: line for line in out.splitlines() if line.startswith("  ")}
@@ -39,8 +34,8 @@ def test_global_db_option_and_refusal_of_a_full_database(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "demo.db"
-    assert run(capsys, "--db", str(path), "demo", "--customers", "20")[0] == 0
-    code, out, err = run(capsys, "--db", str(path), "demo", "--customers", "20")
+    assert run_cli(capsys, "--db", str(path), "demo", "--customers", "20")[0] == 0
+    code, out, err = run_cli(capsys, "--db", str(path), "demo", "--customers", "20")
     assert code == 2
     assert "already holds 20 customers" in err
     assert "Traceback" not in err + out

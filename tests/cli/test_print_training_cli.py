@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services" / "training"))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "printing"))
-from print_helpers import pdf_text
-from training_helpers import local, run, session_input
-
 from branch_crm.cli import main
 from branch_crm.services.settings import values as settings
 from branch_crm.services.training import inputs, sessions
+from tests.support.clock import local
+from tests.support.printing import pdf_text
+from tests.support.services import run_service
+from tests.support.training import session_input
 
 
 @pytest.fixture
@@ -24,8 +21,8 @@ def planned(db, db_path, supervisor):  # type: ignore[no-untyped-def]
     with db.session() as session:
         settings.put(session, None, "language", "zh_CN")
         settings.put(session, None, "company.name", "A公司")
-    view = run(db, supervisor, sessions.create_session, data=session_input(2))
-    run(
+    view = run_service(db, supervisor, sessions.create_session, data=session_input(2))
+    run_service(
         db,
         supervisor,
         sessions.record_attendance,

@@ -9,12 +9,7 @@ import sys
 import pytest
 
 from branch_crm.cli import main
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.support.cli_help import run_cli
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["staff", "--help"], ["staff", "add", "--help"]])
@@ -40,10 +35,10 @@ def test_help_in_a_fresh_process_does_not_load_qt() -> None:
 
 def test_add_list_reset_unlock(capsys, db_path) -> None:
     db = ["--db", str(db_path)]
-    code, out, _err = run(capsys, *db, "staff", "add", "Zhang", "--role", "admin", "--name",
-                          "张伟", "--password", "first-pass")  # fmt: skip
+    code, out, _err = run_cli(capsys, *db, "staff", "add", "Zhang", "--role", "admin", "--name",
+                              "张伟", "--password", "first-pass")  # fmt: skip
     assert code == 0 and "zhang" in out
-    code, out, _err = run(capsys, *db, "staff", "list", "--json")
+    code, out, _err = run_cli(capsys, *db, "staff", "list", "--json")
     rows = json.loads(out)
     assert [(r["username"], r["role"], r["active"]) for r in rows] == [("zhang", "admin", True)]
 
@@ -58,13 +53,13 @@ def test_add_list_reset_unlock(capsys, db_path) -> None:
                 authenticate(session=session, username="zhang", password="bad", branch_id="BR001")
     finally:
         database.dispose()
-    code, out, _err = run(capsys, *db, "staff", "list")
+    code, out, _err = run_cli(capsys, *db, "staff", "list")
     assert "locked until" in out
-    code, out, _err = run(capsys, *db, "staff", "unlock", "zhang")
+    code, out, _err = run_cli(capsys, *db, "staff", "unlock", "zhang")
     assert code == 0
-    code, out, _err = run(capsys, *db, "staff", "list")
+    code, out, _err = run_cli(capsys, *db, "staff", "list")
     assert "active" in out and "locked" not in out
-    code, out, _err = run(
+    code, out, _err = run_cli(
         capsys, *db, "staff", "reset-password", "zhang", "--password", "next-pass"
     )
     assert code == 0
@@ -80,46 +75,46 @@ def test_add_list_reset_unlock(capsys, db_path) -> None:
 
 
 def test_bad_input_names_each_field(capsys, db_path) -> None:
-    code, _out, err = run(capsys, "--db", str(db_path), "staff", "add", "x y", "--role",
-                          "counter", "--name", "X", "--password", "short")  # fmt: skip
+    code, _out, err = run_cli(capsys, "--db", str(db_path), "staff", "add", "x y", "--role",
+                              "counter", "--name", "X", "--password", "short")  # fmt: skip
     assert code == 2
     assert "error: username:" in err and "error: password:" in err
     assert "Traceback" not in err
 
 
 def test_unknown_user_is_a_one_line_error(capsys, db_path) -> None:
-    code, _out, err = run(capsys, "--db", str(db_path), "staff", "unlock", "nobody")
+    code, _out, err = run_cli(capsys, "--db", str(db_path), "staff", "unlock", "nobody")
     assert code == 2
     assert err.strip() == "error: There is no staff account nobody."
 
 
 def test_password_needs_a_terminal_or_option(capsys, db_path, monkeypatch) -> None:
     monkeypatch.setattr(sys.stdin, "isatty", lambda: False)
-    code, _out, err = run(capsys, "--db", str(db_path), "staff", "add", "wang", "--role",
-                          "counter", "--name", "王芳")  # fmt: skip
+    code, _out, err = run_cli(capsys, "--db", str(db_path), "staff", "add", "wang", "--role",
+                              "counter", "--name", "王芳")  # fmt: skip
     assert code == 2 and "--password" in err
 
 
 def test_list_shows_translated_role_names_and_json_keeps_the_code(capsys, db_path) -> None:
-    from cli_help import columns
+    from tests.support.cli_help import columns
 
     db = ["--db", str(db_path)]
     for username, role, name in (("liu", "courier", "刘洋"), ("zhou", "supervisor", "周敏")):
-        code, out, _err = run(capsys, *db, "staff", "add", username, "--role", role, "--name",
-                              name, "--password", "first-pass")  # fmt: skip
+        code, out, _err = run_cli(capsys, *db, "staff", "add", username, "--role", role, "--name",
+                                  name, "--password", "first-pass")  # fmt: skip
         assert code == 0
     assert "Account zhou (Supervisor) created." in out
-    code, out, _err = run(capsys, *db, "staff", "list")
+    code, out, _err = run_cli(capsys, *db, "staff", "list")
     lines = dict(line.split(maxsplit=1) for line in out.splitlines())
     assert lines["liu"].startswith("Pickup courier ")
     assert lines["zhou"].startswith("Supervisor ")
-    rows = json.loads(run(capsys, *db, "staff", "list", "--json")[1])
+    rows = json.loads(run_cli(capsys, *db, "staff", "list", "--json")[1])
     assert [(r["username"], r["role"], r["role_name"]) for r in rows] == [
         ("liu", "courier", "Pickup courier"),
         ("zhou", "supervisor", "Supervisor"),
     ]
 
-    code, out, _err = run(capsys, "--lang", "zh_CN", *db, "staff", "list")
+    code, out, _err = run_cli(capsys, "--lang", "zh_CN", *db, "staff", "list")
     assert code == 0
     liu, zhou = out.splitlines()
     assert "揽件员" in liu and "主管" in zhou
@@ -129,6 +124,6 @@ def test_list_shows_translated_role_names_and_json_keeps_the_code(capsys, db_pat
 
     assert column_of(liu, "刘洋") == column_of(zhou, "周敏")  # names line up in Chinese too
     assert (
-        json.loads(run(capsys, "--lang", "zh_CN", *db, "staff", "list", "--json")[1])[0]["role"]
+        json.loads(run_cli(capsys, "--lang", "zh_CN", *db, "staff", "list", "--json")[1])[0]["role"]
         == "courier"
     )  # the code does not change with the language

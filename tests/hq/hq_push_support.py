@@ -219,16 +219,3 @@ def pc_value(db: Any, pk: str, column: str) -> Any:
     with db.engine.connect() as conn:
         query = f'SELECT "{column}" FROM reference_code WHERE id = ?'
         return conn.exec_driver_sql(query, (pk,)).scalar()
-
-
-def add_customer(db: Any, branch: str, name: str, number: str | None = None) -> str:
-    """Create a customer (with a phone) on a branch PC, as the services do; returns its id."""
-    from branch_crm.models import Customer, CustomerPhone
-
-    with db.session(actor_id="tester", branch_id=branch) as session:
-        row = Customer(name=name)
-        session.add(row)
-        session.flush()
-        if number:
-            session.add(CustomerPhone(customer_id=row.id, phone=number))
-        return str(row.id)

@@ -14,7 +14,7 @@ import pytest
 from branch_crm import i18n
 from branch_crm.hq.cli import build_parser, command_language, main
 from branch_crm.reference.defaults import default_reference
-from cli_help import (
+from tests.support.cli_help import (
     CJK,
     assert_chinese_help,
     assert_english_help,

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hq_push_support import REFERENCE, add_customer, pc_value, reference_value
+from hq_push_support import REFERENCE, pc_value, reference_value
 from sqlalchemy import select
 
 from branch_crm.hq import tables as t
@@ -23,6 +23,7 @@ from branch_crm.hq.db import write_transaction
 from branch_crm.hq.testing import registered_branch, running_hq
 from branch_crm.sync import codec, hlc
 from branch_crm.sync.client import SyncClient
+from tests.support.sync import add_customer
 
 DAY_MS = 86_400_000
 

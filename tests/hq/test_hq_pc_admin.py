@@ -22,7 +22,7 @@ from branch_crm.hq.errors import BadPayload
 from branch_crm.hq.testing import HqServer, registered_branch, running_hq
 from branch_crm.models import Customer, SyncOutbox
 from branch_crm.services.syncing.service import run_sync, stored_token, sync_status
-from cli_help import columns
+from tests.support.cli_help import columns
 
 
 @pytest.fixture

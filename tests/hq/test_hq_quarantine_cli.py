@@ -9,15 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from hq_push_support import (
-    REFERENCE,
-    Office,
-    change,
-    customer,
-    new_pk,
-    now_stamp,
-    office_at,
-)
+from hq_push_support import REFERENCE, Office, change, customer, new_pk, now_stamp, office_at
 
 from branch_crm.hq.cli import main
 

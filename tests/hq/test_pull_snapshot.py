@@ -22,7 +22,7 @@ from sqlalchemy import event, select
 from branch_crm.hq import tables as t
 from branch_crm.hq.admin import write_reference
 from branch_crm.hq.db import write_transaction
-from postgres_helpers import fresh_postgres_database
+from tests.support.postgres import fresh_postgres_database
 
 pytestmark = pytest.mark.postgres
 

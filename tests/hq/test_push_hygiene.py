@@ -54,12 +54,6 @@ def recorder() -> Iterator[Recorder]:
         root.setLevel(old)
 
 
-@pytest.fixture
-def office(hq_url: str) -> Iterator[Office]:
-    with office_at(hq_url) as office:
-        yield office
-
-
 def test_a_stamp_of_another_node_is_rewritten_to_the_callers(office: Office) -> None:
     pc = office.register("BR1", "mynode")
     pk, sent = new_pk(), now_stamp("someone-else")

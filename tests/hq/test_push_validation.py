@@ -15,17 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from hq_push_support import (
-    WHEN,
-    Office,
-    Pc,
-    change,
-    customer,
-    new_pk,
-    office_at,
-    phone,
-    stamp,
-)
+from hq_push_support import WHEN, Office, Pc, change, customer, new_pk, office_at, phone, stamp
 
 
 @dataclass

@@ -7,19 +7,12 @@ PostgreSQL and come back as HTTP 503."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
-from hq_push_support import SCHEMA, Office, office_at
+from hq_push_support import SCHEMA, Office
 
 BAD_NODES = ["a\x00b", "has space", "x" * 33, "", "节点", "node/1", "node\n"]
 BAD_BRANCHES = ["BR\x001", "BR 1", "分行", "B" * 17, ""]
-
-
-@pytest.fixture
-def office(hq_url: str) -> Iterator[Office]:
-    with office_at(hq_url) as office:
-        yield office
 
 
 def _register(office: Office, code: str, **body: object) -> tuple[int, str]:

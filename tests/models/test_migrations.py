@@ -49,21 +49,24 @@ def test_backup_is_taken_before_a_pending_migration(db_path: Path) -> None:
     from branch_crm.db import make_engine, run_migrations
 
     engine = make_engine(db_path)
-    run_migrations(engine, "0001")  # a real database one revision behind
+    run_migrations(engine, "0001")  # a real database at the first revision
     engine.dispose()
     conn = sqlite3.connect(db_path)
     conn.execute("CREATE TABLE marker (x)")
     conn.commit()
     conn.close()
-    if head_revision() == "0001":
-        return  # nothing pending with a single migration; covered once 0002 exists
+    assert head_revision() != "0001"  # so opening the file has migrations to run
     database = open_database(db_path)
     database.dispose()
     backups = list(db_path.parent.glob("branch.db.pre-0001-*.bak"))
     assert len(backups) == 1
     check = sqlite3.connect(backups[0])
     assert check.execute("SELECT name FROM sqlite_master WHERE name='marker'").fetchone()
+    assert check.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
     check.close()
+    live = sqlite3.connect(db_path)
+    assert live.execute("SELECT version_num FROM alembic_version").fetchone() == (head_revision(),)
+    live.close()
 
 
 def test_migrations_have_a_single_head() -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from print_helpers import pdf_text, render_page
 from pypdf import PdfReader
 
 from branch_crm.printing import fonts
 from branch_crm.printing.common import Writer
+from tests.support.printing import pdf_text, render_page
 
 SAMPLE = "培训签到表 张三 Zhang San 138 1234 5678"
 

@@ -6,7 +6,6 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from print_helpers import page_texts
 from pypdf import PdfReader
 
 from branch_crm.printing.common import Writer
@@ -14,6 +13,7 @@ from branch_crm.printing.pdf_file import PdfFile, pdf_canvas
 from branch_crm.printing.pickup_sheet import PickupEntry, render_pickup_sheet
 from branch_crm.printing.signin_sheet import SigninRow, SigninSheet, render_signin_sheet
 from branch_crm.printing.survey_form import Question, SurveyFormWriter, build_header
+from tests.support.printing import page_texts
 
 
 class Boom(Exception):

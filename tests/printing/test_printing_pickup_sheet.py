@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from print_helpers import add_customer, page_texts, pdf_text, run_service, set_setting
 from pypdf import PdfReader
 
 from branch_crm.errors import NotFound, ValidationError
 from branch_crm.services.customers.pickup_sheet import build_pickup_sheet, display_phone
+from tests.support.printing import add_customer, page_texts, pdf_text, set_setting
+from tests.support.services import run_service
 
 PREF = {
     "availability": {"mon": [["09:00", "12:00"], ["14:00", "18:00"]], "sat": [["10:00", "12:00"]]},

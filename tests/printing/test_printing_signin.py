@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from print_helpers import page_texts, pdf_text, render_page, set_setting
 from pypdf import PdfReader
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services" / "training"))
-from training_helpers import run, session_input
 
 from branch_crm.errors import CrmError
 from branch_crm.services.training import sessions, signin_sheet
+from tests.support.printing import page_texts, pdf_text, render_page, set_setting
+from tests.support.services import run_service
+from tests.support.training import session_input
 
 HEADINGS = ("序号", "姓名", "联系方式", "签到", "备注")
 
@@ -29,8 +27,8 @@ def chinese_branch(db):  # type: ignore[no-untyped-def]
 
 
 def _print(db, actor, count: int, tmp_path: Path, **overrides):  # type: ignore[no-untyped-def]
-    view = run(db, actor, sessions.create_session, data=session_input(count, **overrides))
-    out = run(
+    view = run_service(db, actor, sessions.create_session, data=session_input(count, **overrides))
+    out = run_service(
         db, actor, signin_sheet.print_signin_sheet, session_id=view.id, output=tmp_path / "s.pdf"
     )
     return view, out
@@ -84,9 +82,8 @@ def test_many_attendees_span_pages(chinese_branch, supervisor, tmp_path) -> None
 
 
 def test_blank_rows_fill_exactly_the_last_page(chinese_branch, supervisor, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from training_helpers import local
-
     from branch_crm.printing.signin_sheet import SigninRow, SigninSheet, blank_rows_on_last_page
+    from tests.support.clock import local
 
     sheet = SigninSheet(
         company="A公司",
@@ -146,11 +143,11 @@ def test_fallback_font_sheet(chinese_branch, supervisor, tmp_path, fallback_font
 
 
 def test_unwritable_output_is_a_clear_error(chinese_branch, supervisor, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    view = run(chinese_branch, supervisor, sessions.create_session, data=session_input(1))
+    view = run_service(chinese_branch, supervisor, sessions.create_session, data=session_input(1))
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     with pytest.raises(CrmError, match="Cannot write"):
-        run(
+        run_service(
             chinese_branch,
             supervisor,
             signin_sheet.print_signin_sheet,

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from print_helpers import page_texts, render_page, undefined_fonts
 from pypdf import PdfReader
 from reportlab.pdfgen.canvas import Canvas
 
 from branch_crm.printing.common import Writer
 from branch_crm.printing.stream import StreamingCanvas
+from tests.support.printing import page_texts, render_page, undefined_fonts
 
 
 def _draw(canvas: Canvas, pages: int) -> None:

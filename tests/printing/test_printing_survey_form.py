@@ -5,17 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from print_helpers import (
-    RecordingControl,
-    add_closed_complaint,
-    add_customer,
-    decode_qr,
-    page_texts,
-    pdf_text,
-    run_service,
-    set_setting,
-    undefined_fonts,
-)
 from sqlalchemy import func, select
 
 from branch_crm.errors import NotFound, PermissionDenied, ValidationError
@@ -29,6 +18,17 @@ from branch_crm.services.surveys.forms import (
 )
 from branch_crm.services.surveys.serials import make_serial, normalize_serial, serial_is_valid
 from branch_crm.services.surveys.template import active_template
+from tests.support.printing import (
+    RecordingControl,
+    add_closed_complaint,
+    add_customer,
+    decode_qr,
+    page_texts,
+    pdf_text,
+    set_setting,
+    undefined_fonts,
+)
+from tests.support.services import run_service
 
 
 @pytest.fixture
@@ -279,10 +279,9 @@ def test_batch_selection_equals_the_customer_list(chinese_branch, supervisor) ->
 def test_corner_marks_and_pen_sized_boxes_on_the_rendered_page(
     chinese_branch, supervisor, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    from print_helpers import render_page
-
     from branch_crm.printing import survey_form as sf
     from branch_crm.printing.common import MM
+    from tests.support.printing import render_page
 
     cid = add_customer(chinese_branch, supervisor, "张三", ("13812345678",))
     result = run_service(chinese_branch, supervisor, print_survey_form, customer_id=cid,

@@ -5,8 +5,8 @@ Three PCs -- ``pc1`` and ``pc2`` of branch BR001, ``pc3`` of BR002 -- each with 
 branch database registered at one head office. Head office runs as a child process
 (:class:`reliability_support.HqProcess`, SQLite or PostgreSQL) that a timer SIGKILLs at
 random moments (sometimes a named server kill point too) and that is restarted on the same
-port. Each PC talks to it through its own :class:`faultproxy.FaultProxy`, which resets
-connections, stalls, cuts requests and answers, answers 502 and goes off line for whole
+port. Each PC talks to it through its own :class:`tests.support.faultproxy.FaultProxy`, which
+resets connections, stalls, cuts requests and answers, answers 502 and goes off line for whole
 cycles.
 
 A cycle: local work on every PC in this process, through the real services (customers with
@@ -55,18 +55,18 @@ from pathlib import Path
 from typing import Any
 
 import killpoints
-from faultproxy import Fault, FaultProxy
 from oracle import differences
 from reliability_support import HqProcess, child_env, node_id, read_kill_log
 from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import Engine
-from sync_helpers import on_staff
 
 from branch_crm.db import Database
 from branch_crm.errors import CrmError
 from branch_crm.hq import tables as t
 from branch_crm.models import Role
 from branch_crm.services.context import Actor, unit_of_work
+from tests.support.faultproxy import Fault, FaultProxy
+from tests.support.sync import on_staff
 
 BRANCHES = ("BR001", "BR002")
 PCS = (("pc1", "BR001"), ("pc2", "BR001"), ("pc3", "BR002"))

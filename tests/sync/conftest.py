@@ -8,31 +8,13 @@ from typing import Any
 
 import pytest
 
-from postgres_helpers import fresh_postgres_database
-
-
-@pytest.fixture(autouse=True)
-def _no_os_keyring(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tokens go to the user-only fallback file, never to this machine's credential store."""
-    monkeypatch.setenv("BRANCH_CRM_KEYRING", "off")
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def hq_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh head-office database: a SQLite file, or a uniquely named PostgreSQL database."""
-    if request.param == "sqlite":
-        yield f"sqlite+pysqlite:///{tmp_path / 'hq.db'}"
-        return
-    with fresh_postgres_database() as url:
-        yield url
-
 
 @pytest.fixture
-def hq(hq_database_url: str) -> Iterator[Any]:
+def hq(hq_url: str) -> Iterator[Any]:
     """A head office serving on a free loopback port."""
     from branch_crm.hq.testing import running_hq
 
-    with running_hq(hq_database_url) as server:
+    with running_hq(hq_url) as server:
         yield server
 
 

@@ -29,11 +29,11 @@ import killpoints
 from oracle import assert_converged, outbox_empty
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from sync_helpers import add_customer, delete_customer, edit_customer
 
 from branch_crm.db import Database
 from branch_crm.hq.admin import write_reference
 from branch_crm.sync.outbox import pending_count
+from tests.support.sync import add_customer, delete_customer, edit_customer
 
 
 def write_work(db: Database, branch: str, tag: str, phone_prefix: str, n: int = 30) -> int:

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 from oracle import assert_converged, outbox_empty
-from sync_helpers import STAMP, add_customer, pulled_customer
 
 from branch_crm.models import Complaint, Role
 from branch_crm.services.context import Actor
+from tests.support.sync import STAMP, add_customer, pulled_customer
 
 pytestmark = pytest.mark.slow
 

@@ -33,10 +33,10 @@ CYCLES = int(os.environ.get("BRANCH_CRM_CHAOS_CYCLES", "10"))
 SKIP = frozenset(filter(None, os.environ.get("BRANCH_CRM_CHAOS_SKIP", "").split(",")))
 
 
-def test_chaos_converges(hq_database_url: str, tmp_path: Path) -> None:
+def test_chaos_converges(hq_url: str, tmp_path: Path) -> None:
     assert set(WORKLOAD) >= SKIP, f"unknown parts in BRANCH_CRM_CHAOS_SKIP: {SKIP - set(WORKLOAD)}"
     config = ChaosConfig(
-        seed=SEED, hq_database_url=hq_database_url, folder=tmp_path, cycles=CYCLES, skip=SKIP
+        seed=SEED, hq_database_url=hq_url, folder=tmp_path, cycles=CYCLES, skip=SKIP
     )
     report = ChaosRun(config).run()
     assert report.converged, report.describe()

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 from oracle import assert_converged
-from sync_helpers import add_customer
 
 from branch_crm.cli import main
 from branch_crm.db import as_database_error, is_corrupt
 from branch_crm.errors import DatabaseCorrupt, DatabaseLocked
+from tests.support.sync import add_customer
 
 REFUSE = (
     "CREATE TRIGGER test_refuse BEFORE INSERT ON customer "

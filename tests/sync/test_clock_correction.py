@@ -14,12 +14,12 @@ import pytest
 from oracle import assert_converged, outbox_empty
 from reliability_support import assert_exactly_once
 from sqlalchemy import func, select
-from sync_helpers import add_customer, column, edit_customer
 
 from branch_crm.hq import tables as t
 from branch_crm.sync.clock import CLOCK_CORRECTION_MS, restamp_queue
 from branch_crm.sync.hlc import Hlc, parse
 from branch_crm.sync.outbox import next_batch
+from tests.support.sync import add_customer, column, edit_customer
 
 pytestmark = pytest.mark.slow
 DAY_MS = 86_400_000

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 from oracle import assert_converged
-from sync_helpers import add_customer, on_staff
 
 from branch_crm.models import Role
 from branch_crm.services.context import Actor
 from branch_crm.services.customers.pickup_sheet import _entry
 from branch_crm.services.customers.preferences import PreferenceInput, save_preferences
+from tests.support.sync import add_customer, on_staff
 
 pytestmark = pytest.mark.slow
 

@@ -12,9 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from faultproxy import Fault, FaultProxy
 from sqlalchemy import func, select
-from sync_helpers import add_customer
 
 from branch_crm.db import Database, open_database
 from branch_crm.hq import tables as t
@@ -23,6 +21,8 @@ from branch_crm.services.settings import values as app_settings
 from branch_crm.services.syncing.service import SyncError, register_branch, stored_token
 from branch_crm.sync.client import SyncClient
 from branch_crm.sync.pc_codes import assigned_code
+from tests.support.faultproxy import Fault, FaultProxy
+from tests.support.sync import add_customer
 
 CLIENTS = 16
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from branch_crm.reference.defaults import default_reference
-from postgres_helpers import no_postgres
+from tests.support.postgres import no_postgres
 
 pytestmark = pytest.mark.slow
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "two_branches_demo.py"

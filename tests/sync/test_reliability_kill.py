@@ -99,9 +99,9 @@ def test_client_killed_at_each_step(
 
 
 @pytest.fixture
-def hq_process(hq_database_url: str, tmp_path: Path) -> Any:
+def hq_process(hq_url: str, tmp_path: Path) -> Any:
     """Head office in a child process on a fixed port (not started yet), stopped afterwards."""
-    server = HqProcess(hq_database_url, free_port(), tmp_path / "hq.out", pull_limit=PAGE)
+    server = HqProcess(hq_url, free_port(), tmp_path / "hq.out", pull_limit=PAGE)
     yield server
     server.stop()
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from faultproxy import Fault, FaultProxy
 from reliability_support import (
     assert_exactly_once,
     assert_settled,
@@ -27,6 +26,7 @@ from reliability_support import (
 )
 
 from branch_crm.sync.client import SyncClient
+from tests.support.faultproxy import Fault, FaultProxy
 
 pytestmark = pytest.mark.slow
 

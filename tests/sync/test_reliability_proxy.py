@@ -10,7 +10,8 @@ from typing import Any
 
 import httpx
 import pytest
-from faultproxy import Fault, FaultProxy
+
+from tests.support.faultproxy import Fault, FaultProxy
 
 BIG = bytes(range(256)) * 400  # 102,400 bytes
 

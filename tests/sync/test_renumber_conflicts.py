@@ -18,8 +18,7 @@ from typing import Any
 
 import pytest
 from oracle import assert_converged, outbox_empty
-from sqlalchemy import func, select
-from sync_helpers import on_staff
+from sqlalchemy import select
 
 from branch_crm.db import Database
 from branch_crm.errors import ValidationError
@@ -37,6 +36,7 @@ from branch_crm.services.syncing.conflicts import (
     resolve_conflict,
 )
 from branch_crm.timeutil import to_local, utcnow
+from tests.support.sync import on_staff, parked_at_hq
 
 pytestmark = pytest.mark.slow
 
@@ -107,11 +107,6 @@ def _resolve(db: Database, conflict_id: str, choice: str) -> ConflictView:
         )
 
 
-def _hq_parked(hq: Any) -> int:
-    with hq.engine.connect() as conn:
-        return int(conn.scalar(select(func.count()).select_from(t.parked)) or 0)
-
-
 def _hq_values(hq: Any, table: str, column: str) -> dict[str, Any]:
     entity = t.ENTITIES[table][0]
     with hq.engine.connect() as conn:
@@ -155,7 +150,7 @@ def test_head_office_parks_the_second_complaint_and_only_renumbering_is_offered(
     hq: Any, clash: Clash
 ) -> None:
     (db_a, _), (db_b, _) = clash.a, clash.b
-    assert _hq_parked(hq) == 1
+    assert parked_at_hq(hq) == 1
     for db in (db_a, db_b):
         conflict = _open_conflict(db)
         assert (conflict.table, conflict.row_id, conflict.value) == (
@@ -201,7 +196,7 @@ def test_renumbering_keeps_both_complaints_everywhere(hq: Any, clash: Clash, whe
     numbers = {clash.first: clash.number, clash.second: new}
     assert _hq_values(hq, "complaint", "number") == numbers
     assert _hq_values(hq, "sync_conflict", "resolution") == {view.id: "renumber"}
-    assert _hq_parked(hq) == 0
+    assert parked_at_hq(hq) == 0
     for pc in (db_a, db_b):
         assert dict(_raw(pc, "SELECT id, number FROM complaint")) == numbers
         assert _raw(pc, "SELECT COUNT(*) FROM sync_parked") == [(0,)]
@@ -279,7 +274,7 @@ def test_a_form_serial_clash_is_renumbered_or_the_unused_form_removed(
     _sync(client_a, client_b, rounds=2)
     serials = {form_clash.first: OLD_SERIAL, form_clash.second: new}
     assert _hq_values(hq, "survey_form", "serial") == serials
-    assert _hq_parked(hq) == 0
+    assert parked_at_hq(hq) == 0
     removed = _hq_values(hq, "survey_form", "deleted_at")
     assert removed[form_clash.first] is None
     assert (removed[form_clash.second] is not None) == (choice == "keep_theirs")

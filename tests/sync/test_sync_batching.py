@@ -9,13 +9,12 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from sync_helpers import STAMP, add_customer, pulled_customer
-
 from branch_crm.db import Database, open_database
 from branch_crm.models import synced_tables
 from branch_crm.sync.client import apply_page
 from branch_crm.sync.outbox import next_batch, pending_count
 from branch_crm.sync.protocol import PullResponse, ServerChange
+from tests.support.sync import STAMP, add_customer, pulled_customer
 
 CLASHING_PHONE = "13900000002"
 SECOND_CLASH = "13900000005"

@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from sync_helpers import add_customer, column, pulled_customer
-
 from branch_crm.db import Database
 from branch_crm.sync.capture import capture_suspended
 from branch_crm.sync.client import apply_page
 from branch_crm.sync.outbox import next_batch
 from branch_crm.sync.protocol import PullResponse, ServerChange
+from tests.support.sync import add_customer, column, pulled_customer
 
 
 def _outbox(db: Database) -> list[tuple[str, str, str, dict[str, object], int]]:
@@ -66,12 +65,23 @@ def test_a_transaction_is_never_split_across_batches(db: Database) -> None:
 def test_small_transactions_fill_batches_up_to_the_limit(db: Database) -> None:
     for i in range(7):
         add_customer(db, "BR001", f"c{i}", f"1391234560{i}")
-    batch = next_batch(db.engine, 4)
-    assert batch is not None
-    txs = [c.tx for c in batch.changes]
-    assert len(batch.changes) <= 4 and len(set(txs)) >= 1
-    rows_by_tx = {tx: sum(1 for r in _outbox(db) if r[4] == tx) for tx in set(txs)}
-    assert all(rows_by_tx[tx] == txs.count(tx) for tx in set(txs))  # whole transactions only
+    queued = _outbox(db)
+    txs = list(dict.fromkeys(row[4] for row in queued))  # queue order
+    size = len(queued) // len(txs)
+    assert size > 1 and len(queued) == size * len(txs)  # alike transactions of a few rows
+    limit = 2 * size + size // 2  # room for two whole transactions, not for a third
+    batches = []
+    for _ in txs:  # at most one batch per transaction (a loop that cannot run away)
+        if (batch := next_batch(db.engine, limit, resend=False)) is None:
+            break
+        batches.append([(c.table, c.pk, c.op, c.tx) for c in batch.changes])
+    # every batch but the last holds exactly two whole transactions, in queue order
+    expected = [
+        [(t, p, o, tx) for t, p, o, _d, tx in queued if tx in txs[start : start + 2]]
+        for start in range(0, len(txs), 2)
+    ]
+    assert [len(b) for b in batches] == [2 * size, 2 * size, 2 * size, size]
+    assert batches == expected
 
 
 def test_applying_pulled_changes_is_not_queued_again(db: Database) -> None:

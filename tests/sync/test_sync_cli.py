@@ -13,15 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sync_helpers import add_customer
 
-from branch_crm.cli import main
-
-
-def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.support.cli_help import run_cli
+from tests.support.sync import add_customer
 
 
 def test_register_sync_and_status_from_the_command_line(
@@ -38,20 +32,20 @@ def test_register_sync_and_status_from_the_command_line(
     db.dispose()
     code = hq.add_branch("BR1", "一号网点")
 
-    failed, _out, err = _run(capsys, "--db", str(path), "sync")
+    failed, _out, err = run_cli(capsys, "--db", str(path), "sync")
     assert failed == 1 and "not registered" in err  # a scheduled task sees the failure
 
-    wrong, _out, err = _run(capsys, "--db", str(path), "sync", "register", hq.base_url, "nope")
+    wrong, _out, err = run_cli(capsys, "--db", str(path), "sync", "register", hq.base_url, "nope")
     assert wrong != 0 and "registration" in err.lower()
 
-    ok, out, _err = _run(capsys, "--db", str(path), "sync", "register", hq.base_url, code)
+    ok, out, _err = run_cli(capsys, "--db", str(path), "sync", "register", hq.base_url, code)
     assert ok == 0 and "registered as branch BR1 (一号网点)" in out
-    again, _out, err = _run(capsys, "--db", str(path), "sync", "register", hq.base_url, code)
+    again, _out, err = run_cli(capsys, "--db", str(path), "sync", "register", hq.base_url, code)
     assert again != 0  # a registration code works once
 
-    done, out, _err = _run(capsys, "--db", str(path), "sync")
+    done, out, _err = run_cli(capsys, "--db", str(path), "sync")
     assert done == 0 and out.startswith("sync done: ") and " 0 new conflicts" in out
-    _code, out, _err = _run(capsys, "--db", str(path), "sync", "status", "--json")
+    _code, out, _err = run_cli(capsys, "--db", str(path), "sync", "status", "--json")
     status = json.loads(out)
     assert status["registered"] and status["pending_changes"] == 0 and not status["last_error"]
 
@@ -59,9 +53,9 @@ def test_register_sync_and_status_from_the_command_line(
 
     with sqlite3.connect(path) as raw:  # head office moves away (nobody listens there)
         raw.execute("UPDATE sync_state SET hq_url = ?", (f"http://127.0.0.1:{free_port()}",))
-    down, _out, err = _run(capsys, "--db", str(path), "sync")
+    down, _out, err = run_cli(capsys, "--db", str(path), "sync")
     assert down == 1 and "sync failed: Cannot reach head office" in err
-    _code, out, _err = _run(capsys, "--db", str(path), "sync", "status")
+    _code, out, _err = run_cli(capsys, "--db", str(path), "sync", "status")
     assert "last error: Cannot reach head office" in out
 
 

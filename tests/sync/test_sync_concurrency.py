@@ -15,17 +15,19 @@ import re
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import func, select
-from sync_helpers import add_customer
 
 from branch_crm.hq import tables as t
 from branch_crm.hq.db import FifoLock
 from branch_crm.sync.outbox import next_batch
 from branch_crm.sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, SCHEMA_HEADER
+from tests.support.sync import add_customer
 
 PUSHES = 90  # well over the pool's 20 connections and the 40 worker threads
 
@@ -80,21 +82,33 @@ def test_ninety_pushes_at_one_instant_are_all_acknowledged(hq: Any, make_branch:
     assert batches == PUSHES
 
 
+def _wait_until(condition: Callable[[], bool], what: str, seconds: float = 5.0) -> None:
+    """Poll ``condition`` until it holds; fail the test (not hang it) after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"not within {seconds} s: {what}")
+        time.sleep(0.001)
+
+
 def test_the_write_lock_is_granted_in_the_order_it_was_asked_for() -> None:
     lock = FifoLock()
     lock.acquire()
     granted: list[int] = []
     threads = []
     for index in range(12):
-        thread = threading.Thread(target=lambda i=index: (lock.acquire(), granted.append(i)))
+        # daemon threads: a lock that never hands over fails the test instead of the exit
+        thread = threading.Thread(
+            target=lambda i=index: (lock.acquire(), granted.append(i)), daemon=True
+        )
         thread.start()
         threads.append(thread)
-        while len(lock._waiters) < index + 1:  # queued before the next one asks
-            time.sleep(0.001)
+        _wait_until(  # queued before the next one asks
+            lambda n=index + 1: len(lock._waiters) == n, f"waiter {index} queued"
+        )
     for handed in range(1, 13):
         lock.release()  # passes the lock to the longest waiter, from any thread
-        while len(granted) < handed:
-            time.sleep(0.001)
+        _wait_until(lambda n=handed: len(granted) == n, f"lock handed over {handed} times")
     lock.release()
     for thread in threads:
         thread.join(5)

@@ -8,10 +8,10 @@ from typing import Any
 
 from oracle import assert_converged
 from sqlalchemy import func, select
-from sync_helpers import add_customer, column, on_staff
 
 from branch_crm.hq import tables as t
 from branch_crm.models import CustomerPhone, MonthlyVolume
+from tests.support.sync import add_customer, column, on_staff, queued
 
 
 def _ok(result: Any) -> None:
@@ -30,11 +30,6 @@ def _phone_id(db: Any, customer_id: str) -> str:
     with sqlite3.connect(db.path) as raw:
         query = "SELECT id FROM customer_phone WHERE customer_id = ?"
         return str(raw.execute(query, (customer_id,)).fetchone()[0])
-
-
-def _outbox(db: Any) -> int:
-    with sqlite3.connect(db.path) as raw:
-        return int(raw.execute("SELECT COUNT(*) FROM sync_outbox").fetchone()[0])
 
 
 # --- item 4: editing a row head office parked --------------------------------------------
@@ -57,7 +52,7 @@ def test_editing_a_parked_phone_row_keeps_it_parked_and_sync_goes_on(
         row.position = 3  # the phone number itself is not part of the change
     later = add_customer(db2, "BR2", "李四", "13955550002")
     _ok(c2.run_once())  # was: HTTP 500 at every round, nothing more of this PC arrived
-    assert _outbox(db2) == 0
+    assert queued(db2) == 0
     assert _count(hq, t.parked, pk=phone_id) == 1  # still parked, with the new position
     assert _count(hq, t.ENTITIES["customer"][0], id=later) == 1
     phones = t.ENTITIES["customer_phone"][0]
@@ -66,7 +61,7 @@ def test_editing_a_parked_phone_row_keeps_it_parked_and_sync_goes_on(
     assert column(db1, "customer_phone", _phone_id(db1, _only_customer(db1)), "deleted_at") is None
     assert _resolve_all(db2, "BR2", "keep_theirs") == 1  # the resolution gets through too
     _ok(c2.run_once())
-    assert _outbox(db2) == 0 and _count(hq, t.parked) == 0
+    assert queued(db2) == 0 and _count(hq, t.parked) == 0
     assert_converged(hq.engine, [(db1, "BR1"), (db2, "BR2")])
 
 
@@ -111,7 +106,7 @@ def test_editing_a_parked_monthly_volume_keeps_it_parked(hq: Any, make_branch: A
         assert volume is not None
         volume.parcels = 5
     _ok(c_b.run_once())  # was: HTTP 500 (uq_monthly_volume_customer_id_month)
-    assert _outbox(db_b) == 0 and _count(hq, t.parked, pk=ids[1]) == 1
+    assert queued(db_b) == 0 and _count(hq, t.parked, pk=ids[1]) == 1
 
 
 # --- item 5: a value head office refuses -------------------------------------------------
@@ -128,7 +123,7 @@ def test_a_value_head_office_refuses_is_shown_to_the_supervisors_and_the_queue_m
     second = add_customer(db_a, "BR1", "李四", "13800000004")
     _ok(c_a.run_once())
     _ok(c_a.run_once())
-    assert _outbox(db_a) == 0
+    assert queued(db_a) == 0
     assert _count(hq, t.ENTITIES["customer"][0], id=second) == 1
     assert _count(hq, t.quarantine, pk=first) == 1
     _ok(c_b.run_once())

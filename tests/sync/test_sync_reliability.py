@@ -17,7 +17,6 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from oracle import assert_converged, outbox_empty
 from sqlalchemy import func, select
-from sync_helpers import add_customer, column, delete_customer, edit_customer, on_staff
 
 from branch_crm.db import make_engine, open_database, run_migrations
 from branch_crm.hq import tables as t
@@ -28,6 +27,14 @@ from branch_crm.sync.protocol import (
     SCHEMA_HEADER,
     Change,
     PushRequest,
+)
+from tests.support.sync import (
+    add_customer,
+    column,
+    delete_customer,
+    edit_customer,
+    on_staff,
+    parked_at_hq,
 )
 
 pytestmark = pytest.mark.slow
@@ -410,11 +417,6 @@ def test_phone_clash_within_a_branch_merges_the_two_customers(
     assert_converged(hq.engine, [(db_a, "BR1"), (db_b, "BR1")])
 
 
-def _parked_at_hq(hq: Any) -> int:
-    with hq.engine.connect() as conn:
-        return int(conn.scalar(select(func.count()).select_from(t.parked)) or 0)
-
-
 def test_the_other_pc_of_the_branch_gets_a_parked_row_and_can_resolve_it(
     hq: Any, make_branch: Any
 ) -> None:
@@ -425,12 +427,12 @@ def test_the_other_pc_of_the_branch_gets_a_parked_row_and_can_resolve_it(
     _ok(c1.run_once())
     mine = add_customer(db_a, "BR2", "张先生", "13855550000")
     _sync_all(c_a, c_b, rounds=1)
-    assert _parked_at_hq(hq) == 1
+    assert parked_at_hq(hq) == 1
     # the sibling PC holds the customer with its (contested) phone, like the writing PC
     assert_converged(hq.engine, [(db_a, "BR2"), (db_b, "BR2")])
     assert _resolve_open(db_b, "BR2", 1) == 1  # keep theirs, on the PC that did not write it
     _sync_all(c_b, c_a, c1)
-    assert _parked_at_hq(hq) == 0
+    assert parked_at_hq(hq) == 0
     assert _hq_count(hq, "customer_phone", phone="13855550000", deleted_at=None) == 1
     with sqlite3.connect(db_a.path) as raw:
         live = "SELECT COUNT(*) FROM customer_phone WHERE customer_id = ? AND deleted_at IS NULL"
@@ -451,7 +453,7 @@ def test_two_pcs_resolving_one_conflict_differently_still_converge(
     assert _resolve_open(db_b, "BR2", 1) == 1  # keep theirs on one PC, not synced yet ...
     assert _resolve_open(db_a, "BR2", 0) == 1  # ... keep mine on the other
     _sync_all(c_a, c_b, c1)
-    assert _parked_at_hq(hq) == 0
+    assert parked_at_hq(hq) == 0
     assert_converged(hq.engine, [(db1, "BR1"), (db_a, "BR2"), (db_b, "BR2")])
 
 
@@ -470,7 +472,7 @@ def test_a_clash_resolved_on_the_other_pc_frees_the_row_parked_here(
     for db in (db_a, db_b):
         with sqlite3.connect(db.path) as raw:
             assert raw.execute("SELECT COUNT(*) FROM sync_parked").fetchone()[0] == 0
-    assert _parked_at_hq(hq) == 0
+    assert parked_at_hq(hq) == 0
     assert_converged(hq.engine, [(db_a, "BR1"), (db_b, "BR1")])
 
 
@@ -501,7 +503,7 @@ def test_keep_mine_after_a_third_pc_took_the_phone_opens_a_new_conflict(
         0,
         [2, 0, 1],
     )
-    assert _parked_at_hq(hq) == 0
+    assert parked_at_hq(hq) == 0
     assert_converged(hq.engine, [(db_a, "BR1"), (db_b, "BR1"), (db_c, "BR2")])
 
 

@@ -1,28 +1,11 @@
 """Fixtures of the care follow-up service tests: staff rows behind the test actors,
-customers and tasks written with the ORM, and a unit-of-work runner."""
+customers and tasks written with the ORM (``call`` and ``clock`` are in tests/conftest.py)."""
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Any
 
 import pytest
-
-
-@pytest.fixture
-def call(db):  # type: ignore[no-untyped-def]
-    """call(actor, fn, **kwargs): run a service function in its own unit of work."""
-    from branch_crm.services.context import unit_of_work
-
-    def run(actor: Any, fn: Callable[..., Any], **kwargs: Any) -> Any:
-        with unit_of_work(db, actor) as session:
-            if "actor" in inspect.signature(fn).parameters:
-                return fn(session=session, actor=actor, **kwargs)
-            return fn(session=session, **kwargs)
-
-    return run
 
 
 @pytest.fixture(autouse=True)

@@ -1,29 +1,9 @@
-"""Fixtures of the complaint service tests: customers written straight into a real database,
-a unit-of-work helper and a frozen clock (time-machine) in Asia/Shanghai wall time."""
+"""Fixtures of the complaint service tests: customers written straight into a real database
+(``call`` and the frozen ``clock`` are in tests/conftest.py)."""
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable, Iterator
-from datetime import datetime
-from typing import Any
-
 import pytest
-import time_machine
-
-
-@pytest.fixture
-def call(db):  # type: ignore[no-untyped-def]
-    """call(actor, fn, **kwargs): run a service function in its own unit of work."""
-    from branch_crm.services.context import unit_of_work
-
-    def run(actor: Any, fn: Callable[..., Any], **kwargs: Any) -> Any:
-        with unit_of_work(db, actor) as session:
-            if "actor" in inspect.signature(fn).parameters:
-                return fn(session=session, actor=actor, **kwargs)
-            return fn(session=session, **kwargs)
-
-    return run
 
 
 @pytest.fixture
@@ -48,20 +28,3 @@ def make_customer(db, counter):  # type: ignore[no-untyped-def]
             return customer.id
 
     return make
-
-
-@pytest.fixture
-def clock() -> Iterator[Callable[[datetime], None]]:
-    """clock(instant): freeze time at ``instant`` (aware); call again to move it."""
-    travellers: list[tuple[Any, Any]] = []
-
-    def move(instant: datetime) -> None:
-        if travellers:
-            travellers[-1][1].move_to(instant)
-            return
-        traveller = time_machine.travel(instant, tick=False)
-        travellers.append((traveller, traveller.start()))
-
-    yield move
-    for traveller, _coordinates in travellers:
-        traveller.stop()

@@ -6,19 +6,14 @@ import json
 from typing import Any
 
 import pytest
-from complaint_helpers import local
 
 from branch_crm.cli import main
 from branch_crm.services.complaints import intake, workflow
 from branch_crm.services.complaints import queue as cq
 from branch_crm.services.context import system_actor, unit_of_work
 from branch_crm.services.demo.complaints import add_demo_complaints
-
-
-def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.support.cli_help import run_cli
+from tests.support.clock import local
 
 
 def test_sweep_list_and_stats(db, db_path, counter, *, make_customer, clock, call, capsys) -> None:
@@ -30,38 +25,40 @@ def test_sweep_list_and_stats(db, db_path, counter, *, make_customer, clock, cal
     call(counter, workflow.accept_complaint, complaint_id=late.id)
     db.dispose()
     clock(local("2025-11-24 10:30"))
-    code, out, _err = _run(capsys, "--db", str(db_path), "complaints", "sweep", "--json")
+    code, out, _err = run_cli(capsys, "--db", str(db_path), "complaints", "sweep", "--json")
     assert code == 0
     assert json.loads(out) == {"checked": 1, "breaches": 1, "escalations": 2, "recomputed": 0}
-    code, out, _err = _run(capsys, "--db", str(db_path), "complaints", "sweep")
+    code, out, _err = run_cli(capsys, "--db", str(db_path), "complaints", "sweep")
     assert (code, out.strip()) == (0, "0 complaints checked: 0 breaches, 0 escalations recorded")
 
-    code, out, _err = _run(capsys, "--db", str(db_path), "complaints", "list", "--open", "--json")
+    code, out, _err = run_cli(
+        capsys, "--db", str(db_path), "complaints", "list", "--open", "--json"
+    )
     rows = json.loads(out)
     assert [(r["number"], r["state"], r["customer"]) for r in rows] == [
         (lost.number, "breached", "张三"),
         (late.number, "ok", "李四"),
     ]
     assert rows[0]["seconds_left"] == -30 * 60 and rows[0]["escalation_level"] == 2
-    code, out, _err = _run(capsys, "--db", str(db_path), "complaints", "list")
+    code, out, _err = run_cli(capsys, "--db", str(db_path), "complaints", "list")
     assert code == 0 and lost.number in out and "2 complaints" in out
 
     argv = ["--db", str(db_path), "complaints", "stats", "--from", "2025-11-01"]
-    code, out, _err = _run(capsys, *argv, "--to", "2025-11-30", "--json")
+    code, out, _err = run_cli(capsys, *argv, "--to", "2025-11-30", "--json")
     stats = json.loads(out)
     assert (stats["received"], stats["response"]["measured"], stats["response"]["rate"]) == (
         2,
         2,
         0.5,
     )
-    code, out, _err = _run(capsys, "--lang", "en", *argv, "--to", "2025-11-30")
+    code, out, _err = run_cli(capsys, "--lang", "en", *argv, "--to", "2025-11-30")
     assert "response target met: 1 of 2 (50.0%)" in out
 
 
 def test_bad_dates_get_a_clear_message(db, db_path, capsys) -> None:
     db.dispose()
     argv = ["--db", str(db_path), "complaints", "stats", "--from", "2025-11-01"]
-    code, _out, err = _run(capsys, *argv, "--to", "2025-10-01")
+    code, _out, err = run_cli(capsys, *argv, "--to", "2025-10-01")
     assert code == 2 and "before the start date" in err and "Traceback" not in err
     with pytest.raises(SystemExit) as caught:
         main([*argv, "--to", "30.11.2026"])
@@ -73,11 +70,13 @@ def test_db_after_the_command_and_a_missing_file_is_not_created(
     db, db_path, tmp_path, capsys
 ) -> None:
     db.dispose()
-    code, out, _err = _run(capsys, "complaints", "list", "--open", "--json", "--db", str(db_path))
+    code, out, _err = run_cli(
+        capsys, "complaints", "list", "--open", "--json", "--db", str(db_path)
+    )
     assert (code, json.loads(out)) == (0, [])
     missing = tmp_path / "nowhere.db"
     for command in (["sweep"], ["list"], ["stats", "--from", "2025-11-01", "--to", "2025-11-30"]):
-        code, _out, err = _run(capsys, "complaints", *command, "--db", str(missing))
+        code, _out, err = run_cli(capsys, "complaints", *command, "--db", str(missing))
         assert code == 2 and f"No database at {missing}" in err
     assert not missing.exists()
 

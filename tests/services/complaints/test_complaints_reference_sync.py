@@ -5,35 +5,16 @@ complaint taken before keeps the policy it was taken under."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
-from complaint_helpers import local
 
 from branch_crm.models import Customer
 from branch_crm.services.complaints import intake, reference, sla, views
 from branch_crm.services.complaints import policy as sla_policy
 from branch_crm.services.context import unit_of_work
+from tests.support.clock import local
 
 OFFICE = {d: [["09:00", "12:00"], ["13:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
-
-
-@pytest.fixture
-def hq_and_branch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, Any]]:
-    """(head office, (branch database, sync client)) for branch BR001."""
-    from branch_crm.hq.testing import registered_branch, running_hq
-
-    monkeypatch.setenv("BRANCH_CRM_KEYRING", "off")
-    with running_hq(f"sqlite+pysqlite:///{tmp_path / 'hq.db'}") as hq:
-        db, client = registered_branch(
-            hq.base_url, tmp_path / "branch.db", "BR001", hq.add_branch("BR001")
-        )
-        try:
-            yield hq, (db, client)
-        finally:
-            db.dispose()
 
 
 def _hq(hq: Any, *argv: str) -> None:

@@ -12,7 +12,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from complaint_helpers import SHANGHAI, local
 
 from branch_crm.models import ComplaintEvent, Holiday, SlaPolicy
 from branch_crm.reference.labels import WEEKDAYS
@@ -27,6 +26,7 @@ from branch_crm.services.complaints import (
 from branch_crm.services.complaints import events as cs_events
 from branch_crm.services.complaints import policy as sla_policy
 from branch_crm.services.context import unit_of_work
+from tests.support.clock import SHANGHAI, local
 
 OFFICE = {d: [["09:00", "12:00"], ["13:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
 """8 business hours (480 minutes) a weekday."""

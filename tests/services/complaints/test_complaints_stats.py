@@ -7,13 +7,13 @@ from datetime import date
 from typing import Any
 
 import pytest
-from complaint_helpers import local
 
 from branch_crm.errors import ValidationError
 from branch_crm.services.complaints import figures as st
 from branch_crm.services.complaints import intake, sla, workflow
 from branch_crm.services.complaints import queue as cq
 from branch_crm.services.context import unit_of_work
+from tests.support.clock import local
 
 
 def _take(call: Any, actor: Any, make_customer: Any, category: str, cents: int = 0) -> Any:

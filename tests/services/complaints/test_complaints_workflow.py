@@ -7,7 +7,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from complaint_helpers import local
 
 from branch_crm.errors import InvalidTransition, PermissionDenied, ValidationError
 from branch_crm.models import ComplaintEvent
@@ -16,6 +15,7 @@ from branch_crm.services.complaints import grading, intake, labels, views, workf
 from branch_crm.services.context import unit_of_work
 from branch_crm.services.pc_code import this_pc_code
 from branch_crm.services.settings import values as settings
+from tests.support.clock import local
 
 
 def take(call: Any, actor: Any, customer: str, category: str = "delay", **kw: Any) -> Any:

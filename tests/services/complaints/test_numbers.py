@@ -9,7 +9,6 @@ import re
 from typing import Any
 
 import pytest
-from complaint_helpers import local
 from sqlalchemy import update
 
 from branch_crm.cli import main as cli_main
@@ -24,6 +23,8 @@ from branch_crm.sync.pc_codes import (
     is_pc_code,
     provisional_code,
 )
+from tests.support.clock import local
+from tests.support.sync import node_id
 
 
 def test_pc_codes_run_a_to_z_without_i_and_o_then_two_letters() -> None:
@@ -51,13 +52,6 @@ def _take(call: Any, actor: Any, customer: str) -> str:
     return str(call(actor, intake.take_complaint, data=data).number)
 
 
-def _node_id(db: Database) -> str:
-    with db.session() as session:
-        state = session.get(SyncState, 1)
-        assert state is not None
-        return state.node_id
-
-
 def _set_pc_code(db: Database, code: str | None) -> None:
     with db.session() as session:
         session.execute(update(SyncState).where(SyncState.id == 1).values(pc_code=code))
@@ -72,7 +66,7 @@ def test_a_pc_before_registration_numbers_with_its_provisional_code(
     db, counter, make_customer, clock, call
 ) -> None:  # type: ignore[no-untyped-def]
     clock(local("2025-11-24 09:00"))
-    pc = provisional_code(_node_id(db))
+    pc = provisional_code(node_id(db))
     assert _take(call, counter, make_customer()) == f"BR001-20251124-{pc}0001"
     _set_pc_code(db, "B")  # head office's code once registered
     assert _take(call, counter, make_customer("李四")) == "BR001-20251124-B0001"

@@ -1,26 +1,9 @@
-"""Fixtures of the customer service tests: a unit-of-work runner and staff rows for names."""
+"""Fixtures of the customer service tests: staff rows for names, counts straight from the file
+(``call`` is in tests/conftest.py)."""
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable
-from typing import Any
-
 import pytest
-
-
-@pytest.fixture
-def call(db):  # type: ignore[no-untyped-def]
-    """call(actor, fn, **kwargs): run a service function in its own unit of work."""
-    from branch_crm.services.context import unit_of_work
-
-    def run(actor: Any, fn: Callable[..., Any], **kwargs: Any) -> Any:
-        with unit_of_work(db, actor) as session:
-            if "actor" in inspect.signature(fn).parameters:
-                return fn(session=session, actor=actor, **kwargs)
-            return fn(session=session, **kwargs)
-
-    return run
 
 
 @pytest.fixture
@@ -58,3 +41,13 @@ def count(db):  # type: ignore[no-untyped-def]
             return int(conn.exec_driver_sql(sql).scalar() or 0)
 
     return run
+
+
+@pytest.fixture
+def customer(call, counter, staff) -> str:  # type: ignore[no-untyped-def]
+    """张三 with one mobile number, made through the service: its id."""
+    from branch_crm.services.customers.profile import create_customer
+    from branch_crm.services.customers.validation import CustomerInput
+
+    data = CustomerInput(name="张三", phones=["13812345678"])
+    return str(call(counter, create_customer, data=data).id)

@@ -12,15 +12,7 @@ from branch_crm.services.customers.preferences import (
     save_preferences,
     validate_preferences,
 )
-from branch_crm.services.customers.profile import create_customer
-from branch_crm.services.customers.validation import CustomerInput
 from branch_crm.services.timeline import customer_timeline
-
-
-@pytest.fixture
-def customer(call, counter, staff) -> str:  # type: ignore[no-untyped-def]
-    data = CustomerInput(name="张三", phones=["13812345678"])
-    return str(call(counter, create_customer, data=data).id)
 
 
 def prefs(**kwargs: object) -> PreferenceInput:

@@ -35,12 +35,6 @@ BRANCH = "BR001"
 MONTH = "2026-10"
 
 
-@pytest.fixture
-def customer(call, counter, staff) -> str:  # type: ignore[no-untyped-def]
-    data = CustomerInput(name="张三", phones=["13812345678"])
-    return str(call(counter, create_customer, data=data).id)
-
-
 def _prefs(**kwargs: Any) -> PreferenceInput:
     return PreferenceInput(**{"availability": {"mon": [("09:00", "12:00")]}, **kwargs})
 

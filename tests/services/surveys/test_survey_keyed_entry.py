@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from survey_entry_helpers import answers, customer, printed_form, run
 
 from branch_crm.errors import NotFound, PermissionDenied, ValidationError
 from branch_crm.models import CareTask, Complaint, SurveyForm, SurveyResponse
 from branch_crm.services.surveys import entry
 from branch_crm.services.surveys.template import active_template
+from tests.support.services import run_service
+from tests.support.surveys import answers, customer, printed_form
 
 
 @pytest.fixture
@@ -29,7 +30,7 @@ def _rows(db, model):  # type: ignore[no-untyped-def]
 def test_lookup_accepts_what_people_type(db, counter, form) -> None:  # type: ignore[no-untyped-def]
     cid, serial = form
     for typed in (serial, f"  {serial.lower()} ", serial.split("-")[1]):
-        found = run(db, counter, entry.lookup_form, serial=typed)
+        found = run_service(db, counter, entry.lookup_form, serial=typed)
         assert (found.serial, found.customer_id, found.customer_name) == (serial, cid, "张三")
         assert found.customer_phone == "13812345678" and found.current is None
         assert len(found.template.scored()) == 10
@@ -39,22 +40,22 @@ def test_lookup_names_a_mistyped_or_unknown_serial(db, counter, form) -> None:  
     _cid, serial = form
     wrong_check = serial[:-1] + ("B" if serial[-1] == "A" else "A")
     with pytest.raises(ValidationError) as info:
-        run(db, counter, entry.lookup_form, serial=wrong_check)
+        run_service(db, counter, entry.lookup_form, serial=wrong_check)
     assert "serial" in info.value.fields and wrong_check in info.value.fields["serial"]
     from branch_crm.services.surveys.serials import luhn_digit, make_serial
 
     old_form = "BR001-2001010001" + luhn_digit("2001010001")  # printed before PC codes
     for valid_unknown in (old_form, make_serial("BR001", "C", date(2020, 1, 1), 1)):
         with pytest.raises(NotFound, match=valid_unknown):
-            run(db, counter, entry.lookup_form, serial=valid_unknown)
+            run_service(db, counter, entry.lookup_form, serial=valid_unknown)
     with pytest.raises(ValidationError):
-        run(db, counter, entry.lookup_form, serial="   ")
+        run_service(db, counter, entry.lookup_form, serial="   ")
 
 
 def test_a_form_is_entered_once(db, counter, form) -> None:  # type: ignore[no-untyped-def]
     cid, serial = form
-    result = run(db, counter, entry.enter_form_response, serial=serial,
-                 data=entry.ResponseInput(answers(), suggestion="  快一点  "))  # fmt: skip
+    result = run_service(db, counter, entry.enter_form_response, serial=serial,
+                         data=entry.ResponseInput(answers(), suggestion="  快一点  "))  # fmt: skip
     view = result.response
     assert view.channel == "paper" and view.serial == serial and view.customer_id == cid
     assert view.answers["timeliness"] == 4 and view.answers["nps"] == 9
@@ -62,10 +63,10 @@ def test_a_form_is_entered_once(db, counter, form) -> None:  # type: ignore[no-u
     assert result.follow_up_task_id is None
     assert [f.status for f in _rows(db, SurveyForm)] == ["returned"]
     with pytest.raises(ValidationError, match="already entered"):
-        run(db, counter, entry.enter_form_response, serial=serial,
-            data=entry.ResponseInput(answers()))  # fmt: skip
+        run_service(db, counter, entry.enter_form_response, serial=serial,
+                    data=entry.ResponseInput(answers()))  # fmt: skip
     assert len(_rows(db, SurveyResponse)) == 1
-    looked = run(db, counter, entry.lookup_form, serial=serial)
+    looked = run_service(db, counter, entry.lookup_form, serial=serial)
     assert looked.current is not None and looked.current.id == view.id
 
 
@@ -77,10 +78,10 @@ def test_answers_cannot_predate_their_form(db, counter, form) -> None:  # type: 
     _cid, serial = form
     early = entry.ResponseInput(answers(), answered_on=local_today() - timedelta(days=1))
     with pytest.raises(ValidationError) as refused:
-        run(db, counter, entry.enter_form_response, serial=serial, data=early)
+        run_service(db, counter, entry.enter_form_response, serial=serial, data=early)
     assert "before the form was printed" in refused.value.fields["answered_on"]
-    done = run(db, counter, entry.enter_form_response, serial=serial,
-               data=entry.ResponseInput(answers(), answered_on=local_today()))  # fmt: skip
+    done = run_service(db, counter, entry.enter_form_response, serial=serial,
+                       data=entry.ResponseInput(answers(), answered_on=local_today()))  # fmt: skip
     assert done.response.answered_on == local_today()
 
 
@@ -88,20 +89,32 @@ def test_bad_answers_are_refused_field_by_field(db, counter, form) -> None:  # t
     _cid, serial = form
     bad = answers() | {"timeliness": 6, "nps": 11, "ces": 0, "bogus": 3}
     with pytest.raises(ValidationError) as info:
-        run(db, counter, entry.enter_form_response, serial=serial, data=entry.ResponseInput(bad))
+        run_service(
+            db,
+            counter,
+            entry.enter_form_response,
+            serial=serial,
+            data=entry.ResponseInput(bad),
+        )
     assert set(info.value.fields) == {"timeliness", "nps", "ces", "bogus"}
     assert "1 to 5" in info.value.fields["timeliness"] and "0 to 10" in info.value.fields["nps"]
     assert "1 to 7" in info.value.fields["ces"]
     blank = dict.fromkeys(answers())
     with pytest.raises(ValidationError) as info:
-        run(db, counter, entry.enter_form_response, serial=serial, data=entry.ResponseInput(blank))
+        run_service(
+            db,
+            counter,
+            entry.enter_form_response,
+            serial=serial,
+            data=entry.ResponseInput(blank),
+        )
     assert "answers" in info.value.fields
     assert _rows(db, SurveyResponse) == [] and _rows(db, CareTask) == []
     assert [f.status for f in _rows(db, SurveyForm)] == ["printed"]
 
 
 def test_parse_answer_from_typed_text(db, counter) -> None:  # type: ignore[no-untyped-def]
-    template = run(db, counter, active_template)
+    template = run_service(db, counter, active_template)
     assert entry.parse_answer(template, "nps", " 10 ") == 10
     assert entry.parse_answer(template, "timeliness", "") is None
     for code, text in (("timeliness", "0"), ("nps", "x"), ("ces", "8")):
@@ -111,40 +124,40 @@ def test_parse_answer_from_typed_text(db, counter) -> None:  # type: ignore[no-u
 
 def test_a_correction_supersedes_and_keeps_history(db, counter, supervisor, form) -> None:  # type: ignore[no-untyped-def]
     cid, serial = form
-    first = run(db, counter, entry.enter_form_response, serial=serial,
-                data=entry.ResponseInput(answers(scale=3, nps=8)))  # fmt: skip
-    second = run(db, supervisor, entry.correct_response, response_id=first.response.id,
-                 data=entry.ResponseInput(answers(scale=5, nps=10)))  # fmt: skip
+    first = run_service(db, counter, entry.enter_form_response, serial=serial,
+                        data=entry.ResponseInput(answers(scale=3, nps=8)))  # fmt: skip
+    second = run_service(db, supervisor, entry.correct_response, response_id=first.response.id,
+                         data=entry.ResponseInput(answers(scale=5, nps=10)))  # fmt: skip
     assert second.response.supersedes_id == first.response.id
     assert second.response.answered_on == first.response.answered_on
-    history = run(db, counter, entry.response_history, response_id=first.response.id)
+    history = run_service(db, counter, entry.response_history, response_id=first.response.id)
     assert [h.id for h in history] == [first.response.id, second.response.id]
     assert [h.current for h in history] == [False, True]
     assert history[0].answers["nps"] == 8 and history[1].answers["nps"] == 10
-    current = run(db, counter, entry.customer_responses, customer_id=cid)
+    current = run_service(db, counter, entry.customer_responses, customer_id=cid)
     assert [c.id for c in current] == [second.response.id]
     with pytest.raises(ValidationError, match="already corrected"):
-        run(db, counter, entry.correct_response, response_id=first.response.id,
-            data=entry.ResponseInput(answers()))  # fmt: skip
+        run_service(db, counter, entry.correct_response, response_id=first.response.id,
+                    data=entry.ResponseInput(answers()))  # fmt: skip
     assert len(_rows(db, SurveyResponse)) == 2
 
 
 def test_detractor_opens_one_follow_up_even_after_a_correction(db, counter, form) -> None:  # type: ignore[no-untyped-def]
     cid, serial = form
-    result = run(db, counter, entry.enter_form_response, serial=serial,
-                 data=entry.ResponseInput(answers(nps=5)))  # fmt: skip
+    result = run_service(db, counter, entry.enter_form_response, serial=serial,
+                         data=entry.ResponseInput(answers(nps=5)))  # fmt: skip
     assert result.reasons == ("NPS 5",) and result.follow_up_task_id
     (task,) = _rows(db, CareTask)
     assert (task.customer_id, task.kind, task.status) == (cid, "survey_follow_up", "open")
     assert "NPS 5" in task.title and task.source_id == result.response.id
-    fixed = run(db, counter, entry.correct_response, response_id=result.response.id,
-                data=entry.ResponseInput(answers(nps=6)))  # fmt: skip
+    fixed = run_service(db, counter, entry.correct_response, response_id=result.response.id,
+                        data=entry.ResponseInput(answers(nps=6)))  # fmt: skip
     (task,) = _rows(db, CareTask)
     assert fixed.follow_up_task_id == task.id and "NPS 6" in task.title
     assert task.source_id == fixed.response.id
     # the NPS was mistyped: corrected to 9 the follow-up is no longer needed
-    happy = run(db, counter, entry.correct_response, response_id=fixed.response.id,
-                data=entry.ResponseInput(answers(nps=9)))  # fmt: skip
+    happy = run_service(db, counter, entry.correct_response, response_id=fixed.response.id,
+                        data=entry.ResponseInput(answers(nps=9)))  # fmt: skip
     (task,) = _rows(db, CareTask)
     assert happy.follow_up_task_id is None and happy.reasons == ()
     assert task.status == "cancelled" and "no follow-up" in (task.notes or "")
@@ -153,7 +166,7 @@ def test_detractor_opens_one_follow_up_even_after_a_correction(db, counter, form
 def test_effort_and_item_reasons_are_short(db, counter, form) -> None:  # type: ignore[no-untyped-def]
     _cid, serial = form
     low = answers(nps=9) | {"timeliness": 2, "ces": 1}
-    result = run(
+    result = run_service(
         db, counter, entry.enter_form_response, serial=serial, data=entry.ResponseInput(low)
     )
     assert result.reasons == ("Timeliness 2", "CES 1")
@@ -164,8 +177,8 @@ def test_effort_and_item_reasons_are_short(db, counter, form) -> None:  # type: 
 def test_low_item_scores_open_a_follow_up_and_a_complaint(db, counter, form) -> None:  # type: ignore[no-untyped-def]
     cid, serial = form
     low = answers(nps=9) | {"integrity": 1, "ces": 2}
-    result = run(db, counter, entry.enter_form_response, serial=serial,
-                 data=entry.ResponseInput(low, suggestion="箱子破了", raise_complaint=True,
+    result = run_service(db, counter, entry.enter_form_response, serial=serial,
+                         data=entry.ResponseInput(low, suggestion="箱子破了", raise_complaint=True,
                                        complaint_category="damage"))  # fmt: skip
     assert len(result.reasons) == 2 and any("Integrity" in r for r in result.reasons)
     assert result.follow_up_task_id and result.complaint_number
@@ -176,32 +189,33 @@ def test_low_item_scores_open_a_follow_up_and_a_complaint(db, counter, form) -> 
 
 def test_happy_answers_need_no_follow_up(db, counter, form) -> None:  # type: ignore[no-untyped-def]
     _cid, serial = form
-    result = run(db, counter, entry.enter_form_response, serial=serial,
-                 data=entry.ResponseInput(answers(scale=3, nps=7, ces=3)))  # fmt: skip
+    result = run_service(db, counter, entry.enter_form_response, serial=serial,
+                         data=entry.ResponseInput(answers(scale=3, nps=7, ces=3)))  # fmt: skip
     assert result.reasons == () and _rows(db, CareTask) == []
 
 
 def test_phone_and_counter_answers_without_a_form(db, counter) -> None:  # type: ignore[no-untyped-def]
     cid = customer(db, counter, "李四", "13900001111")
-    by_phone = run(db, counter, entry.record_direct_response, customer_id=cid, channel="phone",
-                   data=entry.ResponseInput({"nps": 10}))  # fmt: skip
-    at_desk = run(db, counter, entry.record_direct_response, customer_id=cid, channel="counter",
-                  data=entry.ResponseInput({"timeliness": 2}))  # fmt: skip
+    by_phone = run_service(db, counter, entry.record_direct_response, customer_id=cid,
+                           channel="phone", data=entry.ResponseInput({"nps": 10}))  # fmt: skip
+    at_desk = run_service(db, counter, entry.record_direct_response, customer_id=cid,
+                          channel="counter",
+                          data=entry.ResponseInput({"timeliness": 2}))  # fmt: skip
     assert by_phone.response.form_id is None and by_phone.response.channel == "phone"
     assert at_desk.response.channel == "counter" and at_desk.follow_up_task_id
     with pytest.raises(ValidationError):
-        run(db, counter, entry.record_direct_response, customer_id=cid, channel="paper",
-            data=entry.ResponseInput({"nps": 10}))  # fmt: skip
+        run_service(db, counter, entry.record_direct_response, customer_id=cid, channel="paper",
+                    data=entry.ResponseInput({"nps": 10}))  # fmt: skip
     with pytest.raises(NotFound):
-        run(db, counter, entry.record_direct_response, customer_id="nope", channel="phone",
-            data=entry.ResponseInput({"nps": 10}))  # fmt: skip
-    assert len(run(db, counter, entry.customer_responses, customer_id=cid)) == 2
+        run_service(db, counter, entry.record_direct_response, customer_id="nope", channel="phone",
+                    data=entry.ResponseInput({"nps": 10}))  # fmt: skip
+    assert len(run_service(db, counter, entry.customer_responses, customer_id=cid)) == 2
 
 
 def test_couriers_may_not_enter_answers(db, courier, form) -> None:  # type: ignore[no-untyped-def]
     _cid, serial = form
     with pytest.raises(PermissionDenied):
-        run(
+        run_service(
             db,
             courier,
             entry.enter_form_response,

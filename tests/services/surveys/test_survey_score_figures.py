@@ -6,11 +6,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from survey_entry_helpers import answers, customer, printed_form, run
 
 from branch_crm.errors import ValidationError
 from branch_crm.services.surveys import entry
 from branch_crm.services.surveys import scores as ss
+from tests.support.services import run_service
+from tests.support.surveys import answers, customer, printed_form
 
 
 @pytest.fixture
@@ -32,10 +33,10 @@ def example(db, supervisor, tmp_path: Path) -> None:  # type: ignore[no-untyped-
     for i, (name, tier, day, given) in enumerate(plan):
         cid = customer(db, supervisor, name, f"1380000000{i}", tier=tier)
         serial = printed_form(db, supervisor, cid, tmp_path, printed_on=date(2025, 1, 2))
-        last = run(db, supervisor, entry.enter_form_response, serial=serial,
-                   data=entry.ResponseInput(given, answered_on=day))  # fmt: skip
-    run(db, supervisor, entry.correct_response, response_id=last.response.id,
-        data=entry.ResponseInput(answers(5, 9, None)))  # fmt: skip
+        last = run_service(db, supervisor, entry.enter_form_response, serial=serial,
+                           data=entry.ResponseInput(given, answered_on=day))  # fmt: skip
+    run_service(db, supervisor, entry.correct_response, response_id=last.response.id,
+                data=entry.ResponseInput(answers(5, 9, None)))  # fmt: skip
 
 
 def test_compute_scores_is_plain_arithmetic() -> None:
@@ -53,7 +54,7 @@ def test_compute_scores_is_plain_arithmetic() -> None:
 
 
 def test_whole_period(db, supervisor, example) -> None:  # type: ignore[no-untyped-def]
-    scores = run(db, supervisor, ss.survey_scores)
+    scores = run_service(db, supervisor, ss.survey_scores)
     assert scores.responses == 4  # the superseded answers do not count
     assert scores.csat == pytest.approx(75.0)  # 24 of 32 item answers are 4 or 5
     assert scores.item_averages["timeliness"] == pytest.approx(4.0)  # (5+4+2+5)/4
@@ -65,23 +66,25 @@ def test_whole_period(db, supervisor, example) -> None:  # type: ignore[no-untyp
 
 
 def test_by_period_and_tier(db, supervisor, example) -> None:  # type: ignore[no-untyped-def]
-    february = run(db, supervisor, ss.survey_scores, start=date(2025, 2, 1), end=date(2025, 2, 28))
+    february = run_service(
+        db, supervisor, ss.survey_scores, start=date(2025, 2, 1), end=date(2025, 2, 28)
+    )
     assert february.responses == 2 and february.csat == pytest.approx(50.0)
     assert february.nps == pytest.approx(-50.0)  # one passive (8), one detractor (3)
-    strategic = run(db, supervisor, ss.survey_scores, tier="strategic")
+    strategic = run_service(db, supervisor, ss.survey_scores, tier="strategic")
     assert strategic.responses == 2 and strategic.csat == 100.0 and strategic.nps == 50.0
-    tiers = run(db, supervisor, ss.scores_by_tier)
+    tiers = run_service(db, supervisor, ss.scores_by_tier)
     assert tiers["ordinary"].responses == 2 and tiers["ordinary"].nps == 0.0
     assert tiers["key"].responses == 0 and tiers["key"].csat is None
     with pytest.raises(ValidationError):
-        run(db, supervisor, ss.survey_scores, start=date(2025, 3, 1), end=date(2025, 2, 1))
+        run_service(db, supervisor, ss.survey_scores, start=date(2025, 3, 1), end=date(2025, 2, 1))
 
 
 def test_month_by_month_trend(db, supervisor, example) -> None:  # type: ignore[no-untyped-def]
-    trend = run(db, supervisor, ss.monthly_trend, months=4, last_month="2025-03")
+    trend = run_service(db, supervisor, ss.monthly_trend, months=4, last_month="2025-03")
     assert [m.month for m in trend] == ["2024-12", "2025-01", "2025-02", "2025-03"]
     assert [m.scores.responses for m in trend] == [0, 1, 2, 1]
     assert [m.scores.nps for m in trend] == [None, 100.0, -50.0, 100.0]
     assert [m.scores.csat for m in trend] == [None, 100.0, 50.0, 100.0]
     with pytest.raises(ValidationError):
-        run(db, supervisor, ss.monthly_trend, months=0)
+        run_service(db, supervisor, ss.monthly_trend, months=0)

@@ -12,9 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import update
-from survey_entry_helpers import customer, printed_form, run
 
-from branch_crm.models import SurveyForm, SyncState
+from branch_crm.models import SurveyForm
 from branch_crm.services.surveys import entry
 from branch_crm.services.surveys.serials import (
     CHECK_ALPHABET,
@@ -24,6 +23,9 @@ from branch_crm.services.surveys.serials import (
     serial_is_valid,
 )
 from branch_crm.sync.pc_codes import MAX_ASSIGNED, assigned_code, provisional_code
+from tests.support.services import run_service
+from tests.support.surveys import customer, printed_form
+from tests.support.sync import node_id
 
 pc_codes = st.one_of(
     st.integers(0, MAX_ASSIGNED - 1).map(assigned_code),
@@ -80,18 +82,11 @@ def test_what_people_type_is_completed_with_the_branch(typed: str, expected: str
     assert normalize_serial(typed, "BR001") == expected
 
 
-def _node_id(db) -> str:  # type: ignore[no-untyped-def]
-    with db.session() as session:
-        state = session.get(SyncState, 1)
-        assert state is not None
-        return state.node_id
-
-
 def test_a_pc_before_registration_prints_with_its_provisional_code(
     db, supervisor, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
     serial = printed_form(db, supervisor, customer(db, supervisor, "张三", "13812345678"), tmp_path)
-    pc = provisional_code(_node_id(db))
+    pc = provisional_code(node_id(db))
     assert re.fullmatch(rf"BR001-{pc}\d{{10}}[0-9A-Z]", serial) and serial_is_valid(serial)
 
 
@@ -110,4 +105,4 @@ def test_forms_printed_before_pc_codes_are_still_keyed_in(
         (old, old),
         ("2611 2300 079", old),
     ]:
-        assert run(db, counter, entry.lookup_form, serial=typed).serial == serial
+        assert run_service(db, counter, entry.lookup_form, serial=typed).serial == serial

@@ -7,34 +7,18 @@ CLI as an administrator would use it (``branch-crm-hq ref survey-template FILE.j
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from survey_entry_helpers import answers, customer, printed_form, run
 
 from branch_crm.errors import ValidationError
 from branch_crm.models import SurveyForm
 from branch_crm.services.surveys import entry
 from branch_crm.services.surveys import scores as ss
 from branch_crm.services.surveys.template import active_template, default_items
-
-
-@pytest.fixture
-def hq_and_branch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, Any]]:
-    """(head office, (branch database, sync client)) for branch BR001."""
-    from branch_crm.hq.testing import registered_branch, running_hq
-
-    monkeypatch.setenv("BRANCH_CRM_KEYRING", "off")
-    with running_hq(f"sqlite+pysqlite:///{tmp_path / 'hq.db'}") as hq:
-        db, client = registered_branch(
-            hq.base_url, tmp_path / "branch.db", "BR001", hq.add_branch("BR001")
-        )
-        try:
-            yield hq, (db, client)
-        finally:
-            db.dispose()
+from tests.support.services import run_service
+from tests.support.surveys import answers, customer, printed_form
 
 
 def _publish(hq: Any, tmp_path: Path, template: dict[str, Any]) -> None:
@@ -57,7 +41,7 @@ def test_published_version_reaches_the_branch_and_is_printed(
     hq, (db, client) = hq_and_branch
     cid = customer(db, supervisor, "张三", "13812345678")
     old_serial = printed_form(db, supervisor, cid, tmp_path)  # the built-in default, version 1
-    assert run(db, supervisor, active_template).version == 1
+    assert run_service(db, supervisor, active_template).version == 1
 
     items = default_items()
     items.insert(
@@ -81,11 +65,11 @@ def test_published_version_reaches_the_branch_and_is_printed(
             "active": True,
         },
     )
-    assert run(db, supervisor, active_template).version == 1  # nothing pulled yet
+    assert run_service(db, supervisor, active_template).version == 1  # nothing pulled yet
     result = client.run_once()
     assert result.error is None, result
 
-    template = run(db, supervisor, active_template)
+    template = run_service(db, supervisor, active_template)
     assert template.version == 2 and "courier" in {i.code for i in template.scored()}
     new_serial = printed_form(db, supervisor, cid, tmp_path / "v2")
     with db.session() as session:
@@ -96,10 +80,10 @@ def test_published_version_reaches_the_branch_and_is_printed(
     assert "第二版" in text or "(v2)" in text
 
     # a form printed before keeps the questions it was printed with
-    old = run(db, supervisor, entry.lookup_form, serial=old_serial)
+    old = run_service(db, supervisor, entry.lookup_form, serial=old_serial)
     assert old.template.version == 1
     with pytest.raises(ValidationError) as refused:
-        run(
+        run_service(
             db,
             supervisor,
             entry.enter_form_response,
@@ -107,21 +91,21 @@ def test_published_version_reaches_the_branch_and_is_printed(
             data=entry.ResponseInput({**answers(), "courier": 5}),
         )
     assert "courier" in refused.value.fields
-    run(
+    run_service(
         db,
         supervisor,
         entry.enter_form_response,
         serial=old_serial,
         data=entry.ResponseInput(answers()),
     )
-    run(
+    run_service(
         db,
         supervisor,
         entry.enter_form_response,
         serial=new_serial,
         data=entry.ResponseInput({**answers(4), "courier": 2}),
     )
-    scores = run(db, supervisor, ss.survey_scores)
+    scores = run_service(db, supervisor, ss.survey_scores)
     assert scores.responses == 2 and scores.item_averages["courier"] == 2.0
     assert scores.item_counts["courier"] == 1 and scores.item_counts["timeliness"] == 2
 
@@ -133,7 +117,7 @@ def test_head_office_can_retire_the_built_in_default(
     from branch_crm.services.surveys.template import DEFAULT_CODE, ensure_default_template
 
     hq, (db, client) = hq_and_branch
-    default_id = run(db, supervisor, lambda *, session: ensure_default_template(session))
+    default_id = run_service(db, supervisor, lambda *, session: ensure_default_template(session))
     new_items = [i for i in default_items() if i["code"] != "ces"]
     _publish(
         hq,
@@ -166,7 +150,7 @@ def test_head_office_can_retire_the_built_in_default(
     args = ["--db", hq.database_url, "ref", "survey-template", str(retired), "--id", default_id]
     assert hq_main(args) == 0
     assert client.run_once().error is None
-    template = run(db, supervisor, active_template)
+    template = run_service(db, supervisor, active_template)
     assert (template.version, template.title_zh) == (3, "简版调查")
     assert not template.of_kind("ces")
     with db.session() as session:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from survey_entry_helpers import answers, customer, printed_form, run
-
 from branch_crm.services.surveys import entry
 from branch_crm.services.surveys.timeline import summary
 from branch_crm.services.timeline import customer_timeline
+from tests.support.services import run_service
+from tests.support.surveys import answers, customer, printed_form
 
 
 def test_summary_of_answers() -> None:
@@ -22,14 +22,14 @@ def test_summary_of_answers() -> None:
 def test_survey_events_on_the_timeline(db, supervisor, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     cid = customer(db, supervisor, "张三", "13812345678")
     serial = printed_form(db, supervisor, cid, tmp_path)
-    first = run(
+    first = run_service(
         db,
         supervisor,
         entry.enter_form_response,
         serial=serial,
         data=entry.ResponseInput(answers(scale=4, nps=9, ces=6)),
     )
-    run(
+    run_service(
         db,
         supervisor,
         entry.correct_response,
@@ -38,7 +38,7 @@ def test_survey_events_on_the_timeline(db, supervisor, tmp_path: Path) -> None: 
     )
     entries = [
         e
-        for e in run(db, supervisor, customer_timeline, customer_id=cid)
+        for e in run_service(db, supervisor, customer_timeline, customer_id=cid)
         if e.kind.startswith("survey")
     ]
     kinds = [e.kind for e in entries]

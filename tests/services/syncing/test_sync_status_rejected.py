@@ -4,7 +4,6 @@ last opened here (issue 10 follow-up)."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
 from typing import Any
 
@@ -13,6 +12,7 @@ from branch_crm.services.syncing.rejected_changes import count_unseen, mark_reje
 from branch_crm.services.syncing.service import sync_status
 from branch_crm.sync.capture import capture_suspended
 from branch_crm.timeutil import utcnow
+from tests.support.sync import queued
 
 
 def _rejected(db: Any, *, minutes_ago: int, deleted: bool = False) -> str:
@@ -40,11 +40,6 @@ def _unseen(db: Any) -> tuple[int, int]:
         return sync_status(session=session).unseen_rejected, count_unseen(session=session)
 
 
-def _outbox(db: Any) -> int:
-    with sqlite3.connect(db.path) as raw:
-        return int(raw.execute("SELECT COUNT(*) FROM sync_outbox").fetchone()[0])
-
-
 def test_changes_not_applied_count_until_the_page_lists_them(db: Any) -> None:
     assert _unseen(db) == (0, 0)
     _rejected(db, minutes_ago=60 * 24)
@@ -52,11 +47,11 @@ def test_changes_not_applied_count_until_the_page_lists_them(db: Any) -> None:
     _rejected(db, minutes_ago=1, deleted=True)  # head office took it back: not counted
     assert _unseen(db) == (2, 2)
 
-    queued = _outbox(db)
+    waiting = queued(db)
     with db.session() as session:
         mark_rejected_seen(session=session)
     assert _unseen(db) == (0, 0)
-    assert _outbox(db) == queued  # a setting of this PC: nothing to sync
+    assert queued(db) == waiting  # a setting of this PC: nothing to sync
 
     _rejected(db, minutes_ago=0)  # a new one arrives with the next round
     assert _unseen(db) == (1, 1)

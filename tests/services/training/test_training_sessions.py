@@ -6,15 +6,17 @@ from dataclasses import replace
 
 import pytest
 from sqlalchemy import select
-from training_helpers import local, run, session_input
 
 from branch_crm.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
 from branch_crm.models import AuditEntry, TrainingAttendee
 from branch_crm.services.training import attendance, inputs, sessions
+from tests.support.clock import local
+from tests.support.services import run_service
+from tests.support.training import session_input
 
 
 def test_create_and_read_back(db, supervisor) -> None:  # type: ignore[no-untyped-def]
-    view = run(db, supervisor, sessions.create_session, data=session_input(3))
+    view = run_service(db, supervisor, sessions.create_session, data=session_input(3))
     assert view.title == "项目司机安全培训"
     assert view.audience == "项目司机" and view.location == "上海分拨"
     assert view.content_points[0].startswith("每日行车前检查")
@@ -24,14 +26,19 @@ def test_create_and_read_back(db, supervisor) -> None:  # type: ignore[no-untype
     assert inputs.display_contact(view.attendees[0].contact) == "138 0013 0001"
     assert view.counts == sessions.Counts(total=3, expected=3)
     assert view.reference == "T-" + view.id.replace("-", "")[-8:].upper()
-    again = run(db, supervisor, sessions.get_session, session_id=view.reference)
+    again = run_service(db, supervisor, sessions.get_session, session_id=view.reference)
     assert again == view
-    assert run(db, supervisor, sessions.get_session, session_id=view.reference[2:].lower()) == view
+    assert (
+        run_service(db, supervisor, sessions.get_session, session_id=view.reference[2:].lower())
+        == view
+    )
 
 
 def test_contact_that_is_not_a_phone_is_kept(db, supervisor) -> None:  # type: ignore[no-untyped-def]
     people = [inputs.AttendeeInput(name="外协 李工", contact="微信 li_gong")]
-    view = run(db, supervisor, sessions.create_session, data=session_input(0, attendees=people))
+    view = run_service(
+        db, supervisor, sessions.create_session, data=session_input(0, attendees=people)
+    )
     assert view.attendees[0].contact == "微信 li_gong"
     assert inputs.display_contact("微信 li_gong") == "微信 li_gong"
 
@@ -49,7 +56,7 @@ def test_validation_names_each_field(db, supervisor) -> None:  # type: ignore[no
         ],
     )
     with pytest.raises(ValidationError) as caught:
-        run(db, supervisor, sessions.create_session, data=bad)
+        run_service(db, supervisor, sessions.create_session, data=bad)
     fields = caught.value.fields
     assert set(fields) == {
         "title",
@@ -59,12 +66,12 @@ def test_validation_names_each_field(db, supervisor) -> None:  # type: ignore[no
         "attendees.2.name",
     }
     assert "row 1" in fields["attendees.2.name"]
-    assert run(db, supervisor, sessions.list_sessions) == []  # nothing written
+    assert run_service(db, supervisor, sessions.list_sessions) == []  # nothing written
 
 
 def test_missing_start(db, supervisor) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValidationError) as caught:
-        run(
+        run_service(
             db,
             supervisor,
             sessions.create_session,
@@ -75,18 +82,18 @@ def test_missing_start(db, supervisor) -> None:  # type: ignore[no-untyped-def]
 
 def test_counter_staff_may_not_plan_training(db, counter) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(PermissionDenied):
-        run(db, counter, sessions.create_session, data=session_input(1))
+        run_service(db, counter, sessions.create_session, data=session_input(1))
 
 
 def test_unknown_session(db, supervisor) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(NotFound, match="T-00000000"):
-        run(db, supervisor, sessions.get_session, session_id="T-00000000")
+        run_service(db, supervisor, sessions.get_session, session_id="T-00000000")
 
 
 def test_update_keeps_attendance_and_tombstones_removed(db, supervisor) -> None:  # type: ignore[no-untyped-def]
-    view = run(db, supervisor, sessions.create_session, data=session_input(3))
+    view = run_service(db, supervisor, sessions.create_session, data=session_input(3))
     first, second, third = view.attendees
-    run(
+    run_service(
         db,
         supervisor,
         sessions.record_attendance,
@@ -100,7 +107,7 @@ def test_update_keeps_attendance_and_tombstones_removed(db, supervisor) -> None:
         inputs.AttendeeInput(name="新司机", contact="13900000000"),
     ]
     data = replace(session_input(0), title="改期后的培训", attendees=people)
-    updated = run(db, supervisor, sessions.update_session, session_id=view.id, data=data)
+    updated = run_service(db, supervisor, sessions.update_session, session_id=view.id, data=data)
     assert updated.title == "改期后的培训"
     assert [a.name for a in updated.attendees] == ["司机03", "司机01（改名）", "新司机"]
     renamed = updated.attendees[1]
@@ -119,10 +126,10 @@ def test_update_keeps_attendance_and_tombstones_removed(db, supervisor) -> None:
 
 
 def test_attendance_not_before_the_start(db, supervisor) -> None:  # type: ignore[no-untyped-def]
-    view = run(db, supervisor, sessions.create_session, data=session_input(1))
+    view = run_service(db, supervisor, sessions.create_session, data=session_input(1))
     mark = inputs.AttendanceMark(view.attendees[0].id, "present")
     with pytest.raises(InvalidTransition, match="2025-01-15 09:00"):
-        run(
+        run_service(
             db,
             supervisor,
             sessions.record_attendance,
@@ -133,7 +140,7 @@ def test_attendance_not_before_the_start(db, supervisor) -> None:  # type: ignor
 
 
 def test_attendance_marks_and_walk_ins(db, supervisor) -> None:  # type: ignore[no-untyped-def]
-    view = run(db, supervisor, sessions.create_session, data=session_input(4))
+    view = run_service(db, supervisor, sessions.create_session, data=session_input(4))
     a, b, c, d = view.attendees
     marks = [
         inputs.AttendanceMark(a.id, "present"),
@@ -142,7 +149,7 @@ def test_attendance_marks_and_walk_ins(db, supervisor) -> None:  # type: ignore[
         inputs.AttendanceMark(d.id, "excused", "病假"),
         inputs.AttendanceMark(None, "present", name="临时司机", contact="+86 139 0000 1111"),
     ]
-    after = run(
+    after = run_service(
         db,
         supervisor,
         sessions.record_attendance,
@@ -165,7 +172,7 @@ def test_attendance_marks_and_walk_ins(db, supervisor) -> None:  # type: ignore[
 
 
 def test_bad_marks_are_refused_whole(db, supervisor) -> None:  # type: ignore[no-untyped-def]
-    view = run(db, supervisor, sessions.create_session, data=session_input(2))
+    view = run_service(db, supervisor, sessions.create_session, data=session_input(2))
     marks = [
         inputs.AttendanceMark(view.attendees[0].id, "present"),
         inputs.AttendanceMark(view.attendees[1].id, "asleep"),
@@ -173,7 +180,7 @@ def test_bad_marks_are_refused_whole(db, supervisor) -> None:  # type: ignore[no
         inputs.AttendanceMark("no-such-id", "present"),
     ]
     with pytest.raises(ValidationError) as caught:
-        run(
+        run_service(
             db,
             supervisor,
             sessions.record_attendance,
@@ -182,17 +189,17 @@ def test_bad_marks_are_refused_whole(db, supervisor) -> None:  # type: ignore[no
             now=local("2025-01-16 00:00"),
         )
     assert set(caught.value.fields) == {"marks.1.status", "marks.2.name", "marks.3"}
-    unchanged = run(db, supervisor, sessions.get_session, session_id=view.id)
+    unchanged = run_service(db, supervisor, sessions.get_session, session_id=view.id)
     assert [x.status for x in unchanged.attendees] == ["expected", "expected"]
 
 
 def test_attendance_per_person_and_per_session(db, supervisor) -> None:  # type: ignore[no-untyped-def]
     staff = inputs.AttendeeInput(name="王五", staff_id="staff-7")
     driver = inputs.AttendeeInput(name="司机01", contact="13800130001")
-    first = run(
+    first = run_service(
         db, supervisor, sessions.create_session, data=session_input(0, attendees=[staff, driver])
     )
-    second = run(
+    second = run_service(
         db,
         supervisor,
         sessions.create_session,
@@ -207,7 +214,7 @@ def test_attendance_per_person_and_per_session(db, supervisor) -> None:  # type:
             ],
         ),
     )
-    third = run(
+    third = run_service(
         db,
         supervisor,
         sessions.create_session,
@@ -218,7 +225,7 @@ def test_attendance_per_person_and_per_session(db, supervisor) -> None:  # type:
     when = local("2025-03-02 00:00")
     w1, d1 = first.attendees
     w2, d2 = second.attendees
-    run(
+    run_service(
         db,
         supervisor,
         sessions.record_attendance,
@@ -226,7 +233,7 @@ def test_attendance_per_person_and_per_session(db, supervisor) -> None:  # type:
         now=when,
         marks=[inputs.AttendanceMark(w1.id, "present"), inputs.AttendanceMark(d1.id, "absent")],
     )
-    run(
+    run_service(
         db,
         supervisor,
         sessions.record_attendance,
@@ -234,14 +241,14 @@ def test_attendance_per_person_and_per_session(db, supervisor) -> None:  # type:
         now=when,
         marks=[inputs.AttendanceMark(w2.id, "late"), inputs.AttendanceMark(d2.id, "present")],
     )
-    people = {p.key: p for p in run(db, supervisor, attendance.attendance_by_person)}
+    people = {p.key: p for p in run_service(db, supervisor, attendance.attendance_by_person)}
     wang = people["staff:staff-7"]
     assert (wang.invited, wang.present, wang.late, wang.absent, wang.rate) == (2, 1, 1, 0, 1.0)
     assert wang.name == "王五（主管）"  # the latest name on record
     drv = people["person:司机01|13800130001"]
     assert (drv.invited, drv.present, drv.absent, drv.unrecorded) == (3, 1, 1, 1)
     assert drv.rate == pytest.approx(0.5)
-    february = run(
+    february = run_service(
         db,
         supervisor,
         attendance.attendance_by_person,
@@ -252,20 +259,20 @@ def test_attendance_per_person_and_per_session(db, supervisor) -> None:  # type:
         "staff:staff-7": 1,
         "person:司机01|13800130001": 1,
     }
-    history = run(db, supervisor, attendance.person_sessions, key=drv.key)
+    history = run_service(db, supervisor, attendance.person_sessions, key=drv.key)
     assert [(h.session_id, h.status) for h in history] == [
         (first.id, "absent"),
         (second.id, "present"),
         (third.id, "expected"),
     ]
-    listed = run(db, supervisor, sessions.list_sessions)
+    listed = run_service(db, supervisor, sessions.list_sessions)
     assert [s.id for s in listed] == [third.id, second.id, first.id]
     assert listed[2].counts == sessions.Counts(total=2, present=1, absent=1)
 
 
 def test_list_filters(db, supervisor) -> None:  # type: ignore[no-untyped-def]
-    a = run(db, supervisor, sessions.create_session, data=session_input(0))
-    b = run(
+    a = run_service(db, supervisor, sessions.create_session, data=session_input(0))
+    b = run_service(
         db,
         supervisor,
         sessions.create_session,
@@ -273,8 +280,10 @@ def test_list_filters(db, supervisor) -> None:  # type: ignore[no-untyped-def]
             0, title="沟通技巧", audience="柜台", starts_at=local("2025-05-05 10:00"), ends_at=None
         ),
     )
-    assert [s.id for s in run(db, supervisor, sessions.list_sessions, text="柜台")] == [b.id]
-    jan = run(
+    assert [s.id for s in run_service(db, supervisor, sessions.list_sessions, text="柜台")] == [
+        b.id
+    ]
+    jan = run_service(
         db,
         supervisor,
         sessions.list_sessions,
@@ -282,7 +291,7 @@ def test_list_filters(db, supervisor) -> None:  # type: ignore[no-untyped-def]
         until=local("2025-01-15 00:00").date(),
     )
     assert [s.id for s in jan] == [a.id]
-    run(db, supervisor, sessions.delete_session, session_id=a.id)
-    assert [s.id for s in run(db, supervisor, sessions.list_sessions)] == [b.id]
+    run_service(db, supervisor, sessions.delete_session, session_id=a.id)
+    assert [s.id for s in run_service(db, supervisor, sessions.list_sessions)] == [b.id]
     with pytest.raises(NotFound):
-        run(db, supervisor, sessions.get_session, session_id=a.id)
+        run_service(db, supervisor, sessions.get_session, session_id=a.id)

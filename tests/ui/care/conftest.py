@@ -1,33 +1,12 @@
 """Fixtures of the follow-up UI tests: staff rows behind the test actors, customers with
-open care tasks, app contexts per role with synchronous jobs, and message boxes and dialogs
-that never block."""
+open care tasks, and dialogs that never block."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 import pytest
-
-
-@dataclass
-class Boxes:
-    """What the patched ui.messages functions were asked to show."""
-
-    errors: list[Any] = field(default_factory=list)
-    infos: list[str] = field(default_factory=list)
-
-
-@pytest.fixture
-def boxes(monkeypatch: pytest.MonkeyPatch) -> Boxes:
-    """Patch the shell's message boxes so nothing modal blocks a test."""
-    from branch_crm.ui import messages
-
-    recorded = Boxes()
-    monkeypatch.setattr(messages, "show_error", lambda _p, e, *a, **k: recorded.errors.append(e))
-    monkeypatch.setattr(messages, "info", lambda _p, t, *a, **k: recorded.infos.append(t))
-    return recorded
 
 
 @pytest.fixture
@@ -92,43 +71,3 @@ def tasks(db, counter):  # type: ignore[no-untyped-def]
             session.flush()
             out[label] = (task.id, customer.id)
     return out
-
-
-def _context(db, actor):  # type: ignore[no-untyped-def]
-    from branch_crm.ui.context import AppContext
-    from branch_crm.ui.tasks import TaskRunner
-
-    return AppContext.for_tests(db, actor, tasks=TaskRunner(synchronous=True))
-
-
-@pytest.fixture
-def ctx(qapp, db, counter, boxes):  # type: ignore[no-untyped-def]
-    """Counter staff signed in; jobs run synchronously."""
-    return _context(db, counter)
-
-
-@pytest.fixture
-def supervisor_ctx(qapp, db, supervisor, boxes):  # type: ignore[no-untyped-def]
-    """A supervisor signed in."""
-    return _context(db, supervisor)
-
-
-@pytest.fixture
-def courier_ctx(qapp, db, courier, boxes):  # type: ignore[no-untyped-def]
-    """A courier signed in."""
-    return _context(db, courier)
-
-
-@pytest.fixture
-def show(qtbot):  # type: ignore[no-untyped-def]
-    """show(widget): show it, make its window active (focus and shortcuts work), return it."""
-
-    def show_widget(widget):  # type: ignore[no-untyped-def]
-        qtbot.addWidget(widget)
-        widget.show()
-        qtbot.waitExposed(widget)
-        widget.activateWindow()
-        qtbot.waitUntil(widget.isActiveWindow, timeout=2000)
-        return widget
-
-    return show_widget

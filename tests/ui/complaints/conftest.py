@@ -1,56 +1,13 @@
-"""Fixtures of the complaint UI tests: app contexts per role on a real database (synchronous
-task runner), patched message boxes, customers made through the real counter services, and a
-frozen clock."""
+"""Fixtures of the complaint UI tests: customers (written with the ORM or made through the
+real counter services), complaints taken through the service, detail windows closed after each
+test."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import time_machine
-from complaint_ui_helpers import make_context
-
-
-@dataclass
-class Boxes:
-    """What the patched ui.messages functions were asked to show."""
-
-    errors: list[Any] = field(default_factory=list)
-    infos: list[str] = field(default_factory=list)
-    confirms: list[str] = field(default_factory=list)
-    answer: bool = True
-
-
-@pytest.fixture
-def boxes(monkeypatch: pytest.MonkeyPatch) -> Boxes:
-    """Patch the shell's message boxes so nothing modal blocks a test."""
-    from branch_crm.ui import messages
-
-    recorded = Boxes()
-
-    def confirm(_parent: object, text: str, *args: object, **kwargs: object) -> bool:
-        recorded.confirms.append(text)
-        return recorded.answer
-
-    monkeypatch.setattr(messages, "show_error", lambda _p, e, *a, **k: recorded.errors.append(e))
-    monkeypatch.setattr(messages, "info", lambda _p, t, *a, **k: recorded.infos.append(t))
-    monkeypatch.setattr(messages, "confirm", confirm)
-    return recorded
-
-
-@pytest.fixture
-def ctx(qapp, db, counter, boxes):  # type: ignore[no-untyped-def]
-    """Counter staff signed in."""
-    return make_context(db, counter)
-
-
-@pytest.fixture
-def sup_ctx(qapp, db, supervisor, boxes):  # type: ignore[no-untyped-def]
-    """A supervisor signed in (same database)."""
-    return make_context(db, supervisor)
 
 
 @pytest.fixture
@@ -96,23 +53,6 @@ def take(ctx, ctx_write):  # type: ignore[no-untyped-def]
         return ctx_write(ctx, intake.take_complaint, data=data)
 
     return run
-
-
-@pytest.fixture
-def clock() -> Iterator[Callable[[datetime], None]]:
-    """clock(instant): freeze time there; call again to move it."""
-    travellers: list[tuple[Any, Any]] = []
-
-    def move(instant: datetime) -> None:
-        if travellers:
-            travellers[-1][1].move_to(instant)
-            return
-        traveller = time_machine.travel(instant, tick=False)
-        travellers.append((traveller, traveller.start()))
-
-    yield move
-    for traveller, _coordinates in travellers:
-        traveller.stop()
 
 
 @pytest.fixture(autouse=True)

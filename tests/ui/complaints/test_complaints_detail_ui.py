@@ -100,7 +100,7 @@ def test_wait_resume_feedback_close_reopen(qtbot, ctx, boxes, complaint) -> None
 
 
 def test_compensation_above_the_limit_needs_a_supervisor(
-    qtbot, ctx, sup_ctx, boxes, complaint, *, ctx_write
+    qtbot, ctx, supervisor_ctx, boxes, complaint, *, ctx_write
 ) -> None:  # type: ignore[no-untyped-def]
     ctx_write(ctx, workflow.accept_complaint, complaint_id=complaint.id)
     dialog = _detail(qtbot, ctx, complaint.id)
@@ -112,7 +112,7 @@ def test_compensation_above_the_limit_needs_a_supervisor(
     assert form.isVisible() and "needs a supervisor" in boxes.errors[-1].message
     form.reject()
     dialog.close()
-    boss = ComplaintDetailDialog(sup_ctx, complaint.id)
+    boss = ComplaintDetailDialog(supervisor_ctx, complaint.id)
     qtbot.addWidget(boss)
     boss.run_action("compensation")
     boss.step_dialog.widgets["note"].setPlainText("broken vase")
@@ -122,9 +122,9 @@ def test_compensation_above_the_limit_needs_a_supervisor(
 
 
 def test_supervisor_regrades_and_closes_without_confirmation(
-    qtbot, sup_ctx, boxes, complaint
+    qtbot, supervisor_ctx, boxes, complaint
 ) -> None:  # type: ignore[no-untyped-def]
-    dialog = ComplaintDetailDialog(sup_ctx, complaint.id)
+    dialog = ComplaintDetailDialog(supervisor_ctx, complaint.id)
     qtbot.addWidget(dialog)
     dialog.show()
     assert dialog.buttons["regrade"].isEnabled() and dialog.buttons["close"].isEnabled()
@@ -145,9 +145,9 @@ def test_supervisor_regrades_and_closes_without_confirmation(
 
 
 def test_a_courier_sees_every_action_disabled(qtbot, db, courier, boxes, complaint) -> None:  # type: ignore[no-untyped-def]
-    from complaint_ui_helpers import make_context
+    from tests.support.ui import make_ctx
 
-    dialog = ComplaintDetailDialog(make_context(db, courier), complaint.id)
+    dialog = ComplaintDetailDialog(make_ctx(db, courier), complaint.id)
     qtbot.addWidget(dialog)
     assert not any(b.isEnabled() for b in dialog.buttons.values())
     assert dialog.buttons["accept"].toolTip().startswith("Pickup courier may not")

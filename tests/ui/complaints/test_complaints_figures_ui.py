@@ -7,43 +7,43 @@ from datetime import date
 from typing import Any
 
 import pytest
-from complaint_ui_helpers import local_time
 from PySide6.QtCore import Qt
 
 from branch_crm.services.complaints import intake, workflow
 from branch_crm.ui.complaints.figures import ComplaintFiguresDialog
 from branch_crm.ui.complaints.queue_page import ComplaintQueuePage
 from branch_crm.ui.periods import preset_range
+from tests.support.clock import local
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
 
 @pytest.fixture
-def two_months(sup_ctx, add_customer, clock, ctx_write):  # type: ignore[no-untyped-def]
+def two_months(supervisor_ctx, add_customer, clock, ctx_write):  # type: ignore[no-untyped-def]
     """Oct: a delay answered in 30 min, fed back after 1 day, closed (packaging).
     Nov: a loss answered after 2 h (missed) with ¥500 requested and ¥300 granted, still open."""
 
     def call(fn: Any, **kwargs: Any) -> Any:
-        return ctx_write(sup_ctx, fn, **kwargs)
+        return ctx_write(supervisor_ctx, fn, **kwargs)
 
-    clock(local_time("2025-10-10 09:00"))
+    clock(local("2025-10-10 09:00"))
     data = intake.ComplaintInput(add_customer("张三", "13812345678"), "counter", "delay", "late")
     a = call(intake.take_complaint, data=data)
-    clock(local_time("2025-10-10 09:30"))
+    clock(local("2025-10-10 09:30"))
     call(workflow.accept_complaint, complaint_id=a.id)
-    clock(local_time("2025-10-11 09:00"))
+    clock(local("2025-10-11 09:00"))
     call(workflow.give_feedback, complaint_id=a.id, note="delivered")
     call(workflow.close_complaint, complaint_id=a.id, root_cause="packaging", corrective_action="x")
-    clock(local_time("2025-11-05 09:00"))
+    clock(local("2025-11-05 09:00"))
     data = intake.ComplaintInput(
         add_customer("李四", "13712340000"), "phone", "loss", "gone",
         compensation_requested_cents=50_000,
     )  # fmt: skip
     b = call(intake.take_complaint, data=data)
-    clock(local_time("2025-11-05 11:00"))
+    clock(local("2025-11-05 11:00"))
     call(workflow.accept_complaint, complaint_id=b.id)
     call(workflow.grant_compensation, complaint_id=b.id, amount_cents=30_000, note="declared value")
-    clock(local_time("2025-11-06 10:00"))
+    clock(local("2025-11-06 10:00"))
 
 
 def _dialog(qtbot, ctx) -> ComplaintFiguresDialog:  # type: ignore[no-untyped-def]
@@ -53,8 +53,8 @@ def _dialog(qtbot, ctx) -> ComplaintFiguresDialog:  # type: ignore[no-untyped-de
     return dialog
 
 
-def test_month_columns_and_the_whole_range(qtbot, sup_ctx, two_months) -> None:  # type: ignore[no-untyped-def]
-    dialog = _dialog(qtbot, sup_ctx)  # this month (November) by default
+def test_month_columns_and_the_whole_range(qtbot, supervisor_ctx, two_months) -> None:  # type: ignore[no-untyped-def]
+    dialog = _dialog(qtbot, supervisor_ctx)  # this month (November) by default
     assert dialog.period() == (date(2025, 11, 1), date(2025, 11, 6))
     with qtbot.waitSignal(dialog.sig_loaded, timeout=3000):
         dialog.set_period(date(2025, 10, 1), date(2025, 11, 30))
@@ -83,8 +83,8 @@ def test_month_columns_and_the_whole_range(qtbot, sup_ctx, two_months) -> None: 
     assert dialog.causes.item(0, 0).text() == "Inadequate packaging"
 
 
-def test_split_by_week_and_reload_on_change(qtbot, sup_ctx, two_months) -> None:  # type: ignore[no-untyped-def]
-    dialog = _dialog(qtbot, sup_ctx)
+def test_split_by_week_and_reload_on_change(qtbot, supervisor_ctx, two_months) -> None:  # type: ignore[no-untyped-def]
+    dialog = _dialog(qtbot, supervisor_ctx)
     with qtbot.waitSignal(dialog.sig_loaded, timeout=3000):
         dialog.split.setCurrentIndex(dialog.split.findData("week"))
     headers = [
@@ -95,7 +95,7 @@ def test_split_by_week_and_reload_on_change(qtbot, sup_ctx, two_months) -> None:
         dialog.split.setCurrentIndex(dialog.split.findData("all"))
     assert dialog.summary.columnCount() == 2  # one period: no separate whole-range column
     with qtbot.waitSignal(dialog.sig_loaded, timeout=3000):
-        sup_ctx.bus.changed("complaint")
+        supervisor_ctx.bus.changed("complaint")
 
 
 def test_presets() -> None:
@@ -108,12 +108,12 @@ def test_presets() -> None:
     assert preset_range("custom", today) == (date(2026, 2, 1), today)
 
 
-def test_only_supervisors_see_the_figures_button(qtbot, ctx, sup_ctx) -> None:  # type: ignore[no-untyped-def]
+def test_only_supervisors_see_the_figures_button(qtbot, ctx, supervisor_ctx) -> None:  # type: ignore[no-untyped-def]
     counter_page = ComplaintQueuePage(ctx)
     qtbot.addWidget(counter_page)
     assert counter_page.figures_button.isHidden()
     assert counter_page.open_figures() is None
-    page = ComplaintQueuePage(sup_ctx)
+    page = ComplaintQueuePage(supervisor_ctx)
     qtbot.addWidget(page)
     page.show()
     assert not page.figures_button.isHidden()

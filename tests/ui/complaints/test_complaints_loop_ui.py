@@ -6,7 +6,7 @@ the customer's confirmation, counter staff reopen it; a courier may take but not
 from __future__ import annotations
 
 import pytest
-from complaint_ui_helpers import local_time, make_context, press
+from complaint_ui_helpers import press
 from PySide6.QtCore import Qt
 
 from branch_crm.services.complaints import queue as cq
@@ -15,6 +15,8 @@ from branch_crm.ui.complaints.detail import ComplaintDetailDialog, open_complain
 from branch_crm.ui.complaints.queue_model import STATE
 from branch_crm.ui.complaints.queue_page import ComplaintQueuePage
 from branch_crm.ui.complaints.take_dialog import TakeComplaintDialog
+from tests.support.clock import local
+from tests.support.ui import make_ctx
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
@@ -53,9 +55,9 @@ def _queue(qtbot, ctx) -> ComplaintQueuePage:  # type: ignore[no-untyped-def]
 
 
 def test_taken_breached_escalated_worked_closed_reopened(
-    qtbot, ctx, sup_ctx, boxes, *, real_customer, clock
+    qtbot, ctx, supervisor_ctx, boxes, *, real_customer, clock
 ) -> None:  # type: ignore[no-untyped-def]
-    clock(local_time("2025-11-24 09:00"))
+    clock(local("2025-11-24 09:00"))
     real_customer("张三", "13812345678")
     taken = _take_by_keyboard(qtbot, ctx, "5678").result_view
     assert taken is not None and taken.grade == 1  # loss: respond within 1 h
@@ -63,10 +65,10 @@ def test_taken_breached_escalated_worked_closed_reopened(
     assert page.model.total() == 1
     assert page.model.index(0, STATE).data() == "On time"
 
-    clock(local_time("2025-11-24 09:50"))  # 83 % of the response target
+    clock(local("2025-11-24 09:50"))  # 83 % of the response target
     page.tick()
     assert page.model.state_at(0) == cq.WARNED
-    clock(local_time("2025-11-24 10:40"))  # past 150 %: breached, head office
+    clock(local("2025-11-24 10:40"))  # past 150 %: breached, head office
     with qtbot.waitSignal(page.sig_loaded, timeout=2000):
         page.timer.timeout.emit()  # the page's own refresh: tick, then sweep
     assert page.model.state_at(0) == cq.BREACHED
@@ -94,7 +96,7 @@ def test_taken_breached_escalated_worked_closed_reopened(
     assert not detail.buttons["regrade"].isEnabled()  # counter staff: not theirs
     detail.close()
 
-    boss = ComplaintDetailDialog(sup_ctx, taken.id)
+    boss = ComplaintDetailDialog(supervisor_ctx, taken.id)
     qtbot.addWidget(boss)
     boss.run_action("close")
     form = boss.step_dialog
@@ -107,7 +109,7 @@ def test_taken_breached_escalated_worked_closed_reopened(
         ctx.bus.changed("complaint")  # (the supervisor worked in a context of their own)
     assert page.model.total() == 0
 
-    clock(local_time("2025-11-24 15:00"))
+    clock(local("2025-11-24 15:00"))
     again = ComplaintDetailDialog(ctx, taken.id)
     qtbot.addWidget(again)
     again.run_action("reopen")
@@ -123,7 +125,7 @@ def test_a_courier_takes_a_complaint_but_cannot_work_it(
     qtbot, db, courier, boxes, *, real_customer, ctx, ctx_write
 ) -> None:  # type: ignore[no-untyped-def]
     real_customer("李四", "13712340000")
-    courier_ctx = make_context(db, courier)
+    courier_ctx = make_ctx(db, courier)
     taken = _take_by_keyboard(qtbot, courier_ctx, "0000").result_view
     assert taken is not None and taken.created_by == courier.staff_id
     detail = ComplaintDetailDialog(courier_ctx, taken.id)

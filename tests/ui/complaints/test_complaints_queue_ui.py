@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from complaint_ui_helpers import local_time
 from PySide6.QtCore import Qt
 
 from branch_crm.services.complaints import events as cs_events
@@ -21,6 +20,7 @@ from branch_crm.ui.complaints.queue_model import (
 )
 from branch_crm.ui.complaints.queue_page import ComplaintQueuePage
 from branch_crm.ui.complaints.widgets import ComplaintHomeCard, ComplaintStatusWidget
+from tests.support.clock import local
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 @pytest.fixture
 def three(ctx, add_customer, take, clock) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     """At 09:00: a loss (grade 1, 1 h), a delay (grade 3, 4 h) and a damage (grade 2, 2 h)."""
-    clock(local_time("2025-11-24 09:00"))
+    clock(local("2025-11-24 09:00"))
     made = {
         "loss": take(add_customer("张三", "13812345678"), "loss"),
         "delay": take(add_customer("李四", "13712340000"), "delay"),
@@ -53,7 +53,7 @@ def _page(qtbot, ctx) -> ComplaintQueuePage:  # type: ignore[no-untyped-def]
 def test_model_passes_the_model_tester(qtmodeltester, ctx, three) -> None:  # type: ignore[no-untyped-def]
     model = ComplaintQueueModel()
     snapshot = ctx.read(cq.queue_snapshot)
-    model.set_snapshot(snapshot, local_time("2025-11-24 09:30").timestamp())
+    model.set_snapshot(snapshot, local("2025-11-24 09:30").timestamp())
     qtmodeltester.check(model)
     assert model.rowCount() == 3
 
@@ -66,12 +66,12 @@ def test_sorted_by_time_left_with_states_that_move_with_the_clock(qtbot, ctx, th
     assert first.data() == "On time"
     assert page.model.index(0, LEFT).data() == "1 h 00 min"
     page.table.selectRow(1)  # the damage complaint stays selected through refreshes
-    clock(local_time("2025-11-24 09:46"))  # loss at 46/60 min: warned
+    clock(local("2025-11-24 09:46"))  # loss at 46/60 min: warned
     page.tick()
     assert page.model.index(0, STATE).data() == "Due soon"
     assert not page.model.index(0, STATE).data(Qt.ItemDataRole.DecorationRole).isNull()
     assert page.model.index(0, STATE).data(Qt.ItemDataRole.BackgroundRole) is not None
-    clock(local_time("2025-11-24 10:05"))
+    clock(local("2025-11-24 10:05"))
     page.tick()
     assert page.model.index(0, STATE).data() == "Breached"
     assert page.model.index(0, LEFT).data() == "overdue 5 min"
@@ -80,7 +80,7 @@ def test_sorted_by_time_left_with_states_that_move_with_the_clock(qtbot, ctx, th
 
 
 def test_order_changes_as_clocks_pause(qtbot, ctx, three, clock, ctx_write) -> None:  # type: ignore[no-untyped-def]
-    clock(local_time("2025-11-24 09:10"))
+    clock(local("2025-11-24 09:10"))
     ctx_write(ctx, workflow.accept_complaint, complaint_id=three["loss"].id)  # now 24 h resolution
     ctx_write(ctx, workflow.accept_complaint, complaint_id=three["delay"].id)
     ctx_write(ctx, workflow.wait_for_customer, complaint_id=three["delay"].id)
@@ -91,11 +91,11 @@ def test_order_changes_as_clocks_pause(qtbot, ctx, three, clock, ctx_write) -> N
     assert page.model.index(2, LEFT).data().endswith("(paused)")
 
 
-def test_filters(qtbot, ctx, sup_ctx, three, clock, *, ctx_write) -> None:  # type: ignore[no-untyped-def]
-    ctx_write(sup_ctx, workflow.accept_complaint, complaint_id=three["damage"].id)
+def test_filters(qtbot, ctx, supervisor_ctx, three, clock, *, ctx_write) -> None:  # type: ignore[no-untyped-def]
+    ctx_write(supervisor_ctx, workflow.accept_complaint, complaint_id=three["damage"].id)
     ctx_write(ctx, workflow.accept_complaint, complaint_id=three["delay"].id)
     ctx_write(ctx, workflow.wait_for_customer, complaint_id=three["delay"].id)
-    clock(local_time("2025-11-24 10:30"))  # loss response missed
+    clock(local("2025-11-24 10:30"))  # loss response missed
     page = _page(qtbot, ctx)
     page.mine.setChecked(True)  # the counter accepted only the delay
     assert _numbers(page) == [three["delay"].number]
@@ -121,7 +121,7 @@ def test_timer_sweeps_and_data_changes_reload(
     qtbot, ctx, three, *, clock, add_customer, take
 ) -> None:  # type: ignore[no-untyped-def]
     page = _page(qtbot, ctx)
-    clock(local_time("2025-11-24 10:00"))
+    clock(local("2025-11-24 10:00"))
     with qtbot.waitSignal(page.sig_loaded, timeout=2000):
         page.timer.timeout.emit()  # tick + sweep; the sweep's breach reloads the rows
     events = ctx.read(cs_events.complaint_events, complaint_id=three["loss"].id)
@@ -144,7 +144,7 @@ def test_enter_opens_the_detail(qtbot, ctx, three) -> None:  # type: ignore[no-u
 
 
 def test_home_card_and_status_widget(qtbot, ctx, three, clock) -> None:  # type: ignore[no-untyped-def]
-    clock(local_time("2025-11-24 10:05"))
+    clock(local("2025-11-24 10:05"))
     status = ComplaintStatusWidget(ctx)
     qtbot.addWidget(status)
     assert status.objectName() == "complaintStatus"
@@ -161,7 +161,7 @@ def test_home_card_and_status_widget(qtbot, ctx, three, clock) -> None:  # type:
 def test_a_missed_response_stays_visible_after_a_late_accept(
     qtbot, ctx, three, clock, ctx_write
 ) -> None:  # type: ignore[no-untyped-def]
-    clock(local_time("2025-11-24 10:20"))
+    clock(local("2025-11-24 10:20"))
     ctx_write(ctx, workflow.accept_complaint, complaint_id=three["loss"].id)  # 20 min late
     page = _page(qtbot, ctx)
     row = page.model.row_of(three["loss"].id)
@@ -175,12 +175,12 @@ def test_a_missed_response_stays_visible_after_a_late_accept(
 def test_status_bar_timer_records_breaches_nobody_looks_at(qtbot, ctx, three, clock) -> None:  # type: ignore[no-untyped-def]
     """No queue page, no detail window: the status-bar widget's timer runs the SLA sweep, so
     breaches and escalations are recorded as events while the app is open."""
-    clock(local_time("2025-11-24 09:30"))
+    clock(local("2025-11-24 09:30"))
     status = ComplaintStatusWidget(ctx, refresh_ms=60_000)
     qtbot.addWidget(status)
     assert status.text() == "Complaints 3 · 0 breached"
     assert status._timer.isActive() and status._timer.interval() == 60_000
-    clock(local_time("2025-11-24 10:31"))  # loss: response 60 min missed, 150 % at 10:30
+    clock(local("2025-11-24 10:31"))  # loss: response 60 min missed, 150 % at 10:30
     with qtbot.waitSignal(status.sig_counted, timeout=2000):
         status._timer.timeout.emit()
     assert status.text() == "Complaints 3 · 1 breached"
@@ -192,9 +192,9 @@ def test_status_bar_timer_records_breaches_nobody_looks_at(qtbot, ctx, three, cl
         ("escalated", 2),
     ]
     assert [e.at for e in events[1:]] == [
-        local_time("2025-11-24 10:00"),
-        local_time("2025-11-24 10:00"),
-        local_time("2025-11-24 10:30"),
+        local("2025-11-24 10:00"),
+        local("2025-11-24 10:00"),
+        local("2025-11-24 10:30"),
     ]
     assert [e.title for e in events[2:]] == ["Escalated to Supervisor", "Escalated to Head office"]
     with qtbot.waitSignal(status.sig_counted, timeout=2000):

@@ -12,14 +12,6 @@ from branch_crm.ui.counter.lookup_page import LookupPage
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
 
-@pytest.fixture
-def page(qtbot, ctx, people, show):  # type: ignore[no-untyped-def]
-    widget = LookupPage(ctx, debounce_ms=0)
-    qtbot.addWidget(widget)
-    show(widget)
-    return widget
-
-
 def type_and_wait(qtbot, page, text: str) -> None:  # type: ignore[no-untyped-def]
     """Type ``text`` key by key and wait for the search after the last key."""
     with qtbot.waitSignal(page.lookup.sig_results_updated, timeout=2000):

@@ -8,18 +8,9 @@ import pytest
 from PySide6.QtCore import Qt
 
 from branch_crm.ui.counter import actions
-from branch_crm.ui.counter.lookup_page import LookupPage
 from branch_crm.ui.counter.pickup_sheet import PickupSheetReady
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
-
-
-@pytest.fixture
-def page(qtbot, ctx, people, show):  # type: ignore[no-untyped-def]
-    widget = LookupPage(ctx, debounce_ms=0)
-    qtbot.addWidget(widget)
-    show(widget)
-    return widget
 
 
 def test_nothing_selected_says_so(qtbot, ctx, boxes) -> None:  # type: ignore[no-untyped-def]

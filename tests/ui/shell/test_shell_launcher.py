@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 from PySide6.QtWidgets import QApplication, QMessageBox
-from shell_accounts import PASSWORDS
 
 from branch_crm.errors import DatabaseCorrupt, DatabaseLocked, DatabaseReadOnly, DatabaseTooNew
 from branch_crm.ui.shell import db_error, launcher
 from branch_crm.ui.shell.launcher import Shell
+from tests.support.accounts import PASSWORDS
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
@@ -84,18 +84,9 @@ def test_unwritable_place_gets_a_dialog(qapp, tmp_path, dialogs) -> None:
     assert isinstance(dialogs[0], DatabaseReadOnly)
 
 
-def test_read_only_file_gets_a_dialog(qapp, db_path, db, dialogs, monkeypatch) -> None:
-    import os
-
+def test_read_only_file_gets_a_dialog(qapp, db_path, db, dialogs, read_only_file) -> None:
     db.dispose()
-    real_access = os.access
-
-    def no_write(path: object, mode: int) -> bool:  # simulated: root ignores file modes
-        if mode & os.W_OK and Path(str(path)) == db_path:
-            return False
-        return real_access(path, mode)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(os, "access", no_write)
+    read_only_file(db_path)
     code, _shell = run_shell(qapp, db_path)
     assert code == 2
     assert len(dialogs) == 1 and isinstance(dialogs[0], DatabaseReadOnly)

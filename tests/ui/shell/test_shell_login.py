@@ -8,12 +8,12 @@ import pytest
 import time_machine
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
-from shell_accounts import BRANCH, PASSWORDS
 
 from branch_crm import i18n
 from branch_crm.services.settings import values as settings
 from branch_crm.ui.shell.first_admin_dialog import FirstAdminDialog
 from branch_crm.ui.shell.login_dialog import LoginDialog
+from tests.support.accounts import BRANCH, PASSWORDS
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 

@@ -52,14 +52,14 @@ def specs() -> list[PageSpec]:
 
 
 @pytest.fixture
-def window(show, counter_ctx):
+def window(show, ctx):
     Probe.built = 0
-    return show(MainWindow(counter_ctx, pages=specs()))
+    return show(MainWindow(ctx, pages=specs()))
 
 
-def test_pages_filtered_by_role_and_built_lazily(window, counter_ctx) -> None:
+def test_pages_filtered_by_role_and_built_lazily(window, ctx) -> None:
     assert window.page_keys() == ["one", "two", "bad"]  # counter staff has no STAFF_MANAGE
-    assert counter_ctx.main_window is window
+    assert ctx.main_window is window
     assert window.current_page_key() == "one"
     assert Probe.built == 1  # the second page is built on first use only
     page = window.show_page("two")
@@ -114,22 +114,22 @@ def test_status_bar_names_user_and_branch(window) -> None:
     assert window.branch_label.text() == "Branch: BR001 · 浦东网点"
 
 
-def test_listed_status_widget_and_home_cards(monkeypatch, show, counter_ctx) -> None:
+def test_listed_status_widget_and_home_cards(monkeypatch, show, ctx) -> None:
     monkeypatch.setattr(main_window, "STATUS_WIDGETS", (lambda ctx: QLabel("sync ok"),))
     cards = (lambda ctx: QLabel("first card"), lambda ctx: QLabel("3 open complaints"))
     monkeypatch.setattr(home_page, "HOME_CARDS", cards)
     home = next(s for s in PAGES if s.key == "home")
-    window = show(MainWindow(counter_ctx, pages=[home]))
+    window = show(MainWindow(ctx, pages=[home]))
     assert [w.text() for w in window.status_widgets] == ["sync ok"]
     page = window.page("home")
     assert [card.text() for card in page.cards] == ["first card", "3 open complaints"]
     assert page.empty.isHidden()
 
 
-def test_home_without_cards_says_so(monkeypatch, show, counter_ctx) -> None:
+def test_home_without_cards_says_so(monkeypatch, show, ctx) -> None:
     monkeypatch.setattr(home_page, "HOME_CARDS", ())
     home = next(s for s in PAGES if s.key == "home")
-    window = show(MainWindow(counter_ctx, pages=[home]))
+    window = show(MainWindow(ctx, pages=[home]))
     page = window.page("home")
     assert page.cards == []
     assert page.empty.isVisible()
@@ -142,14 +142,12 @@ def test_sign_out_action_asks_the_launcher(qtbot, window) -> None:
         window.action_sign_out.trigger()
 
 
-def test_page_may_veto_closing(qtbot, show, counter_ctx) -> None:
+def test_page_may_veto_closing(qtbot, show, ctx) -> None:
     class Dirty(QWidget):
         def may_close(self) -> bool:
             return False
 
-    window = show(
-        MainWindow(counter_ctx, pages=[PageSpec("d", "Dirty", "home", lambda c: Dirty())])
-    )
+    window = show(MainWindow(ctx, pages=[PageSpec("d", "Dirty", "home", lambda c: Dirty())]))
     assert not window.close()
     assert window.isVisible()
 
@@ -182,9 +180,7 @@ def test_every_named_icon_draws_something(qapp) -> None:
     assert icon("no such icon").isNull()
 
 
-def test_home_greeting_shows_the_branch_date_not_the_machine_date(
-    monkeypatch, qtbot, counter_ctx
-) -> None:
+def test_home_greeting_shows_the_branch_date_not_the_machine_date(monkeypatch, qtbot, ctx) -> None:
     from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
 
@@ -197,7 +193,7 @@ def test_home_greeting_shows_the_branch_date_not_the_machine_date(
     # Shanghai, the branch's business time zone
     evening = datetime(2025, 3, 1, 20, 0, tzinfo=ZoneInfo("UTC"))
     with time_machine.travel(evening, tick=False) as traveller:
-        page = HomePage(counter_ctx)
+        page = HomePage(ctx)
         qtbot.addWidget(page)
         assert "Today is 2025-03-02." in page.greeting.text()
         traveller.move_to(evening + timedelta(days=1))  # the app stays open past midnight

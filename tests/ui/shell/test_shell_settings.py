@@ -106,8 +106,8 @@ def test_policy_shows_head_office_value_and_local_override(show, admin_ctx, db) 
     assert stored(db, "tier.key_min") == 1200  # head office's value applies again
 
 
-def test_counter_staff_may_only_change_language(show, counter_ctx, db) -> None:
-    dialog = show(SettingsDialog(counter_ctx))
+def test_counter_staff_may_only_change_language(show, ctx, db) -> None:
+    dialog = show(SettingsDialog(ctx))
     assert dialog.read_only_note.isVisible()
     assert not dialog.editors["hq.url"].isEnabled()
     assert dialog.editors["language"].isEnabled()

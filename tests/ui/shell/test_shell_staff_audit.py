@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
-from shell_accounts import PASSWORDS
 
 from branch_crm.errors import AuthenticationError
 from branch_crm.services.staff.sign_in import authenticate
 from branch_crm.ui.shell.audit_page import AuditPage
 from branch_crm.ui.shell.staff_page import PasswordDialog, StaffDialog, StaffPage
+from tests.support.accounts import PASSWORDS
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 

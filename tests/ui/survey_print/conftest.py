@@ -1,5 +1,5 @@
-"""Fixtures of the survey printing UI tests: contexts on a real database, patched boxes and
-preview (the preview dialog belongs to the shared printing UI and has its own tests)."""
+"""Fixtures of the survey printing UI tests: the previews shown (the preview dialog belongs to
+the shared printing UI and has its own tests), and customers to print for."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.support.ui import Boxes
 
 
 @dataclass
@@ -20,13 +22,11 @@ class Shown:
 
 
 @pytest.fixture
-def shown(monkeypatch: pytest.MonkeyPatch) -> Shown:
-    from branch_crm.ui import messages
+def shown(monkeypatch: pytest.MonkeyPatch, boxes: Boxes) -> Shown:
+    """The message boxes (``boxes``) and the PDF previews the tests were shown."""
     from branch_crm.ui.survey_print import actions, batch_dialog
 
-    seen = Shown()
-    monkeypatch.setattr(messages, "show_error", lambda _p, e, *a, **k: seen.errors.append(e))
-    monkeypatch.setattr(messages, "info", lambda _p, t, *a, **k: seen.infos.append(t))
+    seen = Shown(errors=boxes.errors, infos=boxes.infos)
 
     def preview(_parent: Any, path: Path, title: str) -> None:
         seen.previews.append((Path(path), title))
@@ -34,23 +34,6 @@ def shown(monkeypatch: pytest.MonkeyPatch) -> Shown:
     monkeypatch.setattr(actions, "show_printed", preview)
     monkeypatch.setattr(batch_dialog, "show_printed", preview)
     return seen
-
-
-def _context(db: Any, actor: Any) -> Any:
-    from branch_crm.ui.context import AppContext
-    from branch_crm.ui.tasks import TaskRunner
-
-    return AppContext.for_tests(db, actor, tasks=TaskRunner(synchronous=True))
-
-
-@pytest.fixture
-def sup_ctx(qapp, db, supervisor, shown):  # type: ignore[no-untyped-def]
-    return _context(db, supervisor)
-
-
-@pytest.fixture
-def counter_ctx(qapp, db, counter, shown):  # type: ignore[no-untyped-def]
-    return _context(db, counter)
 
 
 @pytest.fixture

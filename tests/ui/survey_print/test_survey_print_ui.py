@@ -17,12 +17,12 @@ def _text(path) -> str:  # type: ignore[no-untyped-def]
     return "".join(page.extract_text() for page in PdfReader(path).pages)
 
 
-def test_customer_action_is_listed_and_prints(qtbot, counter_ctx, people, shown, db) -> None:  # type: ignore[no-untyped-def]
+def test_customer_action_is_listed_and_prints(qtbot, ctx, people, shown, db) -> None:  # type: ignore[no-untyped-def]
     from branch_crm.ui.counter.hooks import PROFILE_ACTIONS
 
     (action,) = [a for a in PROFILE_ACTIONS if a.label == "Print survey"]
     assert action.icon == "survey_print"
-    action.handler(counter_ctx, people["张三"], None)
+    action.handler(ctx, people["张三"], None)
     assert shown.errors == []
     ((path, title),) = shown.previews
     with db.session() as session:
@@ -31,18 +31,15 @@ def test_customer_action_is_listed_and_prints(qtbot, counter_ctx, people, shown,
     assert "张三" in _text(path) and form.serial in _text(path)
 
 
-def test_couriers_are_told_they_may_not_print(qapp, db, courier, people, shown) -> None:  # type: ignore[no-untyped-def]
-    from branch_crm.ui.context import AppContext
+def test_couriers_are_told_they_may_not_print(courier_ctx, people, shown) -> None:  # type: ignore[no-untyped-def]
     from branch_crm.ui.survey_print.actions import print_survey
-    from branch_crm.ui.tasks import TaskRunner
 
-    ctx = AppContext.for_tests(db, courier, tasks=TaskRunner(synchronous=True))
-    print_survey(ctx, people["张三"], None)
+    print_survey(courier_ctx, people["张三"], None)
     assert shown.errors == ["You may not print surveys."] and shown.previews == []
 
 
-def test_batch_by_tier_from_the_keyboard(qtbot, sup_ctx, people, shown) -> None:  # type: ignore[no-untyped-def]
-    dialog = BatchPrintDialog(sup_ctx)
+def test_batch_by_tier_from_the_keyboard(qtbot, supervisor_ctx, people, shown) -> None:  # type: ignore[no-untyped-def]
+    dialog = BatchPrintDialog(supervisor_ctx)
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
@@ -66,8 +63,8 @@ def test_batch_by_tier_from_the_keyboard(qtbot, sup_ctx, people, shown) -> None:
     assert "3 forms printed" in dialog.status.text()
 
 
-def test_batch_with_a_list_filter(qtbot, sup_ctx, people, shown) -> None:  # type: ignore[no-untyped-def]
-    dialog = open_batch_print(sup_ctx, None)
+def test_batch_with_a_list_filter(qtbot, supervisor_ctx, people, shown) -> None:  # type: ignore[no-untyped-def]
+    dialog = open_batch_print(supervisor_ctx, None)
     qtbot.addWidget(dialog)
     dialog.radios["list"].setChecked(True)
     assert dialog.count == 4
@@ -81,15 +78,15 @@ def test_batch_with_a_list_filter(qtbot, sup_ctx, people, shown) -> None:  # typ
 
 
 def test_cancel_and_refusals_are_shown_not_raised(
-    qtbot, sup_ctx, counter_ctx, people, shown
+    qtbot, supervisor_ctx, ctx, people, shown
 ) -> None:  # type: ignore[no-untyped-def]
     from branch_crm.services.surveys.forms import PrintCancelled
 
-    dialog = BatchPrintDialog(sup_ctx)
+    dialog = BatchPrintDialog(supervisor_ctx)
     qtbot.addWidget(dialog)
     dialog._on_failed(PrintCancelled("Printing was cancelled; no form was recorded."))
     assert "cancelled" in dialog.status.text() and shown.errors == []
-    counter_dialog = BatchPrintDialog(counter_ctx)
+    counter_dialog = BatchPrintDialog(ctx)
     qtbot.addWidget(counter_dialog)
     counter_dialog.radios["tier"].setChecked(True)
     counter_dialog.start_printing()
@@ -97,7 +94,7 @@ def test_cancel_and_refusals_are_shown_not_raised(
 
 
 def test_cancel_from_the_progress_stops_the_real_job(
-    qtbot, sup_ctx, people, shown, db, *, monkeypatch
+    qtbot, supervisor_ctx, people, shown, db, *, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
     """The job control is cancelled as soon as the first progress arrives (what the Cancel
     button of the progress dialog does): nothing recorded, no file, the dialog says so."""
@@ -111,7 +108,7 @@ def test_cancel_from_the_progress_stops_the_real_job(
         self.cancel()
 
     monkeypatch.setattr(JobControl, "progress", progress_then_cancel)
-    dialog = BatchPrintDialog(sup_ctx)
+    dialog = BatchPrintDialog(supervisor_ctx)
     qtbot.addWidget(dialog)
     dialog.radios["tier"].setChecked(True)
     assert dialog.count == 3

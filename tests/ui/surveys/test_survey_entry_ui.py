@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import Qt
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "services" / "surveys"))
-from survey_entry_helpers import answers, customer, printed_form, run
-from survey_ui_helpers import type_text
 
 from branch_crm.services.surveys import entry as se_entry
 from branch_crm.ui.surveys.direct import DirectEntryWidget
 from branch_crm.ui.surveys.entry import KeyedEntryWidget
 from branch_crm.ui.surveys.page import SurveysPage
 from branch_crm.ui.surveys.scores import ScoresWidget
+from tests.support.keyboard import type_text
+from tests.support.services import run_service
+from tests.support.surveys import answers, customer, printed_form
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 SCALE = (
@@ -32,14 +28,14 @@ SCALE = (
 
 
 @pytest.fixture
-def form(ctx, tmp_path):  # type: ignore[no-untyped-def]
-    cid = customer(ctx.db, ctx.actor, "张三", "13812345678", tier="key")
-    return cid, printed_form(ctx.db, ctx.actor, cid, tmp_path)
+def form(supervisor_ctx, tmp_path):  # type: ignore[no-untyped-def]
+    cid = customer(supervisor_ctx.db, supervisor_ctx.actor, "张三", "13812345678", tier="key")
+    return cid, printed_form(supervisor_ctx.db, supervisor_ctx.actor, cid, tmp_path)
 
 
 @pytest.fixture
-def entry(qtbot, ctx, show):  # type: ignore[no-untyped-def]
-    widget = KeyedEntryWidget(ctx)
+def entry(qtbot, supervisor_ctx, show):  # type: ignore[no-untyped-def]
+    widget = KeyedEntryWidget(supervisor_ctx)
     qtbot.addWidget(widget)
     return show(widget)
 
@@ -54,7 +50,7 @@ def _focused(entry):  # type: ignore[no-untyped-def]
     return next((c for c, f in entry.answers.fields.items() if f.hasFocus()), None)
 
 
-def test_key_a_form_without_touching_the_mouse(qtbot, ctx, entry, form) -> None:  # type: ignore[no-untyped-def]
+def test_key_a_form_without_touching_the_mouse(qtbot, supervisor_ctx, entry, form) -> None:  # type: ignore[no-untyped-def]
     cid, serial = form
     assert entry.serial.hasFocus()
     _look_up(qtbot, entry, serial.split("-")[1])  # the digits alone are enough
@@ -77,7 +73,9 @@ def test_key_a_form_without_touching_the_mouse(qtbot, ctx, entry, form) -> None:
     qtbot.keyClick(entry.answers.suggestion, Qt.Key.Key_Return)  # Enter there saves
     assert entry.result.text() == f"Form {serial} saved."
     assert entry.serial.text() == "" and entry.serial.hasFocus()
-    (saved,) = run(ctx.db, ctx.actor, se_entry.customer_responses, customer_id=cid)
+    (saved,) = run_service(
+        supervisor_ctx.db, supervisor_ctx.actor, se_entry.customer_responses, customer_id=cid
+    )
     assert saved.channel == "paper" and saved.serial == serial
     assert [saved.answers[c] for c in SCALE] == [4, 5, 4, 5, 4, 5, 4, 5]
     assert (saved.answers["nps"], saved.answers["ces"]) == (10, 6)
@@ -118,7 +116,7 @@ def test_unknown_and_mistyped_serials(qtbot, entry, form) -> None:  # type: igno
     assert not entry.answers.isEnabled() and entry.serial.hasFocus()
 
 
-def test_detractor_gets_a_follow_up_and_a_complaint(qtbot, ctx, entry, form) -> None:  # type: ignore[no-untyped-def]
+def test_detractor_gets_a_follow_up_and_a_complaint(qtbot, supervisor_ctx, entry, form) -> None:  # type: ignore[no-untyped-def]
     _cid, serial = form
     _look_up(qtbot, entry, serial)
     for code in SCALE:
@@ -132,11 +130,11 @@ def test_detractor_gets_a_follow_up_and_a_complaint(qtbot, ctx, entry, form) -> 
     assert "Complaint " in text and " raised." in text
 
 
-def test_second_entry_shows_history_and_corrects(qtbot, ctx, entry, form) -> None:  # type: ignore[no-untyped-def]
+def test_second_entry_shows_history_and_corrects(qtbot, supervisor_ctx, entry, form) -> None:  # type: ignore[no-untyped-def]
     cid, serial = form
-    run(
-        ctx.db,
-        ctx.actor,
+    run_service(
+        supervisor_ctx.db,
+        supervisor_ctx.actor,
         se_entry.enter_form_response,
         serial=serial,
         data=se_entry.ResponseInput(answers(scale=4, nps=9, ces=6)),
@@ -153,20 +151,29 @@ def test_second_entry_shows_history_and_corrects(qtbot, ctx, entry, form) -> Non
     qtbot.keyClick(field, Qt.Key.Key_2)
     qtbot.keyClick(entry, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert entry.result.text().startswith(f"Form {serial} saved. Follow-up task created")
-    (current,) = run(ctx.db, ctx.actor, se_entry.customer_responses, customer_id=cid)
+    (current,) = run_service(
+        supervisor_ctx.db, supervisor_ctx.actor, se_entry.customer_responses, customer_id=cid
+    )
     assert current.answers["timeliness"] == 2 and current.supersedes_id is not None
-    history = run(ctx.db, ctx.actor, se_entry.response_history, response_id=current.id)
+    history = run_service(
+        supervisor_ctx.db,
+        supervisor_ctx.actor,
+        se_entry.response_history,
+        response_id=current.id,
+    )
     assert [v.current for v in history] == [False, True]
     _look_up(qtbot, entry, serial)
     assert entry.history.count() == 2
 
 
-def test_phone_answers_without_a_form(qtbot, ctx, show, ctx_write) -> None:  # type: ignore[no-untyped-def]
+def test_phone_answers_without_a_form(qtbot, supervisor_ctx, show, ctx_write) -> None:  # type: ignore[no-untyped-def]
     from branch_crm.services.customers.profile import create_customer
     from branch_crm.services.customers.validation import CustomerInput
 
-    view = ctx_write(ctx, create_customer, data=CustomerInput(name="李四", phones=["13900001111"]))
-    widget = show(DirectEntryWidget(ctx))
+    view = ctx_write(
+        supervisor_ctx, create_customer, data=CustomerInput(name="李四", phones=["13900001111"])
+    )
+    widget = show(DirectEntryWidget(supervisor_ctx))
     qtbot.addWidget(widget)
     assert widget.lookup.search_box.hasFocus()
     qtbot.keyClicks(widget.lookup.search_box, "1111")
@@ -181,24 +188,29 @@ def test_phone_answers_without_a_form(qtbot, ctx, show, ctx_write) -> None:  # t
     assert widget.result.text() == ""
     qtbot.keyClick(widget.answers.fields["ces"], Qt.Key.Key_Return)  # Enter on the last saves
     assert widget.result.text() == "Answers of 李四 saved."
-    (saved,) = run(ctx.db, ctx.actor, se_entry.customer_responses, customer_id=view.id)
+    (saved,) = run_service(
+        supervisor_ctx.db,
+        supervisor_ctx.actor,
+        se_entry.customer_responses,
+        customer_id=view.id,
+    )
     assert saved.channel == "counter" and saved.form_id is None and saved.answers["nps"] == 9
 
 
-def test_scores_show_hand_computed_figures(qtbot, ctx, show, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    key = customer(ctx.db, ctx.actor, "甲", "13800000001", tier="key")
-    other = customer(ctx.db, ctx.actor, "乙", "13800000002", tier="ordinary")
+def test_scores_show_hand_computed_figures(qtbot, supervisor_ctx, show, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    key = customer(supervisor_ctx.db, supervisor_ctx.actor, "甲", "13800000001", tier="key")
+    other = customer(supervisor_ctx.db, supervisor_ctx.actor, "乙", "13800000002", tier="ordinary")
     # key: all items 5, NPS 10, CES 7; ordinary: all items 2, NPS 3, CES 2
     for cid, scale, nps, ces in ((key, 5, 10, 7), (other, 2, 3, 2)):
-        run(
-            ctx.db,
-            ctx.actor,
+        run_service(
+            supervisor_ctx.db,
+            supervisor_ctx.actor,
             se_entry.record_direct_response,
             customer_id=cid,
             channel="phone",
             data=se_entry.ResponseInput(answers(scale=scale, nps=nps, ces=ces)),
         )
-    widget = show(ScoresWidget(ctx))
+    widget = show(ScoresWidget(supervisor_ctx))
     qtbot.addWidget(widget)
     h = widget.headline
     assert (h["responses"].text(), h["csat"].text(), h["nps"].text(), h["ces"].text()) == (
@@ -220,12 +232,12 @@ def test_scores_show_hand_computed_figures(qtbot, ctx, show, tmp_path) -> None: 
     assert h["csat"].text() == "0 %" and widget.trend_table.item(11, 1).text() == "1"
 
 
-def test_page_tabs_and_batch_button(qtbot, ctx, show, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_page_tabs_and_batch_button(qtbot, supervisor_ctx, show, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from branch_crm.ui.survey_print import batch_dialog
 
     opened: list[object] = []
     monkeypatch.setattr(batch_dialog, "open_batch_print", lambda c, p: opened.append((c, p)))
-    page = show(SurveysPage(ctx))
+    page = show(SurveysPage(supervisor_ctx))
     qtbot.addWidget(page)
     assert [page.tabs.tabText(i) for i in range(page.tabs.count())] == [
         "Enter returned forms",
@@ -235,14 +247,10 @@ def test_page_tabs_and_batch_button(qtbot, ctx, show, monkeypatch) -> None:  # t
     page.on_shown()
     assert page.entry.serial.hasFocus()
     qtbot.keyClick(page, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)
-    assert opened == [(ctx, page)]
+    assert opened == [(supervisor_ctx, page)]
 
 
-def test_counter_staff_see_no_scores_and_no_batch(qtbot, db, counter, boxes, show) -> None:  # type: ignore[no-untyped-def]
-    from branch_crm.ui.context import AppContext
-    from branch_crm.ui.tasks import TaskRunner
-
-    ctx = AppContext.for_tests(db, counter, tasks=TaskRunner(synchronous=True))
+def test_counter_staff_see_no_scores_and_no_batch(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
     page = SurveysPage(ctx)
     qtbot.addWidget(page)
     assert page.tabs.count() == 2 and page.scores is None

@@ -7,7 +7,9 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from sync_ui_helpers import Boxes, make_ctx, value
+from sync_ui_helpers import value
+
+from tests.support.ui import Boxes, make_ctx
 
 WARNING = "This PC's clock is 3 hours off; fix the Windows time."
 

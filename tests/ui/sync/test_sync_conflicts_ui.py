@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
-from sync_helpers import on_staff
-from sync_ui_helpers import Boxes, add_customer, make_ctx, open_branch, value
+from sync_ui_helpers import open_branch, value
 
 from branch_crm.services.syncing.service import run_sync
+from tests.support.sync import add_customer, on_staff
+from tests.support.ui import Boxes, make_ctx
 
 PHONE = "13855556666"
 

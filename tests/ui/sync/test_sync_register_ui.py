@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from sync_ui_helpers import Boxes, add_customer, make_ctx, queued
+
+from tests.support.sync import add_customer, queued
+from tests.support.ui import Boxes, make_ctx
 
 
 @pytest.fixture

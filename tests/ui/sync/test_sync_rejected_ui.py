@@ -9,9 +9,10 @@ import sqlite3
 from typing import Any
 
 import pytest
-from sync_ui_helpers import add_customer, make_ctx
 
 from branch_crm.services.syncing.service import run_sync
+from tests.support.sync import add_customer
+from tests.support.ui import make_ctx
 
 LONG = "长" * 60
 

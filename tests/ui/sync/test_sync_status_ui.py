@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
-from sync_ui_helpers import Boxes, add_customer, make_ctx, queued
 
 from branch_crm.services.settings import values as app_settings
+from tests.support.sync import add_customer, queued
+from tests.support.ui import Boxes, make_ctx
 
 
 def _ctx(db: Any, actor: Any, *, synchronous: bool = True) -> Any:
@@ -123,10 +124,9 @@ def test_background_rounds_follow_the_interval_setting_and_back_off(
 def test_window_keeps_running_during_a_slow_round(
     qtbot: Any, branch_db: Any, counter: Any, proxy: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from faultproxy import Fault
-
     from branch_crm.ui.sync import controller as controller_module
     from branch_crm.ui.sync.widgets import SyncStatusWidget
+    from tests.support.faultproxy import Fault
 
     monkeypatch.setattr(controller_module, "backoff_seconds", lambda failures: 0.2)
     add_customer(branch_db, "BR001", "孙七", "13800005555")

@@ -17,6 +17,7 @@ from branch_crm.models import LocalSetting
 from branch_crm.services.settings import values as settings
 from branch_crm.ui.context import AppContext, DataBus
 from branch_crm.ui.tasks import JobCancelled, TaskRunner
+from tests.support.ui import make_ctx
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
@@ -164,11 +165,12 @@ def test_cancelled_before_start_is_skipped(qtbot, runner) -> None:
     assert isinstance(second.error, JobCancelled)
 
 
-def test_context_write_passes_session_and_actor(admin_ctx, ctx_write) -> None:
+def test_context_write_passes_session_and_actor(db, staffed, boxes, ctx_write) -> None:
     def service(*, session: Any, actor: Any, key: str) -> str:
         settings.put(session, actor, key, "Demo Co")
         return actor.username
 
+    admin_ctx = make_ctx(db, staffed["boss"])
     assert ctx_write(admin_ctx, service, key="company.name") == "boss"
     with admin_ctx.db.session() as session:
         assert settings.get(session, "company.name") == "Demo Co"

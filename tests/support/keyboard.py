@@ -1,4 +1,4 @@
-"""Helpers of the survey/training UI tests: typing Chinese the way an input method does."""
+"""Typing into widgets the way a user does: Chinese through an input method, table cells."""
 
 from __future__ import annotations
 

@@ -24,7 +24,8 @@ from branch_crm.ui.tasks import GuiGarbageCollector, JobCancelled, TaskRunner
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
-CHILD = Path(__file__).with_name("tasks_gc_child.py")
+CHILD = "tests.ui.tasks_gc_child"  # run as a module from the repository root
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -166,7 +167,8 @@ def test_gui_garbage_collector_collects_on_the_gui_thread_only(qtbot) -> None:
 def _run_child(mode: str, db_path: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     return subprocess.run(
-        [sys.executable, str(CHILD), mode, str(db_path)],
+        [sys.executable, "-m", CHILD, mode, str(db_path)],
+        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,

@@ -1,14 +1,10 @@
-"""Helpers of the training tests: sessions written through the service, local times."""
+"""Sample training sessions (the service, UI, printing and CLI tests share them)."""
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from tests.support.clock import local
 
 CONTENT = [
     "每日行车前检查（水、电、油、胎、灭火器、飞翼装置）。",
@@ -16,21 +12,6 @@ CONTENT = [
     "运输中听从指挥，配合装卸。",
 ]
 INCIDENT = "沪E*****车辆因锁扣未锁好、拐弯速度快导致货物掉落。要求吸取教训，落实安全。"
-
-
-def local(text: str) -> datetime:
-    """'2025-01-15 09:00' as an aware datetime in Asia/Shanghai."""
-    return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
-
-
-def run(db: Any, actor: Any, fn: Callable[..., Any], **kwargs: Any) -> Any:
-    """Call a service function in its own unit of work (actor passed when it takes one)."""
-    from branch_crm.services.context import unit_of_work
-
-    with unit_of_work(db, actor) as session:
-        if "actor" in inspect.signature(fn).parameters:
-            return fn(session=session, actor=actor, **kwargs)
-        return fn(session=session, **kwargs)
 
 
 def session_input(count: int = 3, **overrides: Any) -> Any:

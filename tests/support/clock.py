@@ -1,4 +1,4 @@
-"""Time helpers of the complaint tests (a module with a unique name, importable by tests)."""
+"""Wall times of the branch (Asia/Shanghai) as aware datetimes."""
 
 from __future__ import annotations
 

@@ -1,25 +1,13 @@
-"""Helpers of the printing tests: customers written straight into a real database, PDF readers."""
+"""Printing test helpers: customers written straight into a real database, PDF readers."""
 
 from __future__ import annotations
 
-import inspect
 import shutil
 import subprocess
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from pypdf import PdfReader
-
-
-def run_service(db: Any, actor: Any, fn: Callable[..., Any], **kwargs: Any) -> Any:
-    """Call a service function in its own unit of work (actor passed when it takes one)."""
-    from branch_crm.services.context import unit_of_work
-
-    with unit_of_work(db, actor) as session:
-        if "actor" in inspect.signature(fn).parameters:
-            return fn(session=session, actor=actor, **kwargs)
-        return fn(session=session, **kwargs)
 
 
 def add_customer(

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import Qt
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "services" / "training"))
-from survey_ui_helpers import cell_editor, commit_cell, type_text
-from training_helpers import local, run, session_input
 
 from branch_crm.services.training import inputs, sessions
 from branch_crm.ui.printing.preview import PdfPreviewDialog
 from branch_crm.ui.training.attendance_dialog import AttendanceDialog
 from branch_crm.ui.training.page import TrainingPage
 from branch_crm.ui.training.session_dialog import SessionDialog
+from tests.support.clock import local
+from tests.support.keyboard import cell_editor, commit_cell, type_text
+from tests.support.services import run_service
+from tests.support.training import session_input
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
@@ -48,8 +45,8 @@ def _type_cell(qtbot, table, row: int, column: int, text: str) -> None:  # type:
     commit_cell(qtbot, editor)
 
 
-def test_plan_a_session_by_keyboard(qtbot, ctx, show, staff_member) -> None:  # type: ignore[no-untyped-def]
-    dialog = show(SessionDialog(ctx))
+def test_plan_a_session_by_keyboard(qtbot, supervisor_ctx, show, staff_member) -> None:  # type: ignore[no-untyped-def]
+    dialog = show(SessionDialog(supervisor_ctx))
     qtbot.addWidget(dialog)
     assert dialog.title_edit.hasFocus()
     type_text(qtbot, dialog.title_edit, "项目司机安全培训")
@@ -80,11 +77,16 @@ def test_plan_a_session_by_keyboard(qtbot, ctx, show, staff_member) -> None:  # 
         ("王五", "13912345678", staff_member),
         ("外协 李工", "13800138000", None),
     ]
-    assert run(ctx.db, ctx.actor, sessions.get_session, session_id=saved.id) == saved
+    assert (
+        run_service(
+            supervisor_ctx.db, supervisor_ctx.actor, sessions.get_session, session_id=saved.id
+        )
+        == saved
+    )
 
 
-def test_errors_show_beside_the_fields(qtbot, ctx, show, boxes) -> None:  # type: ignore[no-untyped-def]
-    dialog = show(SessionDialog(ctx))
+def test_errors_show_beside_the_fields(qtbot, supervisor_ctx, show, boxes) -> None:  # type: ignore[no-untyped-def]
+    dialog = show(SessionDialog(supervisor_ctx))
     qtbot.addWidget(dialog)
     dialog.attendees.add_person("", "13800138000")
     dialog.end_edit.setTime(dialog.start_edit.time())
@@ -96,13 +98,13 @@ def test_errors_show_beside_the_fields(qtbot, ctx, show, boxes) -> None:  # type
     assert dialog.attendees_error.text() == "Row 1: Enter the attendee's name."
     qtbot.keyClicks(dialog.title_edit, "x")
     assert not dialog.errors.label("title").isVisible()
-    assert run(ctx.db, ctx.actor, sessions.list_sessions) == []
+    assert run_service(supervisor_ctx.db, supervisor_ctx.actor, sessions.list_sessions) == []
     assert boxes.errors == []
 
 
-def test_edit_keeps_people(qtbot, ctx, show, db, supervisor) -> None:  # type: ignore[no-untyped-def]
-    view = run(db, supervisor, sessions.create_session, data=session_input(2))
-    dialog = show(SessionDialog(ctx, view))
+def test_edit_keeps_people(qtbot, supervisor_ctx, show, db, supervisor) -> None:  # type: ignore[no-untyped-def]
+    view = run_service(db, supervisor, sessions.create_session, data=session_input(2))
+    dialog = show(SessionDialog(supervisor_ctx, view))
     qtbot.addWidget(dialog)
     assert dialog.title_edit.text() == view.title
     assert dialog.attendees.rowCount() == 2
@@ -113,19 +115,21 @@ def test_edit_keeps_people(qtbot, ctx, show, db, supervisor) -> None:  # type: i
     dialog.attendees.setFocus()
     qtbot.keyClick(dialog.attendees, Qt.Key.Key_Delete)
     qtbot.keyClick(dialog, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    saved = run(db, supervisor, sessions.get_session, session_id=view.id)
+    saved = run_service(db, supervisor, sessions.get_session, session_id=view.id)
     assert saved.title == "复训"
     assert [(a.id, a.name) for a in saved.attendees] == [(view.attendees[1].id, "司机02")]
 
 
-def test_attendance_by_number_keys_and_a_walk_in(qtbot, ctx, show, db, supervisor) -> None:  # type: ignore[no-untyped-def]
-    view = run(
+def test_attendance_by_number_keys_and_a_walk_in(
+    qtbot, supervisor_ctx, show, db, supervisor
+) -> None:  # type: ignore[no-untyped-def]
+    view = run_service(
         db,
         supervisor,
         sessions.create_session,
         data=session_input(4, starts_at=local("2025-01-15 09:00")),
     )
-    dialog = show(AttendanceDialog(ctx, view))
+    dialog = show(AttendanceDialog(supervisor_ctx, view))
     qtbot.addWidget(dialog)
     table = dialog.table
     assert table.hasFocus() and table.currentRow() == 0
@@ -141,7 +145,7 @@ def test_attendance_by_number_keys_and_a_walk_in(qtbot, ctx, show, db, superviso
     qtbot.mouseClick(dialog.all_present_button, Qt.MouseButton.LeftButton)
     assert "Present 3 · late 1 · absent 1" in dialog.counts.text()
     qtbot.keyClick(dialog, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    after = run(db, supervisor, sessions.get_session, session_id=view.id)
+    after = run_service(db, supervisor, sessions.get_session, session_id=view.id)
     assert [(a.name, a.status, a.remarks) for a in after.attendees] == [
         ("司机01", "present", None),
         ("司机02", "late", "堵车"),
@@ -151,9 +155,11 @@ def test_attendance_by_number_keys_and_a_walk_in(qtbot, ctx, show, db, superviso
     ]
 
 
-def test_attendance_remarks_by_f2_and_enter_does_not_save(qtbot, ctx, show, db, supervisor) -> None:  # type: ignore[no-untyped-def]
-    view = run(db, supervisor, sessions.create_session, data=session_input(3))
-    dialog = show(AttendanceDialog(ctx, view))
+def test_attendance_remarks_by_f2_and_enter_does_not_save(
+    qtbot, supervisor_ctx, show, db, supervisor
+) -> None:  # type: ignore[no-untyped-def]
+    view = run_service(db, supervisor, sessions.create_session, data=session_input(3))
+    dialog = show(AttendanceDialog(supervisor_ctx, view))
     qtbot.addWidget(dialog)
     table = dialog.table
     qtbot.keyClick(table, Qt.Key.Key_1)
@@ -169,7 +175,7 @@ def test_attendance_remarks_by_f2_and_enter_does_not_save(qtbot, ctx, show, db, 
     qtbot.keyClick(table, Qt.Key.Key_3)
     qtbot.keyClick(dialog, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert dialog.saved is not None
-    after = run(db, supervisor, sessions.get_session, session_id=view.id)
+    after = run_service(db, supervisor, sessions.get_session, session_id=view.id)
     assert [(a.status, a.remarks) for a in after.attendees] == [
         ("present", None),
         ("excused", "病假"),
@@ -177,14 +183,14 @@ def test_attendance_remarks_by_f2_and_enter_does_not_save(qtbot, ctx, show, db, 
     ]
 
 
-def test_attendance_refused_before_the_start(qtbot, ctx, boxes, db, supervisor) -> None:  # type: ignore[no-untyped-def]
-    view = run(
+def test_attendance_refused_before_the_start(qtbot, supervisor_ctx, boxes, db, supervisor) -> None:  # type: ignore[no-untyped-def]
+    view = run_service(
         db,
         supervisor,
         sessions.create_session,
         data=session_input(1, starts_at=local("2099-01-01 09:00"), ends_at=None),
     )
-    dialog = AttendanceDialog(ctx, view)
+    dialog = AttendanceDialog(supervisor_ctx, view)
     qtbot.addWidget(dialog)
     qtbot.keyClick(dialog.table, Qt.Key.Key_1)
     dialog.save()
@@ -192,17 +198,19 @@ def test_attendance_refused_before_the_start(qtbot, ctx, boxes, db, supervisor) 
     assert dialog.result() != dialog.DialogCode.Accepted
 
 
-def test_page_lists_searches_prints_and_deletes(qtbot, ctx, show, boxes) -> None:  # type: ignore[no-untyped-def]
-    first = run(ctx.db, ctx.actor, sessions.create_session, data=session_input(3))
-    second = run(
-        ctx.db,
-        ctx.actor,
+def test_page_lists_searches_prints_and_deletes(qtbot, supervisor_ctx, show, boxes) -> None:  # type: ignore[no-untyped-def]
+    first = run_service(
+        supervisor_ctx.db, supervisor_ctx.actor, sessions.create_session, data=session_input(3)
+    )
+    second = run_service(
+        supervisor_ctx.db,
+        supervisor_ctx.actor,
         sessions.create_session,
         data=session_input(
             1, title="沟通技巧", audience="柜台", starts_at=local("2025-02-01 14:00"), ends_at=None
         ),
     )
-    page = show(TrainingPage(ctx))
+    page = show(TrainingPage(supervisor_ctx))
     qtbot.addWidget(page)
     assert page.table.rowCount() == 2
     assert page.table.item(0, 1).text() == "沟通技巧"  # newest first
@@ -225,9 +233,9 @@ def test_page_lists_searches_prints_and_deletes(qtbot, ctx, show, boxes) -> None
     assert [s.id for s in page.sessions] == [first.id]
 
 
-def test_attendance_by_person_tab(qtbot, ctx, show, db, supervisor) -> None:  # type: ignore[no-untyped-def]
-    view = run(db, supervisor, sessions.create_session, data=session_input(2))
-    run(
+def test_attendance_by_person_tab(qtbot, supervisor_ctx, show, db, supervisor) -> None:  # type: ignore[no-untyped-def]
+    view = run_service(db, supervisor, sessions.create_session, data=session_input(2))
+    run_service(
         db,
         supervisor,
         sessions.record_attendance,
@@ -235,7 +243,7 @@ def test_attendance_by_person_tab(qtbot, ctx, show, db, supervisor) -> None:  # 
         now=local("2025-01-16 00:00"),
         marks=[inputs.AttendanceMark(view.attendees[0].id, "absent", "病")],
     )
-    page = show(TrainingPage(ctx))
+    page = show(TrainingPage(supervisor_ctx))
     qtbot.addWidget(page)
     page.tabs.setCurrentIndex(1)
     rows = {page.people_table.item(r, 0).text(): r for r in range(page.people_table.rowCount())}
@@ -247,13 +255,13 @@ def test_attendance_by_person_tab(qtbot, ctx, show, db, supervisor) -> None:  # 
     assert page.history.item(0, 2).text() == "Absent" and page.history.item(0, 3).text() == "病"
 
 
-def test_pages_follow_a_language_change(qtbot, ctx, show) -> None:  # type: ignore[no-untyped-def]
+def test_pages_follow_a_language_change(qtbot, supervisor_ctx, show) -> None:  # type: ignore[no-untyped-def]
     from branch_crm.i18n import set_language
     from branch_crm.ui.surveys.page import SurveysPage
 
-    training = show(TrainingPage(ctx))
+    training = show(TrainingPage(supervisor_ctx))
     qtbot.addWidget(training)
-    surveys = SurveysPage(ctx)
+    surveys = SurveysPage(supervisor_ctx)
     qtbot.addWidget(surveys)
     set_language("zh_CN")
     training.retranslate_ui()

@@ -1,5 +1,6 @@
-"""What the language tests of both command lines (``branch-crm``, ``branch-crm-hq``) read
-off an argparse parser and its ``--help``."""
+"""The command lines in tests: ``branch-crm`` run in-process, and what the language tests of
+both command lines (``branch-crm``, ``branch-crm-hq``) read off an argparse parser and its
+``--help``."""
 
 from __future__ import annotations
 
@@ -12,6 +13,15 @@ from collections.abc import Callable, Iterator, Sequence
 import pytest
 
 from branch_crm import i18n
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """``branch-crm ARGV...`` in this process: (exit code, stdout, stderr)."""
+    from branch_crm.cli import main
+
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
 def parsers(

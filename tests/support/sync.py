@@ -1,11 +1,13 @@
-"""Small writers used by the sync tests (ORM sessions, like the services use)."""
+"""Sync test helpers: writers on a branch PC (ORM sessions, like the services use) and
+readers of what waits to be sent, a PC's node id and head office's parked rows."""
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from branch_crm.db import Database
-from branch_crm.models import Customer, CustomerPhone, Staff
+from branch_crm.models import Customer, CustomerPhone, Staff, SyncState
 from branch_crm.timeutil import utcnow
 
 STAMP = "2026-01-01 00:00:00.000000"
@@ -35,7 +37,7 @@ def add_customer(db: Database, branch: str, name: str, phone: str | None = None)
         session.flush()
         if phone:
             session.add(CustomerPhone(customer_id=customer.id, phone=phone))
-        return customer.id
+        return str(customer.id)
 
 
 def on_staff(db: Database, actor: Any) -> Any:
@@ -75,3 +77,27 @@ def column(db: Database, table: str, pk: str, name: str) -> Any:
     """One stored value, read with raw SQL (tombstones included)."""
     with db.engine.connect() as conn:
         return conn.exec_driver_sql(f'SELECT "{name}" FROM "{table}" WHERE id = ?', (pk,)).scalar()
+
+
+def queued(db: Database) -> int:
+    """Changes waiting in the outbox."""
+    with sqlite3.connect(db.path) as raw:
+        return int(raw.execute("SELECT COUNT(*) FROM sync_outbox").fetchone()[0])
+
+
+def node_id(db: Database) -> str:
+    """The sync node id of this PC."""
+    with db.session() as session:
+        state = session.get(SyncState, 1)
+        assert state is not None
+        return state.node_id
+
+
+def parked_at_hq(hq: Any) -> int:
+    """Rows head office holds parked (waiting for their parent)."""
+    from sqlalchemy import func, select
+
+    from branch_crm.hq import tables as t
+
+    with hq.engine.connect() as conn:
+        return int(conn.scalar(select(func.count()).select_from(t.parked)) or 0)

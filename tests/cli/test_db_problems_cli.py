@@ -38,7 +38,7 @@ def _filled(path: Path) -> Path:
 
 @pytest.fixture
 def problem(
-    request: pytest.FixtureRequest, db_path: Path, monkeypatch: pytest.MonkeyPatch
+    request: pytest.FixtureRequest, db_path: Path, read_only_file: Callable[[Path], None]
 ) -> Iterator[Path]:
     """The database file in the state named by the test's parameter."""
     kind = request.param
@@ -54,15 +54,8 @@ def problem(
         raw.close()
         yield db_path
         return
-    if kind == "read-only":  # simulated: tests run as root, which ignores file modes
-        real_access = os.access
-
-        def no_write(path: object, mode: int) -> bool:
-            if mode & os.W_OK and Path(str(path)) == db_path:
-                return False
-            return real_access(path, mode)  # type: ignore[arg-type]
-
-        monkeypatch.setattr(os, "access", no_write)
+    if kind == "read-only":
+        read_only_file(db_path)
         yield db_path
         return
     holder = sqlite3.connect(db_path, timeout=0)

@@ -1,22 +1,12 @@
-"""Helpers of the survey entry/score tests: customers, printed forms, a unit-of-work runner."""
+"""Survey test data: customers, printed forms and answers (service and UI tests share them)."""
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
-
-def run(db: Any, actor: Any, fn: Callable[..., Any], **kwargs: Any) -> Any:
-    """Call a service function in its own unit of work (actor passed when it takes one)."""
-    from branch_crm.services.context import unit_of_work
-
-    with unit_of_work(db, actor) as session:
-        if "actor" in inspect.signature(fn).parameters:
-            return fn(session=session, actor=actor, **kwargs)
-        return fn(session=session, **kwargs)
+from tests.support.services import run_service
 
 
 def customer(db: Any, actor: Any, name: str, phone: str, tier: str | None = None) -> str:
@@ -42,8 +32,8 @@ def printed_form(
     form (answers may not predate their form), as if it had been printed that day."""
     from branch_crm.services.surveys.forms import print_survey_form
 
-    result = run(db, actor, print_survey_form, customer_id=customer_id,
-                 output=folder / f"{customer_id}.pdf")  # fmt: skip
+    result = run_service(db, actor, print_survey_form, customer_id=customer_id,
+                         output=folder / f"{customer_id}.pdf")  # fmt: skip
     if printed_on is not None:
         from sqlalchemy import update
 

@@ -1,8 +1,8 @@
-"""Child process of test_shell_tasks_gc.py: discarded app contexts whose jobs ran on real
+"""Child process of test_tasks_gc.py: discarded app contexts whose jobs ran on real
 threads, then Python's garbage collector on worker threads. A Qt object freed on a worker
 thread crashes Qt at its next timer event, killing this process (hence a child process).
 
-    python tasks_gc_child.py MODE DB_PATH
+    python -m tests.ui.tasks_gc_child MODE DB_PATH    (from the repository root)
 
 MODE ``jobs``: contexts and widgets reached only by their jobs (callbacks, functions,
 errors), an explicit collection on a worker thread after each sign-out.
@@ -109,11 +109,10 @@ def jobs_mode(db_path: Path) -> None:
 
 
 def shell_mode(db_path: Path) -> None:
-    from shell_accounts import BRANCH, PASSWORDS  # this folder is the script's sys.path[0]
-
     from branch_crm.services.staff.sign_in import authenticate
     from branch_crm.ui.shell.launcher import Shell
     from branch_crm.ui.tasks import GuiGarbageCollector
+    from tests.support.accounts import BRANCH, PASSWORDS
 
     app = QApplication.instance()
     assert isinstance(app, QApplication)

@@ -1,5 +1,5 @@
-"""The staff accounts of the shell UI tests (a module of its own: ``from conftest import``
-picks whichever conftest.py was imported first when test folders run together)."""
+"""The branch of every test actor, and the passwords of the real staff accounts that
+``staffed`` (tests/ui/conftest.py) creates; child processes sign in with them too."""
 
 from __future__ import annotations
 
