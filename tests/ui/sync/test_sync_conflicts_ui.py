@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sync_ui_helpers import open_branch, value
 
 from branch_crm.services.syncing.service import run_sync
+from branch_crm.timeutil import local_today
 from tests.support.sync import add_customer, on_staff
 from tests.support.ui import Boxes, make_ctx
 
@@ -188,7 +189,8 @@ def test_a_complaint_number_clash_offers_only_a_new_number(
     assert len(boxes.confirms) == 1 and number in boxes.confirms[0]
     assert boxes.errors == []
     new = value(branch_db, "SELECT number FROM complaint WHERE id = ?", mine)
-    assert new.startswith("BR001-20261207-") and new != number
+    # a new number of the day the complaint was taken (today, in local time)
+    assert new.startswith(f"BR001-{local_today():%Y%m%d}-") and new != number
     assert boxes.infos == [f"The complaint's number is now {new}."]
     assert page.model.rowCount() == 0
     assert _hq(hq, "SELECT status || ':' || resolution FROM sync_conflict") == "resolved:renumber"
