@@ -3,21 +3,28 @@
 Creates ``.venv`` (even where the OS Python lacks ``ensurepip``), installs the project into
 it when ``pyproject.toml`` changed, and on Debian/Ubuntu installs the few system libraries
 Qt and the Chinese fonts need (when running as root; otherwise it says what to install).
+With ``display=True`` (``scripts/run.py`` on a desktop) it also checks, with ``ldd``, what
+Qt's display plugin (xcb, or wayland) lacks, and installs those packages too. Every step
+says what it does on stderr, pip's downloads and installs included.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.parse
 import urllib.request
 import venv
+from collections import deque
 from pathlib import Path
+from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV = ROOT / ".venv"
@@ -37,6 +44,10 @@ DEBIAN_FONTS = {
     "WenQuanYi Micro Hei": "fonts-wqy-microhei",
     "Noto Sans CJK SC": "fonts-noto-cjk",
 }
+
+
+PIP_PROGRESS = ("Collecting ", "Downloading ", "Building ", "Installing collected packages")
+"""pip output lines worth showing while it works (the rest only when it fails)."""
 
 
 def say(message: str) -> None:
@@ -83,17 +94,42 @@ def ensure_venv() -> None:
         _get_pip_without_ensurepip()
 
 
+def pip_install(args: list[str], title: str) -> None:
+    """Run ``pip install ARGS`` showing what it collects and installs, one line each; on
+    failure show the end of its output and raise CalledProcessError."""
+    command = [str(venv_python()), "-m", "pip", "install", "--disable-pip-version-check", *args]
+    say(title)
+    started = time.monotonic()
+    tail: deque[str] = deque(maxlen=40)
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
+    ) as process:
+        assert process.stdout is not None
+        for raw in process.stdout:
+            line = raw.rstrip()
+            tail.append(line)
+            if line.startswith(PIP_PROGRESS):
+                say(f"  pip: {line[:110]}")
+        code = process.wait()
+    if code != 0:
+        sys.stderr.write("\n".join(tail) + "\n")
+        raise subprocess.CalledProcessError(code, command)
+    say(f"  done in {time.monotonic() - started:.0f} s")
+
+
 def ensure_installed(extras: str = "dev") -> None:
     """Install the project (editable) and its extras when its requirements changed."""
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
     stamp = VENV / f".installed-{digest[:16]}"
     if stamp.exists():
         return
-    say("installing Branch CRM and its dependencies into .venv (first run takes a few minutes)")
-    pip = [str(venv_python()), "-m", "pip", "install", "--disable-pip-version-check"]
-    subprocess.check_call([*pip, "--quiet", "--upgrade", "pip"])
+    pip_install(["--upgrade", "pip"], "updating pip in .venv")
     target = f"{ROOT}[{extras}]" if extras else str(ROOT)
-    subprocess.check_call([*pip, "--quiet", "-e", target])
+    pip_install(
+        ["-e", target],
+        "installing Branch CRM and its dependencies into .venv (the first time takes a few "
+        "minutes: Qt alone is a large download)",
+    )
     for old in VENV.glob(".installed-*"):
         old.unlink()
     stamp.write_text("ok\n")
@@ -116,26 +152,82 @@ def _missing_debian_packages() -> list[str]:
     return missing
 
 
+def _can_apt() -> bool:
+    return bool(hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"))
+
+
+def apt_install(packages: list[str]) -> None:
+    """``apt-get update`` and ``install`` (as root), their output shown as it comes."""
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    say("apt-get update")
+    subprocess.run(["apt-get", "update", "-q"], check=False, env=env)
+    say("apt-get install " + " ".join(packages))
+    subprocess.check_call(["apt-get", "install", "-y", "-q", *packages], env=env)
+
+
 def ensure_system_packages() -> None:
     """On Debian/Ubuntu, install the Qt runtime libraries and a CJK font if they are missing."""
+    say("checking system libraries and fonts")
     missing = _missing_debian_packages()
     if not missing:
         return
-    can_root = hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get")
-    if not can_root:
+    if not _can_apt():
         say("missing system packages: " + " ".join(missing))
         say("install them with: sudo apt-get install -y " + " ".join(missing))
         return
     say("installing system packages: " + " ".join(missing))
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-qq"], check=False, env=env)
-    subprocess.check_call(["apt-get", "install", "-y", "-qq", *missing], env=env)
+    apt_install(missing)
 
 
-def bootstrap(extras: str = "dev") -> None:
-    """Everything above, in order."""
+def qt_platform() -> ModuleType:
+    """src/branch_crm/cli/qt_platform.py, loaded by path (standard library only)."""
+    path = ROOT / "src" / "branch_crm" / "cli" / "qt_platform.py"
+    spec = importlib.util.spec_from_file_location("branch_crm_qt_platform", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def venv_pyside() -> Path | None:
+    """PySide6's folder inside .venv."""
+    for site in sorted(VENV.glob("lib/python3*/site-packages")):
+        if (site / "PySide6").is_dir():
+            return site / "PySide6"
+    return None
+
+
+def ensure_display_packages() -> bool:
+    """When windows are to be shown (DISPLAY or WAYLAND_DISPLAY set, not offscreen): the
+    packages Qt's display plugin lacks, asked of ``ldd``; installed on Debian/Ubuntu as root,
+    else named with the command to install them. True when nothing is missing."""
+    checks = qt_platform()
+    plugins = checks.display_plugins()
+    if not plugins:
+        return True
+    say(f"checking what Qt's {'/'.join(plugins)} display plugin needs")
+    missing = checks.check_display(pyside=venv_pyside())
+    if missing is None:
+        return True
+    if missing.packages and shutil.which("dpkg") and _can_apt():
+        say("Qt's display plugin needs: " + " ".join(missing.packages))
+        apt_install(list(missing.packages))
+        missing = checks.check_display(pyside=venv_pyside())
+        if missing is None:
+            return True
+    say(f"Qt's {missing.plugin} plugin cannot load; missing: " + " ".join(missing.libraries))
+    if missing.packages:
+        say("install them with: " + checks.install_command(missing.packages))
+    return False
+
+
+def bootstrap(extras: str = "dev", *, display: bool = False) -> None:
+    """Everything above, in order; ``display``: the app is about to show windows."""
     if sys.version_info < (3, 11):  # noqa: UP036 - runs under the system Python
         sys.exit("Branch CRM needs Python 3.11 or newer")
     ensure_system_packages()
     ensure_venv()
     ensure_installed(extras)
+    if display:
+        ensure_display_packages()
