@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from branch_crm.errors import DatabaseCorrupt, DatabaseLocked, DatabaseReadOnly, DatabaseTooNew
-from branch_crm.ui.shell import db_error, launcher
+from branch_crm.ui.shell import db_error, launcher, new_database
 from branch_crm.ui.shell.launcher import Shell
 from tests.support.accounts import PASSWORDS
 
@@ -76,7 +76,8 @@ def test_too_new_file_gets_a_dialog(qapp, db_path, db, dialogs) -> None:
     assert isinstance(dialogs[0], DatabaseTooNew)
 
 
-def test_unwritable_place_gets_a_dialog(qapp, tmp_path, dialogs) -> None:
+def test_unwritable_place_gets_a_dialog(qapp, tmp_path, dialogs, monkeypatch) -> None:
+    monkeypatch.setattr(new_database, "ask_database_path", lambda path, **_kw: path)
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the data folder should be", encoding="utf-8")
     code, _shell = run_shell(qapp, blocker / "branch.db")  # even root cannot create it
@@ -131,6 +132,7 @@ def test_error_box_says_what_and_what_to_do(qapp, error, title, advice) -> None:
 
 
 def test_first_start_asks_for_an_admin(qapp, db_path, monkeypatch) -> None:
+    monkeypatch.setattr(new_database, "ask_database_path", lambda path, **_kw: path)
     asked: list[str] = []
     monkeypatch.setattr(Shell, "_first_admin", lambda self: asked.append("first") or None)
     monkeypatch.setattr(Shell, "_login_dialog", lambda self: asked.append("login") or None)

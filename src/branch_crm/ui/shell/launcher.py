@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from branch_crm.ui.context import AppContext
     from branch_crm.ui.main_window import MainWindow
     from branch_crm.ui.shell.catch_up import CatchUpStatus
+    from branch_crm.ui.shell.single_instance import SingleInstance
 
 log = logging.getLogger(__name__)
 
@@ -154,15 +155,58 @@ class Shell(QObject):
         self.exit_code = 0
         self._backup_started = False
         self.catch_up: CatchUpStatus | None = None
+        self.chosen_path: Path | None = None
+        """The file picked instead of a missing ``--db`` (see :meth:`confirm_path`)."""
+        self.instance: SingleInstance | None = None
 
     # --- database ------------------------------------------------------------------------
 
     def db_path(self) -> Path:
-        """The database file: --db or the per-user default."""
+        """The database file: the one chosen instead of a missing --db, --db, or the
+        per-user default."""
         from branch_crm.db import default_db_path
 
+        if self.chosen_path is not None:
+            return self.chosen_path
         path = getattr(self.args, "db", None)
         return Path(path) if path else default_db_path()
+
+    def confirm_path(self) -> bool:
+        """A --db naming no file: ask before creating one (create here, choose another file,
+        quit); False = quit. The default database needs no question."""
+        from branch_crm.ui.shell.new_database import ask_database_path, is_expected
+
+        path = self.db_path()
+        if is_expected(path, explicit=bool(getattr(self.args, "db", None))):
+            return True
+        chosen = ask_database_path(path, demo=bool(getattr(self.args, "demo_if_new", False)))
+        if chosen is None:
+            return False
+        self.chosen_path = chosen
+        return True
+
+    def claim_database(self) -> bool:
+        """One copy per database: False when another copy runs on it (asked to come forward)."""
+        from branch_crm.ui.shell.single_instance import SingleInstance
+
+        self.instance = SingleInstance(self.db_path(), self)
+        if self.instance.claim():
+            self.instance.sig_activate_requested.connect(self.bring_forward)
+            return True
+        self.instance = None
+        sys.stderr.write(
+            _("Branch CRM is already running on {path}; its window is brought forward.").format(
+                path=self.db_path()
+            )
+            + "\n"
+        )
+        return False
+
+    def bring_forward(self) -> None:
+        """Another start on this database: show this copy's window (or its dialog) in front."""
+        from branch_crm.ui.shell.single_instance import bring_forward, front_window
+
+        bring_forward(front_window(self.window))
 
     def open(self) -> bool:
         """Create demo data if asked and the file is new, then open; False after a dialog."""
@@ -418,7 +462,10 @@ class Shell(QObject):
 
     def run(self) -> int:
         """The whole life of the app; returns the process exit code."""
+        if not self.confirm_path() or not self.claim_database():
+            return 0
         if not self.open():
+            self._dispose()
             return 2
         actor = self.sign_in()
         if actor is None:
@@ -433,6 +480,9 @@ class Shell(QObject):
         if self.db is not None:
             self.db.dispose()
             self.db = None
+        if self.instance is not None:
+            self.instance.release()
+            self.instance = None
 
 
 def run(args: argparse.Namespace, *, on_demo_accounts: DemoReporter | None = None) -> int:
