@@ -157,3 +157,11 @@ def test_long_documents_keep_few_pages_rendered(qtbot, tmp_path, boxes, show) ->
     ]
     assert len(blank) >= 40 - pv.KEEP_RENDERED
     widget.close()
+
+
+def test_open_without_a_viewer_says_where_the_file_is(dialog, monkeypatch, boxes) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QDesktopServices
+
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: False)
+    assert dialog.open_external() is False
+    assert len(boxes.infos) == 1 and str(dialog.path) in boxes.infos[0]

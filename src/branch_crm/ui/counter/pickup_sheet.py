@@ -1,4 +1,4 @@
-"""What follows a built pickup sheet: a preview, Save PDF, open it or its folder."""
+"""What follows a built pickup sheet: a preview, Print, Save PDF, open it or its folder."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QImage, QPixmap
+from PySide6.QtGui import QDesktopServices, QImage, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
 )
 
 from branch_crm.i18n import _, ngettext
+from branch_crm.ui import messages
+from branch_crm.ui.printing.pdf_actions import open_in_viewer, print_with_dialog
 from branch_crm.ui.printing.save_copy import save_pdf_copy
 from branch_crm.ui.shell.language import notifier
 
@@ -67,7 +69,7 @@ def page_count(path: Path) -> int:
 
 
 class PickupSheetReady(QDialog):
-    """Preview of a pickup sheet with Save PDF, Open and Open folder."""
+    """Preview of a pickup sheet with Print, Save PDF, Open and Open folder."""
 
     def __init__(self, path: Path, customers: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -87,6 +89,8 @@ class PickupSheetReady(QDialog):
         scroll.setMinimumSize(PREVIEW_WIDTH + 30, 480)
         self.previous_button = QPushButton(self)
         self.next_button = QPushButton(self)
+        self.print_button = QPushButton(self)
+        self.print_button.setObjectName("pickupSheetPrint")
         self.save_button = QPushButton(self)
         self.save_button.setObjectName("pickupSheetSave")
         self.open_button = QPushButton(self)
@@ -99,7 +103,7 @@ class PickupSheetReady(QDialog):
         for button in (self.previous_button, self.next_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
-        for button in (self.save_button, self.open_button, self.folder_button, self.close_button):
+        for button in self._action_buttons():
             buttons.addWidget(button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
@@ -107,14 +111,27 @@ class PickupSheetReady(QDialog):
         layout.addLayout(buttons)
         self.previous_button.clicked.connect(lambda: self.show_page(self.page - 1))
         self.next_button.clicked.connect(lambda: self.show_page(self.page + 1))
+        self.print_button.clicked.connect(self.print_sheet)
         self.save_button.clicked.connect(self.save_as)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Print), self).activated.connect(
+            self.print_sheet
+        )
         self.open_button.clicked.connect(self.open_pdf)
         self.folder_button.clicked.connect(self.open_folder)
         self.close_button.clicked.connect(self.accept)
-        self.save_button.setDefault(True)
+        self.print_button.setDefault(True)
         notifier().sig_language_changed.connect(self._on_language_changed)
         self.retranslate_ui()
         self.show_page(0)
+
+    def _action_buttons(self) -> tuple[QPushButton, ...]:
+        return (
+            self.print_button,
+            self.save_button,
+            self.open_button,
+            self.folder_button,
+            self.close_button,
+        )
 
     def _on_language_changed(self, _language: str) -> None:
         self.retranslate_ui()
@@ -131,11 +148,13 @@ class PickupSheetReady(QDialog):
         )
         self.previous_button.setText(_("Previous page"))
         self.next_button.setText(_("Next page"))
+        self.print_button.setText(_("Print…"))
+        self.print_button.setToolTip(_("Print through the printer dialog (Ctrl+P)"))
         self.save_button.setText(_("Save PDF…"))
         self.open_button.setText(_("Open"))
         self.folder_button.setText(_("Open folder"))
         self.close_button.setText(_("Close"))
-        for button in (self.save_button, self.open_button, self.folder_button, self.close_button):
+        for button in self._action_buttons():
             button.setAccessibleName(button.text())
 
     def show_page(self, page: int) -> None:
@@ -155,10 +174,32 @@ class PickupSheetReady(QDialog):
         """Copy the PDF where the user chooses."""
         return save_pdf_copy(self, self.path)
 
+    def print_sheet(self) -> bool:
+        """Print the sheet through Qt's print dialog (as the print preview does)."""
+        from branch_crm.ui.printing.preview import PdfPages
+
+        try:
+            pdf = PdfPages(self.path)
+        except Exception as exc:  # unreadable: say so, Save PDF still works
+            log.exception("cannot read %s to print it", self.path)
+            messages.show_error(self, _("Printing failed: {reason}").format(reason=exc))
+            return False
+        try:
+            return print_with_dialog(self, pdf, self.path)
+        finally:
+            pdf.close()
+
     def open_pdf(self) -> bool:
-        """Open the PDF in the system viewer (to print it)."""
-        return QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.path)))
+        """Open the PDF in the system viewer, or say where it is when none opens it."""
+        return open_in_viewer(self, self.path)
 
     def open_folder(self) -> bool:
-        """Show the folder holding the PDF."""
-        return QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.path.parent)))
+        """Show the folder holding the PDF (or say which it is when nothing opens it)."""
+        if QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.path.parent))):
+            return True
+        messages.info(
+            self, _("No program could open the folder. The file is at:\n{path}").format(
+                path=self.path
+            )
+        )
+        return False

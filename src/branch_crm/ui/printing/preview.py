@@ -13,12 +13,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QRect, QSize, Qt, QTimer, QUrl
+from PySide6.QtCore import QRect, QSize, Qt, QTimer
 from PySide6.QtGui import (
-    QDesktopServices,
     QImage,
     QKeySequence,
-    QPainter,
     QPixmap,
     QResizeEvent,
     QShortcut,
@@ -34,8 +32,8 @@ from PySide6.QtWidgets import (
 )
 
 from branch_crm.i18n import _, ngettext
-from branch_crm.ui import messages
 from branch_crm.ui.icons import icon
+from branch_crm.ui.printing.pdf_actions import open_in_viewer, print_pages, print_with_dialog
 from branch_crm.ui.printing.save_copy import save_pdf_copy
 
 if TYPE_CHECKING:
@@ -48,7 +46,6 @@ POINTS_TO_PIXELS = 96 / 72
 ZOOMS = (0.25, 0.35, 0.5, 0.67, 0.8, 1.0, 1.25, 1.5, 2.0, 3.0)
 KEEP_RENDERED = 12
 """Rendered page images kept at most (the pages in view and a few around them)."""
-PRINT_DPI_CAP = 300
 PAGE_GAP = 12
 
 
@@ -343,50 +340,14 @@ class PdfPreviewDialog(QDialog):
 
     def print_dialog(self) -> bool:
         """Ask for a printer with Qt's print dialog and print; True when printed."""
-        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
-
         if self.pdf is None:
             return False
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        printer.setDocName(self.path.name)
-        printer.setFromTo(1, self.pdf.count)
-        dialog = QPrintDialog(printer, self)
-        dialog.setObjectName("pdfPrintDialog")
-        dialog.setMinMax(1, self.pdf.count)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return False
-        first, last = printer.fromPage(), printer.toPage()
-        pages = range(first - 1, last) if first and last else range(self.pdf.count)
-        try:
-            printed = self.print_to(printer, pages)
-        except Exception as exc:
-            log.exception("printing %s failed", self.path)
-            messages.show_error(self, _("Printing failed: {reason}").format(reason=exc))
-            return False
-        log.info("printed %d pages of %s", printed, self.path)
-        return printed > 0
+        return print_with_dialog(self, self.pdf, self.path)
 
     def print_to(self, printer: QPrinter, pages: range | None = None) -> int:
         """Render ``pages`` (default all) onto ``printer``; returns how many were printed."""
         assert self.pdf is not None
-        pages = pages if pages is not None else range(self.pdf.count)
-        dpi = min(PRINT_DPI_CAP, printer.resolution())
-        painter = QPainter()
-        if not painter.begin(printer):
-            raise OSError(_("The printer could not be started."))
-        printed = 0
-        try:
-            for index in pages:
-                if printed:
-                    printer.newPage()
-                image = self.pdf.image(index, dpi / 72)
-                target = painter.viewport()
-                scaled = image.size().scaled(target.size(), Qt.AspectRatioMode.KeepAspectRatio)
-                painter.drawImage(QRect(target.topLeft(), scaled), image)
-                printed += 1
-        finally:
-            painter.end()
-        return printed
+        return print_pages(self.pdf, printer, pages)
 
     # --- saving --------------------------------------------------------------------------------
 
@@ -395,8 +356,8 @@ class PdfPreviewDialog(QDialog):
         return save_pdf_copy(self, self.path)
 
     def open_external(self) -> bool:
-        """Open the PDF in the system's PDF viewer."""
-        return QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.path)))
+        """Open the PDF in the system's PDF viewer (or say where it is when none opens it)."""
+        return open_in_viewer(self, self.path)
 
     def done(self, result: int) -> None:
         """Release the PDF file when the dialog closes."""
