@@ -22,9 +22,9 @@ def _say_missing(missing: Missing) -> None:
     """Every library Qt's platform plugin lacks and the packages to install for them (Qt
     itself would abort naming only the first)."""
     lines = [
-        _("error: Qt's {plugin} platform plugin cannot load; missing libraries: {libraries}").format(
-            plugin=missing.plugin, libraries=" ".join(missing.libraries)
-        )
+        _(
+            "error: Qt's {plugin} platform plugin cannot load; missing libraries: {libraries}"
+        ).format(plugin=missing.plugin, libraries=" ".join(missing.libraries))
     ]
     if missing.packages:
         lines.append(

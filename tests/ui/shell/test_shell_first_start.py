@@ -37,7 +37,7 @@ class Answers:
         self.clicks: list[str] = []
         self.shown: list[str] = []
 
-    def exec(self, box: QMessageBox) -> int:
+    def answer(self, box: QMessageBox) -> int:
         self.shown.append(f"{box.text()}\n{box.informativeText()}")
         button = box.findChild(QPushButton, self.clicks.pop(0))
         assert button is not None
@@ -48,7 +48,11 @@ class Answers:
 @pytest.fixture
 def answers(monkeypatch: pytest.MonkeyPatch) -> Answers:
     recorded = Answers()
-    monkeypatch.setattr(QMessageBox, "exec", lambda box: recorded.exec(box))
+
+    def exec_(box: QMessageBox) -> int:  # a function: QMessageBox.exec binds it to the box
+        return recorded.answer(box)
+
+    monkeypatch.setattr(QMessageBox, "exec", exec_)
     return recorded
 
 
@@ -119,9 +123,16 @@ def test_missing_db_create_here(qapp, tmp_path, answers, monkeypatch) -> None:
     assert path.is_file() and asked == ["first"]
 
 
-def test_missing_db_choose_another_file(qapp, tmp_path, answers, monkeypatch, db_path, db) -> None:
-    """Choose another file: the dialog's file is opened instead; cancelling it asks again."""
+@pytest.fixture
+def closed_db(db_path: Path, db: Any) -> Path:
+    """An existing, migrated database file, closed."""
     db.dispose()
+    return db_path
+
+
+def test_missing_db_choose_another_file(qapp, tmp_path, answers, monkeypatch, closed_db) -> None:
+    """Choose another file: the dialog's file is opened instead; cancelling it asks again."""
+    db_path = closed_db
     asked = never_sign_in(monkeypatch)
     missing = tmp_path / "elsewhere" / "branch.db"
     picks = iter(["", str(db_path)])

@@ -198,8 +198,7 @@ class PickupSheetReady(QDialog):
         if QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.path.parent))):
             return True
         messages.info(
-            self, _("No program could open the folder. The file is at:\n{path}").format(
-                path=self.path
-            )
+            self,
+            _("No program could open the folder. The file is at:\n{path}").format(path=self.path),
         )
         return False

@@ -57,13 +57,13 @@ def build_new_database_box(path: Path, *, demo: bool, parent: QWidget | None = N
         ("new_database_choose", _("C&hoose another file…"), QMessageBox.ButtonRole.ActionRole),
         ("new_database_quit", _("&Quit"), QMessageBox.ButtonRole.RejectRole),
     )
+    made: dict[str, QPushButton] = {}
     for name, text, role in buttons:
-        button = box.addButton(text, role)
+        button = made[name] = box.addButton(text, role)
         button.setObjectName(name)
         button.setAccessibleName(text.replace("&", ""))
-    choose = box.findChild(QPushButton, "new_database_choose")
-    box.setDefaultButton(choose)
-    box.setEscapeButton(box.findChild(QPushButton, "new_database_quit"))
+    box.setDefaultButton(made["new_database_choose"])
+    box.setEscapeButton(made["new_database_quit"])
     return box
 
 
@@ -73,7 +73,7 @@ def choose_database_file(parent: QWidget | None, near: Path) -> Path | None:
         parent,
         _("Choose the branch database"),
         str(_existing_ancestor(near) / near.name),
-        _("Branch CRM databases (*.db);;All files (*)"),
+        ";;".join((_("Branch CRM databases (*.db)"), _("All files (*)"))),
         options=QFileDialog.Option.DontConfirmOverwrite,
     )
     if not target:
