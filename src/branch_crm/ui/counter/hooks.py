@@ -30,6 +30,8 @@ class CustomerAction:
     label: str
     icon: str
     handler: Callable[[AppContext, str, QWidget], None]
+    shortcut: str = ""
+    """Key of the action in the profile window (portable text, e.g. "Ctrl+N")."""
 
 
 def _new_complaint(ctx: AppContext, customer_id: str, parent: QWidget) -> None:
@@ -50,8 +52,8 @@ def _print_survey(ctx: AppContext, customer_id: str, parent: QWidget) -> None:
 
 
 PROFILE_ACTIONS: tuple[CustomerAction, ...] = (
-    CustomerAction(N_("New complaint"), "complaint_new", _new_complaint),
-    CustomerAction(N_("Print survey"), "survey_print", _print_survey),
+    CustomerAction(N_("New &complaint"), "complaint_new", _new_complaint, "Ctrl+N"),
+    CustomerAction(N_("Print &survey"), "survey_print", _print_survey, "Ctrl+P"),
 )
 """The feature buttons of the customer profile, left to right (before Save and Close)."""
 

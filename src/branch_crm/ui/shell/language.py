@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
+import logging
+
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QObject, QTranslator, Signal
 
 from branch_crm import i18n
+
+log = logging.getLogger(__name__)
 
 
 class LanguageNotifier(QObject):
@@ -23,3 +27,47 @@ def notifier() -> LanguageNotifier:
         _notifier.append(instance)
         i18n.on_language_changed(instance.sig_language_changed.emit)
     return _notifier[0]
+
+
+class QtTranslations(QObject):
+    """Qt's own texts (OK, Cancel, the Undo/Copy/Paste menu, file and print dialogs) in the
+    app's language: Qt's ``qtbase_<language>`` catalogue that ships with PySide6, switched
+    with every language change."""
+
+    def __init__(self, app: QCoreApplication) -> None:
+        super().__init__(app)
+        self.app = app
+        self.translator: QTranslator | None = None
+        self.language = ""
+
+    def apply(self, language: str) -> bool:
+        """Load Qt's catalogue of ``language`` (English: none); True when one is loaded."""
+        self.language = language
+        if self.translator is not None:
+            self.app.removeTranslator(self.translator)
+            self.translator = None
+        if language.startswith("en"):
+            return False
+        folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+        translator = QTranslator(self)
+        if not translator.load(f"qtbase_{language}", folder):
+            log.warning("Qt's translations for %s not found in %s", language, folder)
+            return False
+        self.app.installTranslator(translator)
+        self.translator = translator
+        return True
+
+
+_qt: list[QtTranslations] = []
+
+
+def install_qt_translations(app: QCoreApplication) -> QtTranslations:
+    """Qt's own texts follow the app's language from now on (installed once per app)."""
+    if _qt and _qt[0].app is app:
+        return _qt[0]
+    _qt.clear()
+    instance = QtTranslations(app)
+    _qt.append(instance)
+    instance.apply(i18n.current_language())
+    notifier().sig_language_changed.connect(instance.apply)
+    return instance
