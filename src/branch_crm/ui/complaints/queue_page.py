@@ -99,6 +99,8 @@ class ComplaintQueuePage(QWidget):
         self.empty = QLabel(self)
         self.empty.setObjectName("complaintQueueEmpty")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setProperty("emptyState", True)
+        self.empty.setWordWrap(True)
         self._setup_table()
         self._layout()
         self._connect()
@@ -287,9 +289,13 @@ class ComplaintQueuePage(QWidget):
         self.counts.setText(text)
         self.counts.setAccessibleName(text)
         if total and not shown:
-            self.empty.setText(_("No open complaint matches the filters."))
+            self.empty.setText(
+                _("No open complaint matches the filters. Untick them above to see all.")
+            )
         elif not total:
-            self.empty.setText(_("No open complaints. Well done!"))
+            self.empty.setText(
+                _("No open complaints. Well done! New complaint (Ctrl+N) records one.")
+            )
         self.empty.setVisible(not shown)
 
     # -- selection and actions ------------------------------------------------------

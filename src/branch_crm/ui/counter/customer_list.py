@@ -31,6 +31,7 @@ from branch_crm.ui.context import AppContext
 from branch_crm.ui.counter import actions
 from branch_crm.ui.counter.list_model import TIER_COLUMN, CustomerListModel
 from branch_crm.ui.counter.widgets import TierBadgeDelegate
+from branch_crm.ui.widgets.empty_state import empty_state
 from branch_crm.ui.widgets.tables import Selection, setup_table
 
 log = logging.getLogger(__name__)
@@ -159,6 +160,13 @@ class CustomerListPage(QWidget):
     def _setup_table(self) -> None:
         table = self.table
         table.setModel(self.model)
+        self.empty_state = empty_state(
+            table,
+            lambda: _(
+                "No customer matches these filters. Change the filters above (Ctrl+F), "
+                "or record a new customer (Ctrl+N)."
+            ),
+        )
         setup_table(
             table,
             selection=Selection.ExtendedSelection,

@@ -17,9 +17,10 @@ from branch_crm.ui.counter.timeline_icons import TIMELINE_ICONS
 from branch_crm.ui.icons import icon
 
 if TYPE_CHECKING:
+    from branch_crm.services.timeline_entry import TimelineEntry
     from branch_crm.ui.context import AppContext
 
-__all__ = ["PROFILE_ACTIONS", "CustomerAction", "icon", "timeline_icon"]
+__all__ = ["PROFILE_ACTIONS", "CustomerAction", "icon", "open_timeline_entry", "timeline_icon"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,23 @@ PROFILE_ACTIONS: tuple[CustomerAction, ...] = (
     CustomerAction(N_("Print &survey"), "survey_print", _print_survey, "Ctrl+P"),
 )
 """The feature buttons of the customer profile, left to right (before Save and Close)."""
+
+
+def open_timeline_entry(ctx: AppContext, entry: TimelineEntry, parent: QWidget) -> bool:
+    """Open what a timeline entry is about: a complaint's detail window; other entries show
+    in full in a small window. True when something was opened."""
+    if entry.kind.startswith("complaint") and entry.ref:
+        from branch_crm.ui.complaints.detail import open_complaint
+
+        open_complaint(ctx, entry.ref, parent=parent)
+        return True
+    from branch_crm.timeutil import to_local
+
+    when = to_local(entry.at).strftime("%Y-%m-%d %H:%M")
+    who = entry.actor_name or _("the system")
+    text = "\n\n".join(p for p in (entry.title, entry.detail) if p)
+    messages.info(parent, _("{when} · {who}").format(when=when, who=who) + "\n\n" + text)
+    return True
 
 
 def timeline_icon(kind: str) -> QIcon:

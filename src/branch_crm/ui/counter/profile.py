@@ -31,6 +31,7 @@ from branch_crm.services.customers.profile import (
 from branch_crm.services.customers.validation import CustomerInput, validate_customer
 from branch_crm.services.permissions import Permission, allowed
 from branch_crm.services.timeline import customer_timeline
+from branch_crm.services.timeline_entry import TimelineEntry
 from branch_crm.ui import keys, messages
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.counter import hooks
@@ -150,6 +151,7 @@ class CustomerProfileDialog(QDialog):
         self.form.sig_open_customer.connect(self.sig_open_customer)
         self.form.sig_changed.connect(self._update_state)
         self.preferences.form.sig_saved.connect(self._on_preferences_saved)
+        self.side.timeline.sig_entry_opened.connect(self._open_entry)
         self.form.sig_changed.connect(self._clear_saved_banner)
         self.preferences.form.sig_changed.connect(self._clear_saved_banner)
         # one Ctrl+S for the window, saving the tab in front: the preferences form's own
@@ -333,6 +335,16 @@ class CustomerProfileDialog(QDialog):
             log.exception("refreshing customer %s failed", self.customer_id)
             return
         self.side.derived.set_value(view.classification, repeat_complainer=view.repeat_complainer)
+
+    def _open_entry(self, entry: TimelineEntry) -> None:
+        """Enter / double click on the timeline: a change of the customer shows the details,
+        a preference recording the preferences tab, anything else opens where it lives."""
+        tab = {"customer": 0, "preference": 1}.get(entry.kind)
+        if tab is not None:
+            self.tabs.setCurrentIndex(tab)
+            self.tabs.currentWidget().setFocus()
+            return
+        hooks.open_timeline_entry(self.ctx, entry, self)
 
     def _run_action(self, spec: CustomerAction) -> None:
         if self.customer_id is None:
