@@ -8,6 +8,8 @@ actions' shortcuts are found by looking at the window itself.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -80,7 +82,13 @@ def _visible(widget: QWidget, window: QWidget) -> bool:
     return widget is window or widget.isVisibleTo(window)
 
 
+_CJK_MNEMONIC = re.compile(r"\s*[(（]&\w[)）]")
+"""A Chinese label's mnemonic, "保存(&S)": dropped with its brackets in plain text."""
+
+
 def _plain(text: str) -> str:
+    """A label without its mnemonic marker."""
+    text = _CJK_MNEMONIC.sub("", text)
     return text.replace("&&", "\0").replace("&", "").replace("\0", "&").strip()
 
 
@@ -114,7 +122,8 @@ def _shortcuts(window: QWidget) -> Iterator[Key]:
             continue
         description = made.property(DESCRIPTION) or ""
         for sequence in made.keys():  # noqa: SIM118 (QShortcut.keys)
-            yield Key(sequence.toString(), _(description) if description else "", made, "shortcut")
+            text = _plain(_(description)) if description else ""
+            yield Key(sequence.toString(), text, made, "shortcut")
 
 
 def _actions(window: QWidget) -> Iterator[Key]:
@@ -169,7 +178,7 @@ class KeyboardHelp(QDialog):
         self.list = QTreeWidget(self)
         self.list.setObjectName("keyboardHelpList")
         self.list.setRootIsDecorated(False)
-        self.list.setHeaderLabels([_("Key"), _("What it does")])
+        self.list.setHeaderLabels([_("Shortcut key"), _("What it does")])
         self.list.setAccessibleName(_("Keys of this window"))
         native = QKeySequence.SequenceFormat.NativeText
         rows = [("F1", _(HELP)), ("Esc", _("Close the window or cancel"))]
@@ -192,10 +201,12 @@ class KeyboardHelp(QDialog):
 
     def rows(self) -> list[tuple[str, str]]:
         """(key, description) of every line shown."""
-        return [
-            (self.list.topLevelItem(i).text(0), self.list.topLevelItem(i).text(1))
-            for i in range(self.list.topLevelItemCount())
-        ]
+        rows = []
+        for i in range(self.list.topLevelItemCount()):
+            item = self.list.topLevelItem(i)
+            if item is not None:
+                rows.append((item.text(0), item.text(1)))
+        return rows
 
 
 class _HelpKey(QObject):

@@ -92,7 +92,7 @@ class FilterBar(QWidget):
             self.churn,
             [(None, everything), (True, _("At risk")), (False, _("Not at risk"))],
         )
-        texts = (_("&Tier"), _("&Lifecycle"), _("&Visit class"), _("Nee&d"), _("C&hurn risk"))
+        texts = (_("&Tier"), _("&Lifecycle"), _("&Visit class"), _("Nee&d"), _("Chur&n risk"))
         for text_label, text in zip(self._labels, texts, strict=True):
             text_label.setText(text)
         names: tuple[str, ...] = (_("Tier filter"), _("Lifecycle filter"), _("Visit class filter"))

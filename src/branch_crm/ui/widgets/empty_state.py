@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QAbstractItemView, QLabel
 
@@ -49,6 +50,8 @@ class EmptyState(QObject):
 
     def refresh(self, *_args: object) -> None:
         """Show or hide the text for the rows the model has now."""
+        if not shiboken6.isValid(self.view) or not shiboken6.isValid(self.label):
+            return  # a QTableWidget's own model empties itself while the view is destroyed
         self._watch_model()
         model = self.view.model()
         empty = model is None or model.rowCount() == 0
