@@ -5,7 +5,6 @@ keys; the focus ring is drawn on every kind of focusable widget."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
@@ -64,7 +63,8 @@ def assert_no_clashes(window: QWidget, name: str) -> None:
     assert problems == []
 
 
-def windows(ctx: Any, supervisor_ctx: Any, admin_ctx: Any, customer_id: str, complaint_id: str):  # type: ignore[no-untyped-def]
+@pytest.fixture
+def windows(ctx, supervisor_ctx, admin_ctx, customer_id, complaint_id):  # type: ignore[no-untyped-def]
     """(name, factory) of the windows and dialogs a user meets."""
     from branch_crm.ui.complaints.detail import ComplaintDetailDialog
     from branch_crm.ui.complaints.figures import ComplaintFiguresDialog
@@ -91,11 +91,9 @@ def windows(ctx: Any, supervisor_ctx: Any, admin_ctx: Any, customer_id: str, com
 
 
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
-def test_no_dialog_binds_a_key_twice(  # type: ignore[no-untyped-def]
-    language, show, ctx, supervisor_ctx, admin_ctx, customer_id, complaint_id
-) -> None:
+def test_no_dialog_binds_a_key_twice(language, show, windows) -> None:  # type: ignore[no-untyped-def]
     i18n.set_language(language)
-    for name, factory in windows(ctx, supervisor_ctx, admin_ctx, customer_id, complaint_id):
+    for name, factory in windows:
         window = show(factory())
         assert_no_clashes(window, name)
         window.close()

@@ -9,7 +9,6 @@ actions' shortcuts are found by looking at the window itself.
 from __future__ import annotations
 
 import re
-
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
