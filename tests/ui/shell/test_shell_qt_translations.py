@@ -28,7 +28,7 @@ def qt_texts(qapp) -> Iterator[None]:  # type: ignore[no-untyped-def]
 
 def visible_text(text: str) -> str:
     """What is read: without the shortcut after a tab and without the mnemonic marker."""
-    return re.sub(r"\(&\w\)|&", "", text.split("\t")[0])
+    return re.sub(r"\(&\w\)|&", "", text.split("\t", maxsplit=1)[0])
 
 
 def box_texts(box: QDialogButtonBox) -> list[str]:
