@@ -77,17 +77,23 @@ QPushButton:hover {{ background: {ACCENT_SOFT}; }}
 QPushButton:pressed, QPushButton:checked {{ background: #c5d6f5; }}
 QPushButton:default {{ border: 1px solid {ACCENT}; }}
 QPushButton:disabled {{ color: {DISABLED}; background: #f0f1f3; border-color: #c4c7cc; }}
-QPushButton:flat {{ background: transparent; border: 1px solid transparent; }}
-QPushButton:focus, QPushButton:flat:focus {{ border: {ring}; padding: 3px 11px; }}
+QPushButton:flat {{ background: transparent; border: 1px solid transparent; padding: 0px 4px; }}
+QPushButton:focus {{ border: {ring}; padding: 3px 11px; }}
+QPushButton:flat:focus {{ border: {ring}; padding: 0px 3px; }}
 QLineEdit, QComboBox, QSpinBox, QDoubleSpinBox, QDateEdit, QDateTimeEdit, QTimeEdit,
 QPlainTextEdit, QTextEdit {{
-    border: 1px solid {LINE}; border-radius: 3px; background: {PAPER}; padding: 2px 4px;
+    border: 1px solid {LINE}; border-radius: 3px; background: {PAPER}; padding: 1px 4px;
     selection-background-color: {ACCENT}; selection-color: {PAPER};
 }}
+QSpinBox, QDoubleSpinBox, QDateEdit, QDateTimeEdit, QTimeEdit {{ padding: 0px 2px; }}
+QSpinBox::up-button, QSpinBox::down-button, QDoubleSpinBox::up-button,
+QDoubleSpinBox::down-button, QDateEdit::drop-down {{ width: 16px; }}
 QLineEdit:focus, QComboBox:focus, QSpinBox:focus, QDoubleSpinBox:focus, QDateEdit:focus,
 QDateTimeEdit:focus, QTimeEdit:focus, QPlainTextEdit:focus, QTextEdit:focus {{
-    border: {ring}; padding: 1px 3px;
+    border: {ring}; padding: 0px 3px;
 }}
+QSpinBox:focus, QDoubleSpinBox:focus, QDateEdit:focus, QDateTimeEdit:focus,
+QTimeEdit:focus {{ padding: 0px 1px; }}
 QLineEdit:disabled, QComboBox:disabled, QSpinBox:disabled, QPlainTextEdit:disabled {{
     background: #f0f1f3; color: {DISABLED};
 }}
