@@ -62,10 +62,8 @@ PROFILE_ACTIONS: tuple[CustomerAction, ...] = (
 def open_timeline_entry(ctx: AppContext, entry: TimelineEntry, parent: QWidget) -> bool:
     """Open what a timeline entry is about: a complaint's detail window; other entries show
     in full in a small window. True when something was opened."""
-    if entry.kind.startswith("complaint") and entry.ref:
-        from branch_crm.ui.complaints.detail import open_complaint
-
-        open_complaint(ctx, entry.ref, parent=parent)
+    if entry.kind.startswith("complaint") and entry.ref and ctx.main_window is not None:
+        ctx.main_window.open_complaint(entry.ref)
         return True
     from branch_crm.timeutil import to_local
 
