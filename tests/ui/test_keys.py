@@ -5,6 +5,7 @@ keys; the focus ring is drawn on every kind of focusable widget."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -39,6 +40,15 @@ def complaint_id(ctx, ctx_write, customer_id) -> str:  # type: ignore[no-untyped
     return str(ctx_write(ctx, intake.take_complaint, data=data).id)
 
 
+def one_page_pdf(path: Path) -> Path:
+    from reportlab.pdfgen.canvas import Canvas
+
+    canvas = Canvas(str(path))
+    canvas.drawString(72, 720, "page")
+    canvas.save()
+    return path
+
+
 def tab_states(window: QWidget) -> Iterator[str]:
     """Show each tab of each tab widget of ``window`` in turn (one at a time)."""
     yield "first tabs"
@@ -64,15 +74,20 @@ def assert_no_clashes(window: QWidget, name: str) -> None:
 
 
 @pytest.fixture
-def windows(ctx, supervisor_ctx, admin_ctx, customer_id, complaint_id):  # type: ignore[no-untyped-def]
+def windows(ctx, supervisor_ctx, admin_ctx, customer_id, complaint_id, db, tmp_path):  # type: ignore[no-untyped-def]
     """(name, factory) of the windows and dialogs a user meets."""
     from branch_crm.ui.complaints.detail import ComplaintDetailDialog
     from branch_crm.ui.complaints.figures import ComplaintFiguresDialog
     from branch_crm.ui.complaints.take_dialog import TakeComplaintDialog
+    from branch_crm.ui.counter.preferences_editor import PreferenceHistoryDialog
     from branch_crm.ui.counter.profile import CustomerProfileDialog
+    from branch_crm.ui.printing.preview import PdfPreviewDialog
+    from branch_crm.ui.shell.first_admin_dialog import FirstAdminDialog
+    from branch_crm.ui.shell.login_dialog import LoginDialog
     from branch_crm.ui.shell.settings_dialog import SettingsDialog
     from branch_crm.ui.shell.staff_page import StaffDialog
     from branch_crm.ui.survey_print.batch_dialog import BatchPrintDialog
+    from branch_crm.ui.sync.register_dialog import RegisterDialog
     from branch_crm.ui.training.session_dialog import SessionDialog
 
     factories: list[tuple[str, Callable[[], QWidget]]] = [
@@ -86,6 +101,11 @@ def windows(ctx, supervisor_ctx, admin_ctx, customer_id, complaint_id):  # type:
         ("staff account", lambda: StaffDialog(admin_ctx)),
         ("survey batch", lambda: BatchPrintDialog(supervisor_ctx)),
         ("training session", lambda: SessionDialog(supervisor_ctx)),
+        ("sign in", lambda: LoginDialog(db, "BR001", branch_name="浦东网点")),
+        ("first admin", lambda: FirstAdminDialog(db)),
+        ("register this PC", lambda: RegisterDialog(admin_ctx)),
+        ("preference history", lambda: PreferenceHistoryDialog([])),
+        ("pdf preview", lambda: PdfPreviewDialog(one_page_pdf(tmp_path / "a.pdf"), "PDF")),
     ]
     return factories
 

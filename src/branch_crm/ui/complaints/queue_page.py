@@ -31,6 +31,7 @@ from branch_crm.services.permissions import Permission, allowed
 from branch_crm.timeutil import utcnow
 from branch_crm.ui.complaints.queue_model import ID_ROLE, ComplaintQueueModel
 from branch_crm.ui.context import AppContext
+from branch_crm.ui.icons import icon
 from branch_crm.ui.widgets.labels import page_title
 from branch_crm.ui.widgets.tables import Resize, setup_table
 
@@ -87,10 +88,13 @@ class ComplaintQueuePage(QWidget):
         self.waiting = QCheckBox(self)
         self.waiting.setObjectName("complaintFilterWaiting")
         self.new_button = QPushButton(self)
+        self.new_button.setIcon(icon("complaint_new"))
         self.new_button.setObjectName("complaintNew")
         self.open_button = QPushButton(self)
+        self.open_button.setIcon(icon("open"))
         self.open_button.setObjectName("complaintOpen")
         self.figures_button = QPushButton(self)
+        self.figures_button.setIcon(icon("reports"))
         self.figures_button.setObjectName("complaintOpenFigures")
         self.figures_button.setVisible(allowed(self.ctx.actor, Permission.REPORT_VIEW))
         self.table = QTableView(self)

@@ -31,6 +31,7 @@ from branch_crm.ui.context import AppContext
 from branch_crm.ui.counter import actions
 from branch_crm.ui.counter.list_model import TIER_COLUMN, CustomerListModel
 from branch_crm.ui.counter.widgets import TierBadgeDelegate
+from branch_crm.ui.icons import icon
 from branch_crm.ui.widgets.empty_state import empty_state
 from branch_crm.ui.widgets.tables import Selection, setup_table
 
@@ -147,10 +148,13 @@ class CustomerListPage(QWidget):
         self.table = QTableView(self)
         self.table.setObjectName("customerList")
         self.open_button = QPushButton(self)
+        self.open_button.setIcon(icon("open"))
         self.open_button.setObjectName("customerListOpen")
         self.new_button = QPushButton(self)
+        self.new_button.setIcon(icon("customer_new"))
         self.new_button.setObjectName("customerListNew")
         self.sheet_button = QPushButton(self)
+        self.sheet_button.setIcon(icon("print"))
         self.sheet_button.setObjectName("customerListPickupSheet")
         self._setup_table()
         self._layout()

@@ -40,6 +40,7 @@ from branch_crm.ui.counter.preferences_editor import PreferencesEditor
 from branch_crm.ui.counter.profile_form import CustomerForm
 from branch_crm.ui.counter.profile_panels import ProfileSide
 from branch_crm.ui.counter.widgets import error_palette
+from branch_crm.ui.icons import icon
 from branch_crm.ui.shell.language import notifier
 
 log = logging.getLogger(__name__)
@@ -119,9 +120,11 @@ class CustomerProfileDialog(QDialog):
         self.splitter = splitter
         self.actions_row = QHBoxLayout()
         self.save_button = QPushButton(self)
+        self.save_button.setIcon(icon("save"))
         self.save_button.setObjectName("profileSave")
         self.save_button.setAutoDefault(False)
         self.close_button = QPushButton(self)
+        self.close_button.setIcon(icon("close"))
         self.close_button.setObjectName("profileClose")
         self.close_button.setAutoDefault(False)
         self.actions_row.addStretch(1)
