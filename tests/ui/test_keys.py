@@ -74,8 +74,12 @@ def assert_no_clashes(window: QWidget, name: str) -> None:
 
 
 @pytest.fixture
-def windows(ctx, supervisor_ctx, admin_ctx, customer_id, complaint_id, db, tmp_path):  # type: ignore[no-untyped-def]
+def windows(request, tmp_path):  # type: ignore[no-untyped-def]
     """(name, factory) of the windows and dialogs a user meets."""
+    ctx, supervisor_ctx, admin_ctx, db, customer_id, complaint_id = (
+        request.getfixturevalue(name)
+        for name in ("ctx", "supervisor_ctx", "admin_ctx", "db", "customer_id", "complaint_id")
+    )
     from branch_crm.ui.complaints.detail import ComplaintDetailDialog
     from branch_crm.ui.complaints.figures import ComplaintFiguresDialog
     from branch_crm.ui.complaints.take_dialog import TakeComplaintDialog
