@@ -15,6 +15,8 @@ from branch_crm.ui.shell.language import install_qt_translations
 
 SB = QDialogButtonBox.StandardButton
 MB = QMessageBox.StandardButton
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
+
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 """An English word; a mnemonic "(&U)" or a key "Ctrl+Z" after a tab is not one."""
 
@@ -73,3 +75,29 @@ def test_back_to_english(qtbot, qt_texts) -> None:  # type: ignore[no-untyped-de
     edit = QLineEdit("text")
     qtbot.addWidget(edit)
     assert any("Copy" in t for t in menu_texts(edit))
+
+
+def test_a_live_switch_keeps_the_apps_own_button_texts(qtbot, qt_texts) -> None:  # type: ignore[no-untyped-def]
+    """Qt re-translates a button box's standard buttons on a language change; the app's own
+    text on such a button ("Save" on OK) must still win."""
+    from branch_crm.ui.shell.language import notifier
+
+    box = QDialogButtonBox(SB.Ok | SB.Cancel)
+    qtbot.addWidget(box)
+    box.show()
+    ok = box.button(SB.Ok)
+    ok.setText(i18n._("Save"))
+
+    def retranslate(_language: str) -> None:
+        ok.setText(i18n._("Save"))
+
+    notifier().sig_language_changed.connect(retranslate)
+    try:
+        i18n.set_language("zh_CN")
+        QApplication.processEvents()
+        assert ok.text() == "保存" and box.button(SB.Cancel).text() == "取消"
+        i18n.set_language("en")
+        QApplication.processEvents()
+        assert ok.text() == "Save" and box.button(SB.Cancel).text() == "Cancel"
+    finally:
+        notifier().sig_language_changed.disconnect(retranslate)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QCoreApplication, QLibraryInfo, QObject, QTranslator, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QLibraryInfo, QObject, QTranslator, Signal
 
 from branch_crm import i18n
 
@@ -47,6 +47,7 @@ class QtTranslations(QObject):
             self.app.removeTranslator(self.translator)
             self.translator = None
         if language.startswith("en"):
+            self._deliver_language_change()
             return False
         folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
         translator = QTranslator(self)
@@ -55,7 +56,15 @@ class QtTranslations(QObject):
             return False
         self.app.installTranslator(translator)
         self.translator = translator
+        self._deliver_language_change()
         return True
+
+    @staticmethod
+    def _deliver_language_change() -> None:
+        """Qt posts LanguageChange to every window, and a button box then resets its standard
+        buttons to Qt's texts; delivered now, before the windows re-translate themselves (this
+        listener is connected first), the app's own texts ("Save" on an OK button) win."""
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LanguageChange)
 
 
 _qt: list[QtTranslations] = []
