@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -58,6 +59,7 @@ def test_every_focusable_kind_shows_a_focus_ring(qtbot, show) -> None:  # type: 
         QSpinBox(box),
         QCheckBox("易碎", box),
         QTableView(box),
+        QToolButton(box),
     ]
     layout = QVBoxLayout(box)
     for widget in widgets:

@@ -80,6 +80,10 @@ QPushButton:disabled {{ color: {DISABLED}; background: #f0f1f3; border-color: #c
 QPushButton:flat {{ background: transparent; border: 1px solid transparent; padding: 0px 4px; }}
 QPushButton:focus {{ border: {ring}; padding: 3px 11px; }}
 QPushButton:flat:focus {{ border: {ring}; padding: 0px 3px; }}
+QToolButton {{ border: 1px solid transparent; border-radius: 4px; padding: 2px; }}
+QToolButton[checkable="true"] {{ background: #e9ecf0; border: 1px solid {LINE}; }}
+QToolButton:hover {{ border-color: {LINE}; background: {ACCENT_SOFT}; }}
+QToolButton:focus {{ border: {ring}; padding: 1px; }}
 QLineEdit, QComboBox, QSpinBox, QDoubleSpinBox, QDateEdit, QDateTimeEdit, QTimeEdit,
 QPlainTextEdit, QTextEdit {{
     border: 1px solid {LINE}; border-radius: 3px; background: {PAPER}; padding: 1px 4px;
