@@ -167,8 +167,8 @@ class CustomerListPage(QWidget):
         self.empty_state = empty_state(
             table,
             lambda: _(
-                "No customer matches these filters. Change the filters above (Ctrl+F), "
-                "or record a new customer (Ctrl+N)."
+                "No customers to show. Record one with New customer (Ctrl+N), or change the "
+                "filters above (Ctrl+F)."
             ),
         )
         setup_table(
