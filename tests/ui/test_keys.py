@@ -13,8 +13,12 @@ from PySide6.QtWidgets import QApplication, QTabWidget, QWidget
 
 from branch_crm import i18n
 from branch_crm.ui import keys
+from tests.support.ui import new_windows_closed  # noqa: F401 (fixture)
 
-pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
+pytestmark = [
+    pytest.mark.qt_log_ignore("This plugin does not support"),
+    pytest.mark.usefixtures("new_windows_closed"),
+]
 
 
 @pytest.fixture(autouse=True)

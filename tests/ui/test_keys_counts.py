@@ -16,8 +16,12 @@ from branch_crm.services.customers.preferences import get_preferences
 from branch_crm.services.customers.profile import create_customer
 from branch_crm.services.customers.validation import CustomerInput
 from tests.support.keyboard import type_text
+from tests.support.ui import new_windows_closed  # noqa: F401 (fixture)
 
-pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
+pytestmark = [
+    pytest.mark.qt_log_ignore("This plugin does not support"),
+    pytest.mark.usefixtures("new_windows_closed"),
+]
 
 K = Qt.Key
 CTRL = Qt.KeyboardModifier.ControlModifier
