@@ -42,3 +42,26 @@ def make_ctx(db: Any, actor: Any, *, synchronous: bool = True) -> Any:
     from branch_crm.ui.tasks import TaskRunner
 
     return AppContext.for_tests(db, actor, tasks=TaskRunner(synchronous=synchronous))
+
+
+@pytest.fixture
+def new_windows_closed() -> Any:
+    """Windows a test opened (profiles, dialogs, previews) are closed and deleted after it,
+    so a later language switch does not re-lay them out under another test."""
+    import shiboken6
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    before = {id(w) for w in QApplication.topLevelWidgets()}
+    yield
+    from branch_crm.ui.counter import actions
+
+    for widget in QApplication.topLevelWidgets():
+        if id(widget) in before or not shiboken6.isValid(widget):
+            continue
+        if hasattr(widget, "_close_confirmed"):
+            widget._close_confirmed = True
+        widget.close()
+        widget.deleteLater()
+    actions._open.clear()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

@@ -15,3 +15,5 @@ class TimelineEntry:
     title: str
     detail: str
     actor_name: str | None
+    ref: str | None = None
+    """Id of what the entry is about (a complaint's id), so the timeline can open it."""

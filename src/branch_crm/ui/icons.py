@@ -104,6 +104,11 @@ ICONS: dict[str, str] = {
     "care_done": "fa5s.check",
     "care_cancel": "fa5s.ban",
     "care_assign": "fa5s.user-tag",
+    # the look (issue 12): icons on the main actions
+    "open": "fa5s.folder-open",
+    "customer_new": "fa5s.user-plus",
+    "save": "fa5s.save",
+    "close": "fa5s.times",
 }
 
 _cache: dict[str, QIcon] = {}

@@ -227,6 +227,12 @@ class MainWindow(ShellWindow):
 
         actions.open_customer(self.ctx, customer_id)
 
+    def open_complaint(self, complaint_id: str) -> None:
+        """Open a complaint's detail window."""
+        from branch_crm.ui.complaints.detail import open_complaint
+
+        open_complaint(self.ctx, complaint_id, parent=self)
+
     # --- menus and status bar --------------------------------------------------------------
 
     def _build_menus(self) -> None:

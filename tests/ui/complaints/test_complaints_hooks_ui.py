@@ -29,7 +29,7 @@ def test_feature_is_on_the_shared_screens(qtbot, ctx, add_customer) -> None:  # 
     assert "complaintHomeCard" in [w.objectName() for w in cards]
     assert "complaintStatus" in [w.objectName() for w in widgets]
 
-    action = next(a for a in PROFILE_ACTIONS if a.label == "New complaint")
+    action = next(a for a in PROFILE_ACTIONS if a.label == "New &complaint")
     customer = add_customer("张三", "13812345678")
     parent = QWidget()
     qtbot.addWidget(parent)

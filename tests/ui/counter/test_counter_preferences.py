@@ -46,11 +46,12 @@ def test_keyboard_only_fill_and_save(qtbot, ctx, editor, customer) -> None:  # t
     key(qtbot, Qt.Key.Key_Down)
     assert focused() == "avail_tue_afternoon"
     key(qtbot, Qt.Key.Key_Space)  # Tue afternoon on
-    key(qtbot, Qt.Key.Key_Tab)  # -> Tue evening
-    key(qtbot, Qt.Key.Key_Tab)  # -> Tue custom windows
+    key(qtbot, Qt.Key.Key_Right)  # -> Tue evening
+    key(qtbot, Qt.Key.Key_Right)  # -> Tue other times
     assert focused() == "prefCustom_tue"
     qtbot.keyClicks(QApplication.focusWidget(), "07:30-08:30")
-    form.away_weekends.setFocus()
+    key(qtbot, Qt.Key.Key_Tab)  # the grid is one Tab stop: Tab leaves it
+    assert focused() == "prefAwayWeekends"
     key(qtbot, Qt.Key.Key_Space)
     key(qtbot, Qt.Key.Key_Tab)  # -> drop-off radio group (door is checked)
     assert focused().startswith("prefDropOff_")
@@ -180,3 +181,39 @@ def test_parse_windows(text: str, windows) -> None:  # type: ignore[no-untyped-d
 def test_parse_windows_refuses(text: str) -> None:
     with pytest.raises(ValueError):
         parse_windows(text)
+
+
+def test_grid_is_one_tab_stop_moved_by_arrow_keys(qtbot, editor) -> None:  # type: ignore[no-untyped-def]
+    form = editor.form
+    form.toggles[("wed", "afternoon")].setFocus()
+    key(qtbot, Qt.Key.Key_Left)
+    assert focused() == "avail_wed_morning"
+    key(qtbot, Qt.Key.Key_Left)  # the edge: the focus stays
+    assert focused() == "avail_wed_morning"
+    key(qtbot, Qt.Key.Key_Up)
+    assert focused() == "avail_tue_morning"
+    for _step in range(3):
+        key(qtbot, Qt.Key.Key_Right)
+    assert focused() == "prefCustom_tue"
+    key(qtbot, Qt.Key.Key_Down)  # between the other-times boxes too
+    assert focused() == "prefCustom_wed"
+    qtbot.keyClicks(form.custom["wed"], "07:30-08:30")
+    key(qtbot, Qt.Key.Key_Left)  # inside typed text Left moves the cursor
+    assert focused() == "prefCustom_wed"
+    form.custom["wed"].setCursorPosition(0)
+    key(qtbot, Qt.Key.Key_Left)  # at its start it goes back into the grid
+    assert focused() == "avail_wed_evening"
+    key(qtbot, Qt.Key.Key_Tab)
+    assert focused() == "prefAwayWeekends"
+    key(qtbot, Qt.Key.Key_Tab, Qt.KeyboardModifier.ShiftModifier)  # back to the cell left
+    assert focused() == "avail_wed_evening"
+    key(qtbot, Qt.Key.Key_Tab, Qt.KeyboardModifier.ShiftModifier)  # and out before the grid
+    assert not focused().startswith(("avail_", "prefCustom_"))
+
+
+def test_weekends_away_skips_their_cells(qtbot, editor) -> None:  # type: ignore[no-untyped-def]
+    form = editor.form
+    form.away_weekends.setChecked(True)
+    form.toggles[("fri", "morning")].setFocus()
+    key(qtbot, Qt.Key.Key_Down)  # Saturday and Sunday are off: the focus stays on Friday
+    assert focused() == "avail_fri_morning"

@@ -20,7 +20,7 @@ def _text(path) -> str:  # type: ignore[no-untyped-def]
 def test_customer_action_is_listed_and_prints(qtbot, ctx, people, shown, db) -> None:  # type: ignore[no-untyped-def]
     from branch_crm.ui.counter.hooks import PROFILE_ACTIONS
 
-    (action,) = [a for a in PROFILE_ACTIONS if a.label == "Print survey"]
+    (action,) = [a for a in PROFILE_ACTIONS if a.label == "Print &survey"]
     assert action.icon == "survey_print"
     action.handler(ctx, people["张三"], None)
     assert shown.errors == []

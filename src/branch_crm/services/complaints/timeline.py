@@ -70,6 +70,7 @@ def complaint_timeline(session: Session, customer_id: str) -> list[TimelineEntry
                     if part
                 ),
                 actor_name=names.get(event.actor_id or "") or data.get("actor_name"),
+                ref=event.complaint_id,
             )
         )
     return entries

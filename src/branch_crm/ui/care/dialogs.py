@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from branch_crm.errors import CrmError, DatabaseError, ValidationError
 from branch_crm.i18n import _
 from branch_crm.services.care import follow_ups
-from branch_crm.ui import messages
+from branch_crm.ui import keys, messages
 from branch_crm.ui.care.texts import phone_text
 from branch_crm.ui.context import AppContext
 
@@ -78,8 +78,9 @@ class CloseFollowUpDialog(QDialog):
         self.field = "note" if mode == DONE else "reason"
         self.errors.add(self.field, self.note)
         layout.addWidget(self.buttons)
-        for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(keys), self).activated.connect(self.save)
+        for sequence in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(sequence), self).activated.connect(self.save)
+        keys.save_shortcut(self, self.save)
         self.retranslate_ui()
         self.note.setFocus()
 

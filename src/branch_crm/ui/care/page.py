@@ -32,6 +32,7 @@ from branch_crm.ui.care.dialogs import CANCEL, DONE, CloseFollowUpDialog, Reassi
 from branch_crm.ui.care.model import NOTES, FollowUpModel
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
+from branch_crm.ui.widgets.empty_state import empty_state
 from branch_crm.ui.widgets.labels import page_title
 from branch_crm.ui.widgets.tables import setup_table
 
@@ -90,6 +91,14 @@ class FollowUpsPage(QWidget):
         self.model = FollowUpModel(self)
         self.table = _Table(self)
         self.table.setModel(self.model)
+        self.empty_state = empty_state(
+            self.table,
+            lambda: _(
+                "No follow-ups in this list. A follow-up is created when a returned survey "
+                "shows an unhappy customer: key returned surveys in under Surveys, or pick "
+                "another list above."
+            ),
+        )
         setup_table(
             self.table, name="careTable", stretch_last=None, stretch_column=NOTES, word_wrap=False
         )

@@ -31,6 +31,7 @@ from branch_crm.services.permissions import Permission, allowed
 from branch_crm.timeutil import utcnow
 from branch_crm.ui.complaints.queue_model import ID_ROLE, ComplaintQueueModel
 from branch_crm.ui.context import AppContext
+from branch_crm.ui.icons import icon
 from branch_crm.ui.widgets.labels import page_title
 from branch_crm.ui.widgets.tables import Resize, setup_table
 
@@ -87,10 +88,13 @@ class ComplaintQueuePage(QWidget):
         self.waiting = QCheckBox(self)
         self.waiting.setObjectName("complaintFilterWaiting")
         self.new_button = QPushButton(self)
+        self.new_button.setIcon(icon("complaint_new"))
         self.new_button.setObjectName("complaintNew")
         self.open_button = QPushButton(self)
+        self.open_button.setIcon(icon("open"))
         self.open_button.setObjectName("complaintOpen")
         self.figures_button = QPushButton(self)
+        self.figures_button.setIcon(icon("reports"))
         self.figures_button.setObjectName("complaintOpenFigures")
         self.figures_button.setVisible(allowed(self.ctx.actor, Permission.REPORT_VIEW))
         self.table = QTableView(self)
@@ -99,6 +103,8 @@ class ComplaintQueuePage(QWidget):
         self.empty = QLabel(self)
         self.empty.setObjectName("complaintQueueEmpty")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setProperty("emptyState", True)
+        self.empty.setWordWrap(True)
         self._setup_table()
         self._layout()
         self._connect()
@@ -287,9 +293,13 @@ class ComplaintQueuePage(QWidget):
         self.counts.setText(text)
         self.counts.setAccessibleName(text)
         if total and not shown:
-            self.empty.setText(_("No open complaint matches the filters."))
+            self.empty.setText(
+                _("No open complaint matches the filters. Untick them above to see all.")
+            )
         elif not total:
-            self.empty.setText(_("No open complaints. Well done!"))
+            self.empty.setText(
+                _("No open complaints. Well done! New complaint (Ctrl+N) records one.")
+            )
         self.empty.setVisible(not shown)
 
     # -- selection and actions ------------------------------------------------------

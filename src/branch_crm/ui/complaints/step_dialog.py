@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from branch_crm.errors import ValidationError
 from branch_crm.i18n import _
 from branch_crm.services.complaints import intake
-from branch_crm.ui import messages
+from branch_crm.ui import keys, messages
 
 if TYPE_CHECKING:
     from branch_crm.ui.context import AppContext
@@ -81,6 +81,7 @@ class StepDialog(QDialog):
         self.ok_button.setToolTip(_("Save (Ctrl+Enter)"))
         for sequence in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(sequence), self).activated.connect(self.submit)
+        keys.save_shortcut(self, self.submit)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.buttons)

@@ -33,7 +33,7 @@ from branch_crm.i18n import _
 from branch_crm.models import Channel
 from branch_crm.services.complaints import grading, intake, labels, reference, views
 from branch_crm.timeutil import to_local
-from branch_crm.ui import messages
+from branch_crm.ui import keys, messages
 from branch_crm.ui.context import AppContext
 
 if TYPE_CHECKING:
@@ -187,6 +187,7 @@ class CustomerPicker(QWidget):
         self._show_new_form(False)
         self.chosen.setVisible(True)
         self.change_button.setVisible(True)
+        self.setFocusProxy(self.change_button)
         self.sig_chosen.emit(customer_id)
 
     def _say(self, text: str) -> None:
@@ -201,6 +202,7 @@ class CustomerPicker(QWidget):
         self.lookup.setVisible(True)
         self.new_button.setVisible(True)
         self.hint.setVisible(True)
+        self.setFocusProxy(self.lookup)
         self.lookup.focus_search()
         self.sig_chosen.emit("")
 
@@ -223,7 +225,9 @@ class TakeComplaintDialog(QDialog):
         self._on_inputs_changed()
         if customer_id:
             self.customer.choose(customer_id)
-            self.category.setFocus()
+            self.waybill.setFocus()  # what the clerk types first: the waybill on the parcel
+        else:
+            self.customer.setFocus()  # "Customer": find who is complaining first
 
     def _build(self) -> None:
         self.customer = CustomerPicker(self.ctx, self)
@@ -297,6 +301,7 @@ class TakeComplaintDialog(QDialog):
 
     def _connect(self) -> None:
         self.customer.sig_chosen.connect(self._on_inputs_changed)
+        self.customer.sig_chosen.connect(self._on_customer_chosen)
         self.category.currentIndexChanged.connect(self._on_inputs_changed)
         self.compensation.valueChanged.connect(self._on_inputs_changed)
         self.grade.currentIndexChanged.connect(self._on_grade_changed)
@@ -305,12 +310,17 @@ class TakeComplaintDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         for sequence in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(sequence), self).activated.connect(self.submit)
+        keys.save_shortcut(self, self.submit)
+
+    def _on_customer_chosen(self, customer_id: str) -> None:
+        if customer_id and self.isVisible():
+            self.waybill.setFocus()  # the customer is found: on to the waybill
 
     def retranslate_ui(self) -> None:
         """Re-apply every translated text."""
         self.setWindowTitle(_("Take a complaint"))
         texts = {
-            "customer": _("Customer"),
+            "customer": _("&Customer"),
             "waybill": _("&Waybill number"),
             "channel": _("C&hannel"),
             "category": _("C&ategory"),

@@ -27,6 +27,7 @@ from branch_crm.ui.context import AppContext
 from branch_crm.ui.counter.lookup import DEFAULT_DEBOUNCE_MS, LookupWidget
 from branch_crm.ui.counter.preferences_editor import PreferenceHistoryDialog, PreferencesEditor
 from branch_crm.ui.counter.widgets import enlarge
+from branch_crm.ui.icons import icon
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ class CourierModePage(QStackedWidget):
         self.lookup_message.setObjectName("courierMessage")
         enlarge(self.lookup_message, 14)
         self.open_button = QPushButton(screen)
+        self.open_button.setIcon(icon("open"))
         self.open_button.setObjectName("courierOpen")
         self.open_button.setMinimumSize(*BIG_BUTTON)
         enlarge(self.open_button, 16)

@@ -31,6 +31,8 @@ from branch_crm.ui.context import AppContext
 from branch_crm.ui.counter import actions
 from branch_crm.ui.counter.list_model import TIER_COLUMN, CustomerListModel
 from branch_crm.ui.counter.widgets import TierBadgeDelegate
+from branch_crm.ui.icons import icon
+from branch_crm.ui.widgets.empty_state import empty_state
 from branch_crm.ui.widgets.tables import Selection, setup_table
 
 log = logging.getLogger(__name__)
@@ -91,7 +93,7 @@ class FilterBar(QWidget):
             self.churn,
             [(None, everything), (True, _("At risk")), (False, _("Not at risk"))],
         )
-        texts = (_("&Tier"), _("&Lifecycle"), _("&Visit class"), _("Nee&d"), _("C&hurn risk"))
+        texts = (_("&Tier"), _("&Lifecycle"), _("&Visit class"), _("Nee&d"), _("Chur&n risk"))
         for text_label, text in zip(self._labels, texts, strict=True):
             text_label.setText(text)
         names: tuple[str, ...] = (_("Tier filter"), _("Lifecycle filter"), _("Visit class filter"))
@@ -146,10 +148,13 @@ class CustomerListPage(QWidget):
         self.table = QTableView(self)
         self.table.setObjectName("customerList")
         self.open_button = QPushButton(self)
+        self.open_button.setIcon(icon("open"))
         self.open_button.setObjectName("customerListOpen")
         self.new_button = QPushButton(self)
+        self.new_button.setIcon(icon("customer_new"))
         self.new_button.setObjectName("customerListNew")
         self.sheet_button = QPushButton(self)
+        self.sheet_button.setIcon(icon("print"))
         self.sheet_button.setObjectName("customerListPickupSheet")
         self._setup_table()
         self._layout()
@@ -159,6 +164,13 @@ class CustomerListPage(QWidget):
     def _setup_table(self) -> None:
         table = self.table
         table.setModel(self.model)
+        self.empty_state = empty_state(
+            table,
+            lambda: _(
+                "No customers to show. Record one with New customer (Ctrl+N), or change the "
+                "filters above (Ctrl+F)."
+            ),
+        )
         setup_table(
             table,
             selection=Selection.ExtendedSelection,

@@ -17,9 +17,10 @@ from branch_crm.ui.counter.timeline_icons import TIMELINE_ICONS
 from branch_crm.ui.icons import icon
 
 if TYPE_CHECKING:
+    from branch_crm.services.timeline_entry import TimelineEntry
     from branch_crm.ui.context import AppContext
 
-__all__ = ["PROFILE_ACTIONS", "CustomerAction", "icon", "timeline_icon"]
+__all__ = ["PROFILE_ACTIONS", "CustomerAction", "icon", "open_timeline_entry", "timeline_icon"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,8 @@ class CustomerAction:
     label: str
     icon: str
     handler: Callable[[AppContext, str, QWidget], None]
+    shortcut: str = ""
+    """Key of the action in the profile window (portable text, e.g. "Ctrl+N")."""
 
 
 def _new_complaint(ctx: AppContext, customer_id: str, parent: QWidget) -> None:
@@ -50,10 +53,25 @@ def _print_survey(ctx: AppContext, customer_id: str, parent: QWidget) -> None:
 
 
 PROFILE_ACTIONS: tuple[CustomerAction, ...] = (
-    CustomerAction(N_("New complaint"), "complaint_new", _new_complaint),
-    CustomerAction(N_("Print survey"), "survey_print", _print_survey),
+    CustomerAction(N_("New &complaint"), "complaint_new", _new_complaint, "Ctrl+N"),
+    CustomerAction(N_("Print &survey"), "survey_print", _print_survey, "Ctrl+P"),
 )
 """The feature buttons of the customer profile, left to right (before Save and Close)."""
+
+
+def open_timeline_entry(ctx: AppContext, entry: TimelineEntry, parent: QWidget) -> bool:
+    """Open what a timeline entry is about: a complaint's detail window; other entries show
+    in full in a small window. True when something was opened."""
+    if entry.kind.startswith("complaint") and entry.ref and ctx.main_window is not None:
+        ctx.main_window.open_complaint(entry.ref)
+        return True
+    from branch_crm.timeutil import to_local
+
+    when = to_local(entry.at).strftime("%Y-%m-%d %H:%M")
+    who = entry.actor_name or _("the system")
+    text = "\n\n".join(p for p in (entry.title, entry.detail) if p)
+    messages.info(parent, _("{when} · {who}").format(when=when, who=who) + "\n\n" + text)
+    return True
 
 
 def timeline_icon(kind: str) -> QIcon:

@@ -11,6 +11,7 @@ from branch_crm.ui.context import AppContext
 from branch_crm.ui.counter import actions
 from branch_crm.ui.counter.lookup import DEFAULT_DEBOUNCE_MS, LookupWidget, split_prefill
 from branch_crm.ui.counter.widgets import enlarge
+from branch_crm.ui.icons import icon
 
 
 class LookupPage(QWidget):
@@ -29,10 +30,13 @@ class LookupPage(QWidget):
         self.title = QLabel(self)
         enlarge(self.title, 15)
         self.open_button = QPushButton(self)
+        self.open_button.setIcon(icon("open"))
         self.open_button.setObjectName("lookupOpen")
         self.new_button = QPushButton(self)
+        self.new_button.setIcon(icon("customer_new"))
         self.new_button.setObjectName("lookupNewCustomer")
         self.sheet_button = QPushButton(self)
+        self.sheet_button.setIcon(icon("print"))
         self.sheet_button.setObjectName("lookupPickupSheet")
         buttons = QHBoxLayout()
         buttons.addWidget(self.title, 1)

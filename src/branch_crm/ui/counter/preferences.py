@@ -14,7 +14,7 @@ import re
 import unicodedata
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -53,7 +53,7 @@ from branch_crm.services.customers.preferences import (
     save_preferences,
 )
 from branch_crm.timeutil import to_local
-from branch_crm.ui import messages
+from branch_crm.ui import keys, messages
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.counter.widgets import error_palette
 
@@ -112,26 +112,38 @@ def parse_windows(text: str) -> list[tuple[str, str]]:
     return windows
 
 
+_MOVES: dict[int, tuple[int, int]] = {  # QKeyEvent.key() is a plain int
+    Qt.Key.Key_Left: (0, -1),
+    Qt.Key.Key_Right: (0, 1),
+    Qt.Key.Key_Up: (-1, 0),
+    Qt.Key.Key_Down: (1, 0),
+}
+
+
 class _GridKeys(QObject):
-    """Arrow keys move the focus between the toggles of the availability grid."""
+    """The availability grid is one Tab stop: arrow keys move between its cells (the time
+    toggles and each day's other-times box), Tab leaves the grid, and the cell last visited
+    is where Tab comes back to."""
 
     def __init__(self, form: PreferencesForm) -> None:
         super().__init__(form)
         self.form = form
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.FocusIn:
+            self.form.set_grid_stop(watched)
+            return False
         if event.type() != QEvent.Type.KeyPress:
             return False
         assert isinstance(event, QKeyEvent)
-        moves: dict[int, tuple[int, int]] = {  # QKeyEvent.key() is a plain int
-            Qt.Key.Key_Left: (0, -1),
-            Qt.Key.Key_Right: (0, 1),
-            Qt.Key.Key_Up: (-1, 0),
-            Qt.Key.Key_Down: (1, 0),
-        }
-        if event.key() not in moves or event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+        move = _MOVES.get(event.key())
+        if move is None or event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
             return False
-        return self.form.move_grid_focus(watched, *moves[event.key()])
+        if isinstance(watched, QLineEdit) and move[0] == 0:
+            at_start = watched.cursorPosition() == 0 and not watched.hasSelectedText()
+            if not (move[1] < 0 and at_start):
+                return False  # Left/Right move the text cursor inside the box
+        return self.form.move_grid_focus(watched, *move)
 
 
 class PreferencesForm(QWidget):
@@ -176,9 +188,10 @@ class PreferencesForm(QWidget):
             layout.addStretch(1)
         layout.addLayout(self._build_footer())
         self._set_tab_order()
-        shortcut = QShortcut(QKeySequence("Ctrl+S"), self)
-        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        shortcut.activated.connect(self.save)
+        self.set_grid_stop(self.toggles[(WEEKDAYS[0], WINDOWS[0][0])])
+        self.save_shortcut = keys.save_shortcut(
+            self, self.save, context=Qt.ShortcutContext.WidgetWithChildrenShortcut
+        )
         self.retranslate_ui()
         self._on_drop_off_changed()
 
@@ -233,6 +246,7 @@ class PreferencesForm(QWidget):
             custom.setMaximumWidth(190 if self.large else 170)
             custom.setMinimumWidth(150 if self.large else 110)
             custom.textChanged.connect(self._on_any_changed)
+            custom.installEventFilter(self._grid_keys)
             grid.addWidget(custom, row, len(WINDOWS) + 1)
             self.custom[day] = custom
             grid.addWidget(self._error_label(f"availability.{day}"), row, len(WINDOWS) + 2)
@@ -399,10 +413,10 @@ class PreferencesForm(QWidget):
             check.setText(label(SPECIAL_HANDLING, code))
         self.notes.setAccessibleName(_("Pickup notes"))
         captions = {
-            "call_before_minutes": _("&Call before arrival"),
-            "packaging": _("&Packaging"),
+            "call_before_minutes": _("Ca&ll before arrival"),
+            "packaging": _("P&ackaging"),
             "special_handling": _("Special handling"),
-            "notes": _("&Notes"),
+            "notes": _("Pic&kup notes"),
         }
         for field, text in captions.items():
             self.detail_captions[field].setText(text)
@@ -422,24 +436,40 @@ class PreferencesForm(QWidget):
         self.packaging.blockSignals(blocked)
 
     # -- grid behaviour -------------------------------------------------------------------
-    def move_grid_focus(self, toggle: QObject, d_row: int, d_col: int) -> bool:
-        """Move focus from ``toggle`` by (rows, columns) in the grid; False at an edge."""
-        position = next((k for k, v in self.toggles.items() if v is toggle), None)
+    def grid_cells(self) -> list[list[QWidget]]:
+        """The grid's cells by row (weekday): the window toggles, then the other-times box."""
+        return [
+            [*(self.toggles[(day, w)] for w, _s, _e in WINDOWS), self.custom[day]]
+            for day in WEEKDAYS
+        ]
+
+    def set_grid_stop(self, cell: QObject) -> None:
+        """Make ``cell`` the grid's one Tab stop (the others take the focus by click or by
+        arrow key only)."""
+        for row in self.grid_cells():
+            for widget in row:
+                policy = Qt.FocusPolicy.StrongFocus if widget is cell else Qt.FocusPolicy.ClickFocus
+                widget.setFocusPolicy(policy)
+
+    def move_grid_focus(self, cell: QObject, d_row: int, d_col: int) -> bool:
+        """Move focus from ``cell`` by (rows, columns), skipping disabled cells; True when
+        the key was used (also at an edge, where the focus stays)."""
+        cells = self.grid_cells()
+        position = next(
+            ((r, c) for r, row in enumerate(cells) for c, w in enumerate(row) if w is cell), None
+        )
         if position is None:
             return False
-        days = list(WEEKDAYS)
-        windows = [w for w, _s, _e in WINDOWS]
-        row = days.index(position[0]) + d_row
-        column = windows.index(position[1]) + d_col
-        while 0 <= row < len(days) and 0 <= column < len(windows):
-            target = self.toggles[(days[row], windows[column])]
+        row, column = position[0] + d_row, position[1] + d_col
+        while 0 <= row < len(cells) and 0 <= column < len(cells[0]):
+            target = cells[row][column]
             if target.isEnabled():
                 target.setFocus(Qt.FocusReason.TabFocusReason)
+                if isinstance(target, QLineEdit) and d_col < 0:
+                    target.end(False)
                 return True
             row += d_row
             column += d_col
-            if d_row == 0 and d_col == 0:
-                break
         return True
 
     def toggle_row(self, day: str) -> None:
@@ -468,6 +498,11 @@ class PreferencesForm(QWidget):
             if away:
                 self.custom[day].clear()
             self.custom[day].setEnabled(not away)
+        stops = [
+            w for row in self.grid_cells() for w in row if w.focusPolicy() & Qt.FocusPolicy.TabFocus
+        ]
+        if not any(w.isEnabled() for w in stops):
+            self.set_grid_stop(self.toggles[(WEEKDAYS[0], WINDOWS[0][0])])
         self._on_any_changed()
 
     def _on_drop_off_changed(self, *_args: object) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -31,7 +31,8 @@ from branch_crm.services.customers.profile import (
 from branch_crm.services.customers.validation import CustomerInput, validate_customer
 from branch_crm.services.permissions import Permission, allowed
 from branch_crm.services.timeline import customer_timeline
-from branch_crm.ui import messages
+from branch_crm.services.timeline_entry import TimelineEntry
+from branch_crm.ui import keys, messages
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.counter import hooks
 from branch_crm.ui.counter.hooks import CustomerAction
@@ -39,6 +40,7 @@ from branch_crm.ui.counter.preferences_editor import PreferencesEditor
 from branch_crm.ui.counter.profile_form import CustomerForm
 from branch_crm.ui.counter.profile_panels import ProfileSide
 from branch_crm.ui.counter.widgets import error_palette
+from branch_crm.ui.icons import icon
 from branch_crm.ui.shell.language import notifier
 
 log = logging.getLogger(__name__)
@@ -71,6 +73,7 @@ class CustomerProfileDialog(QDialog):
         self.view: CustomerView | None = None
         self._initial: CustomerInput | None = None
         self._close_confirmed = False
+        self._message_is_error = False
         self.can_edit = allowed(ctx.actor, Permission.CUSTOMER_EDIT)
         self._action_buttons: list[tuple[QPushButton, CustomerAction]] = []
         self._build()
@@ -117,9 +120,11 @@ class CustomerProfileDialog(QDialog):
         self.splitter = splitter
         self.actions_row = QHBoxLayout()
         self.save_button = QPushButton(self)
+        self.save_button.setIcon(icon("save"))
         self.save_button.setObjectName("profileSave")
         self.save_button.setAutoDefault(False)
         self.close_button = QPushButton(self)
+        self.close_button.setIcon(icon("close"))
         self.close_button.setObjectName("profileClose")
         self.close_button.setAutoDefault(False)
         self.actions_row.addStretch(1)
@@ -138,6 +143,8 @@ class CustomerProfileDialog(QDialog):
             button.setIcon(hooks.icon(spec.icon))
             button.setAutoDefault(False)
             button.clicked.connect(lambda _c=False, s=spec: self._run_action(s))
+            if spec.shortcut:
+                keys.shortcut(self, spec.shortcut, button.click, spec.label)
             self.actions_row.insertWidget(len(self._action_buttons), button)
             self._action_buttons.append((button, spec))
 
@@ -147,8 +154,13 @@ class CustomerProfileDialog(QDialog):
         self.form.sig_open_customer.connect(self.sig_open_customer)
         self.form.sig_changed.connect(self._update_state)
         self.preferences.form.sig_saved.connect(self._on_preferences_saved)
-        shortcut = QShortcut(QKeySequence("Ctrl+S"), self)
-        shortcut.activated.connect(self.save)
+        self.side.timeline.sig_entry_opened.connect(self._open_entry)
+        self.form.sig_changed.connect(self._clear_saved_banner)
+        self.preferences.form.sig_changed.connect(self._clear_saved_banner)
+        # one Ctrl+S for the window, saving the tab in front: the preferences form's own
+        # Ctrl+S would make the key ambiguous there, and Qt then fires neither
+        self.preferences.form.save_shortcut.setEnabled(False)
+        keys.save_shortcut(self, self.save)
         self.ctx.bus.sig_data_changed.connect(self._on_bus_data_changed)
         notifier().sig_language_changed.connect(self._on_language_changed)
 
@@ -160,8 +172,8 @@ class CustomerProfileDialog(QDialog):
         self.form.retranslate_ui()
         self.preferences.retranslate_ui()
         self.side.retranslate_ui()
-        self.tabs.setTabText(0, _("&Details"))
-        self.tabs.setTabText(1, _("Pickup &preferences"))
+        self.tabs.setTabText(0, _("D&etails"))
+        self.tabs.setTabText(1, _("P&ickup preferences"))
         self.save_button.setText(_("Save"))
         self.save_button.setToolTip(_("Save (Ctrl+S)"))
         self.save_button.setAccessibleName(_("Save customer"))
@@ -170,7 +182,12 @@ class CustomerProfileDialog(QDialog):
         self.close_button.setAccessibleName(_("Close"))
         for button, spec in self._action_buttons:
             button.setText(_(spec.label))
-            button.setAccessibleName(_(spec.label))
+            button.setAccessibleName(_(spec.label).replace("&", ""))
+            if spec.shortcut:
+                native = QKeySequence(spec.shortcut).toString(
+                    QKeySequence.SequenceFormat.NativeText
+                )
+                button.setToolTip(f"{_(spec.label).replace('&', '')} ({native})")
         self._update_title()
 
     def _update_title(self) -> None:
@@ -223,7 +240,13 @@ class CustomerProfileDialog(QDialog):
         """True when either tab holds unsaved changes."""
         return self.form.value() != self._initial or self.preferences.form.is_dirty()
 
+    def _clear_saved_banner(self) -> None:
+        """A "saved" banner is stale as soon as anything changes again."""
+        if not self._message_is_error:
+            self.message.clear()
+
     def _show_message(self, text: str, *, error: bool = False) -> None:
+        self._message_is_error = error
         self.message.setText(text)
         if error:
             error_palette(self.message)
@@ -234,6 +257,7 @@ class CustomerProfileDialog(QDialog):
     def save(self) -> bool:
         """Save the tab in front (details or pickup preferences); True when the save was
         sent to the database thread (its outcome shows when it is done)."""
+        self._clear_saved_banner()
         if self.tabs.currentIndex() == 1:
             return self.preferences.form.save()
         return self.save_customer()
@@ -314,6 +338,16 @@ class CustomerProfileDialog(QDialog):
             log.exception("refreshing customer %s failed", self.customer_id)
             return
         self.side.derived.set_value(view.classification, repeat_complainer=view.repeat_complainer)
+
+    def _open_entry(self, entry: TimelineEntry) -> None:
+        """Enter / double click on the timeline: a change of the customer shows the details,
+        a preference recording the preferences tab, anything else opens where it lives."""
+        tab = {"customer": 0, "preference": 1}.get(entry.kind)
+        if tab is not None:
+            self.tabs.setCurrentIndex(tab)
+            self.tabs.currentWidget().setFocus()
+            return
+        hooks.open_timeline_entry(self.ctx, entry, self)
 
     def _run_action(self, spec: CustomerAction) -> None:
         if self.customer_id is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -113,7 +114,11 @@ class DerivedPanel(QGroupBox):
 
 
 class TimelineView(QTreeWidget):
-    """Newest-first events of one customer, with an icon per kind."""
+    """Newest-first events of one customer, with an icon per kind; Enter or a double click
+    on an entry emits ``sig_entry_opened(entry)``."""
+
+    sig_entry_opened = Signal(object)
+    """The TimelineEntry asked for."""
 
     def __init__(
         self, icon_for_kind: Callable[[str], QIcon], parent: QWidget | None = None
@@ -132,7 +137,13 @@ class TimelineView(QTreeWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.itemActivated.connect(self._on_item_activated)
         self.retranslate_ui()
+
+    def _on_item_activated(self, item: QTreeWidgetItem, _column: int) -> None:
+        row = self.indexOfTopLevelItem(item)
+        if 0 <= row < len(self._entries):
+            self.sig_entry_opened.emit(self._entries[row])
 
     def retranslate_ui(self) -> None:
         """Re-apply every translated text."""

@@ -28,6 +28,7 @@ from branch_crm.timeutil import BUSINESS_TZ, local_today, to_local
 from branch_crm.ui import messages
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
+from branch_crm.ui.widgets.empty_state import empty_state
 from branch_crm.ui.widgets.table_model import Column, RowTableModel
 from branch_crm.ui.widgets.tables import Resize, setup_table
 
@@ -231,6 +232,13 @@ class AuditPage(QWidget):
         self.model = AuditModel(self)
         self.table = QTableView(self)
         self.table.setModel(self.model)
+        self.empty_state = empty_state(
+            self.table,
+            lambda: _(
+                "Nothing recorded for this person, kind and period. Widen the filters above "
+                "to see more."
+            ),
+        )
         setup_table(self.table, name="audit_table", selection=None, resize=Resize.Interactive)
         layout.addWidget(self.table, 1)
         bottom = QHBoxLayout()

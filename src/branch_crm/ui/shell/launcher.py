@@ -499,5 +499,10 @@ def run(args: argparse.Namespace, *, on_demo_accounts: DemoReporter | None = Non
     app.setApplicationName(APP_NAME)
     app.setQuitOnLastWindowClosed(False)
     app.setWindowIcon(icon("branch"))
-    app.setStyleSheet(app.styleSheet() + invalid_style_sheet())
+    from branch_crm.ui import keys, theme
+    from branch_crm.ui.shell.language import install_qt_translations
+
+    theme.apply(app, extra_style_sheet=invalid_style_sheet())
+    install_qt_translations(app)  # Qt's own OK/Cancel/context menu follow the language
+    keys.install_help(app)  # F1: the keys of the window in front
     return Shell(app, args, on_demo_accounts=on_demo_accounts).run()

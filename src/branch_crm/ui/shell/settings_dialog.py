@@ -29,7 +29,7 @@ from branch_crm.errors import ValidationError
 from branch_crm.i18n import N_, _
 from branch_crm.services.settings import form as settings_form
 from branch_crm.services.settings.form import SettingView
-from branch_crm.ui import messages
+from branch_crm.ui import keys, messages
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.messages import ERROR_LABEL_STYLE, FieldErrors
 from branch_crm.ui.shell.language import notifier
@@ -160,6 +160,7 @@ class SettingsDialog(QDialog):
         self.cancel_button = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
         self.cancel_button.setObjectName("settings_cancel")
         self.buttons.accepted.connect(self.save)
+        keys.save_shortcut(self, self.save)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
         notifier().sig_language_changed.connect(self._on_language_changed)
@@ -214,8 +215,8 @@ class SettingsDialog(QDialog):
 
     def _build_tabs(self) -> None:
         placed: set[str] = set()
-        for _name, title, keys in TABS:
-            present = [k for k in keys if k in self.views]
+        for _name, title, field_keys in TABS:
+            present = [k for k in field_keys if k in self.views]
             placed.update(present)
             self._form_tab(title, present)
         policy = [k for k, v in self.views.items() if v.scope == "policy"]

@@ -16,3 +16,8 @@ class ShellWindow(QMainWindow):
     def set_branch_name(self, name: str) -> None:
         """Show the branch's name next to its code in the status bar."""
         raise NotImplementedError
+
+    def open_complaint(self, complaint_id: str) -> None:
+        """Open a complaint's detail window (the counter desk reaches the complaints feature
+        through here, as the complaints feature imports the counter desk)."""
+        raise NotImplementedError

@@ -24,7 +24,7 @@ from branch_crm.errors import CrmError, ValidationError
 from branch_crm.i18n import _
 from branch_crm.services.surveys import entry
 from branch_crm.services.surveys.template import active_template
-from branch_crm.ui import messages
+from branch_crm.ui import keys, messages
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.surveys.answer_form import AnswerForm
 from branch_crm.ui.surveys.entry import changed_kinds, result_text
@@ -72,6 +72,7 @@ class DirectEntryWidget(QWidget):
         self.answers.sig_submit.connect(self.save)
         QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(self.save)
         QShortcut(QKeySequence("Ctrl+Enter"), self).activated.connect(self.save)
+        keys.save_shortcut(self, self.save)
         self.retranslate_ui()
         self.change()
 

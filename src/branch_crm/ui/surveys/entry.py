@@ -28,7 +28,7 @@ from branch_crm.i18n import _
 from branch_crm.services.customers.phone_numbers import format_phone
 from branch_crm.services.surveys import entry
 from branch_crm.timeutil import to_local
-from branch_crm.ui import messages
+from branch_crm.ui import keys, messages
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.messages import ERROR_LABEL_STYLE
 from branch_crm.ui.surveys.answer_form import AnswerForm
@@ -111,6 +111,7 @@ class KeyedEntryWidget(QWidget):
         self.answers.sig_submit.connect(self.save)
         QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(self.save)
         QShortcut(QKeySequence("Ctrl+Enter"), self).activated.connect(self.save)
+        keys.save_shortcut(self, self.save)
         QShortcut(QKeySequence("Ctrl+L"), self).activated.connect(self.reset)
 
     def _layout(self) -> None:

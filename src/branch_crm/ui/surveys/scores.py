@@ -30,6 +30,7 @@ from branch_crm.ui import messages
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.periods import presets
 from branch_crm.ui.widgets.combos import refill_combo
+from branch_crm.ui.widgets.empty_state import empty_state
 from branch_crm.ui.widgets.period_picker import PeriodPicker
 from branch_crm.ui.widgets.tables import Resize, setup_table
 
@@ -111,6 +112,13 @@ class ScoresWidget(QWidget):
         self.items_table = _table("scoresItems", self, stretch=0)
         self.tier_table = _table("scoresByTier", self, spread=True)
         self.trend_table = _table("scoresTrend", self, spread=True)
+        self.empty_state = empty_state(
+            self.items_table,
+            lambda: _(
+                "No survey answers in this period. Key returned forms in on the first tab, "
+                "or choose a longer period."
+            ),
+        )
         self.section = {key: QLabel(self) for key in ("items", "tiers", "trend")}
         self._layout()
         self.picker.sig_changed.connect(self.reload)

@@ -27,7 +27,7 @@ from branch_crm.errors import ValidationError
 from branch_crm.i18n import _
 from branch_crm.services.training import inputs, sessions
 from branch_crm.timeutil import to_local
-from branch_crm.ui import messages
+from branch_crm.ui import keys, messages
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.widgets.tables import setup_table
 
@@ -229,6 +229,7 @@ class AttendanceDialog(QDialog):
         self.table.sig_status_changed.connect(lambda _r, _s: self._update_counts())
         QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(self.save)
         QShortcut(QKeySequence("Ctrl+Enter"), self).activated.connect(self.save)
+        keys.save_shortcut(self, self.save)
         for a in session.attendees:
             self.table.add_row(
                 number=a.position,

@@ -37,6 +37,7 @@ from branch_crm.ui import messages
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
 from branch_crm.ui.widgets.combos import refill_combo
+from branch_crm.ui.widgets.empty_state import empty_state
 from branch_crm.ui.widgets.labels import page_title
 from branch_crm.ui.widgets.tables import setup_table
 
@@ -169,6 +170,10 @@ class TrainingPage(QWidget):
         self.delete_button = self._button("trainingDelete", "training_delete", self.delete_session)
         self.table = _Table("trainingSessions", self, stretch=1)
         self.table.setColumnCount(10)
+        self.empty_state = empty_state(
+            self.table,
+            lambda: _("No training sessions yet. New session (Ctrl+N) plans one."),
+        )
         tab = QWidget(self)
         buttons = QHBoxLayout()
         for widget in (

@@ -36,7 +36,7 @@ from branch_crm.errors import ValidationError
 from branch_crm.i18n import N_, _
 from branch_crm.services.training import inputs, sessions
 from branch_crm.timeutil import BUSINESS_TZ, local_today, to_local
-from branch_crm.ui import messages
+from branch_crm.ui import keys, messages
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.messages import FieldErrors
 
@@ -232,6 +232,7 @@ class SessionDialog(QDialog):
         self.remove_button.clicked.connect(self.attendees.remove_selected)
         QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(self.save)
         QShortcut(QKeySequence("Ctrl+Enter"), self).activated.connect(self.save)
+        keys.save_shortcut(self, self.save)
         QShortcut(QKeySequence("Insert"), self.attendees).activated.connect(self.add_person)
         QShortcut(QKeySequence.StandardKey.Delete, self.attendees).activated.connect(
             self.attendees.remove_selected
