@@ -40,6 +40,7 @@ from branch_crm.ui.counter.profile_form import CustomerForm
 from branch_crm.ui.counter.profile_panels import ProfileSide
 from branch_crm.ui.counter.widgets import error_palette
 from branch_crm.ui.shell.language import notifier
+from branch_crm.ui.widgets.screen_fit import fit_window
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ class CustomerProfileDialog(QDialog):
         self._action_buttons: list[tuple[QPushButton, CustomerAction]] = []
         self._build()
         self._connect()
-        self.resize(1300, 720)
+        fit_window(self, (1300, 720))
         if customer_id is not None:
             self.reload()
         else:
