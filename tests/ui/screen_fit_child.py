@@ -52,6 +52,8 @@ def problems_of(window: QWidget, label: str) -> list[str]:
     area = screen.availableGeometry()
     found: list[str] = []
     frame = window.frameGeometry()
+    if screen.devicePixelRatio() % 1:  # fractional scaling rounds the frame by a pixel
+        frame = frame.adjusted(1, 1, -1, -1)
     if not area.contains(frame):
         found.append(f"{label}: window {frame.getRect()} outside the screen {area.getRect()}")
     if window.minimumSizeHint().width() > area.width():

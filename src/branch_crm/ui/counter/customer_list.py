@@ -31,6 +31,7 @@ from branch_crm.ui.context import AppContext
 from branch_crm.ui.counter import actions
 from branch_crm.ui.counter.list_model import TIER_COLUMN, CustomerListModel
 from branch_crm.ui.counter.widgets import TierBadgeDelegate
+from branch_crm.ui.widgets.screen_fit import fit_columns
 from branch_crm.ui.widgets.tables import Selection, setup_table
 
 log = logging.getLogger(__name__)
@@ -172,8 +173,7 @@ class CustomerListPage(QWidget):
         header = table.horizontalHeader()
         header.setSectionsClickable(True)
         header.setSortIndicatorShown(True)
-        for column, width in enumerate((120, 130, 220, 90, 80, 70, 160, 80)):
-            header.resizeSection(column, width)
+        self.columns = fit_columns(table, 2, "customerList")  # the company takes the rest
         header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         header.sortIndicatorChanged.connect(self._on_header_sort_indicator_changed)
 

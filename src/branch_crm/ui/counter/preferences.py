@@ -56,6 +56,7 @@ from branch_crm.timeutil import to_local
 from branch_crm.ui import messages
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.counter.widgets import error_palette
+from branch_crm.ui.widgets.screen_fit import scrolling
 
 log = logging.getLogger(__name__)
 
@@ -160,11 +161,14 @@ class PreferencesForm(QWidget):
         if large:  # two columns so the whole form fits a 1366x768 screen with big targets
             columns = QHBoxLayout()
             columns.addWidget(self._build_grid(), 5)
-            right = QVBoxLayout()
-            right.addWidget(self._build_drop_off())
-            right.addLayout(self._build_details())
-            right.addStretch(1)
-            columns.addLayout(right, 4)
+            right = QWidget(self)
+            right_layout = QVBoxLayout(right)
+            right_layout.setContentsMargins(0, 0, 0, 0)
+            right_layout.addWidget(self._build_drop_off())
+            right_layout.addLayout(self._build_details())
+            right_layout.addStretch(1)
+            # one field a row, scrolling when the screen is low: never wider than the screen
+            columns.addWidget(scrolling(right, self), 4)
             layout.addLayout(columns, 1)
             for head in self.window_heads.values():
                 head.setProperty("windowHead", True)
@@ -231,7 +235,7 @@ class PreferencesForm(QWidget):
             custom.setObjectName(f"prefCustom_{day}")
             custom.setMaxLength(CUSTOM_MAX)
             custom.setMaximumWidth(190 if self.large else 170)
-            custom.setMinimumWidth(150 if self.large else 110)
+            custom.setMinimumWidth(120 if self.large else 110)
             custom.textChanged.connect(self._on_any_changed)
             grid.addWidget(custom, row, len(WINDOWS) + 1)
             self.custom[day] = custom
@@ -252,7 +256,7 @@ class PreferencesForm(QWidget):
         grid = QGridLayout(box)
         self.drop_off_group = QButtonGroup(box)
         self.drop_off: dict[str, QRadioButton] = {}
-        per_row = 2 if self.large else len(DROP_OFF_PLACES)
+        per_row = 1 if self.large else len(DROP_OFF_PLACES)
         for index, code in enumerate(DROP_OFF_PLACES):
             button = QRadioButton(box)
             button.setObjectName(f"prefDropOff_{code}")
@@ -319,9 +323,15 @@ class PreferencesForm(QWidget):
         for index, (field, widget) in enumerate(rows):
             caption = QLabel(self)
             caption.setBuddy(widget if widget is not handling else self.special["fragile"])
-            grid.addWidget(caption, index, 0)
-            grid.addWidget(widget, index, 1)
-            grid.addWidget(self._error_label(field), index, 2)
+            if self.large:  # the caption above its field: the column stays narrow
+                caption.setWordWrap(True)
+                grid.addWidget(caption, 3 * index, 0, 1, 2)
+                grid.addWidget(widget, 3 * index + 1, 0, 1, 2)
+                grid.addWidget(self._error_label(field), 3 * index + 2, 0, 1, 2)
+            else:
+                grid.addWidget(caption, index, 0)
+                grid.addWidget(widget, index, 1)
+                grid.addWidget(self._error_label(field), index, 2)
             self.detail_captions[field] = caption
         for widget in (self.call_before, self.packaging, self.notes):
             widget.setMaximumWidth(340 if self.large else 420)

@@ -16,8 +16,16 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QPoint, QRect, QSettings, QSize, Qt
-from PySide6.QtGui import QGuiApplication, QScreen
-from PySide6.QtWidgets import QFrame, QHeaderView, QScrollArea, QSplitter, QWidget
+from PySide6.QtGui import QGuiApplication, QHelpEvent, QScreen
+from PySide6.QtWidgets import (
+    QFrame,
+    QHeaderView,
+    QScrollArea,
+    QSplitter,
+    QTableView,
+    QToolTip,
+    QWidget,
+)
 
 log = logging.getLogger(__name__)
 
@@ -162,15 +170,34 @@ def fit_window(
     _ScreenFit(window, QSize(*preferred), key, maximize_small)
 
 
+class VerticalScroll(QScrollArea):
+    """A frameless scroll area that scrolls only up and down: as wide as its content needs
+    (never cutting it off at the side), as low as the window allows."""
+
+    def minimumSizeHint(self) -> QSize:
+        content = self.widget()
+        if content is None:
+            return super().minimumSizeHint()
+        bar = self.verticalScrollBar().sizeHint().width()
+        return QSize(content.minimumSizeHint().width() + bar, super().minimumSizeHint().height())
+
+    def sizeHint(self) -> QSize:
+        content = self.widget()
+        if content is None:
+            return super().sizeHint()
+        hint = content.sizeHint()
+        bar = self.verticalScrollBar().sizeHint().width()
+        return QSize(hint.width() + bar, hint.height())
+
+
 def scrolling(content: QWidget, parent: QWidget | None = None) -> QScrollArea:
     """``content`` in a frameless vertical scroll area: a long form scrolls while the dialog's
     buttons below it stay on screen."""
-    area = QScrollArea(parent)
+    area = VerticalScroll(parent)
     area.setWidget(content)
     area.setWidgetResizable(True)
     area.setFrameShape(QFrame.Shape.NoFrame)
     area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    content.setMinimumWidth(content.minimumSizeHint().width())
     return area
 
 
@@ -181,6 +208,107 @@ def remember_splitter(splitter: QSplitter, name: str) -> None:
     if isinstance(saved, QByteArray) and not saved.isEmpty():
         splitter.restoreState(saved)
     splitter.splitterMoved.connect(lambda *_: settings().setValue(key, splitter.saveState()))
+
+
+class ColumnFit(QObject):
+    """Columns of a table sized to their content, the ``stretch`` column taking the rest and
+    everything shrunk (text elided, the full text in a tooltip) so no horizontal scroll bar
+    appears; widths the user sets with the mouse are kept (and remembered under ``name``)."""
+
+    def __init__(
+        self, view: QTableView, stretch: int, name: str, *, widest: int = 240, least: int = 40
+    ) -> None:
+        super().__init__(view)
+        self.view = view
+        self.stretch = stretch
+        self.key = _key(name, "columns")
+        self.widest = widest
+        self.least = least
+        self.user: dict[int, int] = {}
+        saved = settings().value(self.key)
+        if isinstance(saved, str) and saved:
+            self.user = {int(k): int(v) for k, v in (p.split(":") for p in saved.split(","))}
+        self.busy = False
+        view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        header = view.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.sectionResized.connect(self._on_section_resized)
+        view.viewport().installEventFilter(self)
+        model = view.model()
+        if model is not None:
+            model.modelReset.connect(self.fit)
+            model.layoutChanged.connect(self.fit)
+            model.headerDataChanged.connect(lambda *_: self.fit())
+
+    def wanted(self, column: int) -> int:
+        if column in self.user:
+            return self.user[column]
+        view, header = self.view, self.view.horizontalHeader()
+        content = max(
+            header.sectionSizeFromContents(column).width(), view.sizeHintForColumn(column)
+        )
+        return max(self.least, min(self.widest, content))
+
+    def fit(self) -> None:
+        model = self.view.model()
+        if model is None or self.busy:
+            return
+        columns = [c for c in range(model.columnCount()) if not self.view.isColumnHidden(c)]
+        others = [c for c in columns if c != self.stretch]
+        widths = {c: self.wanted(c) for c in others}
+        room = self.view.viewport().width() - max(self.least * 3, 120)
+        total = sum(widths.values())
+        if total > room > 0:
+            widths = {c: max(self.least, w * room // total) for c, w in widths.items()}
+        self.busy = True
+        try:
+            header = self.view.horizontalHeader()
+            for column, width in widths.items():
+                header.resizeSection(column, width)
+            rest = self.view.viewport().width() - sum(widths.values())
+            if self.stretch in columns:
+                header.resizeSection(self.stretch, max(self.least, rest))
+        finally:
+            self.busy = False
+
+    def _on_section_resized(self, column: int, _old: int, new: int) -> None:
+        if self.busy or not QGuiApplication.mouseButtons() & Qt.MouseButton.LeftButton:
+            return
+        if column != self.stretch:
+            self.user[column] = new
+            settings().setValue(self.key, ",".join(f"{k}:{v}" for k, v in self.user.items()))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind == QEvent.Type.Resize:
+            self.fit()
+        elif kind == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            return self._tooltip(event)
+        return False
+
+    def _tooltip(self, event: QHelpEvent) -> bool:
+        """The full text of an elided cell (a cell's own tooltip wins)."""
+        index = self.view.indexAt(event.pos())
+        if not index.isValid() or index.data(Qt.ItemDataRole.ToolTipRole):
+            return False
+        text = index.data(Qt.ItemDataRole.DisplayRole)
+        if not isinstance(text, str) or not text:
+            return False
+        needed = self.view.fontMetrics().horizontalAdvance(text) + 8
+        if needed <= self.view.columnWidth(index.column()):
+            return False
+        QToolTip.showText(event.globalPos(), text, self.view.viewport())
+        return True
+
+
+def fit_columns(view: QTableView, stretch: int, name: str) -> ColumnFit:
+    """Size ``view``'s columns to the room there is (see :class:`ColumnFit`); call once the
+    model is set."""
+    fitter = ColumnFit(view, stretch, name)
+    fitter.fit()
+    return fitter
 
 
 def remember_header(header: QHeaderView, name: str) -> bool:
