@@ -6,7 +6,10 @@ Qt's offscreen platform presents the screen given in a JSON file (size and logic
 and 144 DPI make Qt scale by 1.25 and 1.5, as Windows does); one QApplication per process, so
 each screen runs in a child process (tests/ui/screen_fit_child.py) that reports what does not
 fit: a window frame or a button outside the available geometry, a hidden status bar, a
-horizontal scroll bar on the customer list or the complaint queue."""
+horizontal scroll bar on the customer list or the complaint queue.
+
+The offscreen platform has no taskbar (its available geometry is the whole screen), so
+"1366x768-taskbar" is the 1366x728 a Windows taskbar of 40 pixels leaves."""
 
 from __future__ import annotations
 
@@ -21,10 +24,16 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SCREENS = {
     "1366x768": (1366, 768, 96),
+    "1366x768-taskbar": (1366, 728, 96),
     "1920x1080@125%": (1920, 1080, 120),
     "1920x1080@150%": (1920, 1080, 144),
 }
-LOGICAL = {"1366x768": (1366, 768), "1920x1080@125%": (1536, 864), "1920x1080@150%": (1280, 720)}
+LOGICAL = {
+    "1366x768": (1366, 768),
+    "1366x768-taskbar": (1366, 728),
+    "1920x1080@125%": (1536, 864),
+    "1920x1080@150%": (1280, 720),
+}
 
 
 def run_child(tmp_path: Path, screen: str, language: str) -> dict[str, object]:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from branch_crm.i18n import _, ngettext
 from branch_crm.ui.printing.save_copy import save_pdf_copy
 from branch_crm.ui.shell.language import notifier
+from branch_crm.ui.widgets.screen_fit import fit_window
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,7 @@ class PickupSheetReady(QDialog):
     def __init__(self, path: Path, customers: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("pickupSheetDialog")
+        fit_window(self, (PREVIEW_WIDTH + 60, 900))
         self.path = path
         self.customers = customers
         self.pages = page_count(path)
@@ -84,7 +86,7 @@ class PickupSheetReady(QDialog):
         scroll = QScrollArea(self)
         scroll.setWidget(self.preview)
         scroll.setWidgetResizable(True)
-        scroll.setMinimumSize(PREVIEW_WIDTH + 30, 480)
+        scroll.setMinimumSize(min(PREVIEW_WIDTH + 30, 480), 240)
         self.previous_button = QPushButton(self)
         self.next_button = QPushButton(self)
         self.save_button = QPushButton(self)

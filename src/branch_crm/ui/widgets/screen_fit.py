@@ -135,7 +135,11 @@ class _ScreenFit(QObject):
             window.resize(fitted_size(self.preferred, QSize(0, 0), area))
             window.setWindowState(window.windowState() | Qt.WindowState.WindowMaximized)
             return
-        size = fitted_size(self.preferred, window.minimumSizeHint(), area)
+        hint = window.sizeHint()  # a dimension of 0 asks for the layout's own size
+        wanted = QSize(
+            self.preferred.width() or hint.width(), self.preferred.height() or hint.height()
+        )
+        size = fitted_size(wanted, window.minimumSizeHint(), area)
         window.resize(size)
         centre = self._centre(area)
         top_left = QPoint(centre.x() - size.width() // 2, centre.y() - size.height() // 2)
@@ -166,7 +170,8 @@ def fit_window(
     when first shown, or its remembered geometry; remember it under ``name`` (default: the
     objectName, else the class name). ``maximize_small``: maximise on small screens."""
     key = name or window.objectName() or type(window).__name__
-    window.resize(*preferred)  # until shown (tests and layouts read it)
+    if all(preferred):
+        window.resize(*preferred)  # until shown (tests and layouts read it)
     _ScreenFit(window, QSize(*preferred), key, maximize_small)
 
 
