@@ -200,7 +200,7 @@ class PreferencesForm(QWidget):
         box.setObjectName("prefAvailability")
         self.availability_box = box
         grid = QGridLayout(box)
-        size = (84, 46) if self.large else (84, 30)
+        size = (84, 44) if self.large else (84, 30)  # 44: the smallest comfortable touch target
         self.window_heads: dict[str, QPushButton] = {}
         for column, (window, _start, _end) in enumerate(WINDOWS, start=1):
             head = QPushButton(box)
