@@ -68,6 +68,7 @@ def run_child(tmp_path: Path, screen: str, language: str) -> dict[str, object]:
         env.pop(name, None)
     done = subprocess.run(
         [sys.executable, "-m", "tests.ui.screen_fit_child", language, str(tmp_path)],
+        check=False,
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -82,7 +83,7 @@ def run_child(tmp_path: Path, screen: str, language: str) -> dict[str, object]:
 @pytest.mark.parametrize("screen", list(SCREENS))
 def test_every_window_fits_the_screen(tmp_path: Path, screen: str, language: str) -> None:
     report = run_child(tmp_path, screen, language)
-    x, y, width, height = report["screen"]  # type: ignore[misc]
+    _x, _y, width, height = report["screen"]  # type: ignore[misc]
     assert (width, height) == LOGICAL[screen]  # the child really ran on that screen
     assert report["dpr"] == SCREENS[screen][2] / 96
     assert report["problems"] == []

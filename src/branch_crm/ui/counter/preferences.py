@@ -235,7 +235,7 @@ class PreferencesForm(QWidget):
             custom.setObjectName(f"prefCustom_{day}")
             custom.setMaxLength(CUSTOM_MAX)
             custom.setMaximumWidth(190 if self.large else 170)
-            custom.setMinimumWidth(120 if self.large else 110)
+            custom.setMinimumWidth(140 if self.large else 110)
             custom.textChanged.connect(self._on_any_changed)
             grid.addWidget(custom, row, len(WINDOWS) + 1)
             self.custom[day] = custom
