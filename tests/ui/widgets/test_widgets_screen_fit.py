@@ -6,8 +6,14 @@ horizontal scroll bar and the full text of an elided cell as its tooltip."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QPoint, QRect, QSize, Qt
-from PySide6.QtGui import QGuiApplication, QHelpEvent, QStandardItem, QStandardItemModel
+from PySide6.QtCore import QPoint, QPointF, QRect, QSize, Qt
+from PySide6.QtGui import (
+    QGuiApplication,
+    QHelpEvent,
+    QMouseEvent,
+    QStandardItem,
+    QStandardItemModel,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -19,7 +25,12 @@ from PySide6.QtWidgets import (
 )
 
 from branch_crm.ui.widgets import screen_fit
-from branch_crm.ui.widgets.screen_fit import fit_columns, fit_window, remember_splitter
+from branch_crm.ui.widgets.screen_fit import (
+    fit_columns,
+    fit_window,
+    remember_header,
+    remember_splitter,
+)
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
@@ -161,3 +172,55 @@ def test_an_elided_cell_shows_its_full_text_as_tooltip(qtbot) -> None:  # type: 
     qtbot.waitUntil(QToolTip.isVisible, timeout=2000)
     assert QToolTip.text() == index.data()
     QToolTip.hideText()
+
+
+def drag_border(qtbot, view: QTableView, column: int, by: int) -> None:  # type: ignore[no-untyped-def]
+    """Drag the right border of ``column``'s header section with the mouse."""
+    header = view.horizontalHeader()
+    x = header.sectionViewportPosition(column) + header.sectionSize(column) - 1
+    start = QPoint(x, header.height() // 2)
+    qtbot.mousePress(header.viewport(), Qt.MouseButton.LeftButton, pos=start)
+    for step in range(1, 6):
+        point = start + QPoint(by * step // 5, 0)
+        event = QMouseEvent(
+            QMouseEvent.Type.MouseMove,
+            QPointF(point),
+            QPointF(header.viewport().mapToGlobal(point)),
+            Qt.MouseButton.NoButton,
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier,
+        )
+        QApplication.sendEvent(header.viewport(), event)
+    qtbot.mouseRelease(header.viewport(), Qt.MouseButton.LeftButton, pos=start + QPoint(by, 0))
+
+
+def test_a_column_width_dragged_by_the_user_is_remembered(qtbot) -> None:  # type: ignore[no-untyped-def]
+    first = table(qtbot, 1200)
+    before = first.horizontalHeader().sectionSize(1)
+    drag_border(qtbot, first, 1, 60)
+    dragged = first.horizontalHeader().sectionSize(1)
+    assert dragged > before + 30
+    second = table(qtbot, 1200)
+    assert second.horizontalHeader().sectionSize(1) == dragged
+    assert not second.horizontalScrollBar().isVisible()
+
+
+def test_header_state_is_remembered(qtbot) -> None:  # type: ignore[no-untyped-def]
+    def make() -> QTableView:
+        model = QStandardItemModel(3, 4)
+        view = QTableView()
+        qtbot.addWidget(view)
+        view.setModel(model)
+        view.horizontalHeader().setStretchLastSection(False)
+        remember_header(view.horizontalHeader(), "probeHeader")
+        view.resize(600, 200)
+        view.show()
+        qtbot.waitExposed(view)
+        return view
+
+    first = make()
+    drag_border(qtbot, first, 0, 80)
+    width = first.horizontalHeader().sectionSize(0)
+    assert width > 120
+    second = make()
+    assert second.horizontalHeader().sectionSize(0) == width

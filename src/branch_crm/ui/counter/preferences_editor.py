@@ -12,7 +12,7 @@ from branch_crm.ui.counter import hooks
 from branch_crm.ui.counter.preferences import PreferencesForm
 from branch_crm.ui.counter.profile_panels import TimelineView
 from branch_crm.ui.counter.widgets import enlarge
-from branch_crm.ui.widgets.screen_fit import fit_window
+from branch_crm.ui.widgets.screen_fit import fit_window, remember_splitter
 
 
 class PreferencesEditor(QSplitter):
@@ -47,6 +47,8 @@ class PreferencesEditor(QSplitter):
         side.setMinimumWidth(200)
         self.side = side
         side.setVisible(show_history)
+        if show_history:  # beside the form: where the user put the divider last
+            remember_splitter(self, "preferencesLarge" if large else "preferences")
         self.form.sig_history.connect(self.history.set_entries)
         self.retranslate_ui()
 

@@ -28,6 +28,7 @@ from branch_crm.timeutil import BUSINESS_TZ, local_today, to_local
 from branch_crm.ui import messages
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
+from branch_crm.ui.widgets.screen_fit import remember_header
 from branch_crm.ui.widgets.table_model import Column, RowTableModel
 from branch_crm.ui.widgets.tables import Resize, setup_table
 
@@ -232,6 +233,7 @@ class AuditPage(QWidget):
         self.table = QTableView(self)
         self.table.setModel(self.model)
         setup_table(self.table, name="audit_table", selection=None, resize=Resize.Interactive)
+        remember_header(self.table.horizontalHeader(), "auditTable")  # widths dragged
         layout.addWidget(self.table, 1)
         bottom = QHBoxLayout()
         self.count_label = QLabel(self)
