@@ -418,6 +418,10 @@ class Shell(QObject):
 
     def run(self) -> int:
         """The whole life of the app; returns the process exit code."""
+        if getattr(self.args, "reset_layout", False):  # branch-crm --reset-layout
+            from branch_crm.ui.widgets.screen_fit import reset_layout
+
+            reset_layout()
         if not self.open():
             return 2
         actor = self.sign_in()
@@ -447,10 +451,6 @@ def run(args: argparse.Namespace, *, on_demo_accounts: DemoReporter | None = Non
 
     GuiGarbageCollector.install(app)  # Qt objects in reference cycles die on the GUI thread
     app.setApplicationName(APP_NAME)
-    if getattr(args, "reset_layout", False):
-        from branch_crm.ui.widgets.screen_fit import reset_layout
-
-        reset_layout()
     app.setQuitOnLastWindowClosed(False)
     app.setWindowIcon(icon("branch"))
     app.setStyleSheet(app.styleSheet() + invalid_style_sheet())

@@ -66,7 +66,7 @@ class BatchPrintDialog(QDialog):
         self.busy = False
         self.job: Job | None = None
         self.setObjectName("surveyBatchDialog")
-        fit_window(self, (560, 0))
+        fit_window(self, (0, 0))  # its layout's own size, kept on the screen
         self._build()
         self.retranslate_ui()
         self.refresh_count()

@@ -99,7 +99,7 @@ class _ScreenFit(QObject):
 
     def __init__(self, window: QWidget, preferred: QSize, name: str, maximize_small: bool):
         super().__init__(window)
-        self.window = window
+        self.target = window
         self.preferred = preferred
         self.name = name
         self.maximize_small = maximize_small
@@ -107,7 +107,8 @@ class _ScreenFit(QObject):
         window.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.window:
+        # a window being destroyed may still send events once this wrapper is gone
+        if watched is getattr(self, "target", None):
             kind = event.type()
             if kind == QEvent.Type.Show and not self.placed:
                 self.placed = True
@@ -117,7 +118,7 @@ class _ScreenFit(QObject):
         return False
 
     def place(self) -> None:
-        window = self.window
+        window = self.target
         screen = screen_of(window)
         area = usable_rect(screen)
         saved = settings().value(_key(self.name, "geometry"))
@@ -148,7 +149,7 @@ class _ScreenFit(QObject):
         window.move(top_left)
 
     def _centre(self, area: QRect) -> QPoint:
-        parent = self.window.parentWidget()
+        parent = self.target.parentWidget()
         if parent is not None and parent.window().isVisible():
             centre = parent.window().frameGeometry().center()
             if area.contains(centre):
@@ -156,7 +157,7 @@ class _ScreenFit(QObject):
         return area.center()
 
     def save(self) -> None:
-        settings().setValue(_key(self.name, "geometry"), self.window.saveGeometry())
+        settings().setValue(_key(self.name, "geometry"), self.target.saveGeometry())
 
 
 def fit_window(
@@ -286,6 +287,8 @@ class ColumnFit(QObject):
             settings().setValue(self.key, ",".join(f"{k}:{v}" for k, v in self.user.items()))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if not hasattr(self, "view"):  # the table is being destroyed
+            return False
         kind = event.type()
         if kind == QEvent.Type.Resize:
             self.fit()
