@@ -1,7 +1,7 @@
 """Screenshots of the main pages and dialogs on a real X screen, in both languages.
 
     .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--size 1366x768]
-                                            [--lang en --lang zh_CN] [--only lookup ...]
+                    [--scale 1.5] [--lang en --lang zh_CN] [--only lookup ...]
 
 Starts a virtual X server (Xvfb, Debian/Ubuntu: ``apt-get install xvfb libxcb-cursor0
 libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0
@@ -152,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--size", default="1366x768", help="screen size WIDTHxHEIGHT")
+    parser.add_argument("--scale", type=float, help="Windows-like scaling, e.g. 1.25 or 1.5")
     parser.add_argument("--lang", action="append", choices=["en", "zh_CN"])
     parser.add_argument("--only", nargs="*", default=[], help="screenshot names to take")
     parser.add_argument("--display", help="a running X display to use instead of Xvfb")
@@ -172,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     for name in ("QT_SCALE_FACTOR", "QT_SCREEN_SCALE_FACTORS", "WAYLAND_DISPLAY"):
         env.pop(name, None)
+    if args.scale:
+        env["QT_SCALE_FACTOR"] = str(args.scale)
     try:
         for language in args.lang or ["zh_CN", "en"]:
             command = [sys.executable, str(Path(__file__).resolve()), "--child", language]
