@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ class Demo:
     complaint_id: str
     session: Any
     pdf: Path
+    follow_up_id: str
 
 
 def _first_id(path: Path, sql: str) -> str:
@@ -59,11 +61,14 @@ def quiet_messages() -> list[str]:
 def open_demo(folder: Path, *, synchronous: bool = True) -> Demo:
     """A demo database in ``folder`` and the main window on it, signed in as admin."""
     from branch_crm.db import open_database
+    from branch_crm.models import CareTask
     from branch_crm.services.context import unit_of_work
     from branch_crm.services.demo.fill import fill_demo
     from branch_crm.services.staff.sign_in import authenticate
+    from branch_crm.services.surveys.follow_ups import FOLLOW_UP_KIND
     from branch_crm.services.surveys.forms import print_survey_form
     from branch_crm.services.training import sessions
+    from branch_crm.timeutil import local_today
     from branch_crm.ui.context import AppContext
     from branch_crm.ui.main_window import MainWindow
     from branch_crm.ui.tasks import TaskRunner
@@ -84,6 +89,17 @@ def open_demo(folder: Path, *, synchronous: bool = True) -> Demo:
     pdf = folder / "survey.pdf"
     with unit_of_work(db, actor) as session:
         print_survey_form(session=session, actor=actor, customer_id=customer_id, output=pdf)
+    with unit_of_work(db, actor) as session:
+        task = CareTask(
+            customer_id=customer_id,
+            kind=FOLLOW_UP_KIND,
+            due_on=local_today() + timedelta(days=1),
+            status="open",
+            title="Survey follow-up",
+        )
+        session.add(task)
+        session.flush()
+        follow_up_id = task.id
     ctx = AppContext.for_tests(db, actor, tasks=TaskRunner(synchronous=synchronous))
     main = MainWindow(ctx)
     return Demo(
@@ -94,6 +110,7 @@ def open_demo(folder: Path, *, synchronous: bool = True) -> Demo:
         complaint_id=_first_id(path, "SELECT id FROM complaint ORDER BY id LIMIT 1"),
         session=training,
         pdf=pdf,
+        follow_up_id=follow_up_id,
     )
 
 
@@ -212,6 +229,34 @@ def _first_admin(demo: Demo) -> QWidget:
     return FirstAdminDialog(demo.ctx.db, branch_id="")
 
 
+def _follow_up(demo: Demo) -> Any:
+    from branch_crm.services.care.follow_ups import get_follow_up
+
+    return demo.ctx.read(get_follow_up, actor=demo.ctx.actor, task_id=demo.follow_up_id)
+
+
+def _follow_up_done(demo: Demo) -> QWidget:
+    from branch_crm.ui.care.dialogs import DONE, CloseFollowUpDialog
+
+    return CloseFollowUpDialog(demo.ctx, _follow_up(demo), DONE, demo.main)
+
+
+def _follow_up_reassign(demo: Demo) -> QWidget:
+    from branch_crm.services.care.follow_ups import assignable_staff
+    from branch_crm.ui.care.dialogs import ReassignDialog
+
+    staff = demo.ctx.read(assignable_staff, actor=demo.ctx.actor)
+    return ReassignDialog(demo.ctx, _follow_up(demo), staff, demo.main)
+
+
+def _staff_password(demo: Demo) -> QWidget:
+    from branch_crm.services.staff.accounts import get_staff
+    from branch_crm.ui.shell.staff_page import PasswordDialog
+
+    view = demo.ctx.read(get_staff, username="counter")
+    return PasswordDialog(demo.ctx, view, demo.main)
+
+
 DIALOGS: list[tuple[str, Callable[[Demo], QWidget]]] = [
     ("profile", _profile),
     ("profile_preferences", _profile_preferences),
@@ -229,6 +274,9 @@ DIALOGS: list[tuple[str, Callable[[Demo], QWidget]]] = [
     ("settings", _settings),
     ("survey_batch", _batch_print),
     ("staff_new", _staff),
+    ("staff_password", _staff_password),
+    ("follow_up_done", _follow_up_done),
+    ("follow_up_reassign", _follow_up_reassign),
     ("sync_register", _register),
     ("sign_in", _login),
     ("first_admin", _first_admin),
