@@ -114,3 +114,15 @@ def test_courier_form_never_widens_the_main_window(qtbot, courier_ctx, people, l
     assert page.minimumSizeHint().width() <= 1280 - NAV_WIDTH - 40
     # 1280x720 less title bar, menu bar and status bar (about 30 + 25 + 25)
     assert page.minimumSizeHint().height() <= 720 - 80
+
+
+def test_right_arrow_moves_down_the_drop_off_places(qtbot, page, people) -> None:  # type: ignore[no-untyped-def]
+    """Courier mode lists the places one a row: Right/Left move as Down/Up do."""
+    page.open_customer(people["李四"].id)
+    door = page.editor.form.drop_off["door"]
+    door.setFocus()
+    assert door.isChecked()
+    qtbot.keyClick(door, Qt.Key.Key_Right)
+    assert page.editor.form.drop_off["parcel_locker"].isChecked()
+    qtbot.keyClick(page.editor.form.drop_off["parcel_locker"], Qt.Key.Key_Left)
+    assert door.isChecked()

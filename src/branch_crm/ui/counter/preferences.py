@@ -16,6 +16,7 @@ import unicodedata
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QButtonGroup,
     QCheckBox,
     QComboBox,
@@ -255,6 +256,7 @@ class PreferencesForm(QWidget):
         self.drop_off_box = box
         grid = QGridLayout(box)
         self.drop_off_group = QButtonGroup(box)
+        self._column_arrows = _ColumnArrows(box)
         self.drop_off: dict[str, QRadioButton] = {}
         per_row = 1 if self.large else len(DROP_OFF_PLACES)
         for index, code in enumerate(DROP_OFF_PLACES):
@@ -264,6 +266,8 @@ class PreferencesForm(QWidget):
                 button.setMinimumHeight(44)
             self.drop_off_group.addButton(button)
             self.drop_off[code] = button
+            if self.large:
+                button.installEventFilter(self._column_arrows)
             grid.addWidget(button, index // per_row, index % per_row)
             button.toggled.connect(self._on_drop_off_changed)
         self.drop_off_other = QLineEdit(box)
@@ -664,3 +668,21 @@ def _alias(field: str) -> str:
     if field == "drop_off":
         return "drop_off_other"
     return field
+
+
+_ALONG_IS_DOWN = {Qt.Key.Key_Right: Qt.Key.Key_Down, Qt.Key.Key_Left: Qt.Key.Key_Up}
+
+
+class _ColumnArrows(QObject):
+    """In courier mode the drop-off places stand one a row: Right and Left move down and up
+    the list as they move along it when the places stand side by side."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() != QEvent.Type.KeyPress or not isinstance(event, QKeyEvent):
+            return False
+        key = _ALONG_IS_DOWN.get(Qt.Key(event.key()))
+        if key is None or event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            return False
+        moved = QKeyEvent(QEvent.Type.KeyPress, key, event.modifiers(), event.text())
+        QApplication.sendEvent(watched, moved)
+        return True
