@@ -91,7 +91,7 @@ def child(language: str, out: Path, only: set[str]) -> int:
         os.environ["BRANCH_CRM_DATA_DIR"] = folder  # the user's data and layout stay untouched
         user = QSettings.Scope.UserScope
         QSettings.setPath(QSettings.Format.IniFormat, user, str(Path(folder) / "settings"))
-        demo = windows.open_demo(Path(folder))
+        demo = windows.open_demo(Path(folder), follow_up=False)  # only the demo's own data
         demo.main.show()
         if demo.main.isMaximized():  # no window manager maximises it here: do as one would
             demo.main.setGeometry(demo.main.screen().availableGeometry())

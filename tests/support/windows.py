@@ -58,17 +58,34 @@ def quiet_messages() -> list[str]:
     return shown
 
 
-def open_demo(folder: Path, *, synchronous: bool = True) -> Demo:
-    """A demo database in ``folder`` and the main window on it, signed in as admin."""
-    from branch_crm.db import open_database
+def _add_follow_up(db: Any, actor: Any, customer_id: str) -> str:
     from branch_crm.models import CareTask
+    from branch_crm.services.context import unit_of_work
+    from branch_crm.services.surveys.follow_ups import FOLLOW_UP_KIND
+    from branch_crm.timeutil import local_today
+
+    with unit_of_work(db, actor) as session:
+        task = CareTask(
+            customer_id=customer_id,
+            kind=FOLLOW_UP_KIND,
+            due_on=local_today() + timedelta(days=1),
+            status="open",
+            title="Survey follow-up",
+        )
+        session.add(task)
+        session.flush()
+        return str(task.id)
+
+
+def open_demo(folder: Path, *, synchronous: bool = True, follow_up: bool = True) -> Demo:
+    """A demo database in ``folder`` and the main window on it, signed in as admin;
+    ``follow_up``: with one open follow-up task (its title in English: tests only)."""
+    from branch_crm.db import open_database
     from branch_crm.services.context import unit_of_work
     from branch_crm.services.demo.fill import fill_demo
     from branch_crm.services.staff.sign_in import authenticate
-    from branch_crm.services.surveys.follow_ups import FOLLOW_UP_KIND
     from branch_crm.services.surveys.forms import print_survey_form
     from branch_crm.services.training import sessions
-    from branch_crm.timeutil import local_today
     from branch_crm.ui.context import AppContext
     from branch_crm.ui.main_window import MainWindow
     from branch_crm.ui.tasks import TaskRunner
@@ -89,17 +106,7 @@ def open_demo(folder: Path, *, synchronous: bool = True) -> Demo:
     pdf = folder / "survey.pdf"
     with unit_of_work(db, actor) as session:
         print_survey_form(session=session, actor=actor, customer_id=customer_id, output=pdf)
-    with unit_of_work(db, actor) as session:
-        task = CareTask(
-            customer_id=customer_id,
-            kind=FOLLOW_UP_KIND,
-            due_on=local_today() + timedelta(days=1),
-            status="open",
-            title="Survey follow-up",
-        )
-        session.add(task)
-        session.flush()
-        follow_up_id = task.id
+    follow_up_id = _add_follow_up(db, actor, customer_id) if follow_up else ""
     ctx = AppContext.for_tests(db, actor, tasks=TaskRunner(synchronous=synchronous))
     main = MainWindow(ctx)
     return Demo(
