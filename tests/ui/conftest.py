@@ -32,6 +32,17 @@ def _qt_garbage_dies_on_the_gui_thread() -> Iterator[None]:
         gc.enable()
 
 
+@pytest.fixture(autouse=True)
+def _layout_settings_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Remembered window sizes and column widths (QSettings) go to a fresh folder per test,
+    never to the user's settings."""
+    from PySide6.QtCore import QSettings
+
+    folder = tmp_path_factory.mktemp("qsettings")
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+    yield
+
+
 @pytest.fixture
 def boxes(monkeypatch: pytest.MonkeyPatch) -> Boxes:
     """Patch the message boxes so nothing modal blocks a test; what they were asked to show."""

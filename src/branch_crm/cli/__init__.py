@@ -67,6 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--courier", action="store_true", help=_("start in courier mode (lookup, then preferences)")
     )
+    parser.add_argument(
+        "--reset-layout",
+        action="store_true",
+        help=_("forget the remembered window sizes, splitters and column widths"),
+    )
     parser.set_defaults(handler=None)
     sub = parser.add_subparsers(title=_("commands"), metavar="COMMAND")
     for register in COMMANDS:

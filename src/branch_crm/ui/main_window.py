@@ -25,6 +25,7 @@ from branch_crm.ui.icons import icon
 from branch_crm.ui.pages import PAGES, PageSpec
 from branch_crm.ui.shell.language import notifier
 from branch_crm.ui.shell.window import ShellWindow
+from branch_crm.ui.widgets.screen_fit import fit_window
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +136,7 @@ class MainWindow(ShellWindow):
 
         self._build_menus()
         self._build_status_bar()
-        self.resize(1280, 760)
+        fit_window(self, (1280, 760), maximize_small=True)
         notifier().sig_language_changed.connect(self._on_language_changed)
         self.retranslate_ui()
         if self.specs:

@@ -95,3 +95,34 @@ def test_history_window(qtbot, page, people) -> None:  # type: ignore[no-untyped
     (entry,) = dialog.history.entries()
     assert entry.kind == "preference"
     dialog.close()
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_courier_form_never_widens_the_main_window(qtbot, courier_ctx, people, language) -> None:  # type: ignore[no-untyped-def]
+    """English labels in big type once made the preferences form 1227 px at least, and the
+    main window (its page stack as wide as its widest page) 1430 px for the rest of the
+    session: the form now fits beside the navigation on a 1280-pixel-wide screen."""
+    from branch_crm.i18n import set_language
+    from branch_crm.ui.main_window import NAV_WIDTH
+
+    set_language(language)
+    page = CourierModePage(courier_ctx, debounce_ms=0)
+    qtbot.addWidget(page)
+    page.retranslate_ui()
+    page.open_customer(people["李四"].id)
+    assert page.currentIndex() == 1
+    assert page.minimumSizeHint().width() <= 1280 - NAV_WIDTH - 40
+    # 1280x720 less title bar, menu bar and status bar (about 30 + 25 + 25)
+    assert page.minimumSizeHint().height() <= 720 - 80
+
+
+def test_right_arrow_moves_down_the_drop_off_places(qtbot, page, people) -> None:  # type: ignore[no-untyped-def]
+    """Courier mode lists the places one a row: Right/Left move as Down/Up do."""
+    page.open_customer(people["李四"].id)
+    door = page.editor.form.drop_off["door"]
+    door.setFocus()
+    assert door.isChecked()
+    qtbot.keyClick(door, Qt.Key.Key_Right)
+    assert page.editor.form.drop_off["parcel_locker"].isChecked()
+    qtbot.keyClick(page.editor.form.drop_off["parcel_locker"], Qt.Key.Key_Left)
+    assert door.isChecked()

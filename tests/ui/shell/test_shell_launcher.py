@@ -245,3 +245,19 @@ def test_courier_mode_opens_with_the_search_box_focused(qtbot, qapp, closed) -> 
     assert page is not None and page.lookup.search_box.text() == "zs"  # type: ignore[attr-defined]
     shell.quit()
     shell._dispose()
+
+
+def test_reset_layout_forgets_remembered_window_sizes(qapp, tmp_path, dialogs) -> None:
+    from branch_crm.cli import build_parser
+    from branch_crm.ui.widgets import screen_fit
+
+    store = screen_fit.settings()
+    store.setValue("layout/v1/probe/geometry", b"remembered")
+    store.sync()
+    path = tmp_path / "branch.db"
+    path.write_bytes(b"not a database" * 100)  # the app stops early: the reset came first
+    assert run_shell(qapp, path)[0] == 2
+    assert screen_fit.settings().value("layout/v1/probe/geometry") == b"remembered"
+    assert build_parser().parse_args(["--reset-layout"]).reset_layout
+    assert run_shell(qapp, path, reset_layout=True)[0] == 2
+    assert screen_fit.settings().value("layout/v1/probe/geometry") is None

@@ -22,6 +22,7 @@ from branch_crm.services.care import follow_ups
 from branch_crm.ui import keys, messages
 from branch_crm.ui.care.texts import phone_text
 from branch_crm.ui.context import AppContext
+from branch_crm.ui.widgets.screen_fit import fit_window
 
 DONE, CANCEL = "done", "cancel"
 
@@ -54,6 +55,7 @@ class CloseFollowUpDialog(QDialog):
         self.mode = mode
         self.result_row: follow_ups.FollowUp | None = None
         self.setObjectName("careDoneDialog" if mode == DONE else "careCancelDialog")
+        fit_window(self, (460, 0))
         self.summary = _summary_label(self)
         self.caption = QLabel(self)
         self.note = QPlainTextEdit(self)
@@ -148,6 +150,7 @@ class ReassignDialog(QDialog):
         self.row = row
         self.result_row: follow_ups.FollowUp | None = None
         self.setObjectName("careReassignDialog")
+        fit_window(self, (420, 0))
         self.summary = _summary_label(self)
         self.choice = QComboBox(self)
         self.choice.setObjectName("careAssignee")

@@ -46,6 +46,7 @@ from branch_crm.ui import messages
 from branch_crm.ui.complaints import visuals
 from branch_crm.ui.complaints.step_dialog import StepDialog, combo, money_field, text_field
 from branch_crm.ui.context import AppContext
+from branch_crm.ui.widgets.screen_fit import fit_window
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +118,7 @@ class ComplaintDetailDialog(QDialog):
         ctx.bus.sig_data_changed.connect(self._on_bus_data_changed)
         self.retranslate_ui()
         self.reload()
-        self.resize(900, 720)
+        fit_window(self, (900, 720))
 
     # -- construction -----------------------------------------------------------------
     def _build(self) -> None:

@@ -37,6 +37,7 @@ from branch_crm.ui.context import AppContext
 from branch_crm.ui.periods import presets
 from branch_crm.ui.widgets.combos import refill_combo
 from branch_crm.ui.widgets.period_picker import PeriodPicker
+from branch_crm.ui.widgets.screen_fit import fit_window
 from branch_crm.ui.widgets.tables import setup_table
 
 log = logging.getLogger(__name__)
@@ -144,7 +145,7 @@ class ComplaintFiguresDialog(QDialog):
         self._build()
         ctx.bus.sig_data_changed.connect(self._on_bus_data_changed)
         self.retranslate_ui()
-        self.resize(1100, 840)
+        fit_window(self, (1100, 840))
         self.apply_preset()
 
     # -- construction -----------------------------------------------------------------

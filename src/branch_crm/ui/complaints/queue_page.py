@@ -29,10 +29,11 @@ from branch_crm.services.complaints import reference, sla
 from branch_crm.services.complaints.labels import grade_label
 from branch_crm.services.permissions import Permission, allowed
 from branch_crm.timeutil import utcnow
-from branch_crm.ui.complaints.queue_model import ID_ROLE, ComplaintQueueModel
+from branch_crm.ui.complaints.queue_model import CUSTOMER, ID_ROLE, ComplaintQueueModel
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
 from branch_crm.ui.widgets.labels import page_title
+from branch_crm.ui.widgets.screen_fit import fit_columns
 from branch_crm.ui.widgets.tables import Resize, setup_table
 
 if TYPE_CHECKING:
@@ -113,9 +114,7 @@ class ComplaintQueuePage(QWidget):
         view = self.table
         setup_table(view, resize=Resize.Interactive, word_wrap=False, row_height=28)
         view.setTabKeyNavigation(False)
-        header = view.horizontalHeader()
-        for column, width in enumerate((150, 160, 170, 100, 140, 55, 140, 90, 100)):
-            header.resizeSection(column, width)
+        self.columns = fit_columns(view, CUSTOMER, "complaintQueue")  # the customer takes the rest
 
     def _layout(self) -> None:
         top = QHBoxLayout()

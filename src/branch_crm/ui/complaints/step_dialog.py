@@ -29,6 +29,7 @@ from branch_crm.errors import ValidationError
 from branch_crm.i18n import _
 from branch_crm.services.complaints import intake
 from branch_crm.ui import keys, messages
+from branch_crm.ui.widgets.screen_fit import fit_window
 
 if TYPE_CHECKING:
     from branch_crm.ui.context import AppContext
@@ -88,7 +89,7 @@ class StepDialog(QDialog):
         self.errors = messages.FieldErrors(self)
         for name, widget in self.widgets.items():
             self.errors.add(name, widget)
-        self.resize(480, 200 + 60 * len(fields))
+        fit_window(self, (480, 200 + 60 * len(fields)), name="complaintStep")
 
     def values(self) -> dict[str, object]:
         """Field name -> value as the service wants it."""

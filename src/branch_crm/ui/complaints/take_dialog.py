@@ -35,6 +35,7 @@ from branch_crm.services.complaints import grading, intake, labels, reference, v
 from branch_crm.timeutil import to_local
 from branch_crm.ui import keys, messages
 from branch_crm.ui.context import AppContext
+from branch_crm.ui.widgets.screen_fit import fit_window
 
 if TYPE_CHECKING:
     from branch_crm.services.customers.profile import CustomerView
@@ -296,8 +297,7 @@ class TakeComplaintDialog(QDialog):
         }.items():
             self.errors.add(name, widget)
         self._connect()
-        self.setMinimumWidth(720)
-        self.resize(760, 600)
+        fit_window(self, (760, 600), name="takeComplaint")
 
     def _connect(self) -> None:
         self.customer.sig_chosen.connect(self._on_inputs_changed)

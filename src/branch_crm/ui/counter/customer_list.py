@@ -33,6 +33,7 @@ from branch_crm.ui.counter.list_model import TIER_COLUMN, CustomerListModel
 from branch_crm.ui.counter.widgets import TierBadgeDelegate
 from branch_crm.ui.icons import icon
 from branch_crm.ui.widgets.empty_state import empty_state
+from branch_crm.ui.widgets.screen_fit import fit_columns
 from branch_crm.ui.widgets.tables import Selection, setup_table
 
 log = logging.getLogger(__name__)
@@ -184,8 +185,7 @@ class CustomerListPage(QWidget):
         header = table.horizontalHeader()
         header.setSectionsClickable(True)
         header.setSortIndicatorShown(True)
-        for column, width in enumerate((120, 130, 220, 90, 80, 70, 160, 80)):
-            header.resizeSection(column, width)
+        self.columns = fit_columns(table, 2, "customerList")  # the company takes the rest
         header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         header.sortIndicatorChanged.connect(self._on_header_sort_indicator_changed)
 

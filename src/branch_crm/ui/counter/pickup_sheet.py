@@ -22,6 +22,7 @@ from branch_crm.ui import messages
 from branch_crm.ui.printing.pdf_actions import open_in_viewer, print_with_dialog
 from branch_crm.ui.printing.save_copy import save_pdf_copy
 from branch_crm.ui.shell.language import notifier
+from branch_crm.ui.widgets.screen_fit import fit_window
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ class PickupSheetReady(QDialog):
     def __init__(self, path: Path, customers: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("pickupSheetDialog")
+        fit_window(self, (PREVIEW_WIDTH + 60, 900))
         self.path = path
         self.customers = customers
         self.pages = page_count(path)
@@ -86,7 +88,7 @@ class PickupSheetReady(QDialog):
         scroll = QScrollArea(self)
         scroll.setWidget(self.preview)
         scroll.setWidgetResizable(True)
-        scroll.setMinimumSize(PREVIEW_WIDTH + 30, 480)
+        scroll.setMinimumSize(min(PREVIEW_WIDTH + 30, 480), 240)
         self.previous_button = QPushButton(self)
         self.next_button = QPushButton(self)
         self.print_button = QPushButton(self)

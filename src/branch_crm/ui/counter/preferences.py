@@ -16,6 +16,7 @@ import unicodedata
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QButtonGroup,
     QCheckBox,
     QComboBox,
@@ -56,6 +57,7 @@ from branch_crm.timeutil import to_local
 from branch_crm.ui import keys, messages
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.counter.widgets import error_palette
+from branch_crm.ui.widgets.screen_fit import scrolling
 
 log = logging.getLogger(__name__)
 
@@ -172,11 +174,14 @@ class PreferencesForm(QWidget):
         if large:  # two columns so the whole form fits a 1366x768 screen with big targets
             columns = QHBoxLayout()
             columns.addWidget(self._build_grid(), 5)
-            right = QVBoxLayout()
-            right.addWidget(self._build_drop_off())
-            right.addLayout(self._build_details())
-            right.addStretch(1)
-            columns.addLayout(right, 4)
+            right = QWidget(self)
+            right_layout = QVBoxLayout(right)
+            right_layout.setContentsMargins(0, 0, 0, 0)
+            right_layout.addWidget(self._build_drop_off())
+            right_layout.addLayout(self._build_details())
+            right_layout.addStretch(1)
+            # one field a row, scrolling when the screen is low: never wider than the screen
+            columns.addWidget(scrolling(right, self), 4)
             layout.addLayout(columns, 1)
             for head in self.window_heads.values():
                 head.setProperty("windowHead", True)
@@ -209,7 +214,7 @@ class PreferencesForm(QWidget):
         box.setObjectName("prefAvailability")
         self.availability_box = box
         grid = QGridLayout(box)
-        size = (84, 46) if self.large else (84, 30)
+        size = (84, 44) if self.large else (84, 30)  # 44: the smallest comfortable touch target
         self.window_heads: dict[str, QPushButton] = {}
         for column, (window, _start, _end) in enumerate(WINDOWS, start=1):
             head = QPushButton(box)
@@ -244,7 +249,7 @@ class PreferencesForm(QWidget):
             custom.setObjectName(f"prefCustom_{day}")
             custom.setMaxLength(CUSTOM_MAX)
             custom.setMaximumWidth(190 if self.large else 170)
-            custom.setMinimumWidth(150 if self.large else 110)
+            custom.setMinimumWidth(140 if self.large else 110)
             custom.textChanged.connect(self._on_any_changed)
             custom.installEventFilter(self._grid_keys)
             grid.addWidget(custom, row, len(WINDOWS) + 1)
@@ -265,8 +270,9 @@ class PreferencesForm(QWidget):
         self.drop_off_box = box
         grid = QGridLayout(box)
         self.drop_off_group = QButtonGroup(box)
+        self._column_arrows = _ColumnArrows(box)
         self.drop_off: dict[str, QRadioButton] = {}
-        per_row = 2 if self.large else len(DROP_OFF_PLACES)
+        per_row = 1 if self.large else len(DROP_OFF_PLACES)
         for index, code in enumerate(DROP_OFF_PLACES):
             button = QRadioButton(box)
             button.setObjectName(f"prefDropOff_{code}")
@@ -274,6 +280,8 @@ class PreferencesForm(QWidget):
                 button.setMinimumHeight(44)
             self.drop_off_group.addButton(button)
             self.drop_off[code] = button
+            if self.large:
+                button.installEventFilter(self._column_arrows)
             grid.addWidget(button, index // per_row, index % per_row)
             button.toggled.connect(self._on_drop_off_changed)
         self.drop_off_other = QLineEdit(box)
@@ -333,9 +341,15 @@ class PreferencesForm(QWidget):
         for index, (field, widget) in enumerate(rows):
             caption = QLabel(self)
             caption.setBuddy(widget if widget is not handling else self.special["fragile"])
-            grid.addWidget(caption, index, 0)
-            grid.addWidget(widget, index, 1)
-            grid.addWidget(self._error_label(field), index, 2)
+            if self.large:  # the caption above its field: the column stays narrow
+                caption.setWordWrap(True)
+                grid.addWidget(caption, 3 * index, 0, 1, 2)
+                grid.addWidget(widget, 3 * index + 1, 0, 1, 2)
+                grid.addWidget(self._error_label(field), 3 * index + 2, 0, 1, 2)
+            else:
+                grid.addWidget(caption, index, 0)
+                grid.addWidget(widget, index, 1)
+                grid.addWidget(self._error_label(field), index, 2)
             self.detail_captions[field] = caption
         for widget in (self.call_before, self.packaging, self.notes):
             widget.setMaximumWidth(340 if self.large else 420)
@@ -689,3 +703,21 @@ def _alias(field: str) -> str:
     if field == "drop_off":
         return "drop_off_other"
     return field
+
+
+_ALONG_IS_DOWN = {Qt.Key.Key_Right: Qt.Key.Key_Down, Qt.Key.Key_Left: Qt.Key.Key_Up}
+
+
+class _ColumnArrows(QObject):
+    """In courier mode the drop-off places stand one a row: Right and Left move down and up
+    the list as they move along it when the places stand side by side."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() != QEvent.Type.KeyPress or not isinstance(event, QKeyEvent):
+            return False
+        key = _ALONG_IS_DOWN.get(Qt.Key(event.key()))
+        if key is None or event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            return False
+        moved = QKeyEvent(QEvent.Type.KeyPress, key, event.modifiers(), event.text())
+        QApplication.sendEvent(watched, moved)
+        return True

@@ -12,6 +12,7 @@ from branch_crm.ui.counter import hooks
 from branch_crm.ui.counter.preferences import PreferencesForm
 from branch_crm.ui.counter.profile_panels import TimelineView
 from branch_crm.ui.counter.widgets import enlarge
+from branch_crm.ui.widgets.screen_fit import fit_window, remember_splitter
 
 
 class PreferencesEditor(QSplitter):
@@ -46,6 +47,8 @@ class PreferencesEditor(QSplitter):
         side.setMinimumWidth(200)
         self.side = side
         side.setVisible(show_history)
+        if show_history:  # beside the form: where the user put the divider last
+            remember_splitter(self, "preferencesLarge" if large else "preferences")
         self.form.sig_history.connect(self.history.set_entries)
         self.retranslate_ui()
 
@@ -83,7 +86,7 @@ class PreferenceHistoryDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.history, 1)
         layout.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignRight)
-        self.resize(900, 520)
+        fit_window(self, (900, 520))
         self.setWindowTitle(_("History of these preferences"))
         self.history.setAccessibleName(_("Preference history"))
         self.close_button.setText(_("Close"))

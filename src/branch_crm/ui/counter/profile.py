@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -42,6 +41,7 @@ from branch_crm.ui.counter.profile_panels import ProfileSide
 from branch_crm.ui.counter.widgets import error_palette
 from branch_crm.ui.icons import icon
 from branch_crm.ui.shell.language import notifier
+from branch_crm.ui.widgets.screen_fit import fit_window, remember_splitter, scrolling
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ class CustomerProfileDialog(QDialog):
         self._action_buttons: list[tuple[QPushButton, CustomerAction]] = []
         self._build()
         self._connect()
-        self.resize(1300, 720)
+        fit_window(self, (1300, 720))
         if customer_id is not None:
             self.reload()
         else:
@@ -100,16 +100,13 @@ class CustomerProfileDialog(QDialog):
         self.message.setWordWrap(True)
         self.form = CustomerForm(self.ctx, managers=managers, parent=self)
         self.form.set_read_only(not self.can_edit)
-        scroll = QScrollArea(self)
-        scroll.setWidget(self.form)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll = scrolling(self.form, self)
         # the customer timeline beside the form already lists preference changes
         self.preferences = PreferencesEditor(self.ctx, show_history=False, parent=self)
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("profileTabs")
         self.tabs.addTab(scroll, "")
-        self.tabs.addTab(self.preferences, "")
+        self.tabs.addTab(scrolling(self.preferences, self), "")  # low screens scroll
         self.side = ProfileSide(hooks.timeline_icon, self)
         splitter = QSplitter(self)
         splitter.addWidget(self.tabs)
@@ -117,6 +114,7 @@ class CustomerProfileDialog(QDialog):
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         splitter.setSizes([820, 460])  # the timeline needs room for what happened and who
+        remember_splitter(splitter, "customerProfile")
         self.splitter = splitter
         self.actions_row = QHBoxLayout()
         self.save_button = QPushButton(self)

@@ -35,6 +35,7 @@ from branch_crm.i18n import _, ngettext
 from branch_crm.ui.icons import icon
 from branch_crm.ui.printing.pdf_actions import open_in_viewer, print_pages, print_with_dialog
 from branch_crm.ui.printing.save_copy import save_pdf_copy
+from branch_crm.ui.widgets.screen_fit import fit_window
 
 if TYPE_CHECKING:
     import pypdfium2 as pdfium
@@ -227,7 +228,7 @@ class PdfPreviewDialog(QDialog):
         self._shortcuts()
         self.retranslate_ui()
         self._open()
-        self.resize(860, 900)
+        fit_window(self, (860, 900))
 
     def _button(self, name: str, icon_name: str | None, slot: Callable[[], object]) -> QPushButton:
         button = QPushButton(self)

@@ -29,6 +29,7 @@ from branch_crm.ui import messages
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
 from branch_crm.ui.widgets.empty_state import empty_state
+from branch_crm.ui.widgets.screen_fit import remember_header
 from branch_crm.ui.widgets.table_model import Column, RowTableModel
 from branch_crm.ui.widgets.tables import Resize, setup_table
 
@@ -240,6 +241,7 @@ class AuditPage(QWidget):
             ),
         )
         setup_table(self.table, name="audit_table", selection=None, resize=Resize.Interactive)
+        remember_header(self.table.horizontalHeader(), "auditTable")  # widths dragged
         layout.addWidget(self.table, 1)
         bottom = QHBoxLayout()
         self.count_label = QLabel(self)

@@ -26,6 +26,7 @@ from branch_crm.services.staff.passwords import PASSWORD_MAX_LENGTH
 from branch_crm.ui.messages import ERROR_LABEL_STYLE, FieldErrors, error_text
 from branch_crm.ui.shell.language import notifier
 from branch_crm.ui.shell.widgets import LanguageBox, heading_font
+from branch_crm.ui.widgets.screen_fit import fit_window
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ class FirstAdminDialog(QDialog):
         self.actor: Actor | None = None
         self.setObjectName("first_admin_dialog")
         self.setModal(True)
-        self.setMinimumWidth(500)
+        fit_window(self, (520, 0))
         layout = QVBoxLayout(self)
         self.title = QLabel(self)
         self.title.setFont(heading_font(self.title.font()))

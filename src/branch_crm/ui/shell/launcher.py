@@ -462,6 +462,10 @@ class Shell(QObject):
 
     def run(self) -> int:
         """The whole life of the app; returns the process exit code."""
+        if getattr(self.args, "reset_layout", False):  # branch-crm --reset-layout
+            from branch_crm.ui.widgets.screen_fit import reset_layout
+
+            reset_layout()
         if not self.confirm_path() or not self.claim_database():
             return 0
         if not self.open():

@@ -24,6 +24,7 @@ from branch_crm.services.staff.passwords import PASSWORD_MAX_LENGTH
 from branch_crm.ui.messages import ERROR_LABEL_STYLE, error_text
 from branch_crm.ui.shell.language import notifier
 from branch_crm.ui.shell.widgets import LanguageBox, heading_font
+from branch_crm.ui.widgets.screen_fit import fit_window
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ class LoginDialog(QDialog):
         self.actor: Actor | None = None
         self.setObjectName("login_dialog")
         self.setModal(True)
-        self.setMinimumWidth(420)
+        fit_window(self, (440, 0))
 
         layout = QVBoxLayout(self)
         self.title = QLabel(self)

@@ -34,6 +34,7 @@ from branch_crm.ui.context import AppContext
 from branch_crm.ui.messages import ERROR_LABEL_STYLE, FieldErrors
 from branch_crm.ui.shell.language import notifier
 from branch_crm.ui.shell.widgets import LanguageBox
+from branch_crm.ui.widgets.screen_fit import fit_window
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +126,7 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.setObjectName("settings_dialog")
-        self.setMinimumSize(860, 540)
+        fit_window(self, (900, 620))
         self.original_language = i18n.current_language()
         self.views = {v.key: v for v in ctx.read(settings_form.settings_overview)}
         self.editors: dict[str, QWidget] = {}

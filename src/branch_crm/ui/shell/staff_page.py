@@ -29,6 +29,7 @@ from branch_crm.ui import messages
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
 from branch_crm.ui.messages import ERROR_LABEL_STYLE, FieldErrors
+from branch_crm.ui.widgets.screen_fit import fit_window
 from branch_crm.ui.widgets.table_model import Column, RowTableModel
 from branch_crm.ui.widgets.tables import setup_table
 
@@ -78,6 +79,7 @@ class StaffDialog(QDialog):
         self.view = view
         self.result_view: StaffView | None = None
         self.setObjectName("staff_dialog")
+        fit_window(self, (440, 0))
         layout = QVBoxLayout(self)
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -101,7 +103,6 @@ class StaffDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.setWindowTitle(_("New staff account") if view is None else _("Edit staff account"))
-        self.setMinimumWidth(420)
         (self.display_name if view else self.username).setFocus()
 
     def _make_fields(self, view: StaffView | None) -> None:
@@ -206,6 +207,7 @@ class PasswordDialog(QDialog):
         self.ctx = ctx
         self.view = view
         self.setObjectName("password_dialog")
+        fit_window(self, (440, 0))
         self.setWindowTitle(_("Reset password — {name}").format(name=view.display_name))
         layout = QVBoxLayout(self)
         intro = QLabel(
@@ -241,7 +243,6 @@ class PasswordDialog(QDialog):
         buttons.accepted.connect(self.submit)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.setMinimumWidth(420)
 
     def submit(self) -> None:
         """Set the password or say what is wrong."""

@@ -26,6 +26,7 @@ from branch_crm.services.permissions import Permission, allowed
 from branch_crm.ui import messages
 from branch_crm.ui.context import AppContext, Job
 from branch_crm.ui.survey_print.actions import new_pdf_path, show_printed
+from branch_crm.ui.widgets.screen_fit import fit_window
 
 if TYPE_CHECKING:
     from branch_crm.services.surveys.forms import PrintedSurveys, Selection
@@ -65,6 +66,7 @@ class BatchPrintDialog(QDialog):
         self.busy = False
         self.job: Job | None = None
         self.setObjectName("surveyBatchDialog")
+        fit_window(self, (0, 0))  # its layout's own size, kept on the screen
         self._build()
         self.retranslate_ui()
         self.refresh_count()

@@ -44,6 +44,7 @@ from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
 from branch_crm.ui.sync.controller import controller_for
 from branch_crm.ui.sync.texts import elide, when_text
+from branch_crm.ui.widgets.screen_fit import remember_splitter
 from branch_crm.ui.widgets.table_model import Column, RowTableModel
 from branch_crm.ui.widgets.tables import Resize, setup_table
 
@@ -220,6 +221,7 @@ class ConflictsPage(QWidget):
         self.theirs = SidePanel("sync_conflict_theirs", sides)
         side_layout.addWidget(self.mine)
         side_layout.addWidget(self.theirs)
+        remember_splitter(splitter, "syncConflicts")
         layout.addWidget(splitter, 1)
         buttons = QHBoxLayout()
         self.keep_mine = QPushButton(icon("conflict_keep_mine"), "", self)

@@ -25,6 +25,7 @@ from branch_crm.ui import messages
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.messages import ERROR_LABEL_STYLE
 from branch_crm.ui.sync.controller import controller_for
+from branch_crm.ui.widgets.screen_fit import fit_window
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ class RegisterDialog(QDialog):
         self.registration: Registration | None = None
         self.busy = False
         self.setObjectName("sync_register_dialog")
-        self.setMinimumWidth(460)
+        fit_window(self, (480, 0))
         layout = QVBoxLayout(self)
         self.intro = QLabel(self)
         self.intro.setWordWrap(True)

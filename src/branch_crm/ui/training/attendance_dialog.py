@@ -29,6 +29,7 @@ from branch_crm.services.training import inputs, sessions
 from branch_crm.timeutil import to_local
 from branch_crm.ui import keys, messages
 from branch_crm.ui.context import AppContext
+from branch_crm.ui.widgets.screen_fit import fit_window
 from branch_crm.ui.widgets.tables import setup_table
 
 log = logging.getLogger(__name__)
@@ -240,7 +241,7 @@ class AttendanceDialog(QDialog):
                 attendee_id=a.id,
             )
         self.retranslate_ui()
-        self.resize(760, 620)
+        fit_window(self, (760, 620), name="trainingAttendance")
         if self.table.rowCount():
             self.table.setCurrentCell(0, COL_STATUS)
         self.table.setFocus()

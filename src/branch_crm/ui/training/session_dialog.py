@@ -39,6 +39,7 @@ from branch_crm.timeutil import BUSINESS_TZ, local_today, to_local
 from branch_crm.ui import keys, messages
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.messages import FieldErrors
+from branch_crm.ui.widgets.screen_fit import fit_window
 
 log = logging.getLogger(__name__)
 
@@ -222,7 +223,7 @@ class SessionDialog(QDialog):
         ):
             self.errors.add(name, widget)
         self.errors.add("attendees", self.attendees, self.attendees_error)
-        self.resize(720, 760)
+        fit_window(self, (720, 760), name="trainingSession")
 
     def _connect(self) -> None:
         self.buttons.accepted.connect(self.save)

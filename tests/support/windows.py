@@ -1,0 +1,309 @@
+"""Every top-level window and dialog of the desktop app, opened on a small demo database.
+
+Shared by the screen-fit test (tests/ui/screen_fit_child.py, one process per simulated
+screen) and the screenshot script (scripts/screenshots.py). ``open_demo(path)`` fills a demo
+database and builds the main window signed in as the demo admin; ``PAGES`` are the main
+window's pages to show, ``DIALOGS`` (name, opener) open one dialog each and return it shown.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import QApplication, QWidget
+
+DEMO_CUSTOMERS = 300
+
+
+@dataclass
+class Demo:
+    """A demo database opened in the app: context, main window and ids to open."""
+
+    path: Path
+    ctx: Any
+    main: Any
+    customer_id: str
+    complaint_id: str
+    session: Any
+    pdf: Path
+    follow_up_id: str
+
+
+def _first_id(path: Path, sql: str) -> str:
+    connection = sqlite3.connect(path)
+    try:
+        return str(connection.execute(sql).fetchone()[0])
+    finally:
+        connection.close()
+
+
+def quiet_messages() -> list[str]:
+    """Message boxes answer at once (confirmations: yes) and are listed instead of shown."""
+    from branch_crm.ui import messages
+
+    shown: list[str] = []
+
+    def note(_parent: object, text: object, *_args: object, **_kwargs: object) -> bool:
+        shown.append(str(text))
+        return True
+
+    messages.confirm = note  # type: ignore[assignment]
+    messages.info = note  # type: ignore[assignment]
+    messages.show_error = note  # type: ignore[assignment]
+    return shown
+
+
+def _add_follow_up(db: Any, actor: Any, customer_id: str) -> str:
+    from branch_crm.models import CareTask
+    from branch_crm.services.context import unit_of_work
+    from branch_crm.services.surveys.follow_ups import FOLLOW_UP_KIND
+    from branch_crm.timeutil import local_today
+
+    with unit_of_work(db, actor) as session:
+        task = CareTask(
+            customer_id=customer_id,
+            kind=FOLLOW_UP_KIND,
+            due_on=local_today() + timedelta(days=1),
+            status="open",
+            title="Survey follow-up",
+        )
+        session.add(task)
+        session.flush()
+        return str(task.id)
+
+
+def open_demo(folder: Path, *, synchronous: bool = True, follow_up: bool = True) -> Demo:
+    """A demo database in ``folder`` and the main window on it, signed in as admin;
+    ``follow_up``: with one open follow-up task (its title in English: tests only)."""
+    from branch_crm.db import open_database
+    from branch_crm.services.context import unit_of_work
+    from branch_crm.services.demo.fill import fill_demo
+    from branch_crm.services.staff.sign_in import authenticate
+    from branch_crm.services.surveys.forms import print_survey_form
+    from branch_crm.services.training import sessions
+    from branch_crm.ui.context import AppContext
+    from branch_crm.ui.main_window import MainWindow
+    from branch_crm.ui.tasks import TaskRunner
+    from tests.support.training import session_input
+
+    path = folder / "demo.db"
+    result = fill_demo(path, customers=DEMO_CUSTOMERS, seed=1)
+    admin = next(c for c in result.staff if c.role == "admin")
+    branch = _first_id(path, "SELECT branch_id FROM staff LIMIT 1")
+    db = open_database(path)
+    with db.session(branch_id=branch) as session:
+        actor = authenticate(
+            session=session, username=admin.username, password=admin.password, branch_id=branch
+        )
+    with unit_of_work(db, actor) as session:
+        training = sessions.create_session(session=session, actor=actor, data=session_input(12))
+    customer_id = _first_id(path, "SELECT id FROM customer ORDER BY name LIMIT 1")
+    pdf = folder / "survey.pdf"
+    with unit_of_work(db, actor) as session:
+        print_survey_form(session=session, actor=actor, customer_id=customer_id, output=pdf)
+    follow_up_id = _add_follow_up(db, actor, customer_id) if follow_up else ""
+    ctx = AppContext.for_tests(db, actor, tasks=TaskRunner(synchronous=synchronous))
+    main = MainWindow(ctx)
+    return Demo(
+        path=path,
+        ctx=ctx,
+        main=main,
+        customer_id=customer_id,
+        complaint_id=_first_id(path, "SELECT id FROM complaint ORDER BY id LIMIT 1"),
+        session=training,
+        pdf=pdf,
+        follow_up_id=follow_up_id,
+    )
+
+
+def _profile(demo: Demo) -> QWidget:
+    from branch_crm.ui.counter.actions import open_customer
+
+    return open_customer(demo.ctx, demo.customer_id, parent=demo.main)
+
+
+def _profile_preferences(demo: Demo) -> QWidget:
+    dialog = _profile(demo)
+    dialog.tabs.setCurrentIndex(1)  # type: ignore[attr-defined]
+    return dialog
+
+
+def _new_customer(demo: Demo) -> QWidget:
+    from branch_crm.ui.counter.profile import CustomerProfileDialog
+
+    return CustomerProfileDialog(demo.ctx, prefill_name="张", parent=demo.main)
+
+
+def _take_complaint(demo: Demo) -> QWidget:
+    from branch_crm.ui.complaints.take_dialog import TakeComplaintDialog
+
+    return TakeComplaintDialog(demo.ctx, parent=demo.main)
+
+
+def _complaint_detail(demo: Demo) -> QWidget:
+    from branch_crm.ui.complaints.detail import ComplaintDetailDialog
+
+    return ComplaintDetailDialog(demo.ctx, demo.complaint_id, parent=demo.main)
+
+
+def _complaint_step(demo: Demo) -> QWidget:
+    detail = _complaint_detail(demo)
+    detail.show()
+    assert detail.view is not None  # type: ignore[attr-defined]
+    return detail._form_close(detail.view)  # type: ignore[attr-defined]
+
+
+def _complaint_figures(demo: Demo) -> QWidget:
+    from branch_crm.ui.complaints.figures import ComplaintFiguresDialog
+
+    return ComplaintFiguresDialog(demo.ctx, parent=demo.main)
+
+
+def _session_new(demo: Demo) -> QWidget:
+    from branch_crm.ui.training.session_dialog import SessionDialog
+
+    return SessionDialog(demo.ctx, parent=demo.main)
+
+
+def _session_edit(demo: Demo) -> QWidget:
+    from branch_crm.ui.training.session_dialog import SessionDialog
+
+    return SessionDialog(demo.ctx, demo.session, parent=demo.main)
+
+
+def _attendance(demo: Demo) -> QWidget:
+    from branch_crm.ui.training.attendance_dialog import AttendanceDialog
+
+    return AttendanceDialog(demo.ctx, demo.session, parent=demo.main)
+
+
+def _print_preview(demo: Demo) -> QWidget:
+    from branch_crm.ui.printing.preview import PdfPreviewDialog
+
+    return PdfPreviewDialog(demo.pdf, "survey", demo.main)
+
+
+def _pickup_sheet(demo: Demo) -> QWidget:
+    from branch_crm.ui.counter.pickup_sheet import PickupSheetReady
+
+    return PickupSheetReady(demo.pdf, 1, parent=demo.main)
+
+
+def _preference_history(demo: Demo) -> QWidget:
+    from branch_crm.ui.counter.preferences_editor import PreferenceHistoryDialog
+
+    return PreferenceHistoryDialog([], parent=demo.main)
+
+
+def _settings(demo: Demo) -> QWidget:
+    from branch_crm.ui.shell.settings_dialog import SettingsDialog
+
+    return SettingsDialog(demo.ctx, demo.main)
+
+
+def _batch_print(demo: Demo) -> QWidget:
+    from branch_crm.ui.survey_print.batch_dialog import BatchPrintDialog
+
+    return BatchPrintDialog(demo.ctx, demo.main)
+
+
+def _staff(demo: Demo) -> QWidget:
+    from branch_crm.ui.shell.staff_page import StaffDialog
+
+    return StaffDialog(demo.ctx, parent=demo.main)
+
+
+def _register(demo: Demo) -> QWidget:
+    from branch_crm.ui.sync.register_dialog import RegisterDialog
+
+    return RegisterDialog(demo.ctx, demo.main)
+
+
+def _login(demo: Demo) -> QWidget:
+    from branch_crm.ui.shell.login_dialog import LoginDialog
+
+    return LoginDialog(demo.ctx.db, demo.ctx.actor.branch_id, branch_name="浦东网点")
+
+
+def _first_admin(demo: Demo) -> QWidget:
+    from branch_crm.ui.shell.first_admin_dialog import FirstAdminDialog
+
+    return FirstAdminDialog(demo.ctx.db, branch_id="")
+
+
+def _follow_up(demo: Demo) -> Any:
+    from branch_crm.services.care.follow_ups import get_follow_up
+
+    return demo.ctx.read(get_follow_up, actor=demo.ctx.actor, task_id=demo.follow_up_id)
+
+
+def _follow_up_done(demo: Demo) -> QWidget:
+    from branch_crm.ui.care.dialogs import DONE, CloseFollowUpDialog
+
+    return CloseFollowUpDialog(demo.ctx, _follow_up(demo), DONE, demo.main)
+
+
+def _follow_up_reassign(demo: Demo) -> QWidget:
+    from branch_crm.services.care.follow_ups import assignable_staff
+    from branch_crm.ui.care.dialogs import ReassignDialog
+
+    staff = demo.ctx.read(assignable_staff, actor=demo.ctx.actor)
+    return ReassignDialog(demo.ctx, _follow_up(demo), staff, demo.main)
+
+
+def _staff_password(demo: Demo) -> QWidget:
+    from branch_crm.services.staff.accounts import get_staff
+    from branch_crm.ui.shell.staff_page import PasswordDialog
+
+    view = demo.ctx.read(get_staff, username="counter")
+    return PasswordDialog(demo.ctx, view, demo.main)
+
+
+DIALOGS: list[tuple[str, Callable[[Demo], QWidget]]] = [
+    ("profile", _profile),
+    ("profile_preferences", _profile_preferences),
+    ("new_customer", _new_customer),
+    ("take_complaint", _take_complaint),
+    ("complaint_detail", _complaint_detail),
+    ("complaint_close", _complaint_step),
+    ("complaint_figures", _complaint_figures),
+    ("training_new", _session_new),
+    ("training_edit", _session_edit),
+    ("training_attendance", _attendance),
+    ("print_preview", _print_preview),
+    ("pickup_sheet", _pickup_sheet),
+    ("preference_history", _preference_history),
+    ("settings", _settings),
+    ("survey_batch", _batch_print),
+    ("staff_new", _staff),
+    ("staff_password", _staff_password),
+    ("follow_up_done", _follow_up_done),
+    ("follow_up_reassign", _follow_up_reassign),
+    ("sync_register", _register),
+    ("sign_in", _login),
+    ("first_admin", _first_admin),
+]
+"""(name, opener): each opener builds one top-level window (not yet shown)."""
+
+
+def page_keys(demo: Demo) -> list[str]:
+    """The main window's pages the demo admin sees."""
+    return list(demo.main.page_keys())
+
+
+def courier_form(demo: Demo) -> None:
+    """Courier mode on its preferences screen (the widest page)."""
+    page = demo.main.show_page("courier")
+    page.open_customer(demo.customer_id)
+
+
+def close_all() -> None:
+    """Close every top-level window but the main window's (between two openers)."""
+    for widget in QApplication.topLevelWidgets():
+        if widget.isVisible() and widget.objectName() != "main_window":
+            widget.close()
