@@ -188,7 +188,7 @@ def test_a_form_printed_on_one_pc_reaches_a_pc_that_never_printed(
 
 def test_every_pc_and_head_office_hold_the_same_default_template(hq: Any, make_branch: Any) -> None:
     from branch_crm.hq import tables as t
-    from branch_crm.services.surveys.template import DEFAULT_CODE
+    from branch_crm.reference.defaults import DEFAULT_CODE
 
     db_a, c_a = make_branch("BR1", name="pc_a")
     db_b, _c_b = make_branch("BR2", name="pc_b")
