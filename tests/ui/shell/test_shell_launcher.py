@@ -243,3 +243,34 @@ def test_courier_mode_opens_with_the_search_box_focused(qtbot, qapp, closed) -> 
     assert page is not None and page.lookup.search_box.text() == "zs"  # type: ignore[attr-defined]
     shell.quit()
     shell._dispose()
+
+
+def test_a_language_picked_at_sign_in_is_saved_by_the_windows_writer(
+    qtbot, qapp, closed, monkeypatch
+) -> None:
+    from branch_crm import i18n
+    from branch_crm.db import open_database
+    from branch_crm.services.settings import values as settings
+
+    db_path, staffed = closed
+    shell = Shell(qapp, args(db_path))
+    assert shell.open() and shell.stored_language == ""
+
+    def pick_chinese_and_sign_in(self: Shell) -> Any:
+        assert self.sign_in_tasks is not None  # the sign-in's own database thread
+        i18n.set_language("zh_CN")  # the language box of the dialog
+        return staffed["wang"]
+
+    monkeypatch.setattr(Shell, "_login_dialog", pick_chinese_and_sign_in)
+    monkeypatch.setattr(Shell, "_start_backup", lambda self: None)
+    actor = shell.sign_in()
+    assert actor is not None and shell.sign_in_tasks is None  # stopped before the window
+    shell.show_main_window(actor)
+    assert shell.ctx is not None and shell.ctx.tasks.wait_idle(10)
+    assert shell.stored_language == "zh_CN"
+    shell.quit()
+    shell._dispose()
+    db = open_database(db_path)
+    with db.session() as session:
+        assert settings.get(session, "language") == "zh_CN"
+    db.dispose()
