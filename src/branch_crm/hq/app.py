@@ -71,7 +71,7 @@ MAX_SEQ = 2**63 - 1
 def _known_branch_schemas() -> list[str]:
     from alembic.script import ScriptDirectory
 
-    from branch_crm.db import alembic_config
+    from branch_crm.db.revisions import alembic_config
 
     revisions = ScriptDirectory.from_config(alembic_config()).walk_revisions()
     return sorted(rev.revision for rev in revisions)
