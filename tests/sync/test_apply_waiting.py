@@ -151,7 +151,7 @@ def test_local_only_not_null_columns_all_have_a_default() -> None:
     """The applier fills local-only columns from the model's defaults: each one that cannot
     be NULL must have one (a column added without would stop pulled inserts again)."""
     from branch_crm.models import synced_tables
-    from branch_crm.sync.applier import local_defaults
+    from branch_crm.sync.apply_rows import local_defaults
 
     for cls in synced_tables():
         table = cls.__table__  # type: ignore[attr-defined]
@@ -419,10 +419,11 @@ def test_a_page_failing_its_foreign_keys_at_commit_is_applied_again_checked(
     made to declare no foreign key), the commit fails, and the page is applied again one
     change at a time, each row checked against the database's foreign keys."""
     from branch_crm.db import open_database
-    from branch_crm.sync import applier
+    from branch_crm.sync import applier, apply_rows
     from branch_crm.sync.client import apply_page
 
-    rules = {t: dataclasses.replace(r, parents=()) for t, r in applier.table_rules().items()}
+    rules = {t: dataclasses.replace(r, parents=()) for t, r in apply_rows.table_rules().items()}
+    monkeypatch.setattr(apply_rows, "table_rules", lambda: rules)
     monkeypatch.setattr(applier, "table_rules", lambda: rules)
     db = open_database(tmp_path / "net.db")
     try:

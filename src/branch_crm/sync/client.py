@@ -30,7 +30,8 @@ from branch_crm.db.problems import as_database_error
 from branch_crm.db.revisions import head_revision
 from branch_crm.errors import DatabaseCorrupt, DatabaseLocked, DatabaseReadOnly
 from branch_crm.i18n import _, http_language
-from branch_crm.sync.applier import ApplyError, PageApplier
+from branch_crm.sync.applier import PageApplier
+from branch_crm.sync.apply_rows import ApplyError
 from branch_crm.sync.capture import capture_suspended
 from branch_crm.sync.clock import adjust_clock, machine_ms, note_reading, reading_holds
 from branch_crm.sync.hlc import parse
