@@ -274,3 +274,20 @@ def test_a_language_picked_at_sign_in_is_saved_by_the_windows_writer(
     with db.session() as session:
         assert settings.get(session, "language") == "zh_CN"
     db.dispose()
+
+
+def test_a_new_demo_database_keeps_its_accounts_for_the_sign_in_hint(
+    qapp, tmp_path, monkeypatch
+) -> None:
+    from branch_crm.ui.shell import demo_fill
+
+    # a small demo: 30 customers instead of DEMO_CUSTOMERS (the keyword's default)
+    monkeypatch.setattr(demo_fill.fill_demo_with_progress, "__kwdefaults__", {"customers": 30})
+    reported: list[list[str]] = []
+    shell = Shell(
+        qapp, args(tmp_path / "demo.db", demo_if_new=True), on_demo_accounts=reported.append
+    )
+    assert shell.open()  # filled in a thread, the accounts stored from it
+    assert reported and any("admin" in line for line in reported[0])
+    assert shell.demo_accounts == reported[0]  # read back from the settings
+    shell._dispose()
