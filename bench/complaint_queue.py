@@ -47,13 +47,14 @@ def _stamp(value: datetime | None) -> str | None:
 
 def _complaint_rows(size: int, customers: list[str], now: datetime) -> Iterable[tuple[Any, ...]]:
     from branch_crm.ids import new_id
-    from branch_crm.services.complaints import business_calendar, clock, reference, sla
+    from branch_crm.reference.defaults import CATEGORIES
+    from branch_crm.services.complaints import business_calendar, clock, sla
     from branch_crm.services.complaints import policy as sla_policy
 
     rng = random.Random(3)
     policy = sla_policy.default_policy()
     cal = business_calendar.BusinessCalendar("Asia/Shanghai")
-    categories = [c[0] for c in reference.CATEGORIES]
+    categories = [c[0] for c in CATEGORIES]
     n_open = int(size * OPEN_SHARE)
     for i in range(size):
         is_open = i < n_open

@@ -47,7 +47,7 @@ def _progress(stage: str, done: int, total: int) -> None:
 
 def demo_database(size: int, seed: int = 1) -> Path:
     """A demo database of ``size`` customers, built once per size, seed and schema version."""
-    from branch_crm.db import head_revision
+    from branch_crm.db.revisions import head_revision
     from branch_crm.services.demo.fill import fill_demo
 
     name = f"demo-{size}-s{seed}-r{head_revision()}-g{GENERATOR_VERSION}.db"

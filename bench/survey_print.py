@@ -101,7 +101,7 @@ def _static_lines(language: str) -> list[tuple[float, float, str, float]]:
 
     from branch_crm.printing import survey_form as sf
     from branch_crm.printing.common import MM, PAGE_H, Writer, translator
-    from branch_crm.services.surveys.template import DEFAULT_ITEMS
+    from branch_crm.reference.defaults import DEFAULT_ITEMS
 
     _ = translator(language)
     writer = Writer(Canvas(os.devnull))

@@ -12,7 +12,7 @@ import argparse
 import re
 import textwrap
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeAlias
 
 from branch_crm import i18n
@@ -159,6 +159,48 @@ class Parser(argparse.ArgumentParser):
 
 SubParsers: TypeAlias = "argparse._SubParsersAction[Parser]"
 """What ``Parser.add_subparsers()`` returns; command modules add their parsers to it."""
+
+
+Handler: TypeAlias = Callable[[argparse.Namespace], int]
+"""What a command runs: the parsed arguments in, the exit code out."""
+
+
+def add_command(
+    sub: SubParsers,
+    name: str,
+    *,
+    help: str,
+    description: str | None = None,
+    handler: Handler | None = None,
+    **defaults: Any,
+) -> Parser:
+    """A sub-command: its line in the parent's help, its own description, and the handler
+    (with further defaults) it runs."""
+    parser = sub.add_parser(name, help=help, description=description)
+    if handler is not None:
+        parser.set_defaults(handler=handler, **defaults)
+    return parser
+
+
+def add_group(
+    sub: SubParsers,
+    name: str,
+    *,
+    help: str,
+    description: str,
+    dest: str,
+    title: str,
+    metavar: str = "SUBCOMMAND",
+) -> SubParsers:
+    """A sub-command made of sub-commands, one of which must be given (its name goes to
+    ``dest``); returns where they are added."""
+    parser = add_command(sub, name, help=help, description=description)
+    return parser.add_subparsers(dest=dest, required=True, title=title, metavar=metavar)
+
+
+def add_json_option(parser: argparse.ArgumentParser) -> None:
+    """``--json``: machine-readable output."""
+    parser.add_argument("--json", action="store_true", help=_("machine-readable output"))
 
 
 def option_value(argv: Sequence[str], name: str) -> str | None:

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
-from branch_crm.db import head_revision
+from branch_crm.db.revisions import head_revision
 from branch_crm.hq import tables as t
 from branch_crm.hq.testing import HqServer, running_hq
 from branch_crm.sync.hlc import wall_ms

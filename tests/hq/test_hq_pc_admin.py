@@ -172,9 +172,9 @@ def test_the_pc_code_migrations_go_down_and_up(hq_url: str, tmp_path: Path) -> N
     from alembic import command
     from sqlalchemy import inspect
 
-    from branch_crm.db import alembic_config as branch_config
     from branch_crm.db import make_engine as branch_engine
     from branch_crm.db import open_database
+    from branch_crm.db.revisions import alembic_config as branch_config
     from branch_crm.hq.db import make_null_pool_engine
     from branch_crm.hq.schema import alembic_config, migrate
 

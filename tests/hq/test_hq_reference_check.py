@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 
 from branch_crm.hq.cli import main as hq_main
+from branch_crm.reference.defaults import default_items
 from branch_crm.reference.schema import check_reference
 from branch_crm.services.complaints import policy as sla_policy
-from branch_crm.services.surveys.template import default_items, template_view
+from branch_crm.services.surveys.template import template_view
 
 POLICY: dict[str, Any] = {
     "name": "office hours 2026",

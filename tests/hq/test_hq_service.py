@@ -124,7 +124,7 @@ def test_branch_list_shows_each_branchs_app_and_schema_version(
     hq_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     from branch_crm import __version__
-    from branch_crm.db import head_revision
+    from branch_crm.db.revisions import head_revision
     from branch_crm.hq.testing import registered_branch
 
     with running_hq(hq_url) as hq:

@@ -10,7 +10,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from branch_crm.db import head_revision, open_database
+from branch_crm.db import open_database
+from branch_crm.db.revisions import head_revision
 from branch_crm.models import Base, synced_tables
 
 
@@ -46,7 +47,8 @@ def test_every_synced_table_is_sync_ready(db_path: Path) -> None:
 
 
 def test_backup_is_taken_before_a_pending_migration(db_path: Path) -> None:
-    from branch_crm.db import make_engine, run_migrations
+    from branch_crm.db import make_engine
+    from branch_crm.db.revisions import run_migrations
 
     engine = make_engine(db_path)
     run_migrations(engine, "0001")  # a real database at the first revision
@@ -72,7 +74,7 @@ def test_backup_is_taken_before_a_pending_migration(db_path: Path) -> None:
 def test_migrations_have_a_single_head() -> None:
     from alembic.script import ScriptDirectory
 
-    from branch_crm.db import alembic_config
+    from branch_crm.db.revisions import alembic_config
 
     heads = ScriptDirectory.from_config(alembic_config()).get_heads()
     assert len(heads) == 1, f"several Alembic heads: {heads}; chain the newest migration"

@@ -50,7 +50,7 @@ def printed_form(
 
 def answers(scale: int | None = 4, nps: int | None = 9, ces: int | None = 6) -> dict[str, Any]:
     """A full set of answers with every 1-5 item at ``scale``."""
-    from branch_crm.services.surveys.template import DEFAULT_ITEMS
+    from branch_crm.reference.defaults import DEFAULT_ITEMS
 
     out: dict[str, Any] = {c: scale for c, kind, _zh, _en in DEFAULT_ITEMS if kind == "scale5"}
     out["nps"] = nps

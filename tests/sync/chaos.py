@@ -1107,14 +1107,19 @@ def builtin_reference_ids() -> set[str]:
     not seed them, so a PC holding one that head office never published is no divergence."""
     from branch_crm.models import ReferenceKind
     from branch_crm.reference import ids as reference_ids
-    from branch_crm.services.complaints import policy, reference
-    from branch_crm.services.surveys.template import DEFAULT_CODE, DEFAULT_VERSION
+    from branch_crm.reference.defaults import (
+        CATEGORIES,
+        DEFAULT_CODE,
+        DEFAULT_POLICY_ID,
+        DEFAULT_VERSION,
+        ROOT_CAUSES,
+    )
 
-    ids = {policy.DEFAULT_POLICY_ID}
+    ids = {DEFAULT_POLICY_ID}
     ids.add(reference_ids.reference_id("survey_template", DEFAULT_CODE, str(DEFAULT_VERSION)))
     for kind, codes in (
-        (ReferenceKind.COMPLAINT_CATEGORY, reference.CATEGORIES),
-        (ReferenceKind.ROOT_CAUSE, reference.ROOT_CAUSES),
+        (ReferenceKind.COMPLAINT_CATEGORY, CATEGORIES),
+        (ReferenceKind.ROOT_CAUSE, ROOT_CAUSES),
     ):
         ids.update(reference_ids.reference_id(kind.value, code) for code, _zh, _en in codes)
     return ids

@@ -151,7 +151,7 @@ def test_local_only_not_null_columns_all_have_a_default() -> None:
     """The applier fills local-only columns from the model's defaults: each one that cannot
     be NULL must have one (a column added without would stop pulled inserts again)."""
     from branch_crm.models import synced_tables
-    from branch_crm.sync.applier import local_defaults
+    from branch_crm.sync.apply_rows import local_defaults
 
     for cls in synced_tables():
         table = cls.__table__  # type: ignore[attr-defined]
@@ -188,7 +188,7 @@ def test_a_form_printed_on_one_pc_reaches_a_pc_that_never_printed(
 
 def test_every_pc_and_head_office_hold_the_same_default_template(hq: Any, make_branch: Any) -> None:
     from branch_crm.hq import tables as t
-    from branch_crm.services.surveys.template import DEFAULT_CODE
+    from branch_crm.reference.defaults import DEFAULT_CODE
 
     db_a, c_a = make_branch("BR1", name="pc_a")
     db_b, _c_b = make_branch("BR2", name="pc_b")
@@ -419,10 +419,11 @@ def test_a_page_failing_its_foreign_keys_at_commit_is_applied_again_checked(
     made to declare no foreign key), the commit fails, and the page is applied again one
     change at a time, each row checked against the database's foreign keys."""
     from branch_crm.db import open_database
-    from branch_crm.sync import applier
+    from branch_crm.sync import applier, apply_rows
     from branch_crm.sync.client import apply_page
 
-    rules = {t: dataclasses.replace(r, parents=()) for t, r in applier.table_rules().items()}
+    rules = {t: dataclasses.replace(r, parents=()) for t, r in apply_rows.table_rules().items()}
+    monkeypatch.setattr(apply_rows, "table_rules", lambda: rules)
     monkeypatch.setattr(applier, "table_rules", lambda: rules)
     db = open_database(tmp_path / "net.db")
     try:

@@ -12,7 +12,7 @@ import pytest
 from oracle import assert_converged
 
 from branch_crm.cli import main
-from branch_crm.db import as_database_error, is_corrupt
+from branch_crm.db.problems import as_database_error, is_corrupt
 from branch_crm.errors import DatabaseCorrupt, DatabaseLocked
 from tests.support.sync import add_customer
 

@@ -38,7 +38,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from branch_crm.db import Database, head_revision, open_database
+from branch_crm.db import Database, open_database
+from branch_crm.db.revisions import head_revision
 from branch_crm.hq import tables as t
 from branch_crm.hq.auth import NodeAuth
 from branch_crm.hq.db import make_engine, write_transaction

@@ -12,7 +12,8 @@ from typing import Any
 import httpx
 from sqlalchemy import select, update
 
-from branch_crm.db import Database, head_revision
+from branch_crm.db import Database
+from branch_crm.db.revisions import head_revision
 from branch_crm.hq import tables as t
 from branch_crm.models import Customer
 from branch_crm.services.complaints import intake

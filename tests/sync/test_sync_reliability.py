@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from oracle import assert_converged, outbox_empty
 from sqlalchemy import func, select
 
-from branch_crm.db import make_engine, open_database, run_migrations
+from branch_crm.db import make_engine, open_database
+from branch_crm.db.revisions import run_migrations
 from branch_crm.hq import tables as t
 from branch_crm.sync.outbox import next_batch
 from branch_crm.sync.protocol import (

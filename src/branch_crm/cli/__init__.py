@@ -133,7 +133,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(_("error: {message}").format(message=exc.message) + "\n")
         return 2
     except (sqlite3.DatabaseError, SaDatabaseError) as exc:  # e.g. locked in mid-command
-        from branch_crm.db import as_database_error, default_db_path
+        from branch_crm.db import default_db_path
+        from branch_crm.db.problems import as_database_error
 
         log.info("database failure in a command", exc_info=exc)  # the file, not the console
         problem = as_database_error(exc, getattr(args, "db", None) or default_db_path())

@@ -7,11 +7,14 @@ import argparse
 import inspect
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
-def run_service(args: argparse.Namespace, fn: Callable[..., Any], **kwargs: Any) -> Any:
-    """Call ``fn`` in a unit of work of the system actor of the database's branch."""
+def run_service(args: argparse.Namespace, fn: Callable[..., T], **kwargs: Any) -> T:
+    """Call ``fn`` in a unit of work of the system actor of the database's branch (``actor``
+    is passed when ``fn`` takes one)."""
     from branch_crm.db import default_db_path, open_database
     from branch_crm.services.context import system_actor, unit_of_work
     from branch_crm.services.settings import values as settings

@@ -10,11 +10,11 @@ import argparse
 import getpass
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from branch_crm.argparse_i18n import SubParsers, columns
+from branch_crm.cli.runner import run_service
 from branch_crm.errors import ValidationError
 from branch_crm.i18n import _
 
@@ -49,23 +49,6 @@ def _role_name(role: str) -> str:
         return role
 
 
-def _run(args: argparse.Namespace, fn: Callable[..., T], **kwargs: object) -> T:
-    """Call a staff service function as the branch's system actor, in one unit of work."""
-    from branch_crm.db import default_db_path, open_database
-    from branch_crm.services.context import system_actor, unit_of_work
-    from branch_crm.services.settings import values as settings
-
-    db = open_database(args.db or default_db_path())
-    try:
-        with db.session() as probe:
-            branch = str(settings.get(probe, "branch.code"))
-        actor = system_actor(branch)
-        with unit_of_work(db, actor) as session:
-            return fn(session=session, actor=actor, **kwargs)
-    finally:
-        db.dispose()
-
-
 def _password(args: argparse.Namespace) -> str | None:
     """--password, or typed twice without echo; None (after a message) when they differ."""
     if args.password is not None:
@@ -90,7 +73,9 @@ def _report(exc: ValidationError) -> int:
 def _find(args: argparse.Namespace) -> StaffView:
     from branch_crm.services.staff.accounts import get_staff
 
-    return _run(args, lambda session, actor: get_staff(session=session, username=args.username))
+    return run_service(
+        args, lambda session, actor: get_staff(session=session, username=args.username)
+    )
 
 
 def cmd_add(args: argparse.Namespace) -> int:
@@ -101,7 +86,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     if password is None:
         return 2
     try:
-        view = _run(
+        view = run_service(
             args,
             create_staff,
             username=args.username,
@@ -125,7 +110,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     from branch_crm.services.staff.accounts import list_staff
     from branch_crm.timeutil import to_local
 
-    rows = _run(args, list_staff)
+    rows = run_service(args, list_staff)
     if args.json:
         _out(json.dumps([_as_json(v) for v in rows], ensure_ascii=False))
         return 0
@@ -168,7 +153,7 @@ def cmd_reset_password(args: argparse.Namespace) -> int:
     if password is None:
         return 2
     try:
-        _run(args, reset_password, staff_id=view.id, password=password)
+        run_service(args, reset_password, staff_id=view.id, password=password)
     except ValidationError as exc:
         return _report(exc)
     _out(_("New password set for {username}.").format(username=view.username))
@@ -180,7 +165,7 @@ def cmd_unlock(args: argparse.Namespace) -> int:
     from branch_crm.services.staff.accounts import unlock_staff
 
     view = _find(args)
-    _run(args, unlock_staff, staff_id=view.id)
+    run_service(args, unlock_staff, staff_id=view.id)
     _out(_("{username} may sign in again.").format(username=view.username))
     return 0
 
@@ -191,7 +176,7 @@ def cmd_set_active(args: argparse.Namespace) -> int:
 
     view = _find(args)
     try:
-        _run(args, set_active, staff_id=view.id, active=args.active)
+        run_service(args, set_active, staff_id=view.id, active=args.active)
     except ValidationError as exc:
         return _report(exc)
     if args.active:

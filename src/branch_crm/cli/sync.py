@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from branch_crm.argparse_i18n import SubParsers
@@ -14,6 +16,8 @@ from branch_crm.i18n import _
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from sqlalchemy.orm import Session
+
     from branch_crm.db import Database
 
 
@@ -21,6 +25,17 @@ def _db(args: argparse.Namespace) -> Database:
     from branch_crm.db import open_database
 
     return open_database(args.db)
+
+
+@contextmanager
+def _session(args: argparse.Namespace) -> Iterator[Session]:
+    """One committing session of the branch database; the file is closed after it."""
+    db = _db(args)
+    try:
+        with db.session() as session:
+            yield session
+    finally:
+        db.dispose()
 
 
 def cmd_round(args: argparse.Namespace) -> int:
@@ -48,12 +63,8 @@ def cmd_register(args: argparse.Namespace) -> int:
     """Exchange a registration code for this PC's token."""
     from branch_crm.services.syncing.service import register_branch
 
-    db = _db(args)
-    try:
-        with db.session() as session:
-            done = register_branch(session=session, url=args.url, code=args.code)
-    finally:
-        db.dispose()
+    with _session(args) as session:
+        done = register_branch(session=session, url=args.url, code=args.code)
     sys.stdout.write(
         _("registered as branch {branch} ({name}) with {url}").format(
             branch=done.branch, name=done.branch_name, url=done.hq_url
@@ -68,13 +79,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     from branch_crm.services.syncing.rejected_changes import count_rejected
     from branch_crm.services.syncing.service import sync_status
 
-    db = _db(args)
-    try:
-        with db.session() as session:
-            status = sync_status(session=session)
-            rejected = count_rejected(session=session)
-    finally:
-        db.dispose()
+    with _session(args) as session:
+        status = sync_status(session=session)
+        rejected = count_rejected(session=session)
     if args.json:
         fields = {**status.__dict__, "clock_warning": status.clock_warning}
         sys.stdout.write(json.dumps(fields, default=str, ensure_ascii=False) + "\n")
@@ -99,12 +106,8 @@ def cmd_rejected(args: argparse.Namespace) -> int:
     """List the changes head office did not apply, newest first, with the reason."""
     from branch_crm.services.syncing.rejected_changes import list_rejected
 
-    db = _db(args)
-    try:
-        with db.session() as session:
-            rows = list_rejected(session=session, limit=args.limit)
-    finally:
-        db.dispose()
+    with _session(args) as session:
+        rows = list_rejected(session=session, limit=args.limit)
     if args.json:
         entries = [{**row.__dict__, "columns": list(row.columns)} for row in rows]
         sys.stdout.write(json.dumps(entries, default=str, ensure_ascii=False) + "\n")

@@ -5,24 +5,12 @@ from __future__ import annotations
 import functools
 import gc
 import logging
-import time
-import traceback
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, cast
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
+from fastapi import Depends, FastAPI, Header, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy import (
-    JSON,
-    BigInteger,
-    Boolean,
-    Date,
-    DateTime,
-    Float,
-    Integer,
-    Numeric,
     text,
     update,
 )
@@ -33,6 +21,7 @@ from starlette.requests import ClientDisconnect
 from branch_crm import __version__
 from branch_crm.hq import auth as hq_auth
 from branch_crm.hq import tables as t
+from branch_crm.hq.answers import BodyLimit, ClientGone, error_answers, install_handlers
 from branch_crm.hq.db import (
     describe_error,
     make_engine,
@@ -40,20 +29,17 @@ from branch_crm.hq.db import (
     retryable,
     write_transaction,
 )
-from branch_crm.hq.errors import BadPayload, HqError, IncompatibleSchema
+from branch_crm.hq.errors import IncompatibleSchema
+from branch_crm.hq.openapi import openapi_with_push_body
 from branch_crm.hq.pull import pull_page, record_pull
 from branch_crm.hq.push.apply import Translate, apply_push
 from branch_crm.hq.push.store import load_clock
 from branch_crm.hq.settings import HqSettings
-from branch_crm.i18n import N_, http_language, language_from_header, translator
-from branch_crm.sync import codec
+from branch_crm.i18n import N_, language_from_header, translator
 from branch_crm.sync.hlc import HybridClock, wall_ms
 from branch_crm.sync.protocol import (
-    PROTOCOL_HEADER,
     PROTOCOL_VERSION,
-    SCHEMA_HEADER,
     ClockReading,
-    ErrorBody,
     PullResponse,
     PushAck,
     PushRequest,
@@ -71,7 +57,7 @@ MAX_SEQ = 2**63 - 1
 def _known_branch_schemas() -> list[str]:
     from alembic.script import ScriptDirectory
 
-    from branch_crm.db import alembic_config
+    from branch_crm.db.revisions import alembic_config
 
     revisions = ScriptDirectory.from_config(alembic_config()).walk_revisions()
     return sorted(rev.revision for rev in revisions)
@@ -135,16 +121,6 @@ AcceptLanguage = Annotated[str | None, Header()]
 APP_AGENT = "branch-crm/"
 
 
-class Unavailable(HqError):
-    """Head office's database failed (503): nothing the request can change; try later."""
-
-    status = 503
-
-
-class ClientGone(HqError):
-    """The client hung up before its request arrived whole (400; nobody reads the answer)."""
-
-
 def _load_persisted_clock(engine: Engine, clock: HybridClock) -> None:
     """Start the clock past the high-water mark head office kept (pushes read it again)."""
     try:
@@ -152,79 +128,6 @@ def _load_persisted_clock(engine: Engine, clock: HybridClock) -> None:
             load_clock(conn, clock)
     except DBAPIError as exc:  # a database not migrated yet: nothing kept
         log.info("no saved clock read at start-up (%s)", describe_error(exc))
-
-
-def _install_handlers(app: FastAPI, settings: HqSettings) -> None:
-    """Refusals in the caller's language, database errors without their data, the body
-    limit and the access log."""
-
-    @app.exception_handler(HqError)
-    async def _hq_error(request: Request, exc: HqError) -> JSONResponse:
-        return refusal(request, exc)
-
-    @app.exception_handler(DBAPIError)
-    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
-        # the error's own text may quote rows (PostgreSQL's DETAIL): only names are logged
-        log.error(
-            "database error on %s %s: %s\n%s",
-            request.method,
-            request.url.path,
-            describe_error(exc),
-            "".join(traceback.format_tb(exc.__traceback__)),
-        )
-        busy = N_("Head office's database is unavailable just now; try again later.")
-        return refusal(request, Unavailable(busy))
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        first = exc.errors()[0] if exc.errors() else {}
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        problem = str(first.get("msg", "invalid"))  # pydantic's English words
-        malformed = N_("Malformed request at {where}: {problem}")
-        return refusal(request, BadPayload(malformed, where=where, problem=problem))
-
-    @app.middleware("http")
-    async def _limit_and_log(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        start = time.perf_counter()
-        length = request.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > settings.max_request_bytes:
-            response: Response = refusal(request, TooLarge(settings.max_request_bytes))
-        else:
-            response = await call_next(request)
-        log.info(
-            "%s %s %s",
-            request.method,
-            request.url.path,
-            response.status_code,
-            extra={
-                "method": request.method,
-                "path": request.url.path,
-                "status": response.status_code,
-                "ms": round((time.perf_counter() - start) * 1000, 1),
-                "bytes": int(length) if length and length.isdigit() else None,
-            },
-        )
-        return response
-
-
-ERROR_ANSWERS = {
-    400: "The body is not JSON, or the client hung up before it arrived.",
-    401: "No token, or one head office does not know or revoked (registration: the code is "
-    "unknown, used or expired).",
-    403: "The request names another branch than the token's (or the code's).",
-    409: "The branch's schema or sync protocol is one head office does not sync with.",
-    413: "The request is larger than head office accepts.",
-    422: "The request is malformed.",
-    503: "Head office's database is unavailable just now; try again later.",
-}
-"""What each error status a route answers with means (OpenAPI's descriptions)."""
-
-
-def error_answers(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """The error answers a route documents: each carries an ``ErrorBody``."""
-    return {s: {"model": ErrorBody, "description": ERROR_ANSWERS[s]} for s in statuses}
 
 
 def create_app(settings: HqSettings | None = None) -> FastAPI:
@@ -240,7 +143,7 @@ def create_app(settings: HqSettings | None = None) -> FastAPI:
 
     app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
 
-    _install_handlers(app, settings)
+    install_handlers(app, settings)
 
     @app.get("/healthz", responses=error_answers(413, 503))
     def healthz(db: EngineDep) -> dict[str, Any]:
@@ -332,7 +235,9 @@ def create_app(settings: HqSettings | None = None) -> FastAPI:
         log.debug("pull", extra={"branch": node.branch, "changes": len(page.rows)})
         return Response(page.to_json(), media_type="application/json")
 
-    app.openapi = functools.partial(_openapi_with_push_body, app)  # type: ignore[method-assign]
+    app.openapi = functools.partial(  # type: ignore[method-assign]
+        openapi_with_push_body, app, MIN_BRANCH_SCHEMA
+    )
     return app
 
 
@@ -369,109 +274,6 @@ def parse_push(raw: bytes) -> PushRequest:
         raise RequestValidationError(errors) from None
 
 
-def _openapi_with_push_body(app: FastAPI) -> dict[str, Any]:
-    """The published OpenAPI schema, with the push body as head office really reads it: a
-    change names one of the synced tables and carries that table's columns (an insert every
-    column head office cannot default), and the schema and protocol versions are the ones
-    head office syncs with. Clients and the API fuzz test generate requests from it."""
-    if app.openapi_schema is None:
-        schema = FastAPI.openapi(app)
-        body = PushRequest.model_json_schema(ref_template="#/components/schemas/{model}")
-        components = schema.setdefault("components", {}).setdefault("schemas", {})
-        components.update(body.pop("$defs", {}))
-        components["PushRequest"] = body
-        versions = [v for v in app.state.known_schemas if v >= MIN_BRANCH_SCHEMA]
-        version = {"type": "string", "enum": versions}
-        body["properties"]["schema_version"] = version
-        components.update(_change_schemas(components.pop("Change"), version))
-        _pin_version_headers(schema, version)
-        app.openapi_schema = schema
-    return app.openapi_schema
-
-
-INT32, INT64 = 2**31, 2**63
-WIRE_DATE = r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
-WIRE_DATETIME_PATTERN = rf"^{WIRE_DATE} ([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{{1,6}})?$"
-WIRE_DATE_PATTERN = rf"^{WIRE_DATE}$"
-HLC_PATTERN = r"^[0-9]{13}\.[0-9]{10}\.[0-9A-Za-z_-]{1,32}$"
-
-
-def _wire_type(column: Any) -> dict[str, Any]:
-    """The JSON schema of one column's wire value (see sync.codec)."""
-    base = codec.base_type(column.type)
-    kind: dict[str, Any]
-    if isinstance(base, DateTime):
-        kind = {"type": "string", "pattern": WIRE_DATETIME_PATTERN}
-    elif isinstance(base, Date):
-        kind = {"type": "string", "pattern": WIRE_DATE_PATTERN}
-    elif isinstance(base, Boolean):
-        kind = {"enum": [0, 1, True, False]}
-    elif isinstance(base, JSON):
-        kind = {"type": "string", "contentMediaType": "application/json"}
-    elif isinstance(base, BigInteger):
-        kind = {"type": "integer", "minimum": -INT64, "maximum": INT64 - 1}
-    elif isinstance(base, Integer):
-        kind = {"type": "integer", "minimum": -INT32, "maximum": INT32 - 1}
-    elif isinstance(base, Float | Numeric):
-        kind = {"type": "number"}
-    else:
-        kind = {"type": "string"}
-        length = getattr(base, "length", None)
-        if length:
-            kind["maxLength"] = length
-    return {"anyOf": [kind, {"type": "null"}]} if column.nullable else kind
-
-
-def _change_schemas(generic: dict[str, Any], version: dict[str, Any]) -> dict[str, Any]:
-    """``Change`` as one variant per synced table and operation (an insert, or an update /
-    tombstone), each with that table's columns; returns the component schemas to add."""
-    added: dict[str, Any] = {}
-    variants: list[dict[str, str]] = []
-    for name, (table, _kind, _keys, _partial) in sorted(t.ENTITIES.items()):
-        columns = {str(c.name): _wire_type(c) for c in table.columns if c.name != "id"}
-        needed = sorted(
-            str(c.name)
-            for c in table.columns
-            if c.name != "id" and not c.nullable and c.default is None
-        )
-        for ops, required in ((["insert"], needed), (["update", "delete"], [])):
-            data: dict[str, Any] = {
-                "type": "object",
-                "properties": columns,
-                "additionalProperties": False,
-            }
-            if required:
-                data["required"] = required
-            properties = dict(generic["properties"])
-            properties.update(
-                table={"type": "string", "enum": [str(name)]},
-                op={"type": "string", "enum": ops},
-                data=data,
-                hlc={"type": "string", "maxLength": 64, "pattern": HLC_PATTERN},
-                tx={"type": "integer", "minimum": -INT64, "maximum": INT64 - 1},
-                schema_version=version,
-            )
-            title = f"Change_{name}_{ops[0]}"
-            added[title] = {**generic, "title": title, "properties": properties}
-            variants.append({"$ref": f"#/components/schemas/{title}"})
-    added["Change"] = {"title": "Change", "description": generic["description"], "oneOf": variants}
-    return added
-
-
-def _pin_version_headers(schema: dict[str, Any], version: dict[str, Any]) -> None:
-    """The sync headers documented with the values head office accepts."""
-    protocol = {"type": "string", "enum": [str(PROTOCOL_VERSION)]}
-    for operations in schema.get("paths", {}).values():
-        for operation in operations.values():
-            for parameter in operation.get("parameters", []):
-                if parameter.get("in") != "header":
-                    continue
-                if parameter["name"] == SCHEMA_HEADER.lower():
-                    parameter["schema"] = version
-                elif parameter["name"] == PROTOCOL_HEADER.lower():
-                    parameter["schema"] = protocol
-
-
 GC_THRESHOLD = 50_000
 """Allocations between young-generation collections in the service process (Python's
 default, 700, runs the collector dozens of times per pushed batch of a thousand changes,
@@ -486,55 +288,6 @@ def tune_gc() -> None:
     gc.freeze()
     _young, middle, old = gc.get_threshold()
     gc.set_threshold(GC_THRESHOLD, middle, old)
-
-
-class TooLarge(HqError, HTTPException):
-    """A body over the limit (413). Also an ``HTTPException``: FastAPI lets those through
-    when reading a body and turns anything else raised there into a 400."""
-
-    status = 413
-
-    def __init__(self, limit: int) -> None:
-        message = N_("Request too large (limit {limit} bytes).")
-        HTTPException.__init__(self, 413, message.format(limit=limit))
-        self.message, self.params = message, {"limit": limit}
-        self.detail = message.format(limit=limit)
-
-
-def refusal(request: Request, exc: HqError) -> JSONResponse:
-    """The JSON answer to a refusal, in the language the request asks for
-    (``Accept-Language``; English without one)."""
-    language = language_from_header(request.headers.get("accept-language"))
-    return JSONResponse(
-        {"detail": exc.render(translator(language))},
-        status_code=exc.status,
-        headers={"Content-Language": http_language(language)},
-    )
-
-
-class BodyLimit:
-    """413 for a body over the limit even without a Content-Length (chunked uploads): the
-    bytes are counted as they arrive, so an oversized request is never read whole."""
-
-    def __init__(self, app: Any, limit: int) -> None:
-        self.app, self.limit = app, limit
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        received = 0
-
-        async def counted() -> Any:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.limit:
-                    raise TooLarge(self.limit)
-            return message
-
-        await self.app(scope, counted, send)
 
 
 def note_versions(

@@ -1,4 +1,5 @@
-"""Alembic environment of the branch database; run through ``branch_crm.db.run_migrations``."""
+"""Alembic environment of the branch database; run through
+``branch_crm.db.revisions.run_migrations``."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from branch_crm.models import Role
 from branch_crm.reference.roles import ROLE_LABELS, ROLE_PERMISSIONS, Permission
 from branch_crm.services.context import Actor
 
-__all__ = ["ROLE_LABELS", "ROLE_PERMISSIONS", "Permission", "allowed", "require", "role_label"]
+__all__ = ["allowed", "require", "role_label"]
 
 
 def role_label(role: Role | str) -> str:

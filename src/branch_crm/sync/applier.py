@@ -42,236 +42,39 @@ applying one change at a time does; any other failure names its row (:class:`App
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
 from branch_crm.sync import codec
+from branch_crm.sync.apply_rows import (
+    NO_RULES,
+    PARENT,
+    UNIQUE,
+    ApplyError,
+    Key,
+    by_row,
+    existing,
+    insert_sql,
+    is_clash,
+    local_columns,
+    merge_clocks,
+    present,
+    rank,
+    table_rules,
+    update_sql,
+    violation,
+    write_row,
+)
 from branch_crm.sync.merge import TOMBSTONE, column_wins, merge_row
+from branch_crm.sync.parked import parked_rows, retry, retry_parked
 from branch_crm.sync.protocol import ServerChange
 
 log = logging.getLogger(__name__)
-
-Key = tuple[str, str]
-"""(table, id) of one row."""
-UNIQUE = "unique"
-PARENT = "parent"
-
-
-class ApplyError(Exception):
-    """A pulled change could not be written for a reason other than a clash or a missing
-    parent (a bug, or a local trigger refusing it); ``where`` names the row (or the page)."""
-
-    def __init__(self, where: str, reason: str) -> None:
-        super().__init__(f"{where}: {reason}")
-        self.where, self.reason = where, reason
-
-    @classmethod
-    def of_row(cls, table: str, pk: str, exc: Exception) -> ApplyError:
-        """The error of one row, in the database's own words (no SQL, no parameters)."""
-        return cls(f"{table} {pk}", str(getattr(exc, "orig", None) or exc))
-
-
-@dataclass(frozen=True)
-class TableRules:
-    """What the applier needs to know of one synced table, from the model metadata."""
-
-    parents: tuple[tuple[str, str], ...] = ()
-    """(column, parent table) of each foreign key to another row's id."""
-    defaults: dict[str, Any] = field(default_factory=dict)
-    """Local-only columns with a default, and that default (given on a pulled insert)."""
-    rank: int = 1_000_000
-    """Position in dependency order: parents' tables first."""
-
-
-@functools.cache
-def table_rules() -> dict[str, TableRules]:
-    """Rules of every synced table (the models do not change while the program runs)."""
-    from branch_crm.models import Base, synced_tables
-
-    order = {t.name: i for i, t in enumerate(Base.metadata.sorted_tables)}
-    rules: dict[str, TableRules] = {}
-    for cls in synced_tables():
-        table = cls.__table__  # type: ignore[attr-defined]
-        parents = tuple(
-            (fk.parent.name, fk.column.table.name)
-            for fk in table.foreign_keys
-            if fk.column.name == "id"
-        )
-        defaults = {
-            c.name: c.default.arg
-            for c in table.columns
-            if not c.info.get("sync", True)
-            and c.default is not None
-            and c.default.is_scalar
-            and c.default.arg is not None
-        }
-        rules[table.name] = TableRules(parents, defaults, order[table.name])
-    return rules
-
-
-_NO_RULES = TableRules()
-
-
-def local_defaults(table: str) -> dict[str, Any]:
-    """Local-only columns of ``table`` and the value a pulled insert gives them."""
-    return table_rules().get(table, _NO_RULES).defaults
-
-
-def _rank(table: str) -> int:
-    return table_rules().get(table, _NO_RULES).rank
-
-
-def parent_keys(table: str, values: dict[str, Any]) -> list[Key]:
-    """The rows ``values`` (columns of a ``table`` row) name through a foreign key."""
-    parents = table_rules().get(table, _NO_RULES).parents
-    if not parents:
-        return []
-    return [(parent, values[c]) for c, parent in parents if values.get(c) is not None]
-
-
-def local_columns(conn: Connection, cache: dict[str, set[str]], table: str) -> set[str]:
-    """Columns the local table has (empty if the table does not exist here)."""
-    if table not in cache:
-        rows = conn.exec_driver_sql(f'PRAGMA table_info("{table}")').fetchall()
-        cache[table] = {row[1] for row in rows}
-    return cache[table]
-
-
-def _by_row(
-    conn: Connection, sql: str, keys: dict[str, set[str]]
-) -> dict[tuple[str, str], list[Any]]:
-    """Rows of ``sql`` (selecting table, pk, value; ``{marks}`` where the pks go) per key."""
-    found: dict[tuple[str, str], list[Any]] = defaultdict(list)
-    for table, pks in keys.items():
-        marks = "SELECT value FROM json_each(?)"
-        rows = conn.exec_driver_sql(sql.format(marks=marks), (table, codec.dumps(sorted(pks))))
-        for row in rows.fetchall():
-            found[(row[0], row[1])].append(row[2])
-    return found
-
-
-def _existing(
-    conn: Connection, keys: dict[str, set[str]]
-) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
-    """The keys among ``keys`` whose row exists here (tables known to exist), and those of
-    them that are tombstones."""
-    found: set[tuple[str, str]] = set()
-    tombstones: set[tuple[str, str]] = set()
-    for table, pks in keys.items():
-        rows = conn.exec_driver_sql(
-            f'SELECT id, {TOMBSTONE} IS NOT NULL FROM "{table}" '
-            "WHERE id IN (SELECT value FROM json_each(?))",
-            (codec.dumps(sorted(pks)),),
-        )
-        for row in rows.fetchall():
-            found.add((table, row[0]))
-            if row[1]:
-                tombstones.add((table, row[0]))
-    return found, tombstones
-
-
-def _present(conn: Connection, cache: dict[str, set[str]], keys: Iterable[Key]) -> set[Key]:
-    """Those of ``keys`` whose row is in its table here (a tombstone counts)."""
-    wanted: dict[str, set[str]] = defaultdict(set)
-    for table, pk in keys:
-        if local_columns(conn, cache, table):
-            wanted[table].add(pk)
-    return _existing(conn, wanted)[0]
-
-
-def merge_clocks(conn: Connection, updates: dict[tuple[str, str], dict[str, str]]) -> None:
-    """Raise stored per-column stamps to the given ones (never lowers a stamp)."""
-    if not updates:
-        return
-    keys: dict[str, set[str]] = defaultdict(set)
-    for table, pk in updates:
-        keys[table].add(pk)
-    current = _by_row(
-        conn,
-        "SELECT table_name, pk, clocks FROM sync_clock WHERE table_name = ? AND pk IN ({marks})",
-        keys,
-    )
-    rows = []
-    for key, stamps in updates.items():
-        if key not in current:
-            rows.append((key[0], key[1], codec.encode_clocks(stamps)))
-            continue
-        merged: dict[str, str] = codec.decode_clocks(current[key][0])
-        for column, stamp in stamps.items():
-            if stamp > merged.get(column, ""):
-                merged[column] = stamp
-        rows.append((key[0], key[1], codec.encode_clocks(merged)))
-    conn.exec_driver_sql(
-        "INSERT INTO sync_clock (table_name, pk, clocks) VALUES (?, ?, ?) "
-        "ON CONFLICT (table_name, pk) DO UPDATE SET clocks = excluded.clocks",
-        rows,
-    )
-
-
-def write_row(
-    conn: Connection, table: str, pk: str, values: dict[str, Any], *, insert: bool
-) -> bool:
-    """UPDATE the row, or INSERT it when absent and ``insert``; False if nothing was written.
-
-    An INSERT gives local-only columns their defaults. No UPSERT: an ON CONFLICT clause would
-    override the OR IGNORE of other triggers.
-    """
-    names = list(values)
-    if names:
-        result = conn.exec_driver_sql(_update_sql(table, names), (*values.values(), pk))
-        if result.rowcount:
-            return True
-    if not insert:
-        return False
-    sql, extra = _insert_sql(table, names)
-    conn.exec_driver_sql(sql, (pk, *values.values(), *extra))
-    return True
-
-
-def _update_sql(table: str, names: list[str]) -> str:
-    """UPDATE of ``names`` (in this order), then the id, as parameters."""
-    sets = ", ".join(f'"{c}" = ?' for c in names)
-    return f'UPDATE "{table}" SET {sets} WHERE id = ?'
-
-
-def _insert_sql(table: str, names: list[str]) -> tuple[str, tuple[Any, ...]]:
-    """INSERT of the id, then ``names`` (in this order), then the local-only defaults, as
-    parameters; returns the SQL and those defaults' values (the last parameters)."""
-    defaults = {c: v for c, v in local_defaults(table).items() if c not in names}
-    cols = ", ".join(f'"{c}"' for c in ["id", *names, *defaults])
-    marks = ", ".join("?" * (len(names) + len(defaults) + 1))
-    return f'INSERT INTO "{table}" ({cols}) VALUES ({marks})', tuple(defaults.values())
-
-
-def _is_clash(exc: Exception) -> bool:
-    return "UNIQUE" in str(exc)
-
-
-def _live_foreign_keys(conn: Connection, table: str) -> list[tuple[str, str, str]]:
-    """(column, parent table, parent column) of each foreign key the database declares."""
-    rows = conn.exec_driver_sql(f'PRAGMA foreign_key_list("{table}")').fetchall()
-    return [(row[3], row[2], row[4] or "id") for row in rows]
-
-
-def violation(conn: Connection, table: str, pk: str) -> Key | None:
-    """The missing row a stored row names through a foreign key the database declares
-    (checked for that one row), or None. The thorough check, independent of the models."""
-    for column, parent, target in _live_foreign_keys(conn, table):
-        value = conn.exec_driver_sql(
-            f'SELECT c."{column}" FROM "{table}" c WHERE c.id = ? AND c."{column}" IS NOT NULL '
-            f'AND NOT EXISTS (SELECT 1 FROM "{parent}" p WHERE p."{target}" = c."{column}")',
-            (pk,),
-        ).scalar()
-        if value is not None:
-            return (parent, str(value))
-    return None
 
 
 @dataclass
@@ -311,17 +114,17 @@ class PageApplier:
         for change in changes:
             keys[change.table].add(change.pk)
         known = {t: pks for t, pks in keys.items() if local_columns(self.conn, self.columns, t)}
-        self.exists, self.tombstones = _existing(self.conn, known)
+        self.exists, self.tombstones = existing(self.conn, known)
         rules = table_rules()
-        self.parents = {t: rules.get(t, _NO_RULES).parents for t in keys}
+        self.parents = {t: rules.get(t, NO_RULES).parents for t in keys}
         named = {
             (parent, str(value))
             for c in changes
             for column, parent in self.parents[c.table]
             if (value := c.data.get(column)) is not None and value not in keys.get(parent, ())
         }
-        self.exists |= _present(self.conn, self.columns, named)
-        pending_rows = _by_row(
+        self.exists |= present(self.conn, self.columns, named)
+        pending_rows = by_row(
             self.conn,
             "SELECT table_name, pk, data FROM sync_outbox WHERE table_name = ? AND pk IN ({marks})",
             keys,
@@ -330,14 +133,14 @@ class PageApplier:
             key: {column for data in datas for column in json.loads(data)}
             for key, datas in pending_rows.items()
         }
-        clock_rows = _by_row(
+        clock_rows = by_row(
             self.conn,
             "SELECT table_name, pk, clocks FROM sync_clock "
             "WHERE table_name = ? AND pk IN ({marks})",
             keys,
         )
         self.clocks = {key: codec.decode_clocks(rows[0]) for key, rows in clock_rows.items()}
-        parked_rows = _by_row(
+        parked_rows = by_row(
             self.conn,
             "SELECT table_name, pk, data FROM sync_parked WHERE table_name = ? AND pk IN ({marks})",
             keys,
@@ -423,7 +226,7 @@ class PageApplier:
         """Run every queued group: parents' tables first, each table's in page order."""
         groups, self.groups, self.open_tables = self.groups, {}, {}
         self.queued, self.inserting = set(), set()
-        for group in sorted(groups.values(), key=lambda g: _rank(g[0].change.table)):
+        for group in sorted(groups.values(), key=lambda g: rank(g[0].change.table)):
             self._run_group(group)
 
     def _ready(self, group: list[_Write]) -> list[_Write]:
@@ -454,10 +257,10 @@ class PageApplier:
                 self._apply_alone(write)
             return
         if first.insert:
-            sql, extra = _insert_sql(table, names)
+            sql, extra = insert_sql(table, names)
             params = [(w.change.pk, *w.values.values(), *extra) for w in group]
         else:
-            sql = _update_sql(table, names)
+            sql = update_sql(table, names)
             params = [(*w.values.values(), w.change.pk) for w in group]
         self.conn.exec_driver_sql("SAVEPOINT sync_group")
         try:
@@ -490,7 +293,7 @@ class PageApplier:
         except Exception as exc:
             self.conn.exec_driver_sql("ROLLBACK TO sync_row")
             self.conn.exec_driver_sql("RELEASE sync_row")
-            if not _is_clash(exc):
+            if not is_clash(exc):
                 raise ApplyError.of_row(change.table, change.pk, exc) from exc
             self._park(change, write.values, UNIQUE, None)
             return
@@ -550,127 +353,11 @@ class PageApplier:
             "UPDATE sync_parked SET data = ?, clocks = ? WHERE table_name = ? AND pk = ?",
             (json.dumps(data), codec.encode_clocks(clocks), change.table, change.pk),
         )
-        rows = _parked_rows(self.conn, [(change.table, change.pk)])
-        for key in _retry(self.conn, rows, self.columns, verify=self.thorough):
+        rows = parked_rows(self.conn, [(change.table, change.pk)])
+        for key in retry(self.conn, rows, self.columns, verify=self.thorough):
             self.parked_keys.discard(key)  # applied, no longer parked
             self.exists.add(key)
             # later changes of the row on this page merge against what was just written
             self.clocks.setdefault(key, {}).update(clocks)
             if data.get(TOMBSTONE) is not None:
                 self.tombstones.add(key)
-
-
-_PARKED = "SELECT table_name, pk, data, clocks FROM sync_parked"
-ParkedRow = tuple[str, str, str, str]
-"""table, pk, data and clocks of a parked row."""
-
-
-def _parked(rows: Iterable[Any]) -> list[ParkedRow]:
-    return [(str(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
-
-
-def _parked_rows(conn: Connection, keys: Iterable[Key]) -> list[ParkedRow]:
-    """The parked rows of ``keys``, looked up by key."""
-    where = f"{_PARKED} WHERE table_name = ? AND pk = ?"
-    return _parked(row for key in dict.fromkeys(keys) for row in conn.exec_driver_sql(where, key))
-
-
-def _waiting_for(conn: Connection, parents: Iterable[Key]) -> list[ParkedRow]:
-    """The rows parked waiting for one of ``parents``."""
-    by_table: dict[str, set[str]] = defaultdict(set)
-    for table, pk in parents:
-        by_table[table].add(pk)
-    rows: list[ParkedRow] = []
-    for table, pks in by_table.items():
-        rows += _parked(
-            conn.exec_driver_sql(
-                f"{_PARKED} WHERE parent_table = ? AND parent_pk IN "
-                "(SELECT value FROM json_each(?))",
-                (table, codec.dumps(sorted(pks))),
-            )
-        )
-    return rows
-
-
-def _retry_candidates(conn: Connection, cache: dict[str, set[str]]) -> list[ParkedRow]:
-    """Parked rows that may apply now: every clash, and every row whose parent is here."""
-    rows = _parked(conn.exec_driver_sql(f"{_PARKED} WHERE reason <> ?", (PARENT,)))
-    parents = conn.exec_driver_sql(
-        "SELECT DISTINCT parent_table, parent_pk FROM sync_parked WHERE reason = ?", (PARENT,)
-    ).fetchall()
-    here = _present(conn, cache, [(str(t), str(pk)) for t, pk in parents])
-    return rows + _waiting_for(conn, here) if here else rows
-
-
-def retry_parked(
-    conn: Connection,
-    keys: Iterable[tuple[str, str]] | None = None,
-    columns: dict[str, set[str]] | None = None,
-    *,
-    verify: bool = False,
-) -> int:
-    """Apply parked rows that no longer clash and whose parents are here (those that may,
-    or ``keys``), then the rows that waited for them; returns how many were applied."""
-    cache = columns if columns is not None else {}
-    rows = _retry_candidates(conn, cache) if keys is None else _parked_rows(conn, keys)
-    return len(_retry(conn, rows, cache, verify=verify))
-
-
-def _retry(
-    conn: Connection, rows: list[ParkedRow], cache: dict[str, set[str]], *, verify: bool
-) -> list[Key]:
-    """Try ``rows`` (parents first), then the rows waiting for those applied, and so on;
-    returns the keys applied."""
-    applied: list[Key] = []
-    while rows:
-        done = [
-            (row[0], row[1])
-            for row in sorted(rows, key=lambda r: _rank(r[0]))
-            if _retry_one(conn, cache, row, verify=verify)
-        ]
-        applied += done
-        rows = _waiting_for(conn, done) if done else []
-    return applied
-
-
-def _retry_one(
-    conn: Connection, cache: dict[str, set[str]], row: ParkedRow, *, verify: bool
-) -> bool:
-    """Write one parked row if it can be now; otherwise record why it still waits."""
-    table, pk, data, clocks = row
-    known = local_columns(conn, cache, table)
-    values = {c: v for c, v in json.loads(data).items() if c in known and c != "id"}
-    wanted = parent_keys(table, values)
-    here = _present(conn, cache, wanted) if wanted else set()
-    missing = next((p for p in wanted if p not in here), None)
-    if missing is None:
-        conn.exec_driver_sql("SAVEPOINT sync_parked_row")
-        try:
-            write_row(conn, table, pk, values, insert=True)
-            missing = violation(conn, table, pk) if verify else None
-        except Exception as exc:
-            conn.exec_driver_sql("ROLLBACK TO sync_parked_row")
-            conn.exec_driver_sql("RELEASE sync_parked_row")
-            if not _is_clash(exc):
-                raise ApplyError.of_row(table, pk, exc) from exc
-            _still_parked(conn, table, pk, UNIQUE, None)
-            return False
-        if missing is None:
-            conn.exec_driver_sql("RELEASE sync_parked_row")
-            conn.exec_driver_sql(
-                "DELETE FROM sync_parked WHERE table_name = ? AND pk = ?", (table, pk)
-            )
-            merge_clocks(conn, {(table, pk): codec.decode_clocks(clocks)})
-            return True
-        conn.exec_driver_sql("ROLLBACK TO sync_parked_row")
-        conn.exec_driver_sql("RELEASE sync_parked_row")
-    _still_parked(conn, table, pk, PARENT, missing)
-    return False
-
-
-def _still_parked(conn: Connection, table: str, pk: str, reason: str, parent: Key | None) -> None:
-    conn.exec_driver_sql(
-        "UPDATE sync_parked SET reason = ?, parent_table = ?, parent_pk = ? "
-        "WHERE table_name = ? AND pk = ?",
-        (reason, *(parent or (None, None)), table, pk),
-    )

@@ -6,7 +6,7 @@ no PC code yet: the reading brings it) and with every page (see sync.clock).
 that cannot be applied, the database): it records the error in words
 (``sync_state.last_error``) and returns it in :class:`SyncResult`; a change leaves the outbox
 only after head office acknowledged it, so nothing is lost whatever fails. The database is
-called damaged only when SQLite says so (:func:`branch_crm.db.is_corrupt`).
+called damaged only when SQLite says so (:func:`branch_crm.db.problems.is_corrupt`).
 """
 
 from __future__ import annotations
@@ -25,10 +25,13 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from branch_crm import __version__
-from branch_crm.db import Database, as_database_error, head_revision
+from branch_crm.db import Database
+from branch_crm.db.problems import as_database_error
+from branch_crm.db.revisions import head_revision
 from branch_crm.errors import DatabaseCorrupt, DatabaseLocked, DatabaseReadOnly
 from branch_crm.i18n import _, http_language
-from branch_crm.sync.applier import ApplyError, PageApplier
+from branch_crm.sync.applier import PageApplier
+from branch_crm.sync.apply_rows import ApplyError
 from branch_crm.sync.capture import capture_suspended
 from branch_crm.sync.clock import adjust_clock, machine_ms, note_reading, reading_holds
 from branch_crm.sync.hlc import parse

@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, Numeric, String
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 WireValue = str | int | float | bool | None
+T = TypeVar("T")
 WIRE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
 
 
@@ -112,23 +113,30 @@ def _text_to_python(value: WireValue) -> Any:
     return value if isinstance(value, str) else str(value)
 
 
-def python_converter(type_: TypeEngine[Any]) -> Callable[[WireValue], Any]:  # noqa: PLR0911
+_TO_PYTHON: tuple[tuple[Any, Callable[[WireValue], Any]], ...] = (
+    (DateTime, _datetime_to_python),
+    (Date, _date_to_python),
+    (Boolean, _bool_to_python),
+    (JSON, _json_to_python),
+    (Integer, _int_to_python),
+    (Float | Numeric, _float_to_python),
+)
+"""Column type -> wire-to-Python converter, the first that fits wins (text otherwise)."""
+
+
+def _converter(type_: TypeEngine[Any], table: tuple[tuple[Any, T], ...], default: T) -> T:
+    """The converter of ``table`` for the column type ``type_`` (its base type)."""
+    base = base_type(type_)
+    for kind, converter in table:
+        if isinstance(base, kind):
+            return converter
+    return default
+
+
+def python_converter(type_: TypeEngine[Any]) -> Callable[[WireValue], Any]:
     """The function turning wire values into Python values of a column of ``type_`` (what
     :func:`to_python` does, chosen once per column instead of once per value)."""
-    base = base_type(type_)
-    if isinstance(base, DateTime):
-        return _datetime_to_python
-    if isinstance(base, Date):
-        return _date_to_python
-    if isinstance(base, Boolean):
-        return _bool_to_python
-    if isinstance(base, JSON):
-        return _json_to_python
-    if isinstance(base, Integer):
-        return _int_to_python
-    if isinstance(base, Float | Numeric):
-        return _float_to_python
-    return _text_to_python
+    return _converter(type_, _TO_PYTHON, _text_to_python)
 
 
 def to_python(type_: TypeEngine[Any], value: WireValue) -> Any:
@@ -183,21 +191,20 @@ def _text_to_wire(value: Any) -> WireValue:
     return _plain_to_wire(value)
 
 
+_TO_WIRE: tuple[tuple[Any, Callable[[Any], WireValue]], ...] = (
+    (DateTime, _datetime_to_wire),
+    (Date, _date_to_wire),
+    (Boolean, _bool_to_wire),
+    (JSON, _json_to_wire),
+    (String, _text_to_wire),
+)
+"""Column type -> Python-to-wire converter, the first that fits wins (plain otherwise)."""
+
+
 def wire_converter(type_: TypeEngine[Any]) -> Callable[[Any], WireValue]:
     """The function turning Python values of a column of ``type_`` into wire values (what
     :func:`to_wire` does, chosen once per column)."""
-    base = base_type(type_)
-    if isinstance(base, DateTime):
-        return _datetime_to_wire
-    if isinstance(base, Date):
-        return _date_to_wire
-    if isinstance(base, Boolean):
-        return _bool_to_wire
-    if isinstance(base, JSON):
-        return _json_to_wire
-    if isinstance(base, String):
-        return _text_to_wire
-    return _plain_to_wire
+    return _converter(type_, _TO_WIRE, _plain_to_wire)
 
 
 def to_wire(type_: TypeEngine[Any], value: Any) -> WireValue:

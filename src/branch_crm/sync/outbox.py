@@ -24,7 +24,7 @@ import orjson
 from sqlalchemy.engine import Connection, Engine
 
 from branch_crm.sync import codec
-from branch_crm.sync.applier import merge_clocks
+from branch_crm.sync.apply_rows import merge_clocks
 from branch_crm.sync.protocol import Change, PushAck
 
 

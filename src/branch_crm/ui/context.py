@@ -33,7 +33,7 @@ from branch_crm.ui.tasks import Job, JobControl, TaskRunner
 if TYPE_CHECKING:
     from branch_crm.ui.shell.window import ShellWindow
 
-__all__ = ["AppContext", "DataBus", "Job", "JobControl", "ReadWroteError", "TaskRunner", "accepts"]
+__all__ = ["AppContext", "DataBus", "ReadWroteError", "accepts"]
 
 log = logging.getLogger(__name__)
 

@@ -70,7 +70,7 @@ def database_problem(exc: BaseException, path: Path | str | None) -> DatabaseErr
     middle of a session (db.as_database_error: locked, read-only, damaged), or None when
     ``exc`` is not such a failure. The unit of work that failed has rolled back. Without
     ``path`` only a lock is explained (naming no file)."""
-    from branch_crm.db import as_database_error
+    from branch_crm.db.problems import as_database_error
 
     raw = exc.orig if isinstance(exc, DBAPIError) else exc
     if raw is None or type(raw) not in (sqlite3.OperationalError, sqlite3.DatabaseError):

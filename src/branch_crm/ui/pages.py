@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from branch_crm.i18n import N_
-from branch_crm.services.permissions import Permission
+from branch_crm.reference.roles import Permission
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget

@@ -175,8 +175,8 @@ def test_other_branches_and_deleted_tasks_are_not_listed(  # type: ignore[no-unt
 def test_a_detractor_survey_opens_a_task_that_can_be_closed(  # type: ignore[no-untyped-def]
     call, counter, make_customer
 ):
+    from branch_crm.reference.defaults import DEFAULT_ITEMS
     from branch_crm.services.surveys import entry as se_entry
-    from branch_crm.services.surveys.template import DEFAULT_ITEMS
     from branch_crm.services.timeline import customer_timeline
 
     cid = make_customer("王五", "13700002222")

@@ -13,7 +13,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from branch_crm.models import ComplaintEvent, Holiday, SlaPolicy
+from branch_crm.models import Complaint, ComplaintEvent, Holiday, SlaPolicy
+from branch_crm.reference.defaults import (
+    CATEGORIES,
+    DEFAULT_POLICY_ID,
+    DEFAULT_TARGETS,
+    ROOT_CAUSES,
+)
 from branch_crm.reference.labels import WEEKDAYS
 from branch_crm.services.complaints import (
     business_calendar,
@@ -142,14 +148,12 @@ def test_naive_datetimes_are_refused() -> None:
 
 def test_default_policy_and_reference_data_are_seeded_once(db, counter) -> None:
     with unit_of_work(db, counter) as session:
-        assert reference.ensure_reference_data(session) == 1 + len(reference.CATEGORIES) + len(
-            reference.ROOT_CAUSES
-        )
+        assert reference.ensure_reference_data(session) == 1 + len(CATEGORIES) + len(ROOT_CAUSES)
         assert reference.ensure_reference_data(session) == 0
         policy = sla_policy.active_policy(session)
         rows = session.query(SlaPolicy).all()
     assert [r.branch_id for r in rows] == ["HQ"]
-    assert policy.id == sla_policy.DEFAULT_POLICY_ID
+    assert policy.id == DEFAULT_POLICY_ID
     assert policy.target(1) == sla_policy.Target(60, 24 * 60)
     assert policy.target(2) == sla_policy.Target(120, 48 * 60)
     assert policy.target(3) == sla_policy.Target(240, 72 * 60)
@@ -175,7 +179,7 @@ def test_broken_head_office_policy_falls_back_with_a_log(db, counter, caplog) ->
             SlaPolicy(branch_id="HQ", name="broken", version=9, timezone="Mars/Olympus", targets=[])
         )
         session.flush()
-        assert sla_policy.active_policy(session).id == sla_policy.DEFAULT_POLICY_ID
+        assert sla_policy.active_policy(session).id == DEFAULT_POLICY_ID
     assert "Mars/Olympus" in caplog.text
 
 
@@ -194,7 +198,7 @@ def install_office_policy(db: Any, actor: Any, tz: str = "Asia/Shanghai") -> Non
                 warn_ratio=0.75,
                 targets=[
                     {"grade": g, "response_minutes": r, "resolution_minutes": s}
-                    for g, r, s in sla_policy.DEFAULT_TARGETS
+                    for g, r, s in DEFAULT_TARGETS
                 ],
                 escalation={"supervisor_ratio": 1.0, "head_office_ratio": 1.5},
             )
@@ -369,9 +373,7 @@ def test_sweep_repairs_instants_changed_elsewhere(db, counter, make_customer, cl
         data=intake.ComplaintInput(customer, "counter", "delay", "x"),
     )
     with unit_of_work(db, counter) as session:  # the other PC regraded it to 1 (synced columns)
-        session.execute(
-            sla.Complaint.__table__.update().values(grade=1).where(sla.Complaint.id == view.id)
-        )
+        session.execute(Complaint.__table__.update().values(grade=1).where(Complaint.id == view.id))
     with unit_of_work(db, counter) as session:
         assert sla.sweep(session=session).recomputed == 1
     view = call(counter, views.get_complaint, complaint_id=view.id)

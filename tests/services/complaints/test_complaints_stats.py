@@ -3,7 +3,7 @@ filters, counts) with a frozen clock."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -236,7 +236,7 @@ def test_paused_rows_go_last_with_their_time_left_frozen(
     call(counter, workflow.wait_for_customer, complaint_id=first.id)  # 71 h of 72 left, frozen
     for hours in (0, 50):
         now = local("2025-11-23 10:00").timestamp() + hours * 3600
-        rows = call(counter, cq.list_queue, now=sla.datetime.fromtimestamp(now, sla.UTC))
+        rows = call(counter, cq.list_queue, now=datetime.fromtimestamp(now, UTC))
         assert [r.number for r in rows] == [second.number, first.number]
         assert cq.seconds_left(rows[1], now) == 71 * 3600
         assert cq.row_state(rows[1], now) == cq.PAUSED

@@ -105,14 +105,14 @@ def test_refused_or_forbidden_saves_write_nothing(call, courier, customer, count
 def test_every_role_may_record_preferences(call, counter, courier, supervisor, customer) -> None:  # type: ignore[no-untyped-def]
     for actor in (counter, courier, supervisor):
         call(actor, save_preferences, customer_id=customer, data=prefs(call_before_minutes=5))
+    from branch_crm.reference.roles import Permission
     from branch_crm.services import permissions
 
     assert all(
-        permissions.allowed(a, permissions.Permission.PREFERENCE_EDIT)
-        for a in (counter, courier, supervisor)
+        permissions.allowed(a, Permission.PREFERENCE_EDIT) for a in (counter, courier, supervisor)
     )
     with pytest.raises(PermissionDenied):
-        permissions.require(courier, permissions.Permission.CUSTOMER_EDIT)
+        permissions.require(courier, Permission.CUSTOMER_EDIT)
 
 
 def test_history_in_words_newest_first_and_on_the_timeline(

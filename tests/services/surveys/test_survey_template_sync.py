@@ -14,9 +14,10 @@ import pytest
 
 from branch_crm.errors import ValidationError
 from branch_crm.models import SurveyForm
+from branch_crm.reference.defaults import default_items
 from branch_crm.services.surveys import entry
 from branch_crm.services.surveys import scores as ss
-from branch_crm.services.surveys.template import active_template, default_items
+from branch_crm.services.surveys.template import active_template
 from tests.support.services import run_service
 from tests.support.surveys import answers, customer, printed_form
 
@@ -114,7 +115,8 @@ def test_head_office_can_retire_the_built_in_default(
     hq_and_branch: Any, supervisor: Any, tmp_path: Path
 ) -> None:
     """Head office re-publishes the default row itself (same deterministic id) as inactive."""
-    from branch_crm.services.surveys.template import DEFAULT_CODE, ensure_default_template
+    from branch_crm.reference.defaults import DEFAULT_CODE
+    from branch_crm.services.surveys.template import ensure_default_template
 
     hq, (db, client) = hq_and_branch
     default_id = run_service(db, supervisor, lambda *, session: ensure_default_template(session))

@@ -9,6 +9,7 @@ import pytest
 from complaint_ui_helpers import press
 from PySide6.QtCore import Qt
 
+from branch_crm.errors import PermissionDenied
 from branch_crm.services.complaints import queue as cq
 from branch_crm.services.complaints import workflow
 from branch_crm.ui.complaints.detail import ComplaintDetailDialog, open_complaint
@@ -131,7 +132,7 @@ def test_a_courier_takes_a_complaint_but_cannot_work_it(
     detail = ComplaintDetailDialog(courier_ctx, taken.id)
     qtbot.addWidget(detail)
     assert not any(button.isEnabled() for button in detail.buttons.values())
-    with pytest.raises(workflow.PermissionDenied):
+    with pytest.raises(PermissionDenied):
         ctx_write(courier_ctx, workflow.accept_complaint, complaint_id=taken.id)
 
 

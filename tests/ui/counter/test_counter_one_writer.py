@@ -5,9 +5,7 @@ read-only connection and issue no write statement."""
 
 from __future__ import annotations
 
-import itertools
 import re
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -26,37 +24,13 @@ from branch_crm.ui.context import AppContext, ReadWroteError
 from branch_crm.ui.counter.lookup_page import LookupPage
 from branch_crm.ui.counter.profile import CustomerProfileDialog
 from branch_crm.ui.tasks import TaskRunner
+from tests.support.locking import TICK_MS, Ticks, other_program
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
-TICK_MS = 10
 HOLD_S = 1.0
 """How long another program holds the write lock (well inside the 5 s busy timeout)."""
 WRITE_SQL = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
-
-
-class Ticks:
-    """A QTimer on the GUI thread ticking every TICK_MS: the longest gap between two ticks is
-    the longest time the event loop was held up (a frozen window)."""
-
-    def __init__(self) -> None:
-        self.times: list[float] = []
-        self.timer = QTimer()
-        self.timer.setInterval(TICK_MS)
-        self.timer.timeout.connect(lambda: self.times.append(time.monotonic()))
-
-    def __enter__(self) -> Ticks:
-        self.times.append(time.monotonic())
-        self.timer.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.timer.stop()
-        self.times.append(time.monotonic())
-
-    def longest_gap(self) -> float:
-        """Seconds of the longest stretch without a tick."""
-        return max(b - a for a, b in itertools.pairwise(self.times))
 
 
 @pytest.fixture
@@ -72,13 +46,6 @@ def customer_id(db, counter) -> str:  # type: ignore[no-untyped-def]
     with unit_of_work(db, counter) as session:
         data = CustomerInput(name="冯三", phones=["13577778888"])
         return create_customer(session=session, actor=counter, data=data).id
-
-
-def other_program(db: Any) -> sqlite3.Connection:
-    """Another program's connection holding the write lock of the file (BEGIN IMMEDIATE)."""
-    holder = sqlite3.connect(db.path, isolation_level=None, timeout=0.1, check_same_thread=False)
-    holder.execute("BEGIN IMMEDIATE")
-    return holder
 
 
 def company_updates(db: Any, customer_id: str) -> list[Any]:

@@ -86,22 +86,49 @@ def test_customers_changed_elsewhere_start_it_again(qtbot, db, staffed) -> None:
     ctx.tasks.shutdown(wait=True)
 
 
-def test_a_failed_step_is_reported_in_the_status_bar(qtbot, db, staffed, monkeypatch) -> None:
+def test_a_failed_step_is_reported_and_tried_again_by_the_timer(
+    qtbot, db, staffed, monkeypatch
+) -> None:
+    from branch_crm import i18n
     from branch_crm.errors import DatabaseLocked
     from branch_crm.ui.context import AppContext
     from branch_crm.ui.shell import catch_up
 
-    def broken(**_kwargs: Any) -> None:
-        raise DatabaseLocked("in use", "x")
+    make_stale(db, staffed["wang"])
+    calls: list[int] = []
 
-    monkeypatch.setattr(catch_up, "catch_up_step", broken)
+    def locked_once(*, session: Any, state: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise DatabaseLocked("in use", "x")
+        return classification.catch_up_step(session=session, state=state)
+
+    monkeypatch.setattr(catch_up, "catch_up_step", locked_once)
+    monkeypatch.setattr(catch_up, "CHECK_MS", 300)  # the minute, shortened
     ctx = AppContext.for_tests(db, staffed["wang"])
     status = CatchUpStatus(ctx)
     qtbot.addWidget(status)
     status.start()
-    qtbot.waitUntil(lambda: not status.running, timeout=10000)
-    assert "could not be updated" in status.text()
+    qtbot.waitUntil(lambda: status.failed, timeout=10000)
+    assert status.text() == "Customer figures could not be updated; trying again in 1 minute."
+    assert not status.isHidden()
+    i18n.set_language("zh_CN")
+    status.retranslate_ui()
+    assert status.text() == "客户指标未能更新，1 分钟后重试。"
+    i18n.set_language("en")
+    # what the text promises: the timer starts it again, and this time it gets through
+    qtbot.waitUntil(lambda: len(calls) > 1 and not status.running, timeout=10000)
+    assert not status.failed and status.isHidden()
+    assert stats_months(db) == {classification.reference_month()}
     ctx.tasks.shutdown(wait=True)
+
+
+def test_the_failure_text_names_the_real_interval(monkeypatch) -> None:
+    from branch_crm.ui.shell import catch_up
+
+    assert catch_up.failure_text().endswith("trying again in 1 minute.")
+    monkeypatch.setattr(catch_up, "CHECK_MS", 5 * 60 * 1000)
+    assert catch_up.failure_text().endswith("trying again in 5 minutes.")
 
 
 def test_the_app_starts_it_once_the_window_is_shown(qtbot, qapp, db, db_path, staffed) -> None:

@@ -16,7 +16,7 @@ import pytest
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QPushButton, QWidget
 
 from branch_crm.cli import build_parser
-from branch_crm.ui.shell import launcher, new_database
+from branch_crm.ui.shell import new_database
 from branch_crm.ui.shell.launcher import Shell
 from branch_crm.ui.shell.single_instance import SingleInstance, front_window, instance_name
 
@@ -77,10 +77,10 @@ def test_first_run_with_a_language_still_gets_demo_data(qapp, tmp_path, monkeypa
     monkeypatch.setenv("BRANCH_CRM_DATA_DIR", str(tmp_path / "data"))
     parsed = build_parser().parse_args(run_script.app_arguments(["--lang", "en"]))
     assert parsed.demo_if_new and parsed.lang == "en" and parsed.db is None
-    real_fill = launcher.fill_demo_with_progress
-    monkeypatch.setattr(
-        launcher, "fill_demo_with_progress", lambda path: real_fill(path, customers=12)
-    )
+    from branch_crm.ui.shell import demo_fill
+
+    # a small demo: 12 customers instead of DEMO_CUSTOMERS (the keyword's default)
+    monkeypatch.setattr(demo_fill.fill_demo_with_progress, "__kwdefaults__", {"customers": 12})
     monkeypatch.setattr(QMessageBox, "exec", lambda box: pytest.fail("nothing to ask"))
     asked = never_sign_in(monkeypatch)
     reported: list[list[str]] = []

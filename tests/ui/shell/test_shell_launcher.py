@@ -261,3 +261,51 @@ def test_reset_layout_forgets_remembered_window_sizes(qapp, tmp_path, dialogs) -
     assert build_parser().parse_args(["--reset-layout"]).reset_layout
     assert run_shell(qapp, path, reset_layout=True)[0] == 2
     assert screen_fit.settings().value("layout/v1/probe/geometry") is None
+
+
+def test_a_language_picked_at_sign_in_is_saved_by_the_windows_writer(
+    qtbot, qapp, closed, monkeypatch
+) -> None:
+    from branch_crm import i18n
+    from branch_crm.db import open_database
+    from branch_crm.services.settings import values as settings
+
+    db_path, staffed = closed
+    shell = Shell(qapp, args(db_path))
+    assert shell.open() and shell.stored_language == ""
+
+    def pick_chinese_and_sign_in(self: Shell) -> Any:
+        assert self.sign_in_tasks is not None  # the sign-in's own database thread
+        i18n.set_language("zh_CN")  # the language box of the dialog
+        return staffed["wang"]
+
+    monkeypatch.setattr(Shell, "_login_dialog", pick_chinese_and_sign_in)
+    monkeypatch.setattr(Shell, "_start_backup", lambda self: None)
+    actor = shell.sign_in()
+    assert actor is not None and shell.sign_in_tasks is None  # stopped before the window
+    shell.show_main_window(actor)
+    assert shell.ctx is not None and shell.ctx.tasks.wait_idle(10)
+    assert shell.stored_language == "zh_CN"
+    shell.quit()
+    shell._dispose()
+    db = open_database(db_path)
+    with db.session() as session:
+        assert settings.get(session, "language") == "zh_CN"
+    db.dispose()
+
+
+def test_a_new_demo_database_keeps_its_accounts_for_the_sign_in_hint(
+    qapp, tmp_path, monkeypatch
+) -> None:
+    from branch_crm.ui.shell import demo_fill
+
+    # a small demo: 30 customers instead of DEMO_CUSTOMERS (the keyword's default)
+    monkeypatch.setattr(demo_fill.fill_demo_with_progress, "__kwdefaults__", {"customers": 30})
+    reported: list[list[str]] = []
+    shell = Shell(
+        qapp, args(tmp_path / "demo.db", demo_if_new=True), on_demo_accounts=reported.append
+    )
+    assert shell.open()  # filled in a thread, the accounts stored from it
+    assert reported and any("admin" in line for line in reported[0])
+    assert shell.demo_accounts == reported[0]  # read back from the settings
+    shell._dispose()

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
 from branch_crm import i18n
-from branch_crm.services.permissions import Permission
+from branch_crm.reference.roles import Permission
 from branch_crm.ui import main_window
 from branch_crm.ui.main_window import MainWindow, PageError
 from branch_crm.ui.pages import PAGES, PageSpec

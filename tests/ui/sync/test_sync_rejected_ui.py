@@ -47,7 +47,7 @@ def test_the_page_lists_the_change_with_reason_and_details(
 
 
 def test_the_page_is_for_supervisors() -> None:
-    from branch_crm.services.permissions import Permission
+    from branch_crm.reference.roles import Permission
     from branch_crm.ui.pages import PAGES
 
     page = next(s for s in PAGES if s.key == "sync_rejected")

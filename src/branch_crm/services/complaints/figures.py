@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from branch_crm.errors import ValidationError
 from branch_crm.i18n import N_, _
 from branch_crm.models import Complaint, ReferenceKind
+from branch_crm.reference.roles import Permission
 from branch_crm.services.complaints.business_calendar import (
     BusinessCalendar,
     calendar_for,
@@ -38,7 +39,7 @@ from branch_crm.services.complaints.business_calendar import (
 from branch_crm.services.complaints.policy import Policy, policy_for
 from branch_crm.services.complaints.reference import code_labels
 from branch_crm.services.context import Actor
-from branch_crm.services.permissions import Permission, require
+from branch_crm.services.permissions import require
 from branch_crm.timeutil import BUSINESS_TZ, utcnow
 
 AGE_BUCKETS: tuple[tuple[str, float], ...] = (

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from branch_crm.errors import PermissionDenied, ValidationError
 from branch_crm.i18n import _
 from branch_crm.models import Channel, Complaint, Customer, ReferenceKind
+from branch_crm.reference.roles import Permission
 from branch_crm.services.complaints import numbers, sla
 from branch_crm.services.complaints.grading import GradeSuggestion, suggest_grade
 from branch_crm.services.complaints.labels import GRADES, S, format_money
@@ -19,7 +20,7 @@ from branch_crm.services.complaints.policy import active_policy
 from branch_crm.services.complaints.reference import ensure_reference_data, reference_codes
 from branch_crm.services.complaints.views import ComplaintView, complaint_view
 from branch_crm.services.context import Actor
-from branch_crm.services.permissions import Permission, allowed, require
+from branch_crm.services.permissions import allowed, require
 from branch_crm.timeutil import utcnow
 
 log = logging.getLogger(__name__)

@@ -14,12 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from branch_crm.models import SlaPolicy
-from branch_crm.reference.defaults import DEFAULT_POLICY, DEFAULT_POLICY_ID, DEFAULT_TARGETS
+from branch_crm.reference.defaults import DEFAULT_POLICY, DEFAULT_POLICY_ID
 from branch_crm.reference.schema import SlaPolicyFile, minutes_of_day, read_policy
 
 __all__ = [
-    "DEFAULT_POLICY_ID",
-    "DEFAULT_TARGETS",
     "Interval",
     "Policy",
     "Target",

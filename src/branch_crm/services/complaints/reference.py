@@ -11,11 +11,9 @@ from sqlalchemy.orm import Session
 
 from branch_crm.i18n import current_language
 from branch_crm.models import HQ_BRANCH, ReferenceCode, SlaPolicy
-from branch_crm.reference.defaults import CATEGORIES, ROOT_CAUSES, default_complaint_rows
+from branch_crm.reference.defaults import default_complaint_rows
 
 __all__ = [
-    "CATEGORIES",
-    "ROOT_CAUSES",
     "Code",
     "code_labels",
     "default_codes",

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from branch_crm.errors import InvalidTransition, PermissionDenied, ValidationError
 from branch_crm.i18n import N_, _
 from branch_crm.models import Complaint, ComplaintEvent, ReferenceKind
+from branch_crm.reference.roles import Permission
 from branch_crm.services.complaints import sla
 from branch_crm.services.complaints.business_calendar import (
     BusinessCalendar,
@@ -33,7 +34,7 @@ from branch_crm.services.complaints.policy import Policy, policy_for
 from branch_crm.services.complaints.reference import reference_codes
 from branch_crm.services.complaints.views import ComplaintView, complaint_view, live_complaint
 from branch_crm.services.context import Actor
-from branch_crm.services.permissions import Permission, allowed, role_label
+from branch_crm.services.permissions import allowed, role_label
 from branch_crm.services.settings import values as settings
 from branch_crm.timeutil import utcnow
 

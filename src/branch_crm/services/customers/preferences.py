@@ -24,9 +24,10 @@ from branch_crm.i18n import N_, _
 from branch_crm.ids import new_id
 from branch_crm.models import AuditEntry, Customer, DropOffPlace, PickupPreference, SpecialHandling
 from branch_crm.reference.labels import DROP_OFF_PLACES, SPECIAL_HANDLING, WEEKDAY_NAMES, WEEKDAYS
+from branch_crm.reference.roles import Permission
 from branch_crm.services.context import Actor
 from branch_crm.services.customers.profile import actor_name
-from branch_crm.services.permissions import Permission, require
+from branch_crm.services.permissions import require
 from branch_crm.services.timeline_entry import TimelineEntry
 from branch_crm.sync.customer_merge import preference_id
 from branch_crm.timeutil import utcnow

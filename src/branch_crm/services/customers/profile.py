@@ -21,6 +21,7 @@ from branch_crm.db import is_read_only
 from branch_crm.errors import NotFound
 from branch_crm.i18n import _
 from branch_crm.models import Customer, CustomerPhone, CustomerStats, NeedTag, Staff
+from branch_crm.reference.roles import Permission
 from branch_crm.services.complaints.views import is_repeat_complainer
 from branch_crm.services.context import Actor
 from branch_crm.services.customers import classification
@@ -29,7 +30,7 @@ from branch_crm.services.customers.pinyin import name_pinyin
 from branch_crm.services.customers.search_index import INLINE_LIMIT, process_dirty
 from branch_crm.services.customers.validation import CustomerInput, checked, text_or_none
 from branch_crm.services.dbapi import raw_connection
-from branch_crm.services.permissions import Permission, require
+from branch_crm.services.permissions import require
 from branch_crm.timeutil import utcnow
 
 log = logging.getLogger(__name__)

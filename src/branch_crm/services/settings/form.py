@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 from branch_crm.errors import ValidationError
 from branch_crm.i18n import _
 from branch_crm.models import LocalSetting, PolicySetting
+from branch_crm.reference.roles import Permission
 from branch_crm.services.context import Actor
-from branch_crm.services.permissions import Permission, allowed, require
+from branch_crm.services.permissions import allowed, require
 from branch_crm.services.settings import values as settings
 
 EVERYONE_MAY_CHANGE = frozenset({"language"})

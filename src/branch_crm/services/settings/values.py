@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from branch_crm.errors import ValidationError
 from branch_crm.i18n import LANGUAGES, N_, _
 from branch_crm.models import LocalSetting, PolicySetting
+from branch_crm.reference.roles import Permission
 from branch_crm.services.context import Actor
-from branch_crm.services.permissions import Permission, require
+from branch_crm.services.permissions import require
 
 Scope = Literal["local", "policy"]
 

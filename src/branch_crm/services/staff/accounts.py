@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 from branch_crm.errors import AuthenticationError, NotFound, ValidationError
 from branch_crm.i18n import _
 from branch_crm.models import Role, Staff
+from branch_crm.reference.roles import Permission
 from branch_crm.services.context import Actor
-from branch_crm.services.permissions import Permission, require
+from branch_crm.services.permissions import require
 from branch_crm.services.settings import values as settings
 from branch_crm.services.settings.form import BRANCH_CODE_RE, NAME_MAX
 from branch_crm.services.staff.login_state import audit_sign_in, set_login_state

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from branch_crm.errors import ValidationError
 from branch_crm.i18n import N_, _
 from branch_crm.models import AuditEntry, Staff
+from branch_crm.reference.roles import Permission
 from branch_crm.services.context import Actor
-from branch_crm.services.permissions import Permission, require
+from branch_crm.services.permissions import require
 
 MAX_ROWS = 1000
 

@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session
 from branch_crm.errors import NotFound, ValidationError
 from branch_crm.i18n import N_, _
 from branch_crm.models import Customer, CustomerPhone, Staff, SurveyForm, SurveyResponse
+from branch_crm.reference.roles import Permission
 from branch_crm.services.complaints.intake import ComplaintInput, take_complaint
 from branch_crm.services.context import Actor
-from branch_crm.services.permissions import Permission, require
+from branch_crm.services.permissions import require
 from branch_crm.services.surveys.follow_ups import (
     cancel_follow_up,
     follow_up_reasons,

@@ -27,10 +27,11 @@ from branch_crm.models import (
     SurveyForm,
 )
 from branch_crm.printing.survey_form import Question, SurveyFormWriter, build_header
+from branch_crm.reference.roles import Permission
 from branch_crm.services.context import Actor
 from branch_crm.services.customers.validation import normalize_phone
 from branch_crm.services.pc_code import this_pc_code
-from branch_crm.services.permissions import Permission, require
+from branch_crm.services.permissions import require
 from branch_crm.services.settings.print_header import PrintHeader, output_error, print_header
 from branch_crm.services.surveys import serials
 from branch_crm.services.surveys.template import TemplateView, active_template

@@ -18,31 +18,17 @@ from branch_crm.errors import NotFound
 from branch_crm.i18n import _
 from branch_crm.models import SurveyTemplate
 from branch_crm.reference.defaults import (
-    DEFAULT_CODE,
-    DEFAULT_ITEMS,
     DEFAULT_TEMPLATE_ID,
-    DEFAULT_VERSION,
-    default_items,
-    default_template_values,
     seed_default_template,
 )
-from branch_crm.reference.schema import KINDS, RANGES, read_items
+from branch_crm.reference.schema import RANGES, read_items
 
 __all__ = [
-    "DEFAULT_CODE",
-    "DEFAULT_ITEMS",
-    "DEFAULT_TEMPLATE_ID",
-    "DEFAULT_VERSION",
-    "KINDS",
-    "RANGES",
     "SurveyItem",
     "TemplateView",
     "active_template",
-    "default_items",
-    "default_template_values",
     "ensure_default_template",
     "get_template",
-    "seed_default_template",
     "template_view",
 ]
 

@@ -48,19 +48,21 @@ from branch_crm.models import (
     synced_tables,
 )
 from branch_crm.models.base import SyncedMixin
+from branch_crm.reference.roles import Permission
 from branch_crm.services.complaints.numbers import next_number
 from branch_crm.services.context import Actor
 from branch_crm.services.customers.classification import recompute_stats
 from branch_crm.services.customers.search_index import INLINE_LIMIT, process_dirty
 from branch_crm.services.dbapi import raw_connection
 from branch_crm.services.pc_code import this_pc_code
-from branch_crm.services.permissions import Permission, require
+from branch_crm.services.permissions import require
 from branch_crm.services.surveys.serials import make_serial, next_sequence
 from branch_crm.sync import codec
-from branch_crm.sync.applier import local_columns, merge_clocks, retry_parked, violation, write_row
+from branch_crm.sync.apply_rows import local_columns, merge_clocks, violation, write_row
 from branch_crm.sync.capture import capture_suspended
 from branch_crm.sync.codec import to_wire
 from branch_crm.sync.customer_merge import MergeInput, Write, plan_merge, tables_read
+from branch_crm.sync.parked import retry_parked
 from branch_crm.timeutil import BUSINESS_TZ, to_local, utcnow
 
 log = logging.getLogger(__name__)

@@ -35,7 +35,6 @@ T = TypeVar("T")
 __all__ = [
     "Registration",
     "SyncError",
-    "SyncResult",
     "SyncStatus",
     "clock_warning",
     "register_branch",

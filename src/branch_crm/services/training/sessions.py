@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session
 from branch_crm.errors import InvalidTransition, NotFound, ValidationError
 from branch_crm.i18n import _
 from branch_crm.models import Staff, TrainingAttendee, TrainingSession
+from branch_crm.reference.roles import Permission
 from branch_crm.services.context import Actor
-from branch_crm.services.permissions import Permission, require
+from branch_crm.services.permissions import require
 from branch_crm.services.training.inputs import (
     STATUSES,
     AttendanceMark,

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from branch_crm.reference.roles import Permission
 from branch_crm.services.context import Actor
-from branch_crm.services.permissions import Permission, require
+from branch_crm.services.permissions import require
 from branch_crm.services.settings.print_header import output_error, print_header
 from branch_crm.services.training.inputs import display_contact
 from branch_crm.services.training.sessions import get_session

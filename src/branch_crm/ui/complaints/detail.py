@@ -35,12 +35,13 @@ from sqlalchemy.orm import Session
 from branch_crm.errors import CrmError
 from branch_crm.i18n import N_, _
 from branch_crm.models import ComplaintStatus
+from branch_crm.reference.roles import Permission
 from branch_crm.services.complaints import events as cs_events
 from branch_crm.services.complaints import labels, reference, views, workflow
 from branch_crm.services.complaints import labels as sla_labels
 from branch_crm.services.complaints import queue as cq
 from branch_crm.services.complaints.labels import format_minutes
-from branch_crm.services.permissions import Permission, allowed
+from branch_crm.services.permissions import allowed
 from branch_crm.timeutil import to_local, utcnow
 from branch_crm.ui import messages
 from branch_crm.ui.complaints import visuals

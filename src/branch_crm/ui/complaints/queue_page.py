@@ -24,10 +24,11 @@ from PySide6.QtWidgets import (
 )
 
 from branch_crm.i18n import _
+from branch_crm.reference.roles import Permission
 from branch_crm.services.complaints import queue as cq
 from branch_crm.services.complaints import reference, sla
 from branch_crm.services.complaints.labels import grade_label
-from branch_crm.services.permissions import Permission, allowed
+from branch_crm.services.permissions import allowed
 from branch_crm.timeutil import utcnow
 from branch_crm.ui.complaints.queue_model import CUSTOMER, ID_ROLE, ComplaintQueueModel
 from branch_crm.ui.context import AppContext

@@ -11,7 +11,8 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QWidget
 
 from branch_crm.i18n import N_, _
-from branch_crm.services.permissions import Permission, allowed
+from branch_crm.reference.roles import Permission
+from branch_crm.services.permissions import allowed
 from branch_crm.ui import messages
 from branch_crm.ui.counter.timeline_icons import TIMELINE_ICONS
 from branch_crm.ui.icons import icon

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from branch_crm.errors import CrmError, DuplicatePhoneError, ValidationError
 from branch_crm.i18n import _
+from branch_crm.reference.roles import Permission
 from branch_crm.services.customers.profile import (
     CustomerView,
     create_customer,
@@ -28,7 +29,7 @@ from branch_crm.services.customers.profile import (
     update_customer,
 )
 from branch_crm.services.customers.validation import CustomerInput, validate_customer
-from branch_crm.services.permissions import Permission, allowed
+from branch_crm.services.permissions import allowed
 from branch_crm.services.timeline import customer_timeline
 from branch_crm.services.timeline_entry import TimelineEntry
 from branch_crm.ui import keys, messages

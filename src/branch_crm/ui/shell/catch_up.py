@@ -16,7 +16,7 @@ import logging
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QWidget
 
-from branch_crm.i18n import _
+from branch_crm.i18n import _, ngettext
 from branch_crm.services.customers.classification import CatchUp, catch_up_step
 from branch_crm.ui.context import AppContext
 
@@ -27,6 +27,16 @@ CHECK_MS = 60 * 1000
 month): one cheap database job when there is none."""
 TRIGGERS = frozenset({"customer", "settings"})
 """Data-bus kinds after which the catch-up looks for work again."""
+
+
+def failure_text() -> str:
+    """What the status bar says after a failed step: the timer tries again (CHECK_MS)."""
+    minutes = max(CHECK_MS // 60_000, 1)
+    return ngettext(
+        "Customer figures could not be updated; trying again in {count} minute.",
+        "Customer figures could not be updated; trying again in {count} minutes.",
+        minutes,
+    ).format(count=minutes)
 
 
 def progress_text(state: CatchUp) -> str:
@@ -50,6 +60,7 @@ class CatchUpStatus(QLabel):
         self.setContentsMargins(4, 0, 12, 0)
         self.running = False
         self.worked = False
+        self.failed = False
         self.state: CatchUp | None = None
         self._again = False
         self._timer = QTimer(self)
@@ -78,6 +89,7 @@ class CatchUpStatus(QLabel):
 
     def _on_step_done(self, state: CatchUp) -> None:
         self.state = state
+        self.failed = False
         if not state.finished:
             self.worked = True
             self._show(progress_text(state))
@@ -100,7 +112,8 @@ class CatchUpStatus(QLabel):
         log.warning("catching up derived data failed: %s", exc, exc_info=exc)
         self.running = False
         self._again = False
-        self._show(_("Customer figures could not be updated; they will be at the next start."))
+        self.failed = True
+        self._show(failure_text())  # the timer starts it again
 
     def _show(self, text: str) -> None:
         self.setText(text)
@@ -117,5 +130,7 @@ class CatchUpStatus(QLabel):
 
     def retranslate_ui(self) -> None:
         """Re-apply the shown text in the current language."""
-        if self.running and self.state is not None and not self.state.finished:
+        if self.failed:
+            self._show(failure_text())
+        elif self.running and self.state is not None and not self.state.finished:
             self._show(progress_text(self.state))

@@ -4,68 +4,58 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QLabel,
-    QLineEdit,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
 
 from branch_crm.db import Database
-from branch_crm.errors import CrmError, ValidationError
+from branch_crm.errors import ValidationError
 from branch_crm.i18n import _
 from branch_crm.models import Role
 from branch_crm.services.context import Actor
 from branch_crm.services.settings.form import BRANCH_CODE_MAX
 from branch_crm.services.settings.form import NAME_MAX as BRANCH_NAME_MAX
-from branch_crm.services.staff.accounts import DISPLAY_NAME_MAX, USERNAME_MAX
+from branch_crm.services.staff.accounts import DISPLAY_NAME_MAX, USERNAME_MAX, StaffView
 from branch_crm.services.staff.passwords import PASSWORD_MAX_LENGTH
-from branch_crm.ui.messages import ERROR_LABEL_STYLE, FieldErrors, error_text
-from branch_crm.ui.shell.language import notifier
-from branch_crm.ui.shell.widgets import LanguageBox, heading_font
-from branch_crm.ui.widgets.screen_fit import fit_window
+from branch_crm.ui.messages import FieldErrors
+from branch_crm.ui.shell.start_dialog import StartDialog
+from branch_crm.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 
+FIELDS = (
+    ("branch_id", BRANCH_CODE_MAX),
+    ("branch_name", BRANCH_NAME_MAX),
+    ("username", USERNAME_MAX),
+    ("display_name", DISPLAY_NAME_MAX),
+    ("password", PASSWORD_MAX_LENGTH),
+    ("password_again", PASSWORD_MAX_LENGTH),
+)
+"""The fields, in order, with their longest length."""
 
-class FirstAdminDialog(QDialog):
-    """Branch code and name, then the admin's user name, name and password (twice).
+
+class FirstAdminDialog(StartDialog):
+    """Branch code and name, then the admin's user name, name and password (twice); the admin
+    is created on the database thread.
 
     On success ``actor`` is the new admin, signed in.
     """
 
-    def __init__(self, db: Database, *, branch_id: str = "", parent: QWidget | None = None):
-        super().__init__(parent)
-        self.db = db
-        self.actor: Actor | None = None
-        self.setObjectName("first_admin_dialog")
-        self.setModal(True)
-        fit_window(self, (520, 0))
-        layout = QVBoxLayout(self)
-        self.title = QLabel(self)
-        self.title.setFont(heading_font(self.title.font()))
-        self.title.setObjectName("first_admin_title")
+    def __init__(
+        self,
+        db: Database,
+        *,
+        branch_id: str = "",
+        tasks: TaskRunner | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(db, name="first_admin", tasks=tasks, width=520, parent=parent)
         self.intro = QLabel(self)
         self.intro.setWordWrap(True)
         self.intro.setObjectName("first_admin_intro")
-        layout.addWidget(self.title)
-        layout.addWidget(self.intro)
-
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.layout_.addWidget(self.intro)
+        form = self.new_form()
         self.fields: dict[str, QLineEdit] = {}
         self.labels: dict[str, QLabel] = {}
-        for name, max_length in (
-            ("branch_id", BRANCH_CODE_MAX),
-            ("branch_name", BRANCH_NAME_MAX),
-            ("username", USERNAME_MAX),
-            ("display_name", DISPLAY_NAME_MAX),
-            ("password", PASSWORD_MAX_LENGTH),
-            ("password_again", PASSWORD_MAX_LENGTH),
-        ):
+        for name, max_length in FIELDS:
             edit = QLineEdit(self)
             edit.setObjectName(f"first_admin_{name}")
             edit.setMaxLength(max_length)
@@ -77,40 +67,18 @@ class FirstAdminDialog(QDialog):
             self.fields[name] = edit
             self.labels[name] = label
         self.fields["branch_id"].setText(branch_id)
-        self.language = LanguageBox(self)
-        self.language.setObjectName("first_admin_language")
-        self.language_label = QLabel(self)
-        self.language_label.setBuddy(self.language)
-        form.addRow(self.language_label, self.language)
-        layout.addLayout(form)
+        self.add_language_row(form)
+        self.layout_.addLayout(form)
         self.errors = FieldErrors(self)
         for name, edit in self.fields.items():
             self.errors.add(name, edit)
-        self.general_error = QLabel(self)
-        self.general_error.setObjectName("first_admin_error")
-        self.general_error.setStyleSheet(ERROR_LABEL_STYLE)
-        self.general_error.setWordWrap(True)
-        self.general_error.setVisible(False)
-        layout.addWidget(self.general_error)
-
-        self._build_buttons(layout)
-        notifier().sig_language_changed.connect(self._on_language_changed)
+        self.add_error_and_buttons()
         self.retranslate_ui()
         (self.fields["branch_name"] if branch_id else self.fields["branch_id"]).setFocus()
 
-    def _build_buttons(self, layout: QVBoxLayout) -> None:
-        self.buttons = QDialogButtonBox(self)
-        self.ok_button = self.buttons.addButton("", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.ok_button.setObjectName("first_admin_ok")
-        self.ok_button.setDefault(True)
-        self.quit_button = self.buttons.addButton("", QDialogButtonBox.ButtonRole.RejectRole)
-        self.quit_button.setObjectName("first_admin_quit")
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
-        layout.addWidget(self.buttons)
-
     def retranslate_ui(self) -> None:
         """Re-apply every translated text."""
+        super().retranslate_ui()
         self.setWindowTitle(_("First start — Branch CRM"))
         self.title.setText(_("Welcome to Branch CRM"))
         self.intro.setText(
@@ -132,56 +100,41 @@ class FirstAdminDialog(QDialog):
             self.fields[name].setAccessibleName(accessible)
         self.fields["branch_id"].setPlaceholderText(_("for example BR001"))
         self.fields["password"].setPlaceholderText(_("at least 8 characters"))
-        self.language_label.setText(_("&Language:"))
-        self.language.setAccessibleName(_("Language"))
         self.ok_button.setText(_("Create administrator"))
         self.ok_button.setAccessibleName(_("Create administrator"))
-        self.quit_button.setText(_("Quit"))
-        self.quit_button.setAccessibleName(_("Quit"))
         self.setAccessibleName(_("First start"))
-
-    def _on_language_changed(self, _language: str) -> None:
-        self.retranslate_ui()
 
     def values(self) -> dict[str, str]:
         """What was typed, by field name."""
         return {name: edit.text() for name, edit in self.fields.items()}
 
     def submit(self) -> None:
-        """Create the admin; field problems appear beside the fields."""
+        """Create the admin on the database thread; field problems appear beside the fields."""
         from branch_crm.services.staff.accounts import create_first_admin
 
         values = self.values()
-        self.general_error.setVisible(False)
+        self.error.setVisible(False)
         if values["password"] != values["password_again"]:
             self.errors.show({"password_again": _("The two passwords differ.")})
             return
         code = values["branch_id"].strip().upper()
-        try:
-            with self.db.session(branch_id=code or "?") as session:
-                view = create_first_admin(
-                    session=session,
-                    username=values["username"],
-                    display_name=values["display_name"],
-                    password=values["password"],
-                    branch_id=code,
-                    branch_name=values["branch_name"],
-                )
-        except ValidationError as exc:
-            unplaced = self.errors.show(exc)
-            if unplaced:
-                self._show_general("\n".join(unplaced.values()))
-            return
-        except CrmError as exc:
-            self._show_general(exc.message)
-            return
-        except Exception as exc:
-            log.exception("creating the first admin failed")
-            self._show_general(error_text(exc, self.db.path))
-            return
+        del values["password_again"]
+        self.write(
+            create_first_admin,
+            {**values, "branch_id": code},
+            branch=code or "?",
+            on_done=lambda view: self._created(view, code),
+            on_error=self._refused,
+        )
+
+    def _created(self, view: StaffView, code: str) -> None:
         self.actor = Actor(view.id, view.username, view.display_name, Role.ADMIN, code)
         self.accept()
 
-    def _show_general(self, text: str) -> None:
-        self.general_error.setText(text)
-        self.general_error.setVisible(True)
+    def _refused(self, exc: BaseException) -> None:
+        if isinstance(exc, ValidationError):
+            unplaced = self.errors.show(exc)
+            if unplaced:
+                self.show_error("\n".join(unplaced.values()))
+            return
+        self.show_error(self.problem_text(exc))

@@ -12,14 +12,13 @@ import json
 import logging
 import os
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QProgressDialog
+from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer
+from PySide6.QtWidgets import QApplication
 
 from branch_crm import i18n
 from branch_crm.errors import CrmError, DatabaseError
@@ -28,11 +27,11 @@ from branch_crm.i18n import _
 if TYPE_CHECKING:
     from branch_crm.db import Database
     from branch_crm.services.context import Actor
-    from branch_crm.services.demo.fill import DemoCredential, DemoResult
     from branch_crm.ui.context import AppContext
     from branch_crm.ui.main_window import MainWindow
     from branch_crm.ui.shell.catch_up import CatchUpStatus
     from branch_crm.ui.shell.single_instance import SingleInstance
+    from branch_crm.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 
@@ -42,90 +41,10 @@ STARTUP_REPORT_ENV = "BRANCH_CRM_STARTUP_REPORT"
 """A file path: when the main window is shown, write {"shown_at": epoch seconds} there."""
 EXIT_AFTER_SHOWN_ENV = "BRANCH_CRM_EXIT_AFTER_SHOWN"
 """Set to 1: quit as soon as the main window is shown (start-up benchmark)."""
-DEMO_CUSTOMERS = 2000
-DEMO_SEED = 1
 START_PAGE = "lookup"
 """Where the main window opens (courier mode opens on "courier")."""
 
 DemoReporter = Callable[[list[str]], None]
-
-
-def demo_account_lines(staff: Iterable[DemoCredential]) -> list[str]:
-    """ "user / password (role)" lines for DemoResult.staff."""
-    from branch_crm.services.permissions import role_label
-
-    return [f"{c.username} / {c.password}  ({role_label(c.role)})" for c in staff]
-
-
-class _DemoRelay(QObject):
-    sig_progress = Signal(str, int, int)
-    sig_done = Signal(object)
-
-
-def _stage_text(stage: str) -> str:
-    texts = {
-        "staff": _("Creating demo staff…"),
-        "customers": _("Creating demo customers…"),
-        "stats": _("Computing customer figures…"),
-        "index": _("Building the search index…"),
-        "done": _("Finishing…"),
-    }
-    return texts.get(stage, _("Creating demo data…"))
-
-
-def fill_demo_with_progress(path: Path, *, customers: int = DEMO_CUSTOMERS) -> DemoResult:
-    """Run services.demo.fill.fill_demo in a thread behind a progress dialog; returns its result
-    or raises what it raised."""
-    from branch_crm.services.demo.fill import fill_demo
-
-    relay = _DemoRelay()
-    dialog = QProgressDialog()
-    dialog.setObjectName("demo_progress")
-    dialog.setWindowTitle(_("Creating demo data — Branch CRM"))
-    dialog.setLabelText(_("Creating demo data…"))
-    dialog.setAccessibleName(_("Creating demo data"))
-    dialog.setCancelButton(None)
-    dialog.setRange(0, 0)
-    dialog.setMinimumDuration(0)
-    dialog.setMinimumWidth(420)
-    results: list[DemoResult] = []
-    errors: list[BaseException] = []
-
-    def on_progress(stage: str, done: int, total: int) -> None:
-        dialog.setLabelText(_stage_text(stage))
-        if total > 0:
-            dialog.setRange(0, total)
-            dialog.setValue(min(done, total))
-
-    relay.sig_progress.connect(on_progress, Qt.ConnectionType.QueuedConnection)
-    finished = threading.Event()
-
-    def work() -> None:
-        try:
-            results.append(
-                fill_demo(
-                    path,
-                    customers=customers,
-                    seed=DEMO_SEED,
-                    progress=relay.sig_progress.emit,
-                )
-            )
-        except BaseException as exc:  # re-raised on the GUI thread
-            errors.append(exc)
-        finally:
-            finished.set()
-
-    dialog.show()
-    thread = threading.Thread(target=work, name="branch-crm-demo", daemon=True)
-    thread.start()
-    while not finished.is_set():
-        QApplication.processEvents()
-        finished.wait(0.02)
-    QApplication.processEvents()
-    dialog.close()
-    if errors:
-        raise errors[0]
-    return results[0]
 
 
 def _collect_garbage_soon() -> None:
@@ -158,6 +77,8 @@ class Shell(QObject):
         self.chosen_path: Path | None = None
         """The file picked instead of a missing ``--db`` (see :meth:`confirm_path`)."""
         self.instance: SingleInstance | None = None
+        self._reader: Database | None = None
+        self.sign_in_tasks: TaskRunner | None = None
 
     # --- database ------------------------------------------------------------------------
 
@@ -237,8 +158,7 @@ class Shell(QObject):
         return True
 
     def _fill_demo(self, path: Path) -> None:
-        from branch_crm.db import open_database
-        from branch_crm.services.settings import values as settings
+        from branch_crm.ui.shell.demo_fill import demo_account_lines, fill_demo_with_progress
 
         try:
             result = fill_demo_with_progress(path)
@@ -246,21 +166,13 @@ class Shell(QObject):
             for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
                 leftover.unlink(missing_ok=True)  # a half-filled demo is no use
             raise
-        lines = demo_account_lines(result.staff)
-        db = open_database(path)
-        try:
-            with db.session() as session:
-                settings.put(session, None, "demo.accounts", "\n".join(lines))
-        finally:
-            db.dispose()
         if self.on_demo_accounts is not None:
-            self.on_demo_accounts(lines)
+            self.on_demo_accounts(demo_account_lines(result.staff))
 
     def _read_settings(self) -> None:
         from branch_crm.services.settings import values as settings
 
-        assert self.db is not None
-        with self.db.session() as session:
+        with self.reader().session() as session:
             values = {
                 key: settings.get(session, key)
                 for key in ("language", "branch.code", "branch.name", "demo.accounts")
@@ -274,41 +186,62 @@ class Shell(QObject):
         self.branch_name = str(values["branch.name"] or "")
         self.demo_accounts = [x for x in str(values["demo.accounts"] or "").splitlines() if x]
 
+    def reader(self) -> Database:
+        """The database on read-only connections (the GUI thread's before the window)."""
+        from branch_crm.db import read_only_database
+
+        assert self.db is not None
+        if self._reader is None:
+            self._reader = read_only_database(self.db)
+        return self._reader
+
     def _save_language_if_changed(self) -> None:
-        """A language picked in a sign-in dialog sticks for the next start."""
-        from branch_crm.services.settings import values as settings
+        """A language picked in a sign-in dialog sticks for the next start: the window's
+        first write (on its database thread; a failure is only logged)."""
+        from branch_crm.services.settings.form import save_settings
 
         current = i18n.current_language()
         effective = self.stored_language or i18n.system_language()
-        if self.db is None or current == effective or getattr(self.args, "lang", None):
+        if self.ctx is None or current == effective or getattr(self.args, "lang", None):
             return
-        try:
-            with self.db.session() as session:
-                settings.put(session, None, "language", current)
+
+        def saved(_changed: list[str]) -> None:
             self.stored_language = current
-        except CrmError as exc:
-            log.warning("language not saved: %s", exc.message)
+
+        self.ctx.write(
+            save_settings,
+            values={"language": current},
+            on_done=saved,
+            on_error=lambda exc: log.warning("language not saved: %s", exc),
+        )
 
     # --- signing in ----------------------------------------------------------------------
 
     def sign_in(self) -> Actor | None:
-        """First admin on a new installation, else the sign-in dialog; None = quit."""
-        from branch_crm.services.staff.accounts import needs_first_admin
+        """First admin on a new installation, else the sign-in dialog; None = quit.
 
-        assert self.db is not None
-        with self.db.session() as session:
+        Their writes (recording a sign-in, creating the admin) run on a database thread of the
+        sign-in's own, stopped (its writes done) before the window's starts."""
+        from branch_crm.services.staff.accounts import needs_first_admin
+        from branch_crm.ui.tasks import TaskRunner
+
+        with self.reader().session() as session:
             first = needs_first_admin(session=session)
-        actor = self._first_admin() if first else self._autologin() or self._login_dialog()
+        self.sign_in_tasks = TaskRunner()
+        try:
+            actor = self._first_admin() if first else self._autologin() or self._login_dialog()
+        finally:
+            self.sign_in_tasks.shutdown(wait=True)
+            self.sign_in_tasks.deleteLater()
+            self.sign_in_tasks = None
         if actor is not None:
             self._read_settings_branch()
-            self._save_language_if_changed()
         return actor
 
     def _read_settings_branch(self) -> None:
         from branch_crm.services.settings import values as settings
 
-        assert self.db is not None
-        with self.db.session() as session:
+        with self.reader().session() as session:
             self.branch_id = str(settings.get(session, "branch.code") or self.branch_id)
             self.branch_name = str(settings.get(session, "branch.name") or "")
 
@@ -316,7 +249,7 @@ class Shell(QObject):
         from branch_crm.ui.shell.first_admin_dialog import FirstAdminDialog
 
         assert self.db is not None
-        dialog = FirstAdminDialog(self.db, branch_id="")
+        dialog = FirstAdminDialog(self.db, branch_id="", tasks=self.sign_in_tasks)
         accepted = dialog.exec()
         return dialog.actor if accepted else None
 
@@ -329,26 +262,42 @@ class Shell(QObject):
             self.branch_id,
             branch_name=self.branch_name,
             demo_accounts=self.demo_accounts,
+            tasks=self.sign_in_tasks,
         )
         accepted = dialog.exec()
         return dialog.actor if accepted else None
 
     def _autologin(self) -> Actor | None:
-        from branch_crm.errors import AuthenticationError
+        """Sign in as AUTOLOGIN_ENV says, on the sign-in's database thread."""
         from branch_crm.services.staff.sign_in import authenticate
+        from branch_crm.ui.shell.start_dialog import write_in_session
 
         value = os.environ.get(AUTOLOGIN_ENV, "")
-        if ":" not in value or self.db is None:
+        db, tasks = self.db, self.sign_in_tasks
+        if ":" not in value or db is None or tasks is None:
             return None
         username, password = value.split(":", 1)
-        try:
-            with self.db.session(branch_id=self.branch_id) as session:
-                return authenticate(
-                    session=session, username=username, password=password, branch_id=self.branch_id
-                )
-        except AuthenticationError as exc:
-            log.warning("automatic sign-in refused: %s", exc.message)
+        kwargs = {"username": username, "password": password, "branch_id": self.branch_id}
+        outcome: list[Actor | BaseException] = []
+        loop = QEventLoop()
+
+        def finish(result: Actor | BaseException) -> None:
+            outcome.append(result)
+            loop.quit()
+
+        job = tasks.submit(
+            lambda _control: write_in_session(db, authenticate, kwargs, branch=self.branch_id),
+            on_result=finish,
+            on_error=finish,
+        )
+        if not job.done:
+            loop.exec()  # the event loop goes on while the database thread works
+        if isinstance(outcome[0], CrmError):
+            log.warning("automatic sign-in refused: %s", outcome[0].message)
             return None
+        if isinstance(outcome[0], BaseException):
+            raise outcome[0]
+        return outcome[0]
 
     # --- main window ---------------------------------------------------------------------
 
@@ -360,6 +309,7 @@ class Shell(QObject):
 
         assert self.db is not None
         self.ctx = AppContext(self.db, actor)
+        self._save_language_if_changed()  # before any other write of the window
         window = MainWindow(self.ctx)
         window.set_branch_name(self.branch_name)
         self.catch_up = CatchUpStatus(self.ctx, window.statusBar())
@@ -481,6 +431,9 @@ class Shell(QObject):
         return int(code)
 
     def _dispose(self) -> None:
+        if self._reader is not None:
+            self._reader.dispose()
+            self._reader = None
         if self.db is not None:
             self.db.dispose()
             self.db = None

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QWidget
 
 from branch_crm.i18n import _
-from branch_crm.services.permissions import Permission, allowed
+from branch_crm.reference.roles import Permission
+from branch_crm.services.permissions import allowed
 from branch_crm.ui import messages
 from branch_crm.ui.context import AppContext
 

@@ -22,10 +22,12 @@ from PySide6.QtWidgets import (
 )
 
 from branch_crm.i18n import _
-from branch_crm.services.permissions import Permission, allowed
+from branch_crm.reference.roles import Permission
+from branch_crm.services.permissions import allowed
 from branch_crm.ui import messages
-from branch_crm.ui.context import AppContext, Job
+from branch_crm.ui.context import AppContext
 from branch_crm.ui.survey_print.actions import new_pdf_path, show_printed
+from branch_crm.ui.tasks import Job
 from branch_crm.ui.widgets.screen_fit import fit_window
 
 if TYPE_CHECKING:

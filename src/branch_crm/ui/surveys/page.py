@@ -14,7 +14,8 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from branch_crm.i18n import _
-from branch_crm.services.permissions import Permission, allowed
+from branch_crm.reference.roles import Permission
+from branch_crm.services.permissions import allowed
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
 from branch_crm.ui.widgets.labels import page_title

@@ -19,16 +19,11 @@ from datetime import datetime
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from sqlalchemy.orm import Session
 
-from branch_crm.services.permissions import Permission, allowed
+from branch_crm.reference.roles import Permission
+from branch_crm.services.permissions import allowed
 from branch_crm.services.settings import values as app_settings
-from branch_crm.services.syncing.service import (
-    RoundOutcome,
-    SyncResult,
-    SyncStatus,
-    sync_round,
-    sync_status,
-)
-from branch_crm.sync.client import backoff_seconds
+from branch_crm.services.syncing.service import RoundOutcome, SyncStatus, sync_round, sync_status
+from branch_crm.sync.client import SyncResult, backoff_seconds
 from branch_crm.ui.context import AppContext
 
 log = logging.getLogger(__name__)

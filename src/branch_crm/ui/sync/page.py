@@ -16,7 +16,8 @@ from PySide6.QtWidgets import (
 )
 
 from branch_crm.i18n import _, ngettext
-from branch_crm.services.syncing.service import SyncResult, SyncStatus
+from branch_crm.services.syncing.service import SyncStatus
+from branch_crm.sync.client import SyncResult
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
 from branch_crm.ui.sync import texts

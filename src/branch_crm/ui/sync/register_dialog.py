@@ -18,8 +18,9 @@ from PySide6.QtWidgets import (
 
 from branch_crm.errors import CrmError
 from branch_crm.i18n import _
+from branch_crm.reference.roles import Permission
 from branch_crm.services.context import Actor
-from branch_crm.services.permissions import Permission, allowed
+from branch_crm.services.permissions import allowed
 from branch_crm.services.syncing.service import Registration, register_with_writer
 from branch_crm.ui import messages
 from branch_crm.ui.context import AppContext

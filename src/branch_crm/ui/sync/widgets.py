@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
 )
 
 from branch_crm.i18n import _, ngettext
-from branch_crm.services.permissions import Permission, allowed
+from branch_crm.reference.roles import Permission
+from branch_crm.services.permissions import allowed
 from branch_crm.services.syncing.service import SyncStatus
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
