@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from branch_crm.errors import NotFound, ValidationError
 from branch_crm.i18n import N_, _
 from branch_crm.models import Customer, CustomerPhone, Staff, SurveyForm, SurveyResponse
+from branch_crm.models.stored_text import Message, render
 from branch_crm.services.complaints.intake import ComplaintInput, take_complaint
 from branch_crm.services.context import Actor
 from branch_crm.services.permissions import Permission, require
@@ -264,14 +265,14 @@ def _complaint(
     response: SurveyResponse,
     *,
     serial: str | None,
-    reasons: list[str],
+    reasons: list[Message],
     data: ResponseInput,
 ) -> str:
     source = (
         _("survey {serial}").format(serial=serial) if serial else channel_label(response.channel)
     )
     description = _("From a satisfaction survey ({source}): {reasons}.").format(
-        source=source, reasons=_(", ").join(reasons) or "-"
+        source=source, reasons=_(", ").join(render(r) for r in reasons) or "-"
     )
     if data.complaint_note:
         description += "\n" + data.complaint_note.strip()
@@ -336,7 +337,8 @@ def _store(
         serial = form.serial if form else None
         number = _complaint(session, actor, response, serial=serial, reasons=reasons, data=data)
     log.info("survey response %s stored (%s)", response.id, channel)
-    return EntryResult(_views(session, [response])[0], tuple(reasons), task_id, number)
+    said = tuple(render(reason) for reason in reasons)
+    return EntryResult(_views(session, [response])[0], said, task_id, number)
 
 
 def enter_form_response(
