@@ -76,7 +76,15 @@ def cmd_status(args: argparse.Namespace) -> int:
     finally:
         db.dispose()
     if args.json:
-        fields = {**status.__dict__, "clock_warning": status.clock_warning}
+        fields = {
+            **{
+                k: v
+                for k, v in status.__dict__.items()
+                if k not in ("stored_error", "error_message")
+            },
+            "last_error": status.last_error,
+            "clock_warning": status.clock_warning,
+        }
         sys.stdout.write(json.dumps(fields, default=str, ensure_ascii=False) + "\n")
         return 0
     lines = [
