@@ -114,7 +114,18 @@ def cmd_rejected(args: argparse.Namespace) -> int:
     finally:
         db.dispose()
     if args.json:
-        entries = [{**row.__dict__, "columns": list(row.columns)} for row in rows]
+        entries = [
+            {
+                **{
+                    k: v
+                    for k, v in row.__dict__.items()
+                    if k not in ("stored_detail", "detail_message")
+                },
+                "detail": row.detail,
+                "columns": list(row.columns),
+            }
+            for row in rows
+        ]
         sys.stdout.write(json.dumps(entries, default=str, ensure_ascii=False) + "\n")
         return 0
     if not rows:

@@ -225,7 +225,8 @@ def _quarantine(b: Batch, refused: list[Refusal], translate: Translate) -> None:
             refusal.reason,
             refusal.problem.detail,
         )
-        log_rejection(b, change, refusal.reason, [], detail=detail)
+        stored = {"msg": refusal.problem.message, "args": _plain(refusal.problem.params)}
+        log_rejection(b, change, refusal.reason, [], detail=detail, detail_message=stored)
         restore_senders_copy(b, change)
         rows[rejection_id(b.auth.branch, change, refusal.reason)] = {
             "branch_code": b.auth.branch,
@@ -244,6 +245,14 @@ def _quarantine(b: Batch, refused: list[Refusal], translate: Translate) -> None:
     b.conn.execute(keep, [{"id": k, **row} for k, row in rows.items()])
     write_states(b)
     write_log(b)
+
+
+def _plain(params: dict[str, object]) -> dict[str, object]:
+    """A refusal's values as JSON can keep them (numbers and words; anything else as text)."""
+    return {
+        k: v if v is None or isinstance(v, str | int | float | bool) else str(v)
+        for k, v in params.items()
+    }
 
 
 def restore_senders_copy(b: Batch, change: Change) -> None:
