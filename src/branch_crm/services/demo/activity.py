@@ -133,22 +133,24 @@ def _surveys(
 def _work_follow_ups(
     session: Session, rng: random.Random, clerk: Actor, tasks: list[tuple[str, date]], today: date
 ) -> None:
-    """Due a day after the answer; the older ones mostly worked (done or cancelled), the
-    rest open, some of them overdue."""
+    """Due a day after the answer; the older ones mostly worked (every fourth worked one
+    cancelled, the others done), the rest open, some of them overdue."""
+    worked = 0
     for task_id, answered in tasks:
         task = session.get(CareTask, task_id)
         if task is None:
             continue
         task.due_on = answered + timedelta(days=1)
         session.flush()
-        age = (today - answered).days
-        if age > 10 and rng.random() < 0.8:
-            if rng.random() < 0.8:
-                follow_ups.complete_follow_up(session=session, actor=clerk, task_id=task_id,
-                                              note=rng.choice(DONE_NOTES))  # fmt: skip
-            else:
-                follow_ups.cancel_follow_up(session=session, actor=clerk, task_id=task_id,
-                                            reason=rng.choice(CANCEL_NOTES))  # fmt: skip
+        if (today - answered).days <= 10 or rng.random() < 0.2:
+            continue
+        worked += 1
+        if worked % 4 == 2:
+            follow_ups.cancel_follow_up(session=session, actor=clerk, task_id=task_id,
+                                        reason=rng.choice(CANCEL_NOTES))  # fmt: skip
+        else:
+            follow_ups.complete_follow_up(session=session, actor=clerk, task_id=task_id,
+                                          note=rng.choice(DONE_NOTES))  # fmt: skip
 
 
 def _trainings(session: Session, rng: random.Random, supervisor: Actor, today: date) -> int:
@@ -183,7 +185,7 @@ def add_demo_activity(
     rng = random.Random(seed * 7919 + 17)
     today = local_today()
     clerk, supervisor = _actors(session, branch_id)
-    wanted = max(12, min(40, customers // 50))
+    wanted = max(20, min(40, customers // 50))
     pool = list(
         session.scalars(select(Customer.id).order_by(Customer.local_no).limit(max(wanted * 5, 50)))
     )

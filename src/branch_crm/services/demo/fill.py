@@ -1,12 +1,12 @@
 """Demo data: ``fill_demo(path, customers=N, seed=S)`` fills a new branch database.
 
-Staff (one per role, credentials returned), branch settings, N customers with phones,
-18 months of volumes, pickup preferences, then the classification, the lookup index, a
-few demo complaints, returned surveys with their follow-ups and training sessions
-with attendance (services.demo.activity). Customers are written with plain ``sqlite3``
-``executemany`` in large transactions, without per-row ORM work, audit entries or sync capture (a demo is not a
-change to sync), so a million customers take minutes, not hours; the classification and the
-index are built with SQL at the end.
+Staff (one per role, credentials returned), branch settings, N customers with phones, 18 months
+of volumes, pickup preferences, then the classification, the lookup index, a few demo
+complaints, returned surveys with their follow-ups and training sessions with attendance
+(services.demo.activity). Customers are written with plain ``sqlite3`` ``executemany`` in large
+transactions, without per-row ORM work, audit entries or sync capture (a demo is not a change to
+sync), so a million customers take minutes, not hours; the classification and the index are
+built with SQL at the end.
 """
 
 from __future__ import annotations
