@@ -84,6 +84,17 @@ def database_problem(exc: BaseException, path: Path | str | None) -> DatabaseErr
     return problem if path is not None else None
 
 
+def _refusal_text(exc: ValidationError) -> str:
+    """A refusal in a box, which highlights no field: the generic "correct the highlighted
+    fields" would point at nothing, so the field messages say it themselves."""
+    found = list(dict.fromkeys(exc.fields.values()))
+    if exc.generic and len(found) == 1:
+        return found[0]
+    lines = [] if exc.generic and found else [exc.message]
+    lines += [f"• {message}" for message in found]
+    return "\n".join(dict.fromkeys(lines))
+
+
 def error_text(exc_or_text: BaseException | str, db_path: Path | str | None = None) -> str:
     """What a user reads for an error: a CrmError's translated message, never a traceback.
 
@@ -92,14 +103,7 @@ def error_text(exc_or_text: BaseException | str, db_path: Path | str | None = No
     if isinstance(exc_or_text, str):
         return exc_or_text
     if isinstance(exc_or_text, ValidationError):
-        # a box highlights no field: the generic "correct the highlighted fields" would
-        # point at nothing, so the field messages say it themselves
-        found = list(dict.fromkeys(exc_or_text.fields.values()))
-        if exc_or_text.generic and len(found) == 1:
-            return found[0]
-        lines = [] if exc_or_text.generic and found else [exc_or_text.message]
-        lines += [f"• {message}" for message in found]
-        return "\n".join(dict.fromkeys(lines))
+        return _refusal_text(exc_or_text)
     if isinstance(exc_or_text, CrmError):
         return exc_or_text.message
     if isinstance(exc_or_text, OSError):
