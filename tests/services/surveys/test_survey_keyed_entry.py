@@ -260,3 +260,28 @@ def test_an_old_follow_up_with_free_text_still_shows_its_text(db, counter, form)
                              title="问卷回访：NPS 2", status="open"))  # fmt: skip
     (view,) = run_service(db, counter, follow_ups.list_follow_ups)
     assert view.title == "问卷回访：NPS 2"
+
+
+def test_a_complaint_raised_from_a_survey_reads_in_the_readers_language(db, counter, form) -> None:  # type: ignore[no-untyped-def]
+    from branch_crm.i18n import set_language
+    from branch_crm.services.complaints.views import get_complaint
+
+    _cid, serial = form
+    low = answers(nps=2)
+    set_language("zh_CN")  # raised by a clerk working in Chinese
+    try:
+        run_service(db, counter, entry.enter_form_response, serial=serial,
+                    data=entry.ResponseInput(low, suggestion="箱子破了", raise_complaint=True,
+                                             complaint_category="damage"))  # fmt: skip
+    finally:
+        set_language("en")
+    (complaint,) = _rows(db, Complaint)
+    assert complaint.description.startswith("From a satisfaction survey (survey ")  # English
+    english = run_service(db, counter, get_complaint, complaint_id=complaint.id).description
+    assert english == f"From a satisfaction survey (survey {serial}): NPS 2.\n箱子破了"
+    set_language("zh_CN")
+    try:
+        chinese = run_service(db, counter, get_complaint, complaint_id=complaint.id).description
+    finally:
+        set_language("en")
+    assert serial in chinese and "箱子破了" in chinese and "From a" not in chinese

@@ -1,6 +1,7 @@
-"""text kept language-neutral: ``care_task.title_message`` / ``outcome_message``,
-``sync_state.last_error_message`` and ``sync_rejected_change.detail_message`` (a message id
-and its values, rendered in the reader's language); capture triggers regenerated
+"""text kept language-neutral: ``complaint.description_message``,
+``care_task.title_message`` / ``outcome_message``, ``sync_state.last_error_message`` and
+``sync_rejected_change.detail_message`` (a message id and its values, rendered in the
+reader's language); capture triggers regenerated
 
 Revision ID: 0014
 Revises: 0013
@@ -20,6 +21,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 COLUMNS = (
+    ("complaint", "description_message"),
     ("care_task", "title_message"),
     ("care_task", "outcome_message"),
     ("sync_state", "last_error_message"),

@@ -1,5 +1,6 @@
-"""text kept language-neutral, as on the branch: ``care_task.title_message`` /
-``outcome_message`` and ``sync_rejected_change.detail_message`` (a message id and its values)
+"""text kept language-neutral, as on the branch: ``complaint.description_message``,
+``care_task.title_message`` / ``outcome_message`` and ``sync_rejected_change.detail_message``
+(a message id and its values)
 
 Revision ID: hq0006
 Revises: hq0005
@@ -19,6 +20,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 COLUMNS = (
+    ("complaint", "description_message"),
     ("care_task", "title_message"),
     ("care_task", "outcome_message"),
     ("sync_rejected_change", "detail_message"),
