@@ -102,3 +102,39 @@ def test_the_same_row_reads_in_chinese(db, supervisor, story) -> None:
     assert label == "投诉"
     assert "已受理 → 处理中" in text and "Status" not in text and "Received" not in text
     assert "：" in text and ": " not in text  # full-width punctuation
+
+
+def test_neutral_texts_read_in_the_readers_language_without_their_english_copy(
+    db, counter, supervisor, story
+) -> None:
+    from datetime import date
+
+    from branch_crm.models import CareTask
+    from branch_crm.models.stored_text import message
+    from branch_crm.services.care import follow_ups
+
+    title = message("Survey follow-up: {reasons}", reasons=[message("NPS {value}", value=3)])
+    with unit_of_work(db, counter) as session:
+        task = CareTask(customer_id=story[0], kind="survey_follow_up", due_on=date(2026, 1, 1),
+                        title="Survey follow-up: NPS 3", title_message=title)  # fmt: skip
+        session.add(task)
+    with unit_of_work(db, counter) as session:
+        follow_ups.complete_follow_up(
+            session=session, actor=counter, task_id=task.id, note="已致歉"
+        )
+    created = [r for r in _all(db, supervisor, "care_task") if r.action == "create"][0]
+    changed = _newest(db, supervisor, "care_task")
+    set_language("zh_CN")
+    try:
+        chinese = created.describe(limit=50)
+        outcome = changed.describe(limit=50)
+    finally:
+        set_language("en")
+    assert "问卷回访" in chinese and "Survey follow-up" not in chinese  # no English copy shown
+    assert "已完成：已致歉" in outcome and "msg" not in outcome
+    assert created.subject == "张三丰"
+
+
+def _all(db, supervisor, entity: str):  # type: ignore[no-untyped-def]
+    with unit_of_work(db, supervisor) as session:
+        return query_audit(session=session, actor=supervisor, flt=AuditFilter(entity=entity))

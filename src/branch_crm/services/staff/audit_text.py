@@ -33,6 +33,7 @@ from branch_crm.models import (
     TrainingSession,
     Visit,
 )
+from branch_crm.models.stored_text import is_message, render
 from branch_crm.reference.labels import CUSTOMER_TYPES, VISIT_CLASSES, label, need_tags_text
 from branch_crm.services.care.follow_ups import kind_label, status_label
 from branch_crm.services.complaints.labels import channel_label, format_money
@@ -112,6 +113,10 @@ FIELD_LABELS: dict[str, str] = {
     "resolution": N_("Resolution"),
     "value": N_("Value"),
     "key": N_("Setting"),
+    "title_message": N_("Title"),
+    "outcome_message": N_("Outcome"),
+    "description_message": N_("Description"),
+    "detail_message": N_("Why"),
 }
 """Labels of columns by name, where no table-specific label applies."""
 
@@ -173,6 +178,8 @@ def value_text(entity: str, column: str, value: Any, names: Mapping[str, str]) -
 
 
 def _plain_text(column: str, value: Any) -> str:
+    if is_message(value):  # language-neutral text: in the reader's language
+        return render(value)
     if column == "deleted_at" or isinstance(value, bool):
         return _("yes") if value else _("no")
     if column in MONEY and isinstance(value, int):
@@ -194,8 +201,9 @@ def _time_text(text: str) -> str:
 
 
 def changed_fields(entity: str, changes: Mapping[str, Any]) -> list[str]:
-    """The columns of an entry a supervisor sees (bookkeeping left out), in stored order."""
-    return [k for k in changes if k not in HIDDEN]
+    """The columns of an entry a supervisor sees (bookkeeping left out, and a text's English
+    copy when its language-neutral message is there), in stored order."""
+    return [k for k in changes if k not in HIDDEN and f"{k}_message" not in changes]
 
 
 def describe_changes(
