@@ -122,7 +122,7 @@ def test_neutral_texts_read_in_the_readers_language_without_their_english_copy(
         follow_ups.complete_follow_up(
             session=session, actor=counter, task_id=task.id, note="已致歉"
         )
-    created = [r for r in _all(db, supervisor, "care_task") if r.action == "create"][0]
+    created = next(r for r in _all(db, supervisor, "care_task") if r.action == "create")
     changed = _newest(db, supervisor, "care_task")
     set_language("zh_CN")
     try:
