@@ -24,7 +24,10 @@ def english() -> Iterator[None]:
 @pytest.fixture
 def story(db, counter):  # type: ignore[no-untyped-def]
     """A clerk records 张三 with a phone, hands him to 王芳, takes a complaint, edits it."""
+    from branch_crm.services.complaints.reference import ensure_reference_data
+
     with unit_of_work(db, counter) as session:
+        ensure_reference_data(session)
         manager = Staff(username="wang", display_name="王芳", role="counter", password_hash="x")
         session.add(manager)
         customer = Customer(name="张三", customer_type="individual", need_tags="fragile")
@@ -80,6 +83,14 @@ def test_complaint_change_names_its_number_and_customer_with_display_values(
     assert "Status: Received → In progress" in text
     assert "Compensation granted: ¥0.00 → ¥200.00" in text
     assert "in_progress" not in text
+    created = next(r for r in _all(db, supervisor, "complaint") if r.action == "create")
+    assert "Category: Loss" in created.describe(limit=50)  # the head-office list's name
+    set_language("zh_CN")
+    try:
+        chinese = created.describe(limit=50)
+        assert "丢失" in chinese and "loss" not in chinese
+    finally:
+        set_language("en")
 
 
 def test_created_phone_belongs_to_its_customer_and_bookkeeping_is_hidden(

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from branch_crm.models import CareTask, Customer, Role, Staff, SurveyForm
 from branch_crm.services.care import follow_ups
-from branch_crm.services.context import Actor
+from branch_crm.services.context import Actor, acting_as
 from branch_crm.services.pc_code import this_pc_code
 from branch_crm.services.surveys import entry, serials
 from branch_crm.services.surveys.template import active_template
@@ -190,8 +190,10 @@ def add_demo_activity(
         session.scalars(select(Customer.id).order_by(Customer.local_no).limit(max(wanted * 5, 50)))
     )
     chosen = rng.sample(pool, min(wanted, len(pool)))
-    tasks = _surveys(session, rng, clerk, chosen, today)
-    _work_follow_ups(session, rng, clerk, tasks, today)
-    sessions = _trainings(session, rng, supervisor, today)
+    with acting_as(session, clerk):  # the audit log names who did it, as in real use
+        tasks = _surveys(session, rng, clerk, chosen, today)
+        _work_follow_ups(session, rng, clerk, tasks, today)
+    with acting_as(session, supervisor):
+        sessions = _trainings(session, rng, supervisor, today)
     session.flush()
     return DemoActivity(len(chosen), len(tasks), sessions)

@@ -66,6 +66,8 @@ class AuditRow:
     """Which customer, complaint (number and customer), staff member or session."""
     names: dict[str, str] = field(default_factory=dict)
     """Names of the people and customers whose ids occur in ``changes``."""
+    codes: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Head-office list codes in ``changes`` ("category:damage") by language."""
 
     @property
     def actor_is_system(self) -> bool:
@@ -80,7 +82,12 @@ class AuditRow:
     def describe(self, limit: int = 6) -> str:
         """The changes in words: ``Field: old → new; ...``."""
         return audit_text.describe_changes(
-            self.entity, self.changes, self.names, limit=limit, created=self.action == "create"
+            self.entity,
+            self.changes,
+            self.names,
+            limit=limit,
+            created=self.action == "create",
+            codes=self.codes,
         )
 
 
@@ -132,6 +139,7 @@ def query_audit(
     subjects, names = audit_text.resolve_names(
         session, [(e.entity, e.entity_id, e.changes or {}) for e, _n in found]
     )
+    codes = audit_text.resolve_codes(session, [e.changes or {} for e, _n in found])
     return [
         AuditRow(
             id=entry.id,
@@ -144,6 +152,7 @@ def query_audit(
             changes=dict(entry.changes or {}),
             subject=subjects.get((entry.entity, entry.entity_id or ""), ""),
             names=names,
+            codes=codes,
         )
         for entry, name in found
     ]

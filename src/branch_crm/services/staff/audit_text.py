@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from branch_crm.i18n import N_, _
+from branch_crm.i18n import N_, _, current_language
 from branch_crm.models import (
     CareTask,
     Complaint,
@@ -26,6 +26,8 @@ from branch_crm.models import (
     CustomerPhone,
     MonthlyVolume,
     PickupPreference,
+    ReferenceCode,
+    ReferenceKind,
     Staff,
     SurveyForm,
     SurveyResponse,
@@ -100,7 +102,14 @@ FIELD_LABELS: dict[str, str] = {
     "month": N_("Month"),
     "parcels": N_("Parcels"),
     "revenue_cents": N_("Revenue"),
-    "position": N_("Position"),
+    "name": N_("Name"),
+    "phone": N_("Phone"),
+    "audience": N_("Audience"),
+    "content_points": N_("Content"),
+    "incident_notice": N_("Incident notice"),
+    "answered_on": N_("Answered on"),
+    "note": N_("Note"),
+    "reason": N_("Reason"),
     "contact": N_("Contact"),
     "remarks": N_("Remarks"),
     "trainer": N_("Trainer"),
@@ -117,7 +126,21 @@ FIELD_LABELS: dict[str, str] = {
     "outcome_message": N_("Outcome"),
     "description_message": N_("Description"),
     "detail_message": N_("Why"),
+    "received_at": N_("Received"),
+    "responded_at": N_("Responded at"),
+    "resolved_at": N_("Resolved at"),
+    "closed_at": N_("Closed"),
+    "response_due_at": N_("Respond by"),
+    "resolution_due_at": N_("Resolve by"),
+    "paused_since": N_("Paused since"),
+    "paused_seconds": N_("Time paused (seconds)"),
+    "reopen_count": N_("Times reopened"),
+    "suggested_grade": N_("Suggested grade"),
+    "grade_reason": N_("Reason for the grade"),
+    "done_at": N_("Done at"),
 }
+CODE_LISTS = {"category": ReferenceKind.COMPLAINT_CATEGORY, "root_cause": ReferenceKind.ROOT_CAUSE}
+"""Columns holding a code of a head-office list (named in both languages there)."""
 """Labels of columns by name, where no table-specific label applies."""
 
 PEOPLE_COLUMNS = frozenset(
@@ -126,8 +149,10 @@ PEOPLE_COLUMNS = frozenset(
 CUSTOMER_COLUMNS = frozenset({"customer_id", "other_customer_id"})
 HIDDEN = frozenset(
     {"id", "branch_id", "name_pinyin", "name_initials", "sla_policy_id", "sla_basis", "source_id"}
+    | {"position", "session_id", "complaint_id", "form_id", "template_id", "supersedes_id"}
 )
-"""Bookkeeping columns a supervisor has no use for."""
+"""Bookkeeping columns a supervisor has no use for (the parent a record belongs to is
+already named as its subject)."""
 MONEY = frozenset({"compensation_requested_cents", "compensation_granted_cents", "revenue_cents"})
 
 CodeText = Callable[[Any], str]
@@ -164,10 +189,19 @@ def field_label(entity: str, column: str) -> str:
     return _(label_id) if label_id else column.replace("_", " ")
 
 
-def value_text(entity: str, column: str, value: Any, names: Mapping[str, str]) -> str:
+def value_text(
+    entity: str,
+    column: str,
+    value: Any,
+    names: Mapping[str, str],
+    codes: Mapping[str, Mapping[str, str]] | None = None,
+) -> str:
     """A stored value in display form: names for ids, labels for codes, local times."""
     if value is None or value == "":
         return "—"
+    if column in CODE_LISTS and codes and f"{column}:{value}" in codes:
+        texts = codes[f"{column}:{value}"]
+        return texts.get(current_language()) or texts.get("en") or str(value)
     if entity == "pickup_preference" and column in HISTORY_FIELDS:
         return value_in_words(column, value)
     if (entity, column) in CODE_TEXTS:
@@ -214,6 +248,7 @@ def describe_changes(
     limit: int = 6,
     width: int = 40,
     created: bool = False,
+    codes: Mapping[str, Mapping[str, str]] | None = None,
 ) -> str:
     """``Field: old → new; ...`` with labels and display values (``created``: the values)."""
     names = names or {}
@@ -222,10 +257,10 @@ def describe_changes(
     for key in keys[:limit]:
         value = changes[key]
         if isinstance(value, list | tuple) and len(value) == 2:
-            old, new = (_short(value_text(entity, key, v, names), width) for v in value)
+            old, new = (_short(value_text(entity, key, v, names, codes), width) for v in value)
             text = new if created else f"{old} → {new}"
         else:
-            text = _short(value_text(entity, key, value, names), width)
+            text = _short(value_text(entity, key, value, names, codes), width)
         parts.append(_("{field}: {change}").format(field=field_label(entity, key), change=text))
     if len(keys) > limit:
         parts.append("…")
@@ -292,6 +327,29 @@ def resolve_names(
         subjects[("staff", sid)] = staff.get(sid, "")
     subjects |= _training(session, wanted)
     return subjects, {**names, **staff}
+
+
+def resolve_codes(
+    session: Session, changes: Iterable[Mapping[str, Any]]
+) -> dict[str, dict[str, str]]:
+    """``"category:damage"`` -> the code's names by language, for the list codes in
+    ``changes`` (language-neutral: the reader's language picks one at display time)."""
+    wanted: dict[str, set[str]] = {}
+    for entry in changes:
+        for column in CODE_LISTS.keys() & entry.keys():
+            value = entry[column]
+            values = value if isinstance(value, list | tuple) else [value]
+            wanted.setdefault(column, set()).update(v for v in values if isinstance(v, str))
+    found: dict[str, dict[str, str]] = {}
+    for column, codes in wanted.items():
+        rows = session.execute(
+            select(ReferenceCode.code, ReferenceCode.name_zh, ReferenceCode.name_en).where(
+                ReferenceCode.list_kind == CODE_LISTS[column], ReferenceCode.code.in_(codes)
+            )
+        )
+        for code, zh, en in rows:
+            found[f"{column}:{code}"] = {"zh_CN": zh, "en": en}
+    return found
 
 
 def _pairs(session: Session, key: Any, value: Any, ids: set[str] | None) -> list[tuple[str, str]]:
