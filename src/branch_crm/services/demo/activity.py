@@ -11,6 +11,8 @@ under a second.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -108,6 +110,8 @@ def _surveys(
     for index, customer_id in enumerate(customer_ids):
         answered = today - timedelta(days=rng.randint(0, 45))
         detractor = index % 4 == 0  # a quarter: enough follow-ups to work through
+        if index in (0, 4):  # the two newest detractors: follow-ups due tomorrow and today
+            answered = today - timedelta(days=index // 4)
         said = rng.choice(SUGGESTIONS[5:] if detractor else SUGGESTIONS[:5])
         answers: dict[str, int | None] = dict(_answers(rng, codes, detractor))
         data = entry.ResponseInput(
@@ -131,18 +135,33 @@ def _surveys(
 
 
 def _work_follow_ups(
-    session: Session, rng: random.Random, clerk: Actor, tasks: list[tuple[str, date]], today: date
+    session: Session,
+    rng: random.Random,
+    staff: tuple[Actor, Actor],
+    tasks: list[tuple[str, date]],
+    today: date,
 ) -> None:
-    """Due a day after the answer; the older ones mostly worked (every fourth worked one
-    cancelled, the others done), the rest open, some of them overdue."""
+    """Opened when the answer came, due a day later; the older ones mostly worked (every
+    fourth worked one cancelled, the others done), the rest open (some overdue, every other
+    one handed to the clerk by the supervisor)."""
+    clerk, supervisor = staff
     worked = 0
-    for task_id, answered in tasks:
+    for number, (task_id, answered) in enumerate(tasks):
         task = session.get(CareTask, task_id)
         if task is None:
             continue
-        task.due_on = answered + timedelta(days=1)
-        session.flush()
+        with _backdating(session):  # the demo's past, not a change anyone made
+            task.due_on = answered + timedelta(days=1)
+            task.created_at = datetime.combine(answered, time(12), tzinfo=BUSINESS_TZ)
         if (today - answered).days <= 10 or rng.random() < 0.2:
+            if number % 2 == 0 and task.assignee_id is None:
+                with acting_as(session, supervisor):
+                    follow_ups.reassign_follow_up(
+                        session=session,
+                        actor=supervisor,
+                        task_id=task_id,
+                        assignee_id=clerk.staff_id,
+                    )
             continue
         worked += 1
         if worked % 4 == 2:
@@ -151,6 +170,19 @@ def _work_follow_ups(
         else:
             follow_ups.complete_follow_up(session=session, actor=clerk, task_id=task_id,
                                           note=rng.choice(DONE_NOTES))  # fmt: skip
+
+
+@contextmanager
+def _backdating(session: Session) -> Iterator[None]:
+    """Changes that only place demo rows in the past: flushed without audit entries."""
+    session.flush()
+    saved = session.info.get("audit", True)
+    session.info["audit"] = False
+    try:
+        yield
+        session.flush()
+    finally:
+        session.info["audit"] = saved
 
 
 def _trainings(session: Session, rng: random.Random, supervisor: Actor, today: date) -> int:
@@ -192,7 +224,7 @@ def add_demo_activity(
     chosen = rng.sample(pool, min(wanted, len(pool)))
     with acting_as(session, clerk):  # the audit log names who did it, as in real use
         tasks = _surveys(session, rng, clerk, chosen, today)
-        _work_follow_ups(session, rng, clerk, tasks, today)
+        _work_follow_ups(session, rng, (clerk, supervisor), tasks, today)
     with acting_as(session, supervisor):
         sessions = _trainings(session, rng, supervisor, today)
     session.flush()
