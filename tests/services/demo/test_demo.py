@@ -257,7 +257,7 @@ def test_training_sessions_with_attendance_and_one_coming_up(demo) -> None:  # t
 
 def test_same_seed_same_surveys_and_sessions(tmp_path: Path) -> None:
     sql = (
-        "SELECT c.local_no, r.channel, r.answers, r.suggestion, r.answered_on "
+        "SELECT c.local_no, r.channel, r.answers, r.suggestion, date(r.answered_on) "
         "FROM survey_response r JOIN customer c ON c.id = r.customer_id ORDER BY c.local_no"
     )
     tasks = "SELECT c.local_no, t.status, t.due_on FROM care_task t " \
