@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 from collections import defaultdict
 from collections.abc import Callable
@@ -216,7 +217,7 @@ def _quarantine(b: Batch, refused: list[Refusal], translate: Translate) -> None:
     rows: dict[str, dict[str, Any]] = {}
     for refusal in refused:
         change = refusal.change
-        detail = refusal.problem.render(translate)[:200]
+        detail = storable(refusal.problem.render(translate), 200)  # it may quote a NUL
         log.warning(
             "change %s/%s of batch %s quarantined (%s): %s",
             storable(change.table, 40),
@@ -248,9 +249,12 @@ def _quarantine(b: Batch, refused: list[Refusal], translate: Translate) -> None:
 
 
 def _plain(params: dict[str, object]) -> dict[str, object]:
-    """A refusal's values as JSON can keep them (numbers and words; anything else as text)."""
+    """A refusal's values as a JSON column can keep them: numbers as they are, anything else
+    as text made storable (a branch's table name or value may hold a NUL)."""
     return {
-        k: v if v is None or isinstance(v, str | int | float | bool) else str(v)
+        k: v
+        if v is None or (isinstance(v, int | float) and math.isfinite(v))
+        else storable(str(v), 200)
         for k, v in params.items()
     }
 
