@@ -38,8 +38,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    from branch_crm.sync.capture import install_capture
+    from branch_crm.sync.capture import drop_capture, install_capture
 
+    drop_capture(op.get_bind())  # the triggers read sync_state, which is rebuilt below
     for table in dict(COLUMNS):
         with op.batch_alter_table(table, schema=None) as batch_op:
             for name, column in COLUMNS:
