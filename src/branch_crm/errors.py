@@ -23,6 +23,8 @@ class ValidationError(CrmError):
         from branch_crm.i18n import _
 
         self.fields = dict(fields)
+        self.generic = message is None
+        """True when ``message`` is only the generic "correct the highlighted fields"."""
         super().__init__(message or _("Please correct the highlighted fields."))
 
 

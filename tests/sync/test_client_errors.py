@@ -137,3 +137,39 @@ def test_a_damaged_file_is_still_called_damaged(tmp_path: Path) -> None:
     path.write_bytes(b"not a database at all " * 300)
     with pytest.raises(DatabaseCorrupt, match="damaged"):
         open_database(path)
+
+
+def test_a_sync_error_is_kept_neutral_and_read_in_the_readers_language(
+    hq: Any, make_branch: Any
+) -> None:
+    from branch_crm.i18n import set_language
+    from branch_crm.services.syncing.service import sync_status
+
+    db_a, c_a = make_branch("BR1", name="pc_a")
+    db_b, c_b = make_branch("BR1", name="pc_b")
+    add_customer(db_a, "BR1", "张三", "13800001111")
+    assert c_a.run_once().error is None
+    with sqlite3.connect(db_b.path) as raw:
+        raw.execute(REFUSE)
+    set_language("zh_CN")  # the round runs while the PC speaks Chinese
+    try:
+        chinese = c_b.run_once().error or ""
+    finally:
+        set_language("en")
+    assert chinese.startswith("无法应用总部发来的更改")  # the round said it in Chinese
+    with db_b.session() as session:
+        status = sync_status(session=session)
+    assert (status.last_error or "").startswith("Could not apply changes from head office")
+    with sqlite3.connect(db_b.path) as raw:
+        stored = raw.execute("SELECT last_error FROM sync_state WHERE id = 1").fetchone()[0]
+    assert stored.startswith("Could not apply changes")  # English words for the log
+
+
+def test_an_old_free_text_sync_error_still_shows(make_branch: Any) -> None:
+    from branch_crm.services.syncing.service import sync_status
+
+    db_b, _c_b = make_branch("BR1", name="pc_b")
+    with sqlite3.connect(db_b.path) as raw:
+        raw.execute("UPDATE sync_state SET last_error = '无法连接总部' WHERE id = 1")
+    with db_b.session() as session:
+        assert sync_status(session=session).last_error == "无法连接总部"

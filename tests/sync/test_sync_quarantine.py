@@ -134,6 +134,19 @@ def test_a_value_head_office_refuses_is_shown_to_the_supervisors_and_the_queue_m
             ).fetchone()
         assert reason == "invalid"
         assert detail == "customer.name: text longer than 50 characters"
+    # kept as head office's message and values too: read in the supervisor's language
+    from branch_crm.i18n import set_language
+    from branch_crm.services.syncing.rejected_changes import list_rejected
+
+    with db_b.session() as session:
+        (view,) = [r for r in list_rejected(session=session) if r.row_id == first]
+    assert view.detail_message is not None and view.detail_message["args"]["length"] == 50
+    set_language("zh_CN")
+    try:
+        chinese = view.detail
+    finally:
+        set_language("en")
+    assert chinese is not None and "customer.name" in chinese and "characters" not in chinese
 
 
 # --- a refused change comes back as head office holds it ----------------------------------

@@ -83,7 +83,15 @@ def cmd_status(args: argparse.Namespace) -> int:
         status = sync_status(session=session)
         rejected = count_rejected(session=session)
     if args.json:
-        fields = {**status.__dict__, "clock_warning": status.clock_warning}
+        fields = {
+            **{
+                k: v
+                for k, v in status.__dict__.items()
+                if k not in ("stored_error", "error_message")
+            },
+            "last_error": status.last_error,
+            "clock_warning": status.clock_warning,
+        }
         sys.stdout.write(json.dumps(fields, default=str, ensure_ascii=False) + "\n")
         return 0
     lines = [
@@ -109,7 +117,18 @@ def cmd_rejected(args: argparse.Namespace) -> int:
     with _session(args) as session:
         rows = list_rejected(session=session, limit=args.limit)
     if args.json:
-        entries = [{**row.__dict__, "columns": list(row.columns)} for row in rows]
+        entries = [
+            {
+                **{
+                    k: v
+                    for k, v in row.__dict__.items()
+                    if k not in ("stored_detail", "detail_message")
+                },
+                "detail": row.detail,
+                "columns": list(row.columns),
+            }
+            for row in rows
+        ]
         sys.stdout.write(json.dumps(entries, default=str, ensure_ascii=False) + "\n")
         return 0
     if not rows:

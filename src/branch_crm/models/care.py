@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from sqlalchemy import Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -22,6 +22,12 @@ class CareTask(SyncedMixin, Base):
     status: Mapped[str] = mapped_column(String(16), default="open")
     """open, done, cancelled."""
     title: Mapped[str] = mapped_column(String(200))
+    """The reason in English words (rows before ``title_message`` existed: in the words of
+    whoever wrote it); people see ``title_message`` rendered in their language."""
+    title_message: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    """The reason as a message id and values (:mod:`branch_crm.models.stored_text`)."""
+    outcome_message: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    """What was recorded when the task was closed, as a message id and values."""
     notes: Mapped[str | None] = mapped_column(Text)
     source_id: Mapped[str | None] = mapped_column(String(36))
     assignee_id: Mapped[str | None] = mapped_column(String(36))

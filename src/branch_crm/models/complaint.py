@@ -82,6 +82,9 @@ class Complaint(SyncedMixin, Base):
     channel: Mapped[str] = mapped_column(String(16))
     category: Mapped[str] = mapped_column(String(40))
     description: Mapped[str] = mapped_column(Text)
+    description_message: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    """A description the program wrote (a complaint raised from a survey), as a message id
+    and values shown in the reader's language; ``description`` keeps it in English words."""
     compensation_requested_cents: Mapped[int] = mapped_column(Integer, default=0)
     compensation_granted_cents: Mapped[int] = mapped_column(Integer, default=0)
     grade: Mapped[int] = mapped_column(Integer)

@@ -43,6 +43,9 @@ class SyncState(Base):
     last_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
     last_success_at: Mapped[datetime | None] = mapped_column(default=None)
     last_error: Mapped[str | None] = mapped_column(Text)
+    """What stopped the last round, in English words (for the log and older versions)."""
+    last_error_message: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    """The same as a message id and values, shown in the reader's language."""
     failures: Mapped[int] = mapped_column(Integer, default=0)
     pc_code: Mapped[str | None] = mapped_column(String(4))
     """This PC's code in complaint numbers and survey serials, assigned by head office at
@@ -165,6 +168,9 @@ class SyncRejectedChange(SyncedMixin, Base):
     detail: Mapped[str | None] = mapped_column(String(200))
     """Why, in words (in the language of the PC that pushed it), e.g. "customer.name: text
     longer than 50 characters"; empty for deleted and older."""
+    detail_message: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    """The same as head office's message id and values, shown in the reader's language
+    (rows head office wrote before it existed have only ``detail``)."""
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     """The columns and values that lost."""
     hlc: Mapped[str] = mapped_column(String(64))

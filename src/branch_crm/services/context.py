@@ -29,6 +29,29 @@ def system_actor(branch_id: str) -> Actor:
 
 
 @contextmanager
+def as_system(session: Session) -> Iterator[Session]:
+    """Attribute the changes made inside to the system, not to the session's signed-in actor
+    (automatic work such as the SLA sweep run from a clerk's window): what is pending is
+    flushed under its own actor first, what is made inside is flushed as the system's."""
+    with acting_as(session, None):
+        yield session
+
+
+@contextmanager
+def acting_as(session: Session, actor: Actor | None) -> Iterator[Session]:
+    """Attribute the changes made inside to ``actor`` (None: the system); what is pending is
+    flushed under the session's own actor first."""
+    saved = session.info.get("actor_id")
+    session.flush()
+    session.info["actor_id"] = actor.staff_id if actor is not None else None
+    try:
+        yield session
+        session.flush()
+    finally:
+        session.info["actor_id"] = saved
+
+
+@contextmanager
 def unit_of_work(db: Database, actor: Actor, *, audit: bool = True) -> Iterator[Session]:
     """A session that attributes every change to ``actor``; commits on success."""
     with db.session(actor_id=actor.staff_id, branch_id=actor.branch_id, audit=audit) as session:

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from branch_crm.models.stored_text import Message, english, is_message
 from branch_crm.sync import codec
 from branch_crm.sync.merge import TOMBSTONE
 
@@ -24,10 +25,11 @@ PARENT = "parent"
 
 class ApplyError(Exception):
     """A pulled change could not be written for a reason other than a clash or a missing
-    parent (a bug, or a local trigger refusing it); ``where`` names the row (or the page)."""
+    parent (a bug, or a local trigger refusing it); ``where`` names the row (or, as a stored
+    message, the page)."""
 
-    def __init__(self, where: str, reason: str) -> None:
-        super().__init__(f"{where}: {reason}")
+    def __init__(self, where: str | Message, reason: str) -> None:
+        super().__init__(f"{english(where) if is_message(where) else where}: {reason}")
         self.where, self.reason = where, reason
 
     @classmethod

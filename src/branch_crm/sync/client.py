@@ -11,6 +11,7 @@ called damaged only when SQLite says so (:func:`branch_crm.db.problems.is_corrup
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import sqlite3
@@ -29,7 +30,8 @@ from branch_crm.db import Database
 from branch_crm.db.problems import as_database_error
 from branch_crm.db.revisions import head_revision
 from branch_crm.errors import DatabaseCorrupt, DatabaseLocked, DatabaseReadOnly
-from branch_crm.i18n import _, http_language
+from branch_crm.i18n import N_, http_language
+from branch_crm.models.stored_text import Message, english, message, render
 from branch_crm.sync.applier import PageApplier
 from branch_crm.sync.apply_rows import ApplyError
 from branch_crm.sync.capture import capture_suspended
@@ -80,7 +82,12 @@ class SyncResult:
 
 
 class SyncFailed(Exception):
-    """A round stopped; the message is translated and shown to people."""
+    """A round stopped; ``stored`` says why as a message (stored language-neutral, shown in
+    the reader's language), ``str()`` in the current language."""
+
+    def __init__(self, stored: Message) -> None:
+        super().__init__(render(stored))
+        self.stored = stored
 
 
 def backoff_seconds(failures: int, *, base: float = 30, cap: float = 1800) -> float:
@@ -151,18 +158,20 @@ class SyncClient:
         detail = detail.strip().rstrip("。.")  # it goes inside the sentence below
         code = response.status_code
         if code == 401:
-            message = _("Head office did not accept this branch's token ({detail}).")
+            msgid = N_("Head office did not accept this branch's token ({detail}).")
         elif code == 403:
-            message = _("Head office refused the data ({detail}).")
+            msgid = N_("Head office refused the data ({detail}).")
         elif code == 409:
-            message = _("This version cannot sync with head office: {detail}")
+            msgid = N_("This version cannot sync with head office: {detail}")
         elif code == 413:
-            message = _("A batch was too large for head office ({detail}).")
+            msgid = N_("A batch was too large for head office ({detail}).")
         elif code == 422:
-            message = _("Head office could not read the data sent ({detail}).")
+            msgid = N_("Head office could not read the data sent ({detail}).")
         else:
-            message = _("Head office answered with an error (HTTP {code}).")
-        raise SyncFailed(message.format(detail=detail, code=code))
+            raise SyncFailed(
+                message(N_("Head office answered with an error (HTTP {code})."), code=code)
+            )
+        raise SyncFailed(message(msgid, detail=detail))
 
     # --- one round -------------------------------------------------------------------
 
@@ -180,48 +189,66 @@ class SyncClient:
                 pulled = self._pull_all(http)
             self.write(self._record_success)
         except Exception as exc:  # every failure is said in words, none escapes
-            return self._record_failure(self._failure_text(exc), pushed, pulled, conflicts)
+            return self._record_failure(self._failure(exc), pushed, pulled, conflicts)
         return SyncResult(pushed, pulled, conflicts, None)
 
-    def _failure_text(self, exc: Exception) -> str:
-        """What stopped a round, in words a user can act on (translated)."""
+    def _failure(self, exc: Exception) -> Message:
+        """What stopped a round, in words a user can act on, as a stored message (the
+        reader's language is chosen when it is shown)."""
         if isinstance(exc, SyncFailed):
-            return str(exc)
+            return exc.stored
         if isinstance(exc, httpx.HTTPError):
-            return self._network_text(exc)
+            return self._network_failure(exc)
         if isinstance(exc, ApplyError):
-            return _("Could not apply changes from head office: {where}: {reason}").format(
-                where=exc.where, reason=exc.reason
+            return message(
+                N_("Could not apply changes from head office: {where}: {reason}"),
+                where=exc.where,
+                reason=exc.reason,
             )
         if isinstance(exc, (DBAPIError, sqlite3.Error)):
-            return self._database_text(exc)
+            return self._database_failure(exc)
         if isinstance(exc, ValueError):  # a malformed answer (pydantic's errors are these)
-            return _("Head office sent an answer this version cannot read ({reason}).").format(
-                reason=str(exc)[:200]
+            return message(
+                N_("Head office sent an answer this version cannot read ({reason})."),
+                reason=str(exc)[:200],
             )
         log.exception("sync round stopped by an unexpected error")
-        return _("Sync stopped by an unexpected error ({reason}); it is in the log file.").format(
-            reason=f"{type(exc).__name__}: {str(exc)[:200]}"
+        return message(
+            N_("Sync stopped by an unexpected error ({reason}); it is in the log file."),
+            reason=f"{type(exc).__name__}: {str(exc)[:200]}",
         )
 
-    def _network_text(self, exc: httpx.HTTPError) -> str:
+    def _network_failure(self, exc: httpx.HTTPError) -> Message:
         if isinstance(exc, httpx.TimeoutException):
-            return _("Head office at {url} did not answer in time.").format(url=self.base_url)
-        return _("Cannot reach head office at {url} ({reason}).").format(
-            url=self.base_url, reason=type(exc).__name__
+            return message(N_("Head office at {url} did not answer in time."), url=self.base_url)
+        return message(
+            N_("Cannot reach head office at {url} ({reason})."),
+            url=self.base_url,
+            reason=type(exc).__name__,
         )
 
-    def _database_text(self, exc: Exception) -> str:
+    def _database_failure(self, exc: Exception) -> Message:
         """A database failure during a round: the file is called damaged only when SQLite
         says so; anything else is a sync problem that the next round may not have."""
         log.warning("database failure during a sync round", exc_info=exc)
         problem = as_database_error(exc, self.db.path)
-        if isinstance(problem, DatabaseCorrupt | DatabaseReadOnly):
-            return problem.message
+        if isinstance(problem, DatabaseCorrupt):
+            return message(
+                N_(
+                    "The database {path} is damaged or is not a Branch CRM database. "
+                    "Restore it from a backup."
+                ),
+                path=problem.path,
+            )
+        if isinstance(problem, DatabaseReadOnly):
+            return message(
+                N_("The database {path} cannot be written. Check the file's permissions."),
+                path=problem.path,
+            )
         if isinstance(problem, DatabaseLocked):
-            return _("The database was busy with other work; the next round tries again.")
+            return message(N_("The database was busy with other work; the next round tries again."))
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
-        return _("Sync stopped by a database error on this PC ({reason}).").format(reason=reason)
+        return message(N_("Sync stopped by a database error on this PC ({reason})."), reason=reason)
 
     def _push_all(self, http: httpx.Client) -> tuple[int, int]:
         """Send every queued batch, in order, each one only after the previous one's
@@ -275,7 +302,7 @@ class SyncClient:
         )
         ack = PushAck.model_validate_json(self._content(response))
         if ack.batch_id != batch.batch_id:
-            raise SyncFailed(_("Head office acknowledged a different batch."))
+            raise SyncFailed(message(N_("Head office acknowledged a different batch.")))
         return ack
 
     def _settle(self, batch: OutgoingBatch, ack: PushAck) -> None:
@@ -390,26 +417,31 @@ class SyncClient:
     def _record_success(self) -> None:
         with self.db.engine.begin() as conn:
             conn.exec_driver_sql(
-                "UPDATE sync_state SET last_success_at = ?, last_error = NULL, failures = 0 "
+                "UPDATE sync_state SET last_success_at = ?, last_error = NULL, "
+                "last_error_message = NULL, failures = 0 "
                 "WHERE id = 1",
                 (_stamp(),),
             )
 
-    def _record_failure(self, message: str, pushed: int, pulled: int, conflicts: int) -> SyncResult:
-        log.warning("sync with %s failed: %s", self.base_url, message)
+    def _record_failure(
+        self, stored: Message, pushed: int, pulled: int, conflicts: int
+    ) -> SyncResult:
+        text = english(stored)
+        log.warning("sync with %s failed: %s", self.base_url, text)
 
         def record() -> None:
             with self.db.engine.begin() as conn:
                 conn.exec_driver_sql(
-                    "UPDATE sync_state SET last_error = ?, failures = failures + 1 WHERE id = 1",
-                    (message,),
+                    "UPDATE sync_state SET last_error = ?, last_error_message = ?, "
+                    "failures = failures + 1 WHERE id = 1",
+                    (text, json.dumps(stored, ensure_ascii=False)),
                 )
 
         try:
             self.write(record)
         except (DBAPIError, sqlite3.Error):  # the result still says it
             log.warning("could not record the sync failure", exc_info=True)
-        return SyncResult(pushed, pulled, conflicts, message)
+        return SyncResult(pushed, pulled, conflicts, render(stored))
 
 
 def _pc_code(conn: Connection) -> str | None:
@@ -440,7 +472,7 @@ def apply_page(db: Database, page: PullResponse, *, expected_cursor: int) -> int
     try:
         return _apply_page(db, page, expected_cursor, thorough=True)
     except IntegrityError as exc:  # not a row this page wrote: a trigger's, or a bug
-        where = _("the changes after {cursor}").format(cursor=expected_cursor)
+        where = message(N_("the changes after {cursor}"), cursor=expected_cursor)
         raise ApplyError(where, str(exc.orig)) from exc
 
 

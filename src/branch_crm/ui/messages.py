@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import cast
 
@@ -84,6 +84,17 @@ def database_problem(exc: BaseException, path: Path | str | None) -> DatabaseErr
     return problem if path is not None else None
 
 
+def _refusal_text(exc: ValidationError) -> str:
+    """A refusal in a box, which highlights no field: the generic "correct the highlighted
+    fields" would point at nothing, so the field messages say it themselves."""
+    found = list(dict.fromkeys(exc.fields.values()))
+    if exc.generic and len(found) == 1:
+        return found[0]
+    lines = [] if exc.generic and found else [exc.message]
+    lines += [f"• {message}" for message in found]
+    return "\n".join(dict.fromkeys(lines))
+
+
 def error_text(exc_or_text: BaseException | str, db_path: Path | str | None = None) -> str:
     """What a user reads for an error: a CrmError's translated message, never a traceback.
 
@@ -92,9 +103,7 @@ def error_text(exc_or_text: BaseException | str, db_path: Path | str | None = No
     if isinstance(exc_or_text, str):
         return exc_or_text
     if isinstance(exc_or_text, ValidationError):
-        lines = [exc_or_text.message]
-        lines += [f"• {message}" for message in exc_or_text.fields.values()]
-        return "\n".join(dict.fromkeys(lines))
+        return _refusal_text(exc_or_text)
     if isinstance(exc_or_text, CrmError):
         return exc_or_text.message
     if isinstance(exc_or_text, OSError):
@@ -186,6 +195,21 @@ def _insert_below(widget: QWidget, label: QLabel) -> bool:
             if child is not None:
                 stack.append(child)
     return False
+
+
+def banner_text(
+    loose: Sequence[str], *, highlighted: bool, error: ValidationError | None = None
+) -> str:
+    """What a form's banner says after a refusal: "correct the highlighted fields" only when
+    some field is highlighted, then the messages that have no field of their own (a
+    refusal's own sentence, when it is not that generic one, comes first)."""
+    parts: list[str] = []
+    if error is not None and not error.generic:
+        parts.append(error.message)
+    elif highlighted:
+        parts.append(_("Please correct the highlighted fields."))
+    parts += loose
+    return " ".join(dict.fromkeys(p for p in parts if p))
 
 
 class FieldErrors(QObject):

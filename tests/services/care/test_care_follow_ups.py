@@ -11,6 +11,7 @@ import time_machine
 from sqlalchemy import select
 
 from branch_crm.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
+from branch_crm.i18n import set_language
 from branch_crm.models import AuditEntry, CareTask, SyncOutbox
 from branch_crm.services.care import follow_ups
 from branch_crm.timeutil import local_today
@@ -75,7 +76,16 @@ def test_done_needs_a_note_and_is_recorded(db, call, counter, make_customer, mak
     )
     assert view.status == "done" and view.done_at is not None
     assert view.outcome == "Done: 已致歉， 明天重新派送"
-    assert view.notes == "派送太慢\nDone: 已致歉， 明天重新派送"
+    assert view.notes == "派送太慢\n已致歉， 明天重新派送"  # words as typed, no English prefix
+    assert view.outcome_message == {
+        "msg": "Done: {note}",
+        "args": {"note": "已致歉， 明天重新派送"},
+    }
+    set_language("zh_CN")
+    try:
+        assert view.outcome == "已完成：已致歉， 明天重新派送"  # in the reader's language
+    finally:
+        set_language("en")
     assert call(counter, follow_ups.list_follow_ups) == []
 
     with db.session() as session:
@@ -105,7 +115,8 @@ def test_cancel_needs_a_reason(call, supervisor, make_customer, make_task):  # t
         call(supervisor, follow_ups.cancel_follow_up, task_id=task_id, reason=" ")
     assert err.value.fields == {"reason": "Write why the follow-up is cancelled."}
     view = call(supervisor, follow_ups.cancel_follow_up, task_id=task_id, reason="两次未接通")
-    assert view.status == "cancelled" and view.notes == "Cancelled: 两次未接通"
+    assert view.status == "cancelled" and view.notes == "两次未接通"
+    assert view.outcome == "Cancelled: 两次未接通"
     assert view.done_at is None
     with pytest.raises(InvalidTransition):
         call(supervisor, follow_ups.cancel_follow_up, task_id=task_id, reason="again")

@@ -491,3 +491,25 @@ def test_a_pause_over_a_holiday_costs_no_business_time(
     # Sat 11 (make-up) 2400, Mon 13 2880, Tue 14 3360, Wed 15 3840, Thu 16 4320, Fri 17: 90
     # -> 10:30
     assert view.resolution_due_at == local("2025-10-17 10:30")
+
+
+def test_sweep_run_from_a_clerks_window_is_audited_as_the_system(
+    db, counter, make_customer, clock, call
+) -> None:
+    from branch_crm.models import AuditEntry
+
+    customer = make_customer()
+    clock(local("2025-11-24 09:00"))
+    view = call(
+        counter, intake.take_complaint, data=intake.ComplaintInput(customer, "counter", "loss", "x")
+    )
+    with unit_of_work(db, counter) as session:
+        before = {e.id for e in session.query(AuditEntry)}
+    assert before
+    clock(local("2025-11-24 10:30"))  # breached, escalated twice
+    with unit_of_work(db, counter) as session:  # the clerk's session runs the sweep
+        assert sla.sweep(session=session).escalations == 2
+        new = [e for e in session.query(AuditEntry) if e.id not in before]
+    assert {(e.entity, e.entity_id) for e in new} >= {("complaint", view.id)}
+    assert [e.entity for e in new].count("complaint_event") == 3  # a breach, two escalations
+    assert all(e.actor_id is None for e in new)  # the system's, not the clerk's

@@ -217,3 +217,54 @@ def test_nothing_is_due_for_the_catch_up_after_a_fill(demo) -> None:  # type: ig
             assert catch_up_step(session=session).finished
     finally:
         db.dispose()
+
+
+# --- activity: every page has something to show -------------------------------------------
+
+
+def test_returned_surveys_with_detractors_and_their_follow_ups(demo) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    responses = rows(demo.path, "SELECT channel, answers, form_id FROM survey_response")
+    assert len(responses) >= 12
+    assert {r[0] for r in responses} == {"paper", "phone", "counter"}
+    assert all(r[2] for r in responses if r[0] == "paper")  # keyed in from a printed form
+    returned = rows(demo.path, "SELECT count(*) FROM survey_form WHERE status = 'returned'")
+    assert returned[0][0] == sum(r[0] == "paper" for r in responses)
+    nps = [json.loads(r[1])["nps"] for r in responses]
+    assert any(n <= 6 for n in nps) and any(n >= 9 for n in nps)  # detractors and promoters
+    tasks = rows(demo.path, "SELECT status, due_on, title_message FROM care_task")
+    statuses = [t[0] for t in tasks]
+    assert {"open", "done", "cancelled"} <= set(statuses)
+    today = rows(demo.path, "SELECT date('now', 'localtime')")[0][0]
+    assert any(s == "open" and due < today for s, due, _m in tasks)  # something overdue
+    assert all(m for _s, _d, m in tasks)  # titles kept language-neutral
+
+
+def test_training_sessions_with_attendance_and_one_coming_up(demo) -> None:  # type: ignore[no-untyped-def]
+    sessions = rows(
+        demo.path,
+        "SELECT s.id, s.starts_at > datetime('now'), "
+        "sum(a.status IN ('present', 'late')), sum(a.status = 'expected') "
+        "FROM training_session s JOIN training_attendee a ON a.session_id = s.id GROUP BY s.id",
+    )
+    past = [s for s in sessions if not s[1]]
+    coming = [s for s in sessions if s[1]]
+    assert len(past) >= 3 and len(coming) >= 1
+    assert all(s[2] > 0 and s[3] == 0 for s in past)  # attendance recorded for everyone
+    assert all(s[2] == 0 for s in coming)
+
+
+def test_same_seed_same_surveys_and_sessions(tmp_path: Path) -> None:
+    sql = (
+        "SELECT c.local_no, r.channel, r.answers, r.suggestion, date(r.answered_on) "
+        "FROM survey_response r JOIN customer c ON c.id = r.customer_id ORDER BY c.local_no"
+    )
+    tasks = "SELECT c.local_no, t.status, t.due_on FROM care_task t " \
+            "JOIN customer c ON c.id = t.customer_id ORDER BY c.local_no"  # fmt: skip
+    training = "SELECT a.name, a.status FROM training_attendee a ORDER BY a.name, a.status"
+    first = fill_demo(tmp_path / "a.db", customers=120, seed=9)
+    second = fill_demo(tmp_path / "b.db", customers=120, seed=9)
+    for query in (sql, tasks, training):
+        assert rows(first.path, query) == rows(second.path, query)
+    assert rows(first.path, sql)

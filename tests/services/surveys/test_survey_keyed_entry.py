@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from branch_crm.errors import NotFound, PermissionDenied, ValidationError
 from branch_crm.models import CareTask, Complaint, SurveyForm, SurveyResponse
+from branch_crm.models.stored_text import render
 from branch_crm.services.surveys import entry
 from branch_crm.services.surveys.template import active_template
 from tests.support.services import run_service
@@ -160,7 +161,7 @@ def test_detractor_opens_one_follow_up_even_after_a_correction(db, counter, form
                         data=entry.ResponseInput(answers(nps=9)))  # fmt: skip
     (task,) = _rows(db, CareTask)
     assert happy.follow_up_task_id is None and happy.reasons == ()
-    assert task.status == "cancelled" and "no follow-up" in (task.notes or "")
+    assert task.status == "cancelled" and "no follow-up" in render(task.outcome_message)
 
 
 def test_effort_and_item_reasons_are_short(db, counter, form) -> None:  # type: ignore[no-untyped-def]
@@ -222,3 +223,65 @@ def test_couriers_may_not_enter_answers(db, courier, form) -> None:  # type: ign
             serial=serial,
             data=entry.ResponseInput(answers()),
         )
+
+
+def test_follow_up_title_is_stored_neutral_and_read_in_the_readers_language(
+    db, counter, form
+) -> None:  # type: ignore[no-untyped-def]
+    from branch_crm.i18n import set_language
+    from branch_crm.services.care import follow_ups
+
+    _cid, serial = form
+    low = answers(nps=3) | {"timeliness": 2}
+    set_language("zh_CN")  # keyed in by a clerk working in Chinese
+    try:
+        run_service(db, counter, entry.enter_form_response, serial=serial,
+                    data=entry.ResponseInput(low))  # fmt: skip
+        chinese = run_service(db, counter, follow_ups.list_follow_ups)[0].title
+    finally:
+        set_language("en")
+    (task,) = _rows(db, CareTask)
+    assert task.title == "Survey follow-up: Timeliness 2, NPS 3"  # no Chinese in the column
+    assert task.title_message["msg"] == "Survey follow-up: {reasons}"
+    english = run_service(db, counter, follow_ups.list_follow_ups)[0].title
+    assert english == "Survey follow-up: Timeliness 2, NPS 3"  # an English reader
+    assert chinese.startswith("问卷回访") and "NPS 3" in chinese and "Timeliness" not in chinese
+
+
+def test_an_old_follow_up_with_free_text_still_shows_its_text(db, counter, form) -> None:  # type: ignore[no-untyped-def]
+    from branch_crm.models import Customer
+    from branch_crm.services.care import follow_ups
+    from branch_crm.services.context import unit_of_work
+
+    cid, _serial = form
+    with unit_of_work(db, counter) as session:
+        assert session.get(Customer, cid) is not None
+        session.add(CareTask(customer_id=cid, kind="survey_follow_up", due_on=date(2026, 1, 1),
+                             title="问卷回访：NPS 2", status="open"))  # fmt: skip
+    (view,) = run_service(db, counter, follow_ups.list_follow_ups)
+    assert view.title == "问卷回访：NPS 2"
+
+
+def test_a_complaint_raised_from_a_survey_reads_in_the_readers_language(db, counter, form) -> None:  # type: ignore[no-untyped-def]
+    from branch_crm.i18n import set_language
+    from branch_crm.services.complaints.views import get_complaint
+
+    _cid, serial = form
+    low = answers(nps=2)
+    set_language("zh_CN")  # raised by a clerk working in Chinese
+    try:
+        run_service(db, counter, entry.enter_form_response, serial=serial,
+                    data=entry.ResponseInput(low, suggestion="箱子破了", raise_complaint=True,
+                                             complaint_category="damage"))  # fmt: skip
+    finally:
+        set_language("en")
+    (complaint,) = _rows(db, Complaint)
+    assert complaint.description.startswith("From a satisfaction survey (survey ")  # English
+    english = run_service(db, counter, get_complaint, complaint_id=complaint.id).description
+    assert english == f"From a satisfaction survey (survey {serial}): NPS 2.\n箱子破了"
+    set_language("zh_CN")
+    try:
+        chinese = run_service(db, counter, get_complaint, complaint_id=complaint.id).description
+    finally:
+        set_language("en")
+    assert serial in chinese and "箱子破了" in chinese and "From a" not in chinese

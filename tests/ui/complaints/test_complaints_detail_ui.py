@@ -79,9 +79,17 @@ def test_wait_resume_feedback_close_reopen(qtbot, ctx, boxes, complaint) -> None
     press(qtbot, dialog, Qt.Key.Key_F6, _form_open(dialog))
     form = dialog.step_dialog
     confirmed = form.widgets["customer_confirmed"]
-    assert confirmed.isChecked() and not confirmed.isEnabled()  # counter cannot untick it
+    assert not confirmed.isChecked() and confirmed.isEnabled()  # not pre-ticked; tickable
     cause: QComboBox = form.widgets["root_cause"]
     cause.setCurrentIndex(cause.findData("rough_handling"))
+    form.widgets["corrective_action"].setPlainText("brief the loading team")
+    form.ok_button.click()  # unticked: counter staff may not close without the customer
+    qtbot.waitUntil(lambda: bool(boxes.errors), timeout=2000)
+    assert "supervisor" in boxes.errors[-1].message and dialog.view.status == "feedback_given"
+    assert form.isVisible()
+    qtbot.keyClick(confirmed, Qt.Key.Key_Space)  # ticked by keyboard
+    assert confirmed.isChecked()
+    form.widgets["corrective_action"].setPlainText("")
     form.ok_button.click()
     assert "corrective" in form.errors.labels["corrective_action"].text().lower() or (
         form.errors.labels["corrective_action"].text()

@@ -309,3 +309,18 @@ def test_save_while_another_program_locks_the_file(qtbot, ctx, add_customer, loc
         assert session.scalar(select(func.count()).select_from(AuditEntry)) == audit_before
     assert dialog.save()  # the lock is gone: the same save goes through
     assert ctx.read(get_customer, customer_id=view.id).company == "Locked Ltd"
+
+
+def test_banner_mentions_highlighted_fields_only_when_one_is(qtbot, new_dialog) -> None:  # type: ignore[no-untyped-def]
+    from branch_crm.errors import ValidationError
+
+    generic = "Please correct the highlighted fields."
+    new_dialog._on_customer_save_failed(ValidationError({"branch": "Not this branch's customer."}))
+    assert new_dialog.message.text() == "Not this branch's customer."  # nothing is highlighted
+    assert new_dialog.form.error_text("name") == ""
+    new_dialog._on_customer_save_failed(ValidationError({"name": "Enter the name."}))
+    assert new_dialog.message.text() == generic
+    assert new_dialog.form.error_text("name") == "Enter the name."
+    prefs = new_dialog.preferences.form
+    prefs.show_errors({"somewhere": "Saved elsewhere meanwhile."})
+    assert prefs.general_error.text() == "Saved elsewhere meanwhile."

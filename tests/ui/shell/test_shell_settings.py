@@ -117,3 +117,19 @@ def test_counter_staff_may_only_change_language(show, ctx, db) -> None:
     dialog.save()
     assert not dialog.isVisible()
     assert stored(db, "language") == "en"
+
+
+def test_money_is_shown_and_typed_in_yuan_and_kept_in_fen(show, admin_ctx, db) -> None:
+    key = "complaint.compensation_limit_cents"
+    dialog = show(SettingsDialog(admin_ctx))
+    editor = dialog.policy[key]
+    assert editor.head_office.text() == "Head office: ¥200.00"  # not "20000"
+    assert editor.value.value() == 200 and editor.value.prefix() == "¥"
+    assert "(yuan)" in dialog.labels[key].text()
+    editor.override.setChecked(True)
+    editor.value.setValue(350.5)
+    dialog.save()
+    assert stored(db, key) == 35050  # fen, as the complaint rules read it
+    again = show(SettingsDialog(admin_ctx))
+    assert again.policy[key].value.value() == 350.5
+    assert again.policy["complaint.high_value_cents"].head_office.text() == "Head office: ¥1,000.00"

@@ -142,7 +142,9 @@ def test_audit_page_lists_and_filters(qtbot, show, supervisor_ctx, db) -> None:
     assert rows, "staff creation and the failed sign-in are in the log"
     assert rows[0].action == "login_failed"  # newest first
     assert page.model.index(0, 2).data() == "Failed sign-in"
-    assert page.model.index(0, 1).data() == "system"
+    assert page.model.index(0, 1).data() == "nobody signed in"  # an attempt, not the system's
+    assert page.model.index(0, 3).data() == "Staff account"  # not the table name
+    assert page.model.index(0, 4).data() == "王芳"  # whose account, not its id
     page.action.setCurrentIndex(page.action.findData("create"))
     page.reload()
     assert page.model.rows and {r.action for r in page.model.rows} == {"create"}
@@ -156,3 +158,26 @@ def test_audit_page_lists_and_filters(qtbot, show, supervisor_ctx, db) -> None:
     page.actor.setCurrentIndex(0)
     page.reload()
     assert page.model.rows  # today is inside the default period
+
+
+def test_audit_page_names_records_fields_and_the_system(show, supervisor_ctx, db) -> None:
+    from branch_crm.models import Customer
+    from branch_crm.services.context import system_actor, unit_of_work
+
+    with unit_of_work(db, supervisor_ctx.actor) as session:
+        customer = Customer(name="张三", customer_type="individual")
+        session.add(customer)
+    with unit_of_work(db, system_actor("BR001")) as session:
+        row = session.get(Customer, customer.id)
+        assert row is not None
+        row.visit_class = "A"
+    page = show(AuditPage(supervisor_ctx))
+    page.entity.setCurrentIndex(page.entity.findData("customer"))
+    assert page.entity.currentText() == "Customer"
+    page.reload()
+    cells = [[page.model.index(r, c).data() for c in range(6)] for r in range(2)]
+    assert cells[0][1:] == ["System (automatic)", "Changed", "Customer", "张三",
+                            "Visit class: — → Class A"]  # fmt: skip
+    assert cells[1][1] == "陈静"  # the supervisor, by name
+    assert cells[1][4] == "张三" and customer.id not in cells[1][5]
+    assert "Type: Individual" in cells[1][5] and "customer_type" not in cells[1][5]

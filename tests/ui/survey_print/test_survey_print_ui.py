@@ -120,3 +120,17 @@ def test_cancel_from_the_progress_stops_the_real_job(
     with db.session() as session:
         assert session.scalars(select(SurveyForm)).all() == []
     assert list(actions.survey_folder().glob("survey-batch-*")) == []
+
+
+def test_survey_pdfs_are_named_by_the_branchs_local_time() -> None:
+    from datetime import UTC, datetime
+
+    import time_machine
+
+    from branch_crm.ui.survey_print.actions import new_pdf_path
+
+    # 20:00 UTC on 1 March is 04:00 on 2 March in the branch (as the pickup sheets say)
+    with time_machine.travel(datetime(2025, 3, 1, 20, 0, tzinfo=UTC), tick=False):
+        assert new_pdf_path("survey").name == "survey-20250302-040000-000000.pdf"
+    late = datetime(2025, 6, 30, 16, 30, 5, 7, tzinfo=UTC)
+    assert new_pdf_path("batch", late).name == "batch-20250701-003005-000007.pdf"

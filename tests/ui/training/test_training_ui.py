@@ -273,3 +273,16 @@ def test_pages_follow_a_language_change(qtbot, supervisor_ctx, show) -> None:  #
     assert surveys.entry.lookup_button.text() == "查找"
     first = next(iter(surveys.entry.answers.questions.values()))
     assert first.text().startswith("时效性")
+
+
+def test_sign_in_sheets_are_named_by_the_branchs_local_time() -> None:
+    from datetime import UTC, datetime
+
+    import time_machine
+
+    from branch_crm.ui.training.page import printout_path
+
+    with time_machine.travel(datetime(2025, 3, 1, 20, 0, tzinfo=UTC), tick=False):
+        assert printout_path("T-1").name == "signin-T-1-20250302-040000.pdf"
+    late = datetime(2025, 6, 30, 16, 30, tzinfo=UTC)
+    assert printout_path("T-2", late).name == "signin-T-2-20250701-003000.pdf"

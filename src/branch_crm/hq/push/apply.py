@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 from collections import defaultdict
 from collections.abc import Callable
@@ -216,7 +217,7 @@ def _quarantine(b: Batch, refused: list[Refusal], translate: Translate) -> None:
     rows: dict[str, dict[str, Any]] = {}
     for refusal in refused:
         change = refusal.change
-        detail = refusal.problem.render(translate)[:200]
+        detail = storable(refusal.problem.render(translate), 200)  # it may quote a NUL
         log.warning(
             "change %s/%s of batch %s quarantined (%s): %s",
             storable(change.table, 40),
@@ -225,7 +226,8 @@ def _quarantine(b: Batch, refused: list[Refusal], translate: Translate) -> None:
             refusal.reason,
             refusal.problem.detail,
         )
-        log_rejection(b, change, refusal.reason, [], detail=detail)
+        stored = {"msg": refusal.problem.message, "args": _plain(refusal.problem.params)}
+        log_rejection(b, change, refusal.reason, [], detail=detail, detail_message=stored)
         restore_senders_copy(b, change)
         rows[rejection_id(b.auth.branch, change, refusal.reason)] = {
             "branch_code": b.auth.branch,
@@ -244,6 +246,17 @@ def _quarantine(b: Batch, refused: list[Refusal], translate: Translate) -> None:
     b.conn.execute(keep, [{"id": k, **row} for k, row in rows.items()])
     write_states(b)
     write_log(b)
+
+
+def _plain(params: dict[str, object]) -> dict[str, object]:
+    """A refusal's values as a JSON column can keep them: numbers as they are, anything else
+    as text made storable (a branch's table name or value may hold a NUL)."""
+    return {
+        k: v
+        if v is None or (isinstance(v, int | float) and math.isfinite(v))
+        else storable(str(v), 200)
+        for k, v in params.items()
+    }
 
 
 def restore_senders_copy(b: Batch, change: Change) -> None:

@@ -178,6 +178,7 @@ def log_rejection(
     *,
     acknowledge: bool = True,
     detail: str | None = None,
+    detail_message: dict[str, Any] | None = None,
 ) -> None:
     """Record a change that was not applied (or not whole) where the sender's supervisors
     can see it, once per change and reason (and, unless ``acknowledge`` is False or it
@@ -204,6 +205,7 @@ def log_rejection(
             "hlc": storable(change.hlc, 64),
             "node_id": b.auth.node_id,
             "detail": detail[:200] if detail is not None else None,
+            "detail_message": detail_message,
         },
     )
 

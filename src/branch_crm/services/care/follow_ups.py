@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, aliased
 from branch_crm.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
 from branch_crm.i18n import N_, _
 from branch_crm.models import CareTask, Customer, CustomerPhone, Role, Staff
+from branch_crm.models.stored_text import message, render
 from branch_crm.services.context import Actor
 from branch_crm.services.permissions import role_label
 from branch_crm.timeutil import local_today, utcnow
@@ -96,8 +97,8 @@ class FollowUp:
     phone: str
     """Primary phone, digits as stored (format with services.customers.search.format_phone)."""
     kind: str
-    title: str
-    """The reason, e.g. "Survey follow-up: NPS 3, Timeliness 2"."""
+    stored_title: str
+    """The title column: English words, or an older row's words in its writer's language."""
     notes: str | None
     due_on: date
     status: str
@@ -105,6 +106,14 @@ class FollowUp:
     assignee_name: str | None
     created_at: datetime
     done_at: datetime | None
+    title_message: dict[str, Any] | None = None
+    outcome_message: dict[str, Any] | None = None
+
+    @property
+    def title(self) -> str:
+        """The reason in the reader's language, e.g. "Survey follow-up: NPS 3, Timeliness 2"
+        (an older row: its stored words)."""
+        return render(self.title_message, self.stored_title)
 
     def days_overdue(self, today: date) -> int:
         """Days past the due date (0 when due today or later)."""
@@ -116,14 +125,18 @@ class FollowUp:
 
     @property
     def outcome(self) -> str:
-        """What was recorded when the task was closed (the last line of its notes)."""
-        return outcome(self.status, self.notes)
+        """What was recorded when the task was closed, in the reader's language."""
+        return outcome(self.status, self.notes, self.outcome_message)
 
 
-def outcome(status: str, notes: str | None) -> str:
-    if status == OPEN or not notes:
+def outcome(status: str, notes: str | None, stored: dict[str, Any] | None = None) -> str:
+    """A closed task's outcome: its stored message rendered, else (a row closed before
+    messages were kept) the last line of its notes."""
+    if status == OPEN:
         return ""
-    return notes.rstrip().splitlines()[-1]
+    if stored is not None:
+        return render(stored)
+    return notes.rstrip().splitlines()[-1] if notes else ""
 
 
 @dataclass(frozen=True)
@@ -172,7 +185,7 @@ def _view(task: CareTask, name: str | None, phone: str | None, assignee: str | N
         customer_name=name or "",
         phone=phone or "",
         kind=task.kind,
-        title=task.title,
+        stored_title=task.title,
         notes=task.notes,
         due_on=task.due_on,
         status=task.status,
@@ -180,6 +193,8 @@ def _view(task: CareTask, name: str | None, phone: str | None, assignee: str | N
         assignee_name=assignee,
         created_at=task.created_at,
         done_at=task.done_at,
+        title_message=task.title_message,
+        outcome_message=task.outcome_message,
     )
 
 
@@ -294,7 +309,8 @@ def complete_follow_up(*, session: Session, actor: Actor, task_id: str, note: st
     task = _open_task(session, actor, task_id)
     task.status = DONE
     task.done_at = utcnow()
-    task.notes = _append(task.notes, _("Done: {note}").format(note=text))
+    task.outcome_message = message(N_("Done: {note}"), note=text)
+    task.notes = _append(task.notes, text)  # the clerk's own words, no translated prefix
     session.flush()
     return get_follow_up(session=session, actor=actor, task_id=task.id)
 
@@ -305,7 +321,8 @@ def cancel_follow_up(*, session: Session, actor: Actor, task_id: str, reason: st
     text = _clean_note(reason, "reason")
     task = _open_task(session, actor, task_id)
     task.status = CANCELLED
-    task.notes = _append(task.notes, _("Cancelled: {reason}").format(reason=text))
+    task.outcome_message = message(N_("Cancelled: {reason}"), reason=text)
+    task.notes = _append(task.notes, text)  # the clerk's own words, no translated prefix
     session.flush()
     return get_follow_up(session=session, actor=actor, task_id=task.id)
 

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session, aliased
 
 from branch_crm.i18n import _
 from branch_crm.models import CareTask, Staff
+from branch_crm.models.stored_text import render
 from branch_crm.services.care.follow_ups import CANCELLED, DONE, outcome
 from branch_crm.services.timeline_entry import TimelineEntry
 
@@ -26,13 +27,13 @@ def care_timeline(session: Session, customer_id: str) -> list[TimelineEntry]:
     for task, name in rows:
         done = task.status == DONE
         text = _("Follow-up done: {title}") if done else _("Follow-up cancelled: {title}")
-        title = text.format(title=task.title)
+        title = text.format(title=render(task.title_message, task.title))
         entries.append(
             TimelineEntry(
                 at=(task.done_at if done and task.done_at else task.updated_at),
                 kind="care_done" if done else "care_cancelled",
                 title=title,
-                detail=outcome(task.status, task.notes),
+                detail=outcome(task.status, task.notes, task.outcome_message),
                 actor_name=name,
             )
         )

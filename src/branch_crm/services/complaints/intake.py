@@ -6,6 +6,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -64,6 +65,9 @@ class ComplaintInput:
     grade: int | None = None
     """None takes the suggested grade; another grade needs ``grade_reason``."""
     grade_reason: str | None = None
+    description_message: dict[str, Any] | None = None
+    """A description the program wrote, as a stored message (``description`` then holds the
+    same in English words); shown in the reader's language."""
 
 
 # --- taking a complaint ---------------------------------------------------------------------
@@ -126,6 +130,7 @@ def take_complaint(
         channel=data.channel,
         category=data.category,
         description=data.description.strip(),
+        description_message=data.description_message,
         compensation_requested_cents=data.compensation_requested_cents,
         compensation_granted_cents=0,
         grade=grade,

@@ -33,7 +33,7 @@ from branch_crm.services.complaints.clock import Schedule, Verdict, clocks_of, j
 from branch_crm.services.complaints.labels import SYSTEM_NAME
 from branch_crm.services.complaints.policy import Policy, policy_for
 from branch_crm.services.complaints.reference import ensure_reference_data
-from branch_crm.services.context import Actor
+from branch_crm.services.context import Actor, as_system
 from branch_crm.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -231,9 +231,14 @@ def sweep(*, session: Session, now: datetime | None = None) -> SweepResult:
     """Record breaches and escalations that became due; idempotent (a second run adds nothing).
 
     Looks only at open complaints whose next check instant has passed, plus open complaints
-    whose local instants are missing or stale (changed on another PC and synced here).
+    whose local instants are missing or stale (changed on another PC and synced here). What
+    it records is the system's doing (the audit log names no clerk), whoever's window ran it.
     """
-    now = now or utcnow()
+    with as_system(session):
+        return _sweep(session, now or utcnow())
+
+
+def _sweep(session: Session, now: datetime) -> SweepResult:
     ensure_reference_data(session)
     due_ids = set(
         session.scalars(

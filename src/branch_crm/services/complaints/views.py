@@ -20,6 +20,7 @@ from branch_crm.models import (
     ReferenceKind,
     Staff,
 )
+from branch_crm.models.stored_text import render
 from branch_crm.services.complaints.grading import GradeRule
 from branch_crm.services.complaints.labels import S, status_label
 from branch_crm.services.complaints.reference import code_labels
@@ -158,7 +159,7 @@ def complaint_view(session: Session, c: Complaint) -> ComplaintView:
         channel=c.channel,
         category=c.category,
         category_label=categories.get(c.category, c.category),
-        description=c.description,
+        description=render(c.description_message, c.description),
         compensation_requested_cents=c.compensation_requested_cents or 0,
         compensation_granted_cents=c.compensation_granted_cents or 0,
         grade=c.grade,

@@ -277,6 +277,11 @@ _IN_WORDS = {
 }
 
 
+def value_in_words(key: str, value: Any) -> str:
+    """A stored preference value in words (the history, the audit log)."""
+    return _value_text(key, value)
+
+
 def _value_text(key: str, value: Any) -> str:
     """A stored value in words."""
     if key in _IN_WORDS:

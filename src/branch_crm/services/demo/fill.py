@@ -1,11 +1,12 @@
 """Demo data: ``fill_demo(path, customers=N, seed=S)`` fills a new branch database.
 
-Staff (one per role, credentials returned), branch settings, N customers with phones,
-18 months of volumes, pickup preferences, then the classification, the lookup index and a
-few demo complaints. Customers are written with plain ``sqlite3`` ``executemany`` in large
-transactions, without per-row ORM work, audit entries or sync capture (a demo is not a
-change to sync), so a million customers take minutes, not hours; the classification and the
-index are built with SQL at the end.
+Staff (one per role, credentials returned), branch settings, N customers with phones, 18 months
+of volumes, pickup preferences, then the classification, the lookup index, a few demo
+complaints, returned surveys with their follow-ups and training sessions with attendance
+(services.demo.activity). Customers are written with plain ``sqlite3`` ``executemany`` in large
+transactions, without per-row ORM work, audit entries or sync capture (a demo is not a change to
+sync), so a million customers take minutes, not hours; the classification and the index are
+built with SQL at the end.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from branch_crm.services.context import Actor, system_actor, unit_of_work
 from branch_crm.services.customers.classification import compute_stats, stats_params, store_basis
 from branch_crm.services.customers.listing import bulk_list_load
 from branch_crm.services.customers.search_index import docs_from_columns, rebuild_terms
+from branch_crm.services.demo.activity import add_demo_activity
 from branch_crm.services.demo.complaints import add_demo_complaints
 from branch_crm.services.demo.generator import DemoGenerator, Rows
 from branch_crm.services.settings import values as settings
@@ -274,13 +276,19 @@ def _build_index(raw: sqlite3.Connection, progress: Progress) -> None:
     raw.execute("ANALYZE")
 
 
-def _complaints(path: Path, branch: str, customers: int, seed: int) -> int:
-    """Demo complaints from the complaints feature's own generator."""
+def _complaints(path: Path, branch: str, customers: int, seed: int, *, activity: bool) -> int:
+    """Demo complaints from the complaints feature's own generator, then (``activity``) the
+    surveys, follow-ups and training sessions, all in one open of the database."""
     wanted = max(10, min(300, customers // 40))
     db = open_database(path)
     try:
+        made = 0
         with unit_of_work(db, system_actor(branch)) as session:
-            return int(add_demo_complaints(session, wanted, branch_id=branch, seed=seed))
+            made = int(add_demo_complaints(session, wanted, branch_id=branch, seed=seed))
+        if activity:
+            with unit_of_work(db, system_actor(branch)) as session:
+                add_demo_activity(session, branch_id=branch, customers=customers, seed=seed)
+        return made
     finally:
         db.dispose()
 
@@ -338,8 +346,12 @@ def fill_demo(
     seed: int = 1,
     progress: Progress | None = None,
     complaints: bool = True,
+    activity: bool = True,
 ) -> DemoResult:
     """Fill a new (or empty) branch database with demo data; raises CrmError if not empty.
+
+    ``complaints`` False leaves out the complaints and everything after them (surveys,
+    follow-ups, training: ``activity``), for tests of the customers alone.
 
     On any failure the file is left as it was (a new file is removed).
     """
@@ -352,7 +364,11 @@ def fill_demo(
         report("staff", 0, 1)
         plan = _plan(target, seed)
         _load(target, plan, customers, seed, report)
-        made = _complaints(target, plan.branch, customers, seed) if complaints else 0
+        made = (
+            _complaints(target, plan.branch, customers, seed, activity=activity)
+            if complaints
+            else 0
+        )
     report("done", 1, 1)
     file_bytes = target.stat().st_size
     seconds = time.perf_counter() - started

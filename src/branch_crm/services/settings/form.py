@@ -53,6 +53,19 @@ class SettingView:
     maximum: float | None
     choices: tuple[str, ...] | None
     editable: bool
+    money: bool = False
+    """The value is an amount in fen (cents): the form shows and takes yuan
+    (:func:`yuan` / :func:`fen`)."""
+
+
+def yuan(fen: float) -> float:
+    """An amount stored in fen, in yuan (20000 -> 200.0)."""
+    return fen / 100
+
+
+def fen(amount: float) -> int:
+    """An amount typed in yuan, in fen as stored (200 -> 20000; 0.005 rounds)."""
+    return round(amount * 100)
 
 
 def _head_office(session: Session, key: str) -> Any:
@@ -91,6 +104,7 @@ def settings_overview(*, session: Session, actor: Actor) -> list[SettingView]:
                 maximum=setting.maximum,
                 choices=setting.choices,
                 editable=admin or key in EVERYONE_MAY_CHANGE,
+                money=setting.money,
             )
         )
     return views

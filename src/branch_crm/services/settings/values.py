@@ -35,6 +35,8 @@ class Setting:
     minimum: float | None = None
     maximum: float | None = None
     choices: tuple[str, ...] | None = None
+    money: bool = False
+    """Stored in fen (cents), shown and typed in yuan."""
 
 
 SETTINGS: dict[str, Setting] = {
@@ -90,8 +92,9 @@ SETTINGS: dict[str, Setting] = {
             20000,
             int,
             "policy",
-            N_("Compensation a branch may grant without a supervisor (cents)"),
+            N_("Compensation a branch may grant without a supervisor (yuan)"),
             0,
+            money=True,
         ),
         # complaints (issue 3): grade rules and the repeat-complainer flag
         Setting(
@@ -99,8 +102,9 @@ SETTINGS: dict[str, Setting] = {
             100000,
             int,
             "policy",
-            N_("Damage claims from this amount are high-value (cents)"),
+            N_("Damage claims from this amount are high-value (yuan)"),
             0,
+            money=True,
         ),
         Setting(
             "complaint.repeat_days",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +15,7 @@ from branch_crm.models import AuditEntry, Staff
 from branch_crm.reference.roles import Permission
 from branch_crm.services.context import Actor
 from branch_crm.services.permissions import require
+from branch_crm.services.staff import audit_text
 
 MAX_ROWS = 1000
 
@@ -28,6 +29,7 @@ ACTION_LABELS = {
     "unlocked": N_("Unlocked"),
     "password_reset": N_("Password reset"),
 }
+SIGN_IN_ATTEMPTS = frozenset({"login_failed", "locked"})
 
 
 def action_label(action: str) -> str:
@@ -50,7 +52,8 @@ class AuditFilter:
 
 @dataclass(frozen=True)
 class AuditRow:
-    """One audit entry with the actor's name resolved."""
+    """One audit entry with the actor's name and the record's subject resolved (language-
+    neutral: the labels are made at display time, see :mod:`.audit_text`)."""
 
     id: str
     at: datetime
@@ -60,6 +63,33 @@ class AuditRow:
     entity: str
     entity_id: str | None
     changes: dict[str, Any]
+    subject: str = ""
+    """Which customer, complaint (number and customer), staff member or session."""
+    names: dict[str, str] = field(default_factory=dict)
+    """Names of the people and customers whose ids occur in ``changes``."""
+    codes: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Head-office list codes in ``changes`` ("category:damage") by language."""
+
+    @property
+    def actor_is_system(self) -> bool:
+        """True for automatic work (SLA sweep, sync, demo data); a failed sign-in or a lock-out
+        has no actor either, but it is someone's attempt, not the system's work."""
+        return self.actor_id is None and self.action not in SIGN_IN_ATTEMPTS
+
+    def entity_label(self) -> str:
+        """The kind of record in the reader's language."""
+        return audit_text.entity_label(self.entity)
+
+    def describe(self, limit: int = 6) -> str:
+        """The changes in words: ``Field: old → new; ...``."""
+        return audit_text.describe_changes(
+            self.entity,
+            self.changes,
+            self.names,
+            limit=limit,
+            created=self.action == "create",
+            codes=self.codes,
+        )
 
 
 def _id_bound(moment: datetime) -> str:
@@ -106,6 +136,11 @@ def query_audit(
         flt or AuditFilter(),
     )
     query = query.order_by(AuditEntry.id.desc()).limit(limit).offset(max(0, offset))
+    found = [(entry, name) for entry, name in session.execute(query)]
+    subjects, names = audit_text.resolve_names(
+        session, [(e.entity, e.entity_id, e.changes or {}) for e, _n in found]
+    )
+    codes = audit_text.resolve_codes(session, [e.changes or {} for e, _n in found])
     return [
         AuditRow(
             id=entry.id,
@@ -116,8 +151,11 @@ def query_audit(
             entity=entry.entity,
             entity_id=entry.entity_id,
             changes=dict(entry.changes or {}),
+            subject=subjects.get((entry.entity, entry.entity_id or ""), ""),
+            names=names,
+            codes=codes,
         )
-        for entry, name in session.execute(query)
+        for entry, name in found
     ]
 
 
@@ -129,7 +167,8 @@ def count_audit(*, session: Session, actor: Actor, flt: AuditFilter | None = Non
 
 
 def audit_entities(*, session: Session, actor: Actor) -> list[str]:
-    """The table names that occur in the log (for a filter list)."""
+    """The record kinds (table names) that occur in the log (for a filter list; show them
+    with :func:`.audit_text.entity_label`)."""
     require(actor, Permission.AUDIT_VIEW)
     return sorted(session.scalars(select(distinct(AuditEntry.entity))))
 
@@ -145,20 +184,7 @@ def audit_actors(*, session: Session, actor: Actor) -> list[tuple[str, str]]:
     return [(sid, f"{name} ({user})") for sid, name, user in session.execute(query)]
 
 
-def describe_changes(changes: dict[str, Any], limit: int = 6) -> str:
-    """A one-line summary ``column: old → new`` of an entry's changes."""
-    parts = []
-    for key, value in list(changes.items())[:limit]:
-        if isinstance(value, list | tuple) and len(value) == 2:
-            old, new = value
-            parts.append(f"{key}: {_short(old)} → {_short(new)}")
-        else:
-            parts.append(f"{key}: {_short(value)}")
-    if len(changes) > limit:
-        parts.append("…")
-    return "; ".join(parts)
-
-
-def _short(value: Any, width: int = 40) -> str:
-    text = "∅" if value is None else str(value)
-    return text if len(text) <= width else text[: width - 1] + "…"
+def describe_changes(changes: dict[str, Any], limit: int = 6, entity: str = "") -> str:
+    """A one-line summary ``Field: old → new`` of an entry's changes (labels and display
+    values; see :func:`.audit_text.describe_changes`)."""
+    return audit_text.describe_changes(entity, changes, limit=limit)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from branch_crm.errors import NotFound, ValidationError
 from branch_crm.i18n import N_, _
 from branch_crm.models import Customer, CustomerPhone, Staff, SurveyForm, SurveyResponse
+from branch_crm.models.stored_text import Message, english, message, render
 from branch_crm.reference.roles import Permission
 from branch_crm.services.complaints.intake import ComplaintInput, take_complaint
 from branch_crm.services.context import Actor
@@ -265,19 +266,22 @@ def _complaint(
     response: SurveyResponse,
     *,
     serial: str | None,
-    reasons: list[str],
+    reasons: list[Message],
     data: ResponseInput,
 ) -> str:
     source = (
-        _("survey {serial}").format(serial=serial) if serial else channel_label(response.channel)
+        message(N_("survey {serial}"), serial=serial)
+        if serial
+        else message(CHANNEL_LABELS.get(response.channel, response.channel))
     )
-    description = _("From a satisfaction survey ({source}): {reasons}.").format(
-        source=source, reasons=_(", ").join(reasons) or "-"
+    origin = message(
+        N_("From a satisfaction survey ({source}): {reasons}."),
+        source=source,
+        reasons=reasons or "-",
     )
-    if data.complaint_note:
-        description += "\n" + data.complaint_note.strip()
-    if response.suggestion:
-        description += "\n" + response.suggestion
+    notes = [data.complaint_note.strip() if data.complaint_note else "", response.suggestion or ""]
+    said = "\n".join(n for n in notes if n)
+    stored = message("{origin}\n{notes}", origin=origin, notes=said) if said else origin
     view = take_complaint(
         session=session,
         actor=actor,
@@ -285,7 +289,8 @@ def _complaint(
             customer_id=response.customer_id,
             channel=COMPLAINT_CHANNEL.get(response.channel, "counter"),
             category=data.complaint_category,
-            description=description,
+            description=english(stored),
+            description_message=stored,
         ),
     )
     return view.number
@@ -337,7 +342,8 @@ def _store(
         serial = form.serial if form else None
         number = _complaint(session, actor, response, serial=serial, reasons=reasons, data=data)
     log.info("survey response %s stored (%s)", response.id, channel)
-    return EntryResult(_views(session, [response])[0], tuple(reasons), task_id, number)
+    said = tuple(render(reason) for reason in reasons)
+    return EntryResult(_views(session, [response])[0], said, task_id, number)
 
 
 def enter_form_response(

@@ -9,8 +9,9 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from branch_crm.i18n import _, current_language
+from branch_crm.i18n import N_
 from branch_crm.models import CareTask, Customer, SurveyResponse
+from branch_crm.models.stored_text import Message, english, in_languages, message
 from branch_crm.services.surveys.scores import DETRACTOR_MAX
 from branch_crm.services.surveys.template import TemplateView
 from branch_crm.timeutil import local_today
@@ -19,28 +20,36 @@ FOLLOW_UP_KIND = "survey_follow_up"
 LOW_SCORE_MAX = 2
 
 
-def follow_up_reasons(template: TemplateView, answers: Mapping[str, int | None]) -> list[str]:
-    """Why the answers need a follow-up: a detractor NPS, or items scored 2 or lower."""
+def follow_up_reasons(template: TemplateView, answers: Mapping[str, int | None]) -> list[Message]:
+    """Why the answers need a follow-up (a detractor NPS, or items scored 2 or lower), as
+    stored messages (render with :func:`branch_crm.models.stored_text.render`)."""
     reasons = []
     for item in template.scored():
         value = answers.get(item.code)
         if value is None:
             continue
         if item.kind == "nps" and value <= DETRACTOR_MAX:
-            reasons.append(_("NPS {value}").format(value=value))
+            reasons.append(message(N_("NPS {value}"), value=value))
         elif item.kind == "ces" and value <= LOW_SCORE_MAX:
-            reasons.append(_("CES {value}").format(value=value))
+            reasons.append(message(N_("CES {value}"), value=value))
         elif item.kind == "scale5" and value <= LOW_SCORE_MAX:
-            short = item.text(current_language()).split("：")[0].split(":")[0]
-            reasons.append(f"{short} {value}")
+            short = {lang: _short(item.text(lang)) for lang in ("en", "zh_CN")}
+            reasons.append(message(N_("{item} {value}"), item=in_languages(short), value=value))
     return reasons
 
 
+def _short(question: str) -> str:
+    """The item's name: its question up to the first colon ("Timeliness: ...")."""
+    return question.split("：", 1)[0].split(":", 1)[0]
+
+
 def open_follow_up(
-    session: Session, response: SurveyResponse, chain: set[str], reasons: list[str]
+    session: Session, response: SurveyResponse, chain: set[str], reasons: list[Message]
 ) -> str:
-    """Open (or refresh, after a correction) the follow-up task of a response."""
-    title = _("Survey follow-up: {reasons}").format(reasons=_(", ").join(reasons))
+    """Open (or refresh, after a correction) the follow-up task of a response; its title is
+    kept as a message (shown in the reader's language) and in English words."""
+    stored = message(N_("Survey follow-up: {reasons}"), reasons=reasons)
+    title = english(stored)
     task = session.scalars(
         select(CareTask).where(
             CareTask.kind == FOLLOW_UP_KIND,
@@ -56,13 +65,15 @@ def open_follow_up(
             due_on=local_today() + timedelta(days=1),
             status="open",
             title=title[:200],
+            title_message=stored,
             notes=response.suggestion,
             source_id=response.id,
             assignee_id=customer.account_manager_id if customer else None,
         )
         session.add(task)
     else:
-        task.title, task.source_id, task.notes = title[:200], response.id, response.suggestion
+        task.title, task.title_message = title[:200], stored
+        task.source_id, task.notes = response.id, response.suggestion
     session.flush()
     return task.id
 
@@ -77,6 +88,5 @@ def cancel_follow_up(session: Session, chain: set[str]) -> None:
         )
     ):
         task.status = "cancelled"
-        note = _("Cancelled: the corrected answers need no follow-up.")
-        task.notes = f"{task.notes}\n{note}" if task.notes else note
+        task.outcome_message = message(N_("Cancelled: the corrected answers need no follow-up."))
     session.flush()

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from branch_crm.i18n import _
 from branch_crm.models import CareTask, Staff, SurveyForm, SurveyResponse, SurveyTemplate
+from branch_crm.models.stored_text import render
 from branch_crm.services.surveys.entry import channel_label
 from branch_crm.services.surveys.follow_ups import FOLLOW_UP_KIND
 from branch_crm.services.timeline_entry import TimelineEntry
@@ -116,7 +117,7 @@ def _follow_ups(session: Session, customer_id: str) -> list[TimelineEntry]:
         TimelineEntry(
             at=r.created_at,
             kind="survey_follow_up",
-            title=r.title,
+            title=render(r.title_message, r.title),
             detail=_("Follow-up due {day} · {state}").format(
                 day=r.due_on.isoformat(), state=states.get(r.status, r.status)
             ),

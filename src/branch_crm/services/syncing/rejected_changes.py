@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from branch_crm.i18n import N_, _
 from branch_crm.models import LocalSetting, SyncRejectedChange
+from branch_crm.models.stored_text import render
 
 REASONS = {
     "deleted": N_("deleted meanwhile"),
@@ -50,9 +51,19 @@ class RejectedView:
     row_id: str
     reason: str
     reason_text: str
-    detail: str | None
+    stored_detail: str | None
+    """Head office's words (in the language of the PC that pushed the change)."""
     columns: tuple[str, ...]
     node_id: str | None
+    detail_message: dict[str, Any] | None = None
+    """The same as head office's message id and values (rows since schema 0014)."""
+
+    @property
+    def detail(self) -> str | None:
+        """Why, in the reader's language (an older row: head office's words as stored)."""
+        if self.detail_message is None:
+            return self.stored_detail
+        return render(self.detail_message, self.stored_detail)
 
     @property
     def quarantined(self) -> bool:
@@ -74,9 +85,10 @@ def _view(row: SyncRejectedChange) -> RejectedView:
         row_id=row.row_id,
         reason=row.reason,
         reason_text=reason_text(row.reason),
-        detail=row.detail,
+        stored_detail=row.detail,
         columns=tuple(sorted(row.data or {})),
         node_id=row.node_id,
+        detail_message=row.detail_message,
     )
 
 

@@ -10,7 +10,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 from sqlalchemy import select
@@ -20,6 +20,7 @@ from branch_crm.db import Database
 from branch_crm.errors import CrmError
 from branch_crm.i18n import _, http_language, ngettext
 from branch_crm.models import SyncConflict, SyncOutbox, SyncState
+from branch_crm.models.stored_text import render
 from branch_crm.services.context import Actor, unit_of_work
 from branch_crm.services.settings import values as app_settings
 from branch_crm.services.syncing.rejected_changes import count_unseen
@@ -68,7 +69,8 @@ class SyncStatus:
     branch: str | None
     pending_changes: int
     last_success_at: datetime | None
-    last_error: str | None
+    stored_error: str | None
+    """``sync_state.last_error``: English words (or an older version's words)."""
     last_attempt_at: datetime | None
     open_conflicts: int = 0
     clock_offset_ms: int = 0
@@ -77,6 +79,15 @@ class SyncStatus:
     unseen_rejected: int = 0
     """Changes head office did not apply that arrived since the "Changes not applied" page
     last listed them on this PC (services.syncing.rejected_changes.count_unseen)."""
+    error_message: dict[str, Any] | None = None
+    """What stopped the last round as a stored message (None before messages were kept)."""
+
+    @property
+    def last_error(self) -> str | None:
+        """What stopped the last round, in the reader's language (None: it succeeded)."""
+        if self.stored_error is None and self.error_message is None:
+            return None
+        return render(self.error_message, self.stored_error)
 
     @property
     def clock_warning(self) -> str | None:
@@ -176,6 +187,7 @@ def store_registration(*, session: Session, url: str, answer: RegisterResponse) 
     )
     state.registration_key = None
     state.last_error = None
+    state.last_error_message = None
     app_settings.put(session, None, "hq.url", url)
     return Registration(answer.branch, answer.branch_name, url, where)
 
@@ -225,7 +237,8 @@ def sync_status(*, session: Session) -> SyncStatus:
         branch=state.branch_code,
         pending_changes=count,
         last_success_at=state.last_success_at,
-        last_error=state.last_error,
+        stored_error=state.last_error,
+        error_message=state.last_error_message,
         last_attempt_at=state.last_attempt_at,
         open_conflicts=conflicts,
         clock_offset_ms=state.clock_offset_ms or 0,

@@ -333,13 +333,16 @@ class ComplaintDetailDialog(QDialog):
         causes = self.ctx.read(reference.reference_codes, kind="root_cause")
         confirmed = QCheckBox()
         can_force = allowed(self.ctx.actor, Permission.COMPLAINT_SUPERVISE)
-        confirmed.setChecked(view.status == ComplaintStatus.FEEDBACK_GIVEN)
-        confirmed.setEnabled(can_force and view.status == ComplaintStatus.FEEDBACK_GIVEN)
+        # never ticked for the clerk: it records what the customer said, so someone ticks it;
+        # it can be ticked only once feedback was given (the customer has something to confirm)
+        confirmed.setChecked(False)
+        confirmed.setEnabled(view.status == ComplaintStatus.FEEDBACK_GIVEN)
         confirmed.setText(_("The customer confirmed the solution"))
         if not can_force:
             confirmed.setToolTip(
-                _("Only a supervisor may close without the customer's confirmation.")
-            )
+                _("Tick it once the customer confirmed the solution; only a supervisor may "
+                  "close without the customer's confirmation.")
+            )  # fmt: skip
         return self._form(
             _("Close the complaint"),
             [

@@ -651,9 +651,8 @@ class PreferencesForm(QWidget):
             else:
                 loose.append(message)
         if loose or fields:
-            self.general_error.setText(
-                " ".join(loose) or _("Please correct the highlighted fields.")
-            )
+            highlighted = len(loose) < len(fields)
+            self.general_error.setText(messages.banner_text(loose, highlighted=highlighted))
 
     def save(self) -> bool:
         """Store the form on the database thread (``sig_saved`` once stored); on refusal show

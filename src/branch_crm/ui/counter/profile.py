@@ -310,7 +310,9 @@ class CustomerProfileDialog(QDialog):
 
     def _refused(self, exc: ValidationError) -> None:
         loose = self.form.show_errors(exc.fields)
-        self._show_message(" ".join([exc.message, *loose]), error=True)
+        highlighted = len(loose) < len(exc.fields)
+        text = messages.banner_text(loose, highlighted=highlighted, error=exc)
+        self._show_message(text or exc.message, error=True)
         self.tabs.setCurrentIndex(0)
 
     # -- other ---------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from branch_crm.errors import ValidationError
 from branch_crm.i18n import N_, _
 from branch_crm.services.staff import audit
 from branch_crm.services.staff.audit import AuditFilter, AuditRow
+from branch_crm.services.staff.audit_text import entity_label
 from branch_crm.timeutil import BUSINESS_TZ, local_today, to_local
 from branch_crm.ui import messages
 from branch_crm.ui.context import AppContext
@@ -39,20 +40,28 @@ PAGE_SIZE = 200
 
 
 def _actor_text(row: AuditRow) -> str:
-    return row.actor_name or (_("system") if row.actor_id is None else row.actor_id[:8])
+    if row.actor_is_system:
+        return _("System (automatic)")
+    if row.actor_id is None:
+        return _("nobody signed in")
+    return row.actor_name or row.actor_id[:8]
 
 
 def _changes_tooltip(row: AuditRow) -> str:
-    return audit.describe_changes(row.changes, limit=50).replace("; ", "\n")
+    return row.describe(limit=50).replace(_("; "), "\n")
+
+
+def _subject_tooltip(row: AuditRow) -> str:
+    return _("Record id: {id}").format(id=row.entity_id) if row.entity_id else ""
 
 
 AUDIT_COLUMNS: tuple[Column[AuditRow], ...] = (
     Column(N_("When"), lambda r: to_local(r.at).strftime("%Y-%m-%d %H:%M:%S")),
     Column(N_("Who"), _actor_text),
     Column(N_("Action"), lambda r: audit.action_label(r.action)),
-    Column(N_("Record"), lambda r: r.entity),
-    Column(N_("Record id"), lambda r: r.entity_id or ""),
-    Column(N_("Changes"), lambda r: audit.describe_changes(r.changes), tooltip=_changes_tooltip),
+    Column(N_("Record"), lambda r: r.entity_label()),
+    Column(N_("Customer / complaint"), lambda r: r.subject, tooltip=_subject_tooltip),
+    Column(N_("Changes"), lambda r: r.describe(), tooltip=_changes_tooltip),
 )
 
 
@@ -101,7 +110,7 @@ class AuditPage(QWidget):
         self.entity.clear()
         self.entity.addItem("", None)
         for name in self.ctx.read(audit.audit_entities):
-            self.entity.addItem(name, name)
+            self.entity.addItem(entity_label(name), name)
         self.actor.clear()
         self.actor.addItem("", None)
         for staff_id, name in self.ctx.read(audit.audit_actors):
@@ -263,6 +272,8 @@ class AuditPage(QWidget):
         self.entity_id.setAccessibleName(_("Record id"))
         self.actor.setItemText(0, _("Everyone"))
         self.actor.setAccessibleName(_("Who"))
+        for index in range(1, self.entity.count()):
+            self.entity.setItemText(index, entity_label(str(self.entity.itemData(index))))
         for index in range(1, self.action.count()):
             self.action.setItemText(index, audit.action_label(str(self.action.itemData(index))))
         self.action.setItemText(0, _("All actions"))

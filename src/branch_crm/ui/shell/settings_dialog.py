@@ -48,8 +48,20 @@ OTHER_TAB = ("other", N_("Other"))
 INT_LIMIT = 1_000_000_000
 
 
-def _format(value: object) -> str:
+def _format(value: object, money: bool = False) -> str:
+    if money and isinstance(value, int | float):
+        return f"¥{settings_form.yuan(value):,.2f}"
     return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _shown(view: SettingView, value: Any) -> Any:
+    """A stored value as its editor shows it (yuan for an amount kept in fen)."""
+    return settings_form.yuan(value) if view.money else value
+
+
+def _stored(view: SettingView, value: Any) -> Any:
+    """An editor's value as stored (fen for an amount typed in yuan)."""
+    return settings_form.fen(value) if view.money else value
 
 
 class PolicyEditor(QWidget):
@@ -78,7 +90,7 @@ class PolicyEditor(QWidget):
     def retranslate_ui(self) -> None:
         """Re-apply the translated texts."""
         self.head_office.setText(
-            _("Head office: {value}").format(value=_format(self.view.head_office))
+            _("Head office: {value}").format(value=_format(self.view.head_office, self.view.money))
         )
         widest = _("Head office: {value}").format(value="0000000")  # columns line up
         self.head_office.setMinimumWidth(self.head_office.fontMetrics().horizontalAdvance(widest))
@@ -90,7 +102,7 @@ class PolicyEditor(QWidget):
     def _on_override_toggled(self, checked: bool) -> None:
         self.value.setEnabled(checked and self.view.editable)
         if not checked:
-            self.value.setValue(self.view.head_office)
+            self.value.setValue(_shown(self.view, self.view.head_office))
 
 
 def settings_label(key: str) -> str:
@@ -102,7 +114,15 @@ def settings_label(key: str) -> str:
 
 def _number_editor(view: SettingView, parent: QWidget) -> QSpinBox | QDoubleSpinBox:
     editor: QSpinBox | QDoubleSpinBox
-    if view.kind == "float":
+    if view.money:  # kept in fen, typed in yuan
+        editor = QDoubleSpinBox(parent)
+        editor.setDecimals(2)
+        editor.setSingleStep(10)
+        editor.setPrefix("¥")
+        editor.setGroupSeparatorShown(False)
+        low = settings_form.yuan(view.minimum or 0)
+        editor.setRange(low, settings_form.yuan(view.maximum or INT_LIMIT))
+    elif view.kind == "float":
         editor = QDoubleSpinBox(parent)
         editor.setDecimals(2)
         editor.setSingleStep(0.05)
@@ -114,7 +134,7 @@ def _number_editor(view: SettingView, parent: QWidget) -> QSpinBox | QDoubleSpin
             int(view.maximum) if view.maximum is not None else INT_LIMIT,
         )
         editor.setGroupSeparatorShown(False)
-    editor.setValue(view.value)
+    editor.setValue(_shown(view, view.value))
     editor.setMinimumWidth(110)
     return editor
 
@@ -295,7 +315,7 @@ class SettingsDialog(QDialog):
             editor = self.editors[key]
             if isinstance(editor, PolicyEditor):
                 if editor.override.isChecked():
-                    values[key] = editor.value.value()
+                    values[key] = _stored(view, editor.value.value())
                 elif view.overridden:
                     clear.append(key)
             elif isinstance(editor, LanguageBox):
@@ -303,7 +323,7 @@ class SettingsDialog(QDialog):
             elif isinstance(editor, QLineEdit):
                 values[key] = editor.text()
             elif isinstance(editor, QSpinBox | QDoubleSpinBox):
-                values[key] = editor.value()
+                values[key] = _stored(view, editor.value())
         return values, clear
 
     def save(self) -> None:

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QWidget
 from branch_crm.i18n import _
 from branch_crm.reference.roles import Permission
 from branch_crm.services.permissions import allowed
+from branch_crm.timeutil import to_local, utcnow
 from branch_crm.ui import messages
 from branch_crm.ui.context import AppContext
 
@@ -31,9 +32,11 @@ def survey_folder() -> Path:
     return folder
 
 
-def new_pdf_path(prefix: str) -> Path:
-    """A fresh file name in the survey folder, e.g. survey-20261123-101500-123456.pdf."""
-    return survey_folder() / f"{prefix}-{datetime.now():%Y%m%d-%H%M%S-%f}.pdf"
+def new_pdf_path(prefix: str, now: datetime | None = None) -> Path:
+    """A fresh file name in the survey folder, named by the branch's local time like the
+    pickup sheets, e.g. survey-20261123-101500-123456.pdf."""
+    stamp = to_local(now or utcnow()).strftime("%Y%m%d-%H%M%S-%f")
+    return survey_folder() / f"{prefix}-{stamp}.pdf"
 
 
 def show_printed(parent: QWidget | None, path: Path, title: str) -> PdfPreviewDialog:

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from branch_crm.errors import CrmError, ValidationError
 from branch_crm.i18n import _, current_language
+from branch_crm.models.stored_text import render
 from branch_crm.services.surveys import entry, follow_ups
 from branch_crm.services.surveys.template import SurveyItem, TemplateView
 from branch_crm.ui.context import AppContext
@@ -330,7 +331,9 @@ class AnswerForm(QWidget):
             return
         reasons = follow_ups.follow_up_reasons(self.template, self.valid_answers())
         self.follow_up.setText(
-            _("A follow-up task will be created: {reasons}").format(reasons=", ".join(reasons))
+            _("A follow-up task will be created: {reasons}").format(
+                reasons=_(", ").join(render(reason) for reason in reasons)
+            )
             if reasons
             else ""
         )

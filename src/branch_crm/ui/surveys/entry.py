@@ -41,7 +41,7 @@ def result_text(result: entry.EntryResult, subject: str) -> str:
     parts = [_("{subject} saved.").format(subject=subject)]
     if result.follow_up_task_id:
         parts.append(
-            _("Follow-up task created ({reasons}).").format(reasons=", ".join(result.reasons))
+            _("Follow-up task created ({reasons}).").format(reasons=_(", ").join(result.reasons))
         )
     if result.complaint_number:
         parts.append(_("Complaint {number} raised.").format(number=result.complaint_number))

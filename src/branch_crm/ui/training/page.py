@@ -32,7 +32,7 @@ from branch_crm.db import default_data_dir
 from branch_crm.errors import CrmError
 from branch_crm.i18n import N_, _
 from branch_crm.services.training import attendance, inputs, sessions, signin_sheet
-from branch_crm.timeutil import local_today, to_local
+from branch_crm.timeutil import local_today, to_local, utcnow
 from branch_crm.ui import messages
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
@@ -65,8 +65,9 @@ def period_range(key: str, today: date) -> tuple[date | None, date | None]:
 
 
 def printout_path(reference: str, now: datetime | None = None) -> Path:
-    """Where a freshly printed sign-in sheet goes before the user saves it elsewhere."""
-    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    """Where a freshly printed sign-in sheet goes before the user saves it elsewhere (named by
+    the branch's local time, like the pickup sheets)."""
+    stamp = to_local(now or utcnow()).strftime("%Y%m%d-%H%M%S")
     folder = default_data_dir() / "printouts"
     folder.mkdir(parents=True, exist_ok=True)
     return folder / f"signin-{reference}-{stamp}.pdf"
