@@ -99,8 +99,13 @@ def child(language: str, out: Path, only: set[str]) -> int:
         for name, key in PAGES.items():
             if only and name not in only:
                 continue
-            if demo.main.show_page(key) is None:
+            page = demo.main.show_page(key)
+            if page is None:
                 continue
+            search = getattr(getattr(page, "lookup", None), "search_box", None)
+            if search is not None:  # the lookup as a clerk sees it: a surname typed
+                search.setText("王")
+                _settle(900)
             _settle()
             _grab(out / language / f"{name}.png")
         if not only or "courier_preferences" in only:
