@@ -84,7 +84,7 @@ def display_width(text: str) -> int:
 
 def _clean(text: str) -> str:
     """Text without the control characters an .xlsx file cannot hold."""
-    return ILLEGAL_CHARACTERS_RE.sub("", text)
+    return str(ILLEGAL_CHARACTERS_RE.sub("", text))
 
 
 def _cell_text(value: object) -> str:
