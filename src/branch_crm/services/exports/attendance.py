@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from branch_crm.errors import ValidationError
 from branch_crm.excel.writer import DATETIME, Column
 from branch_crm.i18n import _
 from branch_crm.models import Staff, TrainingAttendee, TrainingSession
@@ -21,6 +20,7 @@ from branch_crm.services.exports.common import (
     local,
     notes,
     period_text,
+    unknown_status,
 )
 from branch_crm.services.training.inputs import STATUS_LABELS, status_label
 from branch_crm.services.training.sessions import day_start, reference_of
@@ -28,9 +28,7 @@ from branch_crm.services.training.sessions import day_start, reference_of
 
 def _query(filters: ExportFilters) -> Any:
     if filters.status is not None and filters.status not in STATUS_LABELS:
-        raise ValidationError(
-            {"status": _("Unknown status: {status}.").format(status=filters.status)}
-        )
+        raise unknown_status(filters.status)
     query = (
         select(TrainingSession, TrainingAttendee, Staff.username)
         .join(TrainingAttendee, TrainingAttendee.session_id == TrainingSession.id)

@@ -51,7 +51,8 @@ class ExportFilters:
     def check(self) -> None:
         """ValidationError when the period ends before it starts."""
         if self.since is not None and self.until is not None and self.until < self.since:
-            raise ValidationError({"until": _("The end of the period must be after its start.")})
+            text = _("The end of the period must be after its start.")
+            raise ValidationError({"until": text}, text)
 
 
 @dataclass
@@ -111,3 +112,9 @@ def chunked(items: Sequence[object], size: int = CHUNK) -> Iterator[Sequence[obj
     """``items`` in slices of ``size``."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def unknown_status(status: str) -> ValidationError:
+    """The refusal of a status code the list does not have."""
+    text = _("Unknown status: {status}.").format(status=status)
+    return ValidationError({"status": text}, text)

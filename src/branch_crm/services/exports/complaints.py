@@ -23,6 +23,7 @@ from branch_crm.services.exports.common import (
     local,
     notes,
     period_text,
+    unknown_status,
     yes_no,
 )
 from branch_crm.services.permissions import require
@@ -44,6 +45,8 @@ def _all_rows(session: Session, filters: ExportFilters) -> Iterator[cq.QueueRow]
     """Every complaint of the period and status, newest first, read in chunks."""
     query = cq._query(open_only=False)
     if filters.status:
+        if filters.status not in cl.STATUS_LABELS:
+            raise unknown_status(filters.status)
         query = query.where(Complaint.status == filters.status)
     if filters.grade is not None:
         query = query.where(Complaint.grade == filters.grade)

@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from branch_crm.errors import ValidationError
 from branch_crm.excel.writer import DATE, DATETIME, NUMBER, Column
 from branch_crm.i18n import _
 from branch_crm.models import CareTask
@@ -20,6 +19,7 @@ from branch_crm.services.exports.common import (
     local,
     notes,
     period_text,
+    unknown_status,
 )
 from branch_crm.timeutil import local_today
 
@@ -30,7 +30,7 @@ def _query(actor: Actor, filters: ExportFilters) -> Any:
     scope = fu._check_scope(filters.scope)
     status = filters.status or fu.OPEN
     if status not in (*fu.STATUS_LABELS, "any"):
-        raise ValidationError({"status": _("Unknown status: {status}.").format(status=status)})
+        raise unknown_status(status)
     query = fu._visible(fu._query(), actor, scope)
     if status != "any":
         query = query.where(CareTask.status == status)
