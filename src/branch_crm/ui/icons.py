@@ -109,6 +109,8 @@ ICONS: dict[str, str] = {
     "customer_new": "fa5s.user-plus",
     "save": "fa5s.save",
     "close": "fa5s.times",
+    # Excel export (issue 13)
+    "export": "fa5s.file-excel",
 }
 
 _cache: dict[str, QIcon] = {}

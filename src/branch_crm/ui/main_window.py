@@ -220,6 +220,9 @@ class MainWindow(ShellWindow):
         self._current_key = key
         self._update_title()
         _call_optional(widget, "on_shown")
+        from branch_crm.ui.export import Exportable
+
+        self.action_export.setEnabled(isinstance(widget, Exportable))
         self.sig_page_changed.emit(key)
 
     def open_customer(self, customer_id: str) -> None:
@@ -260,6 +263,10 @@ class MainWindow(ShellWindow):
         self.action_quit.setShortcut(QKeySequence("Ctrl+Q"))
         self.action_quit.setMenuRole(QAction.MenuRole.QuitRole)
         self.action_quit.triggered.connect(self.quit)
+        self.action_export = QAction(icon("export"), "", self)
+        self.action_export.setObjectName("action_export")
+        self.action_export.triggered.connect(self.export_current)
+        self.file_menu.addAction(self.action_export)
         self.file_menu.addAction(self.action_settings)
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.action_sign_out)
@@ -338,6 +345,8 @@ class MainWindow(ShellWindow):
         self.go_menu.setTitle(_("&Go"))
         self.help_menu.setTitle(_("&Help"))
         self.action_settings.setText(_("&Settings…"))
+        self.action_export.setText(_("&Export…"))
+        self.action_export.setToolTip(_("Write the list of the page in front to an Excel file"))
         self.action_sign_out.setText(_("Sign &out"))
         self.action_quit.setText(_("&Quit"))
         self.action_about.setText(_("&About Branch CRM"))
@@ -363,6 +372,15 @@ class MainWindow(ShellWindow):
             _call_optional(widget, "retranslate_ui")
 
     # --- actions ---------------------------------------------------------------------------
+
+    def export_current(self) -> None:
+        """File → Export…: the list of the page in front to an Excel file (ui.export)."""
+        from branch_crm.ui.export import export_page
+
+        key = self.current_page_key()
+        page = self.page(key) if key else None
+        if page is not None:
+            export_page(self.ctx, page)
 
     def open_settings(self) -> None:
         """Open the settings dialog."""

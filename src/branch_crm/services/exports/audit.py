@@ -40,6 +40,7 @@ def audit_filter(filters: ExportFilters) -> audit.AuditFilter:
         until = min(until, day_start(filters.until + timedelta(days=1)))
     return audit.AuditFilter(
         entity=filters.entity,
+        entity_id=filters.entity_id,
         actor_id=filters.actor_id,
         action=filters.action,
         since=day_start(filters.since) if filters.since is not None else None,
@@ -75,6 +76,7 @@ def table(session: Session, actor: Actor, filters: ExportFilters) -> Table:
     names = dict(audit.audit_actors(session=session, actor=actor)) if flt.actor_id else {}
     used = [
         (_("Record"), entity_label(flt.entity) if flt.entity else None),
+        (_("Record id"), flt.entity_id),
         (_("Who"), names.get(flt.actor_id or "", flt.actor_id)),
         (_("Action"), audit.action_label(flt.action) if flt.action else None),
         (_("Period"), period_text(filters.since, filters.until)),

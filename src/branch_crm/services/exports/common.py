@@ -45,6 +45,7 @@ class ExportFilters:
     overdue_only: bool = False
     # audit log
     entity: str | None = None
+    entity_id: str | None = None
     actor_id: str | None = None
     action: str | None = None
 

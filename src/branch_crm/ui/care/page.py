@@ -26,11 +26,13 @@ from PySide6.QtWidgets import (
 from branch_crm.errors import CrmError
 from branch_crm.i18n import N_, _
 from branch_crm.services.care import follow_ups
+from branch_crm.services.exports.common import ExportFilters
 from branch_crm.timeutil import local_today
 from branch_crm.ui import messages
 from branch_crm.ui.care.dialogs import CANCEL, DONE, CloseFollowUpDialog, ReassignDialog
 from branch_crm.ui.care.model import NOTES, FollowUpModel
 from branch_crm.ui.context import AppContext
+from branch_crm.ui.export import export_button, export_page, retranslate_button
 from branch_crm.ui.icons import icon
 from branch_crm.ui.widgets.empty_state import empty_state
 from branch_crm.ui.widgets.labels import page_title
@@ -113,6 +115,8 @@ class FollowUpsPage(QWidget):
         self.reassign_button.setVisible(follow_ups.may_reassign(self.ctx.actor))
         self.customer_button = self._button("careOpenCustomer", "customers", self.open_customer)
         self.refresh_button = self._button("careRefresh", "refresh", self.reload)
+        self.export_button = export_button(self, "careExport")
+        self.export_button.clicked.connect(self.export)
 
     def _lay_out(self) -> None:
         filters = QHBoxLayout()
@@ -132,6 +136,7 @@ class FollowUpsPage(QWidget):
             buttons.addWidget(button)
         buttons.addStretch(1)
         buttons.addWidget(self.summary)
+        buttons.addWidget(self.export_button)
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
         layout.addLayout(buttons)
@@ -184,6 +189,7 @@ class FollowUpsPage(QWidget):
             button.setToolTip(f"{tip} ({key})")
             button.setAccessibleName(text.replace("&", "").rstrip("…"))
         self.table.setAccessibleName(_("Open follow-ups"))
+        retranslate_button(self.export_button)
         self.model.retranslate()
         self._update_summary()
 
@@ -193,6 +199,16 @@ class FollowUpsPage(QWidget):
         """The list chosen: "mine" or "all"."""
         value = self.scope.currentData()
         return "mine" if value == "mine" else "all"
+
+    def export_request(self) -> tuple[str, ExportFilters]:
+        """The follow-ups of the list chosen (open ones; overdue only when ticked)."""
+        return "followups", ExportFilters(
+            scope=self.current_scope(), overdue_only=self.overdue.isChecked()
+        )
+
+    def export(self) -> None:
+        """Export the list shown to an Excel file."""
+        export_page(self.ctx, self)
 
     def reload(self) -> None:
         """Load the open follow-ups again (off the GUI thread)."""

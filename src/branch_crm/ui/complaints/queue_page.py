@@ -28,10 +28,12 @@ from branch_crm.reference.roles import Permission
 from branch_crm.services.complaints import queue as cq
 from branch_crm.services.complaints import reference, sla
 from branch_crm.services.complaints.labels import grade_label
+from branch_crm.services.exports.common import ExportFilters
 from branch_crm.services.permissions import allowed
 from branch_crm.timeutil import utcnow
 from branch_crm.ui.complaints.queue_model import CUSTOMER, ID_ROLE, ComplaintQueueModel
 from branch_crm.ui.context import AppContext
+from branch_crm.ui.export import export_button, export_page, retranslate_button
 from branch_crm.ui.icons import icon
 from branch_crm.ui.widgets.labels import page_title
 from branch_crm.ui.widgets.screen_fit import fit_columns
@@ -99,6 +101,7 @@ class ComplaintQueuePage(QWidget):
         self.figures_button.setIcon(icon("reports"))
         self.figures_button.setObjectName("complaintOpenFigures")
         self.figures_button.setVisible(allowed(self.ctx.actor, Permission.REPORT_VIEW))
+        self.export_button = export_button(self, "complaintExport")
         self.table = QTableView(self)
         self.table.setObjectName("complaintQueue")
         self.table.setModel(self.model)
@@ -129,6 +132,7 @@ class ComplaintQueuePage(QWidget):
         filters.addWidget(self.new_button)
         filters.addWidget(self.open_button)
         filters.addWidget(self.figures_button)
+        filters.addWidget(self.export_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(filters)
@@ -145,6 +149,7 @@ class ComplaintQueuePage(QWidget):
         self.new_button.clicked.connect(self.new_complaint)
         self.open_button.clicked.connect(self.open_current)
         self.figures_button.clicked.connect(self.open_figures)
+        self.export_button.clicked.connect(self.export)
         for sequence, slot in (
             ("Ctrl+N", self.new_complaint),
             ("Ctrl+R", self.reload),
@@ -157,6 +162,7 @@ class ComplaintQueuePage(QWidget):
     def retranslate_ui(self) -> None:
         """Re-apply every translated text."""
         self.title.setText(_("Complaint queue"))
+        retranslate_button(self.export_button)
         self.mine.setText(_("&Mine"))
         self.mine.setToolTip(_("Only complaints assigned to me (Alt+M)"))
         self.breached.setText(_("&Breached"))
@@ -221,6 +227,22 @@ class ComplaintQueuePage(QWidget):
             breached=self.breached.isChecked(),
             waiting=self.waiting.isChecked(),
         )
+
+    def export_request(self) -> tuple[str, ExportFilters]:
+        """The open complaints with the queue's filters (ui.export)."""
+        flt = self.current_filter()
+        return "complaints", ExportFilters(
+            open_only=True,
+            mine=flt.mine,
+            grade=flt.grade,
+            category=flt.category,
+            breached=flt.breached,
+            waiting=flt.waiting,
+        )
+
+    def export(self) -> None:
+        """Export the queue as filtered to an Excel file."""
+        export_page(self.ctx, self)
 
     def reload(self) -> None:
         """Query the open complaints again (on the database worker)."""

@@ -26,11 +26,13 @@ from branch_crm.services.customers.classification import (
     tier_label,
 )
 from branch_crm.services.customers.listing import ListFilter
+from branch_crm.services.exports.common import ExportFilters
 from branch_crm.ui import messages
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.counter import actions
 from branch_crm.ui.counter.list_model import TIER_COLUMN, CustomerListModel
 from branch_crm.ui.counter.widgets import TierBadgeDelegate
+from branch_crm.ui.export import export_button, export_page, retranslate_button
 from branch_crm.ui.icons import icon
 from branch_crm.ui.widgets.empty_state import empty_state
 from branch_crm.ui.widgets.screen_fit import fit_columns
@@ -157,6 +159,7 @@ class CustomerListPage(QWidget):
         self.sheet_button = QPushButton(self)
         self.sheet_button.setIcon(icon("print"))
         self.sheet_button.setObjectName("customerListPickupSheet")
+        self.export_button = export_button(self, "customerListExport")
         self._setup_table()
         self._layout()
         self._connect()
@@ -192,7 +195,7 @@ class CustomerListPage(QWidget):
     def _layout(self) -> None:
         buttons = QHBoxLayout()
         buttons.addWidget(self.count_label, 1)
-        for button in (self.open_button, self.new_button, self.sheet_button):
+        for button in (self.open_button, self.new_button, self.sheet_button, self.export_button):
             buttons.addWidget(button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.filters)
@@ -210,6 +213,7 @@ class CustomerListPage(QWidget):
         self.open_button.clicked.connect(self.open_current)
         self.new_button.clicked.connect(lambda: actions.new_customer(self.ctx, parent=self))
         self.sheet_button.clicked.connect(self.pickup_sheet)
+        self.export_button.clicked.connect(self.export)
         for sequence, slot in (
             ("Ctrl+N", lambda: actions.new_customer(self.ctx, parent=self)),
             ("Ctrl+P", self.pickup_sheet),
@@ -236,6 +240,7 @@ class CustomerListPage(QWidget):
         )
         for button in (self.open_button, self.new_button, self.sheet_button):
             button.setAccessibleName(button.text())
+        retranslate_button(self.export_button)
         self._show_count(self.model.rowCount())
 
     # -- loading -------------------------------------------------------------------------
@@ -319,3 +324,18 @@ class CustomerListPage(QWidget):
             )
             return
         actions.pickup_sheet(self.ctx, self.selected_ids(), parent=self)
+
+    def export_request(self) -> tuple[str, ExportFilters]:
+        """The customers with the filters chosen above the list (ui.export)."""
+        flt = self.filters.value()
+        return "customers", ExportFilters(
+            tier=flt.tier,
+            lifecycle=flt.lifecycle,
+            visit_class=flt.visit_class,
+            need_tag=flt.need_tag,
+            churn_risk=flt.churn_risk,
+        )
+
+    def export(self) -> None:
+        """Export the list as filtered to an Excel file."""
+        export_page(self.ctx, self)

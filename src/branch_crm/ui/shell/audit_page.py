@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
@@ -22,12 +22,14 @@ from PySide6.QtWidgets import (
 
 from branch_crm.errors import ValidationError
 from branch_crm.i18n import N_, _
+from branch_crm.services.exports.common import ExportFilters
 from branch_crm.services.staff import audit
 from branch_crm.services.staff.audit import AuditFilter, AuditRow
 from branch_crm.services.staff.audit_text import entity_label
 from branch_crm.timeutil import BUSINESS_TZ, local_today, to_local
 from branch_crm.ui import messages
 from branch_crm.ui.context import AppContext
+from branch_crm.ui.export import export_button, export_page, retranslate_button
 from branch_crm.ui.icons import icon
 from branch_crm.ui.widgets.empty_state import empty_state
 from branch_crm.ui.widgets.screen_fit import remember_header
@@ -74,6 +76,10 @@ class AuditModel(RowTableModel[AuditRow]):
 
 def _start_of(day: QDate) -> datetime:
     return datetime(day.year(), day.month(), day.day(), tzinfo=BUSINESS_TZ)
+
+
+def _day(day: QDate) -> date:
+    return date(day.year(), day.month(), day.day())
 
 
 class AuditPage(QWidget):
@@ -138,6 +144,22 @@ class AuditPage(QWidget):
             since=since,
             until=until,
         )
+
+    def export_request(self) -> tuple[str, ExportFilters]:
+        """The whole log with the filters chosen (not only the entries loaded; ui.export)."""
+        period = self.use_period.isChecked()
+        return "audit", ExportFilters(
+            entity=self.entity.currentData(),
+            entity_id=self.entity_id.text().strip() or None,
+            actor_id=self.actor.currentData(),
+            action=self.action.currentData(),
+            since=_day(self.since.date()) if period else None,
+            until=_day(self.until.date()) if period else None,
+        )
+
+    def export(self) -> None:
+        """Export the log as filtered to an Excel file."""
+        export_page(self.ctx, self)
 
     # --- loading -------------------------------------------------------------------------
 
@@ -259,6 +281,9 @@ class AuditPage(QWidget):
         self.more_button.setObjectName("audit_more")
         bottom.addWidget(self.count_label, 1)
         bottom.addWidget(self.more_button)
+        self.export_button = export_button(self, "audit_export")
+        self.export_button.clicked.connect(self.export)
+        bottom.addWidget(self.export_button)
         layout.addLayout(bottom)
 
     def retranslate_ui(self) -> None:
@@ -286,6 +311,7 @@ class AuditPage(QWidget):
         self.apply_button.setAccessibleName(_("Show"))
         self.more_button.setText(_("Older entries…"))
         self.more_button.setAccessibleName(_("Older entries"))
+        retranslate_button(self.export_button)
         self.table.setAccessibleName(_("Audit log"))
         self.model.retranslate()
         if self.model.rows:

@@ -15,8 +15,10 @@ from PySide6.QtWidgets import QHBoxLayout, QPushButton, QTabWidget, QVBoxLayout,
 
 from branch_crm.i18n import _
 from branch_crm.reference.roles import Permission
+from branch_crm.services.exports.common import ExportFilters
 from branch_crm.services.permissions import allowed
 from branch_crm.ui.context import AppContext
+from branch_crm.ui.export import export_button, export_page, retranslate_button
 from branch_crm.ui.icons import icon
 from branch_crm.ui.widgets.labels import page_title
 
@@ -41,6 +43,8 @@ class SurveysPage(QWidget):
         self.batch_button.setObjectName("surveyBatchPrint")
         self.batch_button.setVisible(allowed(ctx.actor, Permission.SURVEY_BATCH))
         self.batch_button.clicked.connect(self.print_batch)
+        self.export_button = export_button(self, "surveyExport")
+        self.export_button.clicked.connect(self.export)
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("surveyTabs")
         self.entry = KeyedEntryWidget(ctx, self)
@@ -58,6 +62,7 @@ class SurveysPage(QWidget):
         top.addWidget(self.title)
         top.addStretch(1)
         top.addWidget(self.batch_button)
+        top.addWidget(self.export_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.tabs, 1)
@@ -70,6 +75,10 @@ class SurveysPage(QWidget):
         self.batch_button.setText(_("Print a batch of forms…"))
         self.batch_button.setToolTip(_("Print forms for a selection of customers (Ctrl+B)"))
         self.batch_button.setAccessibleName(self.batch_button.text())
+        retranslate_button(self.export_button, _("E&xport responses…"))
+        self.export_button.setToolTip(
+            _("Write the survey responses (of the period chosen under Scores) to an Excel file")
+        )
         self.tabs.setTabText(0, _("Enter returned forms"))
         self.tabs.setTabText(1, _("Phone / counter answers"))
         if self.scores is not None:
@@ -91,6 +100,17 @@ class SurveysPage(QWidget):
         """Focus where work starts: the serial box."""
         if self.tabs.currentWidget() is self.entry:
             self.entry.serial.setFocus()
+
+    def export_request(self) -> tuple[str, ExportFilters]:
+        """The survey responses, of the Scores tab's period when there is one (ui.export)."""
+        if self.scores is None:
+            return "surveys", ExportFilters()
+        since, until = self.scores.period()
+        return "surveys", ExportFilters(since=since, until=until)
+
+    def export(self) -> None:
+        """Export the survey responses to an Excel file."""
+        export_page(self.ctx, self)
 
     def print_batch(self) -> None:
         """Open the batch printing dialog (forms for a selection of customers)."""

@@ -31,10 +31,12 @@ from PySide6.QtWidgets import (
 from branch_crm.db import default_data_dir
 from branch_crm.errors import CrmError
 from branch_crm.i18n import N_, _
+from branch_crm.services.exports.common import ExportFilters
 from branch_crm.services.training import attendance, inputs, sessions, signin_sheet
 from branch_crm.timeutil import local_today, to_local, utcnow
 from branch_crm.ui import messages
 from branch_crm.ui.context import AppContext
+from branch_crm.ui.export import export_button, export_page, retranslate_button
 from branch_crm.ui.icons import icon
 from branch_crm.ui.widgets.combos import refill_combo
 from branch_crm.ui.widgets.empty_state import empty_state
@@ -147,6 +149,9 @@ class TrainingPage(QWidget):
         top.addStretch(1)
         top.addWidget(self.search)
         top.addWidget(self.period)
+        self.export_button = export_button(self, "trainingExport")
+        self.export_button.clicked.connect(self.export)
+        top.addWidget(self.export_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.tabs, 1)
@@ -242,6 +247,10 @@ class TrainingPage(QWidget):
             button.setText(text)
             button.setToolTip(f"{text} ({tip})")
             button.setAccessibleName(text)
+        retranslate_button(self.export_button, _("E&xport attendance…"))
+        self.export_button.setToolTip(
+            _("Write the attendance of the period's sessions to an Excel file")
+        )
         self.tabs.setTabText(0, _("Sessions"))
         self.tabs.setTabText(1, _("Attendance by person"))
         self.table.setHorizontalHeaderLabels(
@@ -281,6 +290,15 @@ class TrainingPage(QWidget):
         self._fill_people()
 
     # --- loading -------------------------------------------------------------------------------
+
+    def export_request(self) -> tuple[str, ExportFilters]:
+        """The attendance of the sessions of the period chosen (ui.export)."""
+        since, until = period_range(str(self.period.currentData() or "all"), local_today())
+        return "attendance", ExportFilters(since=since, until=until)
+
+    def export(self) -> None:
+        """Export the period's attendance to an Excel file."""
+        export_page(self.ctx, self)
 
     def reload(self) -> None:
         """Load the sessions and per-person attendance of the chosen period."""
