@@ -15,6 +15,7 @@ This module imports nothing of the app: the caller passes translated texts.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import tempfile
 import unicodedata
@@ -40,6 +41,8 @@ __all__ = [
     "display_width",
     "write_table",
 ]
+
+log = logging.getLogger(__name__)
 
 TEXT = "text"
 NUMBER = "number"
@@ -208,6 +211,22 @@ def _chain(
     yield from rest
 
 
+def _abandon(sheet: WriteOnlyWorksheet) -> None:
+    """Close a sheet left half-written and remove its temporary file (else its row stream
+    is finished by the garbage collector, on a closed file)."""
+    try:
+        if not sheet.closed:
+            sheet.close()
+    except Exception:  # already failing: the first error is the one to report
+        log.debug("closing an abandoned sheet failed", exc_info=True)
+    sheet_writer = getattr(sheet, "_writer", None)
+    if sheet_writer is not None:
+        try:
+            sheet_writer.cleanup()
+        except OSError:
+            log.debug("removing an abandoned sheet's file failed", exc_info=True)
+
+
 def write_table(
     output: Path | str,
     *,
@@ -232,6 +251,7 @@ def write_table(
     )
     os.close(handle)
     partial = Path(name)
+    sheet: WriteOnlyWorksheet | None = None
     try:
         book = Workbook(write_only=True)
         sheet = book.create_sheet(_sheet_name(sheet_name or title))
@@ -248,6 +268,8 @@ def write_table(
         os.replace(partial, output)
     except BaseException:
         partial.unlink(missing_ok=True)
+        if sheet is not None:
+            _abandon(sheet)
         raise
     if progress is not None:
         progress(count)
