@@ -96,9 +96,13 @@ def period_text(since: date | None, until: date | None) -> str | None:
 
 def notes(filters: Iterable[tuple[str, str | None]], who: str | None) -> list[str]:
     """The lines above the table: the filters used (name: value) and when and by whom."""
-    used = [f"{name}: {value}" for name, value in filters if value not in (None, "")]
+    used = [
+        _("{name}: {value}").format(name=name, value=value)
+        for name, value in filters
+        if value not in (None, "")
+    ]
     lines = [
-        _("Filters: {filters}").format(filters="; ".join(used)) if used else _("Filters: none")
+        _("Filters: {filters}").format(filters=_("; ").join(used)) if used else _("Filters: none")
     ]
     when = f"{to_local(utcnow()):%Y-%m-%d %H:%M}"
     lines.append(

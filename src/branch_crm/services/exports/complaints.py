@@ -106,11 +106,14 @@ def table(session: Session, actor: Actor, filters: ExportFilters) -> Table:
         (_("Status"), cl.status_label(filters.status) if filters.status else None),
         (_("Breached"), _("Yes") if filters.breached else None),
         (_("Waiting"), _("Yes") if filters.waiting else None),
-        (_("Received"), None if filters.open_only else period_text(filters.since, filters.until)),
+        (
+            _("Received at"),
+            None if filters.open_only else period_text(filters.since, filters.until),
+        ),
     ]
     columns = [
         Column(_("Number")),
-        Column(_("Received"), DATETIME),
+        Column(_("Received at"), DATETIME),
         Column(_("Customer")),
         Column(_("Category")),
         Column(_("Grade"), NUMBER),

@@ -81,8 +81,8 @@ def table(session: Session, actor: Actor, filters: ExportFilters) -> Table:
         Column(_("Status")),
         Column(_("Assigned to")),
         Column(_("Days overdue"), NUMBER),
-        Column(_("Created"), DATETIME),
-        Column(_("Closed"), DATETIME),
+        Column(_("Created at"), DATETIME),
+        Column(_("Closed at"), DATETIME),
         Column(_("Outcome")),
     ]
     return Table(
