@@ -95,7 +95,6 @@ def table(session: Session, actor: Actor, filters: ExportFilters) -> Table:
         total = len(queue)
     else:
         rows = _all_rows(session, filters)
-    period = (filters.since, filters.until)
     used = [
         (_("Open complaints only"), _("Yes") if filters.open_only else None),
         (_("Assigned to me"), _("Yes") if filters.mine else None),
