@@ -3,11 +3,13 @@ the GUI thread, where it went said; pages without a list; a cancelled file dialo
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from branch_crm.timeutil import local_today
@@ -27,69 +29,73 @@ def customers(ctx, ctx_write) -> None:  # type: ignore[no-untyped-def]
     ctx_write(ctx, intake.take_complaint, data=data)
 
 
+@dataclass
+class SaveDialog:
+    """What the patched save dialog was offered, and the file it answers."""
+
+    out: Path
+    proposed: list[str] = field(default_factory=list)
+
+
 @pytest.fixture
-def save_dialog(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[str]:
-    """The save dialog answers ``tmp_path/export`` (no suffix); records the proposed names."""
-    proposed: list[str] = []
+def save_dialog(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> SaveDialog:
+    """The save dialog answers ``tmp_path/export`` (no suffix: .xlsx is added)."""
+    dialog = SaveDialog(tmp_path / "export.xlsx")
 
     def answer(_parent: Any, _title: str, start: str, _filter: str) -> tuple[str, str]:
-        proposed.append(start)
+        dialog.proposed.append(start)
         return str(tmp_path / "export"), _filter
 
     monkeypatch.setattr(QFileDialog, "getSaveFileName", answer)
-    return proposed
+    return dialog
 
 
 def _rows(path: Path) -> list[tuple[Any, ...]]:
     return list(openpyxl.load_workbook(path).active.iter_rows(values_only=True))
 
 
+@pytest.mark.usefixtures("customers")
 def test_customer_list_button_writes_the_filtered_list(
-    qtbot, ctx, show, boxes, customers, save_dialog, tmp_path
+    qtbot, ctx, show, boxes, save_dialog
 ) -> None:  # type: ignore[no-untyped-def]
     from branch_crm.ui.counter.customer_list import CustomerListPage
 
     page = show(CustomerListPage(ctx))
     page.on_shown()
     page.filters.tier.setCurrentIndex(page.filters.tier.findData("walk_in"))
-    qtbot.mouseClick(page.export_button, qtbot_left())
-    out = tmp_path / "export.xlsx"
+    qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
+    out = save_dialog.out
     qtbot.waitUntil(lambda: bool(boxes.infos), timeout=5000)
-    assert Path(save_dialog[0]).name == f"Customers {local_today():%Y-%m-%d}.xlsx"
+    assert Path(save_dialog.proposed[0]).name == f"Customers {local_today():%Y-%m-%d}.xlsx"
     assert boxes.infos == [f"2 rows exported to {out}"] and boxes.errors == []
     rows = _rows(out)
     assert rows[1][0] == "Filters: Tier: Walk-in"
     assert [r[0] for r in rows[-2:]] == ["李四", "张三"]
 
 
-def test_complaint_queue_button_exports_the_queue(
-    qtbot, ctx, show, boxes, customers, save_dialog, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.usefixtures("customers")
+def test_complaint_queue_button_exports_the_queue(qtbot, ctx, show, boxes, save_dialog) -> None:  # type: ignore[no-untyped-def]
     from branch_crm.ui.complaints.queue_page import ComplaintQueuePage
 
     page = show(ComplaintQueuePage(ctx))
     page.export_button.click()
     qtbot.waitUntil(lambda: bool(boxes.infos), timeout=5000)
-    rows = _rows(tmp_path / "export.xlsx")
+    rows = _rows(save_dialog.out)
     assert rows[0][0] == "Complaints" and rows[1][0] == "Filters: Open complaints only: Yes"
     assert rows[-1][2] == "张三"
 
 
-def test_an_empty_list_still_writes_its_header(
-    qtbot, ctx, show, boxes, save_dialog, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+def test_an_empty_list_still_writes_its_header(qtbot, ctx, show, boxes, save_dialog) -> None:  # type: ignore[no-untyped-def]
     from branch_crm.ui.care.page import FollowUpsPage
 
     page = show(FollowUpsPage(ctx))
     page.export_button.click()
     qtbot.waitUntil(lambda: bool(boxes.infos), timeout=5000)
-    assert boxes.infos == [f"0 rows exported to {tmp_path / 'export.xlsx'}"]
-    assert _rows(tmp_path / "export.xlsx")[-1][0] == "Due"  # the header, nothing under it
+    assert boxes.infos == [f"0 rows exported to {save_dialog.out}"]
+    assert _rows(save_dialog.out)[-1][0] == "Due"  # the header, nothing under it
 
 
-def test_file_menu_exports_the_page_in_front(
-    qtbot, admin_ctx, show, boxes, save_dialog, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+def test_file_menu_exports_the_page_in_front(qtbot, admin_ctx, show, boxes, save_dialog) -> None:  # type: ignore[no-untyped-def]
     from branch_crm.ui.main_window import MainWindow
 
     window = show(MainWindow(admin_ctx))
@@ -99,8 +105,8 @@ def test_file_menu_exports_the_page_in_front(
     assert window.action_export.isEnabled()
     window.action_export.trigger()
     qtbot.waitUntil(lambda: bool(boxes.infos), timeout=5000)
-    assert Path(save_dialog[0]).name.startswith("Audit log ")
-    assert _rows(tmp_path / "export.xlsx")[0][0] == "Audit log"
+    assert Path(save_dialog.proposed[0]).name.startswith("Audit log ")
+    assert _rows(save_dialog.out)[0][0] == "Audit log"
 
 
 def test_no_list_or_no_file_chosen(qtbot, ctx, boxes, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -118,19 +124,14 @@ def test_no_list_or_no_file_chosen(qtbot, ctx, boxes, monkeypatch, tmp_path) -> 
     assert list(tmp_path.glob("*.xlsx")) == []
 
 
-def test_unwritable_folder_is_reported(qtbot, supervisor_ctx, show, boxes, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_unwritable_folder_is_reported(qtbot, supervisor_ctx, boxes, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from branch_crm.ui.shell.audit_page import AuditPage
 
     target = tmp_path / "gone" / "log.xlsx"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a: (str(target), ""))
-    page = show(AuditPage(supervisor_ctx))
+    page = AuditPage(supervisor_ctx)
+    qtbot.addWidget(page)
     page.export()
     qtbot.waitUntil(lambda: bool(boxes.errors), timeout=5000)
     assert str(boxes.errors[0]).startswith(f"Could not write {target}: ")
     assert not target.parent.exists()
-
-
-def qtbot_left() -> Any:
-    from PySide6.QtCore import Qt
-
-    return Qt.MouseButton.LeftButton
