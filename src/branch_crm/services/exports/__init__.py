@@ -97,15 +97,16 @@ def export_list(
     from branch_crm.excel import writer
 
     table = build_table(session=session, actor=actor, which=which, filters=filters)
-    total = table.total
+    total = max(table.total or 0, 0)  # 0: not known beforehand (a busy indicator)
 
     def progress(done: int) -> None:
         if control is not None:
-            shown = max(done, total or 0)
-            control.progress(done, shown, _("{n:,} rows written…").format(n=done))
+            control.progress(
+                done, max(done, total) if total else 0, _("{n:,} rows written…").format(n=done)
+            )
 
     if control is not None:
-        control.progress(0, max(total or 0, 1), _("Exporting…"))
+        control.progress(0, total, _("Exporting…"))
     try:
         rows = writer.write_table(
             output,
