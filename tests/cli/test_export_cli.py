@@ -80,3 +80,10 @@ def test_unknown_list_and_no_database(branch, tmp_path, capsys) -> None:  # type
     )
     assert "No database at" in capsys.readouterr().err
     assert not missing.exists()
+
+
+def test_the_command_offers_every_list() -> None:
+    from branch_crm.cli import export
+    from branch_crm.services import exports
+
+    assert export.LISTS == exports.LISTS

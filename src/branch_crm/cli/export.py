@@ -6,10 +6,14 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from branch_crm.argparse_i18n import SubParsers
 from branch_crm.cli.complaints import _add_db, _date, _open
 from branch_crm.i18n import _
+
+if TYPE_CHECKING:
+    from branch_crm.services.exports import ExportFilters
 
 LISTS = ("customers", "complaints", "surveys", "followups", "attendance", "audit")
 """As services.exports.LISTS (repeated here: the parser is built without importing the
@@ -46,7 +50,7 @@ class StderrProgress:
             sys.stderr.write("\n")
 
 
-def _filters(args: argparse.Namespace) -> object:
+def _filters(args: argparse.Namespace) -> ExportFilters:
     from branch_crm.services.exports import ExportFilters
 
     return ExportFilters(
@@ -71,7 +75,7 @@ def _filters(args: argparse.Namespace) -> object:
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the list to the file; the number of rows and the file on stdout."""
     from branch_crm.services.context import system_actor
-    from branch_crm.services.exports import ExportFilters, export_list
+    from branch_crm.services.exports import export_list
     from branch_crm.services.settings import values as settings
 
     output = Path(args.file)
@@ -80,7 +84,6 @@ def cmd_export(args: argparse.Namespace) -> int:
         sys.stderr.write("\n")
         return 2
     filters = _filters(args)
-    assert isinstance(filters, ExportFilters)
     db = _open(args)
     control = StderrProgress()
     try:
