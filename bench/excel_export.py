@@ -12,7 +12,7 @@ Figures:
   header and auto-filter, the temporary file and its replace. Baseline: the same rows (the
   exported values, already in a Python list, read beforehand) appended as plain tuples to an
   openpyxl write-only sheet and saved, in the same run. Target ratio <= 1.5. Each side runs
-  twice, alternating; the better time of each counts.
+  three times, alternating; the better time of each counts.
 * ``excel_export_traced_peak``: the Python heap peak (tracemalloc, MB) during one more export
   of the same list, untimed: flat means a few MB whatever the number of rows (the rows alone
   would take some 60 MB at 100,000 if they were held).
@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 TARGET_RATIO = 1.5
-ROUNDS = 2
+ROUNDS = 3
 
 
 def _traced_peak_mb(db: Any, actor: Any, out: Path) -> float:
