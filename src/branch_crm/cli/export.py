@@ -134,9 +134,14 @@ def register(subparsers: SubParsers) -> None:
             "Each list uses the filters that apply to it."
         ),
     )
-    parser.add_argument("list", choices=LISTS, metavar="LIST", help=", ".join(LISTS))
+    parser.add_argument(
+        "list",
+        choices=LISTS,
+        metavar="LIST",
+        help=_("the list to export: {lists}").format(lists=", ".join(LISTS)),
+    )
     parser.add_argument("file", metavar="FILE.xlsx", help=_("the Excel file to write"))
-    period = parser.add_argument_group(_("every list"))
+    period = parser.add_argument_group(_("period and status (every list)"))
     period.add_argument("--since", type=_date, help=_("first day (YYYY-MM-DD)"))
     period.add_argument("--until", type=_date, help=_("last day, included (YYYY-MM-DD)"))
     period.add_argument(
@@ -147,7 +152,7 @@ def register(subparsers: SubParsers) -> None:
             "(expected, present, late, absent, excused)"
         ),
     )
-    customers = parser.add_argument_group(_("customers"))
+    customers = parser.add_argument_group(_("customer list filters"))
     customers.add_argument("--tier", choices=("strategic", "key", "ordinary", "walk_in"))
     customers.add_argument("--lifecycle", choices=("new", "active", "dormant"))
     customers.add_argument("--visit-class", choices=("A", "B", "C"))
@@ -155,16 +160,16 @@ def register(subparsers: SubParsers) -> None:
     customers.add_argument(
         "--churn-risk", type=_churn, metavar="yes|no", help=_("with or without churn risk")
     )
-    complaints = parser.add_argument_group(_("complaints"))
+    complaints = parser.add_argument_group(_("complaint filters"))
     complaints.add_argument(
         "--open", action="store_true", help=_("only open complaints, least time left first")
     )
     complaints.add_argument("--grade", type=int, choices=(1, 2, 3))
     complaints.add_argument("--category", metavar="CODE", help=_("complaint category code"))
-    care = parser.add_argument_group(_("follow-ups"))
+    care = parser.add_argument_group(_("follow-up filters"))
     care.add_argument("--scope", choices=("mine", "all"), default="all")
     care.add_argument("--overdue", action="store_true", help=_("only overdue follow-ups"))
-    audit = parser.add_argument_group(_("audit log"))
+    audit = parser.add_argument_group(_("audit log filters"))
     audit.add_argument("--entity", metavar="TABLE", help=_("kind of record (table name)"))
     audit.add_argument("--action", metavar="ACTION", help=_("action code (create, update, …)"))
     _add_db(parser)
