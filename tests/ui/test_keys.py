@@ -127,6 +127,36 @@ def test_no_dialog_binds_a_key_twice(language, show, windows) -> None:  # type: 
         window.close()
 
 
+@pytest.fixture
+def demo(qapp, boxes, tmp_path):  # type: ignore[no-untyped-def]
+    """The demo database open in the main window (tests/support/windows.py): the dialogs
+    that need data to open (follow-ups, a staff account, a training session, a PDF)."""
+    from tests.support import windows
+
+    opened = windows.open_demo(tmp_path)
+    yield opened
+    windows.close_all()
+    opened.main.close()
+    opened.ctx.close()
+    opened.ctx.db.dispose()
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_no_window_of_the_demo_binds_a_key_twice(language, show, demo) -> None:  # type: ignore[no-untyped-def]
+    """Every dialog of tests/support/windows.py, opened on the demo data, the follow-up
+    close/reassign, staff password, training attendance and pickup-sheet windows included."""
+    from tests.support import windows
+
+    i18n.set_language(language)
+    names = [name for name, _opener in windows.DIALOGS]
+    assert {"follow_up_done", "follow_up_reassign", "staff_password"} <= set(names)
+    assert {"training_attendance", "pickup_sheet"} <= set(names)
+    for name, opener in windows.DIALOGS:
+        window = show(opener(demo))
+        assert_no_clashes(window, name)
+        windows.close_all()
+
+
 def test_main_window_binds_no_key_twice_on_any_page(show, admin_ctx) -> None:  # type: ignore[no-untyped-def]
     from branch_crm.ui.main_window import MainWindow
 
