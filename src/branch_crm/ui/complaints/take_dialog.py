@@ -35,7 +35,7 @@ from branch_crm.services.complaints import grading, intake, labels, reference, v
 from branch_crm.timeutil import to_local
 from branch_crm.ui import keys, messages
 from branch_crm.ui.context import AppContext
-from branch_crm.ui.widgets.screen_fit import fit_window
+from branch_crm.ui.widgets.screen_fit import fit_columns, fit_window
 
 if TYPE_CHECKING:
     from branch_crm.services.customers.profile import CustomerView
@@ -53,6 +53,7 @@ class CustomerPicker(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         from branch_crm.ui.counter.lookup import LookupWidget
+        from branch_crm.ui.counter.search_model import COMPANY_COLUMN
 
         self.ctx = ctx
         self.customer_id: str | None = None
@@ -64,6 +65,8 @@ class CustomerPicker(QWidget):
         self.lookup = LookupWidget(ctx, multi_select=False, parent=self)
         self.lookup.results.setMinimumHeight(150)
         self.lookup.results.setMaximumHeight(190)
+        # the dialog is narrower than the lookup page: no column pushed out of sight
+        self.columns = fit_columns(self.lookup.results, COMPANY_COLUMN, "takeComplaintResults")
         self.hint = QLabel(self)
         self.hint.setObjectName("complaintCustomerHint")
         self.new_button = QPushButton(self)
