@@ -11,7 +11,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -224,6 +224,7 @@ class TakeComplaintDialog(QDialog):
         self.ctx = ctx
         self.suggestion: grading.GradeSuggestion | None = None
         self.result_view: views.ComplaintView | None = None
+        self._close_confirmed = False
         self._build()
         self.retranslate_ui()
         self._on_inputs_changed()
@@ -431,6 +432,38 @@ class TakeComplaintDialog(QDialog):
             return
         if value and value != self.waybill.text():
             self.waybill.setText(value)
+
+    # -- Esc / Cancel -------------------------------------------------------------------
+    def is_dirty(self) -> bool:
+        """Something typed or picked that closing would lose (the customer alone is found
+        again in a few keys and does not count)."""
+        return bool(
+            self.waybill.text().strip()
+            or self.description.toPlainText().strip()
+            or self.reason.text().strip()
+            or self._cents()
+            or self.category.currentData()
+        )
+
+    def _may_close(self) -> bool:
+        if self._close_confirmed or self.result_view is not None or not self.is_dirty():
+            return True
+        if messages.confirm(self, _("Discard the complaint you have not recorded?")):
+            self._close_confirmed = True
+            return True
+        return False
+
+    def reject(self) -> None:
+        """Esc / Cancel: ask before throwing the typed complaint away. (Esc in a customer
+        search with text in it only clears the search: the lookup keeps that key.)"""
+        if self._may_close():
+            super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._may_close():
+            event.ignore()
+            return
+        super().closeEvent(event)
 
     def _cents(self) -> int:
         return round(self.compensation.value() * 100)

@@ -30,7 +30,7 @@ from branch_crm.timeutil import to_local
 from branch_crm.ui import keys, messages
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.widgets.screen_fit import fit_window
-from branch_crm.ui.widgets.tables import setup_table
+from branch_crm.ui.widgets.tables import commit_open_editor, setup_table
 
 log = logging.getLogger(__name__)
 
@@ -299,6 +299,7 @@ class AttendanceDialog(QDialog):
 
     def save(self) -> None:
         """Store the attendance; the dialog closes once stored."""
+        commit_open_editor(self.table)
         self.ctx.write(
             sessions.record_attendance,
             session_id=self.session.id,

@@ -40,6 +40,7 @@ from branch_crm.ui import keys, messages
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.messages import FieldErrors
 from branch_crm.ui.widgets.screen_fit import fit_window
+from branch_crm.ui.widgets.tables import commit_open_editor
 
 log = logging.getLogger(__name__)
 
@@ -363,6 +364,7 @@ class SessionDialog(QDialog):
 
     def save(self) -> None:
         """Validate and store; the dialog closes once stored."""
+        commit_open_editor(self.attendees)
         data = self.data()
         saved, failed = self._on_saved, self._on_save_failed
         if self.session is None:
