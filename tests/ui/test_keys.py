@@ -227,3 +227,19 @@ def test_f1_lists_the_keys_of_the_window_in_front(qtbot, show, ctx, customer_id)
     helps[0].close()
     dialog._close_confirmed = True
     dialog.close()
+
+
+def test_help_menu_keys_opens_the_f1_list(show, admin_ctx) -> None:  # type: ignore[no-untyped-def]
+    from branch_crm.ui.main_window import MainWindow
+
+    i18n.set_language("zh_CN")
+    window = show(MainWindow(admin_ctx))
+    assert window.action_keys in window.help_menu.actions()
+    assert window.action_keys.text() == "快捷键(&K)（F1）"
+    window.action_keys.trigger()
+    helps = [w for w in QApplication.topLevelWidgets() if isinstance(w, keys.KeyboardHelp)]
+    assert len(helps) == 1 and helps[0].isVisible()
+    rows = dict(helps[0].rows())
+    assert rows["F1"] == i18n._(keys.HELP)
+    assert rows["Ctrl+Q"]  # the main window's own keys, as F1 there lists them
+    helps[0].close()

@@ -109,6 +109,7 @@ ICONS: dict[str, str] = {
     "customer_new": "fa5s.user-plus",
     "save": "fa5s.save",
     "close": "fa5s.times",
+    "keyboard_help": "fa5s.keyboard",
 }
 
 _cache: dict[str, QIcon] = {}

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QGroupBox,
     QLabel,
+    QMenu,
     QMenuBar,
     QTabBar,
     QTreeWidget,
@@ -137,12 +138,27 @@ def _actions(window: QWidget) -> Iterator[Key]:
         if a.shortcutContext() == Qt.ShortcutContext.ApplicationShortcut
     ]
     actions: list[QAction] = [a for o in mine for a in o.actions()] + everywhere
+    actions += [a for bar in window.findChildren(QMenuBar) for a in _menu_actions(bar)]
     for action in actions:
         if id(action) in seen or not action.isEnabled():
             continue
         seen.add(id(action))
         for sequence in action.shortcuts():
             yield Key(sequence.toString(), _plain(action.text()), action, "action")
+
+
+def _menu_actions(bar: QMenuBar) -> Iterator[QAction]:
+    """The actions of a window's menus (their shortcuts work while the menus are closed)."""
+    pending = [a.menu() for a in bar.actions() if a.menu() is not None]
+    while pending:
+        menu = pending.pop()
+        if not isinstance(menu, QMenu):
+            continue
+        for action in menu.actions():
+            if action.menu() is not None:
+                pending.append(action.menu())
+            elif not action.isSeparator():
+                yield action
 
 
 def window_keys(window: QWidget) -> list[Key]:
