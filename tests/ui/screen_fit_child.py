@@ -9,7 +9,8 @@ A window does not fit when its frame leaves the screen's available geometry, whe
 button or a dialog button box (outside scroll areas) lies partly outside it or outside its
 window, when the main window is not maximised (every screen tested is small) or its status
 bar is hidden, or when a table of a page or dialog (outside SCROLLING_TABLES) shows a
-horizontal scroll bar or has columns wider than its viewport (cut off at the side).
+horizontal scroll bar or has columns wider than its viewport (cut off at the side), or a
+list (the home cards') scrolls sideways.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
     QDialogButtonBox,
+    QListWidget,
     QScrollArea,
     QTableView,
     QWidget,
@@ -63,6 +65,9 @@ def cut_tables(widget: QWidget, label: str) -> list[str]:
                 f"{label}: table {table.objectName()} scrolls sideways"
                 f" ({columns} > {table.viewport().width()})"
             )
+    for listing in widget.findChildren(QListWidget):
+        if listing.isVisible() and listing.horizontalScrollBar().isVisible():
+            found.append(f"{label}: list {listing.objectName()} scrolls sideways")
     return found
 
 
