@@ -101,7 +101,7 @@ class CloseFollowUpDialog(QDialog):
         )
         self.note.setAccessibleName(self.caption.text().replace("&", ""))
         self.ok_button.setText(_("Mark done") if done else _("Cancel follow-up"))
-        self.ok_button.setToolTip(_("Save (Ctrl+Enter)"))
+        self.ok_button.setToolTip(_("Save (Ctrl+S)"))
         self.ok_button.setAccessibleName(self.ok_button.text())
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Back"))
 

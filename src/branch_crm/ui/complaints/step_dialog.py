@@ -79,7 +79,7 @@ class StepDialog(QDialog):
         self.ok_button.setAccessibleName(title)
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
-        self.ok_button.setToolTip(_("Save (Ctrl+Enter)"))
+        self.ok_button.setToolTip(_("Save (Ctrl+S)"))
         for sequence in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(sequence), self).activated.connect(self.submit)
         keys.save_shortcut(self, self.submit)

@@ -353,7 +353,7 @@ class TakeComplaintDialog(QDialog):
             widget.setAccessibleName(texts[key].replace("&", ""))
         self._fill_combos()
         self.ok_button.setText(_("Take complaint"))
-        self.ok_button.setToolTip(_("Record the complaint (Ctrl+Enter)"))
+        self.ok_button.setToolTip(_("Record the complaint (Ctrl+S)"))
         self.ok_button.setAccessibleName(_("Take complaint"))
         self.cancel_button.setText(_("Cancel"))
         self._show_suggestion()

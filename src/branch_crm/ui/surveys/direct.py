@@ -105,7 +105,7 @@ class DirectEntryWidget(QWidget):
         self.by_phone.setText(_("By phone"))
         self.at_counter.setText(_("At the counter"))
         self.save_button.setText(_("Save"))
-        self.save_button.setToolTip(_("Save (Ctrl+Enter)"))
+        self.save_button.setToolTip(_("Save (Ctrl+S)"))
         for button in (self.change_button, self.save_button):
             button.setAccessibleName(button.text())
         self.answers.retranslate_ui()

@@ -148,7 +148,7 @@ class KeyedEntryWidget(QWidget):
         self.correct_button.setText(_("Correct these answers"))
         self.correct_button.setToolTip(_("Key a corrected version; the old one stays in history"))
         self.save_button.setText(_("Save"))
-        self.save_button.setToolTip(_("Save (Ctrl+Enter); Ctrl+L starts the next form"))
+        self.save_button.setToolTip(_("Save (Ctrl+S); Ctrl+L starts the next form"))
         for button in (self.lookup_button, self.correct_button, self.save_button):
             button.setAccessibleName(button.text())
         self.history.setAccessibleName(_("Correction history"))

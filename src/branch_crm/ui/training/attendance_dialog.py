@@ -257,7 +257,7 @@ class AttendanceDialog(QDialog):
         self.hint.setText(
             _(
                 "Keys: 1 or P present, 2 or L late, 3 or A absent, 4 or E excused "
-                "(then the next row); F2 edits remarks; Ctrl+Enter saves."
+                "(then the next row); F2 edits remarks; Ctrl+S saves."
             )
         )
         self.table.setHorizontalHeaderLabels(
@@ -269,7 +269,7 @@ class AttendanceDialog(QDialog):
         self.all_present_button.setText(_("Everyone not marked is present"))
         self.walk_in_button.setText(_("Add walk-in"))
         self.save_button.setText(_("Save"))
-        self.save_button.setToolTip(_("Save (Ctrl+Enter)"))
+        self.save_button.setToolTip(_("Save (Ctrl+S)"))
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
         self._update_counts()
 

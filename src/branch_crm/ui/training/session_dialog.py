@@ -307,7 +307,7 @@ class SessionDialog(QDialog):
         self.add_person_button.setText(_("Add person"))
         self.remove_button.setText(_("Remove"))
         self.save_button.setText(_("Save"))
-        self.save_button.setToolTip(_("Save (Ctrl+Enter)"))
+        self.save_button.setToolTip(_("Save (Ctrl+S)"))
         self.save_button.setAccessibleName(_("Save"))
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
 
