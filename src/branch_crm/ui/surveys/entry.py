@@ -109,8 +109,8 @@ class KeyedEntryWidget(QWidget):
         self.correct_button.clicked.connect(self.start_correction)
         self.save_button.clicked.connect(self.save)
         self.answers.sig_submit.connect(self.save)
-        QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(self.save)
-        QShortcut(QKeySequence("Ctrl+Enter"), self).activated.connect(self.save)
+        keys.shortcut(self, "Ctrl+Return", self.save, keys.SAVE)
+        keys.shortcut(self, "Ctrl+Enter", self.save, keys.SAVE)
         keys.save_shortcut(self, self.save)
         QShortcut(QKeySequence("Ctrl+L"), self).activated.connect(self.reset)
 

@@ -232,8 +232,8 @@ class SessionDialog(QDialog):
         self.add_staff_button.clicked.connect(self.add_staff)
         self.add_person_button.clicked.connect(self.add_person)
         self.remove_button.clicked.connect(self.attendees.remove_selected)
-        QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(self.save)
-        QShortcut(QKeySequence("Ctrl+Enter"), self).activated.connect(self.save)
+        keys.shortcut(self, "Ctrl+Return", self.save, keys.SAVE)
+        keys.shortcut(self, "Ctrl+Enter", self.save, keys.SAVE)
         keys.save_shortcut(self, self.save)
         QShortcut(QKeySequence("Insert"), self.attendees).activated.connect(self.add_person)
         QShortcut(QKeySequence.StandardKey.Delete, self.attendees).activated.connect(
