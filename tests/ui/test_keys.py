@@ -243,3 +243,19 @@ def test_help_menu_keys_opens_the_f1_list(show, admin_ctx) -> None:  # type: ign
     assert rows["F1"] == i18n._(keys.HELP)
     assert rows["Ctrl+Q"]  # the main window's own keys, as F1 there lists them
     helps[0].close()
+
+
+@pytest.mark.parametrize("page", ["lookup", "complaints", "care"])
+def test_f1_describes_every_key_of_a_counter_page(show, admin_ctx, page) -> None:  # type: ignore[no-untyped-def]
+    """A page's own shortcuts are described (or named by the button whose tooltip shows the
+    key): no "(no description)" line in the F1 list."""
+    from branch_crm.ui.main_window import MainWindow
+
+    i18n.set_language("zh_CN")
+    window = show(MainWindow(admin_ctx))
+    window.show_page(page)
+    help_ = keys.show_help(window)
+    rows = dict(help_.rows())
+    assert "Ctrl+Shift+S" in rows  # sync now, from the status bar
+    assert all(text and text != i18n._("(no description)") for text in rows.values()), rows
+    help_.close()

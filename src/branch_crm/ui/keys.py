@@ -113,6 +113,19 @@ def _mnemonics(window: QWidget) -> Iterator[Key]:
                 yield Key(sequence.toString(), _plain(text), widget, "mnemonic")
 
 
+def _button_naming(window: QWidget, sequence: QKeySequence) -> str:
+    """The text of a visible button whose label or tooltip names ``sequence`` ("Print
+    (Ctrl+P)"): what a shortcut made without a description does."""
+    names = {sequence.toString(), sequence.toString(QKeySequence.SequenceFormat.NativeText)}
+    for button in window.findChildren(QAbstractButton):
+        if button.window() is not window or not _visible(button, window):
+            continue
+        said = f"{button.text()} {button.toolTip()}"
+        if button.text() and any(f"({name})" in said or f"（{name}）" in said for name in names):
+            return _plain(button.text())
+    return ""
+
+
 def _shortcuts(window: QWidget) -> Iterator[Key]:
     for made in window.findChildren(QShortcut):
         parent = made.parent()
@@ -122,7 +135,7 @@ def _shortcuts(window: QWidget) -> Iterator[Key]:
             continue
         description = made.property(DESCRIPTION) or ""
         for sequence in made.keys():  # noqa: SIM118 (QShortcut.keys)
-            text = _plain(_(description)) if description else ""
+            text = _plain(_(description)) if description else _button_naming(window, sequence)
             yield Key(sequence.toString(), text, made, "shortcut")
 
 
