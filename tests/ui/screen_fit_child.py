@@ -8,7 +8,9 @@ language, and print one JSON object: what did not fit.
 A window does not fit when its frame leaves the screen's available geometry, when a push
 button or a dialog button box (outside scroll areas) lies partly outside it or outside its
 window, when the main window is not maximised (every screen tested is small) or its status
-bar is hidden, or when the customer list or the complaint queue shows a horizontal scroll bar.
+bar is hidden, or when a table of a page or dialog (outside SCROLLING_TABLES) shows a
+horizontal scroll bar or has columns wider than its viewport (cut off at the side), or a
+list (the home cards') scrolls sideways.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
     QDialogButtonBox,
+    QListWidget,
     QScrollArea,
     QTableView,
     QWidget,
@@ -44,6 +47,39 @@ def _in_scroll_area(widget: QWidget, window: QWidget) -> bool:
             return True
         parent = parent.parentWidget()
     return False
+
+
+SCROLLING_TABLES = {"audit_table"}
+"""Tables meant to scroll sideways (many wide columns a supervisor reads one by one)."""
+
+
+def cut_tables(widget: QWidget, label: str) -> list[str]:
+    """Visible tables of ``widget`` with a horizontal scroll bar or columns out of sight."""
+    found = []
+    for table in widget.findChildren(QTableView):
+        if not table.isVisible() or table.objectName() in SCROLLING_TABLES:
+            continue
+        columns = table.horizontalHeader().length()
+        if table.horizontalScrollBar().isVisible() or columns > table.viewport().width() + 1:
+            found.append(
+                f"{label}: table {table.objectName()} scrolls sideways"
+                f" ({columns} > {table.viewport().width()})"
+            )
+    for listing in widget.findChildren(QListWidget):
+        if listing.isVisible() and listing.horizontalScrollBar().isVisible():
+            found.append(f"{label}: list {listing.objectName()} scrolls sideways")
+    return found
+
+
+def _search_typed(dialog: QWidget, app: QApplication) -> None:
+    """A surname typed in any customer search of ``dialog``: its results table filled."""
+    from branch_crm.ui.counter.lookup import LookupWidget
+
+    for lookup in dialog.findChildren(LookupWidget):
+        if lookup.isVisible():
+            lookup.search_box.setText("王")
+            lookup.run_search_now()
+    _settle(app)
 
 
 def problems_of(window: QWidget, label: str) -> list[str]:
@@ -93,10 +129,7 @@ def check_main(app: QApplication, demo: object) -> list[str]:
             main.statusBar().geometry()
         ):
             found.append(f"page {key}: status bar not visible")
-        if key in ("customers", "complaints"):
-            for table in main.page(key).findChildren(QTableView):
-                if table.isVisible() and table.horizontalScrollBar().isVisible():
-                    found.append(f"page {key}: horizontal scroll bar on {table.objectName()}")
+        found += cut_tables(main.page(key), f"page {key}")
     windows.courier_form(demo)  # type: ignore[arg-type]
     _settle(app)
     found += problems_of(main, "courier preferences")
@@ -119,6 +152,8 @@ def check_dialogs(app: QApplication, demo: object) -> list[str]:
         dialog.show()
         _settle(app)
         found += problems_of(dialog, name)
+        _search_typed(dialog, app)
+        found += cut_tables(dialog, name)
         windows.close_all()
         _settle(app)
     return found

@@ -127,6 +127,36 @@ def test_no_dialog_binds_a_key_twice(language, show, windows) -> None:  # type: 
         window.close()
 
 
+@pytest.fixture
+def demo(qapp, boxes, tmp_path):  # type: ignore[no-untyped-def]
+    """The demo database open in the main window (tests/support/windows.py): the dialogs
+    that need data to open (follow-ups, a staff account, a training session, a PDF)."""
+    from tests.support import windows
+
+    opened = windows.open_demo(tmp_path)
+    yield opened
+    windows.close_all()
+    opened.main.close()
+    opened.ctx.close()
+    opened.ctx.db.dispose()
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_no_window_of_the_demo_binds_a_key_twice(language, show, demo) -> None:  # type: ignore[no-untyped-def]
+    """Every dialog of tests/support/windows.py, opened on the demo data, the follow-up
+    close/reassign, staff password, training attendance and pickup-sheet windows included."""
+    from tests.support import windows
+
+    i18n.set_language(language)
+    names = [name for name, _opener in windows.DIALOGS]
+    assert {"follow_up_done", "follow_up_reassign", "staff_password"} <= set(names)
+    assert {"training_attendance", "pickup_sheet"} <= set(names)
+    for name, opener in windows.DIALOGS:
+        window = show(opener(demo))
+        assert_no_clashes(window, name)
+        windows.close_all()
+
+
 def test_main_window_binds_no_key_twice_on_any_page(show, admin_ctx) -> None:  # type: ignore[no-untyped-def]
     from branch_crm.ui.main_window import MainWindow
 
@@ -197,3 +227,35 @@ def test_f1_lists_the_keys_of_the_window_in_front(qtbot, show, ctx, customer_id)
     helps[0].close()
     dialog._close_confirmed = True
     dialog.close()
+
+
+def test_help_menu_keys_opens_the_f1_list(show, admin_ctx) -> None:  # type: ignore[no-untyped-def]
+    from branch_crm.ui.main_window import MainWindow
+
+    i18n.set_language("zh_CN")
+    window = show(MainWindow(admin_ctx))
+    assert window.action_keys in window.help_menu.actions()
+    assert window.action_keys.text() == "快捷键(&K)（F1）"
+    window.action_keys.trigger()
+    helps = [w for w in QApplication.topLevelWidgets() if isinstance(w, keys.KeyboardHelp)]
+    assert len(helps) == 1 and helps[0].isVisible()
+    rows = dict(helps[0].rows())
+    assert rows["F1"] == i18n._(keys.HELP)
+    assert rows["Ctrl+Q"]  # the main window's own keys, as F1 there lists them
+    helps[0].close()
+
+
+@pytest.mark.parametrize("page", ["lookup", "complaints", "care"])
+def test_f1_describes_every_key_of_a_counter_page(show, admin_ctx, page) -> None:  # type: ignore[no-untyped-def]
+    """A page's own shortcuts are described (or named by the button whose tooltip shows the
+    key): no "(no description)" line in the F1 list."""
+    from branch_crm.ui.main_window import MainWindow
+
+    i18n.set_language("zh_CN")
+    window = show(MainWindow(admin_ctx))
+    window.show_page(page)
+    help_ = keys.show_help(window)
+    rows = dict(help_.rows())
+    assert "Ctrl+Shift+S" in rows  # sync now, from the status bar
+    assert all(text and text != i18n._("(no description)") for text in rows.values()), rows
+    help_.close()

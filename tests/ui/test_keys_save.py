@@ -166,3 +166,50 @@ def test_ctrl_s_saves_a_complaint_step(qtbot, ctx, ctx_write, customer) -> None:
     notes = [e.note for e in ctx.read(complaint_events, complaint_id=taken.id)]
     assert "called the customer back" in notes
     detail.close()
+
+
+def test_ctrl_s_in_an_open_attendance_cell_commits_it_and_saves(  # type: ignore[no-untyped-def]
+    qtbot, show, supervisor_ctx, db, supervisor
+) -> None:
+    from branch_crm.services.training import sessions
+    from branch_crm.ui.training.attendance_dialog import AttendanceDialog
+    from tests.support.keyboard import cell_editor
+    from tests.support.services import run_service
+    from tests.support.training import session_input
+
+    view = run_service(db, supervisor, sessions.create_session, data=session_input(2))
+    dialog = show(AttendanceDialog(supervisor_ctx, view))
+    qtbot.keyClick(dialog.table, Qt.Key.Key_1)  # row 1 present, on to row 2
+    qtbot.keyClick(dialog.table, Qt.Key.Key_F2)  # its remarks, the editor open
+    editor = cell_editor(qtbot, dialog.table)
+    type_text(qtbot, editor, "迟到十分钟")
+    ctrl_s(qtbot, editor)  # not committed with Enter first
+    assert dialog.saved is not None and not dialog.isVisible()
+    after = run_service(db, supervisor, sessions.get_session, session_id=view.id)
+    assert [(a.status, a.remarks) for a in after.attendees] == [
+        ("present", None),
+        ("expected", "迟到十分钟"),
+    ]
+
+
+def test_ctrl_s_in_an_open_attendee_cell_of_a_session_saves_it(  # type: ignore[no-untyped-def]
+    qtbot, show, supervisor_ctx, db, supervisor
+) -> None:
+    from branch_crm.services.training import sessions
+    from branch_crm.ui.training.session_dialog import SessionDialog
+    from tests.support.keyboard import cell_editor
+    from tests.support.services import run_service
+    from tests.support.training import session_input
+
+    view = run_service(db, supervisor, sessions.create_session, data=session_input(1))
+    dialog = show(SessionDialog(supervisor_ctx, view))
+    table = dialog.attendees
+    table.setFocus()
+    table.setCurrentCell(0, 0)
+    table.editItem(table.item(0, 0))
+    editor = cell_editor(qtbot, table)
+    editor.selectAll()
+    type_text(qtbot, editor, "司机甲")
+    ctrl_s(qtbot, editor)
+    after = run_service(db, supervisor, sessions.get_session, session_id=view.id)
+    assert [a.name for a in after.attendees] == ["司机甲"]

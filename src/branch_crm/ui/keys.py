@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QGroupBox,
     QLabel,
+    QMenu,
     QMenuBar,
     QTabBar,
     QTreeWidget,
@@ -112,6 +113,19 @@ def _mnemonics(window: QWidget) -> Iterator[Key]:
                 yield Key(sequence.toString(), _plain(text), widget, "mnemonic")
 
 
+def _button_naming(window: QWidget, sequence: QKeySequence) -> str:
+    """The text of a visible button whose label or tooltip names ``sequence`` ("Print
+    (Ctrl+P)"): what a shortcut made without a description does."""
+    names = {sequence.toString(), sequence.toString(QKeySequence.SequenceFormat.NativeText)}
+    for button in window.findChildren(QAbstractButton):
+        if button.window() is not window or not _visible(button, window):
+            continue
+        said = f"{button.text()} {button.toolTip()}"
+        if button.text() and any(f"({name})" in said or f"（{name}）" in said for name in names):
+            return _plain(button.text())
+    return ""
+
+
 def _shortcuts(window: QWidget) -> Iterator[Key]:
     for made in window.findChildren(QShortcut):
         parent = made.parent()
@@ -121,7 +135,7 @@ def _shortcuts(window: QWidget) -> Iterator[Key]:
             continue
         description = made.property(DESCRIPTION) or ""
         for sequence in made.keys():  # noqa: SIM118 (QShortcut.keys)
-            text = _plain(_(description)) if description else ""
+            text = _plain(_(description)) if description else _button_naming(window, sequence)
             yield Key(sequence.toString(), text, made, "shortcut")
 
 
@@ -137,12 +151,27 @@ def _actions(window: QWidget) -> Iterator[Key]:
         if a.shortcutContext() == Qt.ShortcutContext.ApplicationShortcut
     ]
     actions: list[QAction] = [a for o in mine for a in o.actions()] + everywhere
+    actions += [a for bar in window.findChildren(QMenuBar) for a in _menu_actions(bar)]
     for action in actions:
         if id(action) in seen or not action.isEnabled():
             continue
         seen.add(id(action))
         for sequence in action.shortcuts():
             yield Key(sequence.toString(), _plain(action.text()), action, "action")
+
+
+def _menu_actions(bar: QMenuBar) -> Iterator[QAction]:
+    """The actions of a window's menus (their shortcuts work while the menus are closed)."""
+    pending = [a.menu() for a in bar.actions() if a.menu() is not None]
+    while pending:
+        menu = pending.pop()
+        if not isinstance(menu, QMenu):
+            continue
+        for action in menu.actions():
+            if action.menu() is not None:
+                pending.append(action.menu())
+            elif not action.isSeparator():
+                yield action
 
 
 def window_keys(window: QWidget) -> list[Key]:

@@ -289,6 +289,10 @@ class MainWindow(ShellWindow):
         self.action_about.setObjectName("action_about")
         self.action_about.setMenuRole(QAction.MenuRole.AboutRole)
         self.action_about.triggered.connect(self.show_about)
+        self.action_keys = QAction(icon("keyboard_help"), "", self)
+        self.action_keys.setObjectName("action_keys")
+        self.action_keys.triggered.connect(self.show_keys)  # F1 itself: keys.install_help
+        self.help_menu.addAction(self.action_keys)
         self.help_menu.addAction(self.action_about)
 
     def _build_status_bar(self) -> None:
@@ -350,6 +354,7 @@ class MainWindow(ShellWindow):
         self.action_sign_out.setText(_("Sign &out"))
         self.action_quit.setText(_("&Quit"))
         self.action_about.setText(_("&About Branch CRM"))
+        self.action_keys.setText(_("&Keys (F1)"))
         for row, spec in enumerate(self.specs):
             title = _(spec.title)
             shortcut = self.shortcuts.get(spec.key)
@@ -381,6 +386,12 @@ class MainWindow(ShellWindow):
         page = self.page(key) if key else None
         if page is not None:
             export_page(self.ctx, page)
+
+    def show_keys(self) -> QWidget:
+        """Help > Keys: the list of keys F1 shows for this window (its page in front)."""
+        from branch_crm.ui import keys
+
+        return keys.show_help(self)
 
     def open_settings(self) -> None:
         """Open the settings dialog."""

@@ -149,3 +149,13 @@ def test_neutral_texts_read_in_the_readers_language_without_their_english_copy(
 def _all(db, supervisor, entity: str):  # type: ignore[no-untyped-def]
     with unit_of_work(db, supervisor) as session:
         return query_audit(session=session, actor=supervisor, flt=AuditFilter(entity=entity))
+
+
+def test_a_printed_survey_form_reads_in_chinese() -> None:
+    from branch_crm.i18n import set_language
+    from branch_crm.services.staff import audit_text
+
+    set_language("zh_CN")
+    assert audit_text.field_label("survey_form", "printed_at") == "打印时间"
+    assert audit_text.value_text("survey_form", "status", "printed", {}) == "已打印"
+    assert audit_text.value_text("survey_form", "status", "void", {}) == "已作废"

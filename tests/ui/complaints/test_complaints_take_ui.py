@@ -146,3 +146,30 @@ def test_every_field_has_its_own_alt_key(qtbot, ctx, language) -> None:  # type:
     finally:
         set_language("en")
     assert len(keys) == 7 and len(set(keys)) == len(keys), keys  # the customer has one too
+
+
+def test_esc_in_the_customer_search_clears_it_then_closes(qtbot, ctx, boxes, show) -> None:  # type: ignore[no-untyped-def]
+    """The keyboard model: Esc in a search with text clears the search (the dialog stays);
+    Esc in an empty search closes the dialog, at once when nothing was typed."""
+    dialog = show(TakeComplaintDialog(ctx))
+    box = dialog.customer.lookup.search_box
+    assert box.hasFocus()
+    qtbot.keyClicks(box, "1380")
+    qtbot.keyClick(box, Qt.Key.Key_Escape)
+    assert box.text() == "" and dialog.isVisible() and box.hasFocus()
+    qtbot.keyClick(box, Qt.Key.Key_Escape)
+    assert not dialog.isVisible() and boxes.confirms == []
+
+
+def test_esc_asks_before_dropping_a_typed_complaint(qtbot, ctx, boxes, show) -> None:  # type: ignore[no-untyped-def]
+    dialog = show(TakeComplaintDialog(ctx))
+    qtbot.keyClicks(dialog.waybill, "SF1234567890123")
+    box = dialog.customer.lookup.search_box
+    box.setFocus()
+    boxes.answer = False  # "keep it"
+    qtbot.keyClick(box, Qt.Key.Key_Escape)
+    assert dialog.isVisible() and dialog.waybill.text() == "SF1234567890123"
+    assert boxes.confirms == ["Discard the complaint you have not recorded?"]
+    boxes.answer = True
+    qtbot.keyClick(dialog.cancel_button, Qt.Key.Key_Escape)
+    assert not dialog.isVisible() and len(boxes.confirms) == 2

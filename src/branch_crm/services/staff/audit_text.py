@@ -138,6 +138,7 @@ FIELD_LABELS: dict[str, str] = {
     "suggested_grade": N_("Suggested grade"),
     "grade_reason": N_("Reason for the grade"),
     "done_at": N_("Done at"),
+    "printed_at": N_("Printed at"),
 }
 CODE_LISTS = {"category": ReferenceKind.COMPLAINT_CATEGORY, "root_cause": ReferenceKind.ROOT_CAUSE}
 """Columns holding a code of a head-office list (named in both languages there)."""
@@ -155,6 +156,8 @@ HIDDEN = frozenset(
 already named as its subject)."""
 MONEY = frozenset({"compensation_requested_cents", "compensation_granted_cents", "revenue_cents"})
 
+SURVEY_FORM_STATUS = {"printed": N_("printed"), "returned": N_("returned"), "void": N_("voided")}
+
 CodeText = Callable[[Any], str]
 CODE_TEXTS: dict[tuple[str, str], CodeText] = {
     ("customer", "customer_type"): lambda v: label(CUSTOMER_TYPES, v),
@@ -166,6 +169,7 @@ CODE_TEXTS: dict[tuple[str, str], CodeText] = {
     ("care_task", "kind"): kind_label,
     ("care_task", "status"): status_label,
     ("training_attendee", "status"): attendance_label,
+    ("survey_form", "status"): lambda v: _(SURVEY_FORM_STATUS[v]) if v in SURVEY_FORM_STATUS else v,
 }
 
 

@@ -4,7 +4,6 @@ and handing it to someone else (supervisors)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -81,7 +80,7 @@ class CloseFollowUpDialog(QDialog):
         self.errors.add(self.field, self.note)
         layout.addWidget(self.buttons)
         for sequence in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(sequence), self).activated.connect(self.save)
+            keys.shortcut(self, sequence, self.save, keys.SAVE)
         keys.save_shortcut(self, self.save)
         self.retranslate_ui()
         self.note.setFocus()
@@ -101,7 +100,7 @@ class CloseFollowUpDialog(QDialog):
         )
         self.note.setAccessibleName(self.caption.text().replace("&", ""))
         self.ok_button.setText(_("Mark done") if done else _("Cancel follow-up"))
-        self.ok_button.setToolTip(_("Save (Ctrl+Enter)"))
+        self.ok_button.setToolTip(_("Save (Ctrl+S)"))
         self.ok_button.setAccessibleName(self.ok_button.text())
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Back"))
 

@@ -88,10 +88,11 @@ class FollowUpHomeCard(HomeCard[follow_ups.FollowUpCounts, follow_ups.FollowUp])
     def item_for(self, row: follow_ups.FollowUp) -> QListWidgetItem:
         """The task in one line; overdue ones carry a warning icon."""
         today = local_today()
-        item = QListWidgetItem(one_line(row, today))
+        line = one_line(row, today)
+        item = QListWidgetItem(line)
         item.setData(ID_ROLE, row.id)
         item.setData(CUSTOMER_ROLE, row.customer_id)
-        item.setToolTip(row.notes or row.title)
+        item.setToolTip(f"{line}\n{row.notes}" if row.notes else line)  # the line may be cut
         item.setIcon(icon("warning" if row.is_overdue(today) else "care_tasks"))
         return item
 

@@ -36,6 +36,7 @@ from branch_crm.ui.export import export_button, export_page, retranslate_button
 from branch_crm.ui.icons import icon
 from branch_crm.ui.widgets.empty_state import empty_state
 from branch_crm.ui.widgets.labels import page_title
+from branch_crm.ui.widgets.screen_fit import fit_columns
 from branch_crm.ui.widgets.tables import setup_table
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,8 @@ class FollowUpsPage(QWidget):
         setup_table(
             self.table, name="careTable", stretch_last=None, stretch_column=NOTES, word_wrap=False
         )
+        # the reason may be long: elided at a width that leaves the customer's words room
+        self.columns = fit_columns(self.table, NOTES, "careTable", widest=420)
         self._build_buttons()
         self._lay_out()
         self._connect()

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from branch_crm.i18n import _
+from branch_crm.i18n import N_, _
 from branch_crm.reference.roles import Permission
 from branch_crm.services.complaints import queue as cq
 from branch_crm.services.complaints import reference, sla
@@ -31,6 +31,7 @@ from branch_crm.services.complaints.labels import grade_label
 from branch_crm.services.exports.common import ExportFilters
 from branch_crm.services.permissions import allowed
 from branch_crm.timeutil import utcnow
+from branch_crm.ui import keys
 from branch_crm.ui.complaints.queue_model import CUSTOMER, ID_ROLE, ComplaintQueueModel
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.export import export_button, export_page, retranslate_button
@@ -158,6 +159,8 @@ class ComplaintQueuePage(QWidget):
             shortcut = QShortcut(QKeySequence(sequence), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(slot)
+            if sequence in ("Ctrl+R",):  # the others are named by their buttons in the F1 list
+                shortcut.setProperty(keys.DESCRIPTION, N_("Refresh"))
 
     def retranslate_ui(self) -> None:
         """Re-apply every translated text."""

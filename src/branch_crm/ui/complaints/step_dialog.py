@@ -11,7 +11,6 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -79,9 +78,9 @@ class StepDialog(QDialog):
         self.ok_button.setAccessibleName(title)
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
-        self.ok_button.setToolTip(_("Save (Ctrl+Enter)"))
+        self.ok_button.setToolTip(_("Save (Ctrl+S)"))
         for sequence in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(sequence), self).activated.connect(self.submit)
+            keys.shortcut(self, sequence, self.submit, keys.SAVE)
         keys.save_shortcut(self, self.submit)
         layout = QVBoxLayout(self)
         layout.addLayout(form)

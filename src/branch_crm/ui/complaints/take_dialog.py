@@ -11,7 +11,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -35,7 +35,7 @@ from branch_crm.services.complaints import grading, intake, labels, reference, v
 from branch_crm.timeutil import to_local
 from branch_crm.ui import keys, messages
 from branch_crm.ui.context import AppContext
-from branch_crm.ui.widgets.screen_fit import fit_window
+from branch_crm.ui.widgets.screen_fit import fit_columns, fit_window
 
 if TYPE_CHECKING:
     from branch_crm.services.customers.profile import CustomerView
@@ -53,6 +53,7 @@ class CustomerPicker(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         from branch_crm.ui.counter.lookup import LookupWidget
+        from branch_crm.ui.counter.search_model import COMPANY_COLUMN
 
         self.ctx = ctx
         self.customer_id: str | None = None
@@ -64,6 +65,8 @@ class CustomerPicker(QWidget):
         self.lookup = LookupWidget(ctx, multi_select=False, parent=self)
         self.lookup.results.setMinimumHeight(150)
         self.lookup.results.setMaximumHeight(190)
+        # the dialog is narrower than the lookup page: no column pushed out of sight
+        self.columns = fit_columns(self.lookup.results, COMPANY_COLUMN, "takeComplaintResults")
         self.hint = QLabel(self)
         self.hint.setObjectName("complaintCustomerHint")
         self.new_button = QPushButton(self)
@@ -221,6 +224,7 @@ class TakeComplaintDialog(QDialog):
         self.ctx = ctx
         self.suggestion: grading.GradeSuggestion | None = None
         self.result_view: views.ComplaintView | None = None
+        self._close_confirmed = False
         self._build()
         self.retranslate_ui()
         self._on_inputs_changed()
@@ -309,7 +313,7 @@ class TakeComplaintDialog(QDialog):
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
         for sequence in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(sequence), self).activated.connect(self.submit)
+            keys.shortcut(self, sequence, self.submit, keys.SAVE)
         keys.save_shortcut(self, self.submit)
 
     def _on_customer_chosen(self, customer_id: str) -> None:
@@ -349,7 +353,7 @@ class TakeComplaintDialog(QDialog):
             widget.setAccessibleName(texts[key].replace("&", ""))
         self._fill_combos()
         self.ok_button.setText(_("Take complaint"))
-        self.ok_button.setToolTip(_("Record the complaint (Ctrl+Enter)"))
+        self.ok_button.setToolTip(_("Record the complaint (Ctrl+S)"))
         self.ok_button.setAccessibleName(_("Take complaint"))
         self.cancel_button.setText(_("Cancel"))
         self._show_suggestion()
@@ -428,6 +432,38 @@ class TakeComplaintDialog(QDialog):
             return
         if value and value != self.waybill.text():
             self.waybill.setText(value)
+
+    # -- Esc / Cancel -------------------------------------------------------------------
+    def is_dirty(self) -> bool:
+        """Something typed or picked that closing would lose (the customer alone is found
+        again in a few keys and does not count)."""
+        return bool(
+            self.waybill.text().strip()
+            or self.description.toPlainText().strip()
+            or self.reason.text().strip()
+            or self._cents()
+            or self.category.currentData()
+        )
+
+    def _may_close(self) -> bool:
+        if self._close_confirmed or self.result_view is not None or not self.is_dirty():
+            return True
+        if messages.confirm(self, _("Discard the complaint you have not recorded?")):
+            self._close_confirmed = True
+            return True
+        return False
+
+    def reject(self) -> None:
+        """Esc / Cancel: ask before throwing the typed complaint away. (Esc in a customer
+        search with text in it only clears the search: the lookup keeps that key.)"""
+        if self._may_close():
+            super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._may_close():
+            event.ignore()
+            return
+        super().closeEvent(event)
 
     def _cents(self) -> int:
         return round(self.compensation.value() * 100)

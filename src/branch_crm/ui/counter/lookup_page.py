@@ -6,7 +6,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from branch_crm.i18n import _
+from branch_crm.i18n import N_, _
+from branch_crm.ui import keys
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.counter import actions
 from branch_crm.ui.counter.lookup import DEFAULT_DEBOUNCE_MS, LookupWidget, split_prefill
@@ -60,6 +61,8 @@ class LookupPage(QWidget):
             shortcut = QShortcut(QKeySequence(sequence), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(slot)
+            if sequence in ("Ctrl+L", "F3"):  # the others are named by their buttons in the F1 list
+                shortcut.setProperty(keys.DESCRIPTION, N_("Customer search"))
         ctx.bus.sig_data_changed.connect(self._on_bus_data_changed)
         self.retranslate_ui()
 

@@ -22,6 +22,7 @@ COLUMNS = (
     ("tier", N_("Tier")),
     ("match", N_("Matched by")),
 )
+COMPANY_COLUMN = 2
 TIER_COLUMN = 3
 ID_ROLE = Qt.ItemDataRole.UserRole + 2
 """Role returning the customer id of a row."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QHBoxLayout,
@@ -70,8 +69,8 @@ class DirectEntryWidget(QWidget):
         self.change_button.clicked.connect(self.change)
         self.save_button.clicked.connect(self.save)
         self.answers.sig_submit.connect(self.save)
-        QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(self.save)
-        QShortcut(QKeySequence("Ctrl+Enter"), self).activated.connect(self.save)
+        keys.shortcut(self, "Ctrl+Return", self.save, keys.SAVE)
+        keys.shortcut(self, "Ctrl+Enter", self.save, keys.SAVE)
         keys.save_shortcut(self, self.save)
         self.retranslate_ui()
         self.change()
@@ -105,7 +104,7 @@ class DirectEntryWidget(QWidget):
         self.by_phone.setText(_("By phone"))
         self.at_counter.setText(_("At the counter"))
         self.save_button.setText(_("Save"))
-        self.save_button.setToolTip(_("Save (Ctrl+Enter)"))
+        self.save_button.setToolTip(_("Save (Ctrl+S)"))
         for button in (self.change_button, self.save_button):
             button.setAccessibleName(button.text())
         self.answers.retranslate_ui()

@@ -109,8 +109,8 @@ class KeyedEntryWidget(QWidget):
         self.correct_button.clicked.connect(self.start_correction)
         self.save_button.clicked.connect(self.save)
         self.answers.sig_submit.connect(self.save)
-        QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(self.save)
-        QShortcut(QKeySequence("Ctrl+Enter"), self).activated.connect(self.save)
+        keys.shortcut(self, "Ctrl+Return", self.save, keys.SAVE)
+        keys.shortcut(self, "Ctrl+Enter", self.save, keys.SAVE)
         keys.save_shortcut(self, self.save)
         QShortcut(QKeySequence("Ctrl+L"), self).activated.connect(self.reset)
 
@@ -148,7 +148,7 @@ class KeyedEntryWidget(QWidget):
         self.correct_button.setText(_("Correct these answers"))
         self.correct_button.setToolTip(_("Key a corrected version; the old one stays in history"))
         self.save_button.setText(_("Save"))
-        self.save_button.setToolTip(_("Save (Ctrl+Enter); Ctrl+L starts the next form"))
+        self.save_button.setToolTip(_("Save (Ctrl+S); Ctrl+L starts the next form"))
         for button in (self.lookup_button, self.correct_button, self.save_button):
             button.setAccessibleName(button.text())
         self.history.setAccessibleName(_("Correction history"))

@@ -20,10 +20,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from branch_crm.i18n import _, ngettext
+from branch_crm.i18n import N_, _, ngettext
 from branch_crm.reference.roles import Permission
 from branch_crm.services.permissions import allowed
 from branch_crm.services.syncing.service import SyncStatus
+from branch_crm.ui import keys
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
 from branch_crm.ui.sync import texts
@@ -82,6 +83,7 @@ class SyncStatusWidget(QToolButton):
         self.clicked.connect(self._on_clicked)
         self.sync_shortcut = QShortcut(QKeySequence(SYNC_NOW_SHORTCUT), self)
         self.sync_shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+        self.sync_shortcut.setProperty(keys.DESCRIPTION, N_("Sync now"))  # for the F1 list
         self.sync_shortcut.activated.connect(self._on_shortcut_activated)
         self.controller.sig_status.connect(self._render)
         self.controller.sig_running.connect(self._render)

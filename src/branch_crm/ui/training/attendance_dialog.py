@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -30,7 +30,7 @@ from branch_crm.timeutil import to_local
 from branch_crm.ui import keys, messages
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.widgets.screen_fit import fit_window
-from branch_crm.ui.widgets.tables import setup_table
+from branch_crm.ui.widgets.tables import commit_open_editor, setup_table
 
 log = logging.getLogger(__name__)
 
@@ -228,8 +228,8 @@ class AttendanceDialog(QDialog):
         self.all_present_button.clicked.connect(self.rest_present)
         self.walk_in_button.clicked.connect(self.add_walk_in)
         self.table.sig_status_changed.connect(lambda _r, _s: self._update_counts())
-        QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(self.save)
-        QShortcut(QKeySequence("Ctrl+Enter"), self).activated.connect(self.save)
+        keys.shortcut(self, "Ctrl+Return", self.save, keys.SAVE)
+        keys.shortcut(self, "Ctrl+Enter", self.save, keys.SAVE)
         keys.save_shortcut(self, self.save)
         for a in session.attendees:
             self.table.add_row(
@@ -257,7 +257,7 @@ class AttendanceDialog(QDialog):
         self.hint.setText(
             _(
                 "Keys: 1 or P present, 2 or L late, 3 or A absent, 4 or E excused "
-                "(then the next row); F2 edits remarks; Ctrl+Enter saves."
+                "(then the next row); F2 edits remarks; Ctrl+S saves."
             )
         )
         self.table.setHorizontalHeaderLabels(
@@ -269,7 +269,7 @@ class AttendanceDialog(QDialog):
         self.all_present_button.setText(_("Everyone not marked is present"))
         self.walk_in_button.setText(_("Add walk-in"))
         self.save_button.setText(_("Save"))
-        self.save_button.setToolTip(_("Save (Ctrl+Enter)"))
+        self.save_button.setToolTip(_("Save (Ctrl+S)"))
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
         self._update_counts()
 
@@ -299,6 +299,7 @@ class AttendanceDialog(QDialog):
 
     def save(self) -> None:
         """Store the attendance; the dialog closes once stored."""
+        commit_open_editor(self.table)
         self.ctx.write(
             sessions.record_attendance,
             session_id=self.session.id,

@@ -40,6 +40,7 @@ from branch_crm.ui import keys, messages
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.messages import FieldErrors
 from branch_crm.ui.widgets.screen_fit import fit_window
+from branch_crm.ui.widgets.tables import commit_open_editor
 
 log = logging.getLogger(__name__)
 
@@ -231,8 +232,8 @@ class SessionDialog(QDialog):
         self.add_staff_button.clicked.connect(self.add_staff)
         self.add_person_button.clicked.connect(self.add_person)
         self.remove_button.clicked.connect(self.attendees.remove_selected)
-        QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(self.save)
-        QShortcut(QKeySequence("Ctrl+Enter"), self).activated.connect(self.save)
+        keys.shortcut(self, "Ctrl+Return", self.save, keys.SAVE)
+        keys.shortcut(self, "Ctrl+Enter", self.save, keys.SAVE)
         keys.save_shortcut(self, self.save)
         QShortcut(QKeySequence("Insert"), self.attendees).activated.connect(self.add_person)
         QShortcut(QKeySequence.StandardKey.Delete, self.attendees).activated.connect(
@@ -306,7 +307,7 @@ class SessionDialog(QDialog):
         self.add_person_button.setText(_("Add person"))
         self.remove_button.setText(_("Remove"))
         self.save_button.setText(_("Save"))
-        self.save_button.setToolTip(_("Save (Ctrl+Enter)"))
+        self.save_button.setToolTip(_("Save (Ctrl+S)"))
         self.save_button.setAccessibleName(_("Save"))
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
 
@@ -363,6 +364,7 @@ class SessionDialog(QDialog):
 
     def save(self) -> None:
         """Validate and store; the dialog closes once stored."""
+        commit_open_editor(self.attendees)
         data = self.data()
         saved, failed = self._on_saved, self._on_save_failed
         if self.session is None:

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QGroupBox,
@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QSizePolicy,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
@@ -33,6 +35,20 @@ C = TypeVar("C")
 """The counts a card shows in its summary line."""
 R = TypeVar("R")
 """One row of the card's short list."""
+
+
+class _FitWidth(QStyledItemDelegate):
+    """Rows as wide as the list: a long line ends in "…" instead of a side scroll bar."""
+
+    def __init__(self, view: QListWidget) -> None:
+        super().__init__(view)
+        self.view = view
+
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        hint = super().sizeHint(option, index)
+        return QSize(min(hint.width(), self.view.viewport().width()), hint.height())
 
 
 class HomeCard(QGroupBox, Generic[C, R]):
@@ -67,6 +83,8 @@ class HomeCard(QGroupBox, Generic[C, R]):
         self.top = QListWidget(self)
         self.top.setObjectName(names[2])
         self.top.setMaximumHeight(150)
+        self.top.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.top.setItemDelegate(_FitWidth(self.top))
         self.top.itemActivated.connect(self._on_top_item_activated)
         self.open_button = QPushButton(self)
         if open_icon is not None:

@@ -311,10 +311,10 @@ class ColumnFit(QObject):
         return True
 
 
-def fit_columns(view: QTableView, stretch: int, name: str) -> ColumnFit:
-    """Size ``view``'s columns to the room there is (see :class:`ColumnFit`); call once the
-    model is set."""
-    fitter = ColumnFit(view, stretch, name)
+def fit_columns(view: QTableView, stretch: int, name: str, *, widest: int = 240) -> ColumnFit:
+    """Size ``view``'s columns to the room there is (see :class:`ColumnFit`; no column but
+    ``stretch`` wider than ``widest`` unless the user widens it); call once the model is set."""
+    fitter = ColumnFit(view, stretch, name, widest=widest)
     fitter.fit()
     return fitter
 

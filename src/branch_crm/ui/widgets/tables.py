@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
+from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
+    QAbstractItemView,
+    QApplication,
+    QHeaderView,
+    QTableView,
+    QWidget,
+)
 
 Selection = QAbstractItemView.SelectionMode
 Resize = QHeaderView.ResizeMode
@@ -42,3 +49,18 @@ def setup_table(
     if stretch_column is not None:
         header.setSectionResizeMode(stretch_column, Resize.Stretch)
     return view
+
+
+def commit_open_editor(view: QAbstractItemView) -> None:
+    """Commit and close the cell editor open in ``view``, if any: Ctrl+S typed in a cell
+    saves what was typed there (Qt commits an edit only on Enter, Tab or leaving the cell)."""
+    if view.state() != QAbstractItemView.State.EditingState:
+        return
+    editor: QWidget | None = QApplication.focusWidget()
+    while editor is not None and editor.parentWidget() is not view.viewport():
+        editor = editor.parentWidget()
+    if editor is None:
+        return
+    delegate = view.itemDelegateForIndex(view.currentIndex())
+    delegate.commitData.emit(editor)
+    delegate.closeEditor.emit(editor, QAbstractItemDelegate.EndEditHint.NoHint)
