@@ -67,8 +67,10 @@ def date_value(value: Any) -> date | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return serial_date(value)
     raw = text(value)
-    if raw is None:
-        return None
+    return None if raw is None else _date_text(raw)
+
+
+def _date_text(raw: str) -> date:
     raw = _TIME_PART.sub("", raw)
     match = _DATE_TEXT.match(raw) or _DATE_DIGITS.match(raw)
     if match:

@@ -247,4 +247,3 @@ def _csv_rows(handle: io.BufferedReader) -> Iterator[Sequence[Any]]:
         raise SpreadsheetError("encoding") from None
     except csv.Error as exc:
         raise SpreadsheetError("damaged", str(exc)) from None
-

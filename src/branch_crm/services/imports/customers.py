@@ -53,6 +53,7 @@ from branch_crm.services.imports.common import (
     fields_by_index,
     file_error,
     header_of,
+    remember_mapping,
     remembered_mapping,
     resolve_columns,
     tick,
@@ -406,8 +407,8 @@ def _update(run: _Run, row: _Row) -> bool:
             _problem(run, row.number, ERROR_FIELDS.get(key, "name"), message)
         return False
     customer = profile.live_customer(run.session, str(row.existing))
-    profile._apply(customer, data)  # noqa: SLF001 (the profile's own field mapping)
-    profile._sync_phones(run.session, customer, [normalize_phone(p) for p in data.phones])  # noqa: SLF001
+    profile._apply(customer, data)  # the profile's own field mapping
+    profile._sync_phones(run.session, customer, [normalize_phone(p) for p in data.phones])
     return True
 
 
@@ -460,6 +461,8 @@ def apply(
             run = _start(session, table, mapping, on_existing)
             if not run.preview.clean:
                 raise ImportRefused(run.preview)
+            if mapping is not None:
+                remember_mapping(session, KIND, table.headers, mapping)
             writer = BulkWriter(session, actor)
             local_no = profile.next_local_no(session)
             ids: list[str] = []
@@ -474,6 +477,7 @@ def apply(
     if not run.preview.clean:
         raise ImportRefused(run.preview)
     _classify(session, ids)
+    done = run.preview
     log.info("customers imported from %s by %s: %d added, %d updated, %d skipped",
-             path.name, actor.username, run.preview.add, run.preview.update, run.preview.skip)  # fmt: skip
+             path.name, actor.username, done.add, done.update, done.skip)  # fmt: skip
     return run.preview

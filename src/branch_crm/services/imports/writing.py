@@ -81,9 +81,7 @@ class BulkWriter:
                 "action": "create",
                 "entity": entity,
                 "entity_id": row["id"],
-                "changes": {
-                    k: [None, _json_safe(row[k])] for k in keys if row.get(k) is not None
-                },
+                "changes": {k: [None, _json_safe(row[k])] for k in keys if row.get(k) is not None},
             }
             for row in rows
         ]
