@@ -50,7 +50,9 @@ def write_big_xlsx(path: Path, count: int, bad: dict[int, Sequence[Any]] | None 
     worksheet.append(["姓名", "手机", "公司", "生日"])
     for index in range(count):
         row = (bad or {}).get(index)
-        worksheet.append(list(row) if row else [f"客户{index}", 13000000000 + index, "某公司", None])
+        worksheet.append(
+            list(row) if row else [f"客户{index}", 13000000000 + index, "某公司", None]
+        )
     workbook.save(path)
     return path
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from branch_crm.errors import CrmError
 from branch_crm.excel.headers import fields_of, recognise_row, signature
 from branch_crm.excel.reader import SpreadsheetError
-from branch_crm.i18n import N_, _
+from branch_crm.i18n import N_, _, ngettext
 from branch_crm.models import LocalSetting
 
 UPDATE = "update"
@@ -84,10 +84,13 @@ class ImportRefused(CrmError):
     """The file has problems; nothing was written. ``preview`` lists them."""
 
     def __init__(self, preview: Preview) -> None:
+        count = preview.problem_count
         super().__init__(
-            _("Nothing was imported: {count} problems in the file.").format(
-                count=preview.problem_count
-            )
+            ngettext(
+                "Nothing was imported: {count} problem in the file.",
+                "Nothing was imported: {count} problems in the file.",
+                count,
+            ).format(count=count)
         )
         self.preview = preview
 
