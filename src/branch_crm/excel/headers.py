@@ -38,8 +38,6 @@ VOLUME_HEADERS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 _DECORATION = re.compile(r"[\s*:：()（）\[\]【】_\-/.·、]+")
-MIN_HEADER_MATCHES = 2
-"""A row is the header row when at least this many of its cells are known headers."""
 
 
 def header_key(text: object) -> str:

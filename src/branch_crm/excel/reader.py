@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import ParseError
 
-from branch_crm.excel.headers import MIN_HEADER_MATCHES, header_score
+from branch_crm.excel.headers import header_score
 
 HEADER_SEARCH_ROWS = 30
 """The header row is looked for among this many rows at the top of a sheet."""
@@ -131,7 +131,8 @@ def _workbook(path: Path) -> Iterator[Any]:
 @contextmanager
 def open_table(path: Path, sheet: str | None = None, kind: str = "customers") -> Iterator[Table]:
     """The header row and lazily read rows of ``sheet`` (default: the first sheet whose top
-    rows hold a header row); ``kind`` ("customers", "volumes") picks the known headers."""
+    rows hold a header row: the row naming most known columns, the first of equals);
+    ``kind`` ("customers", "volumes") picks the known headers."""
     if file_format(path) == "csv":
         with path.open("rb") as handle:
             rows = _csv_rows(handle)
@@ -177,7 +178,7 @@ def _table(name: str, names: tuple[str, ...], rows: Iterator[Sequence[Any]], kin
         score = header_score(row, kind)
         if score > best_score:
             best, best_score = index, score
-    if best_score < min(MIN_HEADER_MATCHES, 2 if kind == "customers" else 1) or best < 0:
+    if best < 0:
         raise SpreadsheetError("no_header", name)
     header = top[best]
     width = _width(header)
