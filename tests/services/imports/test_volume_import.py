@@ -48,7 +48,7 @@ def test_volumes_feed_the_tier(db, call, counter, customer, tmp_path) -> None:  
 
 
 @pytest.mark.parametrize(("on_existing", "parcels"), [("update", 20), ("skip", 10)])
-def test_month_already_recorded(
+def test_month_already_recorded(  # noqa: PLR0917 (fixtures)
     db, call, counter, customer, tmp_path, on_existing, parcels
 ) -> None:  # type: ignore[no-untyped-def]
     call(
