@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import zipfile
 import zlib
 from collections.abc import Iterator, Sequence
@@ -148,13 +149,31 @@ def open_table(path: Path, sheet: str | None = None, kind: str = "customers") ->
             rows = _guarded(worksheet.iter_rows(values_only=True))
             try:
                 table = _table(name, names, rows, kind)
-                table.total = max(0, int(worksheet.max_row or 0) - table.header_row)
+                table.total = max(0, _declared_rows(path, worksheet) - table.header_row)
             except SpreadsheetError:
                 if index + 1 < len(chosen):
                     continue  # a cover or notes sheet: try the next one
                 raise
             yield table
             return
+
+
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"[A-Z]+\d+:[A-Z]+(\d+)\"")
+
+
+def _declared_rows(path: Path, worksheet: Any) -> int:
+    """The last row the sheet's ``<dimension>`` declares (0 when it has none). Read from the
+    start of the sheet's XML: openpyxl's ``max_row`` parses the whole sheet when the element
+    is missing (files written by openpyxl's write-only mode)."""
+    part = getattr(worksheet, "_worksheet_path", None)
+    if not isinstance(part, str):
+        return 0
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open(part.lstrip("/")) as handle:
+            match = _DIMENSION.search(handle.read(4096))
+    except (KeyError, OSError, zipfile.BadZipFile, zlib.error):
+        return 0
+    return int(match[1]) if match else 0
 
 
 def _guarded(rows: Iterator[Sequence[Any]]) -> Iterator[Sequence[Any]]:
