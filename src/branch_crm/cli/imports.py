@@ -123,6 +123,9 @@ def register(subparsers: SubParsers) -> None:
     ):
         parser = add_command(sub, name, help=help_text, handler=cmd_import)
         parser.add_argument("file", help=_("the .xlsx or .csv file"))
+        parser.add_argument(
+            "--db", type=Path, default=argparse.SUPPRESS, help=_("database file to import into")
+        )
         parser.add_argument("--sheet", default=None, help=_("sheet name (default: the first)"))
         parser.add_argument("--dry-run", action="store_true", help=_("only show what would happen"))
         parser.add_argument(
