@@ -210,3 +210,19 @@ def test_courier_may_not_import(call, courier, tmp_path) -> None:  # type: ignor
 
     with pytest.raises(PermissionDenied):
         call(courier, customers.preview, path=LIBREOFFICE_CUSTOMERS)
+
+
+def test_gb18030_csv(db, call, counter, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "客户.csv"
+    text = "姓名,联系电话,单位,出生日期\r\n张三 ,+86 138-1234-5678,示例公司,1992年7月8日\r\n"
+    path.write_bytes(text.encode("gb18030"))
+    done = call(counter, customers.apply, path=path)
+    assert done.add == 1 and _phone_owner(db, "13812345678") == "张三"
+
+
+def test_formula_without_saved_value(db, call, counter, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A formula never calculated by a spreadsheet program has no saved value: the row says
+    what is missing instead of importing a formula's text."""
+    path = write_xlsx(tmp_path / "f.xlsx", [HEADER, ["张三", "=13800000000+1", None, None]])
+    problems = call(counter, customers.preview, path=path).problems
+    assert [(p.row, p.column) for p in problems] == [(2, "手机")]
