@@ -75,24 +75,44 @@ def _bare(path: Path) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - start, "cells": cells, "peak_mb": peak_rss_mb()}
 
 
+def _timed(owner: Any, name: str, spent: dict[str, float], key: str) -> None:
+    """Wrap ``owner.name`` so the time spent in it adds up in ``spent[key]``."""
+    original = getattr(owner, name)
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            spent[key] = spent.get(key, 0.0) + time.perf_counter() - start
+
+    setattr(owner, name, wrapper)
+
+
 def _import(path: Path, db_path: Path, traced: bool) -> dict[str, Any]:
     import tracemalloc
 
     from branch_crm.db import open_database
     from branch_crm.services.context import system_actor, unit_of_work
-    from branch_crm.services.imports import customers
+    from branch_crm.services.imports import customers, writing
 
     db = open_database(db_path)
     from branch_crm.services.customers.pinyin import name_pinyin
 
     name_pinyin("张三")  # the pinyin dictionaries load once per process, not per import
     before = peak_rss_mb()
+    spent: dict[str, float] = {}
+    _timed(writing.BulkWriter, "_insert", spent, "sql_insert_seconds")
+    _timed(customers, "_new_values", spent, "new_rows_seconds")
+    _timed(customers, "_classify", spent, "classify_seconds")
     if traced:
         tracemalloc.start()
     start = time.perf_counter()
     with unit_of_work(db, system_actor("BR001")) as session:
         result = customers.apply(session=session, actor=session.info["actor"], path=path)
+        commit = time.perf_counter()
     seconds = time.perf_counter() - start
+    spent["commit_seconds"] = time.perf_counter() - commit
     traced_peak = tracemalloc.get_traced_memory()[1] / 1e6 if traced else None
     db.dispose()
     assert result.clean, result.problems[:5]
@@ -102,6 +122,8 @@ def _import(path: Path, db_path: Path, traced: bool) -> dict[str, Any]:
         "rss_before_mb": before,
         "peak_mb": peak_rss_mb(),
         "tracemalloc_peak_mb": traced_peak,
+        "db_mb": round(db_path.stat().st_size / 1e6, 1),
+        **{k: round(v, 2) for k, v in spent.items()},
     }
 
 
@@ -138,7 +160,9 @@ def run(size: int | None, quick: bool) -> Iterable[dict[str, Any]]:
             "target": 20,
             "size": size,
             "rows_per_second": round(size / full["seconds"]),
+            "db_mb": full["db_mb"],
             "file_mb": round(big.stat().st_size / 1e6, 1),
+            **{k: v for k, v in full.items() if k.endswith("_seconds") and k != "seconds"},
         }
         yield {
             "metric": "excel_import_peak_rss",
