@@ -103,7 +103,9 @@ def _existing(call, counter) -> str:  # type: ignore[no-untyped-def]
     view = call(
         counter,
         create_customer,
-        data=CustomerInput(name="老客户", phones=["13812345678"], company="旧公司"),
+        data=CustomerInput(
+            name="老客户", phones=["13812345678"], company="旧公司", marketing_consent=True
+        ),
     )
     return str(view.id)
 
@@ -121,6 +123,7 @@ def test_existing_phone_updated_or_skipped(db, call, counter, tmp_path, on_exist
     call(counter, customers.apply, path=path, on_existing=on_existing)
     view = call(counter, get_customer, customer_id=customer_id)
     assert view.company == ("新公司" if on_existing == "update" else "旧公司")
+    assert view.marketing_consent  # no column for it: kept
     assert _customers(db) == 2
     updates = "SELECT count(*) FROM audit_entry WHERE action = 'update' AND entity = 'customer'"
     assert _count(db, updates) == (1 if on_existing == "update" else 0)

@@ -79,6 +79,8 @@ ERROR_FIELDS = {
     "visit_class": "visit_class",
     "customer_type": "customer_type",
 }
+NOT_FROM_SHEET = ("phones", "need_tags", "marketing_consent")
+"""Fields an update never takes from the sheet (phones are merged; the others have no column)."""
 VISIT_CLASS = re.compile(r"^(?:class\s*)?([abc])\s*(?:类|级|class)?$", re.IGNORECASE)
 TYPE_WORDS = {
     CustomerType.COMPANY.value: {"company", "公司", "企业", "单位", "corporate", "business"},
@@ -390,7 +392,7 @@ def _merged(session: Session, row: _Row) -> CustomerInput:
     changes = {
         key: value
         for key, value in vars(row.data).items()
-        if value not in (None, "", []) and key not in ("phones", "need_tags")
+        if value not in (None, "", []) and key not in NOT_FROM_SHEET
     }
     if "customer_type" not in row.mapped:
         changes.pop("customer_type", None)
