@@ -104,7 +104,7 @@ def _import(path: Path, db_path: Path, traced: bool) -> dict[str, Any]:
     spent: dict[str, float] = {}
     _timed(writing.BulkWriter, "_insert", spent, "sql_insert_seconds")
     _timed(customers, "_new_values", spent, "new_rows_seconds")
-    _timed(customers, "_classify", spent, "classify_seconds")
+    _timed(customers.classification, "compute_stats", spent, "classify_seconds")
     if traced:
         tracemalloc.start()
     start = time.perf_counter()

@@ -229,3 +229,13 @@ def test_formula_without_saved_value(db, call, counter, tmp_path) -> None:  # ty
     path = write_xlsx(tmp_path / "f.xlsx", [HEADER, ["张三", "=13800000000+1", None, None]])
     problems = call(counter, customers.preview, path=path).problems
     assert [(p.row, p.column) for p in problems] == [(2, "手机")]
+
+
+def test_very_wide_sheet(db, call, counter, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """2,000 columns: the two known ones are used, the rest ignored (and not kept)."""
+    header = ["姓名", "手机", *(f"列{i}" for i in range(1998))]
+    rows = [[f"客户{i}", 13800000000 + i, *range(1998)] for i in range(50)]
+    path = write_xlsx(tmp_path / "wide.xlsx", [header, *rows])
+    done = call(counter, customers.apply, path=path)
+    assert done.add == 50 and sum(1 for c in done.columns if c.field) == 2
+    assert _customers(db) == 50

@@ -13,6 +13,7 @@ transaction rolls back and nothing is written.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -110,6 +111,7 @@ class _Run:
     on_existing: str
     managers: dict[str, str]
     seen: dict[str, int]
+    stats_params: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 # --- reading a row ----------------------------------------------------------------------------
@@ -414,7 +416,10 @@ def _update(run: _Run, row: _Row) -> bool:
     return True
 
 
-def _write(run: _Run, writer: BulkWriter, rows: list[_Row], local_no: int, ids: list[str]) -> int:
+def _write(run: _Run, writer: BulkWriter, rows: list[_Row], local_no: int, few: list[str]) -> int:
+    """Write a chunk and classify its customers; the first ids go into ``few`` (a small
+    import is indexed for the lookup at once)."""
+    ids: list[str] = []
     for row in rows:
         if row.existing is not None:
             if run.on_existing == UPDATE and _update(run, row):
@@ -428,19 +433,18 @@ def _write(run: _Run, writer: BulkWriter, rows: list[_Row], local_no: int, ids: 
         ids.append(customer_id)
     writer.flush()
     run.session.flush()
+    if ids:
+        raw = raw_connection(run.session)
+        classification.compute_stats(raw, run.stats_params, ids)
+    few.extend(ids[: INLINE_LIMIT + 1 - len(few)])
     return local_no
 
 
-def _classify(session: Session, ids: list[str]) -> None:
-    """Stats of the imported customers now; the lookup index of a small import now, of a large
-    one by the background catch-up (as after a big sync)."""
-    if not ids:
-        return
-    raw = raw_connection(session)
-    params = classification.stats_params(session, local_today())
-    classification.compute_stats(raw, params, ids)
-    if len(ids) <= INLINE_LIMIT:
-        process_dirty(raw, limit=INLINE_LIMIT, first=ids)
+def _index(session: Session, few: list[str]) -> None:
+    """The lookup index of a small import now; of a large one by the background catch-up
+    (as after a big sync)."""
+    if few and len(few) <= INLINE_LIMIT:
+        process_dirty(raw_connection(session), limit=INLINE_LIMIT, first=few)
 
 
 def apply(
@@ -467,18 +471,19 @@ def apply(
                 remember_mapping(session, KIND, table.headers, mapping)
             writer = BulkWriter(session, actor)
             local_no = profile.next_local_no(session)
-            ids: list[str] = []
+            run.stats_params = classification.stats_params(session, local_today())
+            few: list[str] = []
             for rows in _chunks(run, table):
                 _count(run, rows)
                 if run.preview.clean:
-                    local_no = _write(run, writer, rows, local_no, ids)
+                    local_no = _write(run, writer, rows, local_no, few)
                 tick(progress, cancelled, run.preview.rows, table.total)
     except SpreadsheetError as exc:
         raise file_error(exc) from None
     _finish(run)
     if not run.preview.clean:
         raise ImportRefused(run.preview)
-    _classify(session, ids)
+    _index(session, few)
     done = run.preview
     log.info("customers imported from %s by %s: %d added, %d updated, %d skipped",
              path.name, actor.username, done.add, done.update, done.skip)  # fmt: skip
