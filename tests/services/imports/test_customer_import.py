@@ -239,3 +239,12 @@ def test_very_wide_sheet(db, call, counter, tmp_path) -> None:  # type: ignore[n
     done = call(counter, customers.apply, path=path)
     assert done.add == 50 and sum(1 for c in done.columns if c.field) == 2
     assert _customers(db) == 50
+
+
+def test_small_import_is_found_by_the_lookup(call, counter) -> None:  # type: ignore[no-untyped-def]
+    from branch_crm.services.customers.search import search_customers
+
+    call(counter, customers.apply, path=LIBREOFFICE_CUSTOMERS)
+    for query, name in (("5678", "张伟"), ("ln", "李娜"), ("浦东快件", "王芳")):
+        hits = call(counter, search_customers, query=query)
+        assert [h.name for h in hits] == [name], query
