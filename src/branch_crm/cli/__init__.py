@@ -24,7 +24,17 @@ from sqlalchemy.exc import DatabaseError as SaDatabaseError
 
 from branch_crm import __version__, i18n
 from branch_crm.argparse_i18n import Parser, option_value, translate_argparse
-from branch_crm.cli import complaints, demo, export, print_, search, staff, sync, training
+from branch_crm.cli import (
+    complaints,
+    demo,
+    export,
+    imports,
+    print_,
+    search,
+    staff,
+    sync,
+    training,
+)
 from branch_crm.errors import CrmError
 from branch_crm.i18n import LANGUAGES, _
 
@@ -33,6 +43,7 @@ log = logging.getLogger(__name__)
 COMMANDS: tuple[Callable[[Any], None], ...] = (
     complaints.register,
     demo.register,
+    imports.register,
     export.register,
     print_.register,
     search.register,
