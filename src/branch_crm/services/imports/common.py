@@ -239,3 +239,29 @@ def tick(progress: Progress | None, cancelled: Cancelled | None, done: int, tota
 def cell(row: Sequence[Any], index: int | None) -> Any:
     """The value of column ``index`` of ``row`` (None when the column is not mapped)."""
     return None if index is None else row[index]
+
+
+def count_rows(preview: Preview, existing: Sequence[object | None], on_existing: str) -> None:
+    """Count rows to add (no ``existing`` match), update or skip, as ``on_existing`` says."""
+    for match in existing:
+        if match is None:
+            preview.add += 1
+        elif on_existing == UPDATE:
+            preview.update += 1
+        else:
+            preview.skip += 1
+
+
+def check_start(preview: Preview, index: Mapping[str, int], needed: Sequence[str]) -> None:
+    """A problem on the header row for each needed field no column is mapped to."""
+    for field_name in needed:
+        if field_name not in index:
+            preview.problem(preview.header_row, "",
+                            _("No column for {field}: map one of the columns to it.").format(
+                                field=header_of((), field_name)))  # fmt: skip
+
+
+def check_not_empty(preview: Preview) -> None:
+    """A sheet with headers and no rows is a problem (nothing would be imported)."""
+    if preview.rows == 0 and preview.clean:
+        preview.problem(preview.header_row, "", _("The sheet has headers but no rows."))

@@ -36,6 +36,9 @@ from branch_crm.services.imports.common import (
     Preview,
     Progress,
     cell,
+    check_not_empty,
+    check_start,
+    count_rows,
     fields_by_index,
     file_error,
     header_of,
@@ -193,13 +196,7 @@ def _chunks(run: _Run, table: Table) -> Iterator[list[_Row]]:
 
 
 def _count(run: _Run, rows: list[_Row]) -> None:
-    for row in rows:
-        if row.existing is None:
-            run.preview.add += 1
-        elif run.on_existing == UPDATE:
-            run.preview.update += 1
-        else:
-            run.preview.skip += 1
+    count_rows(run.preview, [row.existing for row in rows], run.on_existing)
 
 
 def _start(
@@ -212,11 +209,7 @@ def _start(
     preview = Preview(table.sheet, table.sheets, table.header_row, columns)
     index = fields_by_index(columns)
     run = _Run(session, preview, columns, index, on_existing, {}, month_key(local_today()))
-    for field in ("phone", "month", "parcels"):
-        if field not in index:
-            preview.problem(table.header_row, "",
-                            _("No column for {field}: map one of the columns to it.").format(
-                                field=header_of((), field)))  # fmt: skip
+    check_start(preview, index, ("phone", "month", "parcels"))
     return run
 
 
@@ -246,8 +239,7 @@ def _run(
                 tick(progress, cancelled, run.preview.rows, table.total)
     except SpreadsheetError as exc:
         raise file_error(exc) from None
-    if run.preview.rows == 0 and run.preview.clean:
-        run.preview.problem(run.preview.header_row, "", _("The sheet has headers but no rows."))
+    check_not_empty(run.preview)
     return run.preview, touched
 
 
