@@ -245,7 +245,9 @@ def test_help_menu_keys_opens_the_f1_list(show, admin_ctx) -> None:  # type: ign
     helps[0].close()
 
 
-@pytest.mark.parametrize("page", ["lookup", "complaints", "care"])
+@pytest.mark.parametrize(
+    "page", ["lookup", "customers", "complaints", "care", "surveys", "training"]
+)
 def test_f1_describes_every_key_of_a_counter_page(show, admin_ctx, page) -> None:  # type: ignore[no-untyped-def]
     """A page's own shortcuts are described (or named by the button whose tooltip shows the
     key): no "(no description)" line in the F1 list."""

@@ -37,6 +37,7 @@ DESCRIPTION = "keyDescription"
 
 SAVE = N_("Save the form you are in")
 HELP = N_("Show this list of keys")
+GO_SEARCH = N_("Go to the search box")
 
 
 def shortcut(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -17,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from branch_crm.i18n import _, ngettext
+from branch_crm.i18n import N_, _, ngettext
 from branch_crm.reference.labels import NEED_TAGS, VISIT_CLASSES, label
 from branch_crm.services.customers.classification import (
     LIFECYCLES,
@@ -27,7 +26,7 @@ from branch_crm.services.customers.classification import (
 )
 from branch_crm.services.customers.listing import ListFilter
 from branch_crm.services.exports.common import ExportFilters
-from branch_crm.ui import messages
+from branch_crm.ui import keys, messages
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.counter import actions
 from branch_crm.ui.counter.list_model import TIER_COLUMN, CustomerListModel
@@ -41,6 +40,11 @@ from branch_crm.ui.widgets.tables import Selection, setup_table
 log = logging.getLogger(__name__)
 
 ROW_HEIGHT = 26
+
+
+NEW_CUSTOMER = N_("New customer")
+PICKUP_SHEET = N_("Print a pickup sheet")
+GO_FILTERS = N_("Go to the filters")
 
 
 class FilterBar(QWidget):
@@ -214,14 +218,15 @@ class CustomerListPage(QWidget):
         self.new_button.clicked.connect(lambda: actions.new_customer(self.ctx, parent=self))
         self.sheet_button.clicked.connect(self.pickup_sheet)
         self.export_button.clicked.connect(self.export)
-        for sequence, slot in (
-            ("Ctrl+N", lambda: actions.new_customer(self.ctx, parent=self)),
-            ("Ctrl+P", self.pickup_sheet),
-            ("Ctrl+F", self.filters.tier.setFocus),
+        for sequence, slot, description in (
+            ("Ctrl+N", lambda: actions.new_customer(self.ctx, parent=self), NEW_CUSTOMER),
+            ("Ctrl+P", self.pickup_sheet, PICKUP_SHEET),
+            ("Ctrl+F", self.filters.tier.setFocus, GO_FILTERS),
         ):
-            shortcut = QShortcut(QKeySequence(sequence), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(slot)
+            keys.shortcut(
+                self, sequence, slot, description,
+                context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
+            )  # fmt: skip
         self.ctx.bus.sig_data_changed.connect(self._on_bus_data_changed)
 
     def retranslate_ui(self) -> None:

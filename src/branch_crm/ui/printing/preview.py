@@ -19,7 +19,6 @@ from PySide6.QtGui import (
     QKeySequence,
     QPixmap,
     QResizeEvent,
-    QShortcut,
 )
 from PySide6.QtWidgets import (
     QDialog,
@@ -31,7 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from branch_crm.i18n import _, ngettext
+from branch_crm.i18n import N_, _, ngettext
+from branch_crm.ui import keys as ui_keys
 from branch_crm.ui.icons import icon
 from branch_crm.ui.printing.pdf_actions import open_in_viewer, print_pages, print_with_dialog
 from branch_crm.ui.printing.save_copy import save_pdf_copy
@@ -65,6 +65,13 @@ def render_image(document: pdfium.PdfDocument, index: int, scale: float) -> QIma
         return image.copy()  # detach from pdfium's buffer before it is freed
     finally:
         page.close()
+
+
+ZOOM_IN = N_("Zoom in")
+ZOOM_OUT = N_("Zoom out")
+FIT_WIDTH = N_("Fit the page to the width")
+PRINT = N_("Print")
+SAVE_PDF = N_("Save a copy of the PDF")
 
 
 class PdfPages:
@@ -256,15 +263,15 @@ class PdfPreviewDialog(QDialog):
 
     def _shortcuts(self) -> None:
         pairs = (
-            (QKeySequence.StandardKey.ZoomIn, self.zoom_in),
-            ("Ctrl+=", self.zoom_in),
-            (QKeySequence.StandardKey.ZoomOut, self.zoom_out),
-            ("Ctrl+Shift+F", self.fit_width),
-            (QKeySequence.StandardKey.Print, self.print_dialog),
-            (QKeySequence.StandardKey.Save, self.save_as),
+            (QKeySequence.StandardKey.ZoomIn, self.zoom_in, ZOOM_IN),
+            ("Ctrl+=", self.zoom_in, ZOOM_IN),
+            (QKeySequence.StandardKey.ZoomOut, self.zoom_out, ZOOM_OUT),
+            ("Ctrl+Shift+F", self.fit_width, FIT_WIDTH),
+            (QKeySequence.StandardKey.Print, self.print_dialog, PRINT),
+            (QKeySequence.StandardKey.Save, self.save_as, SAVE_PDF),
         )
-        for keys, slot in pairs:
-            QShortcut(QKeySequence(keys), self).activated.connect(slot)
+        for sequence, slot, description in pairs:
+            ui_keys.shortcut(self, sequence, slot, description)
 
     def _open(self) -> None:
         try:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -24,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from branch_crm.errors import CrmError, NotFound, ValidationError
-from branch_crm.i18n import _
+from branch_crm.i18n import N_, _
 from branch_crm.services.customers.phone_numbers import format_phone
 from branch_crm.services.surveys import entry
 from branch_crm.timeutil import to_local
@@ -55,6 +54,9 @@ def history_line(view: entry.ResponseView) -> str:
     when = to_local(view.entered_at).strftime("%Y-%m-%d %H:%M")
     state = _("current") if view.current else _("replaced")
     return f"{when} · {who} · {entry.channel_label(view.channel)} · {state} · {answers}"
+
+
+NEXT_FORM = N_("Clear the form and key the next serial")
 
 
 class KeyedEntryWidget(QWidget):
@@ -112,7 +114,7 @@ class KeyedEntryWidget(QWidget):
         keys.shortcut(self, "Ctrl+Return", self.save, keys.SAVE)
         keys.shortcut(self, "Ctrl+Enter", self.save, keys.SAVE)
         keys.save_shortcut(self, self.save)
-        QShortcut(QKeySequence("Ctrl+L"), self).activated.connect(self.reset)
+        keys.shortcut(self, "Ctrl+L", self.reset, NEXT_FORM)
 
     def _layout(self) -> None:
         top = QHBoxLayout()

@@ -34,6 +34,7 @@ from branch_crm.i18n import N_, _
 from branch_crm.services.exports.common import ExportFilters
 from branch_crm.services.training import attendance, inputs, sessions, signin_sheet
 from branch_crm.timeutil import local_today, to_local, utcnow
+from branch_crm.ui import keys as ui_keys
 from branch_crm.ui import messages
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.export import export_button, export_page, retranslate_button
@@ -87,6 +88,10 @@ def _item(text: str, key: str | None = None, align_right: bool = False) -> QTabl
 
 def _rate(rate: float | None) -> str:
     return "–" if rate is None else f"{rate:.0%}"
+
+
+OPEN_SESSION = N_("Open the selected session")
+DELETE_SESSION = N_("Delete the selected session")
 
 
 class _Table(QTableWidget):
@@ -221,13 +226,13 @@ class TrainingPage(QWidget):
             ("Ctrl+E", self.edit_session),
             ("Ctrl+P", self.print_sheet),
             ("Ctrl+T", self.record_attendance),
-            ("Ctrl+F", self.search.setFocus),
         ):
             QShortcut(QKeySequence(keys), self).activated.connect(slot)
-        QShortcut(QKeySequence(Qt.Key.Key_Return), self.table).activated.connect(self.edit_session)
-        QShortcut(QKeySequence(Qt.Key.Key_Enter), self.table).activated.connect(self.edit_session)
-        QShortcut(QKeySequence.StandardKey.Delete, self.table).activated.connect(
-            self.delete_session
+        ui_keys.shortcut(self, "Ctrl+F", self.search.setFocus, ui_keys.GO_SEARCH)
+        for enter in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            ui_keys.shortcut(self.table, QKeySequence(enter), self.edit_session, OPEN_SESSION)
+        ui_keys.shortcut(
+            self.table, QKeySequence.StandardKey.Delete, self.delete_session, DELETE_SESSION
         )
 
     def retranslate_ui(self) -> None:

@@ -11,7 +11,7 @@ import logging
 from datetime import datetime, timedelta
 
 from PySide6.QtCore import QDate, Qt, QTime
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -52,6 +52,10 @@ AUDIENCES = (N_("Project drivers"), N_("Pickup couriers"), N_("Counter staff"), 
 def local_datetime(day: QDate, at: QTime) -> datetime:
     """A date and time typed in the branch's time zone as an aware datetime."""
     return datetime(day.year(), day.month(), day.day(), at.hour(), at.minute(), tzinfo=BUSINESS_TZ)
+
+
+ADD_PERSON = N_("Add a person to the list")
+REMOVE_PEOPLE = N_("Remove the selected people")
 
 
 class AttendeeTable(QTableWidget):
@@ -235,9 +239,12 @@ class SessionDialog(QDialog):
         keys.shortcut(self, "Ctrl+Return", self.save, keys.SAVE)
         keys.shortcut(self, "Ctrl+Enter", self.save, keys.SAVE)
         keys.save_shortcut(self, self.save)
-        QShortcut(QKeySequence("Insert"), self.attendees).activated.connect(self.add_person)
-        QShortcut(QKeySequence.StandardKey.Delete, self.attendees).activated.connect(
-            self.attendees.remove_selected
+        keys.shortcut(self.attendees, "Insert", self.add_person, ADD_PERSON)
+        keys.shortcut(
+            self.attendees,
+            QKeySequence.StandardKey.Delete,
+            self.attendees.remove_selected,
+            REMOVE_PEOPLE,
         )
 
     def _fill(self) -> None:
