@@ -423,6 +423,9 @@ class PreferencesForm(QWidget):
         self.call_before.setAccessibleName(_("Call before arrival (minutes)"))
         self.packaging.setAccessibleName(_("Packaging"))
         self._fill_packaging()
+        packaging_edit = self.packaging.lineEdit()
+        if packaging_edit is not None:  # editable: the hint shows while nothing is chosen
+            packaging_edit.setPlaceholderText(_("None asked for: choose or type one"))
         for code, check in self.special.items():
             check.setText(label(SPECIAL_HANDLING, code))
         self.notes.setAccessibleName(_("Pickup notes"))
