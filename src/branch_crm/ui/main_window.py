@@ -268,14 +268,7 @@ class MainWindow(ShellWindow):
         self.action_export.setObjectName("action_export")
         self.action_export.triggered.connect(self.export_current)
         self.file_menu.addAction(self.action_export)
-        self.import_actions: dict[str, QAction] = {}
-        if allowed(self.ctx.actor, Permission.CUSTOMER_EDIT):
-            for kind in ("customers", "volumes"):
-                action = QAction(icon("import"), "", self)
-                action.setObjectName(f"action_import_{kind}")
-                action.triggered.connect(lambda _checked=False, k=kind: self.open_import(k))
-                self.file_menu.addAction(action)
-                self.import_actions[kind] = action
+        self._add_import_actions()
         self.file_menu.addAction(self.action_settings)
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.action_sign_out)
@@ -303,6 +296,17 @@ class MainWindow(ShellWindow):
         self.action_keys.triggered.connect(self.show_keys)  # F1 itself: keys.install_help
         self.help_menu.addAction(self.action_keys)
         self.help_menu.addAction(self.action_about)
+
+    def _add_import_actions(self) -> None:
+        """File → Import customers… and Import monthly volumes… for those who edit customers."""
+        self.import_actions: dict[str, QAction] = {}
+        if allowed(self.ctx.actor, Permission.CUSTOMER_EDIT):
+            for kind in ("customers", "volumes"):
+                action = QAction(icon("import"), "", self)
+                action.setObjectName(f"action_import_{kind}")
+                action.triggered.connect(lambda _checked=False, k=kind: self.open_import(k))
+                self.file_menu.addAction(action)
+                self.import_actions[kind] = action
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()

@@ -9,7 +9,7 @@ from typing import Any
 import openpyxl
 import pytest
 from PySide6.QtWidgets import QFileDialog
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from branch_crm.models import Customer
 
@@ -117,8 +117,9 @@ def test_cancel_leaves_nothing_written(ctx, show, boxes, monkeypatch, tmp_path) 
     assert dialog.error_label.isVisible() and dialog.imported is None
 
 
+@pytest.mark.usefixtures("qapp", "boxes")
 @pytest.mark.parametrize(("role", "shown"), [("counter", True), ("courier", False)])
-def test_menu_entry_follows_the_permission(qapp, db, boxes, request, role, shown) -> None:  # type: ignore[no-untyped-def]
+def test_menu_entry_follows_the_permission(db, request, role, shown) -> None:  # type: ignore[no-untyped-def]
     from branch_crm.ui.main_window import MainWindow
     from tests.support.ui import make_ctx
 

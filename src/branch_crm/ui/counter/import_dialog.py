@@ -105,6 +105,20 @@ class ImportDialog(QDialog):
     # --- building -----------------------------------------------------------------------------
 
     def _build(self) -> None:
+        form = self._build_form()
+        self._build_tables()
+        self._build_buttons()
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.columns_label)
+        layout.addWidget(self.columns_table, 2)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.problems_label)
+        layout.addWidget(self.problems_table, 3)
+        layout.addWidget(self.buttons)
+
+    def _build_form(self) -> QFormLayout:
         self.file_edit = QLineEdit(self)
         self.file_edit.setObjectName("import_file")
         self.file_edit.setReadOnly(True)
@@ -134,6 +148,9 @@ class ImportDialog(QDialog):
         form.addRow(self.file_label, file_row)
         form.addRow(self.sheet_label, self.sheet_combo)
         form.addRow(self.existing_label, self.existing_combo)
+        return form
+
+    def _build_tables(self) -> None:
         self.error_label = QLabel(self)
         self.error_label.setObjectName("import_error")
         self.error_label.setWordWrap(True)
@@ -147,6 +164,8 @@ class ImportDialog(QDialog):
         self.summary.setWordWrap(True)
         self.problems_table = self._table("import_problems", 3)
         self.problems_label.setBuddy(self.problems_table)
+
+    def _build_buttons(self) -> None:
         self.buttons = QDialogButtonBox(self)
         self.preview_button = self.buttons.addButton("", QDialogButtonBox.ButtonRole.ActionRole)
         self.preview_button.setObjectName("import_preview")
@@ -161,15 +180,6 @@ class ImportDialog(QDialog):
         self.preview_button.setEnabled(False)
         self.import_button.setAutoDefault(False)
         self.preview_button.setAutoDefault(False)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.error_label)
-        layout.addWidget(self.columns_label)
-        layout.addWidget(self.columns_table, 2)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.problems_label)
-        layout.addWidget(self.problems_table, 3)
-        layout.addWidget(self.buttons)
 
     def _table(self, name: str, columns: int) -> QTableWidget:
         table = QTableWidget(0, columns, self)
