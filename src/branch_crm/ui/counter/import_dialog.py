@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from branch_crm.i18n import N_, _
+from branch_crm.i18n import N_, _, ngettext
 from branch_crm.reference.roles import Permission
 from branch_crm.services.imports import customers, volumes
 from branch_crm.services.imports.common import (
@@ -211,8 +211,14 @@ class ImportDialog(QDialog):
             _("Import all rows (Ctrl+S); on any problem nothing is written")
         )
         self.close_button.setText(_("Close"))
-        for widget in (self.file_edit, self.sheet_combo, self.existing_combo):
-            widget.setAccessibleName(widget.objectName())
+        for label, widget in (
+            (self.file_label, self.file_edit),
+            (self.sheet_label, self.sheet_combo),
+            (self.existing_label, self.existing_combo),
+            (self.columns_label, self.columns_table),
+            (self.problems_label, self.problems_table),
+        ):
+            widget.setAccessibleName(label.text().replace("&", "").rstrip(":："))
         self.file_edit.setPlaceholderText(_("an .xlsx or .csv file"))
         if self.preview is not None:
             self._show_preview(self.preview)
@@ -287,9 +293,11 @@ class ImportDialog(QDialog):
                   "skip": preview.skip}  # fmt: skip
         text = _("{rows} rows: {add} to add, {update} to update, {skip} to skip.").format(**counts)
         if preview.problem_count:
-            text += " " + _("{n} problems: correct them in the file, then preview again.").format(
-                n=preview.problem_count
-            )
+            text += " " + ngettext(
+                "{n} problem: correct it in the file, then preview again.",
+                "{n} problems: correct them in the file, then preview again.",
+                preview.problem_count,
+            ).format(n=preview.problem_count)
         self.summary.setText(text)
         self.import_button.setEnabled(preview.clean)
 
