@@ -112,10 +112,10 @@ class ImportDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error_label)
         layout.addWidget(self.columns_label)
-        layout.addWidget(self.columns_table, 2)
+        layout.addWidget(self.columns_table, 3)
         layout.addWidget(self.summary)
         layout.addWidget(self.problems_label)
-        layout.addWidget(self.problems_table, 3)
+        layout.addWidget(self.problems_table, 2)
         layout.addWidget(self.buttons)
 
     def _build_form(self) -> QFormLayout:
@@ -162,6 +162,7 @@ class ImportDialog(QDialog):
         self.summary = QLabel(self)
         self.summary.setObjectName("import_summary")
         self.summary.setWordWrap(True)
+        self.summary.setStyleSheet("font-weight: bold;")
         self.problems_table = self._table("import_problems", 3)
         self.problems_label.setBuddy(self.problems_table)
 
