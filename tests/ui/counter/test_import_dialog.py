@@ -129,3 +129,15 @@ def test_menu_entry_follows_the_permission(db, request, role, shown) -> None:  #
     finally:
         window.close()
         window.deleteLater()
+
+
+def test_ctrl_s_imports_and_esc_closes(qtbot, ctx, show, boxes, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import Qt
+
+    _answer(monkeypatch, _xlsx(tmp_path / "客户.xlsx", GOOD))
+    dialog = _dialog(ctx, show)
+    dialog.choose_button.click()
+    qtbot.keyClick(dialog.existing_combo, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert _names(ctx) == ["王五", "赵六"]
+    qtbot.keyClick(dialog.close_button, Qt.Key.Key_Escape)
+    assert not dialog.isVisible()

@@ -181,6 +181,7 @@ class ImportDialog(QDialog):
         self.preview_button.setEnabled(False)
         self.import_button.setAutoDefault(False)
         self.preview_button.setAutoDefault(False)
+        self.close_button.setAutoDefault(False)  # Enter in a combo never closes the window
 
     def _table(self, name: str, columns: int) -> QTableWidget:
         table = QTableWidget(0, columns, self)
