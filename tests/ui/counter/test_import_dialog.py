@@ -141,3 +141,24 @@ def test_ctrl_s_imports_and_esc_closes(qtbot, ctx, show, boxes, monkeypatch, tmp
     assert _names(ctx) == ["王五", "赵六"]
     qtbot.keyClick(dialog.close_button, Qt.Key.Key_Escape)
     assert not dialog.isVisible()
+
+
+def test_monthly_volumes_import(ctx, ctx_write, show, boxes, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from branch_crm.services.customers.profile import create_customer
+    from branch_crm.services.customers.validation import CustomerInput
+    from branch_crm.ui.counter.import_dialog import ImportDialog
+
+    ctx_write(ctx, create_customer, data=CustomerInput(name="王五", phones=["13811112222"]))
+    rows = [
+        ("手机", "月份", "件数"),
+        ("13811112222", "2026-10", 12),
+        ("13811112222", "2026-11", 30),
+    ]
+    _answer(monkeypatch, _xlsx(tmp_path / "件量.xlsx", rows))
+    dialog = show(ImportDialog(ctx, "volumes"))
+    assert dialog.windowTitle() == "Import monthly volumes"
+    dialog.choose_button.click()
+    assert dialog.preview is not None and dialog.preview.clean, dialog.preview
+    dialog.import_button.click()
+    assert dialog.imported is not None and dialog.imported.rows == 2
+    assert not dialog.import_button.isEnabled()
