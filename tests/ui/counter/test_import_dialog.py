@@ -131,7 +131,7 @@ def test_menu_entry_follows_the_permission(db, request, role, shown) -> None:  #
         window.deleteLater()
 
 
-def test_ctrl_s_imports_and_esc_closes(qtbot, ctx, show, boxes, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_ctrl_s_imports_and_esc_closes(qtbot, ctx, show, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtCore import Qt
 
     _answer(monkeypatch, _xlsx(tmp_path / "客户.xlsx", GOOD))
@@ -143,7 +143,7 @@ def test_ctrl_s_imports_and_esc_closes(qtbot, ctx, show, boxes, monkeypatch, tmp
     assert not dialog.isVisible()
 
 
-def test_monthly_volumes_import(ctx, ctx_write, show, boxes, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_monthly_volumes_import(ctx, ctx_write, show, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from branch_crm.services.customers.profile import create_customer
     from branch_crm.services.customers.validation import CustomerInput
     from branch_crm.ui.counter.import_dialog import ImportDialog
