@@ -162,3 +162,22 @@ def test_monthly_volumes_import(ctx, ctx_write, show, monkeypatch, tmp_path) -> 
     dialog.import_button.click()
     assert dialog.imported is not None and dialog.imported.rows == 2
     assert not dialog.import_button.isEnabled()
+
+
+def test_stopped_preview_says_so_and_a_closed_window_is_not_called(
+    ctx, show, monkeypatch, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from branch_crm.ui.tasks import JobControl
+
+    _answer(monkeypatch, _xlsx(tmp_path / "客户.xlsx", GOOD))
+    dialog = _dialog(ctx, show)
+    with monkeypatch.context() as patch:
+        patch.setattr(JobControl, "cancelled", property(lambda _self: True))
+        dialog.choose_button.click()
+    assert "Preview" in dialog.error_label.text()
+    assert not dialog.import_button.isEnabled()
+    stale = dialog._latest(dialog._on_preview, dialog._on_failed)
+    dialog.run_preview()  # a newer preview: the older one's result is dropped
+    stale["on_error"](RuntimeError("late"))
+    assert not dialog.error_label.isVisible()
+    assert dialog.import_button.isEnabled()

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from branch_crm.i18n import N_, _, ngettext
 from branch_crm.reference.roles import Permission
@@ -36,6 +37,7 @@ from branch_crm.services.imports.common import (
     IGNORE,
     SKIP,
     UPDATE,
+    ImportCancelled,
     ImportRefused,
     Preview,
     field_label,
@@ -95,6 +97,8 @@ class ImportDialog(QDialog):
         self.preview: Preview | None = None
         self.mapping: dict[str, str] | None = None
         self.imported: Preview | None = None
+        self._generation = 0
+        """Bumped by each preview or import: the result of an older one is dropped."""
         self.setObjectName(f"import_{kind}")
         self._build()
         keys.save_shortcut(self, self.start_import)
@@ -277,10 +281,30 @@ class ImportDialog(QDialog):
         self.import_button.setEnabled(False)
         self.summary.setText(_("Checking the file…"))
         self.ctx.submit(
-            run_preview, kwargs=self._options(), on_result=self._on_preview,
-            on_error=self._on_failed, title=_("Checking the file…"), cancellable=True,
-            kind="cpu",
+            run_preview, kwargs=self._options(),
+            **self._latest(self._on_preview, self._on_preview_failed),
+            title=_("Checking the file…"), cancellable=True, kind="cpu",
         )  # fmt: skip
+
+    def _latest(self, on_result: Any, on_error: Any) -> dict[str, Any]:
+        """The callbacks of the job started now: skipped when the window is gone or a newer
+        preview or import was started meanwhile."""
+        self._generation += 1
+        generation = self._generation
+
+        def guard(callback: Any) -> Any:
+            def call(value: Any) -> None:
+                if isValid(self) and generation == self._generation:
+                    callback(value)
+
+            return call
+
+        return {"on_result": guard(on_result), "on_error": guard(on_error)}
+
+    def _on_preview_failed(self, exc: BaseException) -> None:
+        self._on_failed(exc)
+        if isinstance(exc, ImportCancelled):
+            self.error_label.setText(_("Preview stopped: press Preview to check the file again."))
 
     def _on_preview(self, preview: Preview) -> None:
         self.preview = preview
@@ -338,6 +362,7 @@ class ImportDialog(QDialog):
 
     def _on_failed(self, exc: BaseException) -> None:
         """A file that cannot be read (or a refused or cancelled import): said in the dialog."""
+        self._set_running(False)
         if isinstance(exc, ImportRefused):
             self._on_preview(exc.preview)
             self.import_button.setEnabled(False)
@@ -355,12 +380,20 @@ class ImportDialog(QDialog):
         if self.preview is None or not self.preview.clean or not self.import_button.isEnabled():
             return
         self.import_button.setEnabled(False)
+        self._set_running(True)
         self.ctx.submit(
-            run_apply, kwargs=self._options(), on_result=self._on_imported,
-            on_error=self._on_failed, title=_("Importing…"), cancellable=True,
+            run_apply, kwargs=self._options(), **self._latest(self._on_imported, self._on_failed),
+            title=_("Importing…"), cancellable=True,
         )  # fmt: skip
 
+    def _set_running(self, running: bool) -> None:
+        """While the import runs, the file, sheet and columns stay as they are."""
+        for widget in (self.choose_button, self.preview_button, self.columns_table,
+                       self.existing_combo):  # fmt: skip
+            widget.setEnabled(not running)
+
     def _on_imported(self, done: Preview) -> None:
+        self._set_running(False)
         self.imported = done
         self.ctx.bus.changed("customer")
         text = _("{rows} rows: {add} added, {update} updated, {skip} skipped.").format(
