@@ -53,6 +53,7 @@ DIALOGS = {  # screenshot name -> opener name in tests/support/windows.py
     "pickup_sheet": "pickup_sheet",
     "survey_batch": "survey_batch",
     "sign_in": "sign_in",
+    "import_customers": "import_customers",
 }
 
 

@@ -236,6 +236,34 @@ def _first_admin(demo: Demo) -> QWidget:
     return FirstAdminDialog(demo.ctx.db, branch_id="")
 
 
+IMPORT_DEMO_ROWS: list[tuple[Any, ...]] = [
+    ("姓名", "手机", "公司", "生日", "微信"),
+    ("韩梅梅", "13911110001", "梅林贸易", "1990-03-12", "hanmm"),
+    ("李雷", "139 1111 0002", None, "1988/7/8", None),
+    ("林涛", "1391111", "林氏五金", None, "lintao88"),
+    ("吴芳", "13911110004", None, "1992年13月1日", None),
+    ("郑强", "13911110005", "强盛物流", None, None),
+]
+"""The import window's demo sheet: recognised Chinese headers, an unknown column, two
+problem rows (a short phone, a month 13)."""
+
+
+def _import_customers(demo: Demo) -> QWidget:
+    import openpyxl
+
+    from branch_crm.ui.counter.import_dialog import ImportDialog
+
+    path = demo.path.parent / "客户名单.xlsx"
+    book = openpyxl.Workbook()
+    book.active.title = "客户"
+    for row in IMPORT_DEMO_ROWS:
+        book.active.append(row)
+    book.save(path)
+    dialog = ImportDialog(demo.ctx, "customers", parent=demo.main)
+    dialog.load(path)  # the preview runs inline (the demo's jobs are synchronous)
+    return dialog
+
+
 def _follow_up(demo: Demo) -> Any:
     from branch_crm.services.care.follow_ups import get_follow_up
 
@@ -287,6 +315,7 @@ DIALOGS: list[tuple[str, Callable[[Demo], QWidget]]] = [
     ("sync_register", _register),
     ("sign_in", _login),
     ("first_admin", _first_admin),
+    ("import_customers", _import_customers),
 ]
 """(name, opener): each opener builds one top-level window (not yet shown)."""
 

@@ -111,6 +111,7 @@ ICONS: dict[str, str] = {
     "close": "fa5s.times",
     # Excel export (issue 13)
     "export": "fa5s.file-excel",
+    "import": "fa5s.file-import",
     "keyboard_help": "fa5s.keyboard",
 }
 

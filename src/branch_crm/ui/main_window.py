@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from branch_crm.i18n import _
+from branch_crm.reference.roles import Permission
 from branch_crm.services.permissions import allowed, role_label
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
@@ -267,6 +268,7 @@ class MainWindow(ShellWindow):
         self.action_export.setObjectName("action_export")
         self.action_export.triggered.connect(self.export_current)
         self.file_menu.addAction(self.action_export)
+        self._add_import_actions()
         self.file_menu.addAction(self.action_settings)
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.action_sign_out)
@@ -294,6 +296,17 @@ class MainWindow(ShellWindow):
         self.action_keys.triggered.connect(self.show_keys)  # F1 itself: keys.install_help
         self.help_menu.addAction(self.action_keys)
         self.help_menu.addAction(self.action_about)
+
+    def _add_import_actions(self) -> None:
+        """File → Import customers… and Import monthly volumes… for those who edit customers."""
+        self.import_actions: dict[str, QAction] = {}
+        if allowed(self.ctx.actor, Permission.CUSTOMER_EDIT):
+            for kind in ("customers", "volumes"):
+                action = QAction(icon("import"), "", self)
+                action.setObjectName(f"action_import_{kind}")
+                action.triggered.connect(lambda _checked=False, k=kind: self.open_import(k))
+                self.file_menu.addAction(action)
+                self.import_actions[kind] = action
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -351,6 +364,10 @@ class MainWindow(ShellWindow):
         self.action_settings.setText(_("&Settings…"))
         self.action_export.setText(_("&Export…"))
         self.action_export.setToolTip(_("Write the list of the page in front to an Excel file"))
+        for kind, action in self.import_actions.items():
+            action.setText(
+                _("&Import customers…") if kind == "customers" else _("Import monthly &volumes…")
+            )
         self.action_sign_out.setText(_("Sign &out"))
         self.action_quit.setText(_("&Quit"))
         self.action_about.setText(_("&About Branch CRM"))
@@ -386,6 +403,12 @@ class MainWindow(ShellWindow):
         page = self.page(key) if key else None
         if page is not None:
             export_page(self.ctx, page)
+
+    def open_import(self, kind: str) -> QWidget:
+        """File → Import customers… / Import monthly volumes… (ui.counter.import_dialog)."""
+        from branch_crm.ui.counter.import_dialog import open_import
+
+        return open_import(self.ctx, kind, self)
 
     def show_keys(self) -> QWidget:
         """Help > Keys: the list of keys F1 shows for this window (its page in front)."""
