@@ -90,10 +90,12 @@ def next_local_no(session: Session) -> int:
     return int(value or 0) + 1
 
 
-def _apply(customer: Customer, data: CustomerInput) -> None:
+def customer_values(data: CustomerInput) -> dict[str, Any]:
+    """The customer row's columns for ``data`` (name trimmed with its pinyin, empty texts as
+    NULL, need tags in their fixed order)."""
     name = (data.name or "").strip()
     pinyin, initials = name_pinyin(name)
-    values: dict[str, Any] = {
+    return {
         "name": name,
         "name_pinyin": pinyin,
         "name_initials": initials,
@@ -108,7 +110,10 @@ def _apply(customer: Customer, data: CustomerInput) -> None:
         "notes": text_or_none(data.notes),
         "marketing_consent": bool(data.marketing_consent),
     }
-    for key, value in values.items():
+
+
+def _apply(customer: Customer, data: CustomerInput) -> None:
+    for key, value in customer_values(data).items():
         if getattr(customer, key) != value:
             setattr(customer, key, value)
 

@@ -32,13 +32,11 @@ from branch_crm.reference.roles import Permission
 from branch_crm.services.context import Actor
 from branch_crm.services.customers import classification, profile
 from branch_crm.services.customers.phone_numbers import format_phone
-from branch_crm.services.customers.pinyin import name_pinyin
 from branch_crm.services.customers.search_index import INLINE_LIMIT, process_dirty
 from branch_crm.services.customers.validation import (
     MAX_PHONES,
     CustomerInput,
     normalize_phone,
-    text_or_none,
     validate_customer,
 )
 from branch_crm.services.dbapi import raw_connection
@@ -347,24 +345,11 @@ def preview(
 
 
 def _new_values(data: CustomerInput, local_no: int) -> dict[str, Any]:
-    name = data.name.strip()
-    pinyin, initials = name_pinyin(name)
-    return {
-        "name": name,
-        "name_pinyin": pinyin,
-        "name_initials": initials,
-        "customer_type": data.customer_type,
-        "company": text_or_none(data.company),
-        "address": text_or_none(data.address),
-        "birthday": data.birthday,
-        "first_shipment_date": data.first_shipment_date,
-        "account_manager_id": data.account_manager_id,
-        "need_tags": "",
-        "visit_class": data.visit_class,
-        "notes": text_or_none(data.notes),
-        "marketing_consent": False,
-        "local_no": local_no,
-    }
+    """A new customer's row: the profile's own columns; need tags and consent never come
+    from a sheet."""
+    values = profile.customer_values(data)
+    values.update(need_tags="", marketing_consent=False, local_no=local_no)
+    return values
 
 
 def _merged(session: Session, row: _Row) -> CustomerInput:
