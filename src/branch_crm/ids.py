@@ -7,6 +7,7 @@ import os
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 
 CLOCK_STEP_BACK_MS = 10_000
 """A wall clock that moved back further than this was corrected (or a test froze it ahead):
@@ -37,6 +38,49 @@ def uuid7() -> uuid.UUID:
     rand_b = rand & ((1 << 62) - 1)
     value = (ms & ((1 << 48) - 1)) << 80 | 0x7 << 76 | rand_a << 64 | 0b10 << 62 | rand_b
     return uuid.UUID(int=value)
+
+
+_RAND_B = (1 << 62) - 1
+
+
+@dataclass(frozen=True, slots=True)
+class IdBlock:
+    """``count`` consecutive UUIDv7 values reserved in this process (for ids made in SQL by a
+    bulk ``INSERT ... SELECT``): the first is ``prefix`` + ``hi`` (4 hex digits) + "-" + ``lo``
+    (12 hex digits); the k-th adds k to the low 64 bits, which never carries into the variant
+    bits. Later :func:`uuid7` values of this process sort after the whole block."""
+
+    prefix: str
+    hi: int
+    lo: int
+    count: int
+
+    def sql(self, index: str) -> str:
+        """SQL text of the id numbered by the SQL expression ``index`` (0-based)."""
+        return (
+            f"printf('%s%04x-%012x', '{self.prefix}', {self.hi} + (({self.lo} + ({index})) >> 48),"
+            f" ({self.lo} + ({index})) & {(1 << 48) - 1})"
+        )
+
+
+def id_block(count: int) -> IdBlock:
+    """Reserve ``count`` consecutive ids (see :class:`IdBlock`)."""
+    global _last_ms, _last_rand
+    if count < 1:
+        raise ValueError(count)
+    with _lock:
+        ms = max(time.time_ns() // 1_000_000, _last_ms)
+        rand = (_last_rand + 1) & ((1 << 74) - 1) if ms == _last_ms else 0
+        if ms != _last_ms or (rand & _RAND_B) + count > _RAND_B:
+            ms = ms if ms != _last_ms else ms + 1
+            rand = int.from_bytes(os.urandom(10), "big") >> 6
+            rand &= ~(1 << 61)  # room for the block in rand_b
+        _last_ms, _last_rand = ms, rand + count - 1
+    first = (ms & ((1 << 48) - 1)) << 80 | 0x7 << 76 | (rand >> 62) << 64 | 0b10 << 62
+    first |= rand & _RAND_B
+    text = str(uuid.UUID(int=first))
+    low = first & ((1 << 64) - 1)
+    return IdBlock(text[:19], low >> 48, low & ((1 << 48) - 1), count)
 
 
 def new_id() -> str:

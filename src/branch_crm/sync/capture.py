@@ -34,11 +34,18 @@ drops its triggers) or drops a synced table must end with::
 which drops every capture trigger and regenerates them from the live schema (columns present
 in the database, minus the model's local-only columns), stamping ``revision`` as the schema
 version of the changes captured from then on.
+
+**Bulk loads** that must still be synced (an Excel import of 100,000 customers) insert with
+capture suspended and then call :func:`capture_inserted` once per table and chunk: one
+``INSERT ... SELECT`` writes the outbox rows the insert trigger would have written (same
+columns, same schema version read from that trigger, one HLC stamp per row with consecutive
+counters, in rowid order), instead of a trigger body per row.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -185,3 +192,47 @@ def capture_suspended(connection: Connection | Session | sqlite3.Connection) -> 
             _execute(connection, "UPDATE sync_state SET suppress = 0 WHERE id = 1")
         except Exception:  # the transaction failed; the rollback clears the flag anyway
             log.debug("could not clear the capture suppression flag", exc_info=True)
+
+
+_VERSION = re.compile(r"'([^']*)'\s+FROM sync_state WHERE id = 1;\s*END\s*$")
+
+
+def max_rowid(raw: sqlite3.Connection, table: str) -> int:
+    """The largest rowid of ``table`` now (0 when empty): rows inserted after it are new."""
+    return int(raw.execute(f'SELECT coalesce(max(rowid), 0) FROM "{table}"').fetchone()[0])
+
+
+def capture_inserted(raw: sqlite3.Connection, table: str, after_rowid: int) -> int:
+    """Write the outbox rows of every row of ``table`` with a rowid above ``after_rowid``, as
+    the insert trigger would have (call it after inserting them with capture suspended, in
+    the same transaction). Returns the rows captured; 0 when the table is not captured."""
+    found = raw.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
+        (f"{TRIGGER_PREFIX}{table}_ins",),
+    ).fetchone()
+    if found is None:
+        return 0
+    match = _VERSION.search(found[0])
+    if match is None:
+        raise RuntimeError(f"{table}: cannot read the schema version of its capture trigger")
+    plan = capture_plan()
+    local = plan[table][1] if table in plan else set()
+    columns = [
+        row[1] for row in raw.execute(f'PRAGMA table_info("{table}")') if row[1] not in local
+    ]
+    raw.execute(ADVANCE_HLC)
+    cursor = raw.execute(
+        "INSERT INTO sync_outbox (tx_id, table_name, pk, op, data, hlc, schema_version)\n"
+        f"SELECT s.tx_epoch, '{table}', t.id, 'insert', {_json_object(columns, 't')},\n"
+        f"  printf({SQL_FORMAT}, s.hlc_ms,"
+        " s.hlc_counter + row_number() OVER (ORDER BY t.rowid) - 1, s.node_id), ?\n"
+        f'FROM "{table}" AS t, sync_state AS s WHERE s.id = 1 AND t.rowid > ?\n'
+        "ORDER BY t.rowid",
+        (match.group(1), after_rowid),
+    )
+    count = max(cursor.rowcount, 0)
+    if count > 1:
+        raw.execute(
+            "UPDATE sync_state SET hlc_counter = hlc_counter + ? WHERE id = 1", (count - 1,)
+        )
+    return count

@@ -56,3 +56,30 @@ def test_extensions_are_refused(typed: str) -> None:
 def test_every_formatted_number_normalises_back() -> None:
     for digits in ("13812345678", "02155551234", "07558888888", "01088886666"):
         assert normalize_phone(format_phone(digits))[0] == digits
+
+
+def test_short_names_read_per_character_as_pypinyin_reads_them() -> None:
+    """The per-character path for short given names gives pypinyin's own reading, phrases
+    included (a name holding a dictionary phrase still goes through pypinyin)."""
+    import random
+
+    from pypinyin import Style, lazy_pinyin
+
+    from branch_crm.services.customers.pinyin import _lazy_syllables, _syllables
+
+    chars = []
+    for first in range(0xB0, 0xD8):
+        for second in range(0xA1, 0xFF):
+            try:
+                chars.append(bytes([first, second]).decode("gb2312"))
+            except UnicodeDecodeError:
+                continue
+    rng = random.Random(7)
+    texts = [
+        "".join(rng.choice(chars) for _ in range(rng.choice((1, 2, 3, 4)))) for _ in range(20_000)
+    ]
+    texts += ["重庆", "长城", "银行", "音乐", "单于", "欣然", "长"]  # phrases and polyphones
+    for text in texts:
+        assert _syllables(text) == _lazy_syllables(text), text
+    assert _syllables("重庆") == ("chong", "qing")  # a phrase: not 重 zhong + 庆
+    assert lazy_pinyin("重庆", style=Style.NORMAL) == ["chong", "qing"]

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -234,6 +236,61 @@ def tick(progress: Progress | None, cancelled: Cancelled | None, done: int, tota
         raise ImportCancelled()
     if progress is not None:
         progress(done, total)
+
+
+_END = object()
+_T = TypeVar("_T")
+
+
+def read_ahead(source: Iterable[_T], depth: int = 2) -> Iterator[_T]:
+    """Iterate ``source`` on a thread of its own, up to ``depth`` items ahead of the caller.
+
+    An import reads and checks the sheet (pure Python: openpyxl's parser, cell checks) while
+    the caller writes the chunk before into SQLite, which releases the GIL while it works: on
+    the branch PC's two cores the two overlap. The source must not touch the database session.
+    Its exceptions are raised in the caller; when the caller stops early (cancel, an error)
+    the thread is stopped and joined before this generator closes, so the caller may close
+    what the source reads from."""
+    items: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                items.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            for item in source:
+                if not put(item):
+                    return
+        except BaseException as exc:
+            put(_Failed(exc))
+            return
+        put(_END)
+
+    thread = threading.Thread(target=work, name="import-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = items.get()
+            if item is _END:
+                return
+            if isinstance(item, _Failed):
+                raise item.error
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
+@dataclass(frozen=True, slots=True)
+class _Failed:
+    error: BaseException
 
 
 def cell(row: Sequence[Any], index: int | None) -> Any:

@@ -55,6 +55,7 @@ from branch_crm.services.imports.common import (
     fields_by_index,
     file_error,
     header_of,
+    read_ahead,
     remember_mapping,
     remembered_mapping,
     resolve_columns,
@@ -274,7 +275,9 @@ def _match_existing(run: _Run, rows: list[_Row]) -> list[_Row]:
 # --- a pass over the file ----------------------------------------------------------------------
 
 
-def _chunks(run: _Run, table: Table) -> Iterator[list[_Row]]:
+def _read(run: _Run, table: Table) -> Iterator[tuple[int, list[_Row]]]:
+    """The file's rows, read and checked, in chunks with the number of rows read so far (runs
+    ahead on a thread of its own)."""
     chunk: list[_Row] = []
     for number, values in table.rows:
         run.preview.rows += 1
@@ -282,10 +285,15 @@ def _chunks(run: _Run, table: Table) -> Iterator[list[_Row]]:
         if row is not None and not _in_file_clash(run, row):
             chunk.append(row)
         if len(chunk) >= CHUNK:
-            yield _match_existing(run, chunk)
+            yield run.preview.rows, chunk
             chunk = []
     if chunk:
-        yield _match_existing(run, chunk)
+        yield run.preview.rows, chunk
+
+
+def _chunks(run: _Run, table: Table) -> Iterator[tuple[int, list[_Row]]]:
+    for done, chunk in read_ahead(_read(run, table)):
+        yield done, _match_existing(run, chunk)
 
 
 def _count(run: _Run, rows: list[_Row]) -> None:
@@ -332,9 +340,9 @@ def preview(
             run = _start(session, table, mapping, on_existing)
             if not run.preview.clean:
                 return run.preview
-            for rows in _chunks(run, table):
+            for done, rows in _chunks(run, table):
                 _count(run, rows)
-                tick(progress, cancelled, run.preview.rows, table.total)
+                tick(progress, cancelled, done, table.total)
     except SpreadsheetError as exc:
         raise file_error(exc) from None
     check_not_empty(run.preview)
@@ -446,18 +454,18 @@ def apply(
             local_no = profile.next_local_no(session)
             run.stats_params = classification.stats_params(session, local_today())
             few: list[str] = []
-            for rows in _chunks(run, table):
+            for done, rows in _chunks(run, table):
                 _count(run, rows)
                 if run.preview.clean:
                     local_no = _write(run, writer, rows, local_no, few)
-                tick(progress, cancelled, run.preview.rows, table.total)
+                tick(progress, cancelled, done, table.total)
     except SpreadsheetError as exc:
         raise file_error(exc) from None
     check_not_empty(run.preview)
     if not run.preview.clean:
         raise ImportRefused(run.preview)
     _index(session, few)
-    done = run.preview
+    result = run.preview
     log.info("customers imported from %s by %s: %d added, %d updated, %d skipped",
-             path.name, actor.username, done.add, done.update, done.skip)  # fmt: skip
+             path.name, actor.username, result.add, result.update, result.skip)  # fmt: skip
     return run.preview

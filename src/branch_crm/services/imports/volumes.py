@@ -42,6 +42,7 @@ from branch_crm.services.imports.common import (
     fields_by_index,
     file_error,
     header_of,
+    read_ahead,
     remember_mapping,
     remembered_mapping,
     resolve_columns,
@@ -181,7 +182,9 @@ def _match(run: _Run, rows: list[_Row]) -> list[_Row]:
     return kept
 
 
-def _chunks(run: _Run, table: Table) -> Iterator[list[_Row]]:
+def _read(run: _Run, table: Table) -> Iterator[tuple[int, list[_Row]]]:
+    """The file's rows, read and checked, in chunks with the number of rows read so far (runs
+    ahead on a thread of its own)."""
     chunk: list[_Row] = []
     for number, values in table.rows:
         run.preview.rows += 1
@@ -189,10 +192,15 @@ def _chunks(run: _Run, table: Table) -> Iterator[list[_Row]]:
         if row is not None:
             chunk.append(row)
         if len(chunk) >= CHUNK:
-            yield _match(run, chunk)
+            yield run.preview.rows, chunk
             chunk = []
     if chunk:
-        yield _match(run, chunk)
+        yield run.preview.rows, chunk
+
+
+def _chunks(run: _Run, table: Table) -> Iterator[tuple[int, list[_Row]]]:
+    for done, chunk in read_ahead(_read(run, table)):
+        yield done, _match(run, chunk)
 
 
 def _count(run: _Run, rows: list[_Row]) -> None:
@@ -232,11 +240,11 @@ def _run(
                 return run.preview, touched
             if writer is not None and mapping is not None:
                 remember_mapping(session, KIND, table.headers, mapping)
-            for rows in _chunks(run, table):
+            for done, rows in _chunks(run, table):
                 _count(run, rows)
                 if writer is not None and run.preview.clean:
                     _write(run, writer, rows, touched)
-                tick(progress, cancelled, run.preview.rows, table.total)
+                tick(progress, cancelled, done, table.total)
     except SpreadsheetError as exc:
         raise file_error(exc) from None
     check_not_empty(run.preview)
