@@ -32,11 +32,26 @@ LONG_EN = (
     "and could not be reached by phone, so the parcel left two days late; the customer asks "
     "for compensation and for the branch to tighten its procedures."
 )
-CATEGORIES_ZH = ("派送延误", "货物破损", "服务态度差（快递员未按约定时间上门取件）", "丢件",
-                 "错派", "虚假签收", "收费争议", "其他")  # fmt: skip
-CATEGORIES_EN = ("Late delivery", "Damaged goods",
-                 "Rude service (courier missed the agreed pick-up window)", "Lost parcel",
-                 "Wrong address", "False signature", "Fee dispute", "Other")  # fmt: skip
+CATEGORIES_ZH = (
+    "派送延误",
+    "货物破损",
+    "服务态度差（快递员未按约定时间上门取件）",
+    "丢件",
+    "错派",
+    "虚假签收",
+    "收费争议",
+    "其他",
+)
+CATEGORIES_EN = (
+    "Late delivery",
+    "Damaged goods",
+    "Rude service (courier missed the agreed pick-up window)",
+    "Lost parcel",
+    "Wrong address",
+    "False signature",
+    "Fee dispute",
+    "Other",
+)
 
 
 def _zh(language: str) -> bool:
@@ -48,14 +63,29 @@ def kpis(language: str) -> tuple[Kpi, ...]:
     zh = _zh(language)
     return (
         Kpi("响应及时率" if zh else "Response SLA met", 0.875, 0.85, ValueKind.PERCENT),
-        Kpi("平均解决时长" if zh else "Mean resolution time", 200, 150, ValueKind.MINUTES,
-            Better.DOWN),  # fmt: skip
+        Kpi(
+            "平均解决时长" if zh else "Mean resolution time",
+            200,
+            150,
+            ValueKind.MINUTES,
+            Better.DOWN,
+        ),
         Kpi("投诉数" if zh else "Complaints", 1234, 1234, ValueKind.COUNT, Better.DOWN),
         Kpi("NPS", 32.5, None, ValueKind.SCORE, note="新指标" if zh else "new this month"),
-        Kpi("已批准赔偿金额（含运费）" if zh else "Compensation granted (incl. freight)",
-            123450, 98000, ValueKind.MONEY, Better.DOWN),  # fmt: skip
-        Kpi("客户满意度 CSAT" if zh else "CSAT", None, 4.2, ValueKind.NUMBER,
-            note="本期无答卷" if zh else "no answers this period"),  # fmt: skip
+        Kpi(
+            "已批准赔偿金额（含运费）" if zh else "Compensation granted (incl. freight)",
+            123450,
+            98000,
+            ValueKind.MONEY,
+            Better.DOWN,
+        ),
+        Kpi(
+            "客户满意度 CSAT" if zh else "CSAT",
+            None,
+            4.2,
+            ValueKind.NUMBER,
+            note="本期无答卷" if zh else "no answers this period",
+        ),
     )
 
 
@@ -66,31 +96,68 @@ def charts(language: str) -> tuple[Chart, ...]:
     grades = ("一级", "二级", "三级") if zh else ("Grade 1", "Grade 2", "Grade 3")
     weeks = tuple(f"2026-W{n:02d}" for n in range(40, 53))
     return (
-        Chart("各等级时效达标率" if zh else "SLA met per grade", ChartKind.BAR, grades,
-              (Series("响应" if zh else "Response", (0.95, 0.81, 0.66)),
-               Series("解决" if zh else "Resolution", (0.9, 0.72, None))),
-              ValueKind.PERCENT),  # fmt: skip
-        Chart("积压投诉（按账龄）" if zh else "Backlog by age", ChartKind.STACKED,
-              ("0–2 天" if zh else "0–2 days", "3–7 天" if zh else "3–7 days",
-               "8–30 天" if zh else "8–30 days", "30 天以上" if zh else "over 30 days"),
-              tuple(Series(g, v) for g, v in zip(grades, ((12, 8, 3, 1), (5, 6, 2, 0),
-                                                          (2, 1, 1, 2)), strict=True)))  # fmt: skip
-        ,
-        Chart("投诉趋势（按周）" if zh else "Complaints by week", ChartKind.LINE, weeks,
-              (Series("本期" if zh else "Complaints", tuple(float(30 + (i * 7) % 13)
-                                                        for i in range(13))),
-               Series("已解决" if zh else "Resolved", tuple(float(20 + (i * 5) % 11)
-                                                         if i != 6 else None
-                                                         for i in range(13))))),  # fmt: skip
-        Chart("投诉热点（按类别）" if zh else "Hotspots by category", ChartKind.PARETO, cats,
-              (Series("投诉数" if zh else "Complaints", (40, 25, 18, 9, 5, 3, 2, 1)),)),
-        Chart("NPS 答案分布" if zh else "NPS answers", ChartKind.PIE,
-              ("推荐者" if zh else "Promoters", "中立者" if zh else "Passives",
-               "贬损者" if zh else "Detractors"),
-              (Series("答卷" if zh else "Answers", (120, 45, 30)),)),  # fmt: skip
-        Chart("赔偿金额（按类别）" if zh else "Compensation by category", ChartKind.BAR, cats,
-              (Series("金额" if zh else "Amount", (0, 0, 0, 0, 0, 0, 0, 0)),),
-              ValueKind.MONEY),  # fmt: skip
+        Chart(
+            "各等级时效达标率" if zh else "SLA met per grade",
+            ChartKind.BAR,
+            grades,
+            (
+                Series("响应" if zh else "Response", (0.95, 0.81, 0.66)),
+                Series("解决" if zh else "Resolution", (0.9, 0.72, None)),
+            ),
+            ValueKind.PERCENT,
+        ),
+        Chart(
+            "积压投诉（按账龄）" if zh else "Backlog by age",
+            ChartKind.STACKED,
+            (
+                "0–2 天" if zh else "0–2 days",
+                "3–7 天" if zh else "3–7 days",
+                "8–30 天" if zh else "8–30 days",
+                "30 天以上" if zh else "over 30 days",
+            ),
+            tuple(
+                Series(g, v)
+                for g, v in zip(grades, ((12, 8, 3, 1), (5, 6, 2, 0), (2, 1, 1, 2)), strict=True)
+            ),
+        ),
+        Chart(
+            "投诉趋势（按周）" if zh else "Complaints by week",
+            ChartKind.LINE,
+            weeks,
+            (
+                Series(
+                    "本期" if zh else "Complaints",
+                    tuple(float(30 + (i * 7) % 13) for i in range(13)),
+                ),
+                Series(
+                    "已解决" if zh else "Resolved",
+                    tuple(float(20 + (i * 5) % 11) if i != 6 else None for i in range(13)),
+                ),
+            ),
+        ),
+        Chart(
+            "投诉热点（按类别）" if zh else "Hotspots by category",
+            ChartKind.PARETO,
+            cats,
+            (Series("投诉数" if zh else "Complaints", (40, 25, 18, 9, 5, 3, 2, 1)),),
+        ),
+        Chart(
+            "NPS 答案分布" if zh else "NPS answers",
+            ChartKind.PIE,
+            (
+                "推荐者" if zh else "Promoters",
+                "中立者" if zh else "Passives",
+                "贬损者" if zh else "Detractors",
+            ),
+            (Series("答卷" if zh else "Answers", (120, 45, 30)),),
+        ),
+        Chart(
+            "赔偿金额（按类别）" if zh else "Compensation by category",
+            ChartKind.BAR,
+            cats,
+            (Series("金额" if zh else "Amount", (0, 0, 0, 0, 0, 0, 0, 0)),),
+            ValueKind.MONEY,
+        ),
     )
 
 
@@ -127,9 +194,11 @@ def full_report(language: str = "en", rows: int = 300) -> Report:
     """A complaints report with every part: KPIs, all chart kinds, a long table, an empty
     table and an empty section."""
     zh = _zh(language)
-    empty_table = Table("重复投诉客户" if zh else "Repeat complainers",
-                        (Column("客户" if zh else "Customer"),
-                         Column("次数" if zh else "Times", ValueKind.COUNT)), ())  # fmt: skip
+    empty_table = Table(
+        "重复投诉客户" if zh else "Repeat complainers",
+        (Column("客户" if zh else "Customer"), Column("次数" if zh else "Times", ValueKind.COUNT)),
+        (),
+    )
     return Report(
         kind="complaints",
         title="投诉报告" if zh else "Complaints report",
@@ -159,7 +228,10 @@ def summary_report(language: str = "en") -> Report:
         printed_at=PRINTED_AT,
         language=language,
         sections=(
-            Section("本月要点" if zh else "This month", kpis=kpis(language)[:4] * 2,
-                    charts=(every[3], every[2], every[4])),  # fmt: skip
+            Section(
+                "本月要点" if zh else "This month",
+                kpis=kpis(language)[:4] * 2,
+                charts=(every[3], every[2], every[4]),
+            ),
         ),
     )

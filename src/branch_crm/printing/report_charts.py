@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from reportlab.graphics.shapes import Circle, Drawing, Group, Line, PolyLine, Polygon, Rect, String
+from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Polygon, PolyLine, Rect, String
 from reportlab.graphics.shapes import Wedge as _Wedge
 from reportlab.lib.colors import Color, HexColor, white
 
@@ -170,14 +170,15 @@ class _Plot:
 
 def _nice_step(raw: float, kind: str) -> float:
     if kind == "minutes" and raw >= 30:
-        return 60 * _nice_step(raw / 60, "number") if raw >= 60 else 30
-    power = 10 ** math.floor(math.log10(raw))
-    for factor in (1, 2, 2.5, 5, 10):
-        if factor * power >= raw * 0.999:
-            step = factor * power
-            break
+        hours = raw / 60
+        for whole in (0.5, 1, 2, 3, 4, 6, 8, 12, 24):
+            if whole >= hours * 0.999:
+                return 60.0 * whole
+        return 60 * 24 * _nice_step(hours / 24, "number")
+    power = 10.0 ** math.floor(math.log10(raw))
+    step = next(f * power for f in (1, 2, 2.5, 5, 10) if f * power >= raw * 0.999)
     if kind == "count":
-        step = max(1, round(step)) if step >= 1 else 1
+        return float(max(1, round(step)))
     return step
 
 
@@ -203,6 +204,7 @@ def _bar(
     y: float,
     w: float,
     h: float,
+    *,
     fill: Color,
     hatch: Color | None,
 ) -> None:
@@ -224,7 +226,7 @@ def _bar(
         d += gap
 
 
-def _marker(group: Group, shape: str, x: float, y: float, color: Color, r: float = 1.9) -> None:
+def _marker(group: Group, shape: str, x: float, y: float, *, color: Color, r: float = 1.9) -> None:
     if shape == "circle":
         group.add(Circle(x, y, r, fillColor=color, strokeColor=color, strokeWidth=0.5))
     elif shape == "square":
@@ -255,21 +257,21 @@ class _Key:
 
 def _key_swatch(group: Group, key: _Key, x: float, y: float) -> None:
     if key.pareto == "bar":
-        _bar(group, x, y, 9, 6, HexColor(PARETO_BAR), None)
+        _bar(group, x, y, 9, 6, fill=HexColor(PARETO_BAR), hatch=None)
     elif key.pareto == "line":
         color = HexColor(PARETO_LINE)
         group.add(Line(x, y + 3, x + 9, y + 3, strokeColor=color, strokeWidth=1.2))
-        _marker(group, "circle", x + 4.5, y + 3, color, 1.6)
+        _marker(group, "circle", x + 4.5, y + 3, color=color, r=1.6)
     elif key.line is not None:
         color_hex, dash, shape = LINES[key.line % len(LINES)]
         color = HexColor(color_hex)
         group.add(
             Line(x, y + 3, x + 12, y + 3, strokeColor=color, strokeWidth=1.2, strokeDashArray=dash)
         )
-        _marker(group, shape, x + 6, y + 3, color, 1.6)
+        _marker(group, shape, x + 6, y + 3, color=color, r=1.6)
     else:
         fill, hatch = _style(key.bar or 0)
-        _bar(group, x, y, 9, 6, fill, hatch)
+        _bar(group, x, y, 9, 6, fill=fill, hatch=hatch)
 
 
 def _legend_rows(pen: _Pen, keys: Sequence[_Key], width: float) -> list[list[tuple[_Key, str]]]:
@@ -337,6 +339,19 @@ def _x_labels(pen: _Pen, categories: Sequence[str], slot: float) -> _XLabels:
     return _XLabels(shortened, True, every, height)
 
 
+def _rotated_overhang(pen: _Pen, labels: _XLabels, slot: float) -> float:
+    """The left margin rotated labels need so that none starts left of the drawing."""
+    if not labels.rotated:
+        return 0.0
+    slant = math.cos(math.radians(ROTATION))
+    need = 0.0
+    for index, lines in enumerate(labels.lines):
+        if index % labels.every == 0:
+            reach = pen.width(lines[0], LABEL_SIZE) * slant + LABEL_SIZE * 0.4
+            need = max(need, reach - slot * (index + 0.5) + 1)
+    return need
+
+
 def _draw_x_labels(group: Group, pen: _Pen, labels: _XLabels, plot: _Plot, slot: float) -> None:
     size = LABEL_SIZE
     for index, lines in enumerate(labels.lines):
@@ -370,8 +385,9 @@ def _draw_value_axis(
         y = plot.y_of(value)
         color = AXIS if value == 0 else GRID
         group.add(Line(plot.x, y, plot.x + plot.w, y, strokeColor=color, strokeWidth=0.4))
-        pen.text(group, plot.x - 2.5, y - TICK_SIZE * 0.35, text, TICK_SIZE, anchor="end",
-                 color=MUTED)  # fmt: skip
+        pen.text(
+            group, plot.x - 2.5, y - TICK_SIZE * 0.35, text, TICK_SIZE, anchor="end", color=MUTED
+        )
     group.add(Line(plot.x, plot.y, plot.x, plot.y + plot.h, strokeColor=AXIS, strokeWidth=0.5))
 
 
@@ -383,8 +399,14 @@ def _draw_share_axis(group: Group, pen: _Pen, plot: _Plot) -> None:
         share = step / 5
         y = plot.y + share * plot.h
         group.add(Line(right, y, right + 2, y, strokeColor=AXIS, strokeWidth=0.5))
-        pen.text(group, right + 3, y - TICK_SIZE * 0.35, f"{round(share * 100)} %", TICK_SIZE,
-                 color=MUTED)  # fmt: skip
+        pen.text(
+            group,
+            right + 3,
+            y - TICK_SIZE * 0.35,
+            f"{round(share * 100)} %",
+            TICK_SIZE,
+            color=MUTED,
+        )
 
 
 # --- the chart kinds -------------------------------------------------------------------------
@@ -441,15 +463,24 @@ def _keys(chart: Chart, data: _Data, _: Translate) -> list[_Key]:
 
 
 def _value_label(
-    group: Group, pen: _Pen, text: str, cx: float, top: float, room: float, plot: _Plot
+    group: Group, pen: _Pen, text: str, cx: float, top: float, *, room: float, plot: _Plot
 ) -> None:
     """A value printed just above a bar when it fits over the bar's width."""
     if pen.width(text, VALUE_SIZE) <= room and top + VALUE_SIZE + 1 <= plot.y + plot.h + 7:
         pen.text(group, cx, top + 1.5, text, VALUE_SIZE, anchor="middle", color=INK)
 
 
-def _draw_bars(group: Group, pen: _Pen, chart: Chart, data: _Data, plot: _Plot, slot: float,
-               _: Translate) -> None:  # fmt: skip
+def _draw_bars(
+    group: Group,
+    pen: _Pen,
+    chart: Chart,
+    data: _Data,
+    *,
+    plot: _Plot,
+    slot: float,
+    translate: Translate,
+) -> None:
+    _ = translate
     n = len(data.series)
     inner = slot * 0.78
     width = inner / n
@@ -462,13 +493,22 @@ def _draw_bars(group: Group, pen: _Pen, chart: Chart, data: _Data, plot: _Plot, 
                 continue
             x = plot.x + slot * i + (slot - inner) / 2 + width * s
             top = plot.y_of(value)
-            _bar(group, x, zero, width, top - zero, fill, hatch)
+            _bar(group, x, zero, width, top - zero, fill=fill, hatch=hatch)
             text = value_text(value, str(chart.value_kind), _)
-            _value_label(group, pen, text, x + width / 2, max(top, zero), width + 2, plot)
+            _value_label(group, pen, text, x + width / 2, max(top, zero), room=width + 2, plot=plot)
 
 
-def _draw_stacked(group: Group, pen: _Pen, chart: Chart, data: _Data, plot: _Plot,
-                  slot: float, _: Translate) -> None:  # fmt: skip
+def _draw_stacked(
+    group: Group,
+    pen: _Pen,
+    chart: Chart,
+    data: _Data,
+    *,
+    plot: _Plot,
+    slot: float,
+    translate: Translate,
+) -> None:
+    _ = translate
     width = slot * 0.62
     for i in range(len(data.categories)):
         x = plot.x + slot * i + (slot - width) / 2
@@ -479,15 +519,22 @@ def _draw_stacked(group: Group, pen: _Pen, chart: Chart, data: _Data, plot: _Plo
                 continue
             fill, hatch = _style(s)
             base = up if value > 0 else down
-            _bar(group, x, plot.y_of(base), width, plot.y_of(base + value) - plot.y_of(base),
-                 fill, hatch)  # fmt: skip
+            _bar(
+                group,
+                x,
+                plot.y_of(base),
+                width,
+                plot.y_of(base + value) - plot.y_of(base),
+                fill=fill,
+                hatch=hatch,
+            )
             if value > 0:
                 up += value
             else:
                 down += value
         if up:
             text = value_text(up, str(chart.value_kind), _)
-            _value_label(group, pen, text, x + width / 2, plot.y_of(up), slot, plot)
+            _value_label(group, pen, text, x + width / 2, plot.y_of(up), room=slot, plot=plot)
 
 
 def _draw_lines(group: Group, chart: Chart, data: _Data, plot: _Plot, slot: float) -> None:
@@ -500,8 +547,9 @@ def _draw_lines(group: Group, chart: Chart, data: _Data, plot: _Plot, slot: floa
         for i, value in enumerate([*values, None]):
             if value is None:
                 if len(run) >= 4:
-                    group.add(PolyLine(run, strokeColor=color, strokeWidth=1.3,
-                                       strokeDashArray=dash))  # fmt: skip
+                    group.add(
+                        PolyLine(run, strokeColor=color, strokeWidth=1.3, strokeDashArray=dash)
+                    )
                 run = []
                 continue
             x, y = plot.x + slot * (i + 0.5), plot.y_of(value)
@@ -509,22 +557,32 @@ def _draw_lines(group: Group, chart: Chart, data: _Data, plot: _Plot, slot: floa
             points.append((x, y))
         if markers:
             for x, y in points:
-                _marker(group, shape, x, y, color)
+                _marker(group, shape, x, y, color=color)
 
 
 def _draw_cumulative(group: Group, pen: _Pen, data: _Data, plot: _Plot, slot: float) -> None:
     color = HexColor(PARETO_LINE)
     points = [
-        (plot.x + slot * (i + 0.5), plot.y + share * plot.h) for i, share in enumerate(data.cumulative)
+        (plot.x + slot * (i + 0.5), plot.y + share * plot.h)
+        for i, share in enumerate(data.cumulative)
     ]
     flat = [c for point in points for c in point]
     if len(points) > 1:
         group.add(PolyLine(flat, strokeColor=color, strokeWidth=1.2, strokeDashArray=(3, 1.5)))
     for x, y in points:
-        _marker(group, "circle", x, y, color, 1.6)
+        _marker(group, "circle", x, y, color=color, r=1.6)
     y80 = plot.y + 0.8 * plot.h
-    group.add(Line(plot.x, y80, plot.x + plot.w, y80, strokeColor=color, strokeWidth=0.4,
-                   strokeDashArray=(1, 2)))  # fmt: skip
+    group.add(
+        Line(
+            plot.x,
+            y80,
+            plot.x + plot.w,
+            y80,
+            strokeColor=color,
+            strokeWidth=0.4,
+            strokeDashArray=(1, 2),
+        )
+    )
 
 
 def _axes_chart(
@@ -548,17 +606,23 @@ def _axes_chart(
     right = pen.width("100 %", TICK_SIZE) + 6 if kind == "pareto" else 6.0
     slot = (width - left - right) / len(data.categories)
     labels = _x_labels(pen, data.categories, slot)
+    overhang = _rotated_overhang(pen, labels, slot)
+    if overhang > left:  # the first rotated labels would reach past the left edge
+        left = overhang
+        slot = (width - left - right) / len(data.categories)
+        labels = _x_labels(pen, data.categories, slot)
+        left = max(left, _rotated_overhang(pen, labels, slot))
     bottom = legend_h + labels.height + 4
     headroom = VALUE_SIZE + 4 if kind != "line" else 4
     plot = _Plot(left, bottom, width - left - right, top - bottom - headroom, marks[0], marks[-1])
     group = Group()
     _draw_value_axis(group, pen, plot, marks, texts)
     if kind == "stacked":
-        _draw_stacked(group, pen, chart, data, plot, slot, _)
+        _draw_stacked(group, pen, chart, data, plot=plot, slot=slot, translate=_)
     elif kind == "line":
         _draw_lines(group, chart, data, plot, slot)
     else:
-        _draw_bars(group, pen, chart, data, plot, slot, _)
+        _draw_bars(group, pen, chart, data, plot=plot, slot=slot, translate=_)
     if kind == "pareto":
         _draw_share_axis(group, pen, plot)
         _draw_cumulative(group, pen, data, plot, slot)
@@ -601,16 +665,33 @@ def _pie(drawing: Drawing, pen: _Pen, chart: Chart, top: float, _: Translate) ->
         if len(slices) == 1:
             group.add(Circle(cx, cy, r, fillColor=fill, strokeColor=white))
         else:
-            group.add(_Wedge(cx, cy, r, angle - sweep, angle, fillColor=fill, strokeColor=white,
-                             strokeWidth=0.8))  # fmt: skip
+            group.add(
+                _Wedge(
+                    cx,
+                    cy,
+                    r,
+                    angle - sweep,
+                    angle,
+                    fillColor=fill,
+                    strokeColor=white,
+                    strokeWidth=0.8,
+                )
+            )
         middle = math.radians(angle - sweep / 2)
         if value / total >= 0.06:
             tx, ty = cx + r * 0.62 * math.cos(middle), cy + r * 0.62 * math.sin(middle)
             ink = white if _luminance(fill) < 0.5 else INK
-            pen.text(group, tx, ty - 2.2, f"{value / total * 100:.0f} %", VALUE_SIZE + 0.5,
-                     anchor="middle", color=ink)  # fmt: skip
+            pen.text(
+                group,
+                tx,
+                ty - 2.2,
+                f"{value / total * 100:.0f} %",
+                VALUE_SIZE + 0.5,
+                anchor="middle",
+                color=ink,
+            )
         angle -= sweep
-    _pie_legend(group, pen, chart, slices, total, (left + diameter + 12, width, top))
+    _pie_legend(group, pen, chart, slices, total=total, box=(left + diameter + 12, width, top))
     drawing.add(group)
 
 
@@ -619,6 +700,7 @@ def _pie_legend(
     pen: _Pen,
     chart: Chart,
     slices: list[tuple[str, float]],
+    *,
     total: float,
     box: tuple[float, float, float],
 ) -> None:

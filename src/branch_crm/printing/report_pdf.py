@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import tempfile
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -26,6 +27,7 @@ from xml.sax.saxutils import escape
 from reportlab.lib.colors import Color, HexColor, white
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -43,7 +45,16 @@ from reportlab.platypus import (
 
 from branch_crm.errors import CrmError
 from branch_crm.i18n import _
-from branch_crm.printing.common import MM, PAGE_H, PAGE_W, Translate, Writer, translator
+from branch_crm.printing.common import (
+    MM,
+    NO_LINE_START,
+    PAGE_H,
+    PAGE_W,
+    Translate,
+    Writer,
+    compress_finished_pages,
+    translator,
+)
 from branch_crm.printing.fonts import PdfFonts, pdf_fonts
 from branch_crm.printing.report_charts import chart_drawing, chart_is_empty, wants_full_width
 from branch_crm.printing.report_format import (
@@ -86,6 +97,8 @@ CHART_H = 68 * MM
 FULL_CHART_H = 76 * MM
 TEXT_MIN = 22 * MM
 """A long text column is never narrower than this (unless the table has too many columns)."""
+_TOKEN = re.compile(r"[A-Za-z0-9_@.\-/:+()#,;'\"!?%&*=\[\]]+\s*|\s+|.", re.DOTALL)
+"""A Latin word with its trailing spaces, a run of spaces, or any one character."""
 SAMPLE_ROWS = 400
 """Rows measured to size a table's columns (a 2,000-row table is not measured in full)."""
 
@@ -108,13 +121,66 @@ def _markup(fonts: PdfFonts, text: str) -> str:
     return "".join(parts)
 
 
+class _Lines:
+    """Widths and greedy line breaks of table cells in one font and size, character widths
+    cached: CJK breaks between any characters, Latin at spaces, closing punctuation hangs."""
+
+    def __init__(self, font: str, size: float) -> None:
+        self.font, self.size = font, size
+        self._widths: dict[str, float] = {}
+
+    def width(self, text: str) -> float:
+        widths = self._widths
+        total = 0.0
+        for char in text:
+            known = widths.get(char)
+            if known is None:
+                known = widths[char] = stringWidth(char, self.font, self.size)
+            total += known
+        return total
+
+    def wrap(self, text: str, width: float) -> list[str]:
+        lines: list[str] = []
+        for paragraph in text.splitlines() or [""]:
+            line, used = "", 0.0
+            for found in _TOKEN.findall(paragraph):
+                token = found
+                if line and used + self.width(token.rstrip()) > width:
+                    if len(token) == 1 and token in NO_LINE_START:
+                        line, used = line + token, used + self.width(token)
+                        continue
+                    lines.append(line.rstrip())
+                    line, used, token = "", 0.0, token.lstrip()
+                while len(token) > 1 and self.width(token) > width:
+                    cut = self._fit(token, width)
+                    lines.append(token[:cut])
+                    token = token[cut:]
+                line, used = line + token, used + self.width(token)
+            lines.append(line.rstrip())
+        return lines
+
+    def _fit(self, token: str, width: float) -> int:
+        used = 0.0
+        for index, char in enumerate(token):
+            used += self.width(char)
+            if used > width:
+                return max(1, index)
+        return len(token)
+
+
 class _Styles:
     """The paragraph styles of the report, all in the printing font with CJK wrapping."""
 
     def __init__(self, fonts: PdfFonts) -> None:
         def style(name: str, size: float, **extra: Any) -> ParagraphStyle:
-            return ParagraphStyle(name, fontName=fonts.regular, fontSize=size, wordWrap="CJK",
-                                  leading=extra.pop("leading", size * 1.3), **extra)  # fmt: skip
+            return ParagraphStyle(
+                name,
+                fontName=fonts.regular,
+                fontSize=size,
+                wordWrap="CJK",
+                leading=extra.pop("leading", size * 1.3),
+                **extra,
+            )
 
         self.body = style("body", 9)
         self.fact = style("fact", 9, leading=13)
@@ -130,8 +196,16 @@ class _Styles:
 class _Heading(Flowable):  # type: ignore[misc]  # reportlab is untyped
     """A bold heading (CJK-aware, wrapped), optionally with a rule under it."""
 
-    def __init__(self, text: str, size: float, fonts: PdfFonts, *, rule: bool = False,
-                 space_before: float = 0.0, space_after: float = 3.0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        text: str,
+        size: float,
+        fonts: PdfFonts,
+        *,
+        rule: bool = False,
+        space_before: float = 0.0,
+        space_after: float = 3.0,
+    ) -> None:
         super().__init__()
         self.text, self.size, self.fonts, self.rule = text, size, fonts, rule
         self.spaceBefore, self.spaceAfter = space_before, space_after
@@ -187,8 +261,9 @@ def _arrow(canvas: Any, x: float, y: float, change: float | None, color: Color) 
 class _KpiGrid(Flowable):  # type: ignore[misc]
     """KPIs as boxes in a grid; splits between rows of boxes."""
 
-    def __init__(self, kpis: Sequence[Kpi], fonts: PdfFonts, translate: Translate,
-                 box_h: float = KPI_BOX_H) -> None:  # fmt: skip
+    def __init__(
+        self, kpis: Sequence[Kpi], fonts: PdfFonts, translate: Translate, box_h: float = KPI_BOX_H
+    ) -> None:
         super().__init__()
         self.kpis, self.fonts, self.t, self.box_h = list(kpis), fonts, translate, box_h
         self.columns = min(KPI_COLUMNS, max(1, len(self.kpis)))
@@ -273,6 +348,7 @@ class _Builder:
         self.t = translator(report.language)
         self.styles = _Styles(fonts)
         self.summary = str(report.kind) == "summary"
+        self.lines = _Lines(fonts.regular, CELL_SIZE)
 
     def para(self, text: str, style: ParagraphStyle) -> Paragraph:
         return Paragraph(_markup(self.fonts, text), style)
@@ -293,12 +369,20 @@ class _Builder:
             _("Printed: {when}").format(when=printed),
             _("Compared with: {period}").format(period=r.previous.label()),
         ]
-        cells = [[self.para(facts[0], self.styles.fact), self.para(facts[1], self.styles.fact)],
-                 [self.para(facts[2], self.styles.fact), self.para(facts[3], self.styles.fact)]]  # fmt: skip
+        cells = [
+            [self.para(facts[0], self.styles.fact), self.para(facts[1], self.styles.fact)],
+            [self.para(facts[2], self.styles.fact), self.para(facts[3], self.styles.fact)],
+        ]
         grid = Table(cells, colWidths=[FRAME_W * 0.45, FRAME_W * 0.55])
-        grid.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0),
-                                  ("TOPPADDING", (0, 0), (-1, -1), 1),
-                                  ("BOTTOMPADDING", (0, 0), (-1, -1), 1)]))  # fmt: skip
+        grid.setStyle(
+            TableStyle(
+                [
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("TOPPADDING", (0, 0), (-1, -1), 1),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+                ]
+            )
+        )
         title = _Heading(r.title, 18, self.fonts, space_after=4)
         rule = _Heading("", 1, self.fonts, rule=True, space_before=2, space_after=GAP)
         return [title, grid, rule]
@@ -339,10 +423,18 @@ class _Builder:
             cells.insert(1, [])
             widths = [half, GAP, half]
         table = Table([cells], colWidths=widths)
-        table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
-                                   *((p, (0, 0), (-1, -1), 0) for p in
-                                     ("LEFTPADDING", "RIGHTPADDING", "TOPPADDING")),
-                                   ("BOTTOMPADDING", (0, 0), (-1, -1), GAP)]))  # fmt: skip
+        table.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    *(
+                        (p, (0, 0), (-1, -1), 0)
+                        for p in ("LEFTPADDING", "RIGHTPADDING", "TOPPADDING")
+                    ),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), GAP),
+                ]
+            )
+        )
         return table
 
     # tables
@@ -363,8 +455,9 @@ class _Builder:
         _ = self.t
         kinds = [str(column.kind) for column in table.columns]
         numeric = [kind in NUMERIC_KINDS for kind in kinds]
-        texts = [[cell_text(v, k, _) for v, k in zip(row, kinds, strict=True)]
-                 for row in table.rows]  # fmt: skip
+        texts = [
+            [cell_text(v, k, _) for v, k in zip(row, kinds, strict=True)] for row in table.rows
+        ]
         widths = self.column_widths([c.label for c in table.columns], texts, numeric)
         header = [
             self.para(c.label, self.styles.head_right if right else self.styles.head)
@@ -376,19 +469,22 @@ class _Builder:
         return result
 
     def cells(self, row: list[str], widths: list[float], numeric: list[bool]) -> list[Any]:
-        """Plain strings where they fit on one line (fast); wrapped Paragraphs otherwise."""
+        """Cells as plain strings, wrapped here into lines (fast: a 2,000-row table would
+        spend seconds in Paragraph line breaking); Paragraphs only where the font needs
+        Helvetica runs for Latin characters."""
         out: list[Any] = []
         for text, width, right in zip(row, widths, numeric, strict=True):
-            fits = "\n" not in text and self.width(text) <= width - 2 * CELL_PAD
-            if fits and all(map(self.fonts.covers, text)):
-                out.append(text)
-            else:
+            if self.fonts.needs_split and not all(map(self.fonts.covers, text)):
                 style = self.styles.cell_right if right else self.styles.cell
                 out.append(self.para(text, style))
+            elif "\n" in text or self.lines.width(text) > width - 2 * CELL_PAD:
+                out.append("\n".join(self.lines.wrap(text, width - 2 * CELL_PAD)))
+            else:
+                out.append(text)
         return out
 
     def width(self, text: str) -> float:
-        return Writer(None, self.fonts).width(text, CELL_SIZE)
+        return self.lines.width(text)
 
     def column_widths(
         self, labels: list[str], texts: list[list[str]], numeric: list[bool]
@@ -407,8 +503,10 @@ class _Builder:
         if sum(natural) <= FRAME_W:
             extra = (FRAME_W - sum(natural)) / len(natural)
             return [w + extra for w in natural]
-        widths = [w if right or w <= TEXT_MIN else least[i]
-                  for i, (w, right) in enumerate(zip(natural, numeric, strict=True))]  # fmt: skip
+        widths = [
+            w if right or w <= TEXT_MIN else least[i]
+            for i, (w, right) in enumerate(zip(natural, numeric, strict=True))
+        ]
         if sum(widths) > FRAME_W:
             return [FRAME_W * w / sum(widths) for w in widths]
         wanting = [natural[i] - widths[i] for i in range(len(widths))]
@@ -442,8 +540,9 @@ class _Builder:
     def section(self, section: Section, chart_h: float | None = None) -> list[Flowable]:
         """Heading, KPIs, charts, tables; the heading starts a page when what follows it
         would not fit under it."""
-        heading = _Heading(section.title, 13, self.fonts, rule=True, space_before=2,
-                           space_after=GAP)  # fmt: skip
+        heading = _Heading(
+            section.title, 13, self.fonts, rule=True, space_before=2, space_after=GAP
+        )
         if section.kpis:
             need = KPI_BOX_H
         elif section.charts:
@@ -474,8 +573,9 @@ class _Builder:
         fixed = self.title_block()
         for section in self.report.sections:
             fixed += [f for f in self.section(section) if not isinstance(f, Table)]
-        used = sum(f.wrap(FRAME_W, FRAME_H)[1] + f.getSpaceBefore() + f.getSpaceAfter()
-                   for f in fixed)  # fmt: skip
+        used = sum(
+            f.wrap(FRAME_W, FRAME_H)[1] + f.getSpaceBefore() + f.getSpaceAfter() for f in fixed
+        )
         rows = sum(len(self.chart_rows(s.charts)) for s in self.report.sections)
         chart_h = (FRAME_H - used - 6 * MM) / rows if rows else CHART_H
         chart_h = max(45 * MM, min(chart_h, 85 * MM))
@@ -496,8 +596,9 @@ class _NumberedCanvas(Canvas):  # type: ignore[misc]
         super().__init__(*args, **kwargs)
         self._stamp = stamp
         self._saved: list[dict[str, Any]] = []
+        compress_finished_pages(self)  # deflate only: no ASCII85 layer (faster, smaller)
 
-    def showPage(self) -> None:  # noqa: N802 - reportlab's name
+    def showPage(self) -> None:
         self._saved.append(dict(self.__dict__))
         self._startPage()
 
@@ -558,14 +659,32 @@ def _shorten(writer: Writer, text: str, width: float, size: float) -> str:
 def _render(report: Report, out: BytesIO) -> None:
     fonts = pdf_fonts()
     pages = _Pages(report, fonts)
-    doc = BaseDocTemplate(out, pagesize=(PAGE_W, PAGE_H), leftMargin=SIDE, rightMargin=SIDE,
-                          topMargin=TOP, bottomMargin=BOTTOM, title=report.title,
-                          author=report.branch, creator="Branch CRM")  # fmt: skip
-    frame = Frame(SIDE, BOTTOM, FRAME_W, FRAME_H, id="body", leftPadding=0, rightPadding=0,
-                  topPadding=0, bottomPadding=0)  # fmt: skip
+    doc = BaseDocTemplate(
+        out,
+        pagesize=(PAGE_W, PAGE_H),
+        leftMargin=SIDE,
+        rightMargin=SIDE,
+        topMargin=TOP,
+        bottomMargin=BOTTOM,
+        title=report.title,
+        author=report.branch,
+        creator="Branch CRM",
+    )
+    frame = Frame(
+        SIDE,
+        BOTTOM,
+        FRAME_W,
+        FRAME_H,
+        id="body",
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+    )
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=pages.decorate)])
-    doc.build(_Builder(report, fonts).story(), canvasmaker=partial(_NumberedCanvas,
-                                                                   stamp=pages.stamp))  # fmt: skip
+    doc.build(
+        _Builder(report, fonts).story(), canvasmaker=partial(_NumberedCanvas, stamp=pages.stamp)
+    )
 
 
 def report_pdf_bytes(report: Report) -> bytes:
