@@ -292,3 +292,38 @@ def test_every_chart_stays_inside_its_box(language: str) -> None:
             assert x0 >= -0.5 and y0 >= -0.5, (chart.title, width, drawing.getBounds())
             assert x1 <= width + 0.5 and y1 <= height + 0.5, (chart.title, width)
     assert chart_is_empty(charts(language)[-1])
+
+
+def test_font_without_latin_glyphs_draws_latin_in_helvetica(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Droid Sans Fallback has no Latin letters: Latin runs (in table cells, chart labels,
+    KPI boxes) go to Helvetica and Chinese stays in the CJK font."""
+    from reportlab.pdfbase import pdfmetrics
+
+    from branch_crm.printing.fonts import PdfFonts, pdf_fonts
+
+    chosen = pdf_fonts()
+    if not chosen.embedded:
+        pytest.skip("needs an embedded CJK TrueType font")
+    face = pdfmetrics.getFont(chosen.regular).face
+    cjk_only = frozenset(code for code in face.charToGlyph if code >= 0x2E80)
+    split = PdfFonts(chosen.regular, chosen.bold, chosen.path, True, "split", True, cjk_only)
+    monkeypatch.setattr(report_pdf, "pdf_fonts", lambda: split)
+    out = write_report_pdf(full_report("zh_CN", rows=20), tmp_path / "split.pdf")
+    drawn: dict[str, set[str]] = {}
+
+    def visit(piece: str, _cm: object, _tm: object, font: object, _size: object) -> None:
+        if piece.strip() and isinstance(font, dict):
+            drawn.setdefault(str(font.get("/BaseFont", "")), set()).add(piece.strip())
+
+    for page in PdfReader(out).pages:
+        page.extract_text(visitor_text=visit)
+    latin = "".join(t for name, texts in drawn.items() if "Helvetica" in name for t in texts)
+    chinese = "".join(t for name, texts in drawn.items() if "Helvetica" not in name for t in texts)
+    assert "Zhang" in latin and "TS-" in latin and "87.5 %" in latin
+    assert not re.search(r"[\u4e00-\u9fff]", latin)
+    assert not re.search(r"[A-Za-z0-9]", chinese)
+    text = _flat(pdf_text(out))
+    assert "TS-2026-00001" in text and "客户0001 Zhang San" in text
+    assert "客户反映快递员" in text.replace(" ", "")

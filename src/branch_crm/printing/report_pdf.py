@@ -55,7 +55,7 @@ from branch_crm.printing.common import (
     compress_finished_pages,
     translator,
 )
-from branch_crm.printing.fonts import PdfFonts, pdf_fonts
+from branch_crm.printing.fonts import LATIN, PdfFonts, pdf_fonts
 from branch_crm.printing.report_charts import chart_drawing, chart_is_empty, wants_full_width
 from branch_crm.printing.report_format import (
     NUMERIC_KINDS,
@@ -125,8 +125,8 @@ class _Lines:
     """Widths and greedy line breaks of table cells in one font and size, character widths
     cached: CJK breaks between any characters, Latin at spaces, closing punctuation hangs."""
 
-    def __init__(self, font: str, size: float) -> None:
-        self.font, self.size = font, size
+    def __init__(self, fonts: PdfFonts, size: float) -> None:
+        self.fonts, self.size = fonts, size
         self._widths: dict[str, float] = {}
 
     def width(self, text: str) -> float:
@@ -135,7 +135,8 @@ class _Lines:
         for char in text:
             known = widths.get(char)
             if known is None:
-                known = widths[char] = stringWidth(char, self.font, self.size)
+                font = self.fonts.regular if self.fonts.covers(char) else LATIN
+                known = widths[char] = stringWidth(char, font, self.size)
             total += known
         return total
 
@@ -348,7 +349,7 @@ class _Builder:
         self.t = translator(report.language)
         self.styles = _Styles(fonts)
         self.summary = str(report.kind) == "summary"
-        self.lines = _Lines(fonts.regular, CELL_SIZE)
+        self.lines = _Lines(fonts, CELL_SIZE)
 
     def para(self, text: str, style: ParagraphStyle) -> Paragraph:
         return Paragraph(_markup(self.fonts, text), style)
@@ -458,7 +459,8 @@ class _Builder:
         texts = [
             [cell_text(v, k, _) for v, k in zip(row, kinds, strict=True)] for row in table.rows
         ]
-        widths = self.column_widths([c.label for c in table.columns], texts, numeric)
+        whole = [kind in NUMERIC_KINDS or kind == "date" for kind in kinds]
+        widths = self.column_widths([c.label for c in table.columns], texts, whole)
         header = [
             self.para(c.label, self.styles.head_right if right else self.styles.head)
             for c, right in zip(table.columns, numeric, strict=True)
@@ -477,6 +479,8 @@ class _Builder:
             if self.fonts.needs_split and not all(map(self.fonts.covers, text)):
                 style = self.styles.cell_right if right else self.styles.cell
                 out.append(self.para(text, style))
+            elif right and "\n" not in text:
+                out.append(text)  # a number is never broken (at worst it eats the padding)
             elif "\n" in text or self.lines.width(text) > width - 2 * CELL_PAD:
                 out.append("\n".join(self.lines.wrap(text, width - 2 * CELL_PAD)))
             else:
@@ -487,16 +491,20 @@ class _Builder:
         return self.lines.width(text)
 
     def column_widths(
-        self, labels: list[str], texts: list[list[str]], numeric: list[bool]
+        self, labels: list[str], texts: list[list[str]], whole: list[bool]
     ) -> list[float]:
-        """Short columns (numbers, dates, codes) get what they need, long texts at least
-        :data:`TEXT_MIN` each, and what is left goes to the texts by how much more they want."""
+        """Numbers and dates (``whole``) get the width of their widest cell, short texts
+        (codes) what most of their cells need, long texts at least :data:`TEXT_MIN` each;
+        what is left goes to the long texts by how much more they want."""
         sample = texts[:SAMPLE_ROWS]
         natural: list[float] = []
         least: list[float] = []
         for index, label in enumerate(labels):
-            cells = sorted(self.width(row[index]) for row in sample)
-            typical = cells[int(len(cells) * 0.9)] if cells else 0.0
+            if whole[index]:
+                typical = max((self.width(row[index]) for row in texts), default=0.0)
+            else:
+                cells = sorted(self.width(row[index]) for row in sample)
+                typical = cells[int(len(cells) * 0.9)] if cells else 0.0
             word = max((self.width(w) for w in label.split()), default=0.0)
             natural.append(max(typical, min(self.width(label), 30 * MM), 8 * MM) + 2 * CELL_PAD)
             least.append(min(max(word + 2 * CELL_PAD, TEXT_MIN), natural[-1]))
@@ -504,8 +512,8 @@ class _Builder:
             extra = (FRAME_W - sum(natural)) / len(natural)
             return [w + extra for w in natural]
         widths = [
-            w if right or w <= TEXT_MIN else least[i]
-            for i, (w, right) in enumerate(zip(natural, numeric, strict=True))
+            w if fixed or w <= TEXT_MIN else least[i]
+            for i, (w, fixed) in enumerate(zip(natural, whole, strict=True))
         ]
         if sum(widths) > FRAME_W:
             return [FRAME_W * w / sum(widths) for w in widths]
