@@ -69,6 +69,8 @@ PIE_FILLS = (
 PIE_MAX_SLICES = 8
 PIE_MAX_DIAMETER = 165.0
 """About 58 mm: a bigger pie only pushes its legend away."""
+MAX_BAR = 42.0
+"""Widest a bar gets (about 15 mm): one category alone is not a slab across the chart."""
 FULL_WIDTH_CATEGORIES = 10
 """Bar-like charts with more categories than this get a whole row."""
 
@@ -332,7 +334,8 @@ def _x_labels(pen: _Pen, categories: Sequence[str], slot: float) -> _XLabels:
         lines = [pen.fit(c, room, size, max_lines) for c in categories]
         depth = max(len(one) for one in lines)
         return _XLabels(lines, False, 1, depth * size * 1.15 + 2)
-    every = max(1, math.ceil(size * 1.25 / slot))
+    # rotated labels stand slot * sin(45°) apart across their baselines
+    every = max(1, math.ceil(size * 1.15 / (slot * math.sin(math.radians(ROTATION)))))
     shortened = [[pen.shorten(c, ROTATED_MAX, size)] for c in categories]
     longest = max(pen.width(one[0], size) for one in shortened)
     height = longest * math.sin(math.radians(ROTATION)) + size * 1.2
@@ -482,8 +485,8 @@ def _draw_bars(
 ) -> None:
     _ = translate
     n = len(data.series)
-    inner = slot * 0.78
-    width = inner / n
+    width = min(slot * 0.78 / n, MAX_BAR)
+    inner = width * n
     zero = plot.y_of(0)
     kind = str(chart.kind)
     for s, (_label, values) in enumerate(data.series):
@@ -509,7 +512,7 @@ def _draw_stacked(
     translate: Translate,
 ) -> None:
     _ = translate
-    width = slot * 0.62
+    width = min(slot * 0.62, MAX_BAR * 1.3)
     for i in range(len(data.categories)):
         x = plot.x + slot * i + (slot - width) / 2
         up = down = 0.0

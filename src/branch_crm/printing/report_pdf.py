@@ -267,7 +267,7 @@ class _KpiGrid(Flowable):  # type: ignore[misc]
     ) -> None:
         super().__init__()
         self.kpis, self.fonts, self.t, self.box_h = list(kpis), fonts, translate, box_h
-        self.columns = min(KPI_COLUMNS, max(1, len(self.kpis)))
+        self.columns = KPI_COLUMNS  # boxes keep their size however few there are
         self.spaceAfter = GAP
 
     def _rows(self) -> int:
