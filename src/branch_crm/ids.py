@@ -55,6 +55,14 @@ class IdBlock:
     lo: int
     count: int
 
+    def texts(self) -> list[str]:
+        """The ids of the block as text, the last first (pop() gives them in order)."""
+        mask = (1 << 48) - 1
+        return [
+            f"{self.prefix}{self.hi + ((self.lo + k) >> 48):04x}-{(self.lo + k) & mask:012x}"
+            for k in range(self.count - 1, -1, -1)
+        ]
+
     def sql(self, index: str) -> str:
         """SQL text of the id numbered by the SQL expression ``index`` (0-based)."""
         return (

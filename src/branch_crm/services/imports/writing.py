@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Boolean, Table
 from sqlalchemy.orm import Session
 
-from branch_crm.ids import id_block, new_id
+from branch_crm.ids import id_block
 from branch_crm.models import AuditEntry, Customer, CustomerPhone, MonthlyVolume
 from branch_crm.services.context import Actor
 from branch_crm.services.dbapi import raw_connection
@@ -32,6 +33,8 @@ from branch_crm.timeutil import utcnow
 
 _AUDIT_SKIP = {"id", "created_at", "updated_at", "created_by", "updated_by"}
 _STAMP = "%Y-%m-%d %H:%M:%S.%f"
+ID_BLOCK = 4_096
+"""Ids reserved at a time for new rows."""
 MODELS: tuple[type[Any], ...] = (Customer, CustomerPhone, MonthlyVolume)
 """What an import inserts, parents first."""
 
@@ -49,12 +52,11 @@ def stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime(_STAMP)
 
 
-def _stored(value: Any) -> Any:
-    if isinstance(value, bool):
-        return int(value)
+def _iso(value: Any) -> str:
+    """Dates as SQLAlchemy stores them (booleans go as JSON true/false, stored as 1/0)."""
     if isinstance(value, date):
         return value.isoformat()
-    return value
+    raise TypeError(f"cannot store {type(value).__name__} in an import")
 
 
 def _audit_changes_sql(table: Table, keys: list[str]) -> str:
@@ -82,11 +84,15 @@ class BulkWriter:
         self.audit_on = bool(session.info.get("audit", True))
         self._pending: dict[type[Any], list[dict[str, Any]]] = {}
         self._audit_keys = {m: _synced_keys(_table(m)) for m in MODELS}
+        self._ids: list[str] = []  # reserved ids, the next one last
 
     def add(self, model: type[Any], values: dict[str, Any]) -> str:
         """Queue a new row of ``model`` (its id is made here and returned)."""
-        row_id = new_id()
-        self._pending.setdefault(model, []).append({"id": row_id, **values})
+        if not self._ids:
+            self._ids = id_block(ID_BLOCK).texts()
+        row_id = self._ids.pop()
+        values["id"] = row_id
+        self._pending.setdefault(model, []).append(values)
         return row_id
 
     def _insert(
@@ -98,7 +104,8 @@ class BulkWriter:
         names = ", ".join([*keys, *common])
         picks = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(keys)))
         marks = ", ".join("?" for _ in common)
-        data = json.dumps([[_stored(row[k]) for k in keys] for row in rows], ensure_ascii=False)
+        values = itemgetter(*keys)  # every imported table has several columns: tuples
+        data = json.dumps([values(row) for row in rows], ensure_ascii=False, default=_iso)
         raw.execute(
             f"INSERT INTO {table} ({names}) SELECT {picks}, {marks} FROM json_each(?) ORDER BY key",
             (*common.values(), data),
