@@ -17,12 +17,13 @@ calendar month, so the period's parcels are those of every month it touches. Def
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, text
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import ColumnElement, and_, case, func, select, text
+from sqlalchemy.orm import Session
 
 from branch_crm.i18n import N_, _
 from branch_crm.models import Customer, CustomerStats, MonthlyVolume
@@ -69,7 +70,7 @@ __all__ = [
     "Movement",
     "customer_figures_of",
     "customers_report",
-    "movement",
+    "movements",
     "tier_chart",
 ]
 
@@ -132,59 +133,97 @@ class CustomerFigures:
     top: tuple[TopCustomer, ...]
 
 
+def _movement_columns(tag: str) -> str:
+    """Per customer, for the period ``tag`` (its months :{tag}first..:{tag}last): the last
+    shipping month up to its end, the first shipping month in it, the last one before it,
+    and its parcels and revenue."""
+    first, last = f":{tag}first", f":{tag}last"
+    return f"""
+    MAX(CASE WHEN parcels > 0 AND month <= {last} THEN month END) AS {tag}last_ship,
+    MIN(CASE WHEN parcels > 0 AND month >= {first} AND month <= {last} THEN month END)
+      AS {tag}first_in,
+    MAX(CASE WHEN parcels > 0 AND month < {first} THEN month END) AS {tag}before,
+    SUM(CASE WHEN month >= {first} AND month <= {last} THEN parcels ELSE 0 END) AS {tag}parcels,
+    SUM(CASE WHEN month >= {first} AND month <= {last} THEN revenue_cents ELSE 0 END)
+      AS {tag}revenue"""
+
+
+def _movement_sums(tag: str) -> str:
+    first_in, before = f"{tag}first_in", f"{tag}before"
+    return f"""
+  COALESCE(SUM(CASE WHEN {tag}last_ship BETWEEN :{tag}dormant_from AND :{tag}dormant_to
+    THEN 1 ELSE 0 END), 0),
+  COALESCE(SUM(CASE WHEN {first_in} IS NOT NULL AND {before} IS NOT NULL
+    AND {month_index_sql(first_in)} - {month_index_sql(before)} - 1 >= :dormant
+    THEN 1 ELSE 0 END), 0),
+  COALESCE(SUM({tag}parcels), 0), COALESCE(SUM({tag}revenue), 0)"""
+
+
 MOVEMENT_SQL = f"""
-SELECT
-  COALESCE(SUM(CASE WHEN last_ship BETWEEN :dormant_from AND :dormant_to THEN 1 ELSE 0 END), 0),
-  COALESCE(SUM(CASE WHEN first_in IS NOT NULL AND before IS NOT NULL
-    AND {month_index_sql("first_in")} - {month_index_sql("before")} - 1 >= :dormant
-    THEN 1 ELSE 0 END), 0)
+SELECT {_movement_sums("c_")}, {_movement_sums("p_")}
 FROM (
-  SELECT MAX(month) AS last_ship,
-    MIN(CASE WHEN month >= :first THEN month END) AS first_in,
-    MAX(CASE WHEN month < :first THEN month END) AS before
+  SELECT {_movement_columns("c_")}, {_movement_columns("p_")}
   FROM monthly_volume
-  WHERE deleted_at IS NULL AND parcels > 0 AND month <= :last
+  WHERE deleted_at IS NULL AND month <= :c_last
   GROUP BY customer_id
 )
 """
+"""Gone dormant, won back, parcels and revenue of the period (c_) and the one before (p_) in
+one pass over the monthly volumes."""
 
 
-def movement(*, session: Session, period: Period) -> Movement:
-    """New, gone dormant and won back customers, parcels and revenue of ``period``."""
-    lo, hi = period_bounds(period.start, period.end)
+def _month_params(tag: str, period: Period, dormant: int) -> dict[str, str]:
     months = period_months(period)
-    first, last = months[0], months[-1]
+    return {
+        f"{tag}first": months[0],
+        f"{tag}last": months[-1],
+        f"{tag}dormant_from": add_months(months[0], -dormant),
+        f"{tag}dormant_to": add_months(months[-1], -dormant),
+    }
+
+
+def movements(*, session: Session, period: Period) -> tuple[Movement, Movement]:
+    """New, gone dormant and won back customers, parcels and revenue of ``period`` and of
+    the period before (two passes over the tables, whatever the periods)."""
+    previous = period.previous()
     dormant = int(settings.get(session, "lifecycle.dormant_months"))
-    gone, won = session.execute(
-        text(MOVEMENT_SQL),
-        {
-            "first": first,
-            "last": last,
-            "dormant": dormant,
-            "dormant_from": add_months(first, -dormant),
-            "dormant_to": add_months(last, -dormant),
-        },
-    ).one()
-    parcels, revenue = session.execute(
+    params: dict[str, object] = {"dormant": dormant}
+    params |= _month_params("c_", period, dormant) | _month_params("p_", previous, dormant)
+    figures = [int(v) for v in session.execute(text(MOVEMENT_SQL), params).one()]
+    lo, hi = period_bounds(period.start, period.end)
+    plo, phi = period_bounds(previous.start, previous.end)
+
+    def count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    created = Customer.created_at
+    counts = session.execute(
         select(
-            func.coalesce(func.sum(MonthlyVolume.parcels), 0),
-            func.coalesce(func.sum(MonthlyVolume.revenue_cents), 0),
-        ).where(MonthlyVolume.month >= first, MonthlyVolume.month <= last)
+            count(created < hi),
+            count(and_(created >= lo, created < hi)),
+            count(created < phi),
+            count(and_(created >= plo, created < phi)),
+        )
     ).one()
-    customers = session.scalar(select(func.count(Customer.id)).where(Customer.created_at < hi))
-    new = session.scalar(
-        select(func.count(Customer.id)).where(Customer.created_at >= lo, Customer.created_at < hi)
-    )
-    return Movement(
-        int(customers or 0), int(new or 0), int(gone), int(won), int(parcels), int(revenue)
-    )
+    current = Movement(int(counts[0]), int(counts[1]), *figures[:4])
+    before = Movement(int(counts[2]), int(counts[3]), *figures[4:])
+    return current, before
+
+
+def _classes(session: Session) -> list[tuple[str, str, str, int]]:
+    """(tier, lifecycle, stage, customers) of every combination, in one pass."""
+    columns = (CustomerStats.tier, CustomerStats.lifecycle, CustomerStats.stage)
+    rows = session.execute(select(*columns, func.count()).group_by(*columns))
+    return [(t, lc, st, int(n)) for t, lc, st, n in rows]
 
 
 def _distribution(
-    session: Session, column: InstrumentedAttribute[str], codes: Sequence[str]
+    classes: list[tuple[str, str, str, int]], index: int, codes: Sequence[str]
 ) -> tuple[tuple[str, int], ...]:
-    counts = {code: n for code, n in session.execute(select(column, func.count()).group_by(column))}
-    return tuple((code, int(counts.get(code, 0))) for code in codes)
+    counts: Counter[str] = Counter()
+    for tier, lifecycle, stage, n in classes:
+        counts[(tier, lifecycle, stage)[index]] += n
+    return tuple((code, counts[code]) for code in codes)
 
 
 def _churn(
@@ -240,32 +279,35 @@ def _churn(
 def _top(session: Session, period: Period) -> tuple[int, tuple[TopCustomer, ...]]:
     months = period_months(period)
     before = period_months(period.previous())
-    parcels = func.sum(MonthlyVolume.parcels).label("parcels")
-    grouped = (
+    parcels = func.sum(MonthlyVolume.parcels)
+    ranked = (  # the biggest shippers first, and how many shipped at all (one pass)
         select(
             MonthlyVolume.customer_id,
-            parcels,
+            parcels.label("parcels"),
             func.sum(MonthlyVolume.revenue_cents).label("revenue"),
+            func.count().over().label("total"),
         )
         .where(MonthlyVolume.month >= months[0], MonthlyVolume.month <= months[-1])
         .group_by(MonthlyVolume.customer_id)
-        .having(func.sum(MonthlyVolume.parcels) > 0)
+        .having(parcels > 0)
+        .order_by(parcels.desc(), MonthlyVolume.customer_id)
+        .limit(TOP_ROWS)
         .subquery()
     )
-    total = session.scalar(select(func.count()).select_from(grouped)) or 0
     rows = session.execute(
         select(
-            grouped.c.customer_id,
+            ranked.c.customer_id,
             Customer.name,
             CustomerStats.tier,
-            grouped.c.parcels,
-            grouped.c.revenue,
+            ranked.c.parcels,
+            ranked.c.revenue,
+            ranked.c.total,
         )
-        .join(Customer, Customer.id == grouped.c.customer_id)
-        .outerjoin(CustomerStats, CustomerStats.customer_id == grouped.c.customer_id)
-        .order_by(grouped.c.parcels.desc(), Customer.name)
-        .limit(TOP_ROWS)
+        .join(Customer, Customer.id == ranked.c.customer_id)
+        .outerjoin(CustomerStats, CustomerStats.customer_id == ranked.c.customer_id)
+        .order_by(ranked.c.parcels.desc(), Customer.name)
     ).all()
+    total = int(rows[0][5]) if rows else 0
     earlier: dict[str, int] = {}
     if rows:
         earlier = {
@@ -282,9 +324,9 @@ def _top(session: Session, period: Period) -> tuple[int, tuple[TopCustomer, ...]
         }
     top = tuple(
         TopCustomer(name or "", tier or "", int(n), int(rev or 0), earlier.get(cid, 0))
-        for cid, name, tier, n, rev in rows
+        for cid, name, tier, n, rev, _total in rows
     )
-    return int(total), top
+    return total, top
 
 
 def customer_figures_of(*, session: Session, period: Period) -> CustomerFigures:
@@ -294,13 +336,15 @@ def customer_figures_of(*, session: Session, period: Period) -> CustomerFigures:
         _churn(session, reference) if reference else (0, (), (), ())
     )
     top_total, top = _top(session, period)
+    current, previous = movements(session=session, period=period)
+    classes = _classes(session)
     return CustomerFigures(
-        current=movement(session=session, period=period),
-        previous=movement(session=session, period=period.previous()),
+        current=current,
+        previous=previous,
         classified_for=reference,
-        tiers=_distribution(session, CustomerStats.tier, TIERS),
-        lifecycles=_distribution(session, CustomerStats.lifecycle, LIFECYCLES),
-        stages=_distribution(session, CustomerStats.stage, STAGES),
+        tiers=_distribution(classes, 0, TIERS),
+        lifecycles=_distribution(classes, 1, LIFECYCLES),
+        stages=_distribution(classes, 2, STAGES),
         churn_total=churn_total,
         churn_months=churn_months,
         churn_trend=churn_trend,

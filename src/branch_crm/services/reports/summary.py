@@ -38,8 +38,7 @@ def summary_report(*, session: Session, actor: Actor, period: Period, now: datet
     scores_before = survey_scores(session=session, start=previous.start, end=previous.end)
     months = min(120, max(satisfaction.TREND_MONTHS, len(period_months(period))))
     csat = monthly_trend(session=session, months=months, last_month=month_key(period.end))
-    moved = customers.movement(session=session, period=period)
-    moved_before = customers.movement(session=session, period=previous)
+    moved, moved_before = customers.movements(session=session, period=period)
     people = training.training_figures_of(session=session, period=period)
     kpis = (
         *complaints.headline_kpis(cur, prev),
