@@ -39,6 +39,8 @@ __all__ = [
     "Column",
     "ExportCancelled",
     "display_width",
+    "safe_sheet_name",
+    "save_workbook",
     "write_table",
 ]
 
@@ -153,7 +155,8 @@ def _widths(columns: Sequence[Column], sample: Sequence[Sequence[object]]) -> li
     return [min(MAX_WIDTH, max(MIN_WIDTH, w + 1)) for w in widths]
 
 
-def _sheet_name(title: str) -> str:
+def safe_sheet_name(title: str) -> str:
+    """A valid sheet name from a title: at most 31 characters, none of []:*?/\\."""
     name = title.translate(_BAD_SHEET_CHARS).strip().strip("'")[:SHEET_NAME_MAX]
     return name or "Sheet1"
 
@@ -227,6 +230,25 @@ def _abandon(sheet: WriteOnlyWorksheet) -> None:
             log.debug("removing an abandoned sheet's file failed", exc_info=True)
 
 
+def save_workbook(book: Workbook, output: Path | str) -> Path:
+    """Save ``book`` to a temporary file beside ``output`` and move it over ``output`` only
+    when whole (a failure leaves what was there and no partial file); raises ``OSError``
+    when the folder cannot be written."""
+    output = Path(output)
+    handle, name = tempfile.mkstemp(
+        prefix=f".{output.stem}-", suffix=".part", dir=output.parent or None
+    )
+    os.close(handle)
+    partial = Path(name)
+    try:
+        book.save(partial)
+        os.replace(partial, output)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return output
+
+
 def write_table(
     output: Path | str,
     *,
@@ -254,7 +276,7 @@ def write_table(
     sheet: WriteOnlyWorksheet | None = None
     try:
         book = Workbook(write_only=True)
-        sheet = book.create_sheet(_sheet_name(sheet_name or title))
+        sheet = book.create_sheet(safe_sheet_name(sheet_name or title))
         count = _write(
             sheet,
             title=title,

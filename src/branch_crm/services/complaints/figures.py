@@ -139,8 +139,9 @@ def durations(values: Sequence[float]) -> Durations:
     return Durations(len(values), statistics.fmean(values), statistics.median(values))
 
 
-class _Clocks:
-    """Business-minute measurements under each complaint's own policy calendar."""
+class HandlingClocks:
+    """Business-minute measurements under each complaint's own policy calendar (one per
+    session: policies and calendars are cached)."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -149,6 +150,7 @@ class _Clocks:
         self.holidays = holidays(session)
 
     def calendar(self, policy_id: str | None) -> BusinessCalendar:
+        """The business calendar of an SLA policy (the default policy's for None)."""
         policy = policy_for(self.session, policy_id, self.policies)
         key = policy.id or ""
         if key not in self.calendars:
@@ -156,11 +158,13 @@ class _Clocks:
         return self.calendars[key]
 
     def response_minutes(self, c: Complaint) -> float | None:
+        """Business minutes from receipt to acceptance (None: not accepted)."""
         if c.responded_at is None:
             return None
         return self.calendar(c.sla_policy_id).minutes_between(c.received_at, c.responded_at)
 
     def resolution_minutes(self, c: Complaint) -> float | None:
+        """Business minutes from receipt to feedback less the time paused (None: none yet)."""
         if c.resolved_at is None:
             return None
         cal = self.calendar(c.sla_policy_id)
@@ -174,12 +178,8 @@ def complaint_stats(
     """The figures of the period ``start``..``end`` (local dates, inclusive)."""
     lo, hi = period_bounds(start, end)
     now = now or utcnow()
-    received = list(
-        session.scalars(
-            select(Complaint).where(Complaint.received_at >= lo, Complaint.received_at < hi)
-        )
-    )
-    clocks = _Clocks(session)
+    received = received_complaints(session, lo, hi)
+    clocks = HandlingClocks(session)
     response_times = [m for c in received if (m := clocks.response_minutes(c)) is not None]
     resolution_times = [m for c in received if (m := clocks.resolution_minutes(c)) is not None]
     categories = code_labels(session, ReferenceKind.COMPLAINT_CATEGORY)
@@ -206,8 +206,8 @@ def complaint_stats(
         )
         or 0,
         by_grade=dict(sorted(Counter(c.grade for c in received).items())),
-        response=_compliance(received, "response"),
-        resolution=_compliance(received, "resolution"),
+        response=compliance(received, "response"),
+        resolution=compliance(received, "resolution"),
         response_time=durations(response_times),
         resolution_time=durations(resolution_times),
         backlog_as_of=as_of,
@@ -219,7 +219,18 @@ def complaint_stats(
     )
 
 
-def _compliance(rows: Iterable[Complaint], which: str) -> Compliance:
+def received_complaints(session: Session, lo: datetime, hi: datetime) -> list[Complaint]:
+    """The complaints received in [lo, hi) (UTC instants, see :func:`period_bounds`)."""
+    return list(
+        session.scalars(
+            select(Complaint).where(Complaint.received_at >= lo, Complaint.received_at < hi)
+        )
+    )
+
+
+def compliance(rows: Iterable[Complaint], which: str) -> Compliance:
+    """Response (``which`` "response") or resolution compliance of ``rows``: of those whose
+    outcome is known, how many met the target."""
     measured = met = 0
     for c in rows:
         if which == "response":

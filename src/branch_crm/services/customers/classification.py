@@ -83,7 +83,8 @@ def _month_index(month: str) -> int:
     return int(month[:4]) * 12 + int(month[5:7]) - 1
 
 
-def _month_index_sql(column: str) -> str:
+def month_index_sql(column: str) -> str:
+    """SQL of a 'YYYY-MM' column's month number (year * 12 + month - 1), for month arithmetic."""
     year = f"CAST(substr({column}, 1, 4) AS INTEGER)"
     month = f"CAST(substr({column}, 6, 2) AS INTEGER)"
     return f"({year} * 12 + {month} - 1)"
@@ -161,8 +162,8 @@ FROM (
     FROM (
       SELECT *,
         CASE WHEN last_ship IS NULL THEN NULL
-             ELSE max(0, :m0_index - {_month_index_sql("last_ship")}) END AS idle,
-        :today_index - {_month_index_sql("since")}
+             ELSE max(0, :m0_index - {month_index_sql("last_ship")}) END AS idle,
+        :today_index - {month_index_sql("since")}
           - (CASE WHEN CAST(substr(since, 9, 2) AS INTEGER) > :today_day THEN 1 ELSE 0 END)
           AS coop
       FROM (

@@ -33,12 +33,12 @@ def follow_up_reasons(template: TemplateView, answers: Mapping[str, int | None])
         elif item.kind == "ces" and value <= LOW_SCORE_MAX:
             reasons.append(message(N_("CES {value}"), value=value))
         elif item.kind == "scale5" and value <= LOW_SCORE_MAX:
-            short = {lang: _short(item.text(lang)) for lang in ("en", "zh_CN")}
+            short = {lang: item_name(item.text(lang)) for lang in ("en", "zh_CN")}
             reasons.append(message(N_("{item} {value}"), item=in_languages(short), value=value))
     return reasons
 
 
-def _short(question: str) -> str:
+def item_name(question: str) -> str:
     """The item's name: its question up to the first colon ("Timeliness: ...")."""
     return question.split("：", 1)[0].split(":", 1)[0]
 

@@ -180,3 +180,23 @@ def monthly_trend(
         MonthScores(month, compute_scores(grouped.get(month, [])))
         for month in (add_months(first, i) for i in range(months))
     ]
+
+
+NPS_ANSWERS = tuple(range(11))
+"""The possible NPS answers, 0..10."""
+
+
+def nps_distribution(
+    *, session: Session, start: date | None = None, end: date | None = None
+) -> tuple[int, ...]:
+    """How many current responses answered the NPS question 0, 1, ... 10 in the period (the
+    answers :func:`survey_scores` counts as promoters, passives and detractors)."""
+    _check_period(start, end)
+    kinds = _kinds(session)
+    counts = [0] * len(NPS_ANSWERS)
+    for answers, template_id, _at in _current_rows(session, start, end, None):
+        item_kinds = kinds.get(template_id, {})
+        for code, value in answers.items():
+            if value is not None and item_kinds.get(code) == "nps" and 0 <= int(value) <= 10:
+                counts[int(value)] += 1
+    return tuple(counts)
