@@ -3,7 +3,8 @@
 pypinyin reads a character by its most common reading, which is wrong for several surnames
 (曾 ceng -> zeng, 单 dan -> shan, 解 jie -> xie, ...). The surname (first character, or a
 two-character compound surname such as 欧阳) is therefore read from a table first; the given
-name goes through pypinyin's phrase dictionary. Results are cached: names repeat a lot.
+name goes through pypinyin's phrase dictionary. Results are cached (surnames and common names repeat), in bounded caches: an import of
+100,000 names must not keep them all.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def _lazy_syllables(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=8_192)
 def _syllables(text: str) -> tuple[str, ...]:
     """Pinyin syllables (and lower-case Latin words / digit runs) of a text, in order.
 
@@ -90,7 +91,7 @@ def name_syllables(name: str) -> tuple[str, ...]:
     return _syllables(name)
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=8_192)
 def name_pinyin(name: str) -> tuple[str, str]:
     """(full pinyin, initials) of a name: 张三 -> ("zhangsan", "zs"); 曾小明 -> zeng..., "zxm"."""
     syllables = name_syllables(name)

@@ -100,6 +100,7 @@ class _Row:
     mapped: frozenset[str]
     phones: list[tuple[str, str]]
     existing: str | None = None
+    values: dict[str, Any] | None = None  # a new customer's columns, made while reading
 
 
 @dataclass
@@ -114,6 +115,7 @@ class _Run:
     managers: dict[str, str]
     seen: dict[str, int]
     stats_params: dict[str, Any] = dataclasses.field(default_factory=dict)
+    writing: bool = False  # an import (not a preview): new rows' values are made while reading
 
 
 # --- reading a row ----------------------------------------------------------------------------
@@ -283,6 +285,8 @@ def _read(run: _Run, table: Table) -> Iterator[tuple[int, list[_Row]]]:
         run.preview.rows += 1
         row = _read_row(run, number, values)
         if row is not None and not _in_file_clash(run, row):
+            if run.writing:
+                row.values = _new_values(row.data)
             chunk.append(row)
         if len(chunk) >= CHUNK:
             yield run.preview.rows, chunk
@@ -352,11 +356,11 @@ def preview(
 # --- writing -----------------------------------------------------------------------------------
 
 
-def _new_values(data: CustomerInput, local_no: int) -> dict[str, Any]:
-    """A new customer's row: the profile's own columns; need tags and consent never come
-    from a sheet."""
+def _new_values(data: CustomerInput) -> dict[str, Any]:
+    """A new customer's row but its local number: the profile's own columns; need tags and
+    consent never come from a sheet. Made on the read-ahead thread (pinyin is pure Python)."""
     values = profile.customer_values(data)
-    values.update(need_tags="", marketing_consent=False, local_no=local_no)
+    values.update(need_tags="", marketing_consent=False)
     return values
 
 
@@ -406,7 +410,8 @@ def _write(run: _Run, writer: BulkWriter, rows: list[_Row], local_no: int, few: 
             if run.on_existing == UPDATE and _update(run, row):
                 ids.append(row.existing)
             continue
-        customer_id = writer.add(Customer, _new_values(row.data, local_no))
+        values = row.values if row.values is not None else _new_values(row.data)
+        customer_id = writer.add(Customer, {**values, "local_no": local_no})
         local_no += 1
         for position, (digits, kind) in enumerate(row.phones):
             writer.add(CustomerPhone, {"customer_id": customer_id, "phone": digits,
@@ -450,6 +455,7 @@ def apply(
                 raise ImportRefused(run.preview)
             if mapping is not None:
                 remember_mapping(session, KIND, table.headers, mapping)
+            run.writing = True
             writer = BulkWriter(session, actor)
             local_no = profile.next_local_no(session)
             run.stats_params = classification.stats_params(session, local_today())
