@@ -3,8 +3,8 @@
 pypinyin reads a character by its most common reading, which is wrong for several surnames
 (曾 ceng -> zeng, 单 dan -> shan, 解 jie -> xie, ...). The surname (first character, or a
 two-character compound surname such as 欧阳) is therefore read from a table first; the given
-name goes through pypinyin's phrase dictionary. Results are cached (surnames and common names repeat), in bounded caches: an import of
-100,000 names must not keep them all.
+name goes through pypinyin's phrase dictionary. Results are cached (surnames and common
+names repeat), in bounded caches: an import of 100,000 names must not keep them all.
 """
 
 from __future__ import annotations

@@ -112,7 +112,8 @@ def customer_values(data: CustomerInput) -> dict[str, Any]:
     }
 
 
-def _apply(customer: Customer, data: CustomerInput) -> None:
+def apply_values(customer: Customer, data: CustomerInput) -> None:
+    """Set the customer's columns that differ from ``data`` (the form's and the import's)."""
     for key, value in customer_values(data).items():
         if getattr(customer, key) != value:
             setattr(customer, key, value)
@@ -128,7 +129,7 @@ def _live_phones(session: Session, customer_id: str) -> list[CustomerPhone]:
     )
 
 
-def _sync_phones(session: Session, customer: Customer, phones: list[tuple[str, str]]) -> None:
+def sync_phones(session: Session, customer: Customer, phones: list[tuple[str, str]]) -> None:
     """Make the live phones equal ``phones`` (in order): keep, reorder, add, tombstone."""
     existing = {p.phone: p for p in _live_phones(session, customer.id)}
     wanted = {digits for digits, _kind in phones}
@@ -155,10 +156,10 @@ def create_customer(*, session: Session, actor: Actor, data: CustomerInput) -> C
     require(actor, Permission.CUSTOMER_EDIT)
     phones = checked(session, data, None)
     customer = Customer(local_no=next_local_no(session))
-    _apply(customer, data)
+    apply_values(customer, data)
     session.add(customer)
     session.flush()
-    _sync_phones(session, customer, phones)
+    sync_phones(session, customer, phones)
     session.flush()
     classification.recompute_stats(session=session, customer_ids=[customer.id])
     log.info("customer %s created by %s", customer.id, actor.username)
@@ -179,8 +180,8 @@ def update_customer(
     require(actor, Permission.CUSTOMER_EDIT)
     customer = live_customer(session, customer_id)
     phones = checked(session, data, customer_id)
-    _apply(customer, data)
-    _sync_phones(session, customer, phones)
+    apply_values(customer, data)
+    sync_phones(session, customer, phones)
     session.flush()
     classification.recompute_stats(session=session, customer_ids=[customer_id])
     return get_customer(session=session, customer_id=customer_id)

@@ -396,8 +396,8 @@ def _update(run: _Run, row: _Row) -> bool:
             _problem(run, row.number, ERROR_FIELDS.get(key, "name"), message)
         return False
     customer = profile.live_customer(run.session, str(row.existing))
-    profile._apply(customer, data)  # the profile's own field mapping
-    profile._sync_phones(run.session, customer, [normalize_phone(p) for p in data.phones])
+    profile.apply_values(customer, data)  # the profile's own field mapping
+    profile.sync_phones(run.session, customer, [normalize_phone(p) for p in data.phones])
     return True
 
 
