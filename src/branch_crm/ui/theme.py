@@ -22,7 +22,7 @@ ACCENT_SOFT = "#dbe7fb"
 DISABLED = "#6b6f76"
 FOCUS_WIDTH = 2
 
-CHART_COLOURS = ("#0842a0", "#f0a030", "#2a9d8f", "#8c2d5a", "#9cc3e6", "#5f6368")
+CHART_COLOURS = ("#0842a0", "#f0a030", "#8c2d5a", "#9cc3e6", "#2a9d8f", "#3c4043")
 """Series colours of the charts, in order: the accent first, then hues that also differ in
 lightness (dark, light, middle...), so neighbouring series stay apart in grey print and for
 colour-blind readers."""

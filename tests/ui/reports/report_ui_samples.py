@@ -79,7 +79,7 @@ def every_kind() -> list[Chart]:
             ChartKind.PIE,
             ("VIP", "Key", "Regular"),
             (Series("Customers", (5.0, 20.0, 75.0)),),
-            drill=("vip", "key", "regular"),
+            drill=("strategic", "key", "ordinary"),
             drill_target="customers.tier",
         ),
     ]

@@ -37,14 +37,14 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from branch_crm.i18n import _
+from branch_crm.i18n import N_, _
 from branch_crm.services.reports.formatting import axis_text, format_value
 from branch_crm.services.reports.model import Chart, ChartKind, ValueKind
 from branch_crm.ui import theme
 
 __all__ = ["ChartView", "colour", "nice_ticks"]
 
-NO_DATA = "No data for this period"
+NO_DATA = N_("No data for this period")
 LABEL_MAX = 110.0
 """Widest a category label is drawn (px) before it is elided."""
 SLANT = 40.0
@@ -58,38 +58,33 @@ def colour(index: int) -> QColor:
     return QColor(theme.CHART_COLOURS[index % len(theme.CHART_COLOURS)])
 
 
-def _nice_step(raw: float, integer: bool) -> float:
-    if raw <= 0:
-        return 1.0
-    power = 10 ** math.floor(math.log10(raw))
-    for factor in (1.0, 2.0, 2.5, 5.0, 10.0):
-        step = factor * power
-        if step >= raw - 1e-12:
-            break
-    if integer:
-        step = max(1.0, float(math.ceil(step)))
-    return float(step)
+STEP_FACTORS = (1.0, 2.0, 2.5, 5.0)
 
 
-def nice_ticks(low: float, high: float, count: int = 5, *, integer: bool = False) -> list[float]:
-    """Round tick values from at or below ``low`` to at or above ``high`` (about ``count``
-    of them, steps of 1, 2, 2.5 or 5 times a power of ten; whole steps when ``integer``)."""
+def nice_ticks(low: float, high: float, count: int = 6, *, integer: bool = False) -> list[float]:
+    """Round tick values from at or below ``low`` to at or above ``high``: steps of 1, 2,
+    2.5 or 5 times a power of ten (whole steps when ``integer``), as close to ``count``
+    ticks as such steps allow (the fewer when two are as close)."""
     if high < low:
         low, high = high, low
     if high == low:
         high = low + (1.0 if low >= 0 else abs(low))
-    step = _nice_step((high - low) / max(1, count - 1), integer)
-    first = math.floor(low / step + 1e-9) * step
-    ticks = []
-    value = first
-    while value < high + step * 1e-6:
-        ticks.append(round(value, 10))
-        value += step
-    if ticks[-1] < high - 1e-9:
-        ticks.append(round(value, 10))
-    if len(ticks) < 2:
-        ticks.append(round(first + step, 10))
-    return ticks
+    power = 10 ** math.floor(math.log10((high - low) / max(1, count - 1)))
+    best: tuple[int, float, float, int] | None = None
+    for scale in (power / 10, power, power * 10):
+        for factor in STEP_FACTORS:
+            step = factor * scale
+            if integer and (step < 1 or step != round(step)):
+                continue
+            first = math.floor(low / step + 1e-9) * step
+            last = math.ceil(high / step - 1e-9) * step
+            n = round((last - first) / step) + 1
+            score = (abs(n - count), -step, first, n)
+            if best is None or score < best:
+                best = score
+    assert best is not None
+    _distance, negative_step, first, n = best
+    return [round(first - negative_step * i, 10) for i in range(max(2, n))]
 
 
 @dataclass
@@ -242,7 +237,7 @@ class ChartView(QWidget):
         top = self._layout_legend(g, inner, top, fm_small)
         integer = chart.value_kind is ValueKind.COUNT
         low, high = self._value_range()
-        g.ticks = nice_ticks(low, high, 5, integer=integer)
+        g.ticks = nice_ticks(low, high, integer=integer)
         left_w = max(fm_small.horizontalAdvance(axis_text(t, chart.value_kind)) for t in g.ticks)
         right_w = fm_small.horizontalAdvance("100 %") + 8 if chart.kind is ChartKind.PARETO else 8
         plot_left = inner.left() + left_w + 8

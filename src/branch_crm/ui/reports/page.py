@@ -374,12 +374,8 @@ class ReportsPage(QWidget):
         return _with_suffix(target, suffix) if target else None
 
     def _write_failed(self, output: Path) -> Callable[[BaseException], None]:
-        def failed(exc: BaseException) -> None:
-            from branch_crm.ui.tasks import JobCancelled
-
-            if isinstance(exc, JobCancelled):
-                messages.info(self, _("The export was cancelled."), _("Export to Excel"))
-            elif isinstance(exc, OSError):
+        def failed(exc: BaseException) -> None:  # a cancelled job never comes here
+            if isinstance(exc, OSError):
                 messages.show_error(
                     self,
                     _("Could not write {path}: {reason}").format(
