@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -49,7 +49,10 @@ if TYPE_CHECKING:
 __all__ = [
     "DRILL_TARGETS",
     "PRESETS",
+    "FilteredList",
     "ReportsPage",
+    "SessionList",
+    "SlicedList",
     "open_report",
     "pdf_for_preview",
     "write_xlsx",
@@ -76,6 +79,29 @@ DRILL_TARGETS = {
     "training.session": "training",
 }
 """What a chart's drill target opens: the main window's page key."""
+
+
+@runtime_checkable
+class SlicedList(Protocol):
+    """The complaint queue as a drill-down shows it (ui.complaints.queue_page)."""
+
+    def show_report_slice(
+        self, field: str, key: str, *, received: tuple[date, date] | None = None
+    ) -> None: ...
+
+
+@runtime_checkable
+class FilteredList(Protocol):
+    """The customer list as a drill-down shows it (ui.counter.customer_list)."""
+
+    def show_filtered(self, *, tier: str | None = None, lifecycle: str | None = None) -> None: ...
+
+
+@runtime_checkable
+class SessionList(Protocol):
+    """The training page as a drill-down shows it (ui.training.page)."""
+
+    def show_session(self, session_id: str) -> None: ...
 
 
 def _kinds() -> tuple[tuple[str, str], ...]:
@@ -441,18 +467,13 @@ class ReportsPage(QWidget):
         if page is None:
             messages.info(self, _("You may not open that list."))
             return None
-        from branch_crm.ui.complaints.queue_page import ComplaintQueuePage
-        from branch_crm.ui.counter.customer_list import CustomerListPage
-        from branch_crm.ui.training.page import TrainingPage
-
         period = (report.period.start, report.period.end) if report is not None else None
-        if isinstance(page, ComplaintQueuePage):
-            field = target.split(".", 1)[1]
+        field = target.split(".", 1)[1]
+        if isinstance(page, SlicedList) and page_key == "complaints":
             page.show_report_slice(field, key, received=period)
-        elif isinstance(page, CustomerListPage):
-            field = target.split(".", 1)[1]
+        elif isinstance(page, FilteredList) and page_key == "customers":
             page.show_filtered(**{field: key})
-        elif isinstance(page, TrainingPage):
+        elif isinstance(page, SessionList):
             page.show_session(key)
         self.sig_drilled.emit(target, key)
         return page
