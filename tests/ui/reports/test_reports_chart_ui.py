@@ -181,3 +181,26 @@ def test_empty_chart_says_so(qapp) -> None:
         .width()
         >= 300
     )
+
+
+def test_drawn_as_vectors_at_twice_the_pixels(qapp) -> None:
+    """High-DPI screens: on a 2x device the same logical layout is drawn with twice the
+    pixels (a bar's edge falls between two physical pixels, not on a blown-up one)."""
+    view = ChartView(pareto())
+    view.resize(*SIZE)
+    image = QImage(SIZE[0] * 2, SIZE[1] * 2, QImage.Format.Format_ARGB32)
+    image.setDevicePixelRatio(2.0)
+    image.fill(QColor("white"))
+    painter = QPainter(image)
+    try:
+        view.draw(painter, QRectF(0, 0, *SIZE))
+    finally:
+        painter.end()
+    box = view.geometry_for(QRectF(0, 0, *SIZE)).bars[(0, 0)]
+    centre = box.center()
+    assert (
+        QColor(image.pixel(round(centre.x() * 2), round(centre.y() * 2))).name() == colour(0).name()
+    )
+    left = round(box.left() * 2)
+    assert QColor(image.pixel(left + 2, round(centre.y() * 2))).name() == colour(0).name()
+    assert QColor(image.pixel(left - 3, round(centre.y() * 2))).name() != colour(0).name()
