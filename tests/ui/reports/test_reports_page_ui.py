@@ -73,6 +73,14 @@ def test_kind_and_period_changes_rebuild(page, builder) -> None:  # type: ignore
     assert page.report.kind == "complaints" and page.view.isVisible()
     assert [c.value.text() for c in page.view.findChildren(KpiCard)][:2] == ["47", "87.5 %"]
     assert len(page.view.charts) == 5 and len(page.view.tables) == 1
+    model = page.view.tables[0].model()
+    assert [model.headerData(0, Qt.Orientation.Horizontal, role) for role in (0, 3)] == [
+        "Category",
+        "Category",  # the heading's tooltip (a narrow column elides it)
+    ]
+    assert model.data(model.index(1, 2)) == "63.8 %"
+    page.view.tables[0].sortByColumn(1, Qt.SortOrder.DescendingOrder)
+    assert model.data(model.index(0, 1)) == "30"
     page.kind.setCurrentIndex(page.kind.findData("satisfaction"))
     assert builder.calls[-1] == ("satisfaction", last_month())
     page.picker.set_period(date(2026, 1, 1), date(2026, 3, 31))

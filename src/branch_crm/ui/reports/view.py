@@ -46,6 +46,8 @@ KPI_COLUMNS = 5
 TABLE_ROWS_SHOWN = 12
 """A table taller than this scrolls inside itself (the page scrolls around it)."""
 CHART_HEIGHT = 300
+WIDE_TABLE = 5
+"""A table of more columns than this takes the whole width, under its chart."""
 RIGHT_KINDS = frozenset(ValueKind) - {ValueKind.TEXT}
 
 
@@ -85,9 +87,7 @@ class KpiCard(QFrame):
         self.value.setObjectName("reportKpiValue")
         tint = kpi_colour(kpi)
         change = change_text(kpi)
-        self.change = _label(
-            f"{arrow(kpi)} {change}" if kpi.change is not None else change, self, bold=True
-        )
+        self.change = _label(f"{arrow(kpi)} {change}" if kpi.change else change, self, bold=True)
         self.change.setObjectName("reportKpiChange")
         self.change.setStyleSheet(f"color: {tint};")
         self.previous = _label(
@@ -133,8 +133,10 @@ class ReportTableModel(RowTableModel[Row]):
         )
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
-        """The report's own (already translated) column headings."""
-        if orientation != Qt.Orientation.Horizontal or role != DISPLAY:
+        """The report's own (already translated) column headings, also as their tooltips
+        (a narrow column elides its heading)."""
+        shown = (int(DISPLAY.value), int(Qt.ItemDataRole.ToolTipRole.value))
+        if orientation != Qt.Orientation.Horizontal or int(role) not in shown:
             return None
         columns = self.table.columns
         return columns[section].label if 0 <= section < len(columns) else None
@@ -264,7 +266,11 @@ class ReportView(QWidget):
         rows: list[list[QWidget]] = []
         for i, table in enumerate(section.tables):  # each chart beside its table
             name = f"report_{report.kind}_{number}_{i}"
-            rows.append([*charts[i : i + 1], self._table(table, name, box)])
+            view = self._table(table, name, box)
+            if len(table.columns) > WIDE_TABLE:  # too wide for half the page: below its chart
+                rows += [charts[i : i + 1], [view]] if i < len(charts) else [[view]]
+            else:
+                rows.append([*charts[i : i + 1], view])
         rest = charts[len(section.tables) :]  # charts without a table: two side by side
         rows += [rest[i : i + 2] for i in range(0, len(rest), 2)]
         for widgets in rows:
