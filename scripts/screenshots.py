@@ -34,6 +34,7 @@ PAGES = {  # screenshot name -> page key of the main window
     "care": "care",
     "surveys": "surveys",
     "training": "training",
+    "reports": "reports",
     "sync": "sync",
     "staff": "staff",
     "audit": "audit",
@@ -55,6 +56,19 @@ DIALOGS = {  # screenshot name -> opener name in tests/support/windows.py
     "sign_in": "sign_in",
     "import_customers": "import_customers",
 }
+
+
+def _reports_of_the_quarter(page: object) -> None:
+    """The Reports page on the complaints report of the last three months of demo data."""
+    from branch_crm.timeutil import local_today
+    from branch_crm.ui.periods import preset_range
+
+    first, last = preset_range("quarter", local_today())
+    page.show_report("complaints", first, last, preset="quarter")  # type: ignore[attr-defined]
+
+
+PREPARE = {"reports": _reports_of_the_quarter}
+"""Screenshot name -> what to do on its page before the grab."""
 
 
 def _settle(milliseconds: int = 400) -> None:
@@ -103,6 +117,8 @@ def child(language: str, out: Path, only: set[str]) -> int:
             page = demo.main.show_page(key)
             if page is None:
                 continue
+            if name in PREPARE:
+                PREPARE[name](page)
             search = getattr(getattr(page, "lookup", None), "search_box", None)
             if search is not None:  # the lookup as a clerk sees it: a surname typed
                 search.setText("王")

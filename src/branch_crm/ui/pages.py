@@ -90,6 +90,13 @@ def _training(ctx: AppContext) -> QWidget:
     return TrainingPage(ctx)
 
 
+def _reports(ctx: AppContext) -> QWidget:
+    """Supervisor reports: charts, KPIs and tables of a period; print, PDF, Excel."""
+    from branch_crm.ui.reports.page import ReportsPage
+
+    return ReportsPage(ctx)
+
+
 def _sync(ctx: AppContext) -> QWidget:
     """Where this PC stands with head office, Sync now, registration."""
     from branch_crm.ui.sync.page import SyncPage
@@ -182,6 +189,14 @@ PAGES: tuple[PageSpec, ...] = (
         _training,
         permission=Permission.TRAINING_MANAGE,
         shortcut="Ctrl+5",
+    ),
+    PageSpec(
+        "reports",
+        N_("Reports"),
+        "reports",
+        _reports,
+        permission=Permission.REPORT_VIEW,
+        shortcut="Ctrl+7",
     ),
     PageSpec("sync", N_("Sync"), "sync", _sync, permission=Permission.SYNC_RUN),
     PageSpec(

@@ -22,6 +22,17 @@ ACCENT_SOFT = "#dbe7fb"
 DISABLED = "#6b6f76"
 FOCUS_WIDTH = 2
 
+CHART_COLOURS = ("#0842a0", "#f0a030", "#8c2d5a", "#9cc3e6", "#2a9d8f", "#3c4043")
+"""Series colours of the charts, in order: the accent first, then hues that also differ in
+lightness (dark, light, middle...), so neighbouring series stay apart in grey print and for
+colour-blind readers."""
+CHART_LINE = "#b33c00"
+"""The Pareto chart's cumulative-share line (dark orange over the bars)."""
+GOOD = "#1b7f3b"
+"""A figure moved the better way (KPI arrows)."""
+BAD = "#b00020"
+"""A figure moved the worse way."""
+
 BASE_POINT_SIZE = 10
 """Body text; headings use :data:`TYPE_SCALE`."""
 TYPE_SCALE = {"small": 9, "body": BASE_POINT_SIZE, "title": 13, "heading": 16}

@@ -127,10 +127,19 @@ class QueueFilter:
     category: str | None = None
     breached: bool = False
     waiting: bool = False
+    received_since: float | None = None
+    """Received at or after this instant (UTC epoch seconds): a report's period."""
+    received_before: float | None = None
+    """Received before this instant (UTC epoch seconds)."""
 
     def accepts(self, row: QueueRow, now_ts: float, staff_id: str | None) -> bool:
         """True when the row passes every chosen filter at ``now_ts``."""
         if self.mine and row.assignee_id != staff_id:
+            return False
+        since, before = self.received_since, self.received_before
+        if (since is not None and row.received_ts < since) or (
+            before is not None and row.received_ts >= before
+        ):
             return False
         if self.grade is not None and row.grade != self.grade:
             return False

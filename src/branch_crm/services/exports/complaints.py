@@ -38,6 +38,10 @@ def queue_filter(filters: ExportFilters) -> cq.QueueFilter:
         category=filters.category,
         breached=filters.breached,
         waiting=filters.waiting,
+        received_since=day_start(filters.since).timestamp() if filters.since else None,
+        received_before=(
+            day_start(filters.until + timedelta(days=1)).timestamp() if filters.until else None
+        ),
     )
 
 
@@ -108,7 +112,7 @@ def table(session: Session, actor: Actor, filters: ExportFilters) -> Table:
         (_("Waiting"), _("Yes") if filters.waiting else None),
         (
             _("Received at"),
-            None if filters.open_only else period_text(filters.since, filters.until),
+            period_text(filters.since, filters.until),
         ),
     ]
     columns = [

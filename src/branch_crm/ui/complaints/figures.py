@@ -156,6 +156,9 @@ class ComplaintFiguresDialog(QDialog):
         self.split.setObjectName("complaintFiguresSplit")
         self.refresh_button = QPushButton(self)
         self.refresh_button.setObjectName("complaintFiguresRefresh")
+        self.report_button = QPushButton(self)
+        self.report_button.setObjectName("complaintFiguresReport")
+        self.report_button.setVisible(self.ctx.main_window is not None)
         self.status = QLabel(self)
         self.status.setObjectName("complaintFiguresStatus")
         self.summary = _table("complaintFiguresSummary", self)
@@ -168,6 +171,7 @@ class ComplaintFiguresDialog(QDialog):
         self.picker.sig_changed.connect(self.reload)
         self.split.currentIndexChanged.connect(lambda _i: self.reload())
         self.refresh_button.clicked.connect(self.reload)
+        self.report_button.clicked.connect(self.open_report)
         QShortcut(QKeySequence("F5"), self).activated.connect(self.reload)
 
     def _layout(self) -> None:
@@ -175,6 +179,7 @@ class ComplaintFiguresDialog(QDialog):
         for widget in (self.picker, self.split):
             choose.addWidget(widget)
         choose.addWidget(self.refresh_button)
+        choose.addWidget(self.report_button)
         choose.addStretch(1)
         choose.addWidget(self.status)
         pareto = QGridLayout()
@@ -198,6 +203,11 @@ class ComplaintFiguresDialog(QDialog):
         self.refresh_button.setText(_("Refresh"))
         self.refresh_button.setToolTip(_("Refresh (F5)"))
         self.refresh_button.setAccessibleName(_("Refresh"))
+        self.report_button.setText(_("&Report…"))
+        self.report_button.setToolTip(
+            _("The complaints report of this period: charts, print, PDF and Excel (Alt+R)")
+        )
+        self.report_button.setAccessibleName(_("Complaints report"))
         self.buttons.button(QDialogButtonBox.StandardButton.Close).setText(_("Close"))
         self.captions["summary"].setText(
             _("Complaints received in each period; times in business time of their SLA calendar")
@@ -225,6 +235,15 @@ class ComplaintFiguresDialog(QDialog):
     def period(self) -> tuple[date, date]:
         """The chosen (first day, last day)."""
         return self.picker.period()
+
+    def open_report(self) -> QWidget | None:
+        """The Reports page of the main window on the complaints report of this period."""
+        from branch_crm.ui.reports.page import open_report
+
+        start, end = self.period()
+        return open_report(
+            self.ctx, "complaints", start, end, str(self.picker.preset.currentData() or "")
+        )
 
     # -- loading ------------------------------------------------------------------------
     def reload(self) -> None:

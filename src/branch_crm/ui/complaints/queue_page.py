@@ -8,6 +8,7 @@ and runs the SLA sweep on the database worker; a sweep that recorded something, 
 from __future__ import annotations
 
 import logging
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
@@ -30,7 +31,7 @@ from branch_crm.services.complaints import reference, sla
 from branch_crm.services.complaints.labels import grade_label
 from branch_crm.services.exports.common import ExportFilters
 from branch_crm.services.permissions import allowed
-from branch_crm.timeutil import utcnow
+from branch_crm.timeutil import BUSINESS_TZ, utcnow
 from branch_crm.ui import keys
 from branch_crm.ui.complaints.queue_model import CUSTOMER, ID_ROLE, ComplaintQueueModel
 from branch_crm.ui.context import AppContext
@@ -92,6 +93,10 @@ class ComplaintQueuePage(QWidget):
         self.breached.setObjectName("complaintFilterBreached")
         self.waiting = QCheckBox(self)
         self.waiting.setObjectName("complaintFilterWaiting")
+        self.received = QCheckBox(self)
+        self.received.setObjectName("complaintFilterReceived")
+        self.received.setVisible(False)
+        self.received_period: tuple[date, date] | None = None
         self.new_button = QPushButton(self)
         self.new_button.setIcon(icon("complaint_new"))
         self.new_button.setObjectName("complaintNew")
@@ -127,7 +132,14 @@ class ComplaintQueuePage(QWidget):
         top.addStretch(1)
         top.addWidget(self.counts)
         filters = QHBoxLayout()
-        for widget in (self.mine, self.grade, self.category, self.breached, self.waiting):
+        for widget in (
+            self.mine,
+            self.grade,
+            self.category,
+            self.breached,
+            self.waiting,
+            self.received,
+        ):
             filters.addWidget(widget)
         filters.addStretch(1)
         filters.addWidget(self.new_button)
@@ -142,7 +154,7 @@ class ComplaintQueuePage(QWidget):
         self.setFocusProxy(self.table)
 
     def _connect(self) -> None:
-        for box in (self.mine, self.breached, self.waiting):
+        for box in (self.mine, self.breached, self.waiting, self.received):
             box.toggled.connect(self._on_filter_changed)
         for combo in (self.grade, self.category):
             combo.currentIndexChanged.connect(self._on_filter_changed)
@@ -172,6 +184,7 @@ class ComplaintQueuePage(QWidget):
         self.breached.setToolTip(_("Only complaints past a target (Alt+B)"))
         self.waiting.setText(_("&Waiting for customer"))
         self.waiting.setToolTip(_("Only complaints whose clock is paused for the customer (Alt+W)"))
+        self._label_received()
         self._fill_combos()
         self.new_button.setText(_("New complaint"))
         self.new_button.setToolTip(_("Take a new complaint (Ctrl+N)"))
@@ -223,17 +236,76 @@ class ComplaintQueuePage(QWidget):
     # -- data -----------------------------------------------------------------------
     def current_filter(self) -> cq.QueueFilter:
         """The filter the controls describe."""
+        since, before = self._received_bounds()
         return cq.QueueFilter(
             mine=self.mine.isChecked(),
             grade=self.grade.currentData(),
             category=self.category.currentData(),
             breached=self.breached.isChecked(),
             waiting=self.waiting.isChecked(),
+            received_since=since,
+            received_before=before,
         )
+
+    def _received_bounds(self) -> tuple[float | None, float | None]:
+        period = self.received_period if self.received.isChecked() else None
+        if period is None:
+            return None, None
+        first, last = (datetime.combine(d, time.min, tzinfo=BUSINESS_TZ) for d in period)
+        return first.timestamp(), (last + timedelta(days=1)).timestamp()
+
+    def _label_received(self) -> None:
+        if self.received_period is None:
+            return
+        first, last = self.received_period
+        self.received.setText(
+            _("Received {start} – {end}").format(start=first.isoformat(), end=last.isoformat())
+        )
+        self.received.setToolTip(_("Only complaints received in the report's period"))
+        self.received.setAccessibleName(self.received.text())
+
+    def show_filtered(
+        self,
+        *,
+        grade: int | None = None,
+        category: str | None = None,
+        received: tuple[date, date] | None = None,
+    ) -> None:
+        """Show the open complaints of one grade and/or category received in ``received``
+        (local days, both included): a report's drill-down. The other filters are cleared;
+        the period shows as a ticked box that unticks it."""
+        controls = (self.mine, self.breached, self.waiting, self.received, self.grade)
+        for widget in (*controls, self.category):
+            widget.blockSignals(True)
+        for box in (self.mine, self.breached, self.waiting):
+            box.setChecked(False)
+        self.grade.setCurrentIndex(max(0, self.grade.findData(grade)) if grade else 0)
+        self.category.setCurrentIndex(max(0, self.category.findData(category)) if category else 0)
+        self.received_period = received
+        self.received.setChecked(received is not None)
+        self.received.setVisible(received is not None)
+        self._label_received()
+        for widget in (*controls, self.category):
+            widget.blockSignals(False)
+        self._on_filter_changed()
+
+    def show_report_slice(
+        self, field: str, key: str, *, received: tuple[date, date] | None = None
+    ) -> None:
+        """A report bar's list: ``field`` "grade" or "category" equal to ``key``, received
+        in ``received``. Root causes are recorded when a complaint is closed, and the queue
+        holds open complaints: a "root_cause" bar shows the period's open complaints."""
+        if field == "grade":
+            self.show_filtered(grade=int(key), received=received)
+        elif field == "category":
+            self.show_filtered(category=key, received=received)
+        else:
+            self.show_filtered(received=received)
 
     def export_request(self) -> tuple[str, ExportFilters]:
         """The open complaints with the queue's filters (ui.export)."""
         flt = self.current_filter()
+        period = self.received_period if self.received.isChecked() else None
         return "complaints", ExportFilters(
             open_only=True,
             mine=flt.mine,
@@ -241,6 +313,8 @@ class ComplaintQueuePage(QWidget):
             category=flt.category,
             breached=flt.breached,
             waiting=flt.waiting,
+            since=period[0] if period else None,
+            until=period[1] if period else None,
         )
 
     def export(self) -> None:

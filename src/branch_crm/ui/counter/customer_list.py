@@ -130,6 +130,16 @@ class FilterBar(QWidget):
             churn_risk=self.churn.currentData(),
         )
 
+    def choose(self, *, tier: str | None = None, lifecycle: str | None = None) -> None:
+        """Only ``tier`` and/or ``lifecycle`` chosen, "All" elsewhere (one change signal)."""
+        wanted = {self.tier: tier, self.lifecycle: lifecycle}
+        for combo in self.combos():
+            blocked = combo.blockSignals(True)
+            value = wanted.get(combo)
+            combo.setCurrentIndex(max(0, combo.findData(value)) if value is not None else 0)
+            combo.blockSignals(blocked)
+        self.tier.currentIndexChanged.emit(self.tier.currentIndex())
+
     def clear(self) -> None:
         """Back to "All" everywhere (one change signal at the end)."""
         for combo in self.combos()[:-1]:
@@ -263,6 +273,11 @@ class CustomerListPage(QWidget):
             self.model.reload()
         else:
             self._stale = True
+
+    def show_filtered(self, *, tier: str | None = None, lifecycle: str | None = None) -> None:
+        """Show the customers of one tier and/or lifecycle stage, the other filters cleared
+        (a report's drill-down)."""
+        self.filters.choose(tier=tier, lifecycle=lifecycle)
 
     def _on_filters_changed(self, _index: int) -> None:
         self._loaded = True

@@ -22,7 +22,9 @@ from PySide6.QtWidgets import (
 
 from branch_crm.errors import CrmError
 from branch_crm.i18n import _, current_language
+from branch_crm.reference.roles import Permission
 from branch_crm.services.customers.classification import TIERS, tier_label
+from branch_crm.services.permissions import allowed
 from branch_crm.services.surveys import scores as ss
 from branch_crm.services.surveys.template import SurveyItem, active_template
 from branch_crm.timeutil import month_key
@@ -101,6 +103,11 @@ class ScoresWidget(QWidget):
         self.tier.setObjectName("scoresTier")
         self.refresh_button = QPushButton(self)
         self.refresh_button.setObjectName("scoresRefresh")
+        self.report_button = QPushButton(self)
+        self.report_button.setObjectName("scoresReport")
+        self.report_button.setVisible(
+            self.ctx.main_window is not None and allowed(self.ctx.actor, Permission.REPORT_VIEW)
+        )
         self.headline = {key: QLabel(self) for key in ("responses", "csat", "nps", "ces")}
         for key, label in self.headline.items():
             label.setObjectName(f"scores_{key}")
@@ -124,13 +131,14 @@ class ScoresWidget(QWidget):
         self.picker.sig_changed.connect(self.reload)
         self.tier.currentIndexChanged.connect(lambda _i: self.reload())
         self.refresh_button.clicked.connect(self.reload)
+        self.report_button.clicked.connect(self.open_report)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self).activated.connect(
             self.reload
         )
 
     def _layout(self) -> None:
         choose = QHBoxLayout()
-        for widget in (self.picker, self.tier, self.refresh_button):
+        for widget in (self.picker, self.tier, self.refresh_button, self.report_button):
             choose.addWidget(widget)
         choose.addStretch(1)
         figures = QGridLayout()
@@ -155,6 +163,11 @@ class ScoresWidget(QWidget):
         self.refresh_button.setText(_("Refresh"))
         self.refresh_button.setToolTip(_("Refresh (F5)"))
         self.refresh_button.setAccessibleName(_("Refresh"))
+        self.report_button.setText(_("&Report…"))
+        self.report_button.setToolTip(
+            _("The satisfaction report of this period: charts, print, PDF and Excel (Alt+R)")
+        )
+        self.report_button.setAccessibleName(_("Satisfaction report"))
         self.tier.setAccessibleName(_("Customer tier"))
         self.captions["responses"].setText(_("Responses"))
         self.captions["csat"].setText(_("CSAT (share of 4–5)"))
@@ -196,6 +209,15 @@ class ScoresWidget(QWidget):
     def period(self) -> tuple[date, date]:
         """The chosen (first day, last day)."""
         return self.picker.period()
+
+    def open_report(self) -> QWidget | None:
+        """The Reports page of the main window on the satisfaction report of this period."""
+        from branch_crm.ui.reports.page import open_report
+
+        start, end = self.period()
+        return open_report(
+            self.ctx, "satisfaction", start, end, str(self.picker.preset.currentData() or "")
+        )
 
     # --- loading -------------------------------------------------------------------------------
 

@@ -479,6 +479,19 @@ class TrainingPage(QWidget):
             title=_("Printing the sign-in sheet…"),
         )
 
+    def show_session(self, session_id: str) -> None:
+        """Show every session (search and period cleared) with ``session_id`` selected on
+        the sessions tab (a report's drill-down)."""
+        for widget in (self.search, self.period):
+            widget.blockSignals(True)
+        self.search.clear()
+        self.period.setCurrentIndex(max(0, self.period.findData("all")))
+        for widget in (self.search, self.period):
+            widget.blockSignals(False)
+        self.tabs.setCurrentIndex(0)
+        self.select(session_id)
+        self.table.setFocus()
+
     def select(self, session_id: str) -> None:
         """Reload and select a session."""
         self.reload()
