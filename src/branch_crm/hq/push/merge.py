@@ -7,7 +7,7 @@ from collections import defaultdict
 from typing import Any
 
 from branch_crm.hq.push.rows import emit, log_rejection, settle
-from branch_crm.hq.push.state import Batch, RowState, entity
+from branch_crm.hq.push.state import WIRE_CONVERT, Batch, RowState, entity
 from branch_crm.hq.validate import NODE, Screened
 from branch_crm.sync.merge import meaningful, merge_row
 from branch_crm.sync.protocol import Change, Rejected
@@ -63,7 +63,7 @@ def _merge_existing(
         b.rejected.append(
             Rejected(table=change.table, pk=change.pk, reason="older", columns=merged.lost)
         )
-        lost = meaningful(merged.lost)
+        lost = meaningful(_differing(state, change, values, merged.lost))
         if lost:  # a newer value won: the sender's supervisors see what was lost
             log_rejection(b, change, "older", lost, acknowledge=False)
     if merged.lost:
@@ -72,6 +72,26 @@ def _merge_existing(
         settle(b, state, "delete" if merged.deletes else "update", merged.won, hlc)
     if change.table == "sync_conflict" and "resolution" in merged.won:
         b.resolutions.append(change.pk)
+
+
+CREATION = frozenset({"created_at", "created_by"})
+"""When and by whom a row was made: not worth reporting when the same row was made twice."""
+
+
+def _differing(
+    state: RowState, change: Change, values: dict[str, Any], lost: list[str]
+) -> list[str]:
+    """The lost columns worth reporting. An insert of a row head office holds already is the
+    same row made on two PCs (a care task the plan generated, sync.generated): only values
+    that differ from the standing ones are lost, and not the row's creation stamps."""
+    if change.op != "insert" or state.values is None:
+        return lost
+    convert = WIRE_CONVERT[state.table]
+    return [
+        c
+        for c in lost
+        if c not in CREATION and convert[c](values.get(c)) != convert[c](state.values.get(c))
+    ]
 
 
 def _rebroadcast(b: Batch, state: RowState, columns: list[str]) -> None:
