@@ -13,8 +13,9 @@ Reasons (``CareTask.kind``) and their periods:
   ``care.lead_days`` days; period: "<year>-<festival>".
 * ``visit``: visit-class A/B/C customers whose next visit falls due within ``care.lead_days``
   days: the next visit agreed at the last visit, else the last contact plus the class's
-  interval (``care.visit_days_a|b|c``), else (never visited) the first day of this month;
-  none while a visit task is open; period: that due date.
+  interval (``care.visit_days_a|b|c``),
+  else (never visited) the first day of this month or the day the customer was recorded,
+  whichever is later; none while a visit task is open; period: that due date.
 * ``win_back``: customers whose classification turned dormant (they shipped before);
   period: their last shipping month.
 * ``churn_call``: customers flagged as churn risk; period: the month the figures are for.
@@ -192,7 +193,8 @@ SELECT id, 'visit', due, due,
 FROM (
   SELECT c.id, c.visit_class, c.account_manager_id, date(v.last_at, :zone) AS last,
     COALESCE(v.next_on, date(v.last_at, :zone, '+' || (CASE c.visit_class WHEN 'A' THEN :days_a
-      WHEN 'B' THEN :days_b ELSE :days_c END) || ' days'), :month_start) AS due
+      WHEN 'B' THEN :days_b ELSE :days_c END) || ' days'),
+      max(:month_start, date(c.created_at, :zone))) AS due
   FROM customer c
   LEFT JOIN (
     SELECT customer_id, MAX(at) AS last_at, next_visit_on AS next_on
