@@ -46,7 +46,7 @@ from branch_crm.models import AuditEntry
 from branch_crm.reference.festivals import FESTIVALS
 from branch_crm.reference.ids import deterministic_id
 from branch_crm.services.care.festivals import festival_dates
-from branch_crm.services.context import Actor
+from branch_crm.services.context import Actor, system_actor
 from branch_crm.services.dbapi import raw_connection
 from branch_crm.services.settings import values as settings
 from branch_crm.sync.generated import stamp_generated
@@ -306,7 +306,31 @@ def plan_care(*, session: Session, actor: Actor, today: date | None = None) -> P
     result = PlanResult(day, {reason: int(counts.get(reason, 0)) for reason in REASONS})
     if result.total:
         _audit(session, actor, result)
+    raw.execute(
+        "INSERT INTO local_setting (key, value) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (LAST_RUN_KEY, json.dumps({"value": day.isoformat()})),
+    )
     return result
+
+
+LAST_RUN_KEY = "care.plan_day"
+"""local_setting row: the last day this PC ran the plan (the app runs it once a day)."""
+
+
+def plan_if_due(*, session: Session, actor: Actor, today: date | None = None) -> PlanResult | None:
+    """Run the plan unless this PC ran it already for ``today`` (the app's start-up and its
+    minute timer call this; None when there was nothing to do). The tasks and the audit entry
+    are the system's, whoever is signed in."""
+    day = today or local_today()
+    row = (
+        raw_connection(session)
+        .execute("SELECT value FROM local_setting WHERE key = ?", (LAST_RUN_KEY,))
+        .fetchone()
+    )
+    if row is not None and json.loads(row[0]).get("value") == day.isoformat():
+        return None
+    return plan_care(session=session, actor=system_actor(actor.branch_id), today=day)
 
 
 def _audit(session: Session, actor: Actor, result: PlanResult) -> None:
