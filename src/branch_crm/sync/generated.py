@@ -9,8 +9,8 @@ the floor of time, :data:`FLOOR_MS` with counter 0 and the PC's node id:
   beats the generated insert whatever order the PCs sync in (a task closed on one PC is not
   reopened by the other PC's plan arriving later);
 * the two PCs' inserts differ only in the node part of their stamps, so head office and every
-  PC keep the same one (the greater node id) by the one merge rule, and head office does not
-  report the other as a lost change when its values are the same (hq.push.merge);
+  PC keep the same one (the greater node id) by the one merge rule; head office never
+  reports a generated insert that lost as a lost change (hq.push.merge): it is a copy;
 * the clock correction leaves floor stamps alone (sync.clock.restamp_queue): they never move
   up among the queued changes.
 """

@@ -7,8 +7,9 @@ from collections import defaultdict
 from typing import Any
 
 from branch_crm.hq.push.rows import emit, log_rejection, settle
-from branch_crm.hq.push.state import WIRE_CONVERT, Batch, RowState, entity
+from branch_crm.hq.push.state import Batch, RowState, entity
 from branch_crm.hq.validate import NODE, Screened
+from branch_crm.sync.generated import is_floor
 from branch_crm.sync.merge import meaningful, merge_row
 from branch_crm.sync.protocol import Change, Rejected
 
@@ -53,7 +54,7 @@ def _merge_existing(
     merged = merge_row(state.values, state.clocks, values, hlc)
     b.accepted += 1
     if merged.lost_to_delete:
-        lost = meaningful([*merged.won, *merged.lost])
+        lost = [] if _generated(change) else meaningful([*merged.won, *merged.lost])
         if lost:
             log_rejection(b, change, "deleted", lost)
         b.rejected.append(
@@ -63,7 +64,7 @@ def _merge_existing(
         b.rejected.append(
             Rejected(table=change.table, pk=change.pk, reason="older", columns=merged.lost)
         )
-        lost = meaningful(_differing(state, change, values, merged.lost))
+        lost = [] if _generated(change) else meaningful(merged.lost)
         if lost:  # a newer value won: the sender's supervisors see what was lost
             log_rejection(b, change, "older", lost, acknowledge=False)
     if merged.lost:
@@ -74,24 +75,11 @@ def _merge_existing(
         b.resolutions.append(change.pk)
 
 
-CREATION = frozenset({"created_at", "created_by"})
-"""When and by whom a row was made: not worth reporting when the same row was made twice."""
-
-
-def _differing(
-    state: RowState, change: Change, values: dict[str, Any], lost: list[str]
-) -> list[str]:
-    """The lost columns worth reporting. An insert of a row head office holds already is the
-    same row made on two PCs (a care task the plan generated, sync.generated): only values
-    that differ from the standing ones are lost, and not the row's creation stamps."""
-    if change.op != "insert" or state.values is None:
-        return lost
-    convert = WIRE_CONVERT[state.table]
-    return [
-        c
-        for c in lost
-        if c not in CREATION and convert[c](values.get(c)) != convert[c](state.values.get(c))
-    ]
+def _generated(change: Change) -> bool:
+    """An insert a rule generated on a PC (stamped at the floor, sync.generated): the same row
+    is made on every PC, so losing to another copy or to a person's later change is by
+    design, never a change to report."""
+    return change.op == "insert" and is_floor(change.hlc)
 
 
 def _rebroadcast(b: Batch, state: RowState, columns: list[str]) -> None:
