@@ -39,6 +39,7 @@ from branch_crm.hq.cli_commands import (
     settings_of,
 )
 from branch_crm.i18n import LANGUAGES, _
+from branch_crm.reference.festivals import FESTIVALS
 
 
 def _positive(text: str) -> int:
@@ -292,6 +293,11 @@ def _add_ref(sub: SubParsers) -> None:
         "--workday", action="store_true", help=_("a make-up working day instead of a day off")
     )
     _add_id_option(hol)
+    text = _("publish a greeting festival's date for one year (lunar festivals move)")
+    fest = add_command(rsub, "festival", help=text, description=text, handler=cmd_ref_add)
+    fest.add_argument("festival", choices=sorted(FESTIVALS), help=_("which festival"))
+    fest.add_argument("day", help=_("its date that year, YYYY-MM-DD"))
+    _add_id_option(fest)
     files = {
         "sla": _("add or change the SLA policy from a JSON file"),
         "survey-template": _("add or change a survey template from a JSON file"),

@@ -144,7 +144,9 @@ def test_courier_sees_and_closes_only_own_tasks(  # type: ignore[no-untyped-def]
     assert follow_ups.may_close(courier, "staff-courier")
     assert not follow_ups.may_close(courier, "staff-counter")
     # counter staff may work anyone's task
-    assert call(counter, follow_ups.complete_follow_up, task_id=other, note="已告知").status == "done"
+    assert (
+        call(counter, follow_ups.complete_follow_up, task_id=other, note="已告知").status == "done"
+    )
 
 
 def test_only_supervisors_reassign(call, counter, supervisor, make_customer, make_task):  # type: ignore[no-untyped-def]

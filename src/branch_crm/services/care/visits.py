@@ -32,7 +32,7 @@ from branch_crm.timeutil import BUSINESS_TZ, local_today, to_local, utcnow
 VISIT_KINDS: dict[str, str] = {
     "visit": N_("On-site visit"),
     "call": N_("Phone call"),
-    "message": N_("Message"),
+    "message": N_("Text message"),
 }
 """Kind code -> English name (``N_()`` msgid)."""
 CLASSES = ("A", "B", "C")
