@@ -133,8 +133,16 @@ def test_built_in_lunar_festival_dates() -> None:
         (date(2026, 12, 30), "new_year", date(2027, 1, 1)),
     ],
 )
-def test_festival_greetings_to_a_and_b_customers(  # type: ignore[no-untyped-def]
-    call, admin, add, db, today, festival, day
+def test_festival_greetings_to_a_and_b_customers(
+    *,
+    # type: ignore[no-untyped-def]
+    call,
+    admin,
+    add,
+    db,
+    today,
+    festival,
+    day,
 ) -> None:
     a = add("甲", visit_class="A")
     b = add("乙", visit_class="B")
@@ -182,7 +190,7 @@ def _visit(call, counter, customer: str, at: datetime, **kw: Any) -> Any:  # typ
                 at=at, **kw)  # fmt: skip
 
 
-def test_visit_plan_by_class_interval(call, admin, counter, add, db, clock) -> None:  # type: ignore[no-untyped-def]
+def test_visit_plan_by_class_interval(*, call, admin, counter, add, db, clock) -> None:  # type: ignore[no-untyped-def]
     clock(datetime(2027, 2, 20, 4, 0, tzinfo=UTC))
     c = add("丙", visit_class="C")
     a = add("甲", visit_class="A")
@@ -208,7 +216,7 @@ def test_never_visited_due_from_month_start_or_creation(call, admin, add, db, cl
     assert task.title == "Visit due (class B); no visit recorded yet"
 
 
-def test_next_visit_agreed_sets_the_due_date(call, admin, counter, add, db, clock) -> None:  # type: ignore[no-untyped-def]
+def test_next_visit_agreed_sets_the_due_date(*, call, admin, counter, add, db, clock) -> None:  # type: ignore[no-untyped-def]
     clock(datetime(2027, 4, 1, 4, 0, tzinfo=UTC))
     c = add("丙", visit_class="C")
     _visit(call, counter, c, datetime(2027, 3, 31, 2, 0, tzinfo=UTC),

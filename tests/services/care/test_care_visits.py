@@ -45,8 +45,15 @@ def _task(db, task_id: str) -> CareTask:  # type: ignore[no-untyped-def]
         return task
 
 
-def test_a_visit_closes_the_plans_task_and_shows_on_the_timeline(  # type: ignore[no-untyped-def]
-    call, admin, counter, add, db, clock
+def test_a_visit_closes_the_plans_task_and_shows_on_the_timeline(
+    *,
+    # type: ignore[no-untyped-def]
+    call,
+    admin,
+    counter,
+    add,
+    db,
+    clock,
 ) -> None:
     clock(datetime(2027, 3, 10, 2, 0, tzinfo=UTC))
     cid = add("张三", visit_class="C", account_manager_id="staff-counter")
@@ -103,7 +110,7 @@ def test_a_call_closes_the_task_it_was_made_for(call, admin, counter, add, db) -
         ({"staff_id": "nobody"}, "staff"),
     ],
 )
-def test_visit_input_is_checked(call, counter, add, db, kwargs, field) -> None:  # type: ignore[no-untyped-def]
+def test_visit_input_is_checked(*, call, counter, add, db, kwargs, field) -> None:  # type: ignore[no-untyped-def]
     cid = add()
     values = {"kind": "visit", "outcome": "聊过了", **kwargs}
     with pytest.raises(ValidationError) as err:
@@ -112,7 +119,7 @@ def test_visit_input_is_checked(call, counter, add, db, kwargs, field) -> None: 
     assert list_visits is not None and call(counter, list_visits, customer_id=cid) == []
 
 
-def test_postpone_and_the_today_filters(call, admin, counter, courier, add, db) -> None:  # type: ignore[no-untyped-def]
+def test_postpone_and_the_today_filters(*, call, admin, counter, courier, add, db) -> None:  # type: ignore[no-untyped-def]
     mine = add("甲", visit_class="A", account_manager_id="staff-counter")
     add("乙", visit_class="A", account_manager_id="staff-supervisor")
     call(admin, plan_care, today=date(2027, 2, 4))  # Spring Festival greetings, due 6 Feb
@@ -136,8 +143,16 @@ def _answer(db, admin, cid: str, when: datetime) -> None:  # type: ignore[no-unt
                                    channel="phone", answers={}, answered_on=when))  # fmt: skip
 
 
-def test_visit_plan_compliance_per_class_and_manager(  # type: ignore[no-untyped-def]
-    call, admin, counter, supervisor, add, db, clock
+def test_visit_plan_compliance_per_class_and_manager(
+    *,
+    # type: ignore[no-untyped-def]
+    call,
+    admin,
+    counter,
+    supervisor,
+    add,
+    db,
+    clock,
 ) -> None:
     clock(datetime(2027, 3, 20, 2, 0, tzinfo=UTC))
     c1 = add("丙一", visit_class="C", account_manager_id="staff-counter")
