@@ -269,3 +269,29 @@ def test_generated_rows_are_captured_at_the_floor_and_audited_once(call, admin, 
         count = session.scalar(select(func.count()).select_from(CareTask))
     assert len(stamps) == count == 6 and all(is_floor(s) for s in stamps)  # greeting + visit
     assert len(audits) == 1 and audits[0].changes["greeting"] == 3
+
+
+def test_queued_plan_rows_carry_what_the_capture_trigger_would(call, admin, add, db) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from branch_crm.models import SyncOutbox
+
+    cid = add("甲", visit_class="A")
+    call(admin, plan_care, today=date(2027, 2, 4))
+    with unit_of_work(db, admin) as session:  # a task written the ordinary way
+        session.add(CareTask(customer_id=cid, kind="visit", due_on=date(2027, 3, 1),
+                             title="t", status="open"))  # fmt: skip
+    with db.session() as session:
+        rows = session.execute(
+            select(SyncOutbox.pk, SyncOutbox.data, SyncOutbox.schema_version, SyncOutbox.tx_id)
+            .where(SyncOutbox.table_name == "care_task")
+            .order_by(SyncOutbox.seq)
+        ).all()
+        stored = {t.id: t for t in session.scalars(select(CareTask))}
+    *generated, (_pk, ordinary, version, _tx) = rows
+    assert len(generated) == 2
+    for pk, data, gen_version, _tx in generated:
+        values = json.loads(data)
+        assert set(values) == set(json.loads(ordinary)) and gen_version == version
+        assert values["id"] == pk and values["title"] == stored[pk].title
+        assert values["due_on"] == stored[pk].due_on.isoformat()

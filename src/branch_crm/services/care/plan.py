@@ -49,7 +49,8 @@ from branch_crm.services.care.festivals import festival_dates
 from branch_crm.services.context import Actor, system_actor
 from branch_crm.services.dbapi import raw_connection
 from branch_crm.services.settings import values as settings
-from branch_crm.sync.generated import stamp_generated
+from branch_crm.sync.capture import capture_suspended
+from branch_crm.sync.generated import queue_generated
 from branch_crm.timeutil import BUSINESS_TZ, local_today, utcnow
 
 REASONS: tuple[str, ...] = (
@@ -223,20 +224,26 @@ FROM customer_stats s JOIN customer c ON c.id = s.customer_id
 WHERE {_LIVE} AND s.churn_risk = 1 AND s.computed_for != ''
 """
 
-_INSERT_SQL = """
+_PLACEHOLDERS = ("date", "years", "visit_class", "last", "month", "parcels")
+
+
+def _english_title_sql() -> str:
+    """SQL: the stored message in English (the ``title`` column), by replacing each
+    placeholder of ``msg`` with its value in ``args`` (the festival: its English name)."""
+    sql = "replace(msg, '{festival}', COALESCE(json_extract(args, '$.festival.msg'), ''))"
+    for name in _PLACEHOLDERS:
+        value = f"COALESCE(CAST(json_extract(args, '$.{name}') AS TEXT), '')"
+        sql = f"replace({sql}, '{{{name}}}', {value})"
+    return sql
+
+
+_INSERT_SQL = f"""
 INSERT INTO care_task (id, branch_id, customer_id, kind, due_on, status, title, title_message,
   assignee_id, period, created_at, updated_at)
-SELECT id, :branch, customer_id, kind, due_on, 'open', substr(english_title(msg, args), 1, 200),
+SELECT id, :branch, customer_id, kind, due_on, 'open', substr({_english_title_sql()}, 1, 200),
   json_object('msg', msg, 'args', json(args)), assignee_id, period, :now, :now
 FROM temp.care_plan
 """
-
-
-def _english_title(msg: str, args: str) -> str:
-    """The reason in English (the ``title`` column), from the stored message's parts."""
-    from branch_crm.models.stored_text import english
-
-    return english({"msg": msg, "args": json.loads(args)})
 
 
 def _params(session: Session, actor: Actor, today: date) -> dict[str, Any]:
@@ -298,9 +305,9 @@ def plan_care(*, session: Session, actor: Actor, today: date | None = None) -> P
             raw.execute("SELECT kind, count(*) FROM temp.care_plan GROUP BY kind").fetchall()
         )
         if counts:
-            raw.create_function("english_title", 2, _english_title, deterministic=True)
-            raw.execute(_INSERT_SQL, base)
-            stamp_generated(raw, "care_task", "SELECT id FROM temp.care_plan")
+            with capture_suspended(raw):
+                raw.execute(_INSERT_SQL, base)
+            queue_generated(raw, "care_task", "SELECT id FROM temp.care_plan")
     finally:
         raw.execute("DELETE FROM temp.care_plan")
     result = PlanResult(day, {reason: int(counts.get(reason, 0)) for reason in REASONS})
