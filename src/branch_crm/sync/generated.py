@@ -56,15 +56,16 @@ def _capture_columns(raw: sqlite3.Connection, table: str) -> tuple[list[str], st
 
 
 def queue_generated(raw: sqlite3.Connection, table: str, ids_sql: str) -> int:
-    """Queue the inserts of the ``table`` rows whose ids ``ids_sql`` selects (rows just
-    written with capture suspended, in this transaction) as the capture trigger would, but
+    """Queue the inserts of the ``table`` rows whose ids ``ids_sql`` selects (a query with
+    an ``id`` column; rows just written with capture suspended, in this transaction) as the capture trigger would, but
     stamped at the floor; returns how many."""
     columns, version = _capture_columns(raw, table)
     data = "json_object(" + ", ".join(f"'{c}', t.\"{c}\"" for c in columns) + ")"
     cursor = raw.execute(
         "INSERT INTO sync_outbox (tx_id, table_name, pk, op, data, hlc, schema_version) "
         f"SELECT s.tx_epoch, ?, t.id, 'insert', {data}, printf({SQL_FORMAT}, ?, 0, s.node_id), ? "
-        f'FROM "{table}" t, sync_state s WHERE s.id = 1 AND t.id IN ({ids_sql}) ORDER BY t.id',
+        f'FROM ({ids_sql}) AS g CROSS JOIN "{table}" t ON t.id = g.id '
+        "CROSS JOIN sync_state s WHERE s.id = 1",
         (table, FLOOR_MS, version),
     )
     return cursor.rowcount

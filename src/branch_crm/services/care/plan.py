@@ -242,7 +242,7 @@ INSERT INTO care_task (id, branch_id, customer_id, kind, due_on, status, title, 
   assignee_id, period, created_at, updated_at)
 SELECT id, :branch, customer_id, kind, due_on, 'open', substr({_english_title_sql()}, 1, 200),
   json_object('msg', msg, 'args', json(args)), assignee_id, period, :now, :now
-FROM temp.care_plan
+FROM temp.care_plan ORDER BY id
 """
 
 
