@@ -62,9 +62,18 @@ def build(path: Path, size: int) -> None:
             " VALUES (?, 'ordinary', 'loyal', ?, ?, 3, 3, 3, 12, 40, ?, 0, '2027-01')",
             stats,
         )
-        classed = [r[0] for r in raw.execute("SELECT id FROM customer WHERE visit_class IS NOT NULL")]
+        classed = [
+            r[0] for r in raw.execute("SELECT id FROM customer WHERE visit_class IS NOT NULL")
+        ]
         visits = [
-            (new_id(), "BR001", NOW, NOW, cid, f"2027-01-{rng.randrange(1, 28):02d} 02:00:00.000000")
+            (
+                new_id(),
+                "BR001",
+                NOW,
+                NOW,
+                cid,
+                f"2027-01-{rng.randrange(1, 28):02d} 02:00:00.000000",
+            )
             for cid in classed[::3]
         ]
         raw.executemany(

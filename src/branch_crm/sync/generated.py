@@ -57,8 +57,8 @@ def _capture_columns(raw: sqlite3.Connection, table: str) -> tuple[list[str], st
 
 def queue_generated(raw: sqlite3.Connection, table: str, ids_sql: str) -> int:
     """Queue the inserts of the ``table`` rows whose ids ``ids_sql`` selects (a query with
-    an ``id`` column; rows just written with capture suspended, in this transaction) as the capture trigger would, but
-    stamped at the floor; returns how many."""
+    an ``id`` column; rows just written with capture suspended, in this transaction) as the
+    capture trigger would, but stamped at the floor; returns how many."""
     columns, version = _capture_columns(raw, table)
     data = "json_object(" + ", ".join(f"'{c}', t.\"{c}\"" for c in columns) + ")"
     cursor = raw.execute(
