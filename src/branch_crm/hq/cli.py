@@ -95,7 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
         description=_("Print the current rows of one kind of reference data, one JSON per line."),
         handler=cmd_ref_list,
     )
-    ls.add_argument("kind", choices=sorted(REFERENCE), help=_("kind of reference data"))
+    ls.add_argument(
+        "kind",
+        choices=sorted(REFERENCE),
+        metavar="kind",
+        help=_("kind of reference data: {kinds}").format(kinds=", ".join(sorted(REFERENCE))),
+    )
     return parser
 
 
@@ -267,7 +272,7 @@ def _add_ref(sub: SubParsers) -> None:
         description=_("Add or change reference data; every branch receives it at its next sync."),
         dest="kind",
         title=_("kinds of reference data"),
-        metavar="KIND",
+        metavar="kind",
     )
     helps = {
         "category": _("add or change a complaint category"),
@@ -295,7 +300,12 @@ def _add_ref(sub: SubParsers) -> None:
     _add_id_option(hol)
     text = _("publish a greeting festival's date for one year (lunar festivals move)")
     fest = add_command(rsub, "festival", help=text, description=text, handler=cmd_ref_add)
-    fest.add_argument("festival", choices=sorted(FESTIVALS), help=_("which festival"))
+    fest.add_argument(
+        "festival",
+        choices=list(FESTIVALS),
+        metavar="festival",
+        help=_("which festival: {codes}").format(codes=", ".join(FESTIVALS)),
+    )
     fest.add_argument("day", help=_("its date that year, YYYY-MM-DD"))
     _add_id_option(fest)
     files = {
