@@ -39,6 +39,7 @@ from branch_crm.hq.cli_commands import (
     settings_of,
 )
 from branch_crm.i18n import LANGUAGES, _
+from branch_crm.reference.festivals import FESTIVALS
 
 
 def _positive(text: str) -> int:
@@ -94,7 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
         description=_("Print the current rows of one kind of reference data, one JSON per line."),
         handler=cmd_ref_list,
     )
-    ls.add_argument("kind", choices=sorted(REFERENCE), help=_("kind of reference data"))
+    ls.add_argument(
+        "kind",
+        choices=sorted(REFERENCE),
+        metavar="kind",
+        help=_("kind of reference data: {kinds}").format(kinds=", ".join(sorted(REFERENCE))),
+    )
     return parser
 
 
@@ -266,7 +272,7 @@ def _add_ref(sub: SubParsers) -> None:
         description=_("Add or change reference data; every branch receives it at its next sync."),
         dest="kind",
         title=_("kinds of reference data"),
-        metavar="KIND",
+        metavar="kind",
     )
     helps = {
         "category": _("add or change a complaint category"),
@@ -292,6 +298,16 @@ def _add_ref(sub: SubParsers) -> None:
         "--workday", action="store_true", help=_("a make-up working day instead of a day off")
     )
     _add_id_option(hol)
+    text = _("publish a greeting festival's date for one year (lunar festivals move)")
+    fest = add_command(rsub, "festival", help=text, description=text, handler=cmd_ref_add)
+    fest.add_argument(
+        "festival",
+        choices=list(FESTIVALS),
+        metavar="festival",
+        help=_("which festival: {codes}").format(codes=", ".join(FESTIVALS)),
+    )
+    fest.add_argument("day", help=_("its date that year, YYYY-MM-DD"))
+    _add_id_option(fest)
     files = {
         "sla": _("add or change the SLA policy from a JSON file"),
         "survey-template": _("add or change a survey template from a JSON file"),

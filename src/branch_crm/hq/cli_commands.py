@@ -24,6 +24,7 @@ REFERENCE = {
     "sla": "sla_policy",
     "survey-template": "survey_template",
     "holiday": "holiday",
+    "festival": "festival_date",
 }
 KIND_NAMES = {
     "category": N_("complaint category"),
@@ -31,6 +32,7 @@ KIND_NAMES = {
     "sla": N_("SLA policy"),
     "survey-template": N_("survey template"),
     "holiday": N_("holiday"),
+    "festival": N_("festival date"),
 }
 """What each kind of reference data is called in messages."""
 
@@ -281,6 +283,12 @@ def _reference_values(args: argparse.Namespace) -> dict[str, Any]:
             "sort_order": args.sort,
             "active": True,
         }
+    if kind == "festival":
+        try:
+            day = date.fromisoformat(args.day)
+        except ValueError:
+            raise ValueError(_("{day} is not a date (YYYY-MM-DD)").format(day=args.day)) from None
+        return {"festival": args.festival, "day": day}
     if kind == "holiday":
         try:
             day = date.fromisoformat(args.day)
@@ -303,8 +311,14 @@ def cmd_ref_add(args: argparse.Namespace) -> int:
     """Add a reference row; it flows to every branch on its next pull."""
     from branch_crm.hq.admin import write_reference
 
+    values = _reference_values(args)
+    pk = args.id
+    if pk is None and args.kind == "festival":  # one row per festival and year
+        from branch_crm.reference.festivals import festival_id
+
+        pk = festival_id(values["festival"], values["day"].year)
     with _admin_conn(args) as conn:
-        row_id = write_reference(conn, REFERENCE[args.kind], _reference_values(args), pk=args.id)
+        row_id = write_reference(conn, REFERENCE[args.kind], values, pk=pk)
     _out(_("{kind} saved ({id})").format(kind=_(KIND_NAMES[args.kind]), id=row_id))
     return 0
 

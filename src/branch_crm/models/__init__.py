@@ -23,6 +23,7 @@ from branch_crm.models.customer import (
 from branch_crm.models.customer_list import CustomerListEntry
 from branch_crm.models.preference import DropOffPlace, PickupPreference, SpecialHandling
 from branch_crm.models.reference import (
+    FestivalDate,
     Holiday,
     LocalSetting,
     PolicySetting,
@@ -57,6 +58,7 @@ __all__ = [
     "CustomerStats",
     "CustomerType",
     "DropOffPlace",
+    "FestivalDate",
     "Holiday",
     "LocalSetting",
     "MonthlyVolume",

@@ -66,3 +66,16 @@ class LocalSetting(Base):
 
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
     value: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class FestivalDate(SyncedMixin, Base):
+    """The date of a festival greeting in one year (New Year, Spring Festival, ...), published
+    by head office; a branch without rows for a year uses the built-in table
+    (:mod:`branch_crm.reference.festivals`). Lunar festivals move every year."""
+
+    __tablename__ = "festival_date"
+    __sync_kind__: ClassVar[SyncKind] = "reference"
+
+    festival: Mapped[str] = mapped_column(String(30), index=True)
+    """A code of :data:`branch_crm.reference.festivals.FESTIVALS`."""
+    day: Mapped[date] = mapped_column(Date, index=True)

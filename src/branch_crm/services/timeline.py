@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from sqlalchemy.orm import Session
 
 from branch_crm.services.care.timeline import care_timeline
+from branch_crm.services.care.visits import visit_timeline
 from branch_crm.services.complaints.timeline import complaint_timeline
 from branch_crm.services.customers.history import customer_changes
 from branch_crm.services.customers.preferences import preference_history
@@ -30,6 +31,7 @@ SOURCES: tuple[Source, ...] = (
     customer_changes,
     _preferences,
     care_timeline,
+    visit_timeline,
     complaint_timeline,
     survey_timeline,
 )

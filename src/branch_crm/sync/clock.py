@@ -36,6 +36,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection
 
+from branch_crm.sync.generated import is_floor
 from branch_crm.sync.hlc import Hlc, parse
 
 log = logging.getLogger(__name__)
@@ -144,7 +145,8 @@ def restamp_queue(
 ) -> tuple[int, tuple[int, int] | None]:
     """Shift the stamps of the queued changes not yet in a batch by ``shift_ms``, none later
     than ``now_ms``, keeping them strictly increasing in queue order and after every stamp of
-    a batch already marked; returns how many changed and the last (ms, counter)."""
+    a batch already marked; returns how many changed and the last (ms, counter). Generated
+    inserts keep their floor stamps (:mod:`branch_crm.sync.generated`)."""
     marked = conn.exec_driver_sql(
         "SELECT MAX(hlc) FROM sync_outbox WHERE batch_id IS NOT NULL"
     ).scalar()
@@ -157,6 +159,8 @@ def restamp_queue(
     ).fetchall()
     updates = []
     for seq, text in rows:
+        if is_floor(str(text)):
+            continue  # a generated insert stays below every real edit (sync.generated)
         old = parse(str(text))
         new = min((old.ms + shift_ms, old.counter), (now_ms, 0))
         if previous is not None and new <= previous:

@@ -124,7 +124,7 @@ def test_cancel_needs_a_reason(call, supervisor, make_customer, make_task):  # t
         call(supervisor, follow_ups.cancel_follow_up, task_id="no-such-task", reason="gone")
 
 
-def test_courier_sees_only_own_tasks_and_may_not_work_them(  # type: ignore[no-untyped-def]
+def test_courier_sees_and_closes_only_own_tasks(  # type: ignore[no-untyped-def]
     call, courier, counter, make_customer, make_task
 ):
     cid = make_customer()
@@ -137,12 +137,16 @@ def test_courier_sees_only_own_tasks_and_may_not_work_them(  # type: ignore[no-u
     with pytest.raises(NotFound):
         call(courier, follow_ups.get_follow_up, task_id=other)
     with pytest.raises(PermissionDenied, match="Pickup courier may not close follow-ups"):
-        call(courier, follow_ups.complete_follow_up, task_id=own, note="done by courier")
-    with pytest.raises(PermissionDenied):
         call(courier, follow_ups.cancel_follow_up, task_id=own, reason="not me")
     assert not follow_ups.may_work(courier) and follow_ups.may_work(counter)
+    # a courier may mark their own task done (issue 15), no one else's
+    assert call(courier, follow_ups.complete_follow_up, task_id=own, note="已上门").status == "done"
+    assert follow_ups.may_close(courier, "staff-courier")
+    assert not follow_ups.may_close(courier, "staff-counter")
     # counter staff may work anyone's task
-    assert call(counter, follow_ups.complete_follow_up, task_id=own, note="已告知").status == "done"
+    assert (
+        call(counter, follow_ups.complete_follow_up, task_id=other, note="已告知").status == "done"
+    )
 
 
 def test_only_supervisors_reassign(call, counter, supervisor, make_customer, make_task):  # type: ignore[no-untyped-def]
@@ -239,7 +243,7 @@ def test_chinese_messages(call, counter, courier, make_customer, make_task) -> N
         call(counter, follow_ups.complete_follow_up, task_id=task_id, note="")
     assert err.value.fields["note"] == "请填写告知客户的内容。"
     with pytest.raises(PermissionDenied) as denied:
-        call(courier, follow_ups.complete_follow_up, task_id=task_id, note="已告知")
+        call(courier, follow_ups.cancel_follow_up, task_id=task_id, reason="不是我的")
     assert "揽件员" in denied.value.message
     view = call(counter, follow_ups.complete_follow_up, task_id=task_id, note="已告知")
     assert view.outcome == "已完成：已告知"

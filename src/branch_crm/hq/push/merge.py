@@ -9,6 +9,7 @@ from typing import Any
 from branch_crm.hq.push.rows import emit, log_rejection, settle
 from branch_crm.hq.push.state import Batch, RowState, entity
 from branch_crm.hq.validate import NODE, Screened
+from branch_crm.sync.generated import is_floor
 from branch_crm.sync.merge import meaningful, merge_row
 from branch_crm.sync.protocol import Change, Rejected
 
@@ -53,7 +54,7 @@ def _merge_existing(
     merged = merge_row(state.values, state.clocks, values, hlc)
     b.accepted += 1
     if merged.lost_to_delete:
-        lost = meaningful([*merged.won, *merged.lost])
+        lost = [] if _generated(change) else meaningful([*merged.won, *merged.lost])
         if lost:
             log_rejection(b, change, "deleted", lost)
         b.rejected.append(
@@ -63,7 +64,7 @@ def _merge_existing(
         b.rejected.append(
             Rejected(table=change.table, pk=change.pk, reason="older", columns=merged.lost)
         )
-        lost = meaningful(merged.lost)
+        lost = [] if _generated(change) else meaningful(merged.lost)
         if lost:  # a newer value won: the sender's supervisors see what was lost
             log_rejection(b, change, "older", lost, acknowledge=False)
     if merged.lost:
@@ -72,6 +73,13 @@ def _merge_existing(
         settle(b, state, "delete" if merged.deletes else "update", merged.won, hlc)
     if change.table == "sync_conflict" and "resolution" in merged.won:
         b.resolutions.append(change.pk)
+
+
+def _generated(change: Change) -> bool:
+    """An insert a rule generated on a PC (stamped at the floor, sync.generated): the same row
+    is made on every PC, so losing to another copy or to a person's later change is by
+    design, never a change to report."""
+    return change.op == "insert" and is_floor(change.hlc)
 
 
 def _rebroadcast(b: Batch, state: RowState, columns: list[str]) -> None:

@@ -4,7 +4,8 @@ A survey detractor (services.surveys.entry) or any other feature opens a ``CareT
 customer. Here staff see the open ones (overdue and due today first), mark one done with
 what the customer was told, or cancel it with a reason; a supervisor may hand it to someone
 else. Counter staff and supervisors work tasks; a courier only sees the tasks assigned to
-them. Every change goes through the ORM session, so it is audited and captured for sync.
+them, and may mark those done or postpone them. Every change goes through the ORM session,
+so it is audited and captured for sync.
 """
 
 from __future__ import annotations
@@ -37,8 +38,11 @@ ASSIGN_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
 KIND_LABELS = {
     "survey_follow_up": N_("Survey follow-up"),
     "birthday": N_("Birthday call"),
+    "anniversary": N_("Anniversary call"),
     "visit": N_("Visit"),
     "greeting": N_("Holiday greeting"),
+    "win_back": N_("Win-back call"),
+    "churn_call": N_("Churn-risk call"),
 }
 STATUS_LABELS = {OPEN: N_("open"), DONE: N_("done"), CANCELLED: N_("cancelled")}
 
@@ -61,6 +65,12 @@ def status_label(status: str) -> str:
 def may_work(actor: Actor) -> bool:
     """True when the actor may mark tasks done or cancel them."""
     return Role(actor.role) in WORK_ROLES
+
+
+def may_close(actor: Actor, assignee_id: str | None) -> bool:
+    """True when the actor may mark a task assigned to ``assignee_id`` done: staff who work
+    tasks, and a courier the task is assigned to."""
+    return may_work(actor) or (actor.staff_id is not None and assignee_id == actor.staff_id)
 
 
 def may_reassign(actor: Actor) -> bool:
@@ -212,16 +222,27 @@ def list_follow_ups(
     overdue_only: bool = False,
     limit: int = 500,
     today: date | None = None,
+    due_by: date | None = None,
+    account_manager_id: str | None = None,
+    kinds: tuple[str, ...] | None = None,
 ) -> list[FollowUp]:
     """Open tasks the actor may see, overdue and due today first (oldest due date first).
 
     ``scope`` "mine" keeps the tasks assigned to the actor; a courier always gets only
-    their own, whatever the scope.
+    their own, whatever the scope. ``due_by``: only tasks due on or before that day (the
+    Today screen: ``due_by=today``); ``account_manager_id``: only tasks of that account
+    manager's customers; ``kinds``: only these reasons.
     """
     today = today or local_today()
     query = _visible(_query().where(CareTask.status == OPEN), actor, _check_scope(scope))
     if overdue_only:
         query = query.where(CareTask.due_on < today)
+    if due_by is not None:
+        query = query.where(CareTask.due_on <= due_by)
+    if account_manager_id is not None:
+        query = query.where(Customer.account_manager_id == account_manager_id)
+    if kinds is not None:
+        query = query.where(CareTask.kind.in_(kinds))
     query = query.order_by(CareTask.due_on, CareTask.created_at, CareTask.id)
     query = query.limit(max(1, min(limit, MAX_ROWS)))
     return [_view(*row) for row in session.execute(query).tuples()]
@@ -303,10 +324,12 @@ def _append(notes: str | None, line: str) -> str:
 
 
 def complete_follow_up(*, session: Session, actor: Actor, task_id: str, note: str) -> FollowUp:
-    """Mark an open task done with a short note of what the customer was told."""
-    _require_work(actor)
+    """Mark an open task done with a short note of what the customer was told (a courier:
+    only a task assigned to them)."""
     text = _clean_note(note, "note")
     task = _open_task(session, actor, task_id)
+    if not may_close(actor, task.assignee_id):
+        raise _refuse(actor, _("close follow-ups"))
     task.status = DONE
     task.done_at = utcnow()
     task.outcome_message = message(N_("Done: {note}"), note=text)
@@ -340,5 +363,27 @@ def reassign_follow_up(
             message = _("Choose an active staff member.")
             raise ValidationError({"assignee": message}, message)
     task.assignee_id = assignee_id
+    session.flush()
+    return get_follow_up(session=session, actor=actor, task_id=task.id)
+
+
+def postpone_follow_up(
+    *, session: Session, actor: Actor, task_id: str, due_on: date, note: str | None = None
+) -> FollowUp:
+    """Move an open task to a later day (e.g. the customer asked to be called next week);
+    ``note`` (optional) says why. A courier may postpone the tasks assigned to them."""
+    task = _open_task(session, actor, task_id)
+    if not may_close(actor, task.assignee_id):
+        raise _refuse(actor, _("postpone follow-ups"))
+    if due_on <= task.due_on and due_on < local_today():
+        message = _("Choose a day from today on.")
+        raise ValidationError({"due_on": message}, message)
+    text = " ".join((note or "").split())
+    if len(text) > NOTE_MAX:
+        message = _("At most {max} characters, please.").format(max=NOTE_MAX)
+        raise ValidationError({"note": message}, message)
+    task.due_on = due_on
+    if text:
+        task.notes = _append(task.notes, text)
     session.flush()
     return get_follow_up(session=session, actor=actor, task_id=task.id)

@@ -124,6 +124,28 @@ SETTINGS: dict[str, Setting] = {
             1,
             3650,
         ),
+        # customer care (issue 15): the plan's look-ahead and the visit classes' quotas
+        Setting(
+            "care.lead_days",
+            3,
+            int,
+            "policy",
+            N_("Birthday, anniversary and festival calls this many days ahead"),
+            0,
+            60,
+        ),
+        Setting("care.visit_days_a", 7, int, "policy", N_("Class A: visit every (days)"), 1, 366),
+        Setting("care.visit_days_b", 14, int, "policy", N_("Class B: visit every (days)"), 1, 366),
+        Setting("care.visit_days_c", 30, int, "policy", N_("Class C: visit every (days)"), 1, 366),
+        Setting(
+            "care.feedback_a", 2, int, "policy", N_("Class A: feedback forms per month"), 0, 31
+        ),
+        Setting(
+            "care.feedback_b", 2, int, "policy", N_("Class B: feedback forms per month"), 0, 31
+        ),
+        Setting(
+            "care.feedback_c", 1, int, "policy", N_("Class C: feedback forms per month"), 0, 31
+        ),
         # app shell: the demo accounts shown on the sign-in dialog of a demo database
         Setting("demo.accounts", "", str, "local", N_("Demo accounts shown at sign-in")),
     ]

@@ -28,6 +28,7 @@ ACTION_LABELS = {
     "locked": N_("Locked out"),
     "unlocked": N_("Unlocked"),
     "password_reset": N_("Password reset"),
+    "care_plan": N_("Care plan"),
 }
 SIGN_IN_ATTEMPTS = frozenset({"login_failed", "locked"})
 

@@ -65,6 +65,7 @@ ENTITY_LABELS = {
     "sync_rejected_change": N_("Change head office did not apply"),
     "sla_policy": N_("SLA policy"),
     "holiday": N_("Holiday"),
+    "festival_date": N_("Festival date"),
     "policy_setting": N_("Setting"),
     "reference_code": N_("Reference list entry"),
     "customer_list": N_("Customer list"),
@@ -138,6 +139,11 @@ FIELD_LABELS: dict[str, str] = {
     "suggested_grade": N_("Suggested grade"),
     "grade_reason": N_("Reason for the grade"),
     "done_at": N_("Done at"),
+    "period": N_("Period"),
+    "next_step": N_("Next step"),
+    "next_visit_on": N_("Next visit"),
+    "task_id": N_("Follow-up"),
+    "at": N_("When"),
     "printed_at": N_("Printed at"),
 }
 CODE_LISTS = {"category": ReferenceKind.COMPLAINT_CATEGORY, "root_cause": ReferenceKind.ROOT_CAUSE}

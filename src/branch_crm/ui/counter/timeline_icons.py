@@ -11,6 +11,7 @@ TIMELINE_ICONS: dict[str, str] = {
     "complaint_reopened": "complaint_reopened",
     "care_done": "care_done",
     "care_cancelled": "care_cancel",
+    "visit": "care_tasks",
     "survey_form": "survey_print",
     "survey_response": "surveys",
     "survey_follow_up": "attendance",

@@ -1,6 +1,7 @@
 """Bringing derived data up to date in the background after start-up, with progress in the
-status bar: the classification when a new month began (or a threshold changed), and the
-lookup index of customers changed by a sync, a migration or raw SQL.
+status bar: the classification when a new month began (or a threshold changed), the
+lookup index of customers changed by a sync, a migration or raw SQL, and then the day's care
+plan (services.care.plan.plan_if_due: once a day per PC).
 
 The work runs as a chain of short database jobs (services.customers.classification.catch_up_step),
 so the counter's saves get in between and the lookup keeps answering from the index as it
@@ -17,6 +18,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QWidget
 
 from branch_crm.i18n import _, ngettext
+from branch_crm.services.care.plan import PlanResult, plan_if_due
 from branch_crm.services.customers.classification import CatchUp, catch_up_step
 from branch_crm.ui.context import AppContext
 
@@ -104,9 +106,19 @@ class CatchUpStatus(QLabel):
             log.info("derived customer data brought up to date")
             self.worked = False
             self.ctx.bus.changed("customer", "classification")
+        # the day's care plan, on fresh figures (once a day: a cheap check otherwise)
+        self.ctx.submit(plan_if_due, on_result=self._on_plan_done, on_error=self._on_plan_failed)
         if self._again:
             self._again = False
             self.start()
+
+    def _on_plan_done(self, result: PlanResult | None) -> None:
+        if result is not None and result.total:
+            log.info("care plan: %d new tasks", result.total)
+            self.ctx.bus.changed("care")
+
+    def _on_plan_failed(self, exc: BaseException) -> None:
+        log.warning("care plan failed: %s", exc, exc_info=exc)  # tried again next minute
 
     def _on_step_failed(self, exc: BaseException) -> None:
         log.warning("catching up derived data failed: %s", exc, exc_info=exc)
