@@ -202,24 +202,33 @@ def max_rowid(raw: sqlite3.Connection, table: str) -> int:
     return int(raw.execute(f'SELECT coalesce(max(rowid), 0) FROM "{table}"').fetchone()[0])
 
 
-def capture_inserted(raw: sqlite3.Connection, table: str, after_rowid: int) -> int:
-    """Write the outbox rows of every row of ``table`` with a rowid above ``after_rowid``, as
-    the insert trigger would have (call it after inserting them with capture suspended, in
-    the same transaction). Returns the rows captured; 0 when the table is not captured."""
+def capture_columns(raw: sqlite3.Connection, table: str) -> tuple[list[str], str] | None:
+    """The columns the insert trigger of ``table`` captures and the schema version it stamps,
+    as the live database has them; None when the table is not captured."""
     found = raw.execute(
         "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
         (f"{TRIGGER_PREFIX}{table}_ins",),
     ).fetchone()
     if found is None:
-        return 0
+        return None
     match = _VERSION.search(found[0])
     if match is None:
         raise RuntimeError(f"{table}: cannot read the schema version of its capture trigger")
-    plan = capture_plan()
-    local = plan[table][1] if table in plan else set()
+    local = capture_plan()[table][1]
     columns = [
         row[1] for row in raw.execute(f'PRAGMA table_info("{table}")') if row[1] not in local
     ]
+    return columns, match.group(1)
+
+
+def capture_inserted(raw: sqlite3.Connection, table: str, after_rowid: int) -> int:
+    """Write the outbox rows of every row of ``table`` with a rowid above ``after_rowid``, as
+    the insert trigger would have (call it after inserting them with capture suspended, in
+    the same transaction). Returns the rows captured; 0 when the table is not captured."""
+    captured = capture_columns(raw, table)
+    if captured is None:
+        return 0
+    columns, version = captured
     raw.execute(ADVANCE_HLC)
     cursor = raw.execute(
         "INSERT INTO sync_outbox (tx_id, table_name, pk, op, data, hlc, schema_version)\n"
@@ -228,7 +237,7 @@ def capture_inserted(raw: sqlite3.Connection, table: str, after_rowid: int) -> i
         " s.hlc_counter + row_number() OVER (ORDER BY t.rowid) - 1, s.node_id), ?\n"
         f'FROM "{table}" AS t, sync_state AS s WHERE s.id = 1 AND t.rowid > ?\n'
         "ORDER BY t.rowid",
-        (match.group(1), after_rowid),
+        (version, after_rowid),
     )
     count = max(cursor.rowcount, 0)
     if count > 1:

@@ -21,16 +21,13 @@ then costs no per-row trigger work.
 
 from __future__ import annotations
 
-import re
 import sqlite3
 
-from branch_crm.sync.capture import TRIGGER_PREFIX, capture_plan
+from branch_crm.sync.capture import capture_columns
 from branch_crm.sync.hlc import SQL_FORMAT
 
 FLOOR_MS = 946_684_800_000
 """2000-01-01T00:00:00Z: the physical time of generated inserts, before any real edit."""
-
-_SCHEMA_VERSION = re.compile(r", '([^']*)'\s+FROM sync_state WHERE id = 1;\s*END\s*$")
 
 
 def is_floor(stamp: str) -> bool:
@@ -38,28 +35,14 @@ def is_floor(stamp: str) -> bool:
     return stamp[:13] <= f"{FLOOR_MS:013d}"
 
 
-def _capture_columns(raw: sqlite3.Connection, table: str) -> tuple[list[str], str]:
-    """The columns the insert trigger of ``table`` captures and the schema version it
-    stamps (both as the live database has them)."""
-    row = raw.execute(
-        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
-        (f"{TRIGGER_PREFIX}{table}_ins",),
-    ).fetchone()
-    if row is None:
-        raise RuntimeError(f"{table} has no capture trigger")
-    match = _SCHEMA_VERSION.search(row[0])
-    if match is None:
-        raise RuntimeError(f"cannot read the schema version of {table}'s capture trigger")
-    local = capture_plan()[table][1]
-    columns = [r[1] for r in raw.execute(f'PRAGMA table_info("{table}")') if r[1] not in local]
-    return columns, match.group(1)
-
-
 def queue_generated(raw: sqlite3.Connection, table: str, ids_sql: str) -> int:
     """Queue the inserts of the ``table`` rows whose ids ``ids_sql`` selects (a query with
     an ``id`` column; rows just written with capture suspended, in this transaction) as the
     capture trigger would, but stamped at the floor; returns how many."""
-    columns, version = _capture_columns(raw, table)
+    captured = capture_columns(raw, table)
+    if captured is None:
+        raise RuntimeError(f"{table} has no capture trigger")
+    columns, version = captured
     data = "json_object(" + ", ".join(f"'{c}', t.\"{c}\"" for c in columns) + ")"
     cursor = raw.execute(
         "INSERT INTO sync_outbox (tx_id, table_name, pk, op, data, hlc, schema_version) "
