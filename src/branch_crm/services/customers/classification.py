@@ -213,7 +213,12 @@ def _prepare(raw: sqlite3.Connection, customer_ids: list[str] | None) -> tuple[s
         return "", ""
     raw.execute("CREATE TEMP TABLE IF NOT EXISTS stats_ids (id TEXT PRIMARY KEY)")
     raw.execute("DELETE FROM temp.stats_ids")
-    raw.executemany("INSERT OR IGNORE INTO temp.stats_ids VALUES (?)", ((i,) for i in customer_ids))
+    # one statement, not one per id: SQLite then runs without Python's lock throughout (an
+    # import reads its next chunk on another thread meanwhile)
+    raw.execute(
+        "INSERT OR IGNORE INTO temp.stats_ids SELECT value FROM json_each(?)",
+        (json.dumps(customer_ids),),
+    )
     return (
         "AND customer_id IN (SELECT id FROM temp.stats_ids)",
         "AND c.id IN (SELECT id FROM temp.stats_ids)",

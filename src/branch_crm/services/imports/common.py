@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import queue
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -239,6 +240,8 @@ def tick(progress: Progress | None, cancelled: Cancelled | None, done: int, tota
 
 
 _END = object()
+SWITCH_INTERVAL = 0.0005
+"""Seconds between Python's thread switches while an import reads ahead."""
 _T = TypeVar("_T")
 
 
@@ -274,6 +277,11 @@ def read_ahead(source: Iterable[_T], depth: int = 2) -> Iterator[_T]:
         put(_END)
 
     thread = threading.Thread(target=work, name="import-read-ahead", daemon=True)
+    # The caller gives Python's lock up at each SQLite statement and must get it back from
+    # the busy reader: with the default 5 ms switch interval every statement could wait that
+    # long. 0.5 ms while reading ahead (process-wide; restored after).
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(min(interval, SWITCH_INTERVAL))
     thread.start()
     try:
         while True:
@@ -286,6 +294,7 @@ def read_ahead(source: Iterable[_T], depth: int = 2) -> Iterator[_T]:
     finally:
         stop.set()
         thread.join()
+        sys.setswitchinterval(interval)
 
 
 @dataclass(frozen=True, slots=True)

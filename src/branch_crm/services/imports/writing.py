@@ -1,6 +1,6 @@
-"""Bulk writes of an import: new rows go in with ``executemany`` on the session's own
-connection (same transaction) together with their audit entries, written as the session
-hooks write them for a single save (``create`` with every non-empty synced column as
+"""Bulk writes of an import: new rows go in with one statement per table and chunk on the
+session's own connection (same transaction) together with their audit entries, written as the
+session hooks write them for a single save (``create`` with every non-empty synced column as
 ``[None, value]``, the actor, the time; the entry's changes are made in SQL from the row
 just written). Capture is suspended while a chunk goes in and the chunk is then captured for
 sync in one statement per table (:func:`branch_crm.sync.capture.capture_inserted`): the same
