@@ -99,6 +99,12 @@ class Writer:
                         line = line[cut:]
                 else:
                     line = candidate
+                    # one word longer than the line (an e-mail address, a long number):
+                    # cut it where the width ends
+                    while self.width(line.rstrip(), size, bold) > max_width and len(line) > 1:
+                        cut = _fit(self, line, max_width, size, bold)
+                        lines.append(line[:cut])
+                        line = line[cut:]
             lines.append(line.rstrip())
         return lines
 
