@@ -36,7 +36,7 @@ from branch_crm.reference.form_layout import MAX_PAGES, FormLayout, form_layout
 from branch_crm.reference.roles import Permission
 from branch_crm.services.context import Actor
 from branch_crm.services.customers.validation import normalize_phone
-from branch_crm.services.pc_code import this_pc_code
+from branch_crm.services.pc_code import serial_pc_code
 from branch_crm.services.permissions import require
 from branch_crm.services.settings.print_header import PrintHeader, output_error, print_header
 from branch_crm.services.surveys import serials
@@ -216,7 +216,7 @@ def _print(
     header = print_header(session, language)
     now = utcnow()
     day = to_local(now).date()
-    pc_code = this_pc_code(session)
+    pc_code = serial_pc_code(session)
     sequence = serials.next_sequence(session, actor.branch_id, pc_code, day)
     batch_id = new_id() if batch else None
     output = Path(output)
