@@ -76,3 +76,10 @@ def test_qr_text_names_the_page() -> None:
     assert qr_text("BR001-A26112300079", 2) == "BR001-A26112300079/2"
     assert read_qr_text("BR001-A26112300079/2") == ("BR001-A26112300079", 2)
     assert read_qr_text("BR001-A26112300079") == ("BR001-A26112300079", 1)
+
+
+def test_the_boxes_are_the_answers_the_schema_allows() -> None:
+    from branch_crm.reference.form_layout import BOX_VALUES
+    from branch_crm.reference.schema import RANGES
+
+    assert BOX_VALUES == RANGES

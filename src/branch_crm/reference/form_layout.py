@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 
 __all__ = [
     "BOX",
+    "BOX_VALUES",
     "MAX_PAGES",
     "MM",
     "PAGE_H",
@@ -92,6 +93,9 @@ HEADING = 10.5 * MM
 RANGE_H = 30 * MM
 LINE_GAP = 8 * MM
 TEXT_MIN_LINES = 3
+BOX_VALUES = {"scale5": (1, 5), "nps": (0, 10), "ces": (1, 7)}
+"""The answers each kind has a box for (those of reference.schema.RANGES, which imports this
+module to check templates: a test keeps the two equal)."""
 
 
 @dataclass(frozen=True)
@@ -387,11 +391,9 @@ def _scale_block(flow: _Flow, number: int, codes: Sequence[str]) -> None:
 
 
 def _range_block(flow: _Flow, number: int, code: str, kind: str) -> None:
-    from branch_crm.reference.schema import RANGES
-
     flow.ensure(RANGE_H)
     top = flow.y
-    low, high = RANGES[kind]
+    low, high = BOX_VALUES[kind]
     count = high - low + 1
     step = (RIGHT - LEFT) / count
     box_y = top - HEADING - 1.5 * MM - BOX
