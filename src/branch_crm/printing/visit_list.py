@@ -31,6 +31,7 @@ __all__ = [
     "document_title",
     "month_text",
     "render_visit_list",
+    "rows_per_page",
 ]
 
 ROW_H = 12 * MM
@@ -98,7 +99,8 @@ def document_title(data: VisitList) -> str:
     return titled(data.company, _("Visit list {month}").format(month=month), data.language)
 
 
-def _rows_per_page() -> int:
+def rows_per_page() -> int:
+    """Table rows on a page."""
     return int((TABLE_TOP - HEADER_ROW_H - (MARGIN + 4 * MM)) // ROW_H)
 
 
@@ -119,7 +121,7 @@ class _Layout:
 
     def pages(self) -> list[tuple[int, int, int, bool]]:
         """(section, first entry, entries, continued) of every page."""
-        per_page = _rows_per_page()
+        per_page = rows_per_page()
         plan: list[tuple[int, int, int, bool]] = []
         for index, section in enumerate(self.data.sections):
             first = 0
@@ -211,9 +213,11 @@ class _Layout:
             line2 = y_top - 9.2 * MM
             middle = y_top - ROW_H / 2 - TABLE_SIZE * 0.35
             self.w.centred((edges[0] + edges[1]) / 2, middle, str(first_number + i), TABLE_SIZE)
-            self._cell(entry.name, 1, line1, bold=True)
             if entry.company:
+                self._cell(entry.name, 1, line1, bold=True, smallest=7.5)
                 self._cell(entry.company, 1, line2, size=SMALL_SIZE)
+            else:  # a long name takes both lines
+                self._two_lines(entry.name, 1, line1, line2, size=TABLE_SIZE, bold=True)
             self.w.centred((edges[2] + edges[3]) / 2, middle, entry.visit_class, TABLE_SIZE)
             self._cell(entry.phone, 3, middle)
             self._two_lines(entry.address, 4, line1, line2)
@@ -235,29 +239,39 @@ class _Layout:
         *,
         size: float = TABLE_SIZE,
         bold: bool = False,
+        smallest: float = 6.0,
     ) -> None:
-        """``text`` in a column, shrunk (down to 6 pt) and then cut to fit."""
+        """``text`` in a column, shrunk (down to ``smallest`` pt) and then cut to fit."""
         if not text:
             return
         room = self.edges[column + 1] - self.edges[column] - 2.4 * MM
-        while size > 6 and self.w.width(text, size, bold) > room:
+        while size > smallest and self.w.width(text, size, bold) > room:
             size -= 0.5
         while len(text) > 1 and self.w.width(text, size, bold) > room:
             text = text[:-2] + "…"
         self.w.text(self.edges[column] + 1.2 * MM, baseline, text, size, bold)
 
-    def _two_lines(self, text: str, column: int, first: float, second: float) -> None:
+    def _two_lines(
+        self,
+        text: str,
+        column: int,
+        first: float,
+        second: float,
+        *,
+        size: float = SMALL_SIZE + 0.5,
+        bold: bool = False,
+    ) -> None:
         """``text`` wrapped on at most two lines (the second cut with "…")."""
         if not text:
             return
         room = self.edges[column + 1] - self.edges[column] - 2.4 * MM
-        lines = self.w.wrap(text, room, SMALL_SIZE + 0.5)
-        self._cell(lines[0], column, first, size=SMALL_SIZE + 0.5)
+        lines = self.w.wrap(text, room, size, bold)
+        self._cell(lines[0], column, first, size=size, bold=bold)
         if len(lines) > 1:
             rest = (
                 "".join(lines[1:]) if self.data.language.startswith("zh") else " ".join(lines[1:])
             )
-            self._cell(rest, column, second, size=SMALL_SIZE + 0.5)
+            self._cell(rest, column, second, size=size, bold=bold, smallest=size)
 
     def _footer(self, page: int, pages: int) -> None:
         _ = self.t
