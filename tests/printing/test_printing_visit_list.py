@@ -17,8 +17,8 @@ from branch_crm.printing.visit_list import (
     VisitList,
     VisitListEntry,
     VisitListSection,
-    rows_per_page,
     render_visit_list,
+    rows_per_page,
 )
 from branch_crm.services.care.visit_list import print_visit_list
 from branch_crm.services.care.visits import record_visit
@@ -53,7 +53,8 @@ def _customers(db: Any, actor: Any, count: int, manager: str | None, prefix: str
 
     ids = []
     for number in range(count):
-        cid = add_customer(db, actor, f"{prefix}{number:02d}号客户", (f"1390000{ord(prefix) % 10}{number:03d}",),
+        phone = f"1390000{ord(prefix) % 10}{number:03d}"
+        cid = add_customer(db, actor, f"{prefix}{number:02d}号客户", (phone,),
                            address=f"上海市浦东新区张江路{number + 1}弄{number + 2}号楼",
                            company="东方贸易有限公司" if number % 3 == 0 else None)  # fmt: skip
         with unit_of_work(db, actor) as session:
@@ -66,8 +67,15 @@ def _customers(db: Any, actor: Any, count: int, manager: str | None, prefix: str
 
 
 def test_visit_list_per_account_manager(
-    db, admin, counter, staff, chinese_branch, clock, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+    *,
+    db: Any,
+    admin: Any,
+    counter: Any,
+    staff: Any,
+    chinese_branch: Any,
+    clock: Any,
+    tmp_path: Path,
+) -> None:
     clock(datetime(2027, 3, 15, 2, 0, tzinfo=UTC))
     many = _customers(db, admin, 45, "staff-a", "甲")
     few = _customers(db, admin, 3, "staff-b", "乙")
@@ -109,7 +117,9 @@ def test_visit_list_per_account_manager(
     assert len(few) == 3 and len(nobody) == 2
 
 
-def test_one_manager_and_an_empty_month(db, admin, staff, clock, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_one_manager_and_an_empty_month(
+    *, db: Any, admin: Any, staff: Any, clock: Any, tmp_path: Any
+) -> None:
     clock(datetime(2027, 3, 15, 2, 0, tzinfo=UTC))
     _customers(db, admin, 4, "staff-a", "甲")
     _customers(db, admin, 2, "staff-b", "乙")

@@ -44,13 +44,16 @@ def courier_task(db, counter):  # type: ignore[no-untyped-def]
         session.add(customer)
         session.flush()
         task = CareTask(customer_id=customer.id, kind="birthday", due_on=local_today(),
-                        status="open", title="Birthday call", assignee_id="staff-courier")  # fmt: skip
+                        status="open", title="Birthday call",
+                        assignee_id="staff-courier")  # fmt: skip
         session.add(task)
         session.flush()
         return task.id, customer.id
 
 
-def test_lists_due_and_overdue_for_everyone_and_for_me(qtbot, ctx, show, tasks) -> None:  # type: ignore[no-untyped-def]
+def test_lists_due_and_overdue_for_everyone_and_for_me(
+    *, qtbot: Any, ctx: Any, show: Any, tasks: Any
+) -> None:
     from branch_crm.ui.care.model import DUE, REASON
 
     card = _card(ctx, show)
@@ -67,7 +70,9 @@ def test_lists_due_and_overdue_for_everyone_and_for_me(qtbot, ctx, show, tasks) 
     assert not card.reassign_button.isVisible()  # counter staff do not reassign
 
 
-def test_done_with_a_note_closes_the_task(qtbot, ctx, show, opened, tasks) -> None:  # type: ignore[no-untyped-def]
+def test_done_with_a_note_closes_the_task(
+    *, qtbot: Any, ctx: Any, show: Any, opened: Any, tasks: Any
+) -> None:
     card = _card(ctx, show)
     card.table.setFocus()
     qtbot.keyClick(card.table, Qt.Key.Key_D, CTRL)
@@ -83,7 +88,9 @@ def test_done_with_a_note_closes_the_task(qtbot, ctx, show, opened, tasks) -> No
     assert card.current_task_id() == tasks["today"][0]  # the next task takes its place
 
 
-def test_postpone_moves_the_date_off_today(qtbot, ctx, show, opened, tasks) -> None:  # type: ignore[no-untyped-def]
+def test_postpone_moves_the_date_off_today(
+    *, qtbot: Any, ctx: Any, show: Any, opened: Any, tasks: Any
+) -> None:
     from branch_crm.ui.care.dialogs import to_qdate
 
     card = _card(ctx, show)
@@ -101,7 +108,9 @@ def test_postpone_moves_the_date_off_today(qtbot, ctx, show, opened, tasks) -> N
     assert _names(card) == ["张三"]
 
 
-def test_reassign_is_for_supervisors_only(qtbot, ctx, supervisor_ctx, show, opened, tasks) -> None:  # type: ignore[no-untyped-def]
+def test_reassign_is_for_supervisors_only(
+    *, qtbot: Any, ctx: Any, supervisor_ctx: Any, show: Any, opened: Any, tasks: Any
+) -> None:
     counter_card = _card(ctx, show)
     counter_card.table.setFocus()
     qtbot.keyClick(counter_card.table, Qt.Key.Key_R, CTRL)
@@ -123,7 +132,9 @@ def test_reassign_is_for_supervisors_only(qtbot, ctx, supervisor_ctx, show, open
     assert card.current_task_id() == tasks["today"][0]  # selection kept after the reload
 
 
-def test_courier_sees_and_closes_own_tasks(qtbot, courier_ctx, show, opened, tasks, courier_task) -> None:  # type: ignore[no-untyped-def]
+def test_courier_sees_and_closes_own_tasks(
+    *, qtbot: Any, courier_ctx: Any, show: Any, opened: Any, tasks: Any, courier_task: Any
+) -> None:
     card = _card(courier_ctx, show)
     assert _names(card) == ["钱七"]  # only theirs; 王五's is not due yet
     assert not card.scope.isEnabled() and card.current_scope() == "mine"
@@ -142,7 +153,9 @@ def test_courier_sees_and_closes_own_tasks(qtbot, courier_ctx, show, opened, tas
     assert not card.done_button.isEnabled() and not card.customer_button.isEnabled()
 
 
-def test_enter_opens_the_customer(qtbot, ctx, show, tasks, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_enter_opens_the_customer(
+    *, qtbot: Any, ctx: Any, show: Any, tasks: Any, monkeypatch: Any
+) -> None:
     from branch_crm.ui.counter import actions
 
     seen: list[str] = []
@@ -156,7 +169,9 @@ def test_enter_opens_the_customer(qtbot, ctx, show, tasks, monkeypatch) -> None:
     assert seen[-1] == tasks["today"][1]
 
 
-def test_card_refreshes_on_care_changes(qtbot, ctx, show, tasks, ctx_write) -> None:  # type: ignore[no-untyped-def]
+def test_card_refreshes_on_care_changes(
+    *, qtbot: Any, ctx: Any, show: Any, tasks: Any, ctx_write: Any
+) -> None:
     card = _card(ctx, show)
     ctx_write(ctx, follow_ups.complete_follow_up, task_id=tasks["overdue"][0], note="已告知")
     with qtbot.waitSignal(card.sig_loaded):
@@ -164,7 +179,9 @@ def test_card_refreshes_on_care_changes(qtbot, ctx, show, tasks, ctx_write) -> N
     assert card.listed.overdue == 0 and _names(card) == ["李四"]
 
 
-def test_home_page_shows_the_card_first_and_across(qtbot, ctx, show, tasks, opened) -> None:  # type: ignore[no-untyped-def]
+def test_home_page_shows_the_card_first_and_across(
+    *, qtbot: Any, ctx: Any, show: Any, tasks: Any, opened: Any
+) -> None:
     from branch_crm.ui.main_window import MainWindow
     from branch_crm.ui.pages import PAGES
 

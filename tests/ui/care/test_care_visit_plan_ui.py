@@ -40,7 +40,8 @@ def planned(db, counter, supervisor, clock):  # type: ignore[no-untyped-def]
         for number, (name, cls, manager, _visits) in enumerate(specs):
             customer = Customer(name=name, visit_class=cls, account_manager_id=manager,
                                 address="上海市浦东新区世纪大道" + str(100 + number) + "号",
-                                company=f"{name}商贸有限公司" if number % 2 == 0 else None)  # fmt: skip
+                                company=f"{name}商贸有限公司" if number % 2 == 0 else None,
+                                )  # fmt: skip
             session.add(customer)
             session.flush()
             session.add(CustomerPhone(customer_id=customer.id, phone=f"1381234{number:04d}",
@@ -67,7 +68,9 @@ def _column(table: Any, column: int) -> list[str]:
     return [table.item(row, column).text() for row in range(table.rowCount())]
 
 
-def test_figures_are_visit_compliance(qtbot, supervisor_ctx, show, planned, call, supervisor) -> None:  # type: ignore[no-untyped-def]
+def test_figures_are_visit_compliance(
+    *, qtbot: Any, supervisor_ctx: Any, show: Any, planned: Any, call: Any, supervisor: Any
+) -> None:
     page = _page(supervisor_ctx, show)
     expected = call(supervisor, visit_compliance, month=MONTH)
     assert page.figures == expected
@@ -89,7 +92,9 @@ def test_figures_are_visit_compliance(qtbot, supervisor_ctx, show, planned, call
     assert page.behind_caption.text() == "Customers behind in 2027-03: 4"
 
 
-def test_filter_by_account_manager(qtbot, supervisor_ctx, show, planned, call, supervisor) -> None:  # type: ignore[no-untyped-def]
+def test_filter_by_account_manager(
+    *, qtbot: Any, supervisor_ctx: Any, show: Any, planned: Any, call: Any, supervisor: Any
+) -> None:
     page = _page(supervisor_ctx, show)
     page.manager.setCurrentIndex(page.manager.findData("staff-counter"))
     expected = call(supervisor, visit_compliance, month=MONTH, account_manager_id="staff-counter")
@@ -106,7 +111,9 @@ def test_filter_by_account_manager(qtbot, supervisor_ctx, show, planned, call, s
     assert _column(page.behind, 0) == ["李四"]
 
 
-def test_another_month_and_opening_a_customer(qtbot, supervisor_ctx, show, planned, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_another_month_and_opening_a_customer(
+    *, qtbot: Any, supervisor_ctx: Any, show: Any, planned: Any, monkeypatch: Any
+) -> None:
     from branch_crm.ui.counter import actions
 
     seen: list[str] = []
@@ -122,7 +129,9 @@ def test_another_month_and_opening_a_customer(qtbot, supervisor_ctx, show, plann
     assert page.behind.rowCount() == 7
 
 
-def test_print_visit_list_pdf(qtbot, supervisor_ctx, show, planned, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_print_visit_list_pdf(
+    *, qtbot: Any, supervisor_ctx: Any, show: Any, planned: Any, monkeypatch: Any, tmp_path: Any
+) -> None:
     from pypdf import PdfReader
 
     from branch_crm.ui.care import visit_plan
@@ -147,7 +156,9 @@ def test_print_visit_list_pdf(qtbot, supervisor_ctx, show, planned, monkeypatch,
     assert "Page 1 of 3" in texts[0]
 
 
-def test_page_is_for_those_who_see_reports(qtbot, ctx, supervisor_ctx, show) -> None:  # type: ignore[no-untyped-def]
+def test_page_is_for_those_who_see_reports(
+    *, qtbot: Any, ctx: Any, supervisor_ctx: Any, show: Any
+) -> None:
     from branch_crm.ui.main_window import MainWindow
 
     counter_window = show(MainWindow(ctx))

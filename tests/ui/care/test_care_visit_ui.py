@@ -95,7 +95,9 @@ def test_a_birthday_task_proposes_a_phone_call(ctx: Any, show: Any, tasks: Any) 
     assert ctx.read(list_visits, customer_id=row.customer_id)[0].kind == "message"
 
 
-def test_next_visit_must_come_after_the_visit(qtbot: Any, ctx: Any, show: Any, visit_task: Any) -> None:  # fmt: skip
+def test_next_visit_must_come_after_the_visit(
+    *, qtbot: Any, ctx: Any, show: Any, visit_task: Any
+) -> None:
     from PySide6.QtCore import QDateTime
 
     from branch_crm.ui.care.visit_dialog import VisitDialog
@@ -112,7 +114,9 @@ def test_next_visit_must_come_after_the_visit(qtbot: Any, ctx: Any, show: Any, v
     assert ctx.read(list_visits, customer_id=visit_task[1]) == []
 
 
-def test_record_visit_from_the_profile(qtbot: Any, ctx: Any, show: Any, opened: Any, visit_task: Any) -> None:  # fmt: skip
+def test_record_visit_from_the_profile(
+    *, qtbot: Any, ctx: Any, show: Any, opened: Any, visit_task: Any
+) -> None:
     from branch_crm.ui.counter.profile import CustomerProfileDialog
 
     task_id, customer_id = visit_task

@@ -41,10 +41,11 @@ def _contacts(session: Session, ids: list[str]) -> dict[str, tuple[str, str, str
             .where(CustomerPhone.customer_id.in_(chunk), CustomerPhone.deleted_at.is_(None))
             .order_by(CustomerPhone.customer_id, CustomerPhone.position.desc())
         ).tuples():
-            phones[cid] = phone  # the lowest position comes last and stays
+            if phone:
+                phones[cid] = phone  # the lowest position comes last and stays
         for cid, address, company in rows:
-            phone = phones.get(cid)
-            found[cid] = (format_phone(phone) if phone else "", address or "", company or "")
+            primary = phones.get(cid)
+            found[cid] = (format_phone(primary) if primary else "", address or "", company or "")
     return found
 
 

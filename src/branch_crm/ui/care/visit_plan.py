@@ -10,7 +10,7 @@ an account manager shows only theirs, Ctrl+P prints the visit list, F5 reloads.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -122,6 +122,11 @@ class _Table(QTableWidget):
         super().keyPressEvent(event)
 
 
+def _fill_row(table: QTableWidget, row: int, cells: Sequence[QTableWidgetItem]) -> None:
+    for column, cell in enumerate(cells):
+        table.setItem(row, column, cell)
+
+
 def _rate(visited: int, customers: int) -> str:
     return f"{round(100 * visited / customers)} %" if customers else "—"
 
@@ -221,6 +226,7 @@ class VisitPlanPage(QWidget):
             header = table.horizontalHeader()
             header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
             header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+        self.behind.horizontalHeader().setMinimumSectionSize(110)  # room beside short names
         self._fit_figures()
 
     def _fit_figures(self) -> None:
@@ -324,7 +330,7 @@ class VisitPlanPage(QWidget):
             return
         self.classes.setRowCount(len(figures.classes))
         for row, cls in enumerate(figures.classes):
-            cells = (
+            cells: tuple[QTableWidgetItem, ...] = (
                 _item(cls.visit_class),
                 _item(str(cls.customers), number=True),
                 _item(str(cls.visited), number=True),
@@ -337,8 +343,7 @@ class VisitPlanPage(QWidget):
                     )
                 ),
             )
-            for column, cell in enumerate(cells):
-                self.classes.setItem(row, column, cell)
+            _fill_row(self.classes, row, cells)
         self.managers.setRowCount(len(figures.managers))
         for row, manager in enumerate(figures.managers):
             name = manager.manager_name or (
@@ -350,8 +355,7 @@ class VisitPlanPage(QWidget):
                 _item(str(manager.visited), number=True),
                 _item(str(manager.behind), number=True),
             )
-            for column, cell in enumerate(cells):
-                self.managers.setItem(row, column, cell)
+            _fill_row(self.managers, row, cells)
         self.behind.setRowCount(len(figures.behind))
         for row, customer in enumerate(figures.behind):
             last = to_local(customer.last_visit).date().isoformat() if customer.last_visit else ""
@@ -362,8 +366,7 @@ class VisitPlanPage(QWidget):
                 _item(f"{customer.visits} / {customer.required}", number=True),
                 _item(last or _("never")),
             )
-            for column, cell in enumerate(cells):
-                self.behind.setItem(row, column, cell)
+            _fill_row(self.behind, row, cells)
         if figures.behind and self.behind.currentRow() < 0:
             self.behind.setCurrentCell(0, 0)
         behind = sum(c.behind for c in figures.classes)
