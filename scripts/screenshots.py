@@ -32,6 +32,8 @@ PAGES = {  # screenshot name -> page key of the main window
     "courier_mode": "courier",
     "complaint_queue": "complaints",
     "care": "care",
+    "today": "home",
+    "visit_plan": "visit_plan",
     "surveys": "surveys",
     "training": "training",
     "reports": "reports",
@@ -55,6 +57,7 @@ DIALOGS = {  # screenshot name -> opener name in tests/support/windows.py
     "survey_batch": "survey_batch",
     "sign_in": "sign_in",
     "import_customers": "import_customers",
+    "visit_dialog": "visit_dialog",
 }
 
 

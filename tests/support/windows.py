@@ -77,9 +77,39 @@ def _add_follow_up(db: Any, actor: Any, customer_id: str) -> str:
         return str(task.id)
 
 
+def _plan_care(db: Any, actor: Any) -> None:
+    """The day's care plan (visits, greetings, birthday calls) and a few visits recorded
+    with the first customers of each visit class: the Today card and the visit plan show
+    real work."""
+    from branch_crm.services.care.plan import plan_care
+    from branch_crm.services.care.visits import record_visit
+    from branch_crm.services.context import unit_of_work
+
+    with unit_of_work(db, actor) as session:
+        plan_care(session=session, actor=actor)
+    connection = sqlite3.connect(db.path)
+    try:
+        visited = [
+            str(row[0])
+            for cls in ("A", "B", "C")
+            for row in connection.execute(
+                "SELECT id FROM customer WHERE visit_class = ? ORDER BY name LIMIT 3", (cls,)
+            )
+        ]
+    finally:
+        connection.close()
+    outcomes = ("客户满意，下月增加冷链件", "电话回访，已解释延误原因", "上门拜访，商定周五取件")
+    for number, customer_id in enumerate(visited):
+        with unit_of_work(db, actor) as session:
+            record_visit(session=session, actor=actor, customer_id=customer_id,
+                         kind=("visit", "call", "visit")[number % 3],
+                         outcome=outcomes[number % 3])  # fmt: skip
+
+
 def open_demo(folder: Path, *, synchronous: bool = True, follow_up: bool = True) -> Demo:
-    """A demo database in ``folder`` and the main window on it, signed in as admin;
-    ``follow_up``: with one open follow-up task (its title in English: tests only)."""
+    """A demo database in ``folder`` and the main window on it, signed in as admin, with
+    the day's care plan and a few visits; ``follow_up``: with one more open follow-up task
+    (its title in English: tests only)."""
     from branch_crm.db import open_database
     from branch_crm.services.context import unit_of_work
     from branch_crm.services.demo.fill import fill_demo
@@ -107,6 +137,7 @@ def open_demo(folder: Path, *, synchronous: bool = True, follow_up: bool = True)
     with unit_of_work(db, actor) as session:
         print_survey_form(session=session, actor=actor, customer_id=customer_id, output=pdf)
     follow_up_id = _add_follow_up(db, actor, customer_id) if follow_up else ""
+    _plan_care(db, actor)
     ctx = AppContext.for_tests(db, actor, tasks=TaskRunner(synchronous=synchronous))
     main = MainWindow(ctx)
     return Demo(
@@ -284,6 +315,26 @@ def _follow_up_reassign(demo: Demo) -> QWidget:
     return ReassignDialog(demo.ctx, _follow_up(demo), staff, demo.main)
 
 
+def _visit_task(demo: Demo) -> Any:
+    """The first open visit task of the demo's care plan."""
+    from branch_crm.services.care.follow_ups import list_follow_ups
+
+    rows = demo.ctx.read(list_follow_ups, actor=demo.ctx.actor, kinds=("visit",), limit=1)
+    return rows[0]
+
+
+def _follow_up_postpone(demo: Demo) -> QWidget:
+    from branch_crm.ui.care.dialogs import PostponeDialog
+
+    return PostponeDialog(demo.ctx, _visit_task(demo), demo.main)
+
+
+def _visit_dialog(demo: Demo) -> QWidget:
+    from branch_crm.ui.care.visit_dialog import VisitDialog
+
+    return VisitDialog.for_task(demo.ctx, _visit_task(demo), demo.main)
+
+
 def _staff_password(demo: Demo) -> QWidget:
     from branch_crm.services.staff.accounts import get_staff
     from branch_crm.ui.shell.staff_page import PasswordDialog
@@ -312,6 +363,8 @@ DIALOGS: list[tuple[str, Callable[[Demo], QWidget]]] = [
     ("staff_password", _staff_password),
     ("follow_up_done", _follow_up_done),
     ("follow_up_reassign", _follow_up_reassign),
+    ("follow_up_postpone", _follow_up_postpone),
+    ("visit_dialog", _visit_dialog),
     ("sync_register", _register),
     ("sign_in", _login),
     ("first_admin", _first_admin),

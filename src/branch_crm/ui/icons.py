@@ -113,6 +113,10 @@ ICONS: dict[str, str] = {
     "export": "fa5s.file-excel",
     "import": "fa5s.file-import",
     "keyboard_help": "fa5s.keyboard",
+    # customer care: today, visits and the visit plan (issue 15)
+    "care_postpone": "fa5s.calendar-alt",
+    "care_visit": "fa5s.handshake",
+    "visit_plan": "fa5s.route",
 }
 
 _cache: dict[str, QIcon] = {}

@@ -76,6 +76,13 @@ def _care(ctx: AppContext) -> QWidget:
     return FollowUpsPage(ctx)
 
 
+def _visit_plan(ctx: AppContext) -> QWidget:
+    """The month's visit plan per visit class and account manager; the visit list (PDF)."""
+    from branch_crm.ui.care.visit_plan import VisitPlanPage
+
+    return VisitPlanPage(ctx)
+
+
 def _surveys(ctx: AppContext) -> QWidget:
     """Key in returned forms, phone/counter answers, scores, batch printing."""
     from branch_crm.ui.surveys.page import SurveysPage
@@ -173,6 +180,14 @@ PAGES: tuple[PageSpec, ...] = (
         _care,
         permission=Permission.CUSTOMER_VIEW,
         shortcut="Ctrl+6",
+    ),
+    PageSpec(
+        "visit_plan",
+        N_("Visit plan"),
+        "visit_plan",
+        _visit_plan,
+        permission=Permission.REPORT_VIEW,
+        shortcut="Ctrl+Shift+P",
     ),
     PageSpec(
         "surveys",

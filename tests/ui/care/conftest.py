@@ -12,7 +12,7 @@ import pytest
 @pytest.fixture
 def opened(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """Dialogs of the follow-up page open without blocking; the list collects them."""
-    from branch_crm.ui.care import dialogs
+    from branch_crm.ui.care import dialogs, visit_dialog
 
     shown: list[Any] = []
 
@@ -23,6 +23,8 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
     monkeypatch.setattr(dialogs.CloseFollowUpDialog, "exec", fake_exec)
     monkeypatch.setattr(dialogs.ReassignDialog, "exec", fake_exec)
+    monkeypatch.setattr(dialogs.PostponeDialog, "exec", fake_exec)
+    monkeypatch.setattr(visit_dialog.VisitDialog, "exec", fake_exec)
     return shown
 
 

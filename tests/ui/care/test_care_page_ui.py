@@ -134,14 +134,48 @@ def test_supervisor_reassigns(qtbot, supervisor_ctx, show, opened, tasks) -> Non
     assert page.current_task_id() == tasks["overdue"][0]  # selection kept after reload
 
 
-def test_courier_sees_own_tasks_read_only(qtbot, courier_ctx, show, tasks) -> None:  # type: ignore[no-untyped-def]
+def test_courier_closes_and_postpones_own_tasks(qtbot, courier_ctx, show, opened, tasks) -> None:  # type: ignore[no-untyped-def]
     page = _page(courier_ctx, show)
     assert _customers(page) == ["王五"]
     assert not page.scope.isEnabled() and page.current_scope() == "mine"
-    assert not page.done_button.isEnabled() and not page.cancel_button.isEnabled()
+    assert page.done_button.isEnabled() and page.postpone_button.isEnabled()
+    assert not page.cancel_button.isEnabled()  # cancelling stays with the counter
     assert not page.reassign_button.isVisible()
-    assert page.customer_button.isEnabled()
-    page.mark_done()  # the shortcut does nothing either
+    assert page.customer_button.isEnabled() and page.visit_button.isEnabled()
+    page.cancel_task()
+    assert opened == []  # Delete does nothing either
+    page.table.setFocus()
+    qtbot.keyClick(page.table, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    dialog = opened[-1]
+    assert dialog.objectName() == "careDoneDialog"
+    dialog.note.setPlainText("取件时已转告客户")
+    dialog.ok_button.click()
+    assert _customers(page) == []
+    done = courier_ctx.read(follow_ups.get_follow_up, task_id=tasks["later"][0])
+    assert done.status == "done"
+
+
+def test_postpone_moves_the_due_date(qtbot, ctx, show, opened, tasks) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from branch_crm.timeutil import local_today
+    from branch_crm.ui.care.dialogs import to_qdate
+
+    page = _page(ctx, show)
+    page.table.setFocus()
+    qtbot.keyClick(page.table, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
+    dialog = opened[-1]
+    assert dialog.objectName() == "carePostponeDialog" and "张三" in dialog.summary.text()
+    assert dialog.day.date() == to_qdate(local_today() + timedelta(days=1))
+    dialog.day.setDate(to_qdate(local_today() + timedelta(days=7)))
+    dialog.note.setText("客户出差")
+    dialog.ok_button.click()
+    assert not dialog.isVisible()
+    moved = ctx.read(follow_ups.get_follow_up, task_id=tasks["overdue"][0])
+    assert moved.due_on == local_today() + timedelta(days=7)
+    assert moved.notes is not None and moved.notes.endswith("客户出差")
+    assert _customers(page) == ["李四", "王五", "张三"]
+    assert page.current_task_id() == tasks["overdue"][0]  # still selected, further down
 
 
 def test_chinese(qtbot, ctx, show, tasks) -> None:  # type: ignore[no-untyped-def]
@@ -171,7 +205,8 @@ def test_alt_keys_are_unique_in_both_languages(qtbot, ctx, show, tasks) -> None:
         texts = [
             w.text()
             for w in (page.scope_label, page.overdue, page.done_button, page.cancel_button,
-                      page.reassign_button, page.customer_button)
+                      page.postpone_button, page.reassign_button, page.visit_button,
+                      page.customer_button)
         ]  # fmt: skip
         keys = [re.search(r"&(\w)", t).group(1).lower() for t in texts]  # type: ignore[union-attr]
         assert len(set(keys)) == len(keys), (language, texts)

@@ -1,8 +1,10 @@
 """The follow-ups page: open care tasks (mine / all, overdue only), Done…, Cancel…,
-Reassign… (supervisors) and the customer's profile.
+Postpone…, Reassign… (supervisors), Record visit… and the customer's profile.
 
-Keys: Ctrl+D done, Delete cancel, Ctrl+R reassign, Enter (or double-click) opens the
-customer, F5 reloads, Alt+L / Alt+O pick the list and the overdue filter.
+Keys: Ctrl+D done, Delete cancel, Ctrl+T postpone, Ctrl+R reassign, Ctrl+Shift+V records the
+visit or call made for the task, Enter (or double-click) opens the customer, F5 reloads,
+Alt+L / Alt+O pick the list and the overdue filter. A courier sees the tasks assigned to
+them and may mark them done or postpone them.
 """
 
 from __future__ import annotations
@@ -11,25 +13,24 @@ import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from branch_crm.errors import CrmError
 from branch_crm.i18n import N_, _
 from branch_crm.services.care import follow_ups
 from branch_crm.services.exports.common import ExportFilters
 from branch_crm.timeutil import local_today
 from branch_crm.ui import messages
-from branch_crm.ui.care.dialogs import CANCEL, DONE, CloseFollowUpDialog, ReassignDialog
+from branch_crm.ui.care import actions
+from branch_crm.ui.care.actions import TaskTable
 from branch_crm.ui.care.model import NOTES, FollowUpModel
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.export import export_button, export_page, retranslate_button
@@ -43,19 +44,6 @@ log = logging.getLogger(__name__)
 
 RELOAD_ON = frozenset({"care", "survey", "sync", "staff", "customer"})
 SCOPE_LABELS = (("mine", N_("Assigned to me")), ("all", N_("Everyone's")))
-
-
-class _Table(QTableView):
-    """Enter opens the customer (the view would otherwise only move the cursor)."""
-
-    sig_enter = Signal()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        """Qt: Enter/Return -> sig_enter."""
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers():
-            self.sig_enter.emit()
-            return
-        super().keyPressEvent(event)
 
 
 class FollowUpsPage(QWidget):
@@ -92,7 +80,7 @@ class FollowUpsPage(QWidget):
         self.summary = QLabel(self)
         self.summary.setObjectName("careSummary")
         self.model = FollowUpModel(self)
-        self.table = _Table(self)
+        self.table = TaskTable(self)
         self.table.setModel(self.model)
         self.empty_state = empty_state(
             self.table,
@@ -114,7 +102,9 @@ class FollowUpsPage(QWidget):
     def _build_buttons(self) -> None:
         self.done_button = self._button("careDone", "care_done", self.mark_done)
         self.cancel_button = self._button("careCancel", "care_cancel", self.cancel_task)
+        self.postpone_button = self._button("carePostpone", "care_postpone", self.postpone)
         self.reassign_button = self._button("careReassign", "care_assign", self.reassign)
+        self.visit_button = self._button("careRecordVisit", "care_visit", self.record_visit)
         self.reassign_button.setVisible(follow_ups.may_reassign(self.ctx.actor))
         self.customer_button = self._button("careOpenCustomer", "customers", self.open_customer)
         self.refresh_button = self._button("careRefresh", "refresh", self.reload)
@@ -133,7 +123,9 @@ class FollowUpsPage(QWidget):
         for button in (
             self.done_button,
             self.cancel_button,
+            self.postpone_button,
             self.reassign_button,
+            self.visit_button,
             self.customer_button,
         ):
             buttons.addWidget(button)
@@ -153,7 +145,9 @@ class FollowUpsPage(QWidget):
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
         for keys, slot in (
             ("Ctrl+D", self.mark_done),
+            ("Ctrl+T", self.postpone),
             ("Ctrl+R", self.reassign),
+            ("Ctrl+Shift+V", self.record_visit),
             ("F5", self.reload),
         ):
             QShortcut(QKeySequence(keys), self).activated.connect(slot)  # while the page is shown
@@ -182,11 +176,17 @@ class FollowUpsPage(QWidget):
                 _("Mark done with what the customer was told"),
             ),
             (self.cancel_button, _("&Cancel…"), _("Cancel the follow-up with a reason")),
+            (self.postpone_button, _("&Postpone…"), _("Move it to a later day")),
             (self.reassign_button, _("Re&assign…"), _("Hand it to someone else")),
+            (
+                self.visit_button,
+                _("Record &visit…"),
+                _("Record the visit or call made for it (closes it)"),
+            ),
             (self.customer_button, _("Open c&ustomer"), _("Open the customer's profile")),
             (self.refresh_button, _("Refresh"), _("Load the list again")),
         )
-        keys = ("Ctrl+D", "Del", "Ctrl+R", "Enter", "F5")
+        keys = ("Ctrl+D", "Del", "Ctrl+T", "Ctrl+R", "Ctrl+Shift+V", "Enter", "F5")
         for (button, text, tip), key in zip(texts, keys, strict=True):
             button.setText(text)
             button.setToolTip(f"{tip} ({key})")
@@ -272,12 +272,13 @@ class FollowUpsPage(QWidget):
         )
 
     def _update_buttons(self) -> None:
-        has_row = self.current_row() is not None
-        works = follow_ups.may_work(self.ctx.actor)
-        self.done_button.setEnabled(has_row and works)
-        self.cancel_button.setEnabled(has_row and works)
-        self.reassign_button.setEnabled(has_row and follow_ups.may_reassign(self.ctx.actor))
-        self.customer_button.setEnabled(has_row)
+        row = self.current_row()
+        self.done_button.setEnabled(actions.may_close(self.ctx, row))
+        self.cancel_button.setEnabled(actions.may_cancel(self.ctx, row))
+        self.postpone_button.setEnabled(actions.may_postpone(self.ctx, row))
+        self.reassign_button.setEnabled(actions.may_reassign(self.ctx, row))
+        self.visit_button.setEnabled(row is not None)
+        self.customer_button.setEnabled(row is not None)
 
     # --- actions -------------------------------------------------------------------------------
 
@@ -292,38 +293,31 @@ class FollowUpsPage(QWidget):
         return row.id if row else None
 
     def mark_done(self) -> None:
-        """Done… with what the customer was told."""
-        self._close(DONE)
+        """Done… with what the customer was told (a courier: on their own tasks)."""
+        actions.mark_done(self.ctx, self.current_row(), self)
 
     def cancel_task(self) -> None:
         """Cancel… with a reason."""
-        self._close(CANCEL)
+        actions.cancel_task(self.ctx, self.current_row(), self)
 
-    def _close(self, mode: str) -> None:
+    def postpone(self) -> None:
+        """Postpone… to a later day."""
         row = self.current_row()
-        if row is None or not follow_ups.may_work(self.ctx.actor):
-            return
-        dialog = CloseFollowUpDialog(self.ctx, row, mode, self)
-        dialog.exec()
+        if row is not None:
+            self._select_after_load = row.id
+        actions.postpone_task(self.ctx, row, self)
 
     def reassign(self) -> None:
         """Reassign… (supervisors)."""
         row = self.current_row()
-        if row is None or not follow_ups.may_reassign(self.ctx.actor):
-            return
-        try:
-            staff = self.ctx.read(follow_ups.assignable_staff)
-        except CrmError as exc:
-            messages.show_error(self, exc)
-            return
-        self._select_after_load = row.id
-        ReassignDialog(self.ctx, row, staff, self).exec()
+        if row is not None:
+            self._select_after_load = row.id
+        actions.reassign_task(self.ctx, row, self)
+
+    def record_visit(self) -> None:
+        """Record visit… made for the selected task (closes it)."""
+        actions.record_visit_for_task(self.ctx, self.current_row(), self)
 
     def open_customer(self) -> None:
         """The selected follow-up's customer profile."""
-        row = self.current_row()
-        if row is None:
-            return
-        from branch_crm.ui.counter import actions
-
-        actions.open_customer(self.ctx, row.customer_id)
+        actions.open_task_customer(self.ctx, self.current_row())

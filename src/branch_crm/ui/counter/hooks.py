@@ -53,9 +53,20 @@ def _print_survey(ctx: AppContext, customer_id: str, parent: QWidget) -> None:
     print_survey(ctx, customer_id, parent)
 
 
+def _record_visit(ctx: AppContext, customer_id: str, parent: QWidget) -> None:
+    """Record a visit, call or message to this customer (closes its due visit task)."""
+    from branch_crm.services.customers.profile import get_customer
+    from branch_crm.ui.care.visit_dialog import record_visit_for
+
+    view = ctx.read(get_customer, customer_id=customer_id)
+    phone = view.phones[0].display if view.phones else ""
+    record_visit_for(ctx, customer_id, f"{view.name}  {phone}".strip(), parent)
+
+
 PROFILE_ACTIONS: tuple[CustomerAction, ...] = (
     CustomerAction(N_("New &complaint"), "complaint_new", _new_complaint, "Ctrl+N"),
     CustomerAction(N_("Print &survey"), "survey_print", _print_survey, "Ctrl+P"),
+    CustomerAction(N_("&Record visit…"), "care_visit", _record_visit, "Ctrl+Shift+V"),
 )
 """The feature buttons of the customer profile, left to right (before Save and Close)."""
 

@@ -30,11 +30,11 @@ def _complaints_card(ctx: AppContext) -> QWidget:
     return ComplaintHomeCard(ctx)
 
 
-def _follow_ups_card(ctx: AppContext) -> QWidget:
-    """Counts and the next open follow-ups."""
-    from branch_crm.ui.care.home_card import FollowUpHomeCard
+def _today_card(ctx: AppContext) -> QWidget:
+    """The calls, visits and greetings due today and overdue, with their actions."""
+    from branch_crm.ui.care.home_card import TodayCard
 
-    return FollowUpHomeCard(ctx)
+    return TodayCard(ctx)
 
 
 def _sync_card(ctx: AppContext) -> QWidget:
@@ -45,12 +45,12 @@ def _sync_card(ctx: AppContext) -> QWidget:
 
 
 HOME_CARDS: tuple[Callable[[AppContext], QWidget], ...] = (
+    _today_card,
     _complaints_card,
-    _follow_ups_card,
     _sync_card,
 )
 """The cards of the home page in order (two columns, row by row), ``factory(ctx) -> QWidget``
-(None: no card)."""
+(None: no card). A card whose ``wide`` attribute is true takes a whole row."""
 
 
 class HomePage(QWidget):
@@ -75,9 +75,12 @@ class HomePage(QWidget):
         self.grid = QGridLayout(body)
         self.grid.setAlignment(Qt.AlignmentFlag.AlignTop)
         self.grid.setSpacing(12)
+        for column in range(COLUMNS):
+            self.grid.setColumnStretch(column, 1)
         scroll.setWidget(body)
         outer.addWidget(scroll, 1)
         self.cards: list[QWidget] = []
+        cell = 0  # the next free cell, row by row
         for factory in HOME_CARDS:
             try:
                 card = factory(ctx)
@@ -86,8 +89,13 @@ class HomePage(QWidget):
                 continue
             if card is None:
                 continue
-            index = len(self.cards)
-            self.grid.addWidget(card, index // COLUMNS, index % COLUMNS)
+            if getattr(card, "wide", False) is True:
+                cell += -cell % COLUMNS  # a wide card starts a row and fills it
+                self.grid.addWidget(card, cell // COLUMNS, 0, 1, COLUMNS)
+                cell += COLUMNS
+            else:
+                self.grid.addWidget(card, cell // COLUMNS, cell % COLUMNS)
+                cell += 1
             self.cards.append(card)
         self.empty = QLabel(body)
         self.empty.setObjectName("home_empty")
