@@ -189,6 +189,7 @@ def backup_now(
     folder: Path | str,
     actor: Actor,
     progress: Progress | None = None,
+    pages: int = PAGES_PER_STEP,
 ) -> BackupCopy:
     """Back the database up to ``folder`` now (a removable drive, a network share); admins
     (and the command line's system actor) only: a copy holds every customer's data."""
@@ -216,7 +217,7 @@ def backup_now(
     started = time.monotonic()
     partial = where / f".BranchCRM-{new_id()}.part"
     try:
-        facts = copy_database(source, partial, progress=progress)
+        facts = copy_database(source, partial, progress=progress, pages=pages)
         target = where / backup_name(facts, facts.taken_at or utcnow())
         counter = 2
         while target.exists():  # two copies within one second
