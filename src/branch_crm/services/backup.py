@@ -210,9 +210,9 @@ def backup_now(
         free = None
     if free is not None and free < need:
         raise CrmError(
-            _("There is not enough room in {folder}: the copy needs about {need}, {free} is free.").format(
-                folder=where, need=_human_size(need), free=_human_size(free)
-            )
+            _(
+                "There is not enough room in {folder}: the copy needs about {need}, {free} is free."
+            ).format(folder=where, need=_human_size(need), free=_human_size(free))
         )
     started = time.monotonic()
     partial = where / f".BranchCRM-{new_id()}.part"

@@ -150,11 +150,15 @@ def inspect_backup(path: Path | str, *, check: Literal["quick", "full"] = "quick
             )
         ) from exc
     if header != SQLITE_HEADER:
-        raise CrmError(_("{name} is not a Branch CRM backup (not a database file).").format(name=name))
+        raise CrmError(
+            _("{name} is not a Branch CRM backup (not a database file).").format(name=name)
+        )
     try:
         conn = read_only_connection(source)
     except sqlite3.Error as exc:
-        raise CrmError(_("The backup {name} cannot be opened: {error}").format(name=name, error=exc)) from exc
+        raise CrmError(
+            _("The backup {name} cannot be opened: {error}").format(name=name, error=exc)
+        ) from exc
     try:
         try:
             tables = {
@@ -167,10 +171,8 @@ def inspect_backup(path: Path | str, *, check: Literal["quick", "full"] = "quick
                     name=name, error=exc
                 )
             ) from exc
-        if not REQUIRED_TABLES <= tables:
-            raise CrmError(
-                _("{name} is a database, but not one of Branch CRM.").format(name=name)
-            )
+        if not tables >= REQUIRED_TABLES:
+            raise CrmError(_("{name} is a database, but not one of Branch CRM.").format(name=name))
         pragma = "integrity_check" if check == "full" else "quick_check"
         try:
             verdict = [str(row[0]) for row in conn.execute(f"PRAGMA {pragma}").fetchmany(3)]

@@ -113,8 +113,7 @@ def sync_explanation(facts: BackupFacts, current: CurrentFacts | None) -> list[s
     if not (facts.registered or (current is not None and current.registered)):
         return [
             _(
-                "This PC does not sync with head office: everything entered after {when} is "
-                "lost."
+                "This PC does not sync with head office: everything entered after {when} is lost."
             ).format(when=when)
         ]
     lines: list[str] = []
