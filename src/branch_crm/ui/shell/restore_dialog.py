@@ -154,7 +154,7 @@ class RestoreDialog(QDialog):
             self,
             _("Choose a backup"),
             start,
-            _("Backups (*.db *.bak);;All files (*)"),
+            ";;".join([_("Backups (*.db *.bak)"), _("All files (*)")]),
         )
         if chosen:
             self.file.setText(chosen)
