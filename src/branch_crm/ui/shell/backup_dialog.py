@@ -103,7 +103,7 @@ class BackupDialog(QDialog):
             )
         )
         self.folder_label.setText(_("&Folder:"))
-        self.browse.setText(_("&Browse…"))
+        self.browse.setText(_("Bro&wse…"))
         self.start.setText(_("&Back up"))
         self.close_button.setText(_("Close"))
 
