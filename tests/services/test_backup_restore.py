@@ -69,6 +69,7 @@ def test_a_backup_during_constant_writes_is_consistent_and_blocks_nobody(db, tmp
         thread.join()
     assert len(steps) > 3 and steps[-1][0] == steps[-1][1]  # in steps, to the end
     assert [d for d, _t in steps] == sorted(d for d, _t in steps)  # never started over
+    print(f"FIGURES writes={len(waits)} max_wait_ms={max(waits) * 1000:.0f} steps={len(steps)}")
     assert len(waits) > 20 and max(waits) < 1.0  # the writer went on, never held long
     conn = sqlite3.connect(copy.path)
     try:
