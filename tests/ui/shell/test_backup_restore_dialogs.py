@@ -105,9 +105,7 @@ def test_restore_is_staged_for_the_next_start(admin_ctx, show, qtbot, tmp_path, 
     assert staged is not None and staged.source == str(path)
 
 
-def test_the_file_menu_offers_backup_and_restore_to_admins_only(
-    admin_ctx, ctx, qapp
-) -> None:  # type: ignore[no-untyped-def]
+def test_the_file_menu_offers_backup_and_restore_to_admins_only(admin_ctx, ctx, qapp) -> None:  # type: ignore[no-untyped-def]
     from branch_crm.ui.main_window import MainWindow
 
     admin_window, counter_window = MainWindow(admin_ctx), MainWindow(ctx)
