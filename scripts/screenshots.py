@@ -58,6 +58,8 @@ DIALOGS = {  # screenshot name -> opener name in tests/support/windows.py
     "sign_in": "sign_in",
     "import_customers": "import_customers",
     "visit_dialog": "visit_dialog",
+    "backup_now": "backup_now",
+    "restore": "restore",
 }
 
 

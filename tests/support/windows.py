@@ -343,6 +343,23 @@ def _staff_password(demo: Demo) -> QWidget:
     return PasswordDialog(demo.ctx, view, demo.main)
 
 
+def _backup_now(demo: Demo) -> QWidget:
+    from branch_crm.ui.shell.backup_dialog import BackupDialog
+
+    return BackupDialog(demo.ctx, demo.main)
+
+
+def _restore(demo: Demo) -> QWidget:
+    """The restore dialog on a backup of the demo database (facts and sync words shown)."""
+    from branch_crm.services.backup import backup_now
+    from branch_crm.ui.shell.restore_dialog import RestoreDialog
+
+    folder = demo.path.parent / "usb"
+    folder.mkdir(exist_ok=True)
+    copy = backup_now(db_path=demo.path, folder=folder, actor=demo.ctx.actor)
+    return RestoreDialog(demo.ctx, demo.main, path=copy.path)
+
+
 DIALOGS: list[tuple[str, Callable[[Demo], QWidget]]] = [
     ("profile", _profile),
     ("profile_preferences", _profile_preferences),
@@ -369,6 +386,8 @@ DIALOGS: list[tuple[str, Callable[[Demo], QWidget]]] = [
     ("sign_in", _login),
     ("first_admin", _first_admin),
     ("import_customers", _import_customers),
+    ("backup_now", _backup_now),
+    ("restore", _restore),
 ]
 """(name, opener): each opener builds one top-level window (not yet shown)."""
 

@@ -268,7 +268,7 @@ class MainWindow(ShellWindow):
         self.action_export.setObjectName("action_export")
         self.action_export.triggered.connect(self.export_current)
         self.file_menu.addAction(self.action_export)
-        self._add_import_actions()
+        self._add_file_actions()
         self.file_menu.addAction(self.action_settings)
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.action_sign_out)
@@ -307,6 +307,25 @@ class MainWindow(ShellWindow):
                 action.triggered.connect(lambda _checked=False, k=kind: self.open_import(k))
                 self.file_menu.addAction(action)
                 self.import_actions[kind] = action
+
+    def _add_file_actions(self) -> None:
+        """The File menu's import, backup and restore actions (by permission)."""
+        self._add_import_actions()
+        self._add_backup_actions()
+
+    def _add_backup_actions(self) -> None:
+        """File → Back up now… and Restore from a backup… for those who may change settings
+        (a copy holds every customer's data; a restore replaces the database)."""
+        self.backup_actions: dict[str, QAction] = {}
+        if allowed(self.ctx.actor, Permission.SETTINGS_EDIT):
+            self.file_menu.addSeparator()
+            for kind, slot in (("backup", self.open_backup), ("restore", self.open_restore)):
+                action = QAction(icon("backup"), "", self)
+                action.setObjectName(f"action_{kind}")
+                action.triggered.connect(lambda _checked=False, s=slot: s())
+                self.file_menu.addAction(action)
+                self.backup_actions[kind] = action
+            self.file_menu.addSeparator()
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -368,6 +387,9 @@ class MainWindow(ShellWindow):
             action.setText(
                 _("&Import customers…") if kind == "customers" else _("Import monthly &volumes…")
             )
+        if self.backup_actions:
+            self.backup_actions["backup"].setText(_("&Back up now…"))
+            self.backup_actions["restore"].setText(_("&Restore from a backup…"))
         self.action_sign_out.setText(_("Sign &out"))
         self.action_quit.setText(_("&Quit"))
         self.action_about.setText(_("&About Branch CRM"))
@@ -409,6 +431,22 @@ class MainWindow(ShellWindow):
         from branch_crm.ui.counter.import_dialog import open_import
 
         return open_import(self.ctx, kind, self)
+
+    def open_backup(self) -> QWidget:
+        """File → Back up now… (ui.shell.backup_dialog)."""
+        from branch_crm.ui.shell.backup_dialog import BackupDialog
+
+        dialog = BackupDialog(self.ctx, self)
+        dialog.open()
+        return dialog
+
+    def open_restore(self) -> QWidget:
+        """File → Restore from a backup… (ui.shell.restore_dialog)."""
+        from branch_crm.ui.shell.restore_dialog import RestoreDialog
+
+        dialog = RestoreDialog(self.ctx, self)
+        dialog.open()
+        return dialog
 
     def show_keys(self) -> QWidget:
         """Help > Keys: the list of keys F1 shows for this window (its page in front)."""

@@ -309,3 +309,33 @@ def test_a_new_demo_database_keeps_its_accounts_for_the_sign_in_hint(
     assert reported and any("admin" in line for line in reported[0])
     assert shell.demo_accounts == reported[0]  # read back from the settings
     shell._dispose()
+
+
+def test_a_restore_staged_in_the_window_is_done_at_the_next_start(
+    qapp, db, db_path, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from branch_crm.services.backup import backup_now
+    from branch_crm.services.context import system_actor
+    from branch_crm.services.restore import pending_restore, stage_restore
+    from branch_crm.ui import messages
+    from tests.support.sync import add_customer
+
+    said: list[str] = []
+    monkeypatch.setattr(messages, "info", lambda _p, text, *a, **k: said.append(text))
+    actor = system_actor("BR001")
+    add_customer(db, "BR001", "备份前")
+    copy = backup_now(db_path=db_path, folder=tmp_path, actor=actor)
+    add_customer(db, "BR001", "备份后")
+    stage_restore(db_path=db_path, backup=copy.path, actor=actor)
+    db.dispose()
+    shell = Shell(qapp, args(db_path))
+    assert shell.open()
+    assert shell.db is not None and pending_restore(db_path) is None
+    with shell.db.engine.connect() as conn:
+        names = [r[0] for r in conn.exec_driver_sql("SELECT name FROM customer")]
+        restores = conn.exec_driver_sql(
+            "SELECT COUNT(*) FROM audit_entry WHERE action = 'restore'"
+        ).scalar_one()
+    assert names == ["备份前"] and restores == 1
+    assert len(said) == 1 and "was restored" in said[0] and ".replaced-" in said[0]
+    shell._dispose()

@@ -64,7 +64,7 @@ def _merge_existing(
         b.rejected.append(
             Rejected(table=change.table, pk=change.pk, reason="older", columns=merged.lost)
         )
-        lost = [] if _generated(change) else meaningful(merged.lost)
+        lost = [] if _generated(change) else meaningful(_lost_to_others(state, merged.lost, hlc))
         if lost:  # a newer value won: the sender's supervisors see what was lost
             log_rejection(b, change, "older", lost, acknowledge=False)
     if merged.lost:
@@ -73,6 +73,15 @@ def _merge_existing(
         settle(b, state, "delete" if merged.deletes else "update", merged.won, hlc)
     if change.table == "sync_conflict" and "resolution" in merged.won:
         b.resolutions.append(change.pk)
+
+
+def _lost_to_others(state: RowState, columns: list[str], hlc: str) -> list[str]:
+    """The columns that lost to another PC's (or head office's) value. A PC stamps its changes
+    in increasing order, so one of its own changes losing to its own newer value is a replay
+    (a PC restored from a backup sends its old queue again) or a late copy, never work lost:
+    not reported."""
+    sender = hlc.rsplit(".", 1)[-1]
+    return [c for c in columns if state.clocks.get(c, "").rsplit(".", 1)[-1] != sender]
 
 
 def _generated(change: Change) -> bool:

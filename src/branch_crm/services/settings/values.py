@@ -146,6 +146,15 @@ SETTINGS: dict[str, Setting] = {
         Setting(
             "care.feedback_c", 1, int, "policy", N_("Class C: feedback forms per month"), 0, 31
         ),
+        # backups (issue 19): the daily copy's folder and how long copies are kept
+        Setting("backup.keep_days", 7, int, "local", N_("Keep daily backups for (days)"), 1, 3650),
+        Setting(
+            "backup.folder",
+            "",
+            str,
+            "local",
+            N_("Daily backups folder (empty: beside the database)"),
+        ),
         # app shell: the demo accounts shown on the sign-in dialog of a demo database
         Setting("demo.accounts", "", str, "local", N_("Demo accounts shown at sign-in")),
     ]

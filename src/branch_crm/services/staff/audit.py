@@ -29,6 +29,8 @@ ACTION_LABELS = {
     "unlocked": N_("Unlocked"),
     "password_reset": N_("Password reset"),
     "care_plan": N_("Care plan"),
+    "backup": N_("Backed up"),
+    "restore": N_("Restored from a backup"),
 }
 SIGN_IN_ATTEMPTS = frozenset({"login_failed", "locked"})
 

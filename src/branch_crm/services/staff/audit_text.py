@@ -47,6 +47,7 @@ from branch_crm.services.training.inputs import status_label as attendance_label
 from branch_crm.timeutil import to_local
 
 ENTITY_LABELS = {
+    "database": N_("Database"),
     "customer": N_("Customer"),
     "customer_phone": N_("Customer phone"),
     "pickup_preference": N_("Pickup preferences"),

@@ -27,6 +27,7 @@ from branch_crm.i18n import _
 if TYPE_CHECKING:
     from branch_crm.db import Database
     from branch_crm.services.context import Actor
+    from branch_crm.services.restore import RestoreResult
     from branch_crm.ui.context import AppContext
     from branch_crm.ui.main_window import MainWindow
     from branch_crm.ui.shell.catch_up import CatchUpStatus
@@ -41,6 +42,8 @@ STARTUP_REPORT_ENV = "BRANCH_CRM_STARTUP_REPORT"
 """A file path: when the main window is shown, write {"shown_at": epoch seconds} there."""
 EXIT_AFTER_SHOWN_ENV = "BRANCH_CRM_EXIT_AFTER_SHOWN"
 """Set to 1: quit as soon as the main window is shown (start-up benchmark)."""
+BACKUP_CHECK_MS = 3_600_000
+"""How often a running app looks whether today's daily backup is still to be made."""
 START_PAGE = "lookup"
 """Where the main window opens (courier mode opens on "courier")."""
 
@@ -138,7 +141,10 @@ class Shell(QObject):
         try:
             if getattr(self.args, "demo_if_new", False) and not path.exists():
                 self._fill_demo(path)
+            restored = self._apply_pending_restore(path)
             self.db = open_database(path)
+            if restored is not None:
+                self._record_restore(restored)
         except DatabaseError as exc:
             log.warning("database refused: %s", exc.message)
             show_database_error(exc)
@@ -156,6 +162,36 @@ class Shell(QObject):
             return False
         self._read_settings()
         return True
+
+    def _apply_pending_restore(self, path: Path) -> RestoreResult | None:
+        """A restore asked for in the window (File → Restore from a backup…) is done here,
+        before anything opens the database (services.restore)."""
+        from branch_crm.services.restore import apply_pending_restore
+
+        return apply_pending_restore(path)
+
+    def _record_restore(self, result: RestoreResult) -> None:
+        """The restore in the audit log, and in words for the person starting the app."""
+        from branch_crm.services.context import system_actor, unit_of_work
+        from branch_crm.services.restore import record_restore
+        from branch_crm.services.settings import values as settings
+        from branch_crm.timeutil import to_local
+        from branch_crm.ui import messages
+
+        assert self.db is not None
+        with self.db.session() as session:
+            branch = str(settings.get(session, "branch.code"))
+        actor = system_actor(branch)
+        with unit_of_work(self.db, actor) as session:
+            record_restore(session=session, actor=actor, result=result)
+        messages.info(
+            None,
+            _(
+                "The backup of {when} was restored. The replaced database is kept as {path}. "
+                "Sync now, before taking new work."
+            ).format(when=f"{to_local(result.facts.when):%Y-%m-%d %H:%M}", path=result.set_aside),
+            _("Restore from a backup"),
+        )
 
     def _fill_demo(self, path: Path) -> None:
         from branch_crm.ui.shell.demo_fill import demo_account_lines, fill_demo_with_progress
@@ -351,14 +387,25 @@ class Shell(QObject):
         self._start_backup()
 
     def _start_backup(self) -> None:
-        """Once per run, after the window is up: the daily rotating backup, off the GUI thread."""
-        from branch_crm.services.backup import daily_backup
+        """After the window is up: the daily backup, off the GUI thread, then every hour."""
 
         if self._backup_started or self.ctx is None or self.db is None:
             return
         self._backup_started = True
+        self._backup_timer = QTimer(self)
+        self._backup_timer.setInterval(BACKUP_CHECK_MS)  # the app may run for days
+        self._backup_timer.timeout.connect(self._run_backup)
+        self._backup_timer.start()
+        self._run_backup()
+
+    def _run_backup(self) -> None:
+        """Today's copy if there is none yet (a no-op otherwise), as the settings say."""
+        from branch_crm.services.backup import scheduled_backup
+
+        if self.ctx is None or self.db is None:
+            return
         self.ctx.submit(
-            daily_backup,
+            scheduled_backup,
             kwargs={"db_path": self.db.path},
             kind="cpu",
             on_result=lambda r: log.info("daily backup: %s (new: %s)", r.path, r.created),

@@ -42,6 +42,7 @@ TABS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("general", N_("General"), ("language", "branch.code", "branch.name", "company.name")),
     ("hq", N_("Head office"), ("hq.url", "sync.interval_minutes")),
     ("auth", N_("Sign-in"), ("auth.max_failed_logins", "auth.lockout_minutes")),
+    ("backup", N_("Backups"), ("backup.keep_days", "backup.folder")),
 )
 POLICY_TAB = ("policy", N_("Head-office rules"))
 OTHER_TAB = ("other", N_("Other"))
