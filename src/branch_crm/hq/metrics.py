@@ -4,7 +4,8 @@ dozen series do not need ``prometheus-client`` as a dependency).
 Counters and latency histograms live in each worker process's memory. With several workers
 (``serve --workers N``) a scrape reaches one of them, so each worker also writes its figures
 to a file of its own in a folder they share (``BRANCH_CRM_HQ_METRICS_DIR``, which ``serve``
-makes itself), at most once a second, and the worker answering a scrape adds them all up. A
+makes itself) within a second of a change (a background thread), and the worker answering a
+scrape adds them all up. A
 worker that died leaves its file, so the sums never go back. What the database knows (each
 branch's last contact, the PCs, the quarantine) is read from it at the scrape, so every
 worker answers the same."""
@@ -67,7 +68,7 @@ def _number(value: float) -> str:
 class Metrics:
     """The counters and histograms of one worker process (thread-safe)."""
 
-    def __init__(self, folder: str = "") -> None:
+    def __init__(self, folder: str = "", *, name: str | None = None) -> None:
         self._lock = threading.Lock()
         self._counters: dict[str, dict[str, float]] = {name: {} for name in COUNTERS}
         self._histograms: dict[str, dict[str, Any]] = {
@@ -75,9 +76,12 @@ class Metrics:
             for name in HISTOGRAMS
         }
         self._folder = Path(folder) if folder else None
-        self._flushed = 0.0
+        self._name = name or str(os.getpid())
+        self._dirty = threading.Event()
+        self._flush_lock = threading.Lock()
         if self._folder is not None:
             self._folder.mkdir(parents=True, exist_ok=True)
+            threading.Thread(target=self._flush_loop, name="hq-metrics", daemon=True).start()
 
     def count(self, name: str, amount: float = 1, **labels: str) -> None:
         """Add ``amount`` to counter ``name`` (one of :data:`COUNTERS`)."""
@@ -85,7 +89,7 @@ class Metrics:
         with self._lock:
             series = self._counters[name]
             series[key] = series.get(key, 0) + amount
-        self._maybe_flush()
+        self._dirty.set()
 
     def observe(self, name: str, seconds: float) -> None:
         """Record one duration in histogram ``name`` (one of :data:`HISTOGRAMS`)."""
@@ -96,31 +100,36 @@ class Metrics:
                     hist["buckets"][index] += 1
             hist["sum"] += seconds
             hist["count"] += 1
-        self._maybe_flush()
+        self._dirty.set()
 
     def snapshot(self) -> dict[str, Any]:
         """This process's figures, as JSON-ready data."""
         with self._lock:
             return json.loads(json.dumps({"counters": self._counters, "hist": self._histograms}))  # type: ignore[no-any-return]
 
-    def _maybe_flush(self, *, force: bool = False) -> None:
+    def _flush_loop(self) -> None:
+        while True:
+            self._dirty.wait()
+            time.sleep(FLUSH_SECONDS)  # gathers a second's changes into one write
+            self.flush()
+
+    def flush(self) -> None:
+        """Write this process's figures to its file in the shared folder (if there is one)."""
         if self._folder is None:
             return
-        now = time.monotonic()
-        if not force and now - self._flushed < FLUSH_SECONDS:
-            return
-        self._flushed = now
-        path = self._folder / f"{os.getpid()}.json"
-        temporary = path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(self.snapshot()), encoding="utf-8")
-        os.replace(temporary, path)
+        path = self._folder / f"{self._name}.json"
+        temporary = self._folder / f"{self._name}.tmp"
+        with self._flush_lock:
+            self._dirty.clear()
+            temporary.write_text(json.dumps(self.snapshot()), encoding="utf-8")
+            os.replace(temporary, path)
 
     def combined(self) -> dict[str, Any]:
         """The figures of every worker of the service (this one's as they are now)."""
         mine = self.snapshot()
         if self._folder is None:
             return mine
-        self._maybe_flush(force=True)
+        self.flush()
         total: dict[str, Any] = {
             "counters": {name: {} for name in COUNTERS},
             "hist": {
@@ -130,7 +139,7 @@ class Metrics:
         }
         for path in sorted(self._folder.glob("*.json")):
             try:
-                other = mine if path.stem == str(os.getpid()) else json.loads(path.read_text())
+                other = mine if path.stem == self._name else json.loads(path.read_text())
             except (OSError, ValueError):  # a file being replaced right now: next scrape
                 continue
             _add(total, other)
