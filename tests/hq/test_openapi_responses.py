@@ -56,6 +56,7 @@ def _database_down(office: Office, hq_url: str) -> None:
         if hq_url.startswith("sqlite")
         else "postgresql+psycopg://postgres@127.0.0.1:1/unreachable"
     )
+    office.server.app.state.engine.dispose()  # its pooled connections closed, not left to GC
     office.server.app.state.engine = make_engine(broken)
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from branch_crm.hq import tables as t
-from branch_crm.hq.auth import NodeAuth, new_registration_code
+from branch_crm.hq.auth import NodeAuth, check_days, new_registration_code
 from branch_crm.hq.errors import BadPayload, NotFoundError
 from branch_crm.hq.push.rows import hq_write
 from branch_crm.hq.push.state import Batch, entity, new_tx_id
@@ -61,6 +61,31 @@ def add_branch(conn: Connection, code: str, name: str, *, days: int = 7) -> str:
         extra={"branch": code},
     )  # fmt: skip
     return registration_code
+
+
+def rotate_codes(conn: Connection, code: str, *, days: int = 7) -> tuple[int, str]:
+    """Cancel every registration code of branch ``code`` not used yet (one that leaked, or
+    was handed to someone who left) and issue a fresh one; returns (codes cancelled, the
+    new code). Registered PCs keep their tokens (revoke one with :func:`revoke_pc`)."""
+    check_days(days)
+    if conn.scalar(select(t.branch.c.code).where(t.branch.c.code == code)) is None:
+        raise NotFoundError(N_("no branch '{branch}'; add it first"), branch=code)
+    now = utcnow()
+    cancelled = conn.execute(
+        update(t.registration)
+        .where(
+            t.registration.c.branch_code == code,
+            t.registration.c.used_at.is_(None),
+            t.registration.c.expires_at > now,
+        )
+        .values(expires_at=now)
+    ).rowcount
+    registration_code = new_registration_code(conn, code, days=days)
+    log.info(
+        "admin: %d unused registration codes of branch %s cancelled; a new one issued, valid "
+        "%d days", cancelled, code, days, extra={"branch": code},
+    )  # fmt: skip
+    return int(cancelled), registration_code
 
 
 @dataclass(frozen=True)

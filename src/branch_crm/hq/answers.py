@@ -14,6 +14,7 @@ from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from branch_crm.hq.db import describe_error
 from branch_crm.hq.errors import BadPayload, HqError
@@ -104,6 +105,13 @@ def install_handlers(app: FastAPI, settings: HqSettings) -> None:
         busy = N_("Head office's database is unavailable just now; try again later.")
         return refusal(request, Unavailable(busy))
 
+    @app.exception_handler(PoolTimeout)
+    async def _pool_full(request: Request, exc: PoolTimeout) -> JSONResponse:
+        # every connection of this worker's pool busy for BRANCH_CRM_HQ_POOL_TIMEOUT seconds
+        log.warning("no free database connection for %s %s", request.method, request.url.path)
+        busy = N_("Head office's database is unavailable just now; try again later.")
+        return refusal(request, Unavailable(busy))
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
@@ -122,19 +130,22 @@ def install_handlers(app: FastAPI, settings: HqSettings) -> None:
             response: Response = refusal(request, TooLarge(settings.max_request_bytes))
         else:
             response = await call_next(request)
-        log.info(
-            "%s %s %s",
-            request.method,
-            request.url.path,
-            response.status_code,
-            extra={
-                "method": request.method,
-                "path": request.url.path,
-                "status": response.status_code,
-                "ms": round((time.perf_counter() - start) * 1000, 1),
-                "bytes": int(length) if length and length.isdigit() else None,
-            },
-        )
+        metrics = getattr(request.app.state, "metrics", None)
+        if metrics is not None:
+            metrics.count("http_responses_total", status=str(response.status_code))
+        extra = {
+            "method": request.method,
+            "path": request.url.path,
+            "status": response.status_code,
+            "ms": round((time.perf_counter() - start) * 1000, 1),
+            "bytes": int(length) if length and length.isdigit() else None,
+            # behind a proxy on this machine, the address it forwarded (uvicorn's proxy_headers)
+            "client": request.client.host if request.client else None,
+        }
+        branch = getattr(request.state, "branch", None)
+        if branch is not None:
+            extra["branch"] = branch
+        log.info("%s %s %s", request.method, request.url.path, response.status_code, extra=extra)
         return response
 
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import functools
 import gc
+import hmac
 import logging
+import time
+from collections.abc import Callable
 from typing import Annotated, Any, cast
 
 from fastapi import Depends, FastAPI, Header, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import PlainTextResponse
 from pydantic import ValidationError
 from sqlalchemy import (
     text,
@@ -29,7 +33,8 @@ from branch_crm.hq.db import (
     retryable,
     write_transaction,
 )
-from branch_crm.hq.errors import IncompatibleSchema
+from branch_crm.hq.errors import IncompatibleSchema, Unauthorized
+from branch_crm.hq.metrics import CONTENT_TYPE, Metrics, database_gauges, render
 from branch_crm.hq.openapi import openapi_with_push_body
 from branch_crm.hq.pull import pull_page, record_pull
 from branch_crm.hq.push.apply import Translate, apply_push
@@ -133,30 +138,40 @@ def _load_persisted_clock(engine: Engine, clock: HybridClock) -> None:
 def create_app(settings: HqSettings | None = None) -> FastAPI:
     """The head-office application; its engine and clock live on ``app.state``."""
     settings = settings or HqSettings()
-    engine = make_engine(settings.resolved_url())
+    engine = make_engine(
+        settings.resolved_url(),
+        pool_size=settings.pool_size,
+        max_overflow=settings.max_overflow,
+        pool_timeout=settings.pool_timeout,
+    )
     clock = HybridClock("hq", max_ahead_ms=settings.clock_skew_limit_ms)
     _load_persisted_clock(engine, clock)
     known = _known_branch_schemas()
-    app = FastAPI(title="Branch CRM head office", version=__version__)
+    docs = settings.docs_enabled()
+    app = FastAPI(
+        title="Branch CRM head office",
+        version=__version__,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+    )
+    metrics = Metrics(settings.metrics_dir)
     app.state.engine, app.state.clock, app.state.settings = engine, clock, settings
-    app.state.known_schemas = known
+    app.state.known_schemas, app.state.metrics = known, metrics
 
     app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
 
     install_handlers(app, settings)
 
-    @app.get("/healthz", responses=error_answers(413, 503))
-    def healthz(db: EngineDep) -> dict[str, Any]:
-        with read_transaction(db) as conn:
-            conn.execute(text("SELECT 1"))
-        return {"status": "ok", "version": __version__, "database": engine.dialect.name}
+    _add_operations_routes(app, settings, metrics)
 
     @app.post(
         "/api/v1/register",
         response_model=RegisterResponse,
         responses=error_answers(400, 401, 403, 413, 422, 503),
     )
-    def register(body: RegisterRequest, db: EngineDep) -> RegisterResponse:
+    def register(body: RegisterRequest, db: EngineDep, request: Request) -> RegisterResponse:
+        request.state.branch = body.branch
         with write_transaction(db) as conn:
             done = hq_auth.register(
                 conn, code=body.code, branch=body.branch, node_id=body.node, key=body.key
@@ -184,6 +199,8 @@ def create_app(settings: HqSettings | None = None) -> FastAPI:
         raw: PushBody,
         db: EngineDep,
         _schema: Schema,
+        *,
+        request: Request,
         authorization: Authorization = None,
         user_agent: UserAgent = None,
         accept_language: AcceptLanguage = None,
@@ -191,7 +208,12 @@ def create_app(settings: HqSettings | None = None) -> FastAPI:
         body = parse_push(raw)
         check_schema(body.schema_version, None, known)  # stored: checked like the header
         translate = translator(language_from_header(accept_language))
-        ack = _push_with_retry(db, body, authorization, clock, user_agent, translate=translate)
+        start = time.perf_counter()
+        ack = _push_with_retry(
+            db, body, authorization, clock, user_agent, translate=translate,
+            seen=functools.partial(_seen, request),
+        )  # fmt: skip
+        count_push(metrics, ack, time.perf_counter() - start)
         return Response(ack.model_dump_json(), media_type="application/json")
 
     @app.get(
@@ -200,12 +222,13 @@ def create_app(settings: HqSettings | None = None) -> FastAPI:
         responses=error_answers(401, 409, 413, 422, 503),
     )
     def clock_reading(
-        db: EngineDep, _schema: Schema, authorization: Authorization = None
+        db: EngineDep, _schema: Schema, request: Request, authorization: Authorization = None
     ) -> ClockReading:
         """Head office's time, for a PC to measure its clock against before it pushes, and
         the PC's code (given now to a PC registered before PC codes existed)."""
         with read_transaction(db) as conn:
             node = hq_auth.authenticate(conn, authorization)
+        _seen(request, node.branch)
         pc_code = node.pc_code
         if pc_code is None:
             with write_transaction(db) as conn:
@@ -220,25 +243,77 @@ def create_app(settings: HqSettings | None = None) -> FastAPI:
     def pull(
         db: EngineDep,
         _schema: Schema,
+        *,
+        request: Request,
         after: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
         limit: Annotated[int, Query(ge=1)] = 1000,
         authorization: Authorization = None,
         user_agent: UserAgent = None,
     ) -> Response:
         limit = min(limit, settings.pull_page_limit)
+        start = time.perf_counter()
         with read_transaction(db, snapshot=True) as conn:  # one snapshot: see hq.pull
             node = hq_auth.authenticate(conn, authorization)
+            _seen(request, node.branch)
             page = pull_page(conn, node, clock, after=after, limit=limit)
         with write_transaction(db) as conn:
             record_pull(conn, node, page.next_cursor)
             note_versions(conn, node, user_agent, _schema)
         log.debug("pull", extra={"branch": node.branch, "changes": len(page.rows)})
+        metrics.observe("pull_duration_seconds", time.perf_counter() - start)
+        metrics.count("pulls_total")
+        metrics.count("changes_pulled_total", len(page.rows))
         return Response(page.to_json(), media_type="application/json")
 
     app.openapi = functools.partial(  # type: ignore[method-assign]
         openapi_with_push_body, app, MIN_BRANCH_SCHEMA
     )
     return app
+
+
+def _add_operations_routes(app: FastAPI, settings: HqSettings, metrics: Metrics) -> None:
+    """``/healthz`` and ``/metrics``, for load balancers and monitoring."""
+
+    @app.get("/healthz", responses=error_answers(413, 503))
+    def healthz(db: EngineDep) -> dict[str, Any]:
+        with read_transaction(db) as conn:
+            conn.execute(text("SELECT 1"))
+        return {"status": "ok", "version": __version__, "database": db.dialect.name}
+
+    @app.get("/metrics", include_in_schema=False, response_class=PlainTextResponse)
+    def metrics_page(db: EngineDep, authorization: Authorization = None) -> Response:
+        """Prometheus' text format: this service's counters (every worker's) and what the
+        database says now (each branch's last contact, PCs, quarantine)."""
+        check_metrics_token(settings.metrics_token, authorization)
+        with read_transaction(db) as conn:
+            gauges = database_gauges(conn)
+        return Response(render(metrics.combined(), gauges), media_type=CONTENT_TYPE)
+
+
+def _seen(request: Request, branch: str) -> None:
+    """Name the calling branch for the access log line of this request."""
+    request.state.branch = branch
+
+
+def check_metrics_token(expected: str, authorization: str | None) -> None:
+    """401 unless ``/metrics`` is open (no token set) or the request carries the token."""
+    if not expected:
+        return
+    given = (authorization or "").removeprefix("Bearer ").removeprefix("bearer ").strip()
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise Unauthorized(N_("Metrics need the token set in BRANCH_CRM_HQ_METRICS_TOKEN."))
+
+
+def count_push(metrics: Metrics, ack: PushAck, seconds: float) -> None:
+    """Count one answered push: a batch sent again is counted as such, its changes not again."""
+    if ack.duplicate:
+        metrics.count("pushes_total", result="duplicate")
+        return
+    metrics.observe("push_duration_seconds", seconds)
+    metrics.count("pushes_total", result="applied")
+    metrics.count("changes_applied_total", ack.accepted)
+    metrics.count("changes_rejected_total", len(ack.rejected))
+    metrics.count("conflicts_total", len(ack.conflicts))
 
 
 PUSH_BODY_DOC: dict[str, Any] = {
@@ -311,6 +386,7 @@ def _push_with_retry(
     user_agent: str | None = None,
     *,
     translate: Translate = str,
+    seen: Callable[[str], None] | None = None,
 ) -> PushAck:
     """Apply a push in a transaction of its own, again after a deadlock, a serialisation
     failure or a locked database (a change the data itself makes fail is quarantined by
@@ -319,6 +395,8 @@ def _push_with_retry(
         try:
             with write_transaction(db) as conn:
                 node = hq_auth.authenticate(conn, authorization)
+                if seen is not None:
+                    seen(node.branch)
                 ack = apply_push(conn, body, node, clock, translate=translate)
                 note_versions(conn, node, user_agent, body.schema_version)
             log.info(

@@ -26,8 +26,10 @@ from branch_crm.argparse_i18n import (
 )
 from branch_crm.hq.cli_commands import (
     REFERENCE,
+    cmd_backup,
     cmd_branch_add,
     cmd_branch_list,
+    cmd_branch_rotate,
     cmd_migrate,
     cmd_pc_list,
     cmd_pc_revoke,
@@ -35,6 +37,7 @@ from branch_crm.hq.cli_commands import (
     cmd_quarantine_show,
     cmd_ref_add,
     cmd_ref_list,
+    cmd_restore,
     cmd_serve,
     settings_of,
 )
@@ -84,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
         description=_("Create head office's database schema, or upgrade it to this version."),
         handler=cmd_migrate,
     )
+    _add_backup(sub)
     _add_branch(sub)
     _add_pc(sub)
     _add_quarantine(sub)
@@ -139,6 +143,39 @@ def _add_serve(sub: SubParsers) -> None:
     _add_listen_options(both)
 
 
+def _add_backup(sub: SubParsers) -> None:
+    """``backup`` and ``restore``."""
+    back = add_command(
+        sub,
+        "backup",
+        help=_("write a backup of the database to a file"),
+        description=_(
+            "Write a backup of head office's database to FILE: pg_dump's custom format for "
+            "PostgreSQL (pg_dump must be installed), a copy made with SQLite's backup API for "
+            "SQLite. The service may keep running meanwhile."
+        ),
+        handler=cmd_backup,
+    )
+    back.add_argument("file", metavar="FILE", help=_("the backup file to write"))
+    rest = add_command(
+        sub,
+        "restore",
+        help=_("restore a backup into an empty database"),
+        description=_(
+            "Restore a backup made by the backup command into head office's database, which "
+            "must be empty (a new database). Stop the service first. Branches sync on; what "
+            "head office received after the backup was made is not in it."
+        ),
+        handler=cmd_restore,
+    )
+    rest.add_argument("file", metavar="FILE", help=_("the backup file to restore"))
+    rest.add_argument(
+        "--force",
+        action="store_true",
+        help=_("restore into a database that is not empty, replacing what the backup holds"),
+    )
+
+
 def _add_branch(sub: SubParsers) -> None:
     """``branch add`` and ``branch list``."""
     bsub = add_group(
@@ -162,6 +199,24 @@ def _add_branch(sub: SubParsers) -> None:
     add.add_argument("code", help=_("branch code (letters and digits, 16 at most)"))
     add.add_argument("name", nargs="?", help=_("branch name (default: the code)"))
     add.add_argument(
+        "--days",
+        type=int,
+        default=7,
+        help=_("days the code stays valid, 1 to 365 (default: %(default)s)"),
+    )
+    rotate = add_command(
+        bsub,
+        "rotate-code",
+        help=_("cancel a branch's unused codes and print a new one"),
+        description=_(
+            "Cancel every registration code of the branch that no PC has used yet (one that "
+            "leaked, or went to someone who left) and print a new one. Registered PCs keep "
+            "syncing; revoke one with pc revoke."
+        ),
+        handler=cmd_branch_rotate,
+    )
+    rotate.add_argument("code", help=_("branch code"))
+    rotate.add_argument(
         "--days",
         type=int,
         default=7,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +18,8 @@ from branch_crm.argparse_i18n import columns
 from branch_crm.hq.cli_tables import pad, print_table, translated_headings, when
 from branch_crm.hq.settings import HqSettings
 from branch_crm.i18n import N_, _, ngettext
+
+log = logging.getLogger("branch_crm.hq")
 
 REFERENCE = {
     "category": "reference_code",
@@ -79,18 +82,45 @@ def cmd_serve(args: argparse.Namespace) -> int:
         cmd_migrate(args)
     from branch_crm.hq.app import tune_gc
 
-    app = "branch_crm.hq.asgi:app" if args.workers > 1 else _app(settings)
-    tune_gc()
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_config=None,
-        access_log=False,
-        proxy_headers=True,
-    )
+    with _metrics_folder(settings, args.workers) as settings:
+        app = "branch_crm.hq.asgi:app" if args.workers > 1 else _app(settings)
+        tune_gc()
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_config=None,
+            access_log=False,
+            proxy_headers=True,
+        )
     return 0
+
+
+@contextmanager
+def _metrics_folder(settings: HqSettings, workers: int) -> Iterator[HqSettings]:
+    """The folder several worker processes share their metrics through (see hq.metrics),
+    emptied of an earlier run's files: ``BRANCH_CRM_HQ_METRICS_DIR``, else (more than one
+    worker) a temporary one, removed when the service stops. The workers read it from the
+    environment."""
+    import os
+    import shutil
+    import tempfile
+
+    folder, made = settings.metrics_dir, False
+    if not folder and workers > 1:
+        folder, made = tempfile.mkdtemp(prefix="branch-crm-hq-metrics-"), True
+    if not folder:
+        yield settings
+        return
+    for stale in Path(folder).glob("*.json"):
+        stale.unlink(missing_ok=True)
+    os.environ["BRANCH_CRM_HQ_METRICS_DIR"] = folder
+    try:
+        yield settings.model_copy(update={"metrics_dir": folder})
+    finally:
+        if made:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _app(settings: HqSettings) -> Any:
@@ -125,6 +155,60 @@ def cmd_branch_add(args: argparse.Namespace) -> int:
         args.days,
     )
     _out(text.format(branch=args.code, code=code, days=args.days))
+    return 0
+
+
+def cmd_branch_rotate(args: argparse.Namespace) -> int:
+    """Cancel a branch's unused registration codes and print a fresh one."""
+    from branch_crm.hq.admin import rotate_codes
+    from branch_crm.hq.auth import check_days
+
+    check_days(args.days)
+    with _admin_conn(args) as conn:
+        cancelled, code = rotate_codes(conn, args.code, days=args.days)
+    text = ngettext(
+        "branch {branch}: {count} unused registration code cancelled.",
+        "branch {branch}: {count} unused registration codes cancelled.",
+        cancelled,
+    )
+    _out(text.format(branch=args.code, count=cancelled))
+    text = ngettext(
+        "branch {branch}: registration code {code} (valid {days} day, once)",
+        "branch {branch}: registration code {code} (valid {days} days, once)",
+        args.days,
+    )
+    _out(text.format(branch=args.code, code=code, days=args.days))
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Write a backup of head office's database to a file."""
+    from branch_crm.hq.backup import backup
+
+    file = Path(args.file)
+    backup(settings_of(args).resolved_url(), file)
+    size = file.stat().st_size
+    log.info("admin: backup written to %s (%d bytes)", file.resolve(), size)
+    _out(_("backup written to {file} ({size} bytes)").format(file=file, size=size))
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Restore a backup into head office's (empty) database."""
+    from branch_crm.hq.backup import restore
+
+    done = restore(settings_of(args).resolved_url(), Path(args.file), force=args.force)
+    log.info(
+        "admin: backup %s restored%s (%d tables); change log goes on at %d",
+        Path(args.file).resolve(), " over the database's data" if args.force else "",
+        done.tables, done.next_seq,
+    )  # fmt: skip
+    _out(
+        _(
+            "{file} restored ({tables} tables). The change log goes on at {seq}. Run "
+            "branch-crm-hq migrate if the backup comes from an older version."
+        ).format(file=args.file, tables=done.tables, seq=done.next_seq)
+    )
     return 0
 
 

@@ -98,10 +98,14 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
         yield conn
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+def make_engine(
+    url: str, *, pool_size: int = 10, max_overflow: int = 10, pool_timeout: float = 30
+) -> Engine:
     """An engine for ``url``: SQLite in WAL mode with immediate write transactions, or
-    PostgreSQL (psycopg 3) with a connection pool. SQL parameters (customers' data) never
-    appear in an error's text, so never in a log (``hide_parameters``)."""
+    PostgreSQL (psycopg 3) with a connection pool of ``pool_size`` connections kept open and
+    up to ``max_overflow`` more under load (so one worker process holds at most their sum;
+    see README "Head office in production"). SQL parameters (customers' data) never appear
+    in an error's text, so never in a log (``hide_parameters``)."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
@@ -118,7 +122,8 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     return create_engine(
         url,
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout=pool_timeout,
         pool_pre_ping=True,
         hide_parameters=True,
     )

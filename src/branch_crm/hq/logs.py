@@ -21,7 +21,7 @@ def redact(text: str) -> str:
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message and any ``extra`` fields."""
 
-    EXTRA = ("method", "path", "status", "ms", "branch", "bytes", "changes")
+    EXTRA = ("method", "path", "status", "ms", "client", "branch", "bytes", "changes")
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -25,7 +28,27 @@ class HqSettings(BaseSettings):
     clock_skew_limit_ms: int = 5 * 60 * 1000
     registration_code_days: int = 7
     pull_page_limit: int = 5000
+    pool_size: int = Field(default=10, ge=1)
+    """PostgreSQL connections each worker process keeps open."""
+    max_overflow: int = Field(default=10, ge=0)
+    """Connections a worker may open beyond ``pool_size`` under load (closed again after)."""
+    pool_timeout: float = Field(default=30, gt=0)
+    """Seconds a request waits for a free connection before it is answered 503."""
+    environment: Literal["development", "production"] = "development"
+    """``production`` switches the API pages (``/docs``, ``/redoc``, ``/openapi.json``) off
+    unless ``docs`` says otherwise."""
+    docs: bool | None = None
+    """Serve the API pages; default: on in development, off in production."""
+    metrics_token: str = ""
+    """When set, ``/metrics`` wants ``Authorization: Bearer <token>``."""
+    metrics_dir: str = ""
+    """A folder the worker processes of one service share their counters through (set by
+    ``serve --workers N`` itself; empty: one process, counters in memory)."""
 
     def resolved_url(self) -> str:
         """The database URL, defaulting to the SQLite file."""
         return self.database_url or default_database_url()
+
+    def docs_enabled(self) -> bool:
+        """Whether the API pages are served."""
+        return self.docs if self.docs is not None else self.environment == "development"

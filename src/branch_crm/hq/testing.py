@@ -146,9 +146,14 @@ class ServerErrors:
 
 @contextmanager
 def running_hq(
-    database_url: str, *, allow_server_errors: bool = False, **settings: Any
+    database_url: str,
+    *,
+    allow_server_errors: bool = False,
+    port: int | None = None,
+    **settings: Any,
 ) -> Iterator[HqServer]:
-    """Serve head office on a free loopback port in a thread (migrating its database first).
+    """Serve head office on a free loopback port (or ``port``) in a thread (migrating its
+    database first).
 
     A 5xx answer to a sync request fails the test when the block ends (see the module
     docstring), unless ``allow_server_errors``."""
@@ -159,7 +164,7 @@ def running_hq(
     migrate(engine)
     app = create_app(hq_settings)
     errors: list[tuple[str, int]] = []
-    port = free_port()
+    port = port or free_port()
     config = uvicorn.Config(
         ServerErrors(app, errors), host="127.0.0.1", port=port, log_config=None, access_log=False
     )
