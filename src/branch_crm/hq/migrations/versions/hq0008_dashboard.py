@@ -48,9 +48,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("token_hash", name=op.f("pk_hq_web_session")),
     )
     op.create_index("ix_hq_web_session_user_id", "hq_web_session", ["user_id"])
-    op.create_index(
-        "ix_dash_complaint_branch_received", "complaint", ["branch_id", "received_at"]
-    )
+    op.create_index("ix_dash_complaint_branch_received", "complaint", ["branch_id", "received_at"])
     op.create_index("ix_dash_survey_response_answered", "survey_response", ["answered_on"])
     op.create_index("ix_dash_training_session_starts", "training_session", ["starts_at"])
     op.create_index(
