@@ -55,7 +55,7 @@ def line_chart(
     line. The y axis runs from ``low`` to ``high`` with five grid lines and a legend."""
     if not labels:
         return ""
-    left, right, top, bottom = 44, 16, 28, 28
+    left, right, top, bottom = 44, 30, 28, 28
     span = high - low or 1.0
     step = (width - left - right) / max(1, len(labels) - 1)
 

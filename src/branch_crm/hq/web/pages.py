@@ -18,6 +18,26 @@ from branch_crm.i18n import N_
 
 __all__ = ["BRANCH_PAGES", "PAGES", "branch_page", "complaint_list_page", "training_list_page"]
 
+# texts shown inside f-strings (marked here so the catalogue tool finds them)
+T_BRANCHES = N_("Branches")
+T_BRANCHES_NOT_HEARD_FROM_FOR_A_DAY = N_("Branches not heard from for a day")
+T_BREACHED_OPEN = N_("Breached (open)")
+T_CHURN_RISK = N_("Churn risk")
+T_COMPLAINTS_RECEIVED = N_("Complaints received")
+T_COMPLAINTS_RECEIVED_IN_THE_PERIOD = N_("Complaints received in the period")
+T_COMPLAINT_HOTSPOTS = N_("Complaint hotspots")
+T_CUSTOMERS = N_("Customers")
+T_CUSTOMERS_BY_TIER = N_("Customers by tier")
+T_CUSTOMER_EFFORT_CES = N_("Customer effort (CES)")
+T_DORMANT_CUSTOMERS = N_("Dormant customers")
+T_NO_COMPLAINTS_IN_THIS_PERIOD = N_("No complaints in this period.")
+T_OPEN_COMPLAINTS = N_("Open complaints")
+T_OPEN_CONFLICTS = N_("Open conflicts")
+T_PCS = N_("PCs")
+T_SATISFACTION_TREND_CSAT_NPS = N_("Satisfaction trend (CSAT, NPS)")
+T_SYNC_HEALTH = N_("Sync health")
+T_TRAINING_SESSIONS = N_("Training sessions")
+
 STALE_HOURS = 24
 """A branch not heard from for this long is marked in red."""
 
@@ -100,8 +120,8 @@ def _trend_parts(conn: Connection, ctx: PageContext, codes: Sequence[str] | None
     )
     return [
         '<div class="charts">'
-        f"<figure><figcaption>{_('Satisfaction trend (CSAT, NPS)')}</figcaption>{chart}</figure>"
-        f"<figure><figcaption>{_('Customer effort (CES)')}</figcaption>{ces}</figure></div>",
+        f"<figure><figcaption>{_(T_SATISFACTION_TREND_CSAT_NPS)}</figcaption>{chart}</figure>"
+        f"<figure><figcaption>{_(T_CUSTOMER_EFFORT_CES)}</figcaption>{ces}</figure></div>",
         grid,
     ]
 
@@ -139,19 +159,19 @@ def overview(conn: Connection, ctx: PageContext, now: datetime) -> Page:
     visible = _visible(conn, ctx)
     stale = sum(_stale(health.get(b.code), now) for b in visible)
     cards = [
-        Card(N_("Branches"), f"{len(visible):,}"),
-        Card(N_("Complaints received"), f"{c.received:,}"),
-        Card(N_("Open complaints"), f"{c.open:,}"),
-        Card(N_("Breached (open)"), f"{c.breached_open:,}", bad=c.breached_open > 0),
+        Card(N_(T_BRANCHES), f"{len(visible):,}"),
+        Card(N_(T_COMPLAINTS_RECEIVED), f"{c.received:,}"),
+        Card(N_(T_OPEN_COMPLAINTS), f"{c.open:,}"),
+        Card(N_(T_BREACHED_OPEN), f"{c.breached_open:,}", bad=c.breached_open > 0),
         Card(N_("SLA met"), _pct(c.compliance)),
         Card(N_("CSAT"), _pct(s.csat)),
         Card(N_("NPS"), _num(s.nps)),
         Card(N_("CES"), _num(s.ces, 2)),
-        Card(N_("Customers"), f"{k.total:,}"),
-        Card(N_("Dormant customers"), f"{k.dormant:,}"),
-        Card(N_("Churn risk"), f"{k.churn_risk:,}", bad=k.churn_risk > 0),
+        Card(N_(T_CUSTOMERS), f"{k.total:,}"),
+        Card(N_(T_DORMANT_CUSTOMERS), f"{k.dormant:,}"),
+        Card(N_(T_CHURN_RISK), f"{k.churn_risk:,}", bad=k.churn_risk > 0),
         Card(N_("Training attendance"), _pct(tr.attendance)),
-        Card(N_("Branches not heard from for a day"), f"{stale:,}", bad=stale > 0),
+        Card(N_(T_BRANCHES_NOT_HEARD_FROM_FOR_A_DAY), f"{stale:,}", bad=stale > 0),
         Card(
             N_("Open conflicts"),
             f"{sum(h.open_conflicts for h in health.values()):,}",
@@ -181,9 +201,9 @@ def overview(conn: Connection, ctx: PageContext, now: datetime) -> Page:
         N_("Branches"),
         [
             Column("code", N_("Branch"), link=link),
-            Column("name", N_("Name"), link=link),
+            Column("name", N_("Branch name"), link=link),
             Column("received", N_("Complaints received"), "int"),
-            Column("open", N_("Open"), "int"),
+            Column("open", N_("Open now"), "int"),
             Column("breached", N_("Breached (open)"), "int"),
             Column("sla", N_("SLA met"), "pct"),
             Column("csat", N_("CSAT"), "pct"),
@@ -205,8 +225,8 @@ def overview(conn: Connection, ctx: PageContext, now: datetime) -> Page:
     )  # fmt: skip
     bars = bar_chart([(name, n) for _c, name, n in hot[:10]], label=_("Complaints by category"))
     charts = (
-        f'<div class="charts"><figure><figcaption>{_("Complaint hotspots")}</figcaption>'
-        f"{bars or _('No complaints in this period.')}</figure></div>"
+        f'<div class="charts"><figure><figcaption>{_(T_COMPLAINT_HOTSPOTS)}</figcaption>'
+        f"{bars or _(T_NO_COMPLAINTS_IN_THIS_PERIOD)}</figure></div>"
     )
     return Page(
         _("Overview"), [cards_html(cards, _), charts, grid, *_trend_parts(conn, ctx, codes)]
@@ -239,7 +259,7 @@ def complaints_page(conn: Connection, ctx: PageContext, now: datetime) -> Page:
         N_("Complaints by branch"),
         [
             Column("code", N_("Branch"), link=link),
-            Column("name", N_("Name")),
+            Column("name", N_("Branch name")),
             Column("received", N_("Received"), "int"),
             Column("breached_received", N_("Breached (received)"), "int"),
             Column("measured", N_("Resolution measured"), "int"),
@@ -260,8 +280,8 @@ def complaints_page(conn: Connection, ctx: PageContext, now: datetime) -> Page:
     return Page(
         _("Complaints"),
         [
-            f'<div class="charts"><figure><figcaption>{_("Complaint hotspots")}</figcaption>'
-            f"{bars or _('No complaints in this period.')}</figure></div>",
+            f'<div class="charts"><figure><figcaption>{_(T_COMPLAINT_HOTSPOTS)}</figcaption>'
+            f"{bars or _(T_NO_COMPLAINTS_IN_THIS_PERIOD)}</figure></div>",
             _hotspot_grid(hot),
             grid,
         ],
@@ -287,7 +307,7 @@ def satisfaction_page(conn: Connection, ctx: PageContext, now: datetime) -> Page
         N_("Satisfaction by branch"),
         [
             Column("code", N_("Branch"), link=_branch_link(ctx)),
-            Column("name", N_("Name")),
+            Column("name", N_("Branch name")),
             Column("responses", N_("Responses"), "int"),
             Column("csat", N_("CSAT"), "pct"),
             Column("nps", N_("NPS"), "num"),
@@ -328,7 +348,7 @@ def customers_page(conn: Connection, ctx: PageContext, now: datetime) -> Page:
         N_("Customers by branch"),
         [
             Column("code", N_("Branch"), link=_branch_link(ctx)),
-            Column("name", N_("Name")),
+            Column("name", N_("Branch name")),
             Column("total", N_("Customers"), "int"),
             *[Column(tier, TIER_NAMES[tier], "int") for tier in f.TIERS],
             Column("new", N_("New"), "int"),
@@ -347,7 +367,7 @@ def customers_page(conn: Connection, ctx: PageContext, now: datetime) -> Page:
         _("Customers"),
         [
             f'<p class="note">{note.format(month=ctx.period.reference_month)}</p>'
-            f'<div class="charts"><figure><figcaption>{_("Customers by tier")}</figcaption>'
+            f'<div class="charts"><figure><figcaption>{_(T_CUSTOMERS_BY_TIER)}</figcaption>'
             f"{bars}</figure></div>",
             grid,
         ],
@@ -371,7 +391,7 @@ def training_page(conn: Connection, ctx: PageContext, now: datetime) -> Page:
         N_("Training by branch"),
         [
             Column("code", N_("Branch"), link=_branch_link(ctx)),
-            Column("name", N_("Name")),
+            Column("name", N_("Branch name")),
             Column("sessions", N_("Sessions"), "int"),
             Column("present", N_("Present"), "int"),
             Column("late", N_("Late"), "int"),
@@ -403,7 +423,7 @@ def sync_page(conn: Connection, ctx: PageContext, now: datetime) -> Page:
         N_("Sync health by branch"),
         [
             Column("code", N_("Branch"), link=_branch_link(ctx)),
-            Column("name", N_("Name")),
+            Column("name", N_("Branch name")),
             Column("last_contact", N_("Last contact"), "datetime"),
             Column("pcs", N_("PCs"), "int"),
             Column("revoked", N_("PCs revoked"), "int"),
@@ -413,7 +433,7 @@ def sync_page(conn: Connection, ctx: PageContext, now: datetime) -> Page:
         rows,
     )
     note = _("Red: not heard from for {hours} hours or more.").format(hours=STALE_HOURS)
-    return Page(_("Sync health"), [f'<p class="note">{note}</p>', grid])
+    return Page(_(T_SYNC_HEALTH), [f'<p class="note">{note}</p>', grid])
 
 
 PageFn = Callable[[Connection, PageContext, datetime], Page]
@@ -447,27 +467,27 @@ def branch_page(conn: Connection, ctx: PageContext, now: datetime, branch: f.Bra
     h = f.sync_health(conn, ctx.period, codes).get(branch.code, f.SyncHealth())
     last = cell_text(h.last_contact, "datetime", _)
     cards = [
-        Card(N_("Complaints received"), f"{c.received:,}"),
-        Card(N_("Open complaints"), f"{c.open:,}"),
-        Card(N_("Breached (open)"), f"{c.breached_open:,}", bad=c.breached_open > 0),
+        Card(N_(T_COMPLAINTS_RECEIVED), f"{c.received:,}"),
+        Card(N_(T_OPEN_COMPLAINTS), f"{c.open:,}"),
+        Card(N_(T_BREACHED_OPEN), f"{c.breached_open:,}", bad=c.breached_open > 0),
         Card(N_("SLA met"), _pct(c.compliance)),
         Card(N_("CSAT"), _pct(s.csat)),
         Card(N_("NPS"), _num(s.nps)),
         Card(N_("CES"), _num(s.ces, 2)),
-        Card(N_("Customers"), f"{k.total:,}"),
-        Card(N_("Dormant customers"), f"{k.dormant:,}"),
-        Card(N_("Churn risk"), f"{k.churn_risk:,}", bad=k.churn_risk > 0),
+        Card(N_(T_CUSTOMERS), f"{k.total:,}"),
+        Card(N_(T_DORMANT_CUSTOMERS), f"{k.dormant:,}"),
+        Card(N_(T_CHURN_RISK), f"{k.churn_risk:,}", bad=k.churn_risk > 0),
         Card(N_("Training attendance"), _pct(tr.attendance)),
-        Card(N_("PCs"), f"{h.pcs:,}"),
-        Card(N_("Open conflicts"), f"{h.open_conflicts:,}", bad=h.open_conflicts > 0),
+        Card(N_(T_PCS), f"{h.pcs:,}"),
+        Card(N_(T_OPEN_CONFLICTS), f"{h.open_conflicts:,}", bad=h.open_conflicts > 0),
         Card(N_("Last contact"), last, bad=_stale(h, now)),
     ]
     base = f"/branches/{branch.code}"
     links = (
         f'<p class="links"><a href="{ctx.url(base + "/complaints")}" data-drill="complaints">'
-        f"{_('Complaints received in the period')}</a>"
-        f'<a href="{ctx.url(base + "/complaints", open="1")}">{_("Open complaints")}</a>'
-        f'<a href="{ctx.url(base + "/training")}">{_("Training sessions")}</a></p>'
+        f"{_(T_COMPLAINTS_RECEIVED_IN_THE_PERIOD)}</a>"
+        f'<a href="{ctx.url(base + "/complaints", open="1")}">{_(T_OPEN_COMPLAINTS)}</a>'
+        f'<a href="{ctx.url(base + "/training")}">{_(T_TRAINING_SESSIONS)}</a></p>'
     )
     hot = f.hotspots(conn, ctx.period, codes, ctx.language)
     tiers = Grid(

@@ -26,6 +26,20 @@ __all__ = [
     "signin_html",
 ]
 
+# texts shown inside f-strings (marked here so the catalogue tool finds them)
+T_BRANCH_CRM_HEAD_OFFICE = N_("Branch CRM head office")
+T_EXPORT_TO_EXCEL = N_("Export to Excel")
+T_FROM = N_("From")
+T_NOTHING_IN_THIS_PERIOD = N_("Nothing in this period.")
+T_PASSWORD = N_("Password")
+T_PERIOD = N_("Period")
+T_SHOW = N_("Show")
+T_SIGN_IN = N_("Sign in")
+T_SIGN_IN_TO_SEE_EVERY_BRANCH_AT_ONCE = N_("Sign in to see every branch at once.")
+T_SIGN_OUT = N_("Sign out")
+T_TO = N_("To")
+T_USER_NAME = N_("User name")
+
 BASE = "/dashboard"
 NAV = (
     ("", N_("Overview")),
@@ -36,6 +50,7 @@ NAV = (
     ("/sync", N_("Sync health")),
 )
 ADMIN_ONLY = {"/sync"}
+NUMERIC = ' class="n"'
 
 
 @dataclass(frozen=True)
@@ -85,7 +100,10 @@ def cards_html(cards: Sequence[Card], _: Translate) -> str:
 def grid_html(grid: Grid, ctx: PageContext) -> str:
     """A table with its title and an "Export to Excel" link (the same page, as .xlsx)."""
     _ = ctx._
-    head = "".join(f"<th>{escape(_(c.heading))}</th>" for c in grid.columns)
+    head = "".join(
+        f"<th{NUMERIC if c.kind in ('int', 'pct', 'num') else ''}>{escape(_(c.heading))}</th>"
+        for c in grid.columns
+    )
     body: list[str] = []
     rows = [(r, "") for r in grid.rows] + ([(grid.total, "total")] if grid.total else [])
     for row, css in rows:
@@ -104,14 +122,13 @@ def grid_html(grid: Grid, ctx: PageContext) -> str:
         body.append(f'<tr class="{css}">' + "".join(cells) + "</tr>")
     if not grid.rows:
         body.append(
-            f'<tr><td colspan="{len(grid.columns)}">'
-            f"{escape(_('Nothing in this period.'))}</td></tr>"
+            f'<tr><td colspan="{len(grid.columns)}">{escape(_(T_NOTHING_IN_THIS_PERIOD))}</td></tr>'
         )
     export = escape(f"{ctx.url(ctx.path, export=grid.id)}")
     note = f'<p class="note">{escape(_(grid.note))}</p>' if grid.note else ""
     return (
         f'<section class="grid" id="{escape(grid.id)}"><div class="bar"><h2>{escape(_(grid.title))}'
-        f'</h2><a href="{export}" data-export="{escape(grid.id)}">{escape(_("Export to Excel"))}'
+        f'</h2><a href="{export}" data-export="{escape(grid.id)}">{escape(_(T_EXPORT_TO_EXCEL))}'
         f"</a></div><table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody>"
         f"</table>{note}</section>"
     )
@@ -131,10 +148,10 @@ def _period_form(ctx: PageContext) -> str:
     shown = _("{start} to {end}").format(start=p.start.isoformat(), end=p.end.isoformat())
     return (
         f'<form class="period" method="get" action="{BASE}{escape(ctx.path)}">'
-        f'<label>{escape(_("Period"))}<select name="period">{options}</select></label>'
-        f'<label>{escape(_("From"))}<input type="date" name="from" value="{p.start}"></label>'
-        f'<label>{escape(_("To"))}<input type="date" name="to" value="{p.end}"></label>'
-        f'<button type="submit">{escape(_("Show"))}</button>'
+        f'<label>{escape(_(T_PERIOD))}<select name="period">{options}</select></label>'
+        f'<label>{escape(_(T_FROM))}<input type="date" name="from" value="{p.start}"></label>'
+        f'<label>{escape(_(T_TO))}<input type="date" name="to" value="{p.end}"></label>'
+        f'<button type="submit">{escape(_(T_SHOW))}</button>'
         f'<span class="shown">{escape(shown)}</span></form>'
     )
 
@@ -155,12 +172,12 @@ def _header(ctx: PageContext) -> str:
         if code != ctx.language
     )
     return (
-        f'<header><span class="brand">{escape(_("Branch CRM head office"))}</span>'
+        f'<header><span class="brand">{escape(_(T_BRANCH_CRM_HEAD_OFFICE))}</span>'
         f'<nav>{"".join(links)}</nav><span class="me">{langs}'
         f"<span>{escape(ctx.account.display_name)}</span>"
         f'<form method="post" action="{BASE}/sign-out"><input type="hidden" name="csrf" '
         f'value="{escape(ctx.csrf)}"><input type="hidden" name="next" value="{back}">'
-        f'<button type="submit">{escape(_("Sign out"))}</button></form></span></header>'
+        f'<button type="submit">{escape(_(T_SIGN_OUT))}</button></form></span></header>'
     )
 
 
@@ -180,7 +197,7 @@ def _document(language: str, title: str, body: str, _: Translate) -> str:
     return (
         f'<!DOCTYPE html><html lang="{language.replace("_", "-")}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)} · {escape(_('Branch CRM head office'))}</title>"
+        f"<title>{escape(title)} · {escape(_(T_BRANCH_CRM_HEAD_OFFICE))}</title>"
         f'<link rel="stylesheet" href="{BASE}/static/dashboard.css"></head>'
         f"<body>{body}</body></html>"
     )
@@ -199,16 +216,16 @@ def signin_html(
     problem = f'<p class="error" role="alert">{escape(error)}</p>' if error else ""
     body = (
         f'<form class="signin" method="post" action="{BASE}/sign-in"><span class="langs">{langs}'
-        f"</span><h1>{escape(_('Branch CRM head office'))}</h1>"
-        f"<p>{escape(_('Sign in to see every branch at once.'))}</p>{problem}"
+        f"</span><h1>{escape(_(T_BRANCH_CRM_HEAD_OFFICE))}</h1>"
+        f"<p>{escape(_(T_SIGN_IN_TO_SEE_EVERY_BRANCH_AT_ONCE))}</p>{problem}"
         f'<input type="hidden" name="csrf" value="{escape(csrf)}">'
         f'<input type="hidden" name="next" value="{escape(next_url)}">'
-        f'<label for="username">{escape(_("User name"))}</label>'
+        f'<label for="username">{escape(_(T_USER_NAME))}</label>'
         f'<input type="text" id="username" name="username" value="{escape(username)}" '
         'autocomplete="username" required autofocus>'
-        f'<label for="password">{escape(_("Password"))}</label>'
+        f'<label for="password">{escape(_(T_PASSWORD))}</label>'
         '<input type="password" id="password" name="password" autocomplete="current-password" '
-        f'required><p><button class="primary" type="submit">{escape(_("Sign in"))}</button></p>'
+        f'required><p><button class="primary" type="submit">{escape(_(T_SIGN_IN))}</button></p>'
         "</form>"
     )
     return _document(language, _("Sign in"), body, _)
