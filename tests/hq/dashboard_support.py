@@ -60,8 +60,10 @@ def seed(engine: Engine) -> dict[str, Any]:
         add_user(conn, username="boss", password=PASSWORD, role="admin", display_name="Boss")
         add_user(conn, username="north", password=PASSWORD, role="manager", branches=["BR001"])
         for code, name in (("BR001", "一号网点"), ("BR002", "二号网点")):
-            conn.execute(insert(t.branch).values(code=code, name=name, created_at=now,
-                                                 last_push_at=now - timedelta(hours=1)))  # fmt: skip
+            pushed = now - timedelta(hours=1)
+            conn.execute(
+                insert(t.branch).values(code=code, name=name, created_at=now, last_push_at=pushed)
+            )
         conn.execute(insert(t.node).values(token_id="tok1", branch_code="BR001", token_hash="h",
                                            created_at=now, last_seen_at=now, cursor=0))  # fmt: skip
         conn.execute(insert(t.node).values(token_id="tok2", branch_code="BR001", token_hash="h",
