@@ -68,20 +68,27 @@ class Period:
 
 def parse_period(kind: str | None, start: str | None, end: str | None) -> Period:
     """The period of a page's parameters; this month when they are missing or make no sense
-    (an end before the start is swapped)."""
+    (an end before the start is swapped). Dates typed while a named period was chosen
+    (they differ from its own) count as dates of one's own."""
+    preset = _preset(kind if kind != "custom" else None)
+    if kind == "custom" or (
+        start and end and (start, end) != (preset.start.isoformat(), preset.end.isoformat())
+    ):
+        try:
+            a = date.fromisoformat(start or "")
+            b = date.fromisoformat(end or "")
+        except ValueError:
+            return preset
+        a, b = min(a, b), max(a, b)
+        if (b - a).days <= MAX_DAYS:
+            return Period("custom", a, b)
+    return preset
+
+
+def _preset(kind: str | None) -> Period:
     today = local_today()
     this = _first(month_key(today))
     if kind == "last_month":
         first = _first(add_months(month_key(today), -1))
         return Period("last_month", first, this - timedelta(days=1))
-    if kind == "custom":
-        try:
-            a = date.fromisoformat(start or "")
-            b = date.fromisoformat(end or "")
-        except ValueError:
-            pass
-        else:
-            a, b = min(a, b), max(a, b)
-            if (b - a).days <= MAX_DAYS:
-                return Period("custom", a, b)
     return Period("this_month", this, today)

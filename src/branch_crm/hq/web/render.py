@@ -197,6 +197,7 @@ def _document(language: str, title: str, body: str, _: Translate) -> str:
     return (
         f'<!DOCTYPE html><html lang="{language.replace("_", "-")}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<link rel="icon" href="data:,">'
         f"<title>{escape(title)} · {escape(_(T_BRANCH_CRM_HEAD_OFFICE))}</title>"
         f'<link rel="stylesheet" href="{BASE}/static/dashboard.css"></head>'
         f"<body>{body}</body></html>"
