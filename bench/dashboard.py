@@ -89,7 +89,7 @@ def _fill(conn: Connection, table: str, count: int, values: dict[str, str]) -> N
     conn.execute(
         text(
             f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(exprs)} "
-            f"FROM generate_series(1, {count}) AS i"
+            f"FROM generate_series(1::bigint, {count}) AS i"
         )
     )
 
@@ -109,7 +109,7 @@ def build(engine: Engine, size: int) -> None:
         )
         _fill(conn, "hq_node", 2 * BRANCHES, {
             "token_id": "'tok' || i", "branch_code": _branch("i"), "token_hash": "md5(i::text)",
-            "last_seen_at": _ago("i", 3), "pc_code": "chr(65 + i / 200)",
+            "last_seen_at": _ago("i", 3), "pc_code": "chr((65 + i / 200)::int)",
             "revoked_at": f"CASE WHEN i % 50 = 0 THEN {NOW} END",
         })  # fmt: skip
         _fill(conn, "customer", customers, {

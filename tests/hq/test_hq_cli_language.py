@@ -39,7 +39,8 @@ def test_every_command_is_covered() -> None:
     assert ("ref", "survey-template") in COMMANDS and ("branch", "list") in COMMANDS
     assert ("pc", "list") in COMMANDS and ("pc", "revoke") in COMMANDS
     assert ("quarantine", "list") in COMMANDS and ("quarantine", "show") in COMMANDS
-    assert len(COMMANDS) == 21  # top, 8 commands, 2 branch, 2 pc, 2 quarantine, 6 ref ones
+    assert ("user", "add") in COMMANDS and ("user", "disable") in COMMANDS
+    assert len(COMMANDS) == 26  # top, 9 commands, 2 branch, 2 pc, 2 quarantine, 6 ref, 4 user
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "branch-crm-hq")
