@@ -114,7 +114,7 @@ def build(engine: Engine, size: int) -> None:
         })  # fmt: skip
         _fill(conn, "customer", customers, {
             "id": "'cus' || i", "name": "'客户' || i",
-            "first_shipment_date": "current_date - ((i * 13) % 1500)",
+            "first_shipment_date": "current_date - ((i * 13) % 1500)::int",
             "created_at": _ago("i", 1500),
         })  # fmt: skip
         # six months of volumes for each customer (the months the tiers read)

@@ -426,18 +426,17 @@ def customer_figures(
     m1, m2, m3 = (add_months(m0, -i) for i in (1, 2, 3))
     dormant_from = add_months(m0, -(int(p["lifecycle.dormant_months"]) - 1))
     last = month_key(period.end)
+    recent = _months_between(dormant_from, last)
     v = volume.c
     mv = _scoped(
         select(
             v.customer_id,
-            func.sum(case((and_(v.month >= m2, v.month <= m0), v.parcels), else_=0)).label("last3"),
-            func.sum(case((and_(v.month >= m3, v.month <= m1), v.parcels), else_=0)).label("prev3"),
+            func.sum(case((v.month.in_([m0, m1, m2]), v.parcels), else_=0)).label("last3"),
+            func.sum(case((v.month.in_([m1, m2, m3]), v.parcels), else_=0)).label("prev3"),
             func.sum(case((v.month == m0, v.parcels), else_=0)).label("last"),
-            func.max(case((and_(v.parcels > 0, v.month >= dormant_from), 1), else_=0)).label(
-                "shipped"
-            ),
+            func.max(case((and_(v.parcels > 0, v.month.in_(recent)), 1), else_=0)).label("shipped"),
         )
-        .where(v.month >= min(m3, dormant_from), v.month <= last, v.deleted_at.is_(None))
+        .where(v.month.in_(sorted({m3, *recent})), v.deleted_at.is_(None))
         .group_by(v.customer_id),
         v.branch_id,
         codes,
@@ -483,6 +482,15 @@ def customer_figures(
         fig.dormant += n_dormant or 0
         fig.churn_risk += n_churn or 0
     return dict(out)
+
+
+def _months_between(first: str, last: str) -> list[str]:
+    """'YYYY-MM' keys from ``first`` to ``last`` (equality tests on them are fast on every
+    database, where range tests on text go through the collation)."""
+    out = [first]
+    while out[-1] < last:
+        out.append(add_months(out[-1], 1))
+    return out
 
 
 def _month_start(month: str, day: int) -> date:
