@@ -41,7 +41,9 @@ def test_every_command_is_covered() -> None:
     assert ("quarantine", "list") in COMMANDS and ("quarantine", "show") in COMMANDS
     assert ("backup",) in COMMANDS and ("restore",) in COMMANDS
     assert ("branch", "rotate-code") in COMMANDS
-    assert len(COMMANDS) == 24  # top, 10 commands, 3 branch, 2 pc, 2 quarantine, 6 ref ones
+    assert ("user", "add") in COMMANDS and ("user", "disable") in COMMANDS
+    # top, 11 commands, 3 branch, 2 pc, 2 quarantine, 6 ref, 4 user
+    assert len(COMMANDS) == 29
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "branch-crm-hq")

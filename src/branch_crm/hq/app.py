@@ -40,6 +40,7 @@ from branch_crm.hq.pull import pull_page, record_pull
 from branch_crm.hq.push.apply import Translate, apply_push
 from branch_crm.hq.push.store import load_clock
 from branch_crm.hq.settings import HqSettings
+from branch_crm.hq.web.routes import dashboard_router
 from branch_crm.i18n import N_, language_from_header, translator
 from branch_crm.sync.hlc import HybridClock, wall_ms
 from branch_crm.sync.protocol import (
@@ -162,6 +163,7 @@ def create_app(settings: HqSettings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
 
     install_handlers(app, settings)
+    app.include_router(dashboard_router())  # the cross-branch dashboard, /dashboard
 
     _add_operations_routes(app, settings, metrics)
 

@@ -41,6 +41,7 @@ from branch_crm.hq.cli_commands import (
     cmd_serve,
     settings_of,
 )
+from branch_crm.hq.cli_users import add_user_commands
 from branch_crm.i18n import LANGUAGES, _
 from branch_crm.reference.festivals import FESTIVALS
 
@@ -91,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_branch(sub)
     _add_pc(sub)
     _add_quarantine(sub)
+    add_user_commands(sub)
     _add_ref(sub)
     ls = add_command(
         sub,

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Index,
@@ -222,3 +223,43 @@ state = Table(
 )
 """One row (id 1): the high-water mark of head office's clock, so a restarted service (or
 another worker) never stamps older than what head office already issued or admitted."""
+
+web_user = Table(
+    "hq_web_user",
+    hq_metadata,
+    Column("id", String(36), primary_key=True),
+    Column("username", String(40), nullable=False, unique=True),
+    Column("display_name", String(100), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("branches", String(2000)),
+    Column("password_hash", String(200), nullable=False),
+    Column("active", Boolean(), nullable=False, default=True),
+    Column("failed_logins", Integer(), nullable=False, default=0),
+    Column("locked_until", UtcDateTime()),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("last_login_at", UtcDateTime()),
+)
+"""A head-office account of the dashboard (``branch-crm-hq user``): ``role`` admin or
+manager; ``branches`` the branch codes a manager may see, comma-separated (NULL: all)."""
+
+web_session = Table(
+    "hq_web_session",
+    hq_metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", String(36), nullable=False, index=True),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+)
+"""A signed-in dashboard session: the cookie carries a random token, head office keeps its
+hash (signing out, disabling the account or the expiry ends it on every worker)."""
+
+DASHBOARD_INDEXES = (
+    Index("ix_dash_complaint_branch_received", ENTITIES["complaint"][0].c.branch_id,
+          ENTITIES["complaint"][0].c.received_at),
+    Index("ix_dash_survey_response_answered", ENTITIES["survey_response"][0].c.answered_on),
+    Index("ix_dash_training_session_starts", ENTITIES["training_session"][0].c.starts_at),
+    Index("ix_dash_monthly_volume_month", ENTITIES["monthly_volume"][0].c.month,
+          ENTITIES["monthly_volume"][0].c.customer_id, ENTITIES["monthly_volume"][0].c.parcels),
+)  # fmt: skip
+"""Indexes the dashboard's period queries read through (hq0008)."""
