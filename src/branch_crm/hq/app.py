@@ -136,6 +136,18 @@ def _load_persisted_clock(engine: Engine, clock: HybridClock) -> None:
         log.info("no saved clock read at start-up (%s)", describe_error(exc))
 
 
+def _new_app(settings: HqSettings) -> FastAPI:
+    """The bare application, with its API pages only where the settings want them."""
+    docs = settings.docs_enabled()
+    return FastAPI(
+        title="Branch CRM head office",
+        version=__version__,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+    )
+
+
 def create_app(settings: HqSettings | None = None) -> FastAPI:
     """The head-office application; its engine and clock live on ``app.state``."""
     settings = settings or HqSettings()
@@ -148,14 +160,7 @@ def create_app(settings: HqSettings | None = None) -> FastAPI:
     clock = HybridClock("hq", max_ahead_ms=settings.clock_skew_limit_ms)
     _load_persisted_clock(engine, clock)
     known = _known_branch_schemas()
-    docs = settings.docs_enabled()
-    app = FastAPI(
-        title="Branch CRM head office",
-        version=__version__,
-        docs_url="/docs" if docs else None,
-        redoc_url="/redoc" if docs else None,
-        openapi_url="/openapi.json" if docs else None,
-    )
+    app = _new_app(settings)
     metrics = Metrics(settings.metrics_dir)
     app.state.engine, app.state.clock, app.state.settings = engine, clock, settings
     app.state.known_schemas, app.state.metrics = known, metrics
