@@ -48,7 +48,7 @@ def queue_generated(raw: sqlite3.Connection, table: str, ids_sql: str) -> int:
         "INSERT INTO sync_outbox (tx_id, table_name, pk, op, data, hlc, schema_version) "
         f"SELECT s.tx_epoch, ?, t.id, 'insert', {data}, printf({SQL_FORMAT}, ?, 0, s.node_id), ? "
         f'FROM ({ids_sql}) AS g CROSS JOIN "{table}" t ON t.id = g.id '
-        "CROSS JOIN sync_state s WHERE s.id = 1",
+        "CROSS JOIN sync_state s WHERE s.id = 1 ORDER BY t.rowid",
         (table, FLOOR_MS, version),
     )
     return cursor.rowcount
