@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from branch_crm.models.base import Base, SyncedMixin, SyncKind
@@ -30,6 +30,8 @@ class SurveyForm(SyncedMixin, Base):
     """One printed, numbered form handed to a customer."""
 
     __tablename__ = "survey_form"
+    # "the last digits" of a serial (services.search_terms.code_match)
+    __table_args__ = (Index("ix_survey_form_serial_tail", text("substr(serial, -4)")),)
 
     serial: Mapped[str] = mapped_column(String(40), unique=True)
     template_id: Mapped[str] = mapped_column(ForeignKey("survey_template.id"))

@@ -113,6 +113,9 @@ ICONS: dict[str, str] = {
     "export": "fa5s.file-excel",
     "import": "fa5s.file-import",
     "keyboard_help": "fa5s.keyboard",
+    # find anything (issue 19)
+    "go_to": "fa5s.location-arrow",
+    "survey_responses": "fa5s.list-alt",
 }
 
 _cache: dict[str, QIcon] = {}
