@@ -55,6 +55,7 @@ DIALOGS = {  # screenshot name -> opener name in tests/support/windows.py
     "survey_batch": "survey_batch",
     "sign_in": "sign_in",
     "import_customers": "import_customers",
+    "go_to": "go_to",
 }
 
 

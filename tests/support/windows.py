@@ -292,6 +292,17 @@ def _staff_password(demo: Demo) -> QWidget:
     return PasswordDialog(demo.ctx, view, demo.main)
 
 
+def _go_to(demo: Demo) -> QWidget:
+    """Go to with an ambiguous text: the candidates listed (complaint numbers of a day)."""
+    from branch_crm.ui.shell.goto_dialog import GoToDialog
+
+    number = _first_id(demo.path, "SELECT number FROM complaint ORDER BY number DESC LIMIT 1")
+    dialog = GoToDialog(demo.ctx, demo.main)
+    dialog.box.setText(number[:-2])
+    dialog.search_now()
+    return dialog
+
+
 DIALOGS: list[tuple[str, Callable[[Demo], QWidget]]] = [
     ("profile", _profile),
     ("profile_preferences", _profile_preferences),
@@ -316,6 +327,7 @@ DIALOGS: list[tuple[str, Callable[[Demo], QWidget]]] = [
     ("sign_in", _login),
     ("first_admin", _first_admin),
     ("import_customers", _import_customers),
+    ("go_to", _go_to),
 ]
 """(name, opener): each opener builds one top-level window (not yet shown)."""
 
