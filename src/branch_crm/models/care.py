@@ -36,7 +36,7 @@ class CareTask(SyncedMixin, Base):
     outcome_message: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     """What was recorded when the task was closed, as a message id and values."""
     notes: Mapped[str | None] = mapped_column(Text)
-    source_id: Mapped[str | None] = mapped_column(String(36))
+    source_id: Mapped[str | None] = mapped_column(String(36), index=True)
     assignee_id: Mapped[str | None] = mapped_column(String(36))
     done_at: Mapped[datetime | None] = mapped_column(default=None)
     period: Mapped[str | None] = mapped_column(String(30), default=None)

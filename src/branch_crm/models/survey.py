@@ -46,6 +46,7 @@ class SurveyResponse(SyncedMixin, Base):
     """Answers to one survey; a correction is a new row that supersedes the old one."""
 
     __tablename__ = "survey_response"
+    __table_args__ = (Index("ix_survey_response_answered_on", "answered_on", "id"),)
     __sync_kind__: ClassVar[SyncKind] = "insert_only"
 
     form_id: Mapped[str | None] = mapped_column(ForeignKey("survey_form.id"), index=True)

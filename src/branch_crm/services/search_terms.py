@@ -113,12 +113,12 @@ def words_match(columns: Sequence[Any], query: Query) -> ColumnElement[bool]:
     return or_(*(func.instr(func.lower(column), needle) > 0 for column in columns))
 
 
-def customer_ids(session: Session, query: Query) -> list[str]:
+def customer_ids(session: Session, query: Query, limit: int = CUSTOMER_CAP) -> list[str]:
     """The customers the counter lookup finds for the text (none for a code like
-    ``SF123…``), best match first, at most :data:`CUSTOMER_CAP`."""
+    ``SF123…``), best match first, at most ``limit``."""
     if not query.may_be_customer:
         return []
-    return matching_customer_ids(session=session, query=query.text, limit=CUSTOMER_CAP)
+    return matching_customer_ids(session=session, query=query.text, limit=limit)
 
 
 def customer_match(column: Any, ids: Sequence[str]) -> ColumnElement[bool]:

@@ -4,7 +4,7 @@ initials, or the serial of the survey form (the complaint number) that opened th
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, select, union
 from sqlalchemy.orm import Session
 
 from branch_crm.models import CareTask, Complaint, SurveyForm, SurveyResponse
@@ -22,8 +22,12 @@ def follow_up_match(session: Session, text: str) -> ColumnElement[bool] | None:
         .where(code_match(SurveyForm.serial, query.code))
     )
     by_number = select(Complaint.id).where(code_match(Complaint.number, query.code))
-    return or_(
-        customer_match(CareTask.customer_id, customer_ids(session, query)),
-        CareTask.source_id.in_(by_serial),
-        CareTask.source_id.in_(by_number),
-    )
+    parts = [
+        select(CareTask.id).where(CareTask.source_id.in_(by_serial)),
+        select(CareTask.id).where(CareTask.source_id.in_(by_number)),
+    ]
+    ids = customer_ids(session, query)
+    if ids:
+        parts.append(select(CareTask.id).where(customer_match(CareTask.customer_id, ids)))
+    # the tasks found first, one index walk per reading (an OR would scan every task)
+    return CareTask.id.in_(union(*parts).subquery().select())

@@ -31,18 +31,28 @@ from branch_crm.services.search_terms import (
 )
 from branch_crm.services.staff.audit_text import CUSTOMER_CHILDREN
 
+CUSTOMERS = 100
+"""A name or initials stands for its best-ranked 100 customers here: each brings the entries
+of eight kinds of record, and the log shows its newest 200 entries a page."""
+LIVE_INDEXED = frozenset({"pickup_preference", "monthly_volume"})
+"""Their customer index holds live rows only: entries about a replaced preference or a
+removed month are found through the customer's own entries, not scanned for."""
+
 
 def _about(entity: str, ids: Any) -> ColumnElement[bool]:
     return (AuditEntry.entity == entity) & AuditEntry.entity_id.in_(ids)
 
 
 def _customer_parts(session: Session, query: Query) -> list[ColumnElement[bool]]:
-    ids = customer_ids(session, query)
+    ids = customer_ids(session, query, CUSTOMERS)
     if not ids:
         return []
     parts = [_about("customer", ids)]
     for entity, model in CUSTOMER_CHILDREN.items():
-        parts.append(_about(entity, select(model.id).where(model.customer_id.in_(ids))))
+        records = select(model.id).where(model.customer_id.in_(ids))
+        if entity in LIVE_INDEXED:
+            records = records.where(model.deleted_at.is_(None))
+        parts.append(_about(entity, records))
     return parts
 
 

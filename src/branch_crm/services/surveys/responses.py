@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import exists, select, union
+from sqlalchemy import select, union
 from sqlalchemy.orm import Session, aliased
 
 from branch_crm.models import Customer, CustomerPhone, SurveyForm, SurveyResponse, SurveyTemplate
@@ -83,12 +83,15 @@ def list_responses(
     """The current responses (corrections replace what they correct), newest first; with
     ``search`` only those its text finds."""
     require(actor, Permission.SURVEY_ENTER)
+    # corrected ones: a list built once (a NOT EXISTS per row is planned as a scan when
+    # ANALYZE saw the column all NULL)
     newer = aliased(SurveyResponse)
+    corrected = select(newer.supersedes_id).where(newer.supersedes_id.is_not(None))
     query = (
         select(SurveyResponse, Customer.name, SurveyForm.serial, _phone())
         .join(Customer, Customer.id == SurveyResponse.customer_id)
         .outerjoin(SurveyForm, SurveyForm.id == SurveyResponse.form_id)
-        .where(~exists().where(newer.supersedes_id == SurveyResponse.id))
+        .where(SurveyResponse.id.not_in(corrected))
     )
     found = parse(search)
     if not found.blank:
