@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from branch_crm.models.base import Base, SyncedMixin, SyncKind
+from branch_crm.models.base import BRANCH_ONLY_INDEX, Base, SyncedMixin, SyncKind
 
 
 class SurveyTemplate(SyncedMixin, Base):
@@ -46,7 +46,10 @@ class SurveyResponse(SyncedMixin, Base):
     """Answers to one survey; a correction is a new row that supersedes the old one."""
 
     __tablename__ = "survey_response"
-    __table_args__ = (Index("ix_survey_response_answered_on", "answered_on", "id"),)
+    # the responses list, newest first (services.surveys.responses)
+    __table_args__ = (
+        Index("ix_survey_response_answered_on", "answered_on", "id", info=BRANCH_ONLY_INDEX),
+    )
     __sync_kind__: ClassVar[SyncKind] = "insert_only"
 
     form_id: Mapped[str | None] = mapped_column(ForeignKey("survey_form.id"), index=True)

@@ -16,7 +16,7 @@ from branch_crm.reference.roles import Permission
 from branch_crm.services.context import Actor
 from branch_crm.services.permissions import require
 from branch_crm.services.staff import audit_text
-from branch_crm.services.staff.audit_search import audit_match
+from branch_crm.services.staff.audit_search import audit_ids
 
 MAX_ROWS = 1000
 
@@ -105,7 +105,9 @@ def _id_bound(moment: datetime) -> str:
     return f"{digits[:8]}-{digits[8:12]}"
 
 
-def _filtered(query: Select[Any], flt: AuditFilter, session: Session) -> Select[Any]:
+def _filtered(
+    query: Select[Any], flt: AuditFilter, session: Session, newest: int | None = None
+) -> Select[Any]:
     if flt.since is not None and flt.until is not None and flt.since >= flt.until:
         raise ValidationError({"until": _("The end of the period must be after its start.")})
     if flt.entity:
@@ -120,9 +122,13 @@ def _filtered(query: Select[Any], flt: AuditFilter, session: Session) -> Select[
         query = query.where(AuditEntry.id >= _id_bound(flt.since), AuditEntry.at >= flt.since)
     if flt.until is not None:
         query = query.where(AuditEntry.at < flt.until)
-    found = audit_match(session, flt.search) if flt.search else None
-    if found is not None:
-        query = query.where(found)
+    if flt.search:
+        # the newest matches found on the index alone, when nothing else narrows them
+        others = (flt.entity, flt.entity_id, flt.actor_id, flt.action, flt.since, flt.until)
+        top = newest if all(v is None for v in others) else None
+        found = audit_ids(session, flt.search, top)
+        if found is not None:
+            query = query.where(AuditEntry.id.in_(found))
     return query
 
 
@@ -143,6 +149,7 @@ def query_audit(
         .execution_options(include_deleted=True),
         flt or AuditFilter(),
         session,
+        limit + max(0, offset),
     )
     query = query.order_by(AuditEntry.id.desc()).limit(limit).offset(max(0, offset))
     found = [(entry, name) for entry, name in session.execute(query)]

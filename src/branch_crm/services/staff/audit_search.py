@@ -4,13 +4,13 @@ initials (the customer's own records too: phones, preferences, follow-ups, surve
 survey serial, a staff member's or a training session's name (services.search_terms).
 
 Each reading becomes ``entity = kind AND entity_id IN (...)``: one walk of the log's
-(entity, entity_id) index per kind, however long the log."""
+(entity, entity_id, id) index per kind, however long the log (:func:`audit_ids`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, or_, select, union
 from sqlalchemy.orm import Session
 
 from branch_crm.models import (
@@ -66,11 +66,26 @@ def _word_parts(query: Query) -> list[ColumnElement[bool]]:
     return [_about("staff", staff), _about("training_session", sessions)]
 
 
-def audit_match(session: Session, text: str | None) -> ColumnElement[bool] | None:
-    """The condition on audit entries the search text finds (None: a blank text)."""
+def audit_ids(session: Session, text: str | None, newest: int | None = None) -> Any:
+    """SELECT id of the audit entries the search text finds (None: a blank text), the
+    ``newest`` only when given. One SELECT per kind of record, united: each reads only the
+    log's (entity, entity_id, id) index, and only the entries shown are read whole."""
     query = parse(text)
     if query.blank:
         return None
+    found = union(*(select(AuditEntry.id).where(t) for t in _terms(session, query))).subquery()
+    ids = select(found.c.id)
+    return ids.order_by(found.c.id.desc()).limit(newest) if newest is not None else ids
+
+
+def audit_match(session: Session, text: str | None) -> ColumnElement[bool] | None:
+    """The condition on audit entries the search text finds (None: a blank text)."""
+    query = parse(text)
+    return None if query.blank else or_(*_terms(session, query))
+
+
+def _terms(session: Session, query: Query) -> list[ColumnElement[bool]]:
+    """One condition per kind of record the text may name."""
     complaints = select(matching_select(session, query).c.id)
     forms = select(SurveyForm.id).where(code_match(SurveyForm.serial, query.code))
     parts = [
@@ -86,4 +101,4 @@ def audit_match(session: Session, text: str | None) -> ColumnElement[bool] | Non
         *_customer_parts(session, query),
         *_word_parts(query),
     ]
-    return or_(*parts)
+    return parts

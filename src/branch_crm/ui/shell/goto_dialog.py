@@ -96,6 +96,9 @@ class GoToDialog(QDialog):
     def retranslate_ui(self) -> None:
         """Re-apply every translated text."""
         self.setWindowTitle(_("Go to"))
+        close = self.buttons.button(QDialogButtonBox.StandardButton.Close)
+        if close is not None:
+            close.setText(_("Close"))
         self.box.setPlaceholderText(_("Complaint number, waybill, survey serial or phone"))
         self.box.setAccessibleName(_("Go to"))
         self.list.setAccessibleName(_("Records found"))

@@ -47,6 +47,11 @@ class SearchBox(QLineEdit):
         else:
             self.search_now()
 
+    def setPlaceholderText(self, text: str) -> None:
+        """Qt: the grey hint, also as the tooltip (a narrow box cuts the hint short)."""
+        super().setPlaceholderText(text)
+        self.setToolTip(text)
+
     def search_now(self) -> None:
         """Emit the search for the text now (a pending pause is cut short)."""
         self._timer.stop()
