@@ -3,9 +3,9 @@ without a visible pause; target p95 <= 100 ms per input kind).
 
 The database: the lookup bench's demo customers (``--size`` customers, default 100,000;
 ``--quick`` 5,000; built once and cached, see bench/lookup.py), then with raw sqlite3 and
-capture suspended ``--size`` complaints (10 % open; 70 % with a waybill), a survey form and
-response for every other customer-sized slice (size / 2), a follow-up per 3 complaints
-(size / 3) and four audit entries per complaint (size * 4).
+capture suspended ``--size`` complaints (10 % open; 70 % with a waybill; numbers running per
+PC and day), size / 2 survey forms with a response each, size / 3 follow-ups (opened by those
+responses) and four audit entries per complaint (size * 4).
 
 Per input kind (a complaint number's last 4 digits, a whole number, a whole waybill, its
 last 6 digits, a whole phone, a phone's last 4 digits, a name, pinyin initials, a survey
