@@ -60,6 +60,7 @@ DIALOGS = {  # screenshot name -> opener name in tests/support/windows.py
     "visit_dialog": "visit_dialog",
     "backup_now": "backup_now",
     "restore": "restore",
+    "go_to": "go_to",
 }
 
 

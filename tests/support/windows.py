@@ -360,6 +360,17 @@ def _restore(demo: Demo) -> QWidget:
     return RestoreDialog(demo.ctx, demo.main, path=copy.path)
 
 
+def _go_to(demo: Demo) -> QWidget:
+    """Go to with an ambiguous text: the candidates listed (complaint numbers of a day)."""
+    from branch_crm.ui.shell.goto_dialog import GoToDialog
+
+    number = _first_id(demo.path, "SELECT number FROM complaint ORDER BY number DESC LIMIT 1")
+    dialog = GoToDialog(demo.ctx, demo.main)
+    dialog.box.setText(number[:-2])
+    dialog.search_now()
+    return dialog
+
+
 DIALOGS: list[tuple[str, Callable[[Demo], QWidget]]] = [
     ("profile", _profile),
     ("profile_preferences", _profile_preferences),
@@ -388,6 +399,7 @@ DIALOGS: list[tuple[str, Callable[[Demo], QWidget]]] = [
     ("import_customers", _import_customers),
     ("backup_now", _backup_now),
     ("restore", _restore),
+    ("go_to", _go_to),
 ]
 """(name, opener): each opener builds one top-level window (not yet shown)."""
 

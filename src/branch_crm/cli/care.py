@@ -57,6 +57,7 @@ def cmd_today(args: argparse.Namespace) -> int:
         due_by=day,
         account_manager_id=args.manager,
         limit=args.limit,
+        search=args.search,
     )
     if args.json:
         payload = [
@@ -117,6 +118,11 @@ def register(subparsers: SubParsers) -> None:
         "--manager", default=None, help=_("only the customers of this account manager (staff id)")
     )
     today.add_argument("--limit", type=int, default=500, help=_("at most this many"))
+    today.add_argument(
+        "--search",
+        metavar="TEXT",
+        help=_("only the tasks this finds: customer phone, last 4 digits, name, initials, serial"),
+    )
     _add_db(today)
     today.add_argument("--json", action="store_true", help=_("print JSON"))
     today.set_defaults(handler=cmd_today)

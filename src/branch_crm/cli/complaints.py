@@ -80,7 +80,22 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
-def _list_rows(session: Session, open_only: bool, limit: int) -> list[dict[str, Any]]:
+def _rows(session: Session, open_only: bool, limit: int, search: str | None) -> list[Any]:
+    """Queue rows: open ones by time left, or all newest first; only those ``search`` finds."""
+    from branch_crm.services.complaints import queue as cq
+    from branch_crm.services.complaints.search import find_complaints
+
+    if not open_only:
+        return cq.list_complaints(session=session, limit=limit or None, search=search)
+    flt = None
+    if search and search.strip():
+        flt = cq.QueueFilter(ids=find_complaints(session=session, text=search).open_ids)
+    return cq.list_queue(session=session, flt=flt)[: limit or None]
+
+
+def _list_rows(
+    session: Session, open_only: bool, limit: int, search: str | None = None
+) -> list[dict[str, Any]]:
     from branch_crm.models import ReferenceKind
     from branch_crm.services.complaints import labels as cs_labels
     from branch_crm.services.complaints import queue as cq
@@ -90,11 +105,7 @@ def _list_rows(session: Session, open_only: bool, limit: int) -> list[dict[str, 
     ensure_reference_data(session)
     labels = code_labels(session, ReferenceKind.COMPLAINT_CATEGORY)
     now_ts = utcnow().timestamp()
-    rows = (
-        cq.list_queue(session=session)[: limit or None]
-        if open_only
-        else cq.list_complaints(session=session, limit=limit or None)
-    )
+    rows = _rows(session, open_only, limit, search)
     result = []
     for r in rows:
         closed = r.status == "closed"
@@ -149,7 +160,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     """Print complaints (open ones by time left with --open) as a table or JSON."""
     from branch_crm.services.complaints.labels import format_minutes
 
-    rows = _run(args, _list_rows, open_only=args.open, limit=args.limit)
+    rows = _run(args, _list_rows, open_only=args.open, limit=args.limit, search=args.search)
     if args.json:
         _out(json.dumps(rows, ensure_ascii=False))
         return 0
@@ -272,6 +283,14 @@ def register(subparsers: SubParsers) -> None:
         "--open", action="store_true", help=_("only open complaints, least time left first")
     )
     lst.add_argument("--limit", type=int, default=100, help=_("at most this many (0: all)"))
+    lst.add_argument(
+        "--search",
+        metavar="TEXT",
+        help=_(
+            "only complaints this finds: number or its last digits, waybill, customer phone, "
+            "last 4 digits, name or pinyin initials"
+        ),
+    )
     _add_db(lst)
     lst.add_argument("--json", action="store_true", help=_("print JSON"))
     lst.set_defaults(handler=cmd_list)

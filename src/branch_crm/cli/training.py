@@ -94,7 +94,10 @@ def register(subparsers: SubParsers) -> None:
     lst.add_argument("--since", type=_date, help=_("first day (YYYY-MM-DD)"))
     lst.add_argument("--until", type=_date, help=_("last day, included (YYYY-MM-DD)"))
     lst.add_argument(
-        "--text", help=_("only sessions whose title, audience, trainer or place contains this")
+        "--text",
+        "--search",
+        dest="text",
+        help=_("only sessions whose title, audience, trainer or place contains this"),
     )
     lst.add_argument("--json", action="store_true", help=_("print JSON"))
     lst.set_defaults(handler=cmd_list)

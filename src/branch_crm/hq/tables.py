@@ -62,8 +62,8 @@ def _copy_entity(source: Table) -> tuple[Table, list[tuple[str, ...]], dict[tupl
     names = {c.name for c in columns}
     for index in source.indexes:
         cols = tuple(c.name for c in index.columns)
-        if not cols or any(c not in names for c in cols):
-            continue  # expression index or local-only column
+        if not cols or any(c not in names for c in cols) or index.info.get("branch_only"):
+            continue  # expression index, local-only column or a branch PC's search index
         where = index.dialect_options["sqlite"].get("where")
         if index.unique:
             scoped = cols if (source.name, cols) in GLOBAL_UNIQUE else ("branch_id", *cols)

@@ -84,6 +84,11 @@ class SyncedMixin:
         return self.deleted_at is not None
 
 
+BRANCH_ONLY_INDEX: dict[str, Any] = {"branch_only": True}
+"""``info`` of an index only the branch PC needs (its searches); head office leaves it out
+(hq/tables.py)."""
+
+
 def local_only(**kwargs: Any) -> dict[str, Any]:
     """``info`` for a column that stays on this PC and is never synced."""
     return {"info": {"sync": False}, **kwargs}

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from branch_crm.models.base import Base, SyncedMixin, SyncKind
+from branch_crm.models.base import BRANCH_ONLY_INDEX, Base, SyncedMixin, SyncKind
 
 
 class CareTask(SyncedMixin, Base):
@@ -19,7 +19,11 @@ class CareTask(SyncedMixin, Base):
     two PCs planning offline never double a task (see services.care.plan)."""
 
     __tablename__ = "care_task"
-    __table_args__ = (Index("ix_care_task_customer_kind_status", "customer_id", "kind", "status"),)
+    __table_args__ = (
+        Index("ix_care_task_customer_kind_status", "customer_id", "kind", "status"),
+        # follow-ups found by the record that opened them (services.care.search)
+        Index("ix_care_task_source_id", "source_id", info=BRANCH_ONLY_INDEX),
+    )
 
     customer_id: Mapped[str] = mapped_column(ForeignKey("customer.id"), index=True)
     kind: Mapped[str] = mapped_column(String(30))

@@ -66,6 +66,9 @@ class Complaint(SyncedMixin, Base):
         Index("ix_complaint_open_due", "status", "resolution_due_at"),
         Index("ix_complaint_received_at", "received_at"),
         Index("ix_complaint_sla_check_at", "sla_check_at"),
+        # "the last digits" of a number or waybill (services.search_terms.code_match)
+        Index("ix_complaint_number_tail", text("substr(number, -4)")),
+        Index("ix_complaint_waybill_tail", text("substr(waybill_no, -4)")),
         # Covering index of the open complaints only: the queue, its counts and the SLA sweep
         # read these columns of the (few) open rows without touching the table.
         Index(

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from branch_crm.models.base import Base, SyncedMixin, SyncKind
+from branch_crm.models.base import BRANCH_ONLY_INDEX, Base, SyncedMixin, SyncKind
 
 
 class SurveyTemplate(SyncedMixin, Base):
@@ -30,6 +30,8 @@ class SurveyForm(SyncedMixin, Base):
     """One printed, numbered form handed to a customer."""
 
     __tablename__ = "survey_form"
+    # "the last digits" of a serial (services.search_terms.code_match)
+    __table_args__ = (Index("ix_survey_form_serial_tail", text("substr(serial, -4)")),)
 
     serial: Mapped[str] = mapped_column(String(40), unique=True)
     template_id: Mapped[str] = mapped_column(ForeignKey("survey_template.id"))
@@ -44,6 +46,10 @@ class SurveyResponse(SyncedMixin, Base):
     """Answers to one survey; a correction is a new row that supersedes the old one."""
 
     __tablename__ = "survey_response"
+    # the responses list, newest first (services.surveys.responses)
+    __table_args__ = (
+        Index("ix_survey_response_answered_on", "answered_on", "id", info=BRANCH_ONLY_INDEX),
+    )
     __sync_kind__: ClassVar[SyncKind] = "insert_only"
 
     form_id: Mapped[str | None] = mapped_column(ForeignKey("survey_form.id"), index=True)

@@ -117,6 +117,9 @@ ICONS: dict[str, str] = {
     "care_postpone": "fa5s.calendar-alt",
     "care_visit": "fa5s.handshake",
     "visit_plan": "fa5s.route",
+    # find anything (issue 19)
+    "go_to": "fa5s.location-arrow",
+    "survey_responses": "fa5s.list-alt",
 }
 
 _cache: dict[str, QIcon] = {}

@@ -24,6 +24,7 @@ from branch_crm.services.permissions import allowed, role_label
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
 from branch_crm.ui.pages import PAGES, PageSpec
+from branch_crm.ui.shell.goto_dialog import install_go_to
 from branch_crm.ui.shell.language import notifier
 from branch_crm.ui.shell.window import ShellWindow
 from branch_crm.ui.widgets.screen_fit import fit_window
@@ -136,6 +137,7 @@ class MainWindow(ShellWindow):
         self.nav.currentRowChanged.connect(self._on_nav_row_changed)
 
         self._build_menus()
+        self.action_go_to = install_go_to(self, ctx, self.go_menu)  # Ctrl+K (issue 19)
         self._build_status_bar()
         fit_window(self, (1280, 760), maximize_small=True)
         notifier().sig_language_changed.connect(self._on_language_changed)

@@ -242,6 +242,7 @@ def test_page_tabs_and_batch_button(qtbot, supervisor_ctx, show, monkeypatch) ->
     assert [page.tabs.tabText(i) for i in range(page.tabs.count())] == [
         "Enter returned forms",
         "Phone / counter answers",
+        "Responses",
         "Scores",
     ]
     page.on_shown()
@@ -253,7 +254,7 @@ def test_page_tabs_and_batch_button(qtbot, supervisor_ctx, show, monkeypatch) ->
 def test_counter_staff_see_no_scores_and_no_batch(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
     page = SurveysPage(ctx)
     qtbot.addWidget(page)
-    assert page.tabs.count() == 2 and page.scores is None
+    assert page.tabs.count() == 3 and page.scores is None  # entry, phone/counter, responses
     assert not page.batch_button.isVisibleTo(page)
 
 

@@ -21,6 +21,7 @@ from branch_crm.errors import InvalidTransition, NotFound, PermissionDenied, Val
 from branch_crm.i18n import N_, _
 from branch_crm.models import CareTask, Customer, CustomerPhone, Role, Staff
 from branch_crm.models.stored_text import message, render
+from branch_crm.services.care.search import follow_up_match
 from branch_crm.services.context import Actor
 from branch_crm.services.permissions import role_label
 from branch_crm.timeutil import local_today, utcnow
@@ -225,13 +226,15 @@ def list_follow_ups(
     due_by: date | None = None,
     account_manager_id: str | None = None,
     kinds: tuple[str, ...] | None = None,
+    search: str | None = None,
 ) -> list[FollowUp]:
     """Open tasks the actor may see, overdue and due today first (oldest due date first).
 
     ``scope`` "mine" keeps the tasks assigned to the actor; a courier always gets only
     their own, whatever the scope. ``due_by``: only tasks due on or before that day (the
     Today screen: ``due_by=today``); ``account_manager_id``: only tasks of that account
-    manager's customers; ``kinds``: only these reasons.
+    manager's customers; ``kinds``: only these reasons; ``search``: only those a search
+    box's text finds (services.care.search).
     """
     today = today or local_today()
     query = _visible(_query().where(CareTask.status == OPEN), actor, _check_scope(scope))
@@ -243,6 +246,9 @@ def list_follow_ups(
         query = query.where(Customer.account_manager_id == account_manager_id)
     if kinds is not None:
         query = query.where(CareTask.kind.in_(kinds))
+    found = follow_up_match(session, search) if search else None
+    if found is not None:
+        query = query.where(found)
     query = query.order_by(CareTask.due_on, CareTask.created_at, CareTask.id)
     query = query.limit(max(1, min(limit, MAX_ROWS)))
     return [_view(*row) for row in session.execute(query).tuples()]

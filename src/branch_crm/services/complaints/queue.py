@@ -21,10 +21,12 @@ from branch_crm.i18n import N_, _
 from branch_crm.models import Complaint, Customer, ReferenceKind
 from branch_crm.services.complaints.clock import PAUSED_STATUSES
 from branch_crm.services.complaints.reference import code_labels
+from branch_crm.services.complaints.search import matching_select
 from branch_crm.services.complaints.sla import open_clause
 from branch_crm.services.complaints.views import staff_names
 from branch_crm.services.context import Actor
 from branch_crm.services.dbapi import raw_connection
+from branch_crm.services.search_terms import parse
 from branch_crm.timeutil import utcnow
 
 OK, WARNED, BREACHED, PAUSED = "ok", "warned", "breached", "paused"
@@ -131,10 +133,14 @@ class QueueFilter:
     """Received at or after this instant (UTC epoch seconds): a report's period."""
     received_before: float | None = None
     """Received before this instant (UTC epoch seconds)."""
+    ids: frozenset[str] | None = None
+    """Only these complaints: what the search box found (services.complaints.search)."""
 
     def accepts(self, row: QueueRow, now_ts: float, staff_id: str | None) -> bool:
         """True when the row passes every chosen filter at ``now_ts``."""
-        if self.mine and row.assignee_id != staff_id:
+        if (self.mine and row.assignee_id != staff_id) or (
+            self.ids is not None and row.id not in self.ids
+        ):
             return False
         since, before = self.received_since, self.received_before
         if (since is not None and row.received_ts < since) or (
@@ -182,9 +188,14 @@ def _query(*, open_only: bool = True) -> Any:
 _row = QueueRow._make
 
 
-def list_complaints(*, session: Session, limit: int | None = None) -> list[QueueRow]:
-    """Every complaint, open or closed, newest first (``limit`` rows at most)."""
+def list_complaints(
+    *, session: Session, limit: int | None = None, search: str | None = None
+) -> list[QueueRow]:
+    """Every complaint, open or closed, newest first (``limit`` rows at most); ``search``:
+    only those a search box's text finds (services.complaints.search)."""
     query = _query(open_only=False).order_by(Complaint.received_at.desc())
+    if search and search.strip():
+        query = query.where(Complaint.id.in_(select(matching_select(session, parse(search)).c.id)))
     if limit:
         query = query.limit(limit)
     return [_row(r) for r in session.execute(query).tuples()]

@@ -199,6 +199,26 @@ def _hits(raw: sqlite3.Connection, found: dict[int, str]) -> list[SearchHit]:
     return hits
 
 
+def matching_customer_ids(*, session: Session, query: str, limit: int = 500) -> list[str]:
+    """Ids of the customers the lookup finds for ``query`` (phone, last 4 digits, name,
+    pinyin, company), best match first, at most ``limit``: the customer part of the list
+    pages' search boxes (services.search_terms). Never writes."""
+    if not query or not query.strip() or limit <= 0:
+        return []
+    raw = raw_connection(session)
+    found = _collect(raw, plan(raw, query), limit)
+    if not found:
+        return []
+    ids = dict(
+        raw.execute(
+            "SELECT local_no, customer_id FROM search_doc "
+            "WHERE local_no IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(found)),),
+        ).fetchall()
+    )
+    return [ids[n] for n in found if n in ids]
+
+
 def _compute_stats(session: Session) -> object:
     return lambda ids: recompute_stats(session=session, customer_ids=ids)
 

@@ -45,6 +45,7 @@ def audit_filter(filters: ExportFilters) -> audit.AuditFilter:
         action=filters.action,
         since=day_start(filters.since) if filters.since is not None else None,
         until=until,
+        search=filters.search,
     )
 
 
@@ -77,6 +78,7 @@ def table(session: Session, actor: Actor, filters: ExportFilters) -> Table:
     used = [
         (_("Record"), entity_label(flt.entity) if flt.entity else None),
         (_("Record id"), flt.entity_id),
+        (_("Search"), flt.search),
         (_("Who"), names.get(flt.actor_id or "", flt.actor_id)),
         (_("Action"), audit.action_label(flt.action) if flt.action else None),
         (_("Period"), period_text(filters.since, filters.until)),

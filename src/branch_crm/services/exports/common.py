@@ -48,6 +48,8 @@ class ExportFilters:
     entity_id: str | None = None
     actor_id: str | None = None
     action: str | None = None
+    search: str | None = None
+    """The audit log's search box (services.staff.audit_search)."""
 
     def check(self) -> None:
         """ValidationError when the period ends before it starts."""

@@ -16,6 +16,7 @@ from branch_crm.reference.roles import Permission
 from branch_crm.services.context import Actor
 from branch_crm.services.permissions import require
 from branch_crm.services.staff import audit_text
+from branch_crm.services.staff.audit_search import audit_ids
 
 MAX_ROWS = 1000
 
@@ -51,6 +52,9 @@ class AuditFilter:
     action: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    search: str | None = None
+    """What a record is known by: complaint number, waybill, phone, name, serial
+    (services.staff.audit_search)."""
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,9 @@ def _id_bound(moment: datetime) -> str:
     return f"{digits[:8]}-{digits[8:12]}"
 
 
-def _filtered(query: Select[Any], flt: AuditFilter) -> Select[Any]:
+def _filtered(
+    query: Select[Any], flt: AuditFilter, session: Session, newest: int | None = None
+) -> Select[Any]:
     if flt.since is not None and flt.until is not None and flt.since >= flt.until:
         raise ValidationError({"until": _("The end of the period must be after its start.")})
     if flt.entity:
@@ -118,6 +124,13 @@ def _filtered(query: Select[Any], flt: AuditFilter) -> Select[Any]:
         query = query.where(AuditEntry.id >= _id_bound(flt.since), AuditEntry.at >= flt.since)
     if flt.until is not None:
         query = query.where(AuditEntry.at < flt.until)
+    if flt.search:
+        # the newest matches found on the index alone, when nothing else narrows them
+        others = (flt.entity, flt.entity_id, flt.actor_id, flt.action, flt.since, flt.until)
+        top = newest if all(v is None for v in others) else None
+        found = audit_ids(session, flt.search, top)
+        if found is not None:
+            query = query.where(AuditEntry.id.in_(found))
     return query
 
 
@@ -137,6 +150,8 @@ def query_audit(
         .outerjoin(Staff, Staff.id == AuditEntry.actor_id)
         .execution_options(include_deleted=True),
         flt or AuditFilter(),
+        session,
+        limit + max(0, offset),
     )
     query = query.order_by(AuditEntry.id.desc()).limit(limit).offset(max(0, offset))
     found = [(entry, name) for entry, name in session.execute(query)]
@@ -165,7 +180,7 @@ def query_audit(
 def count_audit(*, session: Session, actor: Actor, flt: AuditFilter | None = None) -> int:
     """How many entries match ``flt``."""
     require(actor, Permission.AUDIT_VIEW)
-    query = _filtered(select(func.count()).select_from(AuditEntry), flt or AuditFilter())
+    query = _filtered(select(func.count()).select_from(AuditEntry), flt or AuditFilter(), session)
     return int(session.scalar(query) or 0)
 
 

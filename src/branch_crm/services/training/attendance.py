@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from branch_crm.models import TrainingAttendee, TrainingSession
+from branch_crm.services.search_terms import parse, person_matches
 from branch_crm.services.training.inputs import STATUSES, person_key
 from branch_crm.services.training.sessions import AttendeeView, attendee_view, day_start
 
@@ -62,12 +63,20 @@ def _rows_in_period(
 
 
 def attendance_by_person(
-    *, session: Session, since: date | None = None, until: date | None = None
+    *,
+    session: Session,
+    since: date | None = None,
+    until: date | None = None,
+    search: str | None = None,
 ) -> list[PersonAttendance]:
-    """Per person (staff member, or external name + contact): invited and attended counts."""
+    """Per person (staff member, or external name + contact): invited and attended counts;
+    ``search``: only the people whose name, pinyin initials or phone it finds."""
     tally: dict[str, dict[str, int]] = {}
     who: dict[str, AttendeeView] = {}
+    query = parse(search)
     for attendee, _row in _rows_in_period(session, since, until):
+        if not person_matches(query, attendee.name, attendee.contact):
+            continue
         key = person_key(attendee.staff_id, attendee.name, attendee.contact)
         counts = tally.setdefault(key, dict.fromkeys(STATUSES, 0))
         counts[attendee.status if attendee.status in counts else "expected"] += 1

@@ -38,6 +38,7 @@ from branch_crm.ui.icons import icon
 from branch_crm.ui.widgets.empty_state import empty_state
 from branch_crm.ui.widgets.labels import page_title
 from branch_crm.ui.widgets.screen_fit import fit_columns
+from branch_crm.ui.widgets.search_box import placeholder, search_box
 from branch_crm.ui.widgets.tables import setup_table
 
 log = logging.getLogger(__name__)
@@ -82,14 +83,8 @@ class FollowUpsPage(QWidget):
         self.model = FollowUpModel(self)
         self.table = TaskTable(self)
         self.table.setModel(self.model)
-        self.empty_state = empty_state(
-            self.table,
-            lambda: _(
-                "No follow-ups in this list. A follow-up is created when a returned survey "
-                "shows an unhappy customer: key returned surveys in under Surveys, or pick "
-                "another list above."
-            ),
-        )
+        self.search = search_box(self, "careSearch")  # Find anything (issue 19)
+        self.empty_state = empty_state(self.table, self._empty_text)
         setup_table(
             self.table, name="careTable", stretch_last=None, stretch_column=NOTES, word_wrap=False
         )
@@ -115,6 +110,7 @@ class FollowUpsPage(QWidget):
         filters = QHBoxLayout()
         filters.addWidget(self.title)
         filters.addStretch(1)
+        filters.addWidget(self.search)
         filters.addWidget(self.scope_label)
         filters.addWidget(self.scope)
         filters.addWidget(self.overdue)
@@ -140,6 +136,7 @@ class FollowUpsPage(QWidget):
     def _connect(self) -> None:
         self.scope.currentIndexChanged.connect(lambda _i: self.reload())
         self.overdue.toggled.connect(lambda _on: self.reload())
+        self.search.sig_search.connect(lambda _text: self.reload())
         self.table.doubleClicked.connect(lambda _i: self.open_customer())
         self.table.sig_enter.connect(self.open_customer)
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
@@ -192,6 +189,8 @@ class FollowUpsPage(QWidget):
             button.setToolTip(f"{tip} ({key})")
             button.setAccessibleName(text.replace("&", "").rstrip("…"))
         self.table.setAccessibleName(_("Open follow-ups"))
+        self.search.setPlaceholderText(placeholder(_("Phone, last 4, name, initials or serial")))
+        self.search.setAccessibleName(_("Search follow-ups"))
         retranslate_button(self.export_button)
         self.model.retranslate()
         self._update_summary()
@@ -217,7 +216,11 @@ class FollowUpsPage(QWidget):
         """Load the open follow-ups again (off the GUI thread)."""
         self.ctx.submit(
             follow_ups.list_follow_ups,
-            kwargs={"scope": self.current_scope(), "overdue_only": self.overdue.isChecked()},
+            kwargs={
+                "scope": self.current_scope(),
+                "overdue_only": self.overdue.isChecked(),
+                "search": self.search.query(),
+            },
             on_result=self._on_loaded,
             on_error=self._on_load_failed,
         )
@@ -239,6 +242,17 @@ class FollowUpsPage(QWidget):
         self._update_buttons()
         self._update_summary()
         self.sig_loaded.emit(len(rows))
+
+    def _empty_text(self) -> str:
+        if self.search.query():
+            return _("No open follow-up matches “{text}”. Esc in the search box clears it.").format(
+                text=self.search.query()
+            )
+        return _(
+            "No follow-ups in this list. A follow-up is created when a returned survey "
+            "shows an unhappy customer: key returned surveys in under Surveys, or pick "
+            "another list above."
+        )
 
     def _on_load_failed(self, exc: BaseException) -> None:
         log.warning("follow-ups failed to load: %s", exc)

@@ -29,6 +29,7 @@ from branch_crm.reference.roles import Permission
 from branch_crm.services.complaints import queue as cq
 from branch_crm.services.complaints import reference, sla
 from branch_crm.services.complaints.labels import grade_label
+from branch_crm.services.complaints.search import ComplaintMatches, find_complaints
 from branch_crm.services.exports.common import ExportFilters
 from branch_crm.services.permissions import allowed
 from branch_crm.timeutil import BUSINESS_TZ, utcnow
@@ -39,6 +40,7 @@ from branch_crm.ui.export import export_button, export_page, retranslate_button
 from branch_crm.ui.icons import icon
 from branch_crm.ui.widgets.labels import page_title
 from branch_crm.ui.widgets.screen_fit import fit_columns
+from branch_crm.ui.widgets.search_box import SearchRun, placeholder, search_box
 from branch_crm.ui.widgets.tables import Resize, setup_table
 
 if TYPE_CHECKING:
@@ -59,6 +61,8 @@ class ComplaintQueuePage(QWidget):
     """Emitted after the rows were (re)loaded, with the number of open complaints."""
     sig_ticked = Signal()
     """Emitted after a time-passing refresh."""
+    sig_searched = Signal(int)
+    """Emitted when a search result is shown, with the rows shown (-1: search cleared)."""
 
     def __init__(
         self, ctx: AppContext, parent: QWidget | None = None, *, refresh_ms: int = REFRESH_MS
@@ -108,6 +112,10 @@ class ComplaintQueuePage(QWidget):
         self.figures_button.setObjectName("complaintOpenFigures")
         self.figures_button.setVisible(allowed(self.ctx.actor, Permission.REPORT_VIEW))
         self.export_button = export_button(self, "complaintExport")
+        self.search = search_box(self, "complaintSearch")
+        self._search_run = SearchRun(self.ctx, self)
+        self.matches: ComplaintMatches | None = None
+        """What the search box found (None: no search)."""
         self.table = QTableView(self)
         self.table.setObjectName("complaintQueue")
         self.table.setModel(self.model)
@@ -130,6 +138,7 @@ class ComplaintQueuePage(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.title)
         top.addStretch(1)
+        top.addWidget(self.search)
         top.addWidget(self.counts)
         filters = QHBoxLayout()
         for widget in (
@@ -159,6 +168,7 @@ class ComplaintQueuePage(QWidget):
         for combo in (self.grade, self.category):
             combo.currentIndexChanged.connect(self._on_filter_changed)
         self.table.activated.connect(self._on_table_activated)
+        self.search.sig_search.connect(self._on_search_sig_search)
         self.new_button.clicked.connect(self.new_complaint)
         self.open_button.clicked.connect(self.open_current)
         self.figures_button.clicked.connect(self.open_figures)
@@ -195,6 +205,10 @@ class ComplaintQueuePage(QWidget):
             _("SLA compliance, times, backlog, hotspots and compensation per period (Ctrl+I)")
         )
         self.table.setAccessibleName(_("Complaint queue"))
+        self.search.setPlaceholderText(
+            placeholder(_("Number or last digits, waybill, phone, last 4, name, initials"))
+        )
+        self.search.setAccessibleName(_("Search complaints"))
         self.grade.setAccessibleName(_("Grade filter"))
         self.category.setAccessibleName(_("Category filter"))
         for widget in (
@@ -245,6 +259,7 @@ class ComplaintQueuePage(QWidget):
             waiting=self.waiting.isChecked(),
             received_since=since,
             received_before=before,
+            ids=self.matches.open_ids if self.matches is not None else None,
         )
 
     def _received_bounds(self) -> tuple[float | None, float | None]:
@@ -372,6 +387,28 @@ class ComplaintQueuePage(QWidget):
             if "reference" in what:
                 self._fill_combos()
             self.reload()
+            if self.matches is not None:
+                self._on_search_sig_search(self.search.query())
+
+    # -- search box -----------------------------------------------------------------
+    def _on_search_sig_search(self, text: str) -> None:
+        if not text:
+            self._search_run.cancel()
+            self._show_matches(None)
+            return
+        self._search_run.start(
+            find_complaints, {"text": text}, self._show_matches, self._on_search_error
+        )
+
+    def _show_matches(self, matches: ComplaintMatches | None) -> None:
+        self.matches = matches
+        self._on_filter_changed()
+        self.sig_searched.emit(-1 if matches is None else self.model.rowCount())
+
+    def _on_search_error(self, exc: BaseException) -> None:
+        log.warning("complaint search failed: %s", exc)
+        self.empty.setText(_("The search failed: {error}").format(error=exc))
+        self.empty.setVisible(True)
 
     def _on_filter_changed(self, *_args: object) -> None:
         selected = self.current_id()
@@ -391,7 +428,9 @@ class ComplaintQueuePage(QWidget):
         )
         self.counts.setText(text)
         self.counts.setAccessibleName(text)
-        if total and not shown:
+        if self.matches is not None and not shown:
+            self.empty.setText(self._no_match_text(self.matches))
+        elif total and not shown:
             self.empty.setText(
                 _("No open complaint matches the filters. Untick them above to see all.")
             )
@@ -400,6 +439,14 @@ class ComplaintQueuePage(QWidget):
                 _("No open complaints. Well done! New complaint (Ctrl+N) records one.")
             )
         self.empty.setVisible(not shown)
+
+    def _no_match_text(self, matches: ComplaintMatches) -> str:
+        text = _("No open complaint matches “{text}”.").format(text=matches.text)
+        if matches.closed_ids:
+            text += " " + _("Closed complaints that match: {n}; Go to (Ctrl+K) opens one.").format(
+                n=len(matches.closed_ids)
+            )
+        return text
 
     # -- selection and actions ------------------------------------------------------
     def current_id(self) -> str | None:

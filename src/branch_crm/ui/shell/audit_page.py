@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -33,6 +32,7 @@ from branch_crm.ui.export import export_button, export_page, retranslate_button
 from branch_crm.ui.icons import icon
 from branch_crm.ui.widgets.empty_state import empty_state
 from branch_crm.ui.widgets.screen_fit import remember_header
+from branch_crm.ui.widgets.search_box import placeholder, search_box
 from branch_crm.ui.widgets.table_model import Column, RowTableModel
 from branch_crm.ui.widgets.tables import Resize, setup_table
 
@@ -102,7 +102,7 @@ class AuditPage(QWidget):
         self._build_table(layout)
         self.use_period.toggled.connect(self._on_use_period_toggled)
         self.apply_button.clicked.connect(self.reload)
-        self.entity_id.returnPressed.connect(self.reload)
+        self.search.sig_search.connect(lambda _text: self.reload())
         for combo in (self.entity, self.actor, self.action):
             combo.activated.connect(lambda _i: self.reload())
         self.more_button.clicked.connect(self.load_more)
@@ -138,7 +138,7 @@ class AuditPage(QWidget):
             until = _start_of(self.until.date().addDays(1))
         return AuditFilter(
             entity=self.entity.currentData(),
-            entity_id=self.entity_id.text().strip() or None,
+            search=self.search.query() or None,
             actor_id=self.actor.currentData(),
             action=self.action.currentData(),
             since=since,
@@ -150,7 +150,7 @@ class AuditPage(QWidget):
         period = self.use_period.isChecked()
         return "audit", ExportFilters(
             entity=self.entity.currentData(),
-            entity_id=self.entity_id.text().strip() or None,
+            search=self.search.query() or None,
             actor_id=self.actor.currentData(),
             action=self.action.currentData(),
             since=_day(self.since.date()) if period else None,
@@ -222,15 +222,13 @@ class AuditPage(QWidget):
         row1 = QHBoxLayout()
         self.entity = QComboBox(self)
         self.entity.setObjectName("audit_entity")
-        self.entity_id = QLineEdit(self)
-        self.entity_id.setObjectName("audit_entity_id")
-        self.entity_id.setClearButtonEnabled(True)
+        self.search = search_box(self, "audit_search")
         self.actor = QComboBox(self)
         self.actor.setObjectName("audit_actor")
         self.action = QComboBox(self)
         self.action.setObjectName("audit_action")
         row1.addWidget(self.entity)
-        row1.addWidget(self.entity_id, 1)
+        row1.addWidget(self.search, 1)
         row1.addWidget(self.actor)
         row1.addWidget(self.action)
         row2 = QHBoxLayout()
@@ -266,9 +264,15 @@ class AuditPage(QWidget):
         self.table.setModel(self.model)
         self.empty_state = empty_state(
             self.table,
-            lambda: _(
-                "Nothing recorded for this person, kind and period. Widen the filters above "
-                "to see more."
+            lambda: (
+                _("Nothing recorded about “{text}” with these filters.").format(
+                    text=self.search.query()
+                )
+                if self.search.query()
+                else _(
+                    "Nothing recorded for this person, kind and period. Widen the filters "
+                    "above to see more."
+                )
             ),
         )
         setup_table(self.table, name="audit_table", selection=None, resize=Resize.Interactive)
@@ -293,8 +297,10 @@ class AuditPage(QWidget):
         self.period_label.setText(_("Period:"))
         self.entity.setItemText(0, _("All records"))
         self.entity.setAccessibleName(_("Record type"))
-        self.entity_id.setPlaceholderText(_("Record id"))
-        self.entity_id.setAccessibleName(_("Record id"))
+        self.search.setPlaceholderText(
+            placeholder(_("Complaint number, waybill, phone, last 4, name, initials, serial"))
+        )
+        self.search.setAccessibleName(_("Search the log"))
         self.actor.setItemText(0, _("Everyone"))
         self.actor.setAccessibleName(_("Who"))
         for index in range(1, self.entity.count()):

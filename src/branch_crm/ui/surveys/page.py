@@ -17,6 +17,7 @@ from branch_crm.i18n import _
 from branch_crm.reference.roles import Permission
 from branch_crm.services.exports.common import ExportFilters
 from branch_crm.services.permissions import allowed
+from branch_crm.ui import keys
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.export import export_button, export_page, retranslate_button
 from branch_crm.ui.icons import icon
@@ -35,6 +36,7 @@ class SurveysPage(QWidget):
         super().__init__(parent)
         from branch_crm.ui.surveys.direct import DirectEntryWidget
         from branch_crm.ui.surveys.entry import KeyedEntryWidget
+        from branch_crm.ui.surveys.responses import ResponsesWidget
 
         self.setObjectName("surveysPage")
         self.ctx = ctx
@@ -52,6 +54,10 @@ class SurveysPage(QWidget):
         self.scores: ScoresWidget | None = None
         self.tabs.addTab(self.entry, icon("survey_entry"), "")
         self.tabs.addTab(self.direct, icon("survey_phone"), "")
+        self.responses = ResponsesWidget(ctx, self)
+        self.responses.sig_open_serial.connect(self.show_form)
+        self.responses.sig_open_customer.connect(self._open_customer)
+        self.tabs.addTab(self.responses, icon("survey_responses"), "")
         if allowed(ctx.actor, Permission.REPORT_VIEW):
             from branch_crm.ui.surveys.scores import ScoresWidget
 
@@ -67,6 +73,7 @@ class SurveysPage(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.tabs, 1)
         QShortcut(QKeySequence("Ctrl+B"), self).activated.connect(self.print_batch)
+        keys.shortcut(self, "Ctrl+F", self.focus_search, keys.GO_SEARCH)
         self.retranslate_ui()
 
     def retranslate_ui(self) -> None:
@@ -81,9 +88,10 @@ class SurveysPage(QWidget):
         )
         self.tabs.setTabText(0, _("Enter returned forms"))
         self.tabs.setTabText(1, _("Phone / counter answers"))
+        self.tabs.setTabText(self.tabs.indexOf(self.responses), _("Responses"))
         if self.scores is not None:
-            self.tabs.setTabText(2, _("Scores"))
-        for child in (self.entry, self.direct, self.scores):
+            self.tabs.setTabText(self.tabs.indexOf(self.scores), _("Scores"))
+        for child in (self.entry, self.direct, self.responses, self.scores):
             if child is not None:
                 child.retranslate_ui()
 
@@ -93,6 +101,8 @@ class SurveysPage(QWidget):
             self.entry.serial.setFocus()
         elif widget is self.direct:
             self.direct.lookup.focus_search()
+        elif widget is self.responses:
+            self.responses.ensure_loaded()
         elif self.scores is not None and widget is self.scores:
             self.scores.reload()
 
@@ -100,6 +110,23 @@ class SurveysPage(QWidget):
         """Focus where work starts: the serial box."""
         if self.tabs.currentWidget() is self.entry:
             self.entry.serial.setFocus()
+
+    def focus_search(self) -> None:
+        """Ctrl+F: the responses tab's search box."""
+        self.tabs.setCurrentWidget(self.responses)
+        self.responses.search.focus_search()
+
+    def show_form(self, serial: str) -> None:
+        """The form of ``serial`` on the entry tab: its customer and answers (Go-to, Enter on
+        a response)."""
+        self.tabs.setCurrentWidget(self.entry)
+        self.entry.serial.setText(serial)
+        self.entry.look_up()
+
+    def _open_customer(self, customer_id: str) -> None:
+        from branch_crm.ui.counter.actions import open_customer
+
+        open_customer(self.ctx, customer_id)
 
     def export_request(self) -> tuple[str, ExportFilters]:
         """The survey responses, of the Scores tab's period when there is one (ui.export)."""

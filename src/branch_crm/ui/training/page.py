@@ -12,14 +12,13 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
 from branch_crm.db import default_data_dir
 from branch_crm.errors import CrmError
@@ -42,6 +42,7 @@ from branch_crm.ui.icons import icon
 from branch_crm.ui.widgets.combos import refill_combo
 from branch_crm.ui.widgets.empty_state import empty_state
 from branch_crm.ui.widgets.labels import page_title
+from branch_crm.ui.widgets.search_box import SearchRun, placeholder, search_box
 from branch_crm.ui.widgets.tables import setup_table
 
 log = logging.getLogger(__name__)
@@ -118,6 +119,19 @@ class _Table(QTableWidget):
         return str(item.data(ID_ROLE)) if item is not None and item.data(ID_ROLE) else None
 
 
+TrainingLists = tuple[list[sessions.SessionSummary], list[attendance.PersonAttendance]]
+
+
+def training_lists(
+    *, session: Session, since: date | None, until: date | None, text: str
+) -> TrainingLists:
+    """The page's two lists in one read job: sessions by topic, trainer or place, and the
+    people by name, pinyin initials or phone."""
+    found = sessions.list_sessions(session=session, since=since, until=until, text=text)
+    people = attendance.attendance_by_person(session=session, since=since, until=until, search=text)
+    return found, people
+
+
 class TrainingPage(QWidget):
     """Sessions and attendance; the page reloads when training data changes."""
 
@@ -139,10 +153,9 @@ class TrainingPage(QWidget):
 
     def _build(self) -> None:
         self.title = page_title(self)
-        self.search = QLineEdit(self)
-        self.search.setObjectName("trainingSearch")
-        self.search.setClearButtonEnabled(True)
+        self.search = search_box(self, "trainingSearch")
         self.search.setMinimumWidth(280)
+        self._search_run = SearchRun(self.ctx, self)
         self.period = QComboBox(self)
         self.period.setObjectName("trainingPeriod")
         self.tabs = QTabWidget(self)
@@ -160,11 +173,7 @@ class TrainingPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.tabs, 1)
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(200)
-        self._debounce.timeout.connect(self.reload)
-        self.search.textChanged.connect(lambda _t: self._debounce.start())
+        self.search.sig_search.connect(lambda _text: self.reload())
         self.period.currentIndexChanged.connect(lambda _i: self.reload())
         self.table.doubleClicked.connect(lambda _i: self.edit_session())
         self.table.itemSelectionChanged.connect(self._update_buttons)
@@ -183,7 +192,11 @@ class TrainingPage(QWidget):
         self.table.setColumnCount(10)
         self.empty_state = empty_state(
             self.table,
-            lambda: _("No training sessions yet. New session (Ctrl+N) plans one."),
+            lambda: (
+                _("No session matches “{text}” in this period.").format(text=self.search.query())
+                if self.search.query()
+                else _("No training sessions yet. New session (Ctrl+N) plans one.")
+            ),
         )
         tab = QWidget(self)
         buttons = QHBoxLayout()
@@ -205,6 +218,14 @@ class TrainingPage(QWidget):
         tab = QWidget(self)
         self.people_table = _Table("trainingPeople", tab)
         self.people_table.setColumnCount(9)
+        self.people_empty = empty_state(
+            self.people_table,
+            lambda: (
+                _("Nobody matches “{text}” in this period.").format(text=self.search.query())
+                if self.search.query()
+                else _("No attendance recorded in this period.")
+            ),
+        )
         self.history = _Table("trainingPersonHistory", tab)
         self.history.setColumnCount(4)
         self.history_label = QLabel(tab)
@@ -228,7 +249,6 @@ class TrainingPage(QWidget):
             ("Ctrl+T", self.record_attendance),
         ):
             QShortcut(QKeySequence(keys), self).activated.connect(slot)
-        ui_keys.shortcut(self, "Ctrl+F", self.search.setFocus, ui_keys.GO_SEARCH)
         for enter in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             ui_keys.shortcut(self.table, QKeySequence(enter), self.edit_session, OPEN_SESSION)
         ui_keys.shortcut(
@@ -238,7 +258,9 @@ class TrainingPage(QWidget):
     def retranslate_ui(self) -> None:
         """Re-apply every translated text."""
         self.title.setText(_("Training"))
-        self.search.setPlaceholderText(_("Search topic, trainees, trainer, place (Ctrl+F)"))
+        self.search.setPlaceholderText(
+            placeholder(_("Topic, trainer, place; people by name, initials or phone"))
+        )
         self.search.setAccessibleName(_("Search training sessions"))
         refill_combo(self.period, ((key, _(label)) for key, label in PERIODS), default="all")
         self.period.setAccessibleName(_("Period"))
@@ -308,14 +330,15 @@ class TrainingPage(QWidget):
     def reload(self) -> None:
         """Load the sessions and per-person attendance of the chosen period."""
         since, until = period_range(str(self.period.currentData() or "all"), local_today())
-        try:
-            self.sessions = self.ctx.read(
-                sessions.list_sessions, since=since, until=until, text=self.search.text()
-            )
-            self.people = self.ctx.read(attendance.attendance_by_person, since=since, until=until)
-        except CrmError as exc:
-            messages.show_error(self, exc)
-            return
+        self._search_run.start(
+            training_lists,
+            {"since": since, "until": until, "text": self.search.query()},
+            self._on_loaded,
+            lambda exc: messages.show_error(self, exc),
+        )
+
+    def _on_loaded(self, lists: TrainingLists) -> None:
+        self.sessions, self.people = lists
         self._fill_sessions()
         self._fill_people()
         self.sig_loaded.emit(len(self.sessions))
