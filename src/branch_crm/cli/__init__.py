@@ -33,6 +33,7 @@ from branch_crm.cli import (
     report,
     search,
     staff,
+    surveys,
     sync,
     training,
 )
@@ -50,6 +51,7 @@ COMMANDS: tuple[Callable[[Any], None], ...] = (
     report.register,
     search.register,
     staff.register,
+    surveys.register,
     sync.register,
     training.register,
 )
