@@ -183,8 +183,8 @@ def degrade(img: Any, rng: random.Random, *, phone: bool, turn: bool) -> Any:
         img = cv2.rotate(img, cv2.ROTATE_180)
     colour = img.ndim == 3
     if colour:  # paper is rarely pure white in colour
-        tint = np.array([rng.uniform(0.88, 1.0), rng.uniform(0.9, 1.0), rng.uniform(0.93, 1.0)])
-        img = (img.astype(np.float32) * tint).clip(0, 255).astype(np.uint8)
+        tint = [rng.uniform(0.88, 1.0), rng.uniform(0.9, 1.0), rng.uniform(0.93, 1.0)]
+        img = cv2.merge([cv2.multiply(c, t) for c, t in zip(cv2.split(img), tint, strict=True)])
     angle = rng.uniform(-5, 5)
     scale = rng.uniform(0.9, 1.08) if not phone else rng.uniform(0.7, 0.95)
     out_w, out_h = width, height
@@ -206,16 +206,19 @@ def degrade(img: Any, rng: random.Random, *, phone: bool, turn: bool) -> Any:
     img = cv2.warpPerspective(img, full, (out_w, out_h), flags=cv2.INTER_LINEAR,
                               borderMode=cv2.BORDER_CONSTANT, borderValue=border)  # fmt: skip
     f = img.astype(np.float32)
-    if phone:  # uneven light: a shadow across the page
-        yy, xx = np.mgrid[0:out_h, 0:out_w].astype(np.float32)
+    if phone:  # uneven light: a shadow across the page (made small, then enlarged)
+        yy, xx = np.mgrid[0:64, 0:64].astype(np.float32) / 64
         a = rng.uniform(0, 2 * math.pi)
-        ramp = np.cos(a) * xx / out_w + np.sin(a) * yy / out_h
+        ramp = np.cos(a) * xx + np.sin(a) * yy
         light = 1 - rng.uniform(0.1, 0.3) * (ramp - ramp.min()) / (np.ptp(ramp) + 1e-6)
+        light = cv2.resize(light, (out_w, out_h), interpolation=cv2.INTER_LINEAR)
         f = f * (light[:, :, None] if colour else light)
     sigma = rng.uniform(0.3, 1.2) if not phone else rng.uniform(0.6, 1.6)
     f = cv2.GaussianBlur(f, (0, 0), sigma)
-    f += np.random.default_rng(rng.randint(0, 2**31)).normal(0, rng.uniform(2, 9), f.shape)
-    return f.clip(0, 255).astype(np.uint8)
+    noise = np.empty(f.shape, np.float32)
+    cv2.randn(noise, 0.0, rng.uniform(2, 9))
+    f += noise
+    return cv2.add(f, 0.0, dtype=cv2.CV_8U)  # saturating: 0..255
 
 
 def _fit_inside(full: Any, width: int, height: int, rng: random.Random) -> Any:

@@ -48,13 +48,12 @@ class Marks:
 def gray_of(pixels: Any) -> Any:
     """One channel where ink is dark: for colour, the darkest channel of each pixel (a blue or
     red pen is as dark as a black one)."""
-    import numpy as np
+    import cv2
 
     if pixels.ndim == 2:
         return pixels
-    if pixels.shape[2] == 4:
-        pixels = pixels[:, :, :3]
-    return np.ascontiguousarray(pixels.min(axis=2))
+    channels = cv2.split(pixels)[:3]
+    return cv2.min(cv2.min(channels[0], channels[1]), channels[2])
 
 
 def canonical_rect(layout: FormLayout, rect: Rect) -> tuple[float, float, float, float]:

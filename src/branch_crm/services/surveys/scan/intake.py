@@ -175,7 +175,7 @@ def _review(
         status="open",
         answers=answers,
         suggestion_clip=next(iter(reading.suggestion_clips.values()), None),
-        page_clip=reading.page_clip,
+        page_clip=reading.page_clip(),
     )
     session.add(row)
     session.flush()
@@ -191,7 +191,7 @@ def _review(
                 confidence=item.confidence,
                 reason=item.reason,
                 boxes=[[b.value, b.ink, b.style] for b in item.boxes],
-                clip=item.clip,
+                clip=reading.item_clip(item),
             )
         )
     session.flush()

@@ -46,10 +46,29 @@ class PageReading:
     serial: str | None = None
     items: list[ItemReading] = field(default_factory=list)
     suggestion_clips: dict[str, bytes] = field(default_factory=dict)
-    page_clip: bytes | None = None
+    image: Any = None
+    """The straightened page at PX_PER_MM (the whole picture when the page was not found)."""
     turned: int = 0
     layout: FormLayout | None = None
     match: float = 0.0
+
+    def page_clip(self) -> bytes | None:
+        """The page as a small PNG (for the review screen); made only when asked for."""
+        import cv2
+
+        if self.image is None:
+            return None
+        height, width = self.image.shape[:2]
+        factor = min(PAGE_CLIP_PX_PER_MM / PX_PER_MM, 900 / max(height, width))
+        small = cv2.resize(self.image, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+        return png(small)
+
+    def item_clip(self, item: ItemReading) -> bytes | None:
+        """The scanned row of one question as a PNG."""
+        if self.image is None:
+            return None
+        left, top, right, bottom = item.area
+        return png(self.image[top:bottom, left:right])
 
 
 def _qr_formats() -> Any:
@@ -167,21 +186,6 @@ def _turn_by_ink(gray: Any, transforms: list[Any], layout: FormLayout) -> int:
     return best
 
 
-def _page_clip(page: Any) -> bytes:
-    import cv2
-
-    factor = PAGE_CLIP_PX_PER_MM / PX_PER_MM
-    return png(cv2.resize(page, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA))
-
-
-def _whole_image_clip(gray: Any) -> bytes:
-    import cv2
-
-    height, width = gray.shape
-    factor = min(1.0, 900 / max(height, width))
-    return png(cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA))
-
-
 def read_page(
     pixels: Any,
     *,
@@ -196,11 +200,11 @@ def read_page(
     if marks is None:
         codes = _qr_codes(gray)
         serial = serial_of_payload(codes[0][0]) if codes else None
-        return PageReading("no_page", serial, page_clip=_whole_image_clip(gray))
+        return PageReading("no_page", serial, image=gray)
     transforms = candidate_transforms(marks, base)
     text, turn = _serial_and_turn(gray, transforms, base)
     page = warp(gray, transforms[turn], base)
-    reading = PageReading("no_serial", page_clip=_page_clip(page), turned=turn)
+    reading = PageReading("no_serial", image=page, turned=turn)
     if text is None:
         return reading
     reading.serial = serial_of_payload(text)
