@@ -108,7 +108,7 @@ def draw_mark(
         _stroke(img, [(cx + h, cy - h + tilt), (cx - h, cy + h - tilt)], colour, pen)
 
 
-def _handwriting(img: Any, rng: random.Random, area: tuple[float, float, float, float],
+def handwriting(img: Any, rng: random.Random, area: tuple[float, float, float, float],
                  colour: Any, pen: float) -> None:  # fmt: skip
     left, top, width, height = area
     lines = rng.randint(1, 3)
@@ -164,7 +164,7 @@ def fill_page(gray: Any, layout: Any, dpi: int, rng: random.Random, *, colour: b
     if wrote:
         for _code, area in layout.writing:
             x, y = _px(layout, dpi, area.x, area.y + area.h)
-            _handwriting(img, rng, (x, y, area.w * k, area.h * k), ink, 0.4 * dpi / 25.4)
+            handwriting(img, rng, (x, y, area.w * k, area.h * k), ink, 0.4 * dpi / 25.4)
     return img, answers, styles, wrote
 
 
