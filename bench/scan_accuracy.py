@@ -108,13 +108,34 @@ def measure(pages: int, folder: Path, *, seed: int = 16) -> dict[str, Any]:
     finally:
         db.dispose()
     return _figures(
-        summary, truth, layout, responses, serial_of, customer_of, reviews, review_items,
-        pages, elapsed, generated,
+        summary=summary, truth=truth, layout=layout, responses=responses, serial_of=serial_of,
+        customer_of=customer_of, reviews=reviews, review_items=review_items, pages=pages,
+        elapsed=elapsed, generated=generated,
     )  # fmt: skip
 
 
+def _rows(
+    layout: Any, page: Any, read: dict[str, Any], guesses: dict[str, int | None], stored: bool
+) -> list[tuple[str, int, int, bool]]:
+    """(item, boxes, boxes right, a wrong answer stored) for each row of one page; a row sent
+    to review is right only when the reader's guess was."""
+    rows = []
+    for item in layout.items():
+        values = [b.value for b in layout.row(item)]
+        meant = page.answers.get(item)
+        if item in guesses:
+            got = guesses[item]
+            right = _truth_row_boxes(values, meant, got) if got == meant else 0
+            rows.append((item, len(values), right, False))
+        else:
+            got = read.get(item)
+            right = _truth_row_boxes(values, meant, got)
+            rows.append((item, len(values), right, stored and got != meant))
+    return rows
+
+
 def _figures(
-    summary: Any, truth: dict[str, Any], layout: Any, responses: list[Any],
+    *, summary: Any, truth: dict[str, Any], layout: Any, responses: list[Any],
     serial_of: dict[str, str], customer_of: dict[str, str], reviews: dict[str, Any],
     review_items: dict[str, dict[str, int | None]], pages: int, elapsed: float,
     generated: float,
@@ -150,24 +171,17 @@ def _figures(
         else:
             continue
         mode_counts = by_mode.setdefault(page.mode, [0, 0])
-        for item in layout.items():
-            values = [b.value for b in layout.row(item)]
-            meant = page.answers.get(item)
-            if item in guesses:
-                got = guesses[item]
-                right = _truth_row_boxes(values, meant, got) if got == meant else 0
-            else:
-                got = read.get(item)
-                right = _truth_row_boxes(values, meant, got)
-                if outcome.action == "stored" and got != meant:
-                    wrong_stored += 1
-            boxes_total += len(values)
+        for item, count, right, wrong in _rows(
+            layout, page, read, guesses, outcome.action == "stored"
+        ):
+            wrong_stored += wrong
+            boxes_total += count
             boxes_right += right
             mode_counts[0] += right
-            mode_counts[1] += len(values)
+            mode_counts[1] += count
             style_counts = by_style.setdefault(page.styles.get(item, "blank"), [0, 0])
             style_counts[0] += right
-            style_counts[1] += len(values)
+            style_counts[1] += count
     return {
         "pages": pages,
         "box_accuracy": round(boxes_right / boxes_total, 5) if boxes_total else None,
@@ -196,7 +210,8 @@ def run(size: int | None, quick: bool) -> Iterable[dict[str, Any]]:
     yield {"metric": "scan_box_accuracy", "value": result["box_accuracy"], "unit": "share",
            "pages": pages, "boxes": result["boxes"], "target": 0.995}  # fmt: skip
     yield {"metric": "scan_serial_read_or_review", "value": result["serial_read_or_review"],
-           "unit": "share", "serial_read_rate": result["serial_read_rate"], "target": 1.0}  # fmt: skip
+           "unit": "share", "serial_read_rate": result["serial_read_rate"],
+           "target": 1.0}  # fmt: skip
     yield {"metric": "scan_wrong_customer_answers", "value": result["wrong_customer_answers"],
            "unit": "responses", "target": 0}  # fmt: skip
     yield {"metric": "scan_wrong_answers_stored", "value": result["wrong_answers_stored"],
