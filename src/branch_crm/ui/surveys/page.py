@@ -80,7 +80,7 @@ class SurveysPage(QWidget):
     def retranslate_ui(self) -> None:
         """Re-apply every translated text."""
         self.title.setText(_("Satisfaction surveys"))
-        self.scan_button.setText(_("&Scan returned forms…"))
+        self.scan_button.setText(_("Scan returned forms…"))
         self.scan_button.setToolTip(_(SCAN_FORMS) + " (Ctrl+Shift+R)")
         self.scan_button.setAccessibleName(_("Scan returned forms"))
         self.batch_button.setText(_("Print a batch of forms…"))
