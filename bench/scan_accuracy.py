@@ -91,6 +91,7 @@ def measure(pages: int, folder: Path, *, seed: int = 16) -> dict[str, Any]:
             spoil = index % SPOIL_EVERY == SPOIL_EVERY - 1
             page = make_page(pdf, index, form.serial, layout, rng, spoil=spoil)
             path = save(page, images / f"scan{index:05d}", rng)
+            page.pixels = None  # the file has them; a thousand pages would not fit in memory
             files.append(path)
             truth[path.name] = page
         generated = time.perf_counter() - started
