@@ -70,7 +70,9 @@ def test_scan_then_review_with_the_keyboard(qtbot, supervisor_ctx, show, scans) 
     assert review.page_list.count() == 0 and "saved" in review.status.text()
 
 
-def test_an_unreadable_page_is_keyed_by_hand_or_dismissed(qtbot, supervisor_ctx, show, scans) -> None:  # type: ignore[no-untyped-def]
+def test_an_unreadable_page_is_keyed_by_hand_or_dismissed(
+    qtbot, supervisor_ctx, show, scans
+) -> None:  # type: ignore[no-untyped-def]
     _stack, blot, _serials = scans
     dialog = show(ScanDialog(supervisor_ctx))
     dialog.add_paths([blot.parent])  # a folder: its scans (the PDF and the PNG)
