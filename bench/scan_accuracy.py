@@ -64,7 +64,7 @@ def measure(pages: int, folder: Path, *, seed: int = 16) -> dict[str, Any]:
     from branch_crm.services.context import unit_of_work
     from branch_crm.services.surveys.forms import Selection, print_survey_batch
     from branch_crm.services.surveys.scan.intake import scan_files
-    from branch_crm.services.surveys.scan.layout import layout_for
+    from branch_crm.services.surveys.scan.layout import page_layouts
     from branch_crm.services.surveys.template import active_template
 
     db_path = folder / "branch.db"
@@ -79,7 +79,7 @@ def measure(pages: int, folder: Path, *, seed: int = 16) -> dict[str, Any]:
                 output=pdf, language="zh_CN",
             )  # fmt: skip
             forms = list(session.scalars(select(SurveyForm).order_by(SurveyForm.serial)))
-            layout = layout_for(active_template(session=session), "zh_CN")
+            layout = page_layouts(active_template(session=session))[0]
         customer_of = {f.serial: f.customer_id for f in forms}
         rng = random.Random(seed)
         images = folder / "scans"

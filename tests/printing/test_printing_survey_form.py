@@ -84,7 +84,7 @@ def test_one_personalised_form(chinese_branch, supervisor, tmp_path: Path) -> No
     for expected in ("A公司客户满意度调查表", "浦东网点", "张三丰", serial, "时效性", "成本效益",
                      "推荐", "意见或建议"):  # fmt: skip
         assert expected in text, expected
-    assert decode_qr(result.path) == [serial]
+    assert decode_qr(result.path) == [serial, serial]  # top right and small at the bottom
     assert undefined_fonts(result.path) == set()
     (form,) = _forms(db)
     assert (form.serial, form.customer_id, form.status) == (serial, cid, "printed")
@@ -107,7 +107,7 @@ def test_fallback_font_form_is_valid_and_scannable(chinese_branch, supervisor, f
                          output=tmp_path / "fb.pdf")  # fmt: skip
     text = pdf_text(result.path)
     assert "王小明" in text and "客户满意度调查表" in text
-    assert decode_qr(result.path) == [result.first_serial]
+    assert decode_qr(result.path) == [result.first_serial] * 2
 
 
 def test_batch_of_strategic_customers_in_one_pdf(
@@ -130,7 +130,8 @@ def test_batch_of_strategic_customers_in_one_pdf(
     by_serial = {f.serial: f for f in forms}
     printed_names = set()
     for index, page in enumerate(pages):
-        (serial,) = decode_qr(result.path, index)
+        serial, small = decode_qr(result.path, index)
+        assert small == serial
         assert serial in page and serial in by_serial
         name = next(n for n in names if n in page)
         printed_names.add(name)
@@ -279,7 +280,6 @@ def test_batch_selection_equals_the_customer_list(chinese_branch, supervisor) ->
 def test_corner_marks_and_pen_sized_boxes_on_the_rendered_page(
     chinese_branch, supervisor, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    from branch_crm.printing import survey_form as sf
     from branch_crm.printing.common import MM
     from tests.support.printing import render_page
 
@@ -301,13 +301,18 @@ def test_corner_marks_and_pen_sized_boxes_on_the_rendered_page(
             edge_x = (0.0, 6.0) if left else (204.0, 210.0)
             edge_y = (0.0, 6.0) if top else (291.0, 297.0)
             assert dark(edge_x[0], edge_y[0], edge_x[1], edge_y[1]) == 0  # nothing beyond it
-    assert sf.BOX >= 6 * MM  # tick boxes large enough for a pen (6.5 mm)
-    # the first 1-5 box where the layout puts it: a dark outline around an empty inside
-    left_mm = (sf.SCALE_CENTRES[0] - sf.BOX / 2) / MM
-    top_mm = 82 + 7 + 2 + sf.ROW / MM / 2 - sf.BOX / MM / 2
-    size = sf.BOX / MM
-    assert dark(left_mm + 1, top_mm + 1, left_mm + size - 1, top_mm + size - 1) == 0
-    assert dark(left_mm - 0.5, top_mm - 0.5, left_mm + 0.5, top_mm + size) > 20  # left edge
+    from branch_crm.services.surveys.forms import template_layout
+
+    layout = run_service(chinese_branch, supervisor, active_template)
+    boxes = template_layout(layout).boxes
+    assert all(b.rect.width >= 6 * MM and b.rect.height >= 6 * MM for b in boxes)  # pen-sized
+    # every box where the exported layout puts it: a dark outline around an empty inside
+    for box in boxes:
+        size = box.rect.width / MM
+        left_mm = box.rect.x / MM
+        top_mm = 297 - box.rect.top / MM
+        assert dark(left_mm + 1, top_mm + 1, left_mm + size - 1, top_mm + size - 1) == 0
+        assert dark(left_mm - 0.5, top_mm - 0.5, left_mm + 0.5, top_mm + size) > 20  # left edge
 
 
 def test_a_faulty_head_office_template_does_not_stop_printing(

@@ -12,13 +12,12 @@ from tests.support.services import run_service
 
 
 def form_layout(db: Any, actor: Any) -> Any:
-    """The layout of the forms this database prints (active template, print language)."""
-    from branch_crm.services.settings.print_header import print_language
-    from branch_crm.services.surveys.scan.layout import layout_for
+    """The layout of page 1 of the forms this database prints (its active template)."""
+    from branch_crm.services.surveys.scan.layout import page_layouts
     from branch_crm.services.surveys.template import active_template
 
     def get(*, session: Any) -> Any:
-        return layout_for(active_template(session=session), print_language(session))
+        return page_layouts(active_template(session=session))[0]
 
     return run_service(db, actor, get)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from reportlab.lib.pagesizes import A4
@@ -16,6 +17,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from branch_crm.printing.fonts import PdfFonts, pdf_fonts
+from branch_crm.reference.form_layout import Rect
 
 PAGE_W: float = float(A4[0])
 PAGE_H: float = float(A4[1])
@@ -97,6 +99,12 @@ class Writer:
                         line = line[cut:]
                 else:
                     line = candidate
+                    # one word longer than the line (an e-mail address, a long number):
+                    # cut it where the width ends
+                    while self.width(line.rstrip(), size, bold) > max_width and len(line) > 1:
+                        cut = _fit(self, line, max_width, size, bold)
+                        lines.append(line[:cut])
+                        line = line[cut:]
             lines.append(line.rstrip())
         return lines
 
@@ -117,6 +125,106 @@ class Writer:
             self.text(x, y, line, size, bold)
             y -= leading
         return y
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """Text fitted into a box: the font ``size``, the ``lines`` and their ``leading``."""
+
+    size: float
+    lines: tuple[str, ...]
+    leading: float
+
+
+ELLIPSIS = "…"
+
+
+def fit_text(
+    writer: Writer,
+    text: str,
+    width: float,
+    height: float,
+    *,
+    size: float,
+    min_size: float = 6.0,
+    bold: bool = False,
+    leading: float = 1.2,
+    max_lines: int = 0,
+) -> Fitted:
+    """The largest font size from ``size`` down to ``min_size`` (0.5 pt steps) at which
+    ``text``, wrapped, fits ``width`` x ``height`` (and ``max_lines`` when given). When even
+    ``min_size`` is too big, the lines that fit are kept and the last one ends in an ellipsis:
+    a text from data never leaves its box."""
+    text = re.sub(r"\s*\n\s*", " ", text).strip()
+    current = size
+    while True:
+        lead = current * leading
+        lines = writer.wrap(text, width, current, bold) if text else [""]
+        if any(writer.width(line, current, bold) > width for line in lines):
+            # punctuation hung past the margin (kinsoku): wrap one em narrower instead
+            lines = writer.wrap(text, max(width - current, current), current, bold)
+        allowed = max(1, int((height + 0.01 - current) // lead) + 1) if height >= current else 0
+        if max_lines:
+            allowed = min(allowed, max_lines)
+        if allowed and len(lines) <= allowed:
+            return Fitted(current, tuple(lines), lead)
+        if current - 0.5 < min_size - 1e-9:
+            break
+        current -= 0.5
+    lead = min_size * leading
+    allowed = max(1, allowed)
+    kept = list(lines[:allowed])
+    last = kept[-1]
+    while last and writer.width(last + ELLIPSIS, min_size, bold) > width:
+        last = last[:-1]
+    kept[-1] = last.rstrip() + ELLIPSIS
+    return Fitted(min_size, tuple(kept), lead)
+
+
+def draw_fitted(
+    writer: Writer,
+    box: Rect,
+    text: str,
+    *,
+    size: float,
+    min_size: float = 6.0,
+    bold: bool = False,
+    align: str = "left",
+    valign: str = "middle",
+    leading: float = 1.2,
+    max_lines: int = 0,
+) -> Fitted:
+    """Draw ``text`` fitted (see :func:`fit_text`) into ``box``: ``align`` left, centre or
+    right; ``valign`` top, middle or bottom (of the block of lines, by the font size)."""
+    fitted = fit_text(
+        writer,
+        text,
+        box.width,
+        box.height,
+        size=size,
+        min_size=min_size,
+        bold=bold,
+        leading=leading,
+        max_lines=max_lines,
+    )
+    block = fitted.size + (len(fitted.lines) - 1) * fitted.leading
+    if valign == "top":
+        first = box.top - fitted.size
+    elif valign == "bottom":
+        first = box.y + block - fitted.size
+    else:
+        first = box.y + (box.height + block) / 2 - fitted.size
+    # baseline of a line: descenders (about 0.2 em) stay inside the box
+    first += 0.2 * fitted.size
+    for index, line in enumerate(fitted.lines):
+        baseline = first - index * fitted.leading
+        if align == "centre":
+            writer.centred(box.x + box.width / 2, baseline, line, fitted.size, bold)
+        elif align == "right":
+            writer.right(box.right, baseline, line, fitted.size, bold)
+        else:
+            writer.text(box.x, baseline, line, fitted.size, bold)
+    return fitted
 
 
 def _fit(writer: Writer, text: str, max_width: float, size: float, bold: bool) -> int:

@@ -7,7 +7,9 @@ a system Song/Ming face for it. Fonts with PostScript (CFF) outlines, such as th
 ``.ttc`` files of Debian's fonts-noto-cjk, are refused by reportlab and skipped.
 
 Some fallback fonts (Droid Sans Fallback) carry no Latin letters or digits; text is then
-split into runs and the characters the CJK font lacks are drawn in Helvetica.
+split into runs and the characters the CJK font lacks are drawn in Helvetica. The same is
+done for separators a font lacks (the ``·`` of "a · b" in STSong-Light, checked against the
+glyphs of an embedded font), so they never print as empty boxes.
 """
 
 from __future__ import annotations
@@ -29,6 +31,12 @@ ENV_OVERRIDE = "BRANCH_CRM_CJK_FONT"
 """``path`` or ``path#index`` of a font to try first (IT can point at a company font)."""
 CJK_PROBE = "中文签到表培训满意度调查"
 LATIN_PROBE = "AZaz09"
+PUNCTUATION_PROBE = "·–—•…“”‘’×"
+"""Separators and punctuation our texts use: a font lacking one has it drawn in Helvetica
+(which has them all), never as an empty box."""
+CID_LACKS = "·–•"
+"""What the STSong-Light fallback (UniGB-UCS2-H) cannot show: the middle dot of "a · b"
+renders as a box, the en dash as a narrow hyphen with a gap; Helvetica draws them."""
 
 # (file name, sub-font index inside a .ttc), best first.
 SEARCH_LIST: list[tuple[str, int]] = [
@@ -95,10 +103,16 @@ class PdfFonts:
     label: str
     needs_split: bool = False
     _glyphs: frozenset[int] = field(default=frozenset(), repr=False)
+    """The characters the font has (checked when ``needs_split``); empty: all but ``_lacks``."""
+    _lacks: frozenset[int] = field(default=frozenset(), repr=False)
+    """Punctuation the font is known to lack (:data:`PUNCTUATION_PROBE`), drawn in Helvetica."""
 
     def covers(self, char: str) -> bool:
         """True when the CJK font draws ``char`` itself."""
-        return not self.needs_split or ord(char) in self._glyphs
+        code = ord(char)
+        if code in self._lacks:
+            return False
+        return not self.needs_split or not self._glyphs or code in self._glyphs
 
     def runs(self, text: str, bold: bool = False) -> list[tuple[str, str]]:
         """``text`` cut into (piece, font name) runs, each drawable with one font."""
@@ -108,7 +122,7 @@ class PdfFonts:
         latin = LATIN_BOLD if bold else LATIN
         out: list[tuple[str, str]] = []
         for char in text:
-            name = main if ord(char) in self._glyphs else latin
+            name = main if self.covers(char) else latin
             if out and out[-1][1] == name:
                 out[-1] = (out[-1][0] + char, name)
             else:
@@ -174,14 +188,16 @@ def _try_ttf(path: Path, sub: int) -> PdfFonts | None:
     pdfmetrics.registerFont(font)
     family = font.face.name.decode("latin-1") if isinstance(font.face.name, bytes) else name
     needs_split = any(ord(c) not in glyphs for c in LATIN_PROBE)
+    lacks = frozenset(ord(c) for c in PUNCTUATION_PROBE if ord(c) not in glyphs)
     return PdfFonts(
         regular=name,
         bold=name,
         path=path,
         embedded=True,
         label=f"{family} ({path})",
-        needs_split=needs_split,
+        needs_split=needs_split or bool(lacks),
         _glyphs=glyphs if needs_split else frozenset(),
+        _lacks=lacks,
     )
 
 
@@ -197,6 +213,8 @@ def _fallback() -> PdfFonts:
         path=None,
         embedded=False,
         label=f"{FALLBACK_CID} (built-in, not embedded)",
+        needs_split=True,
+        _lacks=frozenset(ord(c) for c in CID_LACKS),
     )
 
 

@@ -16,14 +16,26 @@ from pathlib import Path
 
 from reportlab.pdfgen.canvas import Canvas
 
-from branch_crm.printing.common import MARGIN, MM, PAGE_H, PAGE_W, Translate, Writer, translator
+from branch_crm.printing.common import (
+    MARGIN,
+    MM,
+    PAGE_H,
+    PAGE_W,
+    Translate,
+    Writer,
+    draw_fitted,
+    translator,
+)
 from branch_crm.printing.pdf_file import pdf_canvas
+from branch_crm.reference.form_layout import Rect
 
 ROW_H = 10 * MM
 """Row height: room for a signature."""
 HEADER_ROW_H = 9 * MM
 FOOTER_H = 8 * MM
 TITLE_SIZE = 18
+TITLE_BOX_H = 12.5 * MM
+"""Height of the heading's box (baseline up): two lines of a long company name fit, shrunk."""
 BODY_SIZE = 10.5
 TABLE_SIZE = 10.5
 CONTINUED_TABLE_TOP = PAGE_H - MARGIN - 16 * MM
@@ -113,19 +125,34 @@ class _Layout:
         _ = self.t
         s = self.sheet
         lines: list[tuple[str, float, bool, float]] = []
+
+        def fact_line(*facts: str) -> None:
+            """Facts on one line when they fit, else each on its own; a long one wraps, its
+            further lines indented."""
+            joined = "    ".join(facts)
+            if self.w.width(joined, BODY_SIZE) <= self.width:
+                facts = (joined,)
+            indent = 6 * MM
+            for text in facts:
+                first, *rest = self.w.wrap(text, self.width, BODY_SIZE) or [""]
+                lines.append((first, 0, False, 6.5 * MM))
+                if rest:
+                    for line in self.w.wrap(" ".join(rest), self.width - indent, BODY_SIZE):
+                        lines.append((line, indent, False, 5.4 * MM))
+
         if s.title:
-            lines.append((_("Topic: {title}").format(title=s.title), 0, False, 6.5 * MM))
+            fact_line(_("Topic: {title}").format(title=s.title))
         facts = [_("Date: {date}").format(date=date_text(s.starts_at, s.ends_at, s.language))]
         if s.trainer:
             facts.append(_("Trainer: {name}").format(name=s.trainer))
-        lines.append(("    ".join(facts), 0, False, 6.5 * MM))
+        fact_line(*facts)
         where = []
         if s.audience:
             where.append(_("Trainees: {audience}").format(audience=s.audience))
         if s.location:
             where.append(_("Location: {place}").format(place=s.location))
         if where:
-            lines.append(("    ".join(where), 0, False, 6.5 * MM))
+            fact_line(*where)
         points = list(s.content_points)
         if s.incident_notice:
             points.append(_("Incident case notice: {text}").format(text=s.incident_notice))
@@ -181,7 +208,11 @@ class _Layout:
     # --- drawing -----------------------------------------------------------------------------
 
     def _title(self, text: str, y: float) -> None:
-        self.w.centred(PAGE_W / 2, y, text, TITLE_SIZE, bold=True)
+        """The heading centred with its baseline near ``y``: shrunk, or on two lines, when a
+        long company name would not fit the width (never past the margins)."""
+        box = Rect(self.left, y - 0.2 * TITLE_SIZE, self.width, TITLE_BOX_H)
+        draw_fitted(self.w, box, text, size=TITLE_SIZE, min_size=10, bold=True,
+                    align="centre", valign="bottom")  # fmt: skip
 
     def _intro(self, lines: list[tuple[str, float, bool, float]], y: float) -> float:
         for text, x, bold, gap in lines:
@@ -246,13 +277,13 @@ class _Layout:
             c.line(x, top + HEADER_ROW_H, x, bottom)
 
     def _cell(self, text: str, x0: float, x1: float, baseline: float) -> None:
+        """A name or contact in its cell: shrunk, then on two lines, then cut with an
+        ellipsis; never across the column lines."""
         if not text:
             return
-        size = TABLE_SIZE
-        room = x1 - x0 - 3 * MM
-        while size > 6 and self.w.width(text, size) > room:
-            size -= 0.5
-        self.w.text(x0 + 1.5 * MM, baseline, text, size)
+        row_bottom = baseline - (ROW_H / 2 - TABLE_SIZE * 0.35)
+        box = Rect(x0 + 1.5 * MM, row_bottom + 0.8 * MM, x1 - x0 - 3 * MM, ROW_H - 1.6 * MM)
+        draw_fitted(self.w, box, text, size=TABLE_SIZE, min_size=7, leading=1.1)
 
     def _footer(self, page: int, pages: int) -> None:
         _ = self.t

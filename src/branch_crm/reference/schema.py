@@ -148,6 +148,16 @@ class SurveyTemplateFile(_Strict):
             raise ValueError("a template needs at least one scored question")
         if sum(item.kind == "nps" for item in self.items) > 1:
             raise ValueError("a template has at most one NPS question")
+        from branch_crm.reference.form_layout import MAX_PAGES, form_layout
+
+        layout = form_layout([(item.code, item.kind) for item in self.items])
+        if not layout.printable:
+            scales = sum(item.kind == "scale5" for item in self.items)
+            raise ValueError(
+                f"the printed form would need {layout.page_count} pages and a form has at most "
+                f"{MAX_PAGES} ({len(self.items)} questions, {scales} of them on the 1-5 scale); "
+                "remove questions so that it can be printed"
+            )
         return self
 
 

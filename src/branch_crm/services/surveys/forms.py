@@ -26,11 +26,17 @@ from branch_crm.models import (
     CustomerStats,
     SurveyForm,
 )
-from branch_crm.printing.survey_form import Question, SurveyFormWriter, build_header
+from branch_crm.printing.survey_form import (
+    FormTooLong,
+    Question,
+    SurveyFormWriter,
+    build_header,
+)
+from branch_crm.reference.form_layout import MAX_PAGES, FormLayout, form_layout
 from branch_crm.reference.roles import Permission
 from branch_crm.services.context import Actor
 from branch_crm.services.customers.validation import normalize_phone
-from branch_crm.services.pc_code import this_pc_code
+from branch_crm.services.pc_code import serial_pc_code
 from branch_crm.services.permissions import require
 from branch_crm.services.settings.print_header import PrintHeader, output_error, print_header
 from branch_crm.services.surveys import serials
@@ -139,6 +145,28 @@ def count_selection(*, session: Session, selection: Selection) -> int:
 # -- printing ------------------------------------------------------------------------------
 
 
+def template_layout(template: TemplateView) -> FormLayout:
+    """Where everything is on the printed forms of ``template`` (the same in every language;
+    see reference.form_layout): what a scanner reads a returned form with."""
+    return form_layout([(item.code, item.kind) for item in template.items])
+
+
+def too_long(template: TemplateView, pages: int) -> ValidationError:
+    """The refusal to print a template whose form needs more than ``MAX_PAGES`` pages."""
+    message = _(
+        "The survey template {code} v{version} needs {pages} pages; a form has at most "
+        "{most}. Ask head office to shorten the template; nothing was printed."
+    ).format(code=template.code, version=template.version, pages=pages, most=MAX_PAGES)
+    return ValidationError({"template": message}, message)
+
+
+def check_printable(template: TemplateView) -> None:
+    """Refuse (ValidationError) a template whose form cannot be printed, before any work."""
+    pages = template_layout(template).page_count
+    if pages > MAX_PAGES:
+        raise too_long(template, pages)
+
+
 def _date_text(day: date, language: str) -> str:
     return f"{day.year}年{day.month}月{day.day}日" if language.startswith("zh") else f"{day}"
 
@@ -146,7 +174,9 @@ def _date_text(day: date, language: str) -> str:
 def _writer(
     output: Path, template: TemplateView, header: PrintHeader, day: date
 ) -> SurveyFormWriter:
-    questions = [Question(i.kind, i.text(header.language), i.low, i.high) for i in template.items]
+    questions = [
+        Question(i.kind, i.text(header.language), i.low, i.high, i.code) for i in template.items
+    ]
     return SurveyFormWriter(
         output,
         build_header(
@@ -182,10 +212,11 @@ def _print(
 ) -> PrintedSurveys:
     """Record one form per customer and draw it; chunked so memory stays flat."""
     template = active_template(session=session)
+    check_printable(template)
     header = print_header(session, language)
     now = utcnow()
     day = to_local(now).date()
-    pc_code = this_pc_code(session)
+    pc_code = serial_pc_code(session)
     sequence = serials.next_sequence(session, actor.branch_id, pc_code, day)
     batch_id = new_id() if batch else None
     output = Path(output)
@@ -193,6 +224,8 @@ def _print(
         writer = _writer(output, template, header, day)
     except OSError as exc:
         raise output_error(output, exc) from exc
+    except FormTooLong as exc:
+        raise too_long(template, exc.pages) from None
     first: str | None = None
     last: str | None = None
     total = len(ids)
@@ -219,7 +252,7 @@ def _print(
                 last = serial
             session.flush()
             if control is not None:
-                done = min(total, writer.pages)
+                done = min(total, writer.forms)
                 control.progress(
                     done, total, _("{done} of {total} forms").format(done=done, total=total)
                 )

@@ -29,6 +29,8 @@ SERIAL_RE = re.compile(
     rf"^(?P<branch>[A-Z0-9]+)-(?P<body>(?P<pc>{PC_CODE_PATTERN})?\d{{10,}})(?P<check>[0-9A-Z])$"
 )
 """``BRANCH-`` + body (PC code, YYMMDD, running number) + check; no PC code before PC codes."""
+PAGE_SUFFIX = re.compile(r"/\d{1,2}$")
+"""What the QR code of a later page of a form adds to the serial (reference.form_layout)."""
 BODY_RE = re.compile(rf"^(?:{PC_CODE_PATTERN})\d{{10,}}[0-9A-Z]$")
 """A serial typed without its branch (bare digits are an older serial)."""
 
@@ -85,9 +87,11 @@ def _is_day(yymmdd: str) -> bool:
 
 
 def normalize_serial(raw: str, branch: str) -> str:
-    """Upper-case, spaces removed; a serial typed without its branch (bare digits, or a PC
-    code and digits) gets this branch's code in front."""
+    """Upper-case, spaces removed, the page of a scanned QR code (``/2``) dropped; a serial
+    typed without its branch (bare digits, or a PC code and digits) gets this branch's code
+    in front."""
     text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", raw or "")).upper()
+    text = PAGE_SUFFIX.sub("", text)  # the QR code of page 2 of a form: SERIAL/2
     if text.isdigit() or BODY_RE.match(text):
         text = f"{branch.upper()}-{text}"
     return text

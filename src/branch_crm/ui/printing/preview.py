@@ -33,7 +33,12 @@ from PySide6.QtWidgets import (
 from branch_crm.i18n import N_, _, ngettext
 from branch_crm.ui import keys as ui_keys
 from branch_crm.ui.icons import icon
-from branch_crm.ui.printing.pdf_actions import open_in_viewer, print_pages, print_with_dialog
+from branch_crm.ui.printing.pdf_actions import (
+    PDFIUM_LOCK,
+    open_in_viewer,
+    print_pages,
+    print_with_dialog,
+)
 from branch_crm.ui.printing.save_copy import save_pdf_copy
 from branch_crm.ui.widgets.screen_fit import fit_window
 
@@ -52,19 +57,20 @@ PAGE_GAP = 12
 
 def render_image(document: pdfium.PdfDocument, index: int, scale: float) -> QImage:
     """Page ``index`` of an open pypdfium2 document as a QImage at ``scale`` px per pt."""
-    page = document[index]
-    try:
-        bitmap = page.render(scale=scale, rev_byteorder=True)
-        image = QImage(
-            bitmap.buffer,
-            bitmap.width,
-            bitmap.height,
-            bitmap.stride,
-            QImage.Format.Format_RGB888,
-        )
-        return image.copy()  # detach from pdfium's buffer before it is freed
-    finally:
-        page.close()
+    with PDFIUM_LOCK:  # a print job may be rendering on another thread
+        page = document[index]
+        try:
+            bitmap = page.render(scale=scale, rev_byteorder=True)
+            image = QImage(
+                bitmap.buffer,
+                bitmap.width,
+                bitmap.height,
+                bitmap.stride,
+                QImage.Format.Format_RGB888,
+            )
+            return image.copy()  # detach from pdfium's buffer before it is freed
+        finally:
+            page.close()
 
 
 ZOOM_IN = N_("Zoom in")
@@ -80,15 +86,18 @@ class PdfPages:
     def __init__(self, path: Path) -> None:
         import pypdfium2 as pdfium
 
-        self.document = pdfium.PdfDocument(str(path))
-        self.count = len(self.document)
+        self.path = Path(path)
+        with PDFIUM_LOCK:
+            self.document = pdfium.PdfDocument(str(path))
+            self.count = len(self.document)
         self._sizes: dict[int, tuple[float, float]] = {}
 
     def size(self, index: int) -> tuple[float, float]:
         """(width, height) of a page in points."""
         size = self._sizes.get(index)
         if size is None:
-            width, height = self.document.get_page_size(index)
+            with PDFIUM_LOCK:
+                width, height = self.document.get_page_size(index)
             size = self._sizes[index] = (float(width), float(height))
         return size
 
@@ -98,7 +107,8 @@ class PdfPages:
 
     def close(self) -> None:
         """Release the file."""
-        self.document.close()
+        with PDFIUM_LOCK:
+            self.document.close()
 
 
 class PdfPreview(QScrollArea):

@@ -198,3 +198,37 @@ def test_files_that_cannot_be_read_stop_before_anything_is_stored(
     with pytest.raises(ScanFileError, match="no such file"):
         run_service(db, counter, scan_files, paths=[tmp_path / "missing.pdf"])
     assert _responses(db) == {}
+
+
+def test_a_form_of_two_pages_is_keyed_by_hand(db, counter, supervisor, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from pypdf import PdfReader
+
+    from branch_crm.models import HQ_BRANCH, SurveyTemplate
+    from branch_crm.services.surveys.scan.layout import page_layouts
+    from branch_crm.services.surveys.template import active_template
+    from tests.support.long_templates import long_items
+
+    with db.session() as session:  # head office published a long template
+        session.add(SurveyTemplate(code="long", version=9, title_zh="长问卷", title_en="Long",
+                                   items=long_items(18), active=True, branch_id=HQ_BRANCH))  # fmt: skip
+    cid = customer(db, supervisor, "张三", "13812345670")
+    pdf = tmp_path / "long.pdf"
+    [serial] = print_forms(db, supervisor, [cid], pdf)
+    assert len(PdfReader(pdf).pages) == 2
+    pages = run_service(
+        db, counter, lambda *, session: page_layouts(active_template(session=session))
+    )
+    assert [p.page for p in pages] == [1, 2]
+    second = {"ces": [(5, "tick")], "nps": [(9, "tick")]}
+    scans = [
+        marked_page(pdf, 0, pages[0], {"timeliness": [(4, "tick")]}),
+        marked_page(pdf, 1, pages[1], second),
+    ]
+    stack = write_pages(scans, tmp_path / "long-scan.pdf")
+    summary = run_service(db, counter, scan_files, paths=[stack])
+    assert [(p.action, p.serial) for p in summary.pages] == [
+        ("review", serial), ("skipped", serial)  # page 2 joins page 1's review
+    ]  # fmt: skip
+    assert _responses(db) == {}
+    [item] = run_service(db, counter, review.list_reviews)
+    assert item.reason == "pages" and not item.keyable

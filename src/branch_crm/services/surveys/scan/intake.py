@@ -20,14 +20,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from branch_crm.errors import CrmError
-from branch_crm.i18n import LANGUAGES, N_, _
+from branch_crm.i18n import N_, _
 from branch_crm.models import SurveyForm, SurveyScanItem, SurveyScanPage
 from branch_crm.reference.roles import Permission
 from branch_crm.services.context import Actor
 from branch_crm.services.permissions import require
-from branch_crm.services.settings.print_header import print_language
 from branch_crm.services.surveys.entry import ResponseInput, enter_form_response
-from branch_crm.services.surveys.scan.layout import FormLayout, layout_for
+from branch_crm.services.surveys.scan.layout import FormLayout, page_layouts
 from branch_crm.services.surveys.scan.pages import SUFFIXES, PageImage, count_pages, read_pages
 from branch_crm.services.surveys.scan.reader import PageReading, read_page
 from branch_crm.services.surveys.serials import normalize_serial
@@ -60,6 +59,7 @@ REASONS = {
     "unknown": N_("no printed form has this serial"),
     "mismatch": N_("the boxes are not where this form has them"),
     "blank": N_("no box is marked"),
+    "pages": N_("a form of several pages: key it by hand"),
     "refused": N_("the answers were refused"),
 }
 
@@ -119,13 +119,11 @@ def check_files(paths: Sequence[Path]) -> int:
 
 
 class _Layouts:
-    """Layouts of a serial's form, for each language it can have been printed in."""
+    """The layout of a page of a serial's form (from the form's template)."""
 
     def __init__(self, session: Session, actor: Actor) -> None:
         self.session = session
         self.branch = actor.branch_id
-        first = print_language(session)
-        self.languages = [first, *sorted(lang for lang in LANGUAGES if lang != first)]
         self.forms: dict[str, SurveyForm | None] = {}
 
     def form(self, serial: str) -> SurveyForm | None:
@@ -136,21 +134,17 @@ class _Layouts:
             ).first()
         return self.forms[text]
 
-    def __call__(self, serial: str) -> list[FormLayout]:
+    def __call__(self, serial: str, page: int) -> list[FormLayout]:
         form = self.form(serial)
         if form is None:
             return []
         template = get_template(session=self.session, template_id=form.template_id)
-        layouts: list[FormLayout] = []
-        for language in self.languages:
-            layout = layout_for(template, language)
-            if all(layout.boxes != other.boxes for other in layouts):
-                layouts.append(layout)
-        return layouts
+        pages = page_layouts(template)
+        return [pages[page - 1]] if 1 <= page <= len(pages) else []
 
 
 def _base_layout(session: Session) -> FormLayout:
-    return layout_for(active_template(session=session), print_language(session))
+    return page_layouts(active_template(session=session))[0]
 
 
 def _review(
@@ -259,6 +253,10 @@ def _store(
     session: Session, actor: Actor, page: PageImage, reading: PageReading, form: SurveyForm
 ) -> PageOutcome:
     """Key in the answers of a page read with confidence; to review otherwise."""
+    if reading.layout is not None and reading.layout.pages > 1:
+        # each page holds part of the answers, and a form is entered once: a person keys it
+        row = _review(session, actor, page, reading, reason="pages", form=form)
+        return _outcome(page, reading, "review", "pages", row)
     unsure = [i for i in reading.items if i.status == "review"]
     if unsure:
         row = _review(session, actor, page, reading, reason="unsure", form=form)

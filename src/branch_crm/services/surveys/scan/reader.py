@@ -4,8 +4,8 @@
 2. the QR code is read where a mapping says it is, then (fallback) in the whole image, then
    from the straightened page enlarged and thresholded; the mapping that puts the code where
    it is printed is the page's orientation;
-3. the serial gives the form's layouts (``layouts_of``: one per print language that can
-   have been used); the one whose printed boxes are found best is read.
+3. the serial (and page number) gives the page's layout (``layouts_of``); its printed boxes
+   must be found where the layout has them, then every box is read.
 
 Nothing here touches the database, and nothing is guessed: no serial, no answers.
 """
@@ -44,6 +44,8 @@ class PageReading:
 
     status: str
     serial: str | None = None
+    page: int = 1
+    """Which page of its form this is (from the QR code)."""
     items: list[ItemReading] = field(default_factory=list)
     suggestion_clips: dict[str, bytes] = field(default_factory=dict)
     image: Any = None
@@ -190,7 +192,7 @@ def read_page(
     pixels: Any,
     *,
     base: FormLayout,
-    layouts_of: Callable[[str], Sequence[FormLayout]],
+    layouts_of: Callable[[str, int], Sequence[FormLayout]],
 ) -> PageReading:
     """Read one page (greyscale or BGR pixels). ``base``: any form layout (the marks and QR
     code are where every form has them); ``layouts_of(serial)``: the layouts a form with that
@@ -199,16 +201,16 @@ def read_page(
     marks = find_marks(gray)
     if marks is None:
         codes = _qr_codes(gray)
-        serial = serial_of_payload(codes[0][0]) if codes else None
-        return PageReading("no_page", serial, image=gray)
+        serial, number = serial_of_payload(codes[0][0]) if codes else (None, 1)
+        return PageReading("no_page", serial, number, image=gray)
     transforms = candidate_transforms(marks, base)
     text, turn = _serial_and_turn(gray, transforms, base)
     page = warp(gray, transforms[turn], base)
     reading = PageReading("no_serial", image=page, turned=turn)
     if text is None:
         return reading
-    reading.serial = serial_of_payload(text)
-    layouts = list(layouts_of(reading.serial))
+    reading.serial, reading.page = serial_of_payload(text)
+    layouts = list(layouts_of(reading.serial, reading.page))
     if not layouts:
         reading.status = "unknown"
         return reading
