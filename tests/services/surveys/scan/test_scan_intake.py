@@ -209,8 +209,12 @@ def test_a_form_of_two_pages_is_keyed_by_hand(db, counter, supervisor, tmp_path)
     from tests.support.long_templates import long_items
 
     with db.session() as session:  # head office published a long template
-        session.add(SurveyTemplate(code="long", version=9, title_zh="长问卷", title_en="Long",
-                                   items=long_items(18), active=True, branch_id=HQ_BRANCH))  # fmt: skip
+        session.add(
+            SurveyTemplate(
+                code="long", version=9, title_zh="长问卷", title_en="Long",
+                items=long_items(18), active=True, branch_id=HQ_BRANCH,
+            )
+        )  # fmt: skip
     cid = customer(db, supervisor, "张三", "13812345670")
     pdf = tmp_path / "long.pdf"
     [serial] = print_forms(db, supervisor, [cid], pdf)
