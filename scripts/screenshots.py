@@ -55,6 +55,8 @@ DIALOGS = {  # screenshot name -> opener name in tests/support/windows.py
     "print_preview": "print_preview",
     "pickup_sheet": "pickup_sheet",
     "survey_batch": "survey_batch",
+    "survey_scan": "survey_scan",
+    "survey_review": "survey_review",
     "sign_in": "sign_in",
     "import_customers": "import_customers",
     "visit_dialog": "visit_dialog",

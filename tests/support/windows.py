@@ -243,6 +243,20 @@ def _batch_print(demo: Demo) -> QWidget:
     return BatchPrintDialog(demo.ctx, demo.main)
 
 
+def _survey_scan(demo: Demo) -> QWidget:
+    from branch_crm.ui.surveys.scan_dialog import ScanDialog
+
+    dialog = ScanDialog(demo.ctx, demo.main)
+    dialog.add_paths([demo.pdf])
+    return dialog
+
+
+def _survey_review(demo: Demo) -> QWidget:
+    from branch_crm.ui.surveys.review_dialog import ReviewDialog
+
+    return ReviewDialog(demo.ctx, demo.main)
+
+
 def _staff(demo: Demo) -> QWidget:
     from branch_crm.ui.shell.staff_page import StaffDialog
 
@@ -387,6 +401,8 @@ DIALOGS: list[tuple[str, Callable[[Demo], QWidget]]] = [
     ("preference_history", _preference_history),
     ("settings", _settings),
     ("survey_batch", _batch_print),
+    ("survey_scan", _survey_scan),
+    ("survey_review", _survey_review),
     ("staff_new", _staff),
     ("staff_password", _staff_password),
     ("follow_up_done", _follow_up_done),

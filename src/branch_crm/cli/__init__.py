@@ -35,6 +35,7 @@ from branch_crm.cli import (
     report,
     search,
     staff,
+    surveys,
     sync,
     training,
 )
@@ -54,6 +55,7 @@ COMMANDS: tuple[Callable[[Any], None], ...] = (
     report.register,
     search.register,
     staff.register,
+    surveys.register,
     sync.register,
     training.register,
 )

@@ -33,6 +33,7 @@ from branch_crm.models.reference import (
 from branch_crm.models.search import SearchDirty, SearchDoc, SearchTerm
 from branch_crm.models.staff import Role, Staff
 from branch_crm.models.survey import SurveyForm, SurveyResponse, SurveyTemplate
+from branch_crm.models.survey_scan import SurveyScanItem, SurveyScanPage
 from branch_crm.models.sync import (
     SyncClock,
     SyncConflict,
@@ -77,6 +78,8 @@ __all__ = [
     "Staff",
     "SurveyForm",
     "SurveyResponse",
+    "SurveyScanItem",
+    "SurveyScanPage",
     "SurveyTemplate",
     "SyncClock",
     "SyncConflict",

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from branch_crm.models.base import BRANCH_ONLY_INDEX, Base, SyncedMixin, SyncKind
+from branch_crm.models.base import BRANCH_ONLY_INDEX, Base, SyncedMixin, SyncKind, local_only
 
 
 class SurveyTemplate(SyncedMixin, Base):
@@ -62,3 +62,7 @@ class SurveyResponse(SyncedMixin, Base):
     answered_on: Mapped[datetime] = mapped_column()
     supersedes_id: Mapped[str | None] = mapped_column(String(36), index=True)
     entered_by: Mapped[str | None] = mapped_column(String(36))
+    suggestion_clip: Mapped[bytes | None] = mapped_column(
+        LargeBinary, deferred=True, **local_only(default=None)
+    )
+    """The handwritten suggestion as scanned (PNG), kept on the PC that scanned the form."""

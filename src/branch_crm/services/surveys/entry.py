@@ -68,6 +68,8 @@ class ResponseInput:
     raise_complaint: bool = False
     complaint_category: str = "other"
     complaint_note: str | None = None
+    suggestion_clip: bytes | None = None
+    """The handwritten suggestion as scanned (PNG; a correction keeps the scanned one)."""
 
 
 @dataclass(frozen=True)
@@ -328,6 +330,9 @@ def _store(
         answered_on=_answered_at(data.answered_on),
         supersedes_id=supersedes.id if supersedes else None,
         entered_by=actor.staff_id,
+        suggestion_clip=data.suggestion_clip
+        if data.suggestion_clip is not None or supersedes is None
+        else supersedes.suggestion_clip,
     )
     session.add(response)
     if form is not None:

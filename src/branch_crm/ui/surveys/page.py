@@ -2,7 +2,7 @@
 and print a batch of forms.
 
 Keys: Ctrl+Tab / Ctrl+Shift+Tab switch between the tabs (entry, phone/counter, scores);
-Ctrl+B opens the batch printing dialog.
+Ctrl+B opens the batch printing dialog, Ctrl+Shift+R the reading of scanned forms.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
-from branch_crm.i18n import _
+from branch_crm.i18n import N_, _
 from branch_crm.reference.roles import Permission
 from branch_crm.services.exports.common import ExportFilters
 from branch_crm.services.permissions import allowed
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from branch_crm.ui.surveys.scores import ScoresWidget
 
 log = logging.getLogger(__name__)
+
+SCAN_FORMS = N_("Read returned forms from scans or phone photos")
 
 
 class SurveysPage(QWidget):
@@ -45,6 +47,9 @@ class SurveysPage(QWidget):
         self.batch_button.setObjectName("surveyBatchPrint")
         self.batch_button.setVisible(allowed(ctx.actor, Permission.SURVEY_BATCH))
         self.batch_button.clicked.connect(self.print_batch)
+        self.scan_button = QPushButton(icon("survey_entry"), "", self)
+        self.scan_button.setObjectName("surveyScan")
+        self.scan_button.clicked.connect(self.scan_forms)
         self.export_button = export_button(self, "surveyExport")
         self.export_button.clicked.connect(self.export)
         self.tabs = QTabWidget(self)
@@ -67,6 +72,7 @@ class SurveysPage(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.title)
         top.addStretch(1)
+        top.addWidget(self.scan_button)
         top.addWidget(self.batch_button)
         top.addWidget(self.export_button)
         layout = QVBoxLayout(self)
@@ -74,11 +80,15 @@ class SurveysPage(QWidget):
         layout.addWidget(self.tabs, 1)
         QShortcut(QKeySequence("Ctrl+B"), self).activated.connect(self.print_batch)
         keys.shortcut(self, "Ctrl+F", self.focus_search, keys.GO_SEARCH)
+        keys.shortcut(self, "Ctrl+Shift+R", self.scan_forms, SCAN_FORMS)
         self.retranslate_ui()
 
     def retranslate_ui(self) -> None:
         """Re-apply every translated text."""
         self.title.setText(_("Satisfaction surveys"))
+        self.scan_button.setText(_("Scan returned forms…"))
+        self.scan_button.setToolTip(_(SCAN_FORMS) + " (Ctrl+Shift+R)")
+        self.scan_button.setAccessibleName(_("Scan returned forms"))
         self.batch_button.setText(_("Print a batch of forms…"))
         self.batch_button.setToolTip(_("Print forms for a selection of customers (Ctrl+B)"))
         self.batch_button.setAccessibleName(self.batch_button.text())
@@ -138,6 +148,12 @@ class SurveysPage(QWidget):
     def export(self) -> None:
         """Export the survey responses to an Excel file."""
         export_page(self.ctx, self)
+
+    def scan_forms(self) -> None:
+        """Open the dialog that reads returned forms from scans and photos."""
+        from branch_crm.ui.surveys.scan_dialog import open_scan
+
+        open_scan(self.ctx, self)
 
     def print_batch(self) -> None:
         """Open the batch printing dialog (forms for a selection of customers)."""
