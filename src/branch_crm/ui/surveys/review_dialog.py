@@ -185,6 +185,7 @@ class ReviewDialog(QDialog):
         self.key_button.setText(_("&Key by hand…"))
         self.key_button.setToolTip(_(KEY_BY_HAND) + " (Ctrl+K)")
         self.dismiss_button.setText(_("&Dismiss"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Close).setText(_("Close"))
         self.dismiss_button.setToolTip(_(DISMISS) + " (Ctrl+D)")
         self.help.setText(
             _(

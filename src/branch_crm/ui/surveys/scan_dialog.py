@@ -130,6 +130,7 @@ class ScanDialog(QDialog):
         self.read_button.setText(_("&Read forms"))
         self.read_button.setToolTip(_("Read every page of the listed files (Enter)"))
         self.review_button.setText(_("Re&view…"))
+        self.close_button.setText(_("Close"))
         self.review_button.setToolTip(_(OPEN_REVIEW) + " (Ctrl+R)")
 
     # -- files -----------------------------------------------------------------------------
