@@ -302,6 +302,27 @@ class _Failed:
     error: BaseException
 
 
+def read_chunks(
+    preview: Preview,
+    rows: Iterable[tuple[int, Sequence[Any]]],
+    read: Callable[[int, Sequence[Any]], _T | None],
+    size: int,
+) -> Iterator[tuple[int, list[_T]]]:
+    """The sheet's rows read by ``read`` (None: a row with problems, left out), in chunks of
+    ``size`` with the number of rows read so far; counts every row in ``preview.rows``."""
+    chunk: list[_T] = []
+    for number, values in rows:
+        preview.rows += 1
+        row = read(number, values)
+        if row is not None:
+            chunk.append(row)
+        if len(chunk) >= size:
+            yield preview.rows, chunk
+            chunk = []
+    if chunk:
+        yield preview.rows, chunk
+
+
 def cell(row: Sequence[Any], index: int | None) -> Any:
     """The value of column ``index`` of ``row`` (None when the column is not mapped)."""
     return None if index is None else row[index]

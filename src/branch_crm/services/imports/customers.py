@@ -14,6 +14,7 @@ transaction rolls back and nothing is written.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -56,6 +57,7 @@ from branch_crm.services.imports.common import (
     file_error,
     header_of,
     read_ahead,
+    read_chunks,
     remember_mapping,
     remembered_mapping,
     resolve_columns,
@@ -277,26 +279,22 @@ def _match_existing(run: _Run, rows: list[_Row]) -> list[_Row]:
 # --- a pass over the file ----------------------------------------------------------------------
 
 
-def _read(run: _Run, table: Table) -> Iterator[tuple[int, list[_Row]]]:
-    """The file's rows, read and checked, in chunks with the number of rows read so far (runs
-    ahead on a thread of its own)."""
-    chunk: list[_Row] = []
-    for number, values in table.rows:
-        run.preview.rows += 1
-        row = _read_row(run, number, values)
-        if row is not None and not _in_file_clash(run, row):
-            if run.writing:
-                row.values = _new_values(row.data)
-            chunk.append(row)
-        if len(chunk) >= CHUNK:
-            yield run.preview.rows, chunk
-            chunk = []
-    if chunk:
-        yield run.preview.rows, chunk
+def _read(run: _Run, number: int, values: Sequence[Any]) -> _Row | None:
+    """A row read and checked, None when it has problems or clashes with an earlier row (on
+    the read-ahead thread: a new customer's values are made here too)."""
+    row = _read_row(run, number, values)
+    if row is None or _in_file_clash(run, row):
+        return None
+    if run.writing:
+        row.values = _new_values(row.data)
+    return row
 
 
 def _chunks(run: _Run, table: Table) -> Iterator[tuple[int, list[_Row]]]:
-    for done, chunk in read_ahead(_read(run, table)):
+    """The file's rows, read and checked ahead on a thread of their own, in chunks matched
+    with what is recorded."""
+    read = functools.partial(_read, run)
+    for done, chunk in read_ahead(read_chunks(run.preview, table.rows, read, CHUNK)):
         yield done, _match_existing(run, chunk)
 
 

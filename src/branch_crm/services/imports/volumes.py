@@ -9,6 +9,7 @@ and raises :class:`ImportRefused` (the caller's transaction rolls back) on any p
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ from branch_crm.services.imports.common import (
     file_error,
     header_of,
     read_ahead,
+    read_chunks,
     remember_mapping,
     remembered_mapping,
     resolve_columns,
@@ -182,24 +184,11 @@ def _match(run: _Run, rows: list[_Row]) -> list[_Row]:
     return kept
 
 
-def _read(run: _Run, table: Table) -> Iterator[tuple[int, list[_Row]]]:
-    """The file's rows, read and checked, in chunks with the number of rows read so far (runs
-    ahead on a thread of its own)."""
-    chunk: list[_Row] = []
-    for number, values in table.rows:
-        run.preview.rows += 1
-        row = _read_row(run, number, values)
-        if row is not None:
-            chunk.append(row)
-        if len(chunk) >= CHUNK:
-            yield run.preview.rows, chunk
-            chunk = []
-    if chunk:
-        yield run.preview.rows, chunk
-
-
 def _chunks(run: _Run, table: Table) -> Iterator[tuple[int, list[_Row]]]:
-    for done, chunk in read_ahead(_read(run, table)):
+    """The file's rows, read and checked ahead on a thread of their own, in chunks matched
+    with what is recorded."""
+    read = functools.partial(_read_row, run)
+    for done, chunk in read_ahead(read_chunks(run.preview, table.rows, read, CHUNK)):
         yield done, _match(run, chunk)
 
 
