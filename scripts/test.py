@@ -37,7 +37,10 @@ if __name__ == "__main__":
             [py, "-m", "ruff", "format", "--check", "src", "tests", "bench", "scripts"],
         ),
         ("mypy (strict)", [py, "-m", "mypy"]),
-        ("pytest", [py, "-m", "pytest", "-n", "2", "--dist", "loadgroup", *pytest_args]),
+        (
+            "pytest",
+            [py, "-m", "pytest", "-n", "2", "--dist", "loadgroup", "--durations=30", *pytest_args],
+        ),
     ]
     results = [run(title, args) for title, args in gates]
     sys.exit(0 if all(results) else 1)
