@@ -18,6 +18,7 @@ from PySide6.QtGui import (
     QColor,
     QKeyEvent,
     QKeySequence,
+    QShowEvent,
     QTextCharFormat,
     QTextCursor,
     QTextDocument,
@@ -42,6 +43,7 @@ from branch_crm.ui import keys
 from branch_crm.ui.help import topics
 from branch_crm.ui.icons import icon
 from branch_crm.ui.shell.language import notifier
+from branch_crm.ui.widgets import screen_fit
 from branch_crm.ui.widgets.screen_fit import fit_window
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,8 @@ TOPIC_PROPERTY = "helpTopic"
 SCHEME = "help"
 NAME_ROLE = Qt.ItemDataRole.UserRole
 HIGHLIGHT = "#ffe066"
+PREFERRED_SIZE = (640, 740)
+"""Beside a maximised main window on a 1366×768 screen, it leaves the page's left half free."""
 DIALOG_TOPICS = {
     "customerProfile": "customer_profile",
     "takeComplaintDialog": "complaint_take",
@@ -116,6 +120,7 @@ class HelpWindow(QWidget):
         self.search.setClearButtonEnabled(True)
         self.list = QListWidget(self)
         self.list.setObjectName("helpTopics")
+        self.list.setSpacing(1)
         self.status = QLabel(self)
         self.status.setObjectName("helpSearchStatus")
         self.status.setWordWrap(True)
@@ -125,7 +130,10 @@ class HelpWindow(QWidget):
         self.browser.setOpenExternalLinks(False)
         self._layout()
         self._connect()
-        fit_window(self, (760, 700))
+        self._beside = not screen_fit.settings().contains(
+            f"{screen_fit.GROUP}/v{screen_fit.LAYOUT_VERSION}/{self.objectName()}/geometry"
+        )
+        fit_window(self, PREFERRED_SIZE)
         notifier().sig_language_changed.connect(self._on_language_changed)
         self.retranslate_ui()
 
@@ -285,6 +293,17 @@ class HelpWindow(QWidget):
         return [s.cursor.selectedText() for s in self.browser.extraSelections()]
 
     # --- window ----------------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Qt: the first time ever, stand at the right edge of the screen, beside the app
+        (later the size and place the user left it in, ui.widgets.screen_fit)."""
+        super().showEvent(event)
+        if self._beside:
+            self._beside = False
+            area = screen_fit.usable_rect(screen_fit.screen_of(self))
+            frame = screen_fit.FRAME_ALLOWANCE
+            x = area.right() - self.width() - frame.width() // 2
+            self.move(max(area.left(), x), area.top())
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """Qt: Esc clears the search box when it has text, else closes the window."""
