@@ -99,9 +99,11 @@ def _grab(path: Path) -> None:
     print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path, flush=True)
 
 
-def _help_window(demo: object, language: str, out: Path) -> None:
+def _help_window(demo: object, language: str, out: Path, only: set[str]) -> None:
     """F1 on the complaint queue: the help window beside it, then a search typed in it
     (``help.png``, ``help_search.png``)."""
+    if only and "help" not in only:
+        return
     from branch_crm.ui.help.window import show_help
 
     page = demo.main.show_page("complaints")  # type: ignore[attr-defined]
@@ -154,8 +156,7 @@ def child(language: str, out: Path, only: set[str]) -> int:
             _settle()
             _grab(out / language / "courier_preferences.png")
             demo.main.show_page("lookup")
-        if not only or "help" in only:
-            _help_window(demo, language, out)
+        _help_window(demo, language, out, only)
         openers = dict(windows.DIALOGS)
         for name, opener in DIALOGS.items():
             if only and name not in only:
