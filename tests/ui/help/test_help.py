@@ -176,6 +176,8 @@ def test_search_finds_words_as_you_type_and_marks_them(
     assert shown.search.hasFocus()
     type_text(qtbot, shown.search, word)
     titles = [shown.list.item(i).text() for i in range(shown.list.count())]
+    assert shown.current_topic() == shown.hits()[0].name  # the best hit shown at once
+    assert shown.highlighted()
     assert topics.topic(language, topic).title in titles  # type: ignore[union-attr]
     assert shown.list.count() < len(topics.topic_names(language))
     qtbot.keyClick(shown.search, Qt.Key.Key_Down)
@@ -231,3 +233,17 @@ def test_topic_links_and_outside_addresses(qtbot) -> None:  # type: ignore[no-un
     shown.show_topic("no_such_topic")
     assert shown.current_topic() == topics.OVERVIEW
     shown.close()
+
+
+def test_a_dialog_names_its_topic_or_gets_the_page_behind_it(main) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QDialog
+
+    main.show_page("training")
+    plain = QDialog(main)
+    assert help_window.topic_for(plain) == "training"  # no topic of its own
+    plain.setProperty(help_window.TOPIC_PROPERTY, "care_visit")
+    assert help_window.topic_for(plain) == "care_visit"
+    plain.setProperty(help_window.TOPIC_PROPERTY, None)
+    plain.setObjectName("complaintDetail")
+    assert help_window.topic_for(plain) == "complaint_detail"
+    assert help_window.topic_for(None) == "training"  # the main window's page

@@ -257,6 +257,8 @@ class HelpWindow(QWidget):
             if found
             else _("Nothing found for “{text}”.").format(text=text.strip())
         )
+        if found and self.current_topic() not in {hit.name for hit in found}:
+            self.browser.setSource(topic_url(found[0].name))  # the best hit, marked
         self._select_in_list(self.current_topic())
         self._highlight()
 
