@@ -99,6 +99,24 @@ def _grab(path: Path) -> None:
     print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path, flush=True)
 
 
+def _help_window(demo: object, language: str, out: Path, only: set[str]) -> None:
+    """F1 on the complaint queue: the help window beside it, then a search typed in it
+    (``help.png``, ``help_search.png``)."""
+    if only and "help" not in only:
+        return
+    from branch_crm.ui.help.window import show_help
+
+    page = demo.main.show_page("complaints")  # type: ignore[attr-defined]
+    shown = show_help(page)
+    _settle(600)
+    _grab(out / language / "help.png")
+    shown.search.setText("超时" if language == "zh_CN" else "overdue")
+    _settle(400)
+    _grab(out / language / "help_search.png")
+    shown.close()
+    demo.main.show_page("lookup")  # type: ignore[attr-defined]
+
+
 def child(language: str, out: Path, only: set[str]) -> int:
     """In one process: the app in ``language``, every page and dialog grabbed."""
     from PySide6.QtCore import QSettings
@@ -138,6 +156,7 @@ def child(language: str, out: Path, only: set[str]) -> int:
             _settle()
             _grab(out / language / "courier_preferences.png")
             demo.main.show_page("lookup")
+        _help_window(demo, language, out, only)
         openers = dict(windows.DIALOGS)
         for name, opener in DIALOGS.items():
             if only and name not in only:

@@ -209,19 +209,20 @@ def test_profile_actions_have_keys(qtbot, show, ctx, customer_id, monkeypatch) -
     dialog.close()
 
 
-def test_f1_lists_the_keys_of_the_window_in_front(qtbot, show, ctx, customer_id) -> None:  # type: ignore[no-untyped-def]
+def test_shift_f1_lists_the_keys_of_the_window_in_front(qtbot, show, ctx, customer_id) -> None:  # type: ignore[no-untyped-def]
+    """(F1 itself opens the help topic: tests/ui/help/test_help.py.)"""
     from branch_crm.ui.counter.profile import CustomerProfileDialog
 
     keys.install_help(QApplication.instance())  # type: ignore[arg-type]
     i18n.set_language("zh_CN")
     dialog = show(CustomerProfileDialog(ctx, customer_id=customer_id))
-    qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_F1)
+    qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_F1, Qt.KeyboardModifier.ShiftModifier)
     helps = [w for w in QApplication.topLevelWidgets() if isinstance(w, keys.KeyboardHelp)]
     assert len(helps) == 1 and helps[0].isVisible()
     rows = dict(helps[0].rows())
     assert rows["Ctrl+S"] == i18n._(keys.SAVE)
     assert rows["Ctrl+N"] == "新建投诉"  # the action, without its "(&C)"
-    assert rows["F1"] and rows["Esc"]
+    assert rows["F1"] and rows["Shift+F1"] and rows["Esc"]
     assert "Alt+E" in rows  # the details tab's mnemonic
     assert all(text for text in rows.values())
     helps[0].close()
@@ -235,12 +236,13 @@ def test_help_menu_keys_opens_the_f1_list(show, admin_ctx) -> None:  # type: ign
     i18n.set_language("zh_CN")
     window = show(MainWindow(admin_ctx))
     assert window.action_keys in window.help_menu.actions()
-    assert window.action_keys.text() == "快捷键(&K)（F1）"
+    assert window.action_keys.text() == "本窗口快捷键(&K)（Shift+F1）"
     window.action_keys.trigger()
     helps = [w for w in QApplication.topLevelWidgets() if isinstance(w, keys.KeyboardHelp)]
     assert len(helps) == 1 and helps[0].isVisible()
     rows = dict(helps[0].rows())
-    assert rows["F1"] == i18n._(keys.HELP)
+    assert rows["Shift+F1"] == i18n._(keys.HELP)
+    assert rows["F1"] == i18n._(keys.TOPIC_HELP)
     assert rows["Ctrl+Q"]  # the main window's own keys, as F1 there lists them
     helps[0].close()
 

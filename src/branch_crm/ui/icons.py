@@ -113,6 +113,7 @@ ICONS: dict[str, str] = {
     "export": "fa5s.file-excel",
     "import": "fa5s.file-import",
     "keyboard_help": "fa5s.keyboard",
+    "help": "fa5s.question-circle",
     # customer care: today, visits and the visit plan (issue 15)
     "care_postpone": "fa5s.calendar-alt",
     "care_visit": "fa5s.handshake",

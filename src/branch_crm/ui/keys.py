@@ -1,5 +1,6 @@
-"""The one keyboard model of the app: Ctrl+S saves the form that has focus, F1 lists the
-shortcuts of the window in front, and what a window's keys are (for the help and the tests).
+"""The one keyboard model of the app: Ctrl+S saves the form that has focus, F1 opens the help
+on the window in front (ui.help), Shift+F1 lists its shortcuts, and what a window's keys are
+(for the help and the tests).
 
 Shortcuts made with :func:`shortcut` carry a description (``N_``-marked, translated when
 shown) so the F1 help can list them; buttons' and labels' mnemonics (Alt+letter) and the
@@ -37,6 +38,7 @@ DESCRIPTION = "keyDescription"
 
 SAVE = N_("Save the form you are in")
 HELP = N_("Show this list of keys")
+TOPIC_HELP = N_("Help on this page or window")
 GO_SEARCH = N_("Go to the search box")
 
 
@@ -210,7 +212,8 @@ class KeyboardHelp(QDialog):
         self.list.setHeaderLabels([_("Shortcut key"), _("What it does")])
         self.list.setAccessibleName(_("Keys of this window"))
         native = QKeySequence.SequenceFormat.NativeText
-        rows = [("F1", _(HELP)), ("Esc", _("Close the window or cancel"))]
+        rows = [("F1", _(TOPIC_HELP)), ("Shift+F1", _(HELP))]
+        rows.append(("Esc", _("Close the window or cancel")))
         for key in window_keys(window):
             text = QKeySequence(key.sequence).toString(native)
             rows.append((text, key.description or _("(no description)")))
@@ -239,22 +242,36 @@ class KeyboardHelp(QDialog):
 
 
 class _HelpKey(QObject):
-    """Application-wide F1: the keyboard help of the active window."""
+    """Application-wide F1: the help topic of the active window (:func:`set_topic_help`);
+    Shift+F1: the list of its keys."""
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() != QEvent.Type.KeyPress:
             return False
         assert isinstance(event, QKeyEvent)
-        if event.key() != Qt.Key.Key_F1 or event.modifiers() != Qt.KeyboardModifier.NoModifier:
+        if event.key() != Qt.Key.Key_F1:
+            return False
+        shifted = event.modifiers() == Qt.KeyboardModifier.ShiftModifier
+        if not shifted and event.modifiers() != Qt.KeyboardModifier.NoModifier:
             return False
         window = QApplication.activeWindow()
         if window is None or isinstance(window, KeyboardHelp):
             return False
-        show_help(window)
+        if shifted or not _topic_help:
+            show_help(window)
+        else:
+            _topic_help[0](window)
         return True
 
 
 _help_filter: list[_HelpKey] = []
+_topic_help: list[Callable[[QWidget], object]] = []
+
+
+def set_topic_help(opener: Callable[[QWidget], object]) -> None:
+    """What F1 opens: ``opener(window)`` shows the help topic of ``window`` (ui.help.window
+    installs it; without it F1 lists the keys, as Shift+F1 does)."""
+    _topic_help[:] = [opener]
 
 
 def show_help(window: QWidget) -> KeyboardHelp:
@@ -266,7 +283,7 @@ def show_help(window: QWidget) -> KeyboardHelp:
 
 
 def install_help(app: QApplication) -> None:
-    """F1 anywhere shows the keys of the window in front (installed once)."""
+    """F1 anywhere shows the help of the window in front, Shift+F1 its keys (installed once)."""
     if _help_filter:
         return
     _help_filter.append(_HelpKey(app))

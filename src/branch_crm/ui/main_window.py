@@ -289,13 +289,21 @@ class MainWindow(ShellWindow):
             self.addAction(action)  # shortcuts work even with the menu bar hidden
             self.page_actions[spec.key] = action
 
+        self._build_help_menu()
+
+    def _build_help_menu(self) -> None:
+        """Help → Help on this page (F1), Keys of this window (Shift+F1), About."""
         self.action_about = QAction(icon("about"), "", self)
         self.action_about.setObjectName("action_about")
         self.action_about.setMenuRole(QAction.MenuRole.AboutRole)
         self.action_about.triggered.connect(self.show_about)
+        self.action_help = QAction(icon("help"), "", self)
+        self.action_help.setObjectName("action_help")
+        self.action_help.triggered.connect(self.show_help)  # F1 itself: keys.install_help
+        self.help_menu.addAction(self.action_help)
         self.action_keys = QAction(icon("keyboard_help"), "", self)
         self.action_keys.setObjectName("action_keys")
-        self.action_keys.triggered.connect(self.show_keys)  # F1 itself: keys.install_help
+        self.action_keys.triggered.connect(self.show_keys)  # Shift+F1: keys.install_help
         self.help_menu.addAction(self.action_keys)
         self.help_menu.addAction(self.action_about)
 
@@ -395,7 +403,8 @@ class MainWindow(ShellWindow):
         self.action_sign_out.setText(_("Sign &out"))
         self.action_quit.setText(_("&Quit"))
         self.action_about.setText(_("&About Branch CRM"))
-        self.action_keys.setText(_("&Keys (F1)"))
+        self.action_help.setText(_("&Help on this page (F1)"))
+        self.action_keys.setText(_("&Keys of this window (Shift+F1)"))
         for row, spec in enumerate(self.specs):
             title = _(spec.title)
             shortcut = self.shortcuts.get(spec.key)
@@ -449,6 +458,12 @@ class MainWindow(ShellWindow):
         dialog = RestoreDialog(self.ctx, self)
         dialog.open()
         return dialog
+
+    def show_help(self) -> QWidget:
+        """Help > Help on this page: the help window on the page in front (ui.help)."""
+        from branch_crm.ui.help.window import show_help
+
+        return show_help(self)
 
     def show_keys(self) -> QWidget:
         """Help > Keys: the list of keys F1 shows for this window (its page in front)."""

@@ -508,5 +508,8 @@ def run(args: argparse.Namespace, *, on_demo_accounts: DemoReporter | None = Non
 
     theme.apply(app, extra_style_sheet=invalid_style_sheet())
     install_qt_translations(app)  # Qt's own OK/Cancel/context menu follow the language
-    keys.install_help(app)  # F1: the keys of the window in front
+    keys.install_help(app)  # Shift+F1: the keys of the window in front
+    from branch_crm.ui.help.window import install as install_topic_help
+
+    install_topic_help()  # F1: the help topic of the window in front (ui.help)
     return Shell(app, args, on_demo_accounts=on_demo_accounts).run()

@@ -1,0 +1,1 @@
+"""Help on F1: topics shipped with the app (resources/help), the help window, key tables."""
