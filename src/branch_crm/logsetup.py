@@ -8,10 +8,10 @@ another process holds open.
 Two copies of one kind can still run at once (a scheduled sync while IT runs one by hand).
 :class:`SharedRotatingFileHandler` makes that safe: the file's size is read from the disk (not
 from this process's own position), one process at a time rotates (a lock file beside the
-log, taken without waiting: whoever does not get it just goes on writing), a rename the OS
+log; the other waits the few milliseconds a rotation takes, then sees the new file), a rename the OS
 refuses (Windows, while the other copy holds the file) is not an error (writing goes on in the
-same file and rotation is tried again later), and a process whose file was rotated away by
-another reopens the new one. No line is lost and logging never raises.
+same file and rotation is tried again after some more was written), and a process whose file
+was rotated away by another (POSIX) reopens the new one. No line is lost and logging never raises.
 """
 
 from __future__ import annotations
@@ -61,18 +61,19 @@ class StderrHandler(logging.StreamHandler[TextIO]):
         super().emit(record)
 
 
-def _lock_nowait(handle: io.BufferedRandom) -> bool:
-    """An exclusive OS lock on ``handle`` without waiting; False when another process has it."""
+def _lock(handle: io.BufferedRandom) -> bool:
+    """An exclusive OS lock on ``handle``, waiting while another process rotates (a few
+    milliseconds; Windows gives up after 10 s); False when it could not be had."""
     try:
         if sys.platform == "win32":
             import msvcrt
 
             handle.seek(0)
-            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+            msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK, 1)
         else:
             import fcntl
 
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
     except OSError:
         return False
     return True
@@ -123,30 +124,28 @@ class SharedRotatingFileHandler(logging.handlers.RotatingFileHandler):
             return True
         return (mine.st_dev, mine.st_ino) != (named.st_dev, named.st_ino)
 
-    def shouldRollover(self, record: logging.LogRecord) -> bool:  # noqa: N802 (logging's name)
+    def shouldRollover(self, record: logging.LogRecord) -> bool:
         if self._rotated_away():
             self._reopen()
         if self.maxBytes <= 0:
             return False
         size = self._disk_size()
-        if size < max(self.maxBytes, self._retry_at):
-            return False
-        return True
+        return not size < max(self.maxBytes, self._retry_at)
 
     def _reopen(self) -> None:
         if self.stream is not None:
             self.stream.close()
         self.stream = self._open()
 
-    def doRollover(self) -> None:  # noqa: N802 (logging's name)
+    def doRollover(self) -> None:
         try:
             guard = open(f"{self.baseFilename}.lock", "a+b")  # noqa: SIM115 (held while rotating)
         except OSError:
             self._refused()
             return
         try:
-            if not _lock_nowait(guard):
-                return  # another process is rotating right now: keep writing
+            if not _lock(guard):
+                return  # the lock cannot be had: keep writing, try again at the next record
             try:
                 if self._disk_size() < self.maxBytes:  # another process has just rotated
                     self._reopen()

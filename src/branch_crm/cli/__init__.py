@@ -12,6 +12,7 @@ display-width wrapping) live in :mod:`branch_crm.argparse_i18n`, shared with ``b
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sqlite3
@@ -163,10 +164,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     finally:
         for stream in (sys.stdout, sys.stderr):
-            try:
+            with contextlib.suppress(AttributeError, OSError, ValueError):
                 stream.flush()
-            except (AttributeError, OSError, ValueError):
-                pass
 
 
 def _log_path(argv: Sequence[str]) -> Path:
