@@ -113,17 +113,26 @@ class Shell(QObject):
         """One copy per database: False when another copy runs on it (asked to come forward)."""
         from branch_crm.ui.shell.single_instance import SingleInstance
 
-        self.instance = SingleInstance(self.db_path(), self)
-        if self.instance.claim():
-            self.instance.sig_activate_requested.connect(self.bring_forward)
+        instance = SingleInstance(self.db_path(), self)
+        if instance.claim():
+            self.instance = instance
+            instance.sig_activate_requested.connect(self.bring_forward)
             return True
-        self.instance = None
-        sys.stderr.write(
-            _("Branch CRM is already running on {path}; its window is brought forward.").format(
-                path=self.db_path()
-            )
-            + "\n"
-        )
+        if instance.answered:
+            sys.stderr.write(
+                _("Branch CRM is already running on {path}; its window is brought forward.")
+                .format(path=self.db_path())
+                + "\n"
+            )  # fmt: skip
+            return False
+        from branch_crm.ui import messages
+
+        text = _(
+            "Branch CRM is already open on the database {path}, under another Windows user "
+            "of this PC or on another PC. Close it there first, then start Branch CRM again."
+        ).format(path=self.db_path())
+        log.warning("%s", text)
+        messages.show_error(None, text)
         return False
 
     def bring_forward(self) -> None:
