@@ -194,6 +194,10 @@ def refuse_network_location(db_path: Path) -> None:
     kind = network_file_system(db_path)
     if kind is None:
         return
+    if kind == "UNC path":
+        kind = _("UNC path")
+    elif kind == "network drive":
+        kind = _("network drive")
     raise DatabaseOnNetwork(
         _(
             "The database {path} is on a network share ({kind}). Branch CRM keeps its "
