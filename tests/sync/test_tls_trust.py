@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from branch_crm.db import open_database
 from branch_crm.i18n import set_language
 from branch_crm.services.settings import values as settings
 from branch_crm.services.syncing import service
@@ -105,3 +106,23 @@ def test_run_sync_uses_the_setting(pki: Pki, db, monkeypatch) -> None:
     service.run_sync(db)
     assert used == [str(pki.ca_file)]
     assert isinstance(ssl_context(str(pki.ca_file)), ssl.SSLContext)
+
+
+def test_sync_register_takes_a_ca_file(pki: Pki, db, db_path, tmp_path, capsys) -> None:
+    from branch_crm import cli
+
+    db.dispose()
+    with https_server(pki, {"/api/v1/register": ANSWER}) as url:
+        command = ["--lang", "en", "--db", str(db_path), "sync", "register", url, "ABCD-1234"]
+        assert cli.main(command) == 2  # the PC's store does not know the office's CA
+        assert "does not trust" in capsys.readouterr().err
+        assert cli.main([*command, "--ca-file", str(tmp_path / "none.pem")]) == 2
+        assert "No such file" in capsys.readouterr().err
+        assert cli.main([*command, "--ca-file", str(pki.ca_file)]) == 0
+    assert "registered as branch BR001" in capsys.readouterr().out
+    reopened = open_database(db_path)
+    try:
+        with reopened.session() as session:
+            assert settings.get(session, "hq.ca_file") == str(pki.ca_file.resolve())
+    finally:
+        reopened.dispose()
