@@ -152,7 +152,7 @@ class SharedRotatingFileHandler(logging.handlers.RotatingFileHandler):
                     return
                 if self.stream is not None:
                     self.stream.close()
-                    self.stream = None  # type: ignore[assignment]
+                    self.stream = None
                 try:
                     super().doRollover()
                     self._retry_at = 0
