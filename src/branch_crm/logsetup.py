@@ -145,7 +145,8 @@ class SharedRotatingFileHandler(logging.handlers.RotatingFileHandler):
             return
         try:
             if not _lock(guard):
-                return  # the lock cannot be had: keep writing, try again at the next record
+                self._refused()  # keep writing; try again after some more was written
+                return
             try:
                 if self._disk_size() < self.maxBytes:  # another process has just rotated
                     self._reopen()
