@@ -41,6 +41,7 @@ def _flush_logs() -> None:
         handler.flush()
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="closes the streams with /bin/sh")
 def test_a_command_with_closed_output_says_its_error_in_the_log(tmp_path: Path) -> None:
     """A real process started with standard input, output and error closed."""
     code = textwrap.dedent(
@@ -112,3 +113,14 @@ def test_log_stream_writes_whole_lines_and_never_loops(caplog) -> None:
         stream.flush()
     assert [r.getMessage() for r in caplog.records] == ["one two", "half line", "rest"]
     assert all(r.levelno == logging.WARNING for r in caplog.records)
+
+
+def test_demo_accounts_without_a_console_go_to_the_log(no_console, caplog) -> None:
+    from branch_crm.cli.app import _print_demo_accounts
+    from branch_crm.logsetup import attach_missing_streams
+
+    no_console()
+    assert attach_missing_streams()
+    with caplog.at_level(logging.INFO, logger="branch_crm.console"):
+        _print_demo_accounts(["admin / admin-1234  (Administrator)"])
+    assert "admin / admin-1234  (Administrator)" in caplog.text

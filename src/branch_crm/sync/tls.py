@@ -5,6 +5,7 @@ one CA certificate file (PEM) given in the settings (``hq.ca_file``)."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import ssl
 from pathlib import Path
@@ -32,9 +33,16 @@ def ssl_context(ca_file: str | Path | None = None) -> ssl.SSLContext:
             return ssl.create_default_context(cafile=str(path))
         except (ssl.SSLError, OSError, ValueError) as exc:
             raise CaFileError(str(path), str(exc) or type(exc).__name__) from exc
+    return _store_context()
+
+
+@functools.cache
+def _store_context() -> ssl.SSLContext:
+    """One context on the OS store per process (the store itself is consulted at each
+    handshake on Windows and macOS)."""
     try:
         import truststore
-    except ImportError:  # an install without it: Python's own (certifi-like) defaults
+    except ImportError:  # an install without it: Python's own defaults
         log.warning("truststore is not installed: the OS certificate store is not used")
         return ssl.create_default_context()
     return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)

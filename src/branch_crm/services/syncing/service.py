@@ -207,7 +207,7 @@ def _send_registration(
 ) -> RegisterResponse:
     """Post the registration; head office's answer, or SyncError saying why not."""
     try:
-        verify = ssl_context(ca_file or None)
+        verify = ssl_context(ca_file or None) if transport is None else True
     except CaFileError as exc:
         raise SyncError(
             _("The CA certificate file {path} in the settings cannot be used ({reason}).").format(
