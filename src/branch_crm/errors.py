@@ -75,3 +75,7 @@ class DatabaseCorrupt(DatabaseError):
 
 class DatabaseTooNew(DatabaseError):
     """The file was written by a newer version of Branch CRM."""
+
+
+class DatabaseOnNetwork(DatabaseError):
+    """The file is on a network share, where SQLite's WAL mode is not safe (db.location)."""

@@ -12,6 +12,7 @@ display-width wrapping) live in :mod:`branch_crm.argparse_i18n`, shared with ``b
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sqlite3
@@ -134,10 +135,46 @@ def command_language(argv: Sequence[str]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``branch-crm``."""
-    from branch_crm.logsetup import setup_logging
+    from branch_crm.logsetup import (
+        attach_missing_streams,
+        has_console,
+        process_kind,
+        setup_logging,
+    )
 
-    setup_logging()
     argv = list(sys.argv[1:] if argv is None else argv)
+    attach_missing_streams()  # a windowed executable: what would be printed goes to the log
+    no_console = not has_console()
+    setup_logging(kind=process_kind(argv))  # the app and each command: a log file of its own
+    if no_console:
+        log.info("started without a console: %s", " ".join(argv) or "(the desktop app)")
+    try:
+        return _run(argv)
+    except Exception:
+        if not no_console:
+            raise
+        # a windowed executable would show the traceback in a window: the log has it
+        log.exception("command failed: %s", " ".join(argv))
+        sys.stderr.write(
+            _("error: unexpected failure; the details are in the log file {path}").format(
+                path=_log_path(argv)
+            )
+            + "\n"
+        )
+        return 1
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(AttributeError, OSError, ValueError):
+                stream.flush()
+
+
+def _log_path(argv: Sequence[str]) -> Path:
+    from branch_crm.logsetup import log_file, process_kind
+
+    return log_file(process_kind(argv))
+
+
+def _run(argv: list[str]) -> int:
     language = command_language(argv)
     if language != i18n.current_language():
         i18n.set_language(language)  # before the parser: its help texts are translated

@@ -116,7 +116,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     if path.exists():
         say(_("The current database is kept beside it, renamed, not deleted."))
     if not args.yes:
-        if not sys.stdin.isatty():
+        if sys.stdin is None or not sys.stdin.isatty():  # no console: nobody to ask
             sys.stderr.write(_("Nothing was restored: add --yes to restore without asking.") + "\n")
             return 1
         answer = input(_("Restore this backup? [y/N] ")).strip().lower()

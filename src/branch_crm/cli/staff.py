@@ -53,7 +53,7 @@ def _password(args: argparse.Namespace) -> str | None:
     """--password, or typed twice without echo; None (after a message) when they differ."""
     if args.password is not None:
         return str(args.password)
-    if not sys.stdin.isatty():
+    if sys.stdin is None or not sys.stdin.isatty():  # no console: nobody to ask
         _err(_("error: no terminal to type a password in; use --password"))
         return None
     first = getpass.getpass(_("New password: "))

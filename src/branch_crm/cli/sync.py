@@ -63,7 +63,10 @@ def cmd_register(args: argparse.Namespace) -> int:
     """Exchange a registration code for this PC's token."""
     from branch_crm.services.syncing.service import register_branch
 
+    ca_file = getattr(args, "ca_file", None)
     with _session(args) as session:
+        if ca_file is not None:  # before the request: it is what verifies head office
+            _store_ca_file(session, ca_file)
         done = register_branch(session=session, url=args.url, code=args.code)
     sys.stdout.write(
         _("registered as branch {branch} ({name}) with {url}").format(
@@ -72,6 +75,19 @@ def cmd_register(args: argparse.Namespace) -> int:
         + "\n"
     )
     return 0
+
+
+def _store_ca_file(session: Session, value: str) -> None:
+    """Keep ``--ca-file`` in the settings (``hq.ca_file``; empty: the PC's certificate store)."""
+    from pathlib import Path
+
+    from branch_crm.errors import CrmError
+    from branch_crm.services.settings import values as app_settings
+
+    path = str(Path(value).resolve()) if value else ""
+    if path and not Path(path).is_file():
+        raise CrmError(_("No such file: {path}").format(path=value))
+    app_settings.put(session, None, "hq.ca_file", path)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -166,6 +182,14 @@ def register(subparsers: SubParsers) -> None:
     reg = sub.add_parser("register", help=_("register this PC with head office"))
     reg.add_argument("url", help=_("head-office address, e.g. https://hq.example.com"))
     reg.add_argument("code", help=_("one-time registration code from head office"))
+    reg.add_argument(
+        "--ca-file",
+        metavar="PEM",
+        help=_(
+            'CA certificate file to verify head office with, kept in the settings ("": the '
+            "PC's certificate store, the default)"
+        ),
+    )
     reg.set_defaults(handler=cmd_register)
     status = sub.add_parser("status", help=_("pending changes, last success and last error"))
     status.add_argument("--json", action="store_true", help=_("machine-readable output"))

@@ -32,7 +32,7 @@ from branch_crm.db.revisions import (
     run_migrations,
 )
 from branch_crm.db.session_hooks import install_session_hooks
-from branch_crm.errors import DatabaseError, DatabaseTooNew
+from branch_crm.errors import DatabaseError, DatabaseOnNetwork, DatabaseTooNew
 from branch_crm.i18n import _
 from branch_crm.timeutil import utcnow
 
@@ -186,9 +186,32 @@ def _backup_before_migration(path: Path, revision: str | None) -> Path | None:
     return target
 
 
+def refuse_network_location(db_path: Path) -> None:
+    """DatabaseOnNetwork when ``db_path`` is on a network share (db.location): the WAL mode
+    the app needs is not safe there (two PCs, or a lost connection, corrupt the file)."""
+    from branch_crm.db.location import network_file_system
+
+    kind = network_file_system(db_path)
+    if kind is None:
+        return
+    if kind == "UNC path":
+        kind = _("UNC path")
+    elif kind == "network drive":
+        kind = _("network drive")
+    raise DatabaseOnNetwork(
+        _(
+            "The database {path} is on a network share ({kind}). Branch CRM keeps its "
+            "database on this PC's own disk: over a network share the file can be damaged."
+        ).format(path=str(db_path), kind=kind),
+        str(db_path),
+    )
+
+
 def open_database(path: Path | str | None = None, *, migrate: bool = True) -> Database:
-    """Open (creating if needed) and migrate the branch database, or raise a DatabaseError."""
+    """Open (creating if needed) and migrate the branch database, or raise a DatabaseError
+    (also for a file on a network share: :func:`refuse_network_location`)."""
     db_path = Path(path) if path is not None else default_db_path()
+    refuse_network_location(db_path)
     precheck_file(db_path)
     engine = make_engine(db_path)
     try:

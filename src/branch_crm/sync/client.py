@@ -48,11 +48,18 @@ from branch_crm.sync.protocol import (
     PullResponse,
     PushAck,
 )
+from branch_crm.sync.tls import CaFileError, certificate_problem, ssl_context
 from branch_crm.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
 PULL_LIMIT = 1000
+UNTRUSTED_CERTIFICATE = N_(
+    "Head office at {url} showed a certificate this PC does not trust ({reason}). If your "
+    "office uses its own certificate authority or a proxy that inspects TLS, install its "
+    "certificate in the PC's certificate store or give its CA certificate file in the "
+    "settings (Head office)."
+)
 T = TypeVar("T")
 
 
@@ -115,8 +122,11 @@ class SyncClient:
         timeout: float = 30,
         batch_size: int = MAX_BATCH_CHANGES,
         writer: Writer = write_here,
+        ca_file: str | None = None,
     ) -> None:
         self.db = db
+        self.ca_file = ca_file or None
+        """A CA certificate file to verify head office with; None: the OS store (sync.tls)."""
         self.write = writer
         self.base_url = base_url.rstrip("/")
         self.token = token
@@ -134,9 +144,20 @@ class SyncClient:
     # --- HTTP ------------------------------------------------------------------------
 
     def _http(self) -> httpx.Client:
+        try:  # a test's own transport does its own TLS, if any
+            verify = ssl_context(self.ca_file) if self.transport is None else True
+        except CaFileError as exc:
+            raise SyncFailed(
+                message(
+                    N_("The CA certificate file {path} in the settings cannot be used ({reason})."),
+                    path=exc.path,
+                    reason=exc.reason[:200],
+                )
+            ) from exc
         return httpx.Client(
             base_url=self.base_url,
             transport=self.transport,
+            verify=verify,
             timeout=self.timeout,
             headers={
                 "Authorization": f"Bearer {self.token}",
@@ -219,6 +240,10 @@ class SyncClient:
         )
 
     def _network_failure(self, exc: httpx.HTTPError) -> Message:
+        untrusted = certificate_problem(exc)
+        if untrusted is not None:
+            log.warning("head office's certificate not trusted: %s", untrusted)
+            return message(UNTRUSTED_CERTIFICATE, url=self.base_url, reason=untrusted[:200])
         if isinstance(exc, httpx.TimeoutException):
             return message(N_("Head office at {url} did not answer in time."), url=self.base_url)
         return message(

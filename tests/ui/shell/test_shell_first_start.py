@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import tempfile
 import textwrap
 from argparse import Namespace
 from pathlib import Path
@@ -16,9 +15,10 @@ import pytest
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QPushButton, QWidget
 
 from branch_crm.cli import build_parser
+from branch_crm.db.instance_lock import lock_path
 from branch_crm.ui.shell import new_database
 from branch_crm.ui.shell.launcher import Shell
-from branch_crm.ui.shell.single_instance import SingleInstance, front_window, instance_name
+from branch_crm.ui.shell.single_instance import SingleInstance, front_window
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
@@ -235,8 +235,7 @@ def test_a_crashed_first_copy_leaves_nothing_in_the_way(tmp_path) -> None:
     child = start_child(path)
     child.kill()  # no clean-up: its lock file and socket stay behind
     child.communicate(timeout=20)
-    lock = Path(tempfile.gettempdir()) / f"{instance_name(path)}.lock"
-    assert lock.exists()
+    assert lock_path(path).exists()  # beside the database; the OS let go of its lock
     here = SingleInstance(path)
     try:
         assert here.claim(wait_ms=100)

@@ -143,23 +143,36 @@ def test_first_start_asks_for_an_admin(qapp, db_path, monkeypatch) -> None:
 
 def test_autologin_opens_main_window_in_courier_mode(qapp, closed, monkeypatch, tmp_path) -> None:
     db_path, _staffed = closed
-    report = tmp_path / "shown.json"
-    monkeypatch.setenv(launcher.AUTOLOGIN_ENV, f"li:{PASSWORDS['li']}")
-    monkeypatch.setenv(launcher.STARTUP_REPORT_ENV, str(report))
-    monkeypatch.setenv(launcher.EXIT_AFTER_SHOWN_ENV, "1")
+    shown: list[str | None] = []
+    hooks = launcher.StartupHooks(
+        autologin=("li", PASSWORDS["li"]), on_shown=shown.append, quit_when_shown=True
+    )
+    monkeypatch.setattr(launcher, "TEST_HOOKS", hooks)
     code, shell = run_shell(qapp, db_path, courier=True)
     assert code == 0
-    assert '"page": "courier"' in report.read_text(encoding="utf-8")
+    assert shown == ["courier"]
     assert shell.db is None  # disposed at the end
 
 
 def test_wrong_autologin_falls_back_to_the_dialog(qapp, closed, monkeypatch) -> None:
     db_path, _staffed = closed
-    monkeypatch.setenv(launcher.AUTOLOGIN_ENV, "li:wrong-password")
+    monkeypatch.setattr(launcher, "TEST_HOOKS", launcher.StartupHooks(("li", "wrong-password")))
     asked: list[str] = []
     monkeypatch.setattr(Shell, "_login_dialog", lambda self: asked.append("login") or None)
     code, _shell = run_shell(qapp, db_path)
     assert (code, asked) == (0, ["login"])
+
+
+def test_no_environment_variable_signs_anybody_in(qapp, closed, monkeypatch) -> None:
+    """The old BRANCH_CRM_AUTOLOGIN and friends are no product feature any more."""
+    db_path, _staffed = closed
+    monkeypatch.setenv("BRANCH_CRM_AUTOLOGIN", f"li:{PASSWORDS['li']}")
+    monkeypatch.setenv("BRANCH_CRM_EXIT_AFTER_SHOWN", "1")
+    asked: list[str] = []
+    monkeypatch.setattr(Shell, "_login_dialog", lambda self: asked.append("login") or None)
+    code, shell = run_shell(qapp, db_path)
+    assert (code, asked) == (0, ["login"])
+    assert shell.hooks == launcher.StartupHooks()
 
 
 def test_sign_out_and_in_again(qtbot, qapp, closed, monkeypatch) -> None:

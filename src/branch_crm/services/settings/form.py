@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -120,6 +121,8 @@ def _extra_check(key: str, value: Any) -> str | None:
         parsed = urlparse(str(value))
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
             return _("Enter the full address, for example https://hq.example.com.")
+    if key == "hq.ca_file" and value and not Path(str(value)).is_file():
+        return _("No such file: {path}").format(path=value)
     if key in ("branch.name", "company.name") and len(str(value)) > NAME_MAX:
         return _("At most {n} characters.").format(n=NAME_MAX)
     return None

@@ -47,6 +47,7 @@ SETTINGS: dict[str, Setting] = {
         Setting("branch.name", "", str, "local", N_("Branch name")),
         Setting("company.name", "", str, "local", N_("Company name (printed forms)")),
         Setting("hq.url", "", str, "local", N_("Head-office URL")),
+        Setting("hq.ca_file", "", str, "local", N_("CA certificate file (empty: the PC's store)")),
         Setting("sync.interval_minutes", 5, int, "local", N_("Sync every (minutes)"), 1, 1440),
         Setting(
             "auth.max_failed_logins", 5, int, "local", N_("Wrong passwords before lock-out"), 1, 20

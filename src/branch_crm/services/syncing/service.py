@@ -25,10 +25,17 @@ from branch_crm.services.context import Actor, unit_of_work
 from branch_crm.services.settings import values as app_settings
 from branch_crm.services.syncing.rejected_changes import count_unseen
 from branch_crm.sync import tokens
-from branch_crm.sync.client import SyncClient, SyncResult, Writer, write_here
+from branch_crm.sync.client import (
+    UNTRUSTED_CERTIFICATE,
+    SyncClient,
+    SyncResult,
+    Writer,
+    write_here,
+)
 from branch_crm.sync.clock import CLOCK_WARNING_MS
 from branch_crm.sync.pc_codes import code_index
 from branch_crm.sync.protocol import RegisterRequest, RegisterResponse
+from branch_crm.sync.tls import CaFileError, certificate_problem, ssl_context
 from branch_crm.timeutil import utcnow
 
 T = TypeVar("T")
@@ -127,7 +134,8 @@ def register_branch(
     the key); the key is forgotten once the token is stored."""
     url = _checked_url(url)
     body = registration_request(session=session, code=code)
-    answer = _send_registration(url, body, transport)
+    ca_file = str(app_settings.get(session, "hq.ca_file") or "")
+    answer = _send_registration(url, body, transport, ca_file)
     return store_registration(session=session, url=url, answer=answer)
 
 
@@ -153,7 +161,9 @@ def register_with_writer(
         return writer(run)
 
     body = written(lambda session: registration_request(session=session, code=code))
-    answer = _send_registration(url, body, transport)
+    with db.session() as session:
+        ca_file = str(app_settings.get(session, "hq.ca_file") or "")
+    answer = _send_registration(url, body, transport, ca_file)
     return written(lambda session: store_registration(session=session, url=url, answer=answer))
 
 
@@ -193,17 +203,28 @@ def store_registration(*, session: Session, url: str, answer: RegisterResponse) 
 
 
 def _send_registration(
-    url: str, body: RegisterRequest, transport: httpx.BaseTransport | None
+    url: str, body: RegisterRequest, transport: httpx.BaseTransport | None, ca_file: str = ""
 ) -> RegisterResponse:
     """Post the registration; head office's answer, or SyncError saying why not."""
     try:
-        with httpx.Client(transport=transport, timeout=30) as http:
+        verify = ssl_context(ca_file or None) if transport is None else True
+    except CaFileError as exc:
+        raise SyncError(
+            _("The CA certificate file {path} in the settings cannot be used ({reason}).").format(
+                path=exc.path, reason=exc.reason[:200]
+            )
+        ) from exc
+    try:
+        with httpx.Client(transport=transport, timeout=30, verify=verify) as http:
             response = http.post(
                 f"{url}/api/v1/register",
                 content=body.model_dump_json(exclude_none=True),
                 headers={"Content-Type": "application/json", "Accept-Language": http_language()},
             )
     except httpx.HTTPError as exc:
+        untrusted = certificate_problem(exc)
+        if untrusted is not None:
+            raise SyncError(_(UNTRUSTED_CERTIFICATE).format(url=url, reason=untrusted)) from exc
         raise SyncError(
             _("Cannot reach head office at {url} ({reason}).").format(
                 url=url, reason=type(exc).__name__
@@ -258,7 +279,12 @@ def run_sync(
     if not url or not token:
         message = _("This branch is not registered with head office yet.")
         return SyncResult(0, 0, 0, message)
-    return SyncClient(db, base_url=url, token=token, transport=transport, writer=writer).run_once()
+    with db.session() as session:
+        ca_file = str(app_settings.get(session, "hq.ca_file") or "")
+    client = SyncClient(
+        db, base_url=url, token=token, transport=transport, writer=writer, ca_file=ca_file
+    )
+    return client.run_once()
 
 
 @dataclass(frozen=True)

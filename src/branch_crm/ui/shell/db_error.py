@@ -9,6 +9,7 @@ from branch_crm.errors import (
     DatabaseCorrupt,
     DatabaseError,
     DatabaseLocked,
+    DatabaseOnNetwork,
     DatabaseReadOnly,
     DatabaseTooNew,
 )
@@ -42,6 +43,15 @@ def database_error_texts(exc: DatabaseError) -> tuple[str, str, str]:
             _(
                 "Install the same or a newer version of Branch CRM. This version does not"
                 " change the file, so nothing is lost."
+            ),
+        )
+    if isinstance(exc, DatabaseOnNetwork):
+        return (
+            _("Database on a network share"),
+            exc.message,
+            _(
+                "Copy the file to a folder on this PC (the default is the Branch CRM data"
+                " folder) and start Branch CRM with it. Backups may go to the share."
             ),
         )
     if isinstance(exc, DatabaseCorrupt):

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import logging
-import os
 import sys
-import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,12 +34,24 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-AUTOLOGIN_ENV = "BRANCH_CRM_AUTOLOGIN"
-"""``user:password``: sign in without the dialog (benchmarks, kiosk tests); still checked."""
-STARTUP_REPORT_ENV = "BRANCH_CRM_STARTUP_REPORT"
-"""A file path: when the main window is shown, write {"shown_at": epoch seconds} there."""
-EXIT_AFTER_SHOWN_ENV = "BRANCH_CRM_EXIT_AFTER_SHOWN"
-"""Set to 1: quit as soon as the main window is shown (start-up benchmark)."""
+
+@dataclass(frozen=True)
+class StartupHooks:
+    """What tests and the start-up benchmark change in a start. The product reads no
+    environment variable or option for these: only code running in the same process can
+    install them (:data:`TEST_HOOKS`, or ``Shell(hooks=...)``), as tests/ and
+    bench/startup.py's driver do, so nothing in an installed app signs anybody in."""
+
+    autologin: tuple[str, str] | None = None
+    """(user name, password): sign in without the dialog; the password is still checked."""
+    on_shown: Callable[[str | None], None] | None = None
+    """Called with the shown page's key once the main window is shown."""
+    quit_when_shown: bool = False
+    """Quit as soon as the main window is shown (start-up benchmark)."""
+
+
+TEST_HOOKS: StartupHooks | None = None
+"""Set by a test or benchmark driver before the app starts; never set by the product."""
 BACKUP_CHECK_MS = 3_600_000
 """How often a running app looks whether today's daily backup is still to be made."""
 START_PAGE = "lookup"
@@ -63,8 +73,10 @@ class Shell(QObject):
         args: argparse.Namespace,
         *,
         on_demo_accounts: DemoReporter | None = None,
+        hooks: StartupHooks | None = None,
     ) -> None:
         super().__init__()
+        self.hooks = hooks or TEST_HOOKS or StartupHooks()
         self.app = app
         self.args = args
         self.on_demo_accounts = on_demo_accounts
@@ -113,17 +125,26 @@ class Shell(QObject):
         """One copy per database: False when another copy runs on it (asked to come forward)."""
         from branch_crm.ui.shell.single_instance import SingleInstance
 
-        self.instance = SingleInstance(self.db_path(), self)
-        if self.instance.claim():
-            self.instance.sig_activate_requested.connect(self.bring_forward)
+        instance = SingleInstance(self.db_path(), self)
+        if instance.claim():
+            self.instance = instance
+            instance.sig_activate_requested.connect(self.bring_forward)
             return True
-        self.instance = None
-        sys.stderr.write(
-            _("Branch CRM is already running on {path}; its window is brought forward.").format(
-                path=self.db_path()
-            )
-            + "\n"
-        )
+        if instance.answered:
+            sys.stderr.write(
+                _("Branch CRM is already running on {path}; its window is brought forward.")
+                .format(path=self.db_path())
+                + "\n"
+            )  # fmt: skip
+            return False
+        from branch_crm.ui import messages
+
+        text = _(
+            "Branch CRM is already open on the database {path}, under another Windows user "
+            "of this PC or on another PC. Close it there first, then start Branch CRM again."
+        ).format(path=self.db_path())
+        log.warning("%s", text)
+        messages.show_error(None, text)
         return False
 
     def bring_forward(self) -> None:
@@ -304,15 +325,15 @@ class Shell(QObject):
         return dialog.actor if accepted else None
 
     def _autologin(self) -> Actor | None:
-        """Sign in as AUTOLOGIN_ENV says, on the sign-in's database thread."""
+        """Sign in as a test's or benchmark's :class:`StartupHooks` say, on the sign-in's
+        database thread; None (the dialog follows) without them or when refused."""
         from branch_crm.services.staff.sign_in import authenticate
         from branch_crm.ui.shell.start_dialog import write_in_session
 
-        value = os.environ.get(AUTOLOGIN_ENV, "")
         db, tasks = self.db, self.sign_in_tasks
-        if ":" not in value or db is None or tasks is None:
+        if self.hooks.autologin is None or db is None or tasks is None:
             return None
-        username, password = value.split(":", 1)
+        username, password = self.hooks.autologin
         kwargs = {"username": username, "password": password, "branch_id": self.branch_id}
         outcome: list[Actor | BaseException] = []
         loop = QEventLoop()
@@ -373,13 +394,9 @@ class Shell(QObject):
             page.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
 
     def _on_window_shown(self) -> None:
-        report = os.environ.get(STARTUP_REPORT_ENV)
-        if report:
-            page = self.window.current_page_key() if self.window is not None else None
-            Path(report).write_text(
-                json.dumps({"shown_at": time.time(), "page": page}), encoding="utf-8"
-            )
-        if os.environ.get(EXIT_AFTER_SHOWN_ENV) == "1":
+        if self.hooks.on_shown is not None:
+            self.hooks.on_shown(self.window.current_page_key() if self.window else None)
+        if self.hooks.quit_when_shown:
             self.quit()
             return
         if self.catch_up is not None:

@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 
 TABS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("general", N_("General"), ("language", "branch.code", "branch.name", "company.name")),
-    ("hq", N_("Head office"), ("hq.url", "sync.interval_minutes")),
+    ("hq", N_("Head office"), ("hq.url", "hq.ca_file", "sync.interval_minutes")),
     ("auth", N_("Sign-in"), ("auth.max_failed_logins", "auth.lockout_minutes")),
     ("backup", N_("Backups"), ("backup.keep_days", "backup.folder")),
 )

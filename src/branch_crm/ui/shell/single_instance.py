@@ -1,10 +1,13 @@
 """One running copy of the app per database: a second start brings the first one's window
 forward and exits.
 
-The first copy holds a lock file (QLockFile: a crashed holder's lock is stale and taken over)
-and listens on a local socket, both named by a hash of the resolved database path. A later
-start that cannot take the lock connects to that socket, asks the first copy to come forward
-and quits. Whoever holds the lock removes a socket left behind by a crashed copy first.
+The first copy holds an OS lock on a file beside the database (db.instance_lock: released by
+the OS when the process ends, crashed or not; seen by every user of the PC) and listens on a
+local socket named by a hash of the resolved database path. A later start that cannot take
+the lock connects to that socket, asks the first copy to come forward and quits; when no copy
+answers (it runs under another Windows user, or on another PC), the later start says so and
+quits. Whoever holds the lock removes a socket left behind by a crashed copy first.
+Command-line jobs take no such lock: they run beside the app (SQLite's locking).
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ import os
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QDir, QLockFile, QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QApplication, QWidget
+
+from branch_crm.db.instance_lock import DatabaseLock
 
 log = logging.getLogger(__name__)
 
@@ -43,18 +48,25 @@ class SingleInstance(QObject):
     def __init__(self, db_path: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.name = instance_name(db_path)
-        self.lock = QLockFile(str(Path(QDir.tempPath()) / f"{self.name}.lock"))
-        self.lock.setStaleLockTime(0)  # stale only when its process is gone, never by age
+        self.lock = DatabaseLock(db_path)
         self.server: QLocalServer | None = None
+        self.answered = False
+        """After a refused claim: whether the running copy was reached (it came forward)."""
 
-    def claim(self, wait_ms: int = CONNECT_WAIT_MS) -> bool:
+    def claim(self, wait_ms: int | None = None) -> bool:
         """True when this is the first copy (now listening); False when another copy runs
-        (it was asked to come forward, if it answered within ``wait_ms``)."""
-        if self.lock.tryLock(0):
+        (it was asked to come forward, if it answered within ``wait_ms``: :attr:`answered`)."""
+        try:
+            claimed = self.lock.acquire()
+        except OSError as exc:  # a read-only folder: opening the database will say so
+            log.warning("cannot create the lock file %s: %s", self.lock.path, exc)
+            claimed = True
+        if claimed:
             self._listen()
             return True
-        if not self.notify_running(wait_ms):
-            log.warning("another copy holds %s but did not answer", self.name)
+        self.answered = self.notify_running(CONNECT_WAIT_MS if wait_ms is None else wait_ms)
+        if not self.answered:
+            log.warning("another copy holds %s but did not answer", self.lock.path)
         return False
 
     def _listen(self) -> None:
@@ -102,8 +114,7 @@ class SingleInstance(QObject):
         if self.server is not None:
             self.server.close()
             self.server = None
-        if self.lock.isLocked():
-            self.lock.unlock()
+        self.lock.release()
 
 
 def front_window(preferred: QWidget | None) -> QWidget | None:
