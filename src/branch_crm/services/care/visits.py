@@ -323,7 +323,7 @@ def required_visits(interval_days: int, month: str) -> int:
     return max(1, days // max(1, interval_days))
 
 
-def _bounds(month: str) -> tuple[str, str]:
+def month_bounds(month: str) -> tuple[str, str]:
     """The month's start and the next month's, as stored UTC texts."""
     first = date(int(month[:4]), int(month[5:7]), 1)
     after = (first + timedelta(days=32)).replace(day=1)
@@ -387,7 +387,7 @@ def visit_compliance(
     if not allowed(actor, Permission.REPORT_VIEW):
         account_manager_id = actor.staff_id or ""
     values = settings.get_many(session, "care.")
-    start, end = _bounds(month)
+    start, end = month_bounds(month)
     params: dict[str, Any] = {"start": start, "end": end, "branch": actor.branch_id}
     params["manager"] = account_manager_id
     for cls in CLASSES:
