@@ -57,7 +57,7 @@ def _at(day: date, hour: int = 2) -> datetime:
 
 
 def test_forms_due_spread_over_the_month_and_closed_by_an_answer(  # type: ignore[no-untyped-def]
-    call, admin, counter, add, db, clock
+    *, call, admin, counter, add, db, clock
 ) -> None:
     clock(_at(date(2027, 3, 1)))
     a = add("甲", visit_class="A", account_manager_id="staff-counter")
@@ -92,7 +92,7 @@ def test_forms_due_spread_over_the_month_and_closed_by_an_answer(  # type: ignor
 
 
 def test_leap_february_and_a_late_answer_closes_the_month_before(  # type: ignore[no-untyped-def]
-    call, admin, counter, add, db, clock
+    *, call, admin, counter, add, db, clock
 ) -> None:
     clock(_at(date(2028, 2, 1)))
     b = add("乙", visit_class="B")
@@ -118,7 +118,7 @@ def test_leap_february_and_a_late_answer_closes_the_month_before(  # type: ignor
 
 
 def test_a_correction_is_no_new_form_and_quota_zero_plans_nothing(  # type: ignore[no-untyped-def]
-    call, admin, counter, supervisor, add, db, clock
+    *, call, admin, counter, supervisor, add, db, clock
 ) -> None:
     clock(_at(date(2027, 4, 1)))
     a = add("甲", visit_class="A")
@@ -136,7 +136,7 @@ def test_a_correction_is_no_new_form_and_quota_zero_plans_nothing(  # type: igno
 
 
 def test_forms_done_and_due_for_the_plan_and_the_today_card(  # type: ignore[no-untyped-def]
-    call, admin, counter, supervisor, add, db, clock
+    *, call, admin, counter, supervisor, add, db, clock
 ) -> None:
     clock(_at(date(2027, 5, 10)))
     a = add("甲", visit_class="A", account_manager_id="staff-counter")
