@@ -4,7 +4,10 @@ for everyone, each with its reason, and one key for what to do with the selected
 Keys while the home page is shown: Ctrl+D done (with a note), Ctrl+T postpone, Ctrl+R
 reassign (supervisors), Ctrl+Shift+V record the visit or call made for it (closes it), Enter
 (or double-click) opens the customer, Alt+L picks mine / everyone's, Alt+O goes to all the
-follow-ups. A courier sees the tasks assigned to them and may close or postpone them.
+follow-ups, Alt+I prints this month's visit list (the signed-in account manager's customers;
+a supervisor looking at everyone's: everyone's). A courier sees the tasks assigned to them and
+may close or postpone them. The summary counts the tasks by kind and gives this month's
+feedback forms done / due of the list's customers.
 """
 
 from __future__ import annotations
