@@ -103,8 +103,9 @@ def register(subparsers: SubParsers) -> None:
     sub = parser.add_subparsers(title=_("commands"), metavar="COMMAND", required=True)
     plan = sub.add_parser(
         "plan",
-        help=_("create the birthday, greeting, visit, win-back and churn-risk tasks that "
-               "became due (scheduled task, once a day; running it again creates nothing)"),
+        help=_("create the birthday, greeting, visit, feedback-form, win-back and churn-risk "
+               "tasks that became due (scheduled task, once a day; running it again creates "
+               "nothing)"),
     )  # fmt: skip
     plan.add_argument(
         "--date", type=_date, default=None, help=_("plan as of this day (default: today)")

@@ -28,7 +28,7 @@ class CareTask(SyncedMixin, Base):
     customer_id: Mapped[str] = mapped_column(ForeignKey("customer.id"), index=True)
     kind: Mapped[str] = mapped_column(String(30))
     """The reason: survey_follow_up, birthday, anniversary, greeting, visit, win_back,
-    churn_call (services.care.follow_ups.KIND_LABELS)."""
+    churn_call, feedback (services.care.follow_ups.KIND_LABELS)."""
     due_on: Mapped[date] = mapped_column(Date, index=True)
     status: Mapped[str] = mapped_column(String(16), default="open")
     """open, done, cancelled."""

@@ -2,7 +2,9 @@
 manager (each starting on a new page), the customers still due visits that month.
 
 Each row: number, customer (and company), visit class, phone, address, visits made / due,
-the last visit, and an empty box to write down when the visit was made. Every page repeats
+the last visit, and an empty box to write down when the visit was made. Every text from the
+data is fitted to its cell (printing.common.draw_fitted: wrapped, shrunk, then cut with
+"…"), so a long company name or address never runs into the next column. Every page repeats
 the section's title and the table header; the footer says "page 3 of 5" over the document.
 """
 
@@ -19,10 +21,12 @@ from branch_crm.printing.common import (
     PAGE_H,
     PAGE_W,
     Writer,
+    draw_fitted,
     titled,
     translator,
 )
 from branch_crm.printing.pdf_file import pdf_canvas
+from branch_crm.reference.form_layout import Rect
 
 __all__ = [
     "VisitList",
@@ -37,6 +41,10 @@ __all__ = [
 ROW_H = 12 * MM
 """Room for two lines of text, and for writing down the visit by hand."""
 HEADER_ROW_H = 8 * MM
+CELL_PAD_X = 1.2 * MM
+CELL_PAD_Y = 0.8 * MM
+NAME_SHARE = 0.55
+"""Of a customer cell with a company: the name's part (the company gets the rest)."""
 TITLE_SIZE = 15
 TABLE_SIZE = 9.0
 SMALL_SIZE = 7.5
@@ -209,21 +217,21 @@ class _Layout:
         edges = self.edges
         for i, entry in enumerate(entries):
             y_top = top - i * ROW_H
-            line1 = y_top - 4.6 * MM
-            line2 = y_top - 9.2 * MM
-            middle = y_top - ROW_H / 2 - TABLE_SIZE * 0.35
-            self.w.centred((edges[0] + edges[1]) / 2, middle, str(first_number + i), TABLE_SIZE)
-            if entry.company:
-                self._cell(entry.name, 1, line1, bold=True, smallest=7.5)
-                self._cell(entry.company, 1, line2, size=SMALL_SIZE)
+            self._fitted(str(first_number + i), 0, y_top, align="centre")
+            if entry.company:  # the name above (up to two lines), the company below
+                name_h = NAME_SHARE * (ROW_H - 2 * CELL_PAD_Y)
+                self._fitted(entry.name, 1, y_top, bold=True, valign="bottom", leading=1.1,
+                             max_lines=2, height=name_h)  # fmt: skip
+                self._fitted(entry.company, 1, y_top - name_h, size=SMALL_SIZE, min_size=5.5,
+                             valign="top", leading=1.1, max_lines=2, height=-name_h)  # fmt: skip
             else:  # a long name takes both lines
-                self._two_lines(entry.name, 1, line1, line2, size=TABLE_SIZE, bold=True)
-            self.w.centred((edges[2] + edges[3]) / 2, middle, entry.visit_class, TABLE_SIZE)
-            self._cell(entry.phone, 3, middle)
-            self._two_lines(entry.address, 4, line1, line2)
+                self._fitted(entry.name, 1, y_top, bold=True, max_lines=2, leading=1.1)
+            self._fitted(entry.visit_class, 2, y_top, align="centre")
+            self._fitted(entry.phone, 3, y_top, max_lines=1)
+            self._fitted(entry.address, 4, y_top, size=SMALL_SIZE + 0.5, leading=1.1)
             visits = f"{entry.visits} / {entry.required}"
-            self.w.centred((edges[5] + edges[6]) / 2, middle, visits, TABLE_SIZE)
-            self._cell(entry.last_visit or "—", 6, middle)
+            self._fitted(visits, 5, y_top, align="centre", max_lines=1)
+            self._fitted(entry.last_visit or "—", 6, y_top, max_lines=1)
         bottom = top - len(entries) * ROW_H
         c.setLineWidth(0.6)
         for y in [top + HEADER_ROW_H] + [top - k * ROW_H for k in range(len(entries) + 1)]:
@@ -231,47 +239,39 @@ class _Layout:
         for x in edges:
             c.line(x, top + HEADER_ROW_H, x, bottom)
 
-    def _cell(
+    def _fitted(
         self,
         text: str,
         column: int,
-        baseline: float,
+        top: float,
         *,
         size: float = TABLE_SIZE,
+        min_size: float = 6.0,
         bold: bool = False,
-        smallest: float = 6.0,
+        align: str = "left",
+        valign: str = "middle",
+        leading: float = 1.2,
+        max_lines: int = 0,
+        height: float = 0.0,
     ) -> None:
-        """``text`` in a column, shrunk (down to ``smallest`` pt) and then cut to fit."""
+        """``text`` in a column of the row whose top is ``top``, fitted to its cell (common.
+        draw_fitted: wrapped, shrunk down to ``min_size``, then cut with "…"): the whole cell,
+        or its top ``height`` points (negative: the cell but its top ``-height`` points)."""
         if not text:
             return
-        room = self.edges[column + 1] - self.edges[column] - 2.4 * MM
-        while size > smallest and self.w.width(text, size, bold) > room:
-            size -= 0.5
-        while len(text) > 1 and self.w.width(text, size, bold) > room:
-            text = text[:-2] + "…"
-        self.w.text(self.edges[column] + 1.2 * MM, baseline, text, size, bold)
-
-    def _two_lines(
-        self,
-        text: str,
-        column: int,
-        first: float,
-        second: float,
-        *,
-        size: float = SMALL_SIZE + 0.5,
-        bold: bool = False,
-    ) -> None:
-        """``text`` wrapped on at most two lines (the second cut with "…")."""
-        if not text:
-            return
-        room = self.edges[column + 1] - self.edges[column] - 2.4 * MM
-        lines = self.w.wrap(text, room, size, bold)
-        self._cell(lines[0], column, first, size=size, bold=bold)
-        if len(lines) > 1:
-            rest = (
-                "".join(lines[1:]) if self.data.language.startswith("zh") else " ".join(lines[1:])
-            )
-            self._cell(rest, column, second, size=size, bold=bold, smallest=size)
+        inner = ROW_H - 2 * CELL_PAD_Y
+        if height > 0:
+            inner = height
+        elif height < 0:
+            inner += height
+        box = Rect(
+            self.edges[column] + CELL_PAD_X,
+            top - CELL_PAD_Y - inner,
+            self.edges[column + 1] - self.edges[column] - 2 * CELL_PAD_X,
+            inner,
+        )
+        draw_fitted(self.w, box, text, size=size, min_size=min_size, bold=bold, align=align,
+                    valign=valign, leading=leading, max_lines=max_lines)  # fmt: skip
 
     def _footer(self, page: int, pages: int) -> None:
         _ = self.t

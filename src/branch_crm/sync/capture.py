@@ -86,7 +86,9 @@ def synced_columns(conn: Connection, table: str, local: set[str]) -> list[str]:
     return [row[1] for row in rows if row[1] not in local]
 
 
-def _json_object(columns: list[str], prefix: str) -> str:
+def json_object_sql(columns: list[str], prefix: str) -> str:
+    """SQL: a JSON object of ``columns`` (name -> value) of the row aliased ``prefix`` (the
+    ``data`` of an outbox row)."""
     return "json_object(" + ", ".join(f"'{c}', {prefix}.\"{c}\"" for c in columns) + ")"
 
 
@@ -103,7 +105,7 @@ def trigger_sql(table: str, kind: str, columns: list[str], schema_version: str) 
         f"""CREATE TRIGGER {TRIGGER_PREFIX}{table}_ins AFTER INSERT ON "{table}"
 WHEN {NOT_SUPPRESSED} BEGIN
   {ADVANCE_HLC}
-  {insert_outbox.format(pk="NEW.id", op="'insert'", data=_json_object(columns, "NEW"))}
+  {insert_outbox.format(pk="NEW.id", op="'insert'", data=json_object_sql(columns, "NEW"))}
 END"""
     ]
     if kind == "insert_only":
@@ -113,7 +115,7 @@ END"""
         f'CASE WHEN OLD."{c}" IS NEW."{c}" THEN \'$."{c}"\' ELSE \'$.__kept__\' END'
         for c in columns
     )
-    changed = f"json_remove({_json_object(columns, 'NEW')}, {removals})"
+    changed = f"json_remove({json_object_sql(columns, 'NEW')}, {removals})"
     op = (
         "CASE WHEN NEW.deleted_at IS NOT NULL AND OLD.deleted_at IS NULL "
         "THEN 'delete' ELSE 'update' END"
@@ -232,7 +234,7 @@ def capture_inserted(raw: sqlite3.Connection, table: str, after_rowid: int) -> i
     raw.execute(ADVANCE_HLC)
     cursor = raw.execute(
         "INSERT INTO sync_outbox (tx_id, table_name, pk, op, data, hlc, schema_version)\n"
-        f"SELECT s.tx_epoch, '{table}', t.id, 'insert', {_json_object(columns, 't')},\n"
+        f"SELECT s.tx_epoch, '{table}', t.id, 'insert', {json_object_sql(columns, 't')},\n"
         f"  printf({SQL_FORMAT}, s.hlc_ms,"
         " s.hlc_counter + row_number() OVER (ORDER BY t.rowid) - 1, s.node_id), ?\n"
         f'FROM "{table}" AS t, sync_state AS s WHERE s.id = 1 AND t.rowid > ?\n'

@@ -14,16 +14,17 @@ of time, :data:`FLOOR_MS` with counter 0 and the PC's node id:
 * the clock correction leaves floor stamps alone (sync.clock.restamp_queue): they never move
   up among the queued changes.
 
-The rows are written with capture suspended and queued by one ``INSERT ... SELECT`` carrying
-the same columns the capture trigger would (:func:`queue_generated`): a plan of 100,000 rows
-then costs no per-row trigger work.
+The rows are written with capture suspended and queued by one ``INSERT ... SELECT`` over the
+new rows (rowid order) carrying the same columns the capture trigger would, built by the
+capture's own JSON-object builder (:func:`queue_generated`): a plan of 100,000 rows then
+costs no per-row trigger work.
 """
 
 from __future__ import annotations
 
 import sqlite3
 
-from branch_crm.sync.capture import capture_columns
+from branch_crm.sync.capture import capture_columns, json_object_sql
 from branch_crm.sync.hlc import SQL_FORMAT
 
 FLOOR_MS = 946_684_800_000
@@ -35,20 +36,22 @@ def is_floor(stamp: str) -> bool:
     return stamp[:13] <= f"{FLOOR_MS:013d}"
 
 
-def queue_generated(raw: sqlite3.Connection, table: str, ids_sql: str) -> int:
-    """Queue the inserts of the ``table`` rows whose ids ``ids_sql`` selects (a query with
-    an ``id`` column; rows just written with capture suspended, in this transaction) as the
-    capture trigger would, but stamped at the floor; returns how many."""
+def queue_generated(raw: sqlite3.Connection, table: str, after_rowid: int) -> int:
+    """Queue the inserts of every ``table`` row with a rowid above ``after_rowid`` (rows just
+    written with capture suspended, in this transaction: take ``after_rowid`` from
+    :func:`branch_crm.sync.capture.max_rowid` before writing them) as the capture trigger
+    would, but stamped at the floor; returns how many. The new rows are read in rowid order,
+    one pass over the table's tail."""
     captured = capture_columns(raw, table)
     if captured is None:
         raise RuntimeError(f"{table} has no capture trigger")
     columns, version = captured
-    data = "json_object(" + ", ".join(f"'{c}', t.\"{c}\"" for c in columns) + ")"
     cursor = raw.execute(
         "INSERT INTO sync_outbox (tx_id, table_name, pk, op, data, hlc, schema_version) "
-        f"SELECT s.tx_epoch, ?, t.id, 'insert', {data}, printf({SQL_FORMAT}, ?, 0, s.node_id), ? "
-        f'FROM ({ids_sql}) AS g CROSS JOIN "{table}" t ON t.id = g.id '
-        "CROSS JOIN sync_state s WHERE s.id = 1 ORDER BY t.rowid",
-        (table, FLOOR_MS, version),
+        f"SELECT s.tx_epoch, ?, t.id, 'insert', {json_object_sql(columns, 't')}, "
+        f"printf({SQL_FORMAT}, ?, 0, s.node_id), ? "
+        f'FROM "{table}" t CROSS JOIN sync_state s WHERE s.id = 1 AND t.rowid > ? '
+        "ORDER BY t.rowid",
+        (table, FLOOR_MS, version, after_rowid),
     )
-    return cursor.rowcount
+    return max(cursor.rowcount, 0)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from branch_crm.errors import NotFound, ValidationError
+from branch_crm.errors import NotFound, PermissionDenied, ValidationError
 from branch_crm.models import AuditEntry, CareTask, Customer, SurveyResponse
 from branch_crm.services.care import follow_ups
 from branch_crm.services.care.plan import plan_care
@@ -177,9 +177,14 @@ def test_visit_plan_compliance_per_class_and_manager(
     assert (managers["staff-counter"].customers, managers["staff-counter"].behind) == (2, 1)
     assert managers["staff-counter"].manager_name == "王柜台"
     assert [b.name for b in figures.behind] == ["甲一", "丙二"]
-    # counter staff see their own customers' plan; a supervisor may filter by manager
-    own = call(counter, visit_compliance, month="2027-03", account_manager_id="staff-supervisor")
+    # counter staff see their own customers' plan (another's is refused); a supervisor may
+    # filter by manager
+    own = call(counter, visit_compliance, month="2027-03")
     assert sum(c.customers for c in own.classes) == 2
+    assert call(counter, visit_compliance, month="2027-03",
+                account_manager_id="staff-counter").classes == own.classes  # fmt: skip
+    with pytest.raises(PermissionDenied):
+        call(counter, visit_compliance, month="2027-03", account_manager_id="staff-supervisor")
     theirs = call(supervisor, visit_compliance, month="2027-03",
                   account_manager_id="staff-supervisor")  # fmt: skip
     assert sum(c.customers for c in theirs.classes) == 1

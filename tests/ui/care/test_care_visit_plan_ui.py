@@ -83,13 +83,37 @@ def test_figures_are_visit_compliance(
     assert _column(page.classes, 1) == ["2", "2", "3"]
     assert _column(page.classes, 2) == ["1", "1", "1"]  # 张三 4/4, 王五 2/2, 钱七 1/1
     assert _column(page.classes, 3) == ["50 %", "50 %", "33 %"]
-    assert _column(page.classes, 6)[0] == "0 of 2 (≥ 2 each)"
+    assert _column(page.classes, 6)[0] == "0 / 4 · 0 of 2 customers met"
     assert _column(page.managers, 0) == [m.manager_name or "No account manager"
                                          for m in expected.managers]  # fmt: skip
     assert _column(page.managers, 3) == [str(m.behind) for m in expected.managers]
     assert _column(page.behind, 0) == [b.name for b in expected.behind]
     assert set(_column(page.behind, 0)) == {"李四", "赵六", "孙八", "周九"}
     assert page.behind_caption.text() == "Customers behind in 2027-03: 4"
+
+
+def test_feedback_forms_done_and_due_per_class(
+    *, qtbot: Any, supervisor_ctx: Any, show: Any, planned: Any, db: Any, admin: Any
+) -> None:
+    from branch_crm.models import SurveyResponse
+    from branch_crm.reference.defaults import DEFAULT_TEMPLATE_ID
+    from branch_crm.services.context import unit_of_work
+
+    answered = [("张三", 3), ("钱七", 2), ("王五", 1)]  # 张三: 2 count (quota); 钱七: 1
+    with unit_of_work(db, admin) as session:
+        for name, count in answered:
+            for day in range(count):
+                session.add(SurveyResponse(template_id=DEFAULT_TEMPLATE_ID,
+                                           customer_id=planned[name], channel="phone",
+                                           answers={}, answered_on=datetime(
+                                               2027, 3, 3 + day, 2, tzinfo=UTC)))  # fmt: skip
+    page = _page(supervisor_ctx, show)
+    assert _column(page.classes, 6) == [
+        "2 / 4 · 1 of 2 customers met",
+        "1 / 4 · 0 of 2 customers met",
+        "1 / 3 · 1 of 3 customers met",
+    ]
+    assert page.classes.horizontalHeaderItem(6).text() == "Feedback forms done / due"
 
 
 def test_filter_by_account_manager(

@@ -44,6 +44,7 @@ KIND_LABELS = {
     "greeting": N_("Holiday greeting"),
     "win_back": N_("Win-back call"),
     "churn_call": N_("Churn-risk call"),
+    "feedback": N_("Feedback form"),
 }
 STATUS_LABELS = {OPEN: N_("open"), DONE: N_("done"), CANCELLED: N_("cancelled")}
 

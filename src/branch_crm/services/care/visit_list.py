@@ -59,8 +59,9 @@ def print_visit_list(
     language: str | None = None,
 ) -> Path:
     """Write the visit list of ``month`` ('YYYY-MM') to ``output`` (PDF) and return the path:
-    one section per account manager (only ``account_manager_id``'s when given; staff who may
-    not see reports get their own customers, as in visit_compliance)."""
+    one section per account manager (only ``account_manager_id``'s when given). Supervisors
+    print anyone's; other staff (counter clerks, couriers) their own customers' only, and
+    PermissionDenied for another account manager's (visits.plan_manager)."""
     from branch_crm.printing.visit_list import (
         VisitList,
         VisitListEntry,

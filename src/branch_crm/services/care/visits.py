@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, aliased
 
-from branch_crm.errors import NotFound, ValidationError
+from branch_crm.errors import NotFound, PermissionDenied, ValidationError
 from branch_crm.i18n import N_, _
 from branch_crm.models import CareTask, Staff, Visit
 from branch_crm.models.stored_text import message
@@ -24,7 +24,7 @@ from branch_crm.reference.roles import Permission
 from branch_crm.services.care.follow_ups import DONE, NOTE_MAX, NOTE_MIN, OPEN, kind_label
 from branch_crm.services.context import Actor
 from branch_crm.services.customers.profile import live_customer
-from branch_crm.services.permissions import allowed
+from branch_crm.services.permissions import allowed, role_label
 from branch_crm.services.settings import values as settings
 from branch_crm.services.timeline_entry import TimelineEntry
 from branch_crm.timeutil import BUSINESS_TZ, local_today, to_local, utcnow
@@ -266,6 +266,13 @@ class ClassCompliance:
     """Feedback forms each customer is due in the month (``care.feedback_a|b|c``)."""
     feedback_met: int
     """Customers with at least ``feedback_required`` survey answers in the month."""
+    feedback_done: int = 0
+    """Feedback forms recorded in the month, at most ``feedback_required`` per customer."""
+
+    @property
+    def feedback_due(self) -> int:
+        """Feedback forms the class's quota asks for in the month."""
+        return self.customers * self.feedback_required
 
     @property
     def behind(self) -> int:
@@ -323,7 +330,7 @@ def required_visits(interval_days: int, month: str) -> int:
     return max(1, days // max(1, interval_days))
 
 
-def _bounds(month: str) -> tuple[str, str]:
+def month_bounds(month: str) -> tuple[str, str]:
     """The month's start and the next month's, as stored UTC texts."""
     first = date(int(month[:4]), int(month[5:7]), 1)
     after = (first + timedelta(days=32)).replace(day=1)
@@ -371,6 +378,28 @@ def _check_month(month: str) -> str:
     return month
 
 
+def may_see_every_plan(actor: Actor) -> bool:
+    """True when the actor sees (and prints) every account manager's visit plan; other
+    staff see their own customers' only (supervisors, administrators: report viewers)."""
+    return allowed(actor, Permission.REPORT_VIEW)
+
+
+def plan_manager(actor: Actor, account_manager_id: str | None) -> str | None:
+    """The account manager whose plan ``actor`` gets when asking for ``account_manager_id``'s
+    (None: everyone's): as asked for a supervisor; for other staff their own (None or their
+    own id), and PermissionDenied for anyone else's."""
+    if may_see_every_plan(actor):
+        return account_manager_id
+    own = actor.staff_id or ""
+    if account_manager_id not in (None, own):
+        raise PermissionDenied(
+            _("{role} may see and print only their own customers' visit plan.").format(
+                role=role_label(actor.role)
+            )
+        )
+    return own
+
+
 def visit_compliance(
     *,
     session: Session,
@@ -382,12 +411,11 @@ def visit_compliance(
     """The visit plan of ``month`` ('YYYY-MM', default this month) per visit class (visited /
     due, contacts, feedback forms), per account manager, and the customers behind (fewest
     contacts first). Staff who may not see reports (counter, courier) see their own
-    customers only, as their account manager."""
+    customers only, as their account manager (another's: PermissionDenied)."""
     month = _check_month(month or local_today().strftime("%Y-%m"))
-    if not allowed(actor, Permission.REPORT_VIEW):
-        account_manager_id = actor.staff_id or ""
+    account_manager_id = plan_manager(actor, account_manager_id)
     values = settings.get_many(session, "care.")
-    start, end = _bounds(month)
+    start, end = month_bounds(month)
     params: dict[str, Any] = {"start": start, "end": end, "branch": actor.branch_id}
     params["manager"] = account_manager_id
     for cls in CLASSES:
@@ -412,7 +440,8 @@ def _classes(session: Session, params: dict[str, Any]) -> tuple[ClassCompliance,
         for row in session.execute(
             text(
                 "SELECT visit_class, count(*), sum(visits >= required), sum(visits), "
-                "sum(feedback >= feedback_required) FROM temp.care_compliance "
+                "sum(feedback >= feedback_required), sum(min(feedback, feedback_required)) "
+                "FROM temp.care_compliance "
                 "GROUP BY visit_class"
             )
         ).tuples()
@@ -420,7 +449,7 @@ def _classes(session: Session, params: dict[str, Any]) -> tuple[ClassCompliance,
     result = []
     for cls in CLASSES:
         low = cls.lower()
-        _cls, customers, visited, visits, feedback = rows.get(cls, (cls, 0, 0, 0, 0))
+        _cls, customers, visited, visits, feedback, done = rows.get(cls, (cls, 0, 0, 0, 0, 0))
         result.append(
             ClassCompliance(
                 visit_class=cls,
@@ -430,6 +459,7 @@ def _classes(session: Session, params: dict[str, Any]) -> tuple[ClassCompliance,
                 visits=int(visits or 0),
                 feedback_required=int(params[f"fb_{low}"]),
                 feedback_met=int(feedback or 0),
+                feedback_done=int(done or 0),
             )
         )
     return tuple(result)

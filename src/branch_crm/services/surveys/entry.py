@@ -21,6 +21,7 @@ from branch_crm.i18n import N_, _
 from branch_crm.models import Customer, CustomerPhone, Staff, SurveyForm, SurveyResponse
 from branch_crm.models.stored_text import Message, english, message, render
 from branch_crm.reference.roles import Permission
+from branch_crm.services.care.feedback import close_feedback_tasks
 from branch_crm.services.complaints.intake import ComplaintInput, take_complaint
 from branch_crm.services.context import Actor
 from branch_crm.services.permissions import require
@@ -338,6 +339,7 @@ def _store(
     if form is not None:
         form.status = "returned"
     session.flush()
+    close_feedback_tasks(session, response)  # the plan's feedback form due (not a correction)
     reasons = follow_up_reasons(template, answers)
     task_id = open_follow_up(session, response, chain | {response.id}, reasons) if reasons else None
     if not reasons and chain:

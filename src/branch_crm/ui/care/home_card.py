@@ -4,7 +4,10 @@ for everyone, each with its reason, and one key for what to do with the selected
 Keys while the home page is shown: Ctrl+D done (with a note), Ctrl+T postpone, Ctrl+R
 reassign (supervisors), Ctrl+Shift+V record the visit or call made for it (closes it), Enter
 (or double-click) opens the customer, Alt+L picks mine / everyone's, Alt+O goes to all the
-follow-ups. A courier sees the tasks assigned to them and may close or postpone them.
+follow-ups, Alt+I prints this month's visit list (the signed-in account manager's customers;
+a supervisor looking at everyone's: everyone's). A courier sees the tasks assigned to them and
+may close or postpone them. The summary counts the tasks by kind and gives this month's
+feedback forms done / due of the list's customers.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -29,9 +33,12 @@ from sqlalchemy.orm import Session
 
 from branch_crm.i18n import N_, _, ngettext
 from branch_crm.services.care import follow_ups
+from branch_crm.services.care.feedback import FEEDBACK, FeedbackProgress, feedback_progress
+from branch_crm.services.care.visit_list import print_visit_list
+from branch_crm.services.care.visits import may_see_every_plan
 from branch_crm.services.context import Actor
-from branch_crm.timeutil import local_today
-from branch_crm.ui import keys
+from branch_crm.timeutil import local_today, month_key
+from branch_crm.ui import keys, messages
 from branch_crm.ui.care import actions
 from branch_crm.ui.care.actions import TaskTable
 from branch_crm.ui.care.model import CREATED, KIND, NOTES, REASON, FollowUpModel
@@ -59,6 +66,9 @@ class TodayList:
     today: date
     scope: follow_ups.Scope
     rows: tuple[follow_ups.FollowUp, ...]
+    feedback: FeedbackProgress | None = None
+    """Feedback forms this month of the list's customers (mine: my customers as account
+    manager; everyone's: the branch's)."""
 
     @property
     def overdue(self) -> int:
@@ -83,11 +93,37 @@ def load_today(
     rows = follow_ups.list_follow_ups(
         session=session, actor=actor, scope=scope, due_by=today, limit=TODAY_LIMIT, today=today
     )
-    return TodayList(today, scope, tuple(rows))
+    feedback = feedback_progress(
+        session=session,
+        actor=actor,
+        account_manager_id=list_manager(actor, scope),
+        month=month_key(today),
+    )
+    return TodayList(today, scope, tuple(rows), feedback)
+
+
+def list_manager(actor: Actor, scope: follow_ups.Scope) -> str | None:
+    """The account manager whose customers a list is about (None: everyone's): staff who do
+    not see every plan, and "mine", are about the actor's own customers."""
+    if scope == "all" and may_see_every_plan(actor) and follow_ups.may_see_all(actor):
+        return None
+    return actor.staff_id or ""
 
 
 def summary_text(listed: TodayList) -> str:
-    """'2 overdue · 3 due today: 2 visits, 2 calls, 1 greeting'."""
+    """'2 overdue · 3 due today: 2 visits, 2 calls, 1 greeting, 1 feedback form', then the
+    month's feedback forms done / due when the list's customers are due any."""
+    text = _task_summary(listed)
+    progress = listed.feedback
+    if progress is not None and progress.due:
+        forms = _("Feedback forms this month: {done} / {due}").format(
+            done=progress.done, due=progress.due
+        )
+        text = _("{tasks} · {forms}").format(tasks=text, forms=forms)
+    return text
+
+
+def _task_summary(listed: TodayList) -> str:
     if not listed.rows:
         return _("Nothing due today.")
     head = _("{overdue} overdue · {today} due today").format(
@@ -95,7 +131,8 @@ def summary_text(listed: TodayList) -> str:
     )
     visits = listed.count(lambda k: k == "visit")
     greetings = listed.count(lambda k: k == "greeting")
-    calls = len(listed.rows) - visits - greetings
+    forms = listed.count(lambda k: k == FEEDBACK)
+    calls = len(listed.rows) - visits - greetings - forms
     parts = []
     if visits:
         parts.append(ngettext("{n} visit", "{n} visits", visits).format(n=visits))
@@ -103,6 +140,8 @@ def summary_text(listed: TodayList) -> str:
         parts.append(ngettext("{n} call", "{n} calls", calls).format(n=calls))
     if greetings:
         parts.append(ngettext("{n} greeting", "{n} greetings", greetings).format(n=greetings))
+    if forms:
+        parts.append(ngettext("{n} feedback form", "{n} feedback forms", forms).format(n=forms))
     return _("{head}: {parts}").format(head=head, parts=_(", ").join(parts))
 
 
@@ -176,6 +215,8 @@ class TodayCard(QGroupBox):
         self.visit_button = self._button("careTodayVisit", "care_visit", self.record_visit)
         self.customer_button = self._button("careTodayCustomer", "customers", self.open_customer)
         self.open_button = self._button("careTodayAll", "care_tasks", self.open_page)
+        self.print_button = self._button("careTodayPrint", "print", self.print_visit_list)
+        self.last_printout: Path | None = None
 
     def _button(self, name: str, icon_name: str, slot: Callable[[], object]) -> QPushButton:
         button = QPushButton(icon(icon_name), "", self)
@@ -193,6 +234,7 @@ class TodayCard(QGroupBox):
         for button in self.action_buttons():
             buttons.addWidget(button)
         buttons.addStretch(1)
+        buttons.addWidget(self.print_button)
         buttons.addWidget(self.open_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -213,6 +255,7 @@ class TodayCard(QGroupBox):
 
     def _connect(self) -> None:
         self.scope.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.scope.currentIndexChanged.connect(lambda _i: self._retranslate_print())
         self.table.doubleClicked.connect(lambda _i: self.open_customer())
         self.table.sig_enter.connect(self.open_customer)
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
@@ -249,11 +292,21 @@ class TodayCard(QGroupBox):
             button.setText(text)
             button.setToolTip(f"{tip} ({key})")
             button.setAccessibleName(text.replace("&", "").rstrip("…"))
+        self._retranslate_print()
         self.table.setAccessibleName(_("Tasks due today and overdue"))
         self.model.retranslate()
         self._render_summary()
 
     # --- loading -------------------------------------------------------------------------
+
+    def _retranslate_print(self) -> None:
+        self.print_button.setText(_("Pr&int visit list…"))
+        if list_manager(self.ctx.actor, self.current_scope()) is None:
+            tip = _("This month's visit list per account manager, as a PDF")
+        else:
+            tip = _("This month's visit list of your customers, as a PDF")
+        self.print_button.setToolTip(tip)
+        self.print_button.setAccessibleName(_("Print visit list"))
 
     def current_scope(self) -> follow_ups.Scope:
         """The list chosen: "mine" or "all"."""
@@ -360,3 +413,30 @@ class TodayCard(QGroupBox):
         show_task = getattr(page, "show_task", None)
         if task_id and callable(show_task):
             show_task(task_id)
+
+    def print_visit_list(self) -> None:
+        """This month's visit list (PDF, then the preview to print or save it): the customers
+        of the list's account manager still due visits; everyone's for a supervisor looking
+        at everyone's tasks. Written off the GUI thread."""
+        from branch_crm.ui.care.visit_plan import month_label, printout_path
+
+        month = month_key(local_today())
+        title = _("Visit list {month}").format(month=month_label(month))
+
+        def on_result(path: Path) -> None:
+            from branch_crm.ui.printing import preview
+
+            self.last_printout = Path(path)
+            preview.preview_pdf(self, Path(path), title)
+
+        self.ctx.submit(
+            print_visit_list,
+            kwargs={
+                "month": month,
+                "account_manager_id": list_manager(self.ctx.actor, self.current_scope()),
+                "output": printout_path(month),
+            },
+            on_result=on_result,
+            on_error=lambda exc: messages.show_error(self, exc),
+            title=_("Printing the visit list…"),
+        )

@@ -1,7 +1,7 @@
 """The visit-plan page (supervisors): how the month's visits keep the plan per visit class
-(customers visited enough / due, visits made, feedback forms against the quota), which account
-managers are behind, and the customers behind; the month's visit list printed (PDF) for the
-account managers to take along.
+(customers visited enough / due, visits made, feedback forms done / due against the quota),
+which account managers are behind, and the customers behind; the month's visit list printed
+(PDF) for the account managers to take along.
 
 Keys: Alt+M month, Alt+A account manager, Enter (or double-click) on a customer opens it, on
 an account manager shows only theirs, Ctrl+P prints the visit list, F5 reloads.
@@ -64,7 +64,7 @@ _CLASS_HEADERS = (
     N_("Kept"),
     N_("Visits due each"),
     N_("Visits made"),
-    N_("Feedback forms met"),
+    N_("Feedback forms done / due"),
 )
 _MANAGER_HEADERS = (N_("Account manager"), N_("Customers"), N_("Visited"), N_("Behind"))
 _BEHIND_HEADERS = (
@@ -338,8 +338,11 @@ class VisitPlanPage(QWidget):
                 _item(str(cls.required_visits), number=True),
                 _item(str(cls.visits), number=True),
                 _item(
-                    _("{met} of {customers} (≥ {quota} each)").format(
-                        met=cls.feedback_met, customers=cls.customers, quota=cls.feedback_required
+                    _("{done} / {due} · {met} of {customers} customers met").format(
+                        done=cls.feedback_done,
+                        due=cls.feedback_due,
+                        met=cls.feedback_met,
+                        customers=cls.customers,
                     )
                 ),
             )
