@@ -71,6 +71,21 @@ def test_add_account_through_the_dialog(qtbot, staff_page, db) -> None:
     assert actor.display_name == "赵六"
 
 
+def test_ctrl_n_adds_and_f2_edits_though_the_buttons_have_alt_letters(qtbot, staff_page) -> None:
+    from PySide6.QtCore import Qt
+
+    pressed: list[str] = []
+    staff_page.add = lambda: pressed.append("add")  # no modal dialog in the way
+    staff_page.edit = lambda: pressed.append("edit")
+    staff_page.table.setFocus()
+    qtbot.keyClick(staff_page.table, Qt.Key.Key_F2)  # nothing selected: Edit is disabled
+    qtbot.keyClick(staff_page.table, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: pressed == ["add"])
+    staff_page.table.selectRow(row_of(staff_page, "wang"))
+    qtbot.keyClick(staff_page.table, Qt.Key.Key_F2)
+    qtbot.waitUntil(lambda: pressed == ["add", "edit"])
+
+
 def test_add_dialog_shows_errors_beside_fields(qtbot, show, admin_ctx) -> None:
     dialog = show(StaffDialog(admin_ctx))
     qtbot.keyClicks(dialog.username, "wang")  # taken

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -280,11 +280,14 @@ class StaffPage(QWidget):
         self.title.setFont(font)
         layout.addWidget(self.title)
         bar = QHBoxLayout()
-        self.add_button = self._button("staff_add", "staff_add", QKeySequence("Ctrl+N"))
-        self.edit_button = self._button("staff_edit", "staff_edit", QKeySequence("F2"))
-        self.toggle_button = self._button("staff_toggle", "staff_disable", None)
-        self.password_button = self._button("staff_reset_password", "password", None)
-        self.unlock_button = self._button("staff_unlock", "unlock", None)
+        self.add_button = self._button("staff_add", "staff_add")
+        self.edit_button = self._button("staff_edit", "staff_edit")
+        self.toggle_button = self._button("staff_toggle", "staff_disable")
+        self.password_button = self._button("staff_reset_password", "password")
+        self.unlock_button = self._button("staff_unlock", "unlock")
+        # separate shortcuts: a button's own one is replaced by its text's Alt+letter
+        for keys, target in (("Ctrl+N", self.add_button), ("F2", self.edit_button)):
+            QShortcut(QKeySequence(keys), self).activated.connect(target.animateClick)
         for button in (
             self.add_button,
             self.edit_button,
@@ -310,11 +313,9 @@ class StaffPage(QWidget):
         self.retranslate_ui()
         self.refresh()
 
-    def _button(self, name: str, icon_name: str, shortcut: QKeySequence | None) -> QPushButton:
+    def _button(self, name: str, icon_name: str) -> QPushButton:
         button = QPushButton(icon(icon_name), "", self)
         button.setObjectName(name)
-        if shortcut is not None:
-            button.setShortcut(shortcut)
         return button
 
     def retranslate_ui(self) -> None:
