@@ -32,6 +32,7 @@ from branch_crm.models import Customer, CustomerPhone, CustomerType, Staff
 from branch_crm.reference.roles import Permission
 from branch_crm.services.context import Actor
 from branch_crm.services.customers import classification, profile
+from branch_crm.services.customers.listing import list_triggers_suspended, refresh_entries
 from branch_crm.services.customers.phone_numbers import format_phone
 from branch_crm.services.customers.search_index import INLINE_LIMIT, process_dirty
 from branch_crm.services.customers.validation import (
@@ -118,6 +119,7 @@ class _Run:
     seen: dict[str, int]
     stats_params: dict[str, Any] = dataclasses.field(default_factory=dict)
     writing: bool = False  # an import (not a preview): new rows' values are made while reading
+    list_entries: bool = False  # the list's triggers are suspended: write its rows per chunk
 
 
 # --- reading a row ----------------------------------------------------------------------------
@@ -420,6 +422,8 @@ def _write(run: _Run, writer: BulkWriter, rows: list[_Row], local_no: int, few: 
     if ids:
         raw = raw_connection(run.session)
         classification.compute_stats(raw, run.stats_params, ids)
+        if run.list_entries:  # the list's triggers are suspended: its rows in one go
+            refresh_entries(raw, ids)
     few.extend(ids[: INLINE_LIMIT + 1 - len(few)])
     return local_no
 
@@ -458,11 +462,12 @@ def apply(
             local_no = profile.next_local_no(session)
             run.stats_params = classification.stats_params(session, local_today())
             few: list[str] = []
-            for done, rows in _chunks(run, table):
-                _count(run, rows)
-                if run.preview.clean:
-                    local_no = _write(run, writer, rows, local_no, few)
-                tick(progress, cancelled, done, table.total)
+            with list_triggers_suspended(raw_connection(session)) as run.list_entries:
+                for done, rows in _chunks(run, table):
+                    _count(run, rows)
+                    if run.preview.clean:
+                        local_no = _write(run, writer, rows, local_no, few)
+                    tick(progress, cancelled, done, table.total)
     except SpreadsheetError as exc:
         raise file_error(exc) from None
     check_not_empty(run.preview)
