@@ -118,9 +118,46 @@ def sheet_names(path: Path) -> list[str]:
         return list(workbook.sheetnames)
 
 
+_HEAD_BYTES = 1 << 16
+_DIMENSION_REF = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Za-z0-9:$]+)\"")
+_SHEET_DATA = re.compile(rb"<(?:\w+:)?sheetData[\s>/]")
+
+
+def _quick_size(worksheet: Any) -> None:
+    """openpyxl's ``ReadOnlyWorksheet._get_size`` without its flaw: when a sheet declares no
+    ``<dimension>`` (openpyxl's own write-only files) openpyxl parses the whole sheet just to
+    learn that, on opening the workbook. The element comes before the cells: look for it at
+    the start of the sheet's XML only."""
+    from openpyxl.utils.cell import range_boundaries
+
+    with worksheet._get_source() as source:
+        head = source.read(_HEAD_BYTES)
+    end = _SHEET_DATA.search(head)
+    match = _DIMENSION_REF.search(head, 0, end.start() if end else len(head))
+    if match is None:
+        return
+    try:
+        bounds = range_boundaries(match[1].decode("ascii"))
+    except ValueError:
+        return
+    if None not in bounds:
+        worksheet._min_column, worksheet._min_row, worksheet._max_column, worksheet._max_row = (
+            bounds
+        )
+
+
+def _patch_openpyxl() -> None:
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    if getattr(ReadOnlyWorksheet, "_get_size", None) is not _quick_size:
+        ReadOnlyWorksheet._get_size = _quick_size
+
+
 @contextmanager
 def _workbook(path: Path) -> Iterator[Any]:
     from openpyxl import load_workbook
+
+    _patch_openpyxl()
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
