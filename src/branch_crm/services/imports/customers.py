@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import logging
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -244,19 +245,21 @@ def _in_file_clash(run: _Run, row: _Row) -> bool:
 
 
 def _owners(session: Session, phones: list[str]) -> dict[str, tuple[str, str]]:
-    """phone -> (customer id, name) of the live customers using any of ``phones``."""
-    owners: dict[str, tuple[str, str]] = {}
-    for start in range(0, len(phones), 500):
-        part = phones[start : start + 500]
-        owners.update(
-            (phone, (cid, name))
-            for phone, cid, name in session.execute(
-                select(CustomerPhone.phone, Customer.id, Customer.name)
-                .join(Customer, Customer.id == CustomerPhone.customer_id)
-                .where(CustomerPhone.phone.in_(part))
-            )
+    """phone -> (customer id, name) of the live customers using any of ``phones`` (one statement
+    for the chunk: SQLite looks them up without Python's lock while the next chunk is read)."""
+    if not phones:
+        return {}
+    raw = raw_connection(session)
+    return {
+        phone: (cid, name)
+        for phone, cid, name in raw.execute(
+            f"SELECT p.phone, c.id, c.name FROM {CustomerPhone.__tablename__} p "
+            f"JOIN {Customer.__tablename__} c ON c.id = p.customer_id "
+            "WHERE p.phone IN (SELECT value FROM json_each(?)) "
+            "AND p.deleted_at IS NULL AND c.deleted_at IS NULL",  # as the ORM hides tombstones
+            (json.dumps(phones),),
         )
-    return owners
+    }
 
 
 def _match_existing(run: _Run, rows: list[_Row]) -> list[_Row]:
