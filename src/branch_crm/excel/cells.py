@@ -33,8 +33,10 @@ def text(value: Any) -> str | None:
         value = int(value)
     if isinstance(value, datetime | date):
         return value.isoformat()
-    result = unicodedata.normalize("NFKC", str(value)).strip()
-    return result or None
+    result = str(value)
+    if not result.isascii():  # plain ASCII is its own NFKC form
+        result = unicodedata.normalize("NFKC", result)
+    return result.strip() or None
 
 
 def phone_text(value: Any) -> str | None:

@@ -12,7 +12,7 @@ import array
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection
@@ -135,6 +135,61 @@ def bulk_list_load(raw: sqlite3.Connection) -> Iterator[None]:
     finally:
         rebuild_list(raw)
         _create_indexes(raw)
+
+
+def refresh_entries(raw: sqlite3.Connection, customer_ids: Sequence[str]) -> None:
+    """Make the list entries of ``customer_ids`` what the triggers would have made of them
+    (two statements for the lot): live customers' rows (re)written, tombstoned ones gone."""
+    wanted = json.dumps(list(customer_ids))
+    raw.execute(
+        "DELETE FROM customer_list WHERE local_no IN (SELECT local_no FROM customer "
+        "WHERE id IN (SELECT value FROM json_each(?)) AND deleted_at IS NOT NULL)",
+        (wanted,),
+    )
+    raw.execute(
+        f"INSERT OR REPLACE INTO customer_list {_COLUMNS} SELECT {_entry_select('c', 's')} "
+        "FROM customer c LEFT JOIN customer_stats s ON s.customer_id = c.id "
+        "WHERE c.id IN (SELECT value FROM json_each(?)) "
+        "AND c.deleted_at IS NULL AND c.local_no IS NOT NULL ORDER BY c.local_no",
+        (wanted,),
+    )
+
+
+@contextmanager
+def list_triggers_suspended(raw: sqlite3.Connection) -> Iterator[bool]:
+    """Drop the customer_list triggers inside the caller's transaction and put them back as
+    they were at the end of the block (bulk imports: about half the cost of an insert goes
+    to keeping the list row by row). Yields True when there were triggers to suspend: the
+    caller must then :func:`refresh_entries` of every customer it writes in the block.
+
+    Everything happens in one transaction (a BEGIN is issued when none is open, so the DROP
+    cannot commit on its own): when the block fails, or the process dies before the commit,
+    the rollback restores the triggers and the list together with the data. The triggers
+    are also re-created at once on the way out of a failed block, for a caller that would
+    go on using the transaction.
+    """
+    if not raw.in_transaction:
+        raw.execute("BEGIN")
+    names = ", ".join(f"'{name}'" for name in LIST_TRIGGERS)
+    saved = raw.execute(
+        f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN ({names}) "
+        "ORDER BY name"
+    ).fetchall()
+    for name, _sql in saved:
+        raw.execute(f"DROP TRIGGER {name}")
+    try:
+        yield bool(saved)
+    except BaseException:
+        with suppress(sqlite3.Error):  # the transaction is gone: its rollback restored them
+            _restore_triggers(raw, saved)
+        raise
+    _restore_triggers(raw, saved)
+
+
+def _restore_triggers(raw: sqlite3.Connection, saved: Sequence[tuple[str, str]]) -> None:
+    for name, sql in saved:
+        raw.execute(f"DROP TRIGGER IF EXISTS {name}")
+        raw.execute(sql)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ and never starts with 0 or 1.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from branch_crm.i18n import _
@@ -70,6 +71,7 @@ def _check_landline(digits: str) -> None:
         )
 
 
+@functools.lru_cache(maxsize=256)  # an import checks a row's phones, then stores them
 def normalize_phone(raw: str) -> tuple[str, str]:
     """(digits, "mobile" | "landline") for what was typed; ValueError(translated) if invalid.
 

@@ -105,7 +105,9 @@ def customer_values(data: CustomerInput) -> dict[str, Any]:
         "birthday": data.birthday,
         "first_shipment_date": data.first_shipment_date,
         "account_manager_id": data.account_manager_id,
-        "need_tags": ",".join(t for t in NeedTag if t in set(data.need_tags)),
+        "need_tags": ",".join(t for t in NeedTag if t in set(data.need_tags))
+        if data.need_tags
+        else "",
         "visit_class": data.visit_class,
         "notes": text_or_none(data.notes),
         "marketing_consent": bool(data.marketing_consent),

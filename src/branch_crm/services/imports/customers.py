@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import logging
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -32,6 +33,7 @@ from branch_crm.models import Customer, CustomerPhone, CustomerType, Staff
 from branch_crm.reference.roles import Permission
 from branch_crm.services.context import Actor
 from branch_crm.services.customers import classification, profile
+from branch_crm.services.customers.listing import list_triggers_suspended, refresh_entries
 from branch_crm.services.customers.phone_numbers import format_phone
 from branch_crm.services.customers.search_index import INLINE_LIMIT, process_dirty
 from branch_crm.services.customers.validation import (
@@ -118,6 +120,7 @@ class _Run:
     seen: dict[str, int]
     stats_params: dict[str, Any] = dataclasses.field(default_factory=dict)
     writing: bool = False  # an import (not a preview): new rows' values are made while reading
+    list_entries: bool = False  # the list's triggers are suspended: write its rows per chunk
 
 
 # --- reading a row ----------------------------------------------------------------------------
@@ -242,19 +245,21 @@ def _in_file_clash(run: _Run, row: _Row) -> bool:
 
 
 def _owners(session: Session, phones: list[str]) -> dict[str, tuple[str, str]]:
-    """phone -> (customer id, name) of the live customers using any of ``phones``."""
-    owners: dict[str, tuple[str, str]] = {}
-    for start in range(0, len(phones), 500):
-        part = phones[start : start + 500]
-        owners.update(
-            (phone, (cid, name))
-            for phone, cid, name in session.execute(
-                select(CustomerPhone.phone, Customer.id, Customer.name)
-                .join(Customer, Customer.id == CustomerPhone.customer_id)
-                .where(CustomerPhone.phone.in_(part))
-            )
+    """phone -> (customer id, name) of the live customers using any of ``phones`` (one statement
+    for the chunk: SQLite looks them up without Python's lock while the next chunk is read)."""
+    if not phones:
+        return {}
+    raw = raw_connection(session)
+    return {
+        phone: (cid, name)
+        for phone, cid, name in raw.execute(
+            f"SELECT p.phone, c.id, c.name FROM {CustomerPhone.__tablename__} p "
+            f"JOIN {Customer.__tablename__} c ON c.id = p.customer_id "
+            "WHERE p.phone IN (SELECT value FROM json_each(?)) "
+            "AND p.deleted_at IS NULL AND c.deleted_at IS NULL",  # as the ORM hides tombstones
+            (json.dumps(phones),),
         )
-    return owners
+    }
 
 
 def _match_existing(run: _Run, rows: list[_Row]) -> list[_Row]:
@@ -420,6 +425,8 @@ def _write(run: _Run, writer: BulkWriter, rows: list[_Row], local_no: int, few: 
     if ids:
         raw = raw_connection(run.session)
         classification.compute_stats(raw, run.stats_params, ids)
+        if run.list_entries:  # the list's triggers are suspended: its rows in one go
+            refresh_entries(raw, ids)
     few.extend(ids[: INLINE_LIMIT + 1 - len(few)])
     return local_no
 
@@ -458,11 +465,12 @@ def apply(
             local_no = profile.next_local_no(session)
             run.stats_params = classification.stats_params(session, local_today())
             few: list[str] = []
-            for done, rows in _chunks(run, table):
-                _count(run, rows)
-                if run.preview.clean:
-                    local_no = _write(run, writer, rows, local_no, few)
-                tick(progress, cancelled, done, table.total)
+            with list_triggers_suspended(raw_connection(session)) as run.list_entries:
+                for done, rows in _chunks(run, table):
+                    _count(run, rows)
+                    if run.preview.clean:
+                        local_no = _write(run, writer, rows, local_no, few)
+                    tick(progress, cancelled, done, table.total)
     except SpreadsheetError as exc:
         raise file_error(exc) from None
     check_not_empty(run.preview)
