@@ -366,7 +366,14 @@ def on_language_changed(listener: Callable[[str], None]) -> None:
 
 
 def system_language() -> str:
-    """The OS locale's language if we ship it, else the default (Simplified Chinese)."""
+    """The language of a new installation: the one IT preset at install (``/LANG=``, see
+    :mod:`branch_crm.install_defaults`), else the OS locale's if we ship it, else the default
+    (Simplified Chinese). A language saved in the database comes before this (callers)."""
+    from branch_crm.install_defaults import preset
+
+    chosen = preset("language")
+    if chosen in LANGUAGES:
+        return chosen
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(var, "")
         if value:
