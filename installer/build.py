@@ -48,7 +48,7 @@ def say(message: str) -> None:
 
 def folder_size(folder: Path) -> int:
     """Bytes of every file under ``folder``."""
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
 
 
 def build_bundle() -> Path:
