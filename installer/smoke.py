@@ -121,8 +121,28 @@ class Smoke:
         assert b"/FontFile2" in data, "no embedded TrueType font (fell back to STSong-Light)"
         return f"{len(data) // 1024} KB, TrueType font embedded"
 
+    def bundled_font(self) -> str:
+        """The survey again with the system's font folders hidden: only the bundle's font is
+        left to embed (without it, the PDF would have the unembedded fallback)."""
+        empty = self.data / "no-fonts"
+        empty.mkdir(exist_ok=True)
+        hidden = {"XDG_DATA_DIRS": str(empty), "HOME": str(empty), "WINDIR": str(empty),
+                  "LOCALAPPDATA": str(empty), "BRANCH_CRM_CJK_FONT": ""}  # fmt: skip
+        saved, self.env = self.env, {**self.env, **hidden}
+        try:
+            pdf = self.data / "survey-bundled-font.pdf"
+            self.run("--db", str(self.db), "--lang", "zh_CN", "print", "survey", "--batch",
+                     "--tier", "strategic", "-o", str(pdf), "--language", "zh_CN")  # fmt: skip
+        finally:
+            self.env = saved
+        data = pdf.read_bytes()
+        assert b"/FontFile2" in data, "the bundled font was not found (no embedded font)"
+        assert b"WenQuanYi" in data, "embedded font is not the bundled WenQuanYi Micro Hei"
+        return "WenQuanYi Micro Hei from the bundle"
+
     def backup(self) -> str:
-        out = self.run("--lang", "en", "backup", "--db", str(self.db), "--to",
+        (self.data / "backups").mkdir()
+        out = self.run("--db", str(self.db), "--lang", "en", "backup", "--to",
                        str(self.data / "backups"))  # fmt: skip
         assert list((self.data / "backups").glob("*")), out
         return ""
@@ -183,6 +203,7 @@ def main(argv: list[str]) -> int:
         smoke.step("care plan", smoke.care_plan)
         smoke.step("complaints sweep", smoke.sweep)
         smoke.step("print survey (zh_CN PDF)", smoke.survey_pdf)
+        smoke.step("print survey, system fonts hidden", smoke.bundled_font)
         smoke.step("backup", smoke.backup)
         smoke.step("windowed program --version", smoke.windowed_version)
         smoke.step("care plan with no console", smoke.no_console)
