@@ -96,10 +96,15 @@ def ensure_venv(venv: Path) -> Path:
     python = venv_python(venv)
     if stamp.exists() and python.exists():
         return python
+    pip = [str(python), "-m", "pip"]
     if not python.exists():
         say(f"creating {venv}")
-        subprocess.check_call([sys.executable, "-m", "venv", str(venv)])
-    pip = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+        made = subprocess.call([sys.executable, "-m", "venv", str(venv)])
+        if made != 0:  # a Python without ensurepip (Debian): borrow the checkout's pip
+            subprocess.check_call([sys.executable, "-m", "venv", "--without-pip", str(venv)])
+    if subprocess.call([*pip, "--version"], stdout=subprocess.DEVNULL) != 0:
+        pip = [str(venv_python(ROOT / ".venv")), "-m", "pip", "--python", str(python)]
+    pip += ["install", "--disable-pip-version-check", "-q"]
     say(f"installing {lock.relative_to(ROOT)} into {venv}")
     subprocess.check_call([*pip, "--require-hashes", "-r", str(lock)])
     subprocess.check_call([*pip, "--no-deps", "-e", str(ROOT)])
