@@ -121,6 +121,31 @@ class Smoke:
         assert b"/FontFile2" in data, "no embedded TrueType font (fell back to STSong-Light)"
         return f"{len(data) // 1024} KB, TrueType font embedded"
 
+    def read_back(self) -> str:
+        """The printed survey PDF read as a returned scan: each page's QR serial must be
+        read (reportlab draws them, zxing-cpp reads them, pypdfium2 renders the pages)."""
+        out = self.run("--db", str(self.db), "--lang", "en", "surveys", "scan",
+                       str(self.data / "survey.pdf"))  # fmt: skip
+        summary = re.search(r"(\d+) pages?: .* (\d+) unreadable", out)
+        assert summary is not None, out
+        pages, unreadable = int(summary.group(1)), int(summary.group(2))
+        assert pages > 0 and unreadable == 0, out
+        serials = re.findall(r"page \d+: (\S+) ", out)
+        assert len(serials) == pages, out
+        return f"{pages} pages, every QR serial read"
+
+    def signin_sheet(self) -> str:
+        sessions = json.loads(
+            self.run("--db", str(self.db), "--lang", "en", "training", "list", "--json")
+        )
+        assert sessions, "the demo has no training session"
+        pdf = self.data / "signin.pdf"
+        self.run("--db", str(self.db), "--lang", "zh_CN", "print", "signin", "--session",
+                 sessions[0]["reference"], "-o", str(pdf), "--language", "zh_CN")  # fmt: skip
+        data = pdf.read_bytes()
+        assert data.startswith(b"%PDF") and b"/FontFile2" in data, "no PDF with an embedded font"
+        return f"{len(data) // 1024} KB"
+
     def bundled_font(self) -> str:
         """The survey again with the system's font folders hidden: only the bundle's font is
         left to embed (without it, the PDF would have the unembedded fallback)."""
@@ -203,6 +228,8 @@ def main(argv: list[str]) -> int:
         smoke.step("care plan", smoke.care_plan)
         smoke.step("complaints sweep", smoke.sweep)
         smoke.step("print survey (zh_CN PDF)", smoke.survey_pdf)
+        smoke.step("read the survey PDF back (surveys scan)", smoke.read_back)
+        smoke.step("print sign-in sheet (zh_CN PDF)", smoke.signin_sheet)
         smoke.step("print survey, system fonts hidden", smoke.bundled_font)
         smoke.step("backup", smoke.backup)
         smoke.step("windowed program --version", smoke.windowed_version)
