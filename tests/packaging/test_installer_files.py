@@ -4,6 +4,7 @@ installer/build.py and installer/smoke.py, run by .ci/run)."""
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import re
 import sys
@@ -54,6 +55,12 @@ def test_one_version_everywhere(support: ModuleType, iss: str) -> None:
     resource = support.version_resource("1.2.3", "branch-crm-cli", "Branch CRM command line")
     assert "filevers=(1, 2, 3, 0)" in resource
     assert "StringStruct('OriginalFilename', 'branch-crm-cli.exe')" in resource
+    # PyInstaller evaluates the text (on Windows only): it must be one Python expression of
+    # its version-info classes
+    tree = ast.parse(resource, mode="eval")
+    called = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call)}  # type: ignore[attr-defined]
+    assert called == {"VSVersionInfo", "FixedFileInfo", "StringFileInfo", "StringTable",
+                      "StringStruct", "VarFileInfo", "VarStruct"}  # fmt: skip
 
 
 def test_spec_builds_a_windowed_and_a_console_program(support: ModuleType) -> None:
