@@ -1,8 +1,11 @@
 """Set up everything the app and its tests need, with nothing but Python 3.11+ to start from.
 
-Creates ``.venv`` (even where the OS Python lacks ``ensurepip``), installs the project into
-it when ``pyproject.toml`` changed, and on Debian/Ubuntu installs the few system libraries
-Qt and the Chinese fonts need (when running as root; otherwise it says what to install).
+Creates ``.venv`` (even where the OS Python lacks ``ensurepip``), installs into it the exact
+versions of the lock file ``requirements/dev.txt`` (every extra: desktop, head office and the
+development tools; hashes checked) and the project itself (editable), again whenever
+``pyproject.toml`` or the lock file changed, compiles the message catalogues (``.po`` to
+``.mo``), and on Debian/Ubuntu installs the few system libraries Qt and the Chinese fonts need
+(when running as root; otherwise it says what to install).
 With ``display=True`` (``scripts/run.py`` on a desktop) it also checks, with ``ldd``, what
 Qt's display plugin (xcb, or wayland) lacks, and installs those packages too. Every step
 says what it does on stderr, pip's downloads and installs included.
@@ -28,6 +31,8 @@ from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV = ROOT / ".venv"
+LOCK = ROOT / "requirements" / "dev.txt"
+"""Every dependency of the checkout, pinned with hashes (scripts/lock.py writes it)."""
 WINDOWS = os.name == "nt"
 
 # shared library -> Debian package, for Qt (offscreen included) and PDF checks
@@ -117,22 +122,34 @@ def pip_install(args: list[str], title: str) -> None:
     say(f"  done in {time.monotonic() - started:.0f} s")
 
 
-def ensure_installed(extras: str = "dev") -> None:
-    """Install the project (editable) and its extras when its requirements changed."""
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
-    stamp = VENV / f".installed-{digest[:16]}"
+def ensure_installed(lock: Path = LOCK) -> None:
+    """Install the locked dependencies, then the project (editable, without resolving
+    anything), when ``pyproject.toml`` or the lock file changed since the last time."""
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + lock.read_bytes())
+    stamp = VENV / f".installed-{digest.hexdigest()[:16]}"
     if stamp.exists():
         return
     pip_install(["--upgrade", "pip"], "updating pip in .venv")
-    target = f"{ROOT}[{extras}]" if extras else str(ROOT)
     pip_install(
-        ["-e", target],
-        "installing Branch CRM and its dependencies into .venv (the first time takes a few "
-        "minutes: Qt alone is a large download)",
+        ["--require-hashes", "-r", str(lock)],
+        f"installing the locked dependencies ({lock.relative_to(ROOT)}) into .venv (the first "
+        "time takes a few minutes: Qt alone is a large download)",
     )
+    pip_install(["--no-deps", "-e", str(ROOT)], "installing Branch CRM (editable) into .venv")
     for old in VENV.glob(".installed-*"):
         old.unlink()
     stamp.write_text("ok\n")
+
+
+def compile_catalogs() -> None:
+    """The message catalogues' ``.mo`` files, rewritten where a ``.po`` file changed."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    try:
+        from compile_catalogs import compile_all
+    finally:
+        sys.path.pop(0)
+    for path in compile_all():
+        say(f"compiled {path.relative_to(ROOT)}")
 
 
 def _missing_debian_packages() -> list[str]:
@@ -222,12 +239,13 @@ def ensure_display_packages() -> bool:
     return False
 
 
-def bootstrap(extras: str = "dev", *, display: bool = False) -> None:
+def bootstrap(*, display: bool = False) -> None:
     """Everything above, in order; ``display``: the app is about to show windows."""
     if sys.version_info < (3, 11):  # noqa: UP036 - runs under the system Python
         sys.exit("Branch CRM needs Python 3.11 or newer")
     ensure_system_packages()
     ensure_venv()
-    ensure_installed(extras)
+    ensure_installed()
+    compile_catalogs()
     if display:
         ensure_display_packages()

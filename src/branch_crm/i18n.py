@@ -1,18 +1,31 @@
 """One message catalogue for UI, printing and error messages.
 
 Source strings are English. Catalogues are gettext ``.po`` files under
-``resources/locale/<language>/``; every ``*.po`` file of a language is loaded (one file per
-area keeps edits apart). Mark strings with ``_()`` (translated now), ``N_()`` (marked for
+``resources/locale/<language>/``; every ``*.po`` file of a language is part of it (one file
+per area keeps edits apart). Mark strings with ``_()`` (translated now), ``N_()`` (marked for
 extraction, translated where shown) or ``ngettext()``. :func:`translator` translates into a
 given language without touching the process's own (head office answers each request in the
 caller's language, many at once).
+
+At run time the standard :mod:`gettext` reads one compiled catalogue per language,
+``resources/locale/<language>/LC_MESSAGES/branch_crm.mo``, which :func:`compile_catalog`
+writes from all the language's ``.po`` files (``scripts/compile_catalogs.py``: bootstrap, the
+installer build and the head-office image run it). The ``.mo`` records a digest of the
+``.po`` files it came from: in a source checkout whose ``.po`` files changed since (or where
+none was compiled) the catalogue is compiled in memory instead, so an edit shows at the next
+start. The installed bundle ships the ``.mo`` files only. No Babel at run time.
 """
 
 from __future__ import annotations
 
+import array
+import gettext
+import hashlib
+import io
 import locale
 import logging
 import os
+import struct
 import threading
 from collections.abc import Callable
 from importlib import resources
@@ -23,18 +36,28 @@ log = logging.getLogger(__name__)
 LANGUAGES: dict[str, str] = {"zh_CN": "简体中文", "en": "English"}
 DEFAULT_LANGUAGE = "zh_CN"
 
+DOMAIN = "branch_crm"
+"""gettext domain: the compiled file is ``<language>/LC_MESSAGES/branch_crm.mo``."""
+PLURAL_FORMS = {"zh_CN": "nplurals=1; plural=0;", "en": "nplurals=2; plural=(n != 1);"}
+DIGEST_HEADER = "X-Source-Digest"
+"""Header of a compiled catalogue: :func:`source_digest` of the ``.po`` files it came from."""
+
 _lock = threading.Lock()
 _language = "en"
-_singular: dict[str, str] = {}
-_plural: dict[str, tuple[str, ...]] = {}
+_active: gettext.NullTranslations = gettext.NullTranslations()
 _listeners: list[Callable[[str], None]] = []
-_catalogs: dict[str, tuple[dict[str, str], dict[str, tuple[str, ...]]]] = {}
+_catalogs: dict[str, gettext.NullTranslations] = {}
 _catalogs_lock = threading.Lock()
 
 
 def locale_dir() -> Path:
     """The folder holding one sub-folder of ``.po`` files per language."""
     return Path(str(resources.files("branch_crm") / "resources" / "locale"))
+
+
+def mo_path(language: str, base: Path | None = None) -> Path:
+    """Where the compiled catalogue of ``language`` lives (gettext's layout)."""
+    return (base or locale_dir()) / language / "LC_MESSAGES" / f"{DOMAIN}.mo"
 
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "a": "\a", "b": "\b",
@@ -63,6 +86,7 @@ def _store(
     fuzzy: bool,
     singular: dict[str, str],
     plural: dict[str, tuple[str, ...]],
+    plural_ids: dict[str, str],
 ) -> None:
     msgid = "".join(entry.get("msgid", []))
     if not msgid or fuzzy:
@@ -75,6 +99,7 @@ def _store(
         )
         if forms:
             plural[msgid] = forms
+            plural_ids[msgid] = "".join(entry["msgid_plural"])
     elif text := "".join(entry.get("msgstr", [])):
         singular[msgid] = text
 
@@ -86,8 +111,17 @@ def _has_msgstr(entry: dict[str, list[str]]) -> bool:
 def parse_po(text: str) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
     """(singular, plural) translations of a .po file's text; fuzzy and obsolete entries and
     the header are skipped, as Babel's reader does. Raises ValueError on a malformed file."""
+    singular, plural, _plural_ids = _parse_po(text)
+    return singular, plural
+
+
+def _parse_po(
+    text: str,
+) -> tuple[dict[str, str], dict[str, tuple[str, ...]], dict[str, str]]:
+    """:func:`parse_po` plus each plural entry's ``msgid_plural``."""
     singular: dict[str, str] = {}
     plural: dict[str, tuple[str, ...]] = {}
+    plural_ids: dict[str, str] = {}
     entry: dict[str, list[str]] = {}
     fuzzy = False
     current: str | None = None
@@ -104,7 +138,7 @@ def parse_po(text: str) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
         if (not line or line.startswith("#") or keyword in ("msgctxt", "msgid")) and _has_msgstr(
             entry
         ):
-            _store(entry, fuzzy, singular, plural)
+            _store(entry, fuzzy, singular, plural, plural_ids)
             entry, fuzzy, current = {}, False, None
         if not line:
             fuzzy = fuzzy and bool(entry)  # a flag belongs to the entry that follows it
@@ -119,58 +153,148 @@ def parse_po(text: str) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
         current = keyword
         entry[keyword] = [_unquote(rest)]
     if _has_msgstr(entry):
-        _store(entry, fuzzy, singular, plural)
-    return singular, plural
+        _store(entry, fuzzy, singular, plural, plural_ids)
+    return singular, plural, plural_ids
 
 
-def _load_with_babel(
-    files: list[Path], language: str
+def po_files(language: str, base: Path | None = None) -> list[Path]:
+    """The ``.po`` files of ``language``, in the order they are merged (a later file's entry
+    wins)."""
+    return sorted(((base or locale_dir()) / language).glob("*.po"))
+
+
+def load_catalog(
+    language: str, base: Path | None = None
 ) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
-    from babel.messages.pofile import read_po
-
-    singular: dict[str, str] = {}
-    plural: dict[str, tuple[str, ...]] = {}
-    for po_file in files:
-        with po_file.open("rb") as handle:
-            catalog = read_po(handle, locale=language.replace("-", "_"))
-        for message in catalog:
-            if not message.id or message.fuzzy:
-                continue
-            msgid, msgstr = message.id, message.string
-            if isinstance(msgid, tuple | list):
-                strings = tuple(s for s in (msgstr or ()) if s)
-                if strings:
-                    plural[str(msgid[0])] = strings
-            elif isinstance(msgstr, str) and msgstr:
-                singular[str(msgid)] = msgstr
+    """Parse every ``.po`` file of a language; returns (singular, plural) message maps (the
+    source of the compiled catalogue; tests check the ``.po`` files with it). Raises
+    ValueError naming the file when one is malformed."""
+    singular, plural, _plural_ids = _merged(language, base)
     return singular, plural
 
 
-def load_catalog(language: str) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
-    """Parse every ``.po`` file of a language; returns (singular, plural) message maps.
-
-    A small reader does it (importing and running Babel's costs a quarter of a second at
-    every start); a file it cannot read goes through Babel.
-    """
+def _merged(
+    language: str, base: Path | None
+) -> tuple[dict[str, str], dict[str, tuple[str, ...]], dict[str, str]]:
     singular: dict[str, str] = {}
     plural: dict[str, tuple[str, ...]] = {}
-    for po_file in sorted((locale_dir() / language).glob("*.po")):
+    plural_ids: dict[str, str] = {}
+    for po_file in po_files(language, base):
         try:
-            one, many = parse_po(po_file.read_text(encoding="utf-8"))
-        except ValueError:
-            log.warning("%s read with Babel (unusual layout)", po_file)
-            one, many = _load_with_babel([po_file], language)
+            one, many, ids = _parse_po(po_file.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise ValueError(f"{po_file}: {exc}") from exc
         singular.update(one)
         plural.update(many)
-    return singular, plural
+        plural_ids.update(ids)
+    return singular, plural, plural_ids
 
 
-def cached_catalog(language: str) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
-    """:func:`load_catalog` of ``language``, read once per process (safe from any thread);
-    callers must not change the maps."""
+def source_digest(language: str, base: Path | None = None) -> str | None:
+    """SHA-256 over the names and bytes of the language's ``.po`` files; None without any
+    (the installed bundle ships compiled catalogues only)."""
+    files = po_files(language, base)
+    if not files:
+        return None
+    digest = hashlib.sha256()
+    for po_file in files:
+        digest.update(po_file.name.encode() + b"\0" + po_file.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def compile_catalog(language: str, base: Path | None = None) -> bytes:
+    """The GNU ``.mo`` file (what ``msgfmt`` writes) of all the ``.po`` files of ``language``
+    merged: little-endian, entries sorted, no hash table (gettext does not need one), a
+    header with the charset, the language's plural rule and :data:`DIGEST_HEADER`."""
+    singular, plural, plural_ids = _merged(language, base)
+    header = (
+        "Project-Id-Version: Branch CRM\n"
+        f"Language: {language}\n"
+        "MIME-Version: 1.0\n"
+        "Content-Type: text/plain; charset=UTF-8\n"
+        "Content-Transfer-Encoding: 8bit\n"
+        f"Plural-Forms: {PLURAL_FORMS.get(language, PLURAL_FORMS['en'])}\n"
+        f"{DIGEST_HEADER}: {source_digest(language, base)}\n"
+    )
+    messages: dict[bytes, bytes] = {b"": header.encode()}
+    for msgid, text in singular.items():
+        messages[msgid.encode()] = text.encode()
+    for msgid, forms in plural.items():
+        messages[msgid.encode() + b"\0" + plural_ids[msgid].encode()] = "\0".join(forms).encode()
+    keys = sorted(messages)
+    ids = bytearray()
+    strs = bytearray()
+    spans: list[tuple[int, int, int, int]] = []
+    for key in keys:
+        spans.append((len(ids), len(key), len(strs), len(messages[key])))
+        ids += key + b"\0"
+        strs += messages[key] + b"\0"
+    key_start = 7 * 4 + 16 * len(keys)
+    value_start = key_start + len(ids)
+    table = array.array("i")
+    for id_offset, id_length, _s, _l in spans:
+        table.extend((id_length, id_offset + key_start))
+    for _i, _n, str_offset, str_length in spans:
+        table.extend((str_length, str_offset + value_start))
+    if table.itemsize != 4:  # pragma: no cover - every platform we run on has 32-bit ints
+        raise RuntimeError("array('i') is not 32-bit here")
+    head = struct.pack("<Iiiiiii", 0x950412DE, 0, len(keys), 7 * 4, 7 * 4 + 8 * len(keys), 0, 0)
+    if struct.pack("=i", 1) != struct.pack("<i", 1):  # pragma: no cover - big-endian host
+        table.byteswap()
+    return head + table.tobytes() + bytes(ids) + bytes(strs)
+
+
+def write_catalogs(base: Path | None = None) -> list[Path]:
+    """Compile every shipped language's ``.po`` files into its ``.mo`` (rewritten only when
+    the sources changed); the files written."""
+    written: list[Path] = []
+    for language in LANGUAGES:
+        target = mo_path(language, base)
+        if _compiled_is_current(target, source_digest(language, base)):
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_suffix(".mo.tmp")
+        temporary.write_bytes(compile_catalog(language, base))
+        os.replace(temporary, target)
+        written.append(target)
+    return written
+
+
+def _compiled_is_current(path: Path, digest: str | None) -> bool:
+    if not path.is_file():
+        return False
+    if digest is None:
+        return True
+    try:
+        with path.open("rb") as handle:
+            info = gettext.GNUTranslations(handle).info()
+    except (OSError, ValueError, struct.error, UnicodeDecodeError):
+        return False
+    return info.get(DIGEST_HEADER.lower()) == digest
+
+
+def load_translations(language: str, base: Path | None = None) -> gettext.NullTranslations:
+    """The gettext catalogue of ``language``: its compiled ``.mo`` when it is current (or the
+    only thing there, as in the installed bundle), else compiled in memory from the ``.po``
+    files; without either, no translations (the source text shows)."""
+    path = mo_path(language, base)
+    digest = source_digest(language, base)
+    if _compiled_is_current(path, digest):
+        with path.open("rb") as handle:
+            return gettext.GNUTranslations(handle)
+    if digest is None:
+        log.warning("no catalogue for %s at %s", language, path.parent.parent)
+        return gettext.NullTranslations()
+    log.info("%s: compiled catalogue missing or older than the .po files; compiling", language)
+    return gettext.GNUTranslations(io.BytesIO(compile_catalog(language, base)))
+
+
+def cached_translations(language: str) -> gettext.NullTranslations:
+    """:func:`load_translations` of ``language``, read once per process (safe from any
+    thread)."""
     with _catalogs_lock:
         if language not in _catalogs:
-            _catalogs[language] = load_catalog(language)
+            _catalogs[language] = load_translations(language)
         return _catalogs[language]
 
 
@@ -182,12 +306,7 @@ def _check_language(language: str) -> None:
 def translator(language: str) -> Callable[[str], str]:
     """A ``_()`` for ``language`` that leaves the process-wide language as it is."""
     _check_language(language)
-    singular = cached_catalog(language)[0]
-
-    def translate(message: str) -> str:
-        return singular.get(message, message)
-
-    return translate
+    return cached_translations(language).gettext
 
 
 def language_from_header(value: str | None) -> str:
@@ -227,11 +346,11 @@ def http_language(language: str | None = None) -> str:
 
 def set_language(language: str) -> None:
     """Switch every later ``_()`` call to ``language`` and notify listeners."""
-    global _language, _singular, _plural
+    global _language, _active
     _check_language(language)
-    singular, plural = cached_catalog(language)
+    translations = cached_translations(language)
     with _lock:
-        _language, _singular, _plural = language, singular, plural
+        _language, _active = language, translations
     for listener in list(_listeners):
         listener(language)
 
@@ -247,7 +366,14 @@ def on_language_changed(listener: Callable[[str], None]) -> None:
 
 
 def system_language() -> str:
-    """The OS locale's language if we ship it, else the default (Simplified Chinese)."""
+    """The language of a new installation: the one IT preset at install (``/LANG=``, see
+    :mod:`branch_crm.install_defaults`), else the OS locale's if we ship it, else the default
+    (Simplified Chinese). A language saved in the database comes before this (callers)."""
+    from branch_crm.install_defaults import preset
+
+    chosen = preset("language")
+    if chosen in LANGUAGES:
+        return chosen
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(var, "")
         if value:
@@ -264,7 +390,7 @@ def system_language() -> str:
 
 def _(message: str) -> str:
     """Translate ``message`` into the current language."""
-    return _singular.get(message, message)
+    return _active.gettext(message)
 
 
 def N_(message: str) -> str:
@@ -273,10 +399,6 @@ def N_(message: str) -> str:
 
 
 def ngettext(singular: str, plural: str, count: int) -> str:
-    """Translate a message that depends on a count."""
-    forms = _plural.get(singular)
-    if forms:
-        if _language.startswith("zh") or len(forms) == 1:
-            return forms[0]
-        return forms[0] if count == 1 else forms[min(1, len(forms) - 1)]
-    return singular if count == 1 else plural
+    """Translate a message that depends on a count (the language's plural rule picks the
+    form)."""
+    return _active.ngettext(singular, plural, count)

@@ -33,10 +33,9 @@ NO_LINE_START = frozenset("。，、；：？！）」』】》〉”’…·.,;
 def translator(language: str) -> Translate:
     """A ``_()`` for ``language`` that leaves the screen language alone (the catalogue
     cache of :mod:`branch_crm.i18n`; a language without a catalogue prints the source)."""
-    from branch_crm.i18n import cached_catalog
+    from branch_crm.i18n import cached_translations
 
-    catalog = cached_catalog(language)[0]
-    return lambda message: catalog.get(message, message)
+    return cached_translations(language).gettext
 
 
 def titled(company: str, title: str, language: str) -> str:

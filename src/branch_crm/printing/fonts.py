@@ -6,6 +6,10 @@ to reportlab's built-in CID font STSong-Light, which is not embedded: PDF viewer
 a system Song/Ming face for it. Fonts with PostScript (CFF) outlines, such as the Noto CJK
 ``.ttc`` files of Debian's fonts-noto-cjk, are refused by reportlab and skipped.
 
+The installed desktop bundle carries WenQuanYi Micro Hei (``resources/fonts``, put there by
+the build: installer/branch_crm.spec), searched after the system's folders, so a PC without a
+Chinese TrueType font still embeds one; a source checkout has no such folder.
+
 Some fallback fonts (Droid Sans Fallback) carry no Latin letters or digits; text is then
 split into runs and the characters the CJK font lacks are drawn in Helvetica. The same is
 done for separators a font lacks (the ``·`` of "a · b" in STSong-Light, checked against the
@@ -65,7 +69,19 @@ SEARCH_LIST: list[tuple[str, int]] = [
 ]
 
 
+def bundled_font_dir() -> Path:
+    """The fonts shipped with the desktop bundle (absent in a source checkout)."""
+    from importlib import resources
+
+    return Path(str(resources.files("branch_crm") / "resources" / "fonts"))
+
+
 def font_dirs() -> list[Path]:
+    """Folders that hold system and per-user fonts on this platform, then the bundle's."""
+    return [*system_font_dirs(), bundled_font_dir()]
+
+
+def system_font_dirs() -> list[Path]:
     """Folders that hold system and per-user fonts on this platform."""
     home = Path.home()
     if sys.platform.startswith("win"):

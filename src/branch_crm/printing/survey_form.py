@@ -98,14 +98,17 @@ def header_layout(header: FormHeader) -> FormLayout:
 
 
 def qr_runs(data: str) -> tuple[int, list[tuple[int, int, int]]]:
-    """QR code of ``data`` as (modules per side, [(row, first column, run length), ...])."""
-    import qrcode
-    from qrcode.constants import ERROR_CORRECT_M
+    """QR code of ``data`` as (modules per side, [(row, first column, run length), ...]).
 
-    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0)
-    code.add_data(data)
-    code.make(fit=True)
-    matrix = code.get_matrix()
+    reportlab's own encoder (``reportlab.graphics.barcode.qrencoder``, what its QR widget
+    draws with) makes the matrix: error correction M, the smallest version that fits, the best
+    mask, the most compact mode the text allows; no quiet zone (the layout keeps it blank)."""
+    from reportlab.graphics.barcode import qrencoder
+
+    code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+    code.addData(data)  # numeric, alphanumeric (serials are) or byte mode, as the text allows
+    code.make()
+    matrix: list[list[bool]] = code.modules
     runs: list[tuple[int, int, int]] = []
     for r, row in enumerate(matrix):
         c = 0

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from branch_crm import install_defaults
 from branch_crm.errors import ValidationError
 from branch_crm.i18n import LANGUAGES, N_, _
 from branch_crm.models import LocalSetting, PolicySetting
@@ -170,7 +171,9 @@ def _setting(key: str) -> Setting:
 
 
 def get(session: Session, key: str) -> Any:
-    """The effective value: local override, else head-office policy, else the default."""
+    """The effective value: local override, else head-office policy, else the value IT preset
+    at install (``branch-crm.ini``, local settings of install_defaults.KEYS only), else the
+    default."""
     setting = _setting(key)
     local = session.get(LocalSetting, key)
     if local is not None and "value" in local.value:
@@ -183,6 +186,8 @@ def get(session: Session, key: str) -> Any:
         ).first()
         if row is not None and "value" in row.value:
             return setting.kind(row.value["value"])
+    elif key in install_defaults.KEYS and (value := install_defaults.preset(key)) is not None:
+        return setting.kind(value)
     return setting.default
 
 

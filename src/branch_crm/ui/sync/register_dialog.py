@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from branch_crm import install_defaults
 from branch_crm.errors import CrmError
 from branch_crm.i18n import _
 from branch_crm.reference.roles import Permission
@@ -58,6 +59,8 @@ class RegisterDialog(QDialog):
         status = self.controller.status
         if status is not None and status.hq_url:
             self.url.setText(status.hq_url)
+        elif preset := install_defaults.preset("hq.url"):  # IT's /HQURL= at install
+            self.url.setText(preset)
         self.code = QLineEdit(self)
         self.code.setObjectName("sync_register_code")
         self.url_label, self.code_label = QLabel(self), QLabel(self)
