@@ -97,6 +97,8 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
         obj.updated_by = actor_id
         if audit_on:
             action = "delete" if "deleted_at" in changes and obj.deleted_at else "update"
+            if "deleted_at" in changes and obj.deleted_at is None:
+                action = "undelete"  # a restore (services.deletion)
             entries.append(_audit_entry(obj, action, changes, now))
     for entry in entries:
         entry.actor_id = actor_id

@@ -42,6 +42,8 @@ def apply_change(b: Batch, item: Screened) -> None:
         state.clocks = dict.fromkeys(state.values, hlc)
         b.accepted += 1
         settle(b, state, "insert", list(state.values), hlc, wire=change.data)
+        if change.table == "customer_merge":
+            b.merges.append(change.pk)
         return
     _merge_existing(b, state, change, values, hlc)
 
