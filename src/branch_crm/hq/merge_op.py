@@ -157,6 +157,10 @@ def redirect_merged(b: Batch, screened: list[Screened]) -> list[Screened]:
             if TOMBSTONE in item.values:
                 result.append(item)  # a delete of the absorbed record stays on it
                 continue
+            # kept on the absorbed record too (invisible there, as every PC holds it), but
+            # not reported as lost to its delete: it landed on the survivor
+            result.append(item)
+            b.redirected.add((change.table, change.pk))
             values = {c: v for c, v in item.values.items() if c not in PROFILE_KEPT}
             if values:
                 moved = change.model_copy(update={"pk": target})

@@ -282,7 +282,9 @@ def _write(conn: Any, write: Write, merge_id: str) -> None:
         values = {"created_at": utcnow(), "updated_at": utcnow(), **write.values}
         write_row(conn, write.table, pk, _wire(write.table, values), insert=True)
         return
-    values = {**write.values, "updated_at": utcnow()}
+    values = dict(write.values)
+    if write.table != "customer":  # head office merges the customer columns alike, by stamp
+        values["updated_at"] = utcnow()
     write_row(conn, write.table, pk, _wire(write.table, values), insert=False)
 
 
