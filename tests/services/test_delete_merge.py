@@ -146,17 +146,15 @@ def test_merge_moves_everything_and_keeps_the_chosen_fields(
     assert choices["address"] == "absorbed" and choices["name"] == "survivor"
     choices["name"] = "absorbed"
     queued_before = _rows(db, "SELECT count(*) FROM sync_outbox")[0][0]
-    call(
-        supervisor, merging.merge_customers, survivor_id=keep, absorbed_id=other, choices=choices
-    )
+    call(supervisor, merging.merge_customers, survivor_id=keep, absorbed_id=other, choices=choices)
     view = call(counter, get_customer, customer_id=keep)
     assert view.name == "王五（柜台2）" and view.address == "上海市浦东新区"
     assert view.company == "五金店"
     assert sorted(p.phone for p in view.phones) == ["13900000001", "13900000002"]
     assert _rows(db, "SELECT customer_id FROM complaint WHERE id = ?", complaint) == [(keep,)]
-    assert _rows(db, "SELECT merged_into, deleted_at IS NOT NULL FROM customer WHERE id = ?", other) == [
-        (keep, 1)
-    ]
+    assert _rows(
+        db, "SELECT merged_into, deleted_at IS NOT NULL FROM customer WHERE id = ?", other
+    ) == [(keep, 1)]
     # one change for the merge (plus its audit entry), not one per moved row
     queued = _rows(
         db, "SELECT table_name FROM sync_outbox ORDER BY seq LIMIT -1 OFFSET ?", queued_before

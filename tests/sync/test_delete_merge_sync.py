@@ -42,7 +42,6 @@ def _one(db: Any, sql: str, *params: Any) -> Any:
         return raw.execute(sql, params).fetchone()
 
 
-
 def test_merge_syncs_as_one_change_and_an_offline_pc_lands_on_the_survivor(
     hq: Any, make_branch: Any
 ) -> None:
@@ -68,7 +67,9 @@ def test_merge_syncs_as_one_change_and_an_offline_pc_lands_on_the_survivor(
     late = _complaint(db_b, other, "damaged")
     _sync(c_b, c_a, c_b)
     for db in (db_a, db_b):
-        assert _one(db, "SELECT merged_into, deleted_at IS NOT NULL FROM customer WHERE id = ?", other) == (keep, 1)
+        assert _one(
+            db, "SELECT merged_into, deleted_at IS NOT NULL FROM customer WHERE id = ?", other
+        ) == (keep, 1)
         for complaint in (first, early, late):
             assert _one(db, "SELECT customer_id FROM complaint WHERE id = ?", complaint) == (keep,)
         assert _one(db, "SELECT address FROM customer WHERE id = ?", keep) == ("上海市静安区",)

@@ -66,9 +66,7 @@ def apply_customer_merge(b: Batch, merge_id: str) -> None:
     rows = {table: _live_rows(b, table, customers) for table in tables}
     convert = PY_CONVERT["customer"]
     chosen = {c: convert[c](v) for c, v in dict(op.get("fields") or {}).items() if c in convert}
-    merge = MergeInput(
-        survivor.values, absorbed.values, rows, moved=MOVED_BY_MERGE, chosen=chosen
-    )
+    merge = MergeInput(survivor.values, absorbed.values, rows, moved=MOVED_BY_MERGE, chosen=chosen)
     for write in plan_merge(merge, op.get("merged_at") or b.now):
         if write.table == "customer":
             target = survivor if write.pk == survivor.pk else absorbed

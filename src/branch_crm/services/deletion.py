@@ -77,9 +77,7 @@ def _reason(reason: str | None, *, required: bool) -> str | None:
     if required and not text:
         raise ValidationError({"reason": _("Say why the complaint is deleted.")})
     if len(text) > REASON_MAX:
-        raise ValidationError(
-            {"reason": _("At most {n} characters.").format(n=REASON_MAX)}
-        )
+        raise ValidationError({"reason": _("At most {n} characters.").format(n=REASON_MAX)})
     return text or None
 
 
@@ -175,7 +173,9 @@ def list_deleted(
     return items[:limit]
 
 
-def _item(session: Session, row: Customer | Complaint | PickupPreference, now: datetime) -> DeletedItem:
+def _item(
+    session: Session, row: Customer | Complaint | PickupPreference, now: datetime
+) -> DeletedItem:
     assert row.deleted_at is not None
     why_not = _why_not(row.deleted_at, now)
     if isinstance(row, Customer):
@@ -211,9 +211,14 @@ def restore(
     delete. NotFound / ValidationError in words when it cannot come back."""
     if kind not in KINDS:
         raise ValidationError({"kind": _("Nothing of this kind can be restored.")})
-    require(actor, Permission.PREFERENCE_EDIT if kind == "pickup_preference" else Permission.RECORD_DELETE)
+    require(
+        actor,
+        Permission.PREFERENCE_EDIT if kind == "pickup_preference" else Permission.RECORD_DELETE,
+    )
     now = now or utcnow()
-    model = {"customer": Customer, "complaint": Complaint, "pickup_preference": PickupPreference}[kind]
+    model = {"customer": Customer, "complaint": Complaint, "pickup_preference": PickupPreference}[
+        kind
+    ]
     row = session.get(model, record_id, execution_options={"include_deleted": True})
     if row is None or row.deleted_at is None:
         raise NotFound(_("This record is not deleted (or not on this PC)."))
@@ -247,9 +252,7 @@ def _check_preference(session: Session, row: PickupPreference) -> None:
         select(PickupPreference.id).where(PickupPreference.customer_id == row.customer_id)
     ).first()
     if current is not None:
-        raise ValidationError(
-            {"kind": _("The customer has newer pickup preferences; those stay.")}
-        )
+        raise ValidationError({"kind": _("The customer has newer pickup preferences; those stay.")})
 
 
 def _restore_phones(session: Session, customer: Customer, deleted_at: datetime) -> tuple[str, ...]:

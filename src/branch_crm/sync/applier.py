@@ -197,7 +197,12 @@ class PageApplier:
             here = True if column == TOMBSTONE and tombstoned else None
             if column in pending and not (column == TOMBSTONE and value is not None):
                 continue  # a local change waits for head office, which will merge it
-            if column == TOMBSTONE and value is not None and TOMBSTONE in pending and not tombstoned:
+            if (
+                column == TOMBSTONE
+                and value is not None
+                and TOMBSTONE in pending
+                and not tombstoned
+            ):
                 continue  # a local restore waits for head office, which merges it
             if column_wins(
                 column,

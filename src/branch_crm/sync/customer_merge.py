@@ -311,9 +311,9 @@ def redirect_to_survivors(conn: Any, *, rounds: int = 4) -> int:
         step = 0
         for table in REDIRECTED:
             result = conn.exec_driver_sql(
-                f'UPDATE OR IGNORE "{table}" SET customer_id = (SELECT c.merged_into FROM customer c '
-                f'WHERE c.id = "{table}".customer_id) WHERE deleted_at IS NULL AND customer_id IN '
-                "(SELECT id FROM customer WHERE merged_into IS NOT NULL)"
+                f'UPDATE OR IGNORE "{table}" SET customer_id = (SELECT c.merged_into '
+                f'FROM customer c WHERE c.id = "{table}".customer_id) WHERE deleted_at IS NULL '
+                "AND customer_id IN (SELECT id FROM customer WHERE merged_into IS NOT NULL)"
             )
             step += max(result.rowcount, 0)
         moved += step

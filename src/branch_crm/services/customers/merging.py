@@ -130,7 +130,9 @@ def _live(session: Session, customer_id: str) -> Customer:
 
 def _checked(session: Session, survivor_id: str, absorbed_id: str) -> tuple[Customer, Customer]:
     if survivor_id == absorbed_id:
-        raise ValidationError({"other": _("Choose another customer: a record cannot merge with itself.")})
+        raise ValidationError(
+            {"other": _("Choose another customer: a record cannot merge with itself.")}
+        )
     return _live(session, survivor_id), _live(session, absorbed_id)
 
 
@@ -264,7 +266,16 @@ def merge_customers(
     finally:
         session.info["audit"] = audit_on
     if audit_on:
-        session.add(_audit(actor, survivor_id, absorbed_id, chosen, len(writes), now))
+        session.add(
+            _audit(
+                actor=actor,
+                survivor=survivor_id,
+                absorbed=absorbed_id,
+                chosen=chosen,
+                moved=len(writes),
+                now=now,
+            )
+        )
         session.flush()
     _refresh(session, survivor_id, absorbed_id)
     log.info("customer %s merged into %s by %s", absorbed_id, survivor_id, actor.username)
@@ -289,7 +300,7 @@ def _write(conn: Any, write: Write, merge_id: str) -> None:
 
 
 def _audit(
-    actor: Actor, survivor: str, absorbed: str, chosen: dict[str, Any], moved: int, now: datetime
+    *, actor: Actor, survivor: str, absorbed: str, chosen: dict[str, Any], moved: int, now: datetime
 ) -> AuditEntry:
     return AuditEntry(
         at=now,
