@@ -42,6 +42,12 @@ KIND_LABELS = {
     "pickup_preference": N_("Pickup preferences"),
 }
 KINDS = tuple(KIND_LABELS)
+Deletable = Customer | Complaint | PickupPreference
+MODELS: dict[str, type[Deletable]] = {
+    "customer": Customer,
+    "complaint": Complaint,
+    "pickup_preference": PickupPreference,
+}
 
 
 @dataclass(frozen=True)
@@ -159,7 +165,8 @@ def list_deleted(
     now = now or utcnow()
     since = now - timedelta(days=SHOWN_DAYS)
     items: list[DeletedItem] = []
-    for model in (Customer, Complaint, PickupPreference):
+    models: tuple[type[Deletable], ...] = (Customer, Complaint, PickupPreference)
+    for model in models:
         query = (
             select(model)
             .where(model.deleted_at.is_not(None), model.deleted_at >= since)
@@ -168,7 +175,7 @@ def list_deleted(
             .execution_options(include_deleted=True)
         )
         for row in session.scalars(query):
-            items.append(_item(session, row, now))
+            items.append(_item(session, row, now))  # type: ignore[arg-type]
     items.sort(key=lambda item: item.when, reverse=True)
     return items[:limit]
 
@@ -216,10 +223,10 @@ def restore(
         Permission.PREFERENCE_EDIT if kind == "pickup_preference" else Permission.RECORD_DELETE,
     )
     now = now or utcnow()
-    model = {"customer": Customer, "complaint": Complaint, "pickup_preference": PickupPreference}[
-        kind
-    ]
-    row = session.get(model, record_id, execution_options={"include_deleted": True})
+    model = MODELS[kind]
+    row: Deletable | None = session.get(  # type: ignore[assignment]
+        model, record_id, execution_options={"include_deleted": True}
+    )
     if row is None or row.deleted_at is None:
         raise NotFound(_("This record is not deleted (or not on this PC)."))
     if isinstance(row, Customer) and row.merged_into:

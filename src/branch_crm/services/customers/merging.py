@@ -159,7 +159,7 @@ def _side(session: Session, customer: Customer) -> MergeSide:
     holds = []
     for model, label in COUNTED:
         count = session.scalar(
-            select(func.count()).select_from(model).where(model.customer_id == customer.id)  # type: ignore[attr-defined]
+            select(func.count()).select_from(model).where(model.customer_id == customer.id)
         )
         holds.append((_(label), int(count or 0)))
     return MergeSide(customer.id, customer.name, tuple(phones), tuple(holds))

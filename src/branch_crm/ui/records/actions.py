@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import shiboken6
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
@@ -74,7 +74,10 @@ def _ask_reason(
 ) -> ReasonDialog:
     dialog = ReasonDialog(title, text, required=required, parent=parent)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    dialog.accepted.connect(lambda: then(dialog.reason.text()))
+    # after the key or click that accepted has been handled (the dialog then goes away)
+    dialog.accepted.connect(
+        lambda: (lambda text: QTimer.singleShot(0, lambda: then(text)))(dialog.reason.text())
+    )
     dialog.open()
     return dialog
 

@@ -128,13 +128,11 @@ class DeletedItemsDialog(QDialog):
         if not item.restorable:
             messages.info(self, item.why_not or "")
             return
-        self.ctx.write(
-            deletion.restore,
-            kind=item.kind,
-            record_id=item.id,
-            busy=self,
-            on_done=lambda result, i=item: self._on_restored(i, result),
-        )
+
+        def done(result: deletion.Restored) -> None:
+            self._on_restored(item, result)
+
+        self.ctx.write(deletion.restore, kind=item.kind, record_id=item.id, busy=self, on_done=done)
 
     def _on_restored(self, item: deletion.DeletedItem, result: deletion.Restored) -> None:
         self.ctx.bus.changed(item.kind, "customer")
