@@ -74,10 +74,13 @@ def _ask_reason(
 ) -> ReasonDialog:
     dialog = ReasonDialog(title, text, required=required, parent=parent)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    # after the key or click that accepted has been handled (the dialog then goes away)
-    dialog.accepted.connect(
-        lambda: (lambda text: QTimer.singleShot(0, lambda: then(text)))(dialog.reason.text())
-    )
+
+    def accepted() -> None:
+        # run after the key or click that accepted is handled (the dialog then goes away)
+        text = dialog.reason.text()
+        QTimer.singleShot(0, lambda: then(text))
+
+    dialog.accepted.connect(accepted)
     dialog.open()
     return dialog
 
