@@ -204,7 +204,7 @@ class MergeDialog(QDialog):
         self.setWindowTitle(_("Merge two customers"))
         self.intro.setText(
             _(
-                "Choose what the merged record keeps, field by field (arrow keys and Space; "
+                "Choose what the merged record keeps, field by field (Tab moves, Space chooses; "
                 "Alt+1 keeps every left value, Alt+2 takes every right one). {absorbed} is then "
                 "merged into {survivor} and deleted; this cannot be undone."
             ).format(absorbed=p.absorbed.name, survivor=p.survivor.name)
