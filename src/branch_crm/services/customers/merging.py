@@ -45,6 +45,7 @@ from branch_crm.models import (
     synced_tables,
 )
 from branch_crm.models.base import SyncedMixin
+from branch_crm.reference.labels import CUSTOMER_TYPES, VISIT_CLASSES, label, need_tags_text
 from branch_crm.reference.roles import Permission
 from branch_crm.services.context import Actor
 from branch_crm.services.customers import classification
@@ -145,6 +146,12 @@ def _shown(session: Session, key: str, value: Any) -> str:
         return staff.display_name if staff is not None else str(value)
     if key == "marketing_consent":
         return _("Yes") if value else _("No")
+    if key == "customer_type":
+        return label(CUSTOMER_TYPES, value)
+    if key == "need_tags":
+        return need_tags_text(value)
+    if key == "visit_class":
+        return label(VISIT_CLASSES, value)
     if isinstance(value, date | datetime):
         return value.isoformat()
     return str(value)

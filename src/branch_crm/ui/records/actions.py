@@ -56,6 +56,7 @@ class ReasonDialog(QDialog):
         )
         self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok.setObjectName("delete_reason_ok")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
         self.ok.setText(_("Delete"))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)

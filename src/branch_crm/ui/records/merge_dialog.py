@@ -53,6 +53,7 @@ class MergePickDialog(QDialog):
         )
         self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok.setObjectName("merge_pick_ok")
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
         for widget in (self.hint, self.search, self.results, self.buttons):
             layout.addWidget(widget)
         self.timer = QTimer(self)
@@ -146,6 +147,7 @@ class MergeDialog(QDialog):
         defaults = merging.default_choices(preview)
         for row, field in enumerate(preview.fields, start=1):
             self._add_field(body, row, field, defaults[field.key])
+        self.grid.setRowStretch(len(preview.fields) + 1, 1)  # rows keep their height
         scroll.setWidget(body)
         layout.addWidget(scroll, 1)
         self.moves = QLabel(self)
@@ -211,11 +213,12 @@ class MergeDialog(QDialog):
         )
         self.head_left.setText(_("Kept: {name}").format(name=_side_text(p.survivor)))
         self.head_right.setText(_("Merged in: {name}").format(name=_side_text(p.absorbed)))
-        moving = ", ".join(f"{count} {label}" for label, count in p.absorbed.holds if count)
+        moving = _(", ").join(f"{count} {label}" for label, count in p.absorbed.holds if count)
         self.moves.setText(
             _("Moves to the kept record: {what}.").format(what=moving or _("nothing else"))
         )
         self.ok.setText(_("Merge"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
         self.ok.setAccessibleName(_("Merge the two customers"))
 
     def choose_all(self, side: str) -> None:
