@@ -391,9 +391,7 @@ def _merge(demo: Demo) -> QWidget:
     from branch_crm.ui.records.merge_dialog import MergeDialog
 
     other = _first_id(demo.path, "SELECT id FROM customer ORDER BY name DESC LIMIT 1")
-    preview = demo.ctx.read(
-        merging.merge_preview, survivor_id=demo.customer_id, absorbed_id=other
-    )
+    preview = demo.ctx.read(merging.merge_preview, survivor_id=demo.customer_id, absorbed_id=other)
     return MergeDialog(preview, demo.main)
 
 
