@@ -137,6 +137,15 @@ def _checked(session: Session, survivor_id: str, absorbed_id: str) -> tuple[Cust
     return _live(session, survivor_id), _live(session, absorbed_id)
 
 
+LABELLED = {
+    "customer_type": lambda value: label(CUSTOMER_TYPES, value),
+    "need_tags": need_tags_text,
+    "visit_class": lambda value: label(VISIT_CLASSES, value),
+    "marketing_consent": lambda value: _("Yes") if value else _("No"),
+}
+"""Fields shown by their label, not their stored code."""
+
+
 def _shown(session: Session, key: str, value: Any) -> str:
     """A field value in words for the dialog."""
     if value is None or value == "":
@@ -144,14 +153,8 @@ def _shown(session: Session, key: str, value: Any) -> str:
     if key == "account_manager_id":
         staff = session.get(Staff, value, execution_options={"include_deleted": True})
         return staff.display_name if staff is not None else str(value)
-    if key == "marketing_consent":
-        return _("Yes") if value else _("No")
-    if key == "customer_type":
-        return label(CUSTOMER_TYPES, value)
-    if key == "need_tags":
-        return need_tags_text(value)
-    if key == "visit_class":
-        return label(VISIT_CLASSES, value)
+    if key in LABELLED:
+        return str(LABELLED[key](value))
     if isinstance(value, date | datetime):
         return value.isoformat()
     return str(value)
@@ -164,11 +167,11 @@ def _side(session: Session, customer: Customer) -> MergeSide:
         .order_by(CustomerPhone.position)
     ).all()
     holds = []
-    for model, label in COUNTED:
+    for model, what in COUNTED:
         count = session.scalar(
             select(func.count()).select_from(model).where(model.customer_id == customer.id)
         )
-        holds.append((_(label), int(count or 0)))
+        holds.append((_(what), int(count or 0)))
     return MergeSide(customer.id, customer.name, tuple(phones), tuple(holds))
 
 
