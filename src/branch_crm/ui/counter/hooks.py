@@ -84,14 +84,14 @@ PROFILE_ACTIONS: tuple[CustomerAction, ...] = (
     CustomerAction(N_("Print &survey"), "survey_print", _print_survey, "Ctrl+P"),
     CustomerAction(N_("&Record visit…"), "care_visit", _record_visit, "Ctrl+Shift+V"),
     CustomerAction(
-        N_("&Merge with…"),
+        N_("Merge with…"),
         "customer_merge",
         _merge_with,
         "Ctrl+Shift+M",
         Permission.RECORD_DELETE,
     ),
     CustomerAction(
-        N_("&Delete…"), "record_delete", _delete_customer, "Ctrl+Shift+D", Permission.RECORD_DELETE
+        N_("Delete…"), "record_delete", _delete_customer, "Ctrl+Shift+D", Permission.RECORD_DELETE
     ),
 )
 """The feature buttons of the customer profile, left to right (before Save and Close)."""
