@@ -19,7 +19,7 @@ was offline -- is redirected to the survivor, at head office and on each PC
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
@@ -137,7 +137,7 @@ def _checked(session: Session, survivor_id: str, absorbed_id: str) -> tuple[Cust
     return _live(session, survivor_id), _live(session, absorbed_id)
 
 
-LABELLED = {
+LABELLED: dict[str, Callable[[Any], str]] = {
     "customer_type": lambda value: label(CUSTOMER_TYPES, value),
     "need_tags": need_tags_text,
     "visit_class": lambda value: label(VISIT_CLASSES, value),
