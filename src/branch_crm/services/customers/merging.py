@@ -232,6 +232,24 @@ def _wire(table: str, values: Mapping[str, Any]) -> dict[str, Any]:
     return {c: codec.to_wire(columns[c].type, v) for c, v in values.items()}
 
 
+def find_customer(*, session: Session, text: str) -> str:
+    """The live customer a phone number or an id names (the command line's way to say
+    which); NotFound in words otherwise."""
+    from branch_crm.services.customers.phone_numbers import normalize_phone
+
+    text = text.strip()
+    if session.get(Customer, text) is not None:
+        return text
+    try:
+        digits = normalize_phone(text)[0]
+    except ValueError:
+        digits = ""
+    found = session.scalar(select(CustomerPhone.customer_id).where(CustomerPhone.phone == digits))
+    if digits and found is not None:
+        return str(found)
+    raise NotFound(_("No customer has the phone number or id {text}.").format(text=text))
+
+
 def merge_customers(
     *,
     session: Session,
@@ -343,6 +361,7 @@ __all__ = [
     "MergePreview",
     "MergeSide",
     "default_choices",
+    "find_customer",
     "merge_customers",
     "merge_preview",
 ]
