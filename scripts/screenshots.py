@@ -63,6 +63,8 @@ DIALOGS = {  # screenshot name -> opener name in tests/support/windows.py
     "backup_now": "backup_now",
     "restore": "restore",
     "go_to": "go_to",
+    "merge": "merge",
+    "deleted_items": "deleted_items",
 }
 
 

@@ -385,6 +385,36 @@ def _go_to(demo: Demo) -> QWidget:
     return dialog
 
 
+def _merge(demo: Demo) -> QWidget:
+    """Merge two customers (issue 19): the demo's first customer and another one."""
+    from branch_crm.services.customers import merging
+    from branch_crm.ui.records.merge_dialog import MergeDialog
+
+    other = _first_id(demo.path, "SELECT id FROM customer ORDER BY name DESC LIMIT 1")
+    preview = demo.ctx.read(merging.merge_preview, survivor_id=demo.customer_id, absorbed_id=other)
+    return MergeDialog(preview, demo.main)
+
+
+def _deleted_items(demo: Demo) -> QWidget:
+    """Deleted items (issue 19) after a customer and a complaint were deleted."""
+    from branch_crm.services import deletion
+    from branch_crm.services.context import unit_of_work
+    from branch_crm.ui.records.deleted_dialog import DeletedItemsDialog
+
+    customer = _first_id(demo.path, "SELECT id FROM customer WHERE deleted_at IS NULL "
+                         "ORDER BY name DESC LIMIT 1 OFFSET 1")  # fmt: skip
+    actor = demo.ctx.actor
+    with unit_of_work(demo.ctx.db, actor) as session:
+        if not deletion.list_deleted(session=session, actor=actor):
+            deletion.delete_customer(
+                session=session, actor=actor, customer_id=customer, reason="重复建档 / duplicate"
+            )
+            deletion.delete_complaint(
+                session=session, actor=actor, complaint_id=demo.complaint_id, reason="误录 / typo"
+            )
+    return DeletedItemsDialog(demo.ctx, demo.main)
+
+
 DIALOGS: list[tuple[str, Callable[[Demo], QWidget]]] = [
     ("profile", _profile),
     ("profile_preferences", _profile_preferences),
@@ -416,6 +446,8 @@ DIALOGS: list[tuple[str, Callable[[Demo], QWidget]]] = [
     ("backup_now", _backup_now),
     ("restore", _restore),
     ("go_to", _go_to),
+    ("merge", _merge),
+    ("deleted_items", _deleted_items),
 ]
 """(name, opener): each opener builds one top-level window (not yet shown)."""
 

@@ -96,13 +96,20 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
             continue
         obj.updated_by = actor_id
         if audit_on:
-            action = "delete" if "deleted_at" in changes and obj.deleted_at else "update"
-            entries.append(_audit_entry(obj, action, changes, now))
+            entries.append(_audit_entry(obj, _action(obj, changes), changes, now))
     for entry in entries:
         entry.actor_id = actor_id
         entry.branch_id = entry.branch_id or branch_id or "?"
         entry.created_by = entry.updated_by = actor_id
         session.add(entry)
+
+
+def _action(obj: SyncedMixin, changes: dict[str, Any]) -> str:
+    """delete (a tombstone set), undelete (one cleared: a restore, services.deletion) or
+    update."""
+    if "deleted_at" not in changes:
+        return "update"
+    return "delete" if obj.deleted_at else "undelete"
 
 
 def _apply_scalar_defaults(obj: SyncedMixin) -> None:

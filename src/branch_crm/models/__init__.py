@@ -21,6 +21,7 @@ from branch_crm.models.customer import (
     VisitClass,
 )
 from branch_crm.models.customer_list import CustomerListEntry
+from branch_crm.models.customer_merge import CustomerMerge
 from branch_crm.models.preference import DropOffPlace, PickupPreference, SpecialHandling
 from branch_crm.models.reference import (
     FestivalDate,
@@ -55,6 +56,7 @@ __all__ = [
     "ComplaintStatus",
     "Customer",
     "CustomerListEntry",
+    "CustomerMerge",
     "CustomerPhone",
     "CustomerStats",
     "CustomerType",

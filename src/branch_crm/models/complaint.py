@@ -111,6 +111,10 @@ class Complaint(SyncedMixin, Base):
     """0 assignee, 1 supervisor, 2 head office."""
     sla_policy_id: Mapped[str | None] = mapped_column(String(36))
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    delete_reason: Mapped[str | None] = mapped_column(String(200), default=None)
+    """Why a supervisor deleted the complaint (required: entered by mistake, a duplicate...)."""
+    restored_at: Mapped[datetime | None] = mapped_column(default=None)
+    """When a deleted complaint was last restored (see sync.merge)."""
     # Derived SLA instants kept on this PC only (recomputed from the synced facts above by
     # services.complaints.sla; ``sla_basis`` fingerprints the facts they were computed from).
     response_warn_at: Mapped[datetime | None] = mapped_column(default=None, **local_only())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -65,6 +65,14 @@ class Customer(SyncedMixin, Base):
     marketing_consent: Mapped[bool] = mapped_column(Boolean, default=False)
     local_no: Mapped[int | None] = mapped_column(Integer, unique=True, **local_only())
     """Compact local number used by the search index; never synced."""
+    merged_into: Mapped[str | None] = mapped_column(String(36), index=True, default=None)
+    """Set on a customer folded into another by a merge (then also a tombstone): the survivor,
+    where later changes naming this record land (services.customers.merging)."""
+    delete_reason: Mapped[str | None] = mapped_column(String(200), default=None)
+    """Why a supervisor deleted the record (shown in "Deleted items")."""
+    restored_at: Mapped[datetime | None] = mapped_column(default=None)
+    """When a deleted record was last restored (a restore beats an older tombstone, see
+    sync.merge)."""
 
     phones: Mapped[list[CustomerPhone]] = relationship(
         back_populates="customer", order_by="CustomerPhone.position"

@@ -57,3 +57,6 @@ class PickupPreference(SyncedMixin, Base):
     notes: Mapped[str | None] = mapped_column(Text)
     recorded_by: Mapped[str | None] = mapped_column(String(36))
     recorded_at: Mapped[datetime | None] = mapped_column(default=None)
+    delete_reason: Mapped[str | None] = mapped_column(String(200), default=None)
+    restored_at: Mapped[datetime | None] = mapped_column(default=None)
+    """When a deleted row was last restored (see sync.merge)."""

@@ -29,6 +29,8 @@ class Permission(enum.StrEnum):
     SETTINGS_EDIT = "settings.edit"
     SYNC_RUN = "sync.run"
     CONFLICT_RESOLVE = "conflict.resolve"
+    RECORD_DELETE = "record.delete"
+    """Delete (and restore) customers and complaints, merge customers, see deleted items."""
 
 
 _EVERYONE = {
@@ -50,6 +52,7 @@ _SUPERVISOR = _COUNTER | {
     Permission.REPORT_VIEW,
     Permission.AUDIT_VIEW,
     Permission.CONFLICT_RESOLVE,
+    Permission.RECORD_DELETE,
 }
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.COURIER: frozenset(_EVERYONE),

@@ -70,7 +70,8 @@ from branch_crm.sync.apply_rows import (
     violation,
     write_row,
 )
-from branch_crm.sync.merge import TOMBSTONE, column_wins, merge_row
+from branch_crm.sync.customer_merge import redirect_to_survivors
+from branch_crm.sync.merge import RESTORED, TOMBSTONE, column_wins, is_restore, merge_row
 from branch_crm.sync.parked import parked_rows, retry, retry_parked
 from branch_crm.sync.protocol import ServerChange
 
@@ -115,6 +116,7 @@ class PageApplier:
             keys[change.table].add(change.pk)
         known = {t: pks for t, pks in keys.items() if local_columns(self.conn, self.columns, t)}
         self.exists, self.tombstones = existing(self.conn, known)
+        self.restored = self._restored(known)
         rules = table_rules()
         self.parents = {t: rules.get(t, NO_RULES).parents for t in keys}
         named = {
@@ -154,7 +156,25 @@ class PageApplier:
         # a row written on this page may be the parent, or have freed the unique value, that a
         # parked row waits for
         retry_parked(self.conn, None, self.columns, verify=self.thorough)
+        # rows that still name a customer merged away (written on this PC before it heard of
+        # the merge) move to the survivor, as head office moves them
+        redirect_to_survivors(self.conn)
         return applied
+
+    def _restored(self, known: dict[str, set[str]]) -> set[tuple[str, str]]:
+        """The rows among ``known`` holding a ``restored_at`` (candidates of sync.merge's
+        "restored": a live value set by a restore)."""
+        found: set[tuple[str, str]] = set()
+        for table, pks in known.items():
+            if RESTORED not in local_columns(self.conn, self.columns, table):
+                continue
+            rows = self.conn.exec_driver_sql(
+                f'SELECT id FROM "{table}" WHERE {RESTORED} IS NOT NULL '
+                "AND id IN (SELECT value FROM json_each(?))",
+                (codec.dumps(sorted(pks)),),
+            )
+            found.update((table, row[0]) for row in rows.fetchall())
+        return found
 
     def _wanted(self, change: ServerChange, known: set[str]) -> dict[str, Any]:
         key = (change.table, change.pk)
@@ -163,6 +183,13 @@ class PageApplier:
         tombstoned = key in self.tombstones
         if not pending and not stamps and not tombstoned:  # nothing here to keep
             return {c: v for c, v in change.data.items() if c in known and c != "id"}
+        restoring = is_restore(change.data)
+        restored = (
+            key in self.restored
+            and not tombstoned
+            and stamps.get(TOMBSTONE) is not None
+            and stamps.get(RESTORED) == stamps.get(TOMBSTONE)
+        )
         wanted: dict[str, Any] = {}
         for column, value in change.data.items():
             if column not in known or column == "id":
@@ -170,8 +197,25 @@ class PageApplier:
             here = True if column == TOMBSTONE and tombstoned else None
             if column in pending and not (column == TOMBSTONE and value is not None):
                 continue  # a local change waits for head office, which will merge it
-            if column_wins(column, value, change.hlc, here, stamps.get(column)):
+            if (
+                column == TOMBSTONE
+                and value is not None
+                and TOMBSTONE in pending
+                and not tombstoned
+            ):
+                continue  # a local restore waits for head office, which merges it
+            if column_wins(
+                column,
+                value,
+                change.hlc,
+                here,
+                stamps.get(column),
+                restoring=restoring,
+                restored=restored,
+            ):
                 wanted[column] = value
+        if restoring and TOMBSTONE in wanted:
+            self.tombstones.discard(key)
         return wanted
 
     def _plan(self, change: ServerChange) -> None:

@@ -70,6 +70,9 @@ SUMMED = ("parcels", "revenue_cents")
 """Monthly volume figures added up when both records have the month."""
 MOVED_WITHIN_BRANCH = ("complaint", "care_task", "survey_form")
 """Tables whose rows of the absorbed record move to the survivor (within a branch)."""
+MOVED_BY_MERGE = (*MOVED_WITHIN_BRANCH, "survey_response", "visit")
+"""Tables a supervisor's merge (services.customers.merging) moves: the insert-only history
+too, since the operation is carried out alike by every side, not sent row by row."""
 PHONE_KEEP = ("phone", "kind")
 
 
@@ -111,6 +114,11 @@ class MergeInput:
     absorbed: Row
     rows: Mapping[str, Sequence[Row]] = field(default_factory=dict)
     across_branches: bool = False
+    moved: tuple[str, ...] = MOVED_WITHIN_BRANCH
+    """Tables whose rows move to the survivor within a branch (a merge a supervisor starts
+    from the customer list also moves the insert-only history: see MOVED_BY_MERGE)."""
+    chosen: Mapping[str, Any] | None = None
+    """The survivor's profile values chosen field by field (then no gap filling)."""
 
 
 def empty(value: Any) -> bool:
@@ -135,7 +143,13 @@ def plan_merge(merge: MergeInput, now: Any) -> list[Write]:
         *_moved(merge),
         *_profile(merge),
     ]
-    if merge.absorbed.get("deleted_at") is None:
+    if merge.chosen is not None:  # a supervisor's merge: the tombstone names the survivor
+        pointer = {"merged_into": merge.survivor["id"]}
+        if merge.absorbed.get("deleted_at") is None:
+            pointer["deleted_at"] = now
+        if merge.absorbed.get("merged_into") != merge.survivor["id"]:
+            writes.append(Write("customer", str(merge.absorbed["id"]), pointer))
+    elif merge.absorbed.get("deleted_at") is None:
         writes.append(Write("customer", str(merge.absorbed["id"]), {"deleted_at": now}))
     return sorted(writes, key=lambda w: not w.tombstones)
 
@@ -155,6 +169,9 @@ def _owner(merge: MergeInput) -> dict[str, Any]:
 
 def _profile(merge: MergeInput) -> list[Write]:
     survivor, absorbed = merge.survivor, merge.absorbed
+    if merge.chosen is not None:
+        picked = {c: v for c, v in merge.chosen.items() if survivor.get(c) != v}
+        return [Write("customer", str(survivor["id"]), picked)] if picked else []
     filled = FILLED if merge.across_branches else (*FILLED, *FILLED_WITHIN_BRANCH)
     values = {
         column: absorbed[column]
@@ -258,9 +275,51 @@ def _moved(merge: MergeInput) -> list[Write]:
         return []
     return [
         Write(table, str(row["id"]), {"customer_id": merge.survivor["id"]})
-        for table in MOVED_WITHIN_BRANCH
+        for table in merge.moved
         for row in _of(merge, table, merge.absorbed)
     ]
+
+
+REDIRECTED = (
+    "complaint",
+    "care_task",
+    "survey_form",
+    "survey_response",
+    "visit",
+    "pickup_preference",
+    "monthly_volume",
+    "customer_phone",
+)
+"""Tables whose live rows naming a merged-away customer are moved to its survivor, wherever
+the merge is carried out (the operation of services.customers.merging; head office)."""
+
+
+def redirect_to_survivors(conn: Any, *, rounds: int = 4) -> int:
+    """Move the live rows that name a customer merged into another (``customer.merged_into``)
+    to that survivor, with plain SQL on a branch database (the caller decides whether it is
+    captured). A row that would clash with a unique key of the survivor (its preferences, the
+    same month's volume, a number it has) stays where it is. Returns the rows moved.
+
+    Cheap when nothing was merged: one look at the ``merged_into`` index per table."""
+    merged = conn.exec_driver_sql(
+        "SELECT 1 FROM customer WHERE merged_into IS NOT NULL LIMIT 1"
+    ).scalar()
+    if merged is None:
+        return 0
+    moved = 0
+    for _ in range(rounds):  # a survivor merged on into a third record: follow the chain
+        step = 0
+        for table in REDIRECTED:
+            result = conn.exec_driver_sql(
+                f'UPDATE OR IGNORE "{table}" SET customer_id = (SELECT c.merged_into '
+                f'FROM customer c WHERE c.id = "{table}".customer_id) WHERE deleted_at IS NULL '
+                "AND customer_id IN (SELECT id FROM customer WHERE merged_into IS NOT NULL)"
+            )
+            step += max(result.rowcount, 0)
+        moved += step
+        if not step:
+            break
+    return moved
 
 
 def tables_read(across_branches: bool) -> Iterable[str]:

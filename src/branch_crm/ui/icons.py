@@ -121,6 +121,12 @@ ICONS: dict[str, str] = {
     # find anything (issue 19)
     "go_to": "fa5s.location-arrow",
     "survey_responses": "fa5s.list-alt",
+    # delete and merge safely (issue 19)
+    "record_delete": "fa5s.trash-alt",
+    "record_restore": "fa5s.trash-restore",
+    "record_undo": "fa5s.undo",
+    "deleted_items": "fa5s.dumpster",
+    "customer_merge": "fa5s.people-arrows",
 }
 
 _cache: dict[str, QIcon] = {}

@@ -24,6 +24,7 @@ from branch_crm.services.permissions import allowed, role_label
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
 from branch_crm.ui.pages import PAGES, PageSpec
+from branch_crm.ui.records.actions import install_deleted_items
 from branch_crm.ui.shell.goto_dialog import install_go_to
 from branch_crm.ui.shell.language import notifier
 from branch_crm.ui.shell.window import ShellWindow
@@ -138,6 +139,8 @@ class MainWindow(ShellWindow):
 
         self._build_menus()
         self.action_go_to = install_go_to(self, ctx, self.go_menu)  # Ctrl+K (issue 19)
+        # supervisors: Deleted items… (Ctrl+Shift+Del), issue 19
+        self.action_deleted_items = install_deleted_items(self, ctx, self.go_menu)
         self._build_status_bar()
         fit_window(self, (1280, 760), maximize_small=True)
         notifier().sig_language_changed.connect(self._on_language_changed)

@@ -129,8 +129,8 @@ def test_rows_carry_the_list_columns(call, counter, listed) -> None:  # type: ig
     assert call(counter, fetch_rows, keys=[]) == []
 
 
-def test_deleted_customers_leave_the_list(call, counter, listed) -> None:  # type: ignore[no-untyped-def]
-    call(counter, delete_customer, customer_id=listed["王大"])
+def test_deleted_customers_leave_the_list(call, counter, supervisor, listed) -> None:  # type: ignore[no-untyped-def]
+    call(supervisor, delete_customer, customer_id=listed["王大"])
     assert "王大" not in keys_of(call, counter)
 
 
@@ -185,9 +185,9 @@ def test_bulk_rebuild_gives_the_same_list(call, counter, listed, db) -> None:  #
     assert {s: keys_of(call, counter, sort=s) for s in SORT_COLUMNS} == before
 
 
-def test_rows_of_keys_read_before_a_delete_stay_aligned(call, counter, listed) -> None:  # type: ignore[no-untyped-def]
+def test_rows_of_keys_read_before_a_delete_stay_aligned(call, counter, supervisor, listed) -> None:  # type: ignore[no-untyped-def]
     keys = call(counter, list_customer_keys, flt=ListFilter())
-    call(counter, delete_customer, customer_id=listed["王大"])
+    call(supervisor, delete_customer, customer_id=listed["王大"])
     rows = call(counter, fetch_rows, keys=keys)
     assert [r.name for r in rows] == ["阿四", "李二", "王大", "张三", "赵五"]
     assert rows[3].tier == "ordinary" and rows[0].tier == "walk_in"

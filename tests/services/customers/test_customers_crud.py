@@ -151,9 +151,9 @@ def test_update_writes_an_audit_entry_with_old_and_new_values(call, counter, db)
     assert entry.actor_id == counter.staff_id
 
 
-def test_delete_is_a_tombstone_and_frees_the_phone(call, counter, count) -> None:  # type: ignore[no-untyped-def]
+def test_delete_is_a_tombstone_and_frees_the_phone(call, counter, supervisor, count) -> None:  # type: ignore[no-untyped-def]
     view = call(counter, create_customer, data=_data("张三", "13812345678"))
-    call(counter, delete_customer, customer_id=view.id)
+    call(supervisor, delete_customer, customer_id=view.id)
     assert count("SELECT count(*) FROM customer WHERE deleted_at IS NOT NULL") == 1
     assert count("SELECT count(*) FROM customer_phone WHERE deleted_at IS NOT NULL") == 1
     with pytest.raises(NotFound):
@@ -161,7 +161,7 @@ def test_delete_is_a_tombstone_and_frees_the_phone(call, counter, count) -> None
     with pytest.raises(NotFound):
         call(counter, update_customer, customer_id=view.id, data=_data())
     with pytest.raises(NotFound):
-        call(counter, delete_customer, customer_id=view.id)
+        call(supervisor, delete_customer, customer_id=view.id)
     assert call(counter, create_customer, data=_data("李四", "13812345678")).name == "李四"
 
 

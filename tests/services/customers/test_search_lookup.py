@@ -159,8 +159,8 @@ def test_raw_sql_rename_is_found_once_the_catch_up_indexed_it(call, counter, fin
         assert conn.exec_driver_sql("SELECT count(*) FROM search_dirty").scalar() == 0
 
 
-def test_deleted_customers_are_not_found(call, counter, people, find) -> None:  # type: ignore[no-untyped-def]
-    call(counter, delete_customer, customer_id=people["李四"])
+def test_deleted_customers_are_not_found(call, counter, supervisor, people, find) -> None:  # type: ignore[no-untyped-def]
+    call(supervisor, delete_customer, customer_id=people["李四"])
     assert find("李四") == []
     assert find("13712340000") == []
     assert find("云仓") == []

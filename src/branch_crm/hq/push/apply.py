@@ -23,6 +23,7 @@ from branch_crm.hq.auth import NodeAuth
 from branch_crm.hq.bulk import prefer_index_lookups
 from branch_crm.hq.db import caused_by_data, describe_error, is_postgres, retryable
 from branch_crm.hq.errors import BadPayload, Forbidden
+from branch_crm.hq.merge_op import apply_customer_merge, redirect_merged
 from branch_crm.hq.push.keys import prefetch_unique
 from branch_crm.hq.push.merge import apply_change
 from branch_crm.hq.push.rows import hq_write, log_rejection, rejection_id, storable, storable_data
@@ -183,6 +184,7 @@ def _recoverable(exc: Exception) -> bool:
 
 def _apply(b: Batch, screened: list[Screened]) -> None:
     """Apply checked changes in one batch: ownership, merge rules, resolutions, writes."""
+    screened = redirect_merged(b, screened)  # changes naming a customer merged away
     wanted: dict[str, set[str]] = defaultdict(set)
     for item in screened:
         wanted[item.change.table].add(item.change.pk)
@@ -203,6 +205,8 @@ def _apply(b: Batch, screened: list[Screened]) -> None:
             b.refused.append(Refusal(item.change, "forbidden", problem))
     for conflict_id in b.resolutions:
         apply_resolution(b, conflict_id)
+    for merge_id in b.merges:
+        apply_customer_merge(b, merge_id)
     write_states(b)
     write_log(b)
 

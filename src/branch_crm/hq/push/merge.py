@@ -42,6 +42,8 @@ def apply_change(b: Batch, item: Screened) -> None:
         state.clocks = dict.fromkeys(state.values, hlc)
         b.accepted += 1
         settle(b, state, "insert", list(state.values), hlc, wire=change.data)
+        if change.table == "customer_merge":
+            b.merges.append(change.pk)
         return
     _merge_existing(b, state, change, values, hlc)
 
@@ -53,7 +55,9 @@ def _merge_existing(
     assert state.values is not None
     merged = merge_row(state.values, state.clocks, values, hlc)
     b.accepted += 1
-    if merged.lost_to_delete:
+    if merged.lost_to_delete and (change.table, change.pk) in b.redirected:
+        pass  # carried over to the merge's survivor (hq.merge_op)
+    elif merged.lost_to_delete:
         lost = [] if _generated(change) else meaningful([*merged.won, *merged.lost])
         if lost:
             log_rejection(b, change, "deleted", lost)

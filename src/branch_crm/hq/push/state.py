@@ -82,6 +82,11 @@ class Batch:
     rewrites: dict[str, str] = field(default_factory=dict)
     accepted: int = 0
     resolutions: list[str] = field(default_factory=list)
+    merges: list[str] = field(default_factory=list)
+    redirected: set[tuple[str, str]] = field(default_factory=set)
+    """Rows of a customer merged away whose edits were carried over to the survivor
+    (hq.merge_op): not reported as lost to the delete."""
+    """Customer merges received in this batch (hq.merge_op), carried out after its changes."""
     refused: list[Refusal] = field(default_factory=list)
     # unique-key index over rows known in this batch: (table, key, value) -> pks
     key_index: dict[tuple[str, tuple[str, ...], tuple[Any, ...]], set[str]] = field(

@@ -189,14 +189,18 @@ def update_customer(
     return get_customer(session=session, customer_id=customer_id)
 
 
-def delete_customer(*, session: Session, actor: Actor, customer_id: str) -> None:
-    """Tombstone the customer and their phones (the numbers become free again)."""
-    require(actor, Permission.CUSTOMER_EDIT)
+def delete_customer(
+    *, session: Session, actor: Actor, customer_id: str, reason: str | None = None
+) -> None:
+    """Tombstone the customer and their phones (the numbers become free again); supervisors
+    only. Restored within 30 days from "Deleted items" (services.deletion)."""
+    require(actor, Permission.RECORD_DELETE)
     customer = live_customer(session, customer_id)
     now = utcnow()
     for phone in _live_phones(session, customer_id):
         phone.deleted_at = now
     customer.deleted_at = now
+    customer.delete_reason = text_or_none(reason)
     session.flush()
     session.connection().exec_driver_sql(
         "DELETE FROM customer_stats WHERE customer_id = ?", (customer_id,)

@@ -32,6 +32,8 @@ ACTION_LABELS = {
     "care_plan": N_("Care plan"),
     "backup": N_("Backed up"),
     "restore": N_("Restored from a backup"),
+    "undelete": N_("Restored (undeleted)"),
+    "merge": N_("Merged"),
 }
 SIGN_IN_ATTEMPTS = frozenset({"login_failed", "locked"})
 

@@ -47,6 +47,7 @@ from branch_crm.ui import messages
 from branch_crm.ui.complaints import visuals
 from branch_crm.ui.complaints.step_dialog import StepDialog, combo, money_field, text_field
 from branch_crm.ui.context import AppContext
+from branch_crm.ui.icons import icon
 from branch_crm.ui.widgets.screen_fit import fit_window
 
 log = logging.getLogger(__name__)
@@ -166,12 +167,23 @@ class ComplaintDetailDialog(QDialog):
         top = QHBoxLayout()
         top.addWidget(self.header, 1)
         top.addWidget(self.customer_button)
+        self._build_delete_button(top)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.facts)
         layout.addWidget(self.description)
         layout.addLayout(action_box)
         layout.addWidget(self.timeline, 1)
+
+    def _build_delete_button(self, row: QHBoxLayout) -> None:
+        """Delete… for supervisors (issue 19: a complaint entered by mistake)."""
+        self.delete_button: QPushButton | None = None
+        if allowed(self.ctx.actor, Permission.RECORD_DELETE):
+            self.delete_button = QPushButton(icon("record_delete"), "", self)
+            self.delete_button.setObjectName("complaintDelete")
+            self.delete_button.setAutoDefault(False)
+            self.delete_button.clicked.connect(self.delete_complaint)
+            row.addWidget(self.delete_button)
 
     def retranslate_ui(self) -> None:
         """Re-apply every translated text."""
@@ -184,6 +196,13 @@ class ComplaintDetailDialog(QDialog):
         self.description.setAccessibleName(_("What happened"))
         self.customer_button.setText(_("Customer profile"))
         self.customer_button.setToolTip(_("Open the customer's profile"))
+        if self.delete_button is not None:
+            self.delete_button.setText(_("Delete… (Ctrl+Shift+D)"))
+            self.delete_button.setShortcut(QKeySequence("Ctrl+Shift+D"))
+            self.delete_button.setAccessibleName(_("Delete this complaint"))
+            self.delete_button.setToolTip(
+                _("Delete a complaint entered by mistake (with a reason)")
+            )
         for action in ACTIONS:
             button = self.buttons[action.key]
             button.setText(f"{_(action.label)} ({action.shortcut})")
@@ -251,6 +270,14 @@ class ComplaintDetailDialog(QDialog):
     def _on_bus_data_changed(self, what: frozenset[str]) -> None:
         if "complaint" in what or "sync" in what:
             self.reload()
+
+    def delete_complaint(self) -> None:
+        """Delete this complaint, entered by mistake (supervisors; undo offered)."""
+        if self.view is None:
+            return
+        from branch_crm.ui.records.actions import delete_complaint
+
+        delete_complaint(self.ctx, self.complaint_id, self.view.number, self)
 
     def open_customer(self) -> None:
         """Open the complaining customer's profile."""

@@ -34,6 +34,8 @@ class CustomerAction:
     handler: Callable[[AppContext, str, QWidget], None]
     shortcut: str = ""
     """Key of the action in the profile window (portable text, e.g. "Ctrl+N")."""
+    permission: Permission | None = None
+    """Shown only to roles with this right (None: everyone)."""
 
 
 def _new_complaint(ctx: AppContext, customer_id: str, parent: QWidget) -> None:
@@ -63,10 +65,34 @@ def _record_visit(ctx: AppContext, customer_id: str, parent: QWidget) -> None:
     record_visit_for(ctx, customer_id, f"{view.name}  {phone}".strip(), parent)
 
 
+def _merge_with(ctx: AppContext, customer_id: str, parent: QWidget) -> None:
+    """Merge another record of the same person into this one (supervisors)."""
+    from branch_crm.ui.records.actions import merge_with
+
+    merge_with(ctx, customer_id, parent)
+
+
+def _delete_customer(ctx: AppContext, customer_id: str, parent: QWidget) -> None:
+    """Delete this customer, with an undo for a few seconds (supervisors)."""
+    from branch_crm.ui.records.actions import delete_customer
+
+    delete_customer(ctx, customer_id, parent)
+
+
 PROFILE_ACTIONS: tuple[CustomerAction, ...] = (
     CustomerAction(N_("New &complaint"), "complaint_new", _new_complaint, "Ctrl+N"),
     CustomerAction(N_("Print &survey"), "survey_print", _print_survey, "Ctrl+P"),
     CustomerAction(N_("&Record visit…"), "care_visit", _record_visit, "Ctrl+Shift+V"),
+    CustomerAction(
+        N_("Merge with…"),
+        "customer_merge",
+        _merge_with,
+        "Ctrl+Shift+M",
+        Permission.RECORD_DELETE,
+    ),
+    CustomerAction(
+        N_("Delete…"), "record_delete", _delete_customer, "Ctrl+Shift+D", Permission.RECORD_DELETE
+    ),
 )
 """The feature buttons of the customer profile, left to right (before Save and Close)."""
 

@@ -199,6 +199,7 @@ class PreferencesForm(QWidget):
         )
         self.retranslate_ui()
         self._on_drop_off_changed()
+        ctx.bus.sig_data_changed.connect(self._on_bus_changed)
 
     # -- construction ---------------------------------------------------------------------
     def _error_label(self, field: str) -> QLabel:
@@ -371,10 +372,31 @@ class PreferencesForm(QWidget):
         if self.large:
             self.save_button.setMinimumSize(180, 56)
         self.save_button.clicked.connect(self.save)
+        self.delete_button = QPushButton(self)  # issue 19: delete the record, undo offered
+        self.delete_button.setObjectName("prefDelete")
+        self.delete_button.setAutoDefault(False)
+        self.delete_button.setEnabled(False)
+        if self.large:
+            self.delete_button.setMinimumSize(140, 56)
+        self.delete_button.clicked.connect(self.delete_record)
         row.addWidget(self.recorded, 1)
         row.addWidget(self.general_error, 1)
+        row.addWidget(self.delete_button)
         row.addWidget(self.save_button)
         return row
+
+    def delete_record(self) -> None:
+        """Delete the stored preferences (an undo is offered for a few seconds)."""
+        if self.customer_id is None or getattr(self, "_view", None) is None:
+            return
+        from branch_crm.ui.records.actions import delete_preferences
+
+        delete_preferences(self.ctx, self.customer_id, self)
+
+    def _on_bus_changed(self, what: frozenset[str]) -> None:
+        """Deleted or restored elsewhere (the undo bar): show what is stored now."""
+        if "pickup_preference" in what and self.customer_id is not None and not self.is_dirty():
+            self.load(self.customer_id)
 
     def _set_tab_order(self) -> None:
         chain: list[QWidget] = []
@@ -437,6 +459,8 @@ class PreferencesForm(QWidget):
         }
         for field, text in captions.items():
             self.detail_captions[field].setText(text)
+        self.delete_button.setText(_("Delete preferences"))
+        self.delete_button.setAccessibleName(_("Delete these pickup preferences"))
         self.save_button.setText(_("Save preferences"))
         self.save_button.setToolTip(_("Save (Ctrl+S)"))
         self.save_button.setAccessibleName(_("Save preferences"))
@@ -597,6 +621,7 @@ class PreferencesForm(QWidget):
     def set_view(self, view: PreferenceView | None) -> None:
         """Fill the form from a stored view (None: defaults)."""
         self._view = view
+        self.delete_button.setEnabled(view is not None)
         self.clear_errors()
         blocked = self.blockSignals(True)
         stored = {

@@ -137,6 +137,8 @@ class CustomerProfileDialog(QDialog):
 
     def _add_feature_buttons(self) -> None:
         for spec in hooks.PROFILE_ACTIONS:
+            if spec.permission is not None and not allowed(self.ctx.actor, spec.permission):
+                continue
             button = QPushButton(self)
             button.setObjectName(f"customerAction_{spec.icon}")
             button.setIcon(hooks.icon(spec.icon))

@@ -1,0 +1,79 @@
+"""Head office applying a ``customer_merge`` row (issue 19): the merge moves head office's
+own rows, a second copy of the row changes nothing, a merge naming another branch's customers
+is ignored, and later changes naming the absorbed customer land on the survivor."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hq_push_support import WHEN, change, customer, new_pk, now_stamp, phone
+
+
+def _merge(branch: str, survivor: str, absorbed: str, **fields: Any) -> dict[str, Any]:
+    return {
+        "survivor_id": survivor,
+        "absorbed_id": absorbed,
+        "fields": json.dumps(fields, ensure_ascii=False),  # a JSON column: text on the wire
+        "merged_at": WHEN,
+        "merged_by": None,
+        "branch_id": branch,
+        "created_at": WHEN,
+        "updated_at": WHEN,
+    }
+
+
+def _seed(office: Any, pc: Any) -> tuple[str, str, str]:
+    keep, other, number = new_pk(), new_pk(), new_pk()
+    answer = office.push(
+        pc,
+        [
+            change("customer", keep, customer(pc.branch, "王五"), now_stamp(pc.node)),
+            change("customer", other, customer(pc.branch, "王五2"), now_stamp(pc.node)),
+            change(
+                "customer_phone",
+                number,
+                phone(pc.branch, other, "13900000002"),
+                now_stamp(pc.node),
+            ),
+        ],
+    )
+    assert answer.status_code == 200, answer.text
+    return keep, other, number
+
+
+def test_a_merge_moves_head_offices_rows_once(office: Any) -> None:
+    pc = office.register("BR1", "pc1")
+    keep, other, number = _seed(office, pc)
+    merge_id = new_pk()
+    body = change(
+        "customer_merge", merge_id, _merge("BR1", keep, other, address="上海"), now_stamp(pc.node)
+    )
+    assert office.push(pc, [body]).status_code == 200
+    (moved,) = office.rows("customer_phone", id=number)
+    assert moved["customer_id"] == keep and moved["deleted_at"] is None
+    (gone,) = office.rows("customer", id=other)
+    assert gone["merged_into"] == keep and gone["deleted_at"] is not None
+    (kept,) = office.rows("customer", id=keep)
+    assert kept["address"] == "上海"
+    log_size = office.count("hq_change_log")
+    assert office.push(pc, [body]).status_code == 200  # the same row again: nothing more
+    assert office.count("hq_change_log") == log_size
+    # a PC that did not hear of it yet records a phone of the absorbed customer
+    late = new_pk()
+    office.push(
+        pc,
+        [change("customer_phone", late, phone("BR1", other, "13900000003"), now_stamp(pc.node))],
+    )
+    (row,) = office.rows("customer_phone", id=late)
+    assert row["customer_id"] == keep
+
+
+def test_a_merge_of_another_branchs_customers_is_ignored(office: Any) -> None:
+    pc1 = office.register("BR1", "pc1")
+    pc2 = office.register("BR2", "pc2")
+    keep, other, _number = _seed(office, pc1)
+    body = change("customer_merge", new_pk(), _merge("BR2", keep, other), now_stamp(pc2.node))
+    assert office.push(pc2, [body]).status_code == 200
+    (row,) = office.rows("customer", id=other)
+    assert row["deleted_at"] is None and row["merged_into"] is None
