@@ -63,6 +63,7 @@ def dialogs(request) -> dict[str, list[Callable[[], QWidget]]]:  # type: ignore[
     from branch_crm.ui.complaints.detail import ComplaintDetailDialog
     from branch_crm.ui.complaints.take_dialog import TakeComplaintDialog
     from branch_crm.ui.counter.profile import CustomerProfileDialog
+    from branch_crm.ui.records.deleted_dialog import DeletedItemsDialog
     from branch_crm.ui.shell.settings_dialog import SettingsDialog
     from branch_crm.ui.surveys.review_dialog import ReviewDialog
     from branch_crm.ui.surveys.scan_dialog import ScanDialog
@@ -78,6 +79,7 @@ def dialogs(request) -> dict[str, list[Callable[[], QWidget]]]:  # type: ignore[
         "care_visit": [lambda: VisitDialog(ctx, customer, "张三")],
         "survey_scan": [lambda: ScanDialog(ctx), lambda: ReviewDialog(ctx)],
         "settings": [lambda: SettingsDialog(admin_ctx)],
+        "deleted_items": [lambda: DeletedItemsDialog(supervisor_ctx)],
     }
 
 
