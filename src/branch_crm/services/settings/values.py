@@ -49,6 +49,9 @@ SETTINGS: dict[str, Setting] = {
         Setting("hq.url", "", str, "local", N_("Head-office URL")),
         Setting("sync.interval_minutes", 5, int, "local", N_("Sync every (minutes)"), 1, 1440),
         Setting(
+            "attachments.max_file_mb", 20, int, "local", N_("Largest attached file (MB)"), 1, 200
+        ),
+        Setting(
             "auth.max_failed_logins", 5, int, "local", N_("Wrong passwords before lock-out"), 1, 20
         ),
         Setting(
