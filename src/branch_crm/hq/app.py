@@ -171,6 +171,9 @@ def create_app(settings: HqSettings | None = None) -> FastAPI:
     app.include_router(dashboard_router())  # the cross-branch dashboard, /dashboard
 
     _add_operations_routes(app, settings, metrics)
+    from branch_crm.hq.file_routes import add_file_routes
+
+    add_file_routes(app, settings, {"engine": engine_of, "schema": schema, "body": push_body})
 
     @app.post(
         "/api/v1/register",

@@ -120,7 +120,8 @@ def test_a_file_over_the_size_setting_is_refused_before_it_is_read(
     big = tmp_path / "huge.pdf"
     big.write_bytes(b"%PDF-1.4\n" + b"0" * (2 * 1024 * 1024) + b"\n%%EOF\n")
     complaint = a_complaint(db, counter)
-    with pytest.raises(AttachmentRefused, match=r"huge.pdf is 2.0 MB; a file may be at most 1.0 MB"):
+    limit = r"huge.pdf is 2.0 MB; a file may be at most 1.0 MB"
+    with pytest.raises(AttachmentRefused, match=limit):
         call(counter, service.attach_path, owner_kind="complaint", owner_id=complaint, path=big)
     assert _files(store.store_root(db.path)) == []
 

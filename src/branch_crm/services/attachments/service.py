@@ -102,9 +102,7 @@ def attach_file(
     name = Path(name).name[:MAX_NAME] or _("pasted picture")
     prepared = store.prepare(data, name=name, max_bytes=max_file_bytes(session))
     sha = prepared.sha256
-    row = session.get(
-        Attachment, attachment_id(owner_kind, owner_id, sha), **_WITH_DELETED
-    )
+    row = session.get(Attachment, attachment_id(owner_kind, owner_id, sha), **_WITH_DELETED)
     if row is not None and row.deleted_at is None:
         raise AttachmentRefused(
             _("{name} is already attached to this {record}.").format(name=name, record=owner_label)
