@@ -120,6 +120,12 @@ ICONS: dict[str, str] = {
     # find anything (issue 19)
     "go_to": "fa5s.location-arrow",
     "survey_responses": "fa5s.list-alt",
+    # attachments (issue 19)
+    "attach": "fa5s.paperclip",
+    "attachment_pdf": "fa5s.file-pdf",
+    "attachment_pending": "fa5s.hourglass-half",
+    "attachment_paste": "fa5s.paste",
+    "attachment_remove": "fa5s.trash-alt",
 }
 
 _cache: dict[str, QIcon] = {}

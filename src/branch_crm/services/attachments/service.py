@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from branch_crm.errors import NotFound
@@ -70,7 +71,9 @@ class AttachmentView:
 
 def store_root(session: Session) -> Path:
     """The file store of the database this session works on."""
-    database = session.get_bind().url.database
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    database = engine.url.database
     if not database:
         raise RuntimeError("attachments need a database file")
     return store.store_root(database)

@@ -13,8 +13,8 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -152,6 +152,7 @@ class ComplaintDetailDialog(QDialog):
         self.timeline.setColumnCount(4)
         self.timeline.setWordWrap(True)
         self.timeline.setUniformRowHeights(False)
+        self.timeline.setIconSize(QSize(32, 32))  # attachments show their thumbnail
         for column, width in enumerate((130, 330, 100)):
             self.timeline.setColumnWidth(column, width)
         action_box = QGridLayout()
@@ -171,7 +172,17 @@ class ComplaintDetailDialog(QDialog):
         layout.addWidget(self.facts)
         layout.addWidget(self.description)
         layout.addLayout(action_box)
+        layout.addWidget(self._build_attachments())
         layout.addWidget(self.timeline, 1)
+
+    def _build_attachments(self) -> QWidget:
+        """The attachments strip; an attachment's event on the timeline opens it."""
+        from branch_crm.ui.attachments.strip import AttachmentStrip
+
+        self.attachments = AttachmentStrip(self.ctx, "complaint", self.complaint_id, self)
+        self.attachments.sig_changed.connect(self._after_step)
+        self.timeline.itemActivated.connect(self._on_timeline_activated)
+        return self.attachments
 
     def retranslate_ui(self) -> None:
         """Re-apply every translated text."""
@@ -228,10 +239,34 @@ class ComplaintDetailDialog(QDialog):
                     event.note or "",
                 ]
             )
-            item.setIcon(1, visuals.event_icon(event.kind))
+            item.setIcon(1, self._event_icon(event))
             item.setToolTip(3, event.note or "")
             item.setData(0, Qt.ItemDataRole.UserRole, event.kind)
             self.timeline.addTopLevelItem(item)
+
+    def _event_icon(self, event: cs_events.EventView) -> QIcon:
+        """The event's icon; an attachment's own thumbnail for an attachment added."""
+        if event.kind == "attachment":
+            from branch_crm.ui.attachments.strip import thumbnail
+
+            found = next((v for v in self.attachments.views
+                          if v.id == event.data.get("attachment_id")), None)  # fmt: skip
+            if found is not None:
+                return thumbnail(found, 48)
+        return visuals.event_icon(event.kind)
+
+    def _on_timeline_activated(self, item: QTreeWidgetItem) -> None:
+        """Enter or a double-click on an attachment's event opens the attachment."""
+        row = self.timeline.indexOfTopLevelItem(item)
+        events = list(reversed(self._events))
+        if not 0 <= row < len(events) or events[row].kind != "attachment":
+            return
+        wanted = events[row].data.get("attachment_id")
+        for index, view in enumerate(self.attachments.views):
+            if view.id == wanted:
+                self.attachments.list.setCurrentRow(index)
+                self.attachments.open_selected()
+                return
 
     def _enable_actions(self, view: views.ComplaintView) -> None:
         steps = workflow.available_steps(self.ctx.actor, view.status)
@@ -250,6 +285,7 @@ class ComplaintDetailDialog(QDialog):
 
     def _on_bus_data_changed(self, what: frozenset[str]) -> None:
         if "complaint" in what or "sync" in what:
+            self.attachments.reload()
             self.reload()
 
     def open_customer(self) -> None:
