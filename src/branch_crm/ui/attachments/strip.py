@@ -10,6 +10,7 @@ office when opened.
 from __future__ import annotations
 
 import logging
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMimeData, QSize, Qt, QUrl, Signal
@@ -252,10 +253,10 @@ class AttachmentStrip(QWidget):
             return
         self._say(_("Fetching {name} from head office…").format(name=view.original_name))
         self.ctx.submit(fetch_attachment, kwargs={"sha256": view.sha256}, kind="net",
-                        on_result=lambda _path, v=view: self._on_fetched(v),
+                        on_result=partial(self._on_fetched, view),
                         on_error=self._on_refused)  # fmt: skip
 
-    def _on_fetched(self, view: AttachmentView) -> None:
+    def _on_fetched(self, view: AttachmentView, _path: object = None) -> None:
         self._say("")
         self.reload()
         fresh = next((v for v in self.views if v.id == view.id), None)
@@ -279,10 +280,10 @@ class AttachmentStrip(QWidget):
         if view is None:
             return
         self.ctx.write(service.remove_attachment, attachment_id=view.id,
-                       on_done=lambda _r, v=view: self._on_removed(v),
+                       on_done=partial(self._on_removed, view),
                        on_error=self._on_refused)  # fmt: skip
 
-    def _on_removed(self, view: AttachmentView) -> None:
+    def _on_removed(self, view: AttachmentView, _result: object = None) -> None:
         self._say(_("{name} removed from this record.").format(name=view.original_name))
         self.reload()
         self.ctx.bus.changed("attachment", self.owner_kind)
@@ -318,7 +319,7 @@ def _png_bytes(image: QImage) -> bytes:
     array = QByteArray()
     buffer = QBuffer(array)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "PNG")
+    image.save(buffer, b"PNG")
     buffer.close()
     return bytes(array.data())
 

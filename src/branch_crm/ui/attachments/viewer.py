@@ -27,12 +27,12 @@ class ImageViewer(QDialog):
         self.picture.setObjectName("attachmentPicture")
         self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.picture.setAccessibleName(_("Attached photo {name}").format(name=view.original_name))
-        self.scroll = QScrollArea(self)
-        self.scroll.setWidget(self.picture)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.area = QScrollArea(self)
+        self.area.setWidget(self.picture)
+        self.area.setWidgetResizable(True)
+        self.area.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.scroll)
+        layout.addWidget(self.area)
         keys.shortcut(self, QKeySequence.StandardKey.ZoomIn, lambda: self.set_zoom(1.25),
                       _("Zoom in"))  # fmt: skip
         keys.shortcut(self, QKeySequence.StandardKey.ZoomOut, lambda: self.set_zoom(0.8),
@@ -47,11 +47,11 @@ class ImageViewer(QDialog):
         self._render()
 
     def _fit_scale(self) -> float:
-        area = self.scroll.viewport().size()
+        area = self.area.viewport().size()
         if self.original.isNull() or self.original.width() == 0:
             return 1.0
-        return min(area.width() / self.original.width(), area.height() / self.original.height(),
-                   1.0)  # fmt: skip
+        width, height = self.original.width(), self.original.height()
+        return float(min(area.width() / width, area.height() / height, 1.0))
 
     def _render(self) -> None:
         scale = self.zoom or self._fit_scale()
