@@ -8,15 +8,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from branch_crm.argparse_i18n import SubParsers
 from branch_crm.i18n import _
-
-if TYPE_CHECKING:
-    from argparse import _SubParsersAction as SubParsers
 
 
 def _out(text: str) -> None:

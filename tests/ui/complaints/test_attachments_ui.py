@@ -109,3 +109,14 @@ def _viewer() -> Any:
         if widget.objectName() == "attachmentViewer" and widget.isVisible():
             return widget
     return None
+
+
+def test_ctrl_p_previews_the_complaint_with_its_photos(qtbot, ctx, complaint) -> None:  # type: ignore[no-untyped-def]
+    dialog = _detail(qtbot, ctx, complaint.id)
+    dialog.attachments.attach_bytes(jpeg(300, 200), "parcel.jpg")
+    qtbot.waitUntil(lambda: dialog.attachments.list.count() == 1, timeout=5000)
+    qtbot.keyClick(dialog, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: getattr(dialog, "preview", None) is not None, timeout=10000)
+    preview = dialog.preview
+    assert preview.pdf is not None and preview.pdf.count == 2  # the complaint, the photo
+    preview.close()

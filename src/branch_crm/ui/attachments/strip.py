@@ -340,3 +340,14 @@ def _named_copy(view: AttachmentView) -> Path:
     if not target.exists():
         shutil.copyfile(view.path, target)
     return target
+
+
+def printout_path(stem: str) -> Path:
+    """Where a printout goes before the user saves it elsewhere (the printouts folder)."""
+    from branch_crm.db import default_data_dir
+    from branch_crm.timeutil import to_local, utcnow
+
+    folder = default_data_dir() / "printouts"
+    folder.mkdir(parents=True, exist_ok=True)
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in stem)
+    return folder / f"{safe}-{to_local(utcnow()):%Y%m%d-%H%M%S}.pdf"

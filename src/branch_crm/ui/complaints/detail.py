@@ -164,8 +164,10 @@ class ComplaintDetailDialog(QDialog):
             button.clicked.connect(partial(self.run_action, action.key))
             action_box.addWidget(button, i // 5, i % 5)
             self.buttons[action.key] = button
+        self.print_button = self._make_print_button()
         top = QHBoxLayout()
         top.addWidget(self.header, 1)
+        top.addWidget(self.print_button)
         top.addWidget(self.customer_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -174,6 +176,14 @@ class ComplaintDetailDialog(QDialog):
         layout.addLayout(action_box)
         layout.addWidget(self._build_attachments())
         layout.addWidget(self.timeline, 1)
+
+    def _make_print_button(self) -> QPushButton:
+        button = QPushButton(self)
+        button.setObjectName("complaintPrint")
+        button.setIcon(visuals.named_icon("print"))
+        button.setAutoDefault(False)
+        button.clicked.connect(self.print_complaint)
+        return button
 
     def _build_attachments(self) -> QWidget:
         """The attachments strip; an attachment's event on the timeline opens it."""
@@ -194,6 +204,10 @@ class ComplaintDetailDialog(QDialog):
         self.timeline.setAccessibleName(_("Complaint timeline"))
         self.description.setAccessibleName(_("What happened"))
         self.customer_button.setText(_("Customer profile"))
+        self.print_button.setText(_("Print…"))
+        self.print_button.setShortcut(QKeySequence.StandardKey.Print)
+        self.print_button.setToolTip(_("Print the complaint with its photos (Ctrl+P)"))
+        self.print_button.setAccessibleName(_("Print the complaint"))
         self.customer_button.setToolTip(_("Open the customer's profile"))
         for action in ACTIONS:
             button = self.buttons[action.key]
@@ -295,6 +309,23 @@ class ComplaintDetailDialog(QDialog):
         from branch_crm.ui.counter import actions
 
         actions.open_customer(self.ctx, self.view.customer_id)
+
+    def print_complaint(self) -> None:
+        """The complaint and its photos as a PDF, in the print preview."""
+        from branch_crm.services.attachments.printout import print_complaint
+        from branch_crm.ui.attachments.strip import printout_path
+
+        output = printout_path(f"complaint-{self.view.number if self.view else 'x'}")
+        self.ctx.submit(print_complaint, kwargs={"complaint_id": self.complaint_id,
+                                                 "output": output},
+                        kind="cpu", on_result=self._on_printed)  # fmt: skip
+
+    def _on_printed(self, path: object) -> None:
+        from pathlib import Path
+
+        from branch_crm.ui.printing.preview import preview_pdf
+
+        self.preview = preview_pdf(self, Path(str(path)), self.windowTitle())
 
     # -- actions --------------------------------------------------------------------
     def run_action(self, key: str) -> None:
