@@ -50,8 +50,8 @@ def test_choose_paste_drop_and_a_refusal(
     qtbot.keyClick(dialog, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier
                    | Qt.KeyboardModifier.ShiftModifier)  # fmt: skip
     qtbot.waitUntil(lambda: _names(strip) == ["box.jpg"], timeout=5000)
-    thumb = strip.list.item(0).icon().pixmap(96, 96)
-    assert thumb.width() == 96 and thumb.height() == 64  # the photo itself, scaled
+    thumb = strip.list.item(0).icon().pixmap(64, 64)
+    assert (thumb.width(), thumb.height()) == (64, 43)  # the photo itself, scaled
     qtbot.waitUntil(lambda: dialog.timeline.topLevelItem(0).text(1)
                     == "Attachment added: box.jpg", timeout=5000)  # fmt: skip
     assert not dialog.timeline.topLevelItem(0).icon(1).isNull()
@@ -99,7 +99,8 @@ def test_enter_opens_full_size_and_pending_is_shown(qtbot, ctx, complaint, tmp_p
     assert view.path is not None
     view.path.unlink()  # as on another PC: the row is here, the file not yet
     strip.reload()
-    assert _names(strip)[0].startswith("photo pending")
+    assert strip.list.item(0).toolTip().startswith("photo pending")
+    assert strip.pending.isVisible() and "Photo pending (1)" in strip.pending.text()
     strip.open_selected()  # fetched on demand: this PC is not registered
     qtbot.waitUntil(lambda: "register this PC" in strip.message.text(), timeout=5000)
 

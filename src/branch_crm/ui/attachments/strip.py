@@ -48,7 +48,7 @@ from branch_crm.ui.icons import icon
 
 log = logging.getLogger(__name__)
 
-THUMB = 96
+THUMB = 64
 ATTACH_KEY = "Ctrl+Shift+A"
 FILE_FILTER = "*.jpg *.jpeg *.png *.heic *.heif *.pdf *.JPG *.JPEG *.PNG *.HEIC *.PDF"
 
@@ -94,9 +94,9 @@ class AttachmentStrip(QWidget):
         self.list.setFlow(QListWidget.Flow.LeftToRight)
         self.list.setWrapping(False)
         self.list.setIconSize(QSize(THUMB, THUMB))
-        self.list.setGridSize(QSize(THUMB + 40, THUMB + 36))
+        self.list.setGridSize(QSize(THUMB + 66, THUMB + 36))
         self.list.setMovement(QListWidget.Movement.Static)
-        self.list.setFixedHeight(THUMB + 58)
+        self.list.setFixedHeight(THUMB + 46)
         self.list.setWordWrap(True)
         self.list.setAcceptDrops(False)  # the strip takes the drop
         self.list.itemActivated.connect(lambda _item: self.open_selected())
@@ -106,6 +106,10 @@ class AttachmentStrip(QWidget):
         self.paste_button = self._button("attachPaste", "attachment_paste", self.paste)
         self.open_button = self._button("attachOpen", "open", self.open_selected)
         self.remove_button = self._button("attachRemove", "attachment_remove", self.remove_selected)
+        self.pending = QLabel(self)
+        self.pending.setObjectName("attachmentPending")
+        self.pending.setWordWrap(True)
+        self.pending.hide()
         self.message = QLabel(self)
         self.message.setObjectName("attachmentMessage")
         self.message.setWordWrap(True)
@@ -120,6 +124,7 @@ class AttachmentStrip(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(buttons)
         layout.addWidget(self.list)
+        layout.addWidget(self.pending)
         layout.addWidget(self.message)
         keys.shortcut(self, ATTACH_KEY, self.choose_files, _("Attach a photo or scan"))
 
@@ -164,13 +169,23 @@ class AttachmentStrip(QWidget):
         current = self.list.currentRow()
         self.list.clear()
         for view in self.views:
-            label = view.caption or view.original_name
-            if not view.available:
-                label = _("photo pending") + "\n" + label
-            item = QListWidgetItem(thumbnail(view), label)
+            item = QListWidgetItem(thumbnail(view), view.caption or view.original_name)
             item.setData(Qt.ItemDataRole.UserRole, view.id)
-            item.setToolTip(f"{view.original_name} · {view.mime}")
+            tip = f"{view.original_name} · {view.mime}"
+            if not view.available:
+                tip = _("photo pending") + " · " + tip
+                font = item.font()
+                font.setItalic(True)
+                item.setFont(font)
+            item.setToolTip(tip)
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, tip)
             self.list.addItem(item)
+        pending = sum(1 for view in self.views if not view.available)
+        self.pending.setText(
+            _("Photo pending ({count}): it is on another PC; Enter fetches it from head office.")
+            .format(count=pending) if pending else ""
+        )  # fmt: skip
+        self.pending.setVisible(bool(pending))
         if self.views:
             self.list.setCurrentRow(min(max(current, 0), len(self.views) - 1))
         has = bool(self.views)

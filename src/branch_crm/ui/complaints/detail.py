@@ -145,14 +145,14 @@ class ComplaintDetailDialog(QDialog):
         self.description = QPlainTextEdit(self)
         self.description.setObjectName("complaintDescriptionView")
         self.description.setReadOnly(True)
-        self.description.setMaximumHeight(80)
+        self.description.setMaximumHeight(150)
         self.timeline = QTreeWidget(self)
         self.timeline.setObjectName("complaintTimeline")
         self.timeline.setRootIsDecorated(False)
         self.timeline.setColumnCount(4)
         self.timeline.setWordWrap(True)
         self.timeline.setUniformRowHeights(False)
-        self.timeline.setIconSize(QSize(32, 32))  # attachments show their thumbnail
+        self.timeline.setIconSize(QSize(24, 24))  # attachments show their thumbnail
         for column, width in enumerate((130, 330, 100)):
             self.timeline.setColumnWidth(column, width)
         action_box = QGridLayout()
@@ -172,9 +172,11 @@ class ComplaintDetailDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.facts)
-        layout.addWidget(self.description)
         layout.addLayout(action_box)
-        layout.addWidget(self._build_attachments())
+        middle = QHBoxLayout()  # what happened beside its photos: the timeline keeps its room
+        middle.addWidget(self.description, 2)
+        middle.addWidget(self._build_attachments(), 3)
+        layout.addLayout(middle)
         layout.addWidget(self.timeline, 1)
 
     def _make_print_button(self) -> QPushButton:
