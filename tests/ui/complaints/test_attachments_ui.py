@@ -51,7 +51,7 @@ def test_choose_paste_drop_and_a_refusal(
                    | Qt.KeyboardModifier.ShiftModifier)  # fmt: skip
     qtbot.waitUntil(lambda: _names(strip) == ["box.jpg"], timeout=5000)
     thumb = strip.list.item(0).icon().pixmap(64, 64)
-    assert (thumb.width(), thumb.height()) == (64, 43)  # the photo itself, scaled
+    assert thumb.width() == 64 and thumb.height() in (42, 43)  # the photo itself, scaled
     qtbot.waitUntil(lambda: dialog.timeline.topLevelItem(0).text(1)
                     == "Attachment added: box.jpg", timeout=5000)  # fmt: skip
     assert not dialog.timeline.topLevelItem(0).icon(1).isNull()

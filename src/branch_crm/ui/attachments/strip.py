@@ -138,7 +138,7 @@ class AttachmentStrip(QWidget):
 
     def retranslate_ui(self) -> None:
         """Re-apply every translated text."""
-        self.title.setText(_("&Attachments (photos and scans)"))
+        self.title.setText(_("Attachments (photos and scans)"))
         self.list.setAccessibleName(_("Attachments"))
         self.attach_button.setText(_("Attach file…"))
         self.attach_button.setToolTip(_("Choose photos or a PDF ({key}); or drop files here")

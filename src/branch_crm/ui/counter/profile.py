@@ -183,7 +183,7 @@ class CustomerProfileDialog(QDialog):
         self.tabs.setTabText(0, _("D&etails"))
         self.tabs.setTabText(1, _("P&ickup preferences"))
         if self.attachments is not None:
-            self.tabs.setTabText(2, _("Attach&ments"))
+            self.tabs.setTabText(2, _("Attac&hments"))
             self.attachments.retranslate_ui()
         self.save_button.setText(_("Save"))
         self.save_button.setToolTip(_("Save (Ctrl+S)"))
