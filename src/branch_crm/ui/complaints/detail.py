@@ -173,10 +173,7 @@ class ComplaintDetailDialog(QDialog):
         layout.addLayout(top)
         layout.addWidget(self.facts)
         layout.addLayout(action_box)
-        middle = QHBoxLayout()  # what happened beside its photos: the timeline keeps its room
-        middle.addWidget(self.description, 2)
-        middle.addWidget(self._build_attachments(), 3)
-        layout.addLayout(middle)
+        layout.addLayout(self._build_middle())
         layout.addWidget(self.timeline, 1)
 
     def _make_print_button(self) -> QPushButton:
@@ -187,14 +184,18 @@ class ComplaintDetailDialog(QDialog):
         button.clicked.connect(self.print_complaint)
         return button
 
-    def _build_attachments(self) -> QWidget:
-        """The attachments strip; an attachment's event on the timeline opens it."""
+    def _build_middle(self) -> QHBoxLayout:
+        """What happened beside its photos and scans (the timeline keeps its room); an
+        attachment's event on the timeline opens it."""
         from branch_crm.ui.attachments.strip import AttachmentStrip
 
         self.attachments = AttachmentStrip(self.ctx, "complaint", self.complaint_id, self)
         self.attachments.sig_changed.connect(self._after_step)
         self.timeline.itemActivated.connect(self._on_timeline_activated)
-        return self.attachments
+        middle = QHBoxLayout()
+        middle.addWidget(self.description, 2)
+        middle.addWidget(self.attachments, 3)
+        return middle
 
     def retranslate_ui(self) -> None:
         """Re-apply every translated text."""
