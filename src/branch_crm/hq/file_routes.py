@@ -27,7 +27,7 @@ def add_file_routes(app: FastAPI, settings: HqSettings, deps: dict[str, Any]) ->
     app.state.files = store
     engine_dep, schema_dep, body_dep = deps["engine"], deps["schema"], deps["body"]
 
-    @app.head("/api/v1/files/{sha256}", responses=error_answers(401, 404, 409))
+    @app.head("/api/v1/files/{sha256}", responses=error_answers(401, 404, 409, 413, 422, 503))
     def file_state(
         sha256: Sha,
         db: Annotated[Any, Depends(engine_dep)],
@@ -44,7 +44,7 @@ def add_file_routes(app: FastAPI, settings: HqSettings, deps: dict[str, Any]) ->
         offset = store.offset(node.token_id, sha256)
         return Response(status_code=404, headers={OFFSET_HEADER: str(offset)})
 
-    @app.put("/api/v1/files/{sha256}", responses=error_answers(400, 401, 409, 413, 422))
+    @app.put("/api/v1/files/{sha256}", responses=error_answers(400, 401, 409, 413, 422, 503))
     def upload_chunk(  # noqa: PLR0917 (FastAPI passes parameters by name)
         sha256: Sha,
         chunk: Annotated[bytes, Depends(body_dep)],
@@ -73,7 +73,7 @@ def add_file_routes(app: FastAPI, settings: HqSettings, deps: dict[str, Any]) ->
         return JSONResponse({"offset": done.offset, "complete": done.complete},
                             headers={OFFSET_HEADER: str(done.offset)})  # fmt: skip
 
-    @app.get("/api/v1/files/{sha256}", responses=error_answers(401, 404, 409))
+    @app.get("/api/v1/files/{sha256}", responses=error_answers(401, 404, 409, 413, 422, 503))
     def download(
         sha256: Sha,
         db: Annotated[Any, Depends(engine_dep)],
