@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from branch_crm.db import file_store
 from branch_crm.models import Attachment, AttachmentFile, ComplaintEvent
 from branch_crm.services.attachments import service, store
 from branch_crm.services.attachments.store import AttachmentRefused
@@ -29,7 +30,7 @@ def _attach(call, actor, complaint: str, data: bytes, name: str = "photo.jpg"): 
 def test_a_photo_is_stored_once_by_hash_beside_the_database(db, counter, call) -> None:
     complaint = a_complaint(db, counter)
     view = _attach(call, counter, complaint, jpeg())
-    root = store.store_root(db.path)
+    root = file_store.store_root(db.path)
     assert root.parent == db.path.parent
     assert view.available and view.mime == "image/jpeg" and view.path is not None
     assert view.path == root / view.sha256[:2] / view.sha256
@@ -107,7 +108,7 @@ def test_bad_files_get_a_clear_message_and_nothing_is_stored(
     complaint = a_complaint(db, counter)
     with pytest.raises(AttachmentRefused, match=message):
         _attach(call, counter, complaint, data, name="evidence.jpg")
-    assert _files(store.store_root(db.path)) == []
+    assert _files(file_store.store_root(db.path)) == []
     with unit_of_work(db, counter) as session:
         assert session.query(Attachment).count() == 0
 
@@ -123,7 +124,7 @@ def test_a_file_over_the_size_setting_is_refused_before_it_is_read(
     limit = r"huge.pdf is 2.0 MB; a file may be at most 1.0 MB"
     with pytest.raises(AttachmentRefused, match=limit):
         call(counter, service.attach_path, owner_kind="complaint", owner_id=complaint, path=big)
-    assert _files(store.store_root(db.path)) == []
+    assert _files(file_store.store_root(db.path)) == []
 
 
 def test_a_customer_takes_attachments_and_removing_one_leaves_a_tombstone(
@@ -153,5 +154,5 @@ def test_an_interrupted_write_leaves_no_partial_file(tmp_path: Path, monkeypatch
 
     monkeypatch.setattr(os, "fsync", broken_fsync)
     with pytest.raises(OSError, match="No space"):
-        store.put(tmp_path / "files", b"some bytes")
+        file_store.put(tmp_path / "files", b"some bytes")
     assert _files(tmp_path / "files") == []

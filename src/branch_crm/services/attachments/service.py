@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from branch_crm.db import file_store
 from branch_crm.errors import NotFound
 from branch_crm.i18n import N_, _
 from branch_crm.models import Attachment, AttachmentFile, Complaint, Customer
@@ -76,7 +77,7 @@ def store_root(session: Session) -> Path:
     database = engine.url.database
     if not database:
         raise RuntimeError("attachments need a database file")
-    return store.store_root(database)
+    return file_store.store_root(database)
 
 
 def attachment_id(owner_kind: str, owner_id: str, sha256: str) -> str:
@@ -111,7 +112,7 @@ def attach_file(
             _("{name} is already attached to this {record}.").format(name=name, record=owner_label)
         )
     root = store_root(session)
-    store.put(root, prepared.data)  # before the row: a row never names a missing local file
+    file_store.put(root, prepared.data)  # before the row: a row never names a missing local file
     if session.get(AttachmentFile, sha) is None:
         session.add(AttachmentFile(sha256=sha, size=len(prepared.data), stored_at=utcnow()))
     if row is None:
@@ -220,11 +221,11 @@ def pending_count(*, session: Session) -> int:
     """Attachments of live rows whose file has not arrived on this PC."""
     root = store_root(session)
     shas = session.scalars(select(Attachment.sha256).where(Attachment.deleted_at.is_(None)))
-    return sum(1 for sha in set(shas) if not store.has(root, sha))
+    return sum(1 for sha in set(shas) if not file_store.has(root, sha))
 
 
 def _view(row: Attachment, root: Path) -> AttachmentView:
-    path = store.path_of(root, row.sha256)
+    path = file_store.path_of(root, row.sha256)
     return AttachmentView(
         id=row.id,
         owner_kind=row.owner_kind,

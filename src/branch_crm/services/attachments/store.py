@@ -1,5 +1,5 @@
 """What may go into the content-addressed file store beside the database (its layout and
-atomic writes: db.file_store, re-exported here).
+atomic writes: db.file_store).
 
 A file is checked by its content, never its name: JPEG, PNG and HEIC photos (HEIC becomes
 JPEG: every PC and printer reads that) and PDF. A photo is turned upright (EXIF
@@ -14,7 +14,6 @@ import io
 import logging
 from dataclasses import dataclass
 
-from branch_crm.db.file_store import adopt, has, path_of, put, store_root, write_atomic
 from branch_crm.errors import CrmError
 from branch_crm.i18n import _
 
@@ -26,7 +25,6 @@ JPEG_QUALITY = 85
 MAX_PIXELS = 80_000_000
 """A picture claiming more pixels than this is refused before it is decoded (a "bomb")."""
 HEIC_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
-__all__ = ["adopt", "has", "path_of", "put", "store_root", "write_atomic"]  # the layout
 MIME_EXTENSION = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}
 
 
