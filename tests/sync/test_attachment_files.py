@@ -137,3 +137,23 @@ def test_wrong_hash_is_refused_and_files_stay_within_their_branch(
     anonymous = {k: v for k, v in _headers(token1).items() if k != "Authorization"}
     assert httpx.get(url, headers=anonymous).status_code == 401  # no token
     assert _upload_state(hq.base_url, token9, view.sha256)[0] == 404
+
+
+def test_a_download_cut_midway_resumes_with_range(hq: Any, make_branch: Any) -> None:
+    db1, client1 = make_branch("BR1", name="pc1")
+    db2, client2 = make_branch("BR1", name="pc2")
+    complaint = a_complaint(db1, _actor("BR1"))
+    view = _attach(db1, "BR1", complaint, _scan(300_000), "scan.pdf")
+    assert client1.run_once().files_sent == 1
+    assert client2.run_once().error is None
+    with FaultProxy(hq.base_url) as proxy:
+        proxy.add_rule(Fault("cut_response", at=0.5), path=FILES, every=1, times=1)
+        client = SyncClient(db2, base_url=proxy.url, token=stored_token_of(db2), timeout=5)
+        with pytest.raises(httpx.HTTPError):
+            client.fetch_file(view.sha256)
+        assert proxy.stats.faults["cut_response"] == 1
+        shown = run_service(db2, _actor("BR1"), service.get_attachment, attachment_id=view.id)
+        assert not shown.available  # half a file is never shown
+        path = client.fetch_file(view.sha256)
+        assert proxy.stats.answers[206] == 1  # the rest, not the whole file again
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == view.sha256

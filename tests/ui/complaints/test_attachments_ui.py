@@ -121,3 +121,19 @@ def test_ctrl_p_previews_the_complaint_with_its_photos(qtbot, ctx, complaint) ->
     preview = dialog.preview
     assert preview.pdf is not None and preview.pdf.count == 2  # the complaint, the photo
     preview.close()
+
+
+def test_the_customer_profile_has_an_attachments_tab(qtbot, ctx, add_customer) -> None:  # type: ignore[no-untyped-def]
+    from branch_crm.ui.counter.profile import CustomerProfileDialog
+
+    customer = add_customer("李四", "13912345678")
+    dialog = CustomerProfileDialog(ctx, customer_id=customer)
+    qtbot.addWidget(dialog)
+    assert dialog.tabs.tabText(2) == "Attac&hments"
+    strip = dialog.attachments
+    assert strip is not None and strip.owner_kind == "customer"
+    strip.attach_bytes(jpeg(), "card.jpg")
+    qtbot.waitUntil(lambda: strip.list.count() == 1, timeout=5000)
+    new = CustomerProfileDialog(ctx)  # a new customer: attachments once it is saved
+    qtbot.addWidget(new)
+    assert new.attachments is None and new.tabs.count() == 2
