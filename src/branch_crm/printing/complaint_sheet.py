@@ -146,7 +146,8 @@ class _Layout:
         for item in others:
             state = _("PDF, printed separately") if not item.is_image else _("photo pending")
             self._room(4.6 * MM)
-            self.w.text(self.left, self.y, f"{item.name} ({state})", TEXT_SIZE)
+            note = f"（{state}）" if self.data.language.startswith("zh") else f" ({state})"
+            self.w.text(self.left, self.y, item.name + note, TEXT_SIZE)
             self.y -= 4.6 * MM
         for index, photo in enumerate(photos):
             if index % PHOTOS_PER_PAGE == 0:
