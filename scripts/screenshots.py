@@ -47,6 +47,7 @@ DIALOGS = {  # screenshot name -> opener name in tests/support/windows.py
     "new_customer": "new_customer",
     "take_complaint": "take_complaint",
     "complaint_detail": "complaint_detail",
+    "complaint_attachments": "complaint_attachments",
     "complaint_close": "complaint_close",
     "complaint_figures": "complaint_figures",
     "training_new": "training_new",

@@ -21,6 +21,11 @@ ROUTES = {
     ("/api/v1/sync/push", "post"): {"200", "400", "401", "403", "409", "413", "422", "503"},
     ("/api/v1/sync/pull", "get"): {"200", "401", "409", "413", "422", "503"},
     ("/api/v1/sync/clock", "get"): {"200", "401", "409", "413", "422", "503"},
+    # attachments' files (issue 19): 404 no such file for the branch, 409 also a chunk that
+    # does not start where the upload stands
+    ("/api/v1/files/{sha256}", "head"): {"200", "401", "404", "409", "413", "422", "503"},
+    ("/api/v1/files/{sha256}", "put"): {"200", "400", "401", "409", "413", "422", "503"},
+    ("/api/v1/files/{sha256}", "get"): {"200", "401", "404", "409", "413", "422", "503"},
 }
 """Each route's statuses: 400 a body that is no JSON (or a client gone mid-upload), 401 no
 valid token, 403 another branch's data, 409 a schema or protocol head office does not sync
@@ -71,6 +76,7 @@ def _requests(office: Office) -> dict[tuple[str, str], Any]:
         "changes": [],
     }
     register = {"code": "ABCD-EFGH-JKLM", "branch": "BR1", "node": "node2"}
+    file = "/api/v1/files/" + "0" * 64
     return {
         ("/healthz", "get"): lambda: office.http.get("/healthz"),
         ("/api/v1/register", "post"): lambda: office.http.post("/api/v1/register", json=register),
@@ -81,6 +87,11 @@ def _requests(office: Office) -> dict[tuple[str, str], Any]:
         ("/api/v1/sync/clock", "get"): lambda: office.http.get(
             "/api/v1/sync/clock", headers=headers
         ),
+        ("/api/v1/files/{sha256}", "head"): lambda: office.http.head(file, headers=headers),
+        ("/api/v1/files/{sha256}", "put"): lambda: office.http.put(
+            file, content=b"x", headers={**headers, "Content-Range": "bytes 0-0/1"}
+        ),
+        ("/api/v1/files/{sha256}", "get"): lambda: office.http.get(file, headers=headers),
     }
 
 
@@ -93,6 +104,9 @@ def test_every_route_answers_a_documented_503_while_the_database_is_down(
     for (path, method), send in requests.items():
         answer: httpx.Response = send()
         assert answer.status_code == 503, (path, answer.text)
+        assert "503" in published["paths"][path][method]["responses"], path
+        if method == "head":  # an answer to HEAD has no body
+            continue
         assert answer.json()["detail"] == (
             "Head office's database is unavailable just now; try again later."
         )

@@ -182,6 +182,15 @@ def _complaint_detail(demo: Demo) -> QWidget:
     return ComplaintDetailDialog(demo.ctx, demo.complaint_id, parent=demo.main)
 
 
+def _complaint_attachments(demo: Demo) -> QWidget:
+    """The demo complaint with photos of the parcel, a screenshot, a scanned waybill and one
+    photo still on its way from another PC ("photo pending")."""
+    from tests.support.attachments import add_demo_attachments
+
+    add_demo_attachments(demo.ctx.db, demo.ctx.actor, demo.complaint_id)
+    return _complaint_detail(demo)
+
+
 def _complaint_step(demo: Demo) -> QWidget:
     detail = _complaint_detail(demo)
     detail.show()
@@ -421,6 +430,7 @@ DIALOGS: list[tuple[str, Callable[[Demo], QWidget]]] = [
     ("new_customer", _new_customer),
     ("take_complaint", _take_complaint),
     ("complaint_detail", _complaint_detail),
+    ("complaint_attachments", _complaint_attachments),
     ("complaint_close", _complaint_step),
     ("complaint_figures", _complaint_figures),
     ("training_new", _session_new),

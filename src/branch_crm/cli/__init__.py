@@ -26,6 +26,7 @@ from sqlalchemy.exc import DatabaseError as SaDatabaseError
 from branch_crm import __version__, i18n
 from branch_crm.argparse_i18n import Parser, option_value, translate_argparse
 from branch_crm.cli import (
+    attach,
     backup,
     care,
     complaints,
@@ -47,6 +48,7 @@ from branch_crm.i18n import LANGUAGES, _
 log = logging.getLogger(__name__)
 
 COMMANDS: tuple[Callable[[Any], None], ...] = (
+    attach.register,
     backup.register,
     care.register,
     complaints.register,

@@ -154,6 +154,7 @@ ERROR_ANSWERS = {
     401: "No token, or one head office does not know or revoked (registration: the code is "
     "unknown, used or expired).",
     403: "The request names another branch than the token's (or the code's).",
+    404: "Head office has no such file for the token's branch (attachment files).",
     409: "The branch's schema or sync protocol is one head office does not sync with.",
     413: "The request is larger than head office accepts.",
     422: "The request is malformed.",

@@ -170,7 +170,7 @@ def create_app(settings: HqSettings | None = None) -> FastAPI:
     install_handlers(app, settings)
     app.include_router(dashboard_router())  # the cross-branch dashboard, /dashboard
 
-    _add_operations_routes(app, settings, metrics)
+    _add_operations_routes(app, settings, metrics)  # and the attachments' file routes
 
     @app.post(
         "/api/v1/register",
@@ -279,7 +279,11 @@ def create_app(settings: HqSettings | None = None) -> FastAPI:
 
 
 def _add_operations_routes(app: FastAPI, settings: HqSettings, metrics: Metrics) -> None:
-    """``/healthz`` and ``/metrics``, for load balancers and monitoring."""
+    """``/healthz`` and ``/metrics``, for load balancers and monitoring; the attachments'
+    file routes (hq.file_routes)."""
+    from branch_crm.hq.file_routes import add_file_routes
+
+    add_file_routes(app, settings, {"engine": engine_of, "schema": schema, "body": push_body})
 
     @app.get("/healthz", responses=error_answers(413, 503))
     def healthz(db: EngineDep) -> dict[str, Any]:

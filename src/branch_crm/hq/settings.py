@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
@@ -44,6 +45,20 @@ class HqSettings(BaseSettings):
     metrics_dir: str = ""
     """A folder the worker processes of one service share their counters through (set by
     ``serve --workers N`` itself; empty: one process, counters in memory)."""
+
+    files_dir: str = ""
+    """Folder of the attachments' files (hq.files); default ``hq-files`` in the data folder.
+    A shared or mounted path works the same; an object store is a later step."""
+    max_file_bytes: int = Field(default=64 * 1024 * 1024, ge=1)
+    """Largest attachment file a branch may send."""
+
+    def resolved_files_dir(self) -> Path:
+        """The attachments' file folder."""
+        if self.files_dir:
+            return Path(self.files_dir)
+        from branch_crm.db import default_data_dir
+
+        return default_data_dir() / "hq-files"
 
     def resolved_url(self) -> str:
         """The database URL, defaulting to the SQLite file."""

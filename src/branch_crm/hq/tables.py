@@ -263,3 +263,15 @@ DASHBOARD_INDEXES = (
           ENTITIES["monthly_volume"][0].c.customer_id, ENTITIES["monthly_volume"][0].c.parcels),
 )  # fmt: skip
 """Indexes the dashboard's period queries read through (hq0008)."""
+
+file = Table(
+    "hq_file",
+    hq_metadata,
+    Column("branch_code", String(16), primary_key=True),
+    Column("sha256", String(64), primary_key=True),
+    Column("size", BigInteger(), nullable=False),
+    Column("stored_at", UtcDateTime(), nullable=False),
+)
+"""An attachment's file a branch sent (hq0010): the bytes are in the file store under their
+hash (hq.files), shared by branches that sent the same file; a PC may read a file only
+when its own branch sent it."""

@@ -1,5 +1,6 @@
 """SQLAlchemy models of the branch database (one module per aggregate)."""
 
+from branch_crm.models.attachment import Attachment, AttachmentFile
 from branch_crm.models.audit import AuditEntry
 from branch_crm.models.base import HQ_BRANCH, Base, SyncedMixin
 from branch_crm.models.care import CareTask, Visit
@@ -47,6 +48,8 @@ from branch_crm.models.training import TrainingAttendee, TrainingSession
 
 __all__ = [
     "HQ_BRANCH",
+    "Attachment",
+    "AttachmentFile",
     "AuditEntry",
     "Base",
     "CareTask",

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Protocol, TypeVar
 
 import httpx
@@ -36,6 +37,7 @@ from branch_crm.sync.applier import PageApplier
 from branch_crm.sync.apply_rows import ApplyError
 from branch_crm.sync.capture import capture_suspended
 from branch_crm.sync.clock import adjust_clock, machine_ms, note_reading, reading_holds
+from branch_crm.sync.files import FileTransfer, UploadReport
 from branch_crm.sync.hlc import parse
 from branch_crm.sync.outbox import OutgoingBatch, next_batch, settle_ack
 from branch_crm.sync.pc_codes import code_index
@@ -86,6 +88,10 @@ class SyncResult:
     those back like anyone's (they change nothing here, unless one lost a merge)."""
     conflicts: int
     error: str | None = None
+    files_sent: int = 0
+    """Attachment files head office confirmed this round (sync.files)."""
+    file_error: str | None = None
+    """Why some files did not go this round (English; they go next round), else None."""
 
 
 class SyncFailed(Exception):
@@ -208,10 +214,36 @@ class SyncClient:
                 self._measure_clock(http)
                 pushed, conflicts = self._push_all(http)
                 pulled = self._pull_all(http)
+                files = self._send_files(http)
             self.write(self._record_success)
         except Exception as exc:  # every failure is said in words, none escapes
             return self._record_failure(self._failure(exc), pushed, pulled, conflicts)
-        return SyncResult(pushed, pulled, conflicts, None)
+        return SyncResult(pushed, pulled, conflicts, None, files.sent, files.error)
+
+    # --- attachment files --------------------------------------------------------------
+
+    def files(self) -> FileTransfer:
+        """The attachment files of this database (sync.files), written through the writer."""
+        return FileTransfer(self.db, write=self.write)
+
+    def _send_files(self, http: httpx.Client) -> UploadReport:
+        """Send the attachment files head office has not got, after the changes: a failure
+        here never fails the round (the rows went; the files go next round)."""
+        try:
+            report = self.files().upload_all(http)
+        except Exception as exc:  # a file problem must not stop the change stream
+            log.warning("attachment files not sent this round", exc_info=True)
+            return UploadReport(error=f"{type(exc).__name__}: {str(exc)[:200]}")
+        if report.error or report.failed:
+            log.info("files: %d sent, %d refused, %s", report.sent, len(report.failed),
+                     report.error or "no line trouble")  # fmt: skip
+        return report
+
+    def fetch_file(self, sha256: str) -> Path:
+        """Download one attachment file of this branch from head office into the store
+        (FileTransferError or httpx.HTTPError when it cannot come now)."""
+        with self._http() as http:
+            return self.files().download(http, sha256)
 
     def _failure(self, exc: Exception) -> Message:
         """What stopped a round, in words a user can act on, as a stored message (the

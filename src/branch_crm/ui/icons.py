@@ -127,6 +127,12 @@ ICONS: dict[str, str] = {
     "record_undo": "fa5s.undo",
     "deleted_items": "fa5s.dumpster",
     "customer_merge": "fa5s.people-arrows",
+    # attachments (issue 19)
+    "attach": "fa5s.paperclip",
+    "attachment_pdf": "fa5s.file-pdf",
+    "attachment_pending": "fa5s.hourglass-half",
+    "attachment_paste": "fa5s.paste",
+    "attachment_remove": "fa5s.trash-alt",
 }
 
 _cache: dict[str, QIcon] = {}

@@ -107,6 +107,7 @@ _TITLE_BUILDERS: dict[str, Callable[[Mapping[str, Any], Mapping[str, str]], str]
     ),
     "closed": _closed_title,
     "assigned": lambda d, _c: _("Assigned to {name}").format(name=d.get("assignee_name") or "?"),
+    "attachment": lambda d, _c: _("Attachment added: {name}").format(name=d.get("name") or "?"),
 }
 
 

@@ -51,6 +51,9 @@ SETTINGS: dict[str, Setting] = {
         Setting("hq.ca_file", "", str, "local", N_("CA certificate file (empty: the PC's store)")),
         Setting("sync.interval_minutes", 5, int, "local", N_("Sync every (minutes)"), 1, 1440),
         Setting(
+            "attachments.max_file_mb", 20, int, "local", N_("Largest attached file (MB)"), 1, 200
+        ),
+        Setting(
             "auth.max_failed_logins", 5, int, "local", N_("Wrong passwords before lock-out"), 1, 20
         ),
         Setting(

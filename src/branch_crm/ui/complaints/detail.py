@@ -13,8 +13,8 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -146,13 +146,14 @@ class ComplaintDetailDialog(QDialog):
         self.description = QPlainTextEdit(self)
         self.description.setObjectName("complaintDescriptionView")
         self.description.setReadOnly(True)
-        self.description.setMaximumHeight(80)
+        self.description.setMaximumHeight(150)
         self.timeline = QTreeWidget(self)
         self.timeline.setObjectName("complaintTimeline")
         self.timeline.setRootIsDecorated(False)
         self.timeline.setColumnCount(4)
         self.timeline.setWordWrap(True)
         self.timeline.setUniformRowHeights(False)
+        self.timeline.setIconSize(QSize(24, 24))  # attachments show their thumbnail
         for column, width in enumerate((130, 330, 100)):
             self.timeline.setColumnWidth(column, width)
         action_box = QGridLayout()
@@ -164,15 +165,17 @@ class ComplaintDetailDialog(QDialog):
             button.clicked.connect(partial(self.run_action, action.key))
             action_box.addWidget(button, i // 5, i % 5)
             self.buttons[action.key] = button
+        self.print_button = self._make_print_button()
         top = QHBoxLayout()
         top.addWidget(self.header, 1)
+        top.addWidget(self.print_button)
         top.addWidget(self.customer_button)
         self._build_delete_button(top)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.facts)
-        layout.addWidget(self.description)
         layout.addLayout(action_box)
+        layout.addLayout(self._build_middle())
         layout.addWidget(self.timeline, 1)
 
     def _build_delete_button(self, row: QHBoxLayout) -> None:
@@ -185,6 +188,27 @@ class ComplaintDetailDialog(QDialog):
             self.delete_button.clicked.connect(self.delete_complaint)
             row.addWidget(self.delete_button)
 
+    def _make_print_button(self) -> QPushButton:
+        button = QPushButton(self)
+        button.setObjectName("complaintPrint")
+        button.setIcon(visuals.named_icon("print"))
+        button.setAutoDefault(False)
+        button.clicked.connect(self.print_complaint)
+        return button
+
+    def _build_middle(self) -> QHBoxLayout:
+        """What happened beside its photos and scans (the timeline keeps its room); an
+        attachment's event on the timeline opens it."""
+        from branch_crm.ui.attachments.strip import AttachmentStrip
+
+        self.attachments = AttachmentStrip(self.ctx, "complaint", self.complaint_id, self)
+        self.attachments.sig_changed.connect(self._after_step)
+        self.timeline.itemActivated.connect(self._on_timeline_activated)
+        middle = QHBoxLayout()
+        middle.addWidget(self.description, 2)
+        middle.addWidget(self.attachments, 3)
+        return middle
+
     def retranslate_ui(self) -> None:
         """Re-apply every translated text."""
         self.setWindowTitle(_("Complaint"))
@@ -195,6 +219,10 @@ class ComplaintDetailDialog(QDialog):
         self.timeline.setAccessibleName(_("Complaint timeline"))
         self.description.setAccessibleName(_("What happened"))
         self.customer_button.setText(_("Customer profile"))
+        self.print_button.setText(_("Print…"))
+        self.print_button.setShortcut(QKeySequence.StandardKey.Print)
+        self.print_button.setToolTip(_("Print the complaint with its photos (Ctrl+P)"))
+        self.print_button.setAccessibleName(_("Print the complaint"))
         self.customer_button.setToolTip(_("Open the customer's profile"))
         if self.delete_button is not None:
             self.delete_button.setText(_("Delete… (Ctrl+Shift+D)"))
@@ -247,10 +275,34 @@ class ComplaintDetailDialog(QDialog):
                     event.note or "",
                 ]
             )
-            item.setIcon(1, visuals.event_icon(event.kind))
+            item.setIcon(1, self._event_icon(event))
             item.setToolTip(3, event.note or "")
             item.setData(0, Qt.ItemDataRole.UserRole, event.kind)
             self.timeline.addTopLevelItem(item)
+
+    def _event_icon(self, event: cs_events.EventView) -> QIcon:
+        """The event's icon; an attachment's own thumbnail for an attachment added."""
+        if event.kind == "attachment":
+            from branch_crm.ui.attachments.strip import thumbnail
+
+            found = next((v for v in self.attachments.views
+                          if v.id == event.data.get("attachment_id")), None)  # fmt: skip
+            if found is not None:
+                return thumbnail(found, 48)
+        return visuals.event_icon(event.kind)
+
+    def _on_timeline_activated(self, item: QTreeWidgetItem) -> None:
+        """Enter or a double-click on an attachment's event opens the attachment."""
+        row = self.timeline.indexOfTopLevelItem(item)
+        events = list(reversed(self._events))
+        if not 0 <= row < len(events) or events[row].kind != "attachment":
+            return
+        wanted = events[row].data.get("attachment_id")
+        for index, view in enumerate(self.attachments.views):
+            if view.id == wanted:
+                self.attachments.list.setCurrentRow(index)
+                self.attachments.open_selected()
+                return
 
     def _enable_actions(self, view: views.ComplaintView) -> None:
         steps = workflow.available_steps(self.ctx.actor, view.status)
@@ -269,6 +321,7 @@ class ComplaintDetailDialog(QDialog):
 
     def _on_bus_data_changed(self, what: frozenset[str]) -> None:
         if "complaint" in what or "sync" in what:
+            self.attachments.reload()
             self.reload()
 
     def delete_complaint(self) -> None:
@@ -286,6 +339,23 @@ class ComplaintDetailDialog(QDialog):
         from branch_crm.ui.counter import actions
 
         actions.open_customer(self.ctx, self.view.customer_id)
+
+    def print_complaint(self) -> None:
+        """The complaint and its photos as a PDF, in the print preview."""
+        from branch_crm.services.attachments.printout import print_complaint
+        from branch_crm.ui.attachments.strip import printout_path
+
+        output = printout_path(f"complaint-{self.view.number if self.view else 'x'}")
+        self.ctx.submit(print_complaint, kwargs={"complaint_id": self.complaint_id,
+                                                 "output": output},
+                        kind="cpu", on_result=self._on_printed)  # fmt: skip
+
+    def _on_printed(self, path: object) -> None:
+        from pathlib import Path
+
+        from branch_crm.ui.printing.preview import preview_pdf
+
+        self.preview = preview_pdf(self, Path(str(path)), self.windowTitle())
 
     # -- actions --------------------------------------------------------------------
     def run_action(self, key: str) -> None:

@@ -33,6 +33,7 @@ from branch_crm.services.permissions import allowed
 from branch_crm.services.timeline import customer_timeline
 from branch_crm.services.timeline_entry import TimelineEntry
 from branch_crm.ui import keys, messages
+from branch_crm.ui.attachments.strip import AttachmentStrip
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.counter import hooks
 from branch_crm.ui.counter.hooks import CustomerAction
@@ -108,6 +109,14 @@ class CustomerProfileDialog(QDialog):
         self.tabs.setObjectName("profileTabs")
         self.tabs.addTab(scroll, "")
         self.tabs.addTab(scrolling(self.preferences, self), "")  # low screens scroll
+        self.attachments: AttachmentStrip | None = None
+        if self.customer_id is not None:  # a new customer gets attachments once saved
+            self.attachments = AttachmentStrip(self.ctx, "customer", self.customer_id, self)
+            page = QWidget(self)
+            column = QVBoxLayout(page)
+            column.addWidget(self.attachments)
+            column.addStretch(1)
+            self.tabs.addTab(page, "")
         self.side = ProfileSide(hooks.timeline_icon, self)
         splitter = QSplitter(self)
         splitter.addWidget(self.tabs)
@@ -175,6 +184,9 @@ class CustomerProfileDialog(QDialog):
         self.side.retranslate_ui()
         self.tabs.setTabText(0, _("D&etails"))
         self.tabs.setTabText(1, _("P&ickup preferences"))
+        if self.attachments is not None:
+            self.tabs.setTabText(2, _("Attac&hments"))
+            self.attachments.retranslate_ui()
         self.save_button.setText(_("Save"))
         self.save_button.setToolTip(_("Save (Ctrl+S)"))
         self.save_button.setAccessibleName(_("Save customer"))
