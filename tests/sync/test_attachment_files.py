@@ -94,7 +94,7 @@ def test_an_upload_cut_mid_file_resumes_where_it_stopped(
     with FaultProxy(hq.base_url) as proxy:
         # requests to files: HEAD, chunk 1, chunk 2 (cut halfway through its body)
         proxy.add_rule(Fault("cut_request", at=0.5), path=FILES, every=3, times=1)
-        client = SyncClient(db, base_url=proxy.url, token=token, timeout=5)
+        client = SyncClient(db, base_url=proxy.url, token=token, timeout=30)
         cut = client.run_once()
         assert proxy.stats.faults["cut_request"] == 1
         assert cut.error is None  # the changes went; the file waits
@@ -148,7 +148,7 @@ def test_a_download_cut_midway_resumes_with_range(hq: Any, make_branch: Any) -> 
     assert client2.run_once().error is None
     with FaultProxy(hq.base_url) as proxy:
         proxy.add_rule(Fault("cut_response", at=0.5), path=FILES, every=1, times=1)
-        client = SyncClient(db2, base_url=proxy.url, token=stored_token_of(db2), timeout=5)
+        client = SyncClient(db2, base_url=proxy.url, token=stored_token_of(db2), timeout=30)
         with pytest.raises(httpx.HTTPError):
             client.fetch_file(view.sha256)
         assert proxy.stats.faults["cut_response"] == 1
