@@ -38,6 +38,7 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    literal_column,
     or_,
     select,
     true,
@@ -45,6 +46,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement, Select
 
+from branch_crm.hq import summary
 from branch_crm.hq import tables as t
 from branch_crm.hq.web.periods import Period, month_bounds
 from branch_crm.models.base import HQ_BRANCH
@@ -64,6 +66,7 @@ __all__ = [
     "complaint_list",
     "customer_figures",
     "hotspots",
+    "open_complaints",
     "survey_figures",
     "survey_trend",
     "sync_health",
@@ -153,6 +156,10 @@ def complaint_figures(
     conn: Connection, period: Period, codes: Branches, now: datetime
 ) -> dict[str, ComplaintFigures]:
     """branch -> complaint figures of the period (open and breached: now)."""
+    if summary.meta(conn) is not None:
+        from branch_crm.hq.web import summary_figures as sf
+
+        return sf.complaint_figures(conn, period, codes, now)
     c = complaint.c
     breached = or_(_flag(c.response_breached), _flag(c.resolution_breached))
     measured = or_(
@@ -176,17 +183,27 @@ def complaint_figures(
     for branch, n, b, m, ok in conn.execute(received):
         fig = out[branch]
         fig.received, fig.breached_received, fig.measured, fig.met = n, b or 0, m or 0, ok or 0
+    open_complaints(conn, codes, now, out)
+    return dict(out)
+
+
+def open_complaints(
+    conn: Connection, codes: Branches, now: datetime, out: dict[str, ComplaintFigures]
+) -> None:
+    """Set the open and breached-now complaints of each branch in ``out`` (the literal
+    'closed' lets PostgreSQL read the partial index of the open ones, ix_dash_complaint_open)."""
+    c = complaint.c
+    breached = or_(_flag(c.response_breached), _flag(c.resolution_breached))
     late_now = or_(breached, and_(c.resolution_due_at < now, c.paused_since.is_(None)))
     open_q = _scoped(
         select(c.branch_id, func.count(), _n(late_now))
-        .where(c.status != "closed", c.deleted_at.is_(None))
+        .where(c.status != literal_column("'closed'"), c.deleted_at.is_(None))
         .group_by(c.branch_id),
         c.branch_id,
         codes,
     )
     for branch, n, late in conn.execute(open_q):
         out[branch].open, out[branch].breached_open = n, late or 0
-    return dict(out)
 
 
 def category_names(conn: Connection, language: str) -> dict[str, str]:
@@ -203,6 +220,10 @@ def hotspots(
     conn: Connection, period: Period, codes: Branches, language: str
 ) -> list[tuple[str, str, int]]:
     """(category code, name, complaints received) of the period, most first."""
+    if summary.meta(conn) is not None:
+        from branch_crm.hq.web import summary_figures as sf
+
+        return sf.hotspots(conn, period, codes, language)
     c = complaint.c
     query = _scoped(
         select(c.category, func.count().label("n"))
@@ -361,12 +382,20 @@ def _score_rows(
 
 def survey_figures(conn: Connection, period: Period, codes: Branches) -> dict[str, Scores]:
     """branch -> satisfaction scores of the period."""
+    if summary.meta(conn) is not None:
+        from branch_crm.hq.web import summary_figures as sf
+
+        return sf.survey_figures(conn, period, codes)
     rows = _score_rows(conn, response.c.branch_id, period.utc_start, period.utc_end, codes)
     return {str(k): v for k, v in rows}
 
 
 def survey_trend(conn: Connection, months: list[str], codes: Branches) -> list[tuple[str, Scores]]:
     """(month, scores) for each month, oldest first (one query, months as CASE buckets)."""
+    if summary.meta(conn) is not None:
+        from branch_crm.hq.web import summary_figures as sf
+
+        return sf.survey_trend(conn, months, codes)
     bounds = [month_bounds(m) for m in months]
     answered = response.c.answered_on
     bucket = case(
@@ -421,6 +450,13 @@ def customer_figures(
     conn: Connection, period: Period, codes: Branches
 ) -> dict[str, CustomerFigures]:
     """branch -> customers by tier, new, dormant and at churn risk, as of the period's end."""
+    built = summary.meta(conn)
+    if built is not None:
+        from branch_crm.hq.web import summary_figures as sf
+
+        read = sf.customer_figures(conn, period, codes, built)
+        if read is not None:
+            return read
     p = policy_values(conn)
     m0 = period.reference_month
     m1, m2, m3 = (add_months(m0, -i) for i in (1, 2, 3))
