@@ -222,9 +222,7 @@ def _months(first: str, last: str) -> list[str]:
     return out
 
 
-def _statement(
-    table: str, ids: Sequence[str] | None, m: Meta | None
-) -> tuple[str, dict[str, Any]]:
+def _statement(table: str, ids: Sequence[str] | None, m: Meta | None) -> tuple[str, dict[str, Any]]:
     """The counting SQL of one summary (over ``ids`` only when given) and its parameters."""
     params: dict[str, Any] = {} if ids is None else {"ids": list(ids)}
     if table == "hq_dash_complaint_day":

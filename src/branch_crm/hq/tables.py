@@ -326,7 +326,8 @@ dash_customer_month = Table(
 )
 """Customers per branch classified as of a reference month (``month``): tier and churn risk
 from that month's volumes, parcels in the dormancy window up to it (``shipped``) and in the
-month after (``shipped_next``), a first shipment date known (``first_known``); ``start_date`` / ``start_at`` (first shipment, else creation)
+month after (``shipped_next``), a first shipment date known (``first_known``);
+``start_date`` / ``start_at`` (first shipment, else creation)
 and ``created_on`` (business day) kept only where a period referencing the month can still
 tell them apart (recent ones), else 0001-01-01. Counted with head office's policy thresholds
 of the last rebuild (kept in ``hq_dash_summary``)."""

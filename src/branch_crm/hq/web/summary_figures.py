@@ -170,4 +170,3 @@ def customer_figures(
         fig.dormant += int(n_dormant)
         fig.churn_risk += int(n_churn)
     return dict(out)
-

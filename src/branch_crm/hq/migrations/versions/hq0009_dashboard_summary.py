@@ -32,7 +32,9 @@ def upgrade() -> None:
         sa.Column("breached", sa.Integer(), nullable=False),
         sa.Column("settled", sa.Integer(), nullable=False),
         sa.Column("met", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("branch_id", "day", "category", name=op.f("pk_hq_dash_complaint_day")),
+        sa.PrimaryKeyConstraint(
+            "branch_id", "day", "category", name=op.f("pk_hq_dash_complaint_day")
+        ),
     )
     op.create_table(
         "hq_dash_survey_day",
