@@ -390,5 +390,5 @@ def _add(conn: Connection, table: str, before: Counts, after: Counts) -> None:
     first = value_names[0]  # the row count: a key nothing is counted under any more
     emptied = [tuple(r[k] for k in key_names) for r in rows if r[first] < 0]
     if emptied:
-        key = tuple_(*[target.c[k] for k in key_names])
-        conn.execute(delete(target).where(key.in_(emptied), target.c[first] == 0))
+        whole_key = tuple_(*[target.c[k] for k in key_names])
+        conn.execute(delete(target).where(whole_key.in_(emptied), target.c[first] == 0))
