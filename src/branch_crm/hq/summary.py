@@ -274,6 +274,7 @@ def rebuild(conn: Connection, *, today: date | None = None) -> dict[str, int]:
         raise RuntimeError("the dashboard's summaries are kept on PostgreSQL only")
     names = ", ".join(TABLES)
     conn.execute(text(f"LOCK TABLE {names}, hq_dash_summary IN EXCLUSIVE MODE"))
+    conn.execute(text("SET LOCAL work_mem = '256MB'"))  # the customers' grouping, in memory
     this = month_key(today or local_today())
     m = Meta(policy_values(conn), add_months(this, -MONTHS_BACK), add_months(this, 1))
     out: dict[str, int] = {}

@@ -76,6 +76,7 @@ def upgrade() -> None:
         sa.Column("built_at", UtcDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_hq_dash_summary")),
     )
+    op.create_index("ix_dash_monthly_volume_customer", "monthly_volume", ["customer_id", "month"])
     if op.get_bind().dialect.name == "postgresql":
         op.create_index(
             "ix_dash_complaint_unresolved",
@@ -96,6 +97,7 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.drop_index("ix_dash_complaint_open", table_name="complaint")
         op.drop_index("ix_dash_complaint_unresolved", table_name="complaint")
+    op.drop_index("ix_dash_monthly_volume_customer", table_name="monthly_volume")
     op.drop_table("hq_dash_summary")
     op.drop_table("hq_dash_customer_month")
     op.drop_table("hq_dash_survey_day")
