@@ -221,7 +221,7 @@ async def _simulate(
 
         async def one(i: int) -> None:
             pc = Pc(i, schema)
-            await asyncio.sleep(random.uniform(0, interval))
+            await asyncio.sleep(min(random.uniform(0, interval), seconds))
             while time.monotonic() - start < seconds:
                 due = time.monotonic() + interval
                 body = json.dumps(_body(pc, templates, schema), ensure_ascii=False)
@@ -236,7 +236,7 @@ async def _simulate(
                     status = 0
                 took = (time.monotonic() - sent) * 1000
                 results.append((sent - start, took, status, body.count('"table"')))
-                await asyncio.sleep(max(0.0, due - time.monotonic()))
+                await asyncio.sleep(max(0.0, min(due, start + seconds) - time.monotonic()))
 
         await asyncio.gather(*(one(i) for i in pcs))
     return results
@@ -352,6 +352,8 @@ def run_workers(
     folder = Path(f"/tmp/bench-fleet-{os.getpid()}")
     folder.mkdir(exist_ok=True)
     meter = CpuMeter(server.pid, admin)
+    size_sql = "SELECT pg_database_size(%s)"
+    size_before = int(meter.pg.execute(size_sql, (DB_NAME,)).fetchone()[0])  # type: ignore[index]
     loads = [machine_load()]
     try:
         ctx = multiprocessing.get_context("spawn")
@@ -370,6 +372,7 @@ def run_workers(
             loads.append(machine_load())
         elapsed = time.monotonic() - started
         meter.sample()
+        grown = int(meter.pg.execute(size_sql, (DB_NAME,)).fetchone()[0]) - size_before  # type: ignore[index]
         results: list[tuple[float, float, int, int]] = []
         for _p, out in procs:
             results += [tuple(r) for r in json.loads(Path(out).read_text())]  # type: ignore[misc]
@@ -403,17 +406,19 @@ def run_workers(
         "workers": workers,
         "branches": branches,
         "interval_s": interval,
-        "seconds": round(elapsed, 1),
+        "seconds": seconds,
+        "elapsed_s": round(elapsed, 1),
         "pushes": len(ok),
-        "pushes_per_s": round(len(ok) / elapsed, 2),
+        "pushes_per_s": round(len(ok) / seconds, 2),
         "changes": changes,
-        "changes_per_s": round(changes / elapsed, 1),
+        "changes_per_s": round(changes / seconds, 1),
         "errors": len(results) - len(ok),
         "quarantined_pushes": sum(1 for r in ok if r[2] == 299),
         "cpu_s_per_1000_changes": round(total_cpu * per_k, 3),
         "server_cpu_s_per_1000_changes": round(cpu["server"] * per_k, 3),
         "postgres_cpu_s_per_1000_changes": round(cpu["postgres"] * per_k, 3),
-        "cpu_cores_busy": round(total_cpu / elapsed, 2),
+        "cpu_cores_busy": round(total_cpu / seconds, 2),
+        "database_mb_per_1000_changes": round(grown / 1e6 * per_k, 3),
         "machine_load_1min": {
             "min": min(loads),
             "max": max(loads),

@@ -31,6 +31,7 @@ from tests.support.postgres import fresh_postgres_database
 
 SCHEMA = head_revision()
 SUMMARIES = tuple(summary.TABLES)
+EVERY_SUMMARY = (*SUMMARIES, "hq_dash_survey_month")
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +112,12 @@ def assert_recounted(conn: Connection) -> None:
     assert m is not None
     for table in SUMMARIES:
         assert summary.stored(conn, table) == summary.counts(conn, table, None, m), table
+    months: dict[tuple[Any, ...], tuple[int, ...]] = {}  # the days summed per month
+    for (branch, day, code), values in summary.stored(conn, "hq_dash_survey_day").items():
+        key = (branch, day.strftime("%Y-%m"), code)
+        sums = months.get(key, (0,) * len(values))
+        months[key] = tuple(a + b for a, b in zip(sums, values, strict=True))
+    assert summary.stored(conn, "hq_dash_survey_month") == months
 
 
 def figures(conn: Connection, period: Period, now: datetime) -> list[Any]:
@@ -232,8 +239,8 @@ def test_rebuild_command_gives_the_rows_pushes_kept(pg: tuple[str, Engine]) -> N
              answered_on=at(today), answers={"nps": 7, "note": "好"}),
     )  # fmt: skip
     with engine.connect() as conn:
-        kept = {table: summary.stored(conn, table) for table in SUMMARIES}
+        kept = {table: summary.stored(conn, table) for table in EVERY_SUMMARY}
     assert kept["hq_dash_complaint_day"] and kept["hq_dash_survey_day"]
     assert main(["--db", url, "dashboard", "rebuild"]) == 0
     with engine.connect() as conn:
-        assert {table: summary.stored(conn, table) for table in SUMMARIES} == kept
+        assert {table: summary.stored(conn, table) for table in EVERY_SUMMARY} == kept

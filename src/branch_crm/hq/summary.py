@@ -3,7 +3,8 @@ synced rows at every view.
 
 * ``hq_dash_complaint_day``: complaints per branch, business day received and category;
 * ``hq_dash_survey_day``: current survey responses and their integer answers per branch,
-  business day answered and question code;
+  business day answered and question code; ``hq_dash_survey_month`` the same per month (for
+  the trend), kept from the same differences;
 * ``hq_dash_customer_month``: customers per branch and reference month, classified (tier,
   churn risk, parcels in the dormancy window and the month after; recent start and creation
   kept apart) with head office's policy thresholds;
@@ -34,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, text, tuple_
+from sqlalchemy import Table, delete, insert, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection
 
@@ -167,6 +168,13 @@ WHERE c.deleted_at IS NULL AND c.branch_id IS NOT NULL {{only}}
 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
 """
 
+MONTHS_FROM_DAYS = """
+INSERT INTO hq_dash_survey_month (branch_id, month, code, n, ge4, ge9, le6, total)
+SELECT branch_id, to_char(day, 'YYYY-MM'), code, sum(n), sum(ge4), sum(ge9), sum(le6),
+  sum(total)
+FROM hq_dash_survey_day GROUP BY 1, 2, 3
+"""
+
 KEYS = {
     "hq_dash_complaint_day": ("branch_id", "day", "category"),
     "hq_dash_survey_day": ("branch_id", "day", "code"),
@@ -254,8 +262,8 @@ def counts(conn: Connection, table: str, ids: Sequence[str] | None, m: Meta | No
 
 def stored(conn: Connection, table: str) -> Counts:
     """key -> counts of one summary as stored (for tests and checks)."""
-    target = TABLES[table]
-    width = len(KEYS[table])
+    target = t.dash_survey_month if table == "hq_dash_survey_month" else TABLES[table]
+    width = 3 if table == "hq_dash_survey_month" else len(KEYS[table])
     return {
         tuple(row[:width]): tuple(int(v) for v in row[width:])
         for row in conn.execute(select(target))
@@ -273,7 +281,9 @@ def rebuild(conn: Connection, *, today: date | None = None) -> dict[str, int]:
     if not is_postgres(conn):
         raise RuntimeError("the dashboard's summaries are kept on PostgreSQL only")
     names = ", ".join(TABLES)
-    conn.execute(text(f"LOCK TABLE {names}, hq_dash_summary IN EXCLUSIVE MODE"))
+    conn.execute(
+        text(f"LOCK TABLE {names}, hq_dash_survey_month, hq_dash_summary IN EXCLUSIVE MODE")
+    )
     conn.execute(text("SET LOCAL work_mem = '256MB'"))  # the customers' grouping, in memory
     this = month_key(today or local_today())
     m = Meta(policy_values(conn), add_months(this, -MONTHS_BACK), add_months(this, 1))
@@ -284,6 +294,9 @@ def rebuild(conn: Connection, *, today: date | None = None) -> dict[str, int]:
         columns = ", ".join(c.name for c in target.columns)
         result = conn.execute(text(f"INSERT INTO {name} ({columns}) {sql}"), params)
         out[name] = result.rowcount
+    conn.execute(delete(t.dash_survey_month))
+    result = conn.execute(text(MONTHS_FROM_DAYS))
+    out["hq_dash_survey_month"] = result.rowcount
     conn.execute(delete(t.dash_summary))
     conn.execute(
         insert(t.dash_summary).values(
@@ -380,6 +393,37 @@ def _add(conn: Connection, table: str, before: Counts, after: Counts) -> None:
         if any(diff):
             rows.append({**dict(zip(key_names, key, strict=True)),
                          **dict(zip(value_names, diff, strict=True))})  # fmt: skip
+    if not rows:
+        return
+    _upsert(conn, target, key_names, value_names, rows)
+    if table == "hq_dash_survey_day":  # the same differences, per month
+        months: dict[tuple[Any, ...], list[int]] = {}
+        for r in rows:
+            key = (r["branch_id"], r["day"].strftime("%Y-%m"), r["code"])
+            sums = months.setdefault(key, [0] * len(value_names))
+            for i, name in enumerate(value_names):
+                sums[i] += r[name]
+        monthly = [
+            {
+                "branch_id": k[0],
+                "month": k[1],
+                "code": k[2],
+                **dict(zip(value_names, v, strict=True)),
+            }
+            for k, v in months.items()
+            if any(v)
+        ]
+        _upsert(conn, t.dash_survey_month, ("branch_id", "month", "code"), value_names, monthly)
+
+
+def _upsert(
+    conn: Connection,
+    target: Table,
+    key_names: Sequence[str],
+    value_names: Sequence[str],
+    rows: list[dict[str, Any]],
+) -> None:
+    """Add ``rows`` (differences) to ``target``; keys nothing is counted under any more go."""
     if not rows:
         return
     upsert = pg_insert(target)

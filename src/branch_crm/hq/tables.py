@@ -312,6 +312,21 @@ counts the responses; every other row one question code's integer answers (how m
 many >= 4, >= 9, <= 6, their sum) -- the question kinds are applied when read, so a template
 published later changes no stored figure."""
 
+dash_survey_month = Table(
+    "hq_dash_survey_month",
+    hq_metadata,
+    Column("branch_id", String(16), primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column("code", Text(), primary_key=True),
+    Column("n", Integer(), nullable=False),
+    Column("ge4", Integer(), nullable=False),
+    Column("ge9", Integer(), nullable=False),
+    Column("le6", Integer(), nullable=False),
+    Column("total", BigInteger(), nullable=False),
+)
+"""``hq_dash_survey_day`` summed per business month ('YYYY-MM'): what the satisfaction
+trend reads (six months of 200 branches in a few thousand rows)."""
+
 dash_customer_month = Table(
     "hq_dash_customer_month",
     hq_metadata,

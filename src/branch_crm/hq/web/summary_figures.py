@@ -88,7 +88,9 @@ def hotspots(
     return sorted(rows, key=lambda r: (-r[2], r[0]))
 
 
-def _scores(conn: Connection, group: Any, first: date, last: date, codes: f.Branches) -> Any:
+def _scores(
+    conn: Connection, group: Any, first: date, last: date, codes: f.Branches
+) -> dict[Any, f.Scores]:
     """(group key, Scores) for the survey days ``first`` to ``last``."""
     kinds = f._question_kinds(conn)
     d = t.dash_survey_day.c
@@ -100,8 +102,13 @@ def _scores(conn: Connection, group: Any, first: date, last: date, codes: f.Bran
         d.branch_id,
         codes,
     )  # fmt: skip
+    return _add_scores(conn.execute(query), kinds)
+
+
+def _add_scores(rows: Any, kinds: dict[str, set[str]]) -> dict[Any, f.Scores]:
+    """(key, code, n, ge4, ge9, le6, total) rows as scores per key, by the codes' kinds."""
     out: dict[Any, f.Scores] = defaultdict(f.Scores)
-    for key, code, n, ge4, ge9, le6, total in conn.execute(query):
+    for key, code, n, ge4, ge9, le6, total in rows:
         s = out[key]
         if code == "":
             s.responses += int(n)
@@ -125,11 +132,17 @@ def survey_figures(conn: Connection, period: Period, codes: f.Branches) -> dict[
 def survey_trend(
     conn: Connection, months: list[str], codes: f.Branches
 ) -> list[tuple[str, f.Scores]]:
-    d = t.dash_survey_day.c
-    first = date(int(months[0][:4]), int(months[0][5:7]), 1)
-    after = add_months(months[-1], 1)
-    last = date(int(after[:4]), int(after[5:7]), 1).toordinal() - 1
-    rows = _scores(conn, func.to_char(d.day, "YYYY-MM"), first, date.fromordinal(last), codes)
+    kinds = f._question_kinds(conn)
+    d = t.dash_survey_month.c
+    query = _in(
+        select(d.month, d.code, func.sum(d.n), func.sum(d.ge4), func.sum(d.ge9),
+               func.sum(d.le6), func.sum(d.total))
+        .where(d.month.in_(months))
+        .group_by(d.month, d.code),
+        d.branch_id,
+        codes,
+    )  # fmt: skip
+    rows = _add_scores(conn.execute(query), kinds)
     return [(m, rows.get(m, f.Scores())) for m in months]
 
 

@@ -49,6 +49,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("branch_id", "day", "code", name=op.f("pk_hq_dash_survey_day")),
     )
     op.create_table(
+        "hq_dash_survey_month",
+        sa.Column("branch_id", sa.String(length=16), nullable=False),
+        sa.Column("month", sa.String(length=7), nullable=False),
+        sa.Column("code", sa.Text(), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.Column("ge4", sa.Integer(), nullable=False),
+        sa.Column("ge9", sa.Integer(), nullable=False),
+        sa.Column("le6", sa.Integer(), nullable=False),
+        sa.Column("total", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("branch_id", "month", "code", name=op.f("pk_hq_dash_survey_month")),
+    )
+    op.create_table(
         "hq_dash_customer_month",
         sa.Column("branch_id", sa.String(length=16), nullable=False),
         sa.Column("month", sa.String(length=7), nullable=False),
@@ -100,5 +112,6 @@ def downgrade() -> None:
     op.drop_index("ix_dash_monthly_volume_customer", table_name="monthly_volume")
     op.drop_table("hq_dash_summary")
     op.drop_table("hq_dash_customer_month")
+    op.drop_table("hq_dash_survey_month")
     op.drop_table("hq_dash_survey_day")
     op.drop_table("hq_dash_complaint_day")
