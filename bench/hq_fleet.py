@@ -14,9 +14,10 @@ responses. Each W runs ``BENCH_FLEET_SECONDS`` (default 150).
 Figures per W: push latency (from the request sent to the answer read, at the PC) p50, p95,
 p99; pushes and changes per second reached; errors; CPU seconds per 1,000 changes of the
 head-office processes (uvicorn master and workers, /proc) and of the PostgreSQL backends
-serving the bench database (pg_stat_activity's pids, /proc), and their sum. The baseline of
-the latency is the target (p95 <= 1 s). The machine load (1-minute load average) is printed:
-on a shared machine the figures are taken under that load.
+serving the bench database (pg_stat_activity's pids, /proc), and their sum; what the active
+backends were doing, sampled every second (running, or the wait event: a lock, I/O...).
+The baseline of the latency is the target (p95 <= 1 s). The machine load (1-minute load
+average) is printed: on a shared machine the figures are taken under that load.
 """
 
 from __future__ import annotations
@@ -282,6 +283,7 @@ class CpuMeter:
         self.pg = psycopg.connect(admin_url, autocommit=True)
         self.start: dict[tuple[str, int], float] = {}
         self.last: dict[tuple[str, int], float] = {}
+        self.waited: dict[str, int] = {}
         self.sample(first=True)
 
     def _pids(self) -> list[tuple[str, int]]:
@@ -291,6 +293,17 @@ class CpuMeter:
             (DB_NAME,),
         ).fetchall()
         return [("server", p) for p in server] + [("postgres", int(r[0])) for r in rows]
+
+    def waits(self) -> None:
+        """Count what the database's active backends wait on now (lock, I/O, CPU...)."""
+        rows = self.pg.execute(
+            "SELECT coalesce(wait_event_type || ':' || wait_event, 'running'), count(*) "
+            "FROM pg_stat_activity WHERE datname = %s AND state = 'active' "
+            "AND pid <> pg_backend_pid() GROUP BY 1",
+            (DB_NAME,),
+        ).fetchall()
+        for name, n in rows:
+            self.waited[str(name)] = self.waited.get(str(name), 0) + int(n)
 
     def sample(self, first: bool = False) -> None:
         for key in self._pids():
@@ -366,9 +379,13 @@ def run_workers(
             p.start()
             procs.append((p, out))
         started = time.monotonic()
+        ticks = 0
         while any(p.is_alive() for p, _ in procs):
-            time.sleep(5)
-            meter.sample()
+            time.sleep(1)
+            meter.waits()
+            ticks += 1
+            if ticks % 5 == 0:
+                meter.sample()
             loads.append(machine_load())
         elapsed = time.monotonic() - started
         meter.sample()
@@ -419,6 +436,9 @@ def run_workers(
         "postgres_cpu_s_per_1000_changes": round(cpu["postgres"] * per_k, 3),
         "cpu_cores_busy": round(total_cpu / seconds, 2),
         "database_mb_per_1000_changes": round(grown / 1e6 * per_k, 3),
+        "backend_states_sampled_each_second": dict(
+            sorted(meter.waited.items(), key=lambda kv: -kv[1])[:6]
+        ),
         "machine_load_1min": {
             "min": min(loads),
             "max": max(loads),
