@@ -9,7 +9,8 @@ default 2, asyncio + httpx) has every PC push once every ``BENCH_FLEET_INTERVAL`
 (default 300, each PC at its own random moment of the interval, so N / interval pushes a
 second reach head office: 6.7/s for 2,000 PCs) with 50-200 changes: new customers with a
 monthly volume each, name changes of customers pushed before, complaints and survey
-responses. Each W runs ``BENCH_FLEET_SECONDS`` (default 150).
+responses. Each W runs ``BENCH_FLEET_SECONDS`` (default 150). ``BENCH_FLEET_SUMMARIES=0``:
+the dashboard's summaries are not kept (what keeping them costs a push).
 
 Figures per W: push latency (from the request sent to the answer read, at the PC) p50, p95,
 p99; pushes and changes per second reached; errors; CPU seconds per 1,000 changes of the
@@ -100,6 +101,8 @@ def setup(branches: int) -> str:
                 for i in range(branches)
             ],
         )
+        if os.environ.get("BENCH_FLEET_SUMMARIES", "1") == "0":  # compare: none kept
+            conn.execute(t.dash_summary.delete())
     engine.dispose()
     return url
 
