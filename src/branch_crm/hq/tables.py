@@ -267,16 +267,18 @@ DASHBOARD_INDEXES = (
 
 _complaint = ENTITIES["complaint"][0]
 _volume = ENTITIES["monthly_volume"][0]
+_unresolved = _complaint.c.resolved_at.is_(None) & _complaint.c.deleted_at.is_(None)
+_open = (_complaint.c.status != "closed") & _complaint.c.deleted_at.is_(None)
 SUMMARY_INDEXES = (
     Index("ix_dash_monthly_volume_customer", _volume.c.customer_id, _volume.c.month),
     Index("ix_dash_complaint_unresolved", _complaint.c.received_at,
-          postgresql_where=_complaint.c.resolved_at.is_(None) & _complaint.c.deleted_at.is_(None)),
+          postgresql_where=_unresolved, sqlite_where=_unresolved),
     Index("ix_dash_complaint_open", _complaint.c.branch_id, _complaint.c.resolution_due_at,
-          postgresql_where=(_complaint.c.status != "closed") & _complaint.c.deleted_at.is_(None),
+          postgresql_where=_open, sqlite_where=_open,
           postgresql_include=["paused_since", "response_breached", "resolution_breached"]),
 )  # fmt: skip
 """Indexes of the summaries (hq0009): a customer's volumes (what a push recounts), and
-partial ones (PostgreSQL) of the figures that depend on the moment they are read: the
+partial ones of the figures that depend on the moment they are read: the
 unresolved complaints, the open ones."""
 
 dash_complaint_day = Table(

@@ -89,26 +89,28 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_hq_dash_summary")),
     )
     op.create_index("ix_dash_monthly_volume_customer", "monthly_volume", ["customer_id", "month"])
-    if op.get_bind().dialect.name == "postgresql":
-        op.create_index(
-            "ix_dash_complaint_unresolved",
-            "complaint",
-            ["received_at"],
-            postgresql_where=sa.text("resolved_at IS NULL AND deleted_at IS NULL"),
-        )
-        op.create_index(
-            "ix_dash_complaint_open",
-            "complaint",
-            ["branch_id", "resolution_due_at"],
-            postgresql_where=sa.text("status <> 'closed' AND deleted_at IS NULL"),
-            postgresql_include=["paused_since", "response_breached", "resolution_breached"],
-        )
+    unresolved = sa.text("resolved_at IS NULL AND deleted_at IS NULL")
+    op.create_index(
+        "ix_dash_complaint_unresolved",
+        "complaint",
+        ["received_at"],
+        postgresql_where=unresolved,
+        sqlite_where=unresolved,
+    )
+    still_open = sa.text("status <> 'closed' AND deleted_at IS NULL")
+    op.create_index(
+        "ix_dash_complaint_open",
+        "complaint",
+        ["branch_id", "resolution_due_at"],
+        postgresql_where=still_open,
+        sqlite_where=still_open,
+        postgresql_include=["paused_since", "response_breached", "resolution_breached"],
+    )
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.drop_index("ix_dash_complaint_open", table_name="complaint")
-        op.drop_index("ix_dash_complaint_unresolved", table_name="complaint")
+    op.drop_index("ix_dash_complaint_open", table_name="complaint")
+    op.drop_index("ix_dash_complaint_unresolved", table_name="complaint")
     op.drop_index("ix_dash_monthly_volume_customer", table_name="monthly_volume")
     op.drop_table("hq_dash_summary")
     op.drop_table("hq_dash_customer_month")
