@@ -41,6 +41,8 @@ from sqlalchemy.engine import Connection
 
 from branch_crm.hq import tables as t
 from branch_crm.hq.db import is_postgres
+from branch_crm.hq.policy import policy_values
+from branch_crm.hq.web.periods import month_bounds
 from branch_crm.timeutil import BUSINESS_TZ, add_months, local_today, month_key
 
 __all__ = [
@@ -196,8 +198,6 @@ def _naive_utc(moment: datetime) -> str:
 
 def _month_row(m0: str, policy: dict[str, float]) -> str:
     """One reference month's VALUES row of CUSTOMER_SQL (all generated here, no input)."""
-    from branch_crm.hq.web.periods import month_bounds
-
     m1, m2, m3 = (add_months(m0, -i) for i in (1, 2, 3))
     dfrom = add_months(m0, -(int(policy["lifecycle.dormant_months"]) - 1))
     nxt = add_months(m0, 1)
@@ -276,8 +276,6 @@ def stored(conn: Connection, table: str) -> Counts:
 def rebuild(conn: Connection, *, today: date | None = None) -> dict[str, int]:
     """Recount every summary from the synced rows, inside the caller's transaction (pushes
     wait meanwhile); returns the rows each summary holds. PostgreSQL only."""
-    from branch_crm.hq.web.figures import policy_values
-
     if not is_postgres(conn):
         raise RuntimeError("the dashboard's summaries are kept on PostgreSQL only")
     names = ", ".join(TABLES)
