@@ -1,5 +1,8 @@
 """The dashboard's figures, read from the branches' synced rows at head office: set-based
-SQLAlchemy Core queries (PostgreSQL and SQLite alike), grouped by branch, for a period.
+SQLAlchemy Core queries (PostgreSQL and SQLite alike), grouped by branch, for a period. On
+PostgreSQL, once the summaries are built (hq.summary), the same figures are summed from them
+instead (the ``_summary_*`` functions at the end); the live queries stay for SQLite, and for
+what a summary does not cover.
 
 Definitions follow the branch's own figures (README "Figures", DOMAIN.md KPIs):
 
