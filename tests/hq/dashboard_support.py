@@ -11,8 +11,9 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, String, Text, insert
 from sqlalchemy.engine import Connection, Engine
 
+from branch_crm.hq import summary
 from branch_crm.hq import tables as t
-from branch_crm.hq.db import WRITE_OPTION
+from branch_crm.hq.db import WRITE_OPTION, is_postgres
 from branch_crm.hq.web.accounts import add_user
 from branch_crm.timeutil import BUSINESS_TZ, add_months, local_today, month_key
 
@@ -120,4 +121,6 @@ def seed(engine: Engine) -> dict[str, Any]:
                 name="员工")  # fmt: skip
         put(conn, "sync_conflict", branch_id="BR001", kind="phone", table_name="customer",
             row_id="r", status="open")  # fmt: skip
+        if is_postgres(conn):  # rows put in directly, not pushed: the summaries recounted
+            summary.rebuild(conn)
     return {"today": today}

@@ -42,8 +42,9 @@ def test_every_command_is_covered() -> None:
     assert ("backup",) in COMMANDS and ("restore",) in COMMANDS
     assert ("branch", "rotate-code") in COMMANDS
     assert ("user", "add") in COMMANDS and ("user", "disable") in COMMANDS
-    # top, 11 commands, 3 branch, 2 pc, 2 quarantine, 6 ref, 4 user
-    assert len(COMMANDS) == 29
+    assert ("dashboard", "rebuild") in COMMANDS
+    # top, 12 commands, 3 branch, 2 pc, 2 quarantine, 1 dashboard, 6 ref, 4 user
+    assert len(COMMANDS) == 31
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "branch-crm-hq")

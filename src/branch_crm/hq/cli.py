@@ -30,6 +30,7 @@ from branch_crm.hq.cli_commands import (
     cmd_branch_add,
     cmd_branch_list,
     cmd_branch_rotate,
+    cmd_dashboard_rebuild,
     cmd_migrate,
     cmd_pc_list,
     cmd_pc_revoke,
@@ -92,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_branch(sub)
     _add_pc(sub)
     _add_quarantine(sub)
+    _add_dashboard(sub)
     add_user_commands(sub)
     _add_ref(sub)
     ls = add_command(
@@ -271,6 +273,32 @@ def _add_pc(sub: SubParsers) -> None:
         handler=cmd_pc_revoke,
     )
     revoke.add_argument("token_id", help=_("the token id shown by pc list"))
+
+
+def _add_dashboard(sub: SubParsers) -> None:
+    """``dashboard rebuild``."""
+    dsub = add_group(
+        sub,
+        "dashboard",
+        help=_("the dashboard's summaries"),
+        description=_(
+            "The dashboard's pages read summaries of the branches' records, kept up to date "
+            "by every sync (PostgreSQL only)."
+        ),
+        dest="dashboard_command",
+        title=_("dashboard commands"),
+    )
+    add_command(
+        dsub,
+        "rebuild",
+        help=_("count the dashboard's summaries again from the records"),
+        description=_(
+            "Count the dashboard's summaries again from the branches' records: after changing "
+            "the tier or churn thresholds, and once a month (the months they cover move on). "
+            "Syncs wait while it runs."
+        ),
+        handler=cmd_dashboard_rebuild,
+    )
 
 
 def _add_quarantine(sub: SubParsers) -> None:

@@ -306,6 +306,29 @@ def _quarantine_json(row: Any) -> str:
     return json.dumps(row.__dict__, default=str, ensure_ascii=False)
 
 
+def cmd_dashboard_rebuild(args: argparse.Namespace) -> int:
+    """Count the dashboard's summaries again (PostgreSQL)."""
+    import time
+
+    from branch_crm.hq import summary
+    from branch_crm.hq.db import is_postgres
+
+    started = time.perf_counter()
+    with _admin_conn(args) as conn:
+        if not is_postgres(conn):
+            _out(_("The dashboard keeps no summaries on SQLite: its pages count live."))
+            return 0
+        rows = summary.rebuild(conn)
+    seconds = time.perf_counter() - started
+    log.info("admin: dashboard summaries rebuilt (%s) in %.1f s", rows, seconds)
+    _out(
+        _("Dashboard summaries rebuilt in {seconds:.1f} s ({rows} rows).").format(
+            seconds=seconds, rows=sum(rows.values())
+        )
+    )
+    return 0
+
+
 def cmd_quarantine_list(args: argparse.Namespace) -> int:
     """Print the newest changes head office set aside (of one branch with --branch)."""
     from branch_crm.hq.quarantine import list_quarantined

@@ -8,8 +8,9 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
+from branch_crm.hq import summary
 from branch_crm.hq.admin import seed_reference
-from branch_crm.hq.db import WRITE_OPTION
+from branch_crm.hq.db import WRITE_OPTION, is_postgres
 
 
 def alembic_config(url: str | None = None, connection: Connection | None = None) -> Any:
@@ -33,6 +34,8 @@ def migrate(engine: Engine, revision: str = "head") -> None:
         command.upgrade(alembic_config(connection=conn), revision)
         if revision == "head":  # the default reference rows every PC seeds, published
             seed_reference(conn)
+            if is_postgres(conn) and summary.meta(conn) is None:
+                summary.rebuild(conn)  # the dashboard's summaries: counted once, then kept
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -17,6 +17,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Index,
     Integer,
@@ -275,3 +276,102 @@ file = Table(
 """An attachment's file a branch sent (hq0010): the bytes are in the file store under their
 hash (hq.files), shared by branches that sent the same file; a PC may read a file only
 when its own branch sent it."""
+
+_complaint = ENTITIES["complaint"][0]
+_volume = ENTITIES["monthly_volume"][0]
+_unresolved = _complaint.c.resolved_at.is_(None) & _complaint.c.deleted_at.is_(None)
+_open = (_complaint.c.status != "closed") & _complaint.c.deleted_at.is_(None)
+SUMMARY_INDEXES = (
+    Index("ix_dash_monthly_volume_customer", _volume.c.customer_id, _volume.c.month),
+    Index("ix_dash_complaint_unresolved", _complaint.c.received_at,
+          postgresql_where=_unresolved, sqlite_where=_unresolved),
+    Index("ix_dash_complaint_open", _complaint.c.branch_id, _complaint.c.resolution_due_at,
+          postgresql_where=_open, sqlite_where=_open,
+          postgresql_include=["paused_since", "response_breached", "resolution_breached"]),
+)  # fmt: skip
+"""Indexes of the summaries (hq0011): a customer's volumes (what a push recounts), and
+partial ones of the figures that depend on the moment they are read: the
+unresolved complaints, the open ones."""
+
+dash_complaint_day = Table(
+    "hq_dash_complaint_day",
+    hq_metadata,
+    Column("branch_id", String(16), primary_key=True),
+    Column("day", Date(), primary_key=True),
+    Column("category", String(40), primary_key=True),
+    Column("received", Integer(), nullable=False),
+    Column("breached", Integer(), nullable=False),
+    Column("settled", Integer(), nullable=False),
+    Column("met", Integer(), nullable=False),
+)
+"""Complaints received per branch, business day and category (``''``: none): received,
+breached (a response or resolution breach on record), settled (resolved, or a resolution
+breach on record: measured whatever the moment), met (resolved without a resolution breach).
+Maintained by every push (hq.summary); ``branch-crm-hq dashboard rebuild`` recounts it."""
+
+dash_survey_day = Table(
+    "hq_dash_survey_day",
+    hq_metadata,
+    Column("branch_id", String(16), primary_key=True),
+    Column("day", Date(), primary_key=True),
+    Column("code", Text(), primary_key=True),
+    Column("n", Integer(), nullable=False),
+    Column("ge4", Integer(), nullable=False),
+    Column("ge9", Integer(), nullable=False),
+    Column("le6", Integer(), nullable=False),
+    Column("total", BigInteger(), nullable=False),
+)
+"""Current survey responses per branch and business day they were answered: code ``''``
+counts the responses; every other row one question code's integer answers (how many, how
+many >= 4, >= 9, <= 6, their sum) -- the question kinds are applied when read, so a template
+published later changes no stored figure."""
+
+dash_survey_month = Table(
+    "hq_dash_survey_month",
+    hq_metadata,
+    Column("branch_id", String(16), primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column("code", Text(), primary_key=True),
+    Column("n", Integer(), nullable=False),
+    Column("ge4", Integer(), nullable=False),
+    Column("ge9", Integer(), nullable=False),
+    Column("le6", Integer(), nullable=False),
+    Column("total", BigInteger(), nullable=False),
+)
+"""``hq_dash_survey_day`` summed per business month ('YYYY-MM'): what the satisfaction
+trend reads (six months of 200 branches in a few thousand rows)."""
+
+dash_customer_month = Table(
+    "hq_dash_customer_month",
+    hq_metadata,
+    Column("month", String(7), primary_key=True),
+    Column("branch_id", String(16), primary_key=True),
+    Column("tier", String(10), primary_key=True),
+    Column("churn", Boolean(), primary_key=True),
+    Column("shipped", Boolean(), primary_key=True),
+    Column("shipped_next", Boolean(), primary_key=True),
+    Column("first_known", Boolean(), primary_key=True),
+    Column("start_date", Date(), primary_key=True),
+    Column("start_at", DateTime(), primary_key=True),
+    Column("created_on", Date(), primary_key=True),
+    Column("n", Integer(), nullable=False),
+)
+"""Customers per branch classified as of a reference month (``month``): tier and churn risk
+from that month's volumes, parcels in the dormancy window up to it (``shipped``) and in the
+month after (``shipped_next``), a first shipment date known (``first_known``);
+``start_date`` / ``start_at`` (first shipment, else creation)
+and ``created_on`` (business day) kept only where a period referencing the month can still
+tell them apart (recent ones), else 0001-01-01. Counted with head office's policy thresholds
+of the last rebuild (kept in ``hq_dash_summary``)."""
+
+dash_summary = Table(
+    "hq_dash_summary",
+    hq_metadata,
+    Column("id", Integer(), primary_key=True),
+    Column("policy", Text(), nullable=False),
+    Column("first_month", String(7), nullable=False),
+    Column("last_month", String(7), nullable=False),
+    Column("built_at", UtcDateTime(), nullable=False),
+)
+"""One row (id 1) once the summaries are built: the policy thresholds the customer summary
+was counted with and the reference months it covers."""

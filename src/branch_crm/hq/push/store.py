@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Table, func, insert, select, text, update
 from sqlalchemy.engine import Connection
 
+from branch_crm.hq import summary
 from branch_crm.hq import tables as t
 from branch_crm.hq.bulk import insert_rows, update_rows
 from branch_crm.hq.db import is_postgres
@@ -19,7 +20,9 @@ LOG_LOCK_KEY = 7_310_001
 
 
 def write_states(b: Batch) -> None:
-    """Write every changed row, clock and parked copy."""
+    """Write every changed row, clock and parked copy (and keep the dashboard's summaries
+    of those rows, in the same transaction: hq.summary)."""
+    tracking = summary.begin(b.conn, b.states.values())
     by_table: dict[str, list[RowState]] = defaultdict(list)
     for state in b.states.values():
         if state.dirty or state.clock_dirty:
@@ -44,6 +47,7 @@ def write_states(b: Batch) -> None:
     new, old = clocks  # every table's clocks in one statement each
     insert_rows(b.conn, t.row_clock, new)
     update_rows(b.conn, t.row_clock, old, ("table_name", "pk"))
+    summary.finish(b.conn, tracking)
 
 
 def _collect_clocks(

@@ -1,5 +1,8 @@
 """The dashboard's figures, read from the branches' synced rows at head office: set-based
-SQLAlchemy Core queries (PostgreSQL and SQLite alike), grouped by branch, for a period.
+SQLAlchemy Core queries (PostgreSQL and SQLite alike), grouped by branch, for a period. On
+PostgreSQL, once the summaries are built (hq.summary), the same figures are summed from them
+instead (the ``_summary_*`` functions at the end); the live queries stay for SQLite, and for
+what a summary does not cover.
 
 Definitions follow the branch's own figures (README "Figures", DOMAIN.md KPIs):
 
@@ -38,6 +41,7 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    literal_column,
     or_,
     select,
     true,
@@ -45,9 +49,10 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement, Select
 
+from branch_crm.hq import summary
 from branch_crm.hq import tables as t
+from branch_crm.hq.policy import POLICY_DEFAULTS, policy_values
 from branch_crm.hq.web.periods import Period, month_bounds
-from branch_crm.models.base import HQ_BRANCH
 from branch_crm.timeutil import add_months, month_key
 
 __all__ = [
@@ -64,6 +69,7 @@ __all__ = [
     "complaint_list",
     "customer_figures",
     "hotspots",
+    "open_complaints",
     "survey_figures",
     "survey_trend",
     "sync_health",
@@ -80,21 +86,8 @@ session_t = t.ENTITIES["training_session"][0]
 attendee = t.ENTITIES["training_attendee"][0]
 conflict = t.ENTITIES["sync_conflict"][0]
 reference_code = t.ENTITIES["reference_code"][0]
-policy = t.ENTITIES["policy_setting"][0]
 
 TIERS = ("strategic", "key", "ordinary", "walk_in")
-POLICY_DEFAULTS: dict[str, float] = {
-    "tier.strategic_min": 5000,
-    "tier.key_min": 1000,
-    "tier.ordinary_min": 30,
-    "stage.stable_months": 3,
-    "lifecycle.dormant_months": 6,
-    "churn.drop_ratio": 0.5,
-    "churn.min_parcels": 30,
-}
-"""The branch's defaults (``services/settings/values.py``), used where head office has not
-published a policy setting of its own."""
-
 Branches = Sequence[str] | None
 """The branch codes to read (None: all)."""
 
@@ -153,6 +146,8 @@ def complaint_figures(
     conn: Connection, period: Period, codes: Branches, now: datetime
 ) -> dict[str, ComplaintFigures]:
     """branch -> complaint figures of the period (open and breached: now)."""
+    if summary.meta(conn) is not None:
+        return _summary_complaint_figures(conn, period, codes, now)
     c = complaint.c
     breached = or_(_flag(c.response_breached), _flag(c.resolution_breached))
     measured = or_(
@@ -176,17 +171,27 @@ def complaint_figures(
     for branch, n, b, m, ok in conn.execute(received):
         fig = out[branch]
         fig.received, fig.breached_received, fig.measured, fig.met = n, b or 0, m or 0, ok or 0
+    open_complaints(conn, codes, now, out)
+    return dict(out)
+
+
+def open_complaints(
+    conn: Connection, codes: Branches, now: datetime, out: dict[str, ComplaintFigures]
+) -> None:
+    """Set the open and breached-now complaints of each branch in ``out`` (the literal
+    'closed' lets PostgreSQL read the partial index of the open ones, ix_dash_complaint_open)."""
+    c = complaint.c
+    breached = or_(_flag(c.response_breached), _flag(c.resolution_breached))
     late_now = or_(breached, and_(c.resolution_due_at < now, c.paused_since.is_(None)))
     open_q = _scoped(
         select(c.branch_id, func.count(), _n(late_now))
-        .where(c.status != "closed", c.deleted_at.is_(None))
+        .where(c.status != literal_column("'closed'"), c.deleted_at.is_(None))
         .group_by(c.branch_id),
         c.branch_id,
         codes,
     )
     for branch, n, late in conn.execute(open_q):
         out[branch].open, out[branch].breached_open = n, late or 0
-    return dict(out)
 
 
 def category_names(conn: Connection, language: str) -> dict[str, str]:
@@ -203,6 +208,8 @@ def hotspots(
     conn: Connection, period: Period, codes: Branches, language: str
 ) -> list[tuple[str, str, int]]:
     """(category code, name, complaints received) of the period, most first."""
+    if summary.meta(conn) is not None:
+        return _summary_hotspots(conn, period, codes, language)
     c = complaint.c
     query = _scoped(
         select(c.category, func.count().label("n"))
@@ -361,12 +368,16 @@ def _score_rows(
 
 def survey_figures(conn: Connection, period: Period, codes: Branches) -> dict[str, Scores]:
     """branch -> satisfaction scores of the period."""
+    if summary.meta(conn) is not None:
+        return _summary_survey_figures(conn, period, codes)
     rows = _score_rows(conn, response.c.branch_id, period.utc_start, period.utc_end, codes)
     return {str(k): v for k, v in rows}
 
 
 def survey_trend(conn: Connection, months: list[str], codes: Branches) -> list[tuple[str, Scores]]:
     """(month, scores) for each month, oldest first (one query, months as CASE buckets)."""
+    if summary.meta(conn) is not None:
+        return _summary_survey_trend(conn, months, codes)
     bounds = [month_bounds(m) for m in months]
     answered = response.c.answered_on
     bucket = case(
@@ -400,27 +411,15 @@ class CustomerFigures:
             self.tiers[tier] += other.tiers[tier]
 
 
-def policy_values(conn: Connection) -> dict[str, float]:
-    """Head office's classification thresholds (its policy settings over the defaults)."""
-    values = dict(POLICY_DEFAULTS)
-    rows = conn.execute(
-        select(policy.c.key, policy.c.value).where(
-            policy.c.branch_id == HQ_BRANCH,
-            policy.c.key.in_(list(POLICY_DEFAULTS)),
-            policy.c.deleted_at.is_(None),
-        )
-    )
-    for key, value in rows:
-        raw = json.loads(value) if isinstance(value, str) else value
-        if isinstance(raw, int | float) and not isinstance(raw, bool):
-            values[key] = raw
-    return values
-
-
 def customer_figures(
     conn: Connection, period: Period, codes: Branches
 ) -> dict[str, CustomerFigures]:
     """branch -> customers by tier, new, dormant and at churn risk, as of the period's end."""
+    built = summary.meta(conn)
+    if built is not None:
+        read = _summary_customer_figures(conn, period, codes, built)
+        if read is not None:
+            return read
     p = policy_values(conn)
     m0 = period.reference_month
     m1, m2, m3 = (add_months(m0, -i) for i in (1, 2, 3))
@@ -648,3 +647,165 @@ def sync_health(conn: Connection, period: Period, codes: Branches) -> dict[str, 
 def _latest(*values: datetime | None) -> datetime | None:
     known = [v if v.tzinfo else v.replace(tzinfo=UTC) for v in values if v is not None]
     return max(known) if known else None
+
+
+# --- read from the summaries (hq.summary, PostgreSQL) ------------------------------------
+# The same figures summed over a period's business days (or its reference month) for every
+# branch at once; what depends on the moment of reading is still read live, through partial
+# indexes over the unresolved and the open complaints.
+
+
+def _in(query: Select[Any], column: Any, codes: Branches) -> Select[Any]:
+    return query if codes is None else query.where(column.in_(list(codes)))
+
+
+def _summary_complaint_figures(
+    conn: Connection, period: Period, codes: Branches, now: datetime
+) -> dict[str, ComplaintFigures]:
+    d = t.dash_complaint_day.c
+    query = _in(
+        select(d.branch_id, func.sum(d.received), func.sum(d.breached), func.sum(d.settled),
+               func.sum(d.met))
+        .where(d.day >= period.start, d.day <= period.end)
+        .group_by(d.branch_id),
+        d.branch_id,
+        codes,
+    )  # fmt: skip
+    out: dict[str, ComplaintFigures] = defaultdict(ComplaintFigures)
+    for branch, n, b, settled, met in conn.execute(query):
+        fig = out[branch]
+        fig.received, fig.breached_received = int(n), int(b)
+        fig.measured, fig.met = int(settled), int(met)
+    c = complaint.c  # measured now: unresolved, no breach on record, target passed
+    late = _in(
+        select(c.branch_id, func.count())
+        .where(
+            c.resolved_at.is_(None),
+            c.deleted_at.is_(None),  # the partial index ix_dash_complaint_unresolved
+            c.received_at >= period.utc_start,
+            c.received_at < period.utc_end,
+            ~_flag(c.resolution_breached),
+            c.resolution_due_at < now,
+            c.paused_since.is_(None),
+        )
+        .group_by(c.branch_id),
+        c.branch_id,
+        codes,
+    )
+    for branch, n in conn.execute(late):
+        out[branch].measured += n
+    open_complaints(conn, codes, now, out)
+    return dict(out)
+
+
+def _summary_hotspots(
+    conn: Connection, period: Period, codes: Branches, language: str
+) -> list[tuple[str, str, int]]:
+    d = t.dash_complaint_day.c
+    query = _in(
+        select(d.category, func.sum(d.received))
+        .where(d.day >= period.start, d.day <= period.end)
+        .group_by(d.category),
+        d.branch_id,
+        codes,
+    )
+    names = category_names(conn, language)
+    rows = [(code, names.get(code, code or "—"), int(n)) for code, n in conn.execute(query)]
+    return sorted(rows, key=lambda r: (-r[2], r[0]))
+
+
+def _summary_scores(
+    conn: Connection, group: Any, first: date, last: date, codes: Branches
+) -> dict[Any, Scores]:
+    """(group key, Scores) for the survey days ``first`` to ``last``."""
+    kinds = _question_kinds(conn)
+    d = t.dash_survey_day.c
+    query = _in(
+        select(group, d.code, func.sum(d.n), func.sum(d.ge4), func.sum(d.ge9),
+               func.sum(d.le6), func.sum(d.total))
+        .where(d.day >= first, d.day <= last)
+        .group_by(group, d.code),
+        d.branch_id,
+        codes,
+    )  # fmt: skip
+    return _add_scores(conn.execute(query), kinds)
+
+
+def _add_scores(rows: Any, kinds: dict[str, set[str]]) -> dict[Any, Scores]:
+    """(key, code, n, ge4, ge9, le6, total) rows as scores per key, by the codes' kinds."""
+    out: dict[Any, Scores] = defaultdict(Scores)
+    for key, code, n, ge4, ge9, le6, total in rows:
+        s = out[key]
+        if code == "":
+            s.responses += int(n)
+            continue
+        if code in kinds["scale5"]:
+            s.scale_n, s.scale_happy = s.scale_n + int(n), s.scale_happy + int(ge4)
+        if code in kinds["nps"]:
+            s.nps_n += int(n)
+            s.promoters, s.detractors = s.promoters + int(ge9), s.detractors + int(le6)
+        if code in kinds["ces"]:
+            s.ces_n, s.ces_sum = s.ces_n + int(n), s.ces_sum + int(total)
+    return out
+
+
+def _summary_survey_figures(conn: Connection, period: Period, codes: Branches) -> dict[str, Scores]:
+    d = t.dash_survey_day.c
+    rows = _summary_scores(conn, d.branch_id, period.start, period.end, codes)
+    return {str(k): v for k, v in rows.items()}
+
+
+def _summary_survey_trend(
+    conn: Connection, months: list[str], codes: Branches
+) -> list[tuple[str, Scores]]:
+    kinds = _question_kinds(conn)
+    d = t.dash_survey_month.c
+    query = _in(
+        select(d.month, d.code, func.sum(d.n), func.sum(d.ge4), func.sum(d.ge9),
+               func.sum(d.le6), func.sum(d.total))
+        .where(d.month.in_(months))
+        .group_by(d.month, d.code),
+        d.branch_id,
+        codes,
+    )  # fmt: skip
+    rows = _add_scores(conn.execute(query), kinds)
+    return [(m, rows.get(m, Scores())) for m in months]
+
+
+def _summary_customer_figures(
+    conn: Connection, period: Period, codes: Branches, m: summary.Meta
+) -> dict[str, CustomerFigures] | None:
+    """None when the summary does not answer for the period (a reference month it does not
+    cover, or thresholds changed since it was built): count live."""
+    p = policy_values(conn)
+    m0 = period.reference_month
+    if not m.covers(m0, p):
+        return None
+    cutoff = _month_start(
+        add_months(month_key(period.end), -int(p["stage.stable_months"])), period.end.day
+    )
+    cutoff_at = datetime.combine(cutoff, datetime.min.time())
+    d = t.dash_customer_month.c
+    new = (d.start_date > cutoff) | (~d.first_known & (d.start_at > cutoff_at))
+    shipped = d.shipped | d.shipped_next if month_key(period.end) != m0 else d.shipped
+    dormant = and_(d.first_known, d.start_date <= cutoff, ~shipped)
+
+    def n(condition: Any) -> Any:
+        return func.coalesce(func.sum(d.n).filter(condition), 0)
+
+    query = _in(
+        select(d.branch_id, d.tier, func.sum(d.n), n(new), n(dormant), n(d.churn))
+        .where(d.month == m0, d.created_on <= period.end)
+        .group_by(d.branch_id, d.tier),
+        d.branch_id,
+        codes,
+    )
+    out: dict[str, CustomerFigures] = defaultdict(CustomerFigures)
+    for branch, tier, total, n_new, n_dormant, n_churn in conn.execute(query):
+        fig = out[branch]
+        fig.total += int(total)
+        fig.tiers[tier] += int(total)
+        fig.new += int(n_new)
+        fig.dormant += int(n_dormant)
+        fig.churn_risk += int(n_churn)
+    return dict(out)
