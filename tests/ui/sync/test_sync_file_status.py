@@ -26,7 +26,7 @@ def _files(db: Any) -> None:
             [
                 AttachmentFile(
                     sha256="a" * 64, size=10, stored_at=now, failures=3, last_error=REFUSED
-                ),  # fmt: skip
+                ),
                 AttachmentFile(sha256="b" * 64, size=10, stored_at=now - timedelta(minutes=1)),
                 AttachmentFile(
                     sha256="c" * 64,
@@ -34,7 +34,7 @@ def _files(db: Any) -> None:
                     stored_at=now,
                     uploaded_at=now,
                     last_error="an old error, since sent",
-                ),  # fmt: skip
+                ),
             ]
         )
         session.commit()
