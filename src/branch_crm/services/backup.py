@@ -25,7 +25,7 @@ import shutil
 import sqlite3
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -91,7 +91,7 @@ class BackupResult:
     path: Path
     created: bool
     removed: tuple[Path, ...]
-    files: FilesCopied = FilesCopied()
+    files: FilesCopied = field(default_factory=FilesCopied)
     """The attachment files copied with today's copy (none when it existed already)."""
     files_removed: int = 0
     """Files no kept copy names any more, removed from the folder's store."""
@@ -105,7 +105,7 @@ class BackupCopy:
     size: int
     facts: BackupFacts
     seconds: float
-    files: FilesCopied = FilesCopied()
+    files: FilesCopied = field(default_factory=FilesCopied)
     """The attachment files the copy names: copied now, already in the folder, missing."""
 
 

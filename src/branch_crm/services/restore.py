@@ -34,7 +34,7 @@ import json
 import logging
 import os
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -96,7 +96,7 @@ class RestoreResult:
     """The database that was replaced, renamed (None: there was none)."""
     staff_id: str | None = None
     """Who asked for it (a restore staged in the window, applied at the next start)."""
-    files: FilesCopied = FilesCopied()
+    files: FilesCopied = field(default_factory=FilesCopied)
     """The attachment files put back (``copied``), already here, or missing from the
     backup (a backup of an older version has none)."""
 
