@@ -145,6 +145,15 @@ def _survivors(b: Batch, ids: set[str]) -> dict[str, str]:
     return found
 
 
+def _customer_attachment(item: Screened) -> bool:
+    """A change of an attachment that names a customer as its owner."""
+    return (
+        item.change.table == "attachment"
+        and item.values.get("owner_kind") == "customer"
+        and bool(item.values.get("owner_id"))
+    )
+
+
 def redirect_merged(b: Batch, screened: list[Screened]) -> list[Screened]:
     """The changes, with every one that names a customer merged into another redirected to
     the survivor (see the module docstring). Cheap when nothing names such a customer: one
@@ -159,6 +168,7 @@ def redirect_merged(b: Batch, screened: list[Screened]) -> list[Screened]:
         for item in screened
         if item.change.table == "customer" and item.change.op == "update"
     }
+    named |= {str(item.values["owner_id"]) for item in screened if _customer_attachment(item)}
     if not named:
         return screened
     survivors = _survivors(b, named)
@@ -170,6 +180,10 @@ def redirect_merged(b: Batch, screened: list[Screened]) -> list[Screened]:
         target = survivors.get(str(item.values.get("customer_id")))
         if change.table in REDIRECTED and target is not None:
             result.append(Screened(change, {**item.values, "customer_id": target}))
+            continue
+        owner = survivors.get(str(item.values.get("owner_id")))
+        if _customer_attachment(item) and owner is not None:
+            result.append(Screened(change, {**item.values, "owner_id": owner}))
             continue
         target = survivors.get(change.pk)
         if change.table == "customer" and change.op == "update" and target is not None:

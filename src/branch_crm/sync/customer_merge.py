@@ -347,7 +347,8 @@ REDIRECTED = (
     "customer_phone",
 )
 """Tables whose live rows naming a merged-away customer are moved to its survivor, wherever
-the merge is carried out (the operation of services.customers.merging; head office)."""
+the merge is carried out (the operation of services.customers.merging; head office). A live
+``attachment`` of owner kind ``customer`` naming one moves as well (its ``owner_id``)."""
 
 
 def redirect_to_survivors(conn: Any, *, rounds: int = 4) -> int:
@@ -372,6 +373,13 @@ def redirect_to_survivors(conn: Any, *, rounds: int = 4) -> int:
                 "AND customer_id IN (SELECT id FROM customer WHERE merged_into IS NOT NULL)"
             )
             step += max(result.rowcount, 0)
+        result = conn.exec_driver_sql(  # attachments name their customer as owner
+            "UPDATE attachment SET owner_id = (SELECT c.merged_into FROM customer c "
+            "WHERE c.id = attachment.owner_id) WHERE deleted_at IS NULL "
+            "AND owner_kind = 'customer' "
+            "AND owner_id IN (SELECT id FROM customer WHERE merged_into IS NOT NULL)"
+        )
+        step += max(result.rowcount, 0)
         moved += step
         if not step:
             break
