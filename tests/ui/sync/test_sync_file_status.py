@@ -106,3 +106,17 @@ def test_sync_status_on_the_command_line(
     _code, out, _err = run_cli(capsys, "--db", str(db_path), "sync", "status", "--json")
     fields = json.loads(out)
     assert (fields["files_waiting"], fields["file_error"]) == (2, REFUSED)
+
+
+def test_a_round_on_the_command_line_says_the_files_sent_and_the_file_error(
+    db: Any, db_path: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from branch_crm.services.syncing import service
+
+    db.dispose()
+    done = SyncResult(3, 1, 0, files_sent=2, file_error=REFUSED)
+    monkeypatch.setattr(service, "run_sync", lambda _db: done)
+    code, out, err = run_cli(capsys, "--db", str(db_path), "sync")
+    assert code == 0
+    assert "sync done: 3 sent, 1 received, 0 new conflicts, 2 files sent" in out
+    assert REFUSED in err and "tried again at the next sync" in err
