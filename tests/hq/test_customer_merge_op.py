@@ -77,3 +77,47 @@ def test_a_merge_of_another_branchs_customers_is_ignored(office: Any) -> None:
     assert office.push(pc2, [body]).status_code == 200
     (row,) = office.rows("customer", id=other)
     assert row["deleted_at"] is None and row["merged_into"] is None
+
+
+def _attachment(branch: str, owner_id: str, sha: str, name: str) -> dict[str, Any]:
+    return {
+        "owner_kind": "customer",
+        "owner_id": owner_id,
+        "sha256": sha,
+        "mime": "image/jpeg",
+        "size": 10,
+        "original_name": name,
+        "caption": None,
+        "width": 4,
+        "height": 3,
+        "branch_id": branch,
+        "created_at": WHEN,
+        "updated_at": WHEN,
+    }
+
+
+def test_a_merge_moves_the_absorbed_customers_attachments(office: Any) -> None:
+    from branch_crm.sync.customer_merge import attachment_id
+
+    pc = office.register("BR1", "pc1")
+    keep, other, _number = _seed(office, pc)
+    same, own = "a" * 64, "b" * 64
+    rows = {
+        attachment_id("customer", keep, same): _attachment("BR1", keep, same, "kept.jpg"),
+        attachment_id("customer", other, same): _attachment("BR1", other, same, "twice.jpg"),
+        attachment_id("customer", other, own): _attachment("BR1", other, own, "moved.jpg"),
+    }
+    pushed = [change("attachment", pk, data, now_stamp(pc.node)) for pk, data in rows.items()]
+    assert office.push(pc, pushed).status_code == 200
+    body = change("customer_merge", new_pk(), _merge("BR1", keep, other), now_stamp(pc.node))
+    assert office.push(pc, [body]).status_code == 200
+    live = [r for r in office.rows("attachment") if r["deleted_at"] is None]
+    assert sorted((r["owner_id"], r["sha256"], r["original_name"]) for r in live) == [
+        (keep, same, "kept.jpg"),
+        (keep, own, "moved.jpg"),
+    ]
+    (moved,) = office.rows("attachment", id=attachment_id("customer", keep, own))
+    assert moved["branch_id"] == "BR1" and moved["mime"] == "image/jpeg"
+    for pk in (attachment_id("customer", other, same), attachment_id("customer", other, own)):
+        (gone,) = office.rows("attachment", id=pk)
+        assert gone["deleted_at"] is not None

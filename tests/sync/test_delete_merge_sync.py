@@ -107,3 +107,41 @@ def test_a_restore_beats_the_delete_on_the_other_pc(hq: Any, make_branch: Any) -
         )
         assert live == (1,)
     assert_converged(hq.engine, [(db_a, "BR1"), (db_b, "BR1")])
+
+
+def _photo(db: Any, customer_id: str, data: bytes, name: str) -> str:
+    from branch_crm.services.attachments import service
+
+    actor = Actor("clerk-BR1", "clerk", "Clerk", Role.COUNTER, "BR1")
+    with unit_of_work(db, actor) as session:
+        view = service.attach_file(session=session, actor=actor, owner_kind="customer",
+                                   owner_id=customer_id, data=data, name=name)  # fmt: skip
+        return str(view.sha256)
+
+
+def test_a_merge_moves_attachments_alike_on_every_pc_and_at_head_office(
+    hq: Any, make_branch: Any
+) -> None:
+    from tests.support.attachments import jpeg, png
+
+    db_a, c_a = make_branch("BR1", name="pc_a")
+    db_b, c_b = make_branch("BR1", name="pc_b")
+    keep = add_customer(db_a, "BR1", "王五", "13900000001")
+    other = add_customer(db_a, "BR1", "王五(2)", "13900000002")
+    card = _photo(db_a, keep, png(), "card.png")
+    _photo(db_a, other, png(), "card-again.png")
+    moved = _photo(db_a, other, jpeg(), "id.jpg")
+    _sync(c_a, c_b)
+    boss = _boss(db_a)
+    with unit_of_work(db_a, boss) as session:
+        merging.merge_customers(session=session, actor=boss, survivor_id=keep, absorbed_id=other)
+    _sync(c_a)
+    late = _photo(db_b, other, jpeg(color=(10, 200, 10)), "late.jpg")  # pc_b had not heard
+    _sync(c_b, c_a, c_b)
+    for db in (db_a, db_b):
+        with sqlite3.connect(db.path) as raw:
+            live = raw.execute(
+                "SELECT owner_id, sha256 FROM attachment WHERE deleted_at IS NULL ORDER BY sha256"
+            ).fetchall()
+        assert sorted(live) == sorted([(keep, card), (keep, moved), (keep, late)])
+    assert_converged(hq.engine, [(db_a, "BR1"), (db_b, "BR1")])

@@ -78,6 +78,17 @@ def cmd_backup(args: argparse.Namespace) -> int:
             path=copy.path, size=max(1, copy.size // 1024), seconds=copy.seconds
         )
     )
+    say(
+        _("Attachment files: {copied} copied and checked, {present} already backed up.").format(
+            copied=copy.files.copied, present=copy.files.present
+        )
+    )
+    if copy.files.missing:
+        say(
+            _("{n} attachment files are not on this PC yet and are not in the backup.").format(
+                n=copy.files.missing
+            )
+        )
     return 0
 
 
@@ -130,6 +141,12 @@ def cmd_restore(args: argparse.Namespace) -> int:
         say(_("Restored. The replaced database is kept as {path}.").format(path=result.set_aside))
     else:
         say(_("Restored."))
+    if result.files.copied or result.files.missing:
+        say(
+            _("Attachment files put back: {copied}; missing from the backup: {missing}.").format(
+                copied=result.files.copied, missing=result.files.missing
+            )
+        )
     say(_("Sync now (branch-crm sync) before taking new work."))
     return 0
 

@@ -40,7 +40,7 @@ def _session(args: argparse.Namespace) -> Iterator[Session]:
 
 def cmd_round(args: argparse.Namespace) -> int:
     """Run one round; print what moved; non-zero exit when it failed."""
-    from branch_crm.services.syncing.service import run_sync
+    from branch_crm.services.syncing.service import file_error_text, files_sent_text, run_sync
 
     db = _db(args)
     try:
@@ -54,8 +54,11 @@ def cmd_round(args: argparse.Namespace) -> int:
         _("sync done: {pushed} sent, {pulled} received, {conflicts} new conflicts").format(
             pushed=result.pushed, pulled=result.pulled, conflicts=result.conflicts
         )
+        + (", " + files_sent_text(result.files_sent) if result.files_sent else "")
         + "\n"
     )
+    if result.file_error:
+        sys.stderr.write(file_error_text(result.file_error) + "\n")
     return 0
 
 
@@ -114,6 +117,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         _("registered: {value}").format(value=_("yes") if status.registered else _("no")),
         _("head office: {value}").format(value=status.hq_url or "-"),
         _("waiting to send: {n}").format(n=status.pending_changes),
+        _("files waiting to send: {n}").format(n=status.files_waiting),
+        _("last file error: {value}").format(
+            value=(status.file_error if status.files_waiting else None) or "-"
+        ),
         _("last success: {value}").format(value=_local_time(status.last_success_at)),
         _("last attempt: {value}").format(value=_local_time(status.last_attempt_at)),
         _("last error: {value}").format(value=status.last_error or "-"),

@@ -64,6 +64,7 @@ def apply_customer_merge(b: Batch, merge_id: str) -> None:
     customers = (survivor, absorbed)
     tables = ("customer_phone", "pickup_preference", "monthly_volume", *MOVED_BY_MERGE)
     rows = {table: _live_rows(b, table, customers) for table in tables}
+    rows["attachment"] = _live_attachments(b, customers)
     convert = PY_CONVERT["customer"]
     chosen = {c: convert[c](v) for c, v in dict(op.get("fields") or {}).items() if c in convert}
     merge = MergeInput(survivor.values, absorbed.values, rows, moved=MOVED_BY_MERGE, chosen=chosen)
@@ -81,6 +82,26 @@ def apply_customer_merge(b: Batch, merge_id: str) -> None:
             pk = keyed_id(write.table, write.pk, merge_id)
         hq_write(b, write.table, pk, write.values)
     log.info("merge %s applied at branch %s", merge_id, b.auth.branch)
+
+
+def _live_attachments(b: Batch, customers: tuple[RowState, ...]) -> list[dict[str, Any]]:
+    """The live attachments shown on the customers (owner kind ``customer``)."""
+    table = t.ENTITIES["attachment"][0]
+    ids = sorted(str(c.pk) for c in customers)
+    query = select(table.c.id).where(
+        table.c.owner_kind == "customer",
+        table.c.owner_id.in_(ids),
+        table.c.deleted_at.is_(None),
+    )
+    rows = []
+    for pk in sorted(b.conn.scalars(query)):
+        state = _state(b, "attachment", pk)
+        if state is None or not state.live or state.parked_branch is not None:
+            continue
+        assert state.values is not None
+        if state.values.get("branch_id") == b.auth.branch:
+            rows.append({**state.values, "id": pk})
+    return rows
 
 
 def _ours(b: Batch, state: RowState | None) -> bool:
@@ -124,6 +145,15 @@ def _survivors(b: Batch, ids: set[str]) -> dict[str, str]:
     return found
 
 
+def _customer_attachment(item: Screened) -> bool:
+    """A change of an attachment that names a customer as its owner."""
+    return (
+        item.change.table == "attachment"
+        and item.values.get("owner_kind") == "customer"
+        and bool(item.values.get("owner_id"))
+    )
+
+
 def redirect_merged(b: Batch, screened: list[Screened]) -> list[Screened]:
     """The changes, with every one that names a customer merged into another redirected to
     the survivor (see the module docstring). Cheap when nothing names such a customer: one
@@ -138,6 +168,7 @@ def redirect_merged(b: Batch, screened: list[Screened]) -> list[Screened]:
         for item in screened
         if item.change.table == "customer" and item.change.op == "update"
     }
+    named |= {str(item.values["owner_id"]) for item in screened if _customer_attachment(item)}
     if not named:
         return screened
     survivors = _survivors(b, named)
@@ -149,6 +180,10 @@ def redirect_merged(b: Batch, screened: list[Screened]) -> list[Screened]:
         target = survivors.get(str(item.values.get("customer_id")))
         if change.table in REDIRECTED and target is not None:
             result.append(Screened(change, {**item.values, "customer_id": target}))
+            continue
+        owner = survivors.get(str(item.values.get("owner_id")))
+        if _customer_attachment(item) and owner is not None:
+            result.append(Screened(change, {**item.values, "owner_id": owner}))
             continue
         target = survivors.get(change.pk)
         if change.table == "customer" and change.op == "update" and target is not None:

@@ -7,6 +7,11 @@ the writer, and the snapshot does not move, so the copy never restarts). It is w
 temporary name, made a self-contained file (no WAL), stamped with the time it was taken,
 checked (``PRAGMA integrity_check`` and the restore's own checks) and only then renamed to its
 final name: a crash or a full drive never leaves a half copy that looks complete.
+
+The attachments' files go with the copy (services.backup_files): before the copy gets its
+final name, the files it names that the folder's shared ``BranchCRM-files`` store lacks are
+copied there, each read back and checked against its hash. Removing old daily copies
+removes the files no copy left in the folder names.
 """
 
 from __future__ import annotations
@@ -20,18 +25,26 @@ import shutil
 import sqlite3
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from branch_crm.db import file_store
 from branch_crm.errors import CrmError
 from branch_crm.i18n import _
 from branch_crm.ids import new_id
 from branch_crm.models import AuditEntry
 from branch_crm.reference.roles import Permission
 from branch_crm.services.backup_facts import TAKEN_AT_KEY, BackupFacts, inspect_backup
+from branch_crm.services.backup_files import (
+    FilesCopied,
+    backup_store,
+    copy_files,
+    prune_files,
+    referenced_files,
+)
 from branch_crm.services.context import Actor
 from branch_crm.services.permissions import require
 from branch_crm.services.settings import values as settings
@@ -78,6 +91,10 @@ class BackupResult:
     path: Path
     created: bool
     removed: tuple[Path, ...]
+    files: FilesCopied = field(default_factory=FilesCopied)
+    """The attachment files copied with today's copy (none when it existed already)."""
+    files_removed: int = 0
+    """Files no kept copy names any more, removed from the folder's store."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +105,8 @@ class BackupCopy:
     size: int
     facts: BackupFacts
     seconds: float
+    files: FilesCopied = field(default_factory=FilesCopied)
+    """The attachment files the copy names: copied now, already in the folder, missing."""
 
 
 # --- one consistent, checked copy ------------------------------------------------------------
@@ -164,6 +183,20 @@ def copy_database(
     return inspect_backup(target, check="quick")  # the restore's own checks, on the copy
 
 
+def _copy_files(source: Path, copy: Path, folder: Path) -> FilesCopied:
+    """The files the database copy ``copy`` names, into ``folder``'s store (checked)."""
+    try:
+        return copy_files(
+            referenced_files(copy), file_store.store_root(source), backup_store(folder)
+        )
+    except ValueError as exc:
+        raise CrmError(
+            _("An attachment file did not pass its check after copying ({error}).").format(
+                error=exc
+            )
+        ) from exc
+
+
 def backup_name(facts: BackupFacts, taken_at: datetime) -> str:
     """``BranchCRM-BR001-A-20260301-143005.db``: branch, PC code, local time taken."""
     branch = _UNSAFE.sub("", facts.branch) or "branch"
@@ -218,6 +251,7 @@ def backup_now(
     partial = where / f".BranchCRM-{new_id()}.part"
     try:
         facts = copy_database(source, partial, progress=progress, pages=pages)
+        files = _copy_files(source, partial, where)
         target = where / backup_name(facts, facts.taken_at or utcnow())
         counter = 2
         while target.exists():  # two copies within one second
@@ -238,12 +272,17 @@ def backup_now(
         raise
     log.info("backup written to %s", target)
     final = inspect_backup(target, check="quick")
-    return BackupCopy(target, target.stat().st_size, final, time.monotonic() - started)
+    return BackupCopy(target, target.stat().st_size, final, time.monotonic() - started, files)
 
 
 def record_backup(*, session: Session, actor: Actor, copy: BackupCopy) -> None:
     """The audit entry of a backup made on demand: who copied the data, where, when."""
-    _audit(session, actor, "backup", {"file": str(copy.path), "size": copy.size})
+    _audit(
+        session,
+        actor,
+        "backup",
+        {"file": str(copy.path), "size": copy.size, "files_copied": copy.files.copied},
+    )
 
 
 def _audit(session: Session, actor: Actor, action: str, changes: dict[str, object]) -> None:
@@ -311,12 +350,14 @@ def daily_backup(
     where = Path(folder) if folder else backup_dir(source)
     target = where / f"{source.name}.{day.isoformat()}.bak"
     created = False
+    files = FilesCopied()
     if not target.exists():
         partial = target.with_name(target.name + ".part")
         try:
             where.mkdir(parents=True, exist_ok=True)
             partial.unlink(missing_ok=True)
             copy_database(source, partial)
+            files = _copy_files(source, partial, where)
             os.replace(partial, target)
         except (OSError, sqlite3.Error, CrmError) as exc:
             with contextlib.suppress(OSError):
@@ -339,7 +380,20 @@ def daily_backup(
             removed.append(stale)
         except OSError:
             log.warning("could not remove old backup %s", stale)
-    return BackupResult(target, created, tuple(removed))
+    files_removed = prune_files(where, _kept_copies(where)) if removed else 0
+    return BackupResult(target, created, tuple(removed), files, files_removed)
+
+
+def _kept_copies(folder: Path) -> list[Path]:
+    """Every database copy in a backup folder (daily ones of any database, on-demand ones):
+    the files any of them names stay in the folder's store."""
+    return sorted(
+        entry
+        for entry in folder.iterdir()
+        if entry.is_file()
+        and not entry.name.startswith(".")
+        and (_NAME.match(entry.name) or entry.suffix == ".db")
+    )
 
 
 def scheduled_backup(

@@ -17,6 +17,10 @@ What a restore does to sync (the protocol in sync.client, sync.outbox, hq.push):
 - This PC's clock (``sync_state`` HLC) is carried over from the database replaced, so changes
   made after the restore order after everything this PC stamped before.
 
+The attachments' files the backup names come back from the ``BranchCRM-files`` store beside
+it (services.backup_files) into the live store before the database is swapped; the files
+already there stay, so the database set aside keeps its photos as well.
+
 The window does not swap the file under its open connections: it stages the restore
 (:func:`stage_restore`) and the app applies it at its next start (:func:`apply_pending_restore`)
 before anything opens the database. ``branch-crm restore`` applies it at once, refusing while
@@ -30,7 +34,7 @@ import json
 import logging
 import os
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -50,6 +54,7 @@ from branch_crm.services.backup_facts import (
     current_facts,
     inspect_backup,
 )
+from branch_crm.services.backup_files import FilesCopied, restore_files
 from branch_crm.services.context import Actor
 from branch_crm.services.permissions import require
 from branch_crm.timeutil import to_local, utcnow
@@ -91,6 +96,9 @@ class RestoreResult:
     """The database that was replaced, renamed (None: there was none)."""
     staff_id: str | None = None
     """Who asked for it (a restore staged in the window, applied at the next start)."""
+    files: FilesCopied = field(default_factory=FilesCopied)
+    """The attachment files put back (``copied``), already here, or missing from the
+    backup (a backup of an older version has none)."""
 
 
 @dataclass(frozen=True)
@@ -266,6 +274,11 @@ def restore_database(
     except BaseException:
         staging.unlink(missing_ok=True)
         raise
+    try:
+        files = _restore_files(chosen, target)
+    except BaseException:
+        staging.unlink(missing_ok=True)
+        raise
     set_aside: Path | None = None
     if target.exists():
         _carry_clock(staging, target)
@@ -284,7 +297,19 @@ def restore_database(
             )
         ) from exc
     log.info("restored %s from %s; the replaced database is %s", target, chosen, set_aside)
-    return RestoreResult(facts, source or str(chosen), set_aside)
+    return RestoreResult(facts, source or str(chosen), set_aside, files=files)
+
+
+def _restore_files(backup: Path, db_path: Path) -> FilesCopied:
+    """The backup's files into the live store (checked), in words on failure."""
+    try:
+        return restore_files(backup, db_path)
+    except (OSError, ValueError) as exc:
+        raise CrmError(
+            _("The backup's attachment files could not be put back: {error}").format(
+                error=getattr(exc, "strerror", None) or exc
+            )
+        ) from exc
 
 
 def record_restore(*, session: Session, actor: Actor, result: RestoreResult) -> None:
@@ -294,6 +319,8 @@ def record_restore(*, session: Session, actor: Actor, result: RestoreResult) -> 
         "file": result.source,
         "taken_at": result.facts.when.isoformat(),
         "set_aside": str(result.set_aside) if result.set_aside else None,
+        "files_restored": result.files.copied,
+        "files_missing": result.files.missing,
     }
     session.add(
         AuditEntry(
@@ -328,6 +355,7 @@ def stage_restore(*, db_path: Path | str, backup: Path | str, actor: Actor) -> P
     facts = inspect_backup(chosen)
     check_restorable(facts, current_facts(target))
     copy, marker = _pending_paths(target)
+    _restore_files(chosen, target)  # only adds files: the running app loses nothing
     partial = copy.with_name(copy.name + ".part")
     partial.unlink(missing_ok=True)
     try:
@@ -386,4 +414,6 @@ def apply_pending_restore(db_path: Path) -> RestoreResult | None:
         cancel_pending_restore(db_path)
         raise
     cancel_pending_restore(db_path)
-    return RestoreResult(result.facts, result.source, result.set_aside, pending.staff_id)
+    return RestoreResult(
+        result.facts, result.source, result.set_aside, pending.staff_id, result.files
+    )

@@ -38,10 +38,16 @@ The rules:
   Insert-only history (visits, survey answers) never moves: such rows are never changed
   once written (head office ignores an update of one), so they keep naming the absorbed
   record on every PC alike.
+* **Attachments** of the absorbed customer (``attachment`` rows of owner kind ``customer``)
+  go to the survivor: each is tombstoned and, unless the survivor already shows the same
+  file (same hash), written as the survivor's row of that file -- the id every PC derives
+  for it (:func:`attachment_id`), so attaching the same photo to the survivor later on
+  another PC meets the same row. The file itself needs no move (the store is by hash).
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,6 +80,24 @@ MOVED_BY_MERGE = (*MOVED_WITHIN_BRANCH, "survey_response", "visit")
 """Tables a supervisor's merge (services.customers.merging) moves: the insert-only history
 too, since the operation is carried out alike by every side, not sent row by row."""
 PHONE_KEEP = ("phone", "kind")
+ATTACHMENT_IDS = uuid.UUID("6f1d7f6e-8a43-4f0c-9c55-3b0a5e1f1a19")
+"""Namespace of attachment ids (uuid5 of owner and hash; services.attachments)."""
+ATTACHMENT_KEEP = (
+    "sha256",
+    "mime",
+    "size",
+    "original_name",
+    "caption",
+    "width",
+    "height",
+    "created_by",
+)
+"""Columns of an absorbed customer's attachment its survivor's copy takes over."""
+
+
+def attachment_id(owner_kind: str, owner_id: str, sha256: str) -> str:
+    """The id of the row showing file ``sha256`` on one record (the same on every PC)."""
+    return str(uuid.uuid5(ATTACHMENT_IDS, f"{owner_kind}:{owner_id}:{sha256}"))
 
 
 def preference_id(customer_id: str) -> str:
@@ -141,6 +165,7 @@ def plan_merge(merge: MergeInput, now: Any) -> list[Write]:
         *_preferences(merge, now),
         *_volumes(merge, now),
         *_moved(merge),
+        *_attachments(merge, now),
         *_profile(merge),
     ]
     if merge.chosen is not None:  # a supervisor's merge: the tombstone names the survivor
@@ -280,6 +305,37 @@ def _moved(merge: MergeInput) -> list[Write]:
     ]
 
 
+def _attachments(merge: MergeInput, now: Any) -> list[Write]:
+    """The absorbed customer's attachments become the survivor's (one row per file)."""
+
+    def shown(customer: Row) -> list[Row]:
+        return [
+            row
+            for row in merge.rows.get("attachment", ())
+            if row.get("owner_kind") == "customer"
+            and row.get("owner_id") == customer["id"]
+            and row.get("deleted_at") is None
+        ]
+
+    survivor = str(merge.survivor["id"])
+    held = {row["sha256"] for row in shown(merge.survivor)}
+    writes: list[Write] = []
+    for row in sorted(shown(merge.absorbed), key=lambda r: str(r["id"])):
+        writes.append(Write("attachment", str(row["id"]), {"deleted_at": now}))
+        if row["sha256"] in held:
+            continue  # the survivor shows this file already
+        held.add(row["sha256"])
+        values = {
+            "owner_kind": "customer",
+            "owner_id": survivor,
+            "branch_id": merge.survivor.get("branch_id"),
+            **{c: row.get(c) for c in ATTACHMENT_KEEP},
+        }
+        pk = attachment_id("customer", survivor, str(row["sha256"]))
+        writes.append(Write("attachment", pk, values, insert=True))
+    return writes
+
+
 REDIRECTED = (
     "complaint",
     "care_task",
@@ -291,7 +347,8 @@ REDIRECTED = (
     "customer_phone",
 )
 """Tables whose live rows naming a merged-away customer are moved to its survivor, wherever
-the merge is carried out (the operation of services.customers.merging; head office)."""
+the merge is carried out (the operation of services.customers.merging; head office). A live
+``attachment`` of owner kind ``customer`` naming one moves as well (its ``owner_id``)."""
 
 
 def redirect_to_survivors(conn: Any, *, rounds: int = 4) -> int:
@@ -316,6 +373,13 @@ def redirect_to_survivors(conn: Any, *, rounds: int = 4) -> int:
                 "AND customer_id IN (SELECT id FROM customer WHERE merged_into IS NOT NULL)"
             )
             step += max(result.rowcount, 0)
+        result = conn.exec_driver_sql(  # attachments name their customer as owner
+            "UPDATE attachment SET owner_id = (SELECT c.merged_into FROM customer c "
+            "WHERE c.id = attachment.owner_id) WHERE deleted_at IS NULL "
+            "AND owner_kind = 'customer' "
+            "AND owner_id IN (SELECT id FROM customer WHERE merged_into IS NOT NULL)"
+        )
+        step += max(result.rowcount, 0)
         moved += step
         if not step:
             break

@@ -9,7 +9,6 @@ photo offline make the same row, and attaching it again here is refused with a m
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -30,9 +29,9 @@ from branch_crm.services.attachments.store import AttachmentRefused
 from branch_crm.services.context import Actor
 from branch_crm.services.permissions import require
 from branch_crm.services.settings import values as settings
+from branch_crm.sync.customer_merge import attachment_id
 from branch_crm.timeutil import utcnow
 
-ID_SPACE = uuid.UUID("6f1d7f6e-8a43-4f0c-9c55-3b0a5e1f1a19")
 MAX_NAME = 255
 MAX_CAPTION = 500
 EVENT_KIND = "attachment"
@@ -78,11 +77,6 @@ def store_root(session: Session) -> Path:
     if not database:
         raise RuntimeError("attachments need a database file")
     return file_store.store_root(database)
-
-
-def attachment_id(owner_kind: str, owner_id: str, sha256: str) -> str:
-    """The id of the row showing file ``sha256`` on one record (the same on every PC)."""
-    return str(uuid.uuid5(ID_SPACE, f"{owner_kind}:{owner_id}:{sha256}"))
 
 
 def max_file_bytes(session: Session) -> int:

@@ -31,6 +31,7 @@ from branch_crm.errors import NotFound, ValidationError
 from branch_crm.i18n import N_, _
 from branch_crm.ids import keyed_id, new_id
 from branch_crm.models import (
+    Attachment,
     AuditEntry,
     CareTask,
     Complaint,
@@ -276,6 +277,14 @@ def merge_customers(
     ids = (survivor.id, absorbed.id)
     tables = ("customer_phone", "pickup_preference", "monthly_volume", *MOVED_BY_MERGE)
     rows = {table: _rows(session, table, ids) for table in tables}
+    rows["attachment"] = [
+        _as_row(obj)
+        for obj in session.scalars(
+            select(Attachment).where(
+                Attachment.owner_kind == "customer", Attachment.owner_id.in_(ids)
+            )
+        )
+    ]
     plan = MergeInput(
         _as_row(survivor), _as_row(absorbed), rows, moved=MOVED_BY_MERGE, chosen=chosen
     )

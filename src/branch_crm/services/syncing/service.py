@@ -13,13 +13,13 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from branch_crm.db import Database
 from branch_crm.errors import CrmError
 from branch_crm.i18n import _, http_language, ngettext
-from branch_crm.models import SyncConflict, SyncOutbox, SyncState
+from branch_crm.models import AttachmentFile, SyncConflict, SyncOutbox, SyncState
 from branch_crm.models.stored_text import render
 from branch_crm.services.context import Actor, unit_of_work
 from branch_crm.services.settings import values as app_settings
@@ -45,6 +45,9 @@ __all__ = [
     "SyncError",
     "SyncStatus",
     "clock_warning",
+    "file_error_text",
+    "files_sent_text",
+    "files_waiting_text",
     "register_branch",
     "register_with_writer",
     "run_sync",
@@ -88,6 +91,10 @@ class SyncStatus:
     last listed them on this PC (services.syncing.rejected_changes.count_unseen)."""
     error_message: dict[str, Any] | None = None
     """What stopped the last round as a stored message (None before messages were kept)."""
+    files_waiting: int = 0
+    """Attachment files head office has not confirmed yet (sync.files sends them)."""
+    file_error: str | None = None
+    """Why the file that failed most often did not go (English, from sync.files)."""
 
     @property
     def last_error(self) -> str | None:
@@ -115,6 +122,25 @@ def clock_warning(offset_ms: int) -> str | None:
         days = minutes // (24 * 60)
         off = ngettext("{n} day", "{n} days", days).format(n=days)
     return _("This PC's clock is {off} off; fix the Windows time.").format(off=off)
+
+
+def files_waiting_text(count: int) -> str:
+    """'3 files waiting' / 'no file waiting' (attachment files head office lacks)."""
+    if count == 0:
+        return _("no file waiting")
+    return ngettext("{n} file waiting", "{n} files waiting", count).format(n=count)
+
+
+def files_sent_text(count: int) -> str:
+    """'2 files sent' (a round's attachment uploads)."""
+    return ngettext("{n} file sent", "{n} files sent", count).format(n=count)
+
+
+def file_error_text(error: str) -> str:
+    """Why a file did not go (its reason is English, from sync.files), in a sentence."""
+    return _("A file could not be sent ({error}); it is tried again at the next sync.").format(
+        error=error
+    )
 
 
 def _state(session: Session) -> SyncState:
@@ -264,7 +290,22 @@ def sync_status(*, session: Session) -> SyncStatus:
         open_conflicts=conflicts,
         clock_offset_ms=state.clock_offset_ms or 0,
         unseen_rejected=count_unseen(session=session),
+        **_file_status(session),
     )
+
+
+def _file_status(session: Session) -> dict[str, Any]:
+    """Attachment files still to send, and the last reason one did not go."""
+    waiting = session.scalar(
+        select(func.count()).select_from(AttachmentFile).where(AttachmentFile.uploaded_at.is_(None))
+    )
+    error = session.scalar(
+        select(AttachmentFile.last_error)
+        .where(AttachmentFile.uploaded_at.is_(None), AttachmentFile.last_error.is_not(None))
+        .order_by(AttachmentFile.failures.desc(), AttachmentFile.stored_at.desc())
+        .limit(1)
+    )
+    return {"files_waiting": int(waiting or 0), "file_error": error}
 
 
 def run_sync(

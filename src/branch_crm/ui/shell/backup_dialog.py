@@ -156,6 +156,10 @@ class BackupDialog(QDialog):
             _("Backed up to {path} ({size} KB, checked).").format(
                 path=copy.path, size=max(1, copy.size // 1024)
             )
+            + " "
+            + _(
+                "Attachment files: {copied} copied and checked, {present} already backed up."
+            ).format(copied=copy.files.copied, present=copy.files.present)
         )
         self.ctx.write(record_backup, copy=copy)
         self.close_button.setFocus()

@@ -16,7 +16,12 @@ from PySide6.QtWidgets import (
 )
 
 from branch_crm.i18n import _, ngettext
-from branch_crm.services.syncing.service import SyncStatus
+from branch_crm.services.syncing.service import (
+    SyncStatus,
+    file_error_text,
+    files_sent_text,
+    files_waiting_text,
+)
 from branch_crm.sync.client import SyncResult
 from branch_crm.ui.context import AppContext
 from branch_crm.ui.icons import icon
@@ -32,9 +37,14 @@ def result_text(result: SyncResult) -> str:
     """One round in words."""
     if result.error:
         return _("failed: {error}").format(error=result.error)
-    return _("{pushed} sent, {pulled} received, {conflicts} new conflicts").format(
+    text = _("{pushed} sent, {pulled} received, {conflicts} new conflicts").format(
         pushed=result.pushed, pulled=result.pulled, conflicts=result.conflicts
     )
+    if result.files_sent:
+        text += " · " + files_sent_text(result.files_sent)
+    if result.file_error:
+        text += " · " + file_error_text(result.file_error)
+    return text
 
 
 class SyncPage(QWidget):
@@ -50,7 +60,8 @@ class SyncPage(QWidget):
         form = QFormLayout(self.box)
         self.values: dict[str, QLabel] = {}
         self.labels: dict[str, QLabel] = {}
-        keys = ("hq", "branch", "pending", "success", "attempt", "error", "conflicts", "rejected")
+        keys = ("hq", "branch", "pending", "files", "file_error", "success", "attempt", "error",
+                "conflicts", "rejected")  # fmt: skip
         for key in keys:
             label, value = QLabel(self.box), QLabel(self.box)
             value.setObjectName(f"sync_page_{key}")
@@ -95,6 +106,8 @@ class SyncPage(QWidget):
             "hq": _("Address:"),
             "branch": _("Branch:"),
             "pending": _("Waiting to send:"),
+            "files": _("Files waiting to send:"),
+            "file_error": _("Last file error:"),
             "success": _("Last success:"),
             "attempt": _("Last attempt:"),
             "error": _("Last error:"),
@@ -136,6 +149,10 @@ class SyncPage(QWidget):
         self.values["hq"].setText(status.hq_url or never)
         self.values["branch"].setText(status.branch or "-")
         self.values["pending"].setText(texts.pending_text(status.pending_changes))
+        self.values["files"].setText(files_waiting_text(status.files_waiting))
+        file_error = status.file_error if status.files_waiting else None
+        self.values["file_error"].setText(file_error or _("none"))
+        self.values["file_error"].setStyleSheet("color: #b00020;" if file_error else "")
         self.values["success"].setText(texts.when_text(status.last_success_at))
         self.values["attempt"].setText(texts.when_text(status.last_attempt_at))
         self.values["error"].setText(status.last_error or _("none"))

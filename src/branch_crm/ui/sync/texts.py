@@ -5,7 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from branch_crm.i18n import _, ngettext
-from branch_crm.services.syncing.service import SyncStatus
+from branch_crm.services.syncing.service import (
+    SyncStatus,
+    file_error_text,
+    files_waiting_text,
+)
 from branch_crm.timeutil import utcnow
 
 
@@ -60,6 +64,8 @@ def short_status(status: SyncStatus | None, *, running: bool) -> str:
         )
     if status.unseen_rejected:
         parts.append(not_applied_text(status.unseen_rejected))
+    if status.files_waiting:
+        parts.append(files_waiting_text(status.files_waiting))
     if status.clock_warning:
         parts.append(_("PC clock wrong"))
     return _("Sync: {details}").format(details=" · ".join(parts))
@@ -79,7 +85,10 @@ def full_status(status: SyncStatus | None) -> str:
         _("Last success: {when}").format(when=when_text(status.last_success_at)),
         _("Last attempt: {when}").format(when=when_text(status.last_attempt_at)),
         _("Last error: {error}").format(error=status.last_error or _("none")),
+        _("Files: {what}").format(what=files_waiting_text(status.files_waiting)),
     ]
+    if status.file_error and status.files_waiting:
+        lines.append(file_error_text(status.file_error))
     if status.open_conflicts:
         lines.append(
             ngettext(
