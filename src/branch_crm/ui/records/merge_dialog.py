@@ -213,7 +213,7 @@ class MergeDialog(QDialog):
         )
         self.head_left.setText(_("Kept: {name}").format(name=_side_text(p.survivor)))
         self.head_right.setText(_("Merged in: {name}").format(name=_side_text(p.absorbed)))
-        moving = _(", ").join(f"{count} {label}" for label, count in p.absorbed.holds if count)
+        moving = _(", ").join(f"{label} ({count})" for label, count in p.absorbed.holds if count)
         self.moves.setText(
             _("Moves to the kept record: {what}.").format(what=moving or _("nothing else"))
         )
