@@ -7,7 +7,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hq_push_support import WHEN, change, customer, new_pk, now_stamp, phone
+from hq_push_support import WHEN, change, customer, new_pk, now_stamp, phone, staff
+
+BOSS = {"BR1": "boss-of-BR1", "BR2": "boss-of-BR2"}
+"""The supervisor merging at each branch (a staff row head office holds: see _seed)."""
 
 
 def _merge(branch: str, survivor: str, absorbed: str, **fields: Any) -> dict[str, Any]:
@@ -16,15 +19,23 @@ def _merge(branch: str, survivor: str, absorbed: str, **fields: Any) -> dict[str
         "absorbed_id": absorbed,
         "fields": json.dumps(fields, ensure_ascii=False),  # a JSON column: text on the wire
         "merged_at": WHEN,
-        "merged_by": None,
+        "merged_by": BOSS[branch],
         "branch_id": branch,
         "created_at": WHEN,
         "updated_at": WHEN,
     }
 
 
+def _supervisor(office: Any, pc: Any, pk: str | None = None, role: str = "supervisor") -> str:
+    pk = pk or BOSS[pc.branch]
+    data = staff(pc.branch, f"u{pk[-6:]}", role)
+    assert office.push(pc, [change("staff", pk, data, now_stamp(pc.node))]).status_code == 200
+    return pk
+
+
 def _seed(office: Any, pc: Any) -> tuple[str, str, str]:
     keep, other, number = new_pk(), new_pk(), new_pk()
+    _supervisor(office, pc)
     answer = office.push(
         pc,
         [
@@ -73,6 +84,7 @@ def test_a_merge_of_another_branchs_customers_is_ignored(office: Any) -> None:
     pc1 = office.register("BR1", "pc1")
     pc2 = office.register("BR2", "pc2")
     keep, other, _number = _seed(office, pc1)
+    _supervisor(office, pc2)  # a supervisor of BR2 may merge BR2's customers only
     body = change("customer_merge", new_pk(), _merge("BR2", keep, other), now_stamp(pc2.node))
     assert office.push(pc2, [body]).status_code == 200
     (row,) = office.rows("customer", id=other)
@@ -121,3 +133,24 @@ def test_a_merge_moves_the_absorbed_customers_attachments(office: Any) -> None:
     for pk in (attachment_id("customer", other, same), attachment_id("customer", other, own)):
         (gone,) = office.rows("attachment", id=pk)
         assert gone["deleted_at"] is not None
+
+
+def test_a_merge_not_made_by_a_supervisor_of_the_branch_is_refused(office: Any) -> None:
+    """The branch app merges only for a supervisor or administrator; a merge row naming a
+    counter clerk, nobody, or another branch's supervisor was not made by it: head office
+    keeps it aside (quarantine) and moves nothing."""
+    pc1 = office.register("BR1", "pc1")
+    pc2 = office.register("BR2", "pc2")
+    keep, other, number = _seed(office, pc1)
+    clerk = _supervisor(office, pc1, new_pk(), role="counter")
+    outsider = _supervisor(office, pc2)
+    for merger in (clerk, None, outsider):
+        data = {**_merge("BR1", keep, other), "merged_by": merger}
+        body = change("customer_merge", new_pk(), data, now_stamp(pc1.node))
+        answer = office.push(pc1, [body])
+        assert answer.status_code == 200, answer.text
+        assert body["pk"] in {r["pk"] for r in answer.json()["rejected"]}
+        (row,) = office.rows("customer", id=other)
+        assert row["deleted_at"] is None and row["merged_into"] is None
+        (moved,) = office.rows("customer_phone", id=number)
+        assert moved["customer_id"] == other

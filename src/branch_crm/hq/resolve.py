@@ -55,6 +55,10 @@ RESOLVER_ROLES = frozenset(
     role.value for role, rights in ROLE_PERMISSIONS.items() if Permission.CONFLICT_RESOLVE in rights
 )
 """The staff roles that may resolve a conflict (the branch app's own permission table)."""
+MERGER_ROLES = frozenset(
+    role.value for role, rights in ROLE_PERMISSIONS.items() if Permission.RECORD_DELETE in rights
+)
+"""The staff roles that may merge two customers (the branch app checks the same right)."""
 RESOLVING_COLUMNS = frozenset({"status", "resolution", "resolved_by"})
 """A change of a conflict carrying one of these is a resolution: it needs a resolver."""
 
@@ -109,6 +113,8 @@ def unauthorised_resolution(b: Batch, item: Screened) -> Invalid | None:
     row is taken as the batch holds it so far: one added or promoted earlier in the same
     push counts, as does one head office set aside for a clash of its own (parked)."""
     change = item.change
+    if change.table == "customer_merge":
+        return _unauthorised_merge(b, item)
     if change.table != "sync_conflict" or not RESOLVING_COLUMNS & item.values.keys():
         return None
     held = b.states[(change.table, change.pk)].values or {}
@@ -126,6 +132,33 @@ def unauthorised_resolution(b: Batch, item: Screened) -> Invalid | None:
     if role not in RESOLVER_ROLES:
         return Invalid(
             N_("{table}/{pk}: resolved by staff whose role ({role}) may not resolve conflicts"),
+            table=change.table,
+            pk=change.pk,
+            role=role[:16],
+        )
+    return None
+
+
+def _unauthorised_merge(b: Batch, item: Screened) -> Invalid | None:
+    """Why a customer merge is not the act of a supervisor (or administrator) of the
+    caller's branch: the branch app asks the same right (``record.delete``) before it
+    merges, so a merge row naming anyone else was not made by the app."""
+    change = item.change
+    held = b.states[(change.table, change.pk)].values or {}
+    merger = item.values.get("merged_by", held.get("merged_by"))
+    staff = _state(b, "staff", str(merger) if merger else None)
+    if staff is None or not staff.live or _owner(staff) != b.auth.branch:
+        return Invalid(
+            N_("{table}/{pk}: not merged by a staff member of branch {branch}"),
+            table=change.table,
+            pk=change.pk,
+            branch=b.auth.branch,
+        )
+    assert staff.values is not None
+    role = str(staff.values.get("role"))
+    if role not in MERGER_ROLES:
+        return Invalid(
+            N_("{table}/{pk}: merged by staff whose role ({role}) may not merge customers"),
             table=change.table,
             pk=change.pk,
             role=role[:16],
