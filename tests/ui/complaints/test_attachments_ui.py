@@ -150,3 +150,19 @@ def test_the_customer_profile_has_an_attachments_tab(qtbot, ctx, add_customer) -
     new = CustomerProfileDialog(ctx)  # a new customer: attachments once it is saved
     qtbot.addWidget(new)
     assert new.attachments is None and new.tabs.count() == 2
+
+
+def test_named_copies_for_the_viewer_are_removed_after_two_days(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import time
+
+    from branch_crm.ui.attachments import strip
+
+    now = time.time()
+    old, fresh = tmp_path / "old", tmp_path / "fresh"
+    for folder, age_days in ((old, 3), (fresh, 1)):
+        folder.mkdir()
+        (folder / "photo.jpg").write_bytes(b"x")
+        os.utime(folder, (now - age_days * 86_400,) * 2)
+    strip._prune_named_copies(tmp_path, now=now)
+    assert not old.exists() and (fresh / "photo.jpg").exists()

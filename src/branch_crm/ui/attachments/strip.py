@@ -342,19 +342,45 @@ def _png_bytes(image: QImage) -> bytes:
 def _named_copy(view: AttachmentView) -> Path:
     """A copy of the file under its own name in a temporary folder (the store's files have
     no extension; the PC's reader needs one)."""
+    import os
     import shutil
     import tempfile
 
     from branch_crm.services.attachments.store import MIME_EXTENSION
 
     assert view.path is not None
-    folder = Path(tempfile.gettempdir()) / "branch-crm-attachments" / view.sha256[:16]
+    root = Path(tempfile.gettempdir()) / "branch-crm-attachments"
+    _prune_named_copies(root)
+    folder = root / view.sha256[:16]
     folder.mkdir(parents=True, exist_ok=True)
     name = Path(view.original_name).stem or "attachment"
     target = folder / f"{name}{MIME_EXTENSION.get(view.mime, '')}"
     if not target.exists():
         shutil.copyfile(view.path, target)
+    os.utime(folder)  # opened again today: kept for NAMED_COPY_DAYS from now
     return target
+
+
+NAMED_COPY_DAYS = 2
+"""A named copy handed to the PC's viewer is removed this many days after it was made (the
+viewer has long closed it; the store keeps the file)."""
+
+
+def _prune_named_copies(root: Path, *, now: float | None = None) -> None:
+    """Remove the named copies older than :data:`NAMED_COPY_DAYS` (one that a viewer still
+    holds open on Windows stays until next time)."""
+    import shutil
+    import time
+
+    if not root.is_dir():
+        return
+    limit = (time.time() if now is None else now) - NAMED_COPY_DAYS * 86_400
+    for folder in root.iterdir():
+        try:
+            if folder.is_dir() and folder.stat().st_mtime < limit:
+                shutil.rmtree(folder)
+        except OSError:
+            continue
 
 
 def printout_path(stem: str) -> Path:
