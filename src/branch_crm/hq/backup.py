@@ -5,10 +5,16 @@ A restore goes into an empty database only (``force`` replaces what the backup h
 then moves the change log's numbering far past anything the backup holds: a branch that
 pulled after the backup was taken holds a cursor beyond the restored log, and the changes
 head office records from now on must still come after it, or that branch would never pull
-them."""
+them.
+
+The attachments' files (hq.files) are not in the database: :func:`copy_files` copies the
+ones the database names into a files store beside the backup (:func:`files_store_of`) after
+the dump, and back into the files folder after a restore -- each only when missing there,
+checked against its hash."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import sqlite3
@@ -22,6 +28,7 @@ from sqlalchemy.engine import Engine, make_url
 from branch_crm.hq import tables as t
 from branch_crm.hq.db import make_null_pool_engine
 from branch_crm.hq.errors import HqError
+from branch_crm.hq.files import FileStore
 from branch_crm.i18n import N_
 
 PG_MAGIC = b"PGDMP"
@@ -188,3 +195,95 @@ def _move_numbering_on(engine: Engine) -> int:
                 {"v": following - 1},
             )
     return following
+
+
+# -- the attachments' files ------------------------------------------------------------
+
+FILES_STORE = "hq-files-backup"
+"""The files store beside a backup file: a folder that successive backups in the same
+folder share (files are immutable and named by their hash, so each is copied once)."""
+
+
+@dataclass(frozen=True)
+class FilesCopied:
+    """What copying the files the database names did."""
+
+    copied: int
+    present: int
+    """Already in the target, not copied again."""
+    missing: int
+    """Not in the source."""
+    damaged: int
+    """In the source with bytes that do not match their hash: refused."""
+
+    @property
+    def total(self) -> int:
+        return self.copied + self.present + self.missing + self.damaged
+
+
+def files_store_of(file: Path) -> Path:
+    """The default files store of the backup ``file`` (beside it)."""
+    return file.resolve().parent / FILES_STORE
+
+
+def _named_files(url: str) -> list[tuple[str, int]]:
+    """(sha256, size) of each file the database at ``url`` names (once, whichever branches
+    sent it); none for a database from before attachments."""
+    engine = make_null_pool_engine(url)
+    try:
+        if t.file.name not in _tables(engine):
+            return []
+        with engine.connect() as conn:
+            query = select(t.file.c.sha256, func.max(t.file.c.size)).group_by(t.file.c.sha256)
+            return [(str(sha), int(size)) for sha, size in conn.execute(query)]
+    finally:
+        engine.dispose()
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name == "nt":  # Windows cannot open a folder; its renames are durable enough
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _copy_one(source: FileStore, target: FileStore, sha256: str, size: int) -> str:
+    """Copy one file from ``source`` to ``target``: ``present``, ``copied``, ``missing`` or
+    ``damaged`` (the bytes read do not match the hash: nothing is written). The copy goes
+    to a temporary name, is fsynced and checked, then renamed into place."""
+    destination = target.path(sha256)
+    if destination.exists() and destination.stat().st_size == size:
+        return "present"
+    origin = source.path(sha256)
+    if not origin.is_file():
+        return "missing"
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    temporary = destination.with_name(f".{sha256}.{os.getpid()}.tmp")
+    digest = hashlib.sha256()
+    try:
+        with origin.open("rb") as reader, temporary.open("wb") as writer:
+            for block in iter(lambda: reader.read(1 << 20), b""):
+                digest.update(block)
+                writer.write(block)
+            writer.flush()
+            os.fsync(writer.fileno())
+        if digest.hexdigest() != sha256:
+            return "damaged"
+        os.replace(temporary, destination)
+        _fsync_dir(destination.parent)
+        return "copied"
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def copy_files(url: str, source: Path, target: Path) -> FilesCopied:
+    """Copy each file the database at ``url`` names from the files folder ``source`` to
+    ``target`` when it is not there yet (copy-if-missing, hash-checked)."""
+    counts = {"copied": 0, "present": 0, "missing": 0, "damaged": 0}
+    source_store, target_store = FileStore(source), FileStore(target)
+    for sha256, size in _named_files(url):
+        counts[_copy_one(source_store, target_store, sha256, size)] += 1
+    return FilesCopied(**counts)

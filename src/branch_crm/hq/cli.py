@@ -156,11 +156,14 @@ def _add_backup(sub: SubParsers) -> None:
         description=_(
             "Write a backup of head office's database to FILE: pg_dump's custom format for "
             "PostgreSQL (pg_dump must be installed), a copy made with SQLite's backup API for "
-            "SQLite. The service may keep running meanwhile."
+            "SQLite. The service may keep running meanwhile. The attachments' files the "
+            "database names are then copied into a files store beside FILE, which the "
+            "backups in that folder share (only files not yet in it are copied)."
         ),
         handler=cmd_backup,
     )
     back.add_argument("file", metavar="FILE", help=_("the backup file to write"))
+    _add_files_options(back)
     rest = add_command(
         sub,
         "restore",
@@ -168,15 +171,32 @@ def _add_backup(sub: SubParsers) -> None:
         description=_(
             "Restore a backup made by the backup command into head office's database, which "
             "must be empty (a new database). Stop the service first. Branches sync on; what "
-            "head office received after the backup was made is not in it."
+            "head office received after the backup was made is not in it. The attachments' "
+            "files the restored database names are then copied from the backup's files store "
+            "into the files folder (those not there yet, each checked against its hash)."
         ),
         handler=cmd_restore,
     )
     rest.add_argument("file", metavar="FILE", help=_("the backup file to restore"))
+    _add_files_options(rest)
     rest.add_argument(
         "--force",
         action="store_true",
         help=_("restore into a database that is not empty, replacing what the backup holds"),
+    )
+
+
+def _add_files_options(parser: argparse.ArgumentParser) -> None:
+    """``--no-files`` and ``--files-store`` of ``backup`` and ``restore``."""
+    parser.add_argument(
+        "--no-files",
+        action="store_true",
+        help=_("leave the attachments' files out (the files folder is backed up otherwise)"),
+    )
+    parser.add_argument(
+        "--files-store",
+        metavar="DIR",
+        help=_("the backup's files store (default: hq-files-backup beside FILE)"),
     )
 
 

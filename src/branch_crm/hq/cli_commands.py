@@ -181,23 +181,63 @@ def cmd_branch_rotate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _files_store(args: argparse.Namespace) -> Path:
+    from branch_crm.hq.backup import files_store_of
+
+    return Path(args.files_store) if args.files_store else files_store_of(Path(args.file))
+
+
+def _files_line(done: Any, store: Path, *, restoring: bool) -> str:
+    """What copying the files did, in one line for IT (and a second one when some are
+    missing or damaged)."""
+    text = _(
+        "files: {copied} copied, {present} already present, {missing} missing, "
+        "{damaged} damaged (store {store})"
+    ).format(copied=done.copied, present=done.present, missing=done.missing,
+             damaged=done.damaged, store=store)  # fmt: skip
+    if restoring and done.missing and not store.is_dir():
+        text += "\n" + _(
+            "There is no files store at {store} (a backup made without files?): the {count} "
+            "files the database names are missing. Copy them into the files folder, or "
+            "restore again with --files-store."
+        ).format(store=store, count=done.missing)
+    elif done.missing or done.damaged:
+        text += "\n" + _(
+            "Attachments whose file is missing or damaged cannot be opened on the branch PCs "
+            "until their file is put back."
+        )
+    return text
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
-    """Write a backup of head office's database to a file."""
-    from branch_crm.hq.backup import backup
+    """Write a backup of head office's database to a file, and its files to the store."""
+    from branch_crm.hq.backup import backup, copy_files
 
     file = Path(args.file)
-    backup(settings_of(args).resolved_url(), file)
+    settings = settings_of(args)
+    backup(settings.resolved_url(), file)
     size = file.stat().st_size
     log.info("admin: backup written to %s (%d bytes)", file.resolve(), size)
     _out(_("backup written to {file} ({size} bytes)").format(file=file, size=size))
+    if args.no_files:
+        _out(_("files: not copied (--no-files); back the files folder up otherwise"))
+        return 0
+    store = _files_store(args)
+    done = copy_files(settings.resolved_url(), settings.resolved_files_dir(), store)
+    log.info(
+        "admin: backup files to %s: %d copied, %d present, %d missing, %d damaged",
+        store.resolve(), done.copied, done.present, done.missing, done.damaged,
+    )  # fmt: skip
+    _out(_files_line(done, store, restoring=False))
     return 0
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    """Restore a backup into head office's (empty) database."""
-    from branch_crm.hq.backup import restore
+    """Restore a backup into head office's (empty) database, and the files it names."""
+    from branch_crm.hq.backup import copy_files, restore
 
-    done = restore(settings_of(args).resolved_url(), Path(args.file), force=args.force)
+    settings = settings_of(args)
+    done = restore(settings.resolved_url(), Path(args.file), force=args.force)
     log.info(
         "admin: backup %s restored%s (%d tables); change log goes on at %d",
         Path(args.file).resolve(), " over the database's data" if args.force else "",
@@ -209,6 +249,19 @@ def cmd_restore(args: argparse.Namespace) -> int:
             "branch-crm-hq migrate if the backup comes from an older version."
         ).format(file=args.file, tables=done.tables, seq=done.next_seq)
     )
+    if args.no_files:
+        _out(_("files: not restored (--no-files); put the files folder back otherwise"))
+        return 0
+    store = _files_store(args)
+    files_dir = settings.resolved_files_dir()
+    copied = copy_files(settings.resolved_url(), store, files_dir)
+    log.info(
+        "admin: backup files from %s restored to %s: %d copied, %d present, %d missing, "
+        "%d damaged",
+        store.resolve(), files_dir.resolve(), copied.copied, copied.present, copied.missing,
+        copied.damaged,
+    )  # fmt: skip
+    _out(_files_line(copied, store, restoring=True))
     return 0
 
 
