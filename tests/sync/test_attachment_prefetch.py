@@ -154,3 +154,15 @@ def test_a_file_not_at_head_office_yet_is_skipped_quietly(
     assert client1.run_once().files_sent == 1
     later = client2.run_once()
     assert later.files_fetched == 1 and _on_disk(db2, view.sha256)
+
+
+def test_the_prefetch_leaves_a_file_being_opened_to_the_user(hq: Any, make_branch: Any) -> None:
+    db1, client1 = make_branch("BR1", name="pc1")
+    db2, client2 = make_branch("BR1", name="pc2")
+    client2.prefetch_bytes = 50 * 1024 * 1024
+    view = _attach(db1, a_complaint(db1, _actor("BR1")), _scan(20_000), "scan.pdf")
+    assert client1.run_once().files_sent == 1
+    with sync_files._fetching(view.sha256, wait=True):  # someone opened it just now
+        busy = client2.run_once()
+    assert busy.files_fetched == 0 and busy.fetch_error is None
+    assert client2.run_once().files_fetched == 1 and _on_disk(db2, view.sha256)

@@ -21,7 +21,9 @@ and is noted (``local_setting`` :data:`FETCH_ERROR_KEY`) until a round's prefetc
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +43,23 @@ OFFSET_HEADER = "Upload-Offset"
 FETCH_ERROR_KEY = "sync.fetch_error"
 """``local_setting`` row holding why the last prefetch stopped ({"value": English reason})."""
 Write = Callable[[Callable[[], None]], None]
+_FETCHING: dict[str, threading.Lock] = {}
+_FETCHING_GUARD = threading.Lock()
+
+
+@contextmanager
+def _fetching(sha: str, *, wait: bool) -> Iterator[bool]:
+    """Hold the download of ``sha`` in this process (an opened photo and the round's
+    prefetch never write the same partial file together); yields False when another thread
+    has it and ``wait`` is False."""
+    with _FETCHING_GUARD:
+        lock = _FETCHING.setdefault(sha, threading.Lock())
+    got = lock.acquire(blocking=wait)
+    try:
+        yield got
+    finally:
+        if got:
+            lock.release()
 
 
 class FileTransferError(Exception):
@@ -182,7 +201,8 @@ class FileTransfer:
     def download(self, http: httpx.Client, sha: str) -> Path:
         """Fetch a file of this branch from head office into the store (resuming a partial
         download); its path. FileTransferError when head office has not got it (yet)."""
-        self._fetch(http, sha, limit=None)
+        with _fetching(sha, wait=True):
+            self._fetch(http, sha, limit=None)
         return store.path_of(self.root, sha)
 
     def to_fetch(self) -> list[tuple[str, int]]:
@@ -212,7 +232,10 @@ class FileTransfer:
                 break
             need = max(1, size - self._partial_size(sha))
             try:
-                got, whole = self._fetch(http, sha, limit=None if need <= left else left)
+                with _fetching(sha, wait=False) as mine:
+                    if not mine:  # being fetched for a user who opened it just now
+                        continue
+                    got, whole = self._fetch(http, sha, limit=None if need <= left else left)
             except NotAtHeadOffice:
                 report.not_yet += 1
                 continue
