@@ -40,7 +40,13 @@ def _session(args: argparse.Namespace) -> Iterator[Session]:
 
 def cmd_round(args: argparse.Namespace) -> int:
     """Run one round; print what moved; non-zero exit when it failed."""
-    from branch_crm.services.syncing.service import file_error_text, files_sent_text, run_sync
+    from branch_crm.services.syncing.service import (
+        fetch_error_text,
+        file_error_text,
+        files_fetched_text,
+        files_sent_text,
+        run_sync,
+    )
 
     db = _db(args)
     try:
@@ -55,10 +61,13 @@ def cmd_round(args: argparse.Namespace) -> int:
             pushed=result.pushed, pulled=result.pulled, conflicts=result.conflicts
         )
         + (", " + files_sent_text(result.files_sent) if result.files_sent else "")
+        + (", " + files_fetched_text(result.files_fetched) if result.files_fetched else "")
         + "\n"
     )
     if result.file_error:
         sys.stderr.write(file_error_text(result.file_error) + "\n")
+    if result.fetch_error:
+        sys.stderr.write(fetch_error_text(result.fetch_error) + "\n")
     return 0
 
 
@@ -120,6 +129,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         _("files waiting to send: {n}").format(n=status.files_waiting),
         _("last file error: {value}").format(
             value=(status.file_error if status.files_waiting else None) or "-"
+        ),
+        _("files to fetch: {n}").format(n=status.files_to_fetch),
+        _("last fetch error: {value}").format(
+            value=(status.fetch_error if status.files_to_fetch else None) or "-"
         ),
         _("last success: {value}").format(value=_local_time(status.last_success_at)),
         _("last attempt: {value}").format(value=_local_time(status.last_attempt_at)),

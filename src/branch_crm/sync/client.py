@@ -37,7 +37,7 @@ from branch_crm.sync.applier import PageApplier
 from branch_crm.sync.apply_rows import ApplyError
 from branch_crm.sync.capture import capture_suspended
 from branch_crm.sync.clock import adjust_clock, machine_ms, note_reading, reading_holds
-from branch_crm.sync.files import FileTransfer, UploadReport
+from branch_crm.sync.files import FetchReport, FileTransfer, UploadReport
 from branch_crm.sync.hlc import parse
 from branch_crm.sync.outbox import OutgoingBatch, next_batch, settle_ack
 from branch_crm.sync.pc_codes import code_index
@@ -92,6 +92,10 @@ class SyncResult:
     """Attachment files head office confirmed this round (sync.files)."""
     file_error: str | None = None
     """Why some files did not go this round (English; they go next round), else None."""
+    files_fetched: int = 0
+    """Attachment files that arrived whole by this round's prefetch (sync.files)."""
+    fetch_error: str | None = None
+    """Why the prefetch stopped early (English; it goes on next round), else None."""
 
 
 class SyncFailed(Exception):
@@ -129,8 +133,12 @@ class SyncClient:
         batch_size: int = MAX_BATCH_CHANGES,
         writer: Writer = write_here,
         ca_file: str | None = None,
+        prefetch_bytes: int = 0,
     ) -> None:
         self.db = db
+        self.prefetch_bytes = prefetch_bytes
+        """Bytes of missing attachment files fetched after each round's uploads (0: files
+        come only when opened); the app passes the setting ``sync.prefetch_mb``."""
         self.ca_file = ca_file or None
         """A CA certificate file to verify head office with; None: the OS store (sync.tls)."""
         self.write = writer
@@ -215,10 +223,12 @@ class SyncClient:
                 pushed, conflicts = self._push_all(http)
                 pulled = self._pull_all(http)
                 files = self._send_files(http)
+                fetched = self._fetch_files(http)
             self.write(self._record_success)
         except Exception as exc:  # every failure is said in words, none escapes
             return self._record_failure(self._failure(exc), pushed, pulled, conflicts)
-        return SyncResult(pushed, pulled, conflicts, None, files.sent, files.error)
+        return SyncResult(pushed, pulled, conflicts, None, files.sent, files.error,
+                          fetched.fetched, fetched.error)  # fmt: skip
 
     # --- attachment files --------------------------------------------------------------
 
@@ -238,6 +248,15 @@ class SyncClient:
             log.info("files: %d sent, %d refused, %s", report.sent, len(report.failed),
                      report.error or "no line trouble")  # fmt: skip
         return report
+
+    def _fetch_files(self, http: httpx.Client) -> FetchReport:
+        """Fetch missing attachment files within the round's budget, after the uploads: a
+        failure here never fails the round either."""
+        try:
+            return self.files().prefetch(http, self.prefetch_bytes)
+        except Exception as exc:  # a file problem must not stop the change stream
+            log.warning("attachment files not fetched this round", exc_info=True)
+            return FetchReport(error=f"{type(exc).__name__}: {str(exc)[:200]}")
 
     def fetch_file(self, sha256: str) -> Path:
         """Download one attachment file of this branch from head office into the store

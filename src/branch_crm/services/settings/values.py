@@ -51,6 +51,15 @@ SETTINGS: dict[str, Setting] = {
         Setting("hq.ca_file", "", str, "local", N_("CA certificate file (empty: the PC's store)")),
         Setting("sync.interval_minutes", 5, int, "local", N_("Sync every (minutes)"), 1, 1440),
         Setting(
+            "sync.prefetch_mb",
+            50,
+            int,
+            "local",
+            N_("Photos fetched per sync (MB, 0: on opening)"),
+            0,
+            1000,
+        ),
+        Setting(
             "attachments.max_file_mb", 20, int, "local", N_("Largest attached file (MB)"), 1, 200
         ),
         Setting(

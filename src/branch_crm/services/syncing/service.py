@@ -45,8 +45,11 @@ __all__ = [
     "SyncError",
     "SyncStatus",
     "clock_warning",
+    "fetch_error_text",
     "file_error_text",
+    "files_fetched_text",
     "files_sent_text",
+    "files_to_fetch_text",
     "files_waiting_text",
     "register_branch",
     "register_with_writer",
@@ -95,6 +98,10 @@ class SyncStatus:
     """Attachment files head office has not confirmed yet (sync.files sends them)."""
     file_error: str | None = None
     """Why the file that failed most often did not go (English, from sync.files)."""
+    files_to_fetch: int = 0
+    """Files of this PC's attachments not on this PC yet (the prefetch or opening brings them)."""
+    fetch_error: str | None = None
+    """Why the last prefetch stopped (English, from sync.files), None when it went well."""
 
     @property
     def last_error(self) -> str | None:
@@ -129,6 +136,25 @@ def files_waiting_text(count: int) -> str:
     if count == 0:
         return _("no file waiting")
     return ngettext("{n} file waiting", "{n} files waiting", count).format(n=count)
+
+
+def files_to_fetch_text(count: int) -> str:
+    """'3 files to fetch' / 'no file to fetch' (attachment files this PC lacks)."""
+    if count == 0:
+        return _("no file to fetch")
+    return ngettext("{n} file to fetch", "{n} files to fetch", count).format(n=count)
+
+
+def files_fetched_text(count: int) -> str:
+    """'2 files fetched' (a round's prefetch)."""
+    return ngettext("{n} file fetched", "{n} files fetched", count).format(n=count)
+
+
+def fetch_error_text(error: str) -> str:
+    """Why fetching files stopped (its reason is English, from sync.files), in a sentence."""
+    return _("Files could not be fetched ({error}); it goes on at the next sync.").format(
+        error=error
+    )
 
 
 def files_sent_text(count: int) -> str:
@@ -305,7 +331,15 @@ def _file_status(session: Session) -> dict[str, Any]:
         .order_by(AttachmentFile.failures.desc(), AttachmentFile.stored_at.desc())
         .limit(1)
     )
-    return {"files_waiting": int(waiting or 0), "file_error": error}
+    from branch_crm.services.attachments.service import pending_count
+    from branch_crm.sync.files import fetch_error
+
+    return {
+        "files_waiting": int(waiting or 0),
+        "file_error": error,
+        "files_to_fetch": pending_count(session=session),
+        "fetch_error": fetch_error(session),
+    }
 
 
 def run_sync(
@@ -322,9 +356,9 @@ def run_sync(
         return SyncResult(0, 0, 0, message)
     with db.session() as session:
         ca_file = str(app_settings.get(session, "hq.ca_file") or "")
-    client = SyncClient(
-        db, base_url=url, token=token, transport=transport, writer=writer, ca_file=ca_file
-    )
+        prefetch_mb = int(app_settings.get(session, "sync.prefetch_mb") or 0)
+    client = SyncClient(db, base_url=url, token=token, transport=transport, writer=writer,
+                        ca_file=ca_file, prefetch_bytes=prefetch_mb * 1024 * 1024)  # fmt: skip
     return client.run_once()
 
 

@@ -18,8 +18,11 @@ from PySide6.QtWidgets import (
 from branch_crm.i18n import _, ngettext
 from branch_crm.services.syncing.service import (
     SyncStatus,
+    fetch_error_text,
     file_error_text,
+    files_fetched_text,
     files_sent_text,
+    files_to_fetch_text,
     files_waiting_text,
 )
 from branch_crm.sync.client import SyncResult
@@ -44,6 +47,10 @@ def result_text(result: SyncResult) -> str:
         text += " · " + files_sent_text(result.files_sent)
     if result.file_error:
         text += " · " + file_error_text(result.file_error)
+    if result.files_fetched:
+        text += " · " + files_fetched_text(result.files_fetched)
+    if result.fetch_error:
+        text += " · " + fetch_error_text(result.fetch_error)
     return text
 
 
@@ -60,8 +67,8 @@ class SyncPage(QWidget):
         form = QFormLayout(self.box)
         self.values: dict[str, QLabel] = {}
         self.labels: dict[str, QLabel] = {}
-        keys = ("hq", "branch", "pending", "files", "file_error", "success", "attempt", "error",
-                "conflicts", "rejected")  # fmt: skip
+        keys = ("hq", "branch", "pending", "files", "fetch", "file_error", "success", "attempt",
+                "error", "conflicts", "rejected")  # fmt: skip
         for key in keys:
             label, value = QLabel(self.box), QLabel(self.box)
             value.setObjectName(f"sync_page_{key}")
@@ -107,6 +114,7 @@ class SyncPage(QWidget):
             "branch": _("Branch:"),
             "pending": _("Waiting to send:"),
             "files": _("Files waiting to send:"),
+            "fetch": _("Files to fetch:"),
             "file_error": _("Last file error:"),
             "success": _("Last success:"),
             "attempt": _("Last attempt:"),
@@ -150,7 +158,10 @@ class SyncPage(QWidget):
         self.values["branch"].setText(status.branch or "-")
         self.values["pending"].setText(texts.pending_text(status.pending_changes))
         self.values["files"].setText(files_waiting_text(status.files_waiting))
+        self.values["fetch"].setText(files_to_fetch_text(status.files_to_fetch))
         file_error = status.file_error if status.files_waiting else None
+        if status.fetch_error and status.files_to_fetch:
+            file_error = status.fetch_error if file_error is None else file_error
         self.values["file_error"].setText(file_error or _("none"))
         self.values["file_error"].setStyleSheet("color: #b00020;" if file_error else "")
         self.values["success"].setText(texts.when_text(status.last_success_at))

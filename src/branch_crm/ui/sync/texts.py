@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 from branch_crm.i18n import _, ngettext
 from branch_crm.services.syncing.service import (
     SyncStatus,
+    fetch_error_text,
     file_error_text,
+    files_to_fetch_text,
     files_waiting_text,
 )
 from branch_crm.timeutil import utcnow
@@ -89,6 +91,11 @@ def full_status(status: SyncStatus | None) -> str:
     ]
     if status.file_error and status.files_waiting:
         lines.append(file_error_text(status.file_error))
+    lines.append(
+        _("Files to fetch: {what}").format(what=files_to_fetch_text(status.files_to_fetch))
+    )
+    if status.fetch_error and status.files_to_fetch:
+        lines.append(fetch_error_text(status.fetch_error))
     if status.open_conflicts:
         lines.append(
             ngettext(
