@@ -352,6 +352,11 @@ CUSTOMER_INPUTS = ("branch_id", "created_at", "first_shipment_date", "deleted_at
 VOLUME_INPUTS = ("customer_id", "month", "parcels", "deleted_at")
 """The monthly volume columns it reads."""
 INPUTS = {"customer": CUSTOMER_INPUTS, "monthly_volume": VOLUME_INPUTS}
+SOURCE_OF = {
+    "complaint": "hq_dash_complaint_day",
+    "survey_response": "hq_dash_survey_day",
+    "customer": "hq_dash_customer_month",
+}
 
 
 def _changed(s: Any, columns: Sequence[str]) -> bool:
@@ -375,15 +380,15 @@ def _jobs(states: Iterable[Any], m: Meta | None) -> tuple[list[Job], set[str]]:
     branches: set[str] = set()
     whole: set[str] = set()  # customers counted over every month
     volume_months: dict[str, set[str]] = defaultdict(set)  # others: the months their volumes
-    absent: set[str] = set()  # rows not in their table before the write: nothing to count
+    absent: dict[str, set[str]] = defaultdict(set)  # rows not in their table before the write
     for s in states:
         if s.table not in SOURCES or not s.dirty or s.parked_branch is not None:
             continue
         versions = [v for v in (s.values, s.stored) if v is not None]
         if s.table in INPUTS and not _changed(s, INPUTS[s.table]):
             continue
-        if s.stored is None:
-            absent.add(s.pk)
+        if s.stored is None:  # nothing of it to count before
+            absent[SOURCE_OF.get(s.table, "")].add(s.pk)
         for v in versions:
             if v.get("branch_id"):
                 branches.add(str(v["branch_id"]))
@@ -401,10 +406,11 @@ def _jobs(states: Iterable[Any], m: Meta | None) -> tuple[list[Job], set[str]]:
                 if v.get("customer_id") and v.get("month"):
                     volume_months[str(v["customer_id"])].add(str(v["month"]))
     jobs = [
-        Job(table, tuple(sorted(keys)), None, tuple(sorted(keys - absent)))
+        Job(table, tuple(sorted(keys)), None, tuple(sorted(keys - absent[table])))
         for table, keys in ids.items()
     ]
-    return jobs + _customer_jobs(whole, volume_months, absent, m), branches
+    customers = _customer_jobs(whole, volume_months, absent["hq_dash_customer_month"], m)
+    return jobs + customers, branches
 
 
 def _customer_jobs(
