@@ -445,6 +445,16 @@ def _customer_jobs(
     return jobs
 
 
+META_AND_LOCKS = text(
+    "SELECT s.policy, s.first_month, s.last_month, "
+    "(SELECT count(pg_advisory_xact_lock(:cls, hashtext(b))) "
+    " FROM unnest(CAST(:branches AS text[])) AS u(b)) AS locked "
+    "FROM hq_dash_summary s WHERE s.id = 1"
+)
+"""The build record, and each branch's maintenance lock taken (in the given order) when
+there is one: one round trip."""
+
+
 def begin(conn: Connection, states: Iterable[Any]) -> Tracking | None:
     """Before a batch's rows are written: lock the branches' summaries and count the rows
     the write touches (None when it touches none, or the summaries are not kept)."""
@@ -452,14 +462,12 @@ def begin(conn: Connection, states: Iterable[Any]) -> Tracking | None:
     jobs, branches = _jobs(states, None)
     if not jobs:
         return None
-    m = meta(conn)
-    if m is None:
+    if not is_postgres(conn):
         return None
-    for branch in sorted(branches):
-        conn.execute(
-            text("SELECT pg_advisory_xact_lock(:cls, hashtext(:branch))"),
-            {"cls": SUMMARY_LOCK, "branch": branch},
-        )
+    row = conn.execute(META_AND_LOCKS, {"cls": SUMMARY_LOCK, "branches": sorted(branches)}).first()
+    if row is None:
+        return None
+    m = Meta(json.loads(row.policy), row.first_month, row.last_month)
     jobs, _ = _jobs(states, m)
     tracking = Tracking(m, jobs)
     for job in jobs:
