@@ -16,7 +16,11 @@ resolutions, head office's own writes) counts the rows it touches before and aft
 in the same transaction, and adds the difference (:class:`Tracking`). A row's contribution
 depends only on itself -- plus, for a survey response, the correction that replaces it (both
 are counted), and for a customer, its monthly volumes (every customer a volume names is
-counted). Each branch's maintenance runs under a transaction-scoped advisory lock of that
+counted). Only what can move a count is counted (:func:`_jobs`): a customer or volume change
+to none of the columns the customer summary reads (:data:`INPUTS`) is left out, a customer
+touched through its volumes only is counted over the reference months those volumes reach,
+and a row not in its table yet is not counted before the write. Each branch's maintenance
+runs under a transaction-scoped advisory lock of that
 branch, so two pushes of one branch never count the same change twice; a rebuild locks the
 summaries out and recounts everything (:func:`rebuild`, ``branch-crm-hq dashboard rebuild``).
 
