@@ -244,3 +244,116 @@ def test_rebuild_command_gives_the_rows_pushes_kept(pg: tuple[str, Engine]) -> N
     assert main(["--db", url, "dashboard", "rebuild"]) == 0
     with engine.connect() as conn:
         assert {table: summary.stored(conn, table) for table in EVERY_SUMMARY} == kept
+
+
+def test_pushes_recount_only_what_moves_the_customer_summary(
+    pg: tuple[str, Engine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A name or address edit counts nothing; a volume edit counts its customer over the
+    reference months that volume reaches only; deletes and a merge (rows moved from one
+    customer to another in the push) keep every summary equal to a recount."""
+    _url, engine = pg
+    with engine.begin() as conn:
+        conn.execute(
+            insert(t.branch).values(code="BR003", name="BR003", created_at=datetime.now(UTC))
+        )
+    pc = Pc(engine, "BR003")
+    today = local_today()
+    this = month_key(today)
+    old = add_months(this, -8)
+    start = today - timedelta(days=700)
+    born = datetime(2024, 3, 1, 8, tzinfo=UTC)  # the same in every edit (created_at counts)
+    a, b = pc.push(
+        _row(
+            "customer",
+            created_at=born,
+            name="甲",
+            customer_type="company",
+            first_shipment_date=start,
+        ),
+        _row(
+            "customer",
+            created_at=born,
+            name="乙",
+            customer_type="company",
+            first_shipment_date=start,
+        ),
+    )
+    months = [add_months(this, -i) for i in range(10)]
+    volumes = pc.push(
+        *[_row("monthly_volume", customer_id=a, month=mo, parcels=900, revenue_cents=0)
+          for mo in months],
+        *[_row("monthly_volume", customer_id=b, month=mo, parcels=40, revenue_cents=0)
+          for mo in (old, add_months(this, -1))],
+    )  # fmt: skip
+    a_old = volumes[months.index(old)]
+    counted: list[tuple[str, int | None]] = []
+    real = summary.counts
+
+    def spy(conn: Connection, table: str, ids: Any, m: Any, months: Any = None) -> Any:
+        counted.append((table, None if months is None else len(months)))
+        return real(conn, table, ids, m, months)
+
+    monkeypatch.setattr(summary, "counts", spy)
+    with engine.connect() as conn:
+        kept = summary.stored(conn, "hq_dash_customer_month")
+    pc.push(
+        _row("customer", created_at=born, name="甲改名", customer_type="company",
+             first_shipment_date=start,
+             address="新地址 1 号"),
+        pks=[a],
+    )  # fmt: skip
+    assert counted == []  # nothing the summaries count changed
+    with engine.connect() as conn:
+        assert summary.stored(conn, "hq_dash_customer_month") == kept
+    pc.push(
+        _row("monthly_volume", customer_id=a, month=old, parcels=3, revenue_cents=0), pks=[a_old]
+    )
+    assert counted and all(table == "hq_dash_customer_month" for table, _n in counted)
+    reached = {n for _table, n in counted}
+    assert len(reached) == 1 and reached.pop() in range(1, 14)  # some months, not all 14
+    with engine.connect() as conn:
+        assert_recounted(conn)
+    # a volume moved to another month, a first shipment date changed, a volume deleted
+    now = datetime.now(UTC)
+    pc.push(
+        _row("monthly_volume", customer_id=a, month=add_months(this, -11), parcels=3,
+             revenue_cents=0),
+        _row("customer", created_at=born, name="乙", customer_type="company",
+             first_shipment_date=today - timedelta(days=20)),
+        _row("monthly_volume", customer_id=b, month=old, parcels=40, revenue_cents=0,
+             deleted_at=now),
+        pks=[a_old, b, volumes[-2]],
+    )  # fmt: skip
+    with engine.connect() as conn:
+        assert_recounted(conn)
+    # a merge: b's volumes and its record move onto a, b is deleted
+    pc.push(_row("staff", username="boss3", display_name="boss", role="supervisor"))
+    with engine.connect() as conn:
+        boss_id = (
+            conn.execute(
+                t.ENTITIES["staff"][0].select().where(t.ENTITIES["staff"][0].c.username == "boss3")
+            )
+            .one()
+            .id
+        )
+    pc.push(
+        _row("customer_merge", survivor_id=a, absorbed_id=b, fields={}, merged_at=now,
+             merged_by=boss_id),
+    )  # fmt: skip
+    with engine.connect() as conn:
+        gone = conn.execute(
+            t.ENTITIES["customer"][0].select().where(t.ENTITIES["customer"][0].c.id == b)
+        ).one()
+        assert gone.deleted_at is not None and gone.merged_into == a
+        assert_recounted(conn)
+    # and a deletion of the survivor
+    pc.push(
+        _row("customer", created_at=born, name="甲改名", customer_type="company",
+             first_shipment_date=start,
+             deleted_at=now),
+        pks=[a],
+    )  # fmt: skip
+    with engine.connect() as conn:
+        assert_recounted(conn)
+        assert all(key[1] != "BR003" for key in summary.stored(conn, "hq_dash_customer_month"))

@@ -16,7 +16,11 @@ resolutions, head office's own writes) counts the rows it touches before and aft
 in the same transaction, and adds the difference (:class:`Tracking`). A row's contribution
 depends only on itself -- plus, for a survey response, the correction that replaces it (both
 are counted), and for a customer, its monthly volumes (every customer a volume names is
-counted). Each branch's maintenance runs under a transaction-scoped advisory lock of that
+counted). Only what can move a count is counted (:func:`_jobs`): a customer or volume change
+to none of the columns the customer summary reads (:data:`INPUTS`) is left out, a customer
+touched through its volumes only is counted over the reference months those volumes reach,
+and a row not in its table yet is not counted before the write. Each branch's maintenance
+runs under a transaction-scoped advisory lock of that
 branch, so two pushes of one branch never count the same change twice; a rebuild locks the
 summaries out and recounts everything (:func:`rebuild`, ``branch-crm-hq dashboard rebuild``).
 
@@ -49,6 +53,7 @@ __all__ = [
     "MONTHS_BACK",
     "OLD_AT",
     "OLD_DATE",
+    "Job",
     "Meta",
     "Tracking",
     "begin",
@@ -230,17 +235,20 @@ def _months(first: str, last: str) -> list[str]:
     return out
 
 
-def _statement(table: str, ids: Sequence[str] | None, m: Meta | None) -> tuple[str, dict[str, Any]]:
-    """The counting SQL of one summary (over ``ids`` only when given) and its parameters."""
+def _statement(
+    table: str, ids: Sequence[str] | None, m: Meta | None, months: Sequence[str] | None = None
+) -> tuple[str, dict[str, Any]]:
+    """The counting SQL of one summary (over ``ids`` only when given; the customer summary
+    over the reference ``months`` only when given) and its parameters."""
     params: dict[str, Any] = {} if ids is None else {"ids": list(ids)}
     if table == "hq_dash_complaint_day":
         return COMPLAINT_SQL.format(only="" if ids is None else "AND id = ANY(:ids)"), params
     if table == "hq_dash_survey_day":
         return SURVEY_SQL.format(only="" if ids is None else "AND s.id = ANY(:ids)"), params
     assert m is not None
-    months = ",\n  ".join(_month_row(m0, m.policy) for m0 in _months(m.first_month, m.last_month))
+    chosen = _months(m.first_month, m.last_month) if months is None else months
     sql = CUSTOMER_SQL.format(
-        months=months,
+        months=",\n  ".join(_month_row(m0, m.policy) for m0 in chosen),
         only="" if ids is None else "AND c.id = ANY(:ids)",
         only_volumes="" if ids is None else "AND v.customer_id = ANY(:ids)",
     )
@@ -250,9 +258,18 @@ def _statement(table: str, ids: Sequence[str] | None, m: Meta | None) -> tuple[s
 Counts = dict[tuple[Any, ...], tuple[int, ...]]
 
 
-def counts(conn: Connection, table: str, ids: Sequence[str] | None, m: Meta | None) -> Counts:
-    """key -> counts of one summary, counted from the synced rows (of ``ids`` when given)."""
-    sql, params = _statement(table, ids, m)
+def counts(
+    conn: Connection,
+    table: str,
+    ids: Sequence[str] | None,
+    m: Meta | None,
+    months: Sequence[str] | None = None,
+) -> Counts:
+    """key -> counts of one summary, counted from the synced rows (of ``ids`` when given; of
+    the customer summary's reference ``months`` when given)."""
+    if months is not None and not months:
+        return {}
+    sql, params = _statement(table, ids, m, months)
     width = len(KEYS[table])
     return {
         tuple(row[:width]): tuple(int(v or 0) for v in row[width:])
@@ -311,26 +328,71 @@ def rebuild(conn: Connection, *, today: date | None = None) -> dict[str, int]:
 # --- maintenance --------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Job:
+    """One count of a write's maintenance: the rows ``ids`` of one summary (the customer
+    summary: over the reference ``months`` only, when given; counted before the write only
+    when ``before``: the other ids are not in their table yet)."""
+
+    table: str
+    ids: tuple[str, ...]
+    months: tuple[str, ...] | None = None
+    before: tuple[str, ...] = ()
+
+
 @dataclass
 class Tracking:
     """The rows a write touches and their summary counts before it."""
 
     meta: Meta
-    ids: dict[str, list[str]]
-    before: dict[str, Counts] = field(default_factory=dict)
+    jobs: list[Job]
+    before: list[Counts] = field(default_factory=list)
 
 
 SOURCES = {"complaint", "survey_response", "customer", "monthly_volume"}
+CUSTOMER_INPUTS = ("branch_id", "created_at", "first_shipment_date", "deleted_at")
+"""The customer columns the customer summary reads (CUSTOMER_SQL): a change to none of them
+(a name, an address, a phone...) leaves its counts as they were."""
+VOLUME_INPUTS = ("customer_id", "month", "parcels", "deleted_at")
+"""The monthly volume columns it reads."""
+INPUTS = {"customer": CUSTOMER_INPUTS, "monthly_volume": VOLUME_INPUTS}
+SOURCE_OF = {
+    "complaint": "hq_dash_complaint_day",
+    "survey_response": "hq_dash_survey_day",
+    "customer": "hq_dash_customer_month",
+}
 
 
-def _touched(states: Iterable[Any]) -> tuple[dict[str, list[str]], set[str]]:
-    """summary -> the synced row ids to count, and the branches concerned."""
+def _changed(s: Any, columns: Sequence[str]) -> bool:
+    """Whether the write changes any of ``columns`` of the row (a new row: yes)."""
+    if s.values is None or s.stored is None:
+        return True
+    return any(s.values.get(c) != s.stored.get(c) for c in columns)
+
+
+def _reach(month: str, policy: dict[str, float]) -> tuple[str, str]:
+    """The first and last reference months whose counts a volume of ``month`` enters (from
+    the month before it -- its next month -- to the last whose windows reach back to it)."""
+    back = max(3, int(policy["lifecycle.dormant_months"]) - 1)
+    return add_months(month, -1), add_months(month, back)
+
+
+def _jobs(states: Iterable[Any], m: Meta | None) -> tuple[list[Job], set[str]]:
+    """The counts a write needs (``m`` None: only whether it needs any), and the branches
+    concerned."""
     ids: dict[str, set[str]] = defaultdict(set)
     branches: set[str] = set()
+    whole: set[str] = set()  # customers counted over every month
+    volume_months: dict[str, set[str]] = defaultdict(set)  # others: the months their volumes
+    absent: dict[str, set[str]] = defaultdict(set)  # rows not in their table before the write
     for s in states:
         if s.table not in SOURCES or not s.dirty or s.parked_branch is not None:
             continue
         versions = [v for v in (s.values, s.stored) if v is not None]
+        if s.table in INPUTS and not _changed(s, INPUTS[s.table]):
+            continue
+        if s.stored is None:  # nothing of it to count before
+            absent[SOURCE_OF.get(s.table, "")].add(s.pk)
         for v in versions:
             if v.get("branch_id"):
                 branches.add(str(v["branch_id"]))
@@ -342,31 +404,79 @@ def _touched(states: Iterable[Any]) -> tuple[dict[str, list[str]], set[str]]:
                 str(v["supersedes_id"]) for v in versions if v.get("supersedes_id")
             )
         elif s.table == "customer":
-            ids["hq_dash_customer_month"].add(s.pk)
+            whole.add(s.pk)
         else:
-            ids["hq_dash_customer_month"].update(
-                str(v["customer_id"]) for v in versions if v.get("customer_id")
-            )
-    return {k: sorted(v) for k, v in ids.items() if v}, branches
+            for v in versions:
+                if v.get("customer_id") and v.get("month"):
+                    volume_months[str(v["customer_id"])].add(str(v["month"]))
+    jobs = [
+        Job(table, tuple(sorted(keys)), None, tuple(sorted(keys - absent[table])))
+        for table, keys in ids.items()
+    ]
+    customers = _customer_jobs(whole, volume_months, absent["hq_dash_customer_month"], m)
+    return jobs + customers, branches
+
+
+def _customer_jobs(
+    whole: set[str], volume_months: dict[str, set[str]], absent: set[str], m: Meta | None
+) -> list[Job]:
+    """The customer summary's counts: ``whole`` customers over every covered month, the
+    others over the months their volumes reach, one count per set of months."""
+    touched = whole | set(volume_months)
+    if not touched:
+        return []
+    if m is None:
+        return [Job("hq_dash_customer_month", tuple(sorted(touched)))]
+    every = _months(m.first_month, m.last_month)
+    groups: dict[tuple[str, ...] | None, set[str]] = defaultdict(set)
+    for customer in touched:
+        if customer in whole:
+            groups[None].add(customer)
+            continue
+        reached: set[str] = set()
+        for month in volume_months[customer]:
+            low, high = _reach(month, m.policy)
+            reached.update(m0 for m0 in every if low <= m0 <= high)
+        chosen = tuple(m0 for m0 in every if m0 in reached)
+        groups[None if len(chosen) == len(every) else chosen].add(customer)
+    jobs = []
+    for months, customers in sorted(groups.items(), key=lambda g: (g[0] is not None, g[0])):
+        if months is not None and not months:
+            continue  # volumes outside every covered month
+        keys = tuple(sorted(customers))
+        before = tuple(c for c in keys if c not in absent)
+        jobs.append(Job("hq_dash_customer_month", keys, months, before))
+    return jobs
+
+
+META_AND_LOCKS = text(
+    "SELECT s.policy, s.first_month, s.last_month, "
+    "(SELECT count(pg_advisory_xact_lock(:cls, hashtext(b))) "
+    " FROM unnest(CAST(:branches AS text[])) AS u(b)) AS locked "
+    "FROM hq_dash_summary s WHERE s.id = 1"
+)
+"""The build record, and each branch's maintenance lock taken (in the given order) when
+there is one: one round trip."""
 
 
 def begin(conn: Connection, states: Iterable[Any]) -> Tracking | None:
     """Before a batch's rows are written: lock the branches' summaries and count the rows
     the write touches (None when it touches none, or the summaries are not kept)."""
-    ids, branches = _touched(states)
-    if not ids:
+    states = list(states)
+    jobs, branches = _jobs(states, None)
+    if not jobs:
         return None
-    m = meta(conn)
-    if m is None:
+    if not is_postgres(conn):
         return None
-    for branch in sorted(branches):
-        conn.execute(
-            text("SELECT pg_advisory_xact_lock(:cls, hashtext(:branch))"),
-            {"cls": SUMMARY_LOCK, "branch": branch},
-        )
-    tracking = Tracking(m, ids)
-    for table, keys in ids.items():
-        tracking.before[table] = counts(conn, table, keys, m)
+    row = conn.execute(META_AND_LOCKS, {"cls": SUMMARY_LOCK, "branches": sorted(branches)}).first()
+    if row is None:
+        return None
+    m = Meta(json.loads(row.policy), row.first_month, row.last_month)
+    jobs, _ = _jobs(states, m)
+    tracking = Tracking(m, jobs)
+    for job in jobs:
+        found = counts(conn, job.table, job.before, m, job.months) if job.before else {}
+        tracking.before.append(found)
     return tracking
 
 
@@ -374,9 +484,9 @@ def finish(conn: Connection, tracking: Tracking | None) -> None:
     """After the rows are written: count them again and add the difference."""
     if tracking is None:
         return
-    for table, keys in tracking.ids.items():
-        after = counts(conn, table, keys, tracking.meta)
-        _add(conn, table, tracking.before[table], after)
+    for job, before in zip(tracking.jobs, tracking.before, strict=True):
+        after = counts(conn, job.table, job.ids, tracking.meta, job.months)
+        _add(conn, job.table, before, after)
 
 
 def _add(conn: Connection, table: str, before: Counts, after: Counts) -> None:
