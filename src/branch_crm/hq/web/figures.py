@@ -51,12 +51,11 @@ from sqlalchemy.sql import ColumnElement, Select
 
 from branch_crm.hq import summary
 from branch_crm.hq import tables as t
-from branch_crm.hq.policy import POLICY_DEFAULTS, policy_values
+from branch_crm.hq.policy import policy_values
 from branch_crm.hq.web.periods import Period, month_bounds
 from branch_crm.timeutil import add_months, month_key
 
 __all__ = [
-    "POLICY_DEFAULTS",
     "TIERS",
     "Branch",
     "ComplaintFigures",
