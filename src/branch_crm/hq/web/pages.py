@@ -133,6 +133,38 @@ def _sum(items: Any, factory: Callable[[], Any]) -> Any:
     return total
 
 
+def _by_branch(
+    conn: Connection,
+    ctx: PageContext,
+    grid: tuple[str, str],
+    *,
+    columns: list[Column],
+    figures: dict[str, Any],
+    factory: Callable[[], Any],
+    cells: Callable[[Any], dict[str, Any]],
+) -> Grid:
+    """A page's table of one row per branch the viewer may see (a branch without figures
+    shows the empty ones) and an "All" row of the figures added up; ``cells`` gives a
+    figures object's cells (``<key>__bad`` marks a cell red, never on the total)."""
+    rows = [
+        {"code": b.code, "name": b.name, **cells(figures.get(b.code, factory()))}
+        for b in _visible(conn, ctx)
+    ]
+    total = cells(_sum(figures.values(), factory))
+    grid_id, title = grid
+    branch = [
+        Column("code", N_("Branch"), link=_branch_link(ctx)),
+        Column("name", N_("Branch name")),
+    ]
+    return Grid(
+        grid_id,
+        title,
+        [*branch, *columns],
+        rows,
+        total={"code": ctx._("All"), **{k: v for k, v in total.items() if not k.endswith("__bad")}},
+    )
+
+
 def _stale(health: f.SyncHealth | None, now: datetime) -> bool:
     last = health.last_contact if health else None
     return last is None or now - last > timedelta(hours=STALE_HOURS)
@@ -241,25 +273,9 @@ def complaints_page(conn: Connection, ctx: PageContext, now: datetime) -> Page:
     codes = _codes(ctx)
     figures = f.complaint_figures(conn, ctx.period, codes, now)
     hot = f.hotspots(conn, ctx.period, codes, ctx.language)
-    rows = []
-    for b in _visible(conn, ctx):
-        x = figures.get(b.code, f.ComplaintFigures())
-        rows.append(
-            {
-                "code": b.code, "name": b.name, "received": x.received,
-                "breached_received": x.breached_received, "measured": x.measured, "met": x.met,
-                "sla": x.compliance, "open": x.open, "breached_open": x.breached_open,
-                "breached_open__bad": x.breached_open > 0,
-            }
-        )  # fmt: skip
-    total = _sum(figures.values(), f.ComplaintFigures)
-    link = _branch_link(ctx)
-    grid = Grid(
-        "complaints",
-        N_("Complaints by branch"),
-        [
-            Column("code", N_("Branch"), link=link),
-            Column("name", N_("Branch name")),
+    grid = _by_branch(
+        conn, ctx, ("complaints", N_("Complaints by branch")),
+        columns=[
             Column("received", N_("Received"), "int"),
             Column("breached_received", N_("Breached (received)"), "int"),
             Column("measured", N_("Resolution measured"), "int"),
@@ -268,12 +284,11 @@ def complaints_page(conn: Connection, ctx: PageContext, now: datetime) -> Page:
             Column("open", N_("Open now"), "int"),
             Column("breached_open", N_("Breached (open)"), "int"),
         ],
-        rows,
-        total={
-            "code": _("All"), "received": total.received,
-            "breached_received": total.breached_received, "measured": total.measured,
-            "met": total.met, "sla": total.compliance, "open": total.open,
-            "breached_open": total.breached_open,
+        figures=figures, factory=f.ComplaintFigures,
+        cells=lambda x: {
+            "received": x.received, "breached_received": x.breached_received,
+            "measured": x.measured, "met": x.met, "sla": x.compliance, "open": x.open,
+            "breached_open": x.breached_open, "breached_open__bad": x.breached_open > 0,
         },
     )  # fmt: skip
     bars = bar_chart([(name, n) for _c, name, n in hot[:12]], label=_("Complaints by category"))
@@ -292,22 +307,9 @@ def satisfaction_page(conn: Connection, ctx: PageContext, now: datetime) -> Page
     _ = ctx._
     codes = _codes(ctx)
     scores = f.survey_figures(conn, ctx.period, codes)
-    rows = []
-    for b in _visible(conn, ctx):
-        s = scores.get(b.code, f.Scores())
-        rows.append(
-            {
-                "code": b.code, "name": b.name, "responses": s.responses, "csat": s.csat,
-                "nps": s.nps, "promoters": s.promoters, "detractors": s.detractors, "ces": s.ces,
-            }
-        )  # fmt: skip
-    t = _sum(scores.values(), f.Scores)
-    grid = Grid(
-        "satisfaction",
-        N_("Satisfaction by branch"),
-        [
-            Column("code", N_("Branch"), link=_branch_link(ctx)),
-            Column("name", N_("Branch name")),
+    grid = _by_branch(
+        conn, ctx, ("satisfaction", N_("Satisfaction by branch")),
+        columns=[
             Column("responses", N_("Responses"), "int"),
             Column("csat", N_("CSAT"), "pct"),
             Column("nps", N_("NPS"), "num"),
@@ -315,10 +317,10 @@ def satisfaction_page(conn: Connection, ctx: PageContext, now: datetime) -> Page
             Column("detractors", N_("Detractors"), "int"),
             Column("ces", N_("CES"), "num"),
         ],
-        rows,
-        total={
-            "code": _("All"), "responses": t.responses, "csat": t.csat, "nps": t.nps,
-            "promoters": t.promoters, "detractors": t.detractors, "ces": t.ces,
+        figures=scores, factory=f.Scores,
+        cells=lambda x: {
+            "responses": x.responses, "csat": x.csat, "nps": x.nps, "promoters": x.promoters,
+            "detractors": x.detractors, "ces": x.ces,
         },
     )  # fmt: skip
     return Page(_("Satisfaction"), [*_trend_parts(conn, ctx, codes), grid])
@@ -335,32 +337,24 @@ TIER_NAMES = {
 def customers_page(conn: Connection, ctx: PageContext, now: datetime) -> Page:
     _ = ctx._
     figures = f.customer_figures(conn, ctx.period, _codes(ctx))
-    rows = []
-    for b in _visible(conn, ctx):
-        x = figures.get(b.code, f.CustomerFigures())
-        rows.append(
-            {"code": b.code, "name": b.name, "total": x.total, **x.tiers, "new": x.new,
-             "dormant": x.dormant, "churn": x.churn_risk, "churn__bad": x.churn_risk > 0}
-        )  # fmt: skip
-    t = _sum(figures.values(), f.CustomerFigures)
-    grid = Grid(
-        "customers",
-        N_("Customers by branch"),
-        [
-            Column("code", N_("Branch"), link=_branch_link(ctx)),
-            Column("name", N_("Branch name")),
+    grid = _by_branch(
+        conn, ctx, ("customers", N_("Customers by branch")),
+        columns=[
             Column("total", N_("Customers"), "int"),
             *[Column(tier, TIER_NAMES[tier], "int") for tier in f.TIERS],
             Column("new", N_("New"), "int"),
             Column("dormant", N_("Dormant"), "int"),
             Column("churn", N_("Churn risk"), "int"),
         ],
-        rows,
-        total={"code": _("All"), "total": t.total, **t.tiers, "new": t.new, "dormant": t.dormant,
-               "churn": t.churn_risk},
+        figures=figures, factory=f.CustomerFigures,
+        cells=lambda x: {
+            "total": x.total, **x.tiers, "new": x.new, "dormant": x.dormant,
+            "churn": x.churn_risk, "churn__bad": x.churn_risk > 0,
+        },
     )  # fmt: skip
+    assert grid.total is not None
     bars = bar_chart(
-        [(_(TIER_NAMES[k]), t.tiers[k]) for k in f.TIERS], label=_("Customers by tier")
+        [(_(TIER_NAMES[k]), grid.total[k]) for k in f.TIERS], label=_("Customers by tier")
     )
     note = _("Tiers, dormant customers and churn risk as of {month}, from the monthly volumes.")
     return Page(
@@ -377,21 +371,9 @@ def customers_page(conn: Connection, ctx: PageContext, now: datetime) -> Page:
 def training_page(conn: Connection, ctx: PageContext, now: datetime) -> Page:
     _ = ctx._
     figures = f.training_figures(conn, ctx.period, _codes(ctx))
-    rows = []
-    for b in _visible(conn, ctx):
-        x = figures.get(b.code, f.TrainingFigures())
-        rows.append(
-            {"code": b.code, "name": b.name, "sessions": x.sessions, "present": x.present,
-             "late": x.late, "absent": x.absent, "excused": x.excused,
-             "attendance": x.attendance}
-        )  # fmt: skip
-    t = _sum(figures.values(), f.TrainingFigures)
-    grid = Grid(
-        "training",
-        N_("Training by branch"),
-        [
-            Column("code", N_("Branch"), link=_branch_link(ctx)),
-            Column("name", N_("Branch name")),
+    grid = _by_branch(
+        conn, ctx, ("training", N_("Training by branch")),
+        columns=[
             Column("sessions", N_("Sessions"), "int"),
             Column("present", N_("Present"), "int"),
             Column("late", N_("Late"), "int"),
@@ -399,9 +381,11 @@ def training_page(conn: Connection, ctx: PageContext, now: datetime) -> Page:
             Column("excused", N_("Excused"), "int"),
             Column("attendance", N_("Attendance"), "pct"),
         ],
-        rows,
-        total={"code": _("All"), "sessions": t.sessions, "present": t.present, "late": t.late,
-               "absent": t.absent, "excused": t.excused, "attendance": t.attendance},
+        figures=figures, factory=f.TrainingFigures,
+        cells=lambda x: {
+            "sessions": x.sessions, "present": x.present, "late": x.late, "absent": x.absent,
+            "excused": x.excused, "attendance": x.attendance,
+        },
     )  # fmt: skip
     return Page(_("Training"), [grid])
 
