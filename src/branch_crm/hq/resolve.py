@@ -108,61 +108,45 @@ def _customers(b: Batch, conflict: dict[str, Any], mine: RowState, other: RowSta
 
 
 def unauthorised_resolution(b: Batch, item: Screened) -> Invalid | None:
-    """Why a change of a conflict's resolution is not the act of someone who may resolve
-    conflicts at the caller's branch (None if it is, or if it resolves nothing). The staff
-    row is taken as the batch holds it so far: one added or promoted earlier in the same
-    push counts, as does one head office set aside for a clash of its own (parked)."""
+    """Why a change of a conflict's resolution (or a customer merge) is not the act of
+    someone who may do it at the caller's branch (None if it is, or if it is neither). The
+    staff row is taken as the batch holds it so far: one added or promoted earlier in the
+    same push counts, as does one head office set aside for a clash of its own (parked)."""
     change = item.change
     if change.table == "customer_merge":
-        return _unauthorised_merge(b, item)
+        # the branch app asks the same right (``record.delete``) before it merges
+        return _not_by_staff(b, item, "merged_by", MERGER_ROLES, _MERGE_PROBLEMS)
     if change.table != "sync_conflict" or not RESOLVING_COLUMNS & item.values.keys():
         return None
-    held = b.states[(change.table, change.pk)].values or {}
-    resolver = item.values.get("resolved_by", held.get("resolved_by"))
-    staff = _state(b, "staff", str(resolver) if resolver else None)
-    if staff is None or not staff.live or _owner(staff) != b.auth.branch:
-        return Invalid(
-            N_("{table}/{pk}: not resolved by a staff member of branch {branch}"),
-            table=change.table,
-            pk=change.pk,
-            branch=b.auth.branch,
-        )
-    assert staff.values is not None
-    role = str(staff.values.get("role"))
-    if role not in RESOLVER_ROLES:
-        return Invalid(
-            N_("{table}/{pk}: resolved by staff whose role ({role}) may not resolve conflicts"),
-            table=change.table,
-            pk=change.pk,
-            role=role[:16],
-        )
-    return None
+    return _not_by_staff(b, item, "resolved_by", RESOLVER_ROLES, _RESOLUTION_PROBLEMS)
 
 
-def _unauthorised_merge(b: Batch, item: Screened) -> Invalid | None:
-    """Why a customer merge is not the act of a supervisor (or administrator) of the
-    caller's branch: the branch app asks the same right (``record.delete``) before it
-    merges, so a merge row naming anyone else was not made by the app."""
+_RESOLUTION_PROBLEMS = (
+    N_("{table}/{pk}: not resolved by a staff member of branch {branch}"),
+    N_("{table}/{pk}: resolved by staff whose role ({role}) may not resolve conflicts"),
+)
+_MERGE_PROBLEMS = (
+    N_("{table}/{pk}: not merged by a staff member of branch {branch}"),
+    N_("{table}/{pk}: merged by staff whose role ({role}) may not merge customers"),
+)
+
+
+def _not_by_staff(
+    b: Batch, item: Screened, column: str, roles: frozenset[str], problems: tuple[str, str]
+) -> Invalid | None:
+    """Why the staff member ``column`` names is not a live member of the caller's branch
+    with one of ``roles`` (None if they are); ``problems``: the two messages."""
     change = item.change
     held = b.states[(change.table, change.pk)].values or {}
-    merger = item.values.get("merged_by", held.get("merged_by"))
-    staff = _state(b, "staff", str(merger) if merger else None)
+    actor = item.values.get(column, held.get(column))
+    staff = _state(b, "staff", str(actor) if actor else None)
+    not_staff, wrong_role = problems
     if staff is None or not staff.live or _owner(staff) != b.auth.branch:
-        return Invalid(
-            N_("{table}/{pk}: not merged by a staff member of branch {branch}"),
-            table=change.table,
-            pk=change.pk,
-            branch=b.auth.branch,
-        )
+        return Invalid(not_staff, table=change.table, pk=change.pk, branch=b.auth.branch)
     assert staff.values is not None
     role = str(staff.values.get("role"))
-    if role not in MERGER_ROLES:
-        return Invalid(
-            N_("{table}/{pk}: merged by staff whose role ({role}) may not merge customers"),
-            table=change.table,
-            pk=change.pk,
-            role=role[:16],
-        )
+    if role not in roles:
+        return Invalid(wrong_role, table=change.table, pk=change.pk, role=role[:16])
     return None
 
 
