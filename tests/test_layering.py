@@ -17,9 +17,9 @@ ALLOWED = {PACKAGE / "cli" / "app.py"}  # the launcher hands over to ui/ lazily
 
 # --- the layers of DESIGN.md section 1 ---------------------------------------------------
 
-BASE = {"", "argparse_i18n", "errors", "i18n", "ids", "install_defaults", "timeutil"}
+BASE = {"", "argparse_i18n", "errors", "filecopy", "i18n", "ids", "install_defaults", "timeutil"}
 """Modules every layer may use (the package root, errors, messages, ids, time, the installer's
-presets); they import only each other."""
+presets, checked file copies); they import only each other."""
 
 MAY_IMPORT: dict[str, set[str]] = {
     # a layer (a package or module right under branch_crm) -> what it may import besides

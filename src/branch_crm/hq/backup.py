@@ -14,7 +14,6 @@ checked against its hash."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import sqlite3
@@ -25,6 +24,7 @@ from pathlib import Path
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import Engine, make_url
 
+from branch_crm.filecopy import copy_checked
 from branch_crm.hq import tables as t
 from branch_crm.hq.db import make_null_pool_engine
 from branch_crm.hq.errors import HqError
@@ -240,43 +240,21 @@ def _named_files(url: str) -> list[tuple[str, int]]:
         engine.dispose()
 
 
-def _fsync_dir(folder: Path) -> None:
-    if os.name == "nt":  # Windows cannot open a folder; its renames are durable enough
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _copy_one(source: FileStore, target: FileStore, sha256: str, size: int) -> str:
     """Copy one file from ``source`` to ``target``: ``present``, ``copied``, ``missing`` or
-    ``damaged`` (the bytes read do not match the hash: nothing is written). The copy goes
-    to a temporary name, is fsynced and checked, then renamed into place."""
+    ``damaged`` (the bytes read do not match the hash: nothing is written; see
+    :func:`branch_crm.filecopy.copy_checked`)."""
     destination = target.path(sha256)
     if destination.exists() and destination.stat().st_size == size:
         return "present"
     origin = source.path(sha256)
     if not origin.is_file():
         return "missing"
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    temporary = destination.with_name(f".{sha256}.{os.getpid()}.tmp")
-    digest = hashlib.sha256()
     try:
-        with origin.open("rb") as reader, temporary.open("wb") as writer:
-            for block in iter(lambda: reader.read(1 << 20), b""):
-                digest.update(block)
-                writer.write(block)
-            writer.flush()
-            os.fsync(writer.fileno())
-        if digest.hexdigest() != sha256:
-            return "damaged"
-        os.replace(temporary, destination)
-        _fsync_dir(destination.parent)
-        return "copied"
-    finally:
-        temporary.unlink(missing_ok=True)
+        copy_checked(origin, destination, sha256)
+    except ValueError:
+        return "damaged"
+    return "copied"
 
 
 def copy_files(url: str, source: Path, target: Path) -> FilesCopied:

@@ -17,15 +17,13 @@ restores as before; its missing files are counted and head office may send them 
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
 import sqlite3
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from branch_crm.db import file_store
+from branch_crm.filecopy import copy_checked
 
 __all__ = [
     "FILES_DIR",
@@ -41,7 +39,6 @@ log = logging.getLogger(__name__)
 
 FILES_DIR = "BranchCRM-files"
 """The folder of attachment files beside the copies in a backup folder."""
-_BLOCK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -86,38 +83,6 @@ def _is_sha(value: object) -> bool:
     )
 
 
-def _hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(_BLOCK), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _copy_checked(source: Path, target: Path, sha: str) -> int:
-    """Copy ``source`` to ``target`` through a temporary file beside it, flushed to disk,
-    read back and checked against ``sha`` before the rename; the bytes copied. ValueError
-    when the bytes read back are not the ones named (nothing is left behind)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=".part-")
-    temp = Path(temp_name)
-    try:
-        size = 0
-        with os.fdopen(fd, "wb") as out, source.open("rb") as src:
-            for block in iter(lambda: src.read(_BLOCK), b""):
-                out.write(block)
-                size += len(block)
-            out.flush()
-            os.fsync(out.fileno())
-        if _hash(temp) != sha:
-            raise ValueError(f"the copy of {sha} does not match its hash")
-        os.replace(temp, target)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    return size
-
-
 def copy_files(shas: set[str], source_root: Path, target_root: Path) -> FilesCopied:
     """Copy the files ``shas`` from the store ``source_root`` to the store ``target_root``
     when not there yet, each checked (OSError, ValueError on a failed copy)."""
@@ -131,7 +96,7 @@ def copy_files(shas: set[str], source_root: Path, target_root: Path) -> FilesCop
         if not source.is_file():
             missing += 1
             continue
-        size += _copy_checked(source, target, sha)
+        size += copy_checked(source, target, sha)
         copied += 1
     return FilesCopied(copied, present, missing, size)
 
