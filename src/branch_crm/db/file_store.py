@@ -13,6 +13,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from branch_crm.filecopy import sha256_of
+
 
 def store_root(database_path: str | Path) -> Path:
     """The store of the database at ``database_path``: a folder beside it."""
@@ -60,11 +62,7 @@ def write_atomic(target: Path, data: bytes) -> None:
 def adopt(root: Path, source: Path, sha256: str) -> None:
     """Move a whole downloaded file into the store after checking its hash (ValueError when
     the bytes are not the ones named)."""
-    digest = hashlib.sha256()
-    with source.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    if digest.hexdigest() != sha256:
+    if sha256_of(source) != sha256:
         raise ValueError("the file's bytes do not match its hash")
     target = path_of(root, sha256)
     target.parent.mkdir(parents=True, exist_ok=True)
